@@ -1,0 +1,136 @@
+"""Vectorised calendar arithmetic on day serials.
+
+Dates travel through the analytics as ``int64`` day serials (days since 1970-01-01), so a whole
+portfolio's schedule is built with numpy operations instead of per-bond Python loops. These helpers
+convert to and from that representation and do the month arithmetic that coupon schedules need.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Sentinel day serial meaning "no date" (e.g. a holding without an issue date).
+NO_DATE: int = np.iinfo(np.int64).min
+
+
+def to_days(values: Any) -> IntArray:
+    """Convert dates to ``int64`` day serials (days since 1970-01-01).
+
+    Parameters
+    ----------
+    values
+        A ``datetime.date``, ISO ``YYYY-MM-DD`` string, ``numpy.datetime64`` or an iterable /
+        array of these.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` day serials with the input's shape (0-d for a scalar input).
+    """
+    if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.integer):
+        return values.astype(np.int64)
+    if isinstance(values, (_dt.date, str, np.datetime64)):
+        return np.asarray(np.datetime64(values, "D").astype(np.int64))
+    if isinstance(values, Iterable):
+        arr = np.asarray(list(values) if not isinstance(values, np.ndarray) else values)
+        return arr.astype("datetime64[D]").astype(np.int64)
+    raise TypeError(f"cannot interpret {values!r} as a date")
+
+
+def to_date(day: int | np.integer) -> _dt.date:
+    """Convert one day serial back to a ``datetime.date``."""
+    return _dt.date(1970, 1, 1) + _dt.timedelta(days=int(day))
+
+
+def to_iso(days: npt.ArrayLike) -> list[str]:
+    """ISO strings for an array of day serials."""
+    arr = np.asarray(days, dtype=np.int64)
+    return [str(d) for d in arr.astype("datetime64[D]")]
+
+
+def ymd(days: npt.ArrayLike) -> tuple[IntArray, IntArray, IntArray]:
+    """Split day serials into year, month (1-12) and day-of-month arrays."""
+    d = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
+    months = d.astype("datetime64[M]")
+    years = d.astype("datetime64[Y]")
+    y = years.astype(np.int64) + 1970
+    m = (months - years.astype("datetime64[M]")).astype(np.int64) + 1
+    dd = (d - months.astype("datetime64[D]")).astype(np.int64) + 1
+    return y, m, dd
+
+
+def _month_start(month_index: IntArray) -> IntArray:
+    """Day serial of the first day of a month index (months since 1970-01)."""
+    return month_index.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+
+
+def days_in_month(year: npt.ArrayLike, month: npt.ArrayLike) -> IntArray:
+    """Number of days in the given month(s)."""
+    mi = (np.asarray(year, dtype=np.int64) - 1970) * 12 + np.asarray(month, dtype=np.int64) - 1
+    return _month_start(mi + 1) - _month_start(mi)
+
+
+def from_ymd(year: npt.ArrayLike, month: npt.ArrayLike, day: npt.ArrayLike) -> IntArray:
+    """Day serials from year, month and day arrays (no clipping: days must be valid)."""
+    mi = (np.asarray(year, dtype=np.int64) - 1970) * 12 + np.asarray(month, dtype=np.int64) - 1
+    return _month_start(mi) + np.asarray(day, dtype=np.int64) - 1
+
+
+def is_end_of_month(days: npt.ArrayLike) -> BoolArray:
+    """True where the date is the last calendar day of its month."""
+    y, m, d = ymd(days)
+    return d == days_in_month(y, m)
+
+
+def add_months(days: npt.ArrayLike, months: npt.ArrayLike, eom: npt.ArrayLike = False) -> IntArray:
+    """Shift dates by whole months, clipping the day to the target month's length.
+
+    Parameters
+    ----------
+    days
+        Day serials of the anchor dates.
+    months
+        Months to add (negative to go back); broadcast against ``days``.
+    eom
+        End-of-month rule: where true and the anchor is the last day of its month, the result is
+        the last day of the target month (a 30-Nov maturity pays on 31-May, not 30-May).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shifted day serials, broadcast shape of the inputs.
+
+    Notes
+    -----
+    Each result is computed from the anchor, never by repeated stepping, so schedules do not drift
+    (31-Aug minus 6 months is 28/29-Feb; minus 12 months is 31-Aug again).
+    """
+    anchor = np.asarray(days, dtype=np.int64)
+    y, m, d = ymd(anchor)
+    mi = (y - 1970) * 12 + (m - 1) + np.asarray(months, dtype=np.int64)
+    start = _month_start(mi)
+    length = _month_start(mi + 1) - start
+    target_day = np.minimum(d, length)
+    use_eom = np.asarray(eom, dtype=bool) & (d == days_in_month(y, m))
+    target_day = np.where(use_eom, length, target_day)
+    return start + target_day - 1
+
+
+def months_between(start: npt.ArrayLike, end: npt.ArrayLike) -> IntArray:
+    """Whole calendar months from ``start`` to ``end`` counted by month index (day ignored)."""
+    y1, m1, _ = ymd(start)
+    y2, m2, _ = ymd(end)
+    return (y2 - y1) * 12 + (m2 - m1)
+
+
+def year_fraction_act365(start: npt.ArrayLike, end: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """ACT/365F year fraction: the time axis used by every curve in this package."""
+    return (np.asarray(end, dtype=np.int64) - np.asarray(start, dtype=np.int64)) / 365.0
