@@ -1,0 +1,134 @@
+"""The ``hedge-planner`` command line.
+
+User errors (bad files, impossible inputs) are printed as a list of located problems on standard
+error and the command exits with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from models.errors import HedgePlannerError, InputError
+from models.schemas import parse_iso_date
+from planner import render
+from planner.cases import load_baseline_case
+from planner.io import read_holdings
+from planner.workflow import analyze_holdings, run_baseline
+
+app = typer.Typer(
+    name="hedge-planner",
+    help="Measure, compare, hedge and stress the rate risk of a bond portfolio.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+out_console = Console()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_USER_ERROR = 2
+
+
+def user_errors(func: F) -> F:
+    """Report the package's own errors cleanly and exit with status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            err_console.print(f"[bold red]error:[/] {len(exc.issues)} input problem(s)")
+            for issue in exc.issues:
+                err_console.print(f"  - {issue}", markup=False, highlight=False)
+            raise typer.Exit(EXIT_USER_ERROR) from None
+        except HedgePlannerError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(EXIT_USER_ERROR) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit_json(document: dict[str, Any]) -> None:
+    """Print a JSON document with stable key order to standard output."""
+    sys.stdout.write(json.dumps(document, indent=2, allow_nan=False, default=str) + "\n")
+
+
+def _settle(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return parse_iso_date(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+
+
+@app.command()
+@user_errors
+def analyze(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="Holdings CSV (columns id, face, coupon, maturity, yield or price; optional "
+            "frequency, day_count, issue_date, sector, description), or - for standard input.",
+            metavar="HOLDINGS.csv",
+        ),
+    ],
+    settle: Annotated[
+        str | None,
+        typer.Option(help="Settlement date YYYY-MM-DD (required for a holdings CSV)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Price/yield, Macaulay and modified duration, convexity and DV01 of every holding."""
+    settle_date = _settle(settle)
+    if settle_date is None:
+        raise typer.BadParameter("--settle is required for a holdings file", param_hint="--settle")
+    holdings = read_holdings(source, settle_date)
+    result = analyze_holdings(holdings, settle_date)
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        render.yield_analysis(out_console, result)
+
+
+@app.command()
+@user_errors
+def baseline(
+    case: Annotated[
+        str,
+        typer.Argument(
+            help="Baseline case YAML: settle, portfolio_value, targets (modified_duration, "
+            "convexity, ...), hedge_bonds (inline list or CSV path). - reads standard input.",
+            metavar="CASE.yaml",
+        ),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Closed-form hedge: weights of hedge bonds matching target duration/convexity."""
+    parsed, bonds = load_baseline_case(case)
+    result = run_baseline(parsed, bonds)
+    if as_json:
+        emit_json(result)
+    else:
+        render.baseline(out_console, result)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

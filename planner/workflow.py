@@ -1,0 +1,117 @@
+"""The planner's workflow steps, independent of how results are displayed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.bonds import analyze_book
+from models.dates import to_days
+from models.schemas import Holdings
+from planner.cases import BaselineCase
+from solvers.baseline import scale_to_value, solve_linear_hedge
+
+#: Methodology label of every yield-based figure.
+YIELD_METHOD = "yield-based, street convention (compounded at the coupon frequency)"
+
+
+@dataclass(frozen=True)
+class YieldAnalysis:
+    """Yield-based analytics of a set of holdings."""
+
+    settle: dt.date
+    holdings: pd.DataFrame
+    portfolio: dict[str, float]
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``analyze --json`` document for a holdings file."""
+        records = self.holdings.assign(sector=self.holdings.get("sector")).to_dict("records")
+        return {
+            "settle": self.settle.isoformat(),
+            "holdings": [_plain(r) for r in records],
+            "portfolio": _plain(self.portfolio),
+            "methodology": {
+                "macaulay_duration": f"Macaulay duration, years; {YIELD_METHOD}",
+                "modified_duration": f"modified duration, years; {YIELD_METHOD}",
+                "convexity": f"yield convexity, years^2; {YIELD_METHOD}",
+                "dv01": "currency per 1 bp fall in yield, for the position",
+                "prices": "per 100 face; market_value is dirty, in currency",
+                "portfolio": "durations and convexity market-value weighted; dv01 summed",
+            },
+        }
+
+
+def _plain(record: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, np.generic):
+            value = value.item()
+        out[key] = value
+    return out
+
+
+def analyze_holdings(holdings: Holdings, settle: dt.date) -> YieldAnalysis:
+    """Yield-based price and risk of every holding and of the portfolio.
+
+    Parameters
+    ----------
+    holdings
+        Validated holdings (each quoted by yield or clean price).
+    settle
+        Settlement date.
+    """
+    frame, totals = analyze_book(
+        holdings.book(),
+        int(to_days(settle)),
+        yields=holdings.yields(),
+        clean_prices=holdings.clean_prices(),
+    )
+    frame.insert(1, "sector", holdings.sectors())
+    return YieldAnalysis(settle=settle, holdings=frame, portfolio=totals)
+
+
+def run_baseline(case: BaselineCase, bonds: Holdings) -> dict[str, Any]:
+    """Solve a closed-form duration/convexity hedge case.
+
+    Returns
+    -------
+    dict
+        ``prices`` (dirty value of each hedge position, currency), ``modified_durations`` (years),
+        ``convexities`` (years^2), ``weights``, ``hedge_amounts`` (units of each position), the
+        matched ``targets`` and ``achieved`` figures and the system's ``condition_number``.
+    """
+    analysis = analyze_holdings(bonds, case.settle)
+    table = analysis.holdings
+    names = list(case.targets)
+    exposures = np.vstack([table[n].to_numpy() for n in names])
+    hedge = solve_linear_hedge(
+        exposures,
+        [case.targets[n] for n in names],
+        names,
+        weights_sum_to_one=case.weights_sum_to_one,
+    )
+    prices = table["market_value"].to_numpy()
+    hedge = scale_to_value(hedge, prices, case.portfolio_value)
+    assert hedge.amounts is not None
+    return {
+        "ids": bonds.ids,
+        "prices": prices.tolist(),
+        "modified_durations": table["modified_duration"].tolist(),
+        "convexities": table["convexity"].tolist(),
+        "weights": hedge.weights.tolist(),
+        "hedge_amounts": hedge.amounts.tolist(),
+        "portfolio_value": case.portfolio_value,
+        "targets": dict(zip(hedge.row_names, hedge.targets.tolist(), strict=True)),
+        "achieved": dict(zip(hedge.row_names, hedge.achieved.tolist(), strict=True)),
+        "condition_number": hedge.condition_number,
+        "methodology": {
+            "prices": "dirty value of each hedge bond position, currency",
+            "modified_durations": f"modified duration, years; {YIELD_METHOD}",
+            "convexities": f"yield convexity, years^2; {YIELD_METHOD}",
+            "hedge_amounts": "units of each hedge position: weight * portfolio_value / price",
+        },
+    }

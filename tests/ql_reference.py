@@ -1,0 +1,107 @@
+"""QuantLib reference implementations used as test oracles (and by the benchmarks).
+
+QuantLib is a test-only dependency: nothing under models/, solvers/, scenarios/ or planner/ may
+import it. Each helper builds the QuantLib object for one bond exactly as a QuantLib user would,
+from the bond's static data, without reusing any of this package's schedule code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import QuantLib as ql
+
+from models.daycount import DayCount
+
+QL_FREQ = {0: ql.Semiannual, 1: ql.Annual, 2: ql.Semiannual, 4: ql.Quarterly, 12: ql.Monthly}
+
+
+def ql_date(d: dt.date) -> ql.Date:
+    """QuantLib date from a ``datetime.date``."""
+    return ql.Date(d.day, d.month, d.year)
+
+
+def ql_day_counter(code: int) -> ql.DayCounter:
+    """QuantLib day counter for a :class:`models.daycount.DayCount` code."""
+    return {
+        DayCount.ACT_ACT: ql.ActualActual(ql.ActualActual.ISMA),
+        DayCount.THIRTY_360: ql.Thirty360(ql.Thirty360.BondBasis),
+        DayCount.ACT_360: ql.Actual360(),
+        DayCount.ACT_365F: ql.Actual365Fixed(),
+    }[DayCount(code)]
+
+
+def ql_fixed_bond(
+    settle: dt.date,
+    maturity: dt.date,
+    coupon: float,
+    frequency: int,
+    day_count: int,
+    issue: dt.date | None = None,
+    eom: bool = True,
+) -> ql.FixedRateBond:
+    """A 100-face QuantLib fixed-rate bond with an unadjusted backward schedule.
+
+    Without an issue date the schedule starts many regular periods before settlement, so the
+    coupon running at settlement is regular. Zero-coupon bonds (frequency 0) are a 0% semiannual
+    bond, the STRIPS convention this package uses.
+    """
+    ql.Settings.instance().evaluationDate = ql_date(settle)
+    tenor = ql.Period(QL_FREQ[frequency])
+    qmat = ql_date(maturity)
+    if issue is None:
+        months = 12 // (2 if frequency == 0 else frequency)
+        years_back = (maturity - settle).days // 365 + 2
+        start = qmat - ql.Period(months * (12 // months) * years_back, ql.Months)
+    else:
+        start = ql_date(issue)
+    schedule = ql.Schedule(
+        start,
+        qmat,
+        tenor,
+        ql.NullCalendar(),
+        ql.Unadjusted,
+        ql.Unadjusted,
+        ql.DateGeneration.Backward,
+        eom,
+    )
+    return ql.FixedRateBond(0, 100.0, schedule, [coupon], ql_day_counter(day_count), ql.Unadjusted)
+
+
+def ql_yield_figures(
+    bond: ql.FixedRateBond, settle: dt.date, y: float, frequency: int, day_count: int
+) -> dict[str, float]:
+    """Clean/dirty price, accrued, Macaulay/modified duration and convexity from a yield."""
+    dc = ql_day_counter(day_count)
+    f = QL_FREQ[frequency]
+    d = ql_date(settle)
+    clean = ql.BondFunctions.cleanPrice(bond, y, dc, ql.Compounded, f, d)
+    accrued = ql.BondFunctions.accruedAmount(bond, d)
+    return {
+        "clean_price": clean,
+        "accrued": accrued,
+        "dirty_price": clean + accrued,
+        "macaulay_duration": ql.BondFunctions.duration(
+            bond, y, dc, ql.Compounded, f, ql.Duration.Macaulay, d
+        ),
+        "modified_duration": ql.BondFunctions.duration(
+            bond, y, dc, ql.Compounded, f, ql.Duration.Modified, d
+        ),
+        "convexity": ql.BondFunctions.convexity(bond, y, dc, ql.Compounded, f, d),
+    }
+
+
+def ql_yield_from_clean(
+    bond: ql.FixedRateBond, settle: dt.date, clean: float, frequency: int, day_count: int
+) -> float:
+    """Yield (decimal) of a clean price, solved by QuantLib to 1e-14."""
+    return ql.BondFunctions.bondYield(
+        bond,
+        ql.BondPrice(clean, ql.BondPrice.Clean),
+        ql_day_counter(day_count),
+        ql.Compounded,
+        QL_FREQ[frequency],
+        ql_date(settle),
+        1e-14,
+        200,
+    )
