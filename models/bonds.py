@@ -1,8 +1,8 @@
 """Fixed-coupon bullet bonds: static data, vectorised cash-flow schedules, yield-based analytics.
 
-Everything here works on a whole book at once. A book of ``n`` bonds becomes padded ``(n, m)``
-arrays of cash flows (``m`` = most remaining flows of any bond), and price, yield, duration and
-convexity are numpy reductions over those arrays. There is no per-bond Python loop.
+Everything here works on a whole book at once. A book's remaining cash flows live in flat arrays
+(one entry per flow, grouped by bond), and price, yield, duration and convexity are numpy
+reductions over those arrays. There is no per-bond Python loop.
 
 Conventions (the street convention, identical to QuantLib's ``BondFunctions`` with an
 ``InterestRate(y, day_count, Compounded, frequency)``):
@@ -22,13 +22,21 @@ Conventions (the street convention, identical to QuantLib's ``BondFunctions`` wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from models.dates import NO_DATE, add_months, months_between, to_iso
+from models.dates import (
+    NO_DATE,
+    add_months,
+    days_in_month,
+    months_between,
+    shift_months,
+    to_iso,
+    ymd,
+)
 from models.daycount import DayCount, year_fraction
 from models.errors import AnalyticsError
 
@@ -130,43 +138,87 @@ class BondBook:
 
 @dataclass(frozen=True)
 class CashflowSchedule:
-    """Remaining cash flows of a book after settlement, as padded ``(n, m)`` arrays.
+    """Remaining cash flows of a book after settlement, stored flat (one entry per flow).
+
+    Flows of bond ``i`` occupy ``offsets[i]:offsets[i+1]`` in date order; ``bond`` maps each flow
+    to its bond. The flat (CSR-like) layout keeps a book of long monthly and short semiannual
+    bonds compact: no padding to the longest schedule. Per-bond totals are
+    :meth:`per_bond` sums (``numpy.bincount``).
 
     Attributes
     ----------
     settle
         Settlement date (day serial) the schedule was built for.
+    bond
+        Bond index of each flow, shape ``(N,)``.
+    offsets
+        Start of each bond's flows, shape ``(n + 1,)``.
     pay_dates
-        Payment dates (day serials); padding repeats the last valid date.
+        Payment dates (day serials), shape ``(N,)``.
     amounts
-        Cash flow per 100 face (coupon, plus 100 redemption on the last flow); 0 in padding.
+        Cash flow per 100 face (coupon, plus 100 redemption on the last flow).
     periods
         Time from settlement to each flow in compounding periods (for yield discounting).
-    mask
-        True where a flow exists.
     accrued
         Accrued interest at settlement, per 100 face, shape ``(n,)``.
     compounding
-        Compounding frequency of each bond's yield (its coupon frequency, 2 for zeros).
+        Compounding frequency of each bond's yield (its coupon frequency, 2 for zeros), ``(n,)``.
     prev_coupon, next_coupon
-        Regular coupon dates around settlement (day serials).
+        Regular coupon dates around settlement (day serials), ``(n,)``.
     """
 
     settle: int
+    bond: IntArray
+    offsets: IntArray
     pay_dates: IntArray
     amounts: FloatArray
     periods: FloatArray
-    mask: npt.NDArray[np.bool_]
     accrued: FloatArray
     compounding: FloatArray
     prev_coupon: IntArray
     next_coupon: IntArray
-    n_flows: IntArray = field(repr=False)
+
+    @property
+    def n_bonds(self) -> int:
+        """Number of bonds."""
+        return len(self.accrued)
+
+    @property
+    def n_flows(self) -> IntArray:
+        """Number of remaining flows of each bond."""
+        return np.diff(self.offsets)
 
     @property
     def years(self) -> FloatArray:
         """Time to each flow in years on the yield's own basis (periods / compounding)."""
-        return self.periods / self.compounding[:, None]
+        return self.periods / self.compounding[self.bond]
+
+    def per_bond(self, values: FloatArray) -> FloatArray:
+        """Sum per-flow values into per-bond totals (trailing axes of 2-D input not supported)."""
+        return np.bincount(self.bond, weights=values, minlength=self.n_bonds)
+
+    def per_bond_rows(self, values: FloatArray) -> FloatArray:
+        """Per-bond sums of each row of a ``(s, N)`` array: result ``(s, n)``."""
+        return np.add.reduceat(values, self.offsets[:-1], axis=-1)
+
+    def subset(self, index: npt.ArrayLike) -> CashflowSchedule:
+        """The schedule of the bonds at the given positions, in that order."""
+        idx = np.arange(self.n_bonds)[np.asarray(index)]
+        counts = self.n_flows[idx]
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        flow = np.repeat(self.offsets[idx] - offsets[:-1], counts) + np.arange(offsets[-1])
+        return CashflowSchedule(
+            settle=self.settle,
+            bond=np.repeat(np.arange(len(idx)), counts),
+            offsets=offsets,
+            pay_dates=self.pay_dates[flow],
+            amounts=self.amounts[flow],
+            periods=self.periods[flow],
+            accrued=self.accrued[idx],
+            compounding=self.compounding[idx],
+            prev_coupon=self.prev_coupon[idx],
+            next_coupon=self.next_coupon[idx],
+        )
 
 
 def build_schedule(book: BondBook, settle: int) -> CashflowSchedule:
@@ -182,7 +234,7 @@ def build_schedule(book: BondBook, settle: int) -> CashflowSchedule:
     Returns
     -------
     CashflowSchedule
-        Padded arrays of flows per 100 face.
+        Flat arrays of flows per 100 face.
 
     Raises
     ------
@@ -190,7 +242,6 @@ def build_schedule(book: BondBook, settle: int) -> CashflowSchedule:
         If a bond has matured, is not yet issued, or has an unsupported frequency.
     """
     settle = int(settle)
-    n = len(book)
     bad_freq = ~np.isin(book.frequency, FREQUENCIES)
     if bad_freq.any():
         raise AnalyticsError(_which(book, bad_freq, "unsupported coupon frequency"))
@@ -204,64 +255,64 @@ def build_schedule(book: BondBook, settle: int) -> CashflowSchedule:
 
     comp = np.where(book.frequency == 0, ZERO_COUPON_COMPOUNDING, book.frequency).astype(np.int64)
     step = 12 // comp
-    # Regular dates maturity - k*step months, k = 0..K; K covers every bond's life plus one
-    # period so the previous regular date (<= settle) is always in the grid.
-    k_max = int((months_between(settle, book.maturity) // step).max()) + 2
-    k = np.arange(k_max + 1, dtype=np.int64)
-    grid = add_months(book.maturity[:, None], -k[None, :] * step[:, None], book.eom[:, None])
-    n_flows = (grid > settle).sum(axis=1)
-    m = int(n_flows.max())
+    # Regular dates are maturity - k*step months. With M the month-index distance from
+    # settlement to maturity and k0 = M // step, date(k0 - 1) > settle >= date(k0 + 1), so the
+    # number of remaining coupons is k0 or k0 + 1.
+    k0 = months_between(settle, book.maturity) // step
+    n_flows = k0 + (add_months(book.maturity, -k0 * step, book.eom) > settle)
+    offsets = np.concatenate([[0], np.cumsum(n_flows)])
+    total = int(offsets[-1])
+    bond = np.repeat(np.arange(len(book)), n_flows)
+    j = np.arange(total) - offsets[bond]  # position of the flow within its bond
+    first = j == 0
+    my, mm, md = ymd(book.maturity)
+    snap = book.eom & (md == days_in_month(my, mm))
+    back = -(n_flows[bond] - 1 - j) * step[bond]
+    pay = shift_months(my[bond], mm[bond], md[bond], snap[bond], back)
+    prev_regular = add_months(book.maturity, -n_flows * step, book.eom)
+    next_coupon = pay[offsets[:-1]]
 
-    # Column j is the j-th remaining coupon: grid index n_flows-1-j.
-    j = np.arange(m, dtype=np.int64)
-    mask = j[None, :] < n_flows[:, None]
-    gidx = np.clip(n_flows[:, None] - 1 - j[None, :], 0, None)
-    pay = np.take_along_axis(grid, gidx, axis=1)
-    prev_regular = grid[np.arange(n), n_flows]
-    next_coupon = pay[:, 0]
-
-    ref_start = np.concatenate([prev_regular[:, None], pay[:, :-1]], axis=1)
+    ref_start = np.empty(total, dtype=np.int64)
+    ref_start[1:] = pay[:-1]
+    ref_start[first] = prev_regular
+    first_start = np.where(has_issue, np.maximum(prev_regular, book.issue_date), prev_regular)
     accrual_start = ref_start.copy()
-    accrual_start[:, 0] = np.where(
-        has_issue, np.maximum(prev_regular, book.issue_date), prev_regular
-    )
+    accrual_start[first] = first_start
 
-    dc = book.day_count[:, None]
-    freq = comp[:, None]
+    dc = book.day_count[bond]
+    freq = comp[bond]
     coupon_yf = year_fraction(dc, accrual_start, pay, ref_start, pay, freq)
-    amounts = 100.0 * book.coupon[:, None] * coupon_yf
-    amounts = np.where(mask, amounts, 0.0)
-    amounts[np.arange(n), n_flows - 1] += 100.0
+    amounts = 100.0 * book.coupon[bond] * coupon_yf
+    amounts[offsets[1:] - 1] += 100.0
 
     # Time to the first flow follows QuantLib's stepwise rule: measured from the accrual start
     # and net of the accrued part, which differs from yf(settle, pay) only under 30/360.
-    first_start = accrual_start[:, 0]
-    acc_yf = year_fraction(
-        book.day_count, first_start, settle, prev_regular, next_coupon, comp
-    ).astype(np.float64)
+    acc_yf = year_fraction(book.day_count, first_start, settle, prev_regular, next_coupon, comp)
     t0 = np.where(
         first_start != settle,
-        coupon_yf[:, 0] - acc_yf,
+        coupon_yf[first] - acc_yf,
         year_fraction(book.day_count, settle, next_coupon, prev_regular, next_coupon, comp),
     )
-    step_yf = np.where(mask, coupon_yf, 0.0)
-    step_yf[:, 0] = t0
-    periods = np.cumsum(step_yf, axis=1) * comp[:, None]
-    # Padding keeps the last valid time so that discounting padded zeros stays finite.
-    periods = np.where(mask, periods, np.take_along_axis(periods, (n_flows - 1)[:, None], 1))
+    # Periods = f*t0 + j + (running excess of each later period over one regular period); the
+    # excess is exactly zero under ACT/ACT and small otherwise, so the segmented cumulative sum
+    # stays precise however long the flat array is.
+    excess = np.where(first, 0.0, coupon_yf * freq - 1.0)
+    run = np.cumsum(excess)
+    run -= np.repeat(run[offsets[:-1]], n_flows)
+    periods = (t0 * comp)[bond] + j + run
 
     accrued = np.where(first_start < settle, 100.0 * book.coupon * acc_yf, 0.0)
     return CashflowSchedule(
         settle=settle,
-        pay_dates=np.where(mask, pay, np.take_along_axis(pay, (n_flows - 1)[:, None], 1)),
+        bond=bond,
+        offsets=offsets,
+        pay_dates=pay,
         amounts=amounts,
         periods=periods,
-        mask=mask,
         accrued=accrued,
         compounding=comp.astype(np.float64),
         prev_coupon=prev_regular,
         next_coupon=next_coupon,
-        n_flows=n_flows,
     )
 
 
@@ -278,7 +329,7 @@ def _which(book: BondBook, bad: npt.NDArray[np.bool_], reason: str) -> str:
 
 def _discount(sched: CashflowSchedule, y: FloatArray) -> FloatArray:
     base = 1.0 + np.asarray(y, dtype=np.float64) / sched.compounding
-    return base[:, None] ** (-sched.periods)
+    return base[sched.bond] ** (-sched.periods)
 
 
 def dirty_price_from_yield(sched: CashflowSchedule, y: npt.ArrayLike) -> FloatArray:
@@ -297,7 +348,7 @@ def dirty_price_from_yield(sched: CashflowSchedule, y: npt.ArrayLike) -> FloatAr
         Dirty prices per 100 face.
     """
     y = np.broadcast_to(np.asarray(y, dtype=np.float64), sched.accrued.shape)
-    return (sched.amounts * _discount(sched, y)).sum(axis=1)
+    return sched.per_bond(sched.amounts * _discount(sched, y))
 
 
 def yield_from_dirty_price(
@@ -342,8 +393,8 @@ def yield_from_dirty_price(
         raise AnalyticsError("dirty price must be positive and finite for a yield solve")
     flows = sched.amounts
     if guess is None:
-        total = flows.sum(axis=1)
-        life = sched.years.max(axis=1)
+        total = sched.per_bond(flows)
+        life = sched.years[sched.offsets[1:] - 1]
         y = np.log(total / dirty) / np.maximum(life, 1e-6)
     else:
         y = np.broadcast_to(np.asarray(guess, dtype=np.float64), dirty.shape).copy()
@@ -353,9 +404,9 @@ def yield_from_dirty_price(
     converged = np.zeros(dirty.shape, dtype=bool)
     for _ in range(max_newton):
         base = 1.0 + y / comp
-        v = flows * base[:, None] ** (-sched.periods)
-        price = v.sum(axis=1)
-        dprice = -(v * sched.periods).sum(axis=1) / (comp * base)
+        v = flows * base[sched.bond] ** (-sched.periods)
+        price = sched.per_bond(v)
+        dprice = -sched.per_bond(v * sched.periods) / (comp * base)
         step = (price - dirty) / dprice
         y_new = y - step
         ok = np.isfinite(y_new) & (y_new > lo_bound)
@@ -374,18 +425,7 @@ def _bisect_yield(
 ) -> FloatArray:
     """Bracketed bisection for the bonds Newton did not settle (vectorised over them)."""
     idx = np.flatnonzero(todo)
-    sub = CashflowSchedule(
-        settle=sched.settle,
-        pay_dates=sched.pay_dates[idx],
-        amounts=sched.amounts[idx],
-        periods=sched.periods[idx],
-        mask=sched.mask[idx],
-        accrued=sched.accrued[idx],
-        compounding=sched.compounding[idx],
-        prev_coupon=sched.prev_coupon[idx],
-        next_coupon=sched.next_coupon[idx],
-        n_flows=sched.n_flows[idx],
-    )
+    sub = sched.subset(idx)
     target = dirty[idx]
     lo = -0.9 * sub.compounding
     hi = np.full(idx.shape, 10.0)
@@ -452,12 +492,12 @@ def yield_risk(sched: CashflowSchedule, y: npt.ArrayLike) -> YieldRisk:
     y = np.broadcast_to(np.asarray(y, dtype=np.float64), sched.accrued.shape)
     comp = sched.compounding
     base = 1.0 + y / comp
-    v = sched.amounts * base[:, None] ** (-sched.periods)
-    dirty = v.sum(axis=1)
+    v = sched.amounts * base[sched.bond] ** (-sched.periods)
     n = sched.periods
-    mac = (v * n).sum(axis=1) / (dirty * comp)
+    dirty = sched.per_bond(v)
+    mac = sched.per_bond(v * n) / (dirty * comp)
     modified = mac / base
-    convexity = (v * n * (n + 1.0)).sum(axis=1) / (dirty * (comp * base) ** 2)
+    convexity = sched.per_bond(v * n * (n + 1.0)) / (dirty * (comp * base) ** 2)
     return YieldRisk(
         dirty_price=dirty,
         clean_price=dirty - sched.accrued,
@@ -510,26 +550,11 @@ def analyze_book(
         raise AnalyticsError("every bond needs a yield or a clean price")
     if need_solve.any():
         idx = np.flatnonzero(need_solve)
-        sub = _subschedule(sched, idx)
+        sub = sched.subset(idx)
         y = y.copy()
         y[idx] = yield_from_dirty_price(sub, px[idx] + sched.accrued[idx])
     risk = yield_risk(sched, y)
     return holdings_frame(book, sched, risk), portfolio_totals(book, risk)
-
-
-def _subschedule(sched: CashflowSchedule, idx: IntArray) -> CashflowSchedule:
-    return CashflowSchedule(
-        settle=sched.settle,
-        pay_dates=sched.pay_dates[idx],
-        amounts=sched.amounts[idx],
-        periods=sched.periods[idx],
-        mask=sched.mask[idx],
-        accrued=sched.accrued[idx],
-        compounding=sched.compounding[idx],
-        prev_coupon=sched.prev_coupon[idx],
-        next_coupon=sched.next_coupon[idx],
-        n_flows=sched.n_flows[idx],
-    )
 
 
 def position_values(book: BondBook, risk: YieldRisk) -> tuple[FloatArray, FloatArray]:

@@ -57,31 +57,43 @@ def to_iso(days: npt.ArrayLike) -> list[str]:
 
 
 def ymd(days: npt.ArrayLike) -> tuple[IntArray, IntArray, IntArray]:
-    """Split day serials into year, month (1-12) and day-of-month arrays."""
-    d = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
-    months = d.astype("datetime64[M]")
-    years = d.astype("datetime64[Y]")
-    y = years.astype(np.int64) + 1970
-    m = (months - years.astype("datetime64[M]")).astype(np.int64) + 1
-    dd = (d - months.astype("datetime64[D]")).astype(np.int64) + 1
-    return y, m, dd
+    """Split day serials into year, month (1-12) and day-of-month arrays.
 
-
-def _month_start(month_index: IntArray) -> IntArray:
-    """Day serial of the first day of a month index (months since 1970-01)."""
-    return month_index.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-
-
-def days_in_month(year: npt.ArrayLike, month: npt.ArrayLike) -> IntArray:
-    """Number of days in the given month(s)."""
-    mi = (np.asarray(year, dtype=np.int64) - 1970) * 12 + np.asarray(month, dtype=np.int64) - 1
-    return _month_start(mi + 1) - _month_start(mi)
+    Pure integer arithmetic on the proleptic Gregorian calendar (400-year eras of 146,097
+    days), several times faster than going through ``datetime64`` unit conversions.
+    """
+    z = np.asarray(days, dtype=np.int64) + 719_468  # shift the epoch to 0000-03-01
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1_460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153  # month counted from March
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = np.where(mp < 10, mp + 3, mp - 9)
+    y = yoe + era * 400 + (m <= 2)
+    return y, m, d
 
 
 def from_ymd(year: npt.ArrayLike, month: npt.ArrayLike, day: npt.ArrayLike) -> IntArray:
     """Day serials from year, month and day arrays (no clipping: days must be valid)."""
-    mi = (np.asarray(year, dtype=np.int64) - 1970) * 12 + np.asarray(month, dtype=np.int64) - 1
-    return _month_start(mi) + np.asarray(day, dtype=np.int64) - 1
+    m = np.asarray(month, dtype=np.int64)
+    y = np.asarray(year, dtype=np.int64) - (m <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + np.asarray(day, dtype=np.int64) - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146_097 + doe - 719_468
+
+
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def days_in_month(year: npt.ArrayLike, month: npt.ArrayLike) -> IntArray:
+    """Number of days in the given month(s)."""
+    y = np.asarray(year, dtype=np.int64)
+    m = np.asarray(month, dtype=np.int64)
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    return _MONTH_DAYS[m - 1] + ((m == 2) & leap)
 
 
 def is_end_of_month(days: npt.ArrayLike) -> BoolArray:
@@ -113,15 +125,29 @@ def add_months(days: npt.ArrayLike, months: npt.ArrayLike, eom: npt.ArrayLike = 
     Each result is computed from the anchor, never by repeated stepping, so schedules do not drift
     (31-Aug minus 6 months is 28/29-Feb; minus 12 months is 31-Aug again).
     """
-    anchor = np.asarray(days, dtype=np.int64)
-    y, m, d = ymd(anchor)
-    mi = (y - 1970) * 12 + (m - 1) + np.asarray(months, dtype=np.int64)
-    start = _month_start(mi)
-    length = _month_start(mi + 1) - start
-    target_day = np.minimum(d, length)
-    use_eom = np.asarray(eom, dtype=bool) & (d == days_in_month(y, m))
-    target_day = np.where(use_eom, length, target_day)
-    return start + target_day - 1
+    y, m, d = ymd(days)
+    anchor_eom = np.asarray(eom, dtype=bool) & (d == days_in_month(y, m))
+    return shift_months(y, m, d, anchor_eom, months)
+
+
+def shift_months(
+    year: IntArray,
+    month: IntArray,
+    day: IntArray,
+    to_month_end: npt.ArrayLike,
+    months: npt.ArrayLike,
+) -> IntArray:
+    """:func:`add_months` on pre-split anchors (year, month, day) for hot loops.
+
+    ``to_month_end`` marks anchors whose results snap to the target month's last day (the
+    end-of-month rule already resolved). Splitting each anchor once and indexing the parts is
+    much cheaper than splitting one copy of the anchor per generated date.
+    """
+    mi = year * 12 + (month - 1) + np.asarray(months, dtype=np.int64)
+    ty, tm = mi // 12, mi % 12 + 1
+    length = days_in_month(ty, tm)
+    target_day = np.where(to_month_end, length, np.minimum(day, length))
+    return from_ymd(ty, tm, target_day)
 
 
 def months_between(start: npt.ArrayLike, end: npt.ArrayLike) -> IntArray:

@@ -117,19 +117,25 @@ def year_fraction(
     exact when ``[d1, d2]`` lies inside the reference period; the schedule builder only asks for
     such pairs (a short first coupon carries its notional regular period as reference).
     """
-    code = np.asarray(code)
-    d1 = np.asarray(d1, dtype=np.int64)
-    d2 = np.asarray(d2, dtype=np.int64)
+    d1, d2, ref_start, ref_end, code, frequency = np.broadcast_arrays(
+        np.asarray(d1, dtype=np.int64),
+        np.asarray(d2, dtype=np.int64),
+        np.asarray(ref_start, dtype=np.int64),
+        np.asarray(ref_end, dtype=np.int64),
+        np.asarray(code, dtype=np.int64),
+        np.asarray(frequency, dtype=np.float64),
+    )
     actual = (d2 - d1).astype(np.float64)
-    ref_days = (np.asarray(ref_end, dtype=np.int64) - np.asarray(ref_start, dtype=np.int64)).astype(
-        np.float64
-    )
-    freq = np.asarray(frequency, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        icma = actual / (ref_days * freq)
-    out = np.select(
-        [code == DayCount.ACT_ACT, code == DayCount.THIRTY_360, code == DayCount.ACT_360],
-        [icma, days_30_360(d1, d2) / 360.0, actual / 360.0],
-        default=actual / 365.0,
-    )
-    return np.asarray(out, dtype=np.float64)
+    out = actual / 365.0
+    # Each convention is evaluated only where it applies: 30/360 needs calendar fields, which
+    # are the expensive part.
+    icma = code == DayCount.ACT_ACT
+    if icma.any():
+        ref_days = (ref_end[icma] - ref_start[icma]).astype(np.float64)
+        out[icma] = actual[icma] / (ref_days * frequency[icma])
+    thirty = code == DayCount.THIRTY_360
+    if thirty.any():
+        out[thirty] = days_30_360(d1[thirty], d2[thirty]) / 360.0
+    act360 = code == DayCount.ACT_360
+    out[act360] = actual[act360] / 360.0
+    return out

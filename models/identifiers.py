@@ -59,7 +59,7 @@ def identifier_kind(identifier: str) -> str | None:
 
 
 def check_identifier(identifier: str) -> str | None:
-    """Return an error message if ``identifier`` looks like a CUSIP/ISIN with a wrong check digit."""
+    """Error message if ``identifier`` looks like a CUSIP/ISIN with a wrong check digit."""
     text = identifier.strip().upper()
     kind = identifier_kind(text)
     if kind == "CUSIP":

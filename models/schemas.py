@@ -265,7 +265,9 @@ class HoldingRow(BaseModel):
             )
         if self.issue_date is not None:
             if self.issue_date >= self.maturity:
-                out.append(("issue_date", f"issue date {self.issue_date} is not before maturity", ""))
+                out.append(
+                    ("issue_date", f"issue date {self.issue_date} is not before maturity", "")
+                )
             elif settle is not None and self.issue_date > settle:
                 out.append(
                     (

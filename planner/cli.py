@@ -71,7 +71,9 @@ def _settle(value: str | None) -> dt.date | None:
         raise typer.BadParameter(str(exc)) from None
 
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+JsonFlag = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document instead of tables.")
+]
 
 
 @app.command()

@@ -67,7 +67,11 @@ def parse_holdings_csv(text: str, name: str, settle: dt.date | None) -> Holdings
     """
     if not text.strip():
         raise InputError(
-            [InputIssue(name, None, None, "the file is empty", "expected a header row and holdings")]
+            [
+                InputIssue(
+                    name, None, None, "the file is empty", "expected a header row and holdings"
+                )
+            ]
         )
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]

@@ -191,8 +191,10 @@ def futures_contracts_for_duration(
     """
     if futures_duration * futures_contract_value == 0:
         raise HedgeSystemError("futures duration and contract value must be non-zero")
-    return (target_duration - portfolio_duration) * portfolio_value / (
-        futures_duration * futures_contract_value
+    return (
+        (target_duration - portfolio_duration)
+        * portfolio_value
+        / (futures_duration * futures_contract_value)
     )
 
 

@@ -1,0 +1,753 @@
+"""Key-rate covariance: estimation from yield history, validation, storage and risk measures.
+
+Units used throughout this module
+---------------------------------
+* Yields in a history frame are **decimals** (0.0421 = 4.21 %).
+* Daily yield changes are converted to **basis points** (1 bp = 0.0001).
+* A covariance matrix is stored in **bp^2 per year**: the covariance of daily bp changes times
+  ``TRADING_DAYS_PER_YEAR`` (252), i.e. the usual square-root-of-time annualisation of i.i.d.
+  daily changes.
+* Tenors are lower-case labels (``"6m"``, ``"10y"``); :func:`tenor_years` converts them to years.
+
+The estimator
+-------------
+Equal weights (the default) give the ordinary sample covariance of daily bp changes with the
+sample mean removed and an ``n - 1`` denominator, i.e. exactly ``numpy.cov(changes.T)``.
+
+EWMA weights (``halflife_days`` given) put weight ``w_i ∝ 0.5 ** (age_i / halflife)`` on the
+change observed ``age_i`` observations before the most recent one (age 0), normalised to sum to
+one. The **weighted mean is removed** and the result is divided by ``1 - sum(w_i**2)`` (the
+"reliability weights" bias correction, the same as ``numpy.cov(..., aweights=w)``). Why: with
+this choice an infinite half-life reproduces the equal-weight estimator exactly, so the two
+methods are one family and never disagree because of an arbitrary mean convention.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from models.errors import HedgePlannerError
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Business days per year used to annualise daily variances.
+TRADING_DAYS_PER_YEAR: int = 252
+
+#: Default key-rate tenors of the hedge planner.
+DEFAULT_KEY_TENORS: tuple[str, ...] = ("6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y")
+
+#: Identifier written into covariance JSON files (checked on load).
+JSON_FORMAT: str = "hedge-planner/keyrate-covariance"
+JSON_VERSION: int = 1
+MATRIX_UNITS: str = "bp^2 per year"
+
+#: Column names of the US Treasury par-yield CSV mapped to tenor labels.
+TREASURY_COLUMNS: dict[str, str] = {
+    "1 Mo": "1m",
+    "2 Mo": "2m",
+    "3 Mo": "3m",
+    "4 Mo": "4m",
+    "6 Mo": "6m",
+    "1 Yr": "1y",
+    "2 Yr": "2y",
+    "3 Yr": "3y",
+    "5 Yr": "5y",
+    "7 Yr": "7y",
+    "10 Yr": "10y",
+    "20 Yr": "20y",
+    "30 Yr": "30y",
+}
+
+_BP_PER_UNIT = 1e4  # decimal yield -> basis points
+_TENOR_RE = re.compile(r"^(\d+)([my])$")
+_TENOR_HINT = "expected a string like '6m' or '10y'"
+# Relative tolerances for validation. Estimated matrices are symmetric to rounding error and PSD
+# up to rounding; anything beyond these is a genuinely malformed input.
+_SYMMETRY_RTOL = 1e-9
+_PSD_RTOL = 1e-9
+
+
+class CovarianceError(HedgePlannerError, ValueError):
+    """Raised for malformed covariance matrices, unknown tenors or unusable histories."""
+
+
+# --------------------------------------------------------------------------------------------
+# Tenor labels
+# --------------------------------------------------------------------------------------------
+
+
+def normalize_tenor_label(label: str) -> str:
+    """Return the canonical (lower-case, stripped) form of a tenor label.
+
+    Parameters
+    ----------
+    label
+        A label such as ``"6m"``, ``"10Y"``; an integer count followed by ``m`` (months) or
+        ``y`` (years).
+
+    Raises
+    ------
+    CovarianceError
+        If the label is not of that form (e.g. ``"10 Yr"``, ``"ten years"``, ``"0y"``).
+    """
+    if not isinstance(label, str):
+        raise CovarianceError(f"unknown tenor label {label!r}: {_TENOR_HINT}")
+    text = label.strip().lower()
+    match = _TENOR_RE.match(text)
+    if match is None or int(match.group(1)) == 0:
+        raise CovarianceError(f"unknown tenor label {label!r}: {_TENOR_HINT}")
+    return text
+
+
+def tenor_years(label: str) -> float:
+    """Tenor in years of a label (``"1m"`` -> 1/12, ``"10y"`` -> 10.0).
+
+    Raises
+    ------
+    CovarianceError
+        For a label that is not ``<positive integer>m`` or ``<positive integer>y``.
+    """
+    text = normalize_tenor_label(label)
+    count = int(text[:-1])
+    return count / 12.0 if text.endswith("m") else float(count)
+
+
+def tenor_label(years: float) -> str:
+    """Label for a tenor in years: whole years -> ``"<n>y"``, else whole months -> ``"<n>m"``.
+
+    Raises
+    ------
+    CovarianceError
+        If ``years`` is not a positive whole number of months (e.g. 0.3).
+    """
+    months = float(years) * 12.0
+    whole = round(months)
+    if not math.isfinite(months) or whole <= 0 or abs(months - whole) > 1e-9:
+        raise CovarianceError(f"tenor {years!r} years is not a positive whole number of months")
+    return f"{whole // 12}y" if whole % 12 == 0 else f"{whole}m"
+
+
+def _normalize_tenors(tenors: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(tenors, str):
+        raise CovarianceError("tenors must be a sequence of labels, not a single string")
+    labels = tuple(normalize_tenor_label(t) for t in tenors)
+    if not labels:
+        raise CovarianceError("at least one tenor is required")
+    years = [tenor_years(t) for t in labels]
+    if len(set(years)) != len(years):
+        dupes = sorted({t for t, y in zip(labels, years, strict=True) if years.count(y) > 1})
+        raise CovarianceError(f"duplicate tenors: {dupes}")
+    return labels
+
+
+# --------------------------------------------------------------------------------------------
+# Matrix validation
+# --------------------------------------------------------------------------------------------
+
+
+def validate_covariance_matrix(matrix: npt.ArrayLike, tenors: Sequence[str]) -> FloatArray:
+    """Check a covariance matrix and return it as an exactly symmetric float array.
+
+    Parameters
+    ----------
+    matrix
+        Square array, bp^2 per year, rows/columns in ``tenors`` order.
+    tenors
+        Tenor labels naming the rows/columns.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(matrix + matrix.T) / 2`` (removes rounding-level asymmetry).
+
+    Raises
+    ------
+    CovarianceError
+        Naming the problem: wrong shape, NaN/inf at (i, j), non-symmetric at (i, j),
+        or not positive semi-definite (with the minimum eigenvalue).
+    """
+    arr = np.asarray(matrix, dtype=np.float64)
+    n = len(tenors)
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise CovarianceError(f"covariance matrix must be square, got shape {arr.shape}")
+    if arr.shape[0] != n:
+        raise CovarianceError(f"covariance matrix is {arr.shape[0]}x{arr.shape[1]} but {n} tenors")
+    bad = np.argwhere(~np.isfinite(arr))
+    if bad.size:
+        i, j = (int(k) for k in bad[0])
+        raise CovarianceError(
+            f"covariance matrix has a non-finite value {arr[i, j]} at ({tenors[i]}, {tenors[j]}) "
+            f"(row {i}, column {j}); {len(bad)} non-finite entries in total"
+        )
+    scale = float(np.max(np.abs(arr))) if arr.size else 0.0
+    asym = np.abs(arr - arr.T)
+    if asym.size and float(asym.max()) > _SYMMETRY_RTOL * max(scale, 1e-300):
+        i, j = (int(k) for k in np.unravel_index(np.argmax(asym), asym.shape))
+        raise CovarianceError(
+            f"covariance matrix is not symmetric at ({tenors[i]}, {tenors[j]}) (row {i}, column "
+            f"{j}): {arr[i, j]!r} vs {arr[j, i]!r}"
+        )
+    sym = 0.5 * (arr + arr.T)
+    if np.any(np.diag(sym) < 0):
+        i = int(np.argmin(np.diag(sym)))
+        raise CovarianceError(f"negative variance {sym[i, i]!r} for tenor {tenors[i]}")
+    eig = np.linalg.eigvalsh(sym)
+    if eig.size and eig[0] < -_PSD_RTOL * max(float(eig[-1]), 1e-300):
+        raise CovarianceError(
+            f"covariance matrix is not positive semi-definite: minimum eigenvalue {eig[0]:.6g} "
+            f"(largest {eig[-1]:.6g}) bp^2/yr"
+        )
+    return sym
+
+
+# --------------------------------------------------------------------------------------------
+# The covariance object
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CovarianceMetadata:
+    """Provenance of a key-rate covariance matrix.
+
+    Attributes
+    ----------
+    source
+        Description of the data source (e.g. a file name).
+    start, end
+        ISO dates of the first and last yield *levels* used (``None`` if unknown).
+    n_obs
+        Number of daily changes used in the estimate.
+    method
+        ``"equal_weight"``, ``"ewma"`` or ``"user"`` (supplied matrix).
+    halflife
+        EWMA half-life in observations (business days); ``None`` for equal weights.
+    annualisation
+        Factor applied to daily variances (252).
+    notes
+        Free text: why this window / method was chosen.
+    extra
+        Further diagnostics (dropped rows, lookback, effective sample size...).
+    """
+
+    source: str = "unspecified"
+    start: str | None = None
+    end: str | None = None
+    n_obs: int | None = None
+    method: str = "user"
+    halflife: float | None = None
+    annualisation: int = TRADING_DAYS_PER_YEAR
+    notes: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        out = dataclasses.asdict(self)
+        out["extra"] = dict(self.extra)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CovarianceMetadata:
+        """Inverse of :meth:`to_dict`; unknown keys are kept in ``extra``."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        extra = dict(kwargs.pop("extra", {}) or {})
+        extra.update({k: v for k, v in data.items() if k not in known})
+        return cls(**kwargs, extra=extra)
+
+
+@dataclass(frozen=True, eq=False)
+class KeyRateCovariance:
+    """Annualised covariance of key-rate yield changes.
+
+    Attributes
+    ----------
+    tenors
+        Tenor labels (lower case), the order of the matrix rows/columns.
+    matrix
+        Covariance of yield changes in **bp^2 per year** (daily bp changes x 252). Stored
+        read-only and exactly symmetric; validated finite, symmetric and PSD on construction.
+    metadata
+        Provenance (:class:`CovarianceMetadata`).
+    """
+
+    tenors: tuple[str, ...]
+    matrix: FloatArray
+    metadata: CovarianceMetadata = field(default_factory=CovarianceMetadata)
+
+    def __post_init__(self) -> None:
+        labels = _normalize_tenors(self.tenors)
+        sym = validate_covariance_matrix(self.matrix, labels)
+        sym.setflags(write=False)  # frozen object: keep the array immutable too
+        object.__setattr__(self, "tenors", labels)
+        object.__setattr__(self, "matrix", sym)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> FloatArray:
+        """``numpy.asarray(cov)`` gives a writable copy of the matrix (bp^2 per year).
+
+        Lets code that takes a plain array-like covariance accept this object directly.
+        """
+        return np.array(self.matrix, dtype=dtype)
+
+    # ---- descriptive ---------------------------------------------------------------------
+
+    @property
+    def tenor_years(self) -> FloatArray:
+        """Tenors in years, aligned with :attr:`tenors`."""
+        return np.array([tenor_years(t) for t in self.tenors])
+
+    def vol_bp(self) -> FloatArray:
+        """Annualised volatility of each key rate, **bp per year** (sqrt of the diagonal)."""
+        return np.sqrt(np.diag(self.matrix))
+
+    def correlation(self) -> FloatArray:
+        """Correlation matrix (dimensionless).
+
+        A tenor with zero variance gets correlation 0 with everything else and 1 with itself.
+        """
+        vol = self.vol_bp()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            corr = self.matrix / np.outer(vol, vol)
+        zero = vol == 0
+        corr[zero, :] = 0.0
+        corr[:, zero] = 0.0
+        np.fill_diagonal(corr, 1.0)
+        return np.clip(corr, -1.0, 1.0)
+
+    def factor(self, n_factors: int | None = None) -> FloatArray:
+        """Factor loadings ``F`` with ``matrix == F @ F.T``, **bp per sqrt(year)**.
+
+        Computed from the eigen-decomposition ``matrix = V diag(lam) V^T``; eigenvalues below
+        zero (only rounding noise survives validation) are clipped to zero, so
+        ``F = V diag(sqrt(max(lam, 0)))``. Columns are principal components in decreasing order
+        of variance (level, slope, curvature, ...); the sign of each column is fixed so that its
+        largest-magnitude loading is positive (deterministic output).
+
+        Parameters
+        ----------
+        n_factors
+            Keep only the first ``n_factors`` components (then ``F F^T`` is the best rank-k
+            approximation). ``None`` keeps all ``n`` columns.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n_tenors, n_factors or n_tenors)``.
+        """
+        lam, vec = np.linalg.eigh(self.matrix)
+        order = np.argsort(lam)[::-1]
+        lam = np.clip(lam[order], 0.0, None)
+        vec = vec[:, order]
+        idx = np.argmax(np.abs(vec), axis=0)
+        signs = np.sign(vec[idx, np.arange(vec.shape[1])])
+        signs[signs == 0] = 1.0
+        loadings = vec * signs * np.sqrt(lam)
+        if n_factors is not None:
+            if not 1 <= n_factors <= len(self.tenors):
+                raise CovarianceError(f"n_factors must be in 1..{len(self.tenors)}")
+            loadings = loadings[:, :n_factors]
+        return loadings
+
+    def subset(self, tenors: Sequence[str]) -> KeyRateCovariance:
+        """Select and/or reorder tenors.
+
+        Raises
+        ------
+        CovarianceError
+            Naming the first requested tenor that the matrix does not contain.
+        """
+        labels = _normalize_tenors(tenors)
+        index = {t: i for i, t in enumerate(self.tenors)}
+        for t in labels:
+            if t not in index:
+                raise CovarianceError(
+                    f"tenor {t!r} is not in the covariance matrix (available: "
+                    f"{', '.join(self.tenors)})"
+                )
+        pos = [index[t] for t in labels]
+        return KeyRateCovariance(labels, self.matrix[np.ix_(pos, pos)], self.metadata)
+
+    # ---- risk measures -------------------------------------------------------------------
+
+    def _as_vector(self, values: npt.ArrayLike | Mapping[str, float], what: str) -> FloatArray:
+        # A mapping may name only some tenors (others are zero); unknown names are errors so a
+        # typo never silently drops exposure.
+        if isinstance(values, Mapping):
+            vec = np.zeros(len(self.tenors))
+            index = {t: i for i, t in enumerate(self.tenors)}
+            for key, val in values.items():
+                label = normalize_tenor_label(key)
+                if label not in index:
+                    raise CovarianceError(f"{what}: tenor {key!r} is not in the covariance matrix")
+                vec[index[label]] = float(val)
+        else:
+            vec = np.asarray(values, dtype=np.float64)
+            if vec.shape != (len(self.tenors),):
+                raise CovarianceError(
+                    f"{what} must have shape ({len(self.tenors)},) aligned with tenors, "
+                    f"got {vec.shape}"
+                )
+        if not np.all(np.isfinite(vec)):
+            raise CovarianceError(f"{what} contains non-finite values")
+        return vec
+
+    def _quad(self, vec: FloatArray) -> float:
+        return math.sqrt(max(float(vec @ self.matrix @ vec), 0.0))
+
+    def tracking_error(self, gap_dv01: npt.ArrayLike | Mapping[str, float]) -> float:
+        """Annualised 1-sigma P&L of a key-rate DV01 gap: ``sqrt(g' Sigma g)``.
+
+        Parameters
+        ----------
+        gap_dv01
+            Key-rate DV01 gap ``g`` (portfolio minus benchmark), **currency per bp** per key rate,
+            as an array aligned with :attr:`tenors` or a mapping label -> value (missing = 0).
+
+        Returns
+        -------
+        float
+            Standard deviation of the gap's P&L over one year, **currency**.
+        """
+        return self._quad(self._as_vector(gap_dv01, "gap_dv01"))
+
+    def tracking_error_bp(self, gap_krd_years: npt.ArrayLike | Mapping[str, float]) -> float:
+        """Annualised tracking error of a key-rate-duration gap: ``sqrt(k' Sigma k)``.
+
+        Parameters
+        ----------
+        gap_krd_years
+            Key-rate duration gap ``k``, **years** per key rate (array aligned with
+            :attr:`tenors` or mapping label -> value, missing = 0).
+
+        Returns
+        -------
+        float
+            Tracking error in **bp of return per year**: a gap of ``k`` years of duration under a
+            1 bp yield move returns ``k`` bp.
+        """
+        return self._quad(self._as_vector(gap_krd_years, "gap_krd_years"))
+
+    # ---- serialisation -------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON representation (matrix in bp^2 per year)."""
+        return {
+            "format": JSON_FORMAT,
+            "version": JSON_VERSION,
+            "units": MATRIX_UNITS,
+            "tenors": list(self.tenors),
+            "matrix": [[float(x) for x in row] for row in self.matrix],
+            "metadata": self.metadata.to_dict(),
+        }
+
+    def to_json(self) -> str:
+        """JSON text, one matrix row per line (floats at full precision: exact round trip)."""
+        data = self.to_dict()
+        rows = data.pop("matrix")
+        data["matrix"] = "__MATRIX__"  # placeholder so each row stays on one readable line
+        text = json.dumps(data, indent=2)
+        body = ",\n    ".join(json.dumps(r) for r in rows)
+        return text.replace('"__MATRIX__"', "[\n    " + body + "\n  ]") + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> KeyRateCovariance:
+        """Build from :meth:`to_dict` output; validates format, units and the matrix.
+
+        Raises
+        ------
+        CovarianceError
+            Missing keys, wrong format/units, unknown tenor labels, or an invalid matrix.
+        """
+        if not isinstance(data, Mapping):
+            raise CovarianceError("covariance JSON must be an object")
+        if data.get("format", JSON_FORMAT) != JSON_FORMAT:
+            raise CovarianceError(f"unexpected format {data.get('format')!r}; want {JSON_FORMAT!r}")
+        if data.get("units", MATRIX_UNITS) != MATRIX_UNITS:
+            raise CovarianceError(f"unexpected units {data.get('units')!r}; want {MATRIX_UNITS!r}")
+        for key in ("tenors", "matrix"):
+            if key not in data:
+                raise CovarianceError(f"covariance JSON is missing {key!r}")
+        try:
+            matrix = np.array(data["matrix"], dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            msg = f"covariance matrix is not a numeric square array: {exc}"
+            raise CovarianceError(msg) from exc
+        meta = CovarianceMetadata.from_dict(data.get("metadata") or {})
+        return cls(tuple(data["tenors"]), matrix, meta)
+
+    @classmethod
+    def from_json(cls, text: str) -> KeyRateCovariance:
+        """Parse JSON text written by :meth:`to_json`."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CovarianceError(f"invalid covariance JSON: {exc}") from exc
+        return cls.from_dict(data)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+def load_default_covariance() -> KeyRateCovariance:
+    """The committed UST key-rate covariance (``models/data/keyrate_covariance_ust.json``).
+
+    Matrix in bp^2 per year at :data:`DEFAULT_KEY_TENORS`; see the file's metadata for the
+    estimation window. Loaded as package data, so it works from an installed wheel.
+    """
+    text = resources.files("models").joinpath("data/keyrate_covariance_ust.json").read_text()
+    return KeyRateCovariance.from_json(text)
+
+
+def load_covariance_file(path: str | os.PathLike[str]) -> KeyRateCovariance:
+    """Load a user-supplied covariance matrix (bp^2 per year) from JSON or CSV.
+
+    * ``.json``: the :meth:`KeyRateCovariance.to_json` layout (``tenors``, ``matrix``, optional
+      ``metadata``).
+    * ``.csv``: a square matrix whose header row (after an index-column header cell) and first
+      column both list the tenor labels, in the same order.
+
+    Raises
+    ------
+    CovarianceError
+        Naming the problem: unknown tenor label, header/index mismatch, non-numeric or NaN cell,
+        non-symmetric entry at (i, j), or not PSD (with the minimum eigenvalue).
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".json":
+        return KeyRateCovariance.from_json(p.read_text())
+    if suffix == ".csv":
+        return _covariance_from_csv(p.read_text(), source=p.name)
+    raise CovarianceError(f"unsupported covariance file type {p.suffix!r}: use .json or .csv")
+
+
+def _covariance_from_csv(text: str, source: str) -> KeyRateCovariance:
+    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    if len(rows) < 2:
+        raise CovarianceError(f"{source}: covariance CSV needs a header row and at least one row")
+    header = [c.strip() for c in rows[0][1:]]
+    index = [r[0].strip() for r in rows[1:]]
+    cols = [normalize_tenor_label(c) for c in header]
+    idx = [normalize_tenor_label(c) for c in index]
+    if cols != idx:
+        raise CovarianceError(
+            f"{source}: header tenors {cols} must equal the first-column tenors {idx} (same order)"
+        )
+    values = np.empty((len(idx), len(cols)))
+    for i, row in enumerate(rows[1:]):
+        cells = row[1:]
+        if len(cells) != len(cols):
+            raise CovarianceError(
+                f"{source}: row {idx[i]} has {len(cells)} values, expected {len(cols)}"
+            )
+        for j, cell in enumerate(cells):
+            try:
+                values[i, j] = float(cell)
+            except ValueError:
+                raise CovarianceError(
+                    f"{source}: non-numeric value {cell!r} at ({idx[i]}, {cols[j]})"
+                ) from None
+    meta = CovarianceMetadata(source=source, method="user")
+    return KeyRateCovariance(tuple(cols), values, meta)
+
+
+def load_treasury_par_history(path_or_buffer: str | os.PathLike[str] | IO[str]) -> pd.DataFrame:
+    """Read the US Treasury daily par-yield CSV into a decimal yield history.
+
+    Parameters
+    ----------
+    path_or_buffer
+        File path or text buffer with columns ``Date,1 Mo,...,30 Yr``; dates ``M/D/YY`` (any
+        row order); yields in **percent**; empty cells where a tenor was not published.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ascending ``DatetimeIndex`` named ``date``, columns tenor labels (``"1m"`` ...
+        ``"30y"``), yields in **decimal**; NaN where not published.
+    """
+    raw = pd.read_csv(path_or_buffer, dtype={"Date": str})
+    if "Date" not in raw.columns:
+        raise CovarianceError("Treasury CSV has no 'Date' column")
+    unknown = [c for c in raw.columns if c != "Date" and c not in TREASURY_COLUMNS]
+    if unknown:
+        raise CovarianceError(f"Treasury CSV has unknown columns {unknown}")
+    # Two-digit years: Python's %y maps 69-99 to 19xx and 00-68 to 20xx, right for 1990-2023.
+    dates = pd.to_datetime(raw["Date"], format="%m/%d/%y")
+    frame = raw.drop(columns="Date").rename(columns=TREASURY_COLUMNS).astype(np.float64) / 100.0
+    frame.index = pd.DatetimeIndex(dates, name="date")
+    if frame.index.has_duplicates:
+        dupes = frame.index[frame.index.duplicated()].strftime("%Y-%m-%d").tolist()
+        raise CovarianceError(f"Treasury CSV has duplicate dates {dupes[:5]}")
+    return frame.sort_index()
+
+
+# --------------------------------------------------------------------------------------------
+# Estimation
+# --------------------------------------------------------------------------------------------
+
+
+def ewma_weights(n_obs: int, halflife: float) -> FloatArray:
+    """Normalised EWMA weights for ``n_obs`` observations, oldest first.
+
+    ``w_i ∝ 0.5 ** ((n_obs - 1 - i) / halflife)``: the newest observation has the largest weight
+    and the weight halves every ``halflife`` observations back. Weights sum to one.
+    """
+    if n_obs < 1:
+        raise CovarianceError("n_obs must be positive")
+    if not halflife > 0:
+        raise CovarianceError(f"halflife must be positive, got {halflife!r}")
+    age = np.arange(n_obs - 1, -1, -1, dtype=np.float64)
+    # log-space then shift by the max so a tiny half-life cannot underflow everything to zero
+    logw = -age * math.log(2.0) / float(halflife)
+    w = np.exp(logw - logw.max())
+    return w / w.sum()
+
+
+def _weighted_cov(x: FloatArray, w: FloatArray) -> FloatArray:
+    # Weighted mean removed; divide by 1 - sum(w^2) (reliability-weights correction). With
+    # w = 1/n this is sum((x - xbar)(x - xbar)') / (n - 1), the ordinary sample covariance.
+    mean = w @ x
+    dev = x - mean
+    denom = 1.0 - float(w @ w)
+    if denom <= 0:
+        raise CovarianceError("EWMA weights sit on a single observation: half-life too short")
+    return (dev * w[:, None]).T @ dev / denom
+
+
+def estimate_keyrate_covariance(
+    history: pd.DataFrame,
+    tenors: Sequence[str] = DEFAULT_KEY_TENORS,
+    lookback_days: int | None = None,
+    halflife_days: float | None = None,
+    end: Any = None,
+    *,
+    start: Any = None,
+    max_gap_days: int = 10,
+    source: str = "user history",
+    notes: str = "",
+) -> KeyRateCovariance:
+    """Estimate the annualised covariance of daily key-rate changes.
+
+    Parameters
+    ----------
+    history
+        Yield levels in **decimal**, indexed by date (any order, unique), one column per tenor
+        label (e.g. from :func:`load_treasury_par_history`).
+    tenors
+        Key tenors to estimate (columns of ``history``).
+    lookback_days
+        Use only the last ``lookback_days`` daily changes up to ``end``; ``None`` uses all.
+    halflife_days
+        EWMA half-life in observations (business days); ``None`` = equal weights.
+    end, start
+        Optional date bounds (inclusive) on the yield *levels* used.
+    max_gap_days
+        A change between two consecutive usable rows more than this many calendar days apart is
+        discarded (e.g. across the 2002-2006 30y gap) instead of being treated as one day's move.
+    source, notes
+        Written into the metadata.
+
+    Returns
+    -------
+    KeyRateCovariance
+        Matrix in **bp^2 per year** = covariance of daily bp changes x 252.
+
+    Notes
+    -----
+    Rows (days) where any requested tenor is missing are dropped *before* differencing, so a
+    market holiday published as an empty row does not lose the move across it; the number of
+    dropped rows and of discarded long-gap changes is recorded in ``metadata.extra``.
+    The mean convention is described in the module docstring (sample / weighted mean removed).
+
+    Raises
+    ------
+    CovarianceError
+        Missing columns, yields that look like percent, duplicate dates, fewer than
+        ``len(tenors) + 1`` changes, or an invalid resulting matrix.
+    """
+    labels = _normalize_tenors(tenors)
+    missing_cols = [t for t in labels if t not in history.columns]
+    if missing_cols:
+        raise CovarianceError(
+            f"history has no column for tenor(s) {missing_cols}; columns: {list(history.columns)}"
+        )
+    frame = history.loc[:, list(labels)].astype(np.float64)
+    frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index))
+    if frame.index.has_duplicates:
+        raise CovarianceError("history index has duplicate dates")
+    frame = frame.sort_index()
+    if start is not None:
+        frame = frame.loc[frame.index >= pd.Timestamp(start)]
+    if end is not None:
+        frame = frame.loc[frame.index <= pd.Timestamp(end)]
+    finite_vals = frame.to_numpy()[np.isfinite(frame.to_numpy())]
+    if finite_vals.size and np.max(np.abs(finite_vals)) > 1.0:
+        raise CovarianceError(
+            "history yields exceed 100%: they look like percent; convert to decimal (divide by 100)"
+        )
+    complete = frame.notna().all(axis=1)
+    n_dropped_rows = int((~complete).sum())
+    frame = frame.loc[complete]
+
+    changes_bp = frame.diff().iloc[1:] * _BP_PER_UNIT
+    gaps = np.diff(frame.index.to_numpy()).astype("timedelta64[D]").astype(np.int64)
+    keep = gaps <= max_gap_days
+    n_gap_dropped = int((~keep).sum())
+    changes_bp = changes_bp.loc[keep]
+    if lookback_days is not None:
+        if lookback_days < 1:
+            raise CovarianceError(f"lookback_days must be positive, got {lookback_days}")
+        changes_bp = changes_bp.iloc[-lookback_days:]
+
+    n_obs = len(changes_bp)
+    if n_obs < len(labels) + 1:
+        raise CovarianceError(
+            f"only {n_obs} usable daily changes for {len(labels)} tenors; need at least "
+            f"{len(labels) + 1} (dropped {n_dropped_rows} rows with missing tenors and "
+            f"{n_gap_dropped} changes across gaps > {max_gap_days} days)"
+        )
+    x = changes_bp.to_numpy()
+    if halflife_days is None:
+        w = np.full(n_obs, 1.0 / n_obs)
+        method = "equal_weight"
+    else:
+        w = ewma_weights(n_obs, halflife_days)
+        method = "ewma"
+    daily = _weighted_cov(x, w)
+    first_level = frame.index[frame.index.get_loc(changes_bp.index[0]) - 1]
+    meta = CovarianceMetadata(
+        source=source,
+        start=first_level.strftime("%Y-%m-%d"),
+        end=changes_bp.index[-1].strftime("%Y-%m-%d"),
+        n_obs=n_obs,
+        method=method,
+        halflife=None if halflife_days is None else float(halflife_days),
+        annualisation=TRADING_DAYS_PER_YEAR,
+        notes=notes,
+        extra={
+            "mean": "weighted sample mean removed; divided by 1 - sum(w^2)",
+            "lookback_days": lookback_days,
+            "rows_dropped_missing_tenor": n_dropped_rows,
+            "changes_dropped_gap": n_gap_dropped,
+            "max_gap_days": max_gap_days,
+            "effective_n_obs": round(float(1.0 / (w @ w)), 6),
+        },
+    )
+    return KeyRateCovariance(labels, daily * TRADING_DAYS_PER_YEAR, meta)
