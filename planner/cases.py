@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from models.errors import InputError, InputIssue
+from models.benchmark import BenchmarkProfile
+from models.bootstrap import tenor_years
+from models.errors import AnalyticsError, InputError, InputIssue
+from models.risk import DEFAULT_KEY_TENORS, check_key_tenors
 from models.schemas import HoldingRow, Holdings, parse_iso_date
-from planner.io import read_holdings, read_yaml
+from planner.io import parse_yaml, read_holdings, read_yaml
 
 #: Per-instrument figures a linear-system hedge can match (column of the analytics table).
 BASELINE_TARGETS = ("modified_duration", "macaulay_duration", "convexity")
@@ -99,3 +110,173 @@ def load_baseline_case(source: str | Path) -> tuple[BaselineCase, Holdings]:
     else:
         bonds = holdings_from_records(case.hedge_bonds, name, "hedge_bonds", case.settle)
     return case, bonds
+
+
+# ------------------------------------------------------------------------------------------------
+# Analysis case: holdings, curves, risk settings, benchmark, covariance
+# ------------------------------------------------------------------------------------------------
+
+INTERPOLATIONS = ("log_linear_df", "linear_zero", "monotone_cubic_zero")
+#: Par rates above this are taken for percentages.
+MAX_DECIMAL_RATE = 0.25
+
+
+def _decimal_rates(value: dict[str, float], what: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for tenor, rate in value.items():
+        r = float(rate)
+        if not np.isfinite(r):
+            raise ValueError(f"{what} at {tenor} is not a finite number")
+        if abs(r) > MAX_DECIMAL_RATE:
+            raise ValueError(
+                f"{what} {r:g} at {tenor} looks like a percentage; rates are decimals "
+                f"(write {r / 100:g} for {r:g}%)"
+            )
+        out[str(tenor).strip().lower()] = r
+    if not out:
+        raise ValueError(f"at least one {what} is required")
+    try:
+        # Quotes are kept in maturity order whatever order the file lists them in.
+        return dict(sorted(out.items(), key=lambda item: tenor_years(item[0])))
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class TreasuryCurveSpec(BaseModel):
+    """US Treasury par yield curve of the analysis date (decimals, bond-equivalent)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    par_yields: dict[str, float]
+    interpolation: Literal["log_linear_df", "linear_zero", "monotone_cubic_zero"] = "log_linear_df"
+
+    @field_validator("par_yields")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        return _decimal_rates(value, "par yield")
+
+
+class SofrCurveSpec(BaseModel):
+    """SOFR OIS par swap rates (decimals, annual ACT/360 fixed legs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    par_rates: dict[str, float]
+    interpolation: Literal["log_linear_df", "linear_zero", "monotone_cubic_zero"] = "log_linear_df"
+
+    @field_validator("par_rates")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        return _decimal_rates(value, "par swap rate")
+
+
+class CurvesSpec(BaseModel):
+    """Market curves: the Treasury curve prices bonds; the SOFR curve prices swaps/swaptions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    treasury: TreasuryCurveSpec
+    sofr: SofrCurveSpec | None = None
+
+
+class RiskSpec(BaseModel):
+    """Risk settings: key tenors, finite-difference shift and check tolerances."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key_tenors: list[str] = Field(default_factory=lambda: list(DEFAULT_KEY_TENORS))
+    shift_bp: float = Field(default=1.0, gt=0, le=100)
+    krd_sum_tolerance: float = Field(default=0.01, gt=0, description="relative, 0.01 = 1%")
+    duration_reconcile_tolerance: float = Field(default=0.25, gt=0, description="years")
+
+    @field_validator("key_tenors")
+    @classmethod
+    def _tenors(cls, value: list[str]) -> list[str]:
+        try:
+            labels, _ = check_key_tenors(value)
+        except AnalyticsError as exc:
+            raise ValueError(str(exc)) from None
+        return list(labels)
+
+
+class BenchmarkHoldingsSpec(BaseModel):
+    """A benchmark given as holdings (analysed exactly like the portfolio)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "benchmark"
+    as_of: dt.date
+    rebalance_date: dt.date | None = None
+    holdings: str | list[dict[str, Any]]
+    max_staleness_days: int = Field(default=35, ge=0)
+
+
+class CovarianceSpec(BaseModel):
+    """Key-rate covariance: the shipped default, a user file, or estimated from a yield history."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Literal["default", "file", "history"] = "default"
+    path: str | None = None
+    lookback_days: int | None = Field(default=None, gt=1)
+    halflife_days: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _path_needed(self) -> CovarianceSpec:
+        if self.source != "default" and not self.path:
+            raise ValueError(f"covariance source {self.source!r} needs a path")
+        return self
+
+
+class AnalysisCase(BaseModel):
+    """A case file: what to analyse, with which market data, against which benchmark.
+
+    Later sections (hedge universe, limits, costs, scenarios, horizon, report) extend this.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    analysis_date: dt.date = Field(description="valuation and settlement date (T+0)")
+    holdings: str | list[dict[str, Any]]
+    curves: CurvesSpec
+    risk: RiskSpec = Field(default_factory=RiskSpec)
+    benchmark: BenchmarkProfile | BenchmarkHoldingsSpec | None = None
+    covariance: CovarianceSpec = Field(default_factory=CovarianceSpec)
+
+    @field_validator("analysis_date", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> dt.date:
+        return parse_iso_date(value)
+
+
+def load_holdings_section(
+    section: str | list[dict[str, Any]], case_name: str, field_name: str, settle: dt.date
+) -> tuple[Holdings, str]:
+    """Holdings given as a CSV path (relative to the case file) or inline records."""
+    if isinstance(section, str):
+        path = resolve_path(case_name, section)
+        return read_holdings(path, settle), str(path)
+    return holdings_from_records(section, case_name, field_name, settle), case_name
+
+
+def resolve_path(case_name: str, relative: str) -> Path:
+    """A path named in a case file, relative to the case file's folder."""
+    base = Path(case_name).parent if case_name != "<stdin>" else Path.cwd()
+    path = Path(relative)
+    return path if path.is_absolute() else base / path
+
+
+def load_analysis_case(source: str | Path, text: str | None = None) -> tuple[AnalysisCase, str]:
+    """Read and validate an analysis case YAML (every schema problem reported at once).
+
+    ``text`` gives the content when it was already read (standard input).
+    """
+    if text is None:
+        data, name = read_yaml(source)
+    else:
+        name = "<stdin>" if str(source) == "-" else str(source)
+        data = parse_yaml(text, name)
+    try:
+        return AnalysisCase.model_validate(data), name
+    except ValidationError as exc:
+        raise InputError(pydantic_issues(exc, name)) from None

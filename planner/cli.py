@@ -19,9 +19,9 @@ from rich.console import Console
 from models.errors import HedgePlannerError, InputError
 from models.schemas import parse_iso_date
 from planner import render
-from planner.cases import load_baseline_case
-from planner.io import read_holdings
-from planner.workflow import analyze_holdings, run_baseline
+from planner.cases import load_analysis_case, load_baseline_case
+from planner.io import looks_like_csv, parse_holdings_csv, read_text
+from planner.workflow import analyze_case, analyze_holdings, run_baseline
 
 app = typer.Typer(
     name="hedge-planner",
@@ -31,7 +31,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err_console = Console(stderr=True)
-out_console = Console()
+# Piped output keeps wide tables readable instead of folding them to 80 columns.
+out_console = Console(width=None if sys.stdout.isatty() else 160)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,9 +83,12 @@ def analyze(
     source: Annotated[
         str,
         typer.Argument(
-            help="Holdings CSV (columns id, face, coupon, maturity, yield or price; optional "
-            "frequency, day_count, issue_date, sector, description), or - for standard input.",
-            metavar="HOLDINGS.csv",
+            help="A holdings CSV (columns id, face, coupon, maturity, yield or price; optional "
+            "frequency, day_count, issue_date, sector, description, supplied analytics) for "
+            "yield-based analytics, or a case YAML (analysis_date, holdings, curves, risk, "
+            "benchmark, covariance) for curve-based risk, KRDs, sectors and the benchmark "
+            "comparison. - reads standard input (CSV or YAML, detected from the content).",
+            metavar="HOLDINGS.csv|CASE.yaml",
         ),
     ],
     settle: Annotated[
@@ -93,11 +97,24 @@ def analyze(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Price/yield, Macaulay and modified duration, convexity and DV01 of every holding."""
+    """Measure rate risk: yields, durations (Macaulay, modified, effective), convexity, DV01,
+    spread duration, key rate durations, sector contributions and benchmark gaps."""
+    text, name = read_text(source)
+    is_case = name.lower().endswith((".yaml", ".yml")) or (
+        name == "<stdin>" and not looks_like_csv(text)
+    )
+    if is_case:
+        case, case_name = load_analysis_case(name, text)
+        analysis = analyze_case(case, case_name)
+        if as_json:
+            emit_json(analysis.to_json())
+        else:
+            render.case_analysis(out_console, analysis)
+        return
     settle_date = _settle(settle)
     if settle_date is None:
         raise typer.BadParameter("--settle is required for a holdings file", param_hint="--settle")
-    holdings = read_holdings(source, settle_date)
+    holdings = parse_holdings_csv(text, name, settle_date)
     result = analyze_holdings(holdings, settle_date)
     if as_json:
         emit_json(result.to_json())

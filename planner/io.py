@@ -144,6 +144,20 @@ def read_holdings(source: str | Path, settle: dt.date | None) -> Holdings:
 def read_yaml(source: str | Path) -> tuple[dict[str, Any], str]:
     """Load a YAML mapping; a parse error or a non-mapping document is an :class:`InputError`."""
     text, name = read_text(source)
+    return parse_yaml(text, name), name
+
+
+def looks_like_csv(text: str) -> bool:
+    """True when the first meaningful line is a CSV header with an ``id`` column."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return "," in stripped and "id" in [c.strip().lower() for c in stripped.split(",")]
+    return False
+
+
+def parse_yaml(text: str, name: str) -> dict[str, Any]:
+    """Parse YAML text into a mapping (errors located by line)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -152,4 +166,4 @@ def read_yaml(source: str | Path) -> tuple[dict[str, Any], str]:
         raise InputError([InputIssue(name, row, None, f"invalid YAML: {exc}")]) from None
     if not isinstance(data, dict):
         raise InputError([InputIssue(name, None, None, "expected a YAML mapping at the top level")])
-    return data, name
+    return data

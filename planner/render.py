@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from planner.workflow import YieldAnalysis
+from planner.workflow import CaseAnalysis, YieldAnalysis
 
 
 def _num(value: float, digits: int = 4) -> str:
@@ -88,3 +89,95 @@ def baseline(console: Console, result: dict[str, Any]) -> None:
     for name, target in result["targets"].items():
         check.add_row(name, _num(target), _num(result["achieved"][name]))
     console.print(check)
+
+
+def case_analysis(console: Console, analysis: CaseAnalysis) -> None:
+    """Exposure summary: portfolio totals, KRDs vs benchmark, sectors, flags."""
+    doc = analysis.to_json()
+    p = doc["portfolio"]
+    summary = Table(title=f"Duration exposure summary, {doc['analysis_date']}")
+    summary.add_column("figure")
+    summary.add_column("portfolio", justify="right")
+    summary.add_column("benchmark", justify="right")
+    summary.add_column("gap", justify="right")
+    bench = p.get("benchmark")
+    summary.add_row("market value", _num(p["market_value"], 0), "", "")
+    summary.add_row(
+        "effective duration (years)",
+        _num(p["effective_duration"]),
+        _num(bench["duration"]) if bench else "",
+        _num(bench["duration_gap"]) if bench else "",
+    )
+    summary.add_row("modified duration (years, yield-based)", _num(p["modified_duration"]), "", "")
+    summary.add_row("effective convexity (years^2)", _num(p["effective_convexity"], 3), "", "")
+    summary.add_row("spread duration (years)", _num(p["spread_duration"]), "", "")
+    summary.add_row("DV01 (effective, currency per bp)", _num(p["dv01"], 0), "", "")
+    if bench:
+        summary.add_row(
+            "tracking error (bp/yr, key rates)",
+            _num(bench["tracking_error_bp"], 1),
+            "",
+            _num(bench["tracking_error_ccy"], 0) + " ccy",
+        )
+    console.print(summary)
+
+    krd = Table(title="Key rate durations (effective, years) and KRD DV01 (currency per bp)")
+    krd.add_column("tenor")
+    for name in ("portfolio", "KRD DV01", "benchmark", "gap"):
+        krd.add_column(name, justify="right")
+    for tenor in doc["key_tenors"]:
+        krd.add_row(
+            tenor,
+            _num(p["krd"][tenor]),
+            _num(p["krd_dv01"][tenor], 0),
+            _num(bench["krd"][tenor]) if bench else "",
+            _num(bench["krd_gap"][tenor]) if bench else "",
+        )
+    krd.add_row("sum", _num(p["krd_sum"]), _num(sum(p["krd_dv01"].values()), 0), "", "")
+    console.print(krd)
+
+    sectors = Table(title="Contributions by sector (effective)")
+    for name in (
+        "sector",
+        "holdings",
+        "MV weight",
+        "duration contrib",
+        "spread dur contrib",
+        "DV01",
+    ):
+        sectors.add_column(name, justify="left" if name == "sector" else "right")
+    for row in p["sectors"]:
+        sectors.add_row(
+            row["sector"],
+            str(row["n_holdings"]),
+            f"{100 * row['weight']:.1f}%",
+            _num(row["duration_contribution"]),
+            _num(row["spread_duration_contribution"]),
+            _num(row["dv01"], 0),
+        )
+    console.print(sectors)
+
+    if bench:
+        mism = Table(title="Largest KRD mismatches by contribution to tracking error")
+        for name in ("tenor", "gap (years)", "TE contribution (bp/yr)", "share"):
+            mism.add_column(name, justify="left" if name == "tenor" else "right")
+        for m in bench["largest_mismatches"]:
+            mism.add_row(
+                m["tenor"],
+                _num(m["gap_years"]),
+                _num(m["te_contribution_bp"], 1),
+                f"{100 * m['share']:.1f}%",
+            )
+        console.print(mism)
+    warnings = doc["warnings"]
+    if warnings:
+        by_code: dict[str, list[dict[str, Any]]] = {}
+        for w in warnings:
+            by_code.setdefault(w["code"], []).append(w)
+        console.print("[bold]Findings[/]")
+        for code, items in by_code.items():
+            first = items[0]
+            more = f" (+{len(items) - 1} more)" if len(items) > 1 else ""
+            where = f"{first['holding']}: " if first["holding"] else ""
+            line = f"  [{first['level']}] {code}: {where}{first['message']}{more}"
+            console.print(escape(line), highlight=False)

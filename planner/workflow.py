@@ -9,10 +9,37 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.bonds import analyze_book
+from models.benchmark import BenchmarkComparison, BenchmarkProfile, compare_to_benchmark
+from models.bonds import analyze_book, build_schedule
+from models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par
+from models.covariance import (
+    KeyRateCovariance,
+    estimate_keyrate_covariance,
+    load_covariance_file,
+    load_default_covariance,
+    load_treasury_par_history,
+)
+from models.curves import YieldCurve
 from models.dates import to_days
+from models.errors import InputError, InputIssue
+from models.portfolio import (
+    Flag,
+    HoldingRisk,
+    SuppliedAnalytics,
+    combine_risk,
+    sector_contributions,
+)
+from models.risk import curve_risk
 from models.schemas import Holdings
-from planner.cases import BaselineCase
+from planner.cases import (
+    AnalysisCase,
+    BaselineCase,
+    BenchmarkHoldingsSpec,
+    CovarianceSpec,
+    RiskSpec,
+    load_holdings_section,
+    resolve_path,
+)
 from solvers.baseline import scale_to_value, solve_linear_hedge
 
 #: Methodology label of every yield-based figure.
@@ -115,3 +142,307 @@ def run_baseline(case: BaselineCase, bonds: Holdings) -> dict[str, Any]:
             "hedge_amounts": "units of each hedge position: weight * portfolio_value / price",
         },
     }
+
+
+# ------------------------------------------------------------------------------------------------
+# Case analysis: curve-based risk, supplied analytics, sectors, benchmark
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarketCurves:
+    """Curves bootstrapped for the analysis date (anchored on it)."""
+
+    treasury: YieldCurve
+    sofr: YieldCurve | None
+
+
+@dataclass(frozen=True)
+class CaseAnalysis:
+    """Everything the measure-and-compare step produces for a case."""
+
+    case: AnalysisCase
+    holdings: Holdings
+    yield_frame: pd.DataFrame
+    curves: MarketCurves
+    risk: HoldingRisk
+    sectors: pd.DataFrame
+    covariance: KeyRateCovariance
+    benchmark: BenchmarkComparison | None
+    flags: tuple[Flag, ...]
+
+    @property
+    def tenors(self) -> tuple[str, ...]:
+        """Key tenor labels."""
+        return self.risk.krd.tenors
+
+    def portfolio(self) -> dict[str, Any]:
+        """Portfolio totals (effective and yield-based) with KRDs by tenor."""
+        totals = self.risk.totals()
+        mv = totals["market_value"]
+        yf = self.yield_frame
+        krd = self.risk.krd.portfolio_krd()
+        krd_dv01 = self.risk.krd.krd_dv01.sum(axis=0)
+        totals.update(
+            {
+                "modified_duration": float((yf["market_value"] * yf["modified_duration"]).sum())
+                / mv,
+                "macaulay_duration": float((yf["market_value"] * yf["macaulay_duration"]).sum())
+                / mv,
+                "convexity": float((yf["market_value"] * yf["convexity"]).sum()) / mv,
+                "yield_dv01": float(yf["dv01"].sum()),
+                "krd": dict(zip(self.tenors, krd.tolist(), strict=True)),
+                "krd_dv01": dict(zip(self.tenors, krd_dv01.tolist(), strict=True)),
+                "krd_sum": float(krd.sum()),
+            }
+        )
+        return totals
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``analyze CASE.yaml --json`` document."""
+        risk = self.risk
+        comp = risk.computed
+        holdings = []
+        for i, rec in enumerate(self.yield_frame.to_dict("records")):
+            rec = _plain(rec)
+            rec.update(
+                {
+                    "z_spread": float(comp.z_spread[i]),
+                    "effective_duration": float(risk.effective_duration[i]),
+                    "effective_convexity": float(risk.effective_convexity[i]),
+                    "spread_duration": float(risk.spread_duration[i]),
+                    "effective_dv01": float(risk.dv01[i]),
+                    "krd": risk.krd.as_dict(i),
+                    "krd_dv01": dict(zip(self.tenors, risk.krd.krd_dv01[i].tolist(), strict=True)),
+                    "source": risk.source[i],
+                    "computed_effective_duration": float(comp.effective_duration[i]),
+                }
+            )
+            holdings.append(rec)
+        portfolio = self.portfolio()
+        portfolio["sectors"] = [_plain(r) for r in self.sectors.to_dict("records")]
+        if self.benchmark is not None:
+            portfolio["benchmark"] = self.benchmark.as_dict()
+        return {
+            "analysis_date": self.case.analysis_date.isoformat(),
+            "key_tenors": list(self.tenors),
+            "holdings": holdings,
+            "portfolio": portfolio,
+            "warnings": [f.as_dict() for f in self.flags],
+            "methodology": ANALYSIS_METHODOLOGY,
+        }
+
+
+ANALYSIS_METHODOLOGY = {
+    "effective_duration": "effective duration, years: parallel continuous zero-rate shift of the "
+    "Treasury curve (+/- shift_bp) with the holding's z-spread held; supplied (OAS-based) where "
+    "the holding carries it (see source)",
+    "effective_convexity": "effective convexity, years^2, same shifts",
+    "spread_duration": "spread duration, years: z-spread shift with the curve held",
+    "krd": "key rate durations, years: tent-shaped zero-rate shifts at the key tenors; they sum to "
+    "the effective duration",
+    "krd_dv01": "currency per 1 bp fall of each key rate",
+    "modified_duration": f"modified duration, years; {YIELD_METHOD}",
+    "macaulay_duration": f"Macaulay duration, years; {YIELD_METHOD}",
+    "convexity": f"yield convexity, years^2; {YIELD_METHOD}",
+    "z_spread": "constant spread over the Treasury curve, decimal, continuous on ACT/365F",
+    "source": "computed = engine (curve-based); supplied = OAS-based figures from the holdings "
+    "file; mixed = some supplied, rest computed",
+    "portfolio": "market-value weighted; DV01s summed",
+}
+
+
+def build_curves(case: AnalysisCase, case_name: str = "case") -> MarketCurves:
+    """Bootstrap the case's curves anchored on the analysis date.
+
+    Raises
+    ------
+    InputError
+        If a curve cannot be bootstrapped from the quotes (the reason names the quote).
+    """
+    spec = case.curves
+    issues = []
+    tsy = sofr = None
+    try:
+        tsy = bootstrap_treasury_par(
+            case.analysis_date,
+            list(spec.treasury.par_yields),
+            list(spec.treasury.par_yields.values()),
+            spec.treasury.interpolation,
+        )
+    except ValueError as exc:
+        issues.append(InputIssue(case_name, None, "curves.treasury.par_yields", str(exc)))
+    if spec.sofr is not None:
+        try:
+            sofr = bootstrap_sofr_ois(
+                case.analysis_date,
+                list(spec.sofr.par_rates),
+                list(spec.sofr.par_rates.values()),
+                spec.sofr.interpolation,
+            )
+        except ValueError as exc:
+            issues.append(InputIssue(case_name, None, "curves.sofr.par_rates", str(exc)))
+    if issues or tsy is None:
+        raise InputError(issues)
+    return MarketCurves(tsy, sofr)
+
+
+def supplied_analytics(
+    holdings: Holdings, tenors: tuple[str, ...], source: str
+) -> SuppliedAnalytics:
+    """Supplied OAS-based analytics aligned with the key tenors (NaN where not supplied)."""
+    rows = holdings.rows
+    issues = []
+    krd = np.full((len(rows), len(tenors)), np.nan)
+    for i, row in enumerate(rows):
+        for tenor, value in row.krd.items():
+            if tenor not in tenors:
+                issues.append(
+                    InputIssue(
+                        source,
+                        None,
+                        f"krd_{tenor}",
+                        f"holding {row.id!r} supplies a KRD at {tenor}, which is not a key tenor",
+                        f"key tenors are {', '.join(tenors)}",
+                    )
+                )
+                continue
+            krd[i, tenors.index(tenor)] = value
+        if row.krd:
+            krd[i] = np.nan_to_num(krd[i])
+    if issues:
+        raise InputError(issues)
+
+    def col(name: str) -> np.ndarray:
+        return np.array([np.nan if getattr(r, name) is None else getattr(r, name) for r in rows])
+
+    return SuppliedAnalytics(
+        effective_duration=col("effective_duration"),
+        effective_convexity=col("effective_convexity"),
+        spread_duration=col("spread_duration"),
+        krd=krd,
+    )
+
+
+def holding_risk(
+    holdings: Holdings,
+    source: str,
+    analysis_date: dt.date,
+    curve: YieldCurve,
+    risk: RiskSpec,
+) -> tuple[pd.DataFrame, HoldingRisk]:
+    """Yield-based and curve-based analytics of a set of holdings."""
+    analysis = analyze_holdings(holdings, analysis_date)
+    book = holdings.book()
+    sched = build_schedule(book, int(to_days(analysis_date)))
+    computed = curve_risk(
+        sched,
+        book.face,
+        curve,
+        analysis.holdings["dirty_price"].to_numpy(),
+        risk.key_tenors,
+        risk.shift_bp * 1e-4,
+    )
+    combined = combine_risk(
+        holdings.ids,
+        holdings.sectors(),
+        computed,
+        supplied_analytics(holdings, computed.krd.tenors, source),
+        duration_tolerance=risk.duration_reconcile_tolerance,
+        krd_sum_tolerance=risk.krd_sum_tolerance,
+    )
+    return analysis.holdings, combined
+
+
+def load_covariance(
+    spec: CovarianceSpec, case_name: str, tenors: tuple[str, ...]
+) -> KeyRateCovariance:
+    """The key-rate covariance the case asks for, restricted to the key tenors."""
+    if spec.source == "default":
+        cov = load_default_covariance()
+    else:
+        assert spec.path is not None
+        path = resolve_path(case_name, spec.path)
+        if not path.exists():
+            raise InputError([InputIssue(case_name, None, "covariance.path", f"{path} not found")])
+        if spec.source == "file":
+            cov = load_covariance_file(path)
+        else:
+            cov = estimate_keyrate_covariance(
+                load_treasury_par_history(path),
+                tenors,
+                lookback_days=spec.lookback_days,
+                halflife_days=spec.halflife_days,
+                source=str(path),
+            )
+    return cov.subset(list(tenors))
+
+
+def analyze_case(case: AnalysisCase, case_name: str) -> CaseAnalysis:
+    """Measure the portfolio and compare it with the benchmark.
+
+    Parameters
+    ----------
+    case
+        The validated case.
+    case_name
+        Path of the case file (relative paths inside it resolve against its folder).
+    """
+    holdings, source = load_holdings_section(
+        case.holdings, case_name, "holdings", case.analysis_date
+    )
+    curves = build_curves(case, case_name)
+    yield_frame, risk = holding_risk(
+        holdings, source, case.analysis_date, curves.treasury, case.risk
+    )
+    sectors = sector_contributions(risk)
+    cov = load_covariance(case.covariance, case_name, risk.krd.tenors)
+    flags = list(risk.flags)
+    comparison = None
+    bench = case.benchmark
+    if bench is not None:
+        if isinstance(bench, BenchmarkHoldingsSpec):
+            bench_holdings, bench_source = load_holdings_section(
+                bench.holdings, case_name, "benchmark.holdings", case.analysis_date
+            )
+            _, bench_risk = holding_risk(
+                bench_holdings, bench_source, case.analysis_date, curves.treasury, case.risk
+            )
+            bench_totals = bench_risk.totals()
+            weights = sector_contributions(bench_risk)
+            profile = BenchmarkProfile(
+                name=bench.name,
+                as_of=bench.as_of,
+                rebalance_date=bench.rebalance_date,
+                duration=bench_totals["effective_duration"],
+                krd=bench_risk.krd.as_dict(),
+                convexity=bench_totals["effective_convexity"],
+                spread_duration=bench_totals["spread_duration"],
+                sector_weights=dict(zip(weights["sector"], weights["weight"], strict=True)),
+                max_staleness_days=bench.max_staleness_days,
+            )
+        else:
+            profile = bench
+        totals = risk.totals()
+        comparison = compare_to_benchmark(
+            portfolio_duration=totals["effective_duration"],
+            portfolio_krd=risk.krd.portfolio_krd(),
+            tenors=risk.krd.tenors,
+            market_value=totals["market_value"],
+            profile=profile,
+            covariance=cov,
+            analysis_date=case.analysis_date,
+            portfolio_sector_weights=dict(zip(sectors["sector"], sectors["weight"], strict=True)),
+        )
+        flags.extend(comparison.flags)
+    return CaseAnalysis(
+        case=case,
+        holdings=holdings,
+        yield_frame=yield_frame,
+        curves=curves,
+        risk=risk,
+        sectors=sectors,
+        covariance=cov,
+        benchmark=comparison,
+        flags=tuple(flags),
+    )
