@@ -21,7 +21,9 @@ HERE = Path(__file__).resolve().parent
 ANALYSIS_DATE = dt.date(2023, 12, 29)
 # 2023-12-29 par yields (percent), tenors in years: 1M 2M 3M 4M 6M 1Y 2Y 3Y 5Y 7Y 10Y 20Y 30Y.
 PAR_TENORS = np.array([1 / 12, 2 / 12, 0.25, 4 / 12, 0.5, 1, 2, 3, 5, 7, 10, 20, 30])
-PAR_YIELDS = np.array([5.60, 5.59, 5.40, 5.41, 5.26, 4.79, 4.23, 4.01, 3.84, 3.88, 3.88, 4.20, 4.03])
+PAR_YIELDS = np.array(
+    [5.60, 5.59, 5.40, 5.41, 5.26, 4.79, 4.23, 4.01, 3.84, 3.88, 3.88, 4.20, 4.03]
+)
 
 # sector, count, maturity range (years), spread range (bp), coupon frequency, day count
 SLEEVES = [
@@ -42,7 +44,7 @@ def par_yield(years: np.ndarray) -> np.ndarray:
 
 def maturity_after(years: float, rng: np.random.Generator) -> dt.date:
     day = [1, 15, 15, 28][int(rng.integers(0, 4))]
-    months = int(round(years * 12))
+    months = round(years * 12)
     y, m = divmod(ANALYSIS_DATE.month - 1 + months, 12)
     return dt.date(ANALYSIS_DATE.year + y, m + 1, day)
 
@@ -81,7 +83,9 @@ def main() -> None:
     # reflect prepayment (short and negatively convex), higher coupons shorter.
     for i in range(N_MBS):
         term = 30 if i < 22 else 15
-        coupon = float(rng.choice([0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05, 0.055, 0.06, 0.065]))
+        coupon = float(
+            rng.choice([0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05, 0.055, 0.06, 0.065])
+        )
         issue_year = int(rng.integers(2013, 2024))
         mat = dt.date(issue_year + term, int(rng.integers(1, 13)), 1)
         if mat <= ANALYSIS_DATE:
