@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from models.errors import HedgePlannerError, InputError
+from models.errors import HedgePlannerError, InputError, InputIssue
 from models.schemas import parse_iso_date
 from planner import render
 from planner.cases import load_analysis_case, load_baseline_case
@@ -100,6 +100,9 @@ def analyze(
     """Measure rate risk: yields, durations (Macaulay, modified, effective), convexity, DV01,
     spread duration, key rate durations, sector contributions and benchmark gaps."""
     text, name = read_text(source)
+    if not text.strip():
+        hint = "expected a holdings CSV or a case YAML"
+        raise InputError([InputIssue(name, None, None, "the file is empty", hint)])
     is_case = name.lower().endswith((".yaml", ".yml")) or (
         name == "<stdin>" and not looks_like_csv(text)
     )
