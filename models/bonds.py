@@ -194,8 +194,8 @@ class CashflowSchedule:
         return self.periods / self.compounding[self.bond]
 
     def per_bond(self, values: FloatArray) -> FloatArray:
-        """Sum per-flow values into per-bond totals (trailing axes of 2-D input not supported)."""
-        return np.bincount(self.bond, weights=values, minlength=self.n_bonds)
+        """Sum per-flow values into per-bond totals (every bond has at least one flow)."""
+        return np.add.reduceat(values, self.offsets[:-1])
 
     def per_bond_rows(self, values: FloatArray) -> FloatArray:
         """Per-bond sums of each row of a ``(s, N)`` array: result ``(s, n)``."""

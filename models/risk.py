@@ -18,6 +18,7 @@ Methodology (every figure below is labelled **effective**, i.e. curve-based fini
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,22 +35,18 @@ FloatArray = npt.NDArray[np.float64]
 DEFAULT_KEY_TENORS: tuple[str, ...] = ("6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y")
 #: Key tenors that must always be present.
 REQUIRED_KEY_TENORS: tuple[str, ...] = ("2y", "5y", "10y", "30y")
+_TENOR = re.compile(r"^(\d+)([my])$")
 #: Default finite-difference shift, decimal (1 bp).
 DEFAULT_SHIFT = 1e-4
 
 
 def tenor_label_years(label: str) -> float:
-    """Years of a key-tenor label such as ``"6m"`` or ``"10y"``."""
-    text = label.strip().lower()
-    try:
-        number = float(text[:-1])
-    except ValueError:
-        raise AnalyticsError(f"unknown tenor label {label!r}; expected e.g. 6m, 2y, 30y") from None
-    if text.endswith("m") and number > 0:
-        return number / 12.0
-    if text.endswith("y") and number > 0:
-        return number
-    raise AnalyticsError(f"unknown tenor label {label!r}; expected e.g. 6m, 2y, 30y")
+    """Years of a key-tenor label: a positive whole number of months or years (``6m``, ``10y``)."""
+    match = _TENOR.match(label.strip().lower())
+    if match is None or int(match.group(1)) == 0:
+        raise AnalyticsError(f"unknown tenor label {label!r}; expected e.g. 6m, 2y, 30y")
+    number = int(match.group(1))
+    return number / 12.0 if match.group(2) == "m" else float(number)
 
 
 def check_key_tenors(labels: Sequence[str]) -> tuple[tuple[str, ...], FloatArray]:
@@ -191,30 +188,48 @@ def curve_dirty_price(
 
 
 def solve_z_spread(
-    sched: CashflowSchedule, curve: YieldCurve, dirty_price: npt.ArrayLike, tol: float = 1e-14
+    sched: CashflowSchedule, curve: YieldCurve, dirty_price: npt.ArrayLike
 ) -> FloatArray:
     """Z-spreads (decimal, continuous) that reprice each bond to its dirty price per 100.
-
-    Newton's method on the whole book at once; the price is convex and decreasing in the
-    spread, so the iteration converges monotonically after at most one overshoot.
 
     Raises
     ------
     AnalyticsError
-        If a bond does not converge (a price no spread can reach).
+        If a price is not positive and finite, or a bond does not converge.
+    """
+    t = _curve_times(sched, curve)
+    return _solve_z(sched, t, sched.amounts * curve.discount(t), dirty_price)
+
+
+def _solve_z(
+    sched: CashflowSchedule, t: FloatArray, base: FloatArray, dirty_price: npt.ArrayLike
+) -> FloatArray:
+    """Newton's method on every bond at once, from a first-order start.
+
+    The price is convex and decreasing in the spread, so the iteration converges monotonically
+    after at most one overshoot. A bond stops when its step or its price miss reaches rounding
+    level: days before maturity the price hardly moves with the spread, so a step tolerance alone
+    would chase rounding noise.
     """
     target = np.broadcast_to(np.asarray(dirty_price, dtype=np.float64), (sched.n_bonds,))
-    t = _curve_times(sched, curve)
-    base = sched.amounts * curve.discount(t)
-    z = np.zeros(sched.n_bonds)
-    step = np.full(sched.n_bonds, np.inf)
+    if not (np.isfinite(target).all() and (target > 0).all()):
+        bad = np.flatnonzero(~(np.isfinite(target) & (target > 0)))
+        raise AnalyticsError(
+            f"dirty price must be positive and finite; bond positions {bad[:10].tolist()}"
+        )
+    p0 = sched.per_bond(base)
+    # First order: P(z) ~ P(0) exp(-z D) with D the PV-weighted time of the flows.
+    z = np.log(p0 / target) / np.maximum(sched.per_bond(base * t) / p0, 1e-8)
+    done = np.zeros(sched.n_bonds, dtype=bool)
     for _ in range(60):
         v = base * np.exp(-z[sched.bond] * t)
-        step = (sched.per_bond(v) - target) / -sched.per_bond(v * t)
-        z = z - step
-        if np.all(np.abs(step) < tol):
+        price = sched.per_bond(v)
+        step = (price - target) / -sched.per_bond(v * t)
+        done = (np.abs(step) < 1e-14) | (np.abs(price - target) <= 4e-16 * target)
+        z = np.where(done, z, z - step)
+        if done.all():
             return z
-    bad = np.flatnonzero(~(np.abs(step) < tol))
+    bad = np.flatnonzero(~done)
     raise AnalyticsError(f"z-spread did not converge for bond positions {bad[:10].tolist()}")
 
 
@@ -258,9 +273,10 @@ def curve_risk(
     labels, keys = check_key_tenors(key_tenors)
     n, n_keys = sched.n_bonds, len(keys)
     face = np.broadcast_to(np.asarray(face, dtype=np.float64), (n,))
-    z = solve_z_spread(sched, curve, dirty_price)
     t = _curve_times(sched, curve)
-    v = sched.amounts * curve.discount(t) * np.exp(-z[sched.bond] * t)
+    base = sched.amounts * curve.discount(t)
+    z = _solve_z(sched, t, base, dirty_price)
+    v = base * np.exp(-z[sched.bond] * t)
     p0 = sched.per_bond(v)
 
     ht = shift * t
