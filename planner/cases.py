@@ -242,6 +242,7 @@ class AnalysisCase(BaseModel):
     risk: RiskSpec = Field(default_factory=RiskSpec)
     benchmark: BenchmarkProfile | BenchmarkHoldingsSpec | None = None
     covariance: CovarianceSpec = Field(default_factory=CovarianceSpec)
+    hedge: HedgeSpec | None = None
 
     @field_validator("analysis_date", mode="before")
     @classmethod
@@ -280,3 +281,179 @@ def load_analysis_case(source: str | Path, text: str | None = None) -> tuple[Ana
         return AnalysisCase.model_validate(data), name
     except ValidationError as exc:
         raise InputError(pydantic_issues(exc, name)) from None
+
+
+# ------------------------------------------------------------------------------------------------
+# Hedge section: universe, limits, costs
+# ------------------------------------------------------------------------------------------------
+
+Direction = Literal["both", "long", "short"]
+
+
+class DeliverableSpec(BaseModel):
+    """A bond in a futures contract's deliverable basket (clean price per 100 or yield)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str
+    coupon: float = Field(ge=0, le=0.2, description="decimal")
+    maturity: dt.date
+    price: float | None = Field(default=None, gt=0, description="clean, per 100")
+    yield_: float | None = Field(default=None, alias="yield", description="decimal")
+    issue_date: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _one_quote(self) -> DeliverableSpec:
+        if (self.price is None) == (self.yield_ is None):
+            raise ValueError("give exactly one of price and yield")
+        return self
+
+
+class FuturesSpec(BaseModel):
+    """A Treasury futures contract the hedge may trade."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(description="TU, Z3N, FV, TY, TN, US or UB (or a user contract)")
+    contract_month: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
+    price: float | str | None = Field(
+        default=None, description="market price per 100 (decimal or 32nds like 111-08+)"
+    )
+    repo_rate: float = Field(ge=-0.05, le=0.25, description="term repo to delivery, decimal")
+    basket: list[DeliverableSpec] = Field(min_length=1)
+    initial_margin: float = Field(default=0.0, ge=0, description="currency per contract")
+    half_spread: float | None = Field(
+        default=None, ge=0, description="currency per contract; default half a tick"
+    )
+    max_contracts: float | None = Field(default=None, gt=0)
+    direction: Direction = "both"
+    current: float = 0.0
+
+
+class SwapSpec(BaseModel):
+    """A SOFR OIS swap tenor the hedge may trade (quantity = receive-fixed notional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tenor: str
+    start: str | None = Field(default=None, description="forward start tenor, e.g. 1y")
+    half_spread_bp: float = Field(default=0.25, ge=0, description="half bid-ask, bp of rate")
+    initial_margin_rate: float = Field(default=0.0, ge=0, description="fraction of notional")
+    lot_size: float = Field(default=1e6, gt=0)
+    integer_lots: bool = False
+    max_notional: float | None = Field(default=None, gt=0)
+    direction: Direction = "both"
+    current: float = 0.0
+
+
+class SwaptionSpec(BaseModel):
+    """A European swaption on a SOFR swap (quantity = notional; long-only by default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    expiry: str
+    tenor: str
+    type: Literal["payer", "receiver"]
+    strike: float | Literal["atm"] = "atm"
+    model: Literal["bachelier", "black76"] = "bachelier"
+    vol: float = Field(gt=0, description="normal vol (decimal rate/sqrt yr) or lognormal vol")
+    half_spread_vol: float = Field(default=0.0, ge=0, description="half bid-ask in vol units")
+    max_notional: float | None = Field(default=None, gt=0)
+    direction: Direction = "long"
+    current: float = 0.0
+
+
+class UniverseSpec(BaseModel):
+    """Hedge instruments available to the optimiser."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    futures: list[FuturesSpec] = Field(default_factory=list)
+    swaps: list[SwapSpec] = Field(default_factory=list)
+    swaptions: list[SwaptionSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> UniverseSpec:
+        if not (self.futures or self.swaps or self.swaptions):
+            raise ValueError("the hedge universe is empty: add futures, swaps or swaptions")
+        return self
+
+
+class DurationLimitSpec(BaseModel):
+    """Post-hedge effective duration within ``target +/- band`` (years)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: float | None = Field(default=None, description="years; default benchmark duration")
+    band: float = Field(default=0.25, ge=0, description="years")
+
+
+class LimitsSpec(BaseModel):
+    """Risk limits; each is optional. Tolerances in years, DV01 in currency per bp."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    duration: DurationLimitSpec | None = Field(default_factory=DurationLimitSpec)
+    dv01_min: float | None = None
+    dv01_max: float | None = None
+    krd_tolerance: dict[str, float] | float | None = Field(
+        default=None, description="years per tenor (or one value for all) vs the benchmark"
+    )
+    convexity_floor: float | None = Field(default=None, description="years^2")
+    margin_budget: float | None = Field(default=None, ge=0, description="currency")
+
+    @field_validator("krd_tolerance")
+    @classmethod
+    def _tolerances(cls, value: dict[str, float] | float | None) -> dict[str, float] | float | None:
+        values = value.values() if isinstance(value, dict) else [] if value is None else [value]
+        if any(v < 0 for v in values):
+            raise ValueError("KRD tolerances must be non-negative (years)")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LimitsSpec:
+        lo, hi = self.dv01_min, self.dv01_max
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"inverted DV01 limits: dv01_min {lo:g} > dv01_max {hi:g}")
+        return self
+
+
+class CostsSpec(BaseModel):
+    """Objective weights: every term is in currency so the weights mean something.
+
+    ``risk_aversion`` is the mean-variance coefficient on the tracking-error variance of the
+    portfolio's return: cost = risk_aversion / 2 * (TE in decimal)^2 * market value.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    risk_aversion: float = Field(default=500.0, ge=0)
+    carry_weight: float = Field(default=1.0, ge=0)
+    slippage_weight: float = Field(default=1.0, ge=0)
+    impact: float = Field(default=0.0, ge=0, description="quadratic impact, fraction of spread")
+    tracking_error: Literal["exact", "l1_proxy"] = "exact"
+
+
+class SolverSpec(BaseModel):
+    """Solver settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gap: float = Field(default=1e-6, gt=0, lt=1)
+    time_limit_seconds: float = Field(default=30.0, gt=0)
+
+
+class HedgeSpec(BaseModel):
+    """The hedge problem: horizon, universe, limits, costs and solver settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    horizon_days: int = Field(default=90, gt=0, le=3650)
+    universe: UniverseSpec
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
+    costs: CostsSpec = Field(default_factory=CostsSpec)
+    solver: SolverSpec = Field(default_factory=SolverSpec)
+
+
+# The case refers to sections defined after it.
+AnalysisCase.model_rebuild()
