@@ -1,0 +1,887 @@
+"""Per-unit exposures of the hedge universe: Treasury futures, SOFR OIS swaps, swaptions.
+
+Each instrument object prices itself off one curve (Treasury curve for futures, SOFR curve for
+swaps and swaptions) and offers
+
+* :meth:`risk` -> :class:`HedgeInstrumentRisk`: the per-unit numbers the optimiser consumes
+  (``krd_dv01``, ``dollar_convexity``, ``carry``, ``half_spread``, ``margin``) plus details;
+* the **scenario protocol** (:class:`ScenarioInstrument`) used by the scenario engine:
+  ``scenario_values(key_years, shifts)`` returns the value per unit (currency) under each of ``S``
+  continuous zero-rate tent shift vectors ``shifts`` of shape ``(S, K)`` (decimal), by full
+  revaluation vectorised over ``S``; ``base_value()`` is the unshifted value. P&L is the
+  difference from the base value.
+
+Units and signs
+---------------
+One unit is **one futures contract**, or **one currency unit of notional** for swaps and
+swaptions. DV01 / ``krd_dv01`` are currency per 1 bp gained when rates FALL (positive for long
+futures, receive-fixed swaps, long receiver swaptions). Dollar convexity is ``d2 V / dz2`` for a
+parallel continuous zero-rate shift, currency per unit per (unit rate)^2. Carry is currency per
+unit over the horizon. Key-rate figures are central differences (shift ``h``, default 1 bp) of
+full repricing under the curves' tent-shaped zero-rate shifts; the tents sum to one, so KRDs add
+up to the DV01 (to O(h^2)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from models.bonds import BondBook, build_schedule, dirty_price_from_yield
+from models.bootstrap import parse_tenor, tenor_maturity
+from models.curves import YieldCurve
+from models.dates import NO_DATE, is_end_of_month, to_days, to_iso
+from models.daycount import DayCount
+from models.errors import AnalyticsError
+from models.futures import (
+    BasisResult,
+    ContractTable,
+    basis_analytics,
+    contract_dates,
+    conversion_factor,
+    futures_dv01_per_contract,
+    get_contract,
+    is_deliverable,
+    theoretical_futures_price,
+)
+from models.options import VolModel, swaption
+from models.risk import DEFAULT_KEY_TENORS, DEFAULT_SHIFT, check_key_tenors, solve_z_spread
+from models.swaps import (
+    SwapSpec,
+    build_swap_book,
+    bump_matrix,
+    risk_from_bumped,
+    swap_carry_rolldown,
+    swap_pv_shifted,
+)
+
+FloatArray = npt.NDArray[np.float64]
+Kind = Literal["future", "swap", "swaption"]
+Unit = Literal["contracts", "notional"]
+
+BP = 1e-4
+DAYS_PER_YEAR = 365.0
+# A single zero shift: base values go through the scenario code path (bit-identical P&L = 0).
+_ZERO_KEY = np.array([1.0])
+_ZERO_SHIFT = np.zeros((1, 1))
+
+
+# --------------------------------------------------------------------------------------------
+# common result and protocol
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HedgeInstrumentRisk:
+    """Per-unit analytics of one hedge instrument (the optimiser's ``Instrument`` numbers).
+
+    Attributes
+    ----------
+    name
+        Identifier.
+    kind
+        ``"future"``, ``"swap"`` or ``"swaption"``.
+    unit
+        ``"contracts"`` (futures) or ``"notional"`` (1 currency unit of notional).
+    price
+        Futures price (points per 100 face); swap PV or swaption premium per unit notional
+        (currency).
+    market_value
+        Mark-to-market per unit that belongs in a portfolio's market value, currency: 0 for
+        futures (variation margin settles it daily), the PV for swaps, the premium for swaptions.
+    notional
+        Notional per unit, currency: ``price / 100 * contract_size`` for futures, 1 otherwise.
+    dv01
+        Currency per bp per unit gained when all zero rates fall 1 bp (delta-adjusted for
+        swaptions, vol held fixed).
+    krd_dv01
+        Same per key tenor, shape ``(K,)`` aligned with ``key_tenors``.
+    key_tenors
+        Key tenor labels.
+    dollar_convexity
+        ``d2 V / dz2`` (parallel zero shift), currency per unit per unit rate^2.
+    carry
+        Currency per unit over the horizon (see each instrument for its definition).
+    half_spread
+        Half bid-ask cost per unit traded, currency.
+    margin
+        Initial margin per unit, currency.
+    methodology
+        How the risk figures were computed.
+    details
+        Kind-specific figures (read-only mapping): CTD id, conversion factor, implied repo, net
+        basis, roll date, forward swap rate, annuity, vega, ...
+    """
+
+    name: str
+    kind: Kind
+    unit: Unit
+    price: float
+    market_value: float
+    notional: float
+    dv01: float
+    krd_dv01: FloatArray
+    key_tenors: tuple[str, ...]
+    dollar_convexity: float
+    carry: float
+    half_spread: float
+    margin: float
+    methodology: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        krd = np.array(self.krd_dv01, dtype=np.float64, copy=True)
+        krd.setflags(write=False)
+        object.__setattr__(self, "krd_dv01", krd)
+        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+        if krd.shape != (len(self.key_tenors),):
+            raise ValueError("krd_dv01 must have one entry per key tenor")
+
+    def instrument_fields(self) -> dict[str, Any]:
+        """Keyword arguments for ``solvers.problem.Instrument`` (per-unit figures only)."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "krd_dv01": np.array(self.krd_dv01),
+            "dollar_convexity": self.dollar_convexity,
+            "carry": self.carry,
+            "half_spread": self.half_spread,
+            "margin": self.margin,
+        }
+
+
+@runtime_checkable
+class ScenarioInstrument(Protocol):
+    """What the scenario engine needs from an instrument (values per unit, currency)."""
+
+    name: str
+    kind: Kind
+
+    def scenario_values(self, key_years: npt.ArrayLike, shifts: npt.ArrayLike) -> FloatArray:
+        """Value per unit under each zero-rate tent shift row of ``shifts`` (S, K); shape (S,)."""
+        ...
+
+    def base_value(self) -> float:
+        """Value per unit with no shift, currency."""
+        ...
+
+
+class _PerUnitRisk:
+    """``dv01`` / ``krd_dv01`` / ``dollar_convexity`` attributes on the instrument itself.
+
+    The scenario engine's delta-gamma approximation reads them from the pricer object; they
+    are :meth:`risk` on the instrument's ``key_tenors`` (default shift), computed once and
+    cached (curves are immutable).
+    """
+
+    key_tenors: tuple[str, ...]
+    _risk_cache: HedgeInstrumentRisk | None = None
+
+    def risk(self, key_tenors: Sequence[str] | None = None) -> HedgeInstrumentRisk:
+        raise NotImplementedError
+
+    def _cached_risk(self) -> HedgeInstrumentRisk:
+        if self._risk_cache is None:
+            self._risk_cache = self.risk(self.key_tenors)
+        return self._risk_cache
+
+    @property
+    def dv01(self) -> float:
+        """Currency per bp per unit gained when all zero rates fall 1 bp."""
+        return self._cached_risk().dv01
+
+    @property
+    def krd_dv01(self) -> FloatArray:
+        """Key-rate DV01s per unit on ``key_tenors``, currency per bp, shape ``(K,)``."""
+        return self._cached_risk().krd_dv01
+
+    @property
+    def dollar_convexity(self) -> float:
+        """Currency per unit per (unit rate)^2, parallel zero shift."""
+        return self._cached_risk().dollar_convexity
+
+
+def _horizon(anchor: int, horizon_days: int, horizon_date: Any) -> int:
+    """Horizon in calendar days from the anchor (a date, when given, wins)."""
+    days = int(horizon_days) if horizon_date is None else int(to_days(horizon_date)) - anchor
+    if days < 0:
+        raise ValueError("horizon must not be before the curve anchor")
+    return days
+
+
+def _as_shifts(key_years: npt.ArrayLike, shifts: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    keys = np.asarray(key_years, dtype=np.float64)
+    s = np.atleast_2d(np.asarray(shifts, dtype=np.float64))
+    if s.ndim != 2 or keys.ndim != 1 or s.shape[1] != keys.size:
+        raise ValueError(f"shifts must have shape (S, {keys.size}) matching key_years")
+    return keys, s
+
+
+# --------------------------------------------------------------------------------------------
+# Treasury futures
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeliverableBond:
+    """A Treasury in a futures basket (semiannual, ACT/ACT, end-of-month rule).
+
+    Attributes
+    ----------
+    id
+        Identifier (CUSIP or description).
+    coupon
+        Annual coupon, decimal.
+    maturity
+        Maturity date (day serial, ``datetime.date`` or ISO string).
+    clean_price
+        Clean price per 100 face at the analysis (settlement) date; or give ``yield_``.
+    yield_
+        Yield to maturity, decimal, semiannual street convention; used when no clean price.
+    issue_date
+        Issue date (optional; checks the contract's original-term rule).
+    """
+
+    id: str
+    coupon: float
+    maturity: Any
+    clean_price: float | None = None
+    yield_: float | None = None
+    issue_date: Any = None
+
+
+class TreasuryFuture(_PerUnitRisk):
+    """A CME Treasury futures contract month valued off its deliverable basket.
+
+    Parameters
+    ----------
+    name
+        Identifier of the instrument (e.g. ``"TYH4"``).
+    code
+        Contract code or alias (``"TY"``, ``"ZN"``, ``"FV"``, ``"US"`` ...).
+    year, month
+        Contract (delivery) month.
+    basket
+        Deliverable bonds with a clean price or a yield.
+    repo_rate
+        Term repo rate to delivery, decimal simple ACT/360 (scalar or one per bond).
+    curve
+        Treasury discount curve anchored on the analysis = settlement date.
+    market_price
+        Market futures price (points per 100); ``None`` uses the theoretical price.
+    margin
+        Initial margin per contract, currency.
+    half_spread
+        Half bid-ask per contract, currency; default half a tick value.
+    delivery
+        ``"last"`` (last delivery day, default) or ``"first"`` (first delivery day) as the
+        delivery date of the forward/basis calculation.
+    table
+        Contract table (default: the packaged CME table).
+    key_tenors
+        Key tenors of :meth:`risk` and of the ``dv01`` / ``krd_dv01`` / ``dollar_convexity``
+        attributes (default 6m ... 30y).
+
+    Notes
+    -----
+    Pricing model (delivery options are not valued):
+
+    * Each basket bond is priced off the Treasury curve plus its own z-spread (solved to its
+      market dirty price), so the base point reproduces market prices.
+    * Forward clean price at delivery, repo held fixed (a money-market input, not a point on
+      the Treasury curve): ``fwd = dirty (1 + r d/360) - C (1 + r d2/360) - AI_del``, with ``C``
+      the coupon paid before delivery (and ``d2`` days from it to delivery) -- exactly
+      :func:`models.futures.basis_analytics`.
+    * CTD = highest implied repo (:class:`BasisResult`); theoretical price
+      ``min_i fwd_i / CF_i``; futures price = market if given, else theoretical.
+    * Under curve shifts every basket forward is recomputed and the minimum over the basket is
+      taken (the CTD may switch). With a market price, the market-minus-theoretical basis is held
+      fixed: ``F(s) = F_mkt + theo(s) - theo(0)``.
+    * DV01/KRD per contract = CTD forward DV01 / CF * contract_size / 100 with the CTD held fixed
+      (central difference of the CTD forward under parallel / tent bumps); dollar convexity the
+      same second difference. Futures carry = 0: a futures position has no cash carry (no
+      investment, no coupon); the convergence of the futures to the CTD forward is a basis
+      effect, reported in ``details`` only.
+    """
+
+    kind: Kind = "future"
+
+    def __init__(
+        self,
+        name: str,
+        code: str,
+        year: int,
+        month: int,
+        basket: Sequence[DeliverableBond],
+        repo_rate: npt.ArrayLike,
+        curve: YieldCurve,
+        *,
+        market_price: float | None = None,
+        margin: float = 0.0,
+        half_spread: float | None = None,
+        delivery: Literal["first", "last"] = "last",
+        table: ContractTable | None = None,
+        key_tenors: Sequence[str] = DEFAULT_KEY_TENORS,
+    ) -> None:
+        self.key_tenors = check_key_tenors(key_tenors)[0]
+        if not basket:
+            raise AnalyticsError(f"{name}: empty deliverable basket")
+        if delivery not in ("first", "last"):
+            raise ValueError("delivery must be 'first' or 'last'")
+        self.name = name
+        self.contract = get_contract(code, table)
+        self.curve = curve
+        self.year, self.month = int(year), int(month)
+        self.dates = contract_dates(self.contract.code, self.year, self.month, table)
+        self.settle = int(curve.anchor)
+        self.delivery_day = int(
+            self.dates.last_delivery_day if delivery == "last" else self.dates.first_delivery_day
+        )
+        if self.delivery_day <= self.settle:
+            raise AnalyticsError(f"{name}: delivery is not after the curve anchor")
+        self.margin = float(margin)
+        self.half_spread = (
+            0.5 * self.contract.tick_value if half_spread is None else float(half_spread)
+        )
+
+        ids = [b.id for b in basket]
+        maturity = to_days([b.maturity for b in basket]).astype(np.int64)
+        issue = np.array(
+            [NO_DATE if b.issue_date is None else int(to_days(b.issue_date)) for b in basket],
+            dtype=np.int64,
+        )
+        ok = is_deliverable(self.contract.code, self.year, self.month, maturity, issue, table)
+        if not ok.all():
+            bad = [i for i, good in zip(ids, ok, strict=True) if not good]
+            raise AnalyticsError(f"{name}: not deliverable into {self.contract.code}: {bad}")
+        coupon = np.array([b.coupon for b in basket], dtype=np.float64)
+        self.book = BondBook.from_arrays(
+            ids, 100.0, coupon, maturity, 2, DayCount.ACT_ACT, issue, eom=True
+        )
+        self.sched = build_schedule(self.book, self.settle)
+        accrued_delivery = build_schedule(self.book, self.delivery_day).accrued
+
+        # Clean prices: given, or from yields (street convention).
+        clean = np.array([np.nan if b.clean_price is None else b.clean_price for b in basket])
+        need = np.isnan(clean)
+        if need.any():
+            ylds = np.array([np.nan if b.yield_ is None else b.yield_ for b in basket])
+            if np.isnan(ylds[need]).any():
+                raise AnalyticsError(f"{name}: every basket bond needs a clean price or a yield")
+            from_yield = dirty_price_from_yield(self.sched, np.where(need, ylds, 0.0))
+            clean = np.where(need, from_yield - self.sched.accrued, clean)
+        dirty = clean + self.sched.accrued
+
+        # Coupon income before (or on) delivery: the holder receives it, delivery excludes it.
+        pre = self.sched.pay_dates <= self.delivery_day
+        n_pre = self.sched.per_bond(pre.astype(np.float64))
+        if np.any(n_pre > 1):
+            raise AnalyticsError(
+                f"{name}: more than one coupon before delivery is not supported "
+                "(contract month too far ahead)"
+            )
+        coupon_income = self.sched.per_bond(np.where(pre, self.sched.amounts, 0.0))
+        coupon_date = np.full(len(basket), self.delivery_day, dtype=np.int64)
+        first = self.sched.offsets[:-1]
+        coupon_date = np.where(n_pre > 0, self.sched.pay_dates[first], coupon_date)
+
+        self.cf = conversion_factor(
+            self.contract.code, self.year, self.month, coupon, maturity, table
+        )
+        self.repo = np.broadcast_to(np.asarray(repo_rate, dtype=np.float64), coupon.shape).copy()
+        self.clean_price = clean
+        self.accrued_now = self.sched.accrued.copy()
+        self.accrued_delivery = accrued_delivery
+        self.coupon_income = coupon_income
+        self.coupon_date = coupon_date
+        self.z_spread = solve_z_spread(self.sched, curve, dirty)
+
+        def basis(price: float) -> BasisResult:
+            return basis_analytics(
+                clean, self.accrued_now, accrued_delivery, self.cf, price, self.repo,
+                self.settle, self.delivery_day, coupon_income, coupon_date,
+            )  # fmt: skip
+
+        fwd_clean = basis(0.0).forward_clean
+        self.theoretical_price, self.theoretical_ctd_index = theoretical_futures_price(
+            fwd_clean, self.cf
+        )
+        self.market_price = None if market_price is None else float(market_price)
+        self.futures_price = (
+            self.theoretical_price if self.market_price is None else self.market_price
+        )
+        self.basis: BasisResult = basis(self.futures_price)
+        self.ctd_index = self.basis.ctd_index
+
+        # Flow-level pieces for batched repricing under shifts.
+        t = curve.time(self.sched.pay_dates)
+        self._t = np.asarray(t, dtype=np.float64)
+        self._v = self.sched.amounts * np.exp(-self.z_spread[self.sched.bond] * self._t)
+        days = self.delivery_day - self.settle
+        d2 = np.where(coupon_income != 0, self.delivery_day - coupon_date, 0)
+        self._grow = 1.0 + self.repo * days / 360.0
+        self._coupon_fv = coupon_income * (1.0 + self.repo * d2 / 360.0)
+        # Theoretical price through the scenario path itself, so a zero shift gives exactly the
+        # base value (P&L 0 to the last bit) whatever the rounding of the basis calculation.
+        fwd0 = self.forward_clean_shifted(_ZERO_KEY, _ZERO_SHIFT)[0]
+        self._theo_path0 = float(np.min(fwd0 / self.cf))
+
+    # ------------------------------------------------------------------ pricing under shifts
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Basket bond ids."""
+        return self.book.ids
+
+    @property
+    def ctd_id(self) -> str:
+        """Id of the cheapest-to-deliver (highest implied repo)."""
+        return self.book.ids[self.ctd_index]
+
+    def forward_clean_shifted(self, key_years: npt.ArrayLike, shifts: npt.ArrayLike) -> FloatArray:
+        """Forward clean prices (per 100) of every basket bond under each shift: ``(S, n)``.
+
+        Bonds reprice off the shifted Treasury curve plus their fixed z-spreads; repo is fixed.
+        """
+        keys, s = _as_shifts(key_years, shifts)
+        df = self.curve.discount_shifted(self._t, keys, s)  # (S, N flows)
+        dirty = self.sched.per_bond_rows(df * self._v)  # (S, n)
+        return dirty * self._grow - self._coupon_fv - self.accrued_delivery
+
+    def futures_price_shifted(self, key_years: npt.ArrayLike, shifts: npt.ArrayLike) -> FloatArray:
+        """Full-revaluation futures price (points per 100) under each shift, shape ``(S,)``.
+
+        ``F_base + theo(s) - theo(0)`` with ``theo(s) = min_i fwd_i(s) / CF_i`` over the whole
+        basket (the CTD may switch): the market-minus-theoretical basis is held fixed.
+        """
+        theo = np.min(self.forward_clean_shifted(key_years, shifts) / self.cf, axis=1)
+        return self.futures_price + (theo - self._theo_path0)
+
+    def scenario_values(self, key_years: npt.ArrayLike, shifts: npt.ArrayLike) -> FloatArray:
+        """Futures price / 100 * contract size under each shift, currency per contract, ``(S,)``."""
+        return self.futures_price_shifted(key_years, shifts) / 100.0 * self.contract.contract_size
+
+    def base_value(self) -> float:
+        """Futures price / 100 * contract size, currency per contract."""
+        return self.futures_price / 100.0 * self.contract.contract_size
+
+    # ------------------------------------------------------------------ risk
+    def basket_frame(self) -> pd.DataFrame:
+        """One row per deliverable bond: prices, CF, forward, basis, implied repo, CTD flag."""
+        b = self.basis
+        return pd.DataFrame(
+            {
+                "id": list(self.book.ids),
+                "coupon": self.book.coupon,
+                "maturity": to_iso(self.book.maturity),
+                "clean_price": self.clean_price,
+                "accrued_now": self.accrued_now,
+                "accrued_delivery": self.accrued_delivery,
+                "coupon_income": self.coupon_income,
+                "conversion_factor": self.cf,
+                "z_spread": self.z_spread,
+                "forward_clean": b.forward_clean,
+                "gross_basis": b.gross_basis,
+                "net_basis": b.net_basis,
+                "implied_repo": b.implied_repo,
+                "is_ctd": np.arange(len(self.book)) == self.ctd_index,
+            }
+        )
+
+    def risk(
+        self,
+        key_tenors: Sequence[str] | None = None,
+        *,
+        horizon_days: int = 0,
+        horizon_date: Any = None,
+        shift: float = DEFAULT_SHIFT,
+    ) -> HedgeInstrumentRisk:
+        """Per-contract DV01, KRD DV01s, dollar convexity and the basis details.
+
+        Parameters
+        ----------
+        key_tenors
+            Key tenor labels (must include 2y, 5y, 10y, 30y); default the instrument's.
+        horizon_days, horizon_date
+            Holding horizon (days from the anchor, or a date which wins); sets
+            ``rolls_before_horizon`` (roll date on or before the horizon date).
+        shift
+            Finite-difference shift, decimal.
+
+        Returns
+        -------
+        HedgeInstrumentRisk
+            Per contract; ``price`` in points per 100, currency figures per contract.
+        """
+        if not shift > 0:
+            raise ValueError("shift must be positive")
+        labels, keys = check_key_tenors(self.key_tenors if key_tenors is None else key_tenors)
+        fwd = self.forward_clean_shifted(keys, bump_matrix(keys.size, shift))
+        ctd = self.ctd_index
+        cf, size = float(self.cf[ctd]), self.contract.contract_size
+        _, fwd_dv01, fwd_krd, fwd_cvx = risk_from_bumped(fwd[:, ctd], keys.size, shift)
+        dv01 = float(futures_dv01_per_contract(fwd_dv01, cf, size))
+        krd = futures_dv01_per_contract(fwd_krd, cf, size)
+        horizon = _horizon(self.settle, horizon_days, horizon_date)
+        roll_day = int(min(self.dates.first_notice_day, self.dates.last_trading_day))
+        b = self.basis
+        details = {
+            "contract": self.contract.code,
+            "contract_month": f"{self.year:04d}-{self.month:02d}",
+            "contract_size": size,
+            "tick_value": self.contract.tick_value,
+            "ctd_id": self.ctd_id,
+            "ctd_index": ctd,
+            "theoretical_ctd_id": self.book.ids[self.theoretical_ctd_index],
+            "conversion_factor": cf,
+            "implied_repo": float(b.implied_repo[ctd]),
+            "repo_rate": float(self.repo[ctd]),
+            "gross_basis": float(b.gross_basis[ctd]),
+            "net_basis": float(b.net_basis[ctd]),
+            "ctd_forward_clean": float(b.forward_clean[ctd]),
+            "ctd_forward_dv01_per_100": float(fwd_dv01),
+            "ctd_z_spread": float(self.z_spread[ctd]),
+            "theoretical_price": self.theoretical_price,
+            "market_price": self.market_price,
+            "basis_convergence_per_contract": (self.theoretical_price - self.futures_price)
+            / 100.0
+            * size,
+            "delivery_date": to_iso([self.delivery_day])[0],
+            "first_notice_day": to_iso([self.dates.first_notice_day])[0],
+            "last_trading_day": to_iso([self.dates.last_trading_day])[0],
+            "roll_date": to_iso([roll_day])[0],
+            "horizon_date": to_iso([self.settle + horizon])[0],
+            "rolls_before_horizon": bool(roll_day <= self.settle + horizon),
+            "carry_note": "futures carry 0: no cash invested; basis convergence not included",
+        }
+        return HedgeInstrumentRisk(
+            name=self.name,
+            kind="future",
+            unit="contracts",
+            price=self.futures_price,
+            market_value=0.0,
+            notional=self.base_value(),
+            dv01=dv01,
+            krd_dv01=krd,
+            key_tenors=labels,
+            dollar_convexity=float(fwd_cvx / cf * size / 100.0),
+            carry=0.0,
+            half_spread=self.half_spread,
+            margin=self.margin,
+            methodology=(
+                "effective (curve-based): CTD forward off Treasury curve + z-spread, repo fixed, "
+                "/ CF, CTD held fixed"
+            ),
+            details=details,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# swaps
+# --------------------------------------------------------------------------------------------
+class SwapHedge(_PerUnitRisk):
+    """A vanilla SOFR OIS as a hedge instrument, per 1 unit of notional.
+
+    Parameters
+    ----------
+    spec
+        Swap terms (``fixed_rate=None`` = at par on ``curve``, then frozen).
+    curve
+        SOFR curve.
+    margin
+        Initial margin per unit notional, currency.
+    half_spread_bp
+        Half bid-ask in running bp of fixed rate; the cost per unit notional is
+        ``half_spread_bp * 1e-4 * annuity``.
+    key_tenors
+        Key tenors of :meth:`risk` and of the per-unit risk attributes.
+
+    Notes
+    -----
+    ``risk().carry`` is the swap's carry (fixed minus forward-implied floating accrual over the
+    horizon, :func:`models.swaps.swap_carry_rolldown`); roll-down is in ``details`` and is added
+    to ``carry`` only with ``include_rolldown=True``.
+    """
+
+    kind: Kind = "swap"
+
+    def __init__(
+        self,
+        spec: SwapSpec,
+        curve: YieldCurve,
+        *,
+        margin: float = 0.0,
+        half_spread_bp: float = 0.0,
+        key_tenors: Sequence[str] = DEFAULT_KEY_TENORS,
+    ) -> None:
+        self.key_tenors = check_key_tenors(key_tenors)[0]
+        self.name = spec.name
+        self.spec = spec
+        self.curve = curve
+        self.book = build_swap_book(curve, spec)
+        self.margin = float(margin)
+        self.half_spread_bp = float(half_spread_bp)
+
+    def scenario_values(self, key_years: npt.ArrayLike, shifts: npt.ArrayLike) -> FloatArray:
+        """PV per unit notional under each shift row, currency, shape ``(S,)``."""
+        keys, s = _as_shifts(key_years, shifts)
+        return swap_pv_shifted(self.curve, self.book, keys, s)[:, 0]
+
+    def base_value(self) -> float:
+        """PV per unit notional, currency."""
+        return float(swap_pv_shifted(self.curve, self.book, _ZERO_KEY, _ZERO_SHIFT)[0, 0])
+
+    def risk(
+        self,
+        key_tenors: Sequence[str] | None = None,
+        *,
+        horizon_days: int = 0,
+        horizon_date: Any = None,
+        shift: float = DEFAULT_SHIFT,
+        include_rolldown: bool = False,
+    ) -> HedgeInstrumentRisk:
+        """Per-unit-notional DV01, KRD DV01s, dollar convexity, carry (and roll-down).
+
+        ``key_tenors`` defaults to the instrument's; horizon as days or a date (the date wins);
+        ``shift`` is the finite-difference shift (decimal). Currency per unit notional.
+        """
+        if not shift > 0:
+            raise ValueError("shift must be positive")
+        labels, keys = check_key_tenors(self.key_tenors if key_tenors is None else key_tenors)
+        values = swap_pv_shifted(self.curve, self.book, keys, bump_matrix(keys.size, shift))
+        pv, dv01, krd, cvx = risk_from_bumped(values[:, 0], keys.size, shift)
+        horizon = _horizon(self.book.anchor, horizon_days, horizon_date)
+        carry, roll = swap_carry_rolldown(self.curve, self.book, horizon)
+        times = self.book.times()
+        df = self.curve.discount(times)
+        annuity = float(np.sum(self.book.accrual * df[:, 1:]))
+        par = float((df[0, 0] - df[0, -1]) / annuity)
+        return HedgeInstrumentRisk(
+            name=self.name,
+            kind="swap",
+            unit="notional",
+            price=float(pv),
+            market_value=float(pv),
+            notional=1.0,
+            dv01=float(dv01),
+            krd_dv01=krd,
+            key_tenors=labels,
+            dollar_convexity=float(cvx),
+            carry=float(carry[0] + (roll[0] if include_rolldown else 0.0)),
+            half_spread=self.half_spread_bp * BP * annuity,
+            margin=self.margin,
+            methodology="effective (curve-based): full repricing under SOFR zero-rate tents",
+            details={
+                "direction": self.spec.direction,
+                "fixed_rate": float(self.book.fixed_rate[0]),
+                "par_rate": par,
+                "annuity": annuity,
+                "start_date": to_iso(self.book.start_day)[0],
+                "end_date": to_iso(self.book.end_day)[0],
+                "carry": float(carry[0]),
+                "rolldown": float(roll[0]),
+                "carry_includes_rolldown": include_rolldown,
+                "horizon_days": horizon,
+            },
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# swaptions
+# --------------------------------------------------------------------------------------------
+class Swaption(_PerUnitRisk):
+    """European payer/receiver swaption on a forward-starting SOFR OIS, per unit notional.
+
+    Parameters
+    ----------
+    name
+        Identifier.
+    expiry
+        Expiry as a tenor label from the anchor (``"1y"``) or a date; the underlying swap starts
+        on the expiry date (no spot lag, as the curve convention).
+    swap_tenor
+        Underlying swap tenor (``"10y"``).
+    curve
+        SOFR curve.
+    vol
+        Normal vol (decimal rate per sqrt(year), 0.01 = 100 bp) or lognormal vol (decimal).
+    strike
+        Strike, decimal annual ACT/360; ``None`` = ATM (the forward swap rate on ``curve``).
+    payer
+        True for a payer (right to pay fixed), False for a receiver.
+    model
+        ``"normal"`` (Bachelier, default) or ``"lognormal"`` (Black-76).
+    lognormal_shift
+        Displacement for shifted Black-76, decimal.
+    margin, half_spread
+        Per unit notional, currency.
+    key_tenors
+        Key tenors of :meth:`risk` and of the per-unit risk attributes.
+
+    Notes
+    -----
+    Forward swap rate ``F = (DF(s) - DF(e)) / A`` and annuity ``A = sum tau_i DF(t_i)`` on the
+    SOFR curve; expiry time ``T`` = ACT/365F years. Risk is full repricing (F and A recomputed
+    from the bumped curve) with the vol fixed, hence **delta-adjusted**. Carry = ``theta *
+    min(H, T)``: long options bleed time value (theta per year holding F, A and vol fixed).
+    """
+
+    kind: Kind = "swaption"
+
+    def __init__(
+        self,
+        name: str,
+        expiry: Any,
+        swap_tenor: str,
+        curve: YieldCurve,
+        vol: float,
+        *,
+        strike: float | None = None,
+        payer: bool = True,
+        model: VolModel | str = VolModel.NORMAL,
+        lognormal_shift: float = 0.0,
+        margin: float = 0.0,
+        half_spread: float = 0.0,
+        key_tenors: Sequence[str] = DEFAULT_KEY_TENORS,
+    ) -> None:
+        self.key_tenors = check_key_tenors(key_tenors)[0]
+        self.name = name
+        self.curve = curve
+        anchor = int(curve.anchor)
+        if isinstance(expiry, str):
+            try:
+                parse_tenor(expiry)
+            except ValueError:
+                self.expiry_day = int(to_days(expiry))
+            else:
+                self.expiry_day = tenor_maturity(anchor, expiry, bool(is_end_of_month(anchor)))
+        else:
+            self.expiry_day = int(to_days(expiry)) if not isinstance(expiry, int) else expiry
+        if self.expiry_day <= anchor:
+            raise AnalyticsError(f"{name}: expiry must be after the curve anchor")
+        self.expiry = (self.expiry_day - anchor) / DAYS_PER_YEAR
+        self.model = VolModel(model)
+        self.vol = float(vol)
+        self.lognormal_shift = float(lognormal_shift)
+        self.payer = bool(payer)
+        self.margin = float(margin)
+        self.half_spread = float(half_spread)
+        under = SwapSpec(name, swap_tenor, start=self.expiry_day, direction="pay")
+        self.book = build_swap_book(curve, under)
+        self._times = self.book.times()
+        self.forward, self.annuity = (float(x[0]) for x in self._forward_annuity(None, None))
+        self.strike = self.forward if strike is None else float(strike)
+
+    def _forward_annuity(
+        self, keys: npt.ArrayLike | None, shifts: npt.ArrayLike | None
+    ) -> tuple[FloatArray, FloatArray]:
+        """Forward swap rate and annuity, shape ``(S,)`` (``(1,)`` unshifted)."""
+        if keys is None or shifts is None:
+            keys, shifts = _ZERO_KEY, _ZERO_SHIFT  # same path as the scenarios: exact base
+        df = self.curve.discount_shifted(self._times, keys, shifts)
+        df = df[:, 0, :]  # one underlying swap
+        annuity = np.sum(self.book.accrual[0] * df[:, 1:], axis=-1)
+        return (df[:, 0] - df[:, -1]) / annuity, annuity
+
+    def _price(self, forward: FloatArray, annuity: FloatArray, expiry: Any = None, vol: Any = None):
+        return swaption(
+            self.model,
+            forward,
+            self.strike,
+            self.expiry if expiry is None else expiry,
+            self.vol if vol is None else vol,
+            annuity,
+            1.0,
+            self.payer,
+            self.lognormal_shift,
+        )
+
+    def premium_at(self, *, vol: float | None = None, expiry: float | None = None) -> float:
+        """Premium per unit notional with the vol or the expiry (years) overridden, F/A fixed."""
+        return float(
+            self._price(np.array([self.forward]), np.array([self.annuity]), expiry, vol).premium[0]
+        )
+
+    def scenario_values(self, key_years: npt.ArrayLike, shifts: npt.ArrayLike) -> FloatArray:
+        """Premium per unit notional under each shift (vol fixed), currency, shape ``(S,)``."""
+        keys, s = _as_shifts(key_years, shifts)
+        f, a = self._forward_annuity(keys, s)
+        return self._price(f, a).premium
+
+    def base_value(self) -> float:
+        """Premium per unit notional, currency."""
+        return self.premium_at()
+
+    def risk(
+        self,
+        key_tenors: Sequence[str] | None = None,
+        *,
+        horizon_days: int = 0,
+        horizon_date: Any = None,
+        shift: float = DEFAULT_SHIFT,
+    ) -> HedgeInstrumentRisk:
+        """Premium, delta-adjusted DV01/KRDs, dollar convexity, vega, theta and carry.
+
+        ``key_tenors`` defaults to the instrument's; horizon as days or a date (the date wins);
+        ``shift`` is the finite-difference shift (decimal). Currency per unit notional; ``vega``
+        per 1.00 of vol and ``vega_per_vol_unit`` per 1 bp normal / 1 point lognormal vol.
+        """
+        if not shift > 0:
+            raise ValueError("shift must be positive")
+        labels, keys = check_key_tenors(self.key_tenors if key_tenors is None else key_tenors)
+        values = self.scenario_values(keys, bump_matrix(keys.size, shift))
+        premium, dv01, krd, cvx = risk_from_bumped(values, keys.size, shift)
+        greeks = self._price(np.array([self.forward]), np.array([self.annuity]))
+        horizon = _horizon(int(self.curve.anchor), horizon_days, horizon_date)
+        theta = float(greeks.theta[0])
+        carry = theta * min(horizon / DAYS_PER_YEAR, self.expiry)
+        return HedgeInstrumentRisk(
+            name=self.name,
+            kind="swaption",
+            unit="notional",
+            price=float(premium),
+            market_value=float(premium),
+            notional=1.0,
+            dv01=float(dv01),
+            krd_dv01=krd,
+            key_tenors=labels,
+            dollar_convexity=float(cvx),
+            carry=carry,
+            half_spread=self.half_spread,
+            margin=self.margin,
+            methodology="delta-adjusted: full repricing of F, annuity under SOFR tents, vol fixed",
+            details={
+                "payer": self.payer,
+                "model": self.model.value,
+                "vol": self.vol,
+                "strike": self.strike,
+                "forward_swap_rate": self.forward,
+                "annuity": self.annuity,
+                "expiry_date": to_iso([self.expiry_day])[0],
+                "expiry_years": self.expiry,
+                "swap_end_date": to_iso(self.book.end_day)[0],
+                "unit_delta": float(greeks.unit_delta[0]),
+                "delta_per_bp": float(greeks.delta_per_bp[0]),
+                "vega": float(greeks.vega[0]),
+                # Quoted unit of vol: 1 bp normal vol, or 1 percentage point lognormal vol.
+                "vega_per_vol_unit": float(
+                    greeks.vega_per_bp[0]
+                    if self.model is VolModel.NORMAL
+                    else greeks.vega_per_pct[0]
+                ),
+                "theta_per_year": theta,
+                "theta_per_day": float(greeks.theta_per_day[0]),
+                "horizon_days": horizon,
+            },
+        )
+
+
+__all__ = [
+    "DeliverableBond",
+    "HedgeInstrumentRisk",
+    "ScenarioInstrument",
+    "SwapHedge",
+    "Swaption",
+    "TreasuryFuture",
+]
