@@ -20,6 +20,7 @@ from models.errors import HedgePlannerError, InputError, InputIssue
 from models.schemas import parse_iso_date
 from planner import render
 from planner.cases import load_analysis_case, load_baseline_case
+from planner.hedging import build_universe
 from planner.io import looks_like_csv, parse_holdings_csv, read_text
 from planner.workflow import analyze_case, analyze_holdings, run_baseline
 
@@ -145,6 +146,46 @@ def baseline(
         emit_json(result)
     else:
         render.baseline(out_console, result)
+
+
+@app.command()
+@user_errors
+def instruments(
+    case: Annotated[
+        str,
+        typer.Argument(
+            help="Case YAML with a hedge.universe section; - for standard input.",
+            metavar="CASE.yaml",
+        ),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Per-unit DV01, KRDs, convexity, carry, margin and slippage of every hedge instrument;
+    for futures also the CTD, conversion factor, implied repo, net basis and roll date."""
+    text, name = read_text(case)
+    parsed, case_name = load_analysis_case(name, text)
+    if parsed.hedge is None:
+        raise InputError([InputIssue(case_name, None, "hedge", "the case has no hedge section")])
+    analysis = analyze_case(parsed, case_name)
+    members = build_universe(analysis, parsed.hedge, case_name)
+    document = {
+        "analysis_date": parsed.analysis_date.isoformat(),
+        "key_tenors": list(analysis.tenors),
+        "horizon_days": parsed.hedge.horizon_days,
+        "instruments": [m.as_dict() for m in members],
+        "units": {
+            "dv01": "currency per 1 bp fall in rates, per unit (1 contract or 1 of notional)",
+            "krd": "currency per 1 bp fall of each key rate, per unit",
+            "convexity": "dollar convexity, currency per unit rate^2, per unit",
+            "carry": "currency per unit over the horizon (positive earns)",
+            "margin": "initial margin, currency per unit",
+            "half_spread": "half bid-ask, currency per unit traded",
+        },
+    }
+    if as_json:
+        emit_json(document)
+    else:
+        render.instruments(out_console, document)
 
 
 def main() -> None:

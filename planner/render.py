@@ -181,3 +181,40 @@ def case_analysis(console: Console, analysis: CaseAnalysis) -> None:
             where = f"{first['holding']}: " if first["holding"] else ""
             line = f"  [{first['level']}] {code}: {where}{first['message']}{more}"
             console.print(escape(line), highlight=False)
+
+
+def instruments(console: Console, document: dict[str, Any]) -> None:
+    """Per-unit analytics of the hedge universe."""
+    table = Table(
+        title=f"Hedge instruments, {document['analysis_date']} (per unit: 1 contract or 1 of "
+        f"notional; horizon {document['horizon_days']} days)",
+        caption="DV01 and convexity per unit, currency; carry over the horizon; futures DV01 is "
+        "the CTD's forward DV01 / conversion factor.",
+    )
+    for name in ("instrument", "kind", "price", "DV01", "convexity", "carry", "margin", "detail"):
+        table.add_column(
+            name, justify="left" if name in ("instrument", "kind", "detail") else "right"
+        )
+    for inst in document["instruments"]:
+        if inst["kind"] == "future":
+            detail = (
+                f"CTD {inst['ctd']} CF {inst['conversion_factor']:.4f} "
+                f"IRR {100 * inst['implied_repo']:.2f}% roll {inst['roll_date']}"
+                + (" [rolls before horizon]" if inst["rolls_before_horizon"] else "")
+            )
+        elif inst["kind"] == "swap":
+            detail = f"par {100 * inst['details'].get('par_rate', float('nan')):.3f}%"
+        else:
+            fwd = inst["details"].get("forward_swap_rate", float("nan"))
+            detail = f"fwd {100 * fwd:.3f}%"
+        table.add_row(
+            inst["instrument"],
+            inst["kind"],
+            _num(inst["price"], 4),
+            f"{inst['dv01']:.6g}",
+            f"{inst['convexity']:.6g}",
+            f"{inst['carry']:.6g}",
+            f"{inst['margin']:.6g}",
+            escape(detail),
+        )
+    console.print(table)
