@@ -1,0 +1,662 @@
+"""Scenario P&L, horizon returns and breakevens of a mixed book: modelled bullets and holdings
+with supplied (OAS-model) analytics, with or without hedges.
+
+Why two methods
+---------------
+The engine can fully revalue a fixed-coupon bullet off the Treasury curve plus its z-spread
+(:mod:`scenarios.revaluation`). Holdings whose analytics are *supplied* from an OAS model (MBS
+pools, callables: ``HoldingRisk.source`` ``"supplied"`` or ``"mixed"``) must not be revalued as
+bullets: a 30y pool with a 5y option-adjusted duration would move like a 30y bond. Each holding is
+therefore revalued by one method:
+
+* ``source == "computed"`` -- **full revaluation** (:func:`scenarios.revaluation.revalue_scenarios`)
+  off the curve plus the holding's computed z-spread (``holding_risk.computed.z_spread``), with
+  the scenario's key-rate tents and its sector spread shift.
+* ``source in ("supplied", "mixed")`` -- **supplied sensitivities (OAS-based), second-order**:
+  the used figures of :class:`models.portfolio.HoldingRisk` (``krd``, ``spread_duration``,
+  ``effective_convexity``, ``market_value``) in the second-order form of
+  :func:`scenarios.revaluation.book_approximation`::
+
+      P&L = MV (-sum_k KRD_k dr_k - SD ds + 1/2 C dy_eff^2)
+      dy_eff = (sum_k KRD_k dr_k) / (sum_k KRD_k) + ds
+
+  (``dr_k`` key-rate shifts and ``ds`` the holding's sector spread shift, decimal; ``KRD``/``SD``
+  in years, ``C`` in years^2; ``dy_eff`` falls back to the plain average of ``dr_k`` when the KRDs
+  sum to zero).
+
+Columns (currency, per scenario)
+--------------------------------
+* ``unhedged = full-revaluation part + sensitivity part``; ``hedge`` = full revaluation of the
+  hedges (``q_i (scenario_values_i - base_value_i)``); ``hedged = unhedged + hedge`` exactly.
+* ``approx`` = the second-order approximation of the whole hedged book: computed holdings from
+  their *computed* KRDs/convexity, supplied holdings from their supplied figures (so for them it
+  equals their sensitivity P&L), hedges from ``krd_dv01``/``dollar_convexity``.
+  ``approx_error = approx - hedged`` therefore measures the Taylor error of the bullets and the
+  hedges only.
+
+Horizon (when a horizon date ``H`` is given; ``h = (H - T0) / 365`` years, ``T0`` = analysis date)
+-----------------------------------------------------------------------------------------------
+* Computed holdings: income (coupons received + accrued change) and roll-down on an unchanged
+  curve from :func:`scenarios.horizon.horizon_analysis` on that sub-book.
+* Supplied/mixed holdings: ``income = coupon * face * h`` (simple coupon accrual on ACT/365F,
+  no paydown, prepayment or reinvestment) and ``rolldown = 0``: the engine has no model of their
+  cash flows, so it claims no roll-down for them. Both are stated in the methodology.
+* Hedge carry = ``sum_i quantities_i * hedge_carry_i`` (currency per unit over the horizon,
+  supplied by the caller, e.g. ``SwapHedge.risk(horizon_date=H).carry``).
+* Scenario P&L is the *instantaneous* P&L above (shock at ``T0``; unlike
+  :func:`scenarios.horizon.horizon_analysis`, which shocks the rolled curve at ``H``; the two
+  differ by the shift's effect on one horizon of ageing, a second-order amount)::
+
+      price_return = P&L / MV
+      total_return = (P&L + income + rolldown [+ hedge carry]) / MV
+
+  for the hedged book (with hedge carry) and the unhedged book (without). ``MV`` is the book's
+  dirty market value at ``T0`` (hedges excluded: a swap or future may be worth ~0).
+
+Breakeven
+---------
+The parallel zero-rate shift ``b`` (bp, instantaneous, no spread move) at which the horizon total
+return is zero: ``carry + P&L(b) = 0`` with ``P&L(b)`` the same mixed evaluation as the scenarios
+(full revaluation of the bullets + sensitivity part + full revaluation of the hedges). ``f`` is
+evaluated on a 5 bp grid over [-2000, +2000] bp; the sign change closest to 0 (the positive side on
+a tie) is refined with Brent's method. The result is NaN when ``f`` does not change sign on that
+range (e.g. a book whose carry can't be wiped out, such as a DV01-neutral book with positive
+convexity) and when no horizon is given. Two roots closer together than the 5 bp step can be
+missed (only possible with strong negative convexity).
+
+Units: currency for P&L, values, income and carry; bp for shifts and breakevens (``*_bp``);
+decimals for returns and inside the shift matrices; "bp of MV" = P&L / MV * 1e4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import brentq
+
+from models.bonds import BondBook, CashflowSchedule
+from models.curves import YieldCurve
+from models.dates import to_days, to_iso
+from models.errors import AnalyticsError
+from models.portfolio import HoldingRisk
+from models.risk import CurveRisk, KeyRateSensitivity
+from scenarios.definitions import Scenario, ScenarioMatrices
+from scenarios.horizon import horizon_analysis
+from scenarios.revaluation import (
+    BP,
+    DEFAULT_CHUNK,
+    ScenarioBook,
+    ScenarioPricer,
+    as_matrices,
+    book_approximation,
+    hedge_scenario_pnl,
+    key_years_of,
+    revalue_scenarios,
+)
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Method label of holdings revalued in full off the curve.
+METHOD_FULL = "full revaluation (curve + z-spread)"
+#: Method label of holdings whose P&L comes from their supplied sensitivities.
+METHOD_SENSITIVITY = "supplied sensitivities (OAS-based), second-order"
+#: Breakeven search range, bp either side of 0.
+BREAKEVEN_LIMIT_BP = 2000.0
+#: Grid step of the breakeven sign scan, bp.
+BREAKEVEN_STEP_BP = 5.0
+
+METHODOLOGY: dict[str, str] = {
+    "computed_holdings": (
+        "full revaluation off the Treasury curve plus each bond's z-spread, scenario key-rate "
+        "tents and sector spread shift applied to every cash flow"
+    ),
+    "supplied_holdings": (
+        f"{METHOD_SENSITIVITY}: MV * (-sum KRD_k dr_k - SD ds + C dy_eff^2 / 2), dy_eff = "
+        "KRD-weighted average rate shift + spread shift, from the supplied (used) KRDs, spread "
+        "duration and convexity; never revalued as bullets"
+    ),
+    "hedges": "full revaluation of each instrument per unit, times quantity",
+    "approximation": (
+        "second-order estimate of the hedged book: computed holdings from their computed KRDs "
+        "and convexity, supplied holdings from their supplied figures (equal to their P&L), "
+        "hedges from KRD DV01s and dollar convexity; approx_error = approx - full"
+    ),
+    "horizon": (
+        "income and roll-down of computed holdings on an unchanged curve (coupons received + "
+        "accrued change; clean-price change incl. pull-to-par); supplied holdings: income = "
+        "coupon * face * days / 365 (ACT/365F, no paydowns or prepayments), roll-down 0; hedge "
+        "carry = sum quantity * carry per unit; scenario shocks are instantaneous"
+    ),
+    "returns": (
+        "price_return = P&L / MV; total_return = (P&L + income + roll-down + hedge carry) / MV "
+        "(unhedged: without hedge P&L and carry); MV = book dirty market value, hedges excluded"
+    ),
+    "breakeven": (
+        "parallel zero-rate rise (bp) zeroing the horizon total return, same mixed evaluation "
+        "as the scenarios, root nearest 0 within +/-2000 bp (null if none or without horizon)"
+    ),
+    "units": "P&L in currency, *_bp in bp of MV, returns decimal, shifts in bp",
+}
+
+
+@dataclass(frozen=True)
+class PortfolioScenarioResult:
+    """Scenario P&L of a mixed book (full revaluation + supplied sensitivities) and its hedges.
+
+    Attributes
+    ----------
+    names, kinds
+        Scenario names and kinds (kind ``None`` when scenarios came as matrices), ``(S,)``.
+    key_tenors, sectors
+        Column labels of ``rate_shifts_bp`` and ``spread_shifts_bp``.
+    rate_shifts_bp, spread_shifts_bp
+        Key-rate and sector spread shifts, bp, ``(S, K)`` and ``(S, J)``.
+    ids, methods
+        Holding identifiers and the method used for each (:data:`METHOD_FULL` or
+        :data:`METHOD_SENSITIVITY`), ``(n,)``.
+    market_value
+        Book dirty market value at the analysis date, currency (hedges excluded).
+    holding_pnl
+        P&L per scenario and holding, currency, ``(S, n)``: full revaluation or sensitivities.
+    full_revaluation_pnl, sensitivity_pnl
+        The two parts of the unhedged P&L, currency, ``(S,)``.
+    unhedged_pnl, hedge_pnl, hedged_pnl
+        Currency, ``(S,)``; ``hedged_pnl = unhedged_pnl + hedge_pnl``.
+    approx_unhedged_pnl, approx_hedge_pnl, approx_pnl
+        Second-order estimates, currency, ``(S,)``; ``approx_pnl`` is the hedged total.
+    analysis_date
+        Valuation date, day serial.
+    horizon_date
+        Horizon date, day serial, or ``None``.
+    income, rolldown
+        Horizon income and roll-down per holding, currency, ``(n,)`` (zeros without horizon).
+    hedge_carry
+        Total hedge carry over the horizon, currency (0 without horizon).
+    price_return, unhedged_price_return
+        ``hedged_pnl / MV`` and ``unhedged_pnl / MV``, decimal, ``(S,)``.
+    total_return, unhedged_total_return
+        Horizon total returns, decimal, ``(S,)``; ``None`` without a horizon.
+    breakeven_bp, breakeven_unhedged_bp
+        Parallel rise (bp) that zeroes the horizon total return of the hedged / unhedged book;
+        NaN without horizon or without a root within +/- :data:`BREAKEVEN_LIMIT_BP`.
+    """
+
+    names: tuple[str, ...]
+    kinds: tuple[str | None, ...]
+    key_tenors: tuple[str, ...]
+    sectors: tuple[str, ...]
+    rate_shifts_bp: FloatArray
+    spread_shifts_bp: FloatArray
+    ids: tuple[str, ...]
+    methods: tuple[str, ...]
+    market_value: float
+    holding_pnl: FloatArray
+    full_revaluation_pnl: FloatArray
+    sensitivity_pnl: FloatArray
+    unhedged_pnl: FloatArray
+    hedge_pnl: FloatArray
+    hedged_pnl: FloatArray
+    approx_unhedged_pnl: FloatArray
+    approx_hedge_pnl: FloatArray
+    approx_pnl: FloatArray
+    analysis_date: int
+    horizon_date: int | None
+    income: FloatArray
+    rolldown: FloatArray
+    hedge_carry: float
+    price_return: FloatArray
+    unhedged_price_return: FloatArray
+    total_return: FloatArray | None
+    unhedged_total_return: FloatArray | None
+    breakeven_bp: float
+    breakeven_unhedged_bp: float
+
+    @property
+    def n_full_revaluation(self) -> int:
+        """Number of holdings revalued in full."""
+        return sum(m == METHOD_FULL for m in self.methods)
+
+    @property
+    def n_sensitivity(self) -> int:
+        """Number of holdings valued from supplied sensitivities."""
+        return sum(m == METHOD_SENSITIVITY for m in self.methods)
+
+    @property
+    def approx_error(self) -> FloatArray:
+        """Approximate minus full hedged P&L, currency, ``(S,)``."""
+        return self.approx_pnl - self.hedged_pnl
+
+    @property
+    def horizon_days(self) -> int | None:
+        """Calendar days from the analysis date to the horizon (``None`` without horizon)."""
+        return None if self.horizon_date is None else self.horizon_date - self.analysis_date
+
+    @property
+    def carry(self) -> float:
+        """Horizon carry of the hedged book with no shift: income + roll-down + hedge carry."""
+        return float(self.income.sum() + self.rolldown.sum()) + self.hedge_carry
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready summary (plain floats; NaN becomes ``None``).
+
+        Per scenario: ``name``, ``kind``, ``shifts`` ``{tenor: bp}``, ``spread_shifts``
+        ``{sector: bp}``; ``unhedged_pnl``, ``hedge_pnl``, ``hedged_pnl``, ``approx_pnl`` and
+        ``approx_error`` (approx - full, hedged) in currency; ``unhedged_pnl_bp`` and
+        ``hedged_pnl_bp`` in bp of MV; ``price_return`` (hedged), ``total_return`` (hedged) and
+        ``unhedged_total_return`` as decimals (the total returns ``None`` without a horizon).
+        Top level: ``scenarios``, ``breakeven_bp`` ``{"unhedged", "hedged"}`` (bp or ``None``),
+        ``horizon_days``, ``horizon`` (dates, income, roll-down, hedge carry in currency, or
+        ``None``), ``market_value``, ``methodology``, ``n_full_revaluation``, ``n_sensitivity``.
+        """
+        mv = self.market_value
+        rows = []
+        for s, name in enumerate(self.names):
+            rows.append(
+                {
+                    "name": name,
+                    "kind": self.kinds[s],
+                    "shifts": {
+                        t: float(v)
+                        for t, v in zip(self.key_tenors, self.rate_shifts_bp[s], strict=True)
+                    },
+                    "spread_shifts": {
+                        c: float(v)
+                        for c, v in zip(self.sectors, self.spread_shifts_bp[s], strict=True)
+                    },
+                    "unhedged_pnl": float(self.unhedged_pnl[s]),
+                    "hedge_pnl": float(self.hedge_pnl[s]),
+                    "hedged_pnl": float(self.hedged_pnl[s]),
+                    "approx_pnl": float(self.approx_pnl[s]),
+                    "approx_error": float(self.approx_error[s]),
+                    "price_return": float(self.price_return[s]),
+                    "total_return": _opt(self.total_return, s),
+                    "unhedged_pnl_bp": float(self.unhedged_pnl[s] / mv / BP),
+                    "hedged_pnl_bp": float(self.hedged_pnl[s] / mv / BP),
+                    "unhedged_total_return": _opt(self.unhedged_total_return, s),
+                }
+            )
+        horizon = None
+        if self.horizon_date is not None:
+            horizon = {
+                "analysis_date": to_iso([self.analysis_date])[0],
+                "horizon_date": to_iso([self.horizon_date])[0],
+                "income": float(self.income.sum()),
+                "rolldown": float(self.rolldown.sum()),
+                "hedge_carry": float(self.hedge_carry),
+            }
+        return {
+            "scenarios": rows,
+            "breakeven_bp": {
+                "unhedged": _finite_or_none(self.breakeven_unhedged_bp),
+                "hedged": _finite_or_none(self.breakeven_bp),
+            },
+            "horizon_days": self.horizon_days,
+            "horizon": horizon,
+            "market_value": float(mv),
+            "methodology": {
+                **METHODOLOGY,
+                "holdings": dict(zip(self.ids, self.methods, strict=True)),
+            },
+            "n_full_revaluation": self.n_full_revaluation,
+            "n_sensitivity": self.n_sensitivity,
+        }
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _opt(values: FloatArray | None, s: int) -> float | None:
+    return None if values is None else float(values[s])
+
+
+def _as_day(value: Any) -> int:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    return int(to_days(value))
+
+
+def _subset_curve_risk(risk: CurveRisk, idx: IntArray) -> CurveRisk:
+    """The curve risk of the holdings at ``idx``."""
+    krd = risk.krd
+    mv = risk.market_value[idx]
+    return CurveRisk(
+        dirty_price=risk.dirty_price[idx],
+        market_value=mv,
+        z_spread=risk.z_spread[idx],
+        effective_duration=risk.effective_duration[idx],
+        effective_convexity=risk.effective_convexity[idx],
+        spread_duration=risk.spread_duration[idx],
+        dv01=risk.dv01[idx],
+        krd=KeyRateSensitivity(krd.tenors, krd.tenor_years, krd.krd[idx], mv),
+        shift=risk.shift,
+    )
+
+
+def supplied_risk_view(holding_risk: HoldingRisk, idx: npt.ArrayLike) -> CurveRisk:
+    """A :class:`~models.risk.CurveRisk` carrying the *used* figures of the holdings at ``idx``.
+
+    It lets :func:`scenarios.revaluation.book_approximation` evaluate the supplied (OAS-based)
+    sensitivities: KRDs (years), spread duration (years), effective convexity (years^2) and
+    market value (currency) as used by :class:`~models.portfolio.HoldingRisk`. Price and z-spread
+    are the engine's (informational only; the approximation does not read them).
+    """
+    i = np.arange(len(holding_risk.ids))[np.asarray(idx)]
+    mv = holding_risk.market_value[i]
+    krd = holding_risk.krd
+    return CurveRisk(
+        dirty_price=holding_risk.computed.dirty_price[i],
+        market_value=mv,
+        z_spread=holding_risk.computed.z_spread[i],
+        effective_duration=holding_risk.effective_duration[i],
+        effective_convexity=holding_risk.effective_convexity[i],
+        spread_duration=holding_risk.spread_duration[i],
+        dv01=holding_risk.dv01[i],
+        krd=KeyRateSensitivity(krd.tenors, krd.tenor_years, krd.krd[i], mv),
+        shift=holding_risk.computed.shift,
+    )
+
+
+def _spread_by_holding(sectors: Sequence[str], mats: ScenarioMatrices) -> FloatArray:
+    """Spread shift (decimal) applying to each holding under each scenario, ``(S, n)``.
+
+    A holding whose (lower-cased) sector is not a scenario spread column is not spread-shifted,
+    the same rule as :meth:`scenarios.revaluation.ScenarioBook.prices`.
+    """
+    cols = {str(c).strip().lower(): j for j, c in enumerate(mats.sectors)}
+    col = np.array([cols.get(str(s).strip().lower(), -1) for s in sectors], dtype=np.int64)
+    n_s = mats.rate_shifts.shape[0]
+    padded = np.hstack([np.zeros((n_s, 1)), np.asarray(mats.spread_shifts, dtype=np.float64)])
+    return padded[:, col + 1]
+
+
+def _root_nearest_zero(grid: FloatArray, values: FloatArray, func: Any) -> float:
+    """Root of ``func`` nearest 0 from its values on a sorted grid containing 0; NaN if none."""
+    i0 = int(np.flatnonzero(grid == 0.0)[0])
+    f0 = values[i0]
+    if f0 == 0.0:
+        return 0.0
+    sign0 = np.sign(f0)
+    candidates: list[tuple[float, float, float]] = []  # (|b|, side order, root)
+    for step, order in ((1, 0.0), (-1, 1.0)):
+        j = i0
+        while 0 <= j + step < grid.size:
+            nxt = j + step
+            if values[nxt] == 0.0:
+                candidates.append((abs(grid[nxt]), order, float(grid[nxt])))
+                break
+            if np.sign(values[nxt]) != sign0:
+                lo, hi = sorted((grid[j], grid[nxt]))
+                root = float(brentq(func, lo, hi, xtol=1e-10, rtol=1e-14, maxiter=200))
+                candidates.append((abs(root), order, root))
+                break
+            j = nxt
+    if not candidates:
+        return float("nan")
+    return min(candidates)[2]
+
+
+def run_portfolio_scenarios(
+    *,
+    schedule: CashflowSchedule,
+    face: npt.ArrayLike,
+    curve: YieldCurve,
+    holding_risk: HoldingRisk,
+    scenarios: ScenarioMatrices | Sequence[Scenario],
+    hedges: Sequence[ScenarioPricer] = (),
+    quantities: npt.ArrayLike | None = None,
+    hedge_carry: npt.ArrayLike | None = None,
+    horizon_date: Any = None,
+    analysis_date: Any,
+    book: BondBook | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> PortfolioScenarioResult:
+    """Scenario P&L, horizon returns and breakevens of a book mixing modelled and supplied risk.
+
+    See the module notes for the methods, the horizon conventions and the breakeven.
+
+    Parameters
+    ----------
+    schedule
+        Cash-flow schedule of every holding at the analysis date
+        (:func:`models.bonds.build_schedule`), in the order of ``holding_risk``.
+    face
+        Face per holding, currency, ``(n,)``.
+    curve
+        Treasury discount curve anchored on the analysis date.
+    holding_risk
+        Used risk per holding (:func:`models.portfolio.combine_risk`): ``source`` picks the
+        method, ``computed`` supplies the bullets' z-spreads and computed KRDs, the used KRDs /
+        spread duration / convexity drive the supplied holdings.
+    scenarios
+        Scenario objects or matrices on the key tenors of ``holding_risk`` (shifts in decimal in
+        the matrices, bp in the objects).
+    hedges
+        Hedge instruments (:class:`scenarios.revaluation.ScenarioPricer`), whose ``krd_dv01`` is
+        on the same key tenors.
+    quantities
+        Units held of each hedge (negative = short), ``(H,)``; required with hedges.
+    hedge_carry
+        Carry per unit of each hedge over the horizon, currency, ``(H,)`` (default 0; ignored
+        without a horizon).
+    horizon_date
+        Horizon date (day serial, ``datetime.date`` or ISO string) after the analysis date, or
+        ``None`` for instantaneous P&L only (total returns and breakevens are then absent).
+    analysis_date
+        Valuation date; must equal the curve anchor and the schedule's settlement date.
+    book
+        Static bond data of the holdings (ids in the order of ``holding_risk``); required with
+        a horizon (coupons for income, the computed holdings' horizon analysis).
+    chunk_size
+        Scenarios revalued together (memory ~ ``chunk * (flow groups + n)`` floats).
+
+    Returns
+    -------
+    PortfolioScenarioResult
+        P&L in currency, returns in decimals, breakevens in bp.
+
+    Raises
+    ------
+    AnalyticsError
+        Mismatched dates, key tenors, holdings, hedges/quantities; zero market value; a horizon
+        without ``book`` or not after the analysis date.
+    """
+    # ---------------------------------------------------------------- inputs
+    settle = _as_day(analysis_date)
+    if int(curve.anchor) != settle or int(schedule.settle) != settle:
+        raise AnalyticsError(
+            f"analysis date {to_iso([settle])[0]} must equal the curve anchor "
+            f"({to_iso([int(curve.anchor)])[0]}) and the schedule settlement "
+            f"({to_iso([int(schedule.settle)])[0]})"
+        )
+    n = len(holding_risk.ids)
+    if schedule.n_bonds != n:
+        raise AnalyticsError(f"schedule has {schedule.n_bonds} bonds, holding_risk {n} holdings")
+    face_arr = np.broadcast_to(np.asarray(face, dtype=np.float64), (n,)).copy()
+    computed = holding_risk.computed
+    if not np.allclose(
+        computed.dirty_price / 100.0 * face_arr, holding_risk.market_value, rtol=1e-9, atol=1e-6
+    ):
+        raise AnalyticsError("face x computed dirty price != holding market value: other holdings")
+    if isinstance(scenarios, ScenarioMatrices):
+        mats = scenarios
+        kinds: tuple[str | None, ...] = (None,) * len(mats.names)
+    else:
+        scenario_list = list(scenarios)
+        mats = as_matrices(scenario_list)
+        kinds = tuple(s.kind for s in scenario_list)
+    keys = key_years_of(mats.key_tenors)
+    risk_keys = holding_risk.krd.tenor_years
+    if keys.shape != risk_keys.shape or not np.allclose(keys, risk_keys):
+        raise AnalyticsError(
+            f"scenarios are on key tenors {list(mats.key_tenors)}, holding risk on "
+            f"{list(holding_risk.krd.tenors)}"
+        )
+    shifts = np.asarray(mats.rate_shifts, dtype=np.float64)
+    n_s = shifts.shape[0]
+    q = np.zeros(0) if quantities is None else np.asarray(quantities, dtype=np.float64).ravel()
+    if q.size != len(hedges):
+        raise AnalyticsError(f"{len(hedges)} hedge instruments but {q.size} quantities")
+    total_mv = float(holding_risk.market_value.sum())
+    if total_mv == 0.0:
+        raise AnalyticsError("book market value is zero: returns and bp of MV are undefined")
+
+    is_full = np.array([s == "computed" for s in holding_risk.source], dtype=bool)
+    idx_full = np.flatnonzero(is_full)
+    idx_sens = np.flatnonzero(~is_full)
+    methods = tuple(METHOD_FULL if f else METHOD_SENSITIVITY for f in is_full)
+    sectors = holding_risk.sectors
+
+    # ---------------------------------------------------------------- scenario P&L
+    holding_pnl = np.zeros((n_s, n))
+    approx_holding = np.zeros((n_s, n))
+    sbook: ScenarioBook | None = None
+    if idx_full.size:
+        risk_full = _subset_curve_risk(computed, idx_full)
+        sbook = ScenarioBook.from_schedule(
+            schedule.subset(idx_full),
+            face_arr[idx_full],
+            curve,
+            risk_full.z_spread,
+            ids=[holding_risk.ids[i] for i in idx_full],
+            sectors=[sectors[i] for i in idx_full],
+        )
+        res = revalue_scenarios(sbook, mats, risk_full, per_holding=True, chunk_size=chunk_size)
+        assert res.holding_pnl is not None
+        holding_pnl[:, idx_full] = res.holding_pnl
+        approx_holding[:, idx_full] = book_approximation(
+            risk_full, shifts, _spread_by_holding([sectors[i] for i in idx_full], mats)
+        )
+    risk_sens: CurveRisk | None = None
+    if idx_sens.size:
+        risk_sens = supplied_risk_view(holding_risk, idx_sens)
+        sens = book_approximation(
+            risk_sens, shifts, _spread_by_holding([sectors[i] for i in idx_sens], mats)
+        )
+        holding_pnl[:, idx_sens] = sens
+        approx_holding[:, idx_sens] = sens
+    full_part = holding_pnl[:, idx_full].sum(axis=1)
+    sens_part = holding_pnl[:, idx_sens].sum(axis=1)
+    unhedged = full_part + sens_part
+    hedge_full, hedge_approx = hedge_scenario_pnl(hedges, q, keys, shifts)
+    hedge_pnl = hedge_full.sum(axis=1)
+    approx_unhedged = approx_holding.sum(axis=1)
+    approx_hedge = hedge_approx.sum(axis=1)
+
+    # ---------------------------------------------------------------- horizon
+    income = np.zeros(n)
+    rolldown = np.zeros(n)
+    total_hedge_carry = 0.0
+    horizon: int | None = None
+    if horizon_date is not None:
+        horizon = _as_day(horizon_date)
+        if horizon <= settle:
+            raise AnalyticsError("the horizon date must be after the analysis date")
+        if book is None:
+            raise AnalyticsError("a horizon analysis needs the bond book (coupons, schedules)")
+        if tuple(book.ids) != tuple(holding_risk.ids):
+            raise AnalyticsError("book and holding_risk list different holdings")
+        if idx_full.size:
+            hz = horizon_analysis(
+                book.subset(idx_full),
+                curve,
+                computed.z_spread[idx_full],
+                horizon,
+                sectors=[sectors[i] for i in idx_full],
+                key_tenors=mats.key_tenors,
+            )
+            income[idx_full] = hz.income
+            rolldown[idx_full] = hz.rolldown
+        years = (horizon - settle) / 365.0
+        income[idx_sens] = book.coupon[idx_sens] * face_arr[idx_sens] * years
+        carry_unit = (
+            np.zeros(len(hedges))
+            if hedge_carry is None
+            else np.asarray(hedge_carry, dtype=np.float64).ravel()
+        )
+        if carry_unit.size != len(hedges):
+            raise AnalyticsError(f"{len(hedges)} hedge instruments but {carry_unit.size} carries")
+        total_hedge_carry = float(q @ carry_unit)
+
+    book_carry = float(income.sum() + rolldown.sum())
+    price_return = (unhedged + hedge_pnl) / total_mv
+    unhedged_price_return = unhedged / total_mv
+    total_return: FloatArray | None = None
+    unhedged_total_return: FloatArray | None = None
+    breakeven = breakeven_unhedged = float("nan")
+    if horizon is not None:
+        total_return = (unhedged + hedge_pnl + book_carry + total_hedge_carry) / total_mv
+        unhedged_total_return = (unhedged + book_carry) / total_mv
+
+        # ------------------------------------------------------------ breakeven
+        # A parallel shift multiplies every flow by exp(-b t) (the tents sum to one), so the
+        # bullets collapse to one base PV per flow group: the same full revaluation as
+        # ScenarioBook.prices, without the per-bond split.
+        if sbook is not None:
+            group_pv = np.asarray(sbook.weights @ (sbook.face / 100.0), dtype=np.float64)
+            group_t = sbook.group_times
+        else:
+            group_pv = group_t = np.zeros(0)
+
+        def parallel_pnl(bps: FloatArray) -> tuple[FloatArray, FloatArray]:
+            """(unhedged, hedge) P&L, currency, for parallel shifts ``bps`` (bp)."""
+            b = np.asarray(bps, dtype=np.float64) * BP
+            par = np.repeat(b[:, None], keys.size, axis=1)
+            book_pnl = np.expm1(-b[:, None] * group_t[None, :]) @ group_pv
+            if risk_sens is not None:
+                zero = np.zeros((par.shape[0], idx_sens.size))
+                book_pnl += book_approximation(risk_sens, par, zero).sum(axis=1)
+            hedge = hedge_scenario_pnl(hedges, q, keys, par)[0].sum(axis=1)
+            return book_pnl, hedge
+
+        steps = round(BREAKEVEN_LIMIT_BP / BREAKEVEN_STEP_BP)
+        grid = np.arange(-steps, steps + 1, dtype=np.float64) * BREAKEVEN_STEP_BP
+        grid_book, grid_hedge = parallel_pnl(grid)
+        hedged_carry = book_carry + total_hedge_carry
+
+        def hedged_f(b: float) -> float:
+            u, h = parallel_pnl(np.array([b]))
+            return float(hedged_carry + u[0] + h[0])
+
+        def unhedged_f(b: float) -> float:
+            return float(book_carry + parallel_pnl(np.array([b]))[0][0])
+
+        breakeven = _root_nearest_zero(grid, hedged_carry + grid_book + grid_hedge, hedged_f)
+        breakeven_unhedged = _root_nearest_zero(grid, book_carry + grid_book, unhedged_f)
+
+    return PortfolioScenarioResult(
+        names=tuple(mats.names),
+        kinds=kinds,
+        key_tenors=tuple(mats.key_tenors),
+        sectors=tuple(mats.sectors),
+        rate_shifts_bp=shifts / BP,
+        spread_shifts_bp=np.asarray(mats.spread_shifts, dtype=np.float64) / BP,
+        ids=tuple(holding_risk.ids),
+        methods=methods,
+        market_value=total_mv,
+        holding_pnl=holding_pnl,
+        full_revaluation_pnl=full_part,
+        sensitivity_pnl=sens_part,
+        unhedged_pnl=unhedged,
+        hedge_pnl=hedge_pnl,
+        hedged_pnl=unhedged + hedge_pnl,
+        approx_unhedged_pnl=approx_unhedged,
+        approx_hedge_pnl=approx_hedge,
+        approx_pnl=approx_unhedged + approx_hedge,
+        analysis_date=settle,
+        horizon_date=horizon,
+        income=income,
+        rolldown=rolldown,
+        hedge_carry=total_hedge_carry,
+        price_return=price_return,
+        unhedged_price_return=unhedged_price_return,
+        total_return=total_return,
+        unhedged_total_return=unhedged_total_return,
+        breakeven_bp=breakeven,
+        breakeven_unhedged_bp=breakeven_unhedged,
+    )
