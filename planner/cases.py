@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +23,13 @@ from models.errors import AnalyticsError, InputError, InputIssue
 from models.risk import DEFAULT_KEY_TENORS, check_key_tenors
 from models.schemas import HoldingRow, Holdings, parse_iso_date
 from planner.io import parse_yaml, read_holdings, read_yaml
+from scenarios.definitions import (
+    Scenario,
+    ScenarioError,
+    build_scenarios,
+    default_scenario_specs,
+    parse_scenario_specs,
+)
 
 #: Per-instrument figures a linear-system hedge can match (column of the analytics table).
 BASELINE_TARGETS = ("modified_duration", "macaulay_duration", "convexity")
@@ -243,6 +251,7 @@ class AnalysisCase(BaseModel):
     benchmark: BenchmarkProfile | BenchmarkHoldingsSpec | None = None
     covariance: CovarianceSpec = Field(default_factory=CovarianceSpec)
     hedge: HedgeSpec | None = None
+    scenarios: ScenariosSpec = Field(default_factory=lambda: ScenariosSpec())
 
     @field_validator("analysis_date", mode="before")
     @classmethod
@@ -453,6 +462,32 @@ class HedgeSpec(BaseModel):
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
     costs: CostsSpec = Field(default_factory=CostsSpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
+
+
+class ScenariosSpec(BaseModel):
+    """Stress scenarios: the standard set and/or the user's own (see scenarios.definitions)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    include_defaults: bool = True
+    custom: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("custom")
+    @classmethod
+    def _specs(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        try:
+            parse_scenario_specs(value, "scenarios.custom")
+        except ScenarioError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    def build(self, key_tenors: Sequence[str]) -> list[Scenario]:
+        """The scenarios evaluated on the key tenors (defaults first, then custom)."""
+        specs = default_scenario_specs() if self.include_defaults else []
+        specs += parse_scenario_specs(self.custom, "scenarios.custom") if self.custom else []
+        if not specs:
+            raise ValueError("no scenarios: enable include_defaults or add custom scenarios")
+        return build_scenarios(specs, list(key_tenors))
 
 
 # The case refers to sections defined after it.

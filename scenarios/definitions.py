@@ -87,7 +87,7 @@ DEFAULT_BUTTERFLY_BP: float = 25.0
 DEFAULT_SPREAD_WIDENING_BP: dict[str, float] = {
     "corporate": 50.0,
     "securitized": 25.0,
-    "muni": 20.0,
+    "municipal": 20.0,
 }
 #: Parallel rate move combined with the spread widening in the default "rates up, spreads wider".
 DEFAULT_COMBINED_RATE_BP: float = 100.0

@@ -181,7 +181,7 @@ def test_default_set_contents_and_matrices() -> None:
 
     m = scenario_matrices(scenarios)
     assert m.rate_shifts.shape == (len(scenarios), 9)
-    assert m.sectors == ("corporate", "securitized", "muni")
+    assert m.sectors == ("corporate", "securitized", "municipal")
     up100 = m.names.index("parallel_+100bp")
     np.testing.assert_allclose(m.rate_shifts[up100], 0.01)  # decimal: 100 bp = 0.01
     widen = m.names.index("spread_widening")
@@ -192,7 +192,7 @@ def test_default_set_contents_and_matrices() -> None:
     assert np.all(m.spread_shifts[:widen] == 0)
 
     with pytest.raises(ScenarioError, match="'corporate'"):
-        scenario_matrices(scenarios, sectors=["muni", "securitized"])
+        scenario_matrices(scenarios, sectors=["municipal", "securitized"])
     other = spec_to_scenario(CurveShapeSpec(kind="bull_steepener"), ["2y", "10y"])
     with pytest.raises(ScenarioError, match="key tenors"):
         scenario_matrices([scenarios[0], other])

@@ -1,0 +1,115 @@
+"""Stress step: scenarios of the hedged and unhedged book, and reading a saved hedge."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from models.bonds import build_schedule
+from models.dates import to_days
+from models.errors import InputError, InputIssue
+from planner.cases import AnalysisCase
+from planner.hedging import UniverseMember
+from planner.io import read_text
+from planner.workflow import CaseAnalysis
+from scenarios.portfolio import PortfolioScenarioResult, run_portfolio_scenarios
+
+
+def run_scenarios(
+    case: AnalysisCase,
+    analysis: CaseAnalysis,
+    members: Sequence[UniverseMember],
+    quantities: np.ndarray,
+) -> PortfolioScenarioResult:
+    """Revalue the book and the hedge under every scenario of the case.
+
+    Parameters
+    ----------
+    case
+        The case (scenarios section, horizon).
+    analysis
+        The measured portfolio.
+    members
+        Hedge instruments, aligned with ``quantities``.
+    quantities
+        Units held of each instrument (contracts or notional; signed).
+    """
+    book = analysis.holdings.book()
+    horizon_days = case.hedge.horizon_days if case.hedge is not None else 90
+    try:
+        scenarios = case.scenarios.build(analysis.tenors)
+    except ValueError as exc:
+        raise InputError([InputIssue("case", None, "scenarios", str(exc))]) from None
+    return run_portfolio_scenarios(
+        schedule=build_schedule(book, int(to_days(case.analysis_date))),
+        face=book.face,
+        curve=analysis.curves.treasury,
+        holding_risk=analysis.risk,
+        scenarios=scenarios,
+        hedges=[m.instrument for m in members],
+        quantities=np.asarray(quantities, dtype=np.float64),
+        hedge_carry=np.array([m.risk.carry for m in members]),
+        horizon_date=case.analysis_date + dt.timedelta(days=horizon_days),
+        analysis_date=case.analysis_date,
+        book=book,
+    )
+
+
+def read_hedge_quantities(source: str, members: Sequence[UniverseMember]) -> np.ndarray:
+    """Quantities per universe member from a saved plan or hedge JSON.
+
+    Accepts a plan document (``{"hedge": {"trades": [...]}}``), a hedge document
+    (``{"trades": [...]}``) or a bare list of trades; each trade names its ``instrument`` and
+    signed ``quantity`` (contracts or notional). Instruments not traded are zero.
+
+    Raises
+    ------
+    InputError
+        If the file is not such a document or names an instrument outside the universe.
+    """
+    text, name = read_text(source)
+    try:
+        doc: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError([InputIssue(name, exc.lineno, None, f"invalid JSON: {exc.msg}")]) from None
+    if isinstance(doc, dict) and isinstance(doc.get("hedge"), dict):
+        doc = doc["hedge"]
+    trades = doc.get("trades") if isinstance(doc, dict) else doc
+    if not isinstance(trades, list):
+        raise InputError([InputIssue(name, None, "trades", "expected a list of trades")])
+    index = {m.name: i for i, m in enumerate(members)}
+    quantities = np.array([float(getattr(m.spec, "current", 0.0)) for m in members])
+    issues = []
+    for k, trade in enumerate(trades):
+        if not isinstance(trade, dict) or "instrument" not in trade or "quantity" not in trade:
+            issues.append(InputIssue(name, None, f"trades[{k}]", "needs instrument and quantity"))
+            continue
+        if trade["instrument"] not in index:
+            issues.append(
+                InputIssue(
+                    name,
+                    None,
+                    f"trades[{k}].instrument",
+                    f"{trade['instrument']!r} is not in the case's hedge universe",
+                    "known: " + ", ".join(index),
+                )
+            )
+            continue
+        try:
+            quantity = float(trade["quantity"])
+        except (TypeError, ValueError):
+            issues.append(InputIssue(name, None, f"trades[{k}].quantity", "not a number"))
+            continue
+        # A plan's trades are changes from the current position; a hedge file's are positions
+        # only when it says so.
+        if trade.get("is_position"):
+            quantities[index[trade["instrument"]]] = quantity
+        else:
+            quantities[index[trade["instrument"]]] += quantity
+    if issues:
+        raise InputError(issues)
+    return quantities

@@ -1,0 +1,596 @@
+"""Composable objective terms and constraints of the hedge problem (cvxportfolio style).
+
+Each object is a small dataclass that knows three things:
+
+* its what-if parameters (``param_specs``), which the optimiser turns into cvxpy
+  ``Parameter`` objects and highspy bound / cost updates, so re-solves never rebuild;
+* its canonical cvxpy form (``cvxpy_expr`` / ``cvxpy_constraints``), DPP compliant;
+* its numeric form for the persistent highspy model (``numeric`` / ``rows`` + ``bounds``),
+  and an independent evaluation for reports (``value`` / ``report``).
+
+All objective terms are in currency, so weights are comparable. Constraint rows are written
+in the limit's OWN units (years, currency per bp, years^2, currency) so that an elastic slack
+on a row is directly "how far the limit must move".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import cvxpy as cp
+import numpy as np
+
+from solvers.problem import HedgeInputError
+
+if TYPE_CHECKING:
+    from solvers.optimizer import HedgeContext
+
+__all__ = [
+    "CarryTerm",
+    "Constraint",
+    "ConstraintReport",
+    "ConvexityFloor",
+    "DV01Limit",
+    "DurationBand",
+    "ImpactTerm",
+    "KRDTolerance",
+    "LinearRow",
+    "MarginBudget",
+    "ObjectiveTerm",
+    "ParamSpec",
+    "SlippageTerm",
+    "TermNumeric",
+    "TrackingErrorL1Term",
+    "TrackingErrorTerm",
+]
+
+Params = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """A what-if parameter: current value, shape ('' = scalar) and sign requirement."""
+
+    value: float | np.ndarray
+    nonneg: bool = False
+    size: int | None = None  # None = scalar
+
+
+@dataclass
+class TermNumeric:
+    """Numeric contribution of objective terms to the persistent model (currency).
+
+    ``lin_q`` multiplies q; ``abs_trade`` multiplies |q - q0|; ``quad_trade`` multiplies
+    (q - q0)^2; ``factor_quad`` multiplies ||F'g||^2 (= g' Sigma g); ``factor_l1`` multiplies
+    ||F'g||_1.
+    """
+
+    lin_q: np.ndarray
+    abs_trade: np.ndarray
+    quad_trade: np.ndarray
+    factor_quad: float = 0.0
+    factor_l1: float = 0.0
+
+    @classmethod
+    def zeros(cls, n: int) -> TermNumeric:
+        """All-zero contribution for ``n`` instruments."""
+        return cls(np.zeros(n), np.zeros(n), np.zeros(n))
+
+    def add(self, other: TermNumeric) -> None:
+        """Accumulate another contribution in place."""
+        self.lin_q = self.lin_q + other.lin_q
+        self.abs_trade = self.abs_trade + other.abs_trade
+        self.quad_trade = self.quad_trade + other.quad_trade
+        self.factor_quad += other.factor_quad
+        self.factor_l1 += other.factor_l1
+
+
+def _scalar_param(name: str, value: float, nonneg: bool) -> ParamSpec:
+    v = float(value)
+    if not math.isfinite(v):
+        raise HedgeInputError(name, f"must be finite, got {value!r}")
+    if nonneg and v < 0:
+        raise HedgeInputError(name, f"must be >= 0, got {v}")
+    return ParamSpec(v, nonneg)
+
+
+# --------------------------------------------------------------------------- objective terms
+
+
+class ObjectiveTerm:
+    """Base class of objective terms (currency)."""
+
+    name: str = "term"
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        """What-if parameters of the term."""
+        return {}
+
+    def cvxpy_expr(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> cp.Expression:
+        """Canonical cvxpy expression of the term, currency."""
+        raise NotImplementedError
+
+    def numeric(self, ctx: HedgeContext, params: Params) -> TermNumeric:
+        """Numeric coefficients for the persistent highspy model."""
+        raise NotImplementedError
+
+    def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
+        """Independent evaluation of the term at quantities ``q``, currency."""
+        raise NotImplementedError
+
+
+@dataclass
+class TrackingErrorTerm(ObjectiveTerm):
+    """``risk_aversion * g' Sigma g``: tracking-error variance priced in currency.
+
+    Parameters
+    ----------
+    risk_aversion : float
+        1 / currency; multiplies the variance in currency^2 per year.
+    """
+
+    risk_aversion: float = 1e-6
+    name: str = field(default="tracking_error", init=False)
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        return {"risk_aversion": _scalar_param("risk_aversion", self.risk_aversion, True)}
+
+    def cvxpy_expr(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> cp.Expression:
+        # Factored form: g' Sigma g = ||F' g||^2 with F' g affine in q.
+        sy = ctx.factor_scale  # conditioning: normalised exposures, weight * sy^2
+        expo = (ctx.factor_q / sy) @ q + ctx.factor_0 / sy
+        return (p["risk_aversion"] * sy**2) * cp.sum_squares(expo)
+
+    def numeric(self, ctx: HedgeContext, params: Params) -> TermNumeric:
+        out = TermNumeric.zeros(ctx.n)
+        out.factor_quad = float(params["risk_aversion"])
+        return out
+
+    def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
+        g = ctx.gap(q)
+        return float(params["risk_aversion"]) * float(g @ ctx.cov @ g)
+
+
+@dataclass
+class TrackingErrorL1Term(ObjectiveTerm):
+    """Linear PROXY for tracking error: ``weight * ||F' g||_1`` (explicit opt-in only).
+
+    Parameters
+    ----------
+    l1_weight : float
+        Currency per unit of factor exposure (currency * sqrt(bp^2/yr) per bp).
+    """
+
+    l1_weight: float = 1.0
+    name: str = field(default="tracking_error_l1", init=False)
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        return {"l1_weight": _scalar_param("l1_weight", self.l1_weight, True)}
+
+    def cvxpy_expr(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> cp.Expression:
+        sy = ctx.factor_scale
+        expo = (ctx.factor_q / sy) @ q + ctx.factor_0 / sy
+        return (p["l1_weight"] * sy) * cp.norm1(expo)
+
+    def numeric(self, ctx: HedgeContext, params: Params) -> TermNumeric:
+        out = TermNumeric.zeros(ctx.n)
+        out.factor_l1 = float(params["l1_weight"])
+        return out
+
+    def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
+        y = ctx.factor.T @ ctx.gap(q)
+        return float(params["l1_weight"]) * float(np.sum(np.abs(y)))
+
+
+@dataclass
+class CarryTerm(ObjectiveTerm):
+    """Carry cost ``-carry_scale * carry . q`` (negative cost = income), currency."""
+
+    carry_scale: float = 1.0
+    name: str = field(default="carry", init=False)
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        return {"carry_scale": _scalar_param("carry_scale", self.carry_scale, False)}
+
+    def cvxpy_expr(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> cp.Expression:
+        return -p["carry_scale"] * (ctx.carry @ q)
+
+    def numeric(self, ctx: HedgeContext, params: Params) -> TermNumeric:
+        out = TermNumeric.zeros(ctx.n)
+        out.lin_q = -float(params["carry_scale"]) * ctx.carry
+        return out
+
+    def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
+        return -float(params["carry_scale"]) * float(ctx.carry @ q)
+
+
+@dataclass
+class SlippageTerm(ObjectiveTerm):
+    """Half bid-ask cost ``slippage_scale * sum_i half_spread_i |q_i - q0_i|``, currency."""
+
+    slippage_scale: float = 1.0
+    name: str = field(default="slippage", init=False)
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        return {"slippage_scale": _scalar_param("slippage_scale", self.slippage_scale, True)}
+
+    def cvxpy_expr(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> cp.Expression:
+        return p["slippage_scale"] * (ctx.half_spread @ cp.abs(q - ctx.q0))
+
+    def numeric(self, ctx: HedgeContext, params: Params) -> TermNumeric:
+        out = TermNumeric.zeros(ctx.n)
+        out.abs_trade = float(params["slippage_scale"]) * ctx.half_spread
+        return out
+
+    def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
+        return float(params["slippage_scale"]) * float(ctx.half_spread @ np.abs(q - ctx.q0))
+
+
+@dataclass
+class ImpactTerm(ObjectiveTerm):
+    """Convex market impact ``impact_scale * sum_i impact_i (q_i - q0_i)^2``, currency."""
+
+    impact_scale: float = 1.0
+    name: str = field(default="impact", init=False)
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        return {"impact_scale": _scalar_param("impact_scale", self.impact_scale, True)}
+
+    def cvxpy_expr(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> cp.Expression:
+        return p["impact_scale"] * cp.sum_squares(cp.multiply(np.sqrt(ctx.impact), q - ctx.q0))
+
+    def numeric(self, ctx: HedgeContext, params: Params) -> TermNumeric:
+        out = TermNumeric.zeros(ctx.n)
+        out.quad_trade = float(params["impact_scale"]) * ctx.impact
+        return out
+
+    def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
+        return float(params["impact_scale"]) * float(ctx.impact @ (q - ctx.q0) ** 2)
+
+
+# --------------------------------------------------------------------------- constraints
+
+
+@dataclass(frozen=True)
+class LinearRow:
+    """One linear row ``lo <= coef_q . q + coef_abs . |q| <= hi`` in the limit's own units.
+
+    ``weight`` converts one unit of elastic slack on this row into the common normalised
+    unit (years of duration) used by the minimal-violation solve.
+    """
+
+    name: str
+    family: str
+    coef_q: np.ndarray
+    coef_abs: np.ndarray | None
+    weight: float
+    units: str
+
+
+@dataclass(frozen=True)
+class ConstraintReport:
+    """Report line of one named constraint (all in ``units``).
+
+    ``slack`` >= 0 means satisfied; ``binding`` means the slack is numerically zero.
+    """
+
+    name: str
+    limit: float
+    value: float
+    slack: float
+    binding: bool
+    units: str
+
+
+def _binding(slack: float, limit: float, value: float) -> bool:
+    return abs(slack) <= 1e-6 * max(1.0, abs(limit), abs(value))
+
+
+class Constraint:
+    """Base class of named linear constraints."""
+
+    name: str = "constraint"
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        """What-if parameters of the constraint."""
+        return {}
+
+    def validate(self, params: Params) -> None:
+        """Raise :class:`HedgeInputError` on structurally invalid parameter values."""
+
+    def rows(self, ctx: HedgeContext) -> list[LinearRow]:
+        """Fixed row structure."""
+        raise NotImplementedError
+
+    def bounds(self, ctx: HedgeContext, params: Params) -> list[tuple[float, float]]:
+        """Row bounds (one pair per row, own units) at the current parameters."""
+        raise NotImplementedError
+
+    def cvxpy_constraints(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> list[cp.Constraint]:
+        """Canonical cvxpy constraints (DPP compliant)."""
+        raise NotImplementedError
+
+    def report(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> list[ConstraintReport]:
+        """Independent evaluation of each named limit at quantities ``q``."""
+        raise NotImplementedError
+
+    def limit_move(
+        self, row: int, slack: float, params: Params
+    ) -> tuple[str, int | None, float, float]:
+        """Parameter to move, bucket index (vector parameters), current and required value.
+
+        ``slack`` is the elastic slack on row ``row`` in the limit's own units.
+        """
+        raise NotImplementedError
+
+
+@dataclass
+class DurationBand(Constraint):
+    """``|D_post - duration_target| <= duration_band`` (years; D uses the pre-hedge MV)."""
+
+    duration_target: float
+    duration_band: float
+    name: str = field(default="duration_band", init=False)
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        return {
+            "duration_target": _scalar_param("duration_target", self.duration_target, False),
+            "duration_band": _scalar_param("duration_band", self.duration_band, True),
+        }
+
+    def validate(self, params: Params) -> None:
+        if params["duration_band"] < 0:
+            raise HedgeInputError("duration_band", f"must be >= 0, got {params['duration_band']}")
+
+    def rows(self, ctx: HedgeContext) -> list[LinearRow]:
+        coef = ctx.dv01_unit / ctx.dv01_scale  # years of duration per unit
+        return [LinearRow("duration_band", "duration_band", coef, None, 1.0, "years")]
+
+    def bounds(self, ctx: HedgeContext, params: Params) -> list[tuple[float, float]]:
+        t, b = float(params["duration_target"]), float(params["duration_band"])
+        d0 = ctx.pre_duration
+        return [(t - b - d0, t + b - d0)]
+
+    def cvxpy_constraints(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> list[cp.Constraint]:
+        dur = ctx.pre_duration + (ctx.dv01_unit / ctx.dv01_scale) @ q
+        return [cp.abs(dur - p["duration_target"]) <= p["duration_band"]]
+
+    def report(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> list[ConstraintReport]:
+        dev = abs(ctx.post_duration(q) - float(params["duration_target"]))
+        band = float(params["duration_band"])
+        return [
+            ConstraintReport(
+                self.name, band, dev, band - dev, _binding(band - dev, band, dev), "years"
+            )
+        ]
+
+    def limit_move(
+        self, row: int, slack: float, params: Params
+    ) -> tuple[str, int | None, float, float]:
+        band = float(params["duration_band"])
+        return "duration_band", None, band, band + slack
+
+
+@dataclass
+class DV01Limit(Constraint):
+    """``dv01_min <= DV01_post <= dv01_max`` (currency per bp); either side optional."""
+
+    dv01_min: float | None = None
+    dv01_max: float | None = None
+    name: str = field(default="dv01_limit", init=False)
+
+    def __post_init__(self) -> None:
+        if self.dv01_min is None and self.dv01_max is None:
+            raise HedgeInputError("dv01_limit", "give dv01_min and/or dv01_max")
+
+    def _sides(self) -> list[str]:
+        return [s for s in ("dv01_min", "dv01_max") if getattr(self, s) is not None]
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        return {s: _scalar_param(s, getattr(self, s), False) for s in self._sides()}
+
+    def validate(self, params: Params) -> None:
+        if "dv01_min" in params and "dv01_max" in params:
+            lo, hi = params["dv01_min"], params["dv01_max"]
+            if lo > hi:
+                raise HedgeInputError("dv01_min/dv01_max", f"inverted limits {lo} > {hi}")
+
+    def rows(self, ctx: HedgeContext) -> list[LinearRow]:
+        w = 1.0 / ctx.dv01_scale  # slack in currency/bp -> years of duration
+        return [LinearRow(s, "dv01", ctx.dv01_unit, None, w, "currency/bp") for s in self._sides()]
+
+    def bounds(self, ctx: HedgeContext, params: Params) -> list[tuple[float, float]]:
+        out = []
+        for s in self._sides():
+            v = float(params[s]) - ctx.pre_dv01
+            out.append((v, math.inf) if s == "dv01_min" else (-math.inf, v))
+        return out
+
+    def cvxpy_constraints(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> list[cp.Constraint]:
+        dv01 = ctx.pre_dv01 + ctx.dv01_unit @ q
+        return [dv01 >= p[s] if s == "dv01_min" else dv01 <= p[s] for s in self._sides()]
+
+    def report(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> list[ConstraintReport]:
+        v = ctx.post_dv01(q)
+        out = []
+        for s in self._sides():
+            lim = float(params[s])
+            slack = v - lim if s == "dv01_min" else lim - v
+            out.append(ConstraintReport(s, lim, v, slack, _binding(slack, lim, v), "currency/bp"))
+        return out
+
+    def limit_move(
+        self, row: int, slack: float, params: Params
+    ) -> tuple[str, int | None, float, float]:
+        s = self._sides()[row]
+        lim = float(params[s])
+        return s, None, lim, (lim - slack if s == "dv01_min" else lim + slack)
+
+
+@dataclass
+class KRDTolerance(Constraint):
+    """``|post_krd_dv01_k - bench_krd_dv01_k| <= tol_k * MV * 1e-4`` for each bucket.
+
+    Parameters
+    ----------
+    krd_tol : array_like, shape (n_b,)
+        Tolerance per bucket in YEARS of KRD, >= 0; ``inf`` (or NaN-free ``None`` entries
+        given as ``math.inf``) leaves that bucket unconstrained.
+    """
+
+    krd_tol: np.ndarray
+    name: str = field(default="krd_tol", init=False)
+
+    def __post_init__(self) -> None:
+        tol = np.asarray(self.krd_tol, dtype=float)
+        if tol.ndim != 1 or np.any(np.isnan(tol)):
+            raise HedgeInputError("krd_tol", "must be a 1-D vector without NaN")
+        if np.any(tol < 0):
+            raise HedgeInputError("krd_tol", f"tolerances must be >= 0, got {tol.tolist()}")
+        self.krd_tol = tol
+        self.mask = np.isfinite(tol)
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        return {"krd_tol": ParamSpec(self.krd_tol.copy(), True, self.krd_tol.size)}
+
+    def validate(self, params: Params) -> None:
+        tol = np.asarray(params["krd_tol"], dtype=float)
+        if tol.shape != self.krd_tol.shape:
+            raise HedgeInputError("krd_tol", f"must have shape {self.krd_tol.shape}")
+        if np.any(np.isnan(tol)) or np.any(tol < 0):
+            raise HedgeInputError("krd_tol", "tolerances must be >= 0 and not NaN")
+        if np.any(~np.isfinite(tol[self.mask])):
+            raise HedgeInputError("krd_tol", "buckets compiled as limited must stay finite")
+
+    def _labels(self, ctx: HedgeContext) -> list[str]:
+        return [f"krd_tol[{lab}]" for lab, m in zip(ctx.labels, self.mask, strict=True) if m]
+
+    def rows(self, ctx: HedgeContext) -> list[LinearRow]:
+        if self.krd_tol.size != ctx.n_b:
+            raise HedgeInputError("krd_tol", f"must have length {ctx.n_b}")
+        out = []
+        for lab, k in zip(self._labels(ctx), np.flatnonzero(self.mask), strict=True):
+            coef = ctx.U[:, k] / ctx.dv01_scale  # years of KRD per unit
+            out.append(LinearRow(lab, "krd_tol", coef, None, 1.0, "years"))
+        return out
+
+    def bounds(self, ctx: HedgeContext, params: Params) -> list[tuple[float, float]]:
+        tol = np.asarray(params["krd_tol"], dtype=float)
+        gap0 = ctx.gap0 / ctx.dv01_scale
+        return [(-tol[k] - gap0[k], tol[k] - gap0[k]) for k in np.flatnonzero(self.mask)]
+
+    def cvxpy_constraints(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> list[cp.Constraint]:
+        idx = np.flatnonzero(self.mask)
+        gap = ctx.gap0[idx] / ctx.dv01_scale + (ctx.U[:, idx].T / ctx.dv01_scale) @ q
+        return [cp.abs(gap) <= p["krd_tol"][idx]]
+
+    def report(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> list[ConstraintReport]:
+        tol = np.asarray(params["krd_tol"], dtype=float)
+        gap = np.abs(ctx.gap(q)) / ctx.dv01_scale
+        out = []
+        for lab, k in zip(self._labels(ctx), np.flatnonzero(self.mask), strict=True):
+            t_k, g_k = float(tol[k]), float(gap[k])
+            s = t_k - g_k
+            out.append(ConstraintReport(lab, t_k, g_k, s, _binding(s, t_k, g_k), "years"))
+        return out
+
+    def limit_move(
+        self, row: int, slack: float, params: Params
+    ) -> tuple[str, int | None, float, float]:
+        k = int(np.flatnonzero(self.mask)[row])
+        tol = float(np.asarray(params["krd_tol"], dtype=float)[k])
+        return "krd_tol", k, tol, tol + slack
+
+
+@dataclass
+class ConvexityFloor(Constraint):
+    """Post-hedge convexity (years^2 = dollar convexity / MV) >= ``convexity_floor``."""
+
+    convexity_floor: float
+    name: str = field(default="convexity_floor", init=False)
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        return {"convexity_floor": _scalar_param("convexity_floor", self.convexity_floor, False)}
+
+    def rows(self, ctx: HedgeContext) -> list[LinearRow]:
+        coef = ctx.conv_unit / ctx.mv  # years^2 per unit
+        return [LinearRow(self.name, "convexity_floor", coef, None, 1.0, "years^2")]
+
+    def bounds(self, ctx: HedgeContext, params: Params) -> list[tuple[float, float]]:
+        return [(float(params["convexity_floor"]) - ctx.pre_convexity, math.inf)]
+
+    def cvxpy_constraints(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> list[cp.Constraint]:
+        return [ctx.pre_convexity + (ctx.conv_unit / ctx.mv) @ q >= p["convexity_floor"]]
+
+    def report(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> list[ConstraintReport]:
+        v, lim = ctx.post_convexity(q), float(params["convexity_floor"])
+        return [ConstraintReport(self.name, lim, v, v - lim, _binding(v - lim, lim, v), "years^2")]
+
+    def limit_move(
+        self, row: int, slack: float, params: Params
+    ) -> tuple[str, int | None, float, float]:
+        lim = float(params["convexity_floor"])
+        return "convexity_floor", None, lim, lim - slack
+
+
+@dataclass
+class MarginBudget(Constraint):
+    """``sum_i margin_i |q_i| <= margin_budget`` (currency)."""
+
+    margin_budget: float
+    name: str = field(default="margin_budget", init=False)
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        return {"margin_budget": _scalar_param("margin_budget", self.margin_budget, True)}
+
+    def validate(self, params: Params) -> None:
+        if params["margin_budget"] < 0:
+            raise HedgeInputError("margin_budget", f"must be >= 0, got {params['margin_budget']}")
+
+    def rows(self, ctx: HedgeContext) -> list[LinearRow]:
+        # Why: slack normalised as a fraction of the budget (floored at 1 bp of MV) so one
+        # "unit" of margin violation is comparable to one year of duration violation.
+        w = 1.0 / max(self.margin_budget, ctx.dv01_scale)
+        return [LinearRow(self.name, "margin_budget", np.zeros(ctx.n), ctx.margin, w, "currency")]
+
+    def bounds(self, ctx: HedgeContext, params: Params) -> list[tuple[float, float]]:
+        return [(-math.inf, float(params["margin_budget"]))]
+
+    def cvxpy_constraints(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> list[cp.Constraint]:
+        return [ctx.margin @ cp.abs(q) <= p["margin_budget"]]
+
+    def report(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> list[ConstraintReport]:
+        v, lim = float(ctx.margin @ np.abs(q)), float(params["margin_budget"])
+        return [ConstraintReport(self.name, lim, v, lim - v, _binding(lim - v, lim, v), "currency")]
+
+    def limit_move(
+        self, row: int, slack: float, params: Params
+    ) -> tuple[str, int | None, float, float]:
+        lim = float(params["margin_budget"])
+        return "margin_budget", None, lim, lim + slack

@@ -1,0 +1,617 @@
+"""Tests of the hedge optimiser against independent references.
+
+References: exhaustive enumeration of futures counts with the continuous leg minimised in
+closed form, the GLS hedge formula, hand-computed minimal violations, SCIP (optional).
+Nothing is compared with the optimiser's own earlier output.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from solvers.optimizer import HedgeOptimizer, HedgeResult
+from solvers.problem import HedgeInputError, Instrument, PortfolioRisk
+from solvers.terms import (
+    CarryTerm,
+    ConvexityFloor,
+    DurationBand,
+    DV01Limit,
+    ImpactTerm,
+    KRDTolerance,
+    MarginBudget,
+    SlippageTerm,
+    TrackingErrorL1Term,
+    TrackingErrorTerm,
+)
+
+warnings.filterwarnings("ignore", category=RuntimeWarning, module="cvxpy")
+
+# --------------------------------------------------------------------------- random instances
+
+
+@dataclass
+class Case:
+    """Raw numbers of a random instance, kept apart from the optimiser's own objects."""
+
+    mv: float
+    krd0: np.ndarray
+    bench: np.ndarray
+    conv0: float
+    cov: np.ndarray
+    U: np.ndarray  # (n, n_b) per-unit krd_dv01
+    conv: np.ndarray
+    carry: np.ndarray
+    hs: np.ndarray
+    imp: np.ndarray
+    margin: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    q0: np.ndarray
+    integer: np.ndarray
+    lam: float
+    dur_target: float | None
+    dur_band: float | None
+    dv01_max: float | None
+    dv01_min: float | None
+    krd_tol: np.ndarray | None  # years
+    conv_floor: float | None
+    budget: float | None
+
+
+def random_case(rng: np.random.Generator) -> Case:
+    """2-3 integer futures (|q| <= 3..5), maybe one continuous swap, random limits."""
+    n_b = int(rng.integers(3, 5))
+    n_fut = int(rng.integers(2, 4))
+    has_swap = bool(rng.random() < 0.6)
+    n = n_fut + has_swap
+    mv = 1e6
+    scale = mv * 1e-4  # 100 currency/bp per year of duration
+    krd0 = rng.uniform(20, 120, n_b)
+    bench = krd0 * rng.uniform(0.6, 1.1, n_b)
+    b = rng.normal(size=(n_b, n_b))
+    cov = b @ b.T * 50 + np.diag(rng.uniform(1, 20, n_b))
+    U = np.zeros((n, n_b))
+    for i in range(n_fut):
+        k = rng.integers(0, n_b)
+        U[i, k] = rng.uniform(8, 30)
+        U[i, max(k - 1, 0)] += rng.uniform(0, 5)
+    if has_swap:
+        U[n_fut] = rng.uniform(0, 2e-4, n_b) * (rng.random(n_b) < 0.7)  # per notional
+        U[n_fut, -1] += 1e-4
+    conv = np.concatenate([rng.uniform(-2e3, 5e3, n_fut), rng.uniform(0, 0.5, int(has_swap))])
+    carry = np.concatenate([rng.uniform(-3, 3, n_fut), rng.uniform(-2e-5, 2e-5, int(has_swap))])
+    hs = np.concatenate([rng.uniform(0, 3, n_fut), rng.uniform(0, 2e-5, int(has_swap))])
+    imp = np.concatenate([rng.uniform(0, 1, n_fut), rng.uniform(0, 1e-11, int(has_swap))])
+    margin = np.concatenate([rng.uniform(50, 300, n_fut), rng.uniform(0, 5e-3, int(has_swap))])
+    m = rng.integers(3, 6, n_fut)
+    lo = np.concatenate([-m.astype(float), [-4e5] * has_swap])
+    hi = np.concatenate([m.astype(float), [4e5] * has_swap])
+    if rng.random() < 0.3:  # a long-only future
+        lo[0] = 0.0
+    q0 = np.zeros(n)
+    if rng.random() < 0.3:
+        q0[:n_fut] = rng.integers(-2, 3, n_fut)
+    if rng.random() < 0.1:  # pure MILP: no quadratic part at all
+        lam, imp = 0.0, np.zeros(n)
+    else:
+        lam = float(10 ** rng.uniform(-4, -2))
+    # Limits around a random integer plan so that some bind and a few are infeasible.
+    qr = np.concatenate([rng.integers(-2, 3, n_fut), rng.uniform(-2e5, 2e5, int(has_swap))])
+    post = krd0 + U.T @ qr
+    dur = post.sum() / scale
+    dur_target = dur_band = dv01_max = dv01_min = conv_floor = budget = None
+    krd_tol = None
+    if rng.random() < 0.7:
+        dur_target = dur + rng.normal(0, 0.1)
+        dur_band = float(rng.uniform(0.0, 0.4))
+    if rng.random() < 0.5:
+        dv01_max = post.sum() + rng.uniform(-10, 40)
+    if rng.random() < 0.3:
+        dv01_min = post.sum() - rng.uniform(0, 60)
+        if dv01_max is not None:
+            dv01_min = min(dv01_min, dv01_max)
+    if rng.random() < 0.4:
+        krd_tol = np.abs(post - bench) / scale + rng.uniform(0.0, 0.3, n_b)
+        krd_tol[rng.random(n_b) < 0.3] = math.inf
+    if rng.random() < 0.4:
+        conv_floor = (0.0 + conv @ qr) / mv + rng.normal(0, 0.005)
+    if rng.random() < 0.4:
+        budget = float(margin @ np.abs(qr)) * rng.uniform(0.8, 1.5)
+    return Case(
+        mv, krd0, bench, 0.0, cov, U, conv, carry, hs, imp, margin, lo, hi, q0,
+        np.arange(n) < n_fut, lam, dur_target, dur_band, dv01_max, dv01_min, krd_tol,
+        conv_floor, budget,
+    )  # fmt: skip
+
+
+def build(case: Case, **kw: object) -> HedgeOptimizer:
+    """Optimiser for a random case (the object under test)."""
+    port = PortfolioRisk(case.mv, case.krd0, case.conv0, case.bench)
+    ins = [
+        Instrument(
+            name=f"i{i}",
+            kind="future" if case.integer[i] else "swap",
+            krd_dv01=case.U[i],
+            dollar_convexity=case.conv[i],
+            carry=case.carry[i],
+            half_spread=case.hs[i],
+            impact=case.imp[i],
+            margin=case.margin[i],
+            lo=case.lo[i],
+            hi=case.hi[i],
+            q0=case.q0[i],
+        )
+        for i in range(len(case.lo))
+    ]
+    terms = [TrackingErrorTerm(case.lam), CarryTerm(), SlippageTerm(), ImpactTerm()]
+    cons: list = []
+    if case.dur_target is not None:
+        cons.append(DurationBand(case.dur_target, case.dur_band))
+    if case.dv01_max is not None or case.dv01_min is not None:
+        cons.append(DV01Limit(dv01_min=case.dv01_min, dv01_max=case.dv01_max))
+    if case.krd_tol is not None:
+        cons.append(KRDTolerance(case.krd_tol))
+    if case.conv_floor is not None:
+        cons.append(ConvexityFloor(case.conv_floor))
+    if case.budget is not None:
+        cons.append(MarginBudget(case.budget))
+    return HedgeOptimizer(port, ins, case.cov, terms, cons, **kw)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- references
+
+
+def objective(case: Case, q: np.ndarray) -> float:
+    """Objective recomputed from the raw numbers (currency)."""
+    g = case.krd0 + case.U.T @ q - case.bench
+    t = q - case.q0
+    return float(
+        case.lam * g @ case.cov @ g - case.carry @ q + case.hs @ np.abs(t) + case.imp @ (t * t)
+    )
+
+
+def linear_rows(case: Case) -> list[tuple[np.ndarray, float, float, float]]:
+    """Constraints as (coef on q, lo, hi, tolerance) from the raw numbers, own units."""
+    scale = case.mv * 1e-4
+    d0 = case.krd0.sum()
+    rows = []
+    dv = case.U.sum(axis=1)
+    if case.dur_target is not None:
+        rows.append((dv / scale, case.dur_target - case.dur_band - d0 / scale,
+                     case.dur_target + case.dur_band - d0 / scale, 1e-7))  # fmt: skip
+    if case.dv01_max is not None:
+        rows.append((dv, -math.inf, case.dv01_max - d0, 1e-5))
+    if case.dv01_min is not None:
+        rows.append((dv, case.dv01_min - d0, math.inf, 1e-5))
+    if case.krd_tol is not None:
+        gap0 = (case.krd0 - case.bench) / scale
+        for k, tol in enumerate(case.krd_tol):
+            if math.isfinite(tol):
+                rows.append((case.U[:, k] / scale, -tol - gap0[k], tol - gap0[k], 1e-7))
+    if case.conv_floor is not None:
+        rows.append((case.conv / case.mv, case.conv_floor - case.conv0 / case.mv, math.inf, 1e-7))
+    return rows
+
+
+def feasible(case: Case, q: np.ndarray, rtol: float = 1.0) -> bool:
+    """Every constraint (rows, margin, bounds, integrality) at q, recomputed independently."""
+    for coef, lo, hi, tol in linear_rows(case):
+        v = coef @ q
+        if v < lo - rtol * tol or v > hi + rtol * tol:
+            return False
+    if case.budget is not None and case.margin @ np.abs(q) > case.budget + 1e-6 * rtol:
+        return False
+    span = np.maximum(1.0, np.abs(q))
+    if np.any(q < case.lo - 1e-9 * span) or np.any(q > case.hi + 1e-9 * span):
+        return False
+    qi = q[case.integer]
+    return bool(np.all(qi == np.round(qi)))
+
+
+def best_swap(case: Case, qf: np.ndarray) -> tuple[float, float] | None:
+    """Exact minimum over the single continuous swap with futures fixed at ``qf``.
+
+    The feasible set in s is an interval (all constraints are linear in s, margin bounds |s|)
+    and the objective is a convex piecewise quadratic with a kink at s0, so the minimum is at
+    an interval end, the kink, or a clipped stationary point of one of the two pieces.
+    """
+    n_f = len(qf)
+    s_lo, s_hi = case.lo[n_f], case.hi[n_f]
+    base = np.concatenate([qf, [0.0]])
+    for coef, lo, hi, _ in linear_rows(case):
+        a, b = coef[:n_f] @ qf, coef[n_f]
+        if abs(b) < 1e-300:
+            if a < lo - 1e-12 or a > hi + 1e-12:
+                return None
+            continue
+        r1, r2 = (lo - a) / b, (hi - a) / b
+        s_lo, s_hi = max(s_lo, min(r1, r2)), min(s_hi, max(r1, r2))
+    if case.budget is not None:
+        room = case.budget - case.margin[:n_f] @ np.abs(qf)
+        if room < 0:
+            return None
+        if case.margin[n_f] > 0:
+            s_lo, s_hi = max(s_lo, -room / case.margin[n_f]), min(s_hi, room / case.margin[n_f])
+    if s_lo > s_hi:
+        return None
+    u = case.U[n_f]
+    g1 = case.krd0 + case.U[:n_f].T @ qf - case.bench
+    s0 = case.q0[n_f]
+    a2 = case.lam * u @ case.cov @ u + case.imp[n_f]
+    cands = [s_lo, s_hi]
+    if s_lo <= s0 <= s_hi:
+        cands.append(s0)
+    for sign in (-1.0, 1.0):  # pieces s < s0 and s > s0
+        lin = 2 * case.lam * u @ case.cov @ g1 - case.carry[n_f] - 2 * case.imp[n_f] * s0
+        lin += sign * case.hs[n_f]
+        if a2 > 0:
+            cands.append(float(np.clip(-lin / (2 * a2), s_lo, s_hi)))
+    best = None
+    for s in cands:
+        q = base.copy()
+        q[n_f] = s
+        f = objective(case, q)
+        if best is None or f < best[0]:
+            best = (f, s)
+    return best
+
+
+def brute_force(case: Case) -> tuple[float, np.ndarray] | None:
+    """Enumerate every futures count combination (the reference optimum)."""
+    n_f = int(case.integer.sum())
+    ranges = [range(int(case.lo[i]), int(case.hi[i]) + 1) for i in range(n_f)]
+    best: tuple[float, np.ndarray] | None = None
+    has_swap = len(case.lo) > n_f
+    for combo in itertools.product(*ranges):
+        qf = np.array(combo, dtype=float)
+        if has_swap:
+            r = best_swap(case, qf)
+            if r is None:
+                continue
+            q = np.concatenate([qf, [r[1]]])
+            f = r[0]
+        else:
+            q = qf
+            if not feasible(case, q, rtol=0.0):
+                continue
+            f = objective(case, q)
+        if best is None or f < best[0]:
+            best = (f, q)
+    return best
+
+
+def check_plan(case: Case, res: HedgeResult) -> None:
+    """The plan satisfies every constraint and the reported figures match recomputation."""
+    q = res.q
+    assert feasible(case, q), f"plan violates a constraint: {q}"
+    assert res.objective == pytest.approx(objective(case, q), rel=1e-9, abs=1e-9)
+    scale = case.mv * 1e-4
+    post = case.krd0 + case.U.T @ q
+    assert res.post.dv01 == pytest.approx(post.sum(), rel=1e-12, abs=1e-9)
+    assert res.post.duration == pytest.approx(post.sum() / scale, rel=1e-12, abs=1e-12)
+    g = post - case.bench
+    te = math.sqrt(g @ case.cov @ g)
+    assert res.post.te == pytest.approx(te, rel=1e-9)
+    assert res.post.te_bp == pytest.approx(te / case.mv * 1e4, rel=1e-9)
+    assert res.post.convexity == pytest.approx((case.conv0 + case.conv @ q) / case.mv, abs=1e-12)
+    for rep in res.constraints:
+        assert rep.slack >= -1e-5 * max(1.0, abs(rep.limit)), rep
+
+
+# --------------------------------------------------------------------------- tests
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_integer_optimum_matches_brute_force(seed: int) -> None:
+    """B&B / MILP optimum equals exhaustive enumeration; the plan satisfies its constraints."""
+    case = random_case(np.random.default_rng(seed))
+    ref = brute_force(case)
+    res = build(case).solve()
+    if ref is None:
+        assert res.status == "infeasible"
+        assert res.violations, "infeasible result must say which limits to move"
+        return
+    assert res.status == "optimal", res.message
+    check_plan(case, res)
+    f_ref = ref[0]
+    tol = 2e-6 * max(1.0, abs(f_ref)) + 1e-7
+    assert res.objective <= f_ref + tol
+    assert res.objective >= f_ref - tol
+    assert res.rel_gap <= 1e-6
+    assert res.best_bound <= res.objective + 1e-9
+
+
+def gls_setup(
+    seed: int, n_b: int = 6, n: int = 4
+) -> tuple[PortfolioRisk, list[Instrument], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    b = rng.normal(size=(n_b, n_b))
+    cov = b @ b.T * 40 + np.eye(n_b)
+    U = rng.uniform(-1e-4, 5e-4, (n, n_b))
+    krd0 = rng.uniform(1e3, 5e3, n_b)
+    bench = rng.uniform(1e3, 5e3, n_b)
+    port = PortfolioRisk(5e8, krd0, 0.0, bench)
+    ins = [Instrument(f"s{i}", "swap", U[i]) for i in range(n)]
+    return port, ins, cov
+
+
+@pytest.mark.parametrize("backend", ["cvxpy", "highspy"])
+@pytest.mark.parametrize("seed", range(3))
+def test_gls_baseline(seed: int, backend: str) -> None:
+    """Zero costs, no integrality, no limits: q* = -(U S U')^-1 U S g0 to 1e-8 relative."""
+    port, ins, cov = gls_setup(seed)
+    opt = HedgeOptimizer(port, ins, cov, [TrackingErrorTerm(1e-6)], continuous_backend=backend)
+    res = opt.solve()
+    U = np.array([i.krd_dv01 for i in ins])
+    g0 = port.krd_dv01 - port.bench_krd_dv01
+    q_ref = -np.linalg.solve(U @ cov @ U.T, U @ cov @ g0)
+    assert res.status == "optimal"
+    np.testing.assert_allclose(res.q, q_ref, rtol=1e-8)
+    g = g0 + U.T @ q_ref
+    assert res.objective == pytest.approx(1e-6 * g @ cov @ g, rel=1e-8)
+
+
+def test_scip_cross_check() -> None:
+    """Where SCIP is installed, the same MIQP through cvxpy gives the same objective."""
+    pytest.importorskip("pyscipopt")
+    done = 0
+    for seed in range(200, 260):
+        case = random_case(np.random.default_rng(seed))
+        if case.lam == 0:
+            continue
+        opt = build(case)
+        res = opt.solve()
+        if res.status != "optimal":
+            continue
+        opt.cp_problem.solve(solver="SCIP", scip_params={"limits/gap": 1e-9})
+        assert opt.cp_problem.value == pytest.approx(res.objective, rel=1e-5, abs=1e-5)
+        done += 1
+        if done == 8:
+            break
+    assert done >= 5
+
+
+def _one_future(lo: float, hi: float) -> Instrument:
+    return Instrument("FUT", "future", np.array([100.0]), lo=lo, hi=hi, margin=1000.0)
+
+
+def test_infeasible_duration_band_unreachable() -> None:
+    """Duration 5y, future moves DV01 by +-100/contract within +-10 contracts on MV 1e7:
+    reachable durations are [4, 6]. Target 2 +- 0.5 -> the band must widen by 1.5y to 2.0y,
+    closest hedge is -10 contracts."""
+    port = PortfolioRisk(1e7, np.array([5000.0]))
+    opt = HedgeOptimizer(
+        port, [_one_future(-10, 10)], np.array([[100.0]]),
+        [TrackingErrorTerm(1e-6), SlippageTerm()], [DurationBand(2.0, 0.5)],
+    )  # fmt: skip
+    res = opt.solve()
+    assert res.status == "infeasible"
+    assert len(res.violations) == 1
+    v = res.violations[0]
+    assert v.name == "duration_band" and v.units == "years"
+    assert v.limit == pytest.approx(0.5)
+    assert v.required == pytest.approx(2.0, abs=1e-7)
+    assert v.move == pytest.approx(1.5, abs=1e-7)
+    assert res.quantities["FUT"] == -10
+    assert res.post.duration == pytest.approx(4.0)
+    assert "duration_band" in res.message
+
+
+def test_infeasible_krd_vs_dv01() -> None:
+    """Curve swap krd (+1, -0.5) per 1e4 notional: each unit cuts DV01 by 0.5 but moves both
+    bucket gaps. DV01 5000 must drop to 4000; the 10Y bucket tolerance (0.1y = 100/bp on MV
+    1e7) caps the trade at 100 units -> DV01 4950: dv01_max must move 4000 -> 4950."""
+    port = PortfolioRisk(1e7, np.array([3000.0, 2000.0]), bench_krd_dv01=[3000.0, 2000.0],
+                         bucket_labels=("10Y", "30Y"))  # fmt: skip
+    swap = Instrument("CURVE", "swap", np.array([-1e-4, 0.5e-4]), lo=-1e9, hi=1e9)
+    opt = HedgeOptimizer(
+        port, [swap], np.diag([100.0, 80.0]), [TrackingErrorTerm(1e-8)],
+        [DV01Limit(dv01_max=4000.0), KRDTolerance(np.array([0.1, 0.5]))],
+    )  # fmt: skip
+    res = opt.solve()
+    assert res.status == "infeasible"
+    assert [v.name for v in res.violations] == ["dv01_max"]
+    v = res.violations[0]
+    assert v.units == "currency/bp"
+    assert v.required == pytest.approx(4950.0, abs=1e-4)
+    assert v.move == pytest.approx(950.0, abs=1e-4)
+    assert res.quantities["CURVE"] == pytest.approx(1e6, rel=1e-7)
+    assert res.post.dv01 == pytest.approx(4950.0, abs=1e-4)
+
+
+def test_infeasible_conflicting_krd_tolerances() -> None:
+    """Gaps (+300, -300)/bp, one swap with krd (1, 0.5) per unit, tolerances 0.1y = 100/bp.
+    Cost of moving the tolerances is minimised uniquely at t = -200: bucket 1 at its limit,
+    bucket 2 deviates 400 -> its tolerance must widen from 0.1y to 0.4y."""
+    port = PortfolioRisk(1e7, np.array([1300.0, 700.0]), bench_krd_dv01=[1000.0, 1000.0],
+                         bucket_labels=("5Y", "30Y"))  # fmt: skip
+    swap = Instrument("SW", "swap", np.array([1e-4, 0.5e-4]), lo=-1e9, hi=1e9)
+    opt = HedgeOptimizer(
+        port, [swap], np.diag([100.0, 80.0]), [TrackingErrorTerm(1e-8)],
+        [KRDTolerance(np.array([0.1, 0.1]))],
+    )  # fmt: skip
+    res = opt.solve()
+    assert res.status == "infeasible"
+    assert [v.name for v in res.violations] == ["krd_tol[30Y]"]
+    v = res.violations[0]
+    assert v.units == "years" and v.bucket == 1
+    assert v.required == pytest.approx(0.4, abs=1e-9)
+    assert res.quantities["SW"] == pytest.approx(-2e6, rel=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("margin", "budget", "moved", "required", "contracts"),
+    [
+        # 1000/contract, budget 3000 (3 contracts): margin move 2000 is 2000/3000 = 0.67
+        # normalised; DV01 move 4500 -> 4700 is 200 / (MV 1e-4 = 1000) = 0.2 -> DV01 moves.
+        (1000.0, 3000.0, "dv01_max", 4700.0, -3),
+        # 10/contract, budget 30: margin move 20 is 20 / max(30, 1000) = 0.02 < 0.2.
+        (10.0, 30.0, "margin_budget", 50.0, -5),
+    ],
+)
+def test_infeasible_margin_vs_dv01(
+    margin: float, budget: float, moved: str, required: float, contracts: int
+) -> None:
+    """DV01 5000 must drop to 4500 (5 contracts of 100/bp); the margin budget allows fewer.
+    The cheaper move in normalised units (years of duration) is reported."""
+    port = PortfolioRisk(1e7, np.array([5000.0]))
+    fut = Instrument("FUT", "future", np.array([100.0]), lo=-10, hi=10, margin=margin)
+    opt = HedgeOptimizer(
+        port, [fut], np.array([[100.0]]), [TrackingErrorTerm(1e-9)],
+        [DV01Limit(dv01_max=4500.0), MarginBudget(budget)],
+    )  # fmt: skip
+    res = opt.solve()
+    assert res.status == "infeasible"
+    assert [v.name for v in res.violations] == [moved]
+    assert res.violations[0].required == pytest.approx(required, abs=1e-5)
+    assert res.quantities["FUT"] == contracts
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"band": -0.1}, "duration_band"),
+        ({"dv01": (10.0, 5.0)}, "dv01_min/dv01_max"),
+        ({"cov": np.eye(3)}, "covariance"),
+        ({"cov": np.array([[1.0, 0.5], [0.4, 1.0]])}, "covariance"),
+        ({"cov": np.array([[1.0, 2.0], [2.0, 1.0]])}, "covariance"),
+        ({"cov": np.array([[1.0, np.nan], [np.nan, 1.0]])}, "covariance"),
+        ({"krd": np.array([1.0, np.nan])}, "portfolio.krd_dv01"),
+        ({"mv": -1.0}, "portfolio.market_value"),
+        ({"ins_lo_hi": (5.0, 1.0)}, "instruments[F].lo/hi"),
+        ({"ins_krd": np.ones(3)}, "instruments[F].krd_dv01"),
+    ],
+)
+def test_input_errors(kwargs: dict, field: str) -> None:
+    """Structural input errors raise HedgeInputError naming the field."""
+
+    def make() -> HedgeOptimizer:
+        port = PortfolioRisk(kwargs.get("mv", 1e7), kwargs.get("krd", np.array([100.0, 200.0])))
+        lo, hi = kwargs.get("ins_lo_hi", (-5.0, 5.0))
+        ins = [Instrument("F", "future", kwargs.get("ins_krd", np.array([1.0, 2.0])), lo=lo, hi=hi)]
+        cons: list = [DurationBand(1.0, kwargs.get("band", 0.1))]
+        if "dv01" in kwargs:
+            cons.append(DV01Limit(*kwargs["dv01"]))
+        cov = kwargs.get("cov", np.eye(2))
+        return HedgeOptimizer(port, ins, cov, [TrackingErrorTerm(1e-6)], cons)
+
+    with pytest.raises(HedgeInputError) as err:
+        make()
+    assert err.value.field == field
+    assert field in str(err.value)
+    assert isinstance(err.value, ValueError)
+
+
+def test_input_errors_misc() -> None:
+    """Negative KRD tolerance, bad direction, unknown/negative parameters."""
+    with pytest.raises(HedgeInputError, match="krd_tol"):
+        KRDTolerance(np.array([0.1, -0.1]))
+    with pytest.raises(HedgeInputError, match="direction"):
+        Instrument("X", "swaption", np.ones(2), lo=-10.0, hi=-1.0)
+    port = PortfolioRisk(1e7, np.array([100.0, 200.0]))
+    opt = HedgeOptimizer(
+        port, [Instrument("F", "future", np.array([1.0, 2.0]), lo=-5, hi=5)], np.eye(2),
+        [TrackingErrorTerm(1e-6)], [DurationBand(1.0, 0.1)],
+    )  # fmt: skip
+    with pytest.raises(HedgeInputError, match="duration_band"):
+        opt.set_params(duration_band=-1.0)
+    with pytest.raises(HedgeInputError, match="unknown parameter"):
+        opt.sweep("no_such_param", [1.0])
+    with pytest.raises(HedgeInputError, match="risk_aversion"):
+        opt.set_params(risk_aversion=math.nan)
+
+
+def test_sweep_equals_one_off_solves_integer() -> None:
+    """Sweeping duration_target on the compiled model equals fresh one-off solves."""
+    case = random_case(np.random.default_rng(7))
+    case.dur_target, case.dur_band = 0.0, 0.05
+    opt = build(case)
+    pre = opt.ctx.pre_duration
+    targets = [pre - 0.4, pre - 0.2, pre, pre + 0.15]
+    rows = opt.sweep("duration_target", targets)
+    for t, row in zip(targets, rows, strict=True):
+        case.dur_target = t
+        ref = build(case).solve()
+        assert row.status == ref.status
+        assert row.objective == pytest.approx(ref.objective, rel=1e-7, abs=1e-7)
+        assert row.duration == pytest.approx(ref.post.duration, abs=1e-9)
+        ref_bf = brute_force(case)
+        if ref_bf is not None:
+            assert row.objective == pytest.approx(ref_bf[0], rel=2e-6, abs=1e-6)
+    assert opt.params["duration_target"] == 0.0  # restored
+
+
+@pytest.mark.parametrize("backend", ["highspy", "cvxpy"])
+def test_sweep_equals_one_off_solves_continuous(backend: str) -> None:
+    """Parameter sweep of risk_aversion equals one-off solves on the OTHER backend (HiGHS on
+    the compiled model vs the canonical cvxpy model with CLARABEL)."""
+    port, ins, cov = gls_setup(11)
+    terms = [TrackingErrorTerm(1e-6), SlippageTerm()]
+    ins = [Instrument(i.name, "swap", i.krd_dv01, half_spread=1e-6) for i in ins]
+    dv01 = DV01Limit(dv01_max=port.krd_dv01.sum())
+    opt = HedgeOptimizer(port, ins, cov, terms, [dv01], continuous_backend=backend)
+    other = "cvxpy" if backend == "highspy" else "highspy"
+    values = [1e-9, 1e-7, 1e-5]
+    rows = opt.sweep("risk_aversion", values)
+    for v, row in zip(values, rows, strict=True):
+        fresh = HedgeOptimizer(port, ins, cov, [TrackingErrorTerm(v), SlippageTerm()], [dv01],
+                               continuous_backend=other)  # fmt: skip
+        ref = fresh.solve()
+        assert row.status == ref.status == "optimal"
+        assert row.objective == pytest.approx(ref.objective, rel=1e-7)
+        assert row.dv01 <= port.krd_dv01.sum() + 1e-6
+    # TE falls monotonically as risk aversion rises (invariant).
+    assert rows[0].te >= rows[1].te >= rows[2].te
+
+
+def test_method_detection_and_l1_proxy() -> None:
+    """Mixed-integer detection; the L1 proxy is explicit and gives a MILP."""
+    case = random_case(np.random.default_rng(3))
+    opt = build(case)
+    assert "branch-and-bound" in opt.method
+    port = PortfolioRisk(case.mv, case.krd0, 0.0, case.bench)
+    ins = [Instrument(f"f{i}", "future", case.U[i], lo=-3, hi=3) for i in range(2)]
+    opt2 = HedgeOptimizer(port, ins, case.cov, [TrackingErrorL1Term(1.0)])
+    assert "MILP" in opt2.method
+    res = opt2.solve()
+    F = opt2.ctx.factor
+    best = min(
+        np.abs(F.T @ (case.krd0 - case.bench + case.U[:2].T @ np.array(c))).sum()
+        for c in itertools.product(range(-3, 4), repeat=2)
+    )
+    assert res.objective == pytest.approx(best, rel=1e-9)
+    cont = HedgeOptimizer(port, [Instrument("s", "swap", case.U[0])], case.cov,
+                          [TrackingErrorTerm(1e-4)])  # fmt: skip
+    assert "continuous" in cont.method
+
+
+def test_integer_lots_and_directions() -> None:
+    """Swap in integer lots of 1e6 and a long-only swaption respect lot/direction."""
+    port = PortfolioRisk(1e8, np.array([4000.0, 6000.0]))
+    ins = [
+        Instrument("SW", "swap", np.array([1e-4, 4e-4]), integer=True, lot_size=1e6,
+                   lo=-5e7, hi=5e7),
+        Instrument("OPT", "swaption", np.array([0.0, -2e-4])),
+    ]  # fmt: skip
+    opt = HedgeOptimizer(port, ins, np.array([[50.0, 20.0], [20.0, 60.0]]),
+                         [TrackingErrorTerm(1e-6)])  # fmt: skip
+    res = opt.solve()
+    assert res.status == "optimal"
+    assert res.quantities["SW"] % 1e6 == 0
+    assert res.quantities["OPT"] >= 0
+    # Brute force over lots with the swaption leg in closed form (1-D quadratic, clipped at 0).
+    cov = np.array([[50.0, 20.0], [20.0, 60.0]])
+    u = ins[1].krd_dv01
+    best = math.inf
+    for lots in range(-50, 51):
+        g1 = port.krd_dv01 + ins[0].krd_dv01 * lots * 1e6
+        s = max(0.0, -(u @ cov @ g1) / (u @ cov @ u))
+        g = g1 + u * s
+        best = min(best, 1e-6 * g @ cov @ g)
+    assert res.objective == pytest.approx(best, rel=1e-7)
