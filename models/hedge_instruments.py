@@ -301,9 +301,12 @@ class TreasuryFuture(_PerUnitRisk):
       fixed: ``F(s) = F_mkt + theo(s) - theo(0)``.
     * DV01/KRD per contract = CTD forward DV01 / CF * contract_size / 100 with the CTD held fixed
       (central difference of the CTD forward under parallel / tent bumps); dollar convexity the
-      same second difference. Futures carry = 0: a futures position has no cash carry (no
-      investment, no coupon); the convergence of the futures to the CTD forward is a basis
-      effect, reported in ``details`` only.
+      same second difference.
+    * Carry of a long contract over a horizon ``h`` is the convergence of the futures price to the
+      CTD's price at a constant rate to delivery ``T``: ``gross basis / CF * size / 100 * h / T``
+      with gross basis = CTD clean - F * CF. In an inverted curve (repo above the CTD's coupon
+      yield) the gross basis is negative and a long futures position bleeds, as a long CTD
+      financed at repo would; beyond delivery the position is assumed rolled at the same rate.
     """
 
     kind: Kind = "future"
@@ -526,6 +529,8 @@ class TreasuryFuture(_PerUnitRisk):
         horizon = _horizon(self.settle, horizon_days, horizon_date)
         roll_day = int(min(self.dates.first_notice_day, self.dates.last_trading_day))
         b = self.basis
+        to_delivery = max(int(self.delivery_day) - int(self.settle), 1)
+        carry = float(b.gross_basis[ctd]) / cf * size / 100.0 * horizon / to_delivery
         details = {
             "contract": self.contract.code,
             "contract_month": f"{self.year:04d}-{self.month:02d}",
@@ -553,7 +558,8 @@ class TreasuryFuture(_PerUnitRisk):
             "roll_date": to_iso([roll_day])[0],
             "horizon_date": to_iso([self.settle + horizon])[0],
             "rolls_before_horizon": bool(roll_day <= self.settle + horizon),
-            "carry_note": "futures carry 0: no cash invested; basis convergence not included",
+            "carry_note": "convergence of the futures to the CTD price at a constant rate to "
+            "delivery (gross basis / CF), rolled at the same rate beyond delivery",
         }
         return HedgeInstrumentRisk(
             name=self.name,
@@ -566,7 +572,7 @@ class TreasuryFuture(_PerUnitRisk):
             krd_dv01=krd,
             key_tenors=labels,
             dollar_convexity=float(fwd_cvx / cf * size / 100.0),
-            carry=0.0,
+            carry=carry,
             half_spread=self.half_spread,
             margin=self.margin,
             methodology=(

@@ -11,17 +11,24 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import numpy as np
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from models.errors import HedgePlannerError, InputError, InputIssue
 from models.schemas import parse_iso_date
 from planner import render
-from planner.cases import load_analysis_case, load_baseline_case
-from planner.hedging import build_universe
+from planner.cases import AnalysisCase, load_analysis_case, load_baseline_case
+from planner.hedging import SWEEP_PARAMS, build_problem, build_universe, plan_hedge
 from planner.io import looks_like_csv, parse_holdings_csv, read_text
+from planner.plan import build_plan
+from planner.report_excel import write_excel
+from planner.report_html import write_html
+from planner.stress import read_hedge_quantities, run_scenarios
 from planner.workflow import analyze_case, analyze_holdings, run_baseline
 
 app = typer.Typer(
@@ -186,6 +193,216 @@ def instruments(
         emit_json(document)
     else:
         render.instruments(out_console, document)
+
+
+CaseArg = Annotated[
+    str, typer.Argument(help="Case YAML (see README); - for standard input.", metavar="CASE.yaml")
+]
+
+
+def _load_case(source: str) -> tuple[AnalysisCase, str]:
+    text, name = read_text(source)
+    return load_analysis_case(name, text)
+
+
+def _require_hedge(case: AnalysisCase, case_name: str) -> None:
+    if case.hedge is None:
+        raise InputError([InputIssue(case_name, None, "hedge", "the case has no hedge section")])
+
+
+@app.command()
+@user_errors
+def hedge(case: CaseArg, as_json: JsonFlag = False) -> None:
+    """Optimise the hedge: integer futures, swaps and swaptions under the case's duration band,
+    DV01, KRD, convexity, position and margin limits, pricing tracking error, carry and slippage.
+    The closed-form futures hedge ratio is shown beside it. Infeasible limits are explained."""
+    parsed, case_name = _load_case(case)
+    _require_hedge(parsed, case_name)
+    analysis = analyze_case(parsed, case_name)
+    members = build_universe(analysis, parsed.hedge, case_name)
+    plan = plan_hedge(parsed, analysis, members)
+    document = plan.to_json()
+    if as_json:
+        emit_json(document)
+    else:
+        render.hedge(out_console, document)
+
+
+def _parse_sweep(text: str) -> tuple[str, list[float]]:
+    name, sep, spec = text.partition("=")
+    parts = spec.split(":")
+    if not sep or len(parts) != 3:
+        raise typer.BadParameter("expected NAME=START:STOP:STEP", param_hint="--param")
+    try:
+        start, stop, step = (float(p) for p in parts)
+    except ValueError:
+        raise typer.BadParameter(
+            "START, STOP and STEP must be numbers", param_hint="--param"
+        ) from None
+    if step <= 0 or stop < start:
+        raise typer.BadParameter("need STEP > 0 and STOP >= START", param_hint="--param")
+    if name not in SWEEP_PARAMS:
+        raise typer.BadParameter(
+            f"unknown parameter {name!r}; one of {', '.join(SWEEP_PARAMS)}", param_hint="--param"
+        )
+    n = int(np.floor((stop - start) / step + 1e-9)) + 1
+    if n > 10_000:
+        raise typer.BadParameter(f"{n} points is too many (max 10000)", param_hint="--param")
+    return name, [start + i * step for i in range(n)]
+
+
+@app.command()
+@user_errors
+def sweep(
+    case: CaseArg,
+    param: Annotated[
+        str,
+        typer.Option(
+            help="NAME=START:STOP:STEP (inclusive), NAME one of duration_target, duration_band, "
+            "dv01_max, dv01_min, convexity_floor, margin_budget, risk_aversion, carry_weight, "
+            "slippage_weight."
+        ),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """What-if study: re-solve the compiled hedge problem over a range of one parameter."""
+    name, values = _parse_sweep(param)
+    parsed, case_name = _load_case(case)
+    _require_hedge(parsed, case_name)
+    analysis = analyze_case(parsed, case_name)
+    members = build_universe(analysis, parsed.hedge, case_name)
+    problem = build_problem(parsed, analysis, members)
+    opt_name = SWEEP_PARAMS[name]
+    if opt_name not in problem.optimizer.params:
+        raise InputError(
+            [
+                InputIssue(
+                    case_name,
+                    None,
+                    "hedge.limits",
+                    f"the case sets no {name} limit to sweep; add it to the case first",
+                )
+            ]
+        )
+    points = problem.optimizer.sweep(
+        opt_name, [problem.to_optimizer_value(name, v) for v in values]
+    )
+    rows = []
+    for v, pt in zip(values, points, strict=True):
+        rows.append(
+            {
+                name: v,
+                "status": pt.status,
+                "trades": {k: q for k, q in pt.trades.items() if abs(q) > 1e-9},
+                "post_hedge_duration": pt.duration,
+                "post_hedge_dv01": pt.dv01,
+                "tracking_error_bp": pt.te_bp,
+                "cost": pt.objective,
+                "costs": pt.costs,
+                "seconds": pt.seconds,
+            }
+        )
+    document = {"param": name, "points": rows}
+    if as_json:
+        emit_json(document)
+    else:
+        render.sweep(out_console, document)
+
+
+@app.command()
+@user_errors
+def scenarios(
+    case: CaseArg,
+    hedge_file: Annotated[
+        str | None,
+        typer.Option(
+            "--hedge",
+            help="A plan.json or hedge JSON whose trades to stress; without it the optimiser "
+            "runs first.",
+            metavar="PLAN.json",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Stress the unhedged and hedged book: parallel, curve, spread and historical scenarios by
+    full revaluation, with the duration/convexity approximation and its error beside it."""
+    parsed, case_name = _load_case(case)
+    analysis = analyze_case(parsed, case_name)
+    members = build_universe(analysis, parsed.hedge, case_name) if parsed.hedge else []
+    if hedge_file is not None:
+        if not members:
+            _require_hedge(parsed, case_name)
+        quantities = read_hedge_quantities(hedge_file, members)
+    elif members:
+        quantities = plan_hedge(parsed, analysis, members).quantities
+    else:
+        quantities = np.zeros(0)
+    result = run_scenarios(parsed, analysis, members, quantities)
+    document = result.to_json()
+    if as_json:
+        emit_json(document)
+    else:
+        render.scenarios(out_console, document)
+
+
+@app.command()
+@user_errors
+def plan(
+    case: CaseArg,
+    out: Annotated[
+        str,
+        typer.Option(help="Folder to write plan.json, report.html and report.xlsx into."),
+    ] = "out",
+    as_json: JsonFlag = False,
+) -> None:
+    """The PM's run before rebalancing: measure, compare, hedge, stress and report (exposure
+    summary, hedge recommendation, scenario matrix, risk dashboard, action items, quality
+    checks). Writes plan.json, report.html and report.xlsx."""
+    parsed, case_name = _load_case(case)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=err_console, transient=True
+    ) as progress:
+        task = progress.add_task("starting", total=None)
+        document, _, _ = build_plan(
+            parsed, case_name, lambda msg: progress.update(task, description=msg)
+        )
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "plan.json").write_text(
+        json.dumps(document, indent=2, allow_nan=False, default=str) + "\n", encoding="utf-8"
+    )
+    write_html(document, folder / "report.html")
+    write_excel(document, folder / "report.xlsx")
+    if as_json:
+        emit_json(document)
+    else:
+        render.plan(out_console, document)
+        out_console.print(
+            f"wrote {folder / 'plan.json'}, {folder / 'report.html'}, {folder / 'report.xlsx'}"
+        )
+
+
+@app.command()
+@user_errors
+def validate(case: CaseArg) -> None:
+    """Check a case's inputs only (schema, holdings, curves, benchmark, covariance, hedge
+    universe, scenarios) without optimising; exit 0 when valid, 2 with every problem listed."""
+    parsed, case_name = _load_case(case)
+    analysis = analyze_case(parsed, case_name)
+    n_inst = 0
+    if parsed.hedge is not None:
+        members = build_universe(analysis, parsed.hedge, case_name)
+        build_problem(parsed, analysis, members)
+        n_inst = len(members)
+    try:
+        n_scen = len(parsed.scenarios.build(analysis.tenors))
+    except ValueError as exc:
+        raise InputError([InputIssue(case_name, None, "scenarios", str(exc))]) from None
+    out_console.print(
+        f"[green]valid[/]: {len(analysis.holdings)} holdings, {len(analysis.tenors)} key tenors, "
+        f"{n_inst} hedge instruments, {n_scen} scenarios"
+        + (f", benchmark {analysis.benchmark.name!r}" if analysis.benchmark else "")
+    )
 
 
 def main() -> None:

@@ -218,3 +218,181 @@ def instruments(console: Console, document: dict[str, Any]) -> None:
             escape(detail),
         )
     console.print(table)
+
+
+def hedge(console: Console, doc: dict[str, Any]) -> None:
+    """Hedge recommendation: trades, pre/post risk, constraints, baseline, solver."""
+    if doc.get("infeasibility"):
+        inf = doc["infeasibility"]
+        console.print("[bold red]The limits cannot all be met.[/] " + escape(inf["message"] or ""))
+        table = Table(title="Limits that must move for a hedge to exist (minimal violation)")
+        for name in ("limit", "current", "required", "change", "units"):
+            table.add_column(name, justify="left" if name in ("limit", "units") else "right")
+        for r in inf["relaxations"]:
+            table.add_row(
+                r["constraint"],
+                f"{r['limit']:,.4g}",
+                f"{r['required']:,.4g}",
+                f"{r['change']:+,.4g}",
+                r["unit"],
+            )
+        console.print(table)
+        console.print("The closest hedge (optimal once those limits move) follows.")
+    trades = Table(title="Hedge recommendation (optimised)")
+    for name in (
+        "instrument",
+        "direction",
+        "quantity",
+        "unit",
+        "DV01 change",
+        "carry cost",
+        "slippage",
+    ):
+        trades.add_column(
+            name, justify="left" if name in ("instrument", "direction", "unit") else "right"
+        )
+    for t in doc["trades"]:
+        trades.add_row(
+            t["instrument"],
+            t["direction"],
+            _num(abs(t["quantity"]), 0),
+            t["unit"],
+            _num(t["dv01_change"], 0),
+            _num(t["cost"]["carry"], 0),
+            _num(t["cost"]["slippage"], 0),
+        )
+    console.print(trades)
+    risk = Table(title="Risk before and after (effective duration, years; TE bp/yr)")
+    for name in ("figure", "pre-hedge", "post-hedge", "closed-form baseline"):
+        risk.add_column(name, justify="left" if name == "figure" else "right")
+    base = doc["baseline"].get("post_hedge", {}) if doc["baseline"].get("available") else {}
+    for key, label, digits in (
+        ("duration", "duration", 4),
+        ("dv01", "DV01 (per bp)", 0),
+        ("convexity", "convexity (years^2)", 3),
+        ("tracking_error_bp", "tracking error (bp/yr)", 2),
+    ):
+        risk.add_row(
+            label,
+            _num(doc["pre_hedge"][key], digits),
+            _num(doc["post_hedge"][key], digits),
+            _num(base[key], digits) if key in base else "",
+        )
+    console.print(risk)
+    if doc["baseline"].get("available"):
+        b = doc["baseline"]["trades"][0]
+        console.print(
+            f"Closed-form baseline: {b['quantity']:+,.0f} {b['instrument']} "
+            f"(unrounded {b['unrounded']:+,.1f}); optimised minus baseline: cost "
+            f"{doc['baseline']['cost_difference']:+,.0f}, tracking error "
+            f"{doc['baseline']['tracking_error_difference_bp']:+.2f} bp/yr",
+            highlight=False,
+        )
+    cons = Table(title="Constraints")
+    for name in ("constraint", "limit", "value", "slack", "binding"):
+        cons.add_column(name, justify="left" if name == "constraint" else "right")
+    for c in doc["constraints"]:
+        cons.add_row(
+            c["name"],
+            f"{c['limit']:,.4g}",
+            f"{c['value']:,.4g}",
+            f"{c['slack']:,.4g}",
+            "yes" if c["binding"] else "",
+        )
+    console.print(cons)
+    s = doc["solver"]
+    console.print(
+        f"solver: {s['status']} ({s['method']}), objective {s['objective']:,.2f}, bound "
+        f"{s['bound']:,.2f}, gap {s['gap']:.1e}, {s['iterations']} iterations, "
+        f"{1000 * s['seconds']:.1f} ms",
+        highlight=False,
+    )
+
+
+def sweep(console: Console, doc: dict[str, Any]) -> None:
+    """One row per sweep point."""
+    table = Table(title=f"Sweep over {doc['param']}")
+    for name in (doc["param"], "status", "duration", "DV01", "TE bp/yr", "cost", "trades"):
+        table.add_column(name, justify="left" if name in ("status", "trades") else "right")
+    for p in doc["points"]:
+        trades = ", ".join(f"{k} {v:+,.0f}" for k, v in p["trades"].items())
+        table.add_row(
+            f"{p[doc['param']]:.4g}",
+            p["status"],
+            _num(p["post_hedge_duration"]),
+            _num(p["post_hedge_dv01"], 0),
+            _num(p["tracking_error_bp"], 2),
+            _num(p["cost"], 0),
+            escape(trades),
+        )
+    console.print(table)
+
+
+def scenarios(console: Console, doc: dict[str, Any]) -> None:
+    """Scenario matrix: unhedged, hedge and hedged P&L with the approximation error."""
+    table = Table(
+        title="Scenario matrix (full revaluation; currency, and bp of market value)",
+        caption=f"Breakeven parallel rise over {doc.get('horizon_days')} days: unhedged "
+        f"{doc['breakeven_bp']['unhedged']} bp, hedged {doc['breakeven_bp']['hedged']} bp.",
+    )
+    for name in (
+        "scenario",
+        "unhedged",
+        "hedge",
+        "hedged",
+        "hedged bp",
+        "approx error",
+        "total return",
+    ):
+        table.add_column(name, justify="left" if name == "scenario" else "right")
+    for r in doc["scenarios"]:
+        tr = r.get("total_return")
+        table.add_row(
+            r["name"],
+            _num(r["unhedged_pnl"], 0),
+            _num(r["hedge_pnl"], 0),
+            _num(r["hedged_pnl"], 0),
+            _num(r["hedged_pnl_bp"], 1),
+            _num(r["approx_error"], 0),
+            f"{100 * tr:.2f}%" if tr is not None else "",
+        )
+    console.print(table)
+
+
+def plan(console: Console, doc: dict[str, Any]) -> None:
+    """The plan's headline figures and quality checks."""
+    exposure = doc["exposure"]["portfolio"]
+    dash = doc["dashboard"]
+    nan = float("nan")
+    d_after = dash["duration"]["after"]
+    te_after = dash["tracking_error_bp"]["after"]
+    console.print(
+        f"[bold]Plan {doc['analysis_date']}[/]: market value {exposure['market_value']:,.0f}; "
+        f"effective duration {dash['duration']['before']:.3f} -> "
+        f"{nan if d_after is None else d_after:.3f} years; tracking error "
+        f"{dash['tracking_error_bp']['before']:.1f} -> {nan if te_after is None else te_after:.1f}"
+        " bp/yr",
+        highlight=False,
+    )
+    if doc.get("hedge"):
+        hedge(console, doc["hedge"])
+    actions = Table(title="Action items")
+    actions.add_column("item")
+    for t in doc["actions"]["trades"]:
+        actions.add_row(escape(t))
+    for t in doc["actions"]["rebalancing_triggers"]:
+        actions.add_row(escape("Trigger: " + t))
+    for r in doc["actions"]["roll_dates"]:
+        actions.add_row(
+            f"Roll {r['instrument']} by {r['roll_date']}"
+            + (" (before the horizon)" if r["before_horizon"] else "")
+        )
+    actions.add_row(f"Next review: {doc['actions']['next_review_date']}")
+    console.print(actions)
+    checks = Table(title="Quality checks")
+    for name in ("check", "status", "detail"):
+        checks.add_column(name)
+    colour = {"pass": "green", "warn": "yellow", "fail": "red"}
+    for c in doc["quality_checks"]:
+        checks.add_row(c["name"], f"[{colour[c['status']]}]{c['status']}[/]", escape(c["detail"]))
+    console.print(checks)

@@ -88,6 +88,7 @@ DEFAULT_SPREAD_WIDENING_BP: dict[str, float] = {
     "corporate": 50.0,
     "securitized": 25.0,
     "municipal": 20.0,
+    "agency": 10.0,
 }
 #: Parallel rate move combined with the spread widening in the default "rates up, spreads wider".
 DEFAULT_COMBINED_RATE_BP: float = 100.0
@@ -790,8 +791,8 @@ def build_default_scenarios(key_tenors: KeyTenorsLike = DEFAULT_KEY_TENORS) -> l
 
     In order: parallels +/-25, +/-50, +/-100 bp; bull/bear steepener/flattener (50 bp, 2y-30y
     anchors); twist +50 bp around 5y; butterfly +25 bp (2y/30y wings vs 7y-10y belly); spread
-    widening (corporate +50, securitized +25, muni +20 bp); rates +100 bp with that widening;
-    one replay per committed historical episode.
+    widening (corporate +50, securitized +25, municipal +20, agency +10 bp); rates +100 bp with
+    that widening; one replay per committed historical episode.
     """
     return build_scenarios(default_scenario_specs(), key_tenors)
 

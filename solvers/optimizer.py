@@ -24,6 +24,7 @@ from typing import Any, Literal
 import cvxpy as cp
 import highspy
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 from solvers.infeasibility import Violation, minimal_violation
@@ -638,6 +639,34 @@ class HedgeOptimizer:
         )
 
     # ------------------------------------------------------------------ sweep
+    def evaluate(self, q: npt.ArrayLike) -> dict[str, Any]:
+        """Risk and objective of an arbitrary hedge ``q`` (units), e.g. a closed-form baseline.
+
+        Returns
+        -------
+        dict
+            ``duration`` (years), ``dv01`` (currency/bp), ``krd`` (years per bucket),
+            ``convexity`` (years^2), ``te_bp`` (bp/yr), ``cost`` (``objective`` and each term,
+            currency), ``feasible`` (every constraint met) and ``violated`` (names).
+        """
+        x = np.asarray(q, dtype=np.float64)
+        s = self.ctx.summary(x)
+        costs = {t.name: float(t.value(self.ctx, x, self.params)) for t in self.terms}
+        reports = [r for c in self.constraints for r in c.report(self.ctx, x, self.params)]
+        violated = [
+            r.name for r in reports if r.slack < -1e-6 * max(1.0, abs(r.limit), abs(r.value))
+        ]
+        return {
+            "duration": s.duration,
+            "dv01": s.dv01,
+            "krd": (np.asarray(s.krd_dv01) / self.ctx.dv01_scale).tolist(),
+            "convexity": s.convexity,
+            "te_bp": s.te_bp,
+            "cost": {"objective": float(sum(costs.values())), **costs},
+            "feasible": not violated,
+            "violated": violated,
+        }
+
     def sweep(self, param: str, values: Iterable[Any]) -> list[SweepPoint]:
         """Re-solve over values of one parameter without rebuilding.
 

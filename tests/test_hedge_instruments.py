@@ -241,6 +241,30 @@ def test_roll_date_and_horizon_flag(tsy, future) -> None:
     assert future.risk(horizon_days=90).details["rolls_before_horizon"] is True
 
 
+def test_futures_carry_is_the_ctds_financed_carry(tsy, future, ref_basket) -> None:
+    """Held to delivery, a long contract earns what the CTD financed at repo earns (coupon
+    income and accrual minus repo interest on the dirty price, from QuantLib's cash flows) per
+    conversion factor; a shorter horizon earns the pro-rata share. In this inverted curve (repo
+    above the CTD's yield) the carry is negative."""
+    ctd = future.ctd_index
+    ref = ref_basket[ctd]
+    days = future.delivery_day - tsy.anchor
+    d2 = future.delivery_day - ref.coupon_date
+    dirty0 = ref.clean + ref.ai0
+    bond_carry = (
+        ref.coupon_income * (1 + REPO * d2 / 360)
+        + ref.ai_del
+        - ref.ai0
+        - dirty0 * REPO * days / 360
+    )
+    cf = float(ref_cf()[ctd])
+    size = future.contract.contract_size
+    to_delivery = future.risk(horizon_days=days).carry
+    assert to_delivery == pytest.approx(bond_carry / cf * size / 100, rel=1e-9)
+    assert to_delivery < 0
+    assert future.risk(horizon_days=30).carry == pytest.approx(to_delivery * 30 / days, rel=1e-12)
+
+
 def test_undeliverable_bond_rejected(tsy) -> None:
     basket = [DeliverableBond("T 0.625 08/30", 0.00625, "2030-08-15", clean_price=80.0)]
     with pytest.raises(AnalyticsError, match="not deliverable"):

@@ -181,12 +181,12 @@ def test_default_set_contents_and_matrices() -> None:
 
     m = scenario_matrices(scenarios)
     assert m.rate_shifts.shape == (len(scenarios), 9)
-    assert m.sectors == ("corporate", "securitized", "municipal")
+    assert m.sectors == ("corporate", "securitized", "municipal", "agency")
     up100 = m.names.index("parallel_+100bp")
     np.testing.assert_allclose(m.rate_shifts[up100], 0.01)  # decimal: 100 bp = 0.01
     widen = m.names.index("spread_widening")
     np.testing.assert_allclose(m.rate_shifts[widen], 0.0)
-    np.testing.assert_allclose(m.spread_shifts[widen], [0.005, 0.0025, 0.002])
+    np.testing.assert_allclose(m.spread_shifts[widen], [0.005, 0.0025, 0.002, 0.001])
     both = m.names.index("rates_up_spreads_wider")
     assert np.all(m.rate_shifts[both] > 0) and np.all(m.spread_shifts[both] > 0)
     assert np.all(m.spread_shifts[:widen] == 0)

@@ -1,0 +1,280 @@
+"""End to end: `plan`, `hedge`, `sweep`, `scenarios` and `validate` on the core-plus example."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from planner.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+CORE_PLUS = ROOT / "examples" / "core_plus" / "case.yaml"
+HOLDINGS = ROOT / "examples" / "core_plus" / "holdings.csv"
+runner = CliRunner()
+
+REQUIRED_CHECKS = (
+    "Supplied and computed duration and DV01 reconcile",
+    "KRDs sum to effective duration",
+    "Scenarios include spread effects",
+    "MBS and callables use OAS-based effective duration",
+    "Benchmark is current",
+    "Hedge roll dates fall after the horizon or are flagged",
+    "Every duration figure names its methodology",
+    "Futures hedges account for conversion factor and CTD",
+)
+
+
+def _variant(tmp_path: Path, edit) -> Path:
+    case = yaml.safe_load(CORE_PLUS.read_text())
+    case["holdings"] = str(HOLDINGS)
+    edit(case)
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(case, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def plan_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("plan")
+    result = runner.invoke(app, ["plan", str(CORE_PLUS), "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def plan(plan_dir: Path) -> dict:
+    return json.loads((plan_dir / "plan.json").read_text())
+
+
+def test_plan_writes_json_html_and_excel(plan_dir: Path) -> None:
+    for name in ("plan.json", "report.html", "report.xlsx"):
+        assert (plan_dir / name).stat().st_size > 10_000
+    html = (plan_dir / "report.html").read_text()
+    for title in (
+        "Duration exposure summary",
+        "Hedge recommendation",
+        "Scenario matrix",
+        "Risk dashboard",
+        "Action items",
+        "Quality checks",
+    ):
+        assert title in html
+
+
+def test_five_sections_and_every_quality_check(plan: dict) -> None:
+    for section in ("exposure", "hedge", "scenarios", "dashboard", "actions"):
+        assert plan[section]
+    names = [c["name"] for c in plan["quality_checks"]]
+    for check in REQUIRED_CHECKS:
+        assert check in names
+    assert {c["status"] for c in plan["quality_checks"]} <= {"pass", "warn", "fail"}
+
+
+def test_post_hedge_equals_pre_hedge_plus_trades(plan: dict) -> None:
+    hedge = plan["hedge"]
+    pre, post = hedge["pre_hedge"], hedge["post_hedge"]
+    dv01_change = sum(t["dv01_change"] for t in hedge["trades"])
+    assert post["dv01"] == pytest.approx(pre["dv01"] + dv01_change, rel=1e-10)
+    for tenor in plan["key_tenors"]:
+        change = sum(t["krd_dv01_change"][tenor] for t in hedge["trades"])
+        assert post["krd_dv01"][tenor] == pytest.approx(pre["krd_dv01"][tenor] + change, abs=1e-4)
+    mv = plan["exposure"]["portfolio"]["market_value"]
+    assert post["duration"] == pytest.approx(post["dv01"] / (mv * 1e-4), rel=1e-12)
+    # The optimiser's pre-hedge DV01 is the portfolio's KRD DV01s summed (exactly), which agrees
+    # with the effective-duration DV01 to the KRD-sum tolerance (supplied KRDs are rounded).
+    exposure = plan["exposure"]["portfolio"]
+    assert pre["dv01"] == pytest.approx(sum(exposure["krd_dv01"].values()), rel=1e-12)
+    assert pre["dv01"] == pytest.approx(exposure["dv01"], rel=1e-4)
+    bench = plan["exposure"]["benchmark"]
+    assert pre["tracking_error_bp"] == pytest.approx(bench["tracking_error_bp"], rel=1e-9)
+
+
+def test_hedge_meets_the_limits_it_claims(plan: dict) -> None:
+    hedge = plan["hedge"]
+    assert hedge["solver"]["status"] == "optimal"
+    for c in hedge["constraints"]:
+        assert c["slack"] >= -1e-6 * max(1.0, abs(c["limit"])), c
+    dash = plan["dashboard"]["duration"]
+    assert abs(dash["after"] - dash["target"]) <= dash["band"] + 1e-9
+    assert dash["compliant_after"] is True
+    # Integer futures.
+    for t in hedge["trades"]:
+        if t["kind"] == "future":
+            assert t["quantity"] == round(t["quantity"])
+
+
+def test_scenario_pnl_of_hedged_book_is_unhedged_plus_hedge(plan: dict) -> None:
+    rows = plan["scenarios"]["rows"]
+    assert len(rows) >= 19
+    for r in rows:
+        assert r["hedged_pnl"] == pytest.approx(r["unhedged_pnl"] + r["hedge_pnl"], abs=1e-6)
+    kinds = {r["kind"] for r in rows}
+    assert {"parallel", "historical", "spread", "combined"} <= kinds
+
+
+def test_hedge_shrinks_the_historical_replays(plan: dict) -> None:
+    rows = [r for r in plan["scenarios"]["rows"] if r["kind"] == "historical"]
+    worse = [r["name"] for r in rows if abs(r["hedged_pnl"]) > abs(r["unhedged_pnl"])]
+    assert not worse
+
+
+def test_actions_list_trades_rolls_and_review(plan: dict) -> None:
+    actions = plan["actions"]
+    assert len(actions["trades"]) == len(plan["hedge"]["trades"])
+    assert actions["next_review_date"] > plan["analysis_date"]
+    assert all(r["roll_date"] for r in actions["roll_dates"])
+
+
+def test_contradictory_limits_produce_an_explaining_report(tmp_path: Path) -> None:
+    def edit(case: dict) -> None:
+        case["hedge"]["limits"]["duration"] = {"target": 2.0, "band": 0.05}
+        case["hedge"]["limits"]["margin_budget"] = 1.0e6
+
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["plan", str(_variant(tmp_path, edit)), "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads((out / "plan.json").read_text())
+    inf = doc["hedge"]["infeasibility"]
+    assert inf is not None and inf["relaxations"]
+    moved = {r["constraint"] for r in inf["relaxations"]}
+    assert moved & {"duration_band", "margin_budget"}
+    for r in inf["relaxations"]:
+        assert r["change"] == pytest.approx(r["required"] - r["limit"])
+    check = next(c for c in doc["quality_checks"] if c["name"] == "Post-hedge limits are met")
+    assert check["status"] == "fail"
+    assert (
+        "must move" in (out / "report.html").read_text()
+        or "infeasib" in (out / "report.html").read_text().lower()
+    )
+
+
+def test_hedge_json_contract() -> None:
+    result = runner.invoke(app, ["hedge", str(CORE_PLUS), "--json"])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    for t in doc["trades"]:
+        for key in ("instrument", "kind", "quantity", "unit", "direction", "dv01_change", "cost"):
+            assert key in t
+    for side in ("pre_hedge", "post_hedge"):
+        for key in ("duration", "dv01", "krd", "convexity", "tracking_error_bp"):
+            assert key in doc[side]
+    for c in doc["constraints"]:
+        assert set(c) >= {"name", "limit", "value", "slack", "binding"}
+    assert doc["baseline"]["available"] is True
+    assert set(doc["solver"]) >= {"status", "objective", "bound", "gap", "iterations", "seconds"}
+    assert doc["solver"]["gap"] <= 1e-6
+
+
+def test_sweep_rows_honour_each_target() -> None:
+    result = runner.invoke(
+        app, ["sweep", str(CORE_PLUS), "--param", "duration_target=5.8:6.6:0.2", "--json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    points = doc["points"]
+    assert [p["duration_target"] for p in points] == pytest.approx([5.8, 6.0, 6.2, 6.4, 6.6])
+    for p in points:
+        assert p["status"] == "optimal"
+        assert abs(p["post_hedge_duration"] - p["duration_target"]) <= 0.25 + 1e-9
+
+
+def test_sweep_of_an_unknown_parameter_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["sweep", str(CORE_PLUS), "--param", "vol=1:2:1"])
+    assert result.exit_code == 2
+    assert "unknown parameter" in result.stderr
+
+
+def test_scenarios_replay_a_saved_plan(plan_dir: Path, plan: dict) -> None:
+    result = runner.invoke(
+        app, ["scenarios", str(CORE_PLUS), "--hedge", str(plan_dir / "plan.json"), "--json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = {r["name"]: r for r in json.loads(result.stdout)["scenarios"]}
+    for r in plan["scenarios"]["rows"]:
+        assert rows[r["name"]]["hedged_pnl"] == pytest.approx(r["hedged_pnl"], rel=1e-9, abs=1e-3)
+
+
+def test_scenarios_hedge_file_naming_an_unknown_instrument(tmp_path: Path) -> None:
+    path = tmp_path / "hedge.json"
+    path.write_text(json.dumps({"trades": [{"instrument": "XXH4", "quantity": 5}]}))
+    result = runner.invoke(app, ["scenarios", str(CORE_PLUS), "--hedge", str(path)])
+    assert result.exit_code == 2
+    assert "XXH4" in result.stderr and "hedge universe" in result.stderr
+
+
+def test_validate_accepts_the_example() -> None:
+    result = runner.invoke(app, ["validate", str(CORE_PLUS)])
+    assert result.exit_code == 0, result.stderr
+    assert "valid" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("edit", "fragments"),
+    [
+        (
+            lambda c: c["hedge"]["limits"].update({"dv01_min": 2e6, "dv01_max": 1e6}),
+            ["inverted DV01 limits"],
+        ),
+        (
+            lambda c: c["hedge"]["limits"].update({"krd_tolerance": -0.1}),
+            ["hedge.limits.krd_tolerance", "non-negative"],
+        ),
+        (
+            lambda c: c["hedge"]["limits"].update({"duration": {"band": -0.5}}),
+            ["hedge.limits.duration.band"],
+        ),
+        (
+            lambda c: c["hedge"]["limits"].update({"krd_tolerance": {"15y": 0.2}}),
+            ["15y", "key tenors"],
+        ),
+        (
+            lambda c: c["hedge"]["universe"].update({"futures": [], "swaps": [], "swaptions": []}),
+            ["hedge universe is empty"],
+        ),
+    ],
+)
+def test_validate_reports_bad_limits(tmp_path: Path, edit, fragments: list[str]) -> None:
+    result = runner.invoke(app, ["validate", str(_variant(tmp_path, edit))])
+    assert result.exit_code == 2
+    for fragment in fragments:
+        assert fragment in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_covariance_entries_are_an_input_error(tmp_path: Path) -> None:
+    tenors = ["6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y"]  # no 30y
+    header = "," + ",".join(tenors)
+    rows = [
+        f"{t}," + ",".join("100" if i == j else "50" for j in range(len(tenors)))
+        for i, t in enumerate(tenors)
+    ]
+    (tmp_path / "cov.csv").write_text("\n".join([header, *rows]) + "\n")
+
+    def edit(case: dict) -> None:
+        case["covariance"] = {"source": "file", "path": str(tmp_path / "cov.csv")}
+
+    result = runner.invoke(app, ["validate", str(_variant(tmp_path, edit))])
+    assert result.exit_code == 2
+    assert "30y" in result.stderr
+
+
+def test_baseline_is_the_closed_form_ratio(plan: dict) -> None:
+    base = plan["hedge"]["baseline"]
+    t = base["trades"][0]
+    mv = plan["exposure"]["portfolio"]["market_value"]
+    target = plan["dashboard"]["duration"]["target"]
+    inst = next(i for i in _instruments() if i["instrument"] == t["instrument"])
+    expected = (target * mv * 1e-4 - plan["hedge"]["pre_hedge"]["dv01"]) / inst["dv01"]
+    assert t["unrounded"] == pytest.approx(expected, rel=1e-12)
+    assert t["quantity"] == round(expected)
+    assert np.isfinite(base["tracking_error_difference_bp"])
+
+
+def _instruments() -> list[dict]:
+    result = runner.invoke(app, ["instruments", str(CORE_PLUS), "--json"])
+    return json.loads(result.stdout)["instruments"]
