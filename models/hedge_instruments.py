@@ -24,6 +24,7 @@ up to the DV01 (to O(h^2)).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -170,7 +171,7 @@ class ScenarioInstrument(Protocol):
         ...
 
 
-class _PerUnitRisk:
+class _PerUnitRisk(ABC):
     """``dv01`` / ``krd_dv01`` / ``dollar_convexity`` attributes on the instrument itself.
 
     The scenario engine's delta-gamma approximation reads them from the pricer object; they
@@ -181,8 +182,9 @@ class _PerUnitRisk:
     key_tenors: tuple[str, ...]
     _risk_cache: HedgeInstrumentRisk | None = None
 
+    @abstractmethod
     def risk(self, key_tenors: Sequence[str] | None = None) -> HedgeInstrumentRisk:
-        raise NotImplementedError
+        """Per-unit risk of the instrument on ``key_tenors``."""
 
     def _cached_risk(self) -> HedgeInstrumentRisk:
         if self._risk_cache is None:
