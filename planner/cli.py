@@ -28,6 +28,7 @@ from planner.io import looks_like_csv, parse_holdings_csv, read_text
 from planner.plan import build_plan
 from planner.report_excel import write_excel
 from planner.report_html import write_html
+from planner.schema import SCHEMAS
 from planner.stress import read_hedge_quantities, run_scenarios
 from planner.workflow import analyze_case, analyze_holdings, run_baseline
 
@@ -403,6 +404,18 @@ def validate(case: CaseArg) -> None:
         f"{n_inst} hedge instruments, {n_scen} scenarios"
         + (f", benchmark {analysis.benchmark.name!r}" if analysis.benchmark else "")
     )
+
+
+@app.command()
+def schema(
+    which: Annotated[
+        str, typer.Argument(help="case (the case-file schema) or plan (plan.json's top level).")
+    ] = "case",
+) -> None:
+    """Print the JSON Schema of case files (exported from the pydantic models) or of plan.json."""
+    if which not in SCHEMAS:
+        raise typer.BadParameter(f"expected one of {', '.join(SCHEMAS)}", param_hint="WHICH")
+    emit_json(SCHEMAS[which]())
 
 
 def main() -> None:
