@@ -380,6 +380,10 @@ class UniverseSpec(BaseModel):
     futures: list[FuturesSpec] = Field(default_factory=list)
     swaps: list[SwapSpec] = Field(default_factory=list)
     swaptions: list[SwaptionSpec] = Field(default_factory=list)
+    contracts_file: str | None = Field(
+        default=None,
+        description="YAML/JSON adding or overriding futures contract specs (relative to the case)",
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> UniverseSpec:

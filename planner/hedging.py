@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from models.errors import AnalyticsError, InputError, InputIssue
-from models.futures import parse_32nds
+from models.exposure import CashBook, Holding, portfolio_exposure
+from models.futures import load_contract_table, parse_32nds
 from models.hedge_instruments import (
     DeliverableBond,
     HedgeInstrumentRisk,
@@ -16,8 +17,16 @@ from models.hedge_instruments import (
     Swaption,
     TreasuryFuture,
 )
+from models.portfolio import HoldingRisk
 from models.swaps import SwapSpec as SwapTerms
-from planner.cases import AnalysisCase, FuturesSpec, HedgeSpec, SwapSpec, SwaptionSpec
+from planner.cases import (
+    AnalysisCase,
+    FuturesSpec,
+    HedgeSpec,
+    SwapSpec,
+    SwaptionSpec,
+    resolve_path,
+)
 from planner.workflow import CaseAnalysis
 from solvers.optimizer import HedgeOptimizer, HedgeResult
 from solvers.problem import Instrument, PortfolioRisk
@@ -128,6 +137,15 @@ def build_universe(
     members: list[UniverseMember] = []
     issues: list[InputIssue] = []
 
+    table = None
+    if hedge.universe.contracts_file is not None:
+        path = resolve_path(case_name, hedge.universe.contracts_file)
+        try:
+            table = load_contract_table(path)
+        except (OSError, ValueError) as exc:
+            raise InputError(
+                [InputIssue(case_name, None, "hedge.universe.contracts_file", str(exc))]
+            ) from None
     for i, spec in enumerate(hedge.universe.futures):
         where = f"hedge.universe.futures[{i}]"
         try:
@@ -155,6 +173,7 @@ def build_universe(
                 market_price=price,
                 margin=spec.initial_margin,
                 half_spread=spec.half_spread,
+                table=table,
                 key_tenors=tenors,
             )
             risk = future.risk(tenors, horizon_days=horizon)
@@ -446,6 +465,7 @@ class HedgePlan:
     result: HedgeResult
     baseline: dict[str, Any]
     horizon_days: int
+    analysis_risk: HoldingRisk
 
     @property
     def quantities(self) -> np.ndarray:
@@ -527,6 +547,42 @@ class HedgePlan:
             )
         return out
 
+    def exposure(self) -> dict[str, Any]:
+        """Post-hedge portfolio with derivatives, the practitioners' way.
+
+        Derivatives add their (delta-adjusted) DV01 to the numerator; the denominator is the
+        cash bonds' value plus derivatives' mark-to-market (never futures or swap notionals).
+        Notional exposure and leverage are reported beside the duration.
+        """
+        risk = self.analysis_risk
+        cash = CashBook(
+            market_value=float(risk.market_value.sum()),
+            krd_dv01=risk.krd.krd_dv01.sum(axis=0),
+            key_tenors=self.problem.tenors,
+            dollar_convexity=float(risk.dollar_convexity.sum()),
+            spread_dv01=float(risk.spread_dv01.sum()),
+        )
+        positions = [
+            Holding(m.risk, float(q))
+            for m, q in zip(self.problem.members, self.quantities, strict=True)
+            if abs(q) > 0
+        ]
+        ex = portfolio_exposure(cash, positions)
+        return {
+            "market_value": ex.market_value,
+            "cash_market_value": ex.cash_market_value,
+            "derivatives_market_value": ex.derivatives_market_value,
+            "dv01": ex.dv01,
+            "duration": ex.duration,
+            "krd": dict(zip(ex.key_tenors, np.asarray(ex.krd_years).tolist(), strict=True)),
+            "convexity": ex.convexity,
+            "spread_duration": ex.spread_duration,
+            "gross_notional": ex.gross_notional,
+            "net_notional": ex.net_notional,
+            "leverage": ex.leverage,
+            "methodology": {k: str(v) for k, v in ex.methodology.items()},
+        }
+
     def to_json(self) -> dict[str, Any]:
         """The ``hedge --json`` document."""
         res = self.result
@@ -539,6 +595,7 @@ class HedgePlan:
                 post["tracking_error_bp"] - baseline["post_hedge"]["tracking_error_bp"]
             )
         doc: dict[str, Any] = {
+            "exposure": self.exposure(),
             "trades": self.trades(),
             "pre_hedge": pre,
             "post_hedge": post,
@@ -600,4 +657,4 @@ def plan_hedge(
     result = problem.optimizer.solve()
     baseline = closed_form_baseline(problem, result.pre.dv01)
     assert case.hedge is not None
-    return HedgePlan(problem, result, baseline, case.hedge.horizon_days)
+    return HedgePlan(problem, result, baseline, case.hedge.horizon_days, analysis.risk)

@@ -278,3 +278,37 @@ def test_baseline_is_the_closed_form_ratio(plan: dict) -> None:
 def _instruments() -> list[dict]:
     result = runner.invoke(app, ["instruments", str(CORE_PLUS), "--json"])
     return json.loads(result.stdout)["instruments"]
+
+
+def test_hedge_exposure_keeps_notionals_out_of_the_denominator() -> None:
+    result = runner.invoke(app, ["hedge", str(CORE_PLUS), "--json"])
+    doc = json.loads(result.stdout)
+    ex = doc["exposure"]
+    # New swaps are at par (zero value) and futures have none: the denominator is the cash book.
+    assert ex["market_value"] == pytest.approx(
+        ex["cash_market_value"] + ex["derivatives_market_value"]
+    )
+    assert ex["gross_notional"] > 0.5 * ex["market_value"]
+    assert ex["duration"] == pytest.approx(ex["dv01"] / (ex["market_value"] * 1e-4), rel=1e-12)
+    # The exposure view adds each instrument's parallel DV01, the optimiser its summed KRD DV01s:
+    # equal up to the O(h^2) terms of central differences.
+    assert ex["duration"] == pytest.approx(doc["post_hedge"]["duration"], rel=1e-6)
+    assert ex["leverage"] == pytest.approx(
+        (ex["cash_market_value"] + ex["gross_notional"]) / ex["market_value"], rel=1e-12
+    )
+
+
+def test_a_user_contract_file_overrides_the_table(tmp_path: Path) -> None:
+    (tmp_path / "contracts.yaml").write_text(
+        "contracts:\n  TY:\n    tick_size: 0.03125\n    tick_value: 31.25\n"
+    )
+
+    def edit(case: dict) -> None:
+        case["hedge"]["universe"]["contracts_file"] = str(tmp_path / "contracts.yaml")
+        case["hedge"]["universe"]["futures"][2].pop("half_spread", None)
+
+    result = runner.invoke(app, ["instruments", str(_variant(tmp_path, edit)), "--json"])
+    assert result.exit_code == 0, result.stderr
+    ty = next(i for i in json.loads(result.stdout)["instruments"] if i["instrument"] == "TYH4")
+    assert ty["details"]["tick_value"] == 31.25
+    assert ty["half_spread"] == pytest.approx(31.25 / 2)  # default: half a tick
