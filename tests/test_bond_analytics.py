@@ -223,3 +223,20 @@ def test_matlab_hedge_bond_prices() -> None:
     np.testing.assert_allclose(
         frame["market_value"].round(4), [530.4248, 994.4065, 273.4051], atol=1e-9
     )
+
+
+def test_matlab_parallel_shift_example_prices_including_zero_coupon_bonds() -> None:
+    """MATLAB documentation, "Bond Prices and Yield Curve Parallel Shifts": settlement
+    15-Jan-1995, face 1,000, two zero-coupon bonds (Periods = 0) and two semiannual coupon bonds;
+    printed dirty prices 145.2452, 594.7757, 165.8949, 715.7584."""
+    book = BondBook.from_arrays(
+        ["z2020", "c2025", "z2019", "c2019"],
+        1000.0,
+        [0.0, 0.05, 0.0, 0.055],
+        to_days(["2020-04-03", "2025-05-14", "2019-06-09", "2019-02-25"]),
+        [0, 2, 0, 2],
+    )
+    frame, _ = analyze_book(book, int(to_days("1995-01-15")), yields=[0.078, 0.09, 0.075, 0.085])
+    np.testing.assert_allclose(
+        frame["market_value"].round(4), [145.2452, 594.7757, 165.8949, 715.7584], atol=1e-9
+    )
