@@ -34,7 +34,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from models.bonds import BondBook, build_schedule, dirty_price_from_yield
+from models.bonds import (
+    BondBook,
+    build_schedule,
+    dirty_price_from_yield,
+    yield_from_dirty_price,
+)
 from models.bootstrap import parse_tenor, tenor_maturity
 from models.curves import YieldCurve
 from models.dates import NO_DATE, is_end_of_month, to_days, to_iso
@@ -304,11 +309,13 @@ class TreasuryFuture(_PerUnitRisk):
     * DV01/KRD per contract = CTD forward DV01 / CF * contract_size / 100 with the CTD held fixed
       (central difference of the CTD forward under parallel / tent bumps); dollar convexity the
       same second difference.
-    * Carry of a long contract over a horizon ``h`` is the convergence of the futures price to the
-      CTD's price at a constant rate to delivery ``T``: ``gross basis / CF * size / 100 * h / T``
-      with gross basis = CTD clean - F * CF. In an inverted curve (repo above the CTD's coupon
-      yield) the gross basis is negative and a long futures position bleeds, as a long CTD
-      financed at repo would; beyond delivery the position is assumed rolled at the same rate.
+    * Carry of a long contract over a horizon ``h`` is the carry of the CTD it stands for, per
+      conversion factor: the CTD repriced at its own (unchanged) yield at ``min(h, T)``, plus the
+      coupons it pays, minus the dirty price financed at repo (ACT/360), times
+      ``size / 100 / CF``. At unchanged yield a discount CTD accretes toward par, so the carry is
+      yield-to-maturity minus repo, not current yield minus repo. In an inverted curve (repo
+      above the CTD's yield) a long position bleeds; beyond delivery the position is assumed
+      rolled at the same rate.
     """
 
     kind: Kind = "future"
@@ -494,6 +501,24 @@ class TreasuryFuture(_PerUnitRisk):
             }
         )
 
+    def _ctd_carry(self, horizon: int) -> float:
+        """CTD carry per 100 face over ``horizon`` days at its unchanged yield (see class notes)."""
+        if horizon <= 0:
+            return 0.0
+        ctd = self.ctd_index
+        sched0 = self.sched.subset([ctd])
+        dirty0 = float(self.clean_price[ctd] + self.accrued_now[ctd])
+        y0 = yield_from_dirty_price(sched0, [dirty0])
+        end = min(self.settle + horizon, self.delivery_day)
+        held = end - self.settle
+        dirty_end = float(
+            dirty_price_from_yield(build_schedule(self.book.subset([ctd]), end), y0)[0]
+        )
+        coupons = float(sched0.amounts[sched0.pay_dates <= end].sum())
+        financing = dirty0 * float(self.repo[ctd]) * held / 360.0
+        # Beyond delivery the position rolls into the next contract at the same carry rate.
+        return (dirty_end + coupons - dirty0 - financing) * horizon / held
+
     def risk(
         self,
         key_tenors: Sequence[str] | None = None,
@@ -531,8 +556,7 @@ class TreasuryFuture(_PerUnitRisk):
         horizon = _horizon(self.settle, horizon_days, horizon_date)
         roll_day = int(min(self.dates.first_notice_day, self.dates.last_trading_day))
         b = self.basis
-        to_delivery = max(int(self.delivery_day) - int(self.settle), 1)
-        carry = float(b.gross_basis[ctd]) / cf * size / 100.0 * horizon / to_delivery
+        carry = self._ctd_carry(horizon) / cf * size / 100.0
         details = {
             "contract": self.contract.code,
             "contract_month": f"{self.year:04d}-{self.month:02d}",
@@ -560,8 +584,8 @@ class TreasuryFuture(_PerUnitRisk):
             "roll_date": to_iso([roll_day])[0],
             "horizon_date": to_iso([self.settle + horizon])[0],
             "rolls_before_horizon": bool(roll_day <= self.settle + horizon),
-            "carry_note": "convergence of the futures to the CTD price at a constant rate to "
-            "delivery (gross basis / CF), rolled at the same rate beyond delivery",
+            "carry_note": "CTD carry at unchanged yield (accretion + coupons - repo financing) "
+            "/ CF, rolled at the same rate beyond delivery",
         }
         return HedgeInstrumentRisk(
             name=self.name,

@@ -435,7 +435,10 @@ class CostsSpec(BaseModel):
     """Objective weights: every term is in currency so the weights mean something.
 
     ``risk_aversion`` is the mean-variance coefficient on the tracking-error variance of the
-    portfolio's return: cost = risk_aversion / 2 * (TE in decimal)^2 * market value.
+    portfolio's return: cost = risk_aversion / 2 * (TE in decimal)^2 * market value. The same
+    coefficient prices the Treasury-SOFR basis risk of swaps and swaptions (a common swap-spread
+    factor plus an independent one per key tenor, with the vols given here), which the key-rate
+    covariance cannot see because bonds, futures and swaps share its key rates.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -443,8 +446,24 @@ class CostsSpec(BaseModel):
     risk_aversion: float = Field(default=500.0, ge=0)
     carry_weight: float = Field(default=1.0, ge=0)
     slippage_weight: float = Field(default=1.0, ge=0)
-    impact: float = Field(default=0.0, ge=0, description="quadratic impact, fraction of spread")
+    impact: float = Field(
+        default=0.0,
+        ge=0,
+        description="quadratic market impact: at 1,000 contracts or 100m notional traded the "
+        "impact cost is this multiple of the half-spread cost",
+    )
     tracking_error: Literal["exact", "l1_proxy"] = "exact"
+    swap_spread_vol_bp: float = Field(
+        default=20.0,
+        ge=0,
+        description="volatility of the common Treasury-SOFR swap spread move, bp per year",
+    )
+    swap_spread_tenor_vol_bp: float = Field(
+        default=8.0,
+        ge=0,
+        description="volatility of each key tenor's own swap-spread move (independent across "
+        "tenors), bp per year",
+    )
 
 
 class SolverSpec(BaseModel):

@@ -36,6 +36,7 @@ from solvers.terms import (
     DurationBand,
     DV01Limit,
     ImpactTerm,
+    InstrumentFactorRiskTerm,
     KRDTolerance,
     MarginBudget,
     SlippageTerm,
@@ -345,6 +346,26 @@ def build_problem(
     ]
     if costs.impact > 0:
         terms.append(ImpactTerm(impact_scale=1.0))
+    # Treasury-SOFR basis: swaps and swaptions are discounted on SOFR, bonds and futures on
+    # Treasuries, but they share the key rates, so without this term a swap-spread position
+    # looks riskless. Factors: one common spread move (loading = spread vol x the instrument's
+    # DV01) and one independent move per key tenor (spread vol x its KRD DV01), in currency per
+    # unit per year; futures load on none. Priced like the tracking error.
+    loadings = np.zeros((1 + len(tenors), len(members)))
+    for j, m in enumerate(members):
+        if m.risk.kind != "future":
+            krd = np.asarray(m.risk.krd_dv01, dtype=np.float64)
+            loadings[0, j] = costs.swap_spread_vol_bp * krd.sum()
+            loadings[1:, j] = costs.swap_spread_tenor_vol_bp * krd
+    loadings = loadings[np.any(loadings != 0.0, axis=1)]
+    if costs.tracking_error == "exact" and loadings.size:
+        terms.append(
+            InstrumentFactorRiskTerm(
+                loadings=loadings,
+                risk_aversion=costs.risk_aversion / (2.0 * mv),
+                param="swap_spread_risk_aversion",
+            )
+        )
 
     limits = hedge.limits
     issues: list[InputIssue] = []
@@ -496,7 +517,8 @@ class HedgePlan:
         for m, q in zip(self.problem.members, self.quantities, strict=True):
             current = float(getattr(m.spec, "current", 0.0))
             trade = float(q) - current
-            if abs(trade) < 1e-9:
+            # Below half a contract or one unit of notional there is nothing to execute.
+            if abs(trade) < (0.5 if m.risk.kind == "future" else 1.0):
                 continue
             r = m.risk
             carry_cost = -r.carry * float(q)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -38,6 +38,7 @@ from solvers.problem import (
 from solvers.terms import (
     Constraint,
     ConstraintReport,
+    InstrumentFactorRiskTerm,
     LinearRow,
     ObjectiveTerm,
     ParamSpec,
@@ -56,6 +57,13 @@ __all__ = [
 
 _INF = highspy.kHighsInf
 _INT_TOL = 1e-6  # integrality tolerance on lot counts
+# Why: CLARABEL's defaults (1e-8) are too loose for the 1e-8 GLS baseline and B&B bounds.
+_CLARABEL_TIGHT: dict[str, Any] = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12,
+                                   "tol_ktratio": 1e-10, "max_iter": 500}  # fmt: skip
+# Why: on the benchmark sweep most points close within ~6 node QPs of the root (bound-side
+# gap); a dive there is wasted. Points whose gap is the incumbent's need one early.
+_DIVE_AFTER = 6  # node QPs of the search proper before the first dive
+_DIVE_EVERY = 24  # node QPs between later dives
 
 _DECIDED = (
     highspy.HighsModelStatus.kOptimal,
@@ -369,6 +377,8 @@ class HedgeOptimizer:
         self.has_integer = bool(self.ctx.integer.any())
         self._build_cvxpy()
         self._highs = _HighsModel(self.ctx, self.terms, self.rows, elastic=False)
+        self._highs.fallback = self._relaxation_fallback
+        self._cp_relax: tuple[cp.Problem, cp.Variable, cp.Parameter, cp.Parameter] | None = None
         self._highs_elastic: _HighsModel | None = None
 
     # ------------------------------------------------------------------ description
@@ -391,7 +401,11 @@ class HedgeOptimizer:
 
     def _is_quadratic(self) -> bool:
         num = self._numeric(self.params)
-        return num.factor_quad > 0 or bool(np.any(num.quad_trade > 0))
+        return (
+            num.factor_quad > 0
+            or num.instrument_factor_quad > 0
+            or bool(np.any(num.quad_trade > 0))
+        )
 
     # ------------------------------------------------------------------ cvxpy model
     def _build_cvxpy(self) -> None:
@@ -434,6 +448,58 @@ class HedgeOptimizer:
         self.cp_problem = cp.Problem(cp.Minimize(objective), cons)
         if not self.cp_problem.is_dpp():
             raise RuntimeError("internal error: hedge problem is not DPP compliant")
+
+    def _relaxation_fallback(
+        self, lo: np.ndarray, hi: np.ndarray
+    ) -> tuple[str, np.ndarray | None, float]:
+        """Node relaxation through cvxpy + CLARABEL, for nodes where HiGHS' QP fails.
+
+        Parameters
+        ----------
+        lo, hi : numpy.ndarray
+            Bounds of the integer variables at the node, scaled units (lots).
+
+        Returns
+        -------
+        tuple
+            Status, scaled variables ``x`` (the ``n`` instrument columns) and the objective
+            (currency), as :meth:`_HighsModel._run`.
+        """
+        ctx = self.ctx
+        if self._cp_relax is None:
+            # Same terms, constraints and Parameters as cp_problem; the integer variables
+            # relaxed, with node bounds as Parameters (built once, DPP).
+            idx_int = np.flatnonzero(ctx.integer)
+            x = cp.Variable(ctx.n, name="x_relaxed")
+            q = sp.diags(ctx.scale) @ x
+            plo = cp.Parameter(len(idx_int), name="node_lo")
+            phi = cp.Parameter(len(idx_int), name="node_hi")
+            cons = [x[idx_int] >= plo, x[idx_int] <= phi]
+            idx_con = np.flatnonzero(~ctx.integer)
+            for bound, op in ((ctx.x_lo, "lo"), (ctx.x_hi, "hi")):
+                fin = idx_con[np.isfinite(bound[idx_con])]
+                if len(fin):
+                    cons.append(x[fin] >= bound[fin] if op == "lo" else x[fin] <= bound[fin])
+            objective = cp.sum([t.cvxpy_expr(ctx, q, self.cp_params) for t in self.terms])
+            for c in self.constraints:
+                cons.extend(c.cvxpy_constraints(ctx, q, self.cp_params))
+            self._cp_relax = (cp.Problem(cp.Minimize(objective), cons), x, plo, phi)
+        prob, x, plo, phi = self._cp_relax
+        # Why: Parameters must be finite; 1e12 lots is far beyond any real position.
+        plo.value = np.clip(lo, -1e12, 1e12)
+        phi.value = np.clip(hi, -1e12, 1e12)
+        try:
+            prob.solve(solver="CLARABEL", **_CLARABEL_TIGHT)
+        except cp.error.SolverError:
+            return "error", None, math.nan
+        # Why: CLARABEL rarely meets the 1e-12 targets exactly on these nodes and reports
+        # "optimal_inaccurate"; its objective is then still ~1e-9 relative, far inside the
+        # 1e-6 B&B gap.
+        if prob.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) and x.value is not None:
+            return "optimal", np.asarray(x.value, dtype=float), float(prob.value)
+        if prob.status == cp.INFEASIBLE:
+            return "infeasible", None, math.inf
+        return "error", None, math.nan
 
     def cvxpy_quantities(self) -> np.ndarray:
         """Quantities (units) from the cvxpy variables after a cvxpy solve."""
@@ -552,8 +618,7 @@ class HedgeOptimizer:
         opts: dict[str, Any] = {}
         if self.cvxpy_solver == "CLARABEL":
             # Why: defaults (1e-8) are too loose for the 1e-8 GLS baseline.
-            opts = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12,
-                    "tol_ktratio": 1e-10, "max_iter": 500}  # fmt: skip
+            opts = dict(_CLARABEL_TIGHT)
         elif self.cvxpy_solver == "HIGHS":
             opts = {"qp_regularization_value": 0.0}
         try:
@@ -731,7 +796,8 @@ class _HighsModel:
     """Persistent highspy model in scaled variables ``x`` (q = scale * x).
 
     Columns: x (n) | buy, sell (n each, if slippage) | a >= |x| (n, if margin rows) |
-    y = F'g / sy (n_f, if a tracking term) | w >= |y| (n_f, if L1 proxy) | e (elastic slacks).
+    y = F'g / sy (n_f, if a tracking term) | w >= |y| (n_f, if L1 proxy) |
+    z = L q / sz (m, if an instrument-factor term) | e (elastic slacks).
     """
 
     def __init__(
@@ -750,6 +816,12 @@ class _HighsModel:
             and not elastic
         )
         has_l1 = any(isinstance(t, TrackingErrorL1Term) for t in terms) and not elastic
+        inst_terms = [t for t in terms if isinstance(t, InstrumentFactorRiskTerm)]
+        if len(inst_terms) > 1:
+            raise HedgeInputError("terms", "at most one InstrumentFactorRiskTerm")
+        loadings = inst_terms[0].matrix(ctx) if inst_terms and not elastic else np.zeros((0, n))
+        # Why: exposures L q normalised to |z| ~ 1 like the key-rate factors.
+        self.sz = inst_terms[0].scale(ctx) if inst_terms else 1.0
         S = ctx.scale
         col = 0
         self.ix = np.arange(n)
@@ -764,6 +836,8 @@ class _HighsModel:
         col += len(self.iy)
         self.iw = np.arange(col, col + nf) if has_l1 else np.zeros(0, dtype=int)
         col += len(self.iw)
+        self.iz = np.arange(col, col + loadings.shape[0])  # z = L S x / sz (instrument factors)
+        col += len(self.iz)
         fq = ctx.factor_q * S  # per scaled unit
         # Why: exposures divided by ctx.factor_scale so |y| ~ 1 (measured: objective
         # rescaling made HiGHS' QP fail more often, so only variables and rows are scaled).
@@ -798,6 +872,8 @@ class _HighsModel:
             for j in range(nf):
                 c0 = ctx.factor_0[j] / self.sy
                 add_row([self.iy[j], *range(n)], [1.0, *(-fq[j] / self.sy)], c0, c0)
+        for j in range(len(self.iz)):  # z = L S x / sz
+            add_row([self.iz[j], *range(n)], [1.0, *(-loadings[j] * S / self.sz)], 0.0, 0.0)
         if has_l1:
             for j in range(nf):
                 add_row([self.iw[j], self.iy[j]], [1.0, -1.0], 0.0, _INF)
@@ -848,6 +924,11 @@ class _HighsModel:
         h.setOptionValue("output_flag", False)
         # Why: the default QP regularisation (1e-7) perturbs optima at the 1e-8 level.
         h.setOptionValue("qp_regularization_value", 0.0)
+        # Why: on some B&B nodes HiGHS' QP cycles (measured: ~5 s per run on an 85-column
+        # node that normally takes ~100 iterations); bounded, the run fails in ~0.1 s and
+        # _run's retries / the B&B's fallback solver take over. Legitimate solves of small
+        # models took up to ~3,000 iterations, hence the margin.
+        h.setOptionValue("qp_iteration_limit", 50_000)
         h.setOptionValue("threads", 1)
         h.setOptionValue("presolve", "off")  # tiny models: presolve costs more than it saves
         h.passModel(lp)
@@ -857,6 +938,12 @@ class _HighsModel:
         self._hess: np.ndarray | None = None
         self._rlo: np.ndarray | None = None
         self._rhi: np.ndarray | None = None
+        #: Integer part (scaled lots) of the last mixed-integer plan: the next B&B's warm start.
+        self.warm_int: np.ndarray | None = None
+        #: Node relaxation solver used where HiGHS' QP fails: (int lo, int hi) -> _run-like.
+        self.fallback: (
+            Callable[[np.ndarray, np.ndarray], tuple[str, np.ndarray | None, float]] | None
+        ) = None
 
     # --------------------------------------------------------------- numeric updates
     def update(self, num: TermNumeric, row_lo: np.ndarray, row_hi: np.ndarray) -> None:
@@ -873,6 +960,8 @@ class _HighsModel:
             hess[self.iy] = 2.0 * num.factor_quad * self.sy**2
         if len(self.iw):
             cost[self.iw] = num.factor_l1 * self.sy
+        if len(self.iz):
+            hess[self.iz] = 2.0 * num.instrument_factor_quad * self.sz**2
         offset = float(num.quad_trade @ ctx.q0**2)
         self._push(cost, hess, offset, row_lo, row_hi)
 
@@ -975,7 +1064,8 @@ class _HighsModel:
         h.changeColsIntegrality(len(idx), idx, np.array([highspy.HighsVarType.kInteger] * len(idx)))
         h.setOptionValue("mip_rel_gap", gap)
         h.setOptionValue("mip_abs_gap", 1e-9)
-        h.setOptionValue("time_limit", tl)
+        # HiGHS's run clock accumulates over a model's life: the limit is elapsed + budget.
+        h.setOptionValue("time_limit", h.getRunTime() + tl)
         try:
             h.run()
             ms = h.getModelStatus()
@@ -1023,9 +1113,12 @@ class _HighsModel:
 
         Nodes are integer-variable bound boxes; each is a continuous QP solved by HiGHS with
         the tightened column bounds (persistent model). Children are evaluated eagerly so
-        integral children update the incumbent at once; the root solution is rounded (with
-        the continuous part re-optimised) for an early incumbent. Stops when
-        ``(UB - LB) / max(1, |UB|) <= gap_tol``.
+        integral children update the incumbent at once. Incumbents before branching, in
+        order: the previous solve's integer plan (warm start, ``self.warm_int``), the rounded
+        root relaxation and, if the gap is still open, a fractional dive from the root; each
+        fixes the integers and re-optimises the continuous part. Stops when
+        ``(UB - LB) / max(1, |UB|) <= gap_tol``; the warm start only tightens UB early, so the
+        proof of the gap is unchanged.
         """
         method = "MIQP branch-and-bound over HiGHS QP relaxations"
         t0 = time.perf_counter()
@@ -1033,7 +1126,9 @@ class _HighsModel:
         lo0 = self.col_lo0[ic].copy()
         hi0 = self.col_hi0[ic].copy()
         nodes = 0
-        self.h.setOptionValue("time_limit", tl)  # caps any single QP as well
+        # Caps any single QP too; HiGHS's clock accumulates over the model's life.
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + tl)
+        fixed_cache: dict[bytes, tuple[str, np.ndarray | None, float]] = {}
 
         def solve_node(lo: np.ndarray, hi: np.ndarray) -> tuple[str, np.ndarray | None, float]:
             nonlocal nodes
@@ -1041,36 +1136,62 @@ class _HighsModel:
             self._set_int_bounds(lo, hi)
             return self._run()
 
+        def solve_exact(lo: np.ndarray, hi: np.ndarray) -> tuple[str, np.ndarray | None, float]:
+            """Node QP for the search proper: HiGHS, else the fallback solver.
+
+            Why: HiGHS' QP fails ("Solve error") on some feasible nodes; pruning them, as
+            before, silently lost the optimality proof.
+            """
+            st, x, obj = solve_node(lo, hi)
+            if st == "error" and self.fallback is not None:
+                st, x, obj = self.fallback(lo, hi)
+            return st, x, obj
+
+        def solve_fixed(r: np.ndarray) -> tuple[str, np.ndarray | None, float]:
+            """Integers fixed at ``r``: the continuous part re-optimised (memoised)."""
+            key = r.tobytes()
+            if key not in fixed_cache:
+                fixed_cache[key] = solve_node(r, r)
+            return fixed_cache[key]
+
         try:
-            st, x, obj = solve_node(lo0, hi0)
+            st, x, obj = solve_exact(lo0, hi0)
             if st != "optimal":
                 return _Solve(st, None, obj, obj, nodes, method, h_status(self.h))
             best_x: np.ndarray | None = None
+            best_exact = False  # incumbent from a fixed-integer QP (no polish needed)
             ub = math.inf
 
             def frac_of(x: np.ndarray) -> np.ndarray:
                 v = x[ic]
                 return np.abs(v - np.round(v))
 
-            def consider(x: np.ndarray, obj: float) -> None:
-                nonlocal best_x, ub
+            def consider(x: np.ndarray, obj: float, exact: bool) -> None:
+                nonlocal best_x, ub, best_exact
                 if obj < ub:
-                    ub, best_x = obj, x.copy()
+                    ub, best_x, best_exact = obj, x.copy(), exact
+
+            def try_fixed(r: np.ndarray) -> None:
+                if np.any(r < lo0) or np.any(r > hi0):
+                    return
+                st_r, x_r, obj_r = solve_fixed(r)
+                if st_r == "optimal" and x_r is not None:
+                    consider(x_r, obj_r, True)
 
             if np.all(frac_of(x) <= _INT_TOL):
-                consider(x, obj)
+                consider(x, obj, False)
             else:
-                # Rounding heuristic: fix the integers at the rounded relaxation, re-optimise
-                # the continuous part.
-                r = np.clip(np.round(x[ic]), lo0, hi0)
-                st_r, x_r, obj_r = solve_node(r, r)
-                if st_r == "optimal" and x_r is not None:
-                    consider(x_r, obj_r)
+                if self.warm_int is not None:
+                    try_fixed(self.warm_int)
+                if not _closed(ub, obj, gap_tol):
+                    try_fixed(np.clip(np.round(x[ic]), lo0, hi0))
             heap: list[tuple[float, int, int, np.ndarray, np.ndarray, np.ndarray]] = []
             counter = 0
             if not _closed(ub, obj, gap_tol):
                 heap.append((obj, 0, counter, lo0, hi0, x))
             status = "optimal"
+            unresolved: list[float] = []  # bounds of fully fixed nodes whose QP failed
+            next_dive = nodes + _DIVE_AFTER
             while heap:
                 lb = heap[0][0]
                 if _closed(ub, lb, gap_tol):
@@ -1082,6 +1203,14 @@ class _HighsModel:
                     status = "time_limit"
                     break
                 bound, depth, _, lo, hi, xn = heapq.heappop(heap)
+                if nodes >= next_dive:
+                    # The cheap incumbents did not close the gap within a few nodes: dive
+                    # from the best open node (repeated while the search stays open).
+                    self._dive(lo, hi, xn, lambda: ub, solve_node, try_fixed)
+                    next_dive = nodes + _DIVE_EVERY
+                    if _closed(ub, bound, gap_tol):
+                        heapq.heappush(heap, (bound, depth, counter, lo, hi, xn))
+                        continue
                 fr = frac_of(xn)
                 j = int(np.argmax(fr))  # most fractional integer variable
                 v = xn[ic[j]]
@@ -1091,19 +1220,28 @@ class _HighsModel:
                 ):
                     if c_lo[j] > c_hi[j]:
                         continue
-                    st_c, x_c, obj_c = solve_node(c_lo, c_hi)
+                    st_c, x_c, obj_c = solve_exact(c_lo, c_hi)
+                    if st_c == "error":
+                        unresolved.append(bound)  # not pruned by any proof: bound kept
+                        continue
                     if st_c != "optimal" or x_c is None:
                         continue  # infeasible child: pruned
                     if _closed(ub, obj_c, gap_tol):
                         continue  # cannot improve enough: pruned by bound
                     if np.all(frac_of(x_c) <= _INT_TOL):
-                        consider(x_c, obj_c)
+                        consider(x_c, obj_c, bool(np.array_equal(c_lo, c_hi)))
                     else:
                         counter += 1
                         heapq.heappush(
                             heap, (max(obj_c, bound), -(depth + 1), counter, c_lo, c_hi, x_c)
                         )
             lb = min(heap[0][0], ub) if heap else ub
+            message = ""
+            if unresolved:
+                lb = min(lb, *unresolved)
+                if status == "optimal" and not _closed(ub, lb, gap_tol):
+                    status = "error"
+                    message = f"HiGHS QP failed on {len(unresolved)} node(s): gap not proven"
             if best_x is None:
                 if status == "optimal":
                     return _Solve(
@@ -1115,16 +1253,57 @@ class _HighsModel:
                         method,
                         "no integer-feasible hedge",
                     )
-                return _Solve(status, None, math.nan, lb, nodes, method, "no incumbent")
-            # Polish: fix the integers exactly and re-optimise the continuous part.
-            r = np.round(best_x[ic])
-            st_p, x_p, obj_p = solve_node(r, r)
-            if st_p == "optimal" and x_p is not None and obj_p <= ub + 1e-9 * max(1.0, abs(ub)):
-                best_x, ub = x_p, min(ub, obj_p)
-            return _Solve(status, best_x[: self.n], ub, min(lb, ub), nodes, method)
+                return _Solve(status, None, math.nan, lb, nodes, method, message or "no incumbent")
+            if not best_exact:
+                # Polish: fix the integers exactly and re-optimise the continuous part.
+                st_p, x_p, obj_p = solve_fixed(np.round(best_x[ic]))
+                if st_p == "optimal" and x_p is not None and obj_p <= ub + 1e-9 * max(1.0, abs(ub)):
+                    best_x, ub = x_p, min(ub, obj_p)
+            self.warm_int = np.round(best_x[ic])
+            return _Solve(status, best_x[: self.n], ub, min(lb, ub), nodes, method, message)
         finally:
             self._set_int_bounds(lo0, hi0)
             self.h.setOptionValue("time_limit", _INF)
+
+    def _dive(
+        self,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        x: np.ndarray,
+        upper: Callable[[], float],
+        solve_node: Callable[[np.ndarray, np.ndarray], tuple[str, np.ndarray | None, float]],
+        try_fixed: Callable[[np.ndarray], None],
+    ) -> None:
+        """Fractional diving heuristic: fix the least fractional integer, re-solve, repeat.
+
+        Why: best-first search finds incumbents late; on the benchmark book the rounded root
+        missed the 1e-6 gap and the search then needed up to 159 QPs to find an incumbent
+        that the root bound already proved optimal. At most one QP per integer variable.
+        """
+        ic = self.int_cols
+        lo, hi = lo.copy(), hi.copy()
+        for _ in range(len(ic)):
+            v = x[ic]
+            fr = np.abs(v - np.round(v))
+            open_ = np.flatnonzero((fr > _INT_TOL) & (lo < hi))
+            if len(open_) == 0:
+                break
+            j = int(open_[np.argmin(fr[open_])])
+            first = float(np.clip(np.round(v[j]), lo[j], hi[j]))
+            other = float(math.floor(v[j]) if first > v[j] else math.ceil(v[j]))
+            for r in (first, other):
+                if not lo[j] <= r <= hi[j]:
+                    continue
+                lo_c, hi_c = _set(lo, j, r), _set(hi, j, r)
+                st, x_c, obj_c = solve_node(lo_c, hi_c)
+                if st == "optimal" and x_c is not None:
+                    break
+            else:
+                return  # both roundings infeasible: give up
+            if obj_c >= upper():
+                return  # this branch cannot beat the incumbent
+            lo, hi, x = lo_c, hi_c, x_c
+        try_fixed(np.clip(np.round(x[ic]), lo, hi))
 
 
 def _closed(ub: float, lb: float, gap_tol: float) -> bool:

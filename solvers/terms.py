@@ -35,6 +35,7 @@ __all__ = [
     "DV01Limit",
     "DurationBand",
     "ImpactTerm",
+    "InstrumentFactorRiskTerm",
     "KRDTolerance",
     "LinearRow",
     "MarginBudget",
@@ -64,7 +65,8 @@ class TermNumeric:
 
     ``lin_q`` multiplies q; ``abs_trade`` multiplies |q - q0|; ``quad_trade`` multiplies
     (q - q0)^2; ``factor_quad`` multiplies ||F'g||^2 (= g' Sigma g); ``factor_l1`` multiplies
-    ||F'g||_1.
+    ||F'g||_1; ``instrument_factor_quad`` multiplies ||L q||^2 (L: the loadings of the
+    :class:`InstrumentFactorRiskTerm`).
     """
 
     lin_q: np.ndarray
@@ -72,6 +74,7 @@ class TermNumeric:
     quad_trade: np.ndarray
     factor_quad: float = 0.0
     factor_l1: float = 0.0
+    instrument_factor_quad: float = 0.0
 
     @classmethod
     def zeros(cls, n: int) -> TermNumeric:
@@ -85,6 +88,7 @@ class TermNumeric:
         self.quad_trade = self.quad_trade + other.quad_trade
         self.factor_quad += other.factor_quad
         self.factor_l1 += other.factor_l1
+        self.instrument_factor_quad += other.instrument_factor_quad
 
 
 def _scalar_param(name: str, value: float, nonneg: bool) -> ParamSpec:
@@ -188,6 +192,74 @@ class TrackingErrorL1Term(ObjectiveTerm):
     def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
         y = ctx.factor.T @ ctx.gap(q)
         return float(params["l1_weight"]) * float(np.sum(np.abs(y)))
+
+
+@dataclass
+class InstrumentFactorRiskTerm(ObjectiveTerm):
+    """``risk_aversion * ||L q||^2``: variance of instrument-level factors priced in currency.
+
+    For risks the key-rate covariance cannot see, e.g. the Treasury-SOFR swap spread: swaps
+    and swaptions are discounted on SOFR, futures on Treasuries, so one set of key rates
+    makes a swap and a Treasury future look like the same risk. Entered in factored form
+    (auxiliary exposures ``z = L q``), convex quadratic.
+
+    Parameters
+    ----------
+    loadings : array_like, shape (m, n_instruments)
+        Currency P&L per unit of each instrument for a one-standard-deviation (one year) move
+        of each of ``m`` independent factors: currency per unit per factor-sd.
+    risk_aversion : float
+        1 / currency; multiplies the factor variance in currency^2 per year (use the same
+        value as :class:`TrackingErrorTerm` to price both variances identically).
+    param : str
+        Name of the what-if parameter holding ``risk_aversion`` (must differ from the
+        tracking-error term's "risk_aversion").
+    """
+
+    loadings: np.ndarray
+    risk_aversion: float = 1e-6
+    param: str = "factor_risk_aversion"
+    name: str = field(default="instrument_factor_risk", init=False)
+
+    def __post_init__(self) -> None:
+        arr = np.asarray(self.loadings, dtype=float)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        if arr.ndim != 2 or not np.all(np.isfinite(arr)):
+            raise HedgeInputError("loadings", "must be a finite (m, n_instruments) matrix")
+        self.loadings = arr
+
+    def matrix(self, ctx: HedgeContext) -> np.ndarray:
+        """Loadings checked against the instrument count, shape (m, n)."""
+        if self.loadings.shape[1] != ctx.n:
+            raise HedgeInputError(
+                "loadings",
+                f"must have {ctx.n} columns (one per instrument), got {self.loadings.shape[1]}",
+            )
+        return self.loadings
+
+    def scale(self, ctx: HedgeContext) -> float:
+        """Normaliser of the exposures ``L q`` (currency) so that solvers see |.| ~ 1."""
+        ls = np.abs(self.matrix(ctx) * ctx.scale).sum(axis=1)
+        return max(1.0, float(np.max(ls, initial=0.0)))
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        return {self.param: _scalar_param(self.param, self.risk_aversion, True)}
+
+    def cvxpy_expr(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> cp.Expression:
+        sz = self.scale(ctx)
+        return (p[self.param] * sz**2) * cp.sum_squares((self.matrix(ctx) / sz) @ q)
+
+    def numeric(self, ctx: HedgeContext, params: Params) -> TermNumeric:
+        out = TermNumeric.zeros(ctx.n)
+        out.instrument_factor_quad = float(params[self.param])
+        return out
+
+    def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
+        z = self.matrix(ctx) @ q
+        return float(params[self.param]) * float(z @ z)
 
 
 @dataclass

@@ -35,7 +35,7 @@ from models.risk import DEFAULT_KEY_TENORS, check_key_tenors
 from models.swaps import SwapSpec, swap_pv, swap_pv_shifted
 
 ql = pytest.importorskip("QuantLib")
-from tests.ql_reference import ql_fixed_bond  # noqa: E402
+from tests.ql_reference import ql_fixed_bond, ql_yield_figures  # noqa: E402
 
 ANCHOR = "2023-12-29"
 SETTLE = dt.date(2023, 12, 29)
@@ -241,28 +241,31 @@ def test_roll_date_and_horizon_flag(tsy, future) -> None:
     assert future.risk(horizon_days=90).details["rolls_before_horizon"] is True
 
 
-def test_futures_carry_is_the_ctds_financed_carry(tsy, future, ref_basket) -> None:
-    """Held to delivery, a long contract earns what the CTD financed at repo earns (coupon
-    income and accrual minus repo interest on the dirty price, from QuantLib's cash flows) per
-    conversion factor; a shorter horizon earns the pro-rata share. In this inverted curve (repo
-    above the CTD's yield) the carry is negative."""
+def test_futures_carry_is_the_ctds_carry_at_unchanged_yield(tsy, future, ref_basket) -> None:
+    """A long contract earns what its CTD earns at an unchanged yield (QuantLib reprices the CTD
+    at that yield on the later date; coupons from QuantLib's cash flows), less repo financing on
+    the dirty price (ACT/360), per conversion factor. The discount CTD accretes toward par, so
+    the carry is yield minus repo, and in this inverted curve it is negative."""
     ctd = future.ctd_index
     ref = ref_basket[ctd]
-    days = future.delivery_day - tsy.anchor
-    d2 = future.delivery_day - ref.coupon_date
-    dirty0 = ref.clean + ref.ai0
-    bond_carry = (
-        ref.coupon_income * (1 + REPO * d2 / 360)
-        + ref.ai_del
-        - ref.ai0
-        - dirty0 * REPO * days / 360
-    )
+    y = BASKET[ctd][3]
     cf = float(ref_cf()[ctd])
     size = future.contract.contract_size
-    to_delivery = future.risk(horizon_days=days).carry
-    assert to_delivery == pytest.approx(bond_carry / cf * size / 100, rel=1e-9)
-    assert to_delivery < 0
-    assert future.risk(horizon_days=30).carry == pytest.approx(to_delivery * 30 / days, rel=1e-12)
+    dirty0 = ref.clean + ref.ai0
+    for days in (30, future.delivery_day - tsy.anchor):
+        end = SETTLE + dt.timedelta(days=days)
+        later = ql_yield_figures(ref.bond, end, y, 2, 0)["dirty_price"]
+        coupons = float(ref.amounts[ref.days <= to_days([end.isoformat()])[0]].sum())
+        carry_100 = later + coupons - dirty0 - dirty0 * REPO * days / 360
+        assert future.risk(horizon_days=days).carry == pytest.approx(
+            carry_100 / cf * size / 100, rel=1e-9
+        )
+    assert future.risk(horizon_days=30).carry < 0
+    # Beyond delivery the position is rolled at the same rate.
+    to_delivery = future.delivery_day - tsy.anchor
+    assert future.risk(horizon_days=2 * to_delivery).carry == pytest.approx(
+        2 * future.risk(horizon_days=to_delivery).carry, rel=1e-12
+    )
 
 
 def test_undeliverable_bond_rejected(tsy) -> None:

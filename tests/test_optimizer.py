@@ -10,8 +10,9 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import cvxpy as cp
 import numpy as np
 import pytest
 
@@ -23,6 +24,7 @@ from solvers.terms import (
     DurationBand,
     DV01Limit,
     ImpactTerm,
+    InstrumentFactorRiskTerm,
     KRDTolerance,
     MarginBudget,
     SlippageTerm,
@@ -615,3 +617,159 @@ def test_integer_lots_and_directions() -> None:
         g = g1 + u * s
         best = min(best, 1e-6 * g @ cov @ g)
     assert res.objective == pytest.approx(best, rel=1e-7)
+
+
+# --------------------------------------------------------------------------- instrument factors
+
+
+def _factor_setup(
+    seed: int, n_fut: int = 3, n_swap: int = 3
+) -> tuple[PortfolioRisk, list[Instrument], np.ndarray, np.ndarray]:
+    """Futures and swaps on 4 key rates, and a swap-spread-like loading on the swaps."""
+    rng = np.random.default_rng(seed)
+    n_b = 4
+    b = rng.normal(size=(n_b, n_b))
+    cov = b @ b.T * 30 + np.diag(rng.uniform(5, 20, n_b))
+    krd0 = rng.uniform(200, 600, n_b)
+    port = PortfolioRisk(1e7, krd0, 0.0, krd0 * rng.uniform(0.5, 0.9, n_b))
+    ins = []
+    for i in range(n_fut):
+        u = np.zeros(n_b)
+        u[i % n_b] = rng.uniform(20, 60)
+        ins.append(Instrument(f"F{i}", "future", u, half_spread=rng.uniform(0, 2), lo=-6, hi=6))
+    for i in range(n_swap):
+        u = rng.uniform(0, 1e-4, n_b) * (rng.random(n_b) < 0.8)
+        u[(i + 1) % n_b] += 2e-4
+        ins.append(
+            Instrument(f"S{i}", "swap", u, half_spread=rng.uniform(0, 1e-5), lo=-5e6, hi=5e6)
+        )
+    kinds = np.array([i.kind for i in ins])
+    dv01 = np.array([i.krd_dv01.sum() for i in ins])
+    loadings = np.vstack(
+        [
+            np.where(kinds == "swap", 20.0 * dv01, 0.0),  # spread factor, 20 bp/yr
+            rng.normal(0, 5.0, len(ins)) * dv01,  # a second, arbitrary instrument factor
+        ]
+    )
+    return port, ins, cov, loadings
+
+
+def _reference_clarabel(
+    port: PortfolioRisk,
+    ins: list[Instrument],
+    cov: np.ndarray,
+    lam: float,
+    loadings: np.ndarray,
+    gamma: float,
+    dv01_max: float,
+) -> tuple[float, np.ndarray]:
+    """The continuous problem written from scratch in cvxpy (q in millions for swaps)."""
+    U = np.array([i.krd_dv01 for i in ins])
+    unit = np.array([1.0 if i.kind == "future" else 1e6 for i in ins])
+    z = cp.Variable(len(ins))
+    q = cp.multiply(unit, z)
+    g = port.krd_dv01 - port.bench_krd_dv01 + U.T @ q
+    hs = np.array([i.half_spread for i in ins])
+    lo = np.array([i.lo for i in ins]) / unit
+    hi = np.array([i.hi for i in ins]) / unit
+    obj = lam * cp.quad_form(g, cov) + gamma * cp.sum_squares(loadings @ q) + hs @ cp.abs(q)
+    cons = [z >= lo, z <= hi, port.krd_dv01.sum() + U.sum(axis=1) @ q <= dv01_max]
+    prob = cp.Problem(cp.Minimize(obj), cons)
+    prob.solve(solver="CLARABEL", tol_gap_abs=1e-11, tol_gap_rel=1e-11, tol_feas=1e-11)
+    assert prob.status == cp.OPTIMAL
+    return float(prob.value), np.asarray(q.value, dtype=float)
+
+
+@pytest.mark.parametrize("backend", ["highspy", "cvxpy"])
+@pytest.mark.parametrize("seed", range(3))
+def test_instrument_factor_term_continuous_matches_clarabel(seed: int, backend: str) -> None:
+    """With the factor term the continuous optimum equals an independent CLARABEL solve."""
+    port, ins, cov, loadings = _factor_setup(seed)
+    ins = [replace(i, integer=False) for i in ins]
+    lam, gamma = 1e-5, 1e-5
+    dv01_max = port.krd_dv01.sum() * 0.8
+    terms = [TrackingErrorTerm(lam), InstrumentFactorRiskTerm(loadings, gamma), SlippageTerm()]
+    opt = HedgeOptimizer(
+        port, ins, cov, terms, [DV01Limit(dv01_max=dv01_max)], continuous_backend=backend
+    )
+    res = opt.solve()
+    f_ref, q_ref = _reference_clarabel(port, ins, cov, lam, loadings, gamma, dv01_max)
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(f_ref, rel=1e-7)
+    z = loadings @ res.q
+    assert res.costs["instrument_factor_risk"] == pytest.approx(gamma * z @ z, rel=1e-12)
+    # The spread factor actually moves the plan (the term is not inert here).
+    base = HedgeOptimizer(
+        port, ins, cov, [TrackingErrorTerm(lam), SlippageTerm()], [DV01Limit(dv01_max=dv01_max)]
+    ).solve()
+    assert np.abs(loadings[0] @ res.q) < np.abs(loadings[0] @ base.q)
+    np.testing.assert_allclose(loadings @ res.q, loadings @ q_ref, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_instrument_factor_term_integer_matches_brute_force(seed: int) -> None:
+    """Integer futures + one integer-lot swap: B&B optimum equals exhaustive enumeration."""
+    port, ins, cov, _ = _factor_setup(seed, n_fut=2, n_swap=1)
+    ins[2] = replace(ins[2], integer=True, lot_size=1e6, lo=-4e6, hi=4e6)
+    rng = np.random.default_rng(100 + seed)
+    loadings = rng.normal(0, 1, (2, 3)) * np.array([i.krd_dv01.sum() for i in ins]) * 10.0
+    lam, gamma = 1e-4, float(10 ** rng.uniform(-5, -3))
+    band = DurationBand(port.krd_dv01.sum() / (port.market_value * 1e-4) * 0.9, 0.05)
+    terms = [TrackingErrorTerm(lam), InstrumentFactorRiskTerm(loadings, gamma), SlippageTerm()]
+    res = HedgeOptimizer(port, ins, cov, terms, [band]).solve()
+    U = np.array([i.krd_dv01 for i in ins])
+    hs = np.array([i.half_spread for i in ins])
+    g0 = port.krd_dv01 - port.bench_krd_dv01
+    scale = port.market_value * 1e-4
+    best = None
+    for c in itertools.product(range(-6, 7), range(-6, 7), range(-4, 5)):
+        q = np.array([c[0], c[1], c[2] * 1e6], dtype=float)
+        dur = (port.krd_dv01.sum() + U.sum(axis=1) @ q) / scale
+        if abs(dur - band.duration_target) > band.duration_band + 1e-12:
+            continue
+        g = g0 + U.T @ q
+        z = loadings @ q
+        f = lam * g @ cov @ g + gamma * z @ z + hs @ np.abs(q)
+        if best is None or f < best[0]:
+            best = (f, q)
+    if best is None:
+        assert res.status == "infeasible"
+        return
+    assert res.status == "optimal", res.message
+    assert res.objective == pytest.approx(best[0], rel=2e-6, abs=1e-6)
+
+
+def test_instrument_factor_term_zero_loadings_is_inert() -> None:
+    """Loadings of zero leave the optimum exactly as without the term (integer and not)."""
+    case = random_case(np.random.default_rng(5))
+    old = build(case).solve()
+    opt = build(case)
+    terms = [*opt.terms, InstrumentFactorRiskTerm(np.zeros((1, opt.ctx.n)), 1e-3)]
+    new = HedgeOptimizer(
+        PortfolioRisk(case.mv, case.krd0, case.conv0, case.bench),
+        list(opt.ctx.instruments),
+        case.cov,
+        terms,
+        opt.constraints,
+    ).solve()
+    assert new.status == old.status == "optimal"
+    assert new.objective == pytest.approx(old.objective, rel=1e-9, abs=1e-9)
+    np.testing.assert_allclose(new.q, old.q, rtol=1e-7, atol=1e-6)
+    assert new.costs["instrument_factor_risk"] == 0.0
+
+
+def test_instrument_factor_term_evaluate_and_inputs() -> None:
+    """evaluate() prices the term independently; bad loadings raise HedgeInputError."""
+    port, ins, cov, loadings = _factor_setup(1)
+    term = InstrumentFactorRiskTerm(loadings, 2e-6, param="spread_risk_aversion")
+    opt = HedgeOptimizer(port, ins, cov, [TrackingErrorTerm(1e-6), term])
+    q = np.array([1.0, -2.0, 0.0, 1e6, -5e5, 0.0])
+    out = opt.evaluate(q)
+    z = loadings @ q
+    assert out["cost"]["instrument_factor_risk"] == pytest.approx(2e-6 * z @ z, rel=1e-12)
+    opt.set_params(spread_risk_aversion=0.0)
+    assert opt.evaluate(q)["cost"]["instrument_factor_risk"] == 0.0
+    with pytest.raises(HedgeInputError, match="loadings"):
+        HedgeOptimizer(port, ins, cov, [InstrumentFactorRiskTerm(np.ones((1, 2)), 1e-6)])
+    with pytest.raises(HedgeInputError, match="loadings"):
+        InstrumentFactorRiskTerm(np.array([[np.nan, 1.0]]), 1e-6)
