@@ -16,6 +16,7 @@ on a row is directly "how far the limit must move".
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -103,7 +104,7 @@ def _scalar_param(name: str, value: float, nonneg: bool) -> ParamSpec:
 # --------------------------------------------------------------------------- objective terms
 
 
-class ObjectiveTerm:
+class ObjectiveTerm(ABC):
     """Base class of objective terms (currency)."""
 
     name: str = "term"
@@ -112,19 +113,19 @@ class ObjectiveTerm:
         """What-if parameters of the term."""
         return {}
 
+    @abstractmethod
     def cvxpy_expr(
         self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
     ) -> cp.Expression:
         """Canonical cvxpy expression of the term, currency."""
-        raise NotImplementedError
 
+    @abstractmethod
     def numeric(self, ctx: HedgeContext, params: Params) -> TermNumeric:
         """Numeric coefficients for the persistent highspy model."""
-        raise NotImplementedError
 
+    @abstractmethod
     def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
         """Independent evaluation of the term at quantities ``q``, currency."""
-        raise NotImplementedError
 
 
 @dataclass
@@ -372,7 +373,7 @@ def _binding(slack: float, limit: float, value: float) -> bool:
     return abs(slack) <= 1e-6 * max(1.0, abs(limit), abs(value))
 
 
-class Constraint:
+class Constraint(ABC):
     """Base class of named linear constraints."""
 
     name: str = "constraint"
@@ -381,27 +382,28 @@ class Constraint:
         """What-if parameters of the constraint."""
         return {}
 
-    def validate(self, params: Params) -> None:
+    def validate(self, params: Params) -> None:  # noqa: B027 - optional hook, default: no checks
         """Raise :class:`HedgeInputError` on structurally invalid parameter values."""
 
+    @abstractmethod
     def rows(self, ctx: HedgeContext) -> list[LinearRow]:
         """Fixed row structure."""
-        raise NotImplementedError
 
+    @abstractmethod
     def bounds(self, ctx: HedgeContext, params: Params) -> list[tuple[float, float]]:
         """Row bounds (one pair per row, own units) at the current parameters."""
-        raise NotImplementedError
 
+    @abstractmethod
     def cvxpy_constraints(
         self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
     ) -> list[cp.Constraint]:
         """Canonical cvxpy constraints (DPP compliant)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def report(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> list[ConstraintReport]:
         """Independent evaluation of each named limit at quantities ``q``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def limit_move(
         self, row: int, slack: float, params: Params
     ) -> tuple[str, int | None, float, float]:
@@ -409,7 +411,6 @@ class Constraint:
 
         ``slack`` is the elastic slack on row ``row`` in the limit's own units.
         """
-        raise NotImplementedError
 
 
 @dataclass
