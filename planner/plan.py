@@ -173,11 +173,7 @@ def _dashboard(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> dict[str
     out["tracking_error_bp"]["after"] = res.post.te_bp
     out["largest_mismatches"]["after"] = _mismatches(post_krd - bench_krd, cov, tenors)
     target = hedge_plan.problem.duration_target
-    limits = hedge_plan.problem
-    band = None
-    for c in res.constraints:
-        if c.name == "duration_band":
-            band = c.limit
+    band = next((c.limit for c in res.constraints if c.name == "duration_band"), None)
     d = out["duration"]
     d.update({"after": res.post.duration, "target": target, "band": band})
     if target is not None and band is not None:
@@ -185,7 +181,6 @@ def _dashboard(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> dict[str
         d["compliant_after"] = bool(abs(res.post.duration - target) <= band + 1e-9)
     dv01_limit = next((c.limit for c in res.constraints if c.name == "dv01_max"), None)
     out["dv01"].update({"after": res.post.dv01, "limit": dv01_limit})
-    del limits
     return out
 
 
