@@ -466,8 +466,11 @@ def quality_checks(
                 "Treasury-SOFR basis is named as residual risk",
                 "warn" if swaps_dv01 > 0 else "pass",
                 f"swaps and swaptions carry {swaps_dv01:,.0f} of DV01 discounted on SOFR while "
-                "bonds and futures are on Treasuries: a move in swap spreads is not hedged"
-                if swaps_dv01 > 0
+                "bonds and futures are on Treasuries: swap-spread moves are priced in the "
+                f"objective (common {case.hedge.costs.swap_spread_vol_bp:g} bp/yr, "
+                f"{case.hedge.costs.swap_spread_tenor_vol_bp:g} bp/yr per tenor) but stay a "
+                "residual risk of the hedge"
+                if swaps_dv01 > 0 and case.hedge is not None
                 else "no SOFR instruments in the hedge",
             )
         )
