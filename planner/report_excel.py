@@ -234,22 +234,11 @@ def _humanise(key: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _summary(sh: _Sheet, plan: Mapping[str, Any], ccy: str) -> None:
-    m = _methods(plan)
-    p = _get(plan, "exposure", "portfolio") or {}
-    b = _get(plan, "exposure", "benchmark") or {}
-    d = plan.get("dashboard") or {}
-    hedge = plan.get("hedge") or {}
-    checks = plan.get("quality_checks") or []
-    trades = hedge.get("trades") or []
-    total_cost = sum(float(_get(t, "cost", "total") or 0.0) for t in trades)
-    dur_m = m.get("hedge_duration") or m.get("effective_duration")
-    infeasible = hedge.get("infeasibility")
-    rows: list[tuple[str, Any, str, str, str]] = [
-        ("Case", plan.get("case"), "", "", "text"),
-        ("Analysis date", plan.get("analysis_date"), "", "", "date"),
-        ("Generated", plan.get("generated"), "", "", "text"),
-        ("Schema", f"{plan.get('schema')} v{plan.get('version')}", "", "", "text"),
+def _portfolio_figures(
+    p: Mapping[str, Any], b: Mapping[str, Any], m: Mapping[str, str], ccy: str
+) -> list[tuple[str, Any, str, str, str]]:
+    """Rows (name, value, unit, methodology, format) shared by the Summary and Exposure sheets."""
+    return [
         ("Market value", p.get("market_value"), ccy, "", "money"),
         (
             "Effective duration",
@@ -276,6 +265,26 @@ def _summary(sh: _Sheet, plan: Mapping[str, Any], ccy: str) -> None:
         ("DV01", p.get("dv01"), f"{ccy} per bp", m.get("dv01", ""), "money"),
         ("Benchmark", b.get("name"), "", "", "text"),
         ("Benchmark duration", b.get("duration"), "years", m["benchmark_duration"], "years"),
+    ]
+
+
+def _summary(sh: _Sheet, plan: Mapping[str, Any], ccy: str) -> None:
+    m = _methods(plan)
+    p = _get(plan, "exposure", "portfolio") or {}
+    b = _get(plan, "exposure", "benchmark") or {}
+    d = plan.get("dashboard") or {}
+    hedge = plan.get("hedge") or {}
+    checks = plan.get("quality_checks") or []
+    trades = hedge.get("trades") or []
+    total_cost = sum(float(_get(t, "cost", "total") or 0.0) for t in trades)
+    dur_m = m.get("hedge_duration") or m.get("effective_duration")
+    infeasible = hedge.get("infeasibility")
+    rows: list[tuple[str, Any, str, str, str]] = [
+        ("Case", plan.get("case"), "", "", "text"),
+        ("Analysis date", plan.get("analysis_date"), "", "", "date"),
+        ("Generated", plan.get("generated"), "", "", "text"),
+        ("Schema", f"{plan.get('schema')} v{plan.get('version')}", "", "", "text"),
+        *_portfolio_figures(p, b, m, ccy),
         (
             "Duration gap (portfolio - benchmark)",
             b.get("duration_gap"),
@@ -366,32 +375,7 @@ def _exposure(sh: _Sheet, plan: Mapping[str, Any], ccy: str) -> None:
         ["text", "years", "years", "years", "years", "money"],
     )
     fig = [
-        ("Market value", p.get("market_value"), ccy, "", "money"),
-        (
-            "Effective duration",
-            p.get("effective_duration"),
-            "years",
-            m["effective_duration"],
-            "years",
-        ),
-        ("Modified duration", p.get("modified_duration"), "years", m["modified_duration"], "years"),
-        (
-            "Spread duration",
-            p.get("spread_duration"),
-            "years",
-            m.get("spread_duration", ""),
-            "years",
-        ),
-        (
-            "Effective convexity",
-            p.get("effective_convexity"),
-            "years^2",
-            m.get("effective_convexity", ""),
-            "convexity",
-        ),
-        ("DV01", p.get("dv01"), f"{ccy} per bp", m.get("dv01", ""), "money"),
-        ("Benchmark", b.get("name"), "", "", "text"),
-        ("Benchmark duration", b.get("duration"), "years", m["benchmark_duration"], "years"),
+        *_portfolio_figures(p, b, m, ccy),
         ("Duration gap", b.get("duration_gap"), "years", m["effective_duration"], "years"),
         (
             "Tracking error",
