@@ -18,7 +18,6 @@ Methodology (every figure below is labelled **effective**, i.e. curve-based fini
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from models.bonds import CashflowSchedule
+from models.bootstrap import parse_tenor
 from models.curves import YieldCurve
 from models.errors import AnalyticsError
 
@@ -35,24 +35,31 @@ FloatArray = npt.NDArray[np.float64]
 DEFAULT_KEY_TENORS: tuple[str, ...] = ("6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y")
 #: Key tenors that must always be present.
 REQUIRED_KEY_TENORS: tuple[str, ...] = ("2y", "5y", "10y", "30y")
-_TENOR = re.compile(r"^(\d+)([my])$")
 #: Default finite-difference shift, decimal (1 bp).
 DEFAULT_SHIFT = 1e-4
 
 
 def tenor_label_years(label: str) -> float:
     """Years of a key-tenor label: a positive whole number of months or years (``6m``, ``10y``)."""
-    match = _TENOR.match(label.strip().lower())
-    if match is None or int(match.group(1)) == 0:
+    return _parse_key_tenor(label)[1]
+
+
+def _parse_key_tenor(label: str) -> tuple[str, float]:
+    """Canonical label and years of a month/year tenor; day and week tenors are not key tenors."""
+    try:
+        count, unit = parse_tenor(label)
+    except ValueError:
+        count, unit = 0, ""
+    if unit not in ("m", "y"):
         raise AnalyticsError(f"unknown tenor label {label!r}; expected e.g. 6m, 2y, 30y")
-    number = int(match.group(1))
-    return number / 12.0 if match.group(2) == "m" else float(number)
+    return f"{count}{unit}", count / 12.0 if unit == "m" else float(count)
 
 
 def check_key_tenors(labels: Sequence[str]) -> tuple[tuple[str, ...], FloatArray]:
     """Validate key tenors: known labels, strictly increasing, including 2y, 5y, 10y and 30y."""
-    norm = tuple(label.strip().lower() for label in labels)
-    years = np.array([tenor_label_years(label) for label in norm])
+    parsed = [_parse_key_tenor(label) for label in labels]
+    norm = tuple(label for label, _ in parsed)
+    years = np.array([y for _, y in parsed])
     if len(years) == 0 or np.any(np.diff(years) <= 0):
         raise AnalyticsError(f"key tenors must be strictly increasing, got {', '.join(norm)}")
     missing = [t for t in REQUIRED_KEY_TENORS if t not in norm]
