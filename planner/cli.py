@@ -221,7 +221,7 @@ def hedge(case: CaseArg, as_json: JsonFlag = False) -> None:
     _require_hedge(parsed, case_name)
     analysis = analyze_case(parsed, case_name)
     members = build_universe(analysis, parsed.hedge, case_name)
-    plan = plan_hedge(parsed, analysis, members)
+    plan = plan_hedge(parsed, analysis, members, case_name)
     document = plan.to_json()
     if as_json:
         emit_json(document)
@@ -272,7 +272,7 @@ def sweep(
     _require_hedge(parsed, case_name)
     analysis = analyze_case(parsed, case_name)
     members = build_universe(analysis, parsed.hedge, case_name)
-    problem = build_problem(parsed, analysis, members)
+    problem = build_problem(parsed, analysis, members, case_name)
     opt_name = SWEEP_PARAMS[name]
     if opt_name not in problem.optimizer.params:
         raise InputError(
@@ -335,7 +335,7 @@ def scenarios(
             _require_hedge(parsed, case_name)
         quantities = read_hedge_quantities(hedge_file, members)
     elif members:
-        quantities = plan_hedge(parsed, analysis, members).quantities
+        quantities = plan_hedge(parsed, analysis, members, case_name).quantities
     else:
         quantities = np.zeros(0)
     result = run_scenarios(parsed, analysis, members, quantities)
@@ -393,7 +393,7 @@ def validate(case: CaseArg) -> None:
     n_inst = 0
     if parsed.hedge is not None:
         members = build_universe(analysis, parsed.hedge, case_name)
-        build_problem(parsed, analysis, members)
+        build_problem(parsed, analysis, members, case_name)
         n_inst = len(members)
     try:
         n_scen = len(parsed.scenarios.build(analysis.tenors))

@@ -280,7 +280,10 @@ def _direction_word(kind: str, quantity: float) -> str:
 
 
 def build_problem(
-    case: AnalysisCase, analysis: CaseAnalysis, members: list[UniverseMember]
+    case: AnalysisCase,
+    analysis: CaseAnalysis,
+    members: list[UniverseMember],
+    case_name: str = "case",
 ) -> HedgeProblem:
     """Translate the case's limits and costs into a compiled :class:`HedgeOptimizer`.
 
@@ -378,7 +381,7 @@ def build_problem(
         if target is None:
             issues.append(
                 InputIssue(
-                    "case",
+                    case_name,
                     None,
                     "hedge.limits.duration.target",
                     "a duration band needs a target: give one or add a benchmark",
@@ -394,7 +397,7 @@ def build_problem(
         if bench is None:
             issues.append(
                 InputIssue(
-                    "case", None, "hedge.limits.krd_tolerance", "KRD tolerances need a benchmark"
+                    case_name, None, "hedge.limits.krd_tolerance", "KRD tolerances need a benchmark"
                 )
             )
         tol = limits.krd_tolerance
@@ -403,7 +406,7 @@ def build_problem(
             if unknown:
                 issues.append(
                     InputIssue(
-                        "case",
+                        case_name,
                         None,
                         "hedge.limits.krd_tolerance",
                         f"{', '.join(unknown)} not among the key tenors {', '.join(tenors)}",
@@ -672,10 +675,13 @@ class HedgePlan:
 
 
 def plan_hedge(
-    case: AnalysisCase, analysis: CaseAnalysis, members: list[UniverseMember]
+    case: AnalysisCase,
+    analysis: CaseAnalysis,
+    members: list[UniverseMember],
+    case_name: str = "case",
 ) -> HedgePlan:
     """Solve the case's hedge problem and the closed-form baseline beside it."""
-    problem = build_problem(case, analysis, members)
+    problem = build_problem(case, analysis, members, case_name)
     result = problem.optimizer.solve()
     baseline = closed_form_baseline(problem, result.pre.dv01)
     assert case.hedge is not None

@@ -64,7 +64,7 @@ def build_plan(
         progress("pricing the hedge universe")
         members = build_universe(analysis, case.hedge, case_name)
         progress("optimising the hedge")
-        hedge_plan = plan_hedge(case, analysis, members)
+        hedge_plan = plan_hedge(case, analysis, members, case_name)
         quantities = hedge_plan.quantities
     progress("stressing hedged and unhedged books")
     stress = run_scenarios(case, analysis, members, quantities)
