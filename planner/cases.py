@@ -236,6 +236,29 @@ class CovarianceSpec(BaseModel):
         return self
 
 
+class CdsSpec(BaseModel):
+    """A credit default swap held in the portfolio: spread risk only, no rate duration.
+
+    ``notional`` is signed (positive = protection sold, i.e. long credit); ``spread_duration``
+    (years, the risky annuity) gives the spread DV01 ``notional * spread_duration * 1e-4``
+    (currency per bp); ``market_value`` is the mark-to-market (currency) that enters the
+    portfolio's value.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    notional: float
+    spread_duration: float = Field(gt=0, le=30, description="years")
+    market_value: float = 0.0
+    sector: str = "corporate"
+
+    @field_validator("sector")
+    @classmethod
+    def _sector(cls, value: str) -> str:
+        return value.strip().lower()
+
+
 class AnalysisCase(BaseModel):
     """A case file: what to analyse, with which market data, against which benchmark.
 
@@ -251,6 +274,7 @@ class AnalysisCase(BaseModel):
     benchmark: BenchmarkProfile | BenchmarkHoldingsSpec | None = None
     covariance: CovarianceSpec = Field(default_factory=CovarianceSpec)
     hedge: HedgeSpec | None = None
+    cds: list[CdsSpec] = Field(default_factory=list, description="credit default swaps held")
     scenarios: ScenariosSpec = Field(default_factory=lambda: ScenariosSpec())
 
     @field_validator("analysis_date", mode="before")

@@ -586,6 +586,7 @@ class HedgePlan:
             key_tenors=self.problem.tenors,
             dollar_convexity=float(risk.dollar_convexity.sum()),
             spread_dv01=float(risk.spread_dv01.sum()),
+            dv01=float(risk.dv01.sum()),
         )
         positions = [
             Holding(m.risk, float(q))

@@ -16,7 +16,7 @@ from planner.cases import AnalysisCase
 from planner.hedging import UniverseMember
 from planner.io import read_text
 from planner.workflow import CaseAnalysis
-from scenarios.portfolio import PortfolioScenarioResult, run_portfolio_scenarios
+from scenarios.portfolio import PortfolioScenarioResult, add_linear_pnl, run_portfolio_scenarios
 
 
 def run_scenarios(
@@ -44,7 +44,7 @@ def run_scenarios(
         scenarios = case.scenarios.build(analysis.tenors)
     except ValueError as exc:
         raise InputError([InputIssue("case", None, "scenarios", str(exc))]) from None
-    return run_portfolio_scenarios(
+    result = run_portfolio_scenarios(
         schedule=build_schedule(book, int(to_days(case.analysis_date))),
         face=book.face,
         curve=analysis.curves.treasury,
@@ -57,6 +57,17 @@ def run_scenarios(
         analysis_date=case.analysis_date,
         book=book,
     )
+    if not case.cds:
+        return result
+    # CDS lose their spread DV01 per bp of widening in their sector; no rate sensitivity.
+    column = {sector: j for j, sector in enumerate(result.sectors)}
+    pnl = np.zeros(len(result.names))
+    for c in case.cds:
+        if c.sector in column:
+            pnl -= (
+                c.notional * c.spread_duration * 1e-4 * result.spread_shifts_bp[:, column[c.sector]]
+            )
+    return add_linear_pnl(result, pnl, "credit default swaps: -spread DV01 x sector spread move")
 
 
 def read_hedge_quantities(source: str, members: Sequence[UniverseMember]) -> np.ndarray:

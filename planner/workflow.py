@@ -22,6 +22,7 @@ from models.covariance import (
 from models.curves import YieldCurve
 from models.dates import to_days
 from models.errors import InputError, InputIssue
+from models.exposure import CashBook, CdsPosition, portfolio_exposure
 from models.portfolio import (
     Flag,
     HoldingRisk,
@@ -198,6 +199,51 @@ class CaseAnalysis:
         )
         return totals
 
+    def credit_positions(self) -> dict[str, Any] | None:
+        """CDS rolled into the portfolio: spread risk only, MTM in the value, no rate DV01."""
+        if not self.case.cds:
+            return None
+        risk = self.risk
+        cash = CashBook(
+            market_value=float(risk.market_value.sum()),
+            krd_dv01=risk.krd.krd_dv01.sum(axis=0),
+            key_tenors=self.tenors,
+            dollar_convexity=float(risk.dollar_convexity.sum()),
+            spread_dv01=float(risk.spread_dv01.sum()),
+            dv01=float(risk.dv01.sum()),
+        )
+        cds = [
+            CdsPosition(
+                c.id,
+                c.notional,
+                c.spread_duration * 1e-4,
+                c.market_value / c.notional if c.notional else 0.0,
+            )
+            for c in self.case.cds
+        ]
+        ex = portfolio_exposure(cash, cds=cds)
+        return {
+            "positions": [
+                {
+                    "id": c.id,
+                    "sector": c.sector,
+                    "notional": c.notional,
+                    "spread_duration": c.spread_duration,
+                    "spread_dv01": c.notional * c.spread_duration * 1e-4,
+                    "rate_dv01": 0.0,
+                    "market_value": c.market_value,
+                }
+                for c in self.case.cds
+            ],
+            "market_value_with_cds": ex.market_value,
+            "dv01_with_cds": ex.dv01,
+            "effective_duration_with_cds": ex.duration,
+            "spread_dv01_with_cds": ex.spread_dv01,
+            "spread_duration_with_cds": ex.spread_duration,
+            "methodology": "CDS add spread DV01 (notional x spread duration x 1e-4, positive "
+            "for protection sold) and their MTM to the value; no rate duration",
+        }
+
     def to_json(self) -> dict[str, Any]:
         """The ``analyze CASE.yaml --json`` document."""
         risk = self.risk
@@ -221,6 +267,9 @@ class CaseAnalysis:
             holdings.append(rec)
         portfolio = self.portfolio()
         portfolio["sectors"] = [_plain(r) for r in self.sectors.to_dict("records")]
+        credit = self.credit_positions()
+        if credit is not None:
+            portfolio["cds"] = credit
         if self.benchmark is not None:
             portfolio["benchmark"] = self.benchmark.as_dict()
         return {

@@ -71,7 +71,7 @@ decimals for returns and inside the shift matrices; "bp of MV" = P&L / MV * 1e4.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -215,6 +215,7 @@ class PortfolioScenarioResult:
     unhedged_total_return: FloatArray | None
     breakeven_bp: float
     breakeven_unhedged_bp: float
+    extra_methods: tuple[str, ...] = ()
 
     @property
     def n_full_revaluation(self) -> int:
@@ -301,6 +302,7 @@ class PortfolioScenarioResult:
             "methodology": {
                 **METHODOLOGY,
                 "holdings": dict(zip(self.ids, self.methods, strict=True)),
+                "other_positions": list(self.extra_methods),
             },
             "n_full_revaluation": self.n_full_revaluation,
             "n_sensitivity": self.n_sensitivity,
@@ -659,4 +661,44 @@ def run_portfolio_scenarios(
         unhedged_total_return=unhedged_total_return,
         breakeven_bp=breakeven,
         breakeven_unhedged_bp=breakeven_unhedged,
+    )
+
+
+def add_linear_pnl(
+    result: PortfolioScenarioResult, pnl: npt.ArrayLike, label: str
+) -> PortfolioScenarioResult:
+    """Add an exactly linear P&L of positions outside the bond book to the unhedged book.
+
+    Used for credit default swaps: their P&L is ``-spread DV01 x sector spread move`` with no
+    rate sensitivity, so the approximation equals the full figure, returns move by ``pnl / MV``
+    and the parallel-rate breakevens are unchanged.
+
+    Parameters
+    ----------
+    result
+        Scenario result of the bond book and hedges.
+    pnl
+        P&L per scenario, currency, ``(S,)``.
+    label
+        What the P&L is (recorded in the methodology).
+    """
+    extra = np.asarray(pnl, dtype=np.float64)
+    if extra.shape != result.unhedged_pnl.shape:
+        raise AnalyticsError(f"{label}: need one P&L per scenario ({result.unhedged_pnl.size})")
+    ret = extra / result.market_value
+
+    def plus(values: FloatArray | None) -> FloatArray | None:
+        return None if values is None else values + ret
+
+    return replace(
+        result,
+        unhedged_pnl=result.unhedged_pnl + extra,
+        hedged_pnl=result.hedged_pnl + extra,
+        approx_unhedged_pnl=result.approx_unhedged_pnl + extra,
+        approx_pnl=result.approx_pnl + extra,
+        price_return=result.price_return + ret,
+        unhedged_price_return=result.unhedged_price_return + ret,
+        total_return=plus(result.total_return),
+        unhedged_total_return=plus(result.unhedged_total_return),
+        extra_methods=(*result.extra_methods, label),
     )

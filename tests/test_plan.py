@@ -312,3 +312,43 @@ def test_a_user_contract_file_overrides_the_table(tmp_path: Path) -> None:
     ty = next(i for i in json.loads(result.stdout)["instruments"] if i["instrument"] == "TYH4")
     assert ty["details"]["tick_value"] == 31.25
     assert ty["half_spread"] == pytest.approx(31.25 / 2)  # default: half a tick
+
+
+def test_cds_add_spread_risk_but_no_rate_duration(tmp_path: Path) -> None:
+    """A CDS in the case: zero rate DV01, spread DV01 = notional x spread duration x 1e-4 (hand
+    computed), MTM in the denominator, and scenario P&L = -spread DV01 x its sector's spread
+    move (exactly, including the approximation column), nothing under pure rate moves."""
+    cds = {"id": "CDX IG 5y", "notional": 100e6, "spread_duration": 4.5, "market_value": 2e6}
+
+    def edit(case: dict) -> None:
+        case["cds"] = [cds]
+
+    path = _variant(tmp_path, edit)
+    plain = json.loads(runner.invoke(app, ["analyze", str(CORE_PLUS), "--json"]).stdout)
+    result = runner.invoke(app, ["analyze", str(path), "--json"])
+    assert result.exit_code == 0, result.stderr
+    p = json.loads(result.stdout)["portfolio"]
+    credit = p["cds"]
+    spread_dv01 = 100e6 * 4.5 * 1e-4
+    assert credit["positions"][0]["spread_dv01"] == pytest.approx(spread_dv01)
+    assert credit["dv01_with_cds"] == pytest.approx(plain["portfolio"]["dv01"], rel=1e-12)
+    mv = p["market_value"] + 2e6
+    assert credit["market_value_with_cds"] == pytest.approx(mv)
+    assert credit["spread_dv01_with_cds"] == pytest.approx(p["spread_dv01"] + spread_dv01)
+    assert credit["effective_duration_with_cds"] == pytest.approx(p["dv01"] / (mv * 1e-4))
+
+    hedge_file = tmp_path / "none.json"
+    hedge_file.write_text(json.dumps({"trades": []}))
+    base = json.loads(
+        runner.invoke(
+            app, ["scenarios", str(CORE_PLUS), "--hedge", str(hedge_file), "--json"]
+        ).stdout
+    )
+    with_cds = json.loads(
+        runner.invoke(app, ["scenarios", str(path), "--hedge", str(hedge_file), "--json"]).stdout
+    )
+    for a, b in zip(base["scenarios"], with_cds["scenarios"], strict=True):
+        move = b["spread_shifts"].get("corporate", 0.0)
+        assert b["unhedged_pnl"] - a["unhedged_pnl"] == pytest.approx(-spread_dv01 * move, abs=1e-3)
+        assert b["approx_error"] == pytest.approx(a["approx_error"], abs=1e-3)
+    assert base["breakeven_bp"] == with_cds["breakeven_bp"]
