@@ -570,6 +570,22 @@ def _hedge(sh: _Sheet, plan: Mapping[str, Any], ccy: str) -> None:
     te_cell = sh.ws.cell(row=sh.row - 1, column=2)
     if _is_num(te_cell.value):
         te_cell.number_format = FORMATS["bp"]
+    exposure = hedge.get("exposure") or {}
+    if exposure:
+        sh.table(
+            ["Figure", "Value", "Unit"],
+            [
+                ("Market value (cash + derivatives' MTM)", exposure.get("market_value"), ccy),
+                ("Derivatives' MTM", exposure.get("derivatives_market_value"), ccy),
+                ("DV01", exposure.get("dv01"), f"{ccy} per bp"),
+                ("Effective duration", exposure.get("duration"), "years"),
+                ("Gross derivative notional", exposure.get("gross_notional"), ccy),
+                ("Net derivative notional", exposure.get("net_notional"), ccy),
+                ("Leverage (cash + gross notional) / MV", exposure.get("leverage"), "x"),
+            ],
+            ["text", "auto", "text"],
+            title="Post-hedge exposure with derivatives (notionals excluded from the denominator)",
+        )
     solver = hedge.get("solver") or {}
     sh.table(
         ["Solver field", "Value"],

@@ -849,6 +849,31 @@ def _hedge(plan: Mapping[str, Any], methods: Mapping[str, str]) -> str:
         )
     )
 
+    exposure = hedge.get("exposure") or {}
+    if exposure:
+        ccy = _ccy(plan)
+        rows = [
+            ("Market value (cash + derivatives' MTM)", exposure.get("market_value"), ccy, "money"),
+            ("Derivatives' MTM", exposure.get("derivatives_market_value"), ccy, "money"),
+            ("DV01", exposure.get("dv01"), f"{ccy} per bp", "money"),
+            ("Effective duration", exposure.get("duration"), "years", "years"),
+            ("Gross derivative notional", exposure.get("gross_notional"), ccy, "money"),
+            ("Net derivative notional", exposure.get("net_notional"), ccy, "money"),
+            ("Leverage (cash + gross notional) / MV", exposure.get("leverage"), "x", "auto"),
+        ]
+        out.append(
+            "<h3>Post-hedge exposure with derivatives</h3>"
+            + _table(
+                ["Figure", ("Value", True), "Unit"],
+                [
+                    (_cell(name), _cell(value, kind), _cell(unit))
+                    for name, value, unit, kind in rows
+                ],
+                caption="Derivatives add their DV01 to the numerator; the denominator is the "
+                "cash value plus derivatives' mark-to-market, never futures or swap notionals.",
+            )
+        )
+
     solver = hedge.get("solver") or {}
     if solver:
         kinds = {"gap": "pct", "iterations": "int", "seconds": "auto"}

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -55,6 +56,10 @@ def test_plan_writes_json_html_and_excel(plan_dir: Path) -> None:
     for name in ("plan.json", "report.html", "report.xlsx"):
         assert (plan_dir / name).stat().st_size > 10_000
     html = (plan_dir / "report.html").read_text()
+    assert "Post-hedge exposure with derivatives" in html
+    workbook = openpyxl.load_workbook(plan_dir / "report.xlsx")
+    hedge_cells = [c.value for row in workbook["Hedge"].iter_rows() for c in row]
+    assert "Gross derivative notional" in hedge_cells
     for title in (
         "Duration exposure summary",
         "Hedge recommendation",
