@@ -150,13 +150,21 @@ def _decimal_rates(value: dict[str, float], what: str) -> dict[str, float]:
         raise ValueError(str(exc)) from None
 
 
-class TreasuryCurveSpec(BaseModel):
-    """US Treasury par yield curve of the analysis date (decimals, bond-equivalent)."""
+Interpolation = Literal["log_linear_df", "linear_zero", "monotone_cubic_zero"]
+
+
+class _CurveQuotesSpec(BaseModel):
+    """Settings every bootstrapped curve shares."""
 
     model_config = ConfigDict(extra="forbid")
 
+    interpolation: Interpolation = "log_linear_df"
+
+
+class TreasuryCurveSpec(_CurveQuotesSpec):
+    """US Treasury par yield curve of the analysis date (decimals, bond-equivalent)."""
+
     par_yields: dict[str, float]
-    interpolation: Literal["log_linear_df", "linear_zero", "monotone_cubic_zero"] = "log_linear_df"
 
     @field_validator("par_yields")
     @classmethod
@@ -164,13 +172,10 @@ class TreasuryCurveSpec(BaseModel):
         return _decimal_rates(value, "par yield")
 
 
-class SofrCurveSpec(BaseModel):
+class SofrCurveSpec(_CurveQuotesSpec):
     """SOFR OIS par swap rates (decimals, annual ACT/360 fixed legs)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     par_rates: dict[str, float]
-    interpolation: Literal["log_linear_df", "linear_zero", "monotone_cubic_zero"] = "log_linear_df"
 
     @field_validator("par_rates")
     @classmethod
