@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from models.bonds import BondBook  # noqa: E402
-from models.dates import to_days  # noqa: E402
+from hedge_planner.models.bonds import BondBook  # noqa: E402
+from hedge_planner.models.dates import to_days  # noqa: E402
 
 #: The size of a Bloomberg US Aggregate-like index book.
 AGG_SIZE = 13_500

@@ -10,9 +10,8 @@ import time
 
 import numpy as np
 from _common import AGG_SIZE, SETTLE, best_of, synthetic_book
-
-from models.bonds import build_schedule, yield_risk
-from models.dates import to_days
+from hedge_planner.models.bonds import build_schedule, yield_risk
+from hedge_planner.models.dates import to_days
 
 
 def main() -> None:

@@ -32,9 +32,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from solvers.optimizer import HedgeOptimizer
-from solvers.problem import Instrument, PortfolioRisk
-from solvers.terms import (
+from hedge_planner.solvers.optimizer import HedgeOptimizer
+from hedge_planner.solvers.problem import Instrument, PortfolioRisk
+from hedge_planner.solvers.terms import (
     CarryTerm,
     ConvexityFloor,
     DurationBand,

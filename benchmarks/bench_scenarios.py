@@ -23,13 +23,12 @@ import time
 
 import numpy as np
 from _common import AGG_SIZE, SETTLE, best_of, synthetic_book
-
-from models.bonds import build_schedule, dirty_price_from_yield
-from models.bootstrap import bootstrap_treasury_par
-from models.dates import to_days
-from models.risk import curve_risk
-from scenarios.definitions import ScenarioMatrices
-from scenarios.revaluation import ScenarioBook, revalue_scenarios
+from hedge_planner.models.bonds import build_schedule, dirty_price_from_yield
+from hedge_planner.models.bootstrap import bootstrap_treasury_par
+from hedge_planner.models.dates import to_days
+from hedge_planner.models.risk import curve_risk
+from hedge_planner.scenarios.definitions import ScenarioMatrices
+from hedge_planner.scenarios.revaluation import ScenarioBook, revalue_scenarios
 
 N_SCENARIOS = 100
 KEY_TENORS = ("1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y")

@@ -17,11 +17,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models.covariance import KeyRateCovariance
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.portfolio import Flag
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from models.covariance import KeyRateCovariance
-from models.errors import AnalyticsError
-from models.portfolio import Flag
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -27,8 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-
-from models.dates import (
+from hedge_planner.models.dates import (
     NO_DATE,
     add_months,
     days_in_month,
@@ -37,8 +36,8 @@ from models.dates import (
     to_iso,
     ymd,
 )
-from models.daycount import DayCount, year_fraction
-from models.errors import AnalyticsError
+from hedge_planner.models.daycount import DayCount, year_fraction
+from hedge_planner.models.errors import AnalyticsError
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

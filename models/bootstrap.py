@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models.curves import INTERPOLATIONS, Interpolation, YieldCurve, _as_day
+from hedge_planner.models.dates import add_months, is_end_of_month
 from scipy.optimize import brentq
-
-from models.curves import INTERPOLATIONS, Interpolation, YieldCurve, _as_day
-from models.dates import add_months, is_end_of_month
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

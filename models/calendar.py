@@ -48,8 +48,7 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-
-from models.dates import IntArray, days_in_month, from_ymd, to_days, ymd
+from hedge_planner.models.dates import IntArray, days_in_month, from_ymd, to_days, ymd
 
 BoolArray = npt.NDArray[np.bool_]
 

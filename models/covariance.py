@@ -40,8 +40,7 @@ from typing import IO, Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-
-from models.errors import HedgePlannerError
+from hedge_planner.models.errors import HedgePlannerError
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -510,7 +509,11 @@ def load_default_covariance() -> KeyRateCovariance:
     Matrix in bp^2 per year at :data:`DEFAULT_KEY_TENORS`; see the file's metadata for the
     estimation window. Loaded as package data, so it works from an installed wheel.
     """
-    text = resources.files("models").joinpath("data/keyrate_covariance_ust.json").read_text()
+    text = (
+        resources.files("hedge_planner.models")
+        .joinpath("data/keyrate_covariance_ust.json")
+        .read_text()
+    )
     return KeyRateCovariance.from_json(text)
 
 

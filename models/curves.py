@@ -39,8 +39,7 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
-
-from models.dates import to_days, to_iso, year_fraction_act365
+from hedge_planner.models.dates import to_days, to_iso, year_fraction_act365
 
 FloatArray = npt.NDArray[np.float64]
 Interpolation = Literal["log_linear_df", "linear_zero", "monotone_cubic_zero"]

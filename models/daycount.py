@@ -20,8 +20,7 @@ from enum import IntEnum
 
 import numpy as np
 import numpy.typing as npt
-
-from models.dates import ymd
+from hedge_planner.models.dates import ymd
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-
-from models.errors import AnalyticsError
-from models.hedge_instruments import HedgeInstrumentRisk
-from models.risk import CurveRisk
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk
+from hedge_planner.models.risk import CurveRisk
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -29,14 +29,21 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-from models.calendar import (
+from hedge_planner.models.calendar import (
     add_business_days,
     first_business_day_of_month,
     last_business_day_of_month,
 )
-from models.dates import NO_DATE, IntArray, add_months, days_in_month, from_ymd, to_days, ymd
+from hedge_planner.models.dates import (
+    NO_DATE,
+    IntArray,
+    add_months,
+    days_in_month,
+    from_ymd,
+    to_days,
+    ymd,
+)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]

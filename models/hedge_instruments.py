@@ -33,19 +33,18 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-
-from models.bonds import (
+from hedge_planner.models.bonds import (
     BondBook,
     build_schedule,
     dirty_price_from_yield,
     yield_from_dirty_price,
 )
-from models.bootstrap import parse_tenor, tenor_maturity
-from models.curves import YieldCurve
-from models.dates import NO_DATE, is_end_of_month, to_days, to_iso
-from models.daycount import DayCount
-from models.errors import AnalyticsError
-from models.futures import (
+from hedge_planner.models.bootstrap import parse_tenor, tenor_maturity
+from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.dates import NO_DATE, is_end_of_month, to_days, to_iso
+from hedge_planner.models.daycount import DayCount
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.futures import (
     BasisResult,
     ContractTable,
     basis_analytics,
@@ -56,9 +55,14 @@ from models.futures import (
     is_deliverable,
     theoretical_futures_price,
 )
-from models.options import VolModel, swaption
-from models.risk import DEFAULT_KEY_TENORS, DEFAULT_SHIFT, check_key_tenors, solve_z_spread
-from models.swaps import (
+from hedge_planner.models.options import VolModel, swaption
+from hedge_planner.models.risk import (
+    DEFAULT_KEY_TENORS,
+    DEFAULT_SHIFT,
+    check_key_tenors,
+    solve_z_spread,
+)
+from hedge_planner.models.swaps import (
     SwapSpec,
     build_swap_book,
     bump_matrix,

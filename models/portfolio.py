@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-
-from models.risk import CurveRisk, KeyRateSensitivity
+from hedge_planner.models.risk import CurveRisk, KeyRateSensitivity
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-
-from models.bonds import CashflowSchedule
-from models.bootstrap import parse_tenor
-from models.curves import YieldCurve
-from models.errors import AnalyticsError
+from hedge_planner.models.bonds import CashflowSchedule
+from hedge_planner.models.bootstrap import parse_tenor
+from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.errors import AnalyticsError
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from hedge_planner.models.bonds import FREQUENCIES, BondBook
+from hedge_planner.models.dates import NO_DATE, to_days
+from hedge_planner.models.daycount import DayCount
+from hedge_planner.models.identifiers import check_identifier
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from models.bonds import FREQUENCIES, BondBook
-from models.dates import NO_DATE, to_days
-from models.daycount import DayCount
-from models.identifiers import check_identifier
 
 #: A coupon above this is taken for a percentage typed as a number (5 for 5%).
 MAX_DECIMAL_COUPON = 0.20

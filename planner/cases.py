@@ -8,6 +8,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from hedge_planner.io import parse_yaml, read_holdings, read_yaml
+from hedge_planner.models.benchmark import BenchmarkProfile
+from hedge_planner.models.bootstrap import tenor_years
+from hedge_planner.models.errors import AnalyticsError, InputError, InputIssue
+from hedge_planner.models.risk import DEFAULT_KEY_TENORS, check_key_tenors
+from hedge_planner.models.schemas import HoldingRow, Holdings, parse_iso_date
+from hedge_planner.scenarios.definitions import (
+    Scenario,
+    ScenarioError,
+    build_scenarios,
+    default_scenario_specs,
+    parse_scenario_specs,
+)
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -15,20 +28,6 @@ from pydantic import (
     ValidationError,
     field_validator,
     model_validator,
-)
-
-from models.benchmark import BenchmarkProfile
-from models.bootstrap import tenor_years
-from models.errors import AnalyticsError, InputError, InputIssue
-from models.risk import DEFAULT_KEY_TENORS, check_key_tenors
-from models.schemas import HoldingRow, Holdings, parse_iso_date
-from planner.io import parse_yaml, read_holdings, read_yaml
-from scenarios.definitions import (
-    Scenario,
-    ScenarioError,
-    build_scenarios,
-    default_scenario_specs,
-    parse_scenario_specs,
 )
 
 #: Per-instrument figures a linear-system hedge can match (column of the analytics table).

@@ -16,21 +16,20 @@ from typing import Annotated, Any, TypeVar
 
 import numpy as np
 import typer
+from hedge_planner import render
+from hedge_planner.cases import AnalysisCase, load_analysis_case, load_baseline_case
+from hedge_planner.hedging import SWEEP_PARAMS, build_problem, build_universe, plan_hedge
+from hedge_planner.io import looks_like_csv, parse_holdings_csv, read_text
+from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
+from hedge_planner.models.schemas import parse_iso_date
+from hedge_planner.plan import build_plan
+from hedge_planner.report_excel import write_excel
+from hedge_planner.report_html import write_html
+from hedge_planner.schema import SCHEMAS
+from hedge_planner.stress import read_hedge_quantities, run_scenarios
+from hedge_planner.workflow import analyze_case, analyze_holdings, run_baseline
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
-
-from models.errors import HedgePlannerError, InputError, InputIssue
-from models.schemas import parse_iso_date
-from planner import render
-from planner.cases import AnalysisCase, load_analysis_case, load_baseline_case
-from planner.hedging import SWEEP_PARAMS, build_problem, build_universe, plan_hedge
-from planner.io import looks_like_csv, parse_holdings_csv, read_text
-from planner.plan import build_plan
-from planner.report_excel import write_excel
-from planner.report_html import write_html
-from planner.schema import SCHEMAS
-from planner.stress import read_hedge_quantities, run_scenarios
-from planner.workflow import analyze_case, analyze_holdings, run_baseline
 
 app = typer.Typer(
     name="hedge-planner",

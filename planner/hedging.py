@@ -6,20 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from models.errors import AnalyticsError, InputError, InputIssue
-from models.exposure import CashBook, Holding, portfolio_exposure
-from models.futures import load_contract_table, parse_32nds
-from models.hedge_instruments import (
-    DeliverableBond,
-    HedgeInstrumentRisk,
-    SwapHedge,
-    Swaption,
-    TreasuryFuture,
-)
-from models.portfolio import HoldingRisk
-from models.swaps import SwapSpec as SwapTerms
-from planner.cases import (
+from hedge_planner.cases import (
     AnalysisCase,
     FuturesSpec,
     HedgeSpec,
@@ -27,10 +14,21 @@ from planner.cases import (
     SwaptionSpec,
     resolve_path,
 )
-from planner.workflow import CaseAnalysis
-from solvers.optimizer import HedgeOptimizer, HedgeResult
-from solvers.problem import Instrument, PortfolioRisk
-from solvers.terms import (
+from hedge_planner.models.errors import AnalyticsError, InputError, InputIssue
+from hedge_planner.models.exposure import CashBook, Holding, portfolio_exposure
+from hedge_planner.models.futures import load_contract_table, parse_32nds
+from hedge_planner.models.hedge_instruments import (
+    DeliverableBond,
+    HedgeInstrumentRisk,
+    SwapHedge,
+    Swaption,
+    TreasuryFuture,
+)
+from hedge_planner.models.portfolio import HoldingRisk
+from hedge_planner.models.swaps import SwapSpec as SwapTerms
+from hedge_planner.solvers.optimizer import HedgeOptimizer, HedgeResult
+from hedge_planner.solvers.problem import Instrument, PortfolioRisk
+from hedge_planner.solvers.terms import (
     CarryTerm,
     ConvexityFloor,
     DurationBand,
@@ -43,6 +41,7 @@ from solvers.terms import (
     TrackingErrorL1Term,
     TrackingErrorTerm,
 )
+from hedge_planner.workflow import CaseAnalysis
 
 #: CME month codes.
 MONTH_CODES = "FGHJKMNQUVXZ"

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from models.errors import InputError, InputIssue
-from models.schemas import (
+from hedge_planner.models.errors import InputError, InputIssue
+from hedge_planner.models.schemas import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     SUPPLIED_COLUMNS,

@@ -12,15 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
-from models.benchmark import tracking_error
-from models.calendar import add_business_days
-from models.dates import to_date, to_days
-from planner.cases import AnalysisCase
-from planner.hedging import HedgePlan, UniverseMember, build_universe, plan_hedge
-from planner.stress import run_scenarios
-from planner.workflow import CaseAnalysis, analyze_case
-from scenarios.portfolio import PortfolioScenarioResult
+from hedge_planner.cases import AnalysisCase
+from hedge_planner.hedging import HedgePlan, UniverseMember, build_universe, plan_hedge
+from hedge_planner.models.benchmark import tracking_error
+from hedge_planner.models.calendar import add_business_days
+from hedge_planner.models.dates import to_date, to_days
+from hedge_planner.scenarios.portfolio import PortfolioScenarioResult
+from hedge_planner.stress import run_scenarios
+from hedge_planner.workflow import CaseAnalysis, analyze_case
 
 SCHEMA = "hedge-planner/plan"
 VERSION = 1

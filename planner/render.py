@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from hedge_planner.workflow import CaseAnalysis, YieldAnalysis
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-
-from planner.workflow import CaseAnalysis, YieldAnalysis
 
 
 def _num(value: float, digits: int = 4) -> str:

@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from planner.charts import diverging_bar_chart, format_number, grouped_bar_chart
+from hedge_planner.charts import diverging_bar_chart, format_number, grouped_bar_chart
 
 __all__ = ["SECTION_TITLES", "render_html", "write_html"]
 

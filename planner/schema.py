@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from planner.cases import AnalysisCase, BaselineCase
-from planner.plan import SCHEMA, VERSION
+from hedge_planner.cases import AnalysisCase, BaselineCase
+from hedge_planner.plan import SCHEMA, VERSION
 
 
 def case_schema() -> dict[str, Any]:

@@ -8,15 +8,18 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-
-from models.bonds import build_schedule
-from models.dates import to_days
-from models.errors import InputError, InputIssue
-from planner.cases import AnalysisCase
-from planner.hedging import UniverseMember
-from planner.io import read_text
-from planner.workflow import CaseAnalysis
-from scenarios.portfolio import PortfolioScenarioResult, add_linear_pnl, run_portfolio_scenarios
+from hedge_planner.cases import AnalysisCase
+from hedge_planner.hedging import UniverseMember
+from hedge_planner.io import read_text
+from hedge_planner.models.bonds import build_schedule
+from hedge_planner.models.dates import to_days
+from hedge_planner.models.errors import InputError, InputIssue
+from hedge_planner.scenarios.portfolio import (
+    PortfolioScenarioResult,
+    add_linear_pnl,
+    run_portfolio_scenarios,
+)
+from hedge_planner.workflow import CaseAnalysis
 
 
 def run_scenarios(

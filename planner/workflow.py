@@ -8,31 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from models.benchmark import BenchmarkComparison, BenchmarkProfile, compare_to_benchmark
-from models.bonds import analyze_book, build_schedule
-from models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par
-from models.covariance import (
-    KeyRateCovariance,
-    estimate_keyrate_covariance,
-    load_covariance_file,
-    load_default_covariance,
-    load_treasury_par_history,
-)
-from models.curves import YieldCurve
-from models.dates import to_days
-from models.errors import InputError, InputIssue
-from models.exposure import CashBook, CdsPosition, portfolio_exposure
-from models.portfolio import (
-    Flag,
-    HoldingRisk,
-    SuppliedAnalytics,
-    combine_risk,
-    sector_contributions,
-)
-from models.risk import curve_risk
-from models.schemas import Holdings
-from planner.cases import (
+from hedge_planner.cases import (
     AnalysisCase,
     BaselineCase,
     BenchmarkHoldingsSpec,
@@ -41,7 +17,34 @@ from planner.cases import (
     load_holdings_section,
     resolve_path,
 )
-from solvers.baseline import scale_to_value, solve_linear_hedge
+from hedge_planner.models.benchmark import (
+    BenchmarkComparison,
+    BenchmarkProfile,
+    compare_to_benchmark,
+)
+from hedge_planner.models.bonds import analyze_book, build_schedule
+from hedge_planner.models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par
+from hedge_planner.models.covariance import (
+    KeyRateCovariance,
+    estimate_keyrate_covariance,
+    load_covariance_file,
+    load_default_covariance,
+    load_treasury_par_history,
+)
+from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.dates import to_days
+from hedge_planner.models.errors import InputError, InputIssue
+from hedge_planner.models.exposure import CashBook, CdsPosition, portfolio_exposure
+from hedge_planner.models.portfolio import (
+    Flag,
+    HoldingRisk,
+    SuppliedAnalytics,
+    combine_risk,
+    sector_contributions,
+)
+from hedge_planner.models.risk import curve_risk
+from hedge_planner.models.schemas import Holdings
+from hedge_planner.solvers.baseline import scale_to_value, solve_linear_hedge
 
 #: Methodology label of every yield-based figure.
 YIELD_METHOD = "yield-based, street convention (compounded at the coupon frequency)"

@@ -53,6 +53,14 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import numpy.typing as npt
 import yaml
+from hedge_planner.models.covariance import (
+    DEFAULT_KEY_TENORS,
+    CovarianceError,
+    normalize_tenor_label,
+    tenor_label,
+    tenor_years,
+)
+from hedge_planner.models.errors import HedgePlannerError
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -63,15 +71,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-
-from models.covariance import (
-    DEFAULT_KEY_TENORS,
-    CovarianceError,
-    normalize_tenor_label,
-    tenor_label,
-    tenor_years,
-)
-from models.errors import HedgePlannerError
 
 FloatArray = npt.NDArray[np.float64]
 KeyTenorsLike = Sequence[str | float]
@@ -316,7 +315,11 @@ class HistoricalEpisode(BaseModel):
 
 @functools.cache
 def _load_episodes_cached() -> tuple[HistoricalEpisode, ...]:
-    text = resources.files("scenarios").joinpath("data/historical_episodes.json").read_text()
+    text = (
+        resources.files("hedge_planner.scenarios")
+        .joinpath("data/historical_episodes.json")
+        .read_text()
+    )
     doc = json.loads(text)
     return tuple(HistoricalEpisode(key=k, **v) for k, v in doc["episodes"].items())
 

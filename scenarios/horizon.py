@@ -39,15 +39,13 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import brentq
-
-from models.bonds import BondBook, build_schedule
-from models.curves import YieldCurve
-from models.dates import to_days, to_iso
-from models.errors import AnalyticsError
-from models.risk import DEFAULT_KEY_TENORS
-from scenarios.definitions import Scenario, ScenarioMatrices
-from scenarios.revaluation import (
+from hedge_planner.models.bonds import BondBook, build_schedule
+from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.dates import to_days, to_iso
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.risk import DEFAULT_KEY_TENORS
+from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices
+from hedge_planner.scenarios.revaluation import (
     BP,
     DEFAULT_CHUNK,
     ScenarioBook,
@@ -57,6 +55,7 @@ from scenarios.revaluation import (
     hedge_scenario_pnl,
     key_years_of,
 )
+from scipy.optimize import brentq
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -76,17 +76,15 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import brentq
-
-from models.bonds import BondBook, CashflowSchedule
-from models.curves import YieldCurve
-from models.dates import to_days, to_iso
-from models.errors import AnalyticsError
-from models.portfolio import HoldingRisk
-from models.risk import CurveRisk, KeyRateSensitivity
-from scenarios.definitions import Scenario, ScenarioMatrices
-from scenarios.horizon import horizon_analysis
-from scenarios.revaluation import (
+from hedge_planner.models.bonds import BondBook, CashflowSchedule
+from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.dates import to_days, to_iso
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.portfolio import HoldingRisk
+from hedge_planner.models.risk import CurveRisk, KeyRateSensitivity
+from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices
+from hedge_planner.scenarios.horizon import horizon_analysis
+from hedge_planner.scenarios.revaluation import (
     BP,
     DEFAULT_CHUNK,
     ScenarioBook,
@@ -97,6 +95,7 @@ from scenarios.revaluation import (
     key_years_of,
     revalue_scenarios,
 )
+from scipy.optimize import brentq
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -61,13 +61,12 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-
-from models.bonds import CashflowSchedule
-from models.covariance import tenor_years
-from models.curves import YieldCurve
-from models.errors import AnalyticsError
-from models.risk import CurveRisk, tent_coordinates
-from scenarios.definitions import Scenario, ScenarioMatrices, scenario_matrices
+from hedge_planner.models.bonds import CashflowSchedule
+from hedge_planner.models.covariance import tenor_years
+from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.risk import CurveRisk, tent_coordinates
+from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices, scenario_matrices
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

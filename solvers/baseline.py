@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-
-from models.errors import HedgePlannerError
+from hedge_planner.models.errors import HedgePlannerError
 
 FloatArray = npt.NDArray[np.float64]
 

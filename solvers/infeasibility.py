@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from solvers.optimizer import HedgeOptimizer
+    from hedge_planner.solvers.optimizer import HedgeOptimizer
 
 __all__ = ["Violation", "minimal_violation"]
 

@@ -26,16 +26,15 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-
-from solvers.infeasibility import Violation, minimal_violation
-from solvers.problem import (
+from hedge_planner.solvers.infeasibility import Violation, minimal_violation
+from hedge_planner.solvers.problem import (
     HedgeInputError,
     Instrument,
     PortfolioRisk,
     factor_covariance,
     validate_covariance,
 )
-from solvers.terms import (
+from hedge_planner.solvers.terms import (
     Constraint,
     ConstraintReport,
     InstrumentFactorRiskTerm,

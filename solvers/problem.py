@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-
-from models.errors import HedgePlannerError
+from hedge_planner.models.errors import HedgePlannerError
 
 __all__ = [
     "BP",

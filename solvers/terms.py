@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import cvxpy as cp
 import numpy as np
-
-from solvers.problem import HedgeInputError
+from hedge_planner.solvers.problem import HedgeInputError
 
 if TYPE_CHECKING:
-    from solvers.optimizer import HedgeContext
+    from hedge_planner.solvers.optimizer import HedgeContext
 
 __all__ = [
     "CarryTerm",

@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import QuantLib as ql
-
-from models.daycount import DayCount
+from hedge_planner.models.daycount import DayCount
 
 QL_FREQ = {0: ql.Semiannual, 1: ql.Annual, 2: ql.Semiannual, 4: ql.Quarterly, 12: ql.Monthly}
 

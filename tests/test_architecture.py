@@ -1,4 +1,15 @@
-"""Dependencies flow one way (planner -> solvers/scenarios -> models); QuantLib is test-only."""
+"""The package's structure, enforced.
+
+Rules (the README's layout section states them too):
+
+- one import root: every runtime module imports the product as ``hedge_planner...`` (or relatively),
+  never as a bare ``models``/``solvers``/``scenarios``/``planner``;
+- layering: planner -> solvers/scenarios -> models; solvers and scenarios are independent of each
+  other; models imports none of the other three;
+- no import cycles between runtime modules, counting imports under ``TYPE_CHECKING`` and imports
+  inside functions;
+- no runtime module imports ``tests`` or QuantLib (a test-only oracle).
+"""
 
 from __future__ import annotations
 
@@ -8,29 +19,148 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FORBIDDEN = {
-    "models": {"planner", "solvers", "scenarios"},
-    "solvers": {"planner", "scenarios"},
-    "scenarios": {"planner", "solvers"},
-    "planner": set(),
+ROOT_PACKAGE = "hedge_planner"
+# Repository folder -> installed package (pyproject's package-dir mapping).
+FOLDERS = {
+    "planner": ROOT_PACKAGE,
+    "models": f"{ROOT_PACKAGE}.models",
+    "solvers": f"{ROOT_PACKAGE}.solvers",
+    "scenarios": f"{ROOT_PACKAGE}.scenarios",
 }
+SUBPACKAGES = ("models", "solvers", "scenarios")
+ALLOWED = {
+    "models": {"models"},
+    "solvers": {"solvers", "models"},
+    "scenarios": {"scenarios", "models"},
+    "planner": {"planner", "solvers", "scenarios", "models"},
+}
+BARE_ROOTS = {"models", "solvers", "scenarios", "planner", "tests"}
 
 
-def imported_top_levels(path: Path) -> set[str]:
+def _runtime_modules() -> dict[str, Path]:
+    """Dotted module name -> file, for every runtime module of the package."""
+    modules: dict[str, Path] = {}
+    for folder, package in FOLDERS.items():
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            parts = list(path.relative_to(ROOT / folder).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            if folder == "planner" and parts and parts[0] in SUBPACKAGES:
+                continue  # not possible with the mapping, but never double count
+            modules[".".join([package, *parts])] = path
+    return modules
+
+
+MODULES = _runtime_modules()
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    if len(parts) > 1 and parts[1] in SUBPACKAGES:
+        return parts[1]
+    return "planner"
+
+
+def _imports(module: str, path: Path) -> list[tuple[str, int]]:
+    """Absolute names imported by a module (every import statement, wherever it stands)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
+    is_package = path.name == "__init__.py"
+    base = module.split(".") if is_package else module.split(".")[:-1]
+    found: list[tuple[str, int]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
+            found += [(alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                anchor = base[: len(base) - (node.level - 1)]
+                target = ".".join(anchor + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            found.append((target, node.lineno))
+            # ``from pkg import mod`` imports a module when pkg.mod is one.
+            found += [
+                (f"{target}.{alias.name}", node.lineno)
+                for alias in node.names
+                if f"{target}.{alias.name}" in MODULES
+            ]
+    return found
 
 
-@pytest.mark.parametrize("package", sorted(FORBIDDEN))
-def test_layering_and_no_runtime_quantlib(package: str) -> None:
-    for path in sorted((ROOT / package).rglob("*.py")):
-        imports = imported_top_levels(path)
-        bad = imports & FORBIDDEN[package]
-        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
-        assert "QuantLib" not in imports, f"{path.relative_to(ROOT)} imports QuantLib at run time"
+def _internal(name: str) -> str | None:
+    """The runtime module a dotted import name refers to, or None when it is external."""
+    while name:
+        if name in MODULES:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def test_every_folder_maps_to_the_single_root() -> None:
+    assert f"{ROOT_PACKAGE}.cli" in MODULES
+    assert all(m == ROOT_PACKAGE or m.startswith(ROOT_PACKAGE + ".") for m in MODULES)
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_layering_single_root_and_no_test_only_imports(module: str) -> None:
+    path = MODULES[module]
+    where = path.relative_to(ROOT)
+    for name, line in _imports(module, path):
+        top = name.split(".")[0]
+        assert top not in BARE_ROOTS, f"{where}:{line} imports {name!r}: use hedge_planner.*"
+        assert top != "QuantLib", f"{where}:{line} imports QuantLib at run time"
+        target = _internal(name)
+        if target is None:
+            continue
+        assert _layer(target) in ALLOWED[_layer(module)], (
+            f"{where}:{line}: {_layer(module)} may not import {target} ({_layer(target)})"
+        )
+
+
+def test_no_import_cycles_including_type_checking() -> None:
+    graph: dict[str, set[str]] = {m: set() for m in MODULES}
+    for module, path in MODULES.items():
+        for name, _ in _imports(module, path):
+            target = _internal(name)
+            # A module importing its own package's __init__ (or a parent package) is how Python
+            # resolves any submodule; only module-to-module edges can form a real cycle.
+            if target and target != module and not module.startswith(target + "."):
+                graph[module].add(target)
+    # Tarjan's strongly connected components.
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    assert not cycles, f"import cycles: {cycles}"
+
+
+def test_subpackages_refuse_a_bare_import() -> None:
+    """``import models`` from a checkout must not create a second copy of the package."""
+    for folder in SUBPACKAGES:
+        text = (ROOT / folder / "__init__.py").read_text(encoding="utf-8")
+        assert f'__name__ != "hedge_planner.{folder}"' in text

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from solvers.baseline import (
+from hedge_planner.solvers.baseline import (
     HedgeSystemError,
     futures_contracts_for_duration,
     futures_contracts_for_dv01,

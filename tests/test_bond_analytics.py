@@ -6,11 +6,16 @@ import datetime as dt
 
 import numpy as np
 import pytest
-
-from models.bonds import BondBook, analyze_book, build_schedule, yield_from_dirty_price, yield_risk
-from models.dates import NO_DATE, add_months, to_date, to_days
-from models.daycount import DayCount
-from models.errors import AnalyticsError
+from hedge_planner.models.bonds import (
+    BondBook,
+    analyze_book,
+    build_schedule,
+    yield_from_dirty_price,
+    yield_risk,
+)
+from hedge_planner.models.dates import NO_DATE, add_months, to_date, to_days
+from hedge_planner.models.daycount import DayCount
+from hedge_planner.models.errors import AnalyticsError
 
 ql = pytest.importorskip("QuantLib")
 from tests.ql_reference import ql_fixed_bond, ql_yield_figures, ql_yield_from_clean  # noqa: E402

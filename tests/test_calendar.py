@@ -12,9 +12,8 @@ import datetime as dt
 
 import numpy as np
 import pytest
-
-from models import calendar as cal
-from models.dates import from_ymd, to_days
+from hedge_planner.models import calendar as cal
+from hedge_planner.models.dates import from_ymd, to_days
 
 ql = pytest.importorskip("QuantLib")
 

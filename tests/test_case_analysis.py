@@ -9,14 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from hedge_planner.cases import load_analysis_case
+from hedge_planner.cli import app
+from hedge_planner.models.benchmark import BenchmarkProfile, compare_to_benchmark, tracking_error
+from hedge_planner.models.covariance import load_default_covariance
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.workflow import analyze_case
 from typer.testing import CliRunner
-
-from models.benchmark import BenchmarkProfile, compare_to_benchmark, tracking_error
-from models.covariance import load_default_covariance
-from models.errors import AnalyticsError
-from planner.cases import load_analysis_case
-from planner.cli import app
-from planner.workflow import analyze_case
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE_PLUS = ROOT / "examples" / "core_plus" / "case.yaml"

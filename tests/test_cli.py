@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hedge_planner.cli import app
 from typer.testing import CliRunner
-
-from planner.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 MATLAB_CASE = ROOT / "examples" / "matlab_duration_convexity_hedge" / "case.yaml"
@@ -123,7 +122,7 @@ def test_help_documents_every_option() -> None:
 def test_console_script_runs_as_a_subprocess() -> None:
     """The installed entry point exits 2 on bad input without a traceback."""
     proc = subprocess.run(
-        [sys.executable, "-m", "planner.cli", "analyze", "-", "--settle", "2024-01-02"],
+        [sys.executable, "-m", "hedge_planner.cli", "analyze", "-", "--settle", "2024-01-02"],
         input="",
         capture_output=True,
         text=True,

@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from models.covariance import (
+from hedge_planner.models.covariance import (
     DEFAULT_KEY_TENORS,
     CovarianceError,
     KeyRateCovariance,
@@ -294,7 +293,7 @@ def test_committed_matrix_is_plausible() -> None:
 
 @needs_shared
 def test_committed_matrix_equals_fresh_derive() -> None:
-    from models.data.derive_keyrate_covariance import derive
+    from hedge_planner.models.data.derive_keyrate_covariance import derive
 
     fresh = derive(SHARED_CSV)
     committed = load_default_covariance()

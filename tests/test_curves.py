@@ -13,11 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from scipy.interpolate import PchipInterpolator
-
-from models.bootstrap import (
+from hedge_planner.models.bootstrap import (
     bootstrap_sofr_ois,
     bootstrap_treasury_par,
     sofr_ois_par_rates,
@@ -26,13 +22,16 @@ from models.bootstrap import (
     tenor_years,
     treasury_par_yields,
 )
-from models.curves import (
+from hedge_planner.models.curves import (
     INTERPOLATIONS,
     YieldCurve,
     curve_from_zero_rates,
     tent_weights,
 )
-from models.dates import to_days
+from hedge_planner.models.dates import to_days
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.interpolate import PchipInterpolator
 
 ql = pytest.importorskip("QuantLib")
 

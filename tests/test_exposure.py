@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from models.bonds import BondBook, build_schedule, dirty_price_from_yield
-from models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par
-from models.dates import to_days
-from models.errors import AnalyticsError
-from models.exposure import CashBook, CdsPosition, Holding, portfolio_exposure
-from models.hedge_instruments import (
+from hedge_planner.models.bonds import BondBook, build_schedule, dirty_price_from_yield
+from hedge_planner.models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par
+from hedge_planner.models.dates import to_days
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.exposure import CashBook, CdsPosition, Holding, portfolio_exposure
+from hedge_planner.models.hedge_instruments import (
     DeliverableBond,
     HedgeInstrumentRisk,
     SwapHedge,
     Swaption,
     TreasuryFuture,
 )
-from models.risk import DEFAULT_KEY_TENORS, check_key_tenors, curve_dirty_price, curve_risk
-from models.swaps import SwapSpec
+from hedge_planner.models.risk import (
+    DEFAULT_KEY_TENORS,
+    check_key_tenors,
+    curve_dirty_price,
+    curve_risk,
+)
+from hedge_planner.models.swaps import SwapSpec
 
 LABELS, KEYS = check_key_tenors(DEFAULT_KEY_TENORS)
 ANCHOR = "2023-12-29"

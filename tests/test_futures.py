@@ -23,10 +23,9 @@ import json
 
 import numpy as np
 import pytest
-
-from models import calendar as cal
-from models.dates import NO_DATE, add_months, from_ymd, to_days, ymd
-from models.futures import (
+from hedge_planner.models import calendar as cal
+from hedge_planner.models.dates import NO_DATE, add_months, from_ymd, to_days, ymd
+from hedge_planner.models.futures import (
     basis_analytics,
     cme_conversion_factor_from_term,
     contract_dates,

@@ -15,15 +15,12 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from scipy.optimize import brentq
-from scipy.special import ndtr
-
-from models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par, ois_schedule
-from models.curves import YieldCurve
-from models.dates import to_days
-from models.errors import AnalyticsError
-from models.futures import basis_analytics, contract_dates, conversion_factor
-from models.hedge_instruments import (
+from hedge_planner.models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par, ois_schedule
+from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.dates import to_days
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.futures import basis_analytics, contract_dates, conversion_factor
+from hedge_planner.models.hedge_instruments import (
     DeliverableBond,
     HedgeInstrumentRisk,
     ScenarioInstrument,
@@ -31,8 +28,10 @@ from models.hedge_instruments import (
     Swaption,
     TreasuryFuture,
 )
-from models.risk import DEFAULT_KEY_TENORS, check_key_tenors
-from models.swaps import SwapSpec, swap_pv, swap_pv_shifted
+from hedge_planner.models.risk import DEFAULT_KEY_TENORS, check_key_tenors
+from hedge_planner.models.swaps import SwapSpec, swap_pv, swap_pv_shifted
+from scipy.optimize import brentq
+from scipy.special import ndtr
 
 ql = pytest.importorskip("QuantLib")
 from tests.ql_reference import ql_fixed_bond, ql_yield_figures  # noqa: E402
@@ -411,7 +410,7 @@ def test_scenario_protocol_base_and_first_order(tsy, sofr) -> None:
 
 
 def test_instrument_fields_feed_the_optimiser_contract(tsy, sofr) -> None:
-    problem = pytest.importorskip("solvers.problem")
+    problem = pytest.importorskip("hedge_planner.solvers.problem")
     for inst in _instruments(tsy, sofr):
         r = inst.risk()
         built = problem.Instrument(**r.instrument_fields())
@@ -428,7 +427,7 @@ def test_per_unit_risk_attributes_for_the_scenario_engine(tsy, sofr) -> None:
     short = SwapHedge(SwapSpec("5y", "5y"), sofr, key_tenors=("1y", "2y", "5y", "10y", "30y"))
     assert short.krd_dv01.shape == (5,)
     assert short.krd_dv01.sum() == pytest.approx(short.dv01, rel=1e-6)
-    revaluation = pytest.importorskip("scenarios.revaluation")
+    revaluation = pytest.importorskip("hedge_planner.scenarios.revaluation")
     pricer = getattr(revaluation, "ScenarioPricer", None)
     if pricer is not None:
         assert all(isinstance(i, pricer) for i in _instruments(tsy, sofr))

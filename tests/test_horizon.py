@@ -7,14 +7,14 @@ import math
 
 import numpy as np
 import pytest
+from hedge_planner.models.bonds import BondBook, build_schedule
+from hedge_planner.models.curves import YieldCurve, curve_from_zero_rates
+from hedge_planner.models.dates import add_months, to_date, to_days
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.risk import solve_z_spread
+from hedge_planner.scenarios.horizon import apply_horizon, horizon_analysis
+from hedge_planner.scenarios.revaluation import revalue_scenarios
 
-from models.bonds import BondBook, build_schedule
-from models.curves import YieldCurve, curve_from_zero_rates
-from models.dates import add_months, to_date, to_days
-from models.errors import AnalyticsError
-from models.risk import solve_z_spread
-from scenarios.horizon import apply_horizon, horizon_analysis
-from scenarios.revaluation import revalue_scenarios
 from tests.test_revaluation import (
     KEY_YEARS,
     SETTLE,

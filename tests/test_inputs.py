@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-from models.errors import InputError
-from planner.io import parse_holdings_csv
+from hedge_planner.io import parse_holdings_csv
+from hedge_planner.models.errors import InputError
 
 SETTLE = dt.date(2024, 1, 2)
 HEADER = "id,face,coupon,maturity,yield,price,day_count,issue_date\n"

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hedge_planner.cli import app
 from typer.testing import CliRunner
-
-from planner.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE_PLUS = ROOT / "examples" / "core_plus" / "case.yaml"

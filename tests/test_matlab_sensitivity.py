@@ -30,10 +30,12 @@ import datetime as dt
 
 import numpy as np
 import pytest
-
-from models.bonds import BondBook, analyze_book, build_schedule, yield_risk
-from models.dates import to_days
-from scenarios.revaluation import duration_approximation, duration_convexity_approximation
+from hedge_planner.models.bonds import BondBook, analyze_book, build_schedule, yield_risk
+from hedge_planner.models.dates import to_days
+from hedge_planner.scenarios.revaluation import (
+    duration_approximation,
+    duration_convexity_approximation,
+)
 
 SETTLE = dt.date(1999, 8, 19)
 MATURITY = [dt.date(2010, 6, 17), dt.date(2015, 6, 9), dt.date(2025, 5, 14)]

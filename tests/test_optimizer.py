@@ -15,10 +15,9 @@ from dataclasses import dataclass, replace
 import cvxpy as cp
 import numpy as np
 import pytest
-
-from solvers.optimizer import HedgeOptimizer, HedgeResult
-from solvers.problem import HedgeInputError, Instrument, PortfolioRisk
-from solvers.terms import (
+from hedge_planner.solvers.optimizer import HedgeOptimizer, HedgeResult
+from hedge_planner.solvers.problem import HedgeInputError, Instrument, PortfolioRisk
+from hedge_planner.solvers.terms import (
     CarryTerm,
     ConvexityFloor,
     DurationBand,

@@ -7,8 +7,7 @@ import math
 
 import numpy as np
 import pytest
-
-from models.options import (
+from hedge_planner.models.options import (
     SwaptionResult,
     VolModel,
     bachelier,

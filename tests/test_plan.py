@@ -9,9 +9,8 @@ import numpy as np
 import openpyxl
 import pytest
 import yaml
+from hedge_planner.cli import app
 from typer.testing import CliRunner
-
-from planner.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE_PLUS = ROOT / "examples" / "core_plus" / "case.yaml"

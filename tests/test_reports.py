@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hedge_planner.charts import diverging_bar_chart, format_number, grouped_bar_chart, nice_ticks
+from hedge_planner.report_excel import SHEET_NAMES, write_excel
+from hedge_planner.report_html import SECTION_TITLES, render_html, write_html
 from openpyxl import load_workbook
-
-from planner.charts import diverging_bar_chart, format_number, grouped_bar_chart, nice_ticks
-from planner.report_excel import SHEET_NAMES, write_excel
-from planner.report_html import SECTION_TITLES, render_html, write_html
 
 FIXTURE = Path(__file__).parent / "data" / "plan_sample.json"
 TENORS = ["6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y"]

@@ -7,20 +7,19 @@ import json
 
 import numpy as np
 import pytest
-
-from models.bonds import BondBook, build_schedule, dirty_price_from_yield
-from models.bootstrap import bootstrap_treasury_par
-from models.curves import YieldCurve
-from models.dates import to_date, to_days
-from models.errors import AnalyticsError
-from models.risk import DEFAULT_KEY_TENORS, CurveRisk, curve_dirty_price, curve_risk
-from scenarios.definitions import (
+from hedge_planner.models.bonds import BondBook, build_schedule, dirty_price_from_yield
+from hedge_planner.models.bootstrap import bootstrap_treasury_par
+from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.dates import to_date, to_days
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.risk import DEFAULT_KEY_TENORS, CurveRisk, curve_dirty_price, curve_risk
+from hedge_planner.scenarios.definitions import (
     ScenarioMatrices,
     historical_scenario,
     load_historical_episodes,
     scenario_matrices,
 )
-from scenarios.revaluation import (
+from hedge_planner.scenarios.revaluation import (
     ScenarioBook,
     ScenarioPricer,
     ScenarioResult,

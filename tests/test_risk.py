@@ -19,13 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-
-from models.bonds import BondBook, CashflowSchedule, build_schedule
-from models.bootstrap import bootstrap_treasury_par
-from models.curves import YieldCurve
-from models.dates import NO_DATE, to_days
-from models.errors import AnalyticsError
-from models.risk import (
+from hedge_planner.models.bonds import BondBook, CashflowSchedule, build_schedule
+from hedge_planner.models.bootstrap import bootstrap_treasury_par
+from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.dates import NO_DATE, to_days
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.risk import (
     DEFAULT_KEY_TENORS,
     curve_dirty_price,
     curve_risk,

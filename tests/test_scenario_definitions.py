@@ -13,8 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from scenarios.definitions import (
+from hedge_planner.scenarios.definitions import (
     CurveShapeSpec,
     Scenario,
     ScenarioError,

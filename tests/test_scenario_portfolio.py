@@ -13,24 +13,23 @@ import math
 
 import numpy as np
 import pytest
-
-from models.bonds import BondBook, build_schedule, dirty_price_from_yield
-from models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par
-from models.dates import add_months, to_days
-from models.errors import AnalyticsError
-from models.hedge_instruments import SwapHedge
-from models.portfolio import HoldingRisk, SuppliedAnalytics, combine_risk
-from models.risk import DEFAULT_KEY_TENORS, curve_risk
-from models.swaps import SwapSpec
-from scenarios.definitions import Scenario, build_default_scenarios
-from scenarios.horizon import horizon_analysis
-from scenarios.portfolio import (
+from hedge_planner.models.bonds import BondBook, build_schedule, dirty_price_from_yield
+from hedge_planner.models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par
+from hedge_planner.models.dates import add_months, to_days
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.hedge_instruments import SwapHedge
+from hedge_planner.models.portfolio import HoldingRisk, SuppliedAnalytics, combine_risk
+from hedge_planner.models.risk import DEFAULT_KEY_TENORS, curve_risk
+from hedge_planner.models.swaps import SwapSpec
+from hedge_planner.scenarios.definitions import Scenario, build_default_scenarios
+from hedge_planner.scenarios.horizon import horizon_analysis
+from hedge_planner.scenarios.portfolio import (
     METHOD_FULL,
     METHOD_SENSITIVITY,
     PortfolioScenarioResult,
     run_portfolio_scenarios,
 )
-from scenarios.revaluation import ScenarioBook, revalue_scenarios
+from hedge_planner.scenarios.revaluation import ScenarioBook, revalue_scenarios
 
 ANCHOR = "2023-12-29"
 SETTLE = int(to_days(ANCHOR))

@@ -8,10 +8,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-
-from planner.cases import load_analysis_case
-from planner.plan import build_plan
-from planner.schema import case_schema, plan_schema
+from hedge_planner.cases import load_analysis_case
+from hedge_planner.plan import build_plan
+from hedge_planner.schema import case_schema, plan_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE_PLUS = ROOT / "examples" / "core_plus" / "case.yaml"

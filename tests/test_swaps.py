@@ -13,12 +13,16 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-
-from models.bootstrap import bootstrap_sofr_ois, ois_schedule, tenor_maturity
-from models.curves import INTERPOLATIONS, YieldCurve, curve_from_zero_rates, tent_weights
-from models.dates import is_end_of_month, to_days
-from models.risk import DEFAULT_KEY_TENORS, check_key_tenors
-from models.swaps import (
+from hedge_planner.models.bootstrap import bootstrap_sofr_ois, ois_schedule, tenor_maturity
+from hedge_planner.models.curves import (
+    INTERPOLATIONS,
+    YieldCurve,
+    curve_from_zero_rates,
+    tent_weights,
+)
+from hedge_planner.models.dates import is_end_of_month, to_days
+from hedge_planner.models.risk import DEFAULT_KEY_TENORS, check_key_tenors
+from hedge_planner.models.swaps import (
     SwapSpec,
     build_swap_book,
     swap_annuity,

@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python -m models.data.derive_keyrate_covariance [--csv PATH] [--out PATH]
+    python -m hedge_planner.models.data.derive_keyrate_covariance [--csv PATH] [--out PATH]
 
 Reads the US Treasury daily par-yield CSV (default ``../shared/data/...`` next to the repo),
 estimates the covariance of daily key-rate changes at the nine default key tenors over
@@ -23,7 +23,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from models.covariance import (
+from hedge_planner.models.covariance import (
     DEFAULT_KEY_TENORS,
     KeyRateCovariance,
     estimate_keyrate_covariance,

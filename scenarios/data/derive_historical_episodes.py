@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python -m scenarios.data.derive_historical_episodes [--csv PATH] [--out PATH]
+    python -m hedge_planner.scenarios.data.derive_historical_episodes [--csv PATH] [--out PATH]
 
 For each episode the par yields published on the start and end dates are read from the US
 Treasury daily par-yield CSV (percent) and the change per tenor is ``end - start`` in bp.
@@ -36,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from models.covariance import TREASURY_COLUMNS
+from hedge_planner.models.covariance import TREASURY_COLUMNS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CSV_NAME = "us-treasury-par-yield-curve-1990-2023.csv"
