@@ -17,7 +17,7 @@ from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.workflow import analyze_case
 from typer.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CORE_PLUS = ROOT / "examples" / "core_plus" / "case.yaml"
 TENORS = ("6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y")
 runner = CliRunner()

@@ -11,7 +11,7 @@ import pytest
 from hedge_planner.cli import app
 from typer.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MATLAB_CASE = ROOT / "examples" / "matlab_duration_convexity_hedge" / "case.yaml"
 MATLAB_BONDS = ROOT / "examples" / "matlab_duration_convexity_hedge" / "hedge_bonds.csv"
 runner = CliRunner()

@@ -12,7 +12,7 @@ from hedge_planner.cases import load_analysis_case
 from hedge_planner.plan import build_plan
 from hedge_planner.schema import case_schema, plan_schema
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CORE_PLUS = ROOT / "examples" / "core_plus" / "case.yaml"
 
 

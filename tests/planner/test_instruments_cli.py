@@ -10,7 +10,7 @@ import yaml
 from hedge_planner.cli import app
 from typer.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CORE_PLUS = ROOT / "examples" / "core_plus" / "case.yaml"
 runner = CliRunner()
 

@@ -15,7 +15,7 @@ from hedge_planner.models.risk import solve_z_spread
 from hedge_planner.scenarios.horizon import apply_horizon, horizon_analysis
 from hedge_planner.scenarios.revaluation import revalue_scenarios
 
-from tests.test_revaluation import (
+from tests.scenarios.test_revaluation import (
     KEY_YEARS,
     SETTLE,
     ZeroCouponPricer,

@@ -29,7 +29,7 @@ from hedge_planner.models.covariance import (
     tenor_years,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_CSV = REPO_ROOT.parent / "shared" / "data" / "us-treasury-par-yield-curve-1990-2023.csv"
 needs_shared = pytest.mark.skipif(not SHARED_CSV.exists(), reason="../shared data not present")
 

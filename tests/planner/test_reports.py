@@ -25,7 +25,7 @@ from hedge_planner.report_excel import SHEET_NAMES, write_excel
 from hedge_planner.report_html import SECTION_TITLES, render_html, write_html
 from openpyxl import load_workbook
 
-FIXTURE = Path(__file__).parent / "data" / "plan_sample.json"
+FIXTURE = Path(__file__).resolve().parents[1] / "data" / "plan_sample.json"
 TENORS = ["6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y"]
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
