@@ -17,12 +17,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.covariance import KeyRateCovariance
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.portfolio import Flag
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-FloatArray = npt.NDArray[np.float64]
 
 
 class BenchmarkProfile(BaseModel):
@@ -141,7 +140,7 @@ def tracking_error(gap_years: npt.ArrayLike, cov: FloatArray) -> tuple[float, Fl
     """
     g = np.asarray(gap_years, dtype=np.float64)
     sg = cov @ g
-    te = float(np.sqrt(max(g @ sg, 0.0)))
+    te = float(np.sqrt(max(float(g @ sg), 0.0)))
     contrib = g * sg / te if te > 0 else np.zeros_like(g)
     return te, contrib
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.dates import (
     NO_DATE,
     add_months,
@@ -38,9 +39,6 @@ from hedge_planner.models.dates import (
 )
 from hedge_planner.models.daycount import DayCount, year_fraction
 from hedge_planner.models.errors import AnalyticsError
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: Coupon frequencies a bond may carry (0 = zero-coupon).
 FREQUENCIES = (0, 1, 2, 4, 12)

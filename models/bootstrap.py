@@ -19,12 +19,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.curves import INTERPOLATIONS, Interpolation, YieldCurve, _as_day
 from hedge_planner.models.dates import add_months, is_end_of_month
 from scipy.optimize import brentq
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: Largest tenor (months) priced as a Treasury bill; longer tenors are semiannual par bonds.
 BILL_MAX_MONTHS = 6

@@ -48,9 +48,8 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models.arrays import BoolArray
 from hedge_planner.models.dates import IntArray, days_in_month, from_ymd, to_days, ymd
-
-BoolArray = npt.NDArray[np.bool_]
 
 #: First and last calendar year for which holidays are generated.
 FIRST_YEAR: int = 1978

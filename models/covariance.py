@@ -40,9 +40,8 @@ from typing import IO, Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.errors import HedgePlannerError
-
-FloatArray = npt.NDArray[np.float64]
 
 #: Business days per year used to annualise daily variances.
 TRADING_DAYS_PER_YEAR: int = 252
@@ -734,11 +733,13 @@ def estimate_keyrate_covariance(
         w = ewma_weights(n_obs, halflife_days)
         method = "ewma"
     daily = _weighted_cov(x, w)
-    first_level = frame.index[frame.index.get_loc(changes_bp.index[0]) - 1]
+    # The first level behind the first change (the index is unique and sorted).
+    first_pos = int(frame.index.searchsorted(changes_bp.index[0]))
+    first_level = pd.Timestamp(frame.index[first_pos - 1])
     meta = CovarianceMetadata(
         source=source,
         start=first_level.strftime("%Y-%m-%d"),
-        end=changes_bp.index[-1].strftime("%Y-%m-%d"),
+        end=pd.Timestamp(changes_bp.index[-1]).strftime("%Y-%m-%d"),
         n_obs=n_obs,
         method=method,
         halflife=None if halflife_days is None else float(halflife_days),

@@ -39,9 +39,9 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.dates import to_days, to_iso, year_fraction_act365
 
-FloatArray = npt.NDArray[np.float64]
 Interpolation = Literal["log_linear_df", "linear_zero", "monotone_cubic_zero"]
 Compounding = Literal["continuous", "annual", "semiannual", "simple"]
 
@@ -241,6 +241,17 @@ class YieldCurve:
         "_zero_slopes",
         "_zeros",
     )
+    # Declared for the type checker; set once in __init__ through object.__setattr__.
+    _anchor: int
+    _discounts: FloatArray
+    _f_last: float
+    _grid: FloatArray
+    _interp: Interpolation
+    _lndf: FloatArray
+    _spreads: tuple[_SpreadLayer, ...]
+    _times: FloatArray
+    _zero_slopes: FloatArray
+    _zeros: FloatArray
 
     def __init__(
         self,

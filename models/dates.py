@@ -13,9 +13,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
+from hedge_planner.models.arrays import BoolArray, IntArray
 
 #: Sentinel day serial meaning "no date" (e.g. a holding without an issue date).
 NO_DATE: int = np.iinfo(np.int64).min
@@ -38,7 +36,7 @@ def to_days(values: Any) -> IntArray:
     if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.integer):
         return values.astype(np.int64)
     if isinstance(values, (_dt.date, str, np.datetime64)):
-        return np.asarray(np.datetime64(values, "D").astype(np.int64))
+        return np.asarray(np.datetime64(values, "D").astype(np.int64))  # type: ignore[call-overload]
     if isinstance(values, Iterable):
         arr = np.asarray(list(values) if not isinstance(values, np.ndarray) else values)
         return arr.astype("datetime64[D]").astype(np.int64)

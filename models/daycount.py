@@ -20,9 +20,8 @@ from enum import IntEnum
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.dates import ymd
-
-FloatArray = npt.NDArray[np.float64]
 
 
 class DayCount(IntEnum):

@@ -25,13 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
+from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk
 from hedge_planner.models.risk import CurveRisk
-
-FloatArray = npt.NDArray[np.float64]
 
 BP = 1e-4
 

@@ -29,6 +29,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import yaml
+from hedge_planner.models.arrays import BoolArray, FloatArray
 from hedge_planner.models.calendar import (
     add_business_days,
     first_business_day_of_month,
@@ -44,9 +45,6 @@ from hedge_planner.models.dates import (
     ymd,
 )
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 DEFAULT_TABLE_PATH = Path(__file__).with_name("data") / "cme_treasury_futures.yaml"
 

@@ -33,6 +33,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.bonds import (
     BondBook,
     build_schedule,
@@ -71,7 +72,6 @@ from hedge_planner.models.swaps import (
     swap_pv_shifted,
 )
 
-FloatArray = npt.NDArray[np.float64]
 Kind = Literal["future", "swap", "swaption"]
 Unit = Literal["contracts", "notional"]
 

@@ -25,9 +25,8 @@ from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models.arrays import FloatArray
 from scipy.special import ndtr
-
-FloatArray = npt.NDArray[np.float64]
 
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 #: Total standard deviation below which an option is treated as expired (intrinsic value).

@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from hedge_planner.models.arrays import BoolArray, FloatArray
 from hedge_planner.models.risk import CurveRisk, KeyRateSensitivity
-
-FloatArray = npt.NDArray[np.float64]
 
 METHOD_COMPUTED = "effective (curve-based, computed)"
 METHOD_SUPPLIED = "supplied (OAS-based)"
@@ -191,7 +190,7 @@ def combine_risk(
         supplied.spread_duration,
         np.where(has_ed, sup_ed, computed.spread_duration),
     )
-    has_krd = np.isfinite(supplied.krd).any(axis=1)
+    has_krd: BoolArray = np.asarray(np.isfinite(supplied.krd).any(axis=1))
     profile = computed.krd.krd
     total = profile.sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -206,7 +205,7 @@ def combine_risk(
     )
 
     gap = sup_ed - computed.effective_duration
-    for i in np.flatnonzero(has_ed & (np.abs(gap) > duration_tolerance)):
+    for i in np.flatnonzero(has_ed & (np.abs(gap) > duration_tolerance)).tolist():
         flags.append(
             Flag(
                 "warn",
@@ -221,7 +220,7 @@ def combine_risk(
     krd_sum = krd.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         miss = np.abs(krd_sum - ed) / np.maximum(np.abs(ed), 1e-12)
-    for i in np.flatnonzero(miss > krd_sum_tolerance):
+    for i in np.flatnonzero(miss > krd_sum_tolerance).tolist():
         flags.append(
             Flag(
                 "warn",

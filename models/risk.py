@@ -23,12 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.bonds import CashflowSchedule
 from hedge_planner.models.bootstrap import parse_tenor
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import AnalyticsError
-
-FloatArray = npt.NDArray[np.float64]
 
 #: Default key tenors (labels) and their times in years.
 DEFAULT_KEY_TENORS: tuple[str, ...] = ("6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y")

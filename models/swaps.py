@@ -32,14 +32,13 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.bootstrap import ois_schedule, parse_tenor, tenor_maturity
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import is_end_of_month, to_days
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, DEFAULT_SHIFT, check_key_tenors
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 Direction = Literal["receive", "pay"]
 
 BP = 1e-4

@@ -53,6 +53,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import numpy.typing as npt
 import yaml
+from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.covariance import (
     DEFAULT_KEY_TENORS,
     CovarianceError,
@@ -72,7 +73,6 @@ from pydantic import (
     model_validator,
 )
 
-FloatArray = npt.NDArray[np.float64]
 KeyTenorsLike = Sequence[str | float]
 
 _BP = 1e-4  # one basis point in decimal

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.bonds import BondBook, build_schedule
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days, to_iso
@@ -56,8 +57,6 @@ from hedge_planner.scenarios.revaluation import (
     key_years_of,
 )
 from scipy.optimize import brentq
-
-FloatArray = npt.NDArray[np.float64]
 
 #: Largest |shift| (bp) the breakeven search tries before giving up (returns NaN).
 MAX_BREAKEVEN_BP = 25_600.0
@@ -275,8 +274,8 @@ def horizon_analysis(
         tau = (sh.pay_dates - horizon) / 365.0
         # DF_H(tau) = DF_0(tau): the rolled curve is today's curve read at remaining time.
         pv_h = sh.amounts * curve.discount(tau) * np.exp(-z[alive][sh.bond] * tau)
-        sub_ids = tuple(book.ids[i] for i in alive)
-        sub_sectors = None if sectors is None else [sectors[i] for i in alive]
+        sub_ids = tuple(book.ids[i] for i in alive.tolist())
+        sub_sectors = None if sectors is None else [sectors[i] for i in alive.tolist()]
         hbook = ScenarioBook.from_flows(
             sh.bond, tau, pv_h, face[alive], z[alive], ids=sub_ids, sectors=sub_sectors
         )

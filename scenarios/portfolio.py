@@ -76,6 +76,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.bonds import BondBook, CashflowSchedule
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days, to_iso
@@ -96,9 +97,6 @@ from hedge_planner.scenarios.revaluation import (
     revalue_scenarios,
 )
 from scipy.optimize import brentq
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: Method label of holdings revalued in full off the curve.
 METHOD_FULL = "full revaluation (curve + z-spread)"

@@ -61,15 +61,13 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.bonds import CashflowSchedule
 from hedge_planner.models.covariance import tenor_years
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.risk import CurveRisk, tent_coordinates
 from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices, scenario_matrices
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: One basis point in decimal.
 BP = 1e-4
@@ -243,7 +241,7 @@ class ScenarioBook:
             ids=tuple(ids) if ids is not None else tuple(str(i) for i in range(n)),
             face=face.copy(),
             z_spread=z,
-            base_price=np.bincount(bond_idx, weights=pv, minlength=n),
+            base_price=np.bincount(bond_idx, weights=pv, minlength=n).astype(np.float64),
             sectors=names,
             sector_code=codes,
             group_times=utimes[ukey // width],

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.errors import HedgePlannerError
-
-FloatArray = npt.NDArray[np.float64]
 
 #: Condition numbers above this are refused: the answer would be dominated by rounding.
 MAX_CONDITION = 1e10
