@@ -1,0 +1,380 @@
+"""Key rate durations in stated conventions: zero or par basis, compounding, shift, price basis.
+
+Two conventions are in use in the industry and they give different numbers for the same bond:
+
+* **Zero KRDs** (the engine's default, and e.g. a published toolbox's ``krdur``-style figure): the
+  curve's zero rates are shifted by a tent at one key tenor (1 at the key, 0 at the neighbouring
+  keys, flat beyond the first and last key), the book is repriced at unchanged spread, and
+  ``KRD_k = (P(-h e_k) - P(+h e_k)) / (2 h P_ref)``. The zero rate shifted can be the continuously
+  compounded one or one compounded ``m`` times a year.
+* **Par KRDs** (index providers' convention): the same tent is applied to the curve's **par
+  yields** at their own tenors, the curve is bootstrapped again from the shifted quotes, and the
+  book is repriced. A par bond maturing exactly on a key tenor then has its whole par KRD in that
+  tenor (its own quote is the only one that moves its price).
+
+Both sum, up to O(h^2), to the effective duration of the matching parallel shift (zero or par).
+``P_ref`` is the dirty price (``price_basis="full"``) or the clean price (``"clean"``).
+
+Conversion between the bases for a whole book (a benchmark profile, supplied KRDs) uses a linear
+map through the zero tents (see :class:`KrdBasisMap`): it round-trips to rounding, and it is a
+first-order approximation of a full par revaluation, because nine zero KRDs do not tell where
+between two keys a book's flows sit while a par tent moves zero rates unevenly between keys.
+Holdings are therefore always measured in both bases by revaluation; the map serves only inputs
+that come as one vector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from hedge_planner.models.arrays import FloatArray
+from hedge_planner.models.bonds import BondBook, CashflowSchedule, build_schedule
+from hedge_planner.models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par, tenor_years
+from hedge_planner.models.curves import Interpolation, YieldCurve, tent_weights
+from hedge_planner.models.dates import add_months, is_end_of_month
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.risk import tent_coordinates
+
+RateBasis = Literal["zero", "par"]
+KrdCompounding = Literal["continuous", "annual", "semiannual", "quarterly", "monthly"]
+PriceBasis = Literal["full", "clean"]
+#: Periods per year of each discrete compounding.
+PERIODS_PER_YEAR: dict[str, int] = {"annual": 1, "semiannual": 2, "quarterly": 4, "monthly": 12}
+#: Largest shift accepted, bp: beyond it a "duration" is a scenario, not a sensitivity.
+MAX_SHIFT_BP = 100.0
+
+
+@dataclass(frozen=True)
+class KrdConvention:
+    """How a key-rate-duration vector was (or is to be) measured.
+
+    Attributes
+    ----------
+    rate_basis
+        ``"zero"``: tent shifts of zero rates; ``"par"``: tent shifts of the curve's par yields
+        with the curve bootstrapped again.
+    compounding
+        For ``zero``: the compounding of the zero rate that is shifted (``continuous`` or
+        ``m`` times a year). For ``par``: the quote convention of the par yields (US Treasury
+        par yields are semiannual bond-equivalent, SOFR OIS par rates annual).
+    shift_bp
+        Size of the up and down shifts, bp (central difference).
+    price_basis
+        ``"full"`` (dirty price, the default) or ``"clean"`` as the denominator.
+    shape
+        Shift shape; ``"tent"`` on the key tenors is the one in use.
+    """
+
+    rate_basis: RateBasis = "zero"
+    compounding: KrdCompounding = "continuous"
+    shift_bp: float = 1.0
+    price_basis: PriceBasis = "full"
+    shape: Literal["tent"] = "tent"
+
+    def __post_init__(self) -> None:
+        if self.rate_basis not in ("zero", "par"):
+            raise ValueError(f"rate_basis must be 'zero' or 'par', got {self.rate_basis!r}")
+        if self.compounding != "continuous" and self.compounding not in PERIODS_PER_YEAR:
+            raise ValueError(f"unknown compounding {self.compounding!r}")
+        if self.rate_basis == "par" and self.compounding == "continuous":
+            raise ValueError("par yields are quoted with a frequency, not continuously")
+        if not (np.isfinite(self.shift_bp) and 0.0 < self.shift_bp <= MAX_SHIFT_BP):
+            raise ValueError(f"shift_bp must be in (0, {MAX_SHIFT_BP:g}] bp, got {self.shift_bp}")
+        if self.price_basis not in ("full", "clean"):
+            raise ValueError(f"price_basis must be 'full' or 'clean', got {self.price_basis!r}")
+
+    @property
+    def shift(self) -> float:
+        """Shift as a decimal rate."""
+        return self.shift_bp * 1e-4
+
+    def label(self) -> str:
+        """Human-readable description, e.g. ``par yields (semiannual), tent, 1 bp, full price``."""
+        rate = "zero rates" if self.rate_basis == "zero" else "par yields"
+        return (
+            f"{rate} ({self.compounding}), {self.shape}, {self.shift_bp:g} bp, "
+            f"{self.price_basis} price"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form: rate basis, compounding, shift size in bp, price basis, shape."""
+        return asdict(self)
+
+    def same_measure(self, other: KrdConvention) -> bool:
+        """True when two vectors in these conventions can be compared without conversion."""
+        return (self.rate_basis, self.compounding, self.price_basis) == (
+            other.rate_basis,
+            other.compounding,
+            other.price_basis,
+        )
+
+
+#: The engine's default: continuously compounded zero rates, 1 bp, full price.
+ZERO_CONTINUOUS = KrdConvention()
+#: Index providers' convention on the Treasury curve: semiannual par yields, 1 bp, full price.
+PAR_TREASURY = KrdConvention("par", "semiannual")
+
+
+# --------------------------------------------------------------------------------------------
+# par curve inputs (quotes that can be shifted and bootstrapped again)
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ParQuotes:
+    """Par quotes a curve is bootstrapped from, kept so that they can be shifted and rebuilt.
+
+    Attributes
+    ----------
+    anchor
+        Curve date (day serial).
+    tenors
+        Quote tenor labels, strictly increasing.
+    rates
+        Par yields / par swap rates, decimal.
+    interpolation
+        Curve interpolation.
+    kind
+        ``"treasury"`` (bills and semiannual par bonds) or ``"sofr"`` (annual OIS swaps).
+    """
+
+    anchor: int
+    tenors: tuple[str, ...]
+    rates: FloatArray
+    interpolation: Interpolation = "log_linear_df"
+    kind: Literal["treasury", "sofr"] = "treasury"
+    tenor_years: FloatArray = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tenor_years", np.array([tenor_years(t) for t in self.tenors]))
+
+    def build(self, bumps: npt.ArrayLike | None = None) -> YieldCurve:
+        """The curve bootstrapped from the quotes plus ``bumps`` (decimal, one per quote)."""
+        rates = self.rates if bumps is None else self.rates + np.asarray(bumps, dtype=np.float64)
+        boot = bootstrap_treasury_par if self.kind == "treasury" else bootstrap_sofr_ois
+        return boot(self.anchor, list(self.tenors), rates, self.interpolation)
+
+    def key_tents(self, key_years: npt.ArrayLike) -> FloatArray:
+        """Tent weight of each key at each quote tenor, shape ``(n_keys, n_quotes)``."""
+        return tent_weights(self.tenor_years, key_years)
+
+
+# --------------------------------------------------------------------------------------------
+# zero-basis KRDs under any compounding
+# --------------------------------------------------------------------------------------------
+def _reference_price(sched: CashflowSchedule, dirty: FloatArray, basis: PriceBasis) -> FloatArray:
+    ref = dirty if basis == "full" else dirty - sched.accrued
+    if np.any(ref <= 0.0):
+        raise AnalyticsError("the clean price must be positive to serve as a KRD denominator")
+    return ref
+
+
+def zero_krd(
+    sched: CashflowSchedule,
+    curve: YieldCurve,
+    z_spread: npt.ArrayLike,
+    key_years: npt.ArrayLike,
+    convention: KrdConvention = ZERO_CONTINUOUS,
+) -> FloatArray:
+    """Zero-basis key rate durations of every bond, years, shape ``(n_bonds, n_keys)``.
+
+    Each flow at time ``t`` (ACT/365F from the curve's anchor) is discounted by
+    ``DF(t) exp(-z t)``. The shifted zero rate ``r`` is the continuous one or
+    ``r_m = m (exp(z_c / m) - 1)``; a tent bump ``+/- h w_k(t)`` of ``r_m`` changes the continuous
+    rate to ``m ln(1 + (r_m +/- h w_k) / m)``. Every bumped price is an exact revaluation; because a
+    tent touches at most two keys per flow the whole book costs O(flows).
+    """
+    if convention.rate_basis != "zero":
+        raise ValueError("zero_krd computes zero-basis KRDs; use par_krd for the par basis")
+    keys = np.asarray(key_years, dtype=np.float64)
+    t = np.asarray(curve.time(sched.pay_dates), dtype=np.float64)
+    z = np.broadcast_to(np.asarray(z_spread, dtype=np.float64), (sched.n_bonds,))
+    v = sched.amounts * curve.discount(t) * np.exp(-z[sched.bond] * t)
+    h = convention.shift
+    if convention.compounding == "continuous":
+
+        def down_minus_up(w: FloatArray) -> FloatArray:
+            return 2.0 * v * np.sinh(h * w * t)
+
+    else:
+        m = float(PERIODS_PER_YEAR[convention.compounding])
+        zc = curve.zero_rate(t)
+        rm = m * np.expm1(zc / m)
+
+        def down_minus_up(w: FloatArray) -> FloatArray:
+            dz_dn = m * np.log1p((rm - h * w) / m) - zc
+            dz_up = m * np.log1p((rm + h * w) / m) - zc
+            return v * (np.exp(-dz_dn * t) - np.exp(-dz_up * t))
+
+    n, n_keys = sched.n_bonds, keys.size
+    k, u = tent_coordinates(t, keys)
+    right = np.minimum(k + 1, n_keys - 1)
+    cells = n * n_keys
+    diff = np.bincount(sched.bond * n_keys + k, down_minus_up(1.0 - u), cells)
+    diff += np.bincount(sched.bond * n_keys + right, down_minus_up(u), cells)
+    ref = _reference_price(sched, sched.per_bond(v), convention.price_basis)
+    return diff.reshape(n, n_keys) / (2.0 * h * ref[:, None])
+
+
+# --------------------------------------------------------------------------------------------
+# par-basis KRDs by re-bootstrapping
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ParKrdResult:
+    """Par key rate durations of a book and the par parallel duration they sum to.
+
+    Attributes
+    ----------
+    krd
+        Years, shape ``(n_bonds, n_keys)``.
+    parallel_duration
+        Effective duration under a parallel shift of every par quote, years, ``(n_bonds,)``.
+    convention
+        The convention measured.
+    """
+
+    krd: FloatArray
+    parallel_duration: FloatArray
+    convention: KrdConvention
+
+
+def par_krd(
+    sched: CashflowSchedule,
+    quotes: ParQuotes,
+    z_spread: npt.ArrayLike,
+    key_years: npt.ArrayLike,
+    convention: KrdConvention = PAR_TREASURY,
+) -> ParKrdResult:
+    """Par key rate durations: shift one key's tent of par quotes, bootstrap again, reprice.
+
+    The z-spread of each bond is held (solved once against the unshifted curve), so the figures
+    measure curve risk only, exactly as the zero-basis KRDs do. Cost: ``2 (n_keys + 1)`` bootstraps
+    and as many O(flows) repricings.
+    """
+    if convention.rate_basis != "par":
+        raise ValueError("par_krd computes par-basis KRDs; use zero_krd for the zero basis")
+    keys = np.asarray(key_years, dtype=np.float64)
+    base = quotes.build()
+    t = np.asarray(base.time(sched.pay_dates), dtype=np.float64)
+    z = np.broadcast_to(np.asarray(z_spread, dtype=np.float64), (sched.n_bonds,))
+    flows = sched.amounts * np.exp(-z[sched.bond] * t)
+    h = convention.shift
+    ref = _reference_price(sched, sched.per_bond(flows * base.discount(t)), convention.price_basis)
+    tents = quotes.key_tents(keys)
+    shapes = np.vstack([tents, np.ones((1, quotes.tenor_years.size))])
+    out = np.empty((sched.n_bonds, shapes.shape[0]))
+    for j, shape in enumerate(shapes):
+        dn = quotes.build(-h * shape).discount(t)
+        up = quotes.build(h * shape).discount(t)
+        out[:, j] = sched.per_bond(flows * (dn - up)) / (2.0 * h * ref)
+    return ParKrdResult(out[:, :-1], out[:, -1], convention)
+
+
+# --------------------------------------------------------------------------------------------
+# conversion between conventions for a whole book
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KrdBasisMap:
+    """Linear maps between KRD conventions through the continuously compounded zero rates at the
+    key tenors (the canonical basis).
+
+    A unit shift of convention ``X``'s key ``k`` moves the continuous zero curve by (about)
+    ``sum_j M_X[j, k] tent_j(t)``; to first order ``KRD_X = KRD_canonical @ M_X``. ``M`` is the
+    identity for continuous zero rates, ``diag(exp(-z_c(t_j) / m))`` for zero rates compounded
+    ``m`` times a year (``dz_c / dr_m``) and, for par yields, the bootstrap's zero-rate response to
+    each par tent projected onto the zero tents (weighted least squares).
+
+    Attributes
+    ----------
+    key_years
+        Key tenors, years.
+    curve
+        The base curve.
+    quotes
+        Par quotes of the curve (needed for the par basis), or None.
+    shift_bp
+        Shift used to measure the par response, bp.
+    """
+
+    key_years: FloatArray
+    curve: YieldCurve
+    quotes: ParQuotes | None = None
+    shift_bp: float = 1.0
+
+    def matrix(self, convention: KrdConvention) -> FloatArray:
+        """``M_X`` of a convention, shape ``(n_keys, n_keys)``."""
+        keys = self.key_years
+        if convention.rate_basis == "zero":
+            if convention.compounding == "continuous":
+                return np.eye(keys.size)
+            m = PERIODS_PER_YEAR[convention.compounding]
+            return np.diag(np.exp(-self.curve.zero_rate(keys) / m))
+        if self.quotes is None:
+            raise AnalyticsError("converting to or from par KRDs needs the curve's par quotes")
+        return self._par_matrix()
+
+    def _par_matrix(self) -> FloatArray:
+        """Best linear map from continuous-zero to par KRDs over a ladder of bullets.
+
+        The ladder: semiannual bullets maturing every month out to the last key + 10y, with
+        coupons at the curve's 10y par level, each measured in both bases by full revaluation;
+        ``M`` minimises the squared miss of ``KRD_zero @ M`` against ``KRD_par`` over the ladder.
+        A book of bullets is a positive combination of such flows, which is what makes the map
+        fit books; an option-laden profile (MBS, callables) is fitted less well, which the
+        reports say wherever a converted vector is used.
+        """
+        assert self.quotes is not None
+        keys = self.key_years
+        anchor = self.quotes.anchor
+        months = np.arange(1, int(12 * (keys[-1] + 10.0)) + 1)
+        eom = bool(is_end_of_month(anchor))
+        maturity = add_months(np.full(months.size, anchor), months, eom)
+        coupon = float(np.interp(10.0, self.quotes.tenor_years, self.quotes.rates))
+        ladder = BondBook.from_arrays(
+            [f"m{m}" for m in months], 100.0, coupon, maturity, 2, eom=eom
+        )
+        sched = build_schedule(ladder, anchor)
+        conv = KrdConvention("par", "semiannual", self.shift_bp)
+        zero = zero_krd(sched, self.curve, 0.0, keys, ZERO_CONTINUOUS)
+        par = par_krd(sched, self.quotes, 0.0, keys, conv).krd
+        solution, *_ = np.linalg.lstsq(zero, par, rcond=None)
+        return np.asarray(solution, dtype=np.float64)
+
+    def convert(
+        self, krd: npt.ArrayLike, source: KrdConvention, target: KrdConvention
+    ) -> FloatArray:
+        """KRDs (years, ``(..., n_keys)``) in ``source``'s convention re-expressed in ``target``'s.
+
+        Raises
+        ------
+        AnalyticsError
+            When the price bases differ: full and clean KRDs differ by each holding's dirty/clean
+            price ratio, which a book-level vector does not carry.
+        """
+        x = np.asarray(krd, dtype=np.float64)
+        if source.price_basis != target.price_basis:
+            raise AnalyticsError(
+                f"cannot convert KRDs from {source.price_basis} to {target.price_basis} price "
+                "basis without each holding's prices; supply them on the "
+                f"{target.price_basis} price basis"
+            )
+        if source.same_measure(target):
+            return x.copy()
+        to_canonical = np.linalg.solve(self.matrix(source).T, x.reshape(-1, x.shape[-1]).T).T
+        return (to_canonical @ self.matrix(target)).reshape(x.shape)
+
+
+def convention_from_spec(spec: dict[str, Any] | None, default: KrdConvention) -> KrdConvention:
+    """A convention from a case's mapping (``rate_basis``, ``compounding``, ``shift_bp``,
+    ``price_basis``), missing fields taken from ``default``."""
+    if not spec:
+        return default
+    merged = {**default.as_dict(), **spec}
+    return KrdConvention(**merged)
+
+
+def describe(conventions: Sequence[KrdConvention]) -> list[str]:
+    """Labels of several conventions (for reports)."""
+    return [c.label() for c in conventions]
