@@ -20,6 +20,7 @@ import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.covariance import KeyRateCovariance
 from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.krd import ZERO_CONTINUOUS, KrdConvention, KrdConventionSpec
 from hedge_planner.models.portfolio import Flag
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -41,9 +42,20 @@ class BenchmarkProfile(BaseModel):
     convexity: float | None = None
     spread_duration: float | None = None
     sector_weights: dict[str, float] = Field(default_factory=dict)
+    sector_spread_durations: dict[str, float] = Field(
+        default_factory=dict,
+        description="spread duration of each sector's holdings, years (as index factsheets "
+        "publish them); without it every sector is given the total spread_duration (assumed)",
+    )
+    krd_convention: KrdConventionSpec | None = Field(
+        default=None,
+        description="convention of the krd figures; index providers publish par KRDs "
+        "(rate_basis: par). Not stated: zero rates, continuous, 1 bp, full price (the engine's "
+        "own), which the run flags",
+    )
     max_staleness_days: int = Field(default=35, ge=0)
 
-    @field_validator("krd", "sector_weights")
+    @field_validator("krd", "sector_weights", "sector_spread_durations")
     @classmethod
     def _lower_keys(cls, value: dict[str, float]) -> dict[str, float]:
         return {str(k).strip().lower(): float(v) for k, v in value.items()}
@@ -54,6 +66,25 @@ class BenchmarkProfile(BaseModel):
         if value and abs(sum(value.values()) - 1.0) > 0.02:
             raise ValueError(f"sector weights sum to {sum(value.values()):.4f}, expected 1")
         return value
+
+
+def profile_krd_convention(profile: BenchmarkProfile) -> tuple[KrdConvention, bool]:
+    """The convention of a profile's KRDs and whether the profile stated it."""
+    if profile.krd_convention is None:
+        return ZERO_CONTINUOUS, False
+    return profile.krd_convention.to_convention(), True
+
+
+def profile_sector_spread_durations(profile: BenchmarkProfile) -> tuple[dict[str, float], bool]:
+    """Spread duration per benchmark sector (years) and whether every figure was given.
+
+    Sectors without a figure get the profile's total ``spread_duration`` (or its duration when
+    that is missing too): the usual assumption when a factsheet gives one number.
+    """
+    fallback = profile.spread_duration if profile.spread_duration is not None else profile.duration
+    given = profile.sector_spread_durations
+    out = {s: given.get(s, fallback) for s in profile.sector_weights}
+    return out, all(s in given for s in profile.sector_weights)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from hedge_planner.models.curves import Interpolation, YieldCurve, tent_weights
 from hedge_planner.models.dates import add_months, is_end_of_month
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.risk import tent_coordinates
+from pydantic import BaseModel, ConfigDict, Field
 
 RateBasis = Literal["zero", "par"]
 KrdCompounding = Literal["continuous", "annual", "semiannual", "quarterly", "monthly"]
@@ -366,13 +367,23 @@ class KrdBasisMap:
         return (to_canonical @ self.matrix(target)).reshape(x.shape)
 
 
-def convention_from_spec(spec: dict[str, Any] | None, default: KrdConvention) -> KrdConvention:
-    """A convention from a case's mapping (``rate_basis``, ``compounding``, ``shift_bp``,
-    ``price_basis``), missing fields taken from ``default``."""
-    if not spec:
-        return default
-    merged = {**default.as_dict(), **spec}
-    return KrdConvention(**merged)
+class KrdConventionSpec(BaseModel):
+    """A KRD convention as a case file states it (every field optional, defaults: zero basis,
+    continuous compounding, 1 bp, full price; a par basis defaults to semiannual quotes)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rate_basis: RateBasis = "zero"
+    compounding: KrdCompounding | None = None
+    shift_bp: float = Field(default=1.0, gt=0.0, le=MAX_SHIFT_BP, description="bp")
+    price_basis: PriceBasis = "full"
+
+    def to_convention(self) -> KrdConvention:
+        """The convention (raises ValueError on an impossible combination)."""
+        compounding = self.compounding or (
+            "continuous" if self.rate_basis == "zero" else "semiannual"
+        )
+        return KrdConvention(self.rate_basis, compounding, self.shift_bp, self.price_basis)
 
 
 def describe(conventions: Sequence[KrdConvention]) -> list[str]:

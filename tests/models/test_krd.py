@@ -236,3 +236,30 @@ def test_matlab_bndkrdur_published_example() -> None:
     convention = KrdConvention("zero", "semiannual", shift_bp=100.0, price_basis="clean")
     got = zero_krd(sched, curve, 0.0, np.array([2.0, 5.0, 10.0, 30.0]), convention)[0]
     np.testing.assert_allclose(got, [0.2986, 0.8791, 4.1353, 9.5814], atol=5e-4)
+
+
+def test_case_spec_defaults_and_profile_helpers() -> None:
+    import datetime as _dt
+
+    from hedge_planner.models.benchmark import (
+        BenchmarkProfile,
+        profile_krd_convention,
+        profile_sector_spread_durations,
+    )
+    from hedge_planner.models.krd import KrdConventionSpec
+
+    assert KrdConventionSpec(rate_basis="par").to_convention() == PAR_TREASURY
+    assert KrdConventionSpec().to_convention() == ZERO_CONTINUOUS
+    profile = BenchmarkProfile(
+        as_of=_dt.date(2023, 12, 29),
+        duration=6.2,
+        spread_duration=6.05,
+        sector_weights={"government": 0.75, "corporate": 0.25},
+        sector_spread_durations={"Corporate": 7.1},
+        krd_convention={"rate_basis": "par"},
+    )
+    assert profile_krd_convention(profile) == (PAR_TREASURY, True)
+    durations, complete = profile_sector_spread_durations(profile)
+    assert durations == {"government": 6.05, "corporate": 7.1} and not complete
+    with pytest.raises(ValueError):
+        KrdConventionSpec(rate_basis="par", compounding="continuous").to_convention()
