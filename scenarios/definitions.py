@@ -293,6 +293,13 @@ class HistoricalEpisode(BaseModel):
         ``end - start`` per tenor label, **bp**.
     omitted_tenors
         Tenors not published on one of the dates (label -> reason).
+    spread_changes_bp
+        Sector spread moves over the episode, **bp** (positive widens): published index OAS
+        changes where a series exists, assumed betas to investment grade elsewhere.
+    spread_levels_pct
+        The published index OAS levels behind them (percent) and their series.
+    spread_note
+        How the spread moves were obtained (or why there are none).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -306,6 +313,9 @@ class HistoricalEpisode(BaseModel):
     end_yields_pct: dict[str, float]
     changes_bp: dict[str, float] = Field(min_length=1)
     omitted_tenors: dict[str, str] = Field(default_factory=dict)
+    spread_changes_bp: dict[str, float] = Field(default_factory=dict)
+    spread_levels_pct: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    spread_note: str = ""
 
     def rate_shifts_bp(self, key_tenors: KeyTenorsLike) -> FloatArray:
         """Changes interpolated onto ``key_tenors`` (linear in years, flat extrapolation), bp."""
@@ -353,11 +363,13 @@ def historical_scenario(
         labels,
         scale * interpolate_shifts(episode.changes_bp, years),
         _episode_text(episode),
+        {sector: scale * bp for sector, bp in episode.spread_changes_bp.items()},
     )
 
 
 def _episode_text(ep: HistoricalEpisode) -> str:
-    return f"{ep.title}: {ep.start} to {ep.end}. {ep.description}"
+    text = f"{ep.title}: {ep.start} to {ep.end}. {ep.description}"
+    return f"{text} Spreads: {ep.spread_note}." if ep.spread_note else text
 
 
 # --------------------------------------------------------------------------------------------
@@ -680,6 +692,9 @@ def spec_to_scenario(spec: Any, key_tenors: KeyTenorsLike = DEFAULT_KEY_TENORS) 
     if isinstance(spec, SpreadSpec):
         spreads = dict(spec.spreads_bp)
         kind = "spread" if spec.rates is None else "combined"
+    if isinstance(spec, HistoricalSpec):
+        episode = load_historical_episodes()[spec.episode]
+        spreads = {sector: spec.scale * bp for sector, bp in episode.spread_changes_bp.items()}
     description = spec.description
     if not description and isinstance(spec, HistoricalSpec):
         description = _episode_text(load_historical_episodes()[spec.episode])

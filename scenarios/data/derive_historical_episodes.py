@@ -83,6 +83,30 @@ EPISODES: tuple[tuple[str, str, str, str, str], ...] = (
     ),
 )
 
+#: Published index OAS series whose levels (percent) at the episode dates give the sector spread
+#: moves. The ICE BofA indices start on 1996-12-31, so the 1994 episode has none. Levels as
+#: published on FRED (daily, percent), read from stored FRED downloads and cross-checked in two
+#: or more independent copies; every date below is a business day with its own published value.
+SPREAD_SERIES: dict[str, str] = {
+    "corporate": "ICE BofA US Corporate Index Option-Adjusted Spread (FRED BAMLC0A0CM)",
+    "high_yield": "ICE BofA US High Yield Index Option-Adjusted Spread (FRED BAMLH0A0HYM2)",
+}
+#: episode -> sector -> (start level, end level), percent.
+SPREAD_LEVELS_PCT: dict[str, dict[str, tuple[str, str]]] = {
+    "taper_tantrum_2013": {"corporate": ("1.47", "1.55"), "high_yield": ("4.45", "4.59")},
+    "covid_dash_for_cash_2020": {"corporate": ("1.88", "3.03"), "high_yield": ("6.68", "9.04")},
+    "hiking_cycle_2022": {"corporate": ("0.98", "1.71"), "high_yield": ("3.10", "4.99")},
+    "svb_banking_stress_2023": {"corporate": ("1.27", "1.62"), "high_yield": ("4.09", "5.17")},
+}
+#: Sectors with no published spread series at these dates move with investment grade by an
+#: ASSUMED beta: the ratio of the sector's spread vol to the IG vol in the default spread table
+#: (models/data/sector_spread_risk.json), itself an assumption for these sectors.
+ASSUMED_BETA_TO_IG: dict[str, float] = {"agency": 0.25, "securitized": 0.5, "municipal": 0.77}
+NO_SPREAD_DATA = (
+    "no published index OAS before 1996-12-31 (the ICE BofA series start then): spreads held "
+    "unchanged in this replay"
+)
+
 SOURCE_NOTE = (
     f"US Department of the Treasury daily par yield curve rates ({CSV_NAME}); yields are the "
     "published bond-equivalent par yields in percent, changes are end minus start in bp."
@@ -121,6 +145,7 @@ def derive(csv_path: str | Path = DEFAULT_CSV) -> dict[str, Any]:
             y0_out[t] = float(y0[t])
             y1_out[t] = float(y1[t])
             changes[t] = float((Decimal(y1[t]) - Decimal(y0[t])) * 100)
+        spread_changes, spread_levels, spread_note = _spread_moves(key)
         episodes[key] = {
             "title": title,
             "description": description,
@@ -130,14 +155,42 @@ def derive(csv_path: str | Path = DEFAULT_CSV) -> dict[str, Any]:
             "end_yields_pct": y1_out,
             "changes_bp": changes,
             "omitted_tenors": omitted,
+            "spread_changes_bp": spread_changes,
+            "spread_levels_pct": spread_levels,
+            "spread_note": spread_note,
         }
     return {
         "format": "hedge-planner/historical-episodes",
         "version": 1,
-        "units": {"yields": "percent", "changes_bp": "basis points (end minus start)"},
+        "units": {
+            "yields": "percent",
+            "changes_bp": "basis points (end minus start)",
+            "spread_levels_pct": "index option-adjusted spread, percent",
+            "spread_changes_bp": "basis points (end minus start), positive widens",
+        },
         "source": SOURCE_NOTE,
         "episodes": episodes,
     }
+
+
+def _spread_moves(key: str) -> tuple[dict[str, float], dict[str, Any], str]:
+    """Sector spread changes (bp), the published levels behind them and a note."""
+    levels = SPREAD_LEVELS_PCT.get(key)
+    if levels is None:
+        return {}, {}, NO_SPREAD_DATA
+    changes = {s: float((Decimal(b) - Decimal(a)) * 100) for s, (a, b) in levels.items()}
+    ig = changes["corporate"]
+    changes.update({s: round(beta * ig, 2) for s, beta in ASSUMED_BETA_TO_IG.items()})
+    published = {
+        s: {"start": float(a), "end": float(b), "series": SPREAD_SERIES[s]}
+        for s, (a, b) in levels.items()
+    }
+    assumed = ", ".join(f"{s} {beta:g}x" for s, beta in ASSUMED_BETA_TO_IG.items())
+    note = (
+        "corporate and high_yield: published index OAS changes; "
+        f"{assumed} the corporate move: assumed betas, no published series at these dates"
+    )
+    return changes, published, note
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import math
 from pathlib import Path
 
@@ -180,14 +181,15 @@ def test_default_set_contents_and_matrices() -> None:
 
     m = scenario_matrices(scenarios)
     assert m.rate_shifts.shape == (len(scenarios), 9)
-    assert m.sectors == ("corporate", "securitized", "municipal", "agency")
+    # The default widening's four sectors, then high_yield from the historical replays.
+    assert m.sectors == ("corporate", "securitized", "municipal", "agency", "high_yield")
     up100 = m.names.index("parallel_+100bp")
     np.testing.assert_allclose(m.rate_shifts[up100], 0.01)  # decimal: 100 bp = 0.01
     widen = m.names.index("spread_widening")
     np.testing.assert_allclose(m.rate_shifts[widen], 0.0)
-    np.testing.assert_allclose(m.spread_shifts[widen], [0.005, 0.0025, 0.002, 0.001])
+    np.testing.assert_allclose(m.spread_shifts[widen], [0.005, 0.0025, 0.002, 0.001, 0.0])
     both = m.names.index("rates_up_spreads_wider")
-    assert np.all(m.rate_shifts[both] > 0) and np.all(m.spread_shifts[both] > 0)
+    assert np.all(m.rate_shifts[both] > 0) and np.all(m.spread_shifts[both, :4] > 0)
     assert np.all(m.spread_shifts[:widen] == 0)
 
     with pytest.raises(ScenarioError, match="'corporate'"):
@@ -267,3 +269,37 @@ def test_yaml_errors_are_all_reported() -> None:
         scenario_specs_from_yaml(text)
     msg = str(info.value)
     assert "scenarios[0]" in msg and "scenarios[2]" in msg and "scenarios[1]" not in msg
+
+
+def test_historical_replays_move_sector_spreads_from_published_levels() -> None:
+    """Every replay after 1996 moves sector spreads by the published IG/HY OAS changes (levels
+    committed beside them); 1994 predates the series and says so."""
+    from hedge_planner.scenarios.definitions import historical_scenario
+
+    episodes = load_historical_episodes()
+    for key, ep in episodes.items():
+        scenario = historical_scenario(key)
+        if key == "bond_massacre_1994":
+            assert ep.spread_changes_bp == {} and "1996" in ep.spread_note
+            assert scenario.spread_shifts_bp == {}
+            continue
+        levels = ep.spread_levels_pct
+        for sector in ("corporate", "high_yield"):
+            change = round((levels[sector]["end"] - levels[sector]["start"]) * 100, 6)
+            assert ep.spread_changes_bp[sector] == pytest.approx(change, abs=1e-9)
+            assert "FRED" in levels[sector]["series"]
+        assert scenario.spread_shifts_bp["corporate"] == ep.spread_changes_bp["corporate"]
+        assert "assumed" in ep.spread_note
+    covid = episodes["covid_dash_for_cash_2020"]
+    assert covid.spread_changes_bp["corporate"] == pytest.approx(115.0)  # 1.88% -> 3.03%
+
+
+def test_committed_episodes_equal_a_fresh_derive() -> None:
+    from hedge_planner.scenarios.data.derive_historical_episodes import DEFAULT_CSV, derive
+
+    if not DEFAULT_CSV.exists():
+        pytest.skip("shared Treasury history not beside the repository")
+    committed = json.loads(
+        (REPO_ROOT / "scenarios" / "data" / "historical_episodes.json").read_text()
+    )
+    assert derive(DEFAULT_CSV) == committed
