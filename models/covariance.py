@@ -502,16 +502,28 @@ class KeyRateCovariance:
 # --------------------------------------------------------------------------------------------
 
 
-def load_default_covariance() -> KeyRateCovariance:
-    """The committed UST key-rate covariance (``models/data/keyrate_covariance_ust.json``).
+#: Default covariance regimes and their committed files.
+DEFAULT_REGIMES: dict[str, str] = {
+    "long_run": "keyrate_covariance_ust.json",
+    "recent": "keyrate_covariance_ust_recent.json",
+}
 
-    Matrix in bp^2 per year at :data:`DEFAULT_KEY_TENORS`; see the file's metadata for the
-    estimation window. Loaded as package data, so it works from an installed wheel.
+
+def load_default_covariance(regime: str = "long_run") -> KeyRateCovariance:
+    """A committed UST key-rate covariance (``models/data/``), bp^2 per year.
+
+    Parameters
+    ----------
+    regime
+        ``"long_run"``: equal weights over 2014-2023 (the default); ``"recent"``: EWMA with a
+        126-business-day half-life over 2022-2023. The file's metadata states the window.
     """
+    if regime not in DEFAULT_REGIMES:
+        raise CovarianceError(
+            f"unknown covariance regime {regime!r}; expected one of {sorted(DEFAULT_REGIMES)}"
+        )
     text = (
-        resources.files("hedge_planner.models")
-        .joinpath("data/keyrate_covariance_ust.json")
-        .read_text()
+        resources.files("hedge_planner.models.data").joinpath(DEFAULT_REGIMES[regime]).read_text()
     )
     return KeyRateCovariance.from_json(text)
 

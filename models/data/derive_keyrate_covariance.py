@@ -34,6 +34,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CSV_NAME = "us-treasury-par-yield-curve-1990-2023.csv"
 DEFAULT_CSV = REPO_ROOT.parent / "shared" / "data" / CSV_NAME
 DEFAULT_OUT = Path(__file__).resolve().parent / "keyrate_covariance_ust.json"
+RECENT_OUT = Path(__file__).resolve().parent / "keyrate_covariance_ust_recent.json"
 
 WINDOW_START = "2014-01-01"
 WINDOW_END = "2023-12-29"
@@ -45,6 +46,33 @@ NOTES = (
     "regime relevance and covers both the zero-rate era and the 2022-23 hiking cycle; equal "
     "weights keep the default reproducible. Par yields are used as a proxy for key rates."
 )
+
+
+#: The "recent" regime: EWMA with a half-life of 126 business days (about six months) over the
+#: last two years of the file, so the 2022-23 hiking-cycle volatility dominates.
+RECENT_START = "2021-12-31"
+RECENT_HALFLIFE_DAYS = 126.0
+RECENT_NOTES = (
+    f"EWMA covariance of daily par-yield changes (bp) at the default key tenors, half-life "
+    f"{RECENT_HALFLIFE_DAYS:g} business days, levels from {RECENT_START} to {WINDOW_END}, weighted "
+    "mean removed, reliability-weight bias correction, annualised x252. The recent regime: "
+    "reacts to the hiking cycle's volatility, which the ten-year equal-weight default averages "
+    "away."
+)
+
+
+def derive_recent(csv_path: str | Path = DEFAULT_CSV) -> KeyRateCovariance:
+    """The recent-regime covariance (EWMA, see :data:`RECENT_NOTES`) from the Treasury CSV."""
+    history = load_treasury_par_history(csv_path)
+    return estimate_keyrate_covariance(
+        history,
+        DEFAULT_KEY_TENORS,
+        halflife_days=RECENT_HALFLIFE_DAYS,
+        start=RECENT_START,
+        end=WINDOW_END,
+        source=f"US Treasury daily par yield curve rates ({CSV_NAME})",
+        notes=RECENT_NOTES,
+    )
 
 
 def derive(csv_path: str | Path = DEFAULT_CSV) -> KeyRateCovariance:
@@ -72,10 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV, help="Treasury par-yield CSV")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output JSON path")
     args = parser.parse_args(argv)
-    cov = derive(args.csv)
-    args.out.write_text(cov.to_json())
-    vols = ", ".join(f"{t}={v:.1f}" for t, v in zip(cov.tenors, cov.vol_bp(), strict=True))
-    print(f"wrote {args.out} ({cov.metadata.n_obs} daily changes); vol bp/yr: {vols}")
+    for cov, out in ((derive(args.csv), args.out), (derive_recent(args.csv), RECENT_OUT)):
+        out.write_text(cov.to_json())
+        vols = ", ".join(f"{t}={v:.1f}" for t, v in zip(cov.tenors, cov.vol_bp(), strict=True))
+        print(f"wrote {out} ({cov.metadata.n_obs} daily changes); vol bp/yr: {vols}")
     return 0
 
 

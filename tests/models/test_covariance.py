@@ -320,3 +320,23 @@ def test_committed_matrix_equals_numpy_on_raw_csv() -> None:
     assert committed.metadata.n_obs == len(rows) - 1
     doc = json.loads((REPO_ROOT / "models" / "data" / "keyrate_covariance_ust.json").read_text())
     assert doc["units"] == "bp^2 per year"
+
+
+def test_recent_regime_committed_equals_fresh_derive_and_is_more_volatile() -> None:
+    from hedge_planner.models.data.derive_keyrate_covariance import derive_recent
+
+    if not SHARED_CSV.exists():
+        pytest.skip("shared Treasury history not beside the repository")
+    fresh = derive_recent(SHARED_CSV)
+    committed = load_default_covariance("recent")
+    np.testing.assert_allclose(committed.matrix, fresh.matrix, rtol=1e-12)
+    assert committed.metadata == fresh.metadata
+    assert committed.metadata.method == "ewma"
+    long_run = load_default_covariance("long_run")
+    # The hiking cycle: recent key-rate vols well above the ten-year average at every tenor.
+    assert np.all(committed.vol_bp() > 1.2 * long_run.vol_bp())
+
+
+def test_unknown_covariance_regime_is_refused() -> None:
+    with pytest.raises(CovarianceError, match="regime"):
+        load_default_covariance("crisis")
