@@ -389,3 +389,54 @@ class KrdConventionSpec(BaseModel):
 def describe(conventions: Sequence[KrdConvention]) -> list[str]:
     """Labels of several conventions (for reports)."""
     return [c.label() for c in conventions]
+
+
+def holdings_par_krd(
+    sched: CashflowSchedule,
+    quotes: ParQuotes,
+    z_spread: npt.ArrayLike,
+    key_years: npt.ArrayLike,
+    used_krd: npt.ArrayLike,
+    computed_rows: npt.ArrayLike,
+    supplied_convention: KrdConvention = ZERO_CONTINUOUS,
+    curve: YieldCurve | None = None,
+) -> FloatArray:
+    """Par KRDs of every holding as used: revalued for computed holdings, converted otherwise.
+
+    Parameters
+    ----------
+    sched
+        Cash-flow schedule of the holdings (bullet equivalents).
+    quotes
+        Par quotes of the discount curve.
+    z_spread
+        Each holding's z-spread (decimal, continuous) over that curve.
+    key_years
+        Key tenors, years.
+    used_krd
+        The KRDs in use per holding (years, ``(n, K)``), in ``supplied_convention`` for the rows
+        that are not computed.
+    computed_rows
+        Boolean mask of holdings whose figures are the engine's own (revalued on the par basis).
+    supplied_convention
+        Convention of supplied (OAS-based) KRDs.
+    curve
+        The base curve (bootstrapped from ``quotes`` when not given).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, K)`` par KRDs (semiannual par yields, 1 bp, full price), years.
+    """
+    keys = np.asarray(key_years, dtype=np.float64)
+    used = np.asarray(used_krd, dtype=np.float64)
+    mask = np.asarray(computed_rows, dtype=bool)
+    out = np.empty_like(used)
+    if mask.any():
+        sub = sched.subset(np.flatnonzero(mask))
+        z = np.broadcast_to(np.asarray(z_spread, dtype=np.float64), (sched.n_bonds,))
+        out[mask] = par_krd(sub, quotes, z[mask], keys, PAR_TREASURY).krd
+    if (~mask).any():
+        bmap = KrdBasisMap(keys, curve if curve is not None else quotes.build(), quotes)
+        out[~mask] = bmap.convert(used[~mask], supplied_convention, PAR_TREASURY)
+    return out

@@ -263,3 +263,16 @@ def test_case_spec_defaults_and_profile_helpers() -> None:
     assert durations == {"government": 6.05, "corporate": 7.1} and not complete
     with pytest.raises(ValueError):
         KrdConventionSpec(rate_basis="par", compounding="continuous").to_convention()
+
+
+def test_holdings_par_krd_revalues_computed_rows_and_converts_supplied(curve, bullets) -> None:
+    from hedge_planner.models.krd import holdings_par_krd
+
+    sched, z = bullets
+    zero = zero_krd(sched, curve, z, KEYS)
+    mask = np.arange(sched.n_bonds) % 3 != 0
+    got = holdings_par_krd(sched, QUOTES, z, KEYS, zero, mask, curve=curve)
+    full = par_krd(sched, QUOTES, z, KEYS).krd
+    np.testing.assert_allclose(got[mask], full[mask], rtol=1e-12, atol=1e-14)
+    conv = KrdBasisMap(KEYS, curve, QUOTES).convert(zero[~mask], ZERO_CONTINUOUS, PAR_TREASURY)
+    np.testing.assert_allclose(got[~mask], conv, rtol=1e-12, atol=1e-14)
