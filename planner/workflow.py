@@ -22,7 +22,7 @@ from hedge_planner.models.benchmark import (
     BenchmarkProfile,
     compare_to_benchmark,
 )
-from hedge_planner.models.bonds import analyze_book, build_schedule
+from hedge_planner.models.bonds import BondBook, CashflowSchedule, analyze_book, build_schedule
 from hedge_planner.models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par
 from hedge_planner.models.covariance import (
     KeyRateCovariance,
@@ -85,7 +85,12 @@ def _plain(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def analyze_holdings(holdings: Holdings, settle: dt.date) -> YieldAnalysis:
+def analyze_holdings(
+    holdings: Holdings,
+    settle: dt.date,
+    book: BondBook | None = None,
+    schedule: CashflowSchedule | None = None,
+) -> YieldAnalysis:
     """Yield-based price and risk of every holding and of the portfolio.
 
     Parameters
@@ -94,12 +99,16 @@ def analyze_holdings(holdings: Holdings, settle: dt.date) -> YieldAnalysis:
         Validated holdings (each quoted by yield or clean price).
     settle
         Settlement date.
+    book, schedule
+        The holdings' book and cash-flow schedule at ``settle`` when the caller has them
+        (built here otherwise).
     """
     frame, totals = analyze_book(
-        holdings.book(),
+        holdings.book() if book is None else book,
         int(to_days(settle)),
         yields=holdings.yields(),
         clean_prices=holdings.clean_prices(),
+        schedule=schedule,
     )
     frame.insert(1, "sector", holdings.sectors())
     return YieldAnalysis(settle=settle, holdings=frame, portfolio=totals)
@@ -167,6 +176,8 @@ class CaseAnalysis:
 
     case: AnalysisCase
     holdings: Holdings
+    book: BondBook
+    schedule: CashflowSchedule
     yield_frame: pd.DataFrame
     curves: MarketCurves
     risk: HoldingRisk
@@ -376,17 +387,31 @@ def supplied_analytics(
     )
 
 
+@dataclass(frozen=True)
+class BookRisk:
+    """A set of holdings with its book, schedule (built once) and analytics."""
+
+    book: BondBook
+    schedule: CashflowSchedule
+    yield_frame: pd.DataFrame
+    risk: HoldingRisk
+
+
 def holding_risk(
     holdings: Holdings,
     source: str,
     analysis_date: dt.date,
     curve: YieldCurve,
     risk: RiskSpec,
-) -> tuple[pd.DataFrame, HoldingRisk]:
-    """Yield-based and curve-based analytics of a set of holdings."""
-    analysis = analyze_holdings(holdings, analysis_date)
+) -> BookRisk:
+    """Yield-based and curve-based analytics of a set of holdings.
+
+    The cash-flow schedule is built once here and kept: the yield analytics, the curve risk and
+    the scenario revaluation all read it.
+    """
     book = holdings.book()
     sched = build_schedule(book, int(to_days(analysis_date)))
+    analysis = analyze_holdings(holdings, analysis_date, book, sched)
     computed = curve_risk(
         sched,
         book.face,
@@ -403,7 +428,7 @@ def holding_risk(
         duration_tolerance=risk.duration_reconcile_tolerance,
         krd_sum_tolerance=risk.krd_sum_tolerance,
     )
-    return analysis.holdings, combined
+    return BookRisk(book, sched, analysis.holdings, combined)
 
 
 def load_covariance(
@@ -444,9 +469,8 @@ def analyze_case(case: AnalysisCase, case_name: str) -> CaseAnalysis:
         case.holdings, case_name, "holdings", case.analysis_date
     )
     curves = build_curves(case, case_name)
-    yield_frame, risk = holding_risk(
-        holdings, source, case.analysis_date, curves.treasury, case.risk
-    )
+    book_risk = holding_risk(holdings, source, case.analysis_date, curves.treasury, case.risk)
+    risk = book_risk.risk
     sectors = sector_contributions(risk)
     cov = load_covariance(case.covariance, case_name, risk.krd.tenors)
     flags = list(risk.flags)
@@ -457,9 +481,9 @@ def analyze_case(case: AnalysisCase, case_name: str) -> CaseAnalysis:
             bench_holdings, bench_source = load_holdings_section(
                 bench.holdings, case_name, "benchmark.holdings", case.analysis_date
             )
-            _, bench_risk = holding_risk(
+            bench_risk = holding_risk(
                 bench_holdings, bench_source, case.analysis_date, curves.treasury, case.risk
-            )
+            ).risk
             bench_totals = bench_risk.totals()
             weights = sector_contributions(bench_risk)
             profile = BenchmarkProfile(
@@ -490,7 +514,9 @@ def analyze_case(case: AnalysisCase, case_name: str) -> CaseAnalysis:
     return CaseAnalysis(
         case=case,
         holdings=holdings,
-        yield_frame=yield_frame,
+        book=book_risk.book,
+        schedule=book_risk.schedule,
+        yield_frame=book_risk.yield_frame,
         curves=curves,
         risk=risk,
         sectors=sectors,
