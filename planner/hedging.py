@@ -173,7 +173,6 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
         With every instrument that cannot be built (a missing SOFR curve, an undeliverable basket
         bond, a bad tenor...), located by its position in the case file.
     """
-    case_name = source
     pre_issues = _universe_input_issues(hedge, source)
     if pre_issues:
         raise InputError(pre_issues)
@@ -185,14 +184,14 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
 
     table = None
     if hedge.universe.contracts_file is not None:
-        path = resolve_path(case_name, hedge.universe.contracts_file)
+        path = resolve_path(source, hedge.universe.contracts_file)
         try:
             table = load_contract_table(path)
         # Reading the user's contracts file (not pricing): its parser reports bad content as
         # ValueError, which is an input problem here.
         except (OSError, ValueError) as exc:
             raise InputError(
-                [InputIssue(case_name, None, "hedge.universe.contracts_file", str(exc))]
+                [InputIssue(source, None, "hedge.universe.contracts_file", str(exc))]
             ) from None
     for i, spec in enumerate(hedge.universe.futures):
         where = f"hedge.universe.futures[{i}]"
@@ -227,12 +226,12 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
             risk = future.risk(tenors, horizon_days=horizon)
             members.append(UniverseMember(spec, future, risk, risk.half_spread))
         except HedgePlannerError as exc:
-            issues.append(InputIssue(case_name, None, where, str(exc)))
+            issues.append(InputIssue(source, None, where, str(exc)))
 
     needs_sofr = hedge.universe.swaps or hedge.universe.swaptions
     if needs_sofr and curves.sofr is None:
         issues.append(
-            InputIssue(case_name, None, "curves.sofr", "swaps and swaptions need a SOFR curve")
+            InputIssue(source, None, "curves.sofr", "swaps and swaptions need a SOFR curve")
         )
         raise InputError(issues)
 
@@ -250,7 +249,7 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
             risk = swap.risk(tenors, horizon_days=horizon)
             members.append(UniverseMember(spec, swap, risk, risk.half_spread))
         except HedgePlannerError as exc:
-            issues.append(InputIssue(case_name, None, where, str(exc)))
+            issues.append(InputIssue(source, None, where, str(exc)))
 
     for i, spec in enumerate(hedge.universe.swaptions):
         where = f"hedge.universe.swaptions[{i}]"
@@ -275,7 +274,7 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
             half_spread = float(risk.details["vega"]) * spec.half_spread_vol
             members.append(UniverseMember(spec, option, risk, half_spread))
         except HedgePlannerError as exc:
-            issues.append(InputIssue(case_name, None, where, str(exc)))
+            issues.append(InputIssue(source, None, where, str(exc)))
 
     if issues:
         raise InputError(issues)
@@ -338,7 +337,6 @@ def build_problem(
         When a limit needs data the case lacks (a duration target without a benchmark, KRD
         tolerances without a benchmark, a tolerance at a tenor that is not a key tenor).
     """
-    case_name = source
     hedge = case.hedge
     assert hedge is not None
     totals = analysis.risk.totals()
@@ -423,7 +421,7 @@ def build_problem(
         if target is None:
             issues.append(
                 InputIssue(
-                    case_name,
+                    source,
                     None,
                     "hedge.limits.duration.target",
                     "a duration band needs a target: give one or add a benchmark",
@@ -439,7 +437,7 @@ def build_problem(
         if bench is None:
             issues.append(
                 InputIssue(
-                    case_name, None, "hedge.limits.krd_tolerance", "KRD tolerances need a benchmark"
+                    source, None, "hedge.limits.krd_tolerance", "KRD tolerances need a benchmark"
                 )
             )
         tol = limits.krd_tolerance
@@ -448,7 +446,7 @@ def build_problem(
             if unknown:
                 issues.append(
                     InputIssue(
-                        case_name,
+                        source,
                         None,
                         "hedge.limits.krd_tolerance",
                         f"{', '.join(unknown)} not among the key tenors {', '.join(tenors)}",

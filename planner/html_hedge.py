@@ -247,7 +247,7 @@ def hedge_section(plan: Plan, methods: Mapping[str, str]) -> str:
     exposure = hedge.exposure
     if exposure is not None:
         rows = [
-            ("Market value (cash + derivatives' MTM)", exposure.market_value, ccy, "money"),
+            ("Book value (duration denominator)", exposure.market_value, ccy, "money"),
             ("Derivatives' MTM", exposure.derivatives_market_value, ccy, "money"),
             ("DV01", exposure.dv01, f"{ccy} per bp", "money"),
             ("Effective duration", exposure.duration, "years", "years"),
@@ -263,8 +263,9 @@ def hedge_section(plan: Plan, methods: Mapping[str, str]) -> str:
                     (h.cell(name), h.cell(value, kind), h.cell(unit))
                     for name, value, unit, kind in rows
                 ],
-                caption="Derivatives add their DV01 to the numerator; the denominator is the "
-                "cash value plus derivatives' mark-to-market, never futures or swap notionals.",
+                caption="The same figures as the post-hedge risk: derivatives add their DV01 to "
+                "the numerator; the denominator is the book's value (new swaps at par, option "
+                "premiums paid from cash), never futures or swap notionals.",
             )
         )
 

@@ -388,7 +388,7 @@ def _hedge(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
         sh.table(
             ["Figure", "Value", "Unit"],
             [
-                ("Market value (cash + derivatives' MTM)", exposure.market_value, ccy),
+                ("Book value (duration denominator)", exposure.market_value, ccy),
                 ("Derivatives' MTM", exposure.derivatives_market_value, ccy),
                 ("DV01", exposure.dv01, f"{ccy} per bp"),
                 ("Effective duration", exposure.duration, "years"),

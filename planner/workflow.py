@@ -315,7 +315,7 @@ ANALYSIS_METHODOLOGY = {
 }
 
 
-def build_curves(case: AnalysisCase, case_name: str = "case") -> MarketCurves:
+def build_curves(case: AnalysisCase, source: str) -> MarketCurves:
     """Bootstrap the case's curves anchored on the analysis date.
 
     Raises
@@ -334,7 +334,7 @@ def build_curves(case: AnalysisCase, case_name: str = "case") -> MarketCurves:
             spec.treasury.interpolation,
         )
     except ValueError as exc:
-        issues.append(InputIssue(case_name, None, "curves.treasury.par_yields", str(exc)))
+        issues.append(InputIssue(source, None, "curves.treasury.par_yields", str(exc)))
     if spec.sofr is not None:
         try:
             sofr = bootstrap_sofr_ois(
@@ -344,7 +344,7 @@ def build_curves(case: AnalysisCase, case_name: str = "case") -> MarketCurves:
                 spec.sofr.interpolation,
             )
         except ValueError as exc:
-            issues.append(InputIssue(case_name, None, "curves.sofr.par_rates", str(exc)))
+            issues.append(InputIssue(source, None, "curves.sofr.par_rates", str(exc)))
     if issues or tsy is None:
         raise InputError(issues)
     return MarketCurves(tsy, sofr)
@@ -432,16 +432,16 @@ def holding_risk(
 
 
 def load_covariance(
-    spec: CovarianceSpec, case_name: str, tenors: tuple[str, ...]
+    spec: CovarianceSpec, source: str, tenors: tuple[str, ...]
 ) -> KeyRateCovariance:
     """The key-rate covariance the case asks for, restricted to the key tenors."""
     if spec.source == "default":
         cov = load_default_covariance()
     else:
         assert spec.path is not None
-        path = resolve_path(case_name, spec.path)
+        path = resolve_path(source, spec.path)
         if not path.exists():
-            raise InputError([InputIssue(case_name, None, "covariance.path", f"{path} not found")])
+            raise InputError([InputIssue(source, None, "covariance.path", f"{path} not found")])
         if spec.source == "file":
             cov = load_covariance_file(path)
         else:
@@ -455,31 +455,33 @@ def load_covariance(
     return cov.subset(list(tenors))
 
 
-def analyze_case(case: AnalysisCase, case_name: str) -> CaseAnalysis:
+def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
     """Measure the portfolio and compare it with the benchmark.
 
     Parameters
     ----------
     case
         The validated case.
-    case_name
+    source
         Path of the case file (relative paths inside it resolve against its folder).
     """
-    holdings, source = load_holdings_section(
-        case.holdings, case_name, "holdings", case.analysis_date
+    holdings, holdings_source = load_holdings_section(
+        case.holdings, source, "holdings", case.analysis_date
     )
-    curves = build_curves(case, case_name)
-    book_risk = holding_risk(holdings, source, case.analysis_date, curves.treasury, case.risk)
+    curves = build_curves(case, source)
+    book_risk = holding_risk(
+        holdings, holdings_source, case.analysis_date, curves.treasury, case.risk
+    )
     risk = book_risk.risk
     sectors = sector_contributions(risk)
-    cov = load_covariance(case.covariance, case_name, risk.krd.tenors)
+    cov = load_covariance(case.covariance, source, risk.krd.tenors)
     flags = list(risk.flags)
     comparison = None
     bench = case.benchmark
     if bench is not None:
         if isinstance(bench, BenchmarkHoldingsSpec):
             bench_holdings, bench_source = load_holdings_section(
-                bench.holdings, case_name, "benchmark.holdings", case.analysis_date
+                bench.holdings, source, "benchmark.holdings", case.analysis_date
             )
             bench_risk = holding_risk(
                 bench_holdings, bench_source, case.analysis_date, curves.treasury, case.risk
