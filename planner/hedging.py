@@ -123,7 +123,7 @@ def _tenor_issue(source: str, where: str, label: str) -> InputIssue | None:
     """A located issue when ``label`` is not a tenor such as ``6m`` or ``10y``."""
     try:
         tenor_years(label)
-    except ValueError as exc:  # parsing the user's own string: an input problem
+    except HedgePlannerError as exc:
         return InputIssue(source, None, where, str(exc), "tenors look like 3m, 2y or 10y")
     return None
 

@@ -31,9 +31,10 @@ from hedge_planner.models.covariance import (
     load_default_covariance,
     load_treasury_par_history,
 )
+from hedge_planner.models.credit import cds_spread_dv01
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days
-from hedge_planner.models.errors import InputError, InputIssue
+from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.exposure import CashBook, CdsPosition, portfolio_exposure
 from hedge_planner.models.portfolio import (
     Flag,
@@ -230,7 +231,7 @@ class CaseAnalysis:
             CdsPosition(
                 c.id,
                 c.notional,
-                c.spread_duration * 1e-4,
+                cds_spread_dv01(1.0, c.spread_duration),
                 c.market_value / c.notional if c.notional else 0.0,
             )
             for c in self.case.cds
@@ -243,7 +244,7 @@ class CaseAnalysis:
                     "sector": c.sector,
                     "notional": c.notional,
                     "spread_duration": c.spread_duration,
-                    "spread_dv01": c.notional * c.spread_duration * 1e-4,
+                    "spread_dv01": cds_spread_dv01(c.notional, c.spread_duration),
                     "rate_dv01": 0.0,
                     "market_value": c.market_value,
                 }
@@ -333,7 +334,7 @@ def build_curves(case: AnalysisCase, source: str) -> MarketCurves:
             list(spec.treasury.par_yields.values()),
             spec.treasury.interpolation,
         )
-    except ValueError as exc:
+    except HedgePlannerError as exc:
         issues.append(InputIssue(source, None, "curves.treasury.par_yields", str(exc)))
     if spec.sofr is not None:
         try:
@@ -343,7 +344,7 @@ def build_curves(case: AnalysisCase, source: str) -> MarketCurves:
                 list(spec.sofr.par_rates.values()),
                 spec.sofr.interpolation,
             )
-        except ValueError as exc:
+        except HedgePlannerError as exc:
             issues.append(InputIssue(source, None, "curves.sofr.par_rates", str(exc)))
     if issues or tsy is None:
         raise InputError(issues)
