@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +16,9 @@ from hedge_planner.cases import (
     resolve_path,
 )
 from hedge_planner.models.bootstrap import tenor_years
+from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
-from hedge_planner.models.futures import load_contract_table, parse_32nds
+from hedge_planner.models.futures import ContractTable, load_contract_table, parse_32nds
 from hedge_planner.models.hedge_instruments import (
     DeliverableBond,
     HedgeInstrumentRisk,
@@ -40,7 +42,7 @@ from hedge_planner.solvers.terms import (
     TrackingErrorL1Term,
     TrackingErrorTerm,
 )
-from hedge_planner.workflow import CaseAnalysis
+from hedge_planner.workflow import CaseAnalysis, MarketCurves
 
 #: CME month codes.
 MONTH_CODES = "FGHJKMNQUVXZ"
@@ -128,19 +130,26 @@ def _tenor_issue(source: str, where: str, label: str) -> InputIssue | None:
     return None
 
 
+def _futures_price(spec: FuturesSpec) -> float | None:
+    """The quoted futures price per 100 (32nds quotes such as ``111-08+`` converted)."""
+    return parse_32nds(spec.price) if isinstance(spec.price, str) else spec.price
+
+
 def _universe_input_issues(hedge: HedgeSpec, source: str) -> list[InputIssue]:
-    """Check the strings the pricers parse (contract months, tenors) before pricing."""
+    """Check the strings the pricers parse (months, 32nds prices, tenors) before pricing."""
     issues: list[InputIssue] = []
     for i, fut in enumerate(hedge.universe.futures):
+        where = f"hedge.universe.futures[{i}]"
         month = int(fut.contract_month.split("-")[1])
         if not 1 <= month <= 12:
             issues.append(
-                InputIssue(
-                    source,
-                    None,
-                    f"hedge.universe.futures[{i}].contract_month",
-                    f"month {month} is not 01-12",
-                )
+                InputIssue(source, None, f"{where}.contract_month", f"month {month} is not 01-12")
+            )
+        try:
+            _futures_price(fut)
+        except ValueError as exc:  # parsing the user's own quote string, not pricing
+            issues.append(
+                InputIssue(source, None, f"{where}.price", str(exc), "e.g. 111-08+ or 111.26")
             )
     tenor_fields: list[tuple[str, str | None]] = []
     for i, swap in enumerate(hedge.universe.swaps):
@@ -158,6 +167,97 @@ def _universe_input_issues(hedge: HedgeSpec, source: str) -> list[InputIssue]:
         if issue is not None:
             issues.append(issue)
     return issues
+
+
+def _contract_table(hedge: HedgeSpec, source: str) -> ContractTable | None:
+    """The user's contract-specification file, when the case names one."""
+    if hedge.universe.contracts_file is None:
+        return None
+    path = resolve_path(source, hedge.universe.contracts_file)
+    try:
+        return load_contract_table(path)
+    # Reading the user's contracts file (not pricing): its parser reports bad content as
+    # ValueError, which is an input problem here.
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            [InputIssue(source, None, "hedge.universe.contracts_file", str(exc))]
+        ) from None
+
+
+def _future(
+    spec: FuturesSpec,
+    curves: MarketCurves,
+    tenors: tuple[str, ...],
+    horizon: int,
+    table: ContractTable | None,
+) -> UniverseMember:
+    year, month = (int(p) for p in spec.contract_month.split("-"))
+    basket = [
+        DeliverableBond(
+            id=b.id,
+            coupon=b.coupon,
+            maturity=b.maturity,
+            clean_price=b.price,
+            yield_=b.yield_,
+            issue_date=b.issue_date,
+        )
+        for b in spec.basket
+    ]
+    future = TreasuryFuture(
+        futures_name(spec.code, year, month),
+        spec.code,
+        year,
+        month,
+        basket,
+        spec.repo_rate,
+        curves.treasury,
+        market_price=_futures_price(spec),
+        margin=spec.initial_margin,
+        half_spread=spec.half_spread,
+        table=table,
+        key_tenors=tenors,
+    )
+    risk = future.risk(tenors, horizon_days=horizon)
+    return UniverseMember(spec, future, risk, risk.half_spread)
+
+
+def _swap(
+    spec: SwapSpec, sofr: YieldCurve, tenors: tuple[str, ...], horizon: int
+) -> UniverseMember:
+    name = f"SOFR {spec.tenor}" + (f" fwd {spec.start}" if spec.start else "")
+    swap = SwapHedge(
+        SwapTerms(name=name, tenor=spec.tenor, start=spec.start, direction="receive"),
+        sofr,
+        margin=spec.initial_margin_rate,
+        half_spread_bp=spec.half_spread_bp,
+        key_tenors=tenors,
+    )
+    risk = swap.risk(tenors, horizon_days=horizon)
+    return UniverseMember(spec, swap, risk, risk.half_spread)
+
+
+def _swaption(
+    spec: SwaptionSpec, sofr: YieldCurve, tenors: tuple[str, ...], horizon: int
+) -> UniverseMember:
+    strike = None if spec.strike == "atm" else float(spec.strike)
+    name = f"{spec.expiry}x{spec.tenor} {spec.type}" + (
+        " ATM" if strike is None else f" {100 * strike:.3f}%"
+    )
+    option = Swaption(
+        name,
+        spec.expiry,
+        spec.tenor,
+        sofr,
+        spec.vol,
+        strike=strike,
+        payer=spec.type == "payer",
+        model="normal" if spec.model == "bachelier" else "lognormal",
+        key_tenors=tenors,
+    )
+    risk = option.risk(tenors, horizon_days=horizon)
+    # Quotes are in vol: half the bid-ask in vol times vega is the cost per unit.
+    half_spread = float(risk.details["vega"]) * spec.half_spread_vol
+    return UniverseMember(spec, option, risk, half_spread)
 
 
 def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> list[UniverseMember]:
@@ -179,103 +279,36 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
     tenors = analysis.tenors
     horizon = hedge.horizon_days
     curves = analysis.curves
+    universe = hedge.universe
+    table = _contract_table(hedge, source)
     members: list[UniverseMember] = []
     issues: list[InputIssue] = []
 
-    table = None
-    if hedge.universe.contracts_file is not None:
-        path = resolve_path(source, hedge.universe.contracts_file)
+    def price(where: str, build: Callable[[], UniverseMember]) -> None:
         try:
-            table = load_contract_table(path)
-        # Reading the user's contracts file (not pricing): its parser reports bad content as
-        # ValueError, which is an input problem here.
-        except (OSError, ValueError) as exc:
-            raise InputError(
-                [InputIssue(source, None, "hedge.universe.contracts_file", str(exc))]
-            ) from None
-    for i, spec in enumerate(hedge.universe.futures):
-        where = f"hedge.universe.futures[{i}]"
-        try:
-            year, month = (int(p) for p in spec.contract_month.split("-"))
-            price = parse_32nds(spec.price) if isinstance(spec.price, str) else spec.price
-            basket = [
-                DeliverableBond(
-                    id=b.id,
-                    coupon=b.coupon,
-                    maturity=b.maturity,
-                    clean_price=b.price,
-                    yield_=b.yield_,
-                    issue_date=b.issue_date,
-                )
-                for b in spec.basket
-            ]
-            future = TreasuryFuture(
-                futures_name(spec.code, year, month),
-                spec.code,
-                year,
-                month,
-                basket,
-                spec.repo_rate,
-                curves.treasury,
-                market_price=price,
-                margin=spec.initial_margin,
-                half_spread=spec.half_spread,
-                table=table,
-                key_tenors=tenors,
-            )
-            risk = future.risk(tenors, horizon_days=horizon)
-            members.append(UniverseMember(spec, future, risk, risk.half_spread))
+            members.append(build())
         except HedgePlannerError as exc:
             issues.append(InputIssue(source, None, where, str(exc)))
 
-    needs_sofr = hedge.universe.swaps or hedge.universe.swaptions
-    if needs_sofr and curves.sofr is None:
-        issues.append(
-            InputIssue(source, None, "curves.sofr", "swaps and swaptions need a SOFR curve")
+    for i, fut in enumerate(universe.futures):
+        price(
+            f"hedge.universe.futures[{i}]",
+            lambda fut=fut: _future(fut, curves, tenors, horizon, table),
         )
-        raise InputError(issues)
-
-    for i, spec in enumerate(hedge.universe.swaps):
-        where = f"hedge.universe.swaps[{i}]"
-        name = f"SOFR {spec.tenor}" + (f" fwd {spec.start}" if spec.start else "")
-        try:
-            swap = SwapHedge(
-                SwapTerms(name=name, tenor=spec.tenor, start=spec.start, direction="receive"),
-                curves.sofr,
-                margin=spec.initial_margin_rate,
-                half_spread_bp=spec.half_spread_bp,
-                key_tenors=tenors,
+    sofr = curves.sofr
+    if universe.swaps or universe.swaptions:
+        if sofr is None:
+            reason = "swaps and swaptions need a SOFR curve"
+            raise InputError([*issues, InputIssue(source, None, "curves.sofr", reason)])
+        for i, swap in enumerate(universe.swaps):
+            price(
+                f"hedge.universe.swaps[{i}]", lambda swap=swap: _swap(swap, sofr, tenors, horizon)
             )
-            risk = swap.risk(tenors, horizon_days=horizon)
-            members.append(UniverseMember(spec, swap, risk, risk.half_spread))
-        except HedgePlannerError as exc:
-            issues.append(InputIssue(source, None, where, str(exc)))
-
-    for i, spec in enumerate(hedge.universe.swaptions):
-        where = f"hedge.universe.swaptions[{i}]"
-        strike = None if spec.strike == "atm" else float(spec.strike)
-        name = f"{spec.expiry}x{spec.tenor} {spec.type}" + (
-            " ATM" if strike is None else f" {100 * strike:.3f}%"
-        )
-        try:
-            option = Swaption(
-                name,
-                spec.expiry,
-                spec.tenor,
-                curves.sofr,
-                spec.vol,
-                strike=strike,
-                payer=spec.type == "payer",
-                model="normal" if spec.model == "bachelier" else "lognormal",
-                key_tenors=tenors,
+        for i, opt in enumerate(universe.swaptions):
+            price(
+                f"hedge.universe.swaptions[{i}]",
+                lambda opt=opt: _swaption(opt, sofr, tenors, horizon),
             )
-            risk = option.risk(tenors, horizon_days=horizon)
-            # Quotes are in vol: half the bid-ask in vol times vega is the cost per unit.
-            half_spread = float(risk.details["vega"]) * spec.half_spread_vol
-            members.append(UniverseMember(spec, option, risk, half_spread))
-        except HedgePlannerError as exc:
-            issues.append(InputIssue(source, None, where, str(exc)))
-
     if issues:
         raise InputError(issues)
     return members

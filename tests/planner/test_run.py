@@ -227,3 +227,19 @@ def test_bad_contract_month_is_an_input_problem(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         PlanRun.load(case_file).universe()
     assert [i.column for i in err.value.issues] == ["hedge.universe.futures[0].contract_month"]
+
+
+def test_bad_32nds_price_is_a_located_input_problem(tmp_path: Path) -> None:
+    text = CORE_PLUS.read_text(encoding="utf-8").replace(
+        "holdings.csv", str(CORE_PLUS.parent / "holdings.csv")
+    )
+    text = text.replace(
+        "contract_month: 2024-03", "contract_month: 2024-03\n        price: 102-40", 1
+    )
+    case_file = tmp_path / "case.yaml"
+    case_file.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        PlanRun.load(case_file).universe()
+    (issue,) = err.value.issues
+    assert issue.column == "hedge.universe.futures[0].price"
+    assert "102-40" in issue.reason
