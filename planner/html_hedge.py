@@ -78,15 +78,11 @@ def _hedge_figures_table(
     )
 
 
-def hedge_section(plan: Plan, methods: Mapping[str, str]) -> str:
-    """Section 2: trades, the closed-form baseline, risk before/after, constraints, solver."""
-    hedge = plan.hedge
-    if hedge is None:
-        return h.section("hedge", '<p class="muted">No hedge section in this case.</p>')
-    tenors = plan.key_tenors
-    ccy = h.ccy(plan)
+def _infeasibility(
+    hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str], ccy: str
+) -> str:
+    """The infeasibility alert with the relaxations that would make the problem feasible."""
     out: list[str] = []
-
     infeasible = hedge.infeasibility
     if infeasible is not None:
         body = [
@@ -110,6 +106,14 @@ def hedge_section(plan: Plan, methods: Mapping[str, str]) -> str:
             + "</div>"
         )
 
+    return "".join(out)
+
+
+def _trades_and_baseline(
+    hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str], ccy: str
+) -> str:
+    """Recommended trades beside the closed-form baseline."""
+    out: list[str] = []
     trades = hedge.trades
     compact = [
         [
@@ -181,6 +185,13 @@ def hedge_section(plan: Plan, methods: Mapping[str, str]) -> str:
         f'<div class="panel"><h3>Closed-form baseline</h3>{base_kv}{base_table}</div></div>'
     )
 
+    return "".join(out)
+
+
+def _trade_detail(hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str], ccy: str) -> str:
+    """Per-trade costs and the pre/post-hedge risk table."""
+    out: list[str] = []
+    trades = hedge.trades
     detail_rows = [
         [
             f"<td>{h.esc(t.instrument)}"
@@ -223,6 +234,12 @@ def hedge_section(plan: Plan, methods: Mapping[str, str]) -> str:
         "<h3>Pre- and post-hedge risk</h3>" + _hedge_figures_table(hedge, tenors, methods, ccy)
     )
 
+    return "".join(out)
+
+
+def _constraints(hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str], ccy: str) -> str:
+    """Every constraint with its slack and binding flag."""
+    out: list[str] = []
     constraints = hedge.constraints
     body = [
         [
@@ -244,6 +261,14 @@ def hedge_section(plan: Plan, methods: Mapping[str, str]) -> str:
         )
     )
 
+    return "".join(out)
+
+
+def _hedged_exposure(
+    hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str], ccy: str
+) -> str:
+    """The post-hedge book with derivatives: value, DV01, notionals, leverage."""
+    out: list[str] = []
     exposure = hedge.exposure
     if exposure is not None:
         rows = [
@@ -269,6 +294,12 @@ def hedge_section(plan: Plan, methods: Mapping[str, str]) -> str:
             )
         )
 
+    return "".join(out)
+
+
+def _solver(hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str], ccy: str) -> str:
+    """How the optimiser ended."""
+    out: list[str] = []
     solver = hedge.solver.model_dump(exclude_none=True)
     if solver:
         kinds = {"gap": "pct", "iterations": "int", "seconds": "auto"}
@@ -278,4 +309,21 @@ def hedge_section(plan: Plan, methods: Mapping[str, str]) -> str:
             for k, v in solver.items()
         )
         out.append(f'<h3>Solver</h3><dl class="kv">{items}</dl>')
-    return h.section("hedge", "".join(out))
+    return "".join(out)
+
+
+def hedge_section(plan: Plan, methods: Mapping[str, str]) -> str:
+    """Section 2: trades, the closed-form baseline, risk before/after, constraints, solver."""
+    hedge = plan.hedge
+    if hedge is None:
+        return h.section("hedge", '<p class="muted">No hedge section in this case.</p>')
+    parts = (
+        _infeasibility,
+        _trades_and_baseline,
+        _trade_detail,
+        _constraints,
+        _hedged_exposure,
+        _solver,
+    )
+    body = "".join(part(hedge, plan.key_tenors, methods, h.ccy(plan)) for part in parts)
+    return h.section("hedge", body)
