@@ -9,13 +9,11 @@ from hedge_planner.charts import format_number, grouped_bar_chart
 from hedge_planner.document import Plan
 
 
-def exposure_section(plan: Plan, methods: Mapping[str, str]) -> str:
-    """Section 1: portfolio figures, the benchmark comparison, KRD profile and sectors."""
+def _figures(plan: Plan, methods: Mapping[str, str]) -> str:
+    """Portfolio figures beside the benchmark comparison."""
     exposure = plan.exposure
-    tenors = plan.key_tenors
     p = exposure.portfolio
     b = exposure.benchmark
-    post = plan.hedge.post_hedge if plan.hedge is not None else None
     ccy = h.ccy(plan)
     out: list[str] = []
 
@@ -79,6 +77,18 @@ def exposure_section(plan: Plan, methods: Mapping[str, str]) -> str:
         f'<div class="grid2"><div class="panel"><h3>Portfolio figures</h3>{figures}</div>'
         f'<div class="panel"><h3>Against the benchmark</h3>{bench_html}</div></div>'
     )
+    return "".join(out)
+
+
+def _key_rates(plan: Plan, methods: Mapping[str, str]) -> str:
+    """The KRD profile chart and table: portfolio, benchmark, gap, hedged."""
+    exposure = plan.exposure
+    tenors = plan.key_tenors
+    p = exposure.portfolio
+    b = exposure.benchmark
+    post = plan.hedge.post_hedge if plan.hedge is not None else None
+    ccy = h.ccy(plan)
+    out: list[str] = []
 
     series: dict[str, list[float | None]] = {"Portfolio": h.tenor_values(p.krd, tenors)}
     if b is not None:
@@ -118,6 +128,15 @@ def exposure_section(plan: Plan, methods: Mapping[str, str]) -> str:
             + "</h3>"
             + h.table(["Measure", *[(t, True) for t in tenors]], body)
         )
+    return "".join(out)
+
+
+def _sectors(plan: Plan, methods: Mapping[str, str]) -> str:
+    """Sector contributions to value, duration, DV01 and KRDs."""
+    exposure = plan.exposure
+    tenors = plan.key_tenors
+    ccy = h.ccy(plan)
+    out: list[str] = []
 
     sectors = exposure.sectors
     if sectors:
@@ -155,4 +174,10 @@ def exposure_section(plan: Plan, methods: Mapping[str, str]) -> str:
                 "figures.",
             )
         )
-    return h.section("exposure", "".join(out))
+    return "".join(out)
+
+
+def exposure_section(plan: Plan, methods: Mapping[str, str]) -> str:
+    """Section 1: portfolio figures, the benchmark comparison, KRD profile and sectors."""
+    body = "".join(part(plan, methods) for part in (_figures, _key_rates, _sectors))
+    return h.section("exposure", body)

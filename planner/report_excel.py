@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hedge_planner import excel_base as xb
-from hedge_planner.document import Benchmark, Plan, Portfolio
+from hedge_planner.document import Benchmark, Hedge, Plan, Portfolio
 from hedge_planner.excel_base import FORMATS, SHEET_NAMES
 from hedge_planner.excel_sheets import (
     actions_sheet,
@@ -265,13 +265,8 @@ def _sectors(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
     sh.table(headers, rows, kinds, total_last=bool(rows))
 
 
-def _hedge(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
-    hedge = plan.hedge
-    if hedge is None:
-        sh.table(["Hedge"], [("no hedge section in this case",)], ["text"])
-        return
-    tenors = plan.key_tenors
-    m = xb.methods(plan)
+def _hedge_trades(sh: xb.Sheet, hedge: Hedge, plan: Plan, ccy: str) -> None:
+    """The trades with their DV01 change and costs."""
     trades = hedge.trades
     sh.table(
         [
@@ -320,6 +315,12 @@ def _hedge(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
             "text",
         ],
     )
+
+
+def _hedge_risk(sh: xb.Sheet, hedge: Hedge, plan: Plan, ccy: str) -> None:
+    """Pre- and post-hedge risk beside the baseline, then the baseline itself."""
+    tenors = plan.key_tenors
+    m = xb.methods(plan)
     pre = hedge.pre_hedge
     post = hedge.post_hedge
     baseline = hedge.baseline
@@ -380,9 +381,14 @@ def _hedge(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
         ["text", "money", "text"],
         title="Optimised hedge against the baseline",
     )
+    # The last row of the baseline comparison is the tracking error, in bp.
     te_cell = sh.ws.cell(row=sh.row - 1, column=2)
     if xb.is_num(te_cell.value):
         te_cell.number_format = xb.FORMATS["bp"]
+
+
+def _hedge_exposure_solver(sh: xb.Sheet, hedge: Hedge, plan: Plan, ccy: str) -> None:
+    """Post-hedge exposure with derivatives, the solver, any infeasibility."""
     exposure = hedge.exposure
     if exposure is not None:
         sh.table(
@@ -414,6 +420,15 @@ def _hedge(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
             ["text", "auto", "auto", "auto", "text"],
             title=f"INFEASIBLE: {infeasible.message}",
         )
+
+
+def _hedge(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
+    hedge = plan.hedge
+    if hedge is None:
+        sh.table(["Hedge"], [("no hedge section in this case",)], ["text"])
+        return
+    for part in (_hedge_trades, _hedge_risk, _hedge_exposure_solver):
+        part(sh, hedge, plan, ccy)
 
 
 #: The function that fills each sheet.
