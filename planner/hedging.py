@@ -352,28 +352,9 @@ class HedgeProblem:
         return value
 
 
-def build_problem(
-    case: AnalysisCase,
-    analysis: CaseAnalysis,
-    members: list[UniverseMember],
-    source: str,
-) -> HedgeProblem:
-    """Translate the case's limits and costs into a compiled :class:`HedgeOptimizer`.
-
-    The tracking-error cost is ``risk_aversion / 2 * TE^2 / MV`` (TE in currency), the
-    mean-variance penalty on the return variance of the book. Post-hedge duration divides by the
-    book's market value (new swaps are at par; option premiums are paid from cash).
-
-    Raises
-    ------
-    InputError
-        When a limit needs data the case lacks (a duration target without a benchmark, KRD
-        tolerances without a benchmark, a tolerance at a tenor that is not a key tenor).
-    """
-    hedge = case.hedge
-    assert hedge is not None
-    totals = analysis.risk.totals()
-    mv = totals["market_value"]
+def _portfolio_risk(analysis: CaseAnalysis) -> PortfolioRisk:
+    """The cash book's key-rate DV01s, convexity and the benchmark's KRD DV01s at the book's MV."""
+    mv = float(analysis.risk.market_value.sum())
     tenors = analysis.tenors
     bench = analysis.benchmark
     bench_krd = (
@@ -381,13 +362,17 @@ def build_problem(
         if bench is not None
         else np.zeros(len(tenors))
     )
-    portfolio = PortfolioRisk(
+    return PortfolioRisk(
         market_value=mv,
         krd_dv01=analysis.risk.krd.krd_dv01.sum(axis=0),
         dollar_convexity=float(analysis.risk.dollar_convexity.sum()),
         bench_krd_dv01=bench_krd,
         bucket_labels=tenors,
     )
+
+
+def _instruments(hedge: HedgeSpec, members: list[UniverseMember]) -> list[Instrument]:
+    """The optimiser's view of each member: per-unit risk, costs, bounds, current position."""
     instruments = []
     for m in members:
         fields = m.risk.instrument_fields()
@@ -409,6 +394,13 @@ def build_problem(
                 **extra,
             )
         )
+    return instruments
+
+
+def _objective_terms(
+    hedge: HedgeSpec, members: list[UniverseMember], mv: float, tenors: tuple[str, ...]
+) -> list[Any]:
+    """Tracking error, carry, slippage, impact and the Treasury-SOFR basis as cost terms."""
     costs = hedge.costs
     terms: list[Any] = []
     if costs.tracking_error == "exact":
@@ -443,6 +435,21 @@ def build_problem(
             )
         )
 
+    return terms
+
+
+def _limits(
+    hedge: HedgeSpec, analysis: CaseAnalysis, source: str
+) -> tuple[list[Any], float | None]:
+    """The case's limits as constraints, and the duration target (years) when one is set.
+
+    Raises
+    ------
+    InputError
+        When a limit needs data the case lacks.
+    """
+    tenors = analysis.tenors
+    bench = analysis.benchmark
     limits = hedge.limits
     issues: list[InputIssue] = []
     constraints: list[Any] = []
@@ -495,6 +502,35 @@ def build_problem(
         constraints.append(MarginBudget(margin_budget=limits.margin_budget))
     if issues:
         raise InputError(issues)
+    return constraints, target
+
+
+def build_problem(
+    case: AnalysisCase,
+    analysis: CaseAnalysis,
+    members: list[UniverseMember],
+    source: str,
+) -> HedgeProblem:
+    """Translate the case's limits and costs into a compiled :class:`HedgeOptimizer`.
+
+    The tracking-error cost is ``risk_aversion / 2 * TE^2 / MV`` (TE in currency), the
+    mean-variance penalty on the return variance of the book. Post-hedge duration divides by the
+    book's market value (new swaps are at par; option premiums are paid from cash).
+
+    Raises
+    ------
+    InputError
+        When a limit needs data the case lacks (a duration target without a benchmark, KRD
+        tolerances without a benchmark, a tolerance at a tenor that is not a key tenor).
+    """
+    hedge = case.hedge
+    assert hedge is not None
+    portfolio = _portfolio_risk(analysis)
+    mv = portfolio.market_value
+    tenors = analysis.tenors
+    instruments = _instruments(hedge, members)
+    terms = _objective_terms(hedge, members, mv, tenors)
+    constraints, target = _limits(hedge, analysis, source)
     optimizer = HedgeOptimizer(
         portfolio,
         instruments,
