@@ -10,11 +10,42 @@ from hedge_planner.charts import diverging_bar_chart
 from hedge_planner.document import Flag, Plan
 
 
+def _scenario_definitions(plan: Plan) -> str:
+    """Key-rate and sector spread shifts of every scenario, bp."""
+    rows = plan.scenarios.rows
+    tenors = plan.key_tenors
+    out: list[str] = []
+    spread_keys: list[str] = []
+    for r in rows:
+        for k in r.spread_shifts:
+            if k not in spread_keys:
+                spread_keys.append(str(k))
+    shift_body = [
+        [f"<td>{h.esc(r.name)}</td>"]
+        + [h.cell(r.shifts.get(t), "shift") for t in tenors]
+        + [h.cell(r.spread_shifts.get(k), "shift") for k in spread_keys]
+        for r in rows
+    ]
+    out.append(
+        "<h3>Scenario definitions</h3>"
+        + h.table(
+            [
+                "Scenario",
+                *[(f"{t} (bp)", True) for t in tenors],
+                *[(f"{k} spread (bp)", True) for k in spread_keys],
+            ],
+            shift_body,
+            css_class="wide",
+            caption="Key-rate shifts and sector spread shifts in bp; — = unchanged.",
+        )
+    )
+    return "".join(out)
+
+
 def scenarios_section(plan: Plan) -> str:
     """Section 3: breakevens, the P&L chart, the scenario matrix and scenario definitions."""
     sc = plan.scenarios
     rows = sc.rows
-    tenors = plan.key_tenors
     ccy = h.ccy(plan)
     out: list[str] = []
     be = sc.breakeven_bp
@@ -85,30 +116,7 @@ def scenarios_section(plan: Plan) -> str:
             "error = full revaluation − approximation.",
         )
     )
-    spread_keys: list[str] = []
-    for r in rows:
-        for k in r.spread_shifts:
-            if k not in spread_keys:
-                spread_keys.append(str(k))
-    shift_body = [
-        [f"<td>{h.esc(r.name)}</td>"]
-        + [h.cell(r.shifts.get(t), "shift") for t in tenors]
-        + [h.cell(r.spread_shifts.get(k), "shift") for k in spread_keys]
-        for r in rows
-    ]
-    out.append(
-        "<h3>Scenario definitions</h3>"
-        + h.table(
-            [
-                "Scenario",
-                *[(f"{t} (bp)", True) for t in tenors],
-                *[(f"{k} spread (bp)", True) for k in spread_keys],
-            ],
-            shift_body,
-            css_class="wide",
-            caption="Key-rate shifts and sector spread shifts in bp; — = unchanged.",
-        )
-    )
+    out.append(_scenario_definitions(plan))
     return h.section("scenarios", "".join(out))
 
 
