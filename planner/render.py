@@ -224,8 +224,8 @@ def _fmt_opt(value: float | None, spec: str) -> str:
     return "" if value is None else format(value, spec)
 
 
-def hedge(console: Console, doc: Hedge) -> None:
-    """Hedge recommendation: trades, pre/post risk, constraints, baseline, solver."""
+def _infeasibility(console: Console, doc: Hedge) -> None:
+    """The limits that must move, when no hedge meets them all."""
     inf = doc.infeasibility
     if inf is not None:
         console.print("[bold red]The limits cannot all be met.[/] " + escape(inf.message or ""))
@@ -242,6 +242,11 @@ def hedge(console: Console, doc: Hedge) -> None:
             )
         console.print(table)
         console.print("The closest hedge (optimal once those limits move) follows.")
+
+
+def hedge(console: Console, doc: Hedge) -> None:
+    """Hedge recommendation: trades, pre/post risk, constraints, baseline, solver."""
+    _infeasibility(console, doc)
     trades = Table(title="Hedge recommendation (optimised)")
     for name in (
         "instrument",
