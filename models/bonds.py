@@ -512,6 +512,7 @@ def analyze_book(
     *,
     yields: npt.ArrayLike | None = None,
     clean_prices: npt.ArrayLike | None = None,
+    schedule: CashflowSchedule | None = None,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Yield-based analytics of a book: one row per holding plus portfolio totals.
 
@@ -528,6 +529,9 @@ def analyze_book(
         Yields, decimal (NaN where the price is given instead).
     clean_prices
         Clean prices per 100 face (NaN where the yield is given instead).
+    schedule
+        The book's cash-flow schedule at ``settle`` when the caller already built it
+        (:func:`build_schedule`); built here otherwise.
 
     Returns
     -------
@@ -538,7 +542,7 @@ def analyze_book(
         market-value-weighted ``macaulay_duration``, ``modified_duration``, ``convexity``, and
         total ``dv01``.
     """
-    sched = build_schedule(book, settle)
+    sched = build_schedule(book, settle) if schedule is None else schedule
     n = len(book)
     y = np.full(n, np.nan) if yields is None else np.asarray(yields, dtype=np.float64)
     px = np.full(n, np.nan) if clean_prices is None else np.asarray(clean_prices, dtype=np.float64)

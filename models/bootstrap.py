@@ -22,6 +22,7 @@ import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.curves import INTERPOLATIONS, Interpolation, YieldCurve, _as_day
 from hedge_planner.models.dates import add_months, is_end_of_month
+from hedge_planner.models.errors import AnalyticsError
 from scipy.optimize import brentq
 
 #: Largest tenor (months) priced as a Treasury bill; longer tenors are semiannual par bonds.
@@ -40,13 +41,14 @@ def parse_tenor(label: str) -> tuple[int, str]:
     """Split a tenor label into ``(count, unit)`` with unit ``"d"``, ``"w"``, ``"m"`` or ``"y"``.
 
     Accepts e.g. ``"1w"``, ``"6m"``, ``"30Y"``, ``"1 Mo"``, ``"10 Yr"`` (case and spaces ignored).
-    Raises ``ValueError`` for anything else, including zero-length tenors.
+    Raises :class:`AnalyticsError` (a ``ValueError``) for anything else, including zero-length
+    tenors.
     """
     if not isinstance(label, str):
-        raise ValueError(f"tenor label must be a string, got {label!r}")
+        raise AnalyticsError(f"tenor label must be a string, got {label!r}")
     m = _TENOR_RE.match(label)
     if m is None or int(m.group(1)) <= 0:
-        raise ValueError(
+        raise AnalyticsError(
             f"unknown tenor label {label!r}; expected a positive count and unit d/w/m/y "
             "(e.g. '1w', '6m', '30y')"
         )
@@ -56,14 +58,15 @@ def parse_tenor(label: str) -> tuple[int, str]:
 def tenor_to_months(label: str) -> int:
     """Whole months of a month/year tenor label (``"6m"`` -> 6, ``"2y"`` -> 24).
 
-    Raises ``ValueError`` for day/week labels, which are not whole months.
+    Raises :class:`AnalyticsError` (a ``ValueError``) for day/week labels, which are not whole
+    months.
     """
     n, unit = parse_tenor(label)
     if unit == "m":
         return n
     if unit == "y":
         return 12 * n
-    raise ValueError(f"tenor {label!r} is not a whole number of months")
+    raise AnalyticsError(f"tenor {label!r} is not a whole number of months")
 
 
 def tenor_years(label: str) -> float:
@@ -104,15 +107,15 @@ def _clean_quotes(
     labels = list(tenors)
     q = np.asarray(quotes, dtype=np.float64)
     if q.ndim != 1 or q.size != len(labels):
-        raise ValueError("tenors and quotes must be 1-D sequences of the same length")
+        raise AnalyticsError("tenors and quotes must be 1-D sequences of the same length")
     maturities = np.array([tenor_maturity(anchor, lab, eom) for lab in labels], dtype=np.int64)
     if np.any(np.diff(maturities) <= 0):
-        raise ValueError(f"tenors must be strictly increasing in maturity, got {labels}")
+        raise AnalyticsError(f"tenors must be strictly increasing in maturity, got {labels}")
     if np.any(np.isinf(q)):
-        raise ValueError("quotes must be finite (NaN marks a missing tenor; inf is invalid)")
+        raise AnalyticsError("quotes must be finite (NaN marks a missing tenor; inf is invalid)")
     keep = ~np.isnan(q)
     if not np.any(keep):
-        raise ValueError("no quotes to bootstrap (all NaN)")
+        raise AnalyticsError("no quotes to bootstrap (all NaN)")
     return [lab for lab, k in zip(labels, keep, strict=True) if k], q[keep]
 
 
@@ -131,7 +134,7 @@ def treasury_schedule(anchor: Any, label: str) -> tuple[IntArray, bool]:
     if months is None or months <= BILL_MAX_MONTHS:
         return np.array([tenor_maturity(start, label, eom)], dtype=np.int64), True
     if months % 12 != 0:
-        raise ValueError(
+        raise AnalyticsError(
             f"Treasury tenor {label!r}: coupon tenors must be whole years (bills are <= 6m)"
         )
     maturity = add_months(start, months, eom)
@@ -185,7 +188,7 @@ def _bootstrap(
     interpolation: Interpolation,
 ) -> YieldCurve:
     if interpolation not in INTERPOLATIONS:
-        raise ValueError(
+        raise AnalyticsError(
             f"unknown interpolation {interpolation!r}; expected one of {INTERPOLATIONS}"
         )
     n = len(pay_days)
@@ -213,7 +216,7 @@ def _bootstrap(
             lo, hi = lo - 0.5, hi * 2.0
             f_lo, f_hi = resid(lo), resid(hi)
         if f_lo * f_hi > 0.0:
-            raise ValueError(f"cannot bootstrap {labels[k]!r}: no discount factor reprices it")
+            raise AnalyticsError(f"cannot bootstrap {labels[k]!r}: no discount factor reprices it")
         z[k] = brentq(resid, lo, hi, xtol=1e-15, rtol=4.0 * np.finfo(float).eps, maxiter=200)
 
     if interpolation == "monotone_cubic_zero":

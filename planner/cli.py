@@ -17,17 +17,17 @@ from typing import Annotated, Any, TypeVar
 import numpy as np
 import typer
 from hedge_planner import render
-from hedge_planner.cases import AnalysisCase, load_analysis_case, load_baseline_case
-from hedge_planner.hedging import SWEEP_PARAMS, build_problem, build_universe, plan_hedge
+from hedge_planner.cases import load_baseline_case
+from hedge_planner.hedging import SWEEP_PARAMS
 from hedge_planner.io import looks_like_csv, parse_holdings_csv, read_text
 from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.schemas import parse_iso_date
-from hedge_planner.plan import build_plan
 from hedge_planner.report_excel import write_excel
 from hedge_planner.report_html import write_html
+from hedge_planner.run import PlanRun
 from hedge_planner.schema import SCHEMAS
-from hedge_planner.stress import read_hedge_quantities, run_scenarios
-from hedge_planner.workflow import analyze_case, analyze_holdings, run_baseline
+from hedge_planner.stress import read_hedge_quantities
+from hedge_planner.workflow import analyze_holdings, run_baseline
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -115,8 +115,7 @@ def analyze(
         name == "<stdin>" and not looks_like_csv(text)
     )
     if is_case:
-        case, case_name = load_analysis_case(name, text)
-        analysis = analyze_case(case, case_name)
+        analysis = PlanRun.from_text(text, name).measure()
         if as_json:
             emit_json(analysis.to_json())
         else:
@@ -169,26 +168,7 @@ def instruments(
 ) -> None:
     """Per-unit DV01, KRDs, convexity, carry, margin and slippage of every hedge instrument;
     for futures also the CTD, conversion factor, implied repo, net basis and roll date."""
-    text, name = read_text(case)
-    parsed, case_name = load_analysis_case(name, text)
-    if parsed.hedge is None:
-        raise InputError([InputIssue(case_name, None, "hedge", "the case has no hedge section")])
-    analysis = analyze_case(parsed, case_name)
-    members = build_universe(analysis, parsed.hedge, case_name)
-    document = {
-        "analysis_date": parsed.analysis_date.isoformat(),
-        "key_tenors": list(analysis.tenors),
-        "horizon_days": parsed.hedge.horizon_days,
-        "instruments": [m.as_dict() for m in members],
-        "units": {
-            "dv01": "currency per 1 bp fall in rates, per unit (1 contract or 1 of notional)",
-            "krd": "currency per 1 bp fall of each key rate, per unit",
-            "convexity": "dollar convexity, currency per unit rate^2, per unit",
-            "carry": "currency per unit over the horizon (positive earns)",
-            "margin": "initial margin, currency per unit",
-            "half_spread": "half bid-ask, currency per unit traded",
-        },
-    }
+    document = PlanRun.load(case).instruments_document()
     if as_json:
         emit_json(document)
     else:
@@ -200,30 +180,19 @@ CaseArg = Annotated[
 ]
 
 
-def _load_case(source: str) -> tuple[AnalysisCase, str]:
-    text, name = read_text(source)
-    return load_analysis_case(name, text)
-
-
-def _require_hedge(case: AnalysisCase, case_name: str) -> None:
-    if case.hedge is None:
-        raise InputError([InputIssue(case_name, None, "hedge", "the case has no hedge section")])
-
-
 @app.command()
 @user_errors
 def hedge(case: CaseArg, as_json: JsonFlag = False) -> None:
     """Optimise the hedge: integer futures, swaps and swaptions under the case's duration band,
     DV01, KRD, convexity, position and margin limits, pricing tracking error, carry and slippage.
     The closed-form futures hedge ratio is shown beside it. Infeasible limits are explained."""
-    parsed, case_name = _load_case(case)
-    _require_hedge(parsed, case_name)
-    analysis = analyze_case(parsed, case_name)
-    members = build_universe(analysis, parsed.hedge, case_name)
-    plan = plan_hedge(parsed, analysis, members, case_name)
-    document = plan.to_json()
+    run = PlanRun.load(case)
+    run.require_hedge()
+    hedge_plan = run.hedge()
+    assert hedge_plan is not None
+    document = hedge_plan.document()
     if as_json:
-        emit_json(document)
+        emit_json(document.model_dump(mode="json"))
     else:
         render.hedge(out_console, document)
 
@@ -267,41 +236,9 @@ def sweep(
 ) -> None:
     """What-if study: re-solve the compiled hedge problem over a range of one parameter."""
     name, values = _parse_sweep(param)
-    parsed, case_name = _load_case(case)
-    _require_hedge(parsed, case_name)
-    analysis = analyze_case(parsed, case_name)
-    members = build_universe(analysis, parsed.hedge, case_name)
-    problem = build_problem(parsed, analysis, members, case_name)
-    opt_name = SWEEP_PARAMS[name]
-    if opt_name not in problem.optimizer.params:
-        raise InputError(
-            [
-                InputIssue(
-                    case_name,
-                    None,
-                    "hedge.limits",
-                    f"the case sets no {name} limit to sweep; add it to the case first",
-                )
-            ]
-        )
-    points = problem.optimizer.sweep(
-        opt_name, [problem.to_optimizer_value(name, v) for v in values]
-    )
-    rows = []
-    for v, pt in zip(values, points, strict=True):
-        rows.append(
-            {
-                name: v,
-                "status": pt.status,
-                "trades": {k: q for k, q in pt.trades.items() if abs(q) > 1e-9},
-                "post_hedge_duration": pt.duration,
-                "post_hedge_dv01": pt.dv01,
-                "tracking_error_bp": pt.te_bp,
-                "cost": pt.objective,
-                "costs": pt.costs,
-                "seconds": pt.seconds,
-            }
-        )
+    run = PlanRun.load(case)
+    run.require_hedge()
+    rows = run.sweep(name, values)
     document = {"param": name, "points": rows}
     if as_json:
         emit_json(document)
@@ -326,19 +263,14 @@ def scenarios(
 ) -> None:
     """Stress the unhedged and hedged book: parallel, curve, spread and historical scenarios by
     full revaluation, with the duration/convexity approximation and its error beside it."""
-    parsed, case_name = _load_case(case)
-    analysis = analyze_case(parsed, case_name)
-    members = build_universe(analysis, parsed.hedge, case_name) if parsed.hedge else []
+    run = PlanRun.load(case)
+    quantities = None
     if hedge_file is not None:
+        members = run.universe()
         if not members:
-            _require_hedge(parsed, case_name)
+            run.require_hedge()
         quantities = read_hedge_quantities(hedge_file, members)
-    elif members:
-        quantities = plan_hedge(parsed, analysis, members, case_name).quantities
-    else:
-        quantities = np.zeros(0)
-    result = run_scenarios(parsed, analysis, members, quantities)
-    document = result.to_json()
+    document = run.stress(quantities).to_json()
     if as_json:
         emit_json(document)
     else:
@@ -358,25 +290,24 @@ def plan(
     """The PM's run before rebalancing: measure, compare, hedge, stress and report (exposure
     summary, hedge recommendation, scenario matrix, risk dashboard, action items, quality
     checks). Writes plan.json, report.html and report.xlsx."""
-    parsed, case_name = _load_case(case)
+    run = PlanRun.load(case)
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), console=err_console, transient=True
     ) as progress:
         task = progress.add_task("starting", total=None)
-        document, _, _ = build_plan(
-            parsed, case_name, lambda msg: progress.update(task, description=msg)
-        )
+        plan_doc = run.plan(lambda msg: progress.update(task, description=msg))
+    document = plan_doc.to_json()
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "plan.json").write_text(
         json.dumps(document, indent=2, allow_nan=False, default=str) + "\n", encoding="utf-8"
     )
-    write_html(document, folder / "report.html")
-    write_excel(document, folder / "report.xlsx")
+    write_html(plan_doc, folder / "report.html")
+    write_excel(plan_doc, folder / "report.xlsx")
     if as_json:
         emit_json(document)
     else:
-        render.plan(out_console, document)
+        render.plan(out_console, plan_doc)
         out_console.print(
             f"wrote {folder / 'plan.json'}, {folder / 'report.html'}, {folder / 'report.xlsx'}"
         )
@@ -387,21 +318,11 @@ def plan(
 def validate(case: CaseArg) -> None:
     """Check a case's inputs only (schema, holdings, curves, benchmark, covariance, hedge
     universe, scenarios) without optimising; exit 0 when valid, 2 with every problem listed."""
-    parsed, case_name = _load_case(case)
-    analysis = analyze_case(parsed, case_name)
-    n_inst = 0
-    if parsed.hedge is not None:
-        members = build_universe(analysis, parsed.hedge, case_name)
-        build_problem(parsed, analysis, members, case_name)
-        n_inst = len(members)
-    try:
-        n_scen = len(parsed.scenarios.build(analysis.tenors))
-    except ValueError as exc:
-        raise InputError([InputIssue(case_name, None, "scenarios", str(exc))]) from None
+    summary = PlanRun.load(case).validate()
     out_console.print(
-        f"[green]valid[/]: {len(analysis.holdings)} holdings, {len(analysis.tenors)} key tenors, "
-        f"{n_inst} hedge instruments, {n_scen} scenarios"
-        + (f", benchmark {analysis.benchmark.name!r}" if analysis.benchmark else "")
+        f"[green]valid[/]: {summary['holdings']} holdings, {summary['key_tenors']} key tenors, "
+        f"{summary['instruments']} hedge instruments, {summary['scenarios']} scenarios"
+        + (f", benchmark {summary['benchmark']!r}" if summary["benchmark"] else "")
     )
 
 

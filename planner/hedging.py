@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +15,10 @@ from hedge_planner.cases import (
     SwaptionSpec,
     resolve_path,
 )
-from hedge_planner.models.errors import AnalyticsError, InputError, InputIssue
-from hedge_planner.models.exposure import CashBook, Holding, portfolio_exposure
-from hedge_planner.models.futures import load_contract_table, parse_32nds
+from hedge_planner.models.bootstrap import tenor_years
+from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
+from hedge_planner.models.futures import ContractTable, load_contract_table, parse_32nds
 from hedge_planner.models.hedge_instruments import (
     DeliverableBond,
     HedgeInstrumentRisk,
@@ -24,9 +26,8 @@ from hedge_planner.models.hedge_instruments import (
     Swaption,
     TreasuryFuture,
 )
-from hedge_planner.models.portfolio import HoldingRisk
 from hedge_planner.models.swaps import SwapSpec as SwapTerms
-from hedge_planner.solvers.optimizer import HedgeOptimizer, HedgeResult
+from hedge_planner.solvers.optimizer import HedgeOptimizer
 from hedge_planner.solvers.problem import Instrument, PortfolioRisk
 from hedge_planner.solvers.terms import (
     CarryTerm,
@@ -41,7 +42,7 @@ from hedge_planner.solvers.terms import (
     TrackingErrorL1Term,
     TrackingErrorTerm,
 )
-from hedge_planner.workflow import CaseAnalysis
+from hedge_planner.workflow import CaseAnalysis, MarketCurves
 
 #: CME month codes.
 MONTH_CODES = "FGHJKMNQUVXZ"
@@ -120,10 +121,151 @@ def futures_name(code: str, year: int, month: int) -> str:
     return f"{code.upper()}{MONTH_CODES[month - 1]}{year % 10}"
 
 
-def build_universe(
-    analysis: CaseAnalysis, hedge: HedgeSpec, case_name: str
-) -> list[UniverseMember]:
+def _tenor_issue(source: str, where: str, label: str) -> InputIssue | None:
+    """A located issue when ``label`` is not a tenor such as ``6m`` or ``10y``."""
+    try:
+        tenor_years(label)
+    except HedgePlannerError as exc:
+        return InputIssue(source, None, where, str(exc), "tenors look like 3m, 2y or 10y")
+    return None
+
+
+def _futures_price(spec: FuturesSpec) -> float | None:
+    """The quoted futures price per 100 (32nds quotes such as ``111-08+`` converted)."""
+    return parse_32nds(spec.price) if isinstance(spec.price, str) else spec.price
+
+
+def _universe_input_issues(hedge: HedgeSpec, source: str) -> list[InputIssue]:
+    """Check the strings the pricers parse (months, 32nds prices, tenors) before pricing."""
+    issues: list[InputIssue] = []
+    for i, fut in enumerate(hedge.universe.futures):
+        where = f"hedge.universe.futures[{i}]"
+        month = int(fut.contract_month.split("-")[1])
+        if not 1 <= month <= 12:
+            issues.append(
+                InputIssue(source, None, f"{where}.contract_month", f"month {month} is not 01-12")
+            )
+        try:
+            _futures_price(fut)
+        except ValueError as exc:  # parsing the user's own quote string, not pricing
+            issues.append(
+                InputIssue(source, None, f"{where}.price", str(exc), "e.g. 111-08+ or 111.26")
+            )
+    tenor_fields: list[tuple[str, str | None]] = []
+    for i, swap in enumerate(hedge.universe.swaps):
+        tenor_fields += [
+            (f"hedge.universe.swaps[{i}].tenor", swap.tenor),
+            (f"hedge.universe.swaps[{i}].start", swap.start),
+        ]
+    for i, opt in enumerate(hedge.universe.swaptions):
+        tenor_fields += [
+            (f"hedge.universe.swaptions[{i}].expiry", opt.expiry),
+            (f"hedge.universe.swaptions[{i}].tenor", opt.tenor),
+        ]
+    for where, label in tenor_fields:
+        issue = None if label is None else _tenor_issue(source, where, label)
+        if issue is not None:
+            issues.append(issue)
+    return issues
+
+
+def _contract_table(hedge: HedgeSpec, source: str) -> ContractTable | None:
+    """The user's contract-specification file, when the case names one."""
+    if hedge.universe.contracts_file is None:
+        return None
+    path = resolve_path(source, hedge.universe.contracts_file)
+    try:
+        return load_contract_table(path)
+    # Reading the user's contracts file (not pricing): its parser reports bad content as
+    # ValueError, which is an input problem here.
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            [InputIssue(source, None, "hedge.universe.contracts_file", str(exc))]
+        ) from None
+
+
+def _future(
+    spec: FuturesSpec,
+    curves: MarketCurves,
+    tenors: tuple[str, ...],
+    horizon: int,
+    table: ContractTable | None,
+) -> UniverseMember:
+    year, month = (int(p) for p in spec.contract_month.split("-"))
+    basket = [
+        DeliverableBond(
+            id=b.id,
+            coupon=b.coupon,
+            maturity=b.maturity,
+            clean_price=b.price,
+            yield_=b.yield_,
+            issue_date=b.issue_date,
+        )
+        for b in spec.basket
+    ]
+    future = TreasuryFuture(
+        futures_name(spec.code, year, month),
+        spec.code,
+        year,
+        month,
+        basket,
+        spec.repo_rate,
+        curves.treasury,
+        market_price=_futures_price(spec),
+        margin=spec.initial_margin,
+        half_spread=spec.half_spread,
+        table=table,
+        key_tenors=tenors,
+    )
+    risk = future.risk(tenors, horizon_days=horizon)
+    return UniverseMember(spec, future, risk, risk.half_spread)
+
+
+def _swap(
+    spec: SwapSpec, sofr: YieldCurve, tenors: tuple[str, ...], horizon: int
+) -> UniverseMember:
+    name = f"SOFR {spec.tenor}" + (f" fwd {spec.start}" if spec.start else "")
+    swap = SwapHedge(
+        SwapTerms(name=name, tenor=spec.tenor, start=spec.start, direction="receive"),
+        sofr,
+        margin=spec.initial_margin_rate,
+        half_spread_bp=spec.half_spread_bp,
+        key_tenors=tenors,
+    )
+    risk = swap.risk(tenors, horizon_days=horizon)
+    return UniverseMember(spec, swap, risk, risk.half_spread)
+
+
+def _swaption(
+    spec: SwaptionSpec, sofr: YieldCurve, tenors: tuple[str, ...], horizon: int
+) -> UniverseMember:
+    strike = None if spec.strike == "atm" else float(spec.strike)
+    name = f"{spec.expiry}x{spec.tenor} {spec.type}" + (
+        " ATM" if strike is None else f" {100 * strike:.3f}%"
+    )
+    option = Swaption(
+        name,
+        spec.expiry,
+        spec.tenor,
+        sofr,
+        spec.vol,
+        strike=strike,
+        payer=spec.type == "payer",
+        model="normal" if spec.model == "bachelier" else "lognormal",
+        key_tenors=tenors,
+    )
+    risk = option.risk(tenors, horizon_days=horizon)
+    # Quotes are in vol: half the bid-ask in vol times vega is the cost per unit.
+    half_spread = float(risk.details["vega"]) * spec.half_spread_vol
+    return UniverseMember(spec, option, risk, half_spread)
+
+
+def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> list[UniverseMember]:
     """Price every instrument of the hedge universe off the analysis curves.
+
+    Only the package's own errors (:class:`HedgePlannerError`: an undeliverable basket bond, a
+    curve too short for a tenor...) are reported as input problems; anything else a pricer
+    raises is a bug and propagates.
 
     Raises
     ------
@@ -131,104 +273,42 @@ def build_universe(
         With every instrument that cannot be built (a missing SOFR curve, an undeliverable basket
         bond, a bad tenor...), located by its position in the case file.
     """
+    pre_issues = _universe_input_issues(hedge, source)
+    if pre_issues:
+        raise InputError(pre_issues)
     tenors = analysis.tenors
     horizon = hedge.horizon_days
     curves = analysis.curves
+    universe = hedge.universe
+    table = _contract_table(hedge, source)
     members: list[UniverseMember] = []
     issues: list[InputIssue] = []
 
-    table = None
-    if hedge.universe.contracts_file is not None:
-        path = resolve_path(case_name, hedge.universe.contracts_file)
+    def price(where: str, build: Callable[[], UniverseMember]) -> None:
         try:
-            table = load_contract_table(path)
-        except (OSError, ValueError) as exc:
-            raise InputError(
-                [InputIssue(case_name, None, "hedge.universe.contracts_file", str(exc))]
-            ) from None
-    for i, spec in enumerate(hedge.universe.futures):
-        where = f"hedge.universe.futures[{i}]"
-        try:
-            year, month = (int(p) for p in spec.contract_month.split("-"))
-            price = parse_32nds(spec.price) if isinstance(spec.price, str) else spec.price
-            basket = [
-                DeliverableBond(
-                    id=b.id,
-                    coupon=b.coupon,
-                    maturity=b.maturity,
-                    clean_price=b.price,
-                    yield_=b.yield_,
-                    issue_date=b.issue_date,
-                )
-                for b in spec.basket
-            ]
-            future = TreasuryFuture(
-                futures_name(spec.code, year, month),
-                spec.code,
-                year,
-                month,
-                basket,
-                spec.repo_rate,
-                curves.treasury,
-                market_price=price,
-                margin=spec.initial_margin,
-                half_spread=spec.half_spread,
-                table=table,
-                key_tenors=tenors,
-            )
-            risk = future.risk(tenors, horizon_days=horizon)
-            members.append(UniverseMember(spec, future, risk, risk.half_spread))
-        except (AnalyticsError, ValueError, KeyError) as exc:
-            issues.append(InputIssue(case_name, None, where, str(exc)))
+            members.append(build())
+        except HedgePlannerError as exc:
+            issues.append(InputIssue(source, None, where, str(exc)))
 
-    needs_sofr = hedge.universe.swaps or hedge.universe.swaptions
-    if needs_sofr and curves.sofr is None:
-        issues.append(
-            InputIssue(case_name, None, "curves.sofr", "swaps and swaptions need a SOFR curve")
+    for i, fut in enumerate(universe.futures):
+        price(
+            f"hedge.universe.futures[{i}]",
+            lambda fut=fut: _future(fut, curves, tenors, horizon, table),
         )
-        raise InputError(issues)
-
-    for i, spec in enumerate(hedge.universe.swaps):
-        where = f"hedge.universe.swaps[{i}]"
-        name = f"SOFR {spec.tenor}" + (f" fwd {spec.start}" if spec.start else "")
-        try:
-            swap = SwapHedge(
-                SwapTerms(name=name, tenor=spec.tenor, start=spec.start, direction="receive"),
-                curves.sofr,
-                margin=spec.initial_margin_rate,
-                half_spread_bp=spec.half_spread_bp,
-                key_tenors=tenors,
+    sofr = curves.sofr
+    if universe.swaps or universe.swaptions:
+        if sofr is None:
+            reason = "swaps and swaptions need a SOFR curve"
+            raise InputError([*issues, InputIssue(source, None, "curves.sofr", reason)])
+        for i, swap in enumerate(universe.swaps):
+            price(
+                f"hedge.universe.swaps[{i}]", lambda swap=swap: _swap(swap, sofr, tenors, horizon)
             )
-            risk = swap.risk(tenors, horizon_days=horizon)
-            members.append(UniverseMember(spec, swap, risk, risk.half_spread))
-        except (AnalyticsError, ValueError) as exc:
-            issues.append(InputIssue(case_name, None, where, str(exc)))
-
-    for i, spec in enumerate(hedge.universe.swaptions):
-        where = f"hedge.universe.swaptions[{i}]"
-        strike = None if spec.strike == "atm" else float(spec.strike)
-        name = f"{spec.expiry}x{spec.tenor} {spec.type}" + (
-            " ATM" if strike is None else f" {100 * strike:.3f}%"
-        )
-        try:
-            option = Swaption(
-                name,
-                spec.expiry,
-                spec.tenor,
-                curves.sofr,
-                spec.vol,
-                strike=strike,
-                payer=spec.type == "payer",
-                model="normal" if spec.model == "bachelier" else "lognormal",
-                key_tenors=tenors,
+        for i, opt in enumerate(universe.swaptions):
+            price(
+                f"hedge.universe.swaptions[{i}]",
+                lambda opt=opt: _swaption(opt, sofr, tenors, horizon),
             )
-            risk = option.risk(tenors, horizon_days=horizon)
-            # Quotes are in vol: half the bid-ask in vol times vega is the cost per unit.
-            half_spread = float(risk.details["vega"]) * spec.half_spread_vol
-            members.append(UniverseMember(spec, option, risk, half_spread))
-        except (AnalyticsError, ValueError) as exc:
-            issues.append(InputIssue(case_name, None, where, str(exc)))
-
     if issues:
         raise InputError(issues)
     return members
@@ -272,34 +352,9 @@ class HedgeProblem:
         return value
 
 
-def _direction_word(kind: str, quantity: float) -> str:
-    if kind == "swap":
-        return "receive" if quantity > 0 else "pay"
-    return "buy" if quantity > 0 else "sell"
-
-
-def build_problem(
-    case: AnalysisCase,
-    analysis: CaseAnalysis,
-    members: list[UniverseMember],
-    case_name: str = "case",
-) -> HedgeProblem:
-    """Translate the case's limits and costs into a compiled :class:`HedgeOptimizer`.
-
-    The tracking-error cost is ``risk_aversion / 2 * TE^2 / MV`` (TE in currency), the
-    mean-variance penalty on the return variance of the book. Post-hedge duration divides by the
-    book's market value (new swaps are at par; option premiums are paid from cash).
-
-    Raises
-    ------
-    InputError
-        When a limit needs data the case lacks (a duration target without a benchmark, KRD
-        tolerances without a benchmark, a tolerance at a tenor that is not a key tenor).
-    """
-    hedge = case.hedge
-    assert hedge is not None
-    totals = analysis.risk.totals()
-    mv = totals["market_value"]
+def _portfolio_risk(analysis: CaseAnalysis) -> PortfolioRisk:
+    """The cash book's key-rate DV01s, convexity and the benchmark's KRD DV01s at the book's MV."""
+    mv = float(analysis.risk.market_value.sum())
     tenors = analysis.tenors
     bench = analysis.benchmark
     bench_krd = (
@@ -307,13 +362,17 @@ def build_problem(
         if bench is not None
         else np.zeros(len(tenors))
     )
-    portfolio = PortfolioRisk(
+    return PortfolioRisk(
         market_value=mv,
         krd_dv01=analysis.risk.krd.krd_dv01.sum(axis=0),
         dollar_convexity=float(analysis.risk.dollar_convexity.sum()),
         bench_krd_dv01=bench_krd,
         bucket_labels=tenors,
     )
+
+
+def _instruments(hedge: HedgeSpec, members: list[UniverseMember]) -> list[Instrument]:
+    """The optimiser's view of each member: per-unit risk, costs, bounds, current position."""
     instruments = []
     for m in members:
         fields = m.risk.instrument_fields()
@@ -335,6 +394,13 @@ def build_problem(
                 **extra,
             )
         )
+    return instruments
+
+
+def _objective_terms(
+    hedge: HedgeSpec, members: list[UniverseMember], mv: float, tenors: tuple[str, ...]
+) -> list[Any]:
+    """Tracking error, carry, slippage, impact and the Treasury-SOFR basis as cost terms."""
     costs = hedge.costs
     terms: list[Any] = []
     if costs.tracking_error == "exact":
@@ -369,6 +435,21 @@ def build_problem(
             )
         )
 
+    return terms
+
+
+def _limits(
+    hedge: HedgeSpec, analysis: CaseAnalysis, source: str
+) -> tuple[list[Any], float | None]:
+    """The case's limits as constraints, and the duration target (years) when one is set.
+
+    Raises
+    ------
+    InputError
+        When a limit needs data the case lacks.
+    """
+    tenors = analysis.tenors
+    bench = analysis.benchmark
     limits = hedge.limits
     issues: list[InputIssue] = []
     constraints: list[Any] = []
@@ -380,7 +461,7 @@ def build_problem(
         if target is None:
             issues.append(
                 InputIssue(
-                    case_name,
+                    source,
                     None,
                     "hedge.limits.duration.target",
                     "a duration band needs a target: give one or add a benchmark",
@@ -396,7 +477,7 @@ def build_problem(
         if bench is None:
             issues.append(
                 InputIssue(
-                    case_name, None, "hedge.limits.krd_tolerance", "KRD tolerances need a benchmark"
+                    source, None, "hedge.limits.krd_tolerance", "KRD tolerances need a benchmark"
                 )
             )
         tol = limits.krd_tolerance
@@ -405,7 +486,7 @@ def build_problem(
             if unknown:
                 issues.append(
                     InputIssue(
-                        case_name,
+                        source,
                         None,
                         "hedge.limits.krd_tolerance",
                         f"{', '.join(unknown)} not among the key tenors {', '.join(tenors)}",
@@ -421,6 +502,35 @@ def build_problem(
         constraints.append(MarginBudget(margin_budget=limits.margin_budget))
     if issues:
         raise InputError(issues)
+    return constraints, target
+
+
+def build_problem(
+    case: AnalysisCase,
+    analysis: CaseAnalysis,
+    members: list[UniverseMember],
+    source: str,
+) -> HedgeProblem:
+    """Translate the case's limits and costs into a compiled :class:`HedgeOptimizer`.
+
+    The tracking-error cost is ``risk_aversion / 2 * TE^2 / MV`` (TE in currency), the
+    mean-variance penalty on the return variance of the book. Post-hedge duration divides by the
+    book's market value (new swaps are at par; option premiums are paid from cash).
+
+    Raises
+    ------
+    InputError
+        When a limit needs data the case lacks (a duration target without a benchmark, KRD
+        tolerances without a benchmark, a tolerance at a tenor that is not a key tenor).
+    """
+    hedge = case.hedge
+    assert hedge is not None
+    portfolio = _portfolio_risk(analysis)
+    mv = portfolio.market_value
+    tenors = analysis.tenors
+    instruments = _instruments(hedge, members)
+    terms = _objective_terms(hedge, members, mv, tenors)
+    constraints, target = _limits(hedge, analysis, source)
     optimizer = HedgeOptimizer(
         portfolio,
         instruments,
@@ -433,256 +543,3 @@ def build_problem(
     horizon_years = hedge.horizon_days / 365.0
     funding = float(analysis.curves.treasury.zero_rate(np.array([horizon_years]), "simple")[0])
     return HedgeProblem(optimizer, members, mv, target, tenors, funding)
-
-
-def closed_form_baseline(problem: HedgeProblem, pre_dv01: float) -> dict[str, Any]:
-    """The closed-form futures hedge: the DV01 ratio to the duration target, per contract.
-
-    ``N = (D_target * MV * 1e-4 - DV01_P) / DV01_contract`` (the duration-based hedge ratio
-    ``(D_T - D_P) P / (D_F F)`` written with DV01s), rounded to whole contracts, for each futures
-    contract alone; the contract leaving the least tracking error is reported.
-    """
-    opt = problem.optimizer
-    futures = [i for i, m in enumerate(problem.members) if m.risk.kind == "future"]
-    if not futures or problem.duration_target is None:
-        return {"method": "closed-form futures hedge ratio", "available": False}
-    target_dv01 = problem.duration_target * problem.market_value * 1e-4
-    best: dict[str, Any] | None = None
-    for i in futures:
-        member = problem.members[i]
-        n_raw = (target_dv01 - pre_dv01) / member.risk.dv01
-        q = np.zeros(len(problem.members))
-        q[i] = round(n_raw)
-        summary = opt.evaluate(q)
-        if best is None or summary["te_bp"] < best["post_hedge"]["tracking_error_bp"]:
-            best = {
-                "method": "closed-form futures hedge ratio: N = (D_target*MV*1e-4 - DV01_P) / "
-                "DV01_per_contract, best single contract",
-                "available": True,
-                "trades": [
-                    {
-                        "instrument": member.name,
-                        "quantity": float(q[i]),
-                        "unrounded": float(n_raw),
-                        "unit": "contracts",
-                    }
-                ],
-                "post_hedge": {
-                    "duration": summary["duration"],
-                    "dv01": summary["dv01"],
-                    "krd": dict(zip(problem.tenors, summary["krd"], strict=True)),
-                    "convexity": summary["convexity"],
-                    "tracking_error_bp": summary["te_bp"],
-                },
-                "cost": summary["cost"],
-            }
-    assert best is not None
-    return best
-
-
-@dataclass(frozen=True)
-class HedgePlan:
-    """An optimised hedge with everything the report needs."""
-
-    problem: HedgeProblem
-    result: HedgeResult
-    baseline: dict[str, Any]
-    horizon_days: int
-    analysis_risk: HoldingRisk
-
-    @property
-    def quantities(self) -> np.ndarray:
-        """Positions per universe member after the hedge (units)."""
-        return np.asarray(self.result.q, dtype=np.float64)
-
-    def _summary(self, s: Any) -> dict[str, Any]:
-        krd_years = np.asarray(s.krd_dv01) / (self.problem.market_value * 1e-4)
-        return {
-            "duration": s.duration,
-            "dv01": s.dv01,
-            "krd": dict(zip(self.problem.tenors, krd_years.tolist(), strict=True)),
-            "krd_dv01": dict(
-                zip(self.problem.tenors, np.asarray(s.krd_dv01).tolist(), strict=True)
-            ),
-            "convexity": s.convexity,
-            "dollar_convexity": s.dollar_convexity,
-            "tracking_error_bp": s.te_bp,
-            "tracking_error_ccy": s.te,
-            "margin": s.margin,
-        }
-
-    def trades(self) -> list[dict[str, Any]]:
-        """The trades (changes from current positions) with their DV01 impact and costs."""
-        out = []
-        # Margin is cash that earns nothing: its cost is the funding rate over the horizon.
-        funding = self.problem.funding_rate * self.horizon_days / 365.0
-        for m, q in zip(self.problem.members, self.quantities, strict=True):
-            current = float(getattr(m.spec, "current", 0.0))
-            trade = float(q) - current
-            # Below half a contract or one unit of notional there is nothing to execute.
-            if abs(trade) < (0.5 if m.risk.kind == "future" else 1.0):
-                continue
-            r = m.risk
-            carry_cost = -r.carry * float(q)
-            slippage = m.half_spread * abs(trade)
-            margin = r.margin * abs(float(q))
-            out.append(
-                {
-                    "instrument": r.name,
-                    "kind": r.kind,
-                    "quantity": trade,
-                    "position_after": float(q),
-                    "unit": r.unit,
-                    "direction": _direction_word(r.kind, trade),
-                    # The sum of key-rate DV01s: the optimiser's DV01, so the plan adds up.
-                    "dv01_change": float(np.sum(r.krd_dv01)) * trade,
-                    "krd_dv01_change": dict(
-                        zip(
-                            self.problem.tenors,
-                            (np.asarray(r.krd_dv01) * trade).tolist(),
-                            strict=True,
-                        )
-                    ),
-                    "notional": r.notional * abs(trade),
-                    "initial_margin": margin,
-                    "cost": {
-                        "carry": carry_cost,
-                        "slippage": slippage,
-                        "margin": margin * funding,
-                        "total": carry_cost + slippage + margin * funding,
-                    },
-                    "roll_date": r.details.get("roll_date"),
-                    "detail": {
-                        k: _plain(v)
-                        for k, v in r.details.items()
-                        if k
-                        in (
-                            "ctd_id",
-                            "conversion_factor",
-                            "implied_repo",
-                            "net_basis",
-                            "par_rate",
-                            "forward_swap_rate",
-                            "strike",
-                            "rolls_before_horizon",
-                        )
-                    },
-                }
-            )
-        return out
-
-    def exposure(self) -> dict[str, Any]:
-        """Post-hedge portfolio with derivatives, the practitioners' way.
-
-        Derivatives add their (delta-adjusted) DV01 to the numerator; the denominator is the
-        cash bonds' value plus derivatives' mark-to-market (never futures or swap notionals).
-        Notional exposure and leverage are reported beside the duration.
-        """
-        risk = self.analysis_risk
-        cash = CashBook(
-            market_value=float(risk.market_value.sum()),
-            krd_dv01=risk.krd.krd_dv01.sum(axis=0),
-            key_tenors=self.problem.tenors,
-            dollar_convexity=float(risk.dollar_convexity.sum()),
-            spread_dv01=float(risk.spread_dv01.sum()),
-            dv01=float(risk.dv01.sum()),
-        )
-        positions = [
-            Holding(m.risk, float(q))
-            for m, q in zip(self.problem.members, self.quantities, strict=True)
-            if abs(q) > 0
-        ]
-        ex = portfolio_exposure(cash, positions)
-        return {
-            "market_value": ex.market_value,
-            "cash_market_value": ex.cash_market_value,
-            "derivatives_market_value": ex.derivatives_market_value,
-            "dv01": ex.dv01,
-            "duration": ex.duration,
-            "krd": dict(zip(ex.key_tenors, np.asarray(ex.krd_years).tolist(), strict=True)),
-            "convexity": ex.convexity,
-            "spread_duration": ex.spread_duration,
-            "gross_notional": ex.gross_notional,
-            "net_notional": ex.net_notional,
-            "leverage": ex.leverage,
-            "methodology": {k: str(v) for k, v in ex.methodology.items()},
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``hedge --json`` document."""
-        res = self.result
-        pre = self._summary(res.pre)
-        post = self._summary(res.post)
-        baseline = dict(self.baseline)
-        if baseline.get("available"):
-            baseline["cost_difference"] = res.objective - baseline["cost"]["objective"]
-            baseline["tracking_error_difference_bp"] = (
-                post["tracking_error_bp"] - baseline["post_hedge"]["tracking_error_bp"]
-            )
-        doc: dict[str, Any] = {
-            "exposure": self.exposure(),
-            "trades": self.trades(),
-            "pre_hedge": pre,
-            "post_hedge": post,
-            "constraints": [
-                {
-                    "name": c.name,
-                    "limit": _plain(c.limit),
-                    "value": _plain(c.value),
-                    "slack": _plain(c.slack),
-                    "binding": bool(c.binding),
-                    "units": c.units,
-                }
-                for c in res.constraints
-            ],
-            "costs": {k: float(v) for k, v in res.costs.items()},
-            "baseline": baseline,
-            "solver": {
-                "status": res.status,
-                "method": res.method,
-                "objective": res.objective,
-                "bound": res.best_bound,
-                "gap": res.rel_gap,
-                "iterations": res.iterations,
-                "seconds": res.seconds,
-            },
-            "infeasibility": None,
-            "methodology": {
-                "duration": "effective, years; post-hedge = (book DV01 + hedge DV01) / (book MV * "
-                "1e-4): derivatives add DV01, never notional",
-                "tracking_error_bp": "ex-ante, key-rate covariance, bp per year of MV",
-                "costs": "currency over the horizon; carry cost = -carry income; slippage = half "
-                "bid-ask x traded size; margin = initial margin financed at the Treasury "
-                "curve's simple rate to the horizon",
-                "objective": "risk_aversion/2 x TE^2/MV + carry cost + slippage (+ impact)",
-            },
-        }
-        if res.status == "infeasible":
-            doc["infeasibility"] = {
-                "message": res.message,
-                "relaxations": [
-                    {
-                        "constraint": v.name,
-                        "limit": v.limit,
-                        "required": v.required,
-                        "change": v.move,
-                        "unit": v.units,
-                    }
-                    for v in res.violations
-                ],
-            }
-        return doc
-
-
-def plan_hedge(
-    case: AnalysisCase,
-    analysis: CaseAnalysis,
-    members: list[UniverseMember],
-    case_name: str = "case",
-) -> HedgePlan:
-    """Solve the case's hedge problem and the closed-form baseline beside it."""
-    problem = build_problem(case, analysis, members, case_name)
-    result = problem.optimizer.solve()
-    baseline = closed_form_baseline(problem, result.pre.dv01)
-    assert case.hedge is not None
-    return HedgePlan(problem, result, baseline, case.hedge.horizon_days, analysis.risk)

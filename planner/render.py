@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hedge_planner.document import Hedge, Plan
 from hedge_planner.workflow import CaseAnalysis, YieldAnalysis
 from rich.console import Console
 from rich.markup import escape
@@ -219,24 +220,33 @@ def instruments(console: Console, document: dict[str, Any]) -> None:
     console.print(table)
 
 
-def hedge(console: Console, doc: dict[str, Any]) -> None:
-    """Hedge recommendation: trades, pre/post risk, constraints, baseline, solver."""
-    if doc.get("infeasibility"):
-        inf = doc["infeasibility"]
-        console.print("[bold red]The limits cannot all be met.[/] " + escape(inf["message"] or ""))
+def _fmt_opt(value: float | None, spec: str) -> str:
+    return "" if value is None else format(value, spec)
+
+
+def _infeasibility(console: Console, doc: Hedge) -> None:
+    """The limits that must move, when no hedge meets them all."""
+    inf = doc.infeasibility
+    if inf is not None:
+        console.print("[bold red]The limits cannot all be met.[/] " + escape(inf.message or ""))
         table = Table(title="Limits that must move for a hedge to exist (minimal violation)")
         for name in ("limit", "current", "required", "change", "units"):
             table.add_column(name, justify="left" if name in ("limit", "units") else "right")
-        for r in inf["relaxations"]:
+        for r in inf.relaxations:
             table.add_row(
-                r["constraint"],
-                f"{r['limit']:,.4g}",
-                f"{r['required']:,.4g}",
-                f"{r['change']:+,.4g}",
-                r["unit"],
+                r.constraint,
+                _fmt_opt(r.limit, ",.4g"),
+                _fmt_opt(r.required, ",.4g"),
+                _fmt_opt(r.change, "+,.4g"),
+                r.unit,
             )
         console.print(table)
         console.print("The closest hedge (optimal once those limits move) follows.")
+
+
+def hedge(console: Console, doc: Hedge) -> None:
+    """Hedge recommendation: trades, pre/post risk, constraints, baseline, solver."""
+    _infeasibility(console, doc)
     trades = Table(title="Hedge recommendation (optimised)")
     for name in (
         "instrument",
@@ -250,21 +260,22 @@ def hedge(console: Console, doc: dict[str, Any]) -> None:
         trades.add_column(
             name, justify="left" if name in ("instrument", "direction", "unit") else "right"
         )
-    for t in doc["trades"]:
+    for t in doc.trades:
         trades.add_row(
-            t["instrument"],
-            t["direction"],
-            _num(abs(t["quantity"]), 0),
-            t["unit"],
-            _num(t["dv01_change"], 0),
-            _num(t["cost"]["carry"], 0),
-            _num(t["cost"]["slippage"], 0),
+            t.instrument,
+            t.direction,
+            _num(abs(t.quantity), 0),
+            t.unit,
+            _num(t.dv01_change, 0),
+            _num(t.cost.carry, 0),
+            _num(t.cost.slippage, 0),
         )
     console.print(trades)
     risk = Table(title="Risk before and after (effective duration, years; TE bp/yr)")
     for name in ("figure", "pre-hedge", "post-hedge", "closed-form baseline"):
         risk.add_column(name, justify="left" if name == "figure" else "right")
-    base = doc["baseline"].get("post_hedge", {}) if doc["baseline"].get("available") else {}
+    baseline = doc.baseline
+    base = baseline.post_hedge if baseline.available else None
     for key, label, digits in (
         ("duration", "duration", 4),
         ("dv01", "DV01 (per bp)", 0),
@@ -273,39 +284,40 @@ def hedge(console: Console, doc: dict[str, Any]) -> None:
     ):
         risk.add_row(
             label,
-            _num(doc["pre_hedge"][key], digits),
-            _num(doc["post_hedge"][key], digits),
-            _num(base[key], digits) if key in base else "",
+            _num(getattr(doc.pre_hedge, key), digits),
+            _num(getattr(doc.post_hedge, key), digits),
+            _num(getattr(base, key), digits) if base is not None else "",
         )
     console.print(risk)
-    if doc["baseline"].get("available"):
-        b = doc["baseline"]["trades"][0]
+    if baseline.available and baseline.trades:
+        b = baseline.trades[0]
         console.print(
-            f"Closed-form baseline: {b['quantity']:+,.0f} {b['instrument']} "
-            f"(unrounded {b['unrounded']:+,.1f}); optimised minus baseline: cost "
-            f"{doc['baseline']['cost_difference']:+,.0f}, tracking error "
-            f"{doc['baseline']['tracking_error_difference_bp']:+.2f} bp/yr",
+            f"Closed-form baseline: {b.quantity:+,.0f} {b.instrument} "
+            f"(unrounded {b.unrounded:+,.1f}); optimised minus baseline: cost "
+            f"{_fmt_opt(baseline.cost_difference, '+,.0f')}, tracking error "
+            f"{_fmt_opt(baseline.tracking_error_difference_bp, '+.2f')} bp/yr",
             highlight=False,
         )
     cons = Table(title="Constraints")
     for name in ("constraint", "limit", "value", "slack", "binding"):
         cons.add_column(name, justify="left" if name == "constraint" else "right")
-    for c in doc["constraints"]:
+    for c in doc.constraints:
         cons.add_row(
-            c["name"],
-            f"{c['limit']:,.4g}",
-            f"{c['value']:,.4g}",
-            f"{c['slack']:,.4g}",
-            "yes" if c["binding"] else "",
+            c.name,
+            f"{c.limit:,.4g}",
+            f"{c.value:,.4g}",
+            f"{c.slack:,.4g}",
+            "yes" if c.binding else "",
         )
     console.print(cons)
-    s = doc["solver"]
-    console.print(
-        f"solver: {s['status']} ({s['method']}), objective {s['objective']:,.2f}, bound "
-        f"{s['bound']:,.2f}, gap {s['gap']:.1e}, {s['iterations']} iterations, "
-        f"{1000 * s['seconds']:.1f} ms",
-        highlight=False,
-    )
+    s = doc.solver
+    if s.status is not None:
+        console.print(
+            f"solver: {s.status} ({s.method}), objective {_fmt_opt(s.objective, ',.2f')}, bound "
+            f"{_fmt_opt(s.bound, ',.2f')}, gap {_fmt_opt(s.gap, '.1e')}, {s.iterations} "
+            f"iterations, {1000 * (s.seconds or 0.0):.1f} ms",
+            highlight=False,
+        )
 
 
 def sweep(console: Console, doc: dict[str, Any]) -> None:
@@ -358,40 +370,40 @@ def scenarios(console: Console, doc: dict[str, Any]) -> None:
     console.print(table)
 
 
-def plan(console: Console, doc: dict[str, Any]) -> None:
+def plan(console: Console, doc: Plan) -> None:
     """The plan's headline figures and quality checks."""
-    exposure = doc["exposure"]["portfolio"]
-    dash = doc["dashboard"]
+    exposure = doc.exposure.portfolio
+    dash = doc.dashboard
     nan = float("nan")
-    d_after = dash["duration"]["after"]
-    te_after = dash["tracking_error_bp"]["after"]
+    d_before, d_after = dash.duration.before, dash.duration.after
+    te_before, te_after = dash.tracking_error_bp.before, dash.tracking_error_bp.after
     console.print(
-        f"[bold]Plan {doc['analysis_date']}[/]: market value {exposure['market_value']:,.0f}; "
-        f"effective duration {dash['duration']['before']:.3f} -> "
+        f"[bold]Plan {doc.analysis_date}[/]: market value {exposure.market_value:,.0f}; "
+        f"effective duration {nan if d_before is None else d_before:.3f} -> "
         f"{nan if d_after is None else d_after:.3f} years; tracking error "
-        f"{dash['tracking_error_bp']['before']:.1f} -> {nan if te_after is None else te_after:.1f}"
-        " bp/yr",
+        f"{nan if te_before is None else te_before:.1f} -> "
+        f"{nan if te_after is None else te_after:.1f} bp/yr",
         highlight=False,
     )
-    if doc.get("hedge"):
-        hedge(console, doc["hedge"])
+    if doc.hedge is not None:
+        hedge(console, doc.hedge)
     actions = Table(title="Action items")
     actions.add_column("item")
-    for t in doc["actions"]["trades"]:
+    for t in doc.actions.trades:
         actions.add_row(escape(t))
-    for t in doc["actions"]["rebalancing_triggers"]:
+    for t in doc.actions.rebalancing_triggers:
         actions.add_row(escape("Trigger: " + t))
-    for r in doc["actions"]["roll_dates"]:
+    for r in doc.actions.roll_dates:
         actions.add_row(
-            f"Roll {r['instrument']} by {r['roll_date']}"
-            + (" (before the horizon)" if r["before_horizon"] else "")
+            f"Roll {r.instrument} by {r.roll_date}"
+            + (" (before the horizon)" if r.before_horizon else "")
         )
-    actions.add_row(f"Next review: {doc['actions']['next_review_date']}")
+    actions.add_row(f"Next review: {doc.actions.next_review_date}")
     console.print(actions)
     checks = Table(title="Quality checks")
     for name in ("check", "status", "detail"):
         checks.add_column(name)
     colour = {"pass": "green", "warn": "yellow", "fail": "red"}
-    for c in doc["quality_checks"]:
-        checks.add_row(c["name"], f"[{colour[c['status']]}]{c['status']}[/]", escape(c["detail"]))
+    for c in doc.quality_checks:
+        checks.add_row(c.name, f"[{colour[c.status]}]{c.status}[/]", escape(c.detail))
     console.print(checks)

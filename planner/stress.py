@@ -11,9 +11,9 @@ import numpy as np
 from hedge_planner.cases import AnalysisCase
 from hedge_planner.hedging import UniverseMember
 from hedge_planner.io import read_text
-from hedge_planner.models.bonds import build_schedule
-from hedge_planner.models.dates import to_days
+from hedge_planner.models.credit import cds_spread_pnl
 from hedge_planner.models.errors import InputError, InputIssue
+from hedge_planner.scenarios.definitions import Scenario, ScenarioError
 from hedge_planner.scenarios.portfolio import (
     PortfolioScenarioResult,
     add_linear_pnl,
@@ -21,12 +21,39 @@ from hedge_planner.scenarios.portfolio import (
 )
 from hedge_planner.workflow import CaseAnalysis
 
+#: Horizon of the scenario returns when the case has no hedge section, calendar days.
+DEFAULT_HORIZON_DAYS = 90
+
+
+def horizon_days(case: AnalysisCase) -> int:
+    """The case's holding horizon, calendar days (the hedge's, else the default)."""
+    return case.hedge.horizon_days if case.hedge is not None else DEFAULT_HORIZON_DAYS
+
+
+def build_case_scenarios(case: AnalysisCase, tenors: Sequence[str], source: str) -> list[Scenario]:
+    """The case's scenarios on the key tenors.
+
+    Raises
+    ------
+    InputError
+        When a scenario definition cannot be built (located at the case's ``scenarios`` key).
+    """
+    spec = case.scenarios
+    if not spec.include_defaults and not spec.custom:
+        reason = "no scenarios: enable include_defaults or add custom scenarios"
+        raise InputError([InputIssue(source, None, "scenarios", reason)])
+    try:
+        return spec.build(tenors)
+    except ScenarioError as exc:
+        raise InputError([InputIssue(source, None, "scenarios", str(exc))]) from None
+
 
 def run_scenarios(
     case: AnalysisCase,
     analysis: CaseAnalysis,
     members: Sequence[UniverseMember],
     quantities: np.ndarray,
+    scenarios: Sequence[Scenario],
 ) -> PortfolioScenarioResult:
     """Revalue the book and the hedge under every scenario of the case.
 
@@ -40,15 +67,12 @@ def run_scenarios(
         Hedge instruments, aligned with ``quantities``.
     quantities
         Units held of each instrument (contracts or notional; signed).
+    scenarios
+        The case's scenarios (:func:`build_case_scenarios`).
     """
-    book = analysis.holdings.book()
-    horizon_days = case.hedge.horizon_days if case.hedge is not None else 90
-    try:
-        scenarios = case.scenarios.build(analysis.tenors)
-    except ValueError as exc:
-        raise InputError([InputIssue("case", None, "scenarios", str(exc))]) from None
+    book = analysis.book
     result = run_portfolio_scenarios(
-        schedule=build_schedule(book, int(to_days(case.analysis_date))),
+        schedule=analysis.schedule,
         face=book.face,
         curve=analysis.curves.treasury,
         holding_risk=analysis.risk,
@@ -56,7 +80,7 @@ def run_scenarios(
         hedges=[m.instrument for m in members],
         quantities=np.asarray(quantities, dtype=np.float64),
         hedge_carry=np.array([m.risk.carry for m in members]),
-        horizon_date=case.analysis_date + dt.timedelta(days=horizon_days),
+        horizon_date=case.analysis_date + dt.timedelta(days=horizon_days(case)),
         analysis_date=case.analysis_date,
         book=book,
     )
@@ -67,8 +91,8 @@ def run_scenarios(
     pnl = np.zeros(len(result.names))
     for c in case.cds:
         if c.sector in column:
-            pnl -= (
-                c.notional * c.spread_duration * 1e-4 * result.spread_shifts_bp[:, column[c.sector]]
+            pnl += cds_spread_pnl(
+                c.notional, c.spread_duration, result.spread_shifts_bp[:, column[c.sector]]
             )
     return add_linear_pnl(result, pnl, "credit default swaps: -spread DV01 x sector spread move")
 

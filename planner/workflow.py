@@ -22,7 +22,7 @@ from hedge_planner.models.benchmark import (
     BenchmarkProfile,
     compare_to_benchmark,
 )
-from hedge_planner.models.bonds import analyze_book, build_schedule
+from hedge_planner.models.bonds import BondBook, CashflowSchedule, analyze_book, build_schedule
 from hedge_planner.models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par
 from hedge_planner.models.covariance import (
     KeyRateCovariance,
@@ -31,9 +31,10 @@ from hedge_planner.models.covariance import (
     load_default_covariance,
     load_treasury_par_history,
 )
+from hedge_planner.models.credit import cds_spread_dv01
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days
-from hedge_planner.models.errors import InputError, InputIssue
+from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.exposure import CashBook, CdsPosition, portfolio_exposure
 from hedge_planner.models.portfolio import (
     Flag,
@@ -85,7 +86,12 @@ def _plain(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def analyze_holdings(holdings: Holdings, settle: dt.date) -> YieldAnalysis:
+def analyze_holdings(
+    holdings: Holdings,
+    settle: dt.date,
+    book: BondBook | None = None,
+    schedule: CashflowSchedule | None = None,
+) -> YieldAnalysis:
     """Yield-based price and risk of every holding and of the portfolio.
 
     Parameters
@@ -94,12 +100,16 @@ def analyze_holdings(holdings: Holdings, settle: dt.date) -> YieldAnalysis:
         Validated holdings (each quoted by yield or clean price).
     settle
         Settlement date.
+    book, schedule
+        The holdings' book and cash-flow schedule at ``settle`` when the caller has them
+        (built here otherwise).
     """
     frame, totals = analyze_book(
-        holdings.book(),
+        holdings.book() if book is None else book,
         int(to_days(settle)),
         yields=holdings.yields(),
         clean_prices=holdings.clean_prices(),
+        schedule=schedule,
     )
     frame.insert(1, "sector", holdings.sectors())
     return YieldAnalysis(settle=settle, holdings=frame, portfolio=totals)
@@ -167,6 +177,8 @@ class CaseAnalysis:
 
     case: AnalysisCase
     holdings: Holdings
+    book: BondBook
+    schedule: CashflowSchedule
     yield_frame: pd.DataFrame
     curves: MarketCurves
     risk: HoldingRisk
@@ -219,7 +231,7 @@ class CaseAnalysis:
             CdsPosition(
                 c.id,
                 c.notional,
-                c.spread_duration * 1e-4,
+                cds_spread_dv01(1.0, c.spread_duration),
                 c.market_value / c.notional if c.notional else 0.0,
             )
             for c in self.case.cds
@@ -232,7 +244,7 @@ class CaseAnalysis:
                     "sector": c.sector,
                     "notional": c.notional,
                     "spread_duration": c.spread_duration,
-                    "spread_dv01": c.notional * c.spread_duration * 1e-4,
+                    "spread_dv01": cds_spread_dv01(c.notional, c.spread_duration),
                     "rate_dv01": 0.0,
                     "market_value": c.market_value,
                 }
@@ -304,7 +316,7 @@ ANALYSIS_METHODOLOGY = {
 }
 
 
-def build_curves(case: AnalysisCase, case_name: str = "case") -> MarketCurves:
+def build_curves(case: AnalysisCase, source: str) -> MarketCurves:
     """Bootstrap the case's curves anchored on the analysis date.
 
     Raises
@@ -322,8 +334,8 @@ def build_curves(case: AnalysisCase, case_name: str = "case") -> MarketCurves:
             list(spec.treasury.par_yields.values()),
             spec.treasury.interpolation,
         )
-    except ValueError as exc:
-        issues.append(InputIssue(case_name, None, "curves.treasury.par_yields", str(exc)))
+    except HedgePlannerError as exc:
+        issues.append(InputIssue(source, None, "curves.treasury.par_yields", str(exc)))
     if spec.sofr is not None:
         try:
             sofr = bootstrap_sofr_ois(
@@ -332,8 +344,8 @@ def build_curves(case: AnalysisCase, case_name: str = "case") -> MarketCurves:
                 list(spec.sofr.par_rates.values()),
                 spec.sofr.interpolation,
             )
-        except ValueError as exc:
-            issues.append(InputIssue(case_name, None, "curves.sofr.par_rates", str(exc)))
+        except HedgePlannerError as exc:
+            issues.append(InputIssue(source, None, "curves.sofr.par_rates", str(exc)))
     if issues or tsy is None:
         raise InputError(issues)
     return MarketCurves(tsy, sofr)
@@ -376,17 +388,31 @@ def supplied_analytics(
     )
 
 
+@dataclass(frozen=True)
+class BookRisk:
+    """A set of holdings with its book, schedule (built once) and analytics."""
+
+    book: BondBook
+    schedule: CashflowSchedule
+    yield_frame: pd.DataFrame
+    risk: HoldingRisk
+
+
 def holding_risk(
     holdings: Holdings,
     source: str,
     analysis_date: dt.date,
     curve: YieldCurve,
     risk: RiskSpec,
-) -> tuple[pd.DataFrame, HoldingRisk]:
-    """Yield-based and curve-based analytics of a set of holdings."""
-    analysis = analyze_holdings(holdings, analysis_date)
+) -> BookRisk:
+    """Yield-based and curve-based analytics of a set of holdings.
+
+    The cash-flow schedule is built once here and kept: the yield analytics, the curve risk and
+    the scenario revaluation all read it.
+    """
     book = holdings.book()
     sched = build_schedule(book, int(to_days(analysis_date)))
+    analysis = analyze_holdings(holdings, analysis_date, book, sched)
     computed = curve_risk(
         sched,
         book.face,
@@ -403,20 +429,20 @@ def holding_risk(
         duration_tolerance=risk.duration_reconcile_tolerance,
         krd_sum_tolerance=risk.krd_sum_tolerance,
     )
-    return analysis.holdings, combined
+    return BookRisk(book, sched, analysis.holdings, combined)
 
 
 def load_covariance(
-    spec: CovarianceSpec, case_name: str, tenors: tuple[str, ...]
+    spec: CovarianceSpec, source: str, tenors: tuple[str, ...]
 ) -> KeyRateCovariance:
     """The key-rate covariance the case asks for, restricted to the key tenors."""
     if spec.source == "default":
         cov = load_default_covariance()
     else:
         assert spec.path is not None
-        path = resolve_path(case_name, spec.path)
+        path = resolve_path(source, spec.path)
         if not path.exists():
-            raise InputError([InputIssue(case_name, None, "covariance.path", f"{path} not found")])
+            raise InputError([InputIssue(source, None, "covariance.path", f"{path} not found")])
         if spec.source == "file":
             cov = load_covariance_file(path)
         else:
@@ -430,36 +456,37 @@ def load_covariance(
     return cov.subset(list(tenors))
 
 
-def analyze_case(case: AnalysisCase, case_name: str) -> CaseAnalysis:
+def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
     """Measure the portfolio and compare it with the benchmark.
 
     Parameters
     ----------
     case
         The validated case.
-    case_name
+    source
         Path of the case file (relative paths inside it resolve against its folder).
     """
-    holdings, source = load_holdings_section(
-        case.holdings, case_name, "holdings", case.analysis_date
+    holdings, holdings_source = load_holdings_section(
+        case.holdings, source, "holdings", case.analysis_date
     )
-    curves = build_curves(case, case_name)
-    yield_frame, risk = holding_risk(
-        holdings, source, case.analysis_date, curves.treasury, case.risk
+    curves = build_curves(case, source)
+    book_risk = holding_risk(
+        holdings, holdings_source, case.analysis_date, curves.treasury, case.risk
     )
+    risk = book_risk.risk
     sectors = sector_contributions(risk)
-    cov = load_covariance(case.covariance, case_name, risk.krd.tenors)
+    cov = load_covariance(case.covariance, source, risk.krd.tenors)
     flags = list(risk.flags)
     comparison = None
     bench = case.benchmark
     if bench is not None:
         if isinstance(bench, BenchmarkHoldingsSpec):
             bench_holdings, bench_source = load_holdings_section(
-                bench.holdings, case_name, "benchmark.holdings", case.analysis_date
+                bench.holdings, source, "benchmark.holdings", case.analysis_date
             )
-            _, bench_risk = holding_risk(
+            bench_risk = holding_risk(
                 bench_holdings, bench_source, case.analysis_date, curves.treasury, case.risk
-            )
+            ).risk
             bench_totals = bench_risk.totals()
             weights = sector_contributions(bench_risk)
             profile = BenchmarkProfile(
@@ -490,7 +517,9 @@ def analyze_case(case: AnalysisCase, case_name: str) -> CaseAnalysis:
     return CaseAnalysis(
         case=case,
         holdings=holdings,
-        yield_frame=yield_frame,
+        book=book_risk.book,
+        schedule=book_risk.schedule,
+        yield_frame=book_risk.yield_frame,
         curves=curves,
         risk=risk,
         sectors=sectors,

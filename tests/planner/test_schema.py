@@ -8,8 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from hedge_planner.cases import load_analysis_case
-from hedge_planner.plan import build_plan
+from hedge_planner.run import PlanRun
 from hedge_planner.schema import case_schema, plan_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,14 +28,12 @@ def test_example_case_satisfies_the_case_schema() -> None:
 
 
 def test_plan_document_satisfies_the_plan_schema() -> None:
-    case, name = load_analysis_case(CORE_PLUS)
-    doc, _, _ = build_plan(case, name)
+    doc = PlanRun.load(CORE_PLUS).plan().to_json()
     jsonschema.validate(json.loads(json.dumps(doc)), plan_schema())
 
 
 def test_schema_rejects_a_plan_missing_a_section() -> None:
-    case, name = load_analysis_case(CORE_PLUS)
-    doc, _, _ = build_plan(case, name)
+    doc = PlanRun.load(CORE_PLUS).plan().to_json()
     del doc["dashboard"]
     with pytest.raises(jsonschema.ValidationError, match="dashboard"):
         jsonschema.validate(json.loads(json.dumps(doc)), plan_schema())

@@ -1,0 +1,349 @@
+"""The optimised hedge: positions, trades, pre- and post-hedge risk, and the closed-form baseline.
+
+One convention throughout: the book's risk is its key-rate DV01 vector plus dollar convexity,
+held derivatives (each universe member's ``current`` quantity) included, and durations divide by
+the book's market value. Pre-hedge risk is evaluated at the current positions, post-hedge risk
+at the positions after the hedge, and a trade is the difference, so
+``pre_hedge + sum(trades) == post_hedge`` for DV01, every key-rate DV01 and duration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from hedge_planner.document import (
+    Baseline,
+    BaselineRisk,
+    BaselineTrade,
+    Constraint,
+    Hedge,
+    HedgedExposure,
+    Infeasibility,
+    Relaxation,
+    RiskFigures,
+    Solver,
+    Trade,
+)
+from hedge_planner.document import TradeCost as TradeCostDoc
+from hedge_planner.hedging import HedgeProblem, _plain
+from hedge_planner.models.exposure import CashBook, Holding, portfolio_exposure
+from hedge_planner.models.portfolio import HoldingRisk
+from hedge_planner.models.trading import trade_cost
+from hedge_planner.solvers.baseline import futures_contracts_for_dv01
+from hedge_planner.solvers.optimizer import HedgeResult, RiskSummary
+
+#: Below this many units (contracts for futures, notional otherwise) there is nothing to execute.
+MIN_TRADE = {"future": 0.5, "swap": 1.0, "swaption": 1.0}
+#: Instrument details carried into each trade.
+TRADE_DETAIL_KEYS = (
+    "ctd_id",
+    "conversion_factor",
+    "implied_repo",
+    "net_basis",
+    "par_rate",
+    "forward_swap_rate",
+    "strike",
+    "rolls_before_horizon",
+)
+BASELINE_METHOD = (
+    "closed-form futures hedge ratio: N = (D_target*MV*1e-4 - DV01_P) / DV01_per_contract, "
+    "best single contract"
+)
+HEDGE_METHODOLOGY = {
+    "duration": "effective, years; pre- and post-hedge = (book key-rate DV01s + held and traded "
+    "derivatives' key-rate DV01s) / (book MV * 1e-4): derivatives add DV01, never notional",
+    "tracking_error_bp": "ex-ante, key-rate covariance, bp per year of MV",
+    "costs": "currency over the horizon; carry cost = -carry income; slippage = half "
+    "bid-ask x traded size; margin = initial margin financed at the Treasury "
+    "curve's simple rate to the horizon",
+    "objective": "risk_aversion/2 x TE^2/MV + carry cost + slippage (+ impact)",
+}
+
+
+def direction_word(kind: str, quantity: float) -> str:
+    """``receive``/``pay`` for swaps, ``buy``/``sell`` otherwise."""
+    if kind == "swap":
+        return "receive" if quantity > 0 else "pay"
+    return "buy" if quantity > 0 else "sell"
+
+
+def _closed_form_baseline(problem: HedgeProblem, current: np.ndarray, pre_dv01: float) -> Baseline:
+    """The closed-form futures hedge: the DV01 ratio to the duration target, per contract.
+
+    For each futures contract alone, ``N = (D_target * MV * 1e-4 - DV01_P) / DV01_contract``
+    (:func:`solvers.baseline.futures_contracts_for_dv01`) rounded to whole contracts and added to
+    the current positions; the contract leaving the least tracking error is reported.
+    """
+    futures = [i for i, m in enumerate(problem.members) if m.risk.kind == "future"]
+    if not futures or problem.duration_target is None:
+        return Baseline(method="closed-form futures hedge ratio", available=False)
+    target_dv01 = problem.duration_target * problem.market_value * 1e-4
+    best: Baseline | None = None
+    for i in futures:
+        member = problem.members[i]
+        n_raw = futures_contracts_for_dv01(target_dv01, pre_dv01, member.risk.dv01)
+        q = current.copy()
+        q[i] += round(n_raw)
+        summary = problem.optimizer.evaluate(q)
+        if best is None or (
+            best.post_hedge is not None and summary["te_bp"] < best.post_hedge.tracking_error_bp
+        ):
+            best = Baseline(
+                method=BASELINE_METHOD,
+                available=True,
+                trades=[
+                    BaselineTrade(
+                        instrument=member.name,
+                        quantity=round(n_raw),
+                        unrounded=float(n_raw),
+                        unit="contracts",
+                    )
+                ],
+                post_hedge=BaselineRisk(
+                    duration=summary["duration"],
+                    dv01=summary["dv01"],
+                    krd=dict(zip(problem.tenors, summary["krd"], strict=True)),
+                    convexity=summary["convexity"],
+                    tracking_error_bp=summary["te_bp"],
+                ),
+                cost=summary["cost"],
+            )
+    assert best is not None
+    return best
+
+
+@dataclass(frozen=True)
+class HedgePlan:
+    """An optimised hedge with everything the plan needs.
+
+    Attributes
+    ----------
+    problem
+        The compiled problem (universe members aligned with the optimiser's instruments).
+    result
+        The optimiser's outcome; ``result.q`` are positions after the hedge.
+    horizon_days
+        Holding horizon, calendar days.
+    book_risk
+        The cash book's analytics (for spread DV01 and value in the exposure block).
+    """
+
+    problem: HedgeProblem
+    result: HedgeResult
+    horizon_days: int
+    book_risk: HoldingRisk
+
+    @property
+    def current(self) -> np.ndarray:
+        """Positions held before the hedge, per universe member (units)."""
+        return np.asarray(self.problem.optimizer.ctx.q0, dtype=np.float64)
+
+    @property
+    def quantities(self) -> np.ndarray:
+        """Positions per universe member after the hedge (units)."""
+        return np.asarray(self.result.q, dtype=np.float64)
+
+    @property
+    def trade_quantities(self) -> np.ndarray:
+        """Units traded per universe member: position after minus current position."""
+        return self.quantities - self.current
+
+    @cached_property
+    def pre(self) -> RiskSummary:
+        """Risk of the book with the derivatives currently held (computed once)."""
+        return self.problem.optimizer.ctx.summary(self.current)
+
+    @property
+    def post(self) -> RiskSummary:
+        """Risk after the hedge: the optimiser's own evaluation at the solution."""
+        return self.result.post
+
+    @cached_property
+    def baseline(self) -> Baseline:
+        """The closed-form futures hedge beside the optimiser."""
+        return _closed_form_baseline(self.problem, self.current, self.pre.dv01)
+
+    def _figures(self, s: RiskSummary) -> RiskFigures:
+        scale = self.problem.market_value * 1e-4
+        krd_dv01 = np.asarray(s.krd_dv01)
+        return RiskFigures(
+            duration=s.duration,
+            dv01=s.dv01,
+            krd=dict(zip(self.problem.tenors, (krd_dv01 / scale).tolist(), strict=True)),
+            krd_dv01=dict(zip(self.problem.tenors, krd_dv01.tolist(), strict=True)),
+            convexity=s.convexity,
+            dollar_convexity=s.dollar_convexity,
+            tracking_error_bp=s.te_bp,
+            tracking_error_ccy=s.te,
+            margin=s.margin,
+        )
+
+    def trades(self) -> list[Trade]:
+        """The trades (changes from current positions) with their DV01 impact and costs."""
+        out = []
+        tenors = self.problem.tenors
+        members = self.problem.members
+        for m, q, trade in zip(members, self.quantities, self.trade_quantities, strict=True):
+            r = m.risk
+            if abs(trade) < MIN_TRADE[r.kind]:
+                continue
+            cost = trade_cost(
+                position=float(q),
+                trade=float(trade),
+                carry_per_unit=r.carry,
+                half_spread_per_unit=m.half_spread,
+                margin_per_unit=r.margin,
+                funding_rate=self.problem.funding_rate,
+                horizon_days=self.horizon_days,
+            )
+            unit_krd = np.asarray(r.krd_dv01, dtype=np.float64)
+            out.append(
+                Trade(
+                    instrument=r.name,
+                    kind=r.kind,
+                    quantity=float(trade),
+                    position_after=float(q),
+                    unit=r.unit,
+                    direction=direction_word(r.kind, trade),
+                    # The sum of key-rate DV01s: the optimiser's DV01, so the plan adds up.
+                    dv01_change=float(np.sum(unit_krd)) * float(trade),
+                    krd_dv01_change=dict(zip(tenors, (unit_krd * trade).tolist(), strict=True)),
+                    notional=r.notional * abs(float(trade)),
+                    initial_margin=cost.initial_margin,
+                    cost=TradeCostDoc(
+                        carry=cost.carry,
+                        slippage=cost.slippage,
+                        margin=cost.margin,
+                        total=cost.total,
+                    ),
+                    roll_date=r.details.get("roll_date"),
+                    detail={k: _plain(v) for k, v in r.details.items() if k in TRADE_DETAIL_KEYS},
+                )
+            )
+        return out
+
+    def exposure(self) -> HedgedExposure:
+        """Post-hedge book with derivatives: the post-hedge figures plus notionals and leverage.
+
+        DV01, KRDs, duration and convexity are the post-hedge figures themselves (one
+        computation). The denominator is the book's market value: new swaps are at par and
+        option premiums are paid from cash, so derivatives leave it unchanged; their MTM is shown
+        beside it. Notionals never enter duration; leverage = (cash MV + gross notional) / MV.
+        """
+        risk = self.book_risk
+        mv = self.problem.market_value
+        cash = CashBook(
+            market_value=float(risk.market_value.sum()),
+            krd_dv01=risk.krd.krd_dv01.sum(axis=0),
+            key_tenors=self.problem.tenors,
+            dollar_convexity=float(risk.dollar_convexity.sum()),
+            spread_dv01=float(risk.spread_dv01.sum()),
+            dv01=float(risk.dv01.sum()),
+        )
+        positions = [
+            Holding(m.risk, float(q))
+            for m, q in zip(self.problem.members, self.quantities, strict=True)
+            if abs(q) > 0
+        ]
+        ex = portfolio_exposure(cash, positions)
+        post = self.post
+        methodology = {k: str(v) for k, v in ex.methodology.items()}
+        methodology["market_value"] = (
+            "book value, currency: cash bonds' dirty MV; new swaps are at par and option "
+            "premiums are paid from cash, so derivatives leave it unchanged (their MTM is "
+            "derivatives_market_value); notionals excluded"
+        )
+        methodology["dv01"] = "sum of key-rate DV01s of bonds and derivatives (the post-hedge DV01)"
+        methodology["duration"] = "DV01 / (book market value * 1e-4), years"
+        return HedgedExposure(
+            market_value=mv,
+            cash_market_value=ex.cash_market_value,
+            derivatives_market_value=ex.derivatives_market_value,
+            dv01=post.dv01,
+            duration=post.duration,
+            krd=dict(
+                zip(
+                    self.problem.tenors,
+                    (np.asarray(post.krd_dv01) / (mv * 1e-4)).tolist(),
+                    strict=True,
+                )
+            ),
+            convexity=post.convexity,
+            spread_duration=ex.spread_dv01 / (mv * 1e-4),
+            gross_notional=ex.gross_notional,
+            net_notional=ex.net_notional,
+            leverage=(ex.cash_market_value + ex.gross_notional) / mv,
+            methodology=methodology,
+        )
+
+    def document(self) -> Hedge:
+        """Section 2 of the plan (also the ``hedge --json`` document)."""
+        res = self.result
+        pre = self._figures(self.pre)
+        post = self._figures(self.post)
+        baseline = self.baseline
+        if baseline.available and baseline.post_hedge is not None:
+            baseline = baseline.model_copy(
+                update={
+                    "cost_difference": res.objective - baseline.cost["objective"],
+                    "tracking_error_difference_bp": post.tracking_error_bp
+                    - baseline.post_hedge.tracking_error_bp,
+                }
+            )
+        infeasibility = None
+        if res.status == "infeasible":
+            infeasibility = Infeasibility(
+                message=res.message,
+                relaxations=[
+                    Relaxation(
+                        constraint=v.name,
+                        limit=v.limit,
+                        required=v.required,
+                        change=v.move,
+                        unit=v.units,
+                    )
+                    for v in res.violations
+                ],
+            )
+        return Hedge(
+            exposure=self.exposure(),
+            trades=self.trades(),
+            pre_hedge=pre,
+            post_hedge=post,
+            constraints=[
+                Constraint(
+                    name=c.name,
+                    limit=_plain(c.limit),
+                    value=_plain(c.value),
+                    slack=_plain(c.slack),
+                    binding=bool(c.binding),
+                    units=c.units,
+                )
+                for c in res.constraints
+            ],
+            costs={k: float(v) for k, v in res.costs.items()},
+            baseline=baseline,
+            solver=Solver(
+                status=res.status,
+                method=res.method,
+                objective=res.objective,
+                bound=res.best_bound,
+                gap=res.rel_gap,
+                iterations=res.iterations,
+                seconds=res.seconds,
+            ),
+            infeasibility=infeasibility,
+            methodology=HEDGE_METHODOLOGY,
+        )
+
+    def constraint_limit(self, name: str) -> Any:
+        """The limit of the named constraint (``None`` when the case sets none)."""
+        return next((c.limit for c in self.result.constraints if c.name == name), None)
+
+
+def solve_hedge(problem: HedgeProblem, horizon_days: int, book_risk: HoldingRisk) -> HedgePlan:
+    """Solve a compiled hedge problem."""
+    return HedgePlan(problem, problem.optimizer.solve(), horizon_days, book_risk)

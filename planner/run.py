@@ -1,0 +1,262 @@
+"""One plan run: a case loaded once, its market data, book and analytics, and every stage.
+
+:class:`PlanRun` is the single orchestration of the planner. It loads a case once (relative paths
+resolve against the case file, and the file's name, the run's :attr:`~PlanRun.source`, labels
+every input problem), measures the book once (its cash-flow schedule is built once and kept) and
+exposes the stages as methods whose results are cached: :meth:`measure`, :meth:`compare`,
+:meth:`universe`, :meth:`problem`, :meth:`hedge`, :meth:`stress` and :meth:`plan`. Every CLI
+command is a thin view over a run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from hedge_planner.cases import AnalysisCase, load_analysis_case
+from hedge_planner.document import Plan
+from hedge_planner.hedge_plan import HedgePlan, solve_hedge
+from hedge_planner.hedging import SWEEP_PARAMS, HedgeProblem, UniverseMember
+from hedge_planner.hedging import build_problem as _build_problem
+from hedge_planner.hedging import build_universe as _build_universe
+from hedge_planner.io import read_text
+from hedge_planner.models.benchmark import BenchmarkComparison
+from hedge_planner.models.errors import InputError, InputIssue
+from hedge_planner.plan import actions, dashboard, exposure, scenarios_section, warnings
+from hedge_planner.quality import quality_checks
+from hedge_planner.scenarios.definitions import Scenario
+from hedge_planner.scenarios.portfolio import PortfolioScenarioResult
+from hedge_planner.stress import build_case_scenarios, horizon_days, run_scenarios
+from hedge_planner.workflow import CaseAnalysis, analyze_case
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+INSTRUMENT_UNITS = {
+    "dv01": "currency per 1 bp fall in rates, per unit (1 contract or 1 of notional)",
+    "krd": "currency per 1 bp fall of each key rate, per unit",
+    "convexity": "dollar convexity, currency per unit rate^2, per unit",
+    "carry": "currency per unit over the horizon (positive earns)",
+    "margin": "initial margin, currency per unit",
+    "half_spread": "half bid-ask, currency per unit traded",
+}
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+class PlanRun:
+    """A case and everything computed from it, each stage computed at most once.
+
+    Parameters
+    ----------
+    case
+        The validated case.
+    source
+        Where the case came from: its file path (relative paths in the case resolve against its
+        folder) or ``<stdin>``. Every input problem is located in it.
+    """
+
+    def __init__(self, case: AnalysisCase, source: str) -> None:
+        self.case = case
+        self.source = source
+
+    @classmethod
+    def load(cls, path: str | Path) -> PlanRun:
+        """Read and validate a case file (``-`` reads standard input)."""
+        text, name = read_text(path)
+        return cls.from_text(text, name)
+
+    @classmethod
+    def from_text(cls, text: str, name: str) -> PlanRun:
+        """Validate case text read from ``name``."""
+        case, source = load_analysis_case(name, text)
+        return cls(case, source)
+
+    # -- measure and compare ---------------------------------------------------------------
+
+    @cached_property
+    def analysis(self) -> CaseAnalysis:
+        """The measured book (curves, holdings risk, sectors, covariance, benchmark)."""
+        logger.debug("measuring %s", self.source)
+        return analyze_case(self.case, self.source)
+
+    def measure(self) -> CaseAnalysis:
+        """Stage 1: curves, holdings' risk, sectors and covariance (with the comparison)."""
+        return self.analysis
+
+    def compare(self) -> BenchmarkComparison | None:
+        """Stage 2: the portfolio against its benchmark (``None`` without one)."""
+        return self.analysis.benchmark
+
+    @property
+    def tenors(self) -> tuple[str, ...]:
+        """Key tenor labels."""
+        return self.analysis.tenors
+
+    @property
+    def horizon_days(self) -> int:
+        """Holding horizon, calendar days."""
+        return horizon_days(self.case)
+
+    # -- hedge -----------------------------------------------------------------------------
+
+    def require_hedge(self) -> None:
+        """Raise a located input error when the case has no hedge section."""
+        if self.case.hedge is None:
+            raise InputError(
+                [InputIssue(self.source, None, "hedge", "the case has no hedge section")]
+            )
+
+    @cached_property
+    def _universe(self) -> list[UniverseMember]:
+        if self.case.hedge is None:
+            return []
+        return _build_universe(self.analysis, self.case.hedge, self.source)
+
+    def universe(self) -> list[UniverseMember]:
+        """Stage 3: the hedge universe priced off the curves (empty without a hedge section)."""
+        return self._universe
+
+    @cached_property
+    def _problem(self) -> HedgeProblem:
+        self.require_hedge()
+        return _build_problem(self.case, self.analysis, self.universe(), self.source)
+
+    def problem(self) -> HedgeProblem:
+        """The compiled hedge problem (limits and costs translated for the optimiser)."""
+        return self._problem
+
+    @cached_property
+    def _hedge(self) -> HedgePlan | None:
+        if self.case.hedge is None:
+            return None
+        return solve_hedge(self.problem(), self.case.hedge.horizon_days, self.analysis.risk)
+
+    def hedge(self) -> HedgePlan | None:
+        """Stage 4: the optimised hedge (``None`` without a hedge section)."""
+        return self._hedge
+
+    def sweep(self, name: str, values: Sequence[float]) -> list[dict[str, Any]]:
+        """Re-solve the compiled problem over values of one case parameter.
+
+        Raises
+        ------
+        InputError
+            When the case sets no such limit to sweep.
+        """
+        problem = self.problem()
+        opt_name = SWEEP_PARAMS[name]
+        if opt_name not in problem.optimizer.params:
+            reason = f"the case sets no {name} limit to sweep; add it to the case first"
+            raise InputError([InputIssue(self.source, None, "hedge.limits", reason)])
+        points = problem.optimizer.sweep(
+            opt_name, [problem.to_optimizer_value(name, v) for v in values]
+        )
+        return [
+            {
+                name: v,
+                "status": pt.status,
+                "trades": {k: q for k, q in pt.trades.items() if abs(q) > 1e-9},
+                "post_hedge_duration": pt.duration,
+                "post_hedge_dv01": pt.dv01,
+                "tracking_error_bp": pt.te_bp,
+                "cost": pt.objective,
+                "costs": pt.costs,
+                "seconds": pt.seconds,
+            }
+            for v, pt in zip(values, points, strict=True)
+        ]
+
+    # -- stress ----------------------------------------------------------------------------
+
+    @cached_property
+    def scenarios(self) -> list[Scenario]:
+        """The case's scenarios on the key tenors."""
+        return build_case_scenarios(self.case, self.tenors, self.source)
+
+    def stress(self, quantities: np.ndarray | None = None) -> PortfolioScenarioResult:
+        """Stage 5: revalue the book and the hedge under every scenario.
+
+        Parameters
+        ----------
+        quantities
+            Positions per universe member (units); default the optimised hedge's positions
+            (no positions without a hedge section).
+        """
+        members = self.universe()
+        if quantities is None:
+            plan = self.hedge()
+            quantities = plan.quantities if plan is not None else np.zeros(len(members))
+        return run_scenarios(self.case, self.analysis, members, quantities, self.scenarios)
+
+    # -- the plan --------------------------------------------------------------------------
+
+    def plan(self, progress: Progress = _noop) -> Plan:
+        """Stage 6: every stage assembled into the typed plan document."""
+        progress("measuring the portfolio")
+        analysis = self.measure()
+        if self.case.hedge is not None:
+            progress("pricing the hedge universe")
+            self.universe()
+            progress("optimising the hedge")
+        hedge_plan = self.hedge()
+        progress("stressing hedged and unhedged books")
+        stress = self.stress()
+        progress("assembling the report")
+        hedge_doc = hedge_plan.document() if hedge_plan is not None else None
+        exposure_doc = exposure(analysis)
+        scenarios_doc = scenarios_section(stress)
+        trades = hedge_doc.trades if hedge_doc is not None else []
+        actions_doc = actions(analysis, hedge_plan, trades, self.horizon_days)
+        return Plan(
+            analysis_date=self.case.analysis_date.isoformat(),
+            case=self.source,
+            generated=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            key_tenors=list(analysis.tenors),
+            exposure=exposure_doc,
+            hedge=hedge_doc,
+            scenarios=scenarios_doc,
+            warnings=warnings(analysis),
+            dashboard=dashboard(analysis, hedge_plan),
+            actions=actions_doc,
+            quality_checks=quality_checks(
+                analysis, hedge_plan, exposure_doc, scenarios_doc, actions_doc
+            ),
+        )
+
+    # -- views for the CLI -----------------------------------------------------------------
+
+    def instruments_document(self) -> dict[str, Any]:
+        """Per-unit figures of every hedge instrument (the ``instruments --json`` document)."""
+        self.require_hedge()
+        assert self.case.hedge is not None
+        return {
+            "analysis_date": self.case.analysis_date.isoformat(),
+            "key_tenors": list(self.tenors),
+            "horizon_days": self.case.hedge.horizon_days,
+            "instruments": [m.as_dict() for m in self.universe()],
+            "units": INSTRUMENT_UNITS,
+        }
+
+    def validate(self) -> dict[str, Any]:
+        """Check every input without optimising: build the universe, problem and scenarios."""
+        n_inst = 0
+        if self.case.hedge is not None:
+            self.problem()
+            n_inst = len(self.universe())
+        bench = self.analysis.benchmark
+        return {
+            "holdings": len(self.analysis.holdings),
+            "key_tenors": len(self.tenors),
+            "instruments": n_inst,
+            "scenarios": len(self.scenarios),
+            "benchmark": bench.name if bench is not None else None,
+        }
