@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import logging
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from hedge_planner.io import parse_yaml, read_holdings, read_yaml
+from hedge_planner.io import (
+    implied_yield_issues,
+    parse_yaml_lines,
+    read_holdings,
+    read_text,
+)
 from hedge_planner.models.benchmark import BenchmarkProfile
 from hedge_planner.models.bootstrap import tenor_years
-from hedge_planner.models.errors import AnalyticsError, InputError, InputIssue
+from hedge_planner.models.covariance import load_covariance_file, load_treasury_par_history
+from hedge_planner.models.errors import AnalyticsError, HedgePlannerError, InputError, InputIssue
+from hedge_planner.models.futures import load_contract_table, parse_32nds
+from hedge_planner.models.input_files import (
+    DocPath,
+    StrictModel,
+    clip,
+    did_you_mean,
+    parse_number,
+)
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, check_key_tenors
 from hedge_planner.models.schemas import HoldingRow, Holdings, parse_iso_date
 from hedge_planner.scenarios.definitions import (
@@ -33,8 +50,10 @@ from pydantic import (
 #: Per-instrument figures a linear-system hedge can match (column of the analytics table).
 BASELINE_TARGETS = ("modified_duration", "macaulay_duration", "convexity")
 
+logger = logging.getLogger(__name__)
 
-class BaselineCase(BaseModel):
+
+class BaselineCase(StrictModel):
     """A closed-form hedge case: hedge bonds, target exposures and a portfolio value.
 
     ``targets`` maps an exposure (modified_duration or macaulay_duration in years, convexity in
@@ -68,37 +87,167 @@ class BaselineCase(BaseModel):
         return value
 
 
-def pydantic_issues(exc: ValidationError, source: str, prefix: str = "") -> list[InputIssue]:
-    """Turn a pydantic error into located issues (the column is the dotted field path)."""
+def _model_types(annotation: Any) -> list[Any]:
+    """Leaf types of an annotation (``Annotated``, unions and ``None`` unwrapped)."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _model_types(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [t for a in typing.get_args(annotation) for t in _model_types(a)]
+    return [annotation]
+
+
+def _allowed_keys(root: type[BaseModel], loc: Sequence[Any]) -> list[str]:
+    """Keys a case file may use at ``loc`` (pydantic's location, union tags included)."""
+    candidates: list[Any] = [root]
+    for part in loc:
+        step: list[Any] = []
+        for t in candidates:
+            if isinstance(t, type) and issubclass(t, BaseModel):
+                if part == t.__name__:  # pydantic names the union member it tried
+                    step.append(t)
+                for fname, field in t.model_fields.items():
+                    if part in (fname, field.alias):
+                        step += _model_types(field.annotation)
+            elif typing.get_origin(t) is list and isinstance(part, int):
+                step += _model_types(typing.get_args(t)[0])
+            elif typing.get_origin(t) is dict and isinstance(part, str):
+                step += _model_types(typing.get_args(t)[1])
+        candidates = step
+    return [
+        field.alias or fname
+        for t in candidates
+        if isinstance(t, type) and issubclass(t, BaseModel)
+        for fname, field in t.model_fields.items()
+    ]
+
+
+def _user_path(data: Any, loc: Sequence[Any]) -> list[Any]:
+    """The user's own key path: pydantic's location without the union-member tags it adds."""
+    out: list[Any] = []
+    current = data
+    for k, part in enumerate(loc):
+        if (isinstance(current, dict) and part in current) or (
+            isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+        ):
+            current = current[part]
+        elif k < len(loc) - 1:
+            continue  # a union tag or validator name, not a key of the file
+        else:
+            current = None
+        out.append(part)
+    return out
+
+
+def format_path(path: Sequence[Any]) -> str:
+    """``hedge.universe.futures[0].price`` from ``("hedge", "universe", "futures", 0, "price")``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def line_of(lines: Mapping[DocPath, int], path: Sequence[Any]) -> int | None:
+    """Line of ``path`` in the case file, or of its nearest ancestor that has one."""
+    key = tuple(path)
+    while key:
+        if key in lines:
+            return lines[key]
+        key = key[:-1]
+    return None
+
+
+def _issue_message(err: Mapping[str, Any], allowed: Sequence[str], key: Any) -> tuple[str, str]:
+    if err["type"] == "extra_forbidden":
+        hint = did_you_mean(str(key), allowed) or (
+            f"known keys: {', '.join(sorted(allowed))}" if allowed else ""
+        )
+        return f"unknown key {clip(key)}", hint
+    if err["type"] == "missing":
+        return "required key is missing", ""
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "finite_number":
+        msg = "value is not a finite number"
+    return msg, ""
+
+
+def pydantic_issues(
+    exc: ValidationError,
+    source: str,
+    prefix: str = "",
+    *,
+    data: Any = None,
+    lines: Mapping[DocPath, int] | None = None,
+    model: type[BaseModel] | None = None,
+) -> list[InputIssue]:
+    """Turn a pydantic error into located issues.
+
+    The column is the user's own dotted key path (union-member tags pydantic inserts are
+    dropped when ``data`` is given); the row is the key's line when ``lines`` is given; an
+    unknown key gets a did-you-mean hint when ``model`` is given.
+    """
     out = []
     for err in exc.errors():
-        path = prefix + ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        out.append(InputIssue(source, None, path or None, msg))
+        loc = list(err["loc"])
+        inner = (err.get("ctx") or {}).get("error")
+        if isinstance(inner, ScenarioError) and inner.issues:
+            base = _user_path(data, loc) if data is not None else loc
+            for sub_path, reason, hint in inner.issues:
+                path = [*base, *sub_path]
+                row = line_of(lines or {}, path)
+                out.append(InputIssue(source, row, prefix + format_path(path), reason, hint))
+            continue
+        path = _user_path(data, loc) if data is not None else loc
+        allowed = _allowed_keys(model, loc[:-1]) if model is not None else []
+        reason, hint = _issue_message(err, allowed, loc[-1] if loc else "")
+        row = line_of(lines or {}, path)
+        out.append(InputIssue(source, row, (prefix + format_path(path)) or None, reason, hint))
     return out
 
 
 def holdings_from_records(
-    records: list[dict[str, Any]], source: str, section: str, settle: dt.date | None
+    records: list[dict[str, Any]],
+    source: str,
+    section: str,
+    settle: dt.date | None,
+    lines: Mapping[DocPath, int] | None = None,
 ) -> Holdings:
-    """Validate holdings given inline in a case file (each problem located by list index)."""
+    """Validate holdings given inline in a case file (each problem located by key path and line)."""
     rows: list[HoldingRow] = []
     issues: list[InputIssue] = []
+    where: list[tuple[str, int | None, str]] = []
     seen: set[str] = set()
+    base = tuple(section.split("."))
+    lines = lines or {}
     for i, raw in enumerate(records):
+        path = (*base, i)
         if not isinstance(raw, dict):
-            issues.append(InputIssue(source, None, f"{section}[{i}]", "expected a mapping"))
+            issues.append(
+                InputIssue(source, line_of(lines, path), f"{section}[{i}]", "expected a mapping")
+            )
             continue
         row, problems = HoldingRow.check({str(k): v for k, v in raw.items()}, settle)
-        issues += [InputIssue(source, None, f"{section}[{i}].{c}", r, h) for c, r, h in problems]
+        issues += [
+            InputIssue(source, line_of(lines, (*path, c)), f"{section}[{i}].{c}", r, h)
+            for c, r, h in problems
+        ]
         ident = str(raw.get("id", ""))
         if ident and ident in seen:
-            issues.append(InputIssue(source, None, f"{section}[{i}].id", f"duplicate id {ident!r}"))
+            issues.append(
+                InputIssue(
+                    source,
+                    line_of(lines, (*path, "id")),
+                    f"{section}[{i}].id",
+                    f"duplicate id {clip(ident)}",
+                )
+            )
         seen.add(ident)
         if row is not None:
             rows.append(row)
+            where.append((source, line_of(lines, (*path, "price")), f"{section}[{i}].price"))
     if not records:
-        issues.append(InputIssue(source, None, section, "no holdings given"))
+        issues.append(InputIssue(source, line_of(lines, base), section, "no holdings given"))
+    if settle is not None:
+        issues += implied_yield_issues(rows, where, settle)
     if issues:
         raise InputError(issues)
     return Holdings(tuple(rows))
@@ -106,16 +255,18 @@ def holdings_from_records(
 
 def load_baseline_case(source: str | Path) -> tuple[BaselineCase, Holdings]:
     """Read a baseline case YAML and its hedge bonds (inline or a CSV path beside the case)."""
-    data, name = read_yaml(source)
+    text, name = read_text(source)
+    data, lines = parse_yaml_lines(text, name)
     try:
         case = BaselineCase.model_validate(data)
     except ValidationError as exc:
-        raise InputError(pydantic_issues(exc, name)) from None
+        raise InputError(
+            pydantic_issues(exc, name, data=data, lines=lines, model=BaselineCase)
+        ) from None
     if isinstance(case.hedge_bonds, str):
-        base = Path(name).parent if name != "<stdin>" else Path.cwd()
-        bonds = read_holdings(base / case.hedge_bonds, case.settle)
+        bonds = read_holdings(resolve_path(name, case.hedge_bonds), case.settle)
     else:
-        bonds = holdings_from_records(case.hedge_bonds, name, "hedge_bonds", case.settle)
+        bonds = holdings_from_records(case.hedge_bonds, name, "hedge_bonds", case.settle, lines)
     return case, bonds
 
 
@@ -126,20 +277,48 @@ def load_baseline_case(source: str | Path) -> tuple[BaselineCase, Holdings]:
 INTERPOLATIONS = ("log_linear_df", "linear_zero", "monotone_cubic_zero")
 #: Par rates above this are taken for percentages.
 MAX_DECIMAL_RATE = 0.25
+#: Lowest plausible par rate, decimal (-5%).
+MIN_DECIMAL_RATE = -0.05
+#: Plausible Treasury futures prices, points per 100.
+MIN_FUTURES_PRICE, MAX_FUTURES_PRICE = 20.0, 300.0
+#: Plausible deliverable-bond yields, decimal (as for holdings).
+MIN_BASKET_YIELD, MAX_BASKET_YIELD = -0.10, 1.0
+#: Largest plausible notional of one CDS or one hedge position limit, currency.
+MAX_NOTIONAL = 1e12
+#: Largest plausible magnitude of a convexity limit, years^2.
+MAX_ABS_CONVEXITY_LIMIT = 1_000.0
+#: How far past its longest tenor a curve may be extrapolated for a hedge instrument, years.
+MAX_EXTRAPOLATION_YEARS = 10.0
+#: Largest plausible duration target or band, years.
+MAX_DURATION_LIMIT = 100.0
 
 
 def _decimal_rates(value: dict[str, float], what: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for tenor, rate in value.items():
         r = float(rate)
+        label = str(tenor).strip().lower()
         if not np.isfinite(r):
-            raise ValueError(f"{what} at {tenor} is not a finite number")
-        if abs(r) > MAX_DECIMAL_RATE:
+            raise ValueError(f"{what} at {label} is not a finite number")
+        if r > MAX_DECIMAL_RATE:
             raise ValueError(
-                f"{what} {r:g} at {tenor} looks like a percentage; rates are decimals "
+                f"{what} {r:g} at {label} looks like a percentage; rates are decimals "
                 f"(write {r / 100:g} for {r:g}%)"
             )
-        out[str(tenor).strip().lower()] = r
+        if r < MIN_DECIMAL_RATE:
+            raise ValueError(
+                f"{what} {r:g} at {label} is below the plausible minimum {MIN_DECIMAL_RATE:g} "
+                f"({MIN_DECIMAL_RATE:.0%})"
+            )
+        if label in out:
+            raise ValueError(f"tenor {label} is given twice")
+        out[label] = r
+    try:
+        years = [tenor_years(t) for t in out]
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+    if len(set(years)) != len(years):
+        raise ValueError(f"two tenors name the same maturity: {', '.join(out)}")
     if not out:
         raise ValueError(f"at least one {what} is required")
     try:
@@ -152,7 +331,7 @@ def _decimal_rates(value: dict[str, float], what: str) -> dict[str, float]:
 Interpolation = Literal["log_linear_df", "linear_zero", "monotone_cubic_zero"]
 
 
-class _CurveQuotesSpec(BaseModel):
+class _CurveQuotesSpec(StrictModel):
     """Settings every bootstrapped curve shares."""
 
     model_config = ConfigDict(extra="forbid")
@@ -182,7 +361,7 @@ class SofrCurveSpec(_CurveQuotesSpec):
         return _decimal_rates(value, "par swap rate")
 
 
-class CurvesSpec(BaseModel):
+class CurvesSpec(StrictModel):
     """Market curves: the Treasury curve prices bonds; the SOFR curve prices swaps/swaptions."""
 
     model_config = ConfigDict(extra="forbid")
@@ -191,7 +370,7 @@ class CurvesSpec(BaseModel):
     sofr: SofrCurveSpec | None = None
 
 
-class RiskSpec(BaseModel):
+class RiskSpec(StrictModel):
     """Risk settings: key tenors, finite-difference shift and check tolerances."""
 
     model_config = ConfigDict(extra="forbid")
@@ -211,7 +390,7 @@ class RiskSpec(BaseModel):
         return list(labels)
 
 
-class BenchmarkHoldingsSpec(BaseModel):
+class BenchmarkHoldingsSpec(StrictModel):
     """A benchmark given as holdings (analysed exactly like the portfolio)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -223,7 +402,7 @@ class BenchmarkHoldingsSpec(BaseModel):
     max_staleness_days: int = Field(default=35, ge=0)
 
 
-class CovarianceSpec(BaseModel):
+class CovarianceSpec(StrictModel):
     """Key-rate covariance: the shipped default, a user file, or estimated from a yield history."""
 
     model_config = ConfigDict(extra="forbid")
@@ -240,7 +419,7 @@ class CovarianceSpec(BaseModel):
         return self
 
 
-class CdsSpec(BaseModel):
+class CdsSpec(StrictModel):
     """A credit default swap held in the portfolio: spread risk only, no rate duration.
 
     ``notional`` is signed (positive = protection sold, i.e. long credit); ``spread_duration``
@@ -251,10 +430,10 @@ class CdsSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
-    notional: float
+    id: str = Field(min_length=1, max_length=64)
+    notional: float = Field(ge=-MAX_NOTIONAL, le=MAX_NOTIONAL)
     spread_duration: float = Field(gt=0, le=30, description="years")
-    market_value: float = 0.0
+    market_value: float = Field(default=0.0, ge=-MAX_NOTIONAL, le=MAX_NOTIONAL)
     sector: str = "corporate"
 
     @field_validator("sector")
@@ -263,7 +442,7 @@ class CdsSpec(BaseModel):
         return value.strip().lower()
 
 
-class AnalysisCase(BaseModel):
+class AnalysisCase(StrictModel):
     """A case file: what to analyse, with which market data, against which benchmark.
 
     Later sections (hedge universe, limits, costs, scenarios, horizon, report) extend this.
@@ -287,14 +466,43 @@ class AnalysisCase(BaseModel):
         return parse_iso_date(value)
 
 
-def load_holdings_section(
+#: Holdings already read while checking a case, so the analysis does not parse them twice.
+_LOADED: dict[tuple[Any, ...], tuple[Holdings, str]] = {}
+
+
+def _cache_key(
     section: str | list[dict[str, Any]], case_name: str, field_name: str, settle: dt.date
+) -> tuple[Any, ...] | None:
+    if not isinstance(section, str):
+        return (case_name, field_name, id(section), settle)
+    try:
+        info = resolve_path(case_name, section).stat()
+    except OSError:
+        return None
+    return (case_name, field_name, section, settle, info.st_mtime_ns, info.st_size)
+
+
+def load_holdings_section(
+    section: str | list[dict[str, Any]],
+    case_name: str,
+    field_name: str,
+    settle: dt.date,
+    lines: Mapping[DocPath, int] | None = None,
 ) -> tuple[Holdings, str]:
     """Holdings given as a CSV path (relative to the case file) or inline records."""
+    key = _cache_key(section, case_name, field_name, settle)
+    if key is not None and key in _LOADED:
+        return _LOADED[key]
     if isinstance(section, str):
         path = resolve_path(case_name, section)
-        return read_holdings(path, settle), str(path)
-    return holdings_from_records(section, case_name, field_name, settle), case_name
+        result = read_holdings(path, settle), str(path)
+    else:
+        result = holdings_from_records(section, case_name, field_name, settle, lines), case_name
+    if key is not None:
+        if len(_LOADED) > 8:
+            _LOADED.clear()
+        _LOADED[key] = result
+    return result
 
 
 def resolve_path(case_name: str, relative: str) -> Path:
@@ -304,20 +512,149 @@ def resolve_path(case_name: str, relative: str) -> Path:
     return path if path.is_absolute() else base / path
 
 
-def load_analysis_case(source: str | Path, text: str | None = None) -> tuple[AnalysisCase, str]:
-    """Read and validate an analysis case YAML (every schema problem reported at once).
+def _collect(issues: list[InputIssue], check: Callable[[], object], where: InputIssue) -> None:
+    """Run one independent check; its problems join ``issues`` instead of stopping the others."""
+    try:
+        check()
+    except InputError as exc:
+        issues.extend(exc.issues)
+    except (HedgePlannerError, ValueError) as exc:
+        reason = clip(str(exc).splitlines()[0], 200)[1:-1]
+        issues.append(InputIssue(where.source, where.row, where.column, reason, where.hint))
 
-    ``text`` gives the content when it was already read (standard input).
+
+def check_case_files(case: AnalysisCase, name: str, lines: Mapping[DocPath, int]) -> None:
+    """Read every file a valid case names (holdings, benchmark, covariance, contracts).
+
+    All problems of these independent inputs are gathered into one :class:`InputError`, so
+    ``validate`` reports what ``plan`` would refuse, at load time.
+    """
+    issues = cross_check_case(case, name, lines)
+    settle = case.analysis_date
+
+    def here(*path: Any) -> InputIssue:
+        return InputIssue(name, line_of(lines, path), format_path(path), "")
+
+    _collect(
+        issues,
+        lambda: load_holdings_section(case.holdings, name, "holdings", settle, lines),
+        here("holdings"),
+    )
+    if isinstance(case.benchmark, BenchmarkHoldingsSpec):
+        bench = case.benchmark.holdings
+        _collect(
+            issues,
+            lambda: load_holdings_section(bench, name, "benchmark.holdings", settle, lines),
+            here("benchmark", "holdings"),
+        )
+    cov = case.covariance
+    if cov.source != "default" and cov.path:
+        path = resolve_path(name, cov.path)
+        loader = load_covariance_file if cov.source == "file" else load_treasury_par_history
+        _collect(issues, lambda: loader(path), here("covariance", "path"))
+    if case.hedge is not None and case.hedge.universe.contracts_file is not None:
+        contracts = resolve_path(name, case.hedge.universe.contracts_file)
+        _collect(
+            issues,
+            lambda: load_contract_table(contracts),
+            here("hedge", "universe", "contracts_file"),
+        )
+    if issues:
+        raise InputError(issues)
+
+
+def _years_or_none(label: str | None) -> float | None:
+    try:
+        return 0.0 if label is None else tenor_years(label)
+    except ValueError:
+        return None  # the hedge builder reports a bad tenor with its own context
+
+
+def cross_check_case(
+    case: AnalysisCase, name: str, lines: Mapping[DocPath, int]
+) -> list[InputIssue]:
+    """Checks across sections: unique CDS ids, hedge instruments within the curve they use."""
+    issues: list[InputIssue] = []
+
+    def add(path: tuple[Any, ...], reason: str, hint: str = "") -> None:
+        issues.append(InputIssue(name, line_of(lines, path), format_path(path), reason, hint))
+
+    first: dict[str, int] = {}
+    for i, cds in enumerate(case.cds):
+        if cds.id in first:
+            add(
+                ("cds", i, "id"), f"duplicate CDS id {clip(cds.id)} (first at cds[{first[cds.id]}])"
+            )
+        first.setdefault(cds.id, i)
+    hedge, sofr = case.hedge, case.curves.sofr
+    if hedge is None or sofr is None:
+        return issues
+    longest = max(tenor_years(t) for t in sofr.par_rates)
+    ends: list[tuple[tuple[Any, ...], float | None, float | None]] = [
+        (
+            ("hedge", "universe", "swaps", i, "tenor"),
+            _years_or_none(sw.start),
+            _years_or_none(sw.tenor),
+        )
+        for i, sw in enumerate(hedge.universe.swaps)
+    ]
+    ends += [
+        (
+            ("hedge", "universe", "swaptions", i, "tenor"),
+            _years_or_none(sw.expiry),
+            _years_or_none(sw.tenor),
+        )
+        for i, sw in enumerate(hedge.universe.swaptions)
+    ]
+    for path, start, tenor in ends:
+        if (
+            start is not None
+            and tenor is not None
+            and start + tenor > longest + MAX_EXTRAPOLATION_YEARS
+        ):
+            add(
+                path,
+                f"the instrument ends {start + tenor:g} years out, more than "
+                f"{MAX_EXTRAPOLATION_YEARS:g} years beyond the SOFR curve's longest tenor "
+                f"({longest:g} years)",
+                "extend curves.sofr.par_rates or choose a shorter tenor",
+            )
+    return issues
+
+
+def case_warnings(case: AnalysisCase) -> list[str]:
+    """Plausible but unusual inputs worth a warning (not an error)."""
+    out = []
+    if case.analysis_date.weekday() >= 5:
+        out.append(
+            f"analysis_date {case.analysis_date} is a {case.analysis_date:%A}: markets are "
+            "closed; check the date"
+        )
+    return out
+
+
+def load_analysis_case(source: str | Path, text: str | None = None) -> tuple[AnalysisCase, str]:
+    """Read and validate an analysis case YAML and the files it names.
+
+    Every schema problem is reported at once, located by the user's key path and line; when
+    the schema is valid, the holdings, benchmark, covariance and contract files are read and
+    checked too (their problems also gathered into one error). ``text`` gives the content when
+    it was already read (standard input). Warnings (a weekend analysis date) are logged.
     """
     if text is None:
-        data, name = read_yaml(source)
+        text, name = read_text(source)
     else:
         name = "<stdin>" if str(source) == "-" else str(source)
-        data = parse_yaml(text, name)
+    data, lines = parse_yaml_lines(text, name)
     try:
-        return AnalysisCase.model_validate(data), name
+        case = AnalysisCase.model_validate(data)
     except ValidationError as exc:
-        raise InputError(pydantic_issues(exc, name)) from None
+        issues = pydantic_issues(exc, name, data=data, lines=lines, model=AnalysisCase)
+        raise InputError(issues) from None
+    check_case_files(case, name, lines)
+    for warning in case_warnings(case):
+        logger.warning("%s: %s", name, warning)
+    return case, name
 
 
 # ------------------------------------------------------------------------------------------------
@@ -327,7 +664,7 @@ def load_analysis_case(source: str | Path, text: str | None = None) -> tuple[Ana
 Direction = Literal["both", "long", "short"]
 
 
-class DeliverableSpec(BaseModel):
+class DeliverableSpec(StrictModel):
     """A bond in a futures contract's deliverable basket (clean price per 100 or yield)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -335,9 +672,21 @@ class DeliverableSpec(BaseModel):
     id: str
     coupon: float = Field(ge=0, le=0.2, description="decimal")
     maturity: dt.date
-    price: float | None = Field(default=None, gt=0, description="clean, per 100")
+    price: float | None = Field(default=None, ge=2, le=500, description="clean, per 100")
     yield_: float | None = Field(default=None, alias="yield", description="decimal")
     issue_date: dt.date | None = None
+
+    @field_validator("yield_")
+    @classmethod
+    def _yield(cls, value: float | None) -> float | None:
+        if value is not None and value > MAX_BASKET_YIELD:
+            raise ValueError(
+                f"yield {value:g} looks like a percentage; yields are decimals "
+                f"(write {value / 100:g} for {value:g}%)"
+            )
+        if value is not None and value < MIN_BASKET_YIELD:
+            raise ValueError(f"yield {value:g} is below the plausible minimum {MIN_BASKET_YIELD:g}")
+        return value
 
     @model_validator(mode="after")
     def _one_quote(self) -> DeliverableSpec:
@@ -346,7 +695,7 @@ class DeliverableSpec(BaseModel):
         return self
 
 
-class FuturesSpec(BaseModel):
+class FuturesSpec(StrictModel):
     """A Treasury futures contract the hedge may trade."""
 
     model_config = ConfigDict(extra="forbid")
@@ -362,12 +711,42 @@ class FuturesSpec(BaseModel):
     half_spread: float | None = Field(
         default=None, ge=0, description="currency per contract; default half a tick"
     )
-    max_contracts: float | None = Field(default=None, gt=0)
+    max_contracts: float | None = Field(default=None, gt=0, le=1e7)
     direction: Direction = "both"
-    current: float = 0.0
+    current: float = Field(default=0.0, ge=-1e7, le=1e7)
+
+    @field_validator("contract_month")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        year, month = (int(p) for p in value.split("-"))
+        if not 1 <= month <= 12:
+            raise ValueError(f"contract month {month:02d} is not a month (01-12)")
+        if not 1977 <= year <= 2200:
+            raise ValueError(f"contract year {year} is implausible")
+        return value
+
+    @field_validator("price", mode="before")
+    @classmethod
+    def _price(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str) and "-" in value.strip()[1:]:
+            try:
+                value = parse_32nds(value)
+            except ValueError:
+                raise ValueError(
+                    f"price {clip(value)} is neither a decimal nor 32nds like 111-08+"
+                ) from None
+        number = parse_number(value)
+        if not MIN_FUTURES_PRICE <= number <= MAX_FUTURES_PRICE:
+            raise ValueError(
+                f"futures price {number:g} is outside the plausible {MIN_FUTURES_PRICE:g} to "
+                f"{MAX_FUTURES_PRICE:g} per 100"
+            )
+        return number
 
 
-class SwapSpec(BaseModel):
+class SwapSpec(StrictModel):
     """A SOFR OIS swap tenor the hedge may trade (quantity = receive-fixed notional)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -383,7 +762,7 @@ class SwapSpec(BaseModel):
     current: float = 0.0
 
 
-class SwaptionSpec(BaseModel):
+class SwaptionSpec(StrictModel):
     """A European swaption on a SOFR swap (quantity = notional; long-only by default)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -400,7 +779,7 @@ class SwaptionSpec(BaseModel):
     current: float = 0.0
 
 
-class UniverseSpec(BaseModel):
+class UniverseSpec(StrictModel):
     """Hedge instruments available to the optimiser."""
 
     model_config = ConfigDict(extra="forbid")
@@ -420,16 +799,21 @@ class UniverseSpec(BaseModel):
         return self
 
 
-class DurationLimitSpec(BaseModel):
+class DurationLimitSpec(StrictModel):
     """Post-hedge effective duration within ``target +/- band`` (years)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    target: float | None = Field(default=None, description="years; default benchmark duration")
-    band: float = Field(default=0.25, ge=0, description="years")
+    target: float | None = Field(
+        default=None,
+        ge=-MAX_DURATION_LIMIT,
+        le=MAX_DURATION_LIMIT,
+        description="years; default benchmark duration",
+    )
+    band: float = Field(default=0.25, ge=0, le=MAX_DURATION_LIMIT, description="years")
 
 
-class LimitsSpec(BaseModel):
+class LimitsSpec(StrictModel):
     """Risk limits; each is optional. Tolerances in years, DV01 in currency per bp."""
 
     model_config = ConfigDict(extra="forbid")
@@ -440,7 +824,12 @@ class LimitsSpec(BaseModel):
     krd_tolerance: dict[str, float] | float | None = Field(
         default=None, description="years per tenor (or one value for all) vs the benchmark"
     )
-    convexity_floor: float | None = Field(default=None, description="years^2")
+    convexity_floor: float | None = Field(
+        default=None,
+        ge=-MAX_ABS_CONVEXITY_LIMIT,
+        le=MAX_ABS_CONVEXITY_LIMIT,
+        description="years^2",
+    )
     margin_budget: float | None = Field(default=None, ge=0, description="currency")
 
     @field_validator("krd_tolerance")
@@ -459,7 +848,7 @@ class LimitsSpec(BaseModel):
         return self
 
 
-class CostsSpec(BaseModel):
+class CostsSpec(StrictModel):
     """Objective weights: every term is in currency so the weights mean something.
 
     ``risk_aversion`` is the mean-variance coefficient on the tracking-error variance of the
@@ -494,7 +883,7 @@ class CostsSpec(BaseModel):
     )
 
 
-class SolverSpec(BaseModel):
+class SolverSpec(StrictModel):
     """Solver settings."""
 
     model_config = ConfigDict(extra="forbid")
@@ -503,7 +892,7 @@ class SolverSpec(BaseModel):
     time_limit_seconds: float = Field(default=30.0, gt=0)
 
 
-class HedgeSpec(BaseModel):
+class HedgeSpec(StrictModel):
     """The hedge problem: horizon, universe, limits, costs and solver settings."""
 
     model_config = ConfigDict(extra="forbid")
@@ -515,7 +904,7 @@ class HedgeSpec(BaseModel):
     solver: SolverSpec = Field(default_factory=SolverSpec)
 
 
-class ScenariosSpec(BaseModel):
+class ScenariosSpec(StrictModel):
     """Stress scenarios: the standard set and/or the user's own (see scenarios.definitions)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -526,10 +915,9 @@ class ScenariosSpec(BaseModel):
     @field_validator("custom")
     @classmethod
     def _specs(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        try:
-            parse_scenario_specs(value, "scenarios.custom")
-        except ScenarioError as exc:
-            raise ValueError(str(exc)) from None
+        # A ScenarioError is a ValueError: pydantic keeps it, and pydantic_issues expands its
+        # located problems into one issue each.
+        parse_scenario_specs(value, "scenarios.custom")
         return value
 
     def build(self, key_tenors: Sequence[str]) -> list[Scenario]:
