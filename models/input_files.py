@@ -25,13 +25,13 @@ import stat
 import sys
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 import yaml
 from hedge_planner.models.errors import InputError, InputIssue
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 #: Largest file read, bytes (256 MiB); ``HEDGE_PLANNER_MAX_FILE_BYTES`` overrides it.
 DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -410,11 +410,24 @@ def _leaf_types(annotation: Any) -> set[Any]:
     return {annotation}
 
 
+class BadNumber:
+    """Stands in for text that is not a strict number; fails validation with its reason."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"BadNumber({self.reason!r})"
+
+
 def _strict(value: Any, annotation: Any) -> Any:
     """Parse number-looking text strictly where ``annotation`` wants a float (not a str)."""
     leaves = _leaf_types(annotation)
     if float in leaves and str not in leaves and isinstance(value, str):
-        return parse_number(value)
+        try:
+            return parse_number(value)
+        except ValueError as exc:
+            return BadNumber(str(exc))
     for leaf in leaves:
         origin, args = typing.get_origin(leaf), typing.get_args(leaf)
         if origin is dict and len(args) == 2 and isinstance(value, dict):
@@ -429,8 +442,27 @@ class StrictModel(BaseModel):
 
     model_config = ConfigDict(allow_inf_nan=False)
 
-    @field_validator("*", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _strict_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
-        return value if field is None else _strict(value, field.annotation)
+    def _strict_numbers(cls, data: Any) -> Any:
+        # A model-level hook: a field-level "*" validator would also touch discriminator fields,
+        # which pydantic forbids. A bad number becomes a BadNumber, which fails the field's own
+        # validation, so the error keeps the field's location and every field is checked.
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for fname, field in cls.model_fields.items():
+            for key in {fname, field.alias} - {None}:
+                if key in out:
+                    out[key] = _strict(out[key], field.annotation)
+        return out
+
+
+def error_message(err: Mapping[str, Any]) -> str:
+    """A pydantic error's message, cleaned for users (strict-number reasons, finite numbers)."""
+    value = err.get("input")
+    if isinstance(value, BadNumber):
+        return value.reason
+    if err.get("type") == "finite_number":
+        return "value is not a finite number"
+    return str(err.get("msg", "invalid value")).removeprefix("Value error, ")

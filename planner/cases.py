@@ -27,6 +27,7 @@ from hedge_planner.models.input_files import (
     StrictModel,
     clip,
     did_you_mean,
+    error_message,
     parse_number,
 )
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, check_key_tenors
@@ -164,10 +165,7 @@ def _issue_message(err: Mapping[str, Any], allowed: Sequence[str], key: Any) -> 
         return f"unknown key {clip(key)}", hint
     if err["type"] == "missing":
         return "required key is missing", ""
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    if err["type"] == "finite_number":
-        msg = "value is not a finite number"
-    return msg, ""
+    return error_message(err), ""
 
 
 def pydantic_issues(
