@@ -162,7 +162,8 @@ def parse_holdings_csv(text: str, name: str, settle: dt.date | None) -> Holdings
         hint = "expected a header row and holdings"
         raise InputError([InputIssue(name, None, None, "the file is empty", hint)])
     _too_many_rows(text, name)
-    reader = csv.reader(io.StringIO(text))
+    # strict: an unclosed quote is an error, not a field that swallows the rest of the file.
+    reader = csv.reader(io.StringIO(text), strict=True)
     raw_header: list[str] = []
     try:
         while not any(c.strip() for c in raw_header):  # leading blank lines are skipped
