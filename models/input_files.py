@@ -92,8 +92,9 @@ def parse_number(value: Any) -> float:
 
 def did_you_mean(word: str, options: Iterable[str]) -> str:
     """``"did you mean 'x'?"`` for the closest option, or ``""`` when none is close."""
-    close = difflib.get_close_matches(str(word).lower(), sorted(set(options)), n=1, cutoff=0.75)
-    return f"did you mean {close[0]!r}?" if close else ""
+    by_lower = {str(o).lower(): str(o) for o in sorted(set(options), key=str)}
+    close = difflib.get_close_matches(str(word).lower(), list(by_lower), n=1, cutoff=0.75)
+    return f"did you mean {by_lower[close[0]]!r}?" if close else ""
 
 
 # ------------------------------------------------------------------------------------------------

@@ -139,6 +139,41 @@ def _user_path(data: Any, loc: Sequence[Any]) -> list[Any]:
     return out
 
 
+def _union_tags(data: Any, loc: Sequence[Any]) -> list[tuple[tuple[Any, ...], Any]]:
+    """``(location before the tag, tag)`` for each union-member tag pydantic put in ``loc``."""
+    tags = []
+    current = data
+    for k, part in enumerate(loc[:-1]):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        else:
+            tags.append((tuple(loc[:k]), part))
+    return tags
+
+
+def _best_union_members(errors: list[Any], data: Any) -> list[Any]:
+    """Keep, per union, only the errors of the member that fits best (fewest errors).
+
+    A benchmark profile with one bad weight would otherwise also be reported as a holdings
+    benchmark with unknown keys ``duration``, ``krd``...
+    """
+    if data is None:
+        return errors
+    counts: dict[tuple[Any, ...], dict[Any, int]] = {}
+    for err in errors:
+        for where, tag in _union_tags(data, err["loc"]):
+            per_tag = counts.setdefault(where, {})
+            per_tag[tag] = per_tag.get(tag, 0) + 1
+    best = {where: min(tags, key=lambda t: tags[t]) for where, tags in counts.items()}
+    return [
+        err
+        for err in errors
+        if all(best[where] == tag for where, tag in _union_tags(data, err["loc"]))
+    ]
+
+
 def format_path(path: Sequence[Any]) -> str:
     """``hedge.universe.futures[0].price`` from ``("hedge", "universe", "futures", 0, "price")``."""
     text = ""
@@ -184,7 +219,7 @@ def pydantic_issues(
     unknown key gets a did-you-mean hint when ``model`` is given.
     """
     out = []
-    for err in exc.errors():
+    for err in _best_union_members(exc.errors(), data):
         loc = list(err["loc"])
         inner = (err.get("ctx") or {}).get("error")
         if isinstance(inner, ScenarioError) and inner.issues:
