@@ -122,14 +122,19 @@ def _allowed_keys(root: type[BaseModel], loc: Sequence[Any]) -> list[str]:
     ]
 
 
+def _has(current: Any, part: Any) -> bool:
+    """Whether ``part`` is a key (mapping) or an index (list) of the user's data ``current``."""
+    if isinstance(current, dict):
+        return part in current
+    return isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+
+
 def _user_path(data: Any, loc: Sequence[Any]) -> list[Any]:
     """The user's own key path: pydantic's location without the union-member tags it adds."""
     out: list[Any] = []
     current = data
     for k, part in enumerate(loc):
-        if (isinstance(current, dict) and part in current) or (
-            isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
-        ):
+        if _has(current, part):
             current = current[part]
         elif k < len(loc) - 1:
             continue  # a union tag or validator name, not a key of the file
@@ -144,9 +149,7 @@ def _union_tags(data: Any, loc: Sequence[Any]) -> list[tuple[tuple[Any, ...], An
     tags = []
     current = data
     for k, part in enumerate(loc[:-1]):
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+        if _has(current, part):
             current = current[part]
         else:
             tags.append((tuple(loc[:k]), part))
