@@ -599,6 +599,34 @@ def check_case_files(case: AnalysisCase, name: str, lines: Mapping[DocPath, int]
         raise InputError(issues)
 
 
+def files_of_invalid_case(data: Any, name: str, lines: Mapping[DocPath, int]) -> list[InputIssue]:
+    """Problems of the holdings and covariance files named by a case whose schema failed.
+
+    They are independent of the schema errors, so the user sees them in the same round.
+    """
+    issues: list[InputIssue] = []
+    if not isinstance(data, dict):
+        return issues
+    try:
+        settle = parse_iso_date(data.get("analysis_date"))
+    except (TypeError, ValueError):
+        settle = None
+    holdings = data.get("holdings")
+    if settle is not None and isinstance(holdings, str):
+        where = InputIssue(name, line_of(lines, ("holdings",)), "holdings", "")
+        _collect(issues, lambda: read_holdings(resolve_path(name, holdings), settle), where)
+    try:
+        cov = CovarianceSpec.model_validate(data.get("covariance") or {})
+    except ValidationError:
+        return issues
+    if cov.source != "default" and cov.path:
+        path = resolve_path(name, cov.path)
+        loader = load_covariance_file if cov.source == "file" else load_treasury_par_history
+        where = InputIssue(name, line_of(lines, ("covariance", "path")), "covariance.path", "")
+        _collect(issues, lambda: loader(path), where)
+    return issues
+
+
 def _years_or_none(label: str | None) -> float | None:
     try:
         return 0.0 if label is None else tenor_years(label)
@@ -686,7 +714,7 @@ def load_analysis_case(source: str | Path, text: str | None = None) -> tuple[Ana
         case = AnalysisCase.model_validate(data)
     except ValidationError as exc:
         issues = pydantic_issues(exc, name, data=data, lines=lines, model=AnalysisCase)
-        raise InputError(issues) from None
+        raise InputError(issues + files_of_invalid_case(data, name, lines)) from None
     check_case_files(case, name, lines)
     for warning in case_warnings(case):
         logger.warning("%s: %s", name, warning)

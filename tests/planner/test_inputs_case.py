@@ -348,3 +348,16 @@ def test_validate_exits_2_with_located_error(
 def test_validate_refuses_a_directory_as_case(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(tmp_path)])
     assert result.exit_code == 2 and "directory" in result.stderr
+
+
+def test_file_problems_are_reported_with_schema_problems(tmp_path: Path) -> None:
+    # A schema error elsewhere must not hide the holdings and covariance files' problems.
+    path = write_case(tmp_path, "  source: default", "  source: file\n  path: cov.csv")
+    path.write_text(path.read_text().replace("convexity_floor: 0.0", "convexity_floor: 1e9"))
+    (tmp_path / "holdings.csv").write_text(
+        (EXAMPLE / "holdings.csv").read_text().replace("frequency", "frequncy", 1)
+    )
+    (tmp_path / "cov.csv").write_text(",2y\n2y,nan\n")
+    found = case_issues(path)
+    assert {Path(i.source).name for i in found} == {"case.yaml", "holdings.csv", "cov.csv"}
+    assert any(i.column == "hedge.limits.convexity_floor" for i in found)
