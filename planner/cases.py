@@ -4,13 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import types
-import typing
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from hedge_planner.case_errors import format_path, line_of, pydantic_issues
+from hedge_planner.case_hedge import (
+    MAX_ABS_CONVEXITY_LIMIT,
+    MAX_BASKET_YIELD,
+    MAX_DURATION_LIMIT,
+    MAX_FUTURES_PRICE,
+    MAX_NOTIONAL,
+    MIN_BASKET_YIELD,
+    MIN_FUTURES_PRICE,
+    CostsSpec,
+    DeliverableSpec,
+    Direction,
+    DurationLimitSpec,
+    FuturesSpec,
+    HedgeSpec,
+    LimitsSpec,
+    SolverSpec,
+    SwapSpec,
+    SwaptionSpec,
+    UniverseSpec,
+)
 from hedge_planner.io import (
     implied_yield_issues,
     parse_yaml_lines,
@@ -21,32 +40,68 @@ from hedge_planner.models.benchmark import BenchmarkProfile
 from hedge_planner.models.bootstrap import tenor_years
 from hedge_planner.models.covariance import load_covariance_file, load_treasury_par_history
 from hedge_planner.models.errors import AnalyticsError, HedgePlannerError, InputError, InputIssue
-from hedge_planner.models.futures import load_contract_table, parse_32nds
+from hedge_planner.models.futures import load_contract_table
 from hedge_planner.models.input_files import (
     DocPath,
     StrictModel,
     clip,
-    did_you_mean,
-    error_message,
-    parse_number,
 )
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, check_key_tenors
 from hedge_planner.models.schemas import HoldingRow, Holdings, parse_iso_date
 from hedge_planner.scenarios.definitions import (
     Scenario,
-    ScenarioError,
     build_scenarios,
     default_scenario_specs,
     parse_scenario_specs,
 )
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
+
+__all__ = [
+    "MAX_ABS_CONVEXITY_LIMIT",
+    "MAX_BASKET_YIELD",
+    "MAX_DURATION_LIMIT",
+    "MAX_FUTURES_PRICE",
+    "MIN_BASKET_YIELD",
+    "MIN_FUTURES_PRICE",
+    "AnalysisCase",
+    "BaselineCase",
+    "BenchmarkHoldingsSpec",
+    "CdsSpec",
+    "CostsSpec",
+    "CovarianceSpec",
+    "CurvesSpec",
+    "DeliverableSpec",
+    "Direction",
+    "DurationLimitSpec",
+    "FuturesSpec",
+    "HedgeSpec",
+    "LimitsSpec",
+    "RiskSpec",
+    "ScenariosSpec",
+    "SofrCurveSpec",
+    "SolverSpec",
+    "SwapSpec",
+    "SwaptionSpec",
+    "TreasuryCurveSpec",
+    "UniverseSpec",
+    "case_warnings",
+    "check_case_files",
+    "cross_check_case",
+    "format_path",
+    "holdings_from_records",
+    "line_of",
+    "load_analysis_case",
+    "load_baseline_case",
+    "load_holdings_section",
+    "pydantic_issues",
+    "resolve_path",
+]
 
 #: Per-instrument figures a linear-system hedge can match (column of the analytics table).
 BASELINE_TARGETS = ("modified_duration", "macaulay_duration", "convexity")
@@ -86,158 +141,6 @@ class BaselineCase(StrictModel):
         if not value:
             raise ValueError("at least one target is required")
         return value
-
-
-def _model_types(annotation: Any) -> list[Any]:
-    """Leaf types of an annotation (``Annotated``, unions and ``None`` unwrapped)."""
-    if typing.get_origin(annotation) is typing.Annotated:
-        return _model_types(typing.get_args(annotation)[0])
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return [t for a in typing.get_args(annotation) for t in _model_types(a)]
-    return [annotation]
-
-
-def _allowed_keys(root: type[BaseModel], loc: Sequence[Any]) -> list[str]:
-    """Keys a case file may use at ``loc`` (pydantic's location, union tags included)."""
-    candidates: list[Any] = [root]
-    for part in loc:
-        step: list[Any] = []
-        for t in candidates:
-            if isinstance(t, type) and issubclass(t, BaseModel):
-                if part == t.__name__:  # pydantic names the union member it tried
-                    step.append(t)
-                for fname, field in t.model_fields.items():
-                    if part in (fname, field.alias):
-                        step += _model_types(field.annotation)
-            elif typing.get_origin(t) is list and isinstance(part, int):
-                step += _model_types(typing.get_args(t)[0])
-            elif typing.get_origin(t) is dict and isinstance(part, str):
-                step += _model_types(typing.get_args(t)[1])
-        candidates = step
-    return [
-        field.alias or fname
-        for t in candidates
-        if isinstance(t, type) and issubclass(t, BaseModel)
-        for fname, field in t.model_fields.items()
-    ]
-
-
-def _has(current: Any, part: Any) -> bool:
-    """Whether ``part`` is a key (mapping) or an index (list) of the user's data ``current``."""
-    if isinstance(current, dict):
-        return part in current
-    return isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
-
-
-def _user_path(data: Any, loc: Sequence[Any]) -> list[Any]:
-    """The user's own key path: pydantic's location without the union-member tags it adds."""
-    out: list[Any] = []
-    current = data
-    for k, part in enumerate(loc):
-        if _has(current, part):
-            current = current[part]
-        elif k < len(loc) - 1:
-            continue  # a union tag or validator name, not a key of the file
-        else:
-            current = None
-        out.append(part)
-    return out
-
-
-def _union_tags(data: Any, loc: Sequence[Any]) -> list[tuple[tuple[Any, ...], Any]]:
-    """``(location before the tag, tag)`` for each union-member tag pydantic put in ``loc``."""
-    tags = []
-    current = data
-    for k, part in enumerate(loc[:-1]):
-        if _has(current, part):
-            current = current[part]
-        else:
-            tags.append((tuple(loc[:k]), part))
-    return tags
-
-
-def _best_union_members(errors: list[Any], data: Any) -> list[Any]:
-    """Keep, per union, only the errors of the member that fits best (fewest errors).
-
-    A benchmark profile with one bad weight would otherwise also be reported as a holdings
-    benchmark with unknown keys ``duration``, ``krd``...
-    """
-    if data is None:
-        return errors
-    counts: dict[tuple[Any, ...], dict[Any, int]] = {}
-    for err in errors:
-        for where, tag in _union_tags(data, err["loc"]):
-            per_tag = counts.setdefault(where, {})
-            per_tag[tag] = per_tag.get(tag, 0) + 1
-    best = {where: min(tags, key=lambda t: tags[t]) for where, tags in counts.items()}
-    return [
-        err
-        for err in errors
-        if all(best[where] == tag for where, tag in _union_tags(data, err["loc"]))
-    ]
-
-
-def format_path(path: Sequence[Any]) -> str:
-    """``hedge.universe.futures[0].price`` from ``("hedge", "universe", "futures", 0, "price")``."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def line_of(lines: Mapping[DocPath, int], path: Sequence[Any]) -> int | None:
-    """Line of ``path`` in the case file, or of its nearest ancestor that has one."""
-    key = tuple(path)
-    while key:
-        if key in lines:
-            return lines[key]
-        key = key[:-1]
-    return None
-
-
-def _issue_message(err: Mapping[str, Any], allowed: Sequence[str], key: Any) -> tuple[str, str]:
-    if err["type"] == "extra_forbidden":
-        hint = did_you_mean(str(key), allowed) or (
-            f"known keys: {', '.join(sorted(allowed))}" if allowed else ""
-        )
-        return f"unknown key {clip(key)}", hint
-    if err["type"] == "missing":
-        return "required key is missing", ""
-    return error_message(err), ""
-
-
-def pydantic_issues(
-    exc: ValidationError,
-    source: str,
-    prefix: str = "",
-    *,
-    data: Any = None,
-    lines: Mapping[DocPath, int] | None = None,
-    model: type[BaseModel] | None = None,
-) -> list[InputIssue]:
-    """Turn a pydantic error into located issues.
-
-    The column is the user's own dotted key path (union-member tags pydantic inserts are
-    dropped when ``data`` is given); the row is the key's line when ``lines`` is given; an
-    unknown key gets a did-you-mean hint when ``model`` is given.
-    """
-    out = []
-    for err in _best_union_members(exc.errors(), data):
-        loc = list(err["loc"])
-        inner = (err.get("ctx") or {}).get("error")
-        if isinstance(inner, ScenarioError) and inner.issues:
-            base = _user_path(data, loc) if data is not None else loc
-            for sub_path, reason, hint in inner.issues:
-                path = [*base, *sub_path]
-                row = line_of(lines or {}, path)
-                out.append(InputIssue(source, row, prefix + format_path(path), reason, hint))
-            continue
-        path = _user_path(data, loc) if data is not None else loc
-        allowed = _allowed_keys(model, loc[:-1]) if model is not None else []
-        reason, hint = _issue_message(err, allowed, loc[-1] if loc else "")
-        row = line_of(lines or {}, path)
-        out.append(InputIssue(source, row, (prefix + format_path(path)) or None, reason, hint))
-    return out
 
 
 def holdings_from_records(
@@ -315,18 +218,8 @@ INTERPOLATIONS = ("log_linear_df", "linear_zero", "monotone_cubic_zero")
 MAX_DECIMAL_RATE = 0.25
 #: Lowest plausible par rate, decimal (-5%).
 MIN_DECIMAL_RATE = -0.05
-#: Plausible Treasury futures prices, points per 100.
-MIN_FUTURES_PRICE, MAX_FUTURES_PRICE = 20.0, 300.0
-#: Plausible deliverable-bond yields, decimal (as for holdings).
-MIN_BASKET_YIELD, MAX_BASKET_YIELD = -0.10, 1.0
-#: Largest plausible notional of one CDS or one hedge position limit, currency.
-MAX_NOTIONAL = 1e12
-#: Largest plausible magnitude of a convexity limit, years^2.
-MAX_ABS_CONVEXITY_LIMIT = 1_000.0
 #: How far past its longest tenor a curve may be extrapolated for a hedge instrument, years.
 MAX_EXTRAPOLATION_YEARS = 10.0
-#: Largest plausible duration target or band, years.
-MAX_DURATION_LIMIT = 100.0
 
 
 def _decimal_rates(value: dict[str, float], what: str) -> dict[str, float]:
@@ -719,253 +612,6 @@ def load_analysis_case(source: str | Path, text: str | None = None) -> tuple[Ana
     for warning in case_warnings(case):
         logger.warning("%s: %s", name, warning)
     return case, name
-
-
-# ------------------------------------------------------------------------------------------------
-# Hedge section: universe, limits, costs
-# ------------------------------------------------------------------------------------------------
-
-Direction = Literal["both", "long", "short"]
-
-
-class DeliverableSpec(StrictModel):
-    """A bond in a futures contract's deliverable basket (clean price per 100 or yield)."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    id: str
-    coupon: float = Field(ge=0, le=0.2, description="decimal")
-    maturity: dt.date
-    price: float | None = Field(default=None, ge=2, le=500, description="clean, per 100")
-    yield_: float | None = Field(default=None, alias="yield", description="decimal")
-    issue_date: dt.date | None = None
-
-    @field_validator("yield_")
-    @classmethod
-    def _yield(cls, value: float | None) -> float | None:
-        if value is not None and value > MAX_BASKET_YIELD:
-            raise ValueError(
-                f"yield {value:g} looks like a percentage; yields are decimals "
-                f"(write {value / 100:g} for {value:g}%)"
-            )
-        if value is not None and value < MIN_BASKET_YIELD:
-            raise ValueError(f"yield {value:g} is below the plausible minimum {MIN_BASKET_YIELD:g}")
-        return value
-
-    @model_validator(mode="after")
-    def _one_quote(self) -> DeliverableSpec:
-        if (self.price is None) == (self.yield_ is None):
-            raise ValueError("give exactly one of price and yield")
-        return self
-
-
-class FuturesSpec(StrictModel):
-    """A Treasury futures contract the hedge may trade."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(description="TU, Z3N, FV, TY, TN, US or UB (or a user contract)")
-    contract_month: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
-    price: float | str | None = Field(
-        default=None, description="market price per 100 (decimal or 32nds like 111-08+)"
-    )
-    repo_rate: float = Field(ge=-0.05, le=0.25, description="term repo to delivery, decimal")
-    basket: list[DeliverableSpec] = Field(min_length=1)
-    initial_margin: float = Field(default=0.0, ge=0, description="currency per contract")
-    half_spread: float | None = Field(
-        default=None, ge=0, description="currency per contract; default half a tick"
-    )
-    max_contracts: float | None = Field(default=None, gt=0, le=1e7)
-    direction: Direction = "both"
-    current: float = Field(default=0.0, ge=-1e7, le=1e7)
-
-    @field_validator("contract_month")
-    @classmethod
-    def _month(cls, value: str) -> str:
-        year, month = (int(p) for p in value.split("-"))
-        if not 1 <= month <= 12:
-            raise ValueError(f"contract month {month:02d} is not a month (01-12)")
-        if not 1977 <= year <= 2200:
-            raise ValueError(f"contract year {year} is implausible")
-        return value
-
-    @field_validator("price", mode="before")
-    @classmethod
-    def _price(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, str) and "-" in value.strip()[1:]:
-            try:
-                value = parse_32nds(value)
-            except ValueError:
-                raise ValueError(
-                    f"price {clip(value)} is neither a decimal nor 32nds like 111-08+"
-                ) from None
-        number = parse_number(value)
-        if not MIN_FUTURES_PRICE <= number <= MAX_FUTURES_PRICE:
-            raise ValueError(
-                f"futures price {number:g} is outside the plausible {MIN_FUTURES_PRICE:g} to "
-                f"{MAX_FUTURES_PRICE:g} per 100"
-            )
-        return number
-
-
-class SwapSpec(StrictModel):
-    """A SOFR OIS swap tenor the hedge may trade (quantity = receive-fixed notional)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    tenor: str
-    start: str | None = Field(default=None, description="forward start tenor, e.g. 1y")
-    half_spread_bp: float = Field(default=0.25, ge=0, description="half bid-ask, bp of rate")
-    initial_margin_rate: float = Field(default=0.0, ge=0, description="fraction of notional")
-    lot_size: float = Field(default=1e6, gt=0)
-    integer_lots: bool = False
-    max_notional: float | None = Field(default=None, gt=0)
-    direction: Direction = "both"
-    current: float = 0.0
-
-
-class SwaptionSpec(StrictModel):
-    """A European swaption on a SOFR swap (quantity = notional; long-only by default)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    expiry: str
-    tenor: str
-    type: Literal["payer", "receiver"]
-    strike: float | Literal["atm"] = "atm"
-    model: Literal["bachelier", "black76"] = "bachelier"
-    vol: float = Field(gt=0, description="normal vol (decimal rate/sqrt yr) or lognormal vol")
-    half_spread_vol: float = Field(default=0.0, ge=0, description="half bid-ask in vol units")
-    max_notional: float | None = Field(default=None, gt=0)
-    direction: Direction = "long"
-    current: float = 0.0
-
-
-class UniverseSpec(StrictModel):
-    """Hedge instruments available to the optimiser."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    futures: list[FuturesSpec] = Field(default_factory=list)
-    swaps: list[SwapSpec] = Field(default_factory=list)
-    swaptions: list[SwaptionSpec] = Field(default_factory=list)
-    contracts_file: str | None = Field(
-        default=None,
-        description="YAML/JSON adding or overriding futures contract specs (relative to the case)",
-    )
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> UniverseSpec:
-        if not (self.futures or self.swaps or self.swaptions):
-            raise ValueError("the hedge universe is empty: add futures, swaps or swaptions")
-        return self
-
-
-class DurationLimitSpec(StrictModel):
-    """Post-hedge effective duration within ``target +/- band`` (years)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    target: float | None = Field(
-        default=None,
-        ge=-MAX_DURATION_LIMIT,
-        le=MAX_DURATION_LIMIT,
-        description="years; default benchmark duration",
-    )
-    band: float = Field(default=0.25, ge=0, le=MAX_DURATION_LIMIT, description="years")
-
-
-class LimitsSpec(StrictModel):
-    """Risk limits; each is optional. Tolerances in years, DV01 in currency per bp."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    duration: DurationLimitSpec | None = Field(default_factory=DurationLimitSpec)
-    dv01_min: float | None = None
-    dv01_max: float | None = None
-    krd_tolerance: dict[str, float] | float | None = Field(
-        default=None, description="years per tenor (or one value for all) vs the benchmark"
-    )
-    convexity_floor: float | None = Field(
-        default=None,
-        ge=-MAX_ABS_CONVEXITY_LIMIT,
-        le=MAX_ABS_CONVEXITY_LIMIT,
-        description="years^2",
-    )
-    margin_budget: float | None = Field(default=None, ge=0, description="currency")
-
-    @field_validator("krd_tolerance")
-    @classmethod
-    def _tolerances(cls, value: dict[str, float] | float | None) -> dict[str, float] | float | None:
-        values = value.values() if isinstance(value, dict) else [] if value is None else [value]
-        if any(v < 0 for v in values):
-            raise ValueError("KRD tolerances must be non-negative (years)")
-        return value
-
-    @model_validator(mode="after")
-    def _ordered(self) -> LimitsSpec:
-        lo, hi = self.dv01_min, self.dv01_max
-        if lo is not None and hi is not None and lo > hi:
-            raise ValueError(f"inverted DV01 limits: dv01_min {lo:g} > dv01_max {hi:g}")
-        return self
-
-
-class CostsSpec(StrictModel):
-    """Objective weights: every term is in currency so the weights mean something.
-
-    ``risk_aversion`` is the mean-variance coefficient on the tracking-error variance of the
-    portfolio's return: cost = risk_aversion / 2 * (TE in decimal)^2 * market value. The same
-    coefficient prices the Treasury-SOFR basis risk of swaps and swaptions (a common swap-spread
-    factor plus an independent one per key tenor, with the vols given here), which the key-rate
-    covariance cannot see because bonds, futures and swaps share its key rates.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    risk_aversion: float = Field(default=500.0, ge=0)
-    carry_weight: float = Field(default=1.0, ge=0)
-    slippage_weight: float = Field(default=1.0, ge=0)
-    impact: float = Field(
-        default=0.0,
-        ge=0,
-        description="quadratic market impact: at 1,000 contracts or 100m notional traded the "
-        "impact cost is this multiple of the half-spread cost",
-    )
-    tracking_error: Literal["exact", "l1_proxy"] = "exact"
-    swap_spread_vol_bp: float = Field(
-        default=20.0,
-        ge=0,
-        description="volatility of the common Treasury-SOFR swap spread move, bp per year",
-    )
-    swap_spread_tenor_vol_bp: float = Field(
-        default=8.0,
-        ge=0,
-        description="volatility of each key tenor's own swap-spread move (independent across "
-        "tenors), bp per year",
-    )
-
-
-class SolverSpec(StrictModel):
-    """Solver settings."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    gap: float = Field(default=1e-6, gt=0, lt=1)
-    time_limit_seconds: float = Field(default=30.0, gt=0)
-
-
-class HedgeSpec(StrictModel):
-    """The hedge problem: horizon, universe, limits, costs and solver settings."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    horizon_days: int = Field(default=90, gt=0, le=3650)
-    universe: UniverseSpec
-    limits: LimitsSpec = Field(default_factory=LimitsSpec)
-    costs: CostsSpec = Field(default_factory=CostsSpec)
-    solver: SolverSpec = Field(default_factory=SolverSpec)
 
 
 class ScenariosSpec(StrictModel):
