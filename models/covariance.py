@@ -27,7 +27,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
-import io
 import json
 import math
 import os
@@ -45,6 +44,7 @@ from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssu
 from hedge_planner.models.input_files import (
     clip,
     decode_text,
+    iter_lines,
     load_json,
     parse_number,
     read_user_text,
@@ -596,7 +596,7 @@ def load_covariance_file(path: str | os.PathLike[str]) -> KeyRateCovariance:
 
 
 def _covariance_from_csv(text: str, source: str) -> KeyRateCovariance:
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(iter_lines(text))
     rows: list[tuple[int, list[str]]] = []  # (physical line, cells)
     last = 0
     try:
@@ -681,7 +681,7 @@ def load_treasury_par_history(path_or_buffer: str | os.PathLike[str] | IO[str]) 
         yields, duplicate dates.
     """
     text, name = _history_text(path_or_buffer)
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(iter_lines(text))
     records: list[tuple[int, list[str]]] = []
     last = 0
     try:

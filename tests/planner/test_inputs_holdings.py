@@ -162,12 +162,16 @@ def test_holdings_path_that_is_a_directory(tmp_path: Path) -> None:
     assert "directory" in info.value.issues[0].reason
 
 
-def test_row_limit_is_checked_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hio, "MAX_HOLDINGS_ROWS", 3)
-    text = HEADER + "".join(GOOD.replace("A1", f"A{i}") for i in range(5))
-    found = issues(text)
-    assert found[0][2] == "6 lines: over the limit of 3 holdings"
-    assert len(parse_holdings_csv(HEADER + GOOD, "h.csv", SETTLE)) == 1
+def test_row_limit_stops_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEDGE_PLANNER_MAX_HOLDINGS", "3")
+    text = HEADER + "\n" + "".join(GOOD.replace("A1", f"A{i}") for i in range(5))
+    (found,) = issues(text)
+    assert found[:3] == (6, None, "more than 3 holdings (row 6 is holding 4)")
+    assert len(parse_holdings_csv(HEADER + GOOD * 1, "h.csv", SETTLE)) == 1
+
+
+def test_default_row_limit() -> None:
+    assert hio.max_holdings_rows() == hio.MAX_HOLDINGS_ROWS == 100_000
 
 
 # ---- property: parsing only ever succeeds or raises InputError ----------------------------------
