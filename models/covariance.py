@@ -113,11 +113,11 @@ def normalize_tenor_label(label: str) -> str:
         If the label is not of that form (e.g. ``"10 Yr"``, ``"ten years"``, ``"0y"``).
     """
     if not isinstance(label, str):
-        raise CovarianceError(f"unknown tenor label {label!r}: {_TENOR_HINT}")
+        raise CovarianceError(f"unknown tenor label {clip(label)}: {_TENOR_HINT}")
     text = label.strip().lower()
     match = _TENOR_RE.match(text)
     if match is None or int(match.group(1)) == 0:
-        raise CovarianceError(f"unknown tenor label {label!r}: {_TENOR_HINT}")
+        raise CovarianceError(f"unknown tenor label {clip(label)}: {_TENOR_HINT}")
     return text
 
 

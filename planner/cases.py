@@ -227,6 +227,8 @@ def _decimal_rates(value: dict[str, float], what: str) -> dict[str, float]:
     for tenor, rate in value.items():
         r = float(rate)
         label = str(tenor).strip().lower()
+        if len(label) > 8:  # no tenor is this long; keep the message short
+            raise ValueError(f"{clip(label)} is not a tenor like 6m or 10y")
         if not np.isfinite(r):
             raise ValueError(f"{what} at {label} is not a finite number")
         if r > MAX_DECIMAL_RATE:

@@ -650,7 +650,9 @@ class HistoricalSpec(_SpecBase):
     def _known(cls, value: str) -> str:
         table = load_historical_episodes()
         if value not in table:
-            raise ValueError(f"unknown historical episode {value!r}; available: {sorted(table)}")
+            raise ValueError(
+                f"unknown historical episode {clip(value)}; available: {sorted(table)}"
+            )
         return value
 
     def default_name(self) -> str:
