@@ -15,7 +15,7 @@ import csv
 import datetime as dt
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +135,39 @@ def _too_many_rows(name: str, line: int, limit: int) -> InputError:
     return InputError([InputIssue(name, line, None, reason, hint)])
 
 
+def _read_header(reader: Any, name: str) -> tuple[list[str], int]:
+    """The first non-blank record and its physical line."""
+    raw_header: list[str] = []
+    try:
+        while not any(c.strip() for c in raw_header):  # leading blank lines are skipped
+            raw_header = next(reader)
+    except StopIteration:
+        raise InputError([InputIssue(name, None, None, "the file is empty")]) from None
+    except csv.Error as exc:
+        reason = f"bad CSV: {clip(str(exc), 60)[1:-1]}"
+        raise InputError([InputIssue(name, reader.line_num, None, reason)]) from None
+    return raw_header, reader.line_num
+
+
+def _records(
+    reader: Any, after_line: int, name: str, issues: list[InputIssue]
+) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank records with the physical line each starts on; a CSV error ends the file."""
+    last_line = after_line
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            reason = f"bad CSV: {clip(str(exc), 60)[1:-1]}"
+            issues.append(InputIssue(name, last_line + 1, None, reason, "check quotes"))
+            return  # the reader cannot resynchronise after a broken quote
+        line, last_line = last_line + 1, reader.line_num
+        if any(c.strip() for c in cells):
+            yield line, cells
+
+
 def _count_records(text: str, name: str, limit: int) -> None:
     """Raise when the CSV has more than ``limit`` non-blank records after its header."""
     reader = csv.reader(iter_lines(text))
@@ -179,37 +212,18 @@ def parse_holdings_csv(text: str, name: str, settle: dt.date | None) -> Holdings
         _count_records(text, name, limit)  # cheap pass: refuse before any row is validated
     # strict: an unclosed quote is an error, not a field that swallows the rest of the file.
     reader = csv.reader(iter_lines(text), strict=True)
-    raw_header: list[str] = []
-    try:
-        while not any(c.strip() for c in raw_header):  # leading blank lines are skipped
-            raw_header = next(reader)
-    except StopIteration:
-        raise InputError([InputIssue(name, None, None, "the file is empty")]) from None
-    except csv.Error as exc:
-        raise InputError([InputIssue(name, reader.line_num, None, f"bad CSV: {exc}")]) from None
-    header_line = reader.line_num
+    raw_header, header_line = _read_header(reader, name)
     header, issues = _header_issues(raw_header, name, header_line)
     if issues:
         raise InputError(issues)
     own = {h: r.strip() for h, r in zip(header, raw_header, strict=True)}
     use = [(j, h) for j, h in enumerate(header) if h in KNOWN_COLUMNS or _KRD_COLUMN.match(h)]
+    id_col = header.index("id")
     rows: list[HoldingRow] = []
     lines: list[int] = []
     first_seen: dict[str, int] = {}
     n_data = 0
-    last_line = header_line
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            reason = f"bad CSV: {clip(str(exc), 60)[1:-1]}"
-            issues.append(InputIssue(name, last_line + 1, None, reason, "check quotes"))
-            break  # the reader cannot resynchronise after a broken quote
-        line, last_line = last_line + 1, reader.line_num
-        if not any(c.strip() for c in cells):
-            continue  # blank line
+    for line, cells in _records(reader, header_line, name, issues):
         n_data += 1
         if n_data > limit:  # stop before the rows fill memory
             raise _too_many_rows(name, line, limit)
@@ -218,24 +232,22 @@ def parse_holdings_csv(text: str, name: str, settle: dt.date | None) -> Holdings
                 InputIssue(name, line, None, "more fields than header columns", "check commas")
             )
             continue
-        data = {h: cells[j] for j, h in use if j < len(cells)}
-        row, problems = HoldingRow.check(data, settle)
+        row, problems = HoldingRow.check({h: cells[j] for j, h in use if j < len(cells)}, settle)
         for column, reason, hint in problems:
             issues.append(InputIssue(name, line, own.get(column or "", column), reason, hint))
-        ident = cells[header.index("id")].strip() if len(cells) > header.index("id") else ""
-        if ident:
-            if ident in first_seen:
-                issues.append(
-                    InputIssue(
-                        name,
-                        line,
-                        own["id"],
-                        f"duplicate id {clip(ident)} (first seen on row {first_seen[ident]})",
-                        "ids must be unique; aggregate the positions",
-                    )
+        ident = cells[id_col].strip() if len(cells) > id_col else ""
+        if ident in first_seen:
+            issues.append(
+                InputIssue(
+                    name,
+                    line,
+                    own["id"],
+                    f"duplicate id {clip(ident)} (first seen on row {first_seen[ident]})",
+                    "ids must be unique; aggregate the positions",
                 )
-            else:
-                first_seen[ident] = line
+            )
+        elif ident:
+            first_seen[ident] = line
         if row is not None:
             rows.append(row)
             lines.append(line)

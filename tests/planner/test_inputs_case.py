@@ -361,3 +361,37 @@ def test_file_problems_are_reported_with_schema_problems(tmp_path: Path) -> None
     found = case_issues(path)
     assert {Path(i.source).name for i in found} == {"case.yaml", "holdings.csv", "cov.csv"}
     assert any(i.column == "hedge.limits.convexity_floor" for i in found)
+
+
+def test_inline_holdings_are_located_by_line_and_key(tmp_path: Path) -> None:
+    inline = (
+        "holdings:\n"
+        "  - {id: A1, face: 1000000, coupon: 0.045, maturity: 2030-05-15, yield: 0.042}\n"
+        "  - {id: A2, face: .nan, coupon: 0.045, maturity: 2030-05-15, yield: 0.042}\n"
+        "  - {id: A3, face: 1000, coupon: 0.045, maturity: 2030-05-15, price: 2.0}\n"
+    )
+    path = write_case(tmp_path, "holdings: holdings.csv\n", inline)
+    found = {i.column: i for i in case_issues(path)}
+    assert found["holdings[1].face"].row == line_of(path, "id: A2")
+    assert "finite" in found["holdings[1].face"].reason
+    assert found["holdings[2].price"].row == line_of(path, "id: A3")
+    assert "implies a yield of" in found["holdings[2].price"].reason
+
+
+def test_baseline_case_keys_are_checked(tmp_path: Path) -> None:
+    from hedge_planner.cases import load_baseline_case
+
+    path = tmp_path / "baseline.yaml"
+    path.write_text(
+        "settle: 1999-08-19\nportfolio_value: 1_000\nportfolio_valeu: 5\n"
+        "targets: {modified_duration: 10.3}\n"
+        "hedge_bonds:\n  - {id: H1, face: 500, coupon: 0.07, maturity: 2005-06-15, yield: 0.06}\n"
+    )
+    with pytest.raises(InputError) as info:
+        load_baseline_case(path)
+    found = {i.column: i for i in info.value.issues}
+    assert (
+        found["portfolio_value"].row == 2
+        and "'1_000' is not a number" in found["portfolio_value"].reason
+    )
+    assert found["portfolio_valeu"].hint == "did you mean 'portfolio_value'?"
