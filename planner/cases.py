@@ -31,6 +31,7 @@ from hedge_planner.case_hedge import (
     UniverseSpec,
 )
 from hedge_planner.io import (
+    KNOWN_COLUMNS,
     implied_yield_issues,
     parse_yaml_lines,
     read_holdings,
@@ -45,9 +46,10 @@ from hedge_planner.models.input_files import (
     DocPath,
     StrictModel,
     clip,
+    did_you_mean,
 )
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, check_key_tenors
-from hedge_planner.models.schemas import HoldingRow, Holdings, parse_iso_date
+from hedge_planner.models.schemas import _KRD_COLUMN, HoldingRow, Holdings, parse_iso_date
 from hedge_planner.scenarios.definitions import (
     Scenario,
     build_scenarios,
@@ -143,6 +145,33 @@ class BaselineCase(StrictModel):
         return value
 
 
+def _record_key_issues(
+    raw: Mapping[Any, Any],
+    source: str,
+    where: str,
+    path: tuple[Any, ...],
+    lines: Mapping[DocPath, int],
+) -> list[InputIssue]:
+    """Keys of one inline holding that would be silently ignored: near misses, case twins."""
+    out = []
+    seen: dict[str, Any] = {}
+    for key in raw:
+        low = str(key).strip().lower()
+        row = line_of(lines, (*path, key))
+        if low in seen:
+            reason = f"key {clip(key)} repeats {clip(seen[low])} (keys are not case-sensitive)"
+            out.append(InputIssue(source, row, f"{where}.{key}", reason, "keep one of them"))
+            continue
+        seen[low] = key
+        if low not in KNOWN_COLUMNS and not _KRD_COLUMN.match(low):
+            hint = did_you_mean(low, [*KNOWN_COLUMNS, "krd_5y"])
+            if hint:
+                out.append(
+                    InputIssue(source, row, f"{where}.{key}", f"unknown key {clip(key)}", hint)
+                )
+    return out
+
+
 def holdings_from_records(
     records: list[dict[str, Any]],
     source: str,
@@ -164,6 +193,7 @@ def holdings_from_records(
                 InputIssue(source, line_of(lines, path), f"{section}[{i}]", "expected a mapping")
             )
             continue
+        issues += _record_key_issues(raw, source, f"{section}[{i}]", path, lines)
         row, problems = HoldingRow.check({str(k): v for k, v in raw.items()}, settle)
         issues += [
             InputIssue(source, line_of(lines, (*path, c)), f"{section}[{i}].{c}", r, h)

@@ -395,3 +395,22 @@ def test_baseline_case_keys_are_checked(tmp_path: Path) -> None:
         and "'1_000' is not a number" in found["portfolio_value"].reason
     )
     assert found["portfolio_valeu"].hint == "did you mean 'portfolio_value'?"
+
+
+@pytest.mark.parametrize(
+    ("extra", "column", "fragment"),
+    [
+        ("frequncy: 2", "holdings[0].frequncy", "unknown key 'frequncy'"),
+        ("ID: B1", "holdings[0].ID", "repeats 'id'"),
+    ],
+)
+def test_inline_holding_keys_that_would_be_ignored(
+    tmp_path: Path, extra: str, column: str, fragment: str
+) -> None:
+    inline = (
+        "holdings:\n"
+        f"  - {{id: A1, face: 1000, coupon: 0.045, maturity: 2030-05-15, yield: 0.042, {extra}}}\n"
+    )
+    path = write_case(tmp_path, "holdings: holdings.csv\n", inline)
+    issue = the_issue(path, column)
+    assert fragment in issue.reason and issue.row == line_of(path, "id: A1")
