@@ -428,7 +428,9 @@ class AnalysisCase(StrictModel):
 
 
 #: Holdings already read while checking a case, so the analysis does not parse them twice.
-_LOADED: dict[tuple[Any, ...], tuple[Holdings, str]] = {}
+#: Each entry keeps the section it was read from: an inline list is matched by identity (the
+#: reference also stops its id from being reused), a file by path, size and modification time.
+_LOADED: dict[tuple[Any, ...], tuple[object, tuple[Holdings, str]]] = {}
 
 
 def _cache_key(
@@ -452,8 +454,8 @@ def load_holdings_section(
 ) -> tuple[Holdings, str]:
     """Holdings given as a CSV path (relative to the case file) or inline records."""
     key = _cache_key(section, case_name, field_name, settle)
-    if key is not None and key in _LOADED:
-        return _LOADED[key]
+    if key is not None and key in _LOADED and _LOADED[key][0] is section:
+        return _LOADED[key][1]
     if isinstance(section, str):
         path = resolve_path(case_name, section)
         result = read_holdings(path, settle), str(path)
@@ -462,7 +464,7 @@ def load_holdings_section(
     if key is not None:
         if len(_LOADED) > 8:
             _LOADED.clear()
-        _LOADED[key] = result
+        _LOADED[key] = (section, result)
     return result
 
 

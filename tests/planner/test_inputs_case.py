@@ -414,3 +414,27 @@ def test_inline_holding_keys_that_would_be_ignored(
     path = write_case(tmp_path, "holdings: holdings.csv\n", inline)
     issue = the_issue(path, column)
     assert fragment in issue.reason and issue.row == line_of(path, "id: A1")
+
+
+def test_holdings_checked_at_load_are_not_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hedge_planner.cases as cases
+
+    calls: list[Path] = []
+    real = cases.read_holdings
+
+    def counting(path, settle):  # type: ignore[no-untyped-def]
+        calls.append(path)
+        return real(path, settle)
+
+    monkeypatch.setattr(cases, "read_holdings", counting)
+    path = write_case(tmp_path, "analysis_date: 2023-12-29", "analysis_date: 2023-12-29")
+    case, name = load_analysis_case(str(path))
+    holdings, _ = cases.load_holdings_section(case.holdings, name, "holdings", case.analysis_date)
+    assert len(holdings) == 220 and len(calls) == 1
+    (tmp_path / "holdings.csv").write_text(
+        (EXAMPLE / "holdings.csv").read_text().replace("UST-001,", "UST-001X,")
+    )  # a changed file (other size) is read again
+    holdings, _ = cases.load_holdings_section(case.holdings, name, "holdings", case.analysis_date)
+    assert len(calls) == 2 and holdings.ids[0] == "UST-001X"
