@@ -268,6 +268,17 @@ class SafeLimitedLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _construct_timestamp(loader: SafeLimitedLoader, node: Any) -> Any:
+    # YAML reads 2024-13-01 as a timestamp and the base constructor raises a bare ValueError.
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError) as exc:
+        raise _YamlRefused(
+            None, None, f"invalid date {clip(node.value)}: {exc}", node.start_mark
+        ) from None
+
+
+SafeLimitedLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 SafeLimitedLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if not tag.endswith((":int", ":float"))]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -361,6 +372,8 @@ def load_yaml(text: str, name: str) -> tuple[Any, dict[DocPath, int]]:
         raise _file_issue(name, _yaml_reason(exc), row=row) from None
     except RecursionError:
         raise _file_issue(name, f"nested deeper than {MAX_NESTING_DEPTH}") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a constructor's own error
+        raise _file_issue(name, f"invalid YAML value: {clip(str(exc), 80)[1:-1]}") from None
     finally:
         loader.dispose()
 

@@ -211,3 +211,9 @@ def test_json_guards(text: str, fragment: str) -> None:
     with pytest.raises(InputError) as info:
         load_json(text, "plan.json")
     assert fragment in only_issue(info).reason
+
+
+def test_impossible_yaml_date_is_located() -> None:
+    # YAML's timestamp constructor raises a bare ValueError for month 13.
+    issue = yaml_issue("a: 1\nmaturity: 2024-13-01\n")
+    assert issue.row == 2 and "invalid date '2024-13-01'" in issue.reason
