@@ -20,12 +20,13 @@ import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.covariance import KeyRateCovariance
 from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.input_files import StrictModel
 from hedge_planner.models.krd import ZERO_CONTINUOUS, KrdConvention, KrdConventionSpec
 from hedge_planner.models.portfolio import Flag
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 
-class BenchmarkProfile(BaseModel):
+class BenchmarkProfile(StrictModel):
     """A benchmark described by its risk profile (as an index provider publishes it).
 
     Units: durations in years (effective), convexity in years^2, KRDs in years per key tenor,
@@ -37,10 +38,10 @@ class BenchmarkProfile(BaseModel):
     name: str = "benchmark"
     as_of: dt.date
     rebalance_date: dt.date | None = None
-    duration: float = Field(description="effective duration, years")
+    duration: float = Field(ge=-100, le=100, description="effective duration, years")
     krd: dict[str, float] = Field(default_factory=dict, description="KRD years by tenor label")
-    convexity: float | None = None
-    spread_duration: float | None = None
+    convexity: float | None = Field(default=None, ge=-10_000, le=10_000, description="years^2")
+    spread_duration: float | None = Field(default=None, ge=-100, le=100, description="years")
     sector_weights: dict[str, float] = Field(default_factory=dict)
     sector_spread_durations: dict[str, float] = Field(
         default_factory=dict,
@@ -58,11 +59,30 @@ class BenchmarkProfile(BaseModel):
     @field_validator("krd", "sector_weights", "sector_spread_durations")
     @classmethod
     def _lower_keys(cls, value: dict[str, float]) -> dict[str, float]:
-        return {str(k).strip().lower(): float(v) for k, v in value.items()}
+        out: dict[str, float] = {}
+        for key, number in value.items():
+            label = str(key).strip().lower()
+            if label in out:
+                raise ValueError(f"{label!r} is given twice (names are not case-sensitive)")
+            out[label] = float(number)
+        return out
+
+    @field_validator("krd")
+    @classmethod
+    def _krds(cls, value: dict[str, float]) -> dict[str, float]:
+        wild = [k for k, v in value.items() if abs(v) > 100]
+        if wild:
+            raise ValueError(f"KRD beyond the plausible +/-100 years at {', '.join(wild[:5])}")
+        return value
 
     @field_validator("sector_weights")
     @classmethod
     def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        negative = [k for k, v in value.items() if v < 0]
+        if negative:
+            raise ValueError(
+                f"sector weights must be non-negative; negative for {', '.join(negative[:5])}"
+            )
         if value and abs(sum(value.values()) - 1.0) > 0.02:
             raise ValueError(f"sector weights sum to {sum(value.values()):.4f}, expected 1")
         return value

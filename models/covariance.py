@@ -26,22 +26,30 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import io
+import datetime as dt
 import json
 import math
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from hedge_planner.models.arrays import FloatArray
-from hedge_planner.models.errors import HedgePlannerError
+from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
+from hedge_planner.models.input_files import (
+    clip,
+    decode_text,
+    iter_lines,
+    load_json,
+    parse_number,
+    read_user_text,
+)
 
 #: Business days per year used to annualise daily variances.
 TRADING_DAYS_PER_YEAR: int = 252
@@ -104,11 +112,11 @@ def normalize_tenor_label(label: str) -> str:
         If the label is not of that form (e.g. ``"10 Yr"``, ``"ten years"``, ``"0y"``).
     """
     if not isinstance(label, str):
-        raise CovarianceError(f"unknown tenor label {label!r}: {_TENOR_HINT}")
+        raise CovarianceError(f"unknown tenor label {clip(label)}: {_TENOR_HINT}")
     text = label.strip().lower()
     match = _TENOR_RE.match(text)
     if match is None or int(match.group(1)) == 0:
-        raise CovarianceError(f"unknown tenor label {label!r}: {_TENOR_HINT}")
+        raise CovarianceError(f"unknown tenor label {clip(label)}: {_TENOR_HINT}")
     return text
 
 
@@ -528,6 +536,40 @@ def load_default_covariance(regime: str = "long_run") -> KeyRateCovariance:
     return KeyRateCovariance.from_json(text)
 
 
+class CovarianceInputError(InputError, CovarianceError):
+    """A covariance or yield-history file the user gave is unusable (located issues)."""
+
+
+#: Largest plausible key-rate volatility in a user matrix, bp per year (sqrt of a diagonal).
+MAX_VOL_BP = 2_000.0
+#: Most problems listed for one covariance or history file before the reader stops.
+MAX_FILE_ISSUES = 20
+
+
+def _fail(name: str, reason: str, row: int | None = None, column: str | None = None) -> NoReturn:
+    raise CovarianceInputError([InputIssue(name, row, column, reason)])
+
+
+def _checked(name: str, build: Callable[[], KeyRateCovariance]) -> KeyRateCovariance:
+    """Build the matrix; its own validation errors and implausible scales name the file."""
+    try:
+        cov = build()
+    except CovarianceInputError:
+        raise
+    except CovarianceError as exc:
+        _fail(name, clip(str(exc), 200)[1:-1])
+    vols = cov.vol_bp()
+    worst = int(np.argmax(vols))
+    if vols[worst] > MAX_VOL_BP:
+        _fail(
+            name,
+            f"volatility at {cov.tenors[worst]} is {vols[worst]:.3g} bp/yr, above the plausible "
+            f"{MAX_VOL_BP:g} bp/yr",
+            column=cov.tenors[worst],
+        )
+    return cov
+
+
 def load_covariance_file(path: str | os.PathLike[str]) -> KeyRateCovariance:
     """Load a user-supplied covariance matrix (bp^2 per year) from JSON or CSV.
 
@@ -536,49 +578,95 @@ def load_covariance_file(path: str | os.PathLike[str]) -> KeyRateCovariance:
     * ``.csv``: a square matrix whose header row (after an index-column header cell) and first
       column both list the tenor labels, in the same order.
 
+    The file must be a regular UTF-8 file within the size limit; volatilities above
+    :data:`MAX_VOL_BP` are refused as a scaling mistake.
+
     Raises
     ------
-    CovarianceError
-        Naming the problem: unknown tenor label, header/index mismatch, non-numeric or NaN cell,
-        non-symmetric entry at (i, j), or not PSD (with the minimum eigenvalue).
+    CovarianceInputError
+        (both an :class:`InputError` and a :class:`CovarianceError`) naming the file and the
+        problem: unreadable or non-UTF-8 file, unknown tenor label, header/index mismatch,
+        non-numeric or non-finite cell (with its row), non-symmetric entry at (i, j), not PSD
+        (with the minimum eigenvalue), implausible scale.
     """
     p = Path(path)
     suffix = p.suffix.lower()
+    if suffix not in (".json", ".csv"):
+        _fail(str(p), f"unsupported covariance file type {clip(p.suffix)}: use .json or .csv")
+    try:
+        text, name = read_user_text(p)
+    except InputError as exc:
+        raise CovarianceInputError(exc.issues) from None
     if suffix == ".json":
-        return KeyRateCovariance.from_json(p.read_text())
-    if suffix == ".csv":
-        return _covariance_from_csv(p.read_text(), source=p.name)
-    raise CovarianceError(f"unsupported covariance file type {p.suffix!r}: use .json or .csv")
+        try:
+            data = load_json(text, name)
+        except InputError as exc:
+            raise CovarianceInputError(exc.issues) from None
+        return _checked(name, lambda: KeyRateCovariance.from_dict(data))
+    return _checked(name, lambda: _covariance_from_csv(text, name))
 
 
 def _covariance_from_csv(text: str, source: str) -> KeyRateCovariance:
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    reader = csv.reader(iter_lines(text))
+    rows: list[tuple[int, list[str]]] = []  # (physical line, cells)
+    last = 0
+    try:
+        for cells in reader:
+            line, last = last + 1, reader.line_num
+            if any(c.strip() for c in cells):
+                rows.append((line, cells))
+    except csv.Error as exc:
+        _fail(source, f"bad CSV: {clip(str(exc), 60)[1:-1]}", last + 1)
     if len(rows) < 2:
-        raise CovarianceError(f"{source}: covariance CSV needs a header row and at least one row")
-    header = [c.strip() for c in rows[0][1:]]
-    index = [r[0].strip() for r in rows[1:]]
-    cols = [normalize_tenor_label(c) for c in header]
-    idx = [normalize_tenor_label(c) for c in index]
+        _fail(source, "covariance CSV needs a header row and at least one row")
+    header = [c.strip() for c in rows[0][1][1:]]
+    index = [r[0].strip() for _, r in rows[1:]]
+    try:
+        cols = [normalize_tenor_label(c) for c in header]
+        idx = [normalize_tenor_label(c) for c in index]
+    except CovarianceError as exc:
+        _fail(source, str(exc), rows[0][0])
     if cols != idx:
-        raise CovarianceError(
-            f"{source}: header tenors {cols} must equal the first-column tenors {idx} (same order)"
+        _fail(
+            source,
+            f"header tenors {cols} must equal the first-column tenors {idx} (same order)",
+            rows[0][0],
         )
     values = np.empty((len(idx), len(cols)))
-    for i, row in enumerate(rows[1:]):
+    issues: list[InputIssue] = []
+    for i, (line, row) in enumerate(rows[1:]):
         cells = row[1:]
         if len(cells) != len(cols):
-            raise CovarianceError(
-                f"{source}: row {idx[i]} has {len(cells)} values, expected {len(cols)}"
-            )
+            reason = f"row {idx[i]} has {len(cells)} values, expected {len(cols)}"
+            issues.append(InputIssue(source, line, None, reason))
+            continue
         for j, cell in enumerate(cells):
             try:
-                values[i, j] = float(cell)
+                values[i, j] = parse_number(cell)
             except ValueError:
-                raise CovarianceError(
-                    f"{source}: non-numeric value {cell!r} at ({idx[i]}, {cols[j]})"
-                ) from None
-    meta = CovarianceMetadata(source=source, method="user")
+                kind = "non-finite" if cell.strip().lower() in _NON_FINITE else "non-numeric"
+                reason = f"{kind} value {clip(cell.strip())} at ({idx[i]}, {cols[j]})"
+                issues.append(InputIssue(source, line, header[j], reason))
+    if issues:
+        raise CovarianceInputError(issues[:MAX_FILE_ISSUES])
+    meta = CovarianceMetadata(source=Path(source).name, method="user")
     return KeyRateCovariance(tuple(cols), values, meta)
+
+
+_NON_FINITE = {"nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"}
+
+
+def _history_text(path_or_buffer: str | os.PathLike[str] | IO[str]) -> tuple[str, str]:
+    if hasattr(path_or_buffer, "read"):
+        text = path_or_buffer.read()
+        name = str(getattr(path_or_buffer, "name", "<yield history>"))
+        if isinstance(text, bytes):
+            text = decode_text(text, name)
+        return text, name
+    try:
+        return read_user_text(path_or_buffer)
+    except InputError as exc:
+        raise CovarianceInputError(exc.issues) from None
 
 
 def load_treasury_par_history(path_or_buffer: str | os.PathLike[str] | IO[str]) -> pd.DataFrame:
@@ -595,20 +683,70 @@ def load_treasury_par_history(path_or_buffer: str | os.PathLike[str] | IO[str]) 
     pandas.DataFrame
         Indexed by ascending ``DatetimeIndex`` named ``date``, columns tenor labels (``"1m"`` ...
         ``"30y"``), yields in **decimal**; NaN where not published.
+
+    Raises
+    ------
+    CovarianceInputError
+        Naming the file and the physical row: unreadable, binary or non-UTF-8 file, empty
+        file, missing ``Date`` column, unknown columns, bad dates, non-numeric or non-finite
+        yields, duplicate dates.
     """
-    raw = pd.read_csv(path_or_buffer, dtype={"Date": str})
-    if "Date" not in raw.columns:
-        raise CovarianceError("Treasury CSV has no 'Date' column")
-    unknown = [c for c in raw.columns if c != "Date" and c not in TREASURY_COLUMNS]
+    text, name = _history_text(path_or_buffer)
+    reader = csv.reader(iter_lines(text))
+    records: list[tuple[int, list[str]]] = []
+    last = 0
+    try:
+        for cells in reader:
+            line, last = last + 1, reader.line_num
+            if any(c.strip() for c in cells):
+                records.append((line, cells))
+    except csv.Error as exc:
+        _fail(name, f"bad CSV: {clip(str(exc), 60)[1:-1]}", last + 1)
+    if not records:
+        _fail(name, "the yield history is empty", None)
+    head_line, header = records[0][0], [c.strip() for c in records[0][1]]
+    if "Date" not in header:
+        _fail(name, "Treasury CSV has no 'Date' column", head_line)
+    unknown = [c for c in header if c != "Date" and c not in TREASURY_COLUMNS]
     if unknown:
-        raise CovarianceError(f"Treasury CSV has unknown columns {unknown}")
-    # Two-digit years: Python's %y maps 69-99 to 19xx and 00-68 to 20xx, right for 1990-2023.
-    dates = pd.to_datetime(raw["Date"], format="%m/%d/%y")
-    frame = raw.drop(columns="Date").rename(columns=TREASURY_COLUMNS).astype(np.float64) / 100.0
-    frame.index = pd.DatetimeIndex(dates, name="date")
+        _fail(name, f"Treasury CSV has unknown columns {[clip(c) for c in unknown[:5]]}", head_line)
+    if len(set(header)) != len(header):
+        _fail(name, "Treasury CSV has a column twice", head_line)
+    if len(records) < 2:
+        _fail(name, "the yield history has a header but no rows", head_line)
+    date_col = header.index("Date")
+    tenor_cols = [(j, TREASURY_COLUMNS[c]) for j, c in enumerate(header) if c != "Date"]
+    dates: list[dt.date] = []
+    values = np.full((len(records) - 1, len(tenor_cols)), np.nan)
+    issues: list[InputIssue] = []
+    for r, (line, cells) in enumerate(records[1:]):
+        if len(cells) > len(header):
+            issues.append(InputIssue(name, line, None, "more fields than header columns"))
+        cells = cells + [""] * (len(header) - len(cells))
+        raw_date = cells[date_col].strip()
+        try:
+            # Two-digit years: Python's %y maps 69-99 to 19xx and 00-68 to 20xx.
+            dates.append(dt.datetime.strptime(raw_date, "%m/%d/%y").date())
+        except ValueError:
+            reason = f"unparseable date {clip(raw_date)}: expected M/D/YY"
+            issues.append(InputIssue(name, line, "Date", reason))
+            dates.append(dt.date.min)
+        for k, (j, _) in enumerate(tenor_cols):
+            cell = cells[j].strip()
+            if cell:
+                try:
+                    values[r, k] = parse_number(cell) / 100.0
+                except ValueError as exc:
+                    issues.append(InputIssue(name, line, header[j], str(exc), "yields in percent"))
+        if len(issues) >= MAX_FILE_ISSUES:
+            break
+    if issues:
+        raise CovarianceInputError(issues[:MAX_FILE_ISSUES])
+    frame = pd.DataFrame(values, columns=[label for _, label in tenor_cols])
+    frame.index = pd.DatetimeIndex(pd.to_datetime(dates), name="date")
     if frame.index.has_duplicates:
         dupes = frame.index[frame.index.duplicated()].strftime("%Y-%m-%d").tolist()
-        raise CovarianceError(f"Treasury CSV has duplicate dates {dupes[:5]}")
+        _fail(name, f"Treasury CSV has duplicate dates {dupes[:5]}")
     return frame.sort_index()
 
 

@@ -18,7 +18,6 @@ coupon income so that the bond pricer (elsewhere) stays the single source of tru
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 from hedge_planner.models.arrays import BoolArray, FloatArray
 from hedge_planner.models.calendar import (
     add_business_days,
@@ -43,6 +41,15 @@ from hedge_planner.models.dates import (
     from_ymd,
     to_days,
     ymd,
+)
+from hedge_planner.models.errors import InputError, InputIssue
+from hedge_planner.models.input_files import (
+    DocPath,
+    did_you_mean,
+    error_message,
+    load_json,
+    load_yaml,
+    read_user_text,
 )
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -130,13 +137,22 @@ def _as_day(value: Any) -> int:
     return int(to_days(value))
 
 
-def _read_mapping(path: Path) -> dict[str, Any]:
-    """Read a YAML or JSON file holding ``{"contracts": {CODE: {...}}}``."""
-    text = path.read_text()
-    data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+def _read_mapping(path: Path) -> tuple[dict[str, Any], str, dict[DocPath, int]]:
+    """Read a YAML or JSON file holding ``{"contracts": {CODE: {...}}}`` through the guards.
+
+    Returns the contracts mapping, the file's display name and the line of each key path
+    (YAML only). Problems are :class:`InputError` naming the file.
+    """
+    text, name = read_user_text(path)
+    if path.suffix.lower() == ".json":
+        data, lines = load_json(text, name), {}
+    else:
+        data, lines = load_yaml(text, name)
     if not isinstance(data, dict) or not isinstance(data.get("contracts"), dict):
-        raise ValueError(f"{path}: expected a mapping with a 'contracts' mapping at the top")
-    return data["contracts"]
+        raise InputError(
+            [InputIssue(name, None, "contracts", "expected a mapping with a 'contracts' mapping")]
+        )
+    return data["contracts"], name, lines
 
 
 def _deep_merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
@@ -149,16 +165,30 @@ def _deep_merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str,
     return out
 
 
-def _validate(code: str, raw: Mapping[str, Any], source: str) -> FuturesContract:
-    """Validate one contract; the error names the file, the contract and the field."""
+def _validate(
+    code: str, raw: Mapping[str, Any], source: str, lines: Mapping[DocPath, int] | None = None
+) -> FuturesContract:
+    """Validate one contract; the error names the file, the contract, the field and its line."""
     try:
         return FuturesContract.model_validate({**raw, "code": code})
     except ValidationError as exc:
-        lines = [
-            f"{'.'.join(str(p) for p in err['loc']) or '(contract)'}: {err['msg']}"
-            for err in exc.errors()
-        ]
-        raise ValueError(f"{source}: contract {code!r}: " + "; ".join(lines)) from None
+        issues = []
+        for err in exc.errors():
+            path = ("contracts", code, *err["loc"])
+            row = None
+            for k in range(len(path), 0, -1):
+                row = (lines or {}).get(path[:k])
+                if row is not None:
+                    break
+            column = ".".join(str(p) for p in path)
+            field = ".".join(str(p) for p in err["loc"]) or "(contract)"
+            reason = f"contract {code!r}, field {field}: {error_message(err)}"
+            hint = ""
+            if err["type"] == "extra_forbidden":
+                model = DeliverableRule if err["loc"][0] == "deliverable" else FuturesContract
+                hint = did_you_mean(str(err["loc"][-1]), model.model_fields)
+            issues.append(InputIssue(source, row, column, reason, hint))
+        raise InputError(issues) from None
 
 
 def load_contract_table(*override_paths: str | Path) -> ContractTable:
@@ -169,6 +199,8 @@ def load_contract_table(*override_paths: str | Path) -> ContractTable:
     *override_paths
         YAML or JSON files shaped like the packaged table (``contracts: {CODE: {...}}``). A
         known code is deep-merged (only the given fields change); a new code must be complete.
+        They are read through :mod:`models.input_files` (regular files, size limit, duplicate
+        keys and alias bombs refused).
 
     Returns
     -------
@@ -177,18 +209,34 @@ def load_contract_table(*override_paths: str | Path) -> ContractTable:
 
     Raises
     ------
-    ValueError
-        With the file, contract code and offending field when validation fails.
+    InputError
+        (a ``ValueError``) with the file, contract code, offending field and line.
     """
-    raw = {code: dict(v) for code, v in _read_mapping(DEFAULT_TABLE_PATH).items()}
-    sources = dict.fromkeys(raw, str(DEFAULT_TABLE_PATH.name))
+    table, _, _ = _read_mapping(DEFAULT_TABLE_PATH)
+    raw = {code: dict(v) for code, v in table.items()}
+    sources: dict[str, tuple[str, dict[DocPath, int]]] = dict.fromkeys(
+        raw, (DEFAULT_TABLE_PATH.name, {})
+    )
+    issues: list[InputIssue] = []
     for path in map(Path, override_paths):
-        for code, fields in _read_mapping(path).items():
+        contracts, name, lines = _read_mapping(path)
+        for code, fields in contracts.items():
             if not isinstance(fields, Mapping):
-                raise ValueError(f"{path}: contract {code!r}: expected a mapping of fields")
+                row = lines.get(("contracts", code))
+                where = f"contracts.{code}"
+                issues.append(InputIssue(name, row, where, "expected a mapping of fields"))
+                continue
             raw[code] = _deep_merge(raw.get(code, {}), fields)
-            sources[code] = str(path)
-    return {code: _validate(code, fields, sources[code]) for code, fields in raw.items()}
+            sources[code] = (name, lines)
+    out: ContractTable = {}
+    for code, fields in raw.items():
+        try:
+            out[code] = _validate(code, fields, *sources[code])
+        except InputError as exc:
+            issues += exc.issues
+    if issues:
+        raise InputError(issues)
+    return out
 
 
 @lru_cache(maxsize=1)

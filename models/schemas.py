@@ -18,12 +18,27 @@ from hedge_planner.models.bonds import FREQUENCIES, BondBook
 from hedge_planner.models.dates import NO_DATE, to_days
 from hedge_planner.models.daycount import DayCount
 from hedge_planner.models.identifiers import check_identifier
+from hedge_planner.models.input_files import clip, parse_number
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 #: A coupon above this is taken for a percentage typed as a number (5 for 5%).
 MAX_DECIMAL_COUPON = 0.20
 #: A yield above this is taken for a percentage.
 MAX_DECIMAL_YIELD = 1.0
+#: Lowest plausible yield (decimal): -10%.
+MIN_DECIMAL_YIELD = -0.10
+#: Largest plausible face of one holding, currency (one trillion).
+MAX_FACE = 1e12
+#: Plausible clean prices per 100 face (below the lower bound: a price per 1 face).
+MIN_PRICE, MAX_PRICE = 2.0, 500.0
+#: Largest plausible magnitude of a supplied duration, spread duration or KRD, years.
+MAX_ABS_DURATION = 100.0
+#: Largest plausible magnitude of a supplied convexity, years^2.
+MAX_ABS_CONVEXITY = 10_000.0
+#: Largest plausible magnitude of a supplied OAS, decimal (5,000 bp).
+MAX_ABS_OAS = 0.5
+#: Longest id, sector and description accepted, characters.
+MAX_ID_CHARS, MAX_SECTOR_CHARS, MAX_DESCRIPTION_CHARS = 64, 64, 500
 
 REQUIRED_COLUMNS = ("id", "face", "coupon", "maturity")
 OPTIONAL_COLUMNS = (
@@ -39,6 +54,8 @@ OPTIONAL_COLUMNS = (
 #: Supplied (OAS-based) analytics a holding may carry instead of engine-computed ones.
 SUPPLIED_COLUMNS = ("effective_duration", "effective_convexity", "spread_duration", "oas")
 _KRD_COLUMN = re.compile(r"^krd_(\d+(?:\.\d+)?[my])$")
+#: Columns read as numbers (strict decimal syntax, finite).
+NUMERIC_COLUMNS = ("face", "coupon", "yield", "price", *SUPPLIED_COLUMNS)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -51,11 +68,11 @@ def parse_iso_date(value: Any) -> dt.date:
         return value
     text = str(value).strip()
     if not _ISO_DATE.match(text):
-        raise ValueError(f"unparseable date {text!r}: expected an ISO date YYYY-MM-DD")
+        raise ValueError(f"unparseable date {clip(text)}: expected an ISO date YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise ValueError(f"unparseable date {text!r}: {exc}") from None
+        raise ValueError(f"unparseable date {clip(text)}: {exc}") from None
 
 
 def _blank(value: Any) -> bool:
@@ -69,9 +86,11 @@ class HoldingRow(BaseModel):
     supplied durations in years, convexity in years^2, KRDs in years.
     """
 
-    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True)
+    model_config = ConfigDict(
+        populate_by_name=True, extra="ignore", frozen=True, allow_inf_nan=False
+    )
 
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
     face: float
     coupon: float
     maturity: dt.date
@@ -80,8 +99,8 @@ class HoldingRow(BaseModel):
     frequency: int = 2
     day_count: DayCount = DayCount.ACT_ACT
     issue_date: dt.date | None = None
-    sector: str = "unclassified"
-    description: str = ""
+    sector: str = Field(default="unclassified", max_length=MAX_SECTOR_CHARS)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION_CHARS)
     eom: bool = True
     effective_duration: float | None = None
     effective_convexity: float | None = None
@@ -102,6 +121,8 @@ class HoldingRow(BaseModel):
     def _check_face(cls, value: float) -> float:
         if not np.isfinite(value) or value <= 0:
             raise ValueError(f"face must be a positive amount, got {value:g}")
+        if value > MAX_FACE:
+            raise ValueError(f"face {value:g} is above the plausible maximum {MAX_FACE:g}")
         return value
 
     @field_validator("coupon")
@@ -124,6 +145,11 @@ class HoldingRow(BaseModel):
                 f"yield {value:g} looks like a percentage; yields are decimals "
                 f"(write {value / 100:g} for {value:g}%)"
             )
+        if value is not None and value < MIN_DECIMAL_YIELD:
+            raise ValueError(
+                f"yield {value:g} is below the plausible minimum {MIN_DECIMAL_YIELD:g} "
+                f"({MIN_DECIMAL_YIELD:.0%})"
+            )
         return value
 
     @field_validator("price")
@@ -131,9 +157,41 @@ class HoldingRow(BaseModel):
     def _check_price(cls, value: float | None) -> float | None:
         if value is not None and (not np.isfinite(value) or value <= 0):
             raise ValueError(f"clean price must be positive (per 100 face), got {value:g}")
-        if value is not None and value < 2.0:
+        if value is not None and value < MIN_PRICE:
             raise ValueError(
                 f"clean price {value:g} looks like a price per 1 face; prices are per 100 face"
+            )
+        if value is not None and value > MAX_PRICE:
+            raise ValueError(
+                f"clean price {value:g} is above the plausible maximum {MAX_PRICE:g} per 100 face"
+            )
+        return value
+
+    @field_validator("effective_duration", "spread_duration")
+    @classmethod
+    def _check_duration(cls, value: float | None) -> float | None:
+        if value is not None and abs(value) > MAX_ABS_DURATION:
+            raise ValueError(
+                f"{value:g} years is beyond the plausible +/-{MAX_ABS_DURATION:g} years"
+            )
+        return value
+
+    @field_validator("effective_convexity")
+    @classmethod
+    def _check_convexity(cls, value: float | None) -> float | None:
+        if value is not None and abs(value) > MAX_ABS_CONVEXITY:
+            raise ValueError(
+                f"{value:g} years^2 is beyond the plausible +/-{MAX_ABS_CONVEXITY:g} years^2"
+            )
+        return value
+
+    @field_validator("oas")
+    @classmethod
+    def _check_oas(cls, value: float | None) -> float | None:
+        if value is not None and abs(value) > MAX_ABS_OAS:
+            raise ValueError(
+                f"OAS {value:g} is beyond the plausible +/-{MAX_ABS_OAS:g} "
+                "(OAS is a decimal: 0.0085 for 85 bp)"
             )
         return value
 
@@ -143,12 +201,12 @@ class HoldingRow(BaseModel):
         if value is None:
             return 2
         try:
-            number = float(value)
+            number = parse_number(value)
         except (TypeError, ValueError):
-            raise ValueError(f"frequency {value!r} is not a number") from None
+            raise ValueError(f"frequency {clip(value)} is not a number") from None
         if number not in FREQUENCIES:
             raise ValueError(
-                f"frequency {value!r} is not supported; use 1, 2, 4, 12, or 0 for zero-coupon"
+                f"frequency {clip(value)} is not supported; use 1, 2, 4, 12, or 0 for zero-coupon"
             )
         return int(number)
 
@@ -159,7 +217,10 @@ class HoldingRow(BaseModel):
             return DayCount.ACT_ACT
         if isinstance(value, DayCount):
             return value
-        return DayCount.parse(str(value))
+        try:
+            return DayCount.parse(str(value)[:40])
+        except ValueError as exc:
+            raise ValueError(str(exc).replace(repr(str(value)[:40]), clip(value))) from None
 
     @field_validator("maturity", "issue_date", mode="before")
     @classmethod
@@ -186,7 +247,7 @@ class HoldingRow(BaseModel):
             return True
         if text in {"0", "false", "no", "n"}:
             return False
-        raise ValueError(f"eom must be true or false, got {value!r}")
+        raise ValueError(f"eom must be true or false, got {clip(value)}")
 
     @property
     def quoted_by(self) -> str:
@@ -216,16 +277,33 @@ class HoldingRow(BaseModel):
         data = {
             k: (v.strip() if isinstance(v, str) else v) for k, v in raw.items() if not _blank(v)
         }
-        krd: dict[str, Any] = {}
+        problems: list[tuple[str | None, str, str]] = []
+        krd: dict[str, float] = {}
         for key in list(data):
             match = _KRD_COLUMN.match(str(key).strip().lower())
             if match:
                 value = data.pop(key)
-                if not _blank(value):
-                    krd[match.group(1)] = value
-        problems: list[tuple[str | None, str, str]] = []
-        has_yield = not _blank(data.get("yield"))
-        has_price = not _blank(data.get("price"))
+                try:
+                    number = parse_number(value)
+                except ValueError as exc:
+                    problems.append((str(key), f"KRD {exc}", "KRDs are years, e.g. 1.25"))
+                    continue
+                if abs(number) > MAX_ABS_DURATION:
+                    reason = f"KRD {number:g} is beyond the plausible +/-{MAX_ABS_DURATION:g} years"
+                    problems.append((str(key), reason, "KRDs are years, e.g. 1.25"))
+                krd[match.group(1)] = number
+        # Numbers are read strictly (no 1_000, no non-ASCII digits, no nan/inf): float() and
+        # pydantic's lax mode would accept those.
+        bad_numbers: set[str] = set()
+        for column in NUMERIC_COLUMNS:
+            if column in data:
+                try:
+                    data[column] = parse_number(data[column])
+                except ValueError as exc:
+                    problems.append((column, str(exc), _hint_for(column)))
+                    bad_numbers.add(column)
+        has_yield = "yield" in data
+        has_price = "price" in data
         if has_yield and has_price:
             problems.append(
                 ("yield/price", "both yield and price are given", "give exactly one of them")
@@ -234,19 +312,17 @@ class HoldingRow(BaseModel):
             problems.append(
                 ("yield/price", "neither yield nor price is given", "give exactly one of them")
             )
-        krd_values: dict[str, float] = {}
-        for tenor, value in krd.items():
-            try:
-                krd_values[tenor] = float(value)
-            except (TypeError, ValueError):
-                problems.append((f"krd_{tenor}", f"KRD {value!r} is not a number", ""))
-        data["krd"] = krd_values
+        for column in bad_numbers:
+            data.pop(column)
+        data["krd"] = krd
         try:
             row = cls.model_validate(data)
         except ValidationError as exc:
             for err in exc.errors():
                 column = str(err["loc"][0]) if err["loc"] else None
                 column = "yield" if column == "yield_" else column
+                if column in bad_numbers:
+                    continue  # already reported as not a number
                 problems.append((column, _clean_message(err), _hint_for(column)))
             return None, problems
         problems.extend(row._cross_checks(settle))
@@ -288,7 +364,14 @@ def _clean_message(err: Mapping[str, Any]) -> str:
     if err.get("type") == "missing":
         return "value is required"
     if err.get("type") in {"float_parsing", "float_type"}:
-        return f"{err.get('input')!r} is not a number"
+        return f"{clip(err.get('input'))} is not a number"
+    if err.get("type") == "finite_number":
+        return "value is not a finite number"
+    if err.get("type") == "string_too_long":
+        limit = (err.get("ctx") or {}).get("max_length")
+        return (
+            f"text of {len(str(err.get('input')))} characters is over the {limit}-character limit"
+        )
     return msg
 
 

@@ -3,26 +3,60 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from hedge_planner.io import parse_yaml, read_holdings, read_yaml
+from hedge_planner.case_errors import format_path, line_of, pydantic_issues
+from hedge_planner.case_hedge import (
+    MAX_ABS_CONVEXITY_LIMIT,
+    MAX_BASKET_YIELD,
+    MAX_DURATION_LIMIT,
+    MAX_FUTURES_PRICE,
+    MAX_NOTIONAL,
+    MIN_BASKET_YIELD,
+    MIN_FUTURES_PRICE,
+    CostsSpec,
+    DeliverableSpec,
+    Direction,
+    DurationLimitSpec,
+    FuturesSpec,
+    HedgeSpec,
+    LimitsSpec,
+    SolverSpec,
+    SwapSpec,
+    SwaptionSpec,
+    UniverseSpec,
+)
+from hedge_planner.io import (
+    KNOWN_COLUMNS,
+    implied_yield_issues,
+    parse_yaml_lines,
+    read_holdings,
+    read_text,
+)
 from hedge_planner.models.benchmark import BenchmarkProfile
 from hedge_planner.models.bootstrap import tenor_years
-from hedge_planner.models.errors import AnalyticsError, InputError, InputIssue
+from hedge_planner.models.covariance import load_covariance_file, load_treasury_par_history
+from hedge_planner.models.errors import AnalyticsError, HedgePlannerError, InputError, InputIssue
+from hedge_planner.models.futures import load_contract_table
+from hedge_planner.models.input_files import (
+    DocPath,
+    StrictModel,
+    clip,
+    did_you_mean,
+)
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, check_key_tenors
-from hedge_planner.models.schemas import HoldingRow, Holdings, parse_iso_date
+from hedge_planner.models.schemas import _KRD_COLUMN, HoldingRow, Holdings, parse_iso_date
 from hedge_planner.scenarios.definitions import (
     Scenario,
-    ScenarioError,
     build_scenarios,
     default_scenario_specs,
     parse_scenario_specs,
 )
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     ValidationError,
@@ -30,11 +64,54 @@ from pydantic import (
     model_validator,
 )
 
+__all__ = [
+    "MAX_ABS_CONVEXITY_LIMIT",
+    "MAX_BASKET_YIELD",
+    "MAX_DURATION_LIMIT",
+    "MAX_FUTURES_PRICE",
+    "MIN_BASKET_YIELD",
+    "MIN_FUTURES_PRICE",
+    "AnalysisCase",
+    "BaselineCase",
+    "BenchmarkHoldingsSpec",
+    "CdsSpec",
+    "CostsSpec",
+    "CovarianceSpec",
+    "CurvesSpec",
+    "DeliverableSpec",
+    "Direction",
+    "DurationLimitSpec",
+    "FuturesSpec",
+    "HedgeSpec",
+    "LimitsSpec",
+    "RiskSpec",
+    "ScenariosSpec",
+    "SofrCurveSpec",
+    "SolverSpec",
+    "SwapSpec",
+    "SwaptionSpec",
+    "TreasuryCurveSpec",
+    "UniverseSpec",
+    "case_warnings",
+    "check_case_files",
+    "cross_check_case",
+    "format_path",
+    "holdings_from_records",
+    "line_of",
+    "load_analysis_case",
+    "load_baseline_case",
+    "load_holdings_section",
+    "pydantic_issues",
+    "resolve_path",
+]
+
 #: Per-instrument figures a linear-system hedge can match (column of the analytics table).
 BASELINE_TARGETS = ("modified_duration", "macaulay_duration", "convexity")
 
+logger = logging.getLogger(__name__)
 
-class BaselineCase(BaseModel):
+
+class BaselineCase(StrictModel):
     """A closed-form hedge case: hedge bonds, target exposures and a portfolio value.
 
     ``targets`` maps an exposure (modified_duration or macaulay_duration in years, convexity in
@@ -68,37 +145,78 @@ class BaselineCase(BaseModel):
         return value
 
 
-def pydantic_issues(exc: ValidationError, source: str, prefix: str = "") -> list[InputIssue]:
-    """Turn a pydantic error into located issues (the column is the dotted field path)."""
+def _record_key_issues(
+    raw: Mapping[Any, Any],
+    source: str,
+    where: str,
+    path: tuple[Any, ...],
+    lines: Mapping[DocPath, int],
+) -> list[InputIssue]:
+    """Keys of one inline holding that would be silently ignored: near misses, case twins."""
     out = []
-    for err in exc.errors():
-        path = prefix + ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        out.append(InputIssue(source, None, path or None, msg))
+    seen: dict[str, Any] = {}
+    for key in raw:
+        low = str(key).strip().lower()
+        row = line_of(lines, (*path, key))
+        if low in seen:
+            reason = f"key {clip(key)} repeats {clip(seen[low])} (keys are not case-sensitive)"
+            out.append(InputIssue(source, row, f"{where}.{key}", reason, "keep one of them"))
+            continue
+        seen[low] = key
+        if low not in KNOWN_COLUMNS and not _KRD_COLUMN.match(low):
+            hint = did_you_mean(low, [*KNOWN_COLUMNS, "krd_5y"])
+            if hint:
+                out.append(
+                    InputIssue(source, row, f"{where}.{key}", f"unknown key {clip(key)}", hint)
+                )
     return out
 
 
 def holdings_from_records(
-    records: list[dict[str, Any]], source: str, section: str, settle: dt.date | None
+    records: list[dict[str, Any]],
+    source: str,
+    section: str,
+    settle: dt.date | None,
+    lines: Mapping[DocPath, int] | None = None,
 ) -> Holdings:
-    """Validate holdings given inline in a case file (each problem located by list index)."""
+    """Validate holdings given inline in a case file (each problem located by key path and line)."""
     rows: list[HoldingRow] = []
     issues: list[InputIssue] = []
+    where: list[tuple[str, int | None, str]] = []
     seen: set[str] = set()
+    base = tuple(section.split("."))
+    lines = lines or {}
     for i, raw in enumerate(records):
+        path = (*base, i)
         if not isinstance(raw, dict):
-            issues.append(InputIssue(source, None, f"{section}[{i}]", "expected a mapping"))
+            issues.append(
+                InputIssue(source, line_of(lines, path), f"{section}[{i}]", "expected a mapping")
+            )
             continue
+        issues += _record_key_issues(raw, source, f"{section}[{i}]", path, lines)
         row, problems = HoldingRow.check({str(k): v for k, v in raw.items()}, settle)
-        issues += [InputIssue(source, None, f"{section}[{i}].{c}", r, h) for c, r, h in problems]
+        issues += [
+            InputIssue(source, line_of(lines, (*path, c)), f"{section}[{i}].{c}", r, h)
+            for c, r, h in problems
+        ]
         ident = str(raw.get("id", ""))
         if ident and ident in seen:
-            issues.append(InputIssue(source, None, f"{section}[{i}].id", f"duplicate id {ident!r}"))
+            issues.append(
+                InputIssue(
+                    source,
+                    line_of(lines, (*path, "id")),
+                    f"{section}[{i}].id",
+                    f"duplicate id {clip(ident)}",
+                )
+            )
         seen.add(ident)
         if row is not None:
             rows.append(row)
+            where.append((source, line_of(lines, (*path, "price")), f"{section}[{i}].price"))
     if not records:
-        issues.append(InputIssue(source, None, section, "no holdings given"))
+        issues.append(InputIssue(source, line_of(lines, base), section, "no holdings given"))
+    if settle is not None:
+        issues += implied_yield_issues(rows, where, settle)
     if issues:
         raise InputError(issues)
     return Holdings(tuple(rows))
@@ -106,16 +224,18 @@ def holdings_from_records(
 
 def load_baseline_case(source: str | Path) -> tuple[BaselineCase, Holdings]:
     """Read a baseline case YAML and its hedge bonds (inline or a CSV path beside the case)."""
-    data, name = read_yaml(source)
+    text, name = read_text(source)
+    data, lines = parse_yaml_lines(text, name)
     try:
         case = BaselineCase.model_validate(data)
     except ValidationError as exc:
-        raise InputError(pydantic_issues(exc, name)) from None
+        raise InputError(
+            pydantic_issues(exc, name, data=data, lines=lines, model=BaselineCase)
+        ) from None
     if isinstance(case.hedge_bonds, str):
-        base = Path(name).parent if name != "<stdin>" else Path.cwd()
-        bonds = read_holdings(base / case.hedge_bonds, case.settle)
+        bonds = read_holdings(resolve_path(name, case.hedge_bonds), case.settle)
     else:
-        bonds = holdings_from_records(case.hedge_bonds, name, "hedge_bonds", case.settle)
+        bonds = holdings_from_records(case.hedge_bonds, name, "hedge_bonds", case.settle, lines)
     return case, bonds
 
 
@@ -126,20 +246,40 @@ def load_baseline_case(source: str | Path) -> tuple[BaselineCase, Holdings]:
 INTERPOLATIONS = ("log_linear_df", "linear_zero", "monotone_cubic_zero")
 #: Par rates above this are taken for percentages.
 MAX_DECIMAL_RATE = 0.25
+#: Lowest plausible par rate, decimal (-5%).
+MIN_DECIMAL_RATE = -0.05
+#: How far past its longest tenor a curve may be extrapolated for a hedge instrument, years.
+MAX_EXTRAPOLATION_YEARS = 10.0
 
 
 def _decimal_rates(value: dict[str, float], what: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for tenor, rate in value.items():
         r = float(rate)
+        label = str(tenor).strip().lower()
+        if len(label) > 8:  # no tenor is this long; keep the message short
+            raise ValueError(f"{clip(label)} is not a tenor like 6m or 10y")
         if not np.isfinite(r):
-            raise ValueError(f"{what} at {tenor} is not a finite number")
-        if abs(r) > MAX_DECIMAL_RATE:
+            raise ValueError(f"{what} at {label} is not a finite number")
+        if r > MAX_DECIMAL_RATE:
             raise ValueError(
-                f"{what} {r:g} at {tenor} looks like a percentage; rates are decimals "
+                f"{what} {r:g} at {label} looks like a percentage; rates are decimals "
                 f"(write {r / 100:g} for {r:g}%)"
             )
-        out[str(tenor).strip().lower()] = r
+        if r < MIN_DECIMAL_RATE:
+            raise ValueError(
+                f"{what} {r:g} at {label} is below the plausible minimum {MIN_DECIMAL_RATE:g} "
+                f"({MIN_DECIMAL_RATE:.0%})"
+            )
+        if label in out:
+            raise ValueError(f"tenor {label} is given twice")
+        out[label] = r
+    try:
+        years = [tenor_years(t) for t in out]
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+    if len(set(years)) != len(years):
+        raise ValueError(f"two tenors name the same maturity: {', '.join(out)}")
     if not out:
         raise ValueError(f"at least one {what} is required")
     try:
@@ -152,7 +292,7 @@ def _decimal_rates(value: dict[str, float], what: str) -> dict[str, float]:
 Interpolation = Literal["log_linear_df", "linear_zero", "monotone_cubic_zero"]
 
 
-class _CurveQuotesSpec(BaseModel):
+class _CurveQuotesSpec(StrictModel):
     """Settings every bootstrapped curve shares."""
 
     model_config = ConfigDict(extra="forbid")
@@ -182,7 +322,7 @@ class SofrCurveSpec(_CurveQuotesSpec):
         return _decimal_rates(value, "par swap rate")
 
 
-class CurvesSpec(BaseModel):
+class CurvesSpec(StrictModel):
     """Market curves: the Treasury curve prices bonds; the SOFR curve prices swaps/swaptions."""
 
     model_config = ConfigDict(extra="forbid")
@@ -191,7 +331,7 @@ class CurvesSpec(BaseModel):
     sofr: SofrCurveSpec | None = None
 
 
-class RiskSpec(BaseModel):
+class RiskSpec(StrictModel):
     """Risk settings: key tenors, finite-difference shift and check tolerances."""
 
     model_config = ConfigDict(extra="forbid")
@@ -211,7 +351,7 @@ class RiskSpec(BaseModel):
         return list(labels)
 
 
-class BenchmarkHoldingsSpec(BaseModel):
+class BenchmarkHoldingsSpec(StrictModel):
     """A benchmark given as holdings (analysed exactly like the portfolio)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -223,7 +363,7 @@ class BenchmarkHoldingsSpec(BaseModel):
     max_staleness_days: int = Field(default=35, ge=0)
 
 
-class CovarianceSpec(BaseModel):
+class CovarianceSpec(StrictModel):
     """Key-rate covariance: the shipped default, a user file, or estimated from a yield history."""
 
     model_config = ConfigDict(extra="forbid")
@@ -240,7 +380,7 @@ class CovarianceSpec(BaseModel):
         return self
 
 
-class CdsSpec(BaseModel):
+class CdsSpec(StrictModel):
     """A credit default swap held in the portfolio: spread risk only, no rate duration.
 
     ``notional`` is signed (positive = protection sold, i.e. long credit); ``spread_duration``
@@ -251,10 +391,10 @@ class CdsSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
-    notional: float
+    id: str = Field(min_length=1, max_length=64)
+    notional: float = Field(ge=-MAX_NOTIONAL, le=MAX_NOTIONAL)
     spread_duration: float = Field(gt=0, le=30, description="years")
-    market_value: float = 0.0
+    market_value: float = Field(default=0.0, ge=-MAX_NOTIONAL, le=MAX_NOTIONAL)
     sector: str = "corporate"
 
     @field_validator("sector")
@@ -263,7 +403,7 @@ class CdsSpec(BaseModel):
         return value.strip().lower()
 
 
-class AnalysisCase(BaseModel):
+class AnalysisCase(StrictModel):
     """A case file: what to analyse, with which market data, against which benchmark.
 
     Later sections (hedge universe, limits, costs, scenarios, horizon, report) extend this.
@@ -287,14 +427,45 @@ class AnalysisCase(BaseModel):
         return parse_iso_date(value)
 
 
-def load_holdings_section(
+#: Holdings already read while checking a case, so the analysis does not parse them twice.
+#: Each entry keeps the section it was read from: an inline list is matched by identity (the
+#: reference also stops its id from being reused), a file by path, size and modification time.
+_LOADED: dict[tuple[Any, ...], tuple[object, tuple[Holdings, str]]] = {}
+
+
+def _cache_key(
     section: str | list[dict[str, Any]], case_name: str, field_name: str, settle: dt.date
+) -> tuple[Any, ...] | None:
+    if not isinstance(section, str):
+        return (case_name, field_name, id(section), settle)
+    try:
+        info = resolve_path(case_name, section).stat()
+    except OSError:
+        return None
+    return (case_name, field_name, section, settle, info.st_mtime_ns, info.st_size)
+
+
+def load_holdings_section(
+    section: str | list[dict[str, Any]],
+    case_name: str,
+    field_name: str,
+    settle: dt.date,
+    lines: Mapping[DocPath, int] | None = None,
 ) -> tuple[Holdings, str]:
     """Holdings given as a CSV path (relative to the case file) or inline records."""
+    key = _cache_key(section, case_name, field_name, settle)
+    if key is not None and key in _LOADED and _LOADED[key][0] is section:
+        return _LOADED[key][1]
     if isinstance(section, str):
         path = resolve_path(case_name, section)
-        return read_holdings(path, settle), str(path)
-    return holdings_from_records(section, case_name, field_name, settle), case_name
+        result = read_holdings(path, settle), str(path)
+    else:
+        result = holdings_from_records(section, case_name, field_name, settle, lines), case_name
+    if key is not None:
+        if len(_LOADED) > 8:
+            _LOADED.clear()
+        _LOADED[key] = (section, result)
+    return result
 
 
 def resolve_path(case_name: str, relative: str) -> Path:
@@ -304,218 +475,180 @@ def resolve_path(case_name: str, relative: str) -> Path:
     return path if path.is_absolute() else base / path
 
 
-def load_analysis_case(source: str | Path, text: str | None = None) -> tuple[AnalysisCase, str]:
-    """Read and validate an analysis case YAML (every schema problem reported at once).
+def _collect(issues: list[InputIssue], check: Callable[[], object], where: InputIssue) -> None:
+    """Run one independent check; its problems join ``issues`` instead of stopping the others."""
+    try:
+        check()
+    except InputError as exc:
+        issues.extend(exc.issues)
+    except (HedgePlannerError, ValueError) as exc:
+        reason = clip(str(exc).splitlines()[0], 200)[1:-1]
+        issues.append(InputIssue(where.source, where.row, where.column, reason, where.hint))
 
-    ``text`` gives the content when it was already read (standard input).
+
+def check_case_files(case: AnalysisCase, name: str, lines: Mapping[DocPath, int]) -> None:
+    """Read every file a valid case names (holdings, benchmark, covariance, contracts).
+
+    All problems of these independent inputs are gathered into one :class:`InputError`, so
+    ``validate`` reports what ``plan`` would refuse, at load time.
+    """
+    issues = cross_check_case(case, name, lines)
+    settle = case.analysis_date
+
+    def here(*path: Any) -> InputIssue:
+        return InputIssue(name, line_of(lines, path), format_path(path), "")
+
+    _collect(
+        issues,
+        lambda: load_holdings_section(case.holdings, name, "holdings", settle, lines),
+        here("holdings"),
+    )
+    if isinstance(case.benchmark, BenchmarkHoldingsSpec):
+        bench = case.benchmark.holdings
+        _collect(
+            issues,
+            lambda: load_holdings_section(bench, name, "benchmark.holdings", settle, lines),
+            here("benchmark", "holdings"),
+        )
+    cov = case.covariance
+    if cov.source != "default" and cov.path:
+        path = resolve_path(name, cov.path)
+        loader = load_covariance_file if cov.source == "file" else load_treasury_par_history
+        _collect(issues, lambda: loader(path), here("covariance", "path"))
+    if case.hedge is not None and case.hedge.universe.contracts_file is not None:
+        contracts = resolve_path(name, case.hedge.universe.contracts_file)
+        _collect(
+            issues,
+            lambda: load_contract_table(contracts),
+            here("hedge", "universe", "contracts_file"),
+        )
+    if issues:
+        raise InputError(issues)
+
+
+def files_of_invalid_case(data: Any, name: str, lines: Mapping[DocPath, int]) -> list[InputIssue]:
+    """Problems of the holdings and covariance files named by a case whose schema failed.
+
+    They are independent of the schema errors, so the user sees them in the same round.
+    """
+    issues: list[InputIssue] = []
+    if not isinstance(data, dict):
+        return issues
+    try:
+        settle = parse_iso_date(data.get("analysis_date"))
+    except (TypeError, ValueError):
+        settle = None
+    holdings = data.get("holdings")
+    if settle is not None and isinstance(holdings, str):
+        where = InputIssue(name, line_of(lines, ("holdings",)), "holdings", "")
+        _collect(issues, lambda: read_holdings(resolve_path(name, holdings), settle), where)
+    try:
+        cov = CovarianceSpec.model_validate(data.get("covariance") or {})
+    except ValidationError:
+        return issues
+    if cov.source != "default" and cov.path:
+        path = resolve_path(name, cov.path)
+        loader = load_covariance_file if cov.source == "file" else load_treasury_par_history
+        where = InputIssue(name, line_of(lines, ("covariance", "path")), "covariance.path", "")
+        _collect(issues, lambda: loader(path), where)
+    return issues
+
+
+def _years_or_none(label: str | None) -> float | None:
+    try:
+        return 0.0 if label is None else tenor_years(label)
+    except ValueError:
+        return None  # the hedge builder reports a bad tenor with its own context
+
+
+def cross_check_case(
+    case: AnalysisCase, name: str, lines: Mapping[DocPath, int]
+) -> list[InputIssue]:
+    """Checks across sections: unique CDS ids, hedge instruments within the curve they use."""
+    issues: list[InputIssue] = []
+
+    def add(path: tuple[Any, ...], reason: str, hint: str = "") -> None:
+        issues.append(InputIssue(name, line_of(lines, path), format_path(path), reason, hint))
+
+    first: dict[str, int] = {}
+    for i, cds in enumerate(case.cds):
+        if cds.id in first:
+            add(
+                ("cds", i, "id"), f"duplicate CDS id {clip(cds.id)} (first at cds[{first[cds.id]}])"
+            )
+        first.setdefault(cds.id, i)
+    hedge, sofr = case.hedge, case.curves.sofr
+    if hedge is None or sofr is None:
+        return issues
+    longest = max(tenor_years(t) for t in sofr.par_rates)
+    ends: list[tuple[tuple[Any, ...], float | None, float | None]] = [
+        (
+            ("hedge", "universe", "swaps", i, "tenor"),
+            _years_or_none(sw.start),
+            _years_or_none(sw.tenor),
+        )
+        for i, sw in enumerate(hedge.universe.swaps)
+    ]
+    ends += [
+        (
+            ("hedge", "universe", "swaptions", i, "tenor"),
+            _years_or_none(sw.expiry),
+            _years_or_none(sw.tenor),
+        )
+        for i, sw in enumerate(hedge.universe.swaptions)
+    ]
+    for path, start, tenor in ends:
+        if (
+            start is not None
+            and tenor is not None
+            and start + tenor > longest + MAX_EXTRAPOLATION_YEARS
+        ):
+            add(
+                path,
+                f"the instrument ends {start + tenor:g} years out, more than "
+                f"{MAX_EXTRAPOLATION_YEARS:g} years beyond the SOFR curve's longest tenor "
+                f"({longest:g} years)",
+                "extend curves.sofr.par_rates or choose a shorter tenor",
+            )
+    return issues
+
+
+def case_warnings(case: AnalysisCase) -> list[str]:
+    """Plausible but unusual inputs worth a warning (not an error)."""
+    out = []
+    if case.analysis_date.weekday() >= 5:
+        out.append(
+            f"analysis_date {case.analysis_date} is a {case.analysis_date:%A}: markets are "
+            "closed; check the date"
+        )
+    return out
+
+
+def load_analysis_case(source: str | Path, text: str | None = None) -> tuple[AnalysisCase, str]:
+    """Read and validate an analysis case YAML and the files it names.
+
+    Every schema problem is reported at once, located by the user's key path and line; when
+    the schema is valid, the holdings, benchmark, covariance and contract files are read and
+    checked too (their problems also gathered into one error). ``text`` gives the content when
+    it was already read (standard input). Warnings (a weekend analysis date) are logged.
     """
     if text is None:
-        data, name = read_yaml(source)
+        text, name = read_text(source)
     else:
         name = "<stdin>" if str(source) == "-" else str(source)
-        data = parse_yaml(text, name)
+    data, lines = parse_yaml_lines(text, name)
     try:
-        return AnalysisCase.model_validate(data), name
+        case = AnalysisCase.model_validate(data)
     except ValidationError as exc:
-        raise InputError(pydantic_issues(exc, name)) from None
+        issues = pydantic_issues(exc, name, data=data, lines=lines, model=AnalysisCase)
+        raise InputError(issues + files_of_invalid_case(data, name, lines)) from None
+    check_case_files(case, name, lines)
+    for warning in case_warnings(case):
+        logger.warning("%s: %s", name, warning)
+    return case, name
 
 
-# ------------------------------------------------------------------------------------------------
-# Hedge section: universe, limits, costs
-# ------------------------------------------------------------------------------------------------
-
-Direction = Literal["both", "long", "short"]
-
-
-class DeliverableSpec(BaseModel):
-    """A bond in a futures contract's deliverable basket (clean price per 100 or yield)."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    id: str
-    coupon: float = Field(ge=0, le=0.2, description="decimal")
-    maturity: dt.date
-    price: float | None = Field(default=None, gt=0, description="clean, per 100")
-    yield_: float | None = Field(default=None, alias="yield", description="decimal")
-    issue_date: dt.date | None = None
-
-    @model_validator(mode="after")
-    def _one_quote(self) -> DeliverableSpec:
-        if (self.price is None) == (self.yield_ is None):
-            raise ValueError("give exactly one of price and yield")
-        return self
-
-
-class FuturesSpec(BaseModel):
-    """A Treasury futures contract the hedge may trade."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(description="TU, Z3N, FV, TY, TN, US or UB (or a user contract)")
-    contract_month: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
-    price: float | str | None = Field(
-        default=None, description="market price per 100 (decimal or 32nds like 111-08+)"
-    )
-    repo_rate: float = Field(ge=-0.05, le=0.25, description="term repo to delivery, decimal")
-    basket: list[DeliverableSpec] = Field(min_length=1)
-    initial_margin: float = Field(default=0.0, ge=0, description="currency per contract")
-    half_spread: float | None = Field(
-        default=None, ge=0, description="currency per contract; default half a tick"
-    )
-    max_contracts: float | None = Field(default=None, gt=0)
-    direction: Direction = "both"
-    current: float = 0.0
-
-
-class SwapSpec(BaseModel):
-    """A SOFR OIS swap tenor the hedge may trade (quantity = receive-fixed notional)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    tenor: str
-    start: str | None = Field(default=None, description="forward start tenor, e.g. 1y")
-    half_spread_bp: float = Field(default=0.25, ge=0, description="half bid-ask, bp of rate")
-    initial_margin_rate: float = Field(default=0.0, ge=0, description="fraction of notional")
-    lot_size: float = Field(default=1e6, gt=0)
-    integer_lots: bool = False
-    max_notional: float | None = Field(default=None, gt=0)
-    direction: Direction = "both"
-    current: float = 0.0
-
-
-class SwaptionSpec(BaseModel):
-    """A European swaption on a SOFR swap (quantity = notional; long-only by default)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    expiry: str
-    tenor: str
-    type: Literal["payer", "receiver"]
-    strike: float | Literal["atm"] = "atm"
-    model: Literal["bachelier", "black76"] = "bachelier"
-    vol: float = Field(gt=0, description="normal vol (decimal rate/sqrt yr) or lognormal vol")
-    half_spread_vol: float = Field(default=0.0, ge=0, description="half bid-ask in vol units")
-    max_notional: float | None = Field(default=None, gt=0)
-    direction: Direction = "long"
-    current: float = 0.0
-
-
-class UniverseSpec(BaseModel):
-    """Hedge instruments available to the optimiser."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    futures: list[FuturesSpec] = Field(default_factory=list)
-    swaps: list[SwapSpec] = Field(default_factory=list)
-    swaptions: list[SwaptionSpec] = Field(default_factory=list)
-    contracts_file: str | None = Field(
-        default=None,
-        description="YAML/JSON adding or overriding futures contract specs (relative to the case)",
-    )
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> UniverseSpec:
-        if not (self.futures or self.swaps or self.swaptions):
-            raise ValueError("the hedge universe is empty: add futures, swaps or swaptions")
-        return self
-
-
-class DurationLimitSpec(BaseModel):
-    """Post-hedge effective duration within ``target +/- band`` (years)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    target: float | None = Field(default=None, description="years; default benchmark duration")
-    band: float = Field(default=0.25, ge=0, description="years")
-
-
-class LimitsSpec(BaseModel):
-    """Risk limits; each is optional. Tolerances in years, DV01 in currency per bp."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    duration: DurationLimitSpec | None = Field(default_factory=DurationLimitSpec)
-    dv01_min: float | None = None
-    dv01_max: float | None = None
-    krd_tolerance: dict[str, float] | float | None = Field(
-        default=None, description="years per tenor (or one value for all) vs the benchmark"
-    )
-    convexity_floor: float | None = Field(default=None, description="years^2")
-    margin_budget: float | None = Field(default=None, ge=0, description="currency")
-
-    @field_validator("krd_tolerance")
-    @classmethod
-    def _tolerances(cls, value: dict[str, float] | float | None) -> dict[str, float] | float | None:
-        values = value.values() if isinstance(value, dict) else [] if value is None else [value]
-        if any(v < 0 for v in values):
-            raise ValueError("KRD tolerances must be non-negative (years)")
-        return value
-
-    @model_validator(mode="after")
-    def _ordered(self) -> LimitsSpec:
-        lo, hi = self.dv01_min, self.dv01_max
-        if lo is not None and hi is not None and lo > hi:
-            raise ValueError(f"inverted DV01 limits: dv01_min {lo:g} > dv01_max {hi:g}")
-        return self
-
-
-class CostsSpec(BaseModel):
-    """Objective weights: every term is in currency so the weights mean something.
-
-    ``risk_aversion`` is the mean-variance coefficient on the tracking-error variance of the
-    portfolio's return: cost = risk_aversion / 2 * (TE in decimal)^2 * market value. The same
-    coefficient prices the Treasury-SOFR basis risk of swaps and swaptions (a common swap-spread
-    factor plus an independent one per key tenor, with the vols given here), which the key-rate
-    covariance cannot see because bonds, futures and swaps share its key rates.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    risk_aversion: float = Field(default=500.0, ge=0)
-    carry_weight: float = Field(default=1.0, ge=0)
-    slippage_weight: float = Field(default=1.0, ge=0)
-    impact: float = Field(
-        default=0.0,
-        ge=0,
-        description="quadratic market impact: at 1,000 contracts or 100m notional traded the "
-        "impact cost is this multiple of the half-spread cost",
-    )
-    tracking_error: Literal["exact", "l1_proxy"] = "exact"
-    swap_spread_vol_bp: float = Field(
-        default=20.0,
-        ge=0,
-        description="volatility of the common Treasury-SOFR swap spread move, bp per year",
-    )
-    swap_spread_tenor_vol_bp: float = Field(
-        default=8.0,
-        ge=0,
-        description="volatility of each key tenor's own swap-spread move (independent across "
-        "tenors), bp per year",
-    )
-
-
-class SolverSpec(BaseModel):
-    """Solver settings."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    gap: float = Field(default=1e-6, gt=0, lt=1)
-    time_limit_seconds: float = Field(default=30.0, gt=0)
-
-
-class HedgeSpec(BaseModel):
-    """The hedge problem: horizon, universe, limits, costs and solver settings."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    horizon_days: int = Field(default=90, gt=0, le=3650)
-    universe: UniverseSpec
-    limits: LimitsSpec = Field(default_factory=LimitsSpec)
-    costs: CostsSpec = Field(default_factory=CostsSpec)
-    solver: SolverSpec = Field(default_factory=SolverSpec)
-
-
-class ScenariosSpec(BaseModel):
+class ScenariosSpec(StrictModel):
     """Stress scenarios: the standard set and/or the user's own (see scenarios.definitions)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -526,10 +659,9 @@ class ScenariosSpec(BaseModel):
     @field_validator("custom")
     @classmethod
     def _specs(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        try:
-            parse_scenario_specs(value, "scenarios.custom")
-        except ScenarioError as exc:
-            raise ValueError(str(exc)) from None
+        # A ScenarioError is a ValueError: pydantic keeps it, and pydantic_issues expands its
+        # located problems into one issue each.
+        parse_scenario_specs(value, "scenarios.custom")
         return value
 
     def build(self, key_tenors: Sequence[str]) -> list[Scenario]:

@@ -2,21 +2,40 @@
 
 Every reader collects all problems it can find before raising a single
 :class:`models.errors.InputError`, so a user fixes a file in one round instead of one error at a
-time. Row numbers are file line numbers (the header is row 1), as a spreadsheet shows them.
+time. Row numbers are physical file lines (the header is row 1; blank lines and line breaks
+inside quoted fields count), as a text editor shows them.
+
+Files are read through :mod:`models.input_files`: regular files only, a size limit, UTF-8 checked,
+YAML without duplicate keys, alias bombs or deep nesting.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
-import sys
+import logging
+import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-from hedge_planner.models.errors import InputError, InputIssue
+import numpy as np
+from hedge_planner.models.bonds import build_schedule, yield_from_dirty_price
+from hedge_planner.models.dates import to_days
+from hedge_planner.models.errors import AnalyticsError, InputError, InputIssue
+from hedge_planner.models.input_files import (
+    STDIN,
+    DocPath,
+    clip,
+    did_you_mean,
+    iter_lines,
+    load_yaml,
+    read_user_text,
+)
 from hedge_planner.models.schemas import (
+    _KRD_COLUMN,
+    MAX_DECIMAL_YIELD,
+    MIN_DECIMAL_YIELD,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     SUPPLIED_COLUMNS,
@@ -24,7 +43,27 @@ from hedge_planner.models.schemas import (
     Holdings,
 )
 
-STDIN = "-"
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "MAX_HOLDINGS_ROWS",
+    "STDIN",
+    "implied_yield_issues",
+    "looks_like_csv",
+    "parse_holdings_csv",
+    "parse_yaml",
+    "parse_yaml_lines",
+    "read_holdings",
+    "read_text",
+    "read_yaml",
+]
+
+#: Most holdings one file may hold. Measured: parsing takes ~2.4 kB per holding at peak, a whole
+#: ``analyze`` ~14 kB per holding (100,000 holdings: 1.5 GB, 14 s); see LIMITS.md.
+MAX_HOLDINGS_ROWS = 100_000
+#: Longest CSV cell accepted, characters (the csv module's own limit, stated).
+MAX_CELL_CHARS = 131_072
+KNOWN_COLUMNS = frozenset(REQUIRED_COLUMNS) | frozenset(OPTIONAL_COLUMNS) | set(SUPPLIED_COLUMNS)
 
 
 def read_text(source: str | Path) -> tuple[str, str]:
@@ -33,18 +72,116 @@ def read_text(source: str | Path) -> tuple[str, str]:
     Raises
     ------
     InputError
-        If the file does not exist or cannot be read as UTF-8 text.
+        If the file does not exist, is not a regular file, is over the size limit, or is not
+        UTF-8 text.
     """
-    if str(source) == STDIN:
-        return sys.stdin.read(), "<stdin>"
-    path = Path(source)
-    name = str(path)
+    return read_user_text(source)
+
+
+def _header_issues(raw: list[str], name: str, line: int) -> tuple[list[str], list[InputIssue]]:
+    """Normalised header and its problems: duplicates, near-miss names, missing columns."""
+    header = [h.strip().lower() for h in raw]
+    issues: list[InputIssue] = []
+    first: dict[str, int] = {}
+    for j, (col, own) in enumerate(zip(header, raw, strict=True)):
+        if col in first:
+            issues.append(
+                InputIssue(
+                    name,
+                    line,
+                    own.strip(),
+                    f"column {clip(own.strip())} appears twice (columns {first[col] + 1} and "
+                    f"{j + 1}; names are not case-sensitive)",
+                    "keep one copy of the column",
+                )
+            )
+            continue
+        first[col] = j
+        if col and col not in KNOWN_COLUMNS and not _KRD_COLUMN.match(col):
+            suggestion = did_you_mean(col, [*KNOWN_COLUMNS, "krd_5y"])
+            if suggestion:
+                issues.append(
+                    InputIssue(name, line, own.strip(), f"unknown column {clip(col)}", suggestion)
+                )
+            else:
+                logger.warning("%s: ignoring unknown column %s", name, clip(col))
+    missing = [c for c in REQUIRED_COLUMNS if c not in first]
+    if missing:
+        issues.append(
+            InputIssue(
+                name,
+                line,
+                ", ".join(missing),
+                f"missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
+                f"the header must include {', '.join(REQUIRED_COLUMNS)}",
+            )
+        )
+    if "yield" not in first and "price" not in first:
+        issues.append(
+            InputIssue(name, line, "yield/price", "neither a yield nor a price column", "add one")
+        )
+    return header, issues
+
+
+def max_holdings_rows() -> int:
+    """The holdings limit (``HEDGE_PLANNER_MAX_HOLDINGS`` overrides :data:`MAX_HOLDINGS_ROWS`)."""
+    raw = os.environ.get("HEDGE_PLANNER_MAX_HOLDINGS", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else MAX_HOLDINGS_ROWS
+
+
+def _too_many_rows(name: str, line: int, limit: int) -> InputError:
+    reason = f"more than {limit:,} holdings (row {line} is holding {limit + 1:,})"
+    hint = "split the portfolio, or raise HEDGE_PLANNER_MAX_HOLDINGS (about 14 kB each)"
+    return InputError([InputIssue(name, line, None, reason, hint)])
+
+
+def _read_header(reader: Any, name: str) -> tuple[list[str], int]:
+    """The first non-blank record and its physical line."""
+    raw_header: list[str] = []
     try:
-        return path.read_text(encoding="utf-8-sig"), name
-    except FileNotFoundError:
-        raise InputError([InputIssue(name, None, None, "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([InputIssue(name, None, None, f"cannot read file: {exc}")]) from None
+        while not any(c.strip() for c in raw_header):  # leading blank lines are skipped
+            raw_header = next(reader)
+    except StopIteration:
+        raise InputError([InputIssue(name, None, None, "the file is empty")]) from None
+    except csv.Error as exc:
+        reason = f"bad CSV: {clip(str(exc), 60)[1:-1]}"
+        raise InputError([InputIssue(name, reader.line_num, None, reason)]) from None
+    return raw_header, reader.line_num
+
+
+def _records(
+    reader: Any, after_line: int, name: str, issues: list[InputIssue]
+) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank records with the physical line each starts on; a CSV error ends the file."""
+    last_line = after_line
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            reason = f"bad CSV: {clip(str(exc), 60)[1:-1]}"
+            issues.append(InputIssue(name, last_line + 1, None, reason, "check quotes"))
+            return  # the reader cannot resynchronise after a broken quote
+        line, last_line = last_line + 1, reader.line_num
+        if any(c.strip() for c in cells):
+            yield line, cells
+
+
+def _count_records(text: str, name: str, limit: int) -> None:
+    """Raise when the CSV has more than ``limit`` non-blank records after its header."""
+    reader = csv.reader(iter_lines(text))
+    n = -1  # the header is not a holding
+    last = 0
+    try:
+        for cells in reader:
+            line, last = last + 1, reader.line_num
+            if any(c.strip() for c in cells):
+                n += 1
+                if n > limit:
+                    raise _too_many_rows(name, line, limit)
+    except csv.Error:
+        return  # the full parse reports it with its row
 
 
 def parse_holdings_csv(text: str, name: str, settle: dt.date | None) -> Holdings:
@@ -57,81 +194,132 @@ def parse_holdings_csv(text: str, name: str, settle: dt.date | None) -> Holdings
     name
         File name used in error messages.
     settle
-        Settlement date used to reject matured or unissued bonds.
+        Settlement date used to reject matured or unissued bonds, and to check the yield a
+        price implies.
 
     Raises
     ------
     InputError
-        With every problem found: missing columns, empty file, bad fields, duplicate ids.
+        With every problem found: missing, duplicated or misspelt columns, an empty file, bad
+        fields, duplicate ids, implausible values; each located by physical row and the user's
+        own column name.
     """
     if not text.strip():
-        raise InputError(
-            [
-                InputIssue(
-                    name, None, None, "the file is empty", "expected a header row and holdings"
-                )
-            ]
-        )
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
-    issues: list[InputIssue] = []
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        issues.append(
-            InputIssue(
-                name,
-                1,
-                ", ".join(missing),
-                f"missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
-                f"the header must include {', '.join(REQUIRED_COLUMNS)}",
-            )
-        )
-    if "yield" not in header and "price" not in header:
-        issues.append(
-            InputIssue(name, 1, "yield/price", "neither a yield nor a price column", "add one")
-        )
+        hint = "expected a header row and holdings"
+        raise InputError([InputIssue(name, None, None, "the file is empty", hint)])
+    limit = max_holdings_rows()
+    if text.count("\n") > limit + 1:
+        _count_records(text, name, limit)  # cheap pass: refuse before any row is validated
+    # strict: an unclosed quote is an error, not a field that swallows the rest of the file.
+    reader = csv.reader(iter_lines(text), strict=True)
+    raw_header, header_line = _read_header(reader, name)
+    header, issues = _header_issues(raw_header, name, header_line)
     if issues:
         raise InputError(issues)
-
-    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS) | set(SUPPLIED_COLUMNS)
+    own = {h: r.strip() for h, r in zip(header, raw_header, strict=True)}
+    use = [(j, h) for j, h in enumerate(header) if h in KNOWN_COLUMNS or _KRD_COLUMN.match(h)]
+    id_col = header.index("id")
     rows: list[HoldingRow] = []
+    lines: list[int] = []
     first_seen: dict[str, int] = {}
     n_data = 0
-    for line_no, raw in enumerate(reader, start=2):
-        if all((v or "").strip() == "" for k, v in raw.items() if k is not None):
-            continue  # blank line
+    for line, cells in _records(reader, header_line, name, issues):
         n_data += 1
-        if None in raw:
+        if n_data > limit:  # stop before the rows fill memory
+            raise _too_many_rows(name, line, limit)
+        if len(cells) > len(header):
             issues.append(
-                InputIssue(name, line_no, None, "more fields than header columns", "check commas")
+                InputIssue(name, line, None, "more fields than header columns", "check commas")
             )
             continue
-        data = {k: v for k, v in raw.items() if k in known or k.startswith("krd_")}
-        row, problems = HoldingRow.check(data, settle)
+        row, problems = HoldingRow.check({h: cells[j] for j, h in use if j < len(cells)}, settle)
         for column, reason, hint in problems:
-            issues.append(InputIssue(name, line_no, column, reason, hint))
-        ident = (raw.get("id") or "").strip()
-        if ident:
-            if ident in first_seen:
-                issues.append(
-                    InputIssue(
-                        name,
-                        line_no,
-                        "id",
-                        f"duplicate id {ident!r} (first seen on row {first_seen[ident]})",
-                        "ids must be unique; aggregate the positions",
-                    )
+            issues.append(InputIssue(name, line, own.get(column or "", column), reason, hint))
+        ident = cells[id_col].strip() if len(cells) > id_col else ""
+        if ident in first_seen:
+            issues.append(
+                InputIssue(
+                    name,
+                    line,
+                    own["id"],
+                    f"duplicate id {clip(ident)} (first seen on row {first_seen[ident]})",
+                    "ids must be unique; aggregate the positions",
                 )
-            else:
-                first_seen[ident] = line_no
+            )
+        elif ident:
+            first_seen[ident] = line
         if row is not None:
             rows.append(row)
+            lines.append(line)
     if n_data == 0:
         issues.append(InputIssue(name, None, None, "the file has a header but no holdings"))
+    if settle is not None:
+        locations = [(name, line, own.get("price", "price")) for line in lines]
+        issues += implied_yield_issues(rows, locations, settle)
     if issues:
         raise InputError(issues)
     return Holdings(tuple(rows))
+
+
+def implied_yield_issues(
+    rows: Sequence[HoldingRow],
+    locations: Sequence[tuple[str, int | None, str]],
+    settle: dt.date,
+) -> list[InputIssue]:
+    """Problems of priced holdings whose price implies an implausible yield.
+
+    A clean price of 2 per 100 on a 5-year bond is a yield above 100%: almost surely a typo. The
+    yields are solved for all priced holdings at once (vectorised).
+
+    Parameters
+    ----------
+    rows
+        Validated holdings (yield-quoted ones are skipped).
+    locations
+        ``(source, row, column)`` of each holding's price, for the messages.
+    settle
+        Settlement date.
+    """
+    picked = [i for i, r in enumerate(rows) if r.price is not None]
+    if not picked:
+        return []
+    book = Holdings(tuple(rows[i] for i in picked)).book()
+    try:
+        sched = build_schedule(book, int(to_days(settle)))
+        dirty = np.array([rows[i].price for i in picked], dtype=np.float64) + sched.accrued
+    except (AnalyticsError, ValueError):
+        return []  # schedule problems are reported by the analytics with their own context
+    try:
+        ylds = yield_from_dirty_price(sched, dirty)
+    except AnalyticsError:
+        ylds = np.full(len(picked), np.nan)  # some price is unreachable: flag every one below
+    out = []
+    for k, i in enumerate(picked):
+        y = float(ylds[k])
+        if MIN_DECIMAL_YIELD <= y <= MAX_DECIMAL_YIELD:
+            continue
+        source, row, column = locations[i]
+        what = f"implies a yield of {y:.1%}" if np.isfinite(y) else "implies no reachable yield"
+        if not np.isfinite(y):
+            try:  # solve this bond alone to tell which one is unreachable
+                one = build_schedule(Holdings((rows[i],)).book(), int(to_days(settle)))
+                y = float(yield_from_dirty_price(one, dirty[k : k + 1])[0])
+            except AnalyticsError:
+                y = float("nan")
+            if MIN_DECIMAL_YIELD <= y <= MAX_DECIMAL_YIELD:
+                continue
+            what = f"implies a yield of {y:.1%}" if np.isfinite(y) else what
+        out.append(
+            InputIssue(
+                source,
+                row,
+                column,
+                f"clean price {rows[i].price:g} {what}, outside the plausible "
+                f"{MIN_DECIMAL_YIELD:.0%} to {MAX_DECIMAL_YIELD:.0%}",
+                "prices are clean, per 100 face",
+            )
+        )
+    return out
 
 
 def read_holdings(source: str | Path, settle: dt.date | None) -> Holdings:
@@ -155,14 +343,21 @@ def looks_like_csv(text: str) -> bool:
     return False
 
 
-def parse_yaml(text: str, name: str) -> dict[str, Any]:
-    """Parse YAML text into a mapping (errors located by line)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        raise InputError([InputIssue(name, row, None, f"invalid YAML: {exc}")]) from None
+def parse_yaml_lines(text: str, name: str) -> tuple[dict[str, Any], dict[DocPath, int]]:
+    """Parse YAML text into a mapping and the 1-based line of every key path.
+
+    Raises
+    ------
+    InputError
+        Invalid YAML, unsupported tags, duplicate keys, alias bombs, deep nesting (located by
+        line), or a document that is not a mapping.
+    """
+    data, lines = load_yaml(text, name)
     if not isinstance(data, dict):
         raise InputError([InputIssue(name, None, None, "expected a YAML mapping at the top level")])
-    return data
+    return data, lines
+
+
+def parse_yaml(text: str, name: str) -> dict[str, Any]:
+    """Parse YAML text into a mapping (errors located by line)."""
+    return parse_yaml_lines(text, name)[0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,6 +12,7 @@ from hedge_planner.hedging import UniverseMember
 from hedge_planner.io import read_text
 from hedge_planner.models.credit import cds_spread_pnl
 from hedge_planner.models.errors import InputError, InputIssue
+from hedge_planner.models.input_files import clip, did_you_mean, load_json, parse_number
 from hedge_planner.scenarios.definitions import Scenario, ScenarioError
 from hedge_planner.scenarios.portfolio import (
     PortfolioScenarioResult,
@@ -46,6 +46,10 @@ def build_case_scenarios(case: AnalysisCase, tenors: Sequence[str], source: str)
         return spec.build(tenors)
     except ScenarioError as exc:
         raise InputError([InputIssue(source, None, "scenarios", str(exc))]) from None
+
+
+#: Largest plausible quantity in a --hedge file (contracts, or notional in currency).
+MAX_HEDGE_QUANTITY = 1e12
 
 
 def run_scenarios(
@@ -110,10 +114,7 @@ def read_hedge_quantities(source: str, members: Sequence[UniverseMember]) -> np.
         If the file is not such a document or names an instrument outside the universe.
     """
     text, name = read_text(source)
-    try:
-        doc: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError([InputIssue(name, exc.lineno, None, f"invalid JSON: {exc.msg}")]) from None
+    doc: Any = load_json(text, name)
     if isinstance(doc, dict) and isinstance(doc.get("hedge"), dict):
         doc = doc["hedge"]
     trades = doc.get("trades") if isinstance(doc, dict) else doc
@@ -126,28 +127,50 @@ def read_hedge_quantities(source: str, members: Sequence[UniverseMember]) -> np.
         if not isinstance(trade, dict) or "instrument" not in trade or "quantity" not in trade:
             issues.append(InputIssue(name, None, f"trades[{k}]", "needs instrument and quantity"))
             continue
-        if trade["instrument"] not in index:
+        instrument = trade["instrument"]
+        if not isinstance(instrument, str):
             issues.append(
                 InputIssue(
                     name,
                     None,
                     f"trades[{k}].instrument",
-                    f"{trade['instrument']!r} is not in the case's hedge universe",
-                    "known: " + ", ".join(index),
+                    f"expected an instrument name, got a {type(instrument).__name__}",
+                )
+            )
+            continue
+        if instrument not in index:
+            issues.append(
+                InputIssue(
+                    name,
+                    None,
+                    f"trades[{k}].instrument",
+                    f"{clip(instrument)} is not in the case's hedge universe",
+                    did_you_mean(instrument, index) or "known: " + ", ".join(index),
                 )
             )
             continue
         try:
-            quantity = float(trade["quantity"])
-        except (TypeError, ValueError):
-            issues.append(InputIssue(name, None, f"trades[{k}].quantity", "not a number"))
+            quantity = parse_number(trade["quantity"])
+        except ValueError as exc:
+            issues.append(InputIssue(name, None, f"trades[{k}].quantity", str(exc)))
+            continue
+        if abs(quantity) > MAX_HEDGE_QUANTITY:
+            issues.append(
+                InputIssue(
+                    name,
+                    None,
+                    f"trades[{k}].quantity",
+                    f"{quantity:g} is beyond the plausible +/-{MAX_HEDGE_QUANTITY:g} "
+                    "(contracts or notional)",
+                )
+            )
             continue
         # A plan's trades are changes from the current position; a hedge file's are positions
         # only when it says so.
         if trade.get("is_position"):
-            quantities[index[trade["instrument"]]] = quantity
+            quantities[index[instrument]] = quantity
         else:
-            quantities[index[trade["instrument"]]] += quantity
+            quantities[index[instrument]] += quantity
     if issues:
         raise InputError(issues)
     return quantities

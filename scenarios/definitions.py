@@ -45,6 +45,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -52,7 +53,6 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.covariance import (
     DEFAULT_KEY_TENORS,
@@ -61,7 +61,15 @@ from hedge_planner.models.covariance import (
     tenor_label,
     tenor_years,
 )
-from hedge_planner.models.errors import HedgePlannerError
+from hedge_planner.models.errors import HedgePlannerError, InputError
+from hedge_planner.models.input_files import (
+    BadNumber,
+    StrictModel,
+    clip,
+    did_you_mean,
+    error_message,
+    load_yaml,
+)
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -101,7 +109,23 @@ CURVE_SHAPE_KINDS: tuple[str, ...] = (
 
 
 class ScenarioError(HedgePlannerError, ValueError):
-    """Invalid scenario definition (bad tenor, unknown episode, inconsistent key tenors...)."""
+    """Invalid scenario definition (bad tenor, unknown episode, inconsistent key tenors...).
+
+    ``issues`` locates each problem of a list of user specs: ``(path, reason, hint)`` with the
+    path relative to the list (``(2, "shift_bp")`` is the third spec's ``shift_bp``).
+    """
+
+    def __init__(self, message: str, issues: Sequence[tuple[tuple[Any, ...], str, str]] = ()):
+        super().__init__(message)
+        self.issues = list(issues)
+
+
+#: Largest rate or spread shift a scenario may apply, bp (+/-50%).
+MAX_SHIFT_BP = 5_000.0
+#: Largest magnitude of a historical episode's scale factor.
+MAX_HISTORICAL_SCALE = 10.0
+#: Longest scenario description, characters.
+MAX_DESCRIPTION_CHARS = 500
 
 
 # --------------------------------------------------------------------------------------------
@@ -387,6 +411,11 @@ def _normalize_sectors(spreads: Mapping[str, float]) -> dict[str, float]:
             raise ValueError(f"sector {key!r} given twice")
         if not math.isfinite(float(bp)):
             raise ValueError(f"spread shift for sector {key!r} must be finite")
+        if abs(float(bp)) > MAX_SHIFT_BP:
+            raise ValueError(
+                f"spread shift {float(bp):g} bp for sector {key!r} is beyond the plausible "
+                f"+/-{MAX_SHIFT_BP:g} bp"
+            )
         out[key] = float(bp)
     return out
 
@@ -484,18 +513,18 @@ def _tenor_field(value: Any) -> str:
 TenorField = Annotated[str, BeforeValidator(_tenor_field)]
 
 
-class _SpecBase(BaseModel):
+class _SpecBase(StrictModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    name: str | None = Field(default=None, min_length=1)
-    description: str = ""
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION_CHARS)
 
 
 class ParallelSpec(_SpecBase):
     """Parallel shift of ``shift_bp`` bp."""
 
     kind: Literal["parallel"]
-    shift_bp: float
+    shift_bp: float = Field(ge=-MAX_SHIFT_BP, le=MAX_SHIFT_BP)
 
     def default_name(self) -> str:
         return f"parallel_{self.shift_bp:+g}bp"
@@ -508,7 +537,7 @@ class CurveShapeSpec(_SpecBase):
     """Bull/bear steepener/flattener of ``size_bp`` (> 0) bp between two anchor tenors."""
 
     kind: Literal["bull_steepener", "bear_steepener", "bull_flattener", "bear_flattener"]
-    size_bp: float = Field(default=DEFAULT_SHAPE_BP, gt=0)
+    size_bp: float = Field(default=DEFAULT_SHAPE_BP, gt=0, le=MAX_SHIFT_BP)
     short_tenor: TenorField = "2y"
     long_tenor: TenorField = "30y"
 
@@ -537,7 +566,7 @@ class TwistSpec(_SpecBase):
     """Twist: slope change ``size_bp`` bp around ``pivot`` (positive steepens)."""
 
     kind: Literal["twist"]
-    size_bp: float = DEFAULT_SHAPE_BP
+    size_bp: float = Field(default=DEFAULT_SHAPE_BP, ge=-MAX_SHIFT_BP, le=MAX_SHIFT_BP)
     pivot: TenorField = "5y"
     short_tenor: TenorField = "2y"
     long_tenor: TenorField = "30y"
@@ -569,7 +598,7 @@ class ButterflySpec(_SpecBase):
     """Butterfly: wings ``+size_bp/2``, belly ``-size_bp/2`` bp."""
 
     kind: Literal["butterfly"]
-    size_bp: float = DEFAULT_BUTTERFLY_BP
+    size_bp: float = Field(default=DEFAULT_BUTTERFLY_BP, ge=-MAX_SHIFT_BP, le=MAX_SHIFT_BP)
     short_wing: TenorField = "2y"
     belly_start: TenorField = "7y"
     belly_end: TenorField = "10y"
@@ -607,6 +636,11 @@ class CustomSpec(_SpecBase):
         years = [tenor_years(k) for k in value]
         if len(set(years)) != len(years):
             raise ValueError(f"duplicate tenors in {list(value)}")
+        wild = [k for k, v in value.items() if abs(v) > MAX_SHIFT_BP]
+        if wild:
+            raise ValueError(
+                f"shift beyond the plausible +/-{MAX_SHIFT_BP:g} bp at {', '.join(wild[:5])}"
+            )
         return value
 
     def default_name(self) -> str:
@@ -621,14 +655,16 @@ class HistoricalSpec(_SpecBase):
 
     kind: Literal["historical"]
     episode: str
-    scale: float = 1.0
+    scale: float = Field(default=1.0, ge=-MAX_HISTORICAL_SCALE, le=MAX_HISTORICAL_SCALE)
 
     @field_validator("episode")
     @classmethod
     def _known(cls, value: str) -> str:
         table = load_historical_episodes()
         if value not in table:
-            raise ValueError(f"unknown historical episode {value!r}; available: {sorted(table)}")
+            raise ValueError(
+                f"unknown historical episode {clip(value)}; available: {sorted(table)}"
+            )
         return value
 
     def default_name(self) -> str:
@@ -729,31 +765,78 @@ def parse_scenario_specs(data: Any, source: str = "scenarios") -> list[Any]:
         raise ScenarioError(f"{source}: expected a list of scenario definitions")
     specs: list[Any] = []
     problems: list[str] = []
+    issues: list[tuple[tuple[Any, ...], str, str]] = []
     for i, item in enumerate(data):
         label = f"{source}[{i}]"
         if isinstance(item, Mapping) and item.get("name"):
-            label += f" ({item['name']})"
+            label += f" ({clip(item['name'], 40)[1:-1]})"
         try:
             specs.append(_SPEC_ADAPTER.validate_python(item))
         except ValidationError as exc:
             for err in exc.errors():
+                path, reason, hint = _spec_problem(item, err)
                 loc = ".".join(str(p) for p in err["loc"]) or "<scenario>"
-                problems.append(f"{label}: {loc}: {err['msg']}")
+                msg = err["input"].reason if isinstance(err["input"], BadNumber) else err["msg"]
+                problems.append(f"{label}: {loc}: {msg}" + (f" ({hint})" if hint else ""))
+                issues.append(((i, *path), reason, hint))
     names = [s.name or s.default_name() for s in specs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         problems.append(f"{source}: duplicate scenario names {dupes}")
+        issues.append(((), f"duplicate scenario names {dupes}", "give each scenario a name"))
     if problems:
-        raise ScenarioError("invalid scenario definitions:\n  - " + "\n  - ".join(problems))
+        raise ScenarioError("invalid scenario definitions:\n  - " + "\n  - ".join(problems), issues)
     return specs
+
+
+_SPEC_MODELS: dict[str, type[BaseModel]] = {
+    kind: model
+    for model in (
+        ParallelSpec,
+        CurveShapeSpec,
+        TwistSpec,
+        ButterflySpec,
+        CustomSpec,
+        HistoricalSpec,
+        SpreadSpec,
+    )
+    for kind in typing.get_args(model.model_fields["kind"].annotation)
+}
+
+
+def _spec_problem(item: Any, err: Mapping[str, Any]) -> tuple[tuple[Any, ...], str, str]:
+    """The user's key path (without pydantic's union tag), a reason and a did-you-mean hint."""
+    # pydantic inserts the union member's tag (the kind) after each level it enters; the
+    # user's path keeps only the keys that exist in the spec.
+    path: list[Any] = []
+    node, model = item, None
+    for part in err["loc"]:
+        if isinstance(node, Mapping) and part == node.get("kind") and part in _SPEC_MODELS:
+            model = _SPEC_MODELS[part]
+            continue
+        path.append(part)
+        node = node.get(part) if isinstance(node, Mapping) else None
+    loc = tuple(path)
+    if err["type"] == "extra_forbidden":
+        allowed = list(model.model_fields) if model is not None else []
+        hint = did_you_mean(str(loc[-1]), allowed) or (
+            f"allowed keys: {', '.join(allowed)}" if allowed else ""
+        )
+        return loc, f"unknown key {clip(loc[-1])}", hint
+    if err["type"] == "union_tag_invalid":
+        kind = node.get("kind") if isinstance(node, Mapping) else None
+        others = [k for k in _SPEC_MODELS if k != kind and not (loc and k == "spread")]
+        hint = did_you_mean(str(kind), others) or f"kinds: {', '.join(others)}"
+        return (*loc, "kind"), f"scenario kind {clip(kind)} is not allowed here", hint
+    return loc, error_message(err), ""
 
 
 def scenario_specs_from_yaml(text: str, source: str = "scenarios") -> list[Any]:
     """Parse YAML text (a list, or a mapping with ``scenarios:``) into validated specs."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{source}: invalid YAML: {exc}") from None
+        data, _ = load_yaml(text, source)
+    except InputError as exc:
+        raise ScenarioError(f"{source}: {exc.issues[0].reason}") from None
     return parse_scenario_specs(data, source)
 
 

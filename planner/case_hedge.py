@@ -1,0 +1,267 @@
+"""Case-file schema of the hedge section: universe (futures, swaps, swaptions), limits, costs.
+
+Split from :mod:`cases` (which re-exports every name) to keep modules short. Plausibility bounds
+are stated in the messages; see LIMITS.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from hedge_planner.models.futures import parse_32nds
+from hedge_planner.models.input_files import StrictModel, clip, parse_number
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+#: Plausible Treasury futures prices, points per 100.
+MIN_FUTURES_PRICE, MAX_FUTURES_PRICE = 20.0, 300.0
+#: Plausible deliverable-bond yields, decimal (as for holdings).
+MIN_BASKET_YIELD, MAX_BASKET_YIELD = -0.10, 1.0
+#: Largest plausible notional of one CDS or one hedge position limit, currency.
+MAX_NOTIONAL = 1e12
+#: Largest plausible magnitude of a convexity limit, years^2.
+MAX_ABS_CONVEXITY_LIMIT = 1_000.0
+#: Largest plausible duration target or band, years.
+MAX_DURATION_LIMIT = 100.0
+
+Direction = Literal["both", "long", "short"]
+
+
+class DeliverableSpec(StrictModel):
+    """A bond in a futures contract's deliverable basket (clean price per 100 or yield)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str
+    coupon: float = Field(ge=0, le=0.2, description="decimal")
+    maturity: dt.date
+    price: float | None = Field(default=None, ge=2, le=500, description="clean, per 100")
+    yield_: float | None = Field(default=None, alias="yield", description="decimal")
+    issue_date: dt.date | None = None
+
+    @field_validator("yield_")
+    @classmethod
+    def _yield(cls, value: float | None) -> float | None:
+        if value is not None and value > MAX_BASKET_YIELD:
+            raise ValueError(
+                f"yield {value:g} looks like a percentage; yields are decimals "
+                f"(write {value / 100:g} for {value:g}%)"
+            )
+        if value is not None and value < MIN_BASKET_YIELD:
+            raise ValueError(f"yield {value:g} is below the plausible minimum {MIN_BASKET_YIELD:g}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_quote(self) -> DeliverableSpec:
+        if (self.price is None) == (self.yield_ is None):
+            raise ValueError("give exactly one of price and yield")
+        return self
+
+
+class FuturesSpec(StrictModel):
+    """A Treasury futures contract the hedge may trade."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(description="TU, Z3N, FV, TY, TN, US or UB (or a user contract)")
+    contract_month: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
+    price: float | str | None = Field(
+        default=None, description="market price per 100 (decimal or 32nds like 111-08+)"
+    )
+    repo_rate: float = Field(ge=-0.05, le=0.25, description="term repo to delivery, decimal")
+    basket: list[DeliverableSpec] = Field(min_length=1)
+    initial_margin: float = Field(default=0.0, ge=0, description="currency per contract")
+    half_spread: float | None = Field(
+        default=None, ge=0, description="currency per contract; default half a tick"
+    )
+    max_contracts: float | None = Field(default=None, gt=0, le=1e7)
+    direction: Direction = "both"
+    current: float = Field(default=0.0, ge=-1e7, le=1e7)
+
+    @field_validator("contract_month")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        year, month = (int(p) for p in value.split("-"))
+        if not 1 <= month <= 12:
+            raise ValueError(f"contract month {month:02d} is not a month (01-12)")
+        if not 1977 <= year <= 2200:
+            raise ValueError(f"contract year {year} is implausible")
+        return value
+
+    @field_validator("price", mode="before")
+    @classmethod
+    def _price(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str) and "-" in value.strip()[1:]:
+            try:
+                value = parse_32nds(value)
+            except ValueError:
+                raise ValueError(
+                    f"price {clip(value)} is neither a decimal nor 32nds like 111-08+"
+                ) from None
+        number = parse_number(value)
+        if not MIN_FUTURES_PRICE <= number <= MAX_FUTURES_PRICE:
+            raise ValueError(
+                f"futures price {number:g} is outside the plausible {MIN_FUTURES_PRICE:g} to "
+                f"{MAX_FUTURES_PRICE:g} per 100"
+            )
+        return number
+
+
+class SwapSpec(StrictModel):
+    """A SOFR OIS swap tenor the hedge may trade (quantity = receive-fixed notional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tenor: str
+    start: str | None = Field(default=None, description="forward start tenor, e.g. 1y")
+    half_spread_bp: float = Field(default=0.25, ge=0, description="half bid-ask, bp of rate")
+    initial_margin_rate: float = Field(default=0.0, ge=0, description="fraction of notional")
+    lot_size: float = Field(default=1e6, gt=0)
+    integer_lots: bool = False
+    max_notional: float | None = Field(default=None, gt=0)
+    direction: Direction = "both"
+    current: float = 0.0
+
+
+class SwaptionSpec(StrictModel):
+    """A European swaption on a SOFR swap (quantity = notional; long-only by default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    expiry: str
+    tenor: str
+    type: Literal["payer", "receiver"]
+    strike: float | Literal["atm"] = "atm"
+    model: Literal["bachelier", "black76"] = "bachelier"
+    vol: float = Field(gt=0, description="normal vol (decimal rate/sqrt yr) or lognormal vol")
+    half_spread_vol: float = Field(default=0.0, ge=0, description="half bid-ask in vol units")
+    max_notional: float | None = Field(default=None, gt=0)
+    direction: Direction = "long"
+    current: float = 0.0
+
+
+class UniverseSpec(StrictModel):
+    """Hedge instruments available to the optimiser."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    futures: list[FuturesSpec] = Field(default_factory=list)
+    swaps: list[SwapSpec] = Field(default_factory=list)
+    swaptions: list[SwaptionSpec] = Field(default_factory=list)
+    contracts_file: str | None = Field(
+        default=None,
+        description="YAML/JSON adding or overriding futures contract specs (relative to the case)",
+    )
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> UniverseSpec:
+        if not (self.futures or self.swaps or self.swaptions):
+            raise ValueError("the hedge universe is empty: add futures, swaps or swaptions")
+        return self
+
+
+class DurationLimitSpec(StrictModel):
+    """Post-hedge effective duration within ``target +/- band`` (years)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: float | None = Field(
+        default=None,
+        ge=-MAX_DURATION_LIMIT,
+        le=MAX_DURATION_LIMIT,
+        description="years; default benchmark duration",
+    )
+    band: float = Field(default=0.25, ge=0, le=MAX_DURATION_LIMIT, description="years")
+
+
+class LimitsSpec(StrictModel):
+    """Risk limits; each is optional. Tolerances in years, DV01 in currency per bp."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    duration: DurationLimitSpec | None = Field(default_factory=DurationLimitSpec)
+    dv01_min: float | None = None
+    dv01_max: float | None = None
+    krd_tolerance: dict[str, float] | float | None = Field(
+        default=None, description="years per tenor (or one value for all) vs the benchmark"
+    )
+    convexity_floor: float | None = Field(
+        default=None,
+        ge=-MAX_ABS_CONVEXITY_LIMIT,
+        le=MAX_ABS_CONVEXITY_LIMIT,
+        description="years^2",
+    )
+    margin_budget: float | None = Field(default=None, ge=0, description="currency")
+
+    @field_validator("krd_tolerance")
+    @classmethod
+    def _tolerances(cls, value: dict[str, float] | float | None) -> dict[str, float] | float | None:
+        values = value.values() if isinstance(value, dict) else [] if value is None else [value]
+        if any(v < 0 for v in values):
+            raise ValueError("KRD tolerances must be non-negative (years)")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LimitsSpec:
+        lo, hi = self.dv01_min, self.dv01_max
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"inverted DV01 limits: dv01_min {lo:g} > dv01_max {hi:g}")
+        return self
+
+
+class CostsSpec(StrictModel):
+    """Objective weights: every term is in currency so the weights mean something.
+
+    ``risk_aversion`` is the mean-variance coefficient on the tracking-error variance of the
+    portfolio's return: cost = risk_aversion / 2 * (TE in decimal)^2 * market value. The same
+    coefficient prices the Treasury-SOFR basis risk of swaps and swaptions (a common swap-spread
+    factor plus an independent one per key tenor, with the vols given here), which the key-rate
+    covariance cannot see because bonds, futures and swaps share its key rates.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    risk_aversion: float = Field(default=500.0, ge=0)
+    carry_weight: float = Field(default=1.0, ge=0)
+    slippage_weight: float = Field(default=1.0, ge=0)
+    impact: float = Field(
+        default=0.0,
+        ge=0,
+        description="quadratic market impact: at 1,000 contracts or 100m notional traded the "
+        "impact cost is this multiple of the half-spread cost",
+    )
+    tracking_error: Literal["exact", "l1_proxy"] = "exact"
+    swap_spread_vol_bp: float = Field(
+        default=20.0,
+        ge=0,
+        description="volatility of the common Treasury-SOFR swap spread move, bp per year",
+    )
+    swap_spread_tenor_vol_bp: float = Field(
+        default=8.0,
+        ge=0,
+        description="volatility of each key tenor's own swap-spread move (independent across "
+        "tenors), bp per year",
+    )
+
+
+class SolverSpec(StrictModel):
+    """Solver settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gap: float = Field(default=1e-6, gt=0, lt=1)
+    time_limit_seconds: float = Field(default=30.0, gt=0)
+
+
+class HedgeSpec(StrictModel):
+    """The hedge problem: horizon, universe, limits, costs and solver settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    horizon_days: int = Field(default=90, gt=0, le=3650)
+    universe: UniverseSpec
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
+    costs: CostsSpec = Field(default_factory=CostsSpec)
+    solver: SolverSpec = Field(default_factory=SolverSpec)
