@@ -118,6 +118,11 @@ class KrdConvention:
 ZERO_CONTINUOUS = KrdConvention()
 #: Index providers' convention on the Treasury curve: semiannual par yields, 1 bp, full price.
 PAR_TREASURY = KrdConvention("par", "semiannual")
+#: The two vectors every holding and portfolio carries (``krd`` and ``krd_par``), as JSON.
+KRD_CONVENTIONS: dict[str, dict[str, Any]] = {
+    "krd": ZERO_CONTINUOUS.as_dict(),
+    "krd_par": PAR_TREASURY.as_dict(),
+}
 
 
 # --------------------------------------------------------------------------------------------

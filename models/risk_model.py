@@ -364,10 +364,11 @@ def build_risk_model(
 
     Notes
     -----
-    The rate-spread block is ``rho_s * vol_s * vol_k`` for sector ``s`` and key ``k`` (the
-    table's correlation of that sector's spread changes with Treasury yield changes, applied at
-    every key). Swap-spread factors are independent of everything else (the objective has always
-    priced them so).
+    The rate-spread block is ``rho_s vol_s cov(r_k, L) / vol_L`` for sector ``s`` and key ``k``,
+    where ``L`` is the rate level (first principal component of the rate block) and ``rho_s`` the
+    table's correlation of the sector's spread changes with Treasury yield changes (estimated
+    against the 10y, which is almost all level: corr(10y, L) is about 0.95). Swap-spread factors
+    are independent of everything else (the objective has always priced them so).
     """
     rc = np.asarray(rate_covariance, dtype=np.float64)
     n_k = len(tenors)
@@ -391,7 +392,11 @@ def build_risk_model(
     sv = np.array([r.vol_bp for r in rows])
     corr = np.array([[spread_table.correlation(a, b) for b in names] for a in names])
     sc = corr * np.outer(sv, sv) if names else np.zeros((0, 0))
-    cross = np.outer(rate_vol, np.array([r.rate_correlation for r in rows]) * sv)
+    # Spreads correlate with the rate *level* (the first principal component of the rate block):
+    # cov(r_k, s) = rho_s vol_s cov(r_k, L) / vol_L. Unlike one correlation with every key rate
+    # separately, this is a proper joint model (a spread = loading on L + independent residual)
+    # and stays positive semidefinite whatever rate covariance the case brings.
+    cross = np.outer(_level_loadings(rc), np.array([r.rate_correlation for r in rows]) * sv)
     blocks = [[rc, cross], [cross.T, sc]]
     if swap_spread_vol_bp is not None:
         tenor_vol = swap_spread_tenor_vol_bp or 0.0
@@ -416,6 +421,16 @@ def build_risk_model(
         "swap_spread": swap_spread_source,
     }
     return RiskModel(tuple(factors), cov, window)
+
+
+def _level_loadings(rate_cov: FloatArray) -> FloatArray:
+    """``cov(r_k, L) / vol_L`` for the level factor ``L = v' r`` (top eigenvector, positive sum)."""
+    if rate_cov.size == 0:
+        return np.zeros(0)
+    _, vecs = np.linalg.eigh(rate_cov)
+    v = vecs[:, -1] * (1.0 if vecs[:, -1].sum() >= 0 else -1.0)
+    var = float(v @ rate_cov @ v)
+    return np.asarray(rate_cov @ v / np.sqrt(var), dtype=np.float64) if var > 0 else v * 0.0
 
 
 def active_exposures(

@@ -48,6 +48,7 @@ from hedge_planner.models.input_files import (
     clip,
     did_you_mean,
 )
+from hedge_planner.models.krd import KrdConventionSpec
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, check_key_tenors
 from hedge_planner.models.schemas import _KRD_COLUMN, HoldingRow, Holdings, parse_iso_date
 from hedge_planner.scenarios.definitions import (
@@ -340,6 +341,22 @@ class RiskSpec(StrictModel):
     shift_bp: float = Field(default=1.0, gt=0, le=100)
     krd_sum_tolerance: float = Field(default=0.01, gt=0, description="relative, 0.01 = 1%")
     duration_reconcile_tolerance: float = Field(default=0.25, gt=0, description="years")
+    krd_convention: Literal["benchmark", "zero", "par"] = Field(
+        default="benchmark",
+        description="KRD convention of the benchmark gaps, the KRD limits and tracking error: "
+        "'zero' (continuous zero rates, tent, full price), 'par' (semiannual Treasury par "
+        "yields, re-bootstrapped), or 'benchmark' = the convention the benchmark states",
+    )
+    supplied_krd_convention: KrdConventionSpec = Field(
+        default_factory=KrdConventionSpec,
+        description="convention of the krd_<tenor> columns supplied with holdings (default: "
+        "zero rates, continuous, 1 bp, full price)",
+    )
+    spread_table: str | None = Field(
+        default=None,
+        description="sector spread-risk table (JSON in the format of the shipped "
+        "models/data/sector_spread_risk.json); default: the shipped table",
+    )
 
     @field_validator("key_tenors")
     @classmethod
@@ -369,6 +386,11 @@ class CovarianceSpec(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     source: Literal["default", "file", "history"] = "default"
+    regime: Literal["long_run", "recent"] = Field(
+        default="long_run",
+        description="shipped default only: 'long_run' (equal weights 2014-2023) or 'recent' "
+        "(EWMA, 126-business-day half-life, 2022-2023)",
+    )
     path: str | None = None
     lookback_days: int | None = Field(default=None, gt=1)
     halflife_days: float | None = Field(default=None, gt=0)

@@ -58,6 +58,16 @@ class CreditPositions(Section):
     methodology: str
 
 
+class KrdConventionDoc(Section):
+    """How a KRD vector is measured."""
+
+    rate_basis: Literal["zero", "par"] = Field(description="zero rates or par yields shifted")
+    compounding: str = Field(description="continuous, or annual/semiannual/quarterly/monthly")
+    shift_bp: float = Field(description="size of the up and down shifts, bp")
+    price_basis: Literal["full", "clean"] = Field(description="denominator: dirty or clean")
+    shape: Literal["tent"] = "tent"
+
+
 class Portfolio(Section):
     """Pre-hedge portfolio totals of the cash book (effective and yield-based)."""
 
@@ -74,6 +84,16 @@ class Portfolio(Section):
     krd: ByTenor = Field(description="key rate durations, years")
     krd_dv01: ByTenor = Field(description="currency per bp")
     krd_sum: float = Field(description="years")
+    krd_par: ByTenor = Field(
+        description="par key rate durations, years (semiannual Treasury par yields, tent, 1 bp, "
+        "full price; curve bootstrapped again)"
+    )
+    krd_conventions: dict[str, KrdConventionDoc] = Field(
+        description="convention of each KRD vector: 'krd' (zero) and 'krd_par' (par)"
+    )
+    spread_dv01_by_sector: dict[str, float] = Field(
+        description="spread duration x market value x 1e-4 by sector, currency per bp widening"
+    )
     cds: CreditPositions | None = None
 
 
@@ -428,6 +448,70 @@ class QualityCheck(Section):
 
 
 # ------------------------------------------------------------------------------------------------
+# Risk model
+# ------------------------------------------------------------------------------------------------
+
+
+class FactorDoc(Section):
+    """One factor of the tracking-error model."""
+
+    name: str = Field(description="rate:<tenor>, swap_spread[:<tenor>] or spread:<sector>")
+    group: str = Field(description="rates, swap_spread or spread:<sector>")
+    vol_bp: float = Field(description="volatility of the factor's moves, bp per year")
+    source: str = Field(description="estimation window or publication")
+    assumed: bool = Field(description="an assumption rather than an estimate from data")
+
+
+class TrackingErrorDoc(Section):
+    """Ex-ante tracking error against the benchmark with Euler contributions."""
+
+    total_bp: float = Field(description="bp per year of the portfolio's market value")
+    total_currency: float = Field(description="currency per year")
+    by_group: dict[str, float] = Field(
+        description="contribution by group (rates, swap_spread, spread:<sector>), bp per year; "
+        "sums to total_bp"
+    )
+    by_factor: dict[str, float] = Field(description="contribution by factor, bp per year")
+    by_group_currency: dict[str, float] = Field(description="currency per year")
+
+
+class RiskSide(Section):
+    """The book's tracking error before or after the hedge."""
+
+    tracking_error: TrackingErrorDoc
+    exposures: dict[str, float] = Field(
+        description="active exposure by factor, currency per bp (gain when the factor falls)"
+    )
+
+
+class SpreadRisk(Section):
+    """Sector spread risk against the benchmark."""
+
+    portfolio_spread_dv01: dict[str, float] = Field(description="currency per bp widening")
+    benchmark_spread_dv01: dict[str, float] = Field(
+        description="the benchmark's, scaled to the portfolio's market value, currency per bp"
+    )
+    gap: dict[str, float] = Field(description="portfolio minus benchmark, currency per bp")
+    share_of_tracking_error: dict[str, float] = Field(
+        description="each sector's contribution as a fraction of the pre-hedge tracking error"
+    )
+
+
+class RiskModel(Section):
+    """The multi-factor risk model the hedge is optimal against, and what it says."""
+
+    krd_convention: KrdConventionDoc = Field(
+        description="convention of the KRD gaps, KRD limits and the rate factors"
+    )
+    factors: list[FactorDoc]
+    window: dict[str, str] = Field(description="estimation window and weighting of each block")
+    pre_hedge: RiskSide | None
+    post_hedge: RiskSide | None
+    spread: SpreadRisk
+    notes: list[str] = Field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------------
 # The document
 # ------------------------------------------------------------------------------------------------
 
@@ -449,6 +533,9 @@ class Plan(Section):
     currency: str = "USD"
     key_tenors: list[str]
     exposure: Exposure
+    risk_model: RiskModel | None = Field(
+        default=None, description="factors, windows and tracking error by factor group"
+    )
     hedge: Hedge | None
     scenarios: Scenarios
     warnings: list[Flag]

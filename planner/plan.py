@@ -63,6 +63,7 @@ def exposure(analysis: CaseAnalysis) -> Exposure:
     """Section 1: the measured portfolio, its sectors and the benchmark comparison."""
     doc = analysis.to_json()
     portfolio = doc["portfolio"]
+    portfolio.pop("active_risk", None)
     benchmark = portfolio.pop("benchmark", None)
     sectors = portfolio.pop("sectors")
     methodology = dict(doc["methodology"])

@@ -8,6 +8,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from hedge_planner.active_risk import (
+    ActiveRisk,
+    BenchmarkView,
+    measure_active_risk,
+    spread_dv01_by_sector,
+)
 from hedge_planner.cases import (
     AnalysisCase,
     BaselineCase,
@@ -17,13 +23,14 @@ from hedge_planner.cases import (
     load_holdings_section,
     resolve_path,
 )
+from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.benchmark import (
     BenchmarkComparison,
     BenchmarkProfile,
     compare_to_benchmark,
 )
 from hedge_planner.models.bonds import BondBook, CashflowSchedule, analyze_book, build_schedule
-from hedge_planner.models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par
+from hedge_planner.models.bootstrap import bootstrap_sofr_ois
 from hedge_planner.models.covariance import (
     KeyRateCovariance,
     estimate_keyrate_covariance,
@@ -36,6 +43,7 @@ from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days
 from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.exposure import CashBook, CdsPosition, portfolio_exposure
+from hedge_planner.models.krd import KRD_CONVENTIONS, ParQuotes, holdings_par_krd
 from hedge_planner.models.portfolio import (
     Flag,
     HoldingRisk,
@@ -169,6 +177,8 @@ class MarketCurves:
 
     treasury: YieldCurve
     sofr: YieldCurve | None
+    #: The Treasury par quotes, kept to shift and bootstrap again (par KRDs).
+    treasury_quotes: ParQuotes | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +196,10 @@ class CaseAnalysis:
     covariance: KeyRateCovariance
     benchmark: BenchmarkComparison | None
     flags: tuple[Flag, ...]
+    #: Par KRDs of every holding as used, years, ``(n, K)``.
+    krd_par: FloatArray
+    #: KRD convention, spread risk and the multi-factor tracking error against the benchmark.
+    active: ActiveRisk
 
     @property
     def tenors(self) -> tuple[str, ...]:
@@ -274,6 +288,8 @@ class CaseAnalysis:
                     "spread_duration": float(risk.spread_duration[i]),
                     "effective_dv01": float(risk.dv01[i]),
                     "krd": risk.krd.as_dict(i),
+                    "krd_par": dict(zip(self.tenors, self.krd_par[i].tolist(), strict=True)),
+                    "krd_conventions": KRD_CONVENTIONS,
                     "krd_dv01": dict(zip(self.tenors, risk.krd.krd_dv01[i].tolist(), strict=True)),
                     "source": risk.source[i],
                     "computed_effective_duration": float(comp.effective_duration[i]),
@@ -281,6 +297,10 @@ class CaseAnalysis:
             )
             holdings.append(rec)
         portfolio = self.portfolio()
+        portfolio["krd_par"] = self.active.krd_dict(self.active.krd_par)
+        portfolio["krd_conventions"] = KRD_CONVENTIONS
+        portfolio["spread_dv01_by_sector"] = dict(self.active.spread_dv01_by_sector)
+        portfolio["active_risk"] = self.active.as_dict()
         portfolio["sectors"] = [_plain(r) for r in self.sectors.to_dict("records")]
         credit = self.credit_positions()
         if credit is not None:
@@ -305,6 +325,11 @@ ANALYSIS_METHODOLOGY = {
     "spread_duration": "spread duration, years: z-spread shift with the curve held",
     "krd": "key rate durations, years: tent-shaped zero-rate shifts at the key tenors; they sum to "
     "the effective duration",
+    "krd_par": "par key rate durations, years: the same tents on the Treasury par yields, curve "
+    "bootstrapped again, z-spread held (index providers' convention); supplied KRDs converted "
+    "from risk.supplied_krd_convention with the first-order basis map",
+    "spread_dv01_by_sector": "spread duration x market value x 1e-4 summed by sector, currency "
+    "per bp of spread widening",
     "krd_dv01": "currency per 1 bp fall of each key rate",
     "modified_duration": f"modified duration, years; {YIELD_METHOD}",
     "macaulay_duration": f"Macaulay duration, years; {YIELD_METHOD}",
@@ -327,13 +352,14 @@ def build_curves(case: AnalysisCase, source: str) -> MarketCurves:
     spec = case.curves
     issues = []
     tsy = sofr = None
+    quotes = ParQuotes(
+        int(to_days(case.analysis_date)),
+        tuple(spec.treasury.par_yields),
+        np.array(list(spec.treasury.par_yields.values()), dtype=np.float64),
+        spec.treasury.interpolation,
+    )
     try:
-        tsy = bootstrap_treasury_par(
-            case.analysis_date,
-            list(spec.treasury.par_yields),
-            list(spec.treasury.par_yields.values()),
-            spec.treasury.interpolation,
-        )
+        tsy = quotes.build()
     except HedgePlannerError as exc:
         issues.append(InputIssue(source, None, "curves.treasury.par_yields", str(exc)))
     if spec.sofr is not None:
@@ -348,7 +374,7 @@ def build_curves(case: AnalysisCase, source: str) -> MarketCurves:
             issues.append(InputIssue(source, None, "curves.sofr.par_rates", str(exc)))
     if issues or tsy is None:
         raise InputError(issues)
-    return MarketCurves(tsy, sofr)
+    return MarketCurves(tsy, sofr, quotes)
 
 
 def supplied_analytics(
@@ -396,6 +422,8 @@ class BookRisk:
     schedule: CashflowSchedule
     yield_frame: pd.DataFrame
     risk: HoldingRisk
+    #: Par KRDs of every holding as used, years, ``(n, K)``.
+    krd_par: FloatArray
 
 
 def holding_risk(
@@ -404,6 +432,7 @@ def holding_risk(
     analysis_date: dt.date,
     curve: YieldCurve,
     risk: RiskSpec,
+    quotes: ParQuotes,
 ) -> BookRisk:
     """Yield-based and curve-based analytics of a set of holdings.
 
@@ -429,7 +458,17 @@ def holding_risk(
         duration_tolerance=risk.duration_reconcile_tolerance,
         krd_sum_tolerance=risk.krd_sum_tolerance,
     )
-    return BookRisk(book, sched, analysis.holdings, combined)
+    krd_par = holdings_par_krd(
+        sched,
+        quotes,
+        computed.z_spread,
+        computed.krd.tenor_years,
+        combined.krd.krd,
+        np.array([s == "computed" for s in combined.source]),
+        risk.supplied_krd_convention.to_convention(),
+        curve,
+    )
+    return BookRisk(book, sched, analysis.holdings, combined, krd_par)
 
 
 def load_covariance(
@@ -437,7 +476,7 @@ def load_covariance(
 ) -> KeyRateCovariance:
     """The key-rate covariance the case asks for, restricted to the key tenors."""
     if spec.source == "default":
-        cov = load_default_covariance()
+        cov = load_default_covariance(spec.regime)
     else:
         assert spec.path is not None
         path = resolve_path(source, spec.path)
@@ -470,42 +509,46 @@ def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
         case.holdings, source, "holdings", case.analysis_date
     )
     curves = build_curves(case, source)
+    assert curves.treasury_quotes is not None
     book_risk = holding_risk(
-        holdings, holdings_source, case.analysis_date, curves.treasury, case.risk
+        holdings,
+        holdings_source,
+        case.analysis_date,
+        curves.treasury,
+        case.risk,
+        curves.treasury_quotes,
     )
     risk = book_risk.risk
     sectors = sector_contributions(risk)
     cov = load_covariance(case.covariance, source, risk.krd.tenors)
     flags = list(risk.flags)
+    view = _benchmark_view(case, source, curves) if case.benchmark is not None else None
+    swap_vols = None
+    if case.hedge is not None:
+        swap_vols = (case.hedge.costs.swap_spread_vol_bp, case.hedge.costs.swap_spread_tenor_vol_bp)
+    active = measure_active_risk(
+        case.risk,
+        source,
+        risk,
+        book_risk.krd_par,
+        curves.treasury,
+        curves.treasury_quotes,
+        cov,
+        view,
+        swap_vols,
+    )
+    flags.extend(active.flags)
     comparison = None
-    bench = case.benchmark
-    if bench is not None:
-        if isinstance(bench, BenchmarkHoldingsSpec):
-            bench_holdings, bench_source = load_holdings_section(
-                bench.holdings, source, "benchmark.holdings", case.analysis_date
-            )
-            bench_risk = holding_risk(
-                bench_holdings, bench_source, case.analysis_date, curves.treasury, case.risk
-            ).risk
-            bench_totals = bench_risk.totals()
-            weights = sector_contributions(bench_risk)
-            profile = BenchmarkProfile(
-                name=bench.name,
-                as_of=bench.as_of,
-                rebalance_date=bench.rebalance_date,
-                duration=bench_totals["effective_duration"],
-                krd=bench_risk.krd.as_dict(),
-                convexity=bench_totals["effective_convexity"],
-                spread_duration=bench_totals["spread_duration"],
-                sector_weights=dict(zip(weights["sector"], weights["weight"], strict=True)),
-                max_staleness_days=bench.max_staleness_days,
-            )
-        else:
-            profile = bench
+    if view is not None:
         totals = risk.totals()
+        assert active.benchmark_krd is not None
+        # Gaps in the chosen convention: the profile handed over carries the converted vector.
+        profile = view.profile.model_copy(
+            update={"krd": active.krd_dict(active.benchmark_krd), "krd_convention": None}
+        )
         comparison = compare_to_benchmark(
             portfolio_duration=totals["effective_duration"],
-            portfolio_krd=risk.krd.portfolio_krd(),
+            portfolio_krd=active.portfolio_krd,
             tenors=risk.krd.tenors,
             market_value=totals["market_value"],
             profile=profile,
@@ -526,4 +569,55 @@ def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
         covariance=cov,
         benchmark=comparison,
         flags=tuple(flags),
+        krd_par=book_risk.krd_par,
+        active=active,
+    )
+
+
+def _benchmark_view(case: AnalysisCase, source: str, curves: MarketCurves) -> BenchmarkView:
+    """The benchmark as the active-risk step needs it (holdings are analysed in full)."""
+    bench = case.benchmark
+    if not isinstance(bench, BenchmarkHoldingsSpec):
+        assert bench is not None
+        return BenchmarkView(bench)
+    assert curves.treasury_quotes is not None
+    bench_holdings, bench_source = load_holdings_section(
+        bench.holdings, source, "benchmark.holdings", case.analysis_date
+    )
+    book = holding_risk(
+        bench_holdings,
+        bench_source,
+        case.analysis_date,
+        curves.treasury,
+        case.risk,
+        curves.treasury_quotes,
+    )
+    bench_risk = book.risk
+    bench_totals = bench_risk.totals()
+    weights = sector_contributions(bench_risk)
+    spread = spread_dv01_by_sector(bench_risk)
+    mv = bench_totals["market_value"]
+    w = bench_risk.market_value / mv
+    sector_weights = dict(zip(weights["sector"], weights["weight"], strict=True))
+    profile = BenchmarkProfile(
+        name=bench.name,
+        as_of=bench.as_of,
+        rebalance_date=bench.rebalance_date,
+        duration=bench_totals["effective_duration"],
+        krd=bench_risk.krd.as_dict(),
+        convexity=bench_totals["effective_convexity"],
+        spread_duration=bench_totals["spread_duration"],
+        sector_weights=sector_weights,
+        sector_spread_durations={
+            s: spread[s] / (sector_weights[s] * mv * 1e-4)
+            for s in sector_weights
+            if sector_weights[s] > 0
+        },
+        max_staleness_days=bench.max_staleness_days,
+    )
+    return BenchmarkView(
+        profile,
+        krd_par=w @ book.krd_par,
+        krd_zero=w @ bench_risk.krd.krd,
+        spread_dv01_per_mv={s: v / mv for s, v in spread.items()},
     )

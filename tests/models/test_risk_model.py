@@ -59,13 +59,16 @@ def test_cross_term_and_euler_contributions_by_hand(model) -> None:
     exposures = active_exposures(TENORS, krd, spread, swaps)
     te = model.tracking_error(exposures, mv)
     # By hand: rates block, sector block, rate-spread cross terms, independent swap spreads.
-    vol = np.sqrt(np.diag(cov))
     c, s = table.lookup("corporate"), table.lookup("securitized")
     var = krd @ cov @ krd
     var += (2e5 * c.vol_bp) ** 2 + (1e5 * s.vol_bp) ** 2
     var += 2 * 2e5 * (-1e5) * table.correlation("corporate", "securitized") * c.vol_bp * s.vol_bp
-    var += 2 * (krd * vol).sum() * (2e5 * c.rate_correlation * c.vol_bp)
-    var += 2 * (krd * vol).sum() * (-1e5 * s.rate_correlation * s.vol_bp)
+    # Cross terms through the rate level L (top eigenvector of the rate block).
+    _, vecs = np.linalg.eigh(cov)
+    v = vecs[:, -1] * np.sign(vecs[:, -1].sum())
+    loading = cov @ v / np.sqrt(v @ cov @ v)
+    var += 2 * (krd @ loading) * (2e5 * c.rate_correlation * c.vol_bp)
+    var += 2 * (krd @ loading) * (-1e5 * s.rate_correlation * s.vol_bp)
     var += (swaps.sum() * 20.0) ** 2 + ((swaps * 8.0) ** 2).sum()
     assert te.total_currency == pytest.approx(np.sqrt(var), rel=1e-12)
     assert sum(te.by_group.values()) == pytest.approx(te.total_bp, rel=1e-12)
@@ -108,3 +111,13 @@ def test_indefinite_covariance_is_refused() -> None:
         build_risk_model(
             ("2y",), np.array([[100.0]]), "x", [], load_default_spread_table()
         ).tracking_error({"rate:5y": 1.0}, 1.0)
+
+
+def test_level_loading_reproduces_the_stated_correlation_with_the_level(model) -> None:
+    """corr(spread, L) = rho exactly, and corr(spread, 10y) close to it (the 10y is mostly L)."""
+    cov = model.covariance
+    names = model.names
+    i10, ic = names.index("rate:10y"), names.index("spread:corporate")
+    rho = load_default_spread_table().lookup("corporate").rate_correlation
+    corr_10y = cov[i10, ic] / np.sqrt(cov[i10, i10] * cov[ic, ic])
+    assert rho < 0 and abs(corr_10y - rho) < 0.05 * abs(rho) + 0.02

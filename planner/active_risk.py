@@ -1,0 +1,366 @@
+"""Risk measured the way the benchmark measures it: KRD conventions, sector spread risk and the
+multi-factor tracking error of the book against its benchmark.
+
+The case names the KRD convention of gaps, limits and tracking error (``risk.krd_convention``:
+``benchmark`` by default, ``zero`` or ``par``). Holdings are always measured in both bases by
+revaluation (:mod:`hedge_planner.models.krd`); a benchmark profile stated in the other basis is
+converted with the first-order basis map and flagged. Tracking error comes from the factor model
+of :mod:`hedge_planner.models.risk_model`: key rates (the chosen KRD basis, priced with the
+covariance of Treasury par-yield changes), sector spreads (spread DV01 = spread duration x MV x
+1e-4 per sector, portfolio minus benchmark scaled to the portfolio's value) and, when swaps are
+held or traded, the Treasury-SOFR swap spread.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from hedge_planner.cases import RiskSpec, resolve_path
+from hedge_planner.models.arrays import FloatArray
+from hedge_planner.models.benchmark import (
+    BenchmarkProfile,
+    profile_krd_convention,
+    profile_sector_spread_durations,
+)
+from hedge_planner.models.covariance import KeyRateCovariance
+from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.errors import AnalyticsError, InputError, InputIssue
+from hedge_planner.models.input_files import read_user_text
+from hedge_planner.models.krd import (
+    PAR_TREASURY,
+    ZERO_CONTINUOUS,
+    KrdBasisMap,
+    KrdConvention,
+    ParQuotes,
+)
+from hedge_planner.models.portfolio import Flag, HoldingRisk
+from hedge_planner.models.risk_model import (
+    RiskModel,
+    SpreadRiskTable,
+    TrackingErrorBreakdown,
+    active_exposures,
+    build_risk_model,
+    load_default_spread_table,
+)
+
+#: Treasury-SOFR swap-spread vols used when the case has no hedge section, bp per year.
+DEFAULT_SWAP_SPREAD_VOL_BP = 20.0
+DEFAULT_SWAP_SPREAD_TENOR_VOL_BP = 8.0
+
+
+@dataclass(frozen=True)
+class ActiveRisk:
+    """The book against its benchmark in the chosen KRD convention, with the factor model.
+
+    Attributes
+    ----------
+    convention
+        KRD convention of ``portfolio_krd``, ``benchmark_krd``, the KRD limits and the TE.
+    portfolio_krd, benchmark_krd
+        Market-value-weighted KRDs, years, in ``convention`` (benchmark None without one).
+    krd_zero, krd_par
+        The portfolio's KRDs in both bases, years.
+    spread_dv01_by_sector
+        Portfolio spread DV01 per sector, currency per bp of widening.
+    benchmark_spread_dv01_by_sector
+        The benchmark's, scaled to the portfolio's market value (empty without a benchmark).
+    market_value
+        Portfolio market value, currency.
+    risk_model
+        Factors and covariance.
+    exposures
+        Active exposures by factor (currency per bp), pre-hedge.
+    tracking_error
+        Pre-hedge tracking error against the benchmark (None without a benchmark).
+    flags
+        Conversions and assumptions worth a reader's attention.
+    """
+
+    convention: KrdConvention
+    tenors: tuple[str, ...]
+    portfolio_krd: FloatArray
+    benchmark_krd: FloatArray | None
+    krd_zero: FloatArray
+    krd_par: FloatArray
+    spread_dv01_by_sector: dict[str, float]
+    benchmark_spread_dv01_by_sector: dict[str, float]
+    market_value: float
+    risk_model: RiskModel
+    exposures: dict[str, float]
+    tracking_error: TrackingErrorBreakdown | None
+    flags: tuple[Flag, ...]
+
+    def krd_dict(self, values: FloatArray) -> dict[str, float]:
+        """``{tenor: years}``."""
+        return {t: float(v) for t, v in zip(self.tenors, values, strict=True)}
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form (see the README's ``risk_model`` and ``tracking_error`` fields)."""
+        return {
+            "krd_convention": self.convention.as_dict(),
+            "portfolio_krd": self.krd_dict(self.portfolio_krd),
+            "benchmark_krd": None
+            if self.benchmark_krd is None
+            else self.krd_dict(self.benchmark_krd),
+            "spread_dv01_by_sector": dict(self.spread_dv01_by_sector),
+            "benchmark_spread_dv01_by_sector": dict(self.benchmark_spread_dv01_by_sector),
+            "risk_model": self.risk_model.as_dict(),
+            "tracking_error": None
+            if self.tracking_error is None
+            else self.tracking_error.as_dict(),
+        }
+
+
+def spread_dv01_by_sector(risk: HoldingRisk) -> dict[str, float]:
+    """Spread DV01 per sector (currency per bp of widening), in first-appearance order."""
+    out: dict[str, float] = {}
+    for sector, value in zip(risk.sectors, risk.spread_dv01, strict=True):
+        out[sector] = out.get(sector, 0.0) + float(value)
+    return out
+
+
+def chosen_convention(
+    spec: RiskSpec, benchmark: KrdConvention | None, source: str
+) -> KrdConvention:
+    """The convention of gaps, limits and TE that the case asks for.
+
+    Raises
+    ------
+    InputError
+        When the benchmark states a clean-price convention (book-level KRDs cannot be moved
+        between price bases; the message names the convention to supply).
+    """
+    if spec.krd_convention == "zero":
+        return ZERO_CONTINUOUS
+    if spec.krd_convention == "par":
+        return PAR_TREASURY
+    if benchmark is None:
+        return ZERO_CONTINUOUS
+    if benchmark.price_basis != "full":
+        raise InputError(
+            [
+                InputIssue(
+                    source,
+                    None,
+                    "benchmark.krd_convention.price_basis",
+                    "benchmark KRDs on the clean-price basis cannot be compared with the book",
+                    "supply the benchmark's KRDs on the full (dirty) price basis, zero or par",
+                )
+            ]
+        )
+    return PAR_TREASURY if benchmark.rate_basis == "par" else ZERO_CONTINUOUS
+
+
+def load_spread_table(spec: RiskSpec, source: str) -> SpreadRiskTable:
+    """The shipped sector spread table, or the case's own file in the same format."""
+    if spec.spread_table is None:
+        return load_default_spread_table()
+    path = resolve_path(source, spec.spread_table)
+    text = read_user_text(path)
+    try:
+        return SpreadRiskTable.from_dict(json.loads(text))
+    except (KeyError, TypeError, ValueError) as exc:
+        reason = f"not a sector spread table ({type(exc).__name__}: {str(exc)[:60]})"
+        hint = "use the format of models/data/sector_spread_risk.json"
+        raise InputError([InputIssue(str(path), None, "risk.spread_table", reason, hint)]) from None
+
+
+@dataclass(frozen=True)
+class BenchmarkView:
+    """What the active-risk step needs of a benchmark."""
+
+    profile: BenchmarkProfile
+    #: Par KRDs of a holdings benchmark (market-value weighted), None for a profile.
+    krd_par: FloatArray | None = None
+    #: Zero KRDs of a holdings benchmark.
+    krd_zero: FloatArray | None = None
+    #: Spread DV01 per sector of a holdings benchmark, per unit of its market value.
+    spread_dv01_per_mv: Mapping[str, float] | None = None
+
+
+def measure_active_risk(
+    spec: RiskSpec,
+    source: str,
+    risk: HoldingRisk,
+    krd_par_rows: FloatArray,
+    curve: YieldCurve,
+    quotes: ParQuotes,
+    covariance: KeyRateCovariance,
+    benchmark: BenchmarkView | None,
+    swap_spread_vols: tuple[float, float] | None = None,
+) -> ActiveRisk:
+    """KRDs in the chosen convention, sector spread DV01s and the pre-hedge tracking error."""
+    tenors = tuple(risk.krd.tenors)
+    mv = float(risk.market_value.sum())
+    weights = risk.market_value / mv
+    krd_zero = weights @ risk.krd.krd
+    krd_par = weights @ krd_par_rows
+    flags: list[Flag] = []
+    bench_conv = None if benchmark is None else profile_krd_convention(benchmark.profile)[0]
+    convention = chosen_convention(spec, bench_conv, source)
+    portfolio_krd = krd_par if convention.rate_basis == "par" else krd_zero
+    bench_krd: FloatArray | None = None
+    bench_spread: dict[str, float] = {}
+    if benchmark is not None:
+        bench_krd = _benchmark_krd(benchmark, convention, tenors, curve, quotes, flags)
+        bench_spread = _benchmark_spread_dv01(benchmark, mv, flags)
+    own_spread = spread_dv01_by_sector(risk)
+    sectors = list(dict.fromkeys([*own_spread, *bench_spread]))
+    vols = swap_spread_vols or (DEFAULT_SWAP_SPREAD_VOL_BP, DEFAULT_SWAP_SPREAD_TENOR_VOL_BP)
+    model = build_risk_model(
+        tenors,
+        np.asarray(covariance.subset(list(tenors)).matrix),
+        _covariance_label(covariance),
+        sectors,
+        load_spread_table(spec, source),
+        swap_spread_vol_bp=vols[0],
+        swap_spread_tenor_vol_bp=vols[1],
+        swap_spread_source="assumed (case hedge.costs swap_spread_vol_bp / _tenor_vol_bp)",
+    )
+    active_krd = portfolio_krd - (bench_krd if bench_krd is not None else 0.0)
+    active_spread = {s: own_spread.get(s, 0.0) - bench_spread.get(s, 0.0) for s in sectors}
+    exposures = active_exposures(
+        tenors, active_krd * mv * 1e-4, active_spread, np.zeros(len(tenors))
+    )
+    te = model.tracking_error(exposures, mv) if benchmark is not None else None
+    return ActiveRisk(
+        convention=convention,
+        tenors=tenors,
+        portfolio_krd=portfolio_krd,
+        benchmark_krd=bench_krd,
+        krd_zero=krd_zero,
+        krd_par=krd_par,
+        spread_dv01_by_sector=own_spread,
+        benchmark_spread_dv01_by_sector=bench_spread,
+        market_value=mv,
+        risk_model=model,
+        exposures=exposures,
+        tracking_error=te,
+        flags=tuple(flags),
+    )
+
+
+def _covariance_label(cov: KeyRateCovariance) -> str:
+    meta = cov.metadata
+    return f"{meta.source}, {meta.start} to {meta.end}, {meta.method} ({meta.n_obs} daily changes)"
+
+
+def _benchmark_krd(
+    benchmark: BenchmarkView,
+    convention: KrdConvention,
+    tenors: Sequence[str],
+    curve: YieldCurve,
+    quotes: ParQuotes,
+    flags: list[Flag],
+) -> FloatArray:
+    if benchmark.krd_par is not None and benchmark.krd_zero is not None:
+        return benchmark.krd_par if convention.rate_basis == "par" else benchmark.krd_zero
+    profile = benchmark.profile
+    stated, given = profile_krd_convention(profile)
+    vector = np.array([profile.krd.get(t, 0.0) for t in tenors])
+    if not given:
+        flags.append(
+            Flag(
+                "warn",
+                "benchmark_krd_convention",
+                f"benchmark {profile.name!r} does not state its KRD convention; read as "
+                f"{stated.label()}. Index providers publish par KRDs: state "
+                "benchmark.krd_convention (rate_basis: par) if these are theirs",
+            )
+        )
+    if stated.same_measure(convention):
+        return vector
+    years = np.array([_tenor_years(t) for t in tenors])
+    try:
+        converted = KrdBasisMap(years, curve, quotes).convert(vector, stated, convention)
+    except AnalyticsError as exc:
+        raise InputError([InputIssue("case", None, "benchmark.krd_convention", str(exc))]) from None
+    flags.append(
+        Flag(
+            "info",
+            "benchmark_krd_converted",
+            f"benchmark KRDs converted from {stated.label()} to {convention.label()} with the "
+            "first-order basis map (holdings are revalued in both bases; a profile can only be "
+            "mapped)",
+        )
+    )
+    return converted
+
+
+def _tenor_years(label: str) -> float:
+    from hedge_planner.models.risk import tenor_label_years
+
+    return tenor_label_years(label)
+
+
+def _benchmark_spread_dv01(
+    benchmark: BenchmarkView, market_value: float, flags: list[Flag]
+) -> dict[str, float]:
+    if benchmark.spread_dv01_per_mv is not None:
+        return {s: v * market_value for s, v in benchmark.spread_dv01_per_mv.items()}
+    profile = benchmark.profile
+    durations, complete = profile_sector_spread_durations(profile)
+    fallback = profile.spread_duration if profile.spread_duration is not None else profile.duration
+    if profile.sector_weights and not complete:
+        flags.append(
+            Flag(
+                "info",
+                "benchmark_sector_spread_duration_assumed",
+                f"benchmark {profile.name!r} gives no spread duration for some sectors; they "
+                f"are assumed to have its total spread duration ({fallback:.2f} years): state "
+                "benchmark.sector_spread_durations",
+            )
+        )
+    return {s: w * durations[s] * market_value * 1e-4 for s, w in profile.sector_weights.items()}
+
+
+#: Instrument kinds discounted and forecast off SOFR: they carry the Treasury-SOFR swap spread.
+SWAP_LIKE = frozenset({"swap", "swaption", "cap", "floor"})
+
+
+def with_positions(
+    active: ActiveRisk,
+    positions: Sequence[tuple[str, FloatArray]],
+    curve: YieldCurve,
+    quotes: ParQuotes,
+) -> dict[str, float]:
+    """Active exposures of the book plus derivative positions.
+
+    Parameters
+    ----------
+    active
+        The cash book against its benchmark.
+    positions
+        ``(kind, krd_dv01)`` per position: the position's key-rate DV01s (currency per bp, zero
+        basis as the instruments are priced), already multiplied by the units held.
+    curve, quotes
+        For re-expressing the positions' KRD DV01s in the chosen convention.
+
+    Notes
+    -----
+    Positions add their KRD DV01s to the rate factors (converted to the chosen convention with
+    the first-order basis map when that is par) and, when swap-like, their zero-basis KRD DV01s
+    to the swap-spread factors (the common factor takes their sum). They never load on sector
+    spreads: rate hedges cannot reduce spread risk.
+    """
+    tenors = active.tenors
+    rate = np.zeros(len(tenors))
+    swap = np.zeros(len(tenors))
+    for kind, kd in positions:
+        vec = np.asarray(kd, dtype=np.float64)
+        rate += vec
+        if kind in SWAP_LIKE:
+            swap += vec
+    if active.convention.rate_basis == "par" and np.any(rate):
+        years = np.array([_tenor_years(t) for t in tenors])
+        rate = KrdBasisMap(years, curve, quotes).convert(rate, ZERO_CONTINUOUS, active.convention)
+    out = dict(active.exposures)
+    for t, v in zip(tenors, rate, strict=True):
+        out[f"rate:{t}"] += float(v)
+    out["swap_spread"] = float(swap.sum())
+    out.update({f"swap_spread:{t}": float(v) for t, v in zip(tenors, swap, strict=True)})
+    return out
