@@ -1,0 +1,134 @@
+"""Numeric standard form of a compiled cvxpy problem, re-filled for new Parameter values.
+
+The hedge problem is stated once, in cvxpy (:mod:`hedge_planner.solvers.formulation`).
+Solvers that cvxpy cannot drive the way the branch-and-bound needs (HiGHS, with persistent
+models and column-bound changes per node) get their model from HERE: cvxpy's own
+canonicalisation of the problem (``Problem.get_problem_data``), i.e. the parameter-affine
+program
+
+    minimise    1/2 x' P x + c' x + d
+    subject to  A x + b == 0          (the first ``n_eq`` rows)
+                A x + b >= 0          (the remaining rows)
+                col_lo <= x <= col_hi
+
+in which ``P, c, d, A, b`` (and the bounds) are affine in the Parameter values. A change of
+Parameters is a re-fill (``ParamConeProg.apply_parameters``: one sparse tensor product), never
+a rebuild. Auxiliary columns (``|.|`` splits, factor exposures of ``sum_squares``) are cvxpy's.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import cvxpy as cp
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["LinearForm", "ParametricForm"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LinearForm:
+    """``min 1/2 x'Px + c'x + d`` s.t. ``row_lo <= A x <= row_hi``, ``col_lo <= x <= col_hi``.
+
+    ``P`` is symmetric (CSC), ``A`` CSC; infinite bounds are ``+-inf``.
+    """
+
+    P: sp.csc_matrix
+    c: np.ndarray
+    d: float
+    A: sp.csc_matrix
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    col_lo: np.ndarray
+    col_hi: np.ndarray
+
+
+class ParametricForm:
+    """cvxpy's parameter-affine standard form of ``problem``, evaluated on demand.
+
+    Parameters
+    ----------
+    problem : cvxpy.Problem
+        A DPP problem with a convex quadratic (or linear) objective and linear constraints,
+        all variables continuous (integrality is the caller's, on :attr:`var_cols`).
+    variables : sequence of cvxpy.Variable
+        Variables whose standard-form columns the caller needs (e.g. the hedge quantities).
+
+    Raises
+    ------
+    ValueError
+        If cvxpy's canonical form has cones other than equalities and inequalities.
+    """
+
+    def __init__(self, problem: cp.Problem, variables: list[cp.Variable]) -> None:
+        # HIGHS' QP interface asks cvxpy for exactly this form (quadratic objective, Zero and
+        # NonNeg cones, column bounds); cvxpy's solve() is never called with HIGHS.
+        data, _, _ = problem.get_problem_data(solver=cp.HIGHS)
+        pp = data[cp.settings.PARAM_PROB]
+        dims = pp.cone_dims
+        if dims.exp or dims.soc or dims.psd or dims.p3d or dims.pnd:
+            raise ValueError(f"hedge problem is not a QP: canonical cones {dims}")
+        self._pp = pp
+        # Why: cvxpy's re-fill fails on a problem without Parameters; its data is then fixed.
+        self._fixed = None if pp.parameters else data
+        self.n_col: int = int(pp.x.size)
+        self.n_eq: int = int(dims.zero)
+        self.n_row: int = int(dims.zero + dims.nonneg)
+        #: Standard-form column of each element of each requested variable.
+        self.var_cols: list[np.ndarray] = [
+            int(pp.var_id_to_col[v.id]) + np.arange(v.size) for v in variables
+        ]
+        logger.debug(
+            "standard form: %d columns, %d rows (%d equalities)",
+            self.n_col,
+            self.n_row,
+            self.n_eq,
+        )
+
+    def evaluate(self) -> LinearForm:
+        """The numeric form at the Parameters' current values."""
+        if self._fixed is not None:
+            return self._from_qp_data(self._fixed)
+        n = self.n_col
+        if self._pp.P is None:  # linear objective: cvxpy keeps no P tensor
+            c, d, A, b = self._pp.apply_parameters()
+            P = sp.csc_matrix((n, n))
+        else:
+            P, c, d, A, b = self._pp.apply_parameters(quad_obj=True)
+        b = np.asarray(b, dtype=float).reshape(-1)
+        row_lo = -b
+        row_hi = np.full(self.n_row, np.inf)
+        row_hi[: self.n_eq] = -b[: self.n_eq]
+        lo = self._pp.lower_bounds
+        hi = self._pp.upper_bounds
+        return LinearForm(
+            P=sp.csc_matrix(P, shape=(n, n)),
+            c=np.asarray(c, dtype=float).reshape(-1),
+            d=float(np.asarray(d).reshape(-1)[0]) if np.size(d) else 0.0,
+            A=sp.csc_matrix(A, shape=(self.n_row, n)),
+            row_lo=row_lo,
+            row_hi=row_hi,
+            col_lo=np.full(n, -np.inf) if lo is None else np.asarray(lo, dtype=float).copy(),
+            col_hi=np.full(n, np.inf) if hi is None else np.asarray(hi, dtype=float).copy(),
+        )
+
+    def _from_qp_data(self, data: dict) -> LinearForm:
+        """The form from cvxpy's QP data (``A x == b``, ``F x <= G``), no Parameters."""
+        n = self.n_col
+        a_eq, f_in = sp.csr_matrix(data["A"]), sp.csr_matrix(data["F"])
+        b, g = np.asarray(data["b"], dtype=float), np.asarray(data["G"], dtype=float)
+        lo, hi = data.get("lower_bounds"), data.get("upper_bounds")
+        return LinearForm(
+            P=sp.csc_matrix(data["P"], shape=(n, n)),
+            c=np.asarray(data["q"], dtype=float).reshape(-1),
+            d=0.0,
+            A=sp.csc_matrix(sp.vstack([a_eq, f_in]), shape=(self.n_row, n)),
+            row_lo=np.concatenate([b, np.full(len(g), -np.inf)]),
+            row_hi=np.concatenate([b, g]),
+            col_lo=np.full(n, -np.inf) if lo is None else np.asarray(lo, dtype=float).copy(),
+            col_hi=np.full(n, np.inf) if hi is None else np.asarray(hi, dtype=float).copy(),
+        )
