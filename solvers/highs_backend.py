@@ -125,6 +125,7 @@ class HighsModel:
         self.h = new_highs()
         self.n_col = form.n_col
         self._A: sp.csc_matrix | None = None
+        self._last: LinearForm | None = None
         self._row_scale = np.ones(form.n_row)
         self._col_scale = np.ones(form.n_col)
         self._cost: np.ndarray | None = None
@@ -141,6 +142,9 @@ class HighsModel:
     def update(self) -> None:
         """Re-fill from the Parameters' current values; push only what changed."""
         lf = self.form.evaluate()
+        if lf is self._last:
+            return  # Parameters unchanged since the last push
+        self._last = lf
         if self._A is None or not _same_matrix(lf.A, self._A):
             self._load(lf)
             return
