@@ -682,7 +682,7 @@ def plan_hedge(
 ) -> HedgePlan:
     """Solve the case's hedge problem and the closed-form baseline beside it."""
     problem = build_problem(case, analysis, members, case_name)
-    result = problem.optimizer.solve()
+    result = problem.optimizer.solve().require_plan()
     baseline = closed_form_baseline(problem, result.pre.dv01)
     assert case.hedge is not None
     return HedgePlan(problem, result, baseline, case.hedge.horizon_days, analysis.risk)

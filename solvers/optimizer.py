@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -51,6 +52,10 @@ logger = logging.getLogger(__name__)
 _CLARABEL_TIGHT: dict[str, Any] = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12,
                                    "tol_ktratio": 1e-10, "max_iter": 500}  # fmt: skip
 _INFEASIBLE = ("infeasible", "infeasible_or_unbounded")
+# Extra room given to moved limits for the closest hedge, relative: tiny first; a wider
+# retry when the tight relaxed problem is degenerate (measured: the example's swaps-only
+# universe with KRD tolerances of zero, where HiGHS' QP failed and CLARABEL was inaccurate).
+_CLOSEST_ROOM = (1e-9, 1e-6)
 
 
 @dataclass
@@ -242,16 +247,19 @@ class HedgeOptimizer:
                 return self._result("unbounded", raw, None, t0, [], msg, proven=False)
             msg = note or "solver reported infeasible but no limit must move"
             return self._result("error", raw, None, t0, [], f"{msg}: no proven plan", False)
-        closest, moved, msg = self._closest_hedge(violations, gap, tl, total)
-        q = None
-        if closest.status == "optimal" and closest.x is not None:
+        q, closest, msg = None, raw, ""
+        for room in _CLOSEST_ROOM:
+            closest, moved, msg = self._closest_hedge(violations, gap, tl, total, room)
+            if closest.status != "optimal" or closest.x is None:
+                msg += f"; closest hedge not found ({closest.status})"
+                continue
             q = self._to_q(closest.x)
             bad = self._violated(q, moved)
-            if bad:
-                msg += "; the closest hedge failed verification (" + "; ".join(bad) + ")"
-                q = None
-        else:
-            msg += f"; closest hedge not found ({closest.status})"
+            if not bad:
+                break
+            msg += "; the closest hedge failed verification (" + "; ".join(bad) + ")"
+            q = None
+            logger.info("closest hedge with room %g failed verification", room)
         if note:
             msg = f"{note}. {msg}"
         return self._result("infeasible", closest, q, t0, violations, msg, proven=False)
@@ -272,6 +280,11 @@ class HedgeOptimizer:
         self._highs.update()
         if not self.has_integer:
             out = self._highs.run()
+            if out.status == "error":
+                # Why: HiGHS' QP fails on some degenerate problems (e.g. KRD tolerances of
+                # zero); the same cvxpy problem through CLARABEL is the fallback.
+                logger.warning("HiGHS QP failed (%s): CLARABEL fallback", self._highs.status_text())
+                return self._solve_cvxpy("CLARABEL")
             x = None if out.x is None else out.x[self._x_cols]
             method = "continuous QP (HiGHS QP on the compiled model)"
             return _Raw(out.status, x, out.objective, out.objective, 1, method)
@@ -323,7 +336,9 @@ class HedgeOptimizer:
         node = self.program.node_problem()
         self.program.set_node_bounds(node, lo, hi)
         try:
-            node.problem.solve(solver="CLARABEL", **_CLARABEL_TIGHT)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                node.problem.solve(solver="CLARABEL", **_CLARABEL_TIGHT)
         except cp.error.SolverError as exc:
             logger.warning("fallback node relaxation (CLARABEL) failed: %s", exc)
             return NodeOutcome("error", None, None)
@@ -340,17 +355,21 @@ class HedgeOptimizer:
         logger.warning("fallback node relaxation (CLARABEL) ended %s", st)
         return NodeOutcome("error", None, None)
 
-    def _solve_cvxpy(self) -> _Raw:
-        method = f"continuous QP (cvxpy + {self.cvxpy_solver})"
+    def _solve_cvxpy(self, solver: str | None = None) -> _Raw:
+        solver = self.cvxpy_solver if solver is None else solver
+        method = f"continuous QP (cvxpy + {solver})"
         opts: dict[str, Any] = {}
-        if self.cvxpy_solver == "CLARABEL":
+        if solver == "CLARABEL":
             # Why: defaults (1e-8) are too loose for the 1e-8 GLS baseline.
             opts = dict(_CLARABEL_TIGHT)
-        elif self.cvxpy_solver == "HIGHS":
+        elif solver == "HIGHS":
             opts = {"qp_regularization_value": 0.0}
         prob = self.program.relaxed
         try:
-            prob.solve(solver=self.cvxpy_solver, **opts)
+            with warnings.catch_warnings():
+                # "Solution may be inaccurate": handled by the status and the verification.
+                warnings.simplefilter("ignore", UserWarning)
+                prob.solve(solver=solver, **opts)
         except cp.error.SolverError as exc:  # pragma: no cover - defensive
             return _Raw("error", None, None, None, 0, method, str(exc))
         st = prob.status
@@ -365,10 +384,12 @@ class HedgeOptimizer:
         return _Raw("infeasible_or_unbounded", None, None, None, 0, method, str(st))
 
     def _closest_hedge(
-        self, violations: list[Violation], gap: float, tl: float, total: float
+        self, violations: list[Violation], gap: float, tl: float, total: float, room: float
     ) -> tuple[_Raw, dict[str, Any], str]:
         """Re-solve with the limits moved by the minimal violation: the closest hedge.
 
+        Each moved limit gets ``room * max(1, |required|)`` beyond the required value (own
+        units), so the relaxed problem is not numerically infeasible or degenerate.
         Returns the raw solve, the moved parameters (to verify the plan against) and the
         message naming the moves.
         """
@@ -376,8 +397,7 @@ class HedgeOptimizer:
         try:
             moved = dict(self.params)
             for v in violations:
-                # Tiny extra room so the relaxed limit is not numerically infeasible.
-                eps = 1e-9 * max(1.0, abs(v.required))
+                eps = room * max(1.0, abs(v.required))
                 req = v.required + eps if v.required >= v.limit else v.required - eps
                 if v.param == "krd_tol":
                     arr = np.array(moved["krd_tol"], dtype=float)

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from hedge_planner.models.errors import HedgePlannerError
 from hedge_planner.solvers.context import RiskSummary
 from hedge_planner.solvers.infeasibility import Violation
 from hedge_planner.solvers.terms import ConstraintReport, Limit
@@ -19,6 +20,7 @@ __all__ = [
     "FEAS_ATOL",
     "FEAS_RTOL",
     "HedgeResult",
+    "NoProvenPlanError",
     "RiskSummary",
     "SweepPoint",
     "check_limits",
@@ -76,6 +78,26 @@ def finite_or_none(v: float | None) -> float | None:
     return f if math.isfinite(f) else None
 
 
+class NoProvenPlanError(HedgePlannerError):
+    """The optimiser has no plan to present (status, message and violations attached).
+
+    Parameters
+    ----------
+    result : HedgeResult
+        The result without quantities.
+    """
+
+    def __init__(self, result: HedgeResult) -> None:
+        self.result = result
+        moves = "; ".join(
+            f"{v.name}: {v.limit:.6g} -> {v.required:.6g} {v.units}" for v in result.violations
+        )
+        text = f"no proven hedge plan (solver status {result.status}): {result.message}"
+        if moves and moves not in text:
+            text += f". Limits to move: {moves}"
+        super().__init__(text)
+
+
 @dataclass
 class HedgeResult:
     """Outcome of one solve. Monetary figures in currency, quantities in units.
@@ -107,6 +129,12 @@ class HedgeResult:
     message: str = ""
     q: np.ndarray | None = None
     proven: bool = False
+
+    def require_plan(self) -> HedgeResult:
+        """This result if it presents quantities, else raise :class:`NoProvenPlanError`."""
+        if self.q is None or self.quantities is None or self.post is None:
+            raise NoProvenPlanError(self)
+        return self
 
 
 @dataclass
