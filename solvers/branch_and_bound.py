@@ -29,6 +29,8 @@ _DIVE_AFTER = 6  # node QPs of the search proper before the first dive
 _DIVE_EVERY = 24  # node QPs between later dives
 
 NodeSolver = Callable[[np.ndarray, np.ndarray], NodeOutcome]
+# (bound, -depth, unique counter, lo, hi, x): the counter makes the order strict and total.
+_Entry = tuple[float, int, int, np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class _Search:
         self.best_x: np.ndarray | None = None
         self.best_exact = False  # incumbent from a fixed-integer QP (no polish needed)
         self.ub = math.inf
+        self.tie = itertools.count()  # heap tie-breaker: arrays are never compared
 
     def solve_node(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
         self.nodes += 1
@@ -200,10 +203,30 @@ def branch_and_bound(
             s.try_fixed(warm_int)
         if not closed(s.ub, obj, gap_tol):
             s.try_fixed(np.clip(np.round(x[int_pos]), lo0, hi0))
-    tie = itertools.count()
-    heap: list[tuple[float, int, int, np.ndarray, np.ndarray, np.ndarray]] = []
+    heap: list[_Entry] = []
     if not closed(s.ub, obj, gap_tol):
-        heap.append((obj, 0, next(tie), lo0, hi0, x))
+        heap.append((obj, 0, next(s.tie), lo0, hi0, x))
+    status, unresolved = _search(s, heap, gap_tol, t0 + time_limit, max_nodes)
+    lb = min(heap[0][0], s.ub) if heap else s.ub
+    message = ""
+    if unresolved:
+        lb = min(lb, *unresolved)
+        if status == "optimal" and not closed(s.ub, lb, gap_tol):
+            status = "error"
+            message = f"node relaxation failed on {len(unresolved)} node(s): gap not proven"
+    logger.info(
+        "branch-and-bound: %s after %d node QPs, %.1f ms",
+        status,
+        s.nodes,
+        1e3 * (time.perf_counter() - t0),
+    )
+    return _finish(s, status, lb, message)
+
+
+def _search(
+    s: _Search, heap: list[_Entry], gap_tol: float, deadline: float, max_nodes: int
+) -> tuple[str, list[float]]:
+    """Best-first loop; returns the status and the bounds of nodes whose solve failed."""
     status = "optimal"
     unresolved: list[float] = []  # bounds of nodes whose relaxation failed
     next_dive = s.nodes + _DIVE_AFTER
@@ -213,7 +236,7 @@ def branch_and_bound(
         if s.nodes >= max_nodes:
             status = "node_limit"
             break
-        if time.perf_counter() - t0 > time_limit:
+        if time.perf_counter() > deadline:
             status = "time_limit"
             break
         bound, depth, _, lo, hi, xn = heapq.heappop(heap)
@@ -223,10 +246,10 @@ def branch_and_bound(
             s.dive(lo, hi, xn)
             next_dive = s.nodes + _DIVE_EVERY
             if closed(s.ub, bound, gap_tol):
-                heapq.heappush(heap, (bound, depth, next(tie), lo, hi, xn))
+                heapq.heappush(heap, (bound, depth, next(s.tie), lo, hi, xn))
                 continue
         j = int(np.argmax(s.frac(xn)))  # most fractional integer variable
-        v = xn[int_pos[j]]
+        v = xn[s.ic[j]]
         for c_lo, c_hi in (
             (lo, np.minimum(hi, _set(hi, j, math.floor(v)))),
             (np.maximum(lo, _set(lo, j, math.ceil(v))), hi),
@@ -244,21 +267,13 @@ def branch_and_bound(
             if np.all(s.frac(child.x) <= INT_TOL):
                 s.consider(child.x, child.objective, bool(np.array_equal(c_lo, c_hi)))
             else:
-                entry = (max(child.objective, bound), depth - 1, next(tie), c_lo, c_hi, child.x)
+                entry = (max(child.objective, bound), depth - 1, next(s.tie), c_lo, c_hi, child.x)
                 heapq.heappush(heap, entry)
-    lb = min(heap[0][0], s.ub) if heap else s.ub
-    message = ""
-    if unresolved:
-        lb = min(lb, *unresolved)
-        if status == "optimal" and not closed(s.ub, lb, gap_tol):
-            status = "error"
-            message = f"node relaxation failed on {len(unresolved)} node(s): gap not proven"
-    logger.info(
-        "branch-and-bound: %s after %d node QPs, %.1f ms",
-        status,
-        s.nodes,
-        1e3 * (time.perf_counter() - t0),
-    )
+    return status, unresolved
+
+
+def _finish(s: _Search, status: str, lb: float, message: str) -> BnBResult:
+    """Result from the search state; the incumbent polished with its integers fixed."""
     lb_out = lb if math.isfinite(lb) else None
     if s.best_x is None:
         if status == "optimal":
@@ -267,7 +282,7 @@ def branch_and_bound(
     best_x, ub = s.best_x, s.ub
     if not s.best_exact:
         # Polish: fix the integers exactly and re-optimise the continuous part.
-        pol = s.solve_fixed(np.round(best_x[int_pos]))
+        pol = s.solve_fixed(np.round(best_x[s.ic]))
         if (
             pol.status == "optimal"
             and pol.x is not None
