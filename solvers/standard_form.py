@@ -89,6 +89,12 @@ class ParametricForm:
                 c0 = int(pp.var_id_to_col[v.id])
                 self._declared[c0 : c0 + v.size] = True
         self._params = list(problem.parameters())
+        self._refill: _AffineRefill | None = None
+        if self._fixed is None:
+            try:
+                self._refill = _AffineRefill(pp, self.n_col, self.n_row, self.n_eq)
+            except _Unsupported as exc:  # other cvxpy internals: the slower public path
+                logger.debug("fast re-fill unavailable (%s): using apply_parameters", exc)
         self._cache_key: list[np.ndarray] | None = None
         self._cache: LinearForm | None = None
         logger.debug(
@@ -130,6 +136,12 @@ class ParametricForm:
     def _evaluate(self) -> LinearForm:
         if self._fixed is not None:
             return self._from_qp_data(self._fixed)
+        if self._refill is not None:
+            return self._refill()
+        return self.evaluate_with_cvxpy()
+
+    def evaluate_with_cvxpy(self) -> LinearForm:
+        """The form through cvxpy's own ``apply_parameters`` (reference of the fast path)."""
         n = self.n_col
         if self._pp.P is None:  # linear objective: cvxpy keeps no P tensor
             c, d, A, b = self._pp.apply_parameters()
@@ -166,6 +178,92 @@ class ParametricForm:
             A=sp.csc_matrix(sp.vstack([a_eq, f_in]), shape=(self.n_row, n)),
             row_lo=np.concatenate([b, np.full(len(g), -np.inf)]),
             row_hi=np.concatenate([b, g]),
+            col_lo=np.full(n, -np.inf) if lo is None else np.asarray(lo, dtype=float).copy(),
+            col_hi=np.full(n, np.inf) if hi is None else np.asarray(hi, dtype=float).copy(),
+        )
+
+
+class _Unsupported(Exception):
+    """cvxpy's parameter tensors are not in the layout :class:`_AffineRefill` expects."""
+
+
+class _AffineRefill:
+    """Re-fill of the standard form as sparse matrix-vector products, structure fixed.
+
+    Why: ``ParamConeProg.apply_parameters`` rebuilds scipy matrices on every call (~2.5 ms
+    for the benchmark book, more than a HiGHS QP solve of a sweep point). The maps from the
+    parameter vector to the values are cvxpy's own condensed tensors (``reduced_A`` /
+    ``reduced_P`` / ``q``), applied here with the sparsity pattern built once;
+    ``tests/solvers/test_highs_backend.py`` checks the result against ``apply_parameters``.
+    """
+
+    def __init__(self, pp: object, n: int, n_row: int, n_eq: int) -> None:
+        from cvxpy.cvxcore.python import canonInterface
+
+        self._pp, self.n, self.n_row, self.n_eq = pp, n, n_row, n_eq
+        self._param_vector = canonInterface.get_parameter_vector
+        ra = getattr(pp, "reduced_A", None)
+        if ra is None:
+            raise _Unsupported("no reduced_A")
+        ra.cache(False)
+        if ra.problem_data_index is None:
+            raise _Unsupported("no problem_data_index for A")
+        indices, indptr, shape = ra.problem_data_index
+        if tuple(shape) != (n_row, n + 1):
+            raise _Unsupported(f"A tensor shape {shape}")
+        self._a_map = sp.csr_matrix(ra.reduced_mat)
+        split = int(indptr[n])
+        self._a_split = split
+        self._a_indices = np.asarray(indices[:split])
+        self._a_indptr = np.asarray(indptr[: n + 1])
+        self._b_rows = np.asarray(indices[split:])
+        self._p_map = None
+        if pp.P is not None:
+            rp = pp.reduced_P
+            rp.cache(False)
+            if rp.problem_data_index is None:
+                raise _Unsupported("no problem_data_index for P")
+            p_ind, p_ptr, p_shape = rp.problem_data_index
+            if tuple(p_shape) != (n, n):
+                raise _Unsupported(f"P tensor shape {p_shape}")
+            self._p_map = sp.csr_matrix(rp.reduced_mat)
+            self._p_indices, self._p_indptr = np.asarray(p_ind), np.asarray(p_ptr)
+        self._q_map = sp.csr_matrix(pp.q)
+        if self._q_map.shape[0] != n + 1:
+            raise _Unsupported(f"q tensor shape {self._q_map.shape}")
+        self._lb = None if pp.lb_tensor is None else sp.csr_matrix(pp.lb_tensor)
+        self._ub = None if pp.ub_tensor is None else sp.csr_matrix(pp.ub_tensor)
+
+    def __call__(self) -> LinearForm:
+        pp, n = self._pp, self.n
+        vec = self._param_vector(
+            pp.total_param_size,
+            pp.param_id_to_col,
+            pp.param_id_to_size,
+            lambda i: np.array(pp.id_to_param[i].value),
+        )
+        vals = self._a_map @ vec
+        A = sp.csc_matrix(
+            (vals[: self._a_split], self._a_indices, self._a_indptr), shape=(self.n_row, n)
+        )
+        b = np.zeros(self.n_row)
+        np.add.at(b, self._b_rows, vals[self._a_split :])
+        if self._p_map is None:
+            P = sp.csc_matrix((n, n))
+        else:
+            P = sp.csc_matrix((self._p_map @ vec, self._p_indices, self._p_indptr), shape=(n, n))
+        cd = np.asarray(self._q_map @ vec, dtype=float).reshape(-1)
+        row_hi = np.full(self.n_row, np.inf)
+        row_hi[: self.n_eq] = -b[: self.n_eq]
+        lo = pp.lower_bounds if self._lb is None else np.asarray(self._lb @ vec).reshape(-1)
+        hi = pp.upper_bounds if self._ub is None else np.asarray(self._ub @ vec).reshape(-1)
+        return LinearForm(
+            P=P,
+            c=cd[:n],
+            d=float(cd[n]),
+            A=A,
+            row_lo=-b,
+            row_hi=row_hi,
             col_lo=np.full(n, -np.inf) if lo is None else np.asarray(lo, dtype=float).copy(),
             col_hi=np.full(n, np.inf) if hi is None else np.asarray(hi, dtype=float).copy(),
         )

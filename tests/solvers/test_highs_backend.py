@@ -87,3 +87,29 @@ def test_generated_model_matches_clarabel_after_refill(lam: float, cap: float) -
     x_h = out.x[form.var_cols[0]]
     np.testing.assert_allclose(x_h, x.value, atol=2e-5)
     assert model.is_quadratic == (lam > 0)
+
+
+def test_fast_refill_equals_cvxpy_apply_parameters() -> None:
+    """The re-fill by condensed tensors gives exactly cvxpy's ``apply_parameters`` values
+    (P, c, d, A, row and column bounds) on the example at random parameter values."""
+    from tests.solvers.example_problem import build_example
+
+    opt, _ = build_example()
+    form = opt._form
+    assert form._refill is not None  # the fast path is the one in use
+    rng = np.random.default_rng(1)
+    for _ in range(4):
+        opt.set_params(
+            duration_target=rng.uniform(5.0, 7.0),
+            duration_band=rng.uniform(0.0, 0.5),
+            risk_aversion=rng.uniform(1e-9, 1e-6),
+            carry_scale=rng.uniform(-1.0, 2.0),
+            krd_tol=rng.uniform(0.0, 0.5, 9),
+            margin_budget=rng.uniform(1e6, 1e8),
+        )
+        fast, ref = form._refill(), form.evaluate_with_cvxpy()
+        assert abs(fast.P - ref.P).max() == 0.0
+        assert abs(fast.A - ref.A).max() == 0.0
+        assert fast.d == ref.d
+        for name in ("c", "row_lo", "row_hi", "col_lo", "col_hi"):
+            np.testing.assert_array_equal(getattr(fast, name), getattr(ref, name))
