@@ -11,8 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 
 
-def _num(value: float, digits: int = 4) -> str:
-    return f"{value:,.{digits}f}"
+def _num(value: float | None, digits: int = 4) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
 
 
 def yield_analysis(console: Console, result: YieldAnalysis) -> None:

@@ -164,13 +164,14 @@ class PlanRun:
             {
                 name: v,
                 "status": pt.status,
-                "trades": {k: q for k, q in pt.trades.items() if abs(q) > 1e-9},
+                "trades": {k: q for k, q in (pt.trades or {}).items() if abs(q) > 1e-9},
                 "post_hedge_duration": pt.duration,
                 "post_hedge_dv01": pt.dv01,
                 "tracking_error_bp": pt.te_bp,
                 "cost": pt.objective,
                 "costs": pt.costs,
                 "seconds": pt.seconds,
+                "error": pt.error,
             }
             for v, pt in zip(values, points, strict=True)
         ]

@@ -1,7 +1,8 @@
 """Minimal-violation diagnosis for infeasible hedge problems.
 
-Every constraint row gets one elastic slack ``e >= 0`` (``lo - e <= row <= hi + e``); rows are
-written in the limit's own units, so ``e`` is exactly how far that limit must move. The
+Every constraint element ``f(q) <= limit`` gets one elastic slack ``e >= 0``
+(``f(q) <= limit + e``, :meth:`HedgeProgram.elastic`); limits are written in their own units,
+so ``e`` is exactly how far that limit must move. The
 elastic problem minimises ``sum_r weight_r * e_r`` where the weights normalise the slacks to a
 common unit (years of duration): duration band, KRD tolerances: 1 per year; DV01 limits:
 1 / (MV * 1e-4) per currency/bp; convexity floor: 1 per year^2; margin budget: 1 / budget
@@ -10,16 +11,17 @@ per currency (a fraction of the budget). Instrument bounds and integrality stay 
 
 from __future__ import annotations
 
-import math
+import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
+from hedge_planner.solvers.formulation import HedgeProgram
+from hedge_planner.solvers.highs_backend import HighsModel
+from hedge_planner.solvers.standard_form import ParametricForm
 
-if TYPE_CHECKING:
-    from hedge_planner.solvers.optimizer import HedgeOptimizer
+__all__ = ["MinimalViolation", "Violation"]
 
-__all__ = ["Violation", "minimal_violation"]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,60 +62,80 @@ class Violation:
     normalised: float
 
 
-def minimal_violation(opt: HedgeOptimizer, time_limit: float) -> tuple[list[Violation], float]:
-    """Solve the elastic problem and list the limits that must move.
+class MinimalViolation:
+    """Elastic problem generated from :meth:`HedgeProgram.elastic` (built once, HiGHS).
 
     Parameters
     ----------
-    opt : HedgeOptimizer
-        Compiled optimiser, at its current parameters.
-    time_limit : float
-        Seconds for the elastic LP / MILP.
-
-    Returns
-    -------
-    violations : list of Violation
-        Limits to move (empty if none has to, e.g. an unbounded rather than infeasible
-        problem).
-    total : float
-        Minimal sum of normalised violations (years-of-duration equivalents).
-
-    Raises
-    ------
-    RuntimeError
-        If even the elastic problem cannot be solved (instrument bounds/integrality alone
-        leave no admissible hedge, which input validation should already exclude).
+    program : HedgeProgram
+        The compiled hedge program; the elastic problem shares its Parameters, so the
+        limits in force are always the program's current ones.
     """
-    model = opt.elastic_model()
-    lo, hi = opt._row_bounds(opt.params)
-    weights = np.array([r.weight for r in opt.rows], dtype=float)
-    model.update_elastic(weights, lo, hi)
-    if opt.has_integer:
-        raw = model.solve_milp(1e-9, time_limit)
-    else:
-        raw = model.solve_relaxation("elastic LP")
-    if raw.status not in ("optimal", "time_limit") or raw.full is None:
-        raise RuntimeError(f"minimal-violation solve failed: {raw.status} {raw.message}")
-    slack = np.maximum(raw.full[model.ie], 0.0)
-    out: list[Violation] = []
-    for k, e in enumerate(slack):
-        row = opt.rows[k]
-        if e * row.weight <= 1e-9:
-            continue  # numerically zero: this limit need not move
-        owner, j = opt.row_owner[k]
-        param, bucket, limit, required = owner.limit_move(j, float(e), opt.params)
-        out.append(
-            Violation(
-                name=row.name,
-                family=row.family,
-                param=param,
-                bucket=bucket,
-                limit=limit,
-                required=required,
-                move=required - limit,
-                units=row.units,
-                normalised=float(e * row.weight),
-            )
+
+    def __init__(self, program: HedgeProgram) -> None:
+        self.program = program
+        el = program.elastic()
+        self.form = ParametricForm(el.problem, [el.x, *el.slacks])
+        x_cols = self.form.var_cols[0]
+        self.slack_cols = (
+            np.concatenate(self.form.var_cols[1:]) if el.slacks else np.zeros(0, dtype=int)
         )
-    total = float(sum(v.normalised for v in out))
-    return out, total if math.isfinite(total) else math.nan
+        self.model = HighsModel(self.form, x_cols[program.int_idx])
+
+    def solve(self, time_limit: float) -> tuple[list[Violation], float]:
+        """Solve the elastic problem and list the limits that must move.
+
+        Parameters
+        ----------
+        time_limit : float
+            Seconds for the elastic LP / MILP.
+
+        Returns
+        -------
+        violations : list of Violation
+            Limits to move (empty if none has to, e.g. an unbounded rather than infeasible
+            problem).
+        total : float
+            Minimal sum of normalised violations (years-of-duration equivalents).
+
+        Raises
+        ------
+        RuntimeError
+            If even the elastic problem cannot be solved (instrument bounds/integrality alone
+            leave no admissible hedge, which input validation should already exclude).
+        """
+        prog, model = self.program, self.model
+        model.update()
+        if len(prog.int_idx):
+            out, _, nodes = model.solve_milp(1e-9, time_limit)
+            logger.info("minimal violation: elastic MILP %s, %d nodes", out.status, nodes)
+        else:
+            out = model.run()
+            logger.info("minimal violation: elastic LP %s", out.status)
+        if out.status not in ("optimal", "time_limit") or out.x is None:
+            raise RuntimeError(
+                f"minimal-violation solve failed: {out.status} {model.status_text()}"
+            )
+        slack = np.maximum(out.x[self.slack_cols], 0.0)
+        result: list[Violation] = []
+        for k, e in enumerate(slack):
+            lim = prog.limits[k]
+            if e * lim.weight <= 1e-9:
+                continue  # numerically zero: this limit need not move
+            owner, j = prog.limit_owner[k]
+            param, bucket, limit, required = owner.limit_move(j, float(e), prog.params)
+            result.append(
+                Violation(
+                    name=lim.name,
+                    family=lim.family,
+                    param=param,
+                    bucket=bucket,
+                    limit=limit,
+                    required=required,
+                    move=required - limit,
+                    units=lim.units,
+                    normalised=float(e * lim.weight),
+                )
+            )
+        total = float(sum(v.normalised for v in result))
+        return result, total

@@ -2,15 +2,17 @@
 
 Each object is a small dataclass that knows three things:
 
-* its what-if parameters (``param_specs``), which the optimiser turns into cvxpy
-  ``Parameter`` objects and highspy bound / cost updates, so re-solves never rebuild;
-* its canonical cvxpy form (``cvxpy_expr`` / ``cvxpy_constraints``), DPP compliant;
-* its numeric form for the persistent highspy model (``numeric`` / ``rows`` + ``bounds``),
-  and an independent evaluation for reports (``value`` / ``report``).
+* its what-if parameters (``param_specs``), which become cvxpy ``Parameter`` objects, so
+  re-solves never rebuild;
+* its cvxpy form (``cvxpy_expr`` / ``cvxpy_constraints``), DPP compliant. This is the ONLY
+  statement of the formulation: the HiGHS model the branch-and-bound runs on is generated
+  from the compiled cvxpy problem (:mod:`hedge_planner.solvers.standard_form`);
+* an independent evaluation for reports and the feasibility proof (``value`` / ``report``).
 
-All objective terms are in currency, so weights are comparable. Constraint rows are written
-in the limit's OWN units (years, currency per bp, years^2, currency) so that an elastic slack
-on a row is directly "how far the limit must move".
+All objective terms are in currency, so weights are comparable. Constraints are written
+``f(q) <= limit`` in the limit's OWN units (years, currency per bp, years^2, currency) with
+the limit (a Parameter) entering with coefficient one, so that an elastic slack on an
+element is directly "how far the limit must move" (:class:`Limit`).
 """
 
 from __future__ import annotations
@@ -18,14 +20,12 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cvxpy as cp
 import numpy as np
+from hedge_planner.solvers.context import HedgeContext
 from hedge_planner.solvers.problem import HedgeInputError
-
-if TYPE_CHECKING:
-    from hedge_planner.solvers.optimizer import HedgeContext
 
 __all__ = [
     "CarryTerm",
@@ -37,12 +37,11 @@ __all__ = [
     "ImpactTerm",
     "InstrumentFactorRiskTerm",
     "KRDTolerance",
-    "LinearRow",
+    "Limit",
     "MarginBudget",
     "ObjectiveTerm",
     "ParamSpec",
     "SlippageTerm",
-    "TermNumeric",
     "TrackingErrorL1Term",
     "TrackingErrorTerm",
 ]
@@ -57,38 +56,6 @@ class ParamSpec:
     value: float | np.ndarray
     nonneg: bool = False
     size: int | None = None  # None = scalar
-
-
-@dataclass
-class TermNumeric:
-    """Numeric contribution of objective terms to the persistent model (currency).
-
-    ``lin_q`` multiplies q; ``abs_trade`` multiplies |q - q0|; ``quad_trade`` multiplies
-    (q - q0)^2; ``factor_quad`` multiplies ||F'g||^2 (= g' Sigma g); ``factor_l1`` multiplies
-    ||F'g||_1; ``instrument_factor_quad`` multiplies ||L q||^2 (L: the loadings of the
-    :class:`InstrumentFactorRiskTerm`).
-    """
-
-    lin_q: np.ndarray
-    abs_trade: np.ndarray
-    quad_trade: np.ndarray
-    factor_quad: float = 0.0
-    factor_l1: float = 0.0
-    instrument_factor_quad: float = 0.0
-
-    @classmethod
-    def zeros(cls, n: int) -> TermNumeric:
-        """All-zero contribution for ``n`` instruments."""
-        return cls(np.zeros(n), np.zeros(n), np.zeros(n))
-
-    def add(self, other: TermNumeric) -> None:
-        """Accumulate another contribution in place."""
-        self.lin_q = self.lin_q + other.lin_q
-        self.abs_trade = self.abs_trade + other.abs_trade
-        self.quad_trade = self.quad_trade + other.quad_trade
-        self.factor_quad += other.factor_quad
-        self.factor_l1 += other.factor_l1
-        self.instrument_factor_quad += other.instrument_factor_quad
 
 
 def _scalar_param(name: str, value: float, nonneg: bool) -> ParamSpec:
@@ -119,9 +86,6 @@ class ObjectiveTerm(ABC):
         """Canonical cvxpy expression of the term, currency."""
 
     @abstractmethod
-    def numeric(self, ctx: HedgeContext, params: Params) -> TermNumeric:
-        """Numeric coefficients for the persistent highspy model."""
-
     @abstractmethod
     def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
         """Independent evaluation of the term at quantities ``q``, currency."""
@@ -151,11 +115,6 @@ class TrackingErrorTerm(ObjectiveTerm):
         expo = (ctx.factor_q / sy) @ q + ctx.factor_0 / sy
         return (p["risk_aversion"] * sy**2) * cp.sum_squares(expo)
 
-    def numeric(self, ctx: HedgeContext, params: Params) -> TermNumeric:
-        out = TermNumeric.zeros(ctx.n)
-        out.factor_quad = float(params["risk_aversion"])
-        return out
-
     def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
         g = ctx.gap(q)
         return float(params["risk_aversion"]) * float(g @ ctx.cov @ g)
@@ -183,11 +142,6 @@ class TrackingErrorL1Term(ObjectiveTerm):
         sy = ctx.factor_scale
         expo = (ctx.factor_q / sy) @ q + ctx.factor_0 / sy
         return (p["l1_weight"] * sy) * cp.norm1(expo)
-
-    def numeric(self, ctx: HedgeContext, params: Params) -> TermNumeric:
-        out = TermNumeric.zeros(ctx.n)
-        out.factor_l1 = float(params["l1_weight"])
-        return out
 
     def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
         y = ctx.factor.T @ ctx.gap(q)
@@ -252,11 +206,6 @@ class InstrumentFactorRiskTerm(ObjectiveTerm):
         sz = self.scale(ctx)
         return (p[self.param] * sz**2) * cp.sum_squares((self.matrix(ctx) / sz) @ q)
 
-    def numeric(self, ctx: HedgeContext, params: Params) -> TermNumeric:
-        out = TermNumeric.zeros(ctx.n)
-        out.instrument_factor_quad = float(params[self.param])
-        return out
-
     def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
         z = self.matrix(ctx) @ q
         return float(params[self.param]) * float(z @ z)
@@ -277,11 +226,6 @@ class CarryTerm(ObjectiveTerm):
     ) -> cp.Expression:
         return -p["carry_scale"] * (ctx.carry @ q)
 
-    def numeric(self, ctx: HedgeContext, params: Params) -> TermNumeric:
-        out = TermNumeric.zeros(ctx.n)
-        out.lin_q = -float(params["carry_scale"]) * ctx.carry
-        return out
-
     def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
         return -float(params["carry_scale"]) * float(ctx.carry @ q)
 
@@ -300,11 +244,6 @@ class SlippageTerm(ObjectiveTerm):
         self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
     ) -> cp.Expression:
         return p["slippage_scale"] * (ctx.half_spread @ cp.abs(q - ctx.q0))
-
-    def numeric(self, ctx: HedgeContext, params: Params) -> TermNumeric:
-        out = TermNumeric.zeros(ctx.n)
-        out.abs_trade = float(params["slippage_scale"]) * ctx.half_spread
-        return out
 
     def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
         return float(params["slippage_scale"]) * float(ctx.half_spread @ np.abs(q - ctx.q0))
@@ -325,11 +264,6 @@ class ImpactTerm(ObjectiveTerm):
     ) -> cp.Expression:
         return p["impact_scale"] * cp.sum_squares(cp.multiply(np.sqrt(ctx.impact), q - ctx.q0))
 
-    def numeric(self, ctx: HedgeContext, params: Params) -> TermNumeric:
-        out = TermNumeric.zeros(ctx.n)
-        out.quad_trade = float(params["impact_scale"]) * ctx.impact
-        return out
-
     def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
         return float(params["impact_scale"]) * float(ctx.impact @ (q - ctx.q0) ** 2)
 
@@ -338,17 +272,18 @@ class ImpactTerm(ObjectiveTerm):
 
 
 @dataclass(frozen=True)
-class LinearRow:
-    """One linear row ``lo <= coef_q . q + coef_abs . |q| <= hi`` in the limit's own units.
+class Limit:
+    """One scalar hard limit of a constraint, in the limit's own ``units``.
 
-    ``weight`` converts one unit of elastic slack on this row into the common normalised
-    unit (years of duration) used by the minimal-violation solve.
+    A constraint's cvxpy constraints, flattened in order, hold one element per limit, each
+    written ``f(q) <= limit`` (or ``>=``) with the limit entering with coefficient one, so
+    an elastic slack on that element is exactly how far the limit must move. ``weight``
+    converts one unit of that slack into the common normalised unit (years of duration)
+    used by the minimal-violation solve.
     """
 
     name: str
     family: str
-    coef_q: np.ndarray
-    coef_abs: np.ndarray | None
     weight: float
     units: str
 
@@ -385,13 +320,10 @@ class Constraint(ABC):
         """Raise :class:`HedgeInputError` on structurally invalid parameter values."""
 
     @abstractmethod
-    def rows(self, ctx: HedgeContext) -> list[LinearRow]:
-        """Fixed row structure."""
+    def limits(self, ctx: HedgeContext) -> list[Limit]:
+        """The scalar limits, one per element of :meth:`cvxpy_constraints` (in order)."""
 
     @abstractmethod
-    def bounds(self, ctx: HedgeContext, params: Params) -> list[tuple[float, float]]:
-        """Row bounds (one pair per row, own units) at the current parameters."""
-
     @abstractmethod
     def cvxpy_constraints(
         self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
@@ -430,14 +362,8 @@ class DurationBand(Constraint):
         if params["duration_band"] < 0:
             raise HedgeInputError("duration_band", f"must be >= 0, got {params['duration_band']}")
 
-    def rows(self, ctx: HedgeContext) -> list[LinearRow]:
-        coef = ctx.dv01_unit / ctx.dv01_scale  # years of duration per unit
-        return [LinearRow("duration_band", "duration_band", coef, None, 1.0, "years")]
-
-    def bounds(self, ctx: HedgeContext, params: Params) -> list[tuple[float, float]]:
-        t, b = float(params["duration_target"]), float(params["duration_band"])
-        d0 = ctx.pre_duration
-        return [(t - b - d0, t + b - d0)]
+    def limits(self, ctx: HedgeContext) -> list[Limit]:
+        return [Limit("duration_band", "duration_band", 1.0, "years")]
 
     def cvxpy_constraints(
         self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
@@ -485,16 +411,9 @@ class DV01Limit(Constraint):
             if lo > hi:
                 raise HedgeInputError("dv01_min/dv01_max", f"inverted limits {lo} > {hi}")
 
-    def rows(self, ctx: HedgeContext) -> list[LinearRow]:
+    def limits(self, ctx: HedgeContext) -> list[Limit]:
         w = 1.0 / ctx.dv01_scale  # slack in currency/bp -> years of duration
-        return [LinearRow(s, "dv01", ctx.dv01_unit, None, w, "currency/bp") for s in self._sides()]
-
-    def bounds(self, ctx: HedgeContext, params: Params) -> list[tuple[float, float]]:
-        out = []
-        for s in self._sides():
-            v = float(params[s]) - ctx.pre_dv01
-            out.append((v, math.inf) if s == "dv01_min" else (-math.inf, v))
-        return out
+        return [Limit(s, "dv01", w, "currency/bp") for s in self._sides()]
 
     def cvxpy_constraints(
         self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
@@ -557,19 +476,10 @@ class KRDTolerance(Constraint):
     def _labels(self, ctx: HedgeContext) -> list[str]:
         return [f"krd_tol[{lab}]" for lab, m in zip(ctx.labels, self.mask, strict=True) if m]
 
-    def rows(self, ctx: HedgeContext) -> list[LinearRow]:
+    def limits(self, ctx: HedgeContext) -> list[Limit]:
         if self.krd_tol.size != ctx.n_b:
             raise HedgeInputError("krd_tol", f"must have length {ctx.n_b}")
-        out = []
-        for lab, k in zip(self._labels(ctx), np.flatnonzero(self.mask), strict=True):
-            coef = ctx.U[:, k] / ctx.dv01_scale  # years of KRD per unit
-            out.append(LinearRow(lab, "krd_tol", coef, None, 1.0, "years"))
-        return out
-
-    def bounds(self, ctx: HedgeContext, params: Params) -> list[tuple[float, float]]:
-        tol = np.asarray(params["krd_tol"], dtype=float)
-        gap0 = ctx.gap0 / ctx.dv01_scale
-        return [(-tol[k] - gap0[k], tol[k] - gap0[k]) for k in np.flatnonzero(self.mask)]
+        return [Limit(lab, "krd_tol", 1.0, "years") for lab in self._labels(ctx)]
 
     def cvxpy_constraints(
         self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
@@ -606,12 +516,8 @@ class ConvexityFloor(Constraint):
     def param_specs(self) -> dict[str, ParamSpec]:
         return {"convexity_floor": _scalar_param("convexity_floor", self.convexity_floor, False)}
 
-    def rows(self, ctx: HedgeContext) -> list[LinearRow]:
-        coef = ctx.conv_unit / ctx.mv  # years^2 per unit
-        return [LinearRow(self.name, "convexity_floor", coef, None, 1.0, "years^2")]
-
-    def bounds(self, ctx: HedgeContext, params: Params) -> list[tuple[float, float]]:
-        return [(float(params["convexity_floor"]) - ctx.pre_convexity, math.inf)]
+    def limits(self, ctx: HedgeContext) -> list[Limit]:
+        return [Limit(self.name, "convexity_floor", 1.0, "years^2")]
 
     def cvxpy_constraints(
         self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
@@ -643,14 +549,11 @@ class MarginBudget(Constraint):
         if params["margin_budget"] < 0:
             raise HedgeInputError("margin_budget", f"must be >= 0, got {params['margin_budget']}")
 
-    def rows(self, ctx: HedgeContext) -> list[LinearRow]:
+    def limits(self, ctx: HedgeContext) -> list[Limit]:
         # Why: slack normalised as a fraction of the budget (floored at 1 bp of MV) so one
         # "unit" of margin violation is comparable to one year of duration violation.
         w = 1.0 / max(self.margin_budget, ctx.dv01_scale)
-        return [LinearRow(self.name, "margin_budget", np.zeros(ctx.n), ctx.margin, w, "currency")]
-
-    def bounds(self, ctx: HedgeContext, params: Params) -> list[tuple[float, float]]:
-        return [(-math.inf, float(params["margin_budget"]))]
+        return [Limit(self.name, "margin_budget", w, "currency")]
 
     def cvxpy_constraints(
         self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]

@@ -1,0 +1,177 @@
+"""Compiled numbers of one hedge problem, shared by terms, constraints and reports.
+
+:class:`HedgeContext` turns the data contract (:mod:`hedge_planner.solvers.problem`) into
+arrays (per-unit exposures, bounds in scaled lots, the covariance factor) and evaluates risk
+at any quantities independently of every solver.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from hedge_planner.solvers.problem import (
+    HedgeInputError,
+    Instrument,
+    PortfolioRisk,
+    factor_covariance,
+    validate_covariance,
+)
+
+__all__ = ["HedgeContext", "RiskSummary"]
+
+
+@dataclass
+class RiskSummary:
+    """Risk figures of a (pre- or post-hedge) book.
+
+    dv01 currency/bp; duration years; krd_dv01 currency/bp per bucket; dollar_convexity
+    currency per (unit rate)^2; convexity years^2; te currency/yr; te_bp bp/yr of MV;
+    margin currency (hedge margin only).
+    """
+
+    dv01: float
+    duration: float
+    krd_dv01: np.ndarray
+    dollar_convexity: float
+    convexity: float
+    te: float
+    te_bp: float
+    margin: float
+
+
+class HedgeContext:
+    """Compiled numbers shared by terms, constraints and reports.
+
+    Parameters
+    ----------
+    portfolio : PortfolioRisk
+        Pre-hedge risk and benchmark.
+    instruments : sequence of Instrument
+        Hedge universe; per-unit analytics.
+    covariance : array_like, shape (n_b, n_b)
+        Key-rate covariance, bp^2 per year.
+    """
+
+    def __init__(
+        self, portfolio: PortfolioRisk, instruments: Sequence[Instrument], covariance: Any
+    ) -> None:
+        if len(instruments) == 0:
+            raise HedgeInputError("instruments", "need at least one hedge instrument")
+        names = [i.name for i in instruments]
+        if len(set(names)) != len(names):
+            raise HedgeInputError("instruments", f"names must be unique, got {names}")
+        self.portfolio = portfolio
+        self.instruments = tuple(instruments)
+        self.names = names
+        self.labels = list(portfolio.bucket_labels or ())
+        self.n = len(instruments)
+        self.n_b = portfolio.n_buckets
+        for ins in instruments:
+            if ins.krd_dv01.shape[0] != self.n_b:
+                raise HedgeInputError(
+                    f"instruments[{ins.name}].krd_dv01",
+                    f"must have length {self.n_b}, got {ins.krd_dv01.shape[0]}",
+                )
+        self.mv = portfolio.market_value
+        self.dv01_scale = portfolio.dv01_scale  # currency/bp per year of duration
+        self.U = np.array([i.krd_dv01 for i in instruments])  # (n, n_b) currency/bp per unit
+        self.dv01_unit = self.U.sum(axis=1)
+        self.conv_unit = np.array([i.dollar_convexity for i in instruments])
+        self.carry = np.array([i.carry for i in instruments])
+        self.half_spread = np.array([i.half_spread for i in instruments])
+        self.impact = np.array([i.impact for i in instruments])
+        self.margin = np.array([i.margin for i in instruments])
+        self.q0 = np.array([i.q0 for i in instruments])
+        self.krd0 = portfolio.krd_dv01
+        self.bench = np.asarray(portfolio.bench_krd_dv01)
+        self.gap0 = self.krd0 - self.bench
+        self.pre_dv01 = float(self.krd0.sum())
+        self.pre_duration = self.pre_dv01 / self.dv01_scale
+        self.pre_dollar_convexity = portfolio.dollar_convexity
+        self.pre_convexity = portfolio.dollar_convexity / self.mv
+        self.cov = validate_covariance(covariance, self.n_b)
+        self.factor = factor_covariance(self.cov)  # (n_b, n_f), Sigma = F F'
+        self.factor_q = self.factor.T @ self.U.T  # (n_f, n)
+        self.factor_0 = self.factor.T @ self.gap0  # (n_f,)
+        self.scale = self._variable_scale()
+        # Why: exposures F'g are ~1e4..1e8 currency*bp; solvers see them divided by this
+        # scale (|.| ~ 1) so the Hessian is not ~1e-8 (HiGHS' QP mis-reads tiny curvature).
+        fq = self.factor_q * self.scale
+        self.factor_scale = max(
+            1.0,
+            float(np.max(np.abs(self.factor_0), initial=0.0)),
+            float(np.max(np.abs(fq).sum(axis=1), initial=0.0)),
+        )
+        self.integer = np.array([i.integer for i in instruments], dtype=bool)
+        lo = np.empty(self.n)
+        hi = np.empty(self.n)
+        for k, ins in enumerate(instruments):
+            elo, ehi = ins.effective_bounds()
+            lo[k], hi[k] = elo / self.scale[k], ehi / self.scale[k]
+            if ins.integer:
+                lo[k] = math.ceil(lo[k] - 1e-9) if math.isfinite(lo[k]) else lo[k]
+                hi[k] = math.floor(hi[k] + 1e-9) if math.isfinite(hi[k]) else hi[k]
+                if lo[k] > hi[k]:
+                    raise HedgeInputError(
+                        f"instruments[{ins.name}].lo/hi",
+                        f"no whole lot of {ins.lot_size:g} fits in [{elo:g}, {ehi:g}]",
+                    )
+        self.x_lo, self.x_hi = lo, hi  # bounds in scaled units (lots)
+
+    def _variable_scale(self) -> np.ndarray:
+        """Units of q per internal variable: lot size for integer lots, else a power of 10.
+
+        Why: swap notionals are ~1e8 with DV01 ~1e-4 per unit; rescaling to ~100 currency/bp
+        per variable keeps the QP well conditioned. Powers of 10 keep scaling exact.
+        """
+        out = np.ones(self.n)
+        for k, ins in enumerate(self.instruments):
+            if ins.integer:
+                out[k] = ins.lot_size
+            elif ins.kind != "future":
+                size = float(np.abs(ins.krd_dv01).sum())
+                if size > 0:
+                    out[k] = 10.0 ** round(math.log10(100.0 / size))
+        return out
+
+    # independent evaluations -------------------------------------------------------------
+    def post_krd(self, q: np.ndarray) -> np.ndarray:
+        """Post-hedge key-rate DV01, currency per bp."""
+        return self.krd0 + self.U.T @ q
+
+    def gap(self, q: np.ndarray) -> np.ndarray:
+        """Post-hedge gap to benchmark, currency per bp."""
+        return self.post_krd(q) - self.bench
+
+    def post_dv01(self, q: np.ndarray) -> float:
+        """Post-hedge DV01, currency per bp."""
+        return float(self.post_krd(q).sum())
+
+    def post_duration(self, q: np.ndarray) -> float:
+        """Post-hedge duration, years (denominator = pre-hedge MV)."""
+        return self.post_dv01(q) / self.dv01_scale
+
+    def post_convexity(self, q: np.ndarray) -> float:
+        """Post-hedge convexity, years^2."""
+        return (self.pre_dollar_convexity + float(self.conv_unit @ q)) / self.mv
+
+    def summary(self, q: np.ndarray) -> RiskSummary:
+        """Risk summary at quantities ``q`` (zeros = pre-hedge)."""
+        krd = self.post_krd(q)
+        g = krd - self.bench
+        te = math.sqrt(max(float(g @ self.cov @ g), 0.0))
+        dc = self.pre_dollar_convexity + float(self.conv_unit @ q)
+        return RiskSummary(
+            dv01=float(krd.sum()),
+            duration=float(krd.sum()) / self.dv01_scale,
+            krd_dv01=krd,
+            dollar_convexity=dc,
+            convexity=dc / self.mv,
+            te=te,
+            te_bp=te / self.mv * 1e4,
+            margin=float(self.margin @ np.abs(q)),
+        )

@@ -1,0 +1,391 @@
+"""Persistent HiGHS model generated from cvxpy's standard form of the hedge problem.
+
+Nothing here knows the hedge problem: :class:`HighsModel` loads whatever
+:class:`~hedge_planner.solvers.standard_form.ParametricForm` cvxpy produced, scales its rows,
+and pushes only what changed when Parameters change. The branch-and-bound changes column
+bounds of the integer columns per node; a HiGHS MILP is used when the objective has no
+quadratic part.
+
+Every ``highspy.Highs`` object of the package is created by :func:`new_highs`: HiGHS 1.16
+prints a two-line banner to file descriptor 1 from its C++ constructor, before any option
+can be set (``highspy.Highs.__init__`` takes no options), which would corrupt ``--json``
+output. The helper points file descriptor 1 at ``/dev/null`` for the constructor only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+from hedge_planner.solvers.standard_form import LinearForm, ParametricForm
+
+__all__ = ["HighsModel", "NodeOutcome", "new_highs"]
+
+logger = logging.getLogger(__name__)
+
+_INF = highspy.kHighsInf
+_QP_ITERATIONS = 50_000  # cap of every QP run (see new_highs)
+_RETRY_QP_ITERATIONS = 5_000  # cap of the last, regularised retry of a failed run
+_DECIDED = (
+    highspy.HighsModelStatus.kOptimal,
+    highspy.HighsModelStatus.kInfeasible,
+    highspy.HighsModelStatus.kUnbounded,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible,
+)
+
+
+@contextmanager
+def _fd1_silenced() -> Iterator[None]:
+    """Point file descriptor 1 at /dev/null inside the block (restored in ``finally``)."""
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        sys.stdout.flush()  # Python-buffered text must reach the real stdout first
+    try:
+        saved = os.dup(1)
+    except OSError:  # no fd 1 at all: nothing to protect
+        yield
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+        finally:
+            os.close(devnull)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def new_highs() -> highspy.Highs:
+    """A silent ``highspy.Highs`` with the package's options.
+
+    Returns
+    -------
+    highspy.Highs
+        Output off; no QP regularisation (the default 1e-7 perturbs optima at the 1e-8
+        level); QP iteration cap 50,000 (on some B&B nodes HiGHS' QP cycles, measured ~5 s
+        per run on an 85-column node that normally takes ~100 iterations; bounded, the run
+        fails in ~0.1 s and the retries / fallback solver take over; legitimate solves of
+        these models took up to ~3,000 iterations); one thread; presolve off (tiny models:
+        presolve costs more than it saves).
+    """
+    with _fd1_silenced():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("qp_regularization_value", 0.0)
+    h.setOptionValue("qp_iteration_limit", _QP_ITERATIONS)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("presolve", "off")
+    return h
+
+
+@dataclass(frozen=True)
+class NodeOutcome:
+    """One continuous solve: status, all model columns (None unless optimal), objective.
+
+    ``objective`` is None unless the status is "optimal" (currency).
+    """
+
+    status: str
+    x: np.ndarray | None
+    objective: float | None
+
+
+def _finite_or_inf(v: np.ndarray) -> np.ndarray:
+    # HiGHS' infinity is IEEE inf in highspy (kHighsInf == inf); NaN is never a bound.
+    return np.clip(np.asarray(v, dtype=float), -_INF, _INF)
+
+
+class HighsModel:
+    """HiGHS model of a :class:`ParametricForm`, kept in sync with its Parameters.
+
+    Rows and continuous columns are scaled inside; every public value (bounds, solutions)
+    is in the form's own units.
+
+    Parameters
+    ----------
+    form : ParametricForm
+        cvxpy's standard form; its rows are scaled to unit max coefficient here (the row
+        bounds alike), which HiGHS' QP needs on these badly scaled rows (years next to
+        currency).
+    int_cols : numpy.ndarray of int
+        Columns that must be integral (used by :meth:`solve_milp` and the branch-and-bound).
+    """
+
+    def __init__(self, form: ParametricForm, int_cols: np.ndarray) -> None:
+        self.form = form
+        self.int_cols = np.asarray(int_cols, dtype=np.int32)
+        self.h = new_highs()
+        self.n_col = form.n_col
+        self._A: sp.csc_matrix | None = None
+        self._last: LinearForm | None = None
+        self._row_scale = np.ones(form.n_row)
+        self._col_scale = np.ones(form.n_col)
+        self._cost: np.ndarray | None = None
+        self._hess: sp.csc_matrix | None = None
+        self._P: sp.csc_matrix | None = None
+        self._rlo: np.ndarray | None = None
+        self._rhi: np.ndarray | None = None
+        self._clo: np.ndarray | None = None
+        self._chi: np.ndarray | None = None
+        self.col_lo = np.full(self.n_col, -np.inf)
+        self.col_hi = np.full(self.n_col, np.inf)
+        self.update()
+
+    # ------------------------------------------------------------------ model updates
+    def update(self) -> None:
+        """Re-fill from the Parameters' current values; push only what changed."""
+        lf = self.form.evaluate()
+        if lf is self._last:
+            return  # Parameters unchanged since the last push
+        self._last = lf
+        if self._A is None or not _same_matrix(lf.A, self._A):
+            self._load(lf)
+            return
+        h = self.h
+        if not np.array_equal(lf.c, self._cost):
+            cs = lf.c * self._col_scale
+            h.changeColsCost(self.n_col, np.arange(self.n_col, dtype=np.int32), cs)
+            self._cost = lf.c
+        h.changeObjectiveOffset(lf.d)
+        self._push_hessian(lf.P)
+        self._push_rows(lf)
+        self._push_cols(lf)
+
+    def _load(self, lf: LinearForm) -> None:
+        """Pass the whole model (first build, or a Parameter entered the matrix)."""
+        A = sp.csr_matrix(lf.A)
+        amax = np.asarray(abs(A).max(axis=1).todense(), dtype=float).reshape(-1)
+        # Why: rows normalised to unit max coefficient; bounds scaled alike in _push_rows.
+        self._row_scale = np.where(amax > 0, 1.0 / np.where(amax > 0, amax, 1.0), 1.0)
+        Ar = sp.csc_matrix(sp.diags(self._row_scale) @ A)
+        # Why: cvxpy's auxiliary columns carry the units of their expression (e.g. |q - q0|
+        # in notional, ~1e5 per scaled lot); unscaled, HiGHS' QP stopped "optimal" with such
+        # a column at its bound and 1 currency of objective left. Columns are scaled to unit
+        # max coefficient (powers of two, so exact); integer columns never (branching).
+        cmax = np.asarray(abs(Ar).max(axis=0).todense(), dtype=float).reshape(-1)
+        cs = np.ones(self.n_col)
+        ok = cmax > 0
+        cs[ok] = 2.0 ** np.round(np.log2(1.0 / cmax[ok]))
+        cs[self.int_cols] = 1.0
+        self._col_scale = cs
+        As = sp.csc_matrix(Ar @ sp.diags(cs))
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.n_col, As.shape[0]
+        lp.col_cost_ = lf.c * cs
+        lp.offset_ = lf.d
+        lp.col_lower_ = _finite_or_inf(lf.col_lo / cs)
+        lp.col_upper_ = _finite_or_inf(lf.col_hi / cs)
+        rlo, rhi = self._scaled_rows(lf)
+        lp.row_lower_, lp.row_upper_ = rlo, rhi
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = As.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = As.indices.astype(np.int32)
+        lp.a_matrix_.value_ = As.data.astype(float)
+        self.h.passModel(lp)
+        self._A = sp.csc_matrix(lf.A)
+        self._cost = lf.c
+        self._rlo, self._rhi = rlo, rhi
+        self._clo, self._chi = lf.col_lo, lf.col_hi
+        self.col_lo, self.col_hi = lf.col_lo.copy(), lf.col_hi.copy()
+        self._hess = None
+        self._P = None
+        self._push_hessian(lf.P)
+
+    def _scaled_rows(self, lf: LinearForm) -> tuple[np.ndarray, np.ndarray]:
+        rs = self._row_scale
+        return _finite_or_inf(lf.row_lo * rs), _finite_or_inf(lf.row_hi * rs)
+
+    def _push_hessian(self, P: sp.csc_matrix) -> None:
+        if self._P is not None and _same_matrix(P, self._P):
+            return  # the cheap test first: most re-fills leave the curvature alone
+        self._P = P
+        cs = sp.diags(self._col_scale)
+        lower = sp.csc_matrix(sp.tril(cs @ P @ cs))
+        lower.eliminate_zeros()
+        if self._hess is not None and _same_matrix(lower, self._hess):
+            return
+        if lower.nnz:
+            self.h.passHessian(
+                self.n_col,
+                lower.nnz,
+                highspy.HessianFormat.kTriangular,
+                lower.indptr.astype(np.int32),
+                lower.indices.astype(np.int32),
+                lower.data.astype(float),
+            )
+        elif self._hess is not None and self._hess.nnz:
+            self.h.passHessian(highspy.HighsHessian())
+        self._hess = lower
+
+    def _push_rows(self, lf: LinearForm) -> None:
+        rlo, rhi = self._scaled_rows(lf)
+        if np.array_equal(rlo, self._rlo) and np.array_equal(rhi, self._rhi):
+            return
+        idx = np.arange(len(rlo), dtype=np.int32)
+        if len(idx):
+            self.h.changeRowsBounds(len(idx), idx, rlo, rhi)
+        self._rlo, self._rhi = rlo, rhi
+
+    def _push_cols(self, lf: LinearForm) -> None:
+        if np.array_equal(lf.col_lo, self._clo) and np.array_equal(lf.col_hi, self._chi):
+            return
+        idx = np.arange(self.n_col, dtype=np.int32)
+        self.h.changeColsBounds(
+            self.n_col,
+            idx,
+            _finite_or_inf(lf.col_lo / self._col_scale),
+            _finite_or_inf(lf.col_hi / self._col_scale),
+        )
+        self._clo, self._chi = lf.col_lo, lf.col_hi
+        self.col_lo, self.col_hi = lf.col_lo.copy(), lf.col_hi.copy()
+
+    @property
+    def is_quadratic(self) -> bool:
+        """True when the objective has a (nonzero) quadratic part at current Parameters."""
+        return self._hess is not None and bool(np.any(self._hess.data != 0.0))
+
+    def set_bounds(self, cols: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        """Change column bounds, original units (e.g. a B&B node's box on integer columns)."""
+        cs = self._col_scale[cols]
+        self.h.changeColsBounds(
+            len(cols), cols.astype(np.int32), _finite_or_inf(lo / cs), _finite_or_inf(hi / cs)
+        )
+
+    def set_time_budget(self, seconds: float) -> None:
+        """Cap the following runs at ``seconds`` from now (HiGHS' clock is cumulative)."""
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + seconds)
+
+    def clear_time_budget(self) -> None:
+        """Remove the time cap."""
+        self.h.setOptionValue("time_limit", _INF)
+
+    # ------------------------------------------------------------------ solves
+    def run(self) -> NodeOutcome:
+        """Solve the continuous model as it stands (LP or QP), with retries."""
+        h = self.h
+        t0 = time.perf_counter()
+        h.run()
+        ms = h.getModelStatus()
+        if ms not in _DECIDED:
+            # Why: HiGHS' QP occasionally ends in "Solve error" from a stale warm start or
+            # with zero regularisation; retry cold, then with a tiny regularisation.
+            logger.debug(
+                "HiGHS run ended %s after %d QP iterations, %.1f ms: retrying cold",
+                self.status_text(),
+                h.getInfo().qp_iteration_count,
+                1e3 * (time.perf_counter() - t0),
+            )
+            h.clearSolver()
+            h.run()
+            ms = h.getModelStatus()
+            if ms not in _DECIDED:
+                logger.debug(
+                    "HiGHS cold retry ended %s after %d QP iterations: retrying regularised",
+                    self.status_text(),
+                    h.getInfo().qp_iteration_count,
+                )
+                h.clearSolver()
+                h.setOptionValue("qp_regularization_value", 1e-10)
+                # Why: on the benchmark sweep this last retry cycled to the 50,000-iteration
+                # cap (~1 s) where the first two had failed in ~2 ms; the caller's fallback
+                # solver is cheaper than that.
+                h.setOptionValue("qp_iteration_limit", _RETRY_QP_ITERATIONS)
+                h.run()
+                ms = h.getModelStatus()
+                h.setOptionValue("qp_regularization_value", 0.0)
+                h.setOptionValue("qp_iteration_limit", _QP_ITERATIONS)
+                if ms not in _DECIDED:
+                    logger.debug(
+                        "HiGHS regularised retry ended %s after %d QP iterations, %.1f ms total",
+                        self.status_text(),
+                        h.getInfo().qp_iteration_count,
+                        1e3 * (time.perf_counter() - t0),
+                    )
+        if ms == highspy.HighsModelStatus.kOptimal:
+            x = np.asarray(h.getSolution().col_value, dtype=float) * self._col_scale
+            obj = float(h.getInfo().objective_function_value)
+            if math.isfinite(obj) and np.all(np.isfinite(x)):
+                return NodeOutcome("optimal", x, obj)
+            return NodeOutcome("error", None, None)
+        if ms == highspy.HighsModelStatus.kInfeasible:
+            return NodeOutcome("infeasible", None, None)
+        if ms == highspy.HighsModelStatus.kUnbounded:
+            return NodeOutcome("unbounded", None, None)
+        if ms == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+            return NodeOutcome("infeasible_or_unbounded", None, None)
+        return NodeOutcome("error", None, None)
+
+    def solve_milp(self, gap: float, seconds: float) -> tuple[NodeOutcome, float | None, int]:
+        """One HiGHS MILP solve with :attr:`int_cols` integral (objective must be linear).
+
+        Returns
+        -------
+        outcome : NodeOutcome
+            "optimal", "time_limit" (with the incumbent), "infeasible",
+            "infeasible_or_unbounded" or "error".
+        bound : float or None
+            Proven dual bound, currency.
+        nodes : int
+            MIP nodes explored.
+        """
+        h, idx = self.h, self.int_cols
+        h.changeColsIntegrality(len(idx), idx, np.array([highspy.HighsVarType.kInteger] * len(idx)))
+        h.setOptionValue("mip_rel_gap", gap)
+        h.setOptionValue("mip_abs_gap", 1e-9)
+        self.set_time_budget(seconds)
+        try:
+            h.run()
+            ms, info = h.getModelStatus(), h.getInfo()
+            nodes = int(info.mip_node_count)
+            bound = float(info.mip_dual_bound)
+            bound_or_none = bound if math.isfinite(bound) else None
+            has_x = info.primal_solution_status == 2
+            if ms == highspy.HighsModelStatus.kOptimal or (
+                ms == highspy.HighsModelStatus.kTimeLimit and has_x
+            ):
+                x = np.asarray(h.getSolution().col_value, dtype=float) * self._col_scale
+                status = "optimal" if ms == highspy.HighsModelStatus.kOptimal else "time_limit"
+                out = NodeOutcome(status, x, float(info.objective_function_value))
+                return out, bound_or_none, nodes
+            if ms == highspy.HighsModelStatus.kInfeasible:
+                return NodeOutcome("infeasible", None, None), None, nodes
+            if ms in (
+                highspy.HighsModelStatus.kUnbounded,
+                highspy.HighsModelStatus.kUnboundedOrInfeasible,
+            ):
+                return NodeOutcome("infeasible_or_unbounded", None, None), None, nodes
+            if ms == highspy.HighsModelStatus.kTimeLimit:
+                return NodeOutcome("time_limit", None, None), bound_or_none, nodes
+            return NodeOutcome("error", None, None), bound_or_none, nodes
+        finally:
+            h.changeColsIntegrality(
+                len(idx), idx, np.array([highspy.HighsVarType.kContinuous] * len(idx))
+            )
+            self.clear_time_budget()
+
+    def status_text(self) -> str:
+        """Human-readable HiGHS model status of the last run."""
+        return str(self.h.modelStatusToString(self.h.getModelStatus()))
+
+
+def _same_matrix(a: sp.csc_matrix, b: sp.csc_matrix) -> bool:
+    a.sum_duplicates()  # canonical form (sorted, no duplicates) so equal means equal
+    b.sum_duplicates()
+    return (
+        a.shape == b.shape
+        and a.nnz == b.nnz
+        and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+        and np.array_equal(a.data, b.data)
+    )

@@ -1,0 +1,161 @@
+"""Results of the hedge optimiser and the feasibility proof of every plan it returns.
+
+A plan is only ever presented as a solution after :func:`check_limits` has re-evaluated
+every hard limit on the FINAL quantities (independently of the solver, with the
+constraints' own ``report``) within :data:`FEAS_RTOL` / :data:`FEAS_ATOL`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from hedge_planner.models.errors import HedgePlannerError
+from hedge_planner.solvers.context import RiskSummary
+from hedge_planner.solvers.infeasibility import Violation
+from hedge_planner.solvers.terms import ConstraintReport, Limit
+
+__all__ = [
+    "FEAS_ATOL",
+    "FEAS_RTOL",
+    "HedgeResult",
+    "NoProvenPlanError",
+    "RiskSummary",
+    "SweepPoint",
+    "check_limits",
+    "finite_or_none",
+    "limit_tolerance",
+]
+
+#: Relative feasibility tolerance of a hard limit: a fraction of the limit's scale
+#: ``max(|limit|, |value|)`` in the limit's own units.
+FEAS_RTOL: float = 1e-9
+#: Absolute floor of the feasibility tolerance, in years of duration equivalent (converted
+#: to the limit's units with the limit's normalising weight: 1 year = MV * 1e-4 currency/bp
+#: for DV01 limits, 1 year^2 for convexity, the budget for margin). It only matters for
+#: limits at or near zero (e.g. a KRD tolerance of 0.0 years).
+FEAS_ATOL: float = 1e-9
+
+
+def limit_tolerance(limit: Limit, report: ConstraintReport) -> float:
+    """How far ``report`` may fall short of ``limit`` and still count as met (limit units).
+
+    ``FEAS_RTOL * max(|limit|, |value|) + FEAS_ATOL / weight``.
+    """
+    scale = max(abs(report.limit), abs(report.value))
+    return FEAS_RTOL * scale + FEAS_ATOL / limit.weight
+
+
+def check_limits(limits: list[Limit], reports: list[ConstraintReport]) -> list[str]:
+    """Descriptions of the hard limits a plan violates (empty: every limit met).
+
+    Parameters
+    ----------
+    limits : list of Limit
+        The problem's limits, in the order of ``reports``.
+    reports : list of ConstraintReport
+        Independent evaluation of each limit at the final quantities (``slack >= 0`` met).
+    """
+    if len(limits) != len(reports):
+        raise RuntimeError(f"internal error: {len(limits)} limits, {len(reports)} reports")
+    bad = []
+    for lim, rep in zip(limits, reports, strict=True):
+        tol = limit_tolerance(lim, rep)
+        if not (rep.slack >= -tol):  # NaN slack counts as violated
+            bad.append(
+                f"{rep.name}: value {rep.value:.10g} vs limit {rep.limit:.10g} {rep.units} "
+                f"(slack {rep.slack:.3g}, tolerance {tol:.3g})"
+            )
+    return bad
+
+
+def finite_or_none(v: float | None) -> float | None:
+    """``v`` as a float if finite, else None (no NaN/inf leaves the optimiser)."""
+    if v is None:
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+class NoProvenPlanError(HedgePlannerError):
+    """The optimiser has no plan to present (status, message and violations attached).
+
+    Parameters
+    ----------
+    result : HedgeResult
+        The result without quantities.
+    """
+
+    def __init__(self, result: HedgeResult) -> None:
+        self.result = result
+        moves = "; ".join(
+            f"{v.name}: {v.limit:.6g} -> {v.required:.6g} {v.units}" for v in result.violations
+        )
+        text = f"no proven hedge plan (solver status {result.status}): {result.message}"
+        if moves and moves not in text:
+            text += f". Limits to move: {moves}"
+        super().__init__(text)
+
+
+@dataclass
+class HedgeResult:
+    """Outcome of one solve. Monetary figures in currency, quantities in units.
+
+    ``status`` is "optimal" (``proven``: gap proven and every hard limit verified on the
+    final quantities), "infeasible" (``violations`` says which limits must move;
+    ``quantities`` is the closest hedge, optimal under the moved limits and verified against
+    them, or None if that could not be verified), "unbounded", "time_limit"/"node_limit" or
+    "error". Whenever there is no proven plan (every status but "optimal") ``proven`` is
+    False, and except for the verified closest hedge ``quantities``/``trades``/``q``/``post``
+    are None; ``message`` says why. ``objective``/``best_bound``/``rel_gap`` are None (never
+    NaN) when unknown.
+    """
+
+    status: str
+    method: str
+    objective: float | None
+    best_bound: float | None
+    rel_gap: float | None
+    iterations: int
+    seconds: float
+    quantities: dict[str, float] | None
+    trades: dict[str, float] | None
+    costs: dict[str, float]
+    pre: RiskSummary
+    post: RiskSummary | None
+    constraints: list[ConstraintReport]
+    violations: list[Violation] = field(default_factory=list)
+    message: str = ""
+    q: np.ndarray | None = None
+    proven: bool = False
+
+    def require_plan(self) -> HedgeResult:
+        """This result if it presents quantities, else raise :class:`NoProvenPlanError`."""
+        if self.q is None or self.quantities is None or self.post is None:
+            raise NoProvenPlanError(self)
+        return self
+
+
+@dataclass
+class SweepPoint:
+    """One row of :meth:`HedgeOptimizer.sweep` (units as in :class:`HedgeResult`).
+
+    A point without a proven plan has ``quantities``/``trades`` and the risk figures None
+    and ``error`` saying why (``status`` as in :class:`HedgeResult`).
+    """
+
+    param: str
+    value: float | np.ndarray
+    status: str
+    objective: float | None
+    quantities: dict[str, float] | None
+    trades: dict[str, float] | None
+    duration: float | None
+    dv01: float | None
+    te: float | None
+    te_bp: float | None
+    costs: dict[str, float]
+    seconds: float
+    proven: bool = False
+    error: str | None = None

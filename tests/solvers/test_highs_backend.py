@@ -1,0 +1,115 @@
+"""HiGHS backend: silent model creation, and the generated model against cvxpy.
+
+References: the bytes a real subprocess writes to its stdout; CLARABEL on the same cvxpy
+problem (an independent solver) before and after a Parameter re-fill.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import cvxpy as cp
+import numpy as np
+import pytest
+from hedge_planner.solvers.highs_backend import HighsModel
+from hedge_planner.solvers.standard_form import ParametricForm
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_SOLVE_EXAMPLE = """
+import sys
+from tests.solvers.example_problem import build_example
+opt, _ = build_example()
+res = opt.solve()
+sys.stderr.write(f"STATUS {res.status} {res.proven}\\n")
+"""
+
+
+def _run(code: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=300, check=False
+    )
+
+
+def test_solving_the_example_writes_nothing_to_stdout() -> None:
+    """Regression: highspy 1.16 printed its banner to fd 1, corrupting ``--json`` output."""
+    proc = _run(_SOLVE_EXAMPLE)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout == b""
+    assert b"STATUS optimal True" in proc.stderr
+
+
+def test_stdout_works_after_model_creation() -> None:
+    """File descriptor 1 is restored after each model creation (Python and C level)."""
+    code = (
+        "import os\n"
+        "from hedge_planner.solvers.highs_backend import new_highs\n"
+        "print('before', flush=True)\n"
+        "h = new_highs(); h2 = new_highs()\n"
+        "print('after', flush=True)\n"
+        "os.write(1, b'raw\\n')\n"
+    )
+    proc = _run(code)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout == b"before\nafter\nraw\n"
+
+
+def _problem() -> tuple[cp.Problem, cp.Variable, cp.Parameter, cp.Parameter]:
+    rng = np.random.default_rng(3)
+    n, m = 6, 4
+    F = rng.normal(size=(m, n))
+    g = rng.normal(size=m)
+    lam = cp.Parameter(nonneg=True, value=2.0, name="lam")
+    cap = cp.Parameter(value=1.5, name="cap")
+    x = cp.Variable(n, bounds=[np.full(n, -4.0), np.full(n, 4.0)], name="x")
+    fees = rng.uniform(0.1, 1.0, n)
+    objective = lam * cp.sum_squares(F @ x + g) + fees @ cp.abs(x - 0.3) + rng.normal(size=n) @ x
+    cons = [cp.abs(np.ones(n) @ x - 0.5) <= cap, x[0] + 2 * x[1] >= -cap]
+    return cp.Problem(cp.Minimize(objective), cons), x, lam, cap
+
+
+@pytest.mark.parametrize(("lam", "cap"), [(2.0, 1.5), (0.1, 0.2), (7.0, 3.0), (0.0, 0.05)])
+def test_generated_model_matches_clarabel_after_refill(lam: float, cap: float) -> None:
+    """The HiGHS model generated from cvxpy's standard form, re-filled with new Parameter
+    values, has the optimum CLARABEL finds on the cvxpy problem itself."""
+    prob, x, p_lam, p_cap = _problem()
+    form = ParametricForm(prob, [x])
+    model = HighsModel(form, np.zeros(0, dtype=int))
+    model.run()  # a solve at the compile-time values first: the re-fill must take effect
+    p_lam.value, p_cap.value = lam, cap
+    model.update()
+    out = model.run()
+    prob.solve(solver="CLARABEL", tol_gap_abs=1e-11, tol_gap_rel=1e-11, tol_feas=1e-11)
+    assert out.status == "optimal"
+    assert out.objective == pytest.approx(prob.value, rel=1e-7, abs=1e-7)
+    x_h = out.x[form.var_cols[0]]
+    np.testing.assert_allclose(x_h, x.value, atol=2e-5)
+    assert model.is_quadratic == (lam > 0)
+
+
+def test_fast_refill_equals_cvxpy_apply_parameters() -> None:
+    """The re-fill by condensed tensors gives exactly cvxpy's ``apply_parameters`` values
+    (P, c, d, A, row and column bounds) on the example at random parameter values."""
+    from tests.solvers.example_problem import build_example
+
+    opt, _ = build_example()
+    form = opt._form
+    assert form._refill is not None  # the fast path is the one in use
+    rng = np.random.default_rng(1)
+    for _ in range(4):
+        opt.set_params(
+            duration_target=rng.uniform(5.0, 7.0),
+            duration_band=rng.uniform(0.0, 0.5),
+            risk_aversion=rng.uniform(1e-9, 1e-6),
+            carry_scale=rng.uniform(-1.0, 2.0),
+            krd_tol=rng.uniform(0.0, 0.5, 9),
+            margin_budget=rng.uniform(1e6, 1e8),
+        )
+        fast, ref = form._refill(), form.evaluate_with_cvxpy()
+        assert abs(fast.P - ref.P).max() == 0.0
+        assert abs(fast.A - ref.A).max() == 0.0
+        assert fast.d == ref.d
+        for name in ("c", "row_lo", "row_hi", "col_lo", "col_hi"):
+            np.testing.assert_array_equal(getattr(fast, name), getattr(ref, name))

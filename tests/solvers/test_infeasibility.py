@@ -1,0 +1,117 @@
+"""Minimal-violation diagnosis: hand-computed cases (moved from test_optimizer.py).
+
+Each case is small enough to solve by hand; the elastic problem generated from the cvxpy
+formulation must name exactly the limit that has to move, by exactly the computed amount,
+and the closest hedge must be the hand-computed plan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hedge_planner.solvers.optimizer import HedgeOptimizer
+from hedge_planner.solvers.problem import Instrument, PortfolioRisk
+from hedge_planner.solvers.terms import (
+    DurationBand,
+    DV01Limit,
+    KRDTolerance,
+    MarginBudget,
+    SlippageTerm,
+    TrackingErrorTerm,
+)
+
+
+def _one_future(lo: float, hi: float) -> Instrument:
+    return Instrument("FUT", "future", np.array([100.0]), lo=lo, hi=hi, margin=1000.0)
+
+
+def test_infeasible_duration_band_unreachable() -> None:
+    """Duration 5y, future moves DV01 by +-100/contract within +-10 contracts on MV 1e7:
+    reachable durations are [4, 6]. Target 2 +- 0.5 -> the band must widen by 1.5y to 2.0y,
+    closest hedge is -10 contracts."""
+    port = PortfolioRisk(1e7, np.array([5000.0]))
+    opt = HedgeOptimizer(
+        port, [_one_future(-10, 10)], np.array([[100.0]]),
+        [TrackingErrorTerm(1e-6), SlippageTerm()], [DurationBand(2.0, 0.5)],
+    )  # fmt: skip
+    res = opt.solve()
+    assert res.status == "infeasible"
+    assert len(res.violations) == 1
+    v = res.violations[0]
+    assert v.name == "duration_band" and v.units == "years"
+    assert v.limit == pytest.approx(0.5)
+    assert v.required == pytest.approx(2.0, abs=1e-7)
+    assert v.move == pytest.approx(1.5, abs=1e-7)
+    assert res.quantities["FUT"] == -10
+    assert res.post.duration == pytest.approx(4.0)
+    assert "duration_band" in res.message
+
+
+def test_infeasible_krd_vs_dv01() -> None:
+    """Curve swap krd (+1, -0.5) per 1e4 notional: each unit cuts DV01 by 0.5 but moves both
+    bucket gaps. DV01 5000 must drop to 4000; the 10Y bucket tolerance (0.1y = 100/bp on MV
+    1e7) caps the trade at 100 units -> DV01 4950: dv01_max must move 4000 -> 4950."""
+    port = PortfolioRisk(1e7, np.array([3000.0, 2000.0]), bench_krd_dv01=[3000.0, 2000.0],
+                         bucket_labels=("10Y", "30Y"))  # fmt: skip
+    swap = Instrument("CURVE", "swap", np.array([-1e-4, 0.5e-4]), lo=-1e9, hi=1e9)
+    opt = HedgeOptimizer(
+        port, [swap], np.diag([100.0, 80.0]), [TrackingErrorTerm(1e-8)],
+        [DV01Limit(dv01_max=4000.0), KRDTolerance(np.array([0.1, 0.5]))],
+    )  # fmt: skip
+    res = opt.solve()
+    assert res.status == "infeasible"
+    assert [v.name for v in res.violations] == ["dv01_max"]
+    v = res.violations[0]
+    assert v.units == "currency/bp"
+    assert v.required == pytest.approx(4950.0, abs=1e-4)
+    assert v.move == pytest.approx(950.0, abs=1e-4)
+    assert res.quantities["CURVE"] == pytest.approx(1e6, rel=1e-7)
+    assert res.post.dv01 == pytest.approx(4950.0, abs=1e-4)
+
+
+def test_infeasible_conflicting_krd_tolerances() -> None:
+    """Gaps (+300, -300)/bp, one swap with krd (1, 0.5) per unit, tolerances 0.1y = 100/bp.
+    Cost of moving the tolerances is minimised uniquely at t = -200: bucket 1 at its limit,
+    bucket 2 deviates 400 -> its tolerance must widen from 0.1y to 0.4y."""
+    port = PortfolioRisk(1e7, np.array([1300.0, 700.0]), bench_krd_dv01=[1000.0, 1000.0],
+                         bucket_labels=("5Y", "30Y"))  # fmt: skip
+    swap = Instrument("SW", "swap", np.array([1e-4, 0.5e-4]), lo=-1e9, hi=1e9)
+    opt = HedgeOptimizer(
+        port, [swap], np.diag([100.0, 80.0]), [TrackingErrorTerm(1e-8)],
+        [KRDTolerance(np.array([0.1, 0.1]))],
+    )  # fmt: skip
+    res = opt.solve()
+    assert res.status == "infeasible"
+    assert [v.name for v in res.violations] == ["krd_tol[30Y]"]
+    v = res.violations[0]
+    assert v.units == "years" and v.bucket == 1
+    assert v.required == pytest.approx(0.4, abs=1e-9)
+    assert res.quantities["SW"] == pytest.approx(-2e6, rel=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("margin", "budget", "moved", "required", "contracts"),
+    [
+        # 1000/contract, budget 3000 (3 contracts): margin move 2000 is 2000/3000 = 0.67
+        # normalised; DV01 move 4500 -> 4700 is 200 / (MV 1e-4 = 1000) = 0.2 -> DV01 moves.
+        (1000.0, 3000.0, "dv01_max", 4700.0, -3),
+        # 10/contract, budget 30: margin move 20 is 20 / max(30, 1000) = 0.02 < 0.2.
+        (10.0, 30.0, "margin_budget", 50.0, -5),
+    ],
+)
+def test_infeasible_margin_vs_dv01(
+    margin: float, budget: float, moved: str, required: float, contracts: int
+) -> None:
+    """DV01 5000 must drop to 4500 (5 contracts of 100/bp); the margin budget allows fewer.
+    The cheaper move in normalised units (years of duration) is reported."""
+    port = PortfolioRisk(1e7, np.array([5000.0]))
+    fut = Instrument("FUT", "future", np.array([100.0]), lo=-10, hi=10, margin=margin)
+    opt = HedgeOptimizer(
+        port, [fut], np.array([[100.0]]), [TrackingErrorTerm(1e-9)],
+        [DV01Limit(dv01_max=4500.0), MarginBudget(budget)],
+    )  # fmt: skip
+    res = opt.solve()
+    assert res.status == "infeasible"
+    assert [v.name for v in res.violations] == [moved]
+    assert res.violations[0].required == pytest.approx(required, abs=1e-5)
+    assert res.quantities["FUT"] == contracts
