@@ -17,6 +17,7 @@ from hedge_planner.hedging import HedgePlan, UniverseMember, build_universe, pla
 from hedge_planner.models.benchmark import tracking_error
 from hedge_planner.models.calendar import add_business_days
 from hedge_planner.models.dates import to_date, to_days
+from hedge_planner.provenance import provenance
 from hedge_planner.scenarios.portfolio import PortfolioScenarioResult
 from hedge_planner.stress import run_scenarios
 from hedge_planner.workflow import CaseAnalysis, analyze_case
@@ -69,6 +70,7 @@ def build_plan(
     stress = run_scenarios(case, analysis, members, quantities)
     progress("assembling the report")
     doc = assemble(case, case_name, analysis, hedge_plan, stress)
+    doc["provenance"] = provenance(case_name)
     return doc, analysis, hedge_plan
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hedge_planner.provenance import describe
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -284,6 +285,7 @@ def _summary(sh: _Sheet, plan: Mapping[str, Any], ccy: str) -> None:
         ("Analysis date", plan.get("analysis_date"), "", "", "date"),
         ("Generated", plan.get("generated"), "", "", "text"),
         ("Schema", f"{plan.get('schema')} v{plan.get('version')}", "", "", "text"),
+        ("Provenance", describe(plan.get("provenance")), "", "", "text"),
         *_portfolio_figures(p, b, m, ccy),
         (
             "Duration gap (portfolio - benchmark)",
@@ -890,6 +892,7 @@ def write_excel(plan: Mapping[str, Any], path: str | Path) -> Path:
         f"Hedge plan {plan.get('case', '')} {plan.get('analysis_date', '')}".strip()
     )
     wb.properties.creator = "hedge-planner"
+    wb.properties.identifier = str(_get(plan, "provenance", "run_id") or "")
     out = Path(path)
     wb.save(out)
     return out
