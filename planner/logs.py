@@ -69,6 +69,4 @@ def configure_logging(verbose: int = 0, quiet: bool = False) -> int:
     handler.setFormatter(logging.Formatter(_FORMAT))
     pkg.addHandler(handler)
     pkg.setLevel(level)
-    # The package's records are handled here; do not print them twice through the root logger.
-    pkg.propagate = False
     return level
