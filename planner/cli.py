@@ -20,6 +20,7 @@ from hedge_planner import render
 from hedge_planner.cases import AnalysisCase, load_analysis_case, load_baseline_case
 from hedge_planner.exits import (
     EXIT_USER_ERROR,
+    exit_status,
     install_signal_handlers,
     raise_if_unproven,
     settings,
@@ -450,9 +451,13 @@ def schema(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (exit statuses: see :mod:`hedge_planner.exits`)."""
     install_signal_handlers()
-    app()
+    try:
+        app()
+    except (Exception, KeyboardInterrupt) as exc:
+        # Safety net for anything outside a command body (option parsing, global options).
+        sys.exit(exit_status(exc))
 
 
 if __name__ == "__main__":

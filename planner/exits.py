@@ -46,6 +46,7 @@ __all__ = [
     "EXIT_BUG",
     "EXIT_NO_PROVEN_PLAN",
     "EXIT_USER_ERROR",
+    "exit_status",
     "install_signal_handlers",
     "raise_if_unproven",
     "settings",
@@ -120,7 +121,7 @@ def _report_bug(exc: BaseException) -> None:
     )
 
 
-def _exit_status(exc: BaseException) -> int:
+def exit_status(exc: BaseException) -> int:
     """Map an exception escaping a command to its exit status, printing the message."""
     if isinstance(exc, InputError):
         n = len(exc.issues)
@@ -158,7 +159,7 @@ def user_errors(func: F) -> F:
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise  # usage errors and deliberate exits: typer reports them itself
         except (Exception, KeyboardInterrupt) as exc:
-            code = _exit_status(exc)
+            code = exit_status(exc)
             logger.info("%s exited with status %d", func.__name__, code)
             raise typer.Exit(code) from None
         logger.info("%s finished in %.2f s", func.__name__, time.perf_counter() - started)
