@@ -216,14 +216,27 @@ def write_plan_set(
     -------
     list of Path
         The files written, in rename order (plan.json last).
+
+    Raises
+    ------
+    InputError
+        An operating-system error while writing (disk full...); nothing was replaced.
     """
     run_id = str(document["provenance"]["run_id"])
-    with OutputSet(folder, run_id) as out:
-        for name, write in reports.items():
-            out.stage(name, write)
-        document["outputs"] = out.manifest()
-        out.stage("plan.json", lambda p: p.write_text(dump(document), encoding="utf-8"))
-        return out.commit()
+    try:
+        with OutputSet(folder, run_id) as out:
+            for name, write in reports.items():
+                out.stage(name, write)
+            document["outputs"] = out.manifest()
+            out.stage("plan.json", lambda p: p.write_text(dump(document), encoding="utf-8"))
+            return out.commit()
+    except OSError as exc:
+        # The environment (disk full, folder removed, permissions changed mid-run), not a bug.
+        raise _folder_error(
+            str(folder),
+            f"cannot write the outputs: {exc.strerror or exc}",
+            "the files of the previous run were left as they were",
+        ) from exc
 
 
 def _embeds_run_id(path: Path, run_id: str) -> bool:

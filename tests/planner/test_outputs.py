@@ -146,8 +146,9 @@ def test_a_failing_report_writer_in_the_cli_leaves_the_previous_set(
 
     monkeypatch.setattr(cli_module, "write_excel", broken)
     result = runner.invoke(app, ["plan", str(CASE), "--out", str(tmp_path)])
-    assert result.exit_code == 1  # not a user error: the write itself failed
-    assert "internal error: OSError" in result.stderr
+    assert result.exit_code == 2  # the environment, not a bug
+    assert "cannot write the outputs: No space left on device" in result.stderr
+    assert "Traceback" not in result.stderr
     _assert_previous_set_intact(tmp_path, old)
 
 
