@@ -1,27 +1,39 @@
-"""The ``hedge-planner`` command line.
+"""The ``hedge-planner`` command line: every command is a thin view over a :class:`PlanRun`.
 
-User errors (bad files, impossible inputs) are printed as a list of located problems on standard
-error and the command exits with status 2, without a traceback.
+Exit statuses (see :mod:`hedge_planner.exits`): 0 success; 1 a bug (short message, ``--debug``
+for the traceback); 2 a user error (every located problem listed on standard error, no
+traceback); 3 infeasible limits or no proven plan (outputs still written). Logs go to standard
+error; with ``--json`` standard output carries the JSON document and nothing else.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
+import logging
+import math
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import numpy as np
 import typer
 from hedge_planner import render
 from hedge_planner.cases import load_baseline_case
+from hedge_planner.exits import (
+    EXIT_USER_ERROR,
+    exit_status,
+    install_signal_handlers,
+    raise_if_unproven,
+    settings,
+    user_errors,
+)
 from hedge_planner.hedging import SWEEP_PARAMS
 from hedge_planner.io import looks_like_csv, parse_holdings_csv, read_text
-from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
+from hedge_planner.jsonout import dumps, emit_json
+from hedge_planner.logs import configure_logging
+from hedge_planner.models.errors import InputError, InputIssue
 from hedge_planner.models.schemas import parse_iso_date
+from hedge_planner.outputs import prepare_out_folder, write_plan_set
+from hedge_planner.provenance import package_version, versions
 from hedge_planner.report_excel import write_excel
 from hedge_planner.report_html import write_html
 from hedge_planner.run import PlanRun
@@ -42,33 +54,44 @@ err_console = Console(stderr=True)
 # Piped output keeps wide tables readable instead of folding them to 80 columns.
 out_console = Console(width=None if sys.stdout.isatty() else 160)
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_USER_ERROR = 2
-
-
-def user_errors(func: F) -> F:
-    """Report the package's own errors cleanly and exit with status 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except InputError as exc:
-            err_console.print(f"[bold red]error:[/] {len(exc.issues)} input problem(s)")
-            for issue in exc.issues:
-                err_console.print(f"  - {issue}", markup=False, highlight=False)
-            raise typer.Exit(EXIT_USER_ERROR) from None
-        except HedgePlannerError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(EXIT_USER_ERROR) from None
-
-    return wrapper  # type: ignore[return-value]
+logger = logging.getLogger(__name__)
+__all__ = ["EXIT_USER_ERROR", "app", "emit_json", "main", "user_errors"]
 
 
-def emit_json(document: dict[str, Any]) -> None:
-    """Print a JSON document with stable key order to standard output."""
-    sys.stdout.write(json.dumps(document, indent=2, allow_nan=False, default=str) + "\n")
+def _show_version(value: bool) -> None:
+    if value:
+        libs = ", ".join(f"{k} {v}" for k, v in versions().items() if k != "hedge-planner")
+        typer.echo(f"hedge-planner {package_version()} ({libs})")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _global_options(
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose", "-v", count=True, help="Log progress to standard error; -vv for debug."
+        ),
+    ] = 0,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Log errors only (standard error).")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Print the traceback of internal errors (bugs).")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Print the version (and library versions) and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Global options; they go before the command, e.g. ``hedge-planner -v plan CASE``."""
+    configure_logging(verbose, quiet)
+    settings.debug = debug
 
 
 def _settle(value: str | None) -> dt.date | None:
@@ -195,6 +218,8 @@ def hedge(case: CaseArg, as_json: JsonFlag = False) -> None:
         emit_json(document.model_dump(mode="json"))
     else:
         render.hedge(out_console, document)
+    # Exit 3 after the document is out: infeasible limits or a solve not proven optimal.
+    raise_if_unproven(document.model_dump(mode="json"))
 
 
 def _parse_sweep(text: str) -> tuple[str, list[float]]:
@@ -208,6 +233,10 @@ def _parse_sweep(text: str) -> tuple[str, list[float]]:
         raise typer.BadParameter(
             "START, STOP and STEP must be numbers", param_hint="--param"
         ) from None
+    if not all(math.isfinite(v) for v in (start, stop, step)):
+        raise typer.BadParameter(
+            "START, STOP and STEP must be finite numbers (not nan or inf)", param_hint="--param"
+        )
     if step <= 0 or stop < start:
         raise typer.BadParameter("need STEP > 0 and STOP >= START", param_hint="--param")
     if name not in SWEEP_PARAMS:
@@ -289,7 +318,11 @@ def plan(
 ) -> None:
     """The PM's run before rebalancing: measure, compare, hedge, stress and report (exposure
     summary, hedge recommendation, scenario matrix, risk dashboard, action items, quality
-    checks). Writes plan.json, report.html and report.xlsx."""
+    checks). Writes plan.json, report.html and report.xlsx together (the previous set stays
+    intact if the run fails or is interrupted). Exits 3 (after writing) when the hedge limits
+    are infeasible or the solve is not proven optimal."""
+    # The folder is checked before any work: a bad --out fails in a second, not after the solve.
+    folder = prepare_out_folder(out)
     run = PlanRun.load(case)
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), console=err_console, transient=True
@@ -297,20 +330,23 @@ def plan(
         task = progress.add_task("starting", total=None)
         plan_doc = run.plan(lambda msg: progress.update(task, description=msg))
     document = plan_doc.to_json()
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "plan.json").write_text(
-        json.dumps(document, indent=2, allow_nan=False, default=str) + "\n", encoding="utf-8"
+    # The reports carry the run id of plan_doc.provenance; write_plan_set adds the manifest
+    # (``outputs``) to the document before plan.json is written, last.
+    written = write_plan_set(
+        folder,
+        document,
+        {
+            "report.html": lambda p: write_html(plan_doc, p),
+            "report.xlsx": lambda p: write_excel(plan_doc, p),
+        },
+        dumps,
     )
-    write_html(plan_doc, folder / "report.html")
-    write_excel(plan_doc, folder / "report.xlsx")
     if as_json:
         emit_json(document)
     else:
         render.plan(out_console, plan_doc)
-        out_console.print(
-            f"wrote {folder / 'plan.json'}, {folder / 'report.html'}, {folder / 'report.xlsx'}"
-        )
+        out_console.print(f"wrote {', '.join(str(p) for p in sorted(written))}")
+    raise_if_unproven(document["hedge"])
 
 
 @app.command()
@@ -327,6 +363,7 @@ def validate(case: CaseArg) -> None:
 
 
 @app.command()
+@user_errors
 def schema(
     which: Annotated[
         str, typer.Argument(help="case (the case-file schema) or plan (plan.json's top level).")
@@ -339,8 +376,13 @@ def schema(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (exit statuses: see :mod:`hedge_planner.exits`)."""
+    install_signal_handlers()
+    try:
+        app()
+    except (Exception, KeyboardInterrupt) as exc:
+        # Safety net for anything outside a command body (option parsing, global options).
+        sys.exit(exit_status(exc))
 
 
 if __name__ == "__main__":

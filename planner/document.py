@@ -512,6 +512,71 @@ class RiskModel(Section):
 
 
 # ------------------------------------------------------------------------------------------------
+# Provenance and the output set
+# ------------------------------------------------------------------------------------------------
+
+
+class Versions(Section):
+    """Versions of the software that produced the plan (``None``: not installed)."""
+
+    hedge_planner: str | None = Field(alias="hedge-planner", description="this package")
+    python: str | None = Field(description="the Python interpreter")
+    numpy: str | None
+    cvxpy: str | None = Field(description="the optimisation modelling layer")
+    highspy: str | None = Field(description="the HiGHS solver")
+
+
+class Provenance(Section):
+    """What produced the plan, from which case, when; every file of one output set shares it."""
+
+    run_id: str = Field(description="identifier of the run (32 hex digits), in every output file")
+    run_time_utc: str = Field(
+        description="when the run started, UTC, ISO 8601, whole seconds",
+        json_schema_extra={"format": "date-time"},
+    )
+    case_file: str | None = Field(description="the case file as named (``<stdin>`` for a pipe)")
+    case_sha256: str | None = Field(
+        description="hex SHA-256 of the case as read (file bytes, or UTF-8 text from stdin)"
+    )
+    case_sha256_of: Literal["file", "text"] | None = Field(
+        description="what was hashed: the file's bytes, or the text read from standard input"
+    )
+    versions: Versions
+
+    def describe(self) -> str:
+        """One line for report footers: run id, time, versions and the case hash."""
+        v = self.versions
+        libs = ", ".join(
+            f"{name} {value}"
+            for name, value in (
+                ("python", v.python),
+                ("numpy", v.numpy),
+                ("cvxpy", v.cvxpy),
+                ("highspy", v.highspy),
+            )
+            if value
+        )
+        return (
+            f"run {self.run_id} at {self.run_time_utc} · hedge-planner {v.hedge_planner} "
+            f"({libs}) · case sha256 {self.case_sha256 or 'n/a'}"
+        )
+
+
+class OutputFile(Section):
+    """One report file of the output set, as written."""
+
+    sha256: str = Field(description="hex SHA-256 of the file's bytes")
+    bytes: int = Field(description="file size, bytes")
+
+
+class Outputs(Section):
+    """Manifest of the output set plan.json belongs to (the reports written with it)."""
+
+    run_id: str = Field(description="the run that wrote the set; equals ``provenance.run_id``")
+    files: dict[str, OutputFile] = Field(description="file name in the output folder -> facts")
+
+
+# ------------------------------------------------------------------------------------------------
 # The document
 # ------------------------------------------------------------------------------------------------
 
@@ -542,6 +607,13 @@ class Plan(Section):
     dashboard: Dashboard
     actions: Actions
     quality_checks: list[QualityCheck]
+    provenance: Provenance | None = Field(
+        default=None, description="versions, case hash and run time; null in hand-built plans"
+    )
+    outputs: Outputs | None = Field(
+        default=None,
+        description="manifest of the files written with plan.json; null when no set was written",
+    )
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document (schema key spelled ``schema``)."""

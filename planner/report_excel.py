@@ -85,6 +85,7 @@ def _summary(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
         ("Analysis date", plan.analysis_date, "", "", "date"),
         ("Generated", plan.generated, "", "", "text"),
         ("Schema", f"{plan.schema_} v{plan.version}", "", "", "text"),
+        ("Provenance", plan.provenance.describe() if plan.provenance else "", "", "", "text"),
         *_portfolio_figures(p, b, m, ccy),
         (
             "Duration gap (portfolio - benchmark)",
@@ -480,6 +481,8 @@ def write_excel(plan: Plan | Mapping[str, Any], path: str | Path) -> Path:
         wb.remove(default)
     wb.properties.title = f"Hedge plan {plan.case} {plan.analysis_date}".strip()
     wb.properties.creator = "hedge-planner"
+    # The run id ties the workbook to the plan.json of the same output set (see outputs.py).
+    wb.properties.identifier = plan.provenance.run_id if plan.provenance else ""
     out = Path(path)
     wb.save(out)
     return out

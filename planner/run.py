@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 from hedge_planner.cases import AnalysisCase, load_analysis_case
-from hedge_planner.document import Plan
+from hedge_planner.document import Plan, Provenance
 from hedge_planner.hedge_plan import HedgePlan, solve_hedge
 from hedge_planner.hedging import SWEEP_PARAMS, HedgeProblem, UniverseMember
 from hedge_planner.hedging import build_problem as _build_problem
@@ -28,6 +28,7 @@ from hedge_planner.io import read_text
 from hedge_planner.models.benchmark import BenchmarkComparison
 from hedge_planner.models.errors import InputError, InputIssue
 from hedge_planner.plan import actions, dashboard, exposure, scenarios_section, warnings
+from hedge_planner.provenance import provenance
 from hedge_planner.quality import quality_checks
 from hedge_planner.scenarios.definitions import Scenario
 from hedge_planner.scenarios.portfolio import PortfolioScenarioResult
@@ -62,11 +63,22 @@ class PlanRun:
     source
         Where the case came from: its file path (relative paths in the case resolve against its
         folder) or ``<stdin>``. Every input problem is located in it.
+    case_text
+        The case text as read; hashed for the provenance when ``source`` is not a readable file
+        (standard input).
+
+    Attributes
+    ----------
+    provenance : Provenance
+        Run id, run time (UTC), the case's SHA-256 and the software versions, taken when the
+        run is created so the hash is of the case as it was read; every output of the run
+        records it.
     """
 
-    def __init__(self, case: AnalysisCase, source: str) -> None:
+    def __init__(self, case: AnalysisCase, source: str, case_text: str | None = None) -> None:
         self.case = case
         self.source = source
+        self.provenance = Provenance.model_validate(provenance(source, case_text=case_text))
 
     @classmethod
     def load(cls, path: str | Path) -> PlanRun:
@@ -78,7 +90,7 @@ class PlanRun:
     def from_text(cls, text: str, name: str) -> PlanRun:
         """Validate case text read from ``name``."""
         case, source = load_analysis_case(name, text)
-        return cls(case, source)
+        return cls(case, source, text)
 
     # -- measure and compare ---------------------------------------------------------------
 
@@ -231,6 +243,7 @@ class PlanRun:
             quality_checks=quality_checks(
                 analysis, hedge_plan, exposure_doc, scenarios_doc, actions_doc
             ),
+            provenance=self.provenance,
         )
 
     # -- views for the CLI -----------------------------------------------------------------

@@ -141,7 +141,8 @@ def test_contradictory_limits_produce_an_explaining_report(tmp_path: Path) -> No
 
     out = tmp_path / "out"
     result = runner.invoke(app, ["plan", str(_variant(tmp_path, edit)), "--out", str(out)])
-    assert result.exit_code == 0, result.stderr
+    # Exit status 3: infeasible limits; the plan and reports are still written.
+    assert result.exit_code == 3, result.stderr
     doc = json.loads((out / "plan.json").read_text())
     inf = doc["hedge"]["infeasibility"]
     assert inf is not None and inf["relaxations"]
