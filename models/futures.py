@@ -145,7 +145,8 @@ def _read_mapping(path: Path) -> tuple[dict[str, Any], str, dict[DocPath, int]]:
     """
     text, name = read_user_text(path)
     if path.suffix.lower() == ".json":
-        data, lines = load_json(text, name), {}
+        lines: dict[DocPath, int] = {}
+        data = load_json(text, name)
     else:
         data, lines = load_yaml(text, name)
     if not isinstance(data, dict) or not isinstance(data.get("contracts"), dict):

@@ -319,11 +319,11 @@ class HoldingRow(BaseModel):
             row = cls.model_validate(data)
         except ValidationError as exc:
             for err in exc.errors():
-                column = str(err["loc"][0]) if err["loc"] else None
-                column = "yield" if column == "yield_" else column
-                if column in bad_numbers:
+                loc = str(err["loc"][0]) if err["loc"] else None
+                loc = "yield" if loc == "yield_" else loc
+                if loc in bad_numbers:
                     continue  # already reported as not a number
-                problems.append((column, _clean_message(err), _hint_for(column)))
+                problems.append((loc, _clean_message(err), _hint_for(loc)))
             return None, problems
         problems.extend(row._cross_checks(settle))
         return (None if problems else row), problems

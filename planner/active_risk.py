@@ -160,7 +160,7 @@ def load_spread_table(spec: RiskSpec, source: str) -> SpreadRiskTable:
     if spec.spread_table is None:
         return load_default_spread_table()
     path = resolve_path(source, spec.spread_table)
-    text = read_user_text(path)
+    text, _ = read_user_text(path)
     try:
         return SpreadRiskTable.from_dict(json.loads(text))
     except (KeyError, TypeError, ValueError) as exc:

@@ -10,12 +10,12 @@ and returns.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA = "hedge-planner/plan"
-VERSION = 1
+SCHEMA: Final = "hedge-planner/plan"
+VERSION: Final = 1
 
 ByTenor = dict[str, float]
 """Figures keyed by key tenor label (``6m``, ``1y``, ...)."""

@@ -100,7 +100,9 @@ def dashboard_sheet(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
     limit = dv.limit
 
     def within(v: Any) -> bool | None:
-        return abs(float(v)) <= float(limit) if xb.is_num(v) and xb.is_num(limit) else None
+        if limit is None or not (xb.is_num(v) and xb.is_num(limit)):
+            return None
+        return abs(float(v)) <= float(limit)
 
     sh.table(
         [

@@ -159,7 +159,10 @@ class HedgePlan:
     @property
     def post(self) -> RiskSummary:
         """Risk after the hedge: the optimiser's own evaluation at the solution."""
-        return self.result.post
+        post = self.result.post
+        if post is None:  # callers read post-hedge figures only of a solve that found a plan
+            raise RuntimeError(f"no post-hedge risk: the solve ended {self.result.status}")
+        return post
 
     @cached_property
     def baseline(self) -> Baseline:
@@ -288,7 +291,9 @@ class HedgePlan:
         if baseline.available and baseline.post_hedge is not None:
             baseline = baseline.model_copy(
                 update={
-                    "cost_difference": res.objective - baseline.cost["objective"],
+                    "cost_difference": None
+                    if res.objective is None
+                    else res.objective - baseline.cost["objective"],
                     "tracking_error_difference_bp": post.tracking_error_bp
                     - baseline.post_hedge.tracking_error_bp,
                 }

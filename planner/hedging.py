@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -293,7 +294,7 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
     for i, fut in enumerate(universe.futures):
         price(
             f"hedge.universe.futures[{i}]",
-            lambda fut=fut: _future(fut, curves, tenors, horizon, table),
+            partial(_future, fut, curves, tenors, horizon, table),
         )
     sofr = curves.sofr
     if universe.swaps or universe.swaptions:
@@ -301,13 +302,11 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
             reason = "swaps and swaptions need a SOFR curve"
             raise InputError([*issues, InputIssue(source, None, "curves.sofr", reason)])
         for i, swap in enumerate(universe.swaps):
-            price(
-                f"hedge.universe.swaps[{i}]", lambda swap=swap: _swap(swap, sofr, tenors, horizon)
-            )
+            price(f"hedge.universe.swaps[{i}]", partial(_swap, swap, sofr, tenors, horizon))
         for i, opt in enumerate(universe.swaptions):
             price(
                 f"hedge.universe.swaptions[{i}]",
-                lambda opt=opt: _swaption(opt, sofr, tenors, horizon),
+                partial(_swaption, opt, sofr, tenors, horizon),
             )
     if issues:
         raise InputError(issues)

@@ -130,7 +130,7 @@ def dashboard_section(plan: Plan, methods: Mapping[str, str]) -> str:
     limit = dv.limit
 
     def within(value: Any) -> Any:
-        if not (h.is_num(value) and h.is_num(limit)):
+        if limit is None or not (h.is_num(value) and h.is_num(limit)):
             return None
         return abs(float(value)) <= float(limit)
 

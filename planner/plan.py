@@ -7,6 +7,7 @@ typed sections of :class:`hedge_planner.document.Plan`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -154,7 +155,12 @@ def dashboard(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> Dashboard
     post_krd = np.asarray(post.krd_dv01) / scale
     target = hedge_plan.problem.duration_target
     band = hedge_plan.constraint_limit("duration_band")
-    compliant = target is not None and band is not None
+
+    def within_band(duration: float) -> bool | None:
+        if target is None or band is None:
+            return None
+        return bool(abs(duration - target) <= band + BAND_TOLERANCE)
+
     return Dashboard(
         tracking_error_bp=BeforeAfter(before=pre.te_bp, after=post.te_bp),
         duration=DurationStatus(
@@ -162,12 +168,8 @@ def dashboard(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> Dashboard
             after=post.duration,
             target=target,
             band=band,
-            compliant_before=bool(abs(pre.duration - target) <= band + BAND_TOLERANCE)
-            if compliant
-            else None,
-            compliant_after=bool(abs(post.duration - target) <= band + BAND_TOLERANCE)
-            if compliant
-            else None,
+            compliant_before=within_band(pre.duration),
+            compliant_after=within_band(post.duration),
         ),
         dv01=Dv01Status(
             before=pre.dv01, after=post.dv01, limit=hedge_plan.constraint_limit("dv01_max")
@@ -227,7 +229,7 @@ def _roll_dates(hedge_plan: HedgePlan | None, trades: list[Trade]) -> list[RollD
     for m in hedge_plan.problem.members if hedge_plan is not None else []:
         if m.risk.kind != "future":
             continue
-        d: dict[str, Any] = m.risk.details
+        d: Mapping[str, Any] = m.risk.details
         rolls.append(
             RollDate(
                 instrument=m.name,

@@ -80,7 +80,7 @@ def _summary(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
     total_cost = sum(t.cost.total for t in trades)
     dur_m = m.get("hedge_duration") or m.get("effective_duration")
     infeasible = hedge.infeasibility if hedge is not None else None
-    rows: list[tuple[str, Any, str, str, str]] = [
+    rows: list[tuple[str, Any, str, str | None, str]] = [
         ("Case", plan.case, "", "", "text"),
         ("Analysis date", plan.analysis_date, "", "", "date"),
         ("Generated", plan.generated, "", "", "text"),

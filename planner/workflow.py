@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,7 +86,7 @@ class YieldAnalysis:
         }
 
 
-def _plain(record: dict[str, Any]) -> dict[str, Any]:
+def _plain(record: Mapping[Any, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in record.items():
         if isinstance(value, np.generic):
@@ -208,7 +209,7 @@ class CaseAnalysis:
 
     def portfolio(self) -> dict[str, Any]:
         """Portfolio totals (effective and yield-based) with KRDs by tenor."""
-        totals = self.risk.totals()
+        totals: dict[str, Any] = dict(self.risk.totals())
         mv = totals["market_value"]
         yf = self.yield_frame
         krd = self.risk.krd.portfolio_krd()
@@ -278,8 +279,8 @@ class CaseAnalysis:
         risk = self.risk
         comp = risk.computed
         holdings = []
-        for i, rec in enumerate(self.yield_frame.to_dict("records")):
-            rec = _plain(rec)
+        for i, raw in enumerate(self.yield_frame.to_dict("records")):
+            rec = _plain(raw)
             rec.update(
                 {
                     "z_spread": float(comp.z_spread[i]),

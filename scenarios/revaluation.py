@@ -95,9 +95,15 @@ class ScenarioPricer(Protocol):
         scenarios being run (they should sum to ``dv01``).
     """
 
-    dv01: float
-    dollar_convexity: float
-    krd_dv01: FloatArray
+    # Read-only members: instruments expose these as frozen fields or properties.
+    @property
+    def dv01(self) -> float: ...
+
+    @property
+    def dollar_convexity(self) -> float: ...
+
+    @property
+    def krd_dv01(self) -> FloatArray: ...
 
     def scenario_values(self, key_years: FloatArray, shifts: FloatArray) -> FloatArray:
         """Full-revaluation value per unit (currency) under each shift vector.

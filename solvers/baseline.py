@@ -120,7 +120,7 @@ def solve_linear_hedge(
             "for these hedge instruments; choose instruments with more distinct exposures or "
             "drop a condition"
         )
-    w = np.linalg.solve(a, b)
+    w = np.asarray(np.linalg.solve(a, b), dtype=np.float64)
     return LinearHedge(
         row_names=tuple(names),
         weights=w,

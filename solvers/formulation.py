@@ -89,7 +89,8 @@ class HedgeProgram:
             raise HedgeInputError("terms", "need at least one objective term")
         # Parameters: one namespace across terms and constraints.
         self.param_specs: dict[str, ParamSpec] = {}
-        for obj in [*self.terms, *self.constraints]:
+        components: list[ObjectiveTerm | Constraint] = [*self.terms, *self.constraints]
+        for obj in components:
             for name, spec in obj.param_specs().items():
                 if name in self.param_specs:
                     raise HedgeInputError(name, "parameter declared by two components")

@@ -153,7 +153,7 @@ class HighsModel:
             self._load(lf)
             return
         h = self.h
-        if not np.array_equal(lf.c, self._cost):
+        if self._cost is None or not np.array_equal(lf.c, self._cost):
             cs = lf.c * self._col_scale
             h.changeColsCost(self.n_col, np.arange(self.n_col, dtype=np.int32), cs)
             self._cost = lf.c
@@ -219,7 +219,7 @@ class HighsModel:
             self.h.passHessian(
                 self.n_col,
                 lower.nnz,
-                highspy.HessianFormat.kTriangular,
+                int(highspy.HessianFormat.kTriangular),
                 lower.indptr.astype(np.int32),
                 lower.indices.astype(np.int32),
                 lower.data.astype(float),
@@ -230,15 +230,26 @@ class HighsModel:
 
     def _push_rows(self, lf: LinearForm) -> None:
         rlo, rhi = self._scaled_rows(lf)
-        if np.array_equal(rlo, self._rlo) and np.array_equal(rhi, self._rhi):
+        if (
+            self._rlo is not None
+            and self._rhi is not None
+            and np.array_equal(rlo, self._rlo)
+            and np.array_equal(rhi, self._rhi)
+        ):
             return
         idx = np.arange(len(rlo), dtype=np.int32)
         if len(idx):
-            self.h.changeRowsBounds(len(idx), idx, rlo, rhi)
+            # present at runtime (highspy 1.16) but missing from highspy's own stub
+            self.h.changeRowsBounds(len(idx), idx, rlo, rhi)  # type: ignore[attr-defined]
         self._rlo, self._rhi = rlo, rhi
 
     def _push_cols(self, lf: LinearForm) -> None:
-        if np.array_equal(lf.col_lo, self._clo) and np.array_equal(lf.col_hi, self._chi):
+        if (
+            self._clo is not None
+            and self._chi is not None
+            and np.array_equal(lf.col_lo, self._clo)
+            and np.array_equal(lf.col_hi, self._chi)
+        ):
             return
         idx = np.arange(self.n_col, dtype=np.int32)
         self.h.changeColsBounds(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import cvxpy as cp
 import numpy as np
@@ -197,7 +198,7 @@ class _AffineRefill:
     ``tests/solvers/test_highs_backend.py`` checks the result against ``apply_parameters``.
     """
 
-    def __init__(self, pp: object, n: int, n_row: int, n_eq: int) -> None:
+    def __init__(self, pp: Any, n: int, n_row: int, n_eq: int) -> None:
         from cvxpy.cvxcore.python import canonInterface
 
         self._pp, self.n, self.n_row, self.n_eq = pp, n, n_row, n_eq
