@@ -13,6 +13,7 @@ par curve, and keeping it calendar-free makes it reproducible and independent of
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -77,6 +78,47 @@ def tenor_years(label: str) -> float:
     """
     n, unit = parse_tenor(label)
     return {"d": n / 365.0, "w": 7.0 * n / 365.0, "m": n / 12.0, "y": float(n)}[unit]
+
+
+def key_tenor(label: str) -> tuple[str, float]:
+    """Canonical label and years of a key tenor: a positive whole number of months or years.
+
+    The grammar is :func:`parse_tenor`'s, so curves, key tenors, scenarios and covariance accept
+    the same spellings: ``"10y"``, ``"10Y"`` and ``"10 Yr"`` -> ``("10y", 10.0)``; ``"6m"`` and
+    ``"6 Mo"`` -> ``("6m", 0.5)``. Day and week tenors are not key tenors.
+
+    Raises
+    ------
+    AnalyticsError
+        For any other label (the message names it).
+    """
+    try:
+        count, unit = parse_tenor(label)
+    except AnalyticsError:
+        count, unit = 0, ""
+    if unit not in ("m", "y"):
+        raise AnalyticsError(
+            f"unknown tenor label {label!r}; expected a positive number of months or years "
+            "(e.g. '6m', '2y', '10 Yr')"
+        )
+    return f"{count}{unit}", count / 12.0 if unit == "m" else float(count)
+
+
+def tenor_label(years: float) -> str:
+    """Label for a tenor in years: whole years -> ``"<n>y"``, else whole months -> ``"<n>m"``.
+
+    Raises
+    ------
+    AnalyticsError
+        If ``years`` is not a positive whole number of months (e.g. 0.3).
+    """
+    months = float(years) * 12.0
+    if not math.isfinite(months):
+        raise AnalyticsError(f"tenor {years!r} years is not a positive whole number of months")
+    whole = round(months)
+    if whole <= 0 or abs(months - whole) > 1e-9:
+        raise AnalyticsError(f"tenor {years!r} years is not a positive whole number of months")
+    return f"{whole // 12}y" if whole % 12 == 0 else f"{whole}m"
 
 
 def tenor_maturity(anchor: Any, label: str, eom: bool = False) -> int:

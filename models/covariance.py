@@ -41,7 +41,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from hedge_planner.models.arrays import FloatArray
-from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
+from hedge_planner.models.bootstrap import key_tenor, tenor_years
+from hedge_planner.models.errors import AnalyticsError, HedgePlannerError, InputError, InputIssue
+from hedge_planner.models.risk import DEFAULT_KEY_TENORS
 from hedge_planner.models.input_files import (
     clip,
     decode_text,
@@ -54,8 +56,6 @@ from hedge_planner.models.input_files import (
 #: Business days per year used to annualise daily variances.
 TRADING_DAYS_PER_YEAR: int = 252
 
-#: Default key-rate tenors of the hedge planner.
-DEFAULT_KEY_TENORS: tuple[str, ...] = ("6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y")
 
 #: Identifier written into covariance JSON files (checked on load).
 JSON_FORMAT: str = "hedge-planner/keyrate-covariance"
@@ -80,8 +80,6 @@ TREASURY_COLUMNS: dict[str, str] = {
 }
 
 _BP_PER_UNIT = 1e4  # decimal yield -> basis points
-_TENOR_RE = re.compile(r"^(\d+)([my])$")
-_TENOR_HINT = "expected a string like '6m' or '10y'"
 # Relative tolerances for validation. Estimated matrices are symmetric to rounding error and PSD
 # up to rounding; anything beyond these is a genuinely malformed input.
 _SYMMETRY_RTOL = 1e-9
@@ -97,61 +95,24 @@ class CovarianceError(HedgePlannerError, ValueError):
 # --------------------------------------------------------------------------------------------
 
 
-def normalize_tenor_label(label: str) -> str:
-    """Return the canonical (lower-case, stripped) form of a tenor label.
-
-    Parameters
-    ----------
-    label
-        A label such as ``"6m"``, ``"10Y"``; an integer count followed by ``m`` (months) or
-        ``y`` (years).
+def _canonical_tenor(label: str) -> str:
+    """Canonical key-tenor label (grammar of :func:`models.bootstrap.key_tenor`).
 
     Raises
     ------
     CovarianceError
-        If the label is not of that form (e.g. ``"10 Yr"``, ``"ten years"``, ``"0y"``).
+        If the label is not a positive whole number of months or years.
     """
-    if not isinstance(label, str):
-        raise CovarianceError(f"unknown tenor label {clip(label)}: {_TENOR_HINT}")
-    text = label.strip().lower()
-    match = _TENOR_RE.match(text)
-    if match is None or int(match.group(1)) == 0:
-        raise CovarianceError(f"unknown tenor label {clip(label)}: {_TENOR_HINT}")
-    return text
-
-
-def tenor_years(label: str) -> float:
-    """Tenor in years of a label (``"1m"`` -> 1/12, ``"10y"`` -> 10.0).
-
-    Raises
-    ------
-    CovarianceError
-        For a label that is not ``<positive integer>m`` or ``<positive integer>y``.
-    """
-    text = normalize_tenor_label(label)
-    count = int(text[:-1])
-    return count / 12.0 if text.endswith("m") else float(count)
-
-
-def tenor_label(years: float) -> str:
-    """Label for a tenor in years: whole years -> ``"<n>y"``, else whole months -> ``"<n>m"``.
-
-    Raises
-    ------
-    CovarianceError
-        If ``years`` is not a positive whole number of months (e.g. 0.3).
-    """
-    months = float(years) * 12.0
-    whole = round(months)
-    if not math.isfinite(months) or whole <= 0 or abs(months - whole) > 1e-9:
-        raise CovarianceError(f"tenor {years!r} years is not a positive whole number of months")
-    return f"{whole // 12}y" if whole % 12 == 0 else f"{whole}m"
+    try:
+        return key_tenor(label)[0]
+    except AnalyticsError as exc:
+        raise CovarianceError(str(exc)) from None
 
 
 def _normalize_tenors(tenors: Sequence[str]) -> tuple[str, ...]:
     if isinstance(tenors, str):
         raise CovarianceError("tenors must be a sequence of labels, not a single string")
-    labels = tuple(normalize_tenor_label(t) for t in tenors)
+    labels = tuple(_canonical_tenor(t) for t in tenors)
     if not labels:
         raise CovarianceError("at least one tenor is required")
     years = [tenor_years(t) for t in labels]
@@ -396,7 +357,7 @@ class KeyRateCovariance:
             vec = np.zeros(len(self.tenors))
             index = {t: i for i, t in enumerate(self.tenors)}
             for key, val in values.items():
-                label = normalize_tenor_label(key)
+                label = _canonical_tenor(key)
                 if label not in index:
                     raise CovarianceError(f"{what}: tenor {key!r} is not in the covariance matrix")
                 vec[index[label]] = float(val)
@@ -622,8 +583,8 @@ def _covariance_from_csv(text: str, source: str) -> KeyRateCovariance:
     header = [c.strip() for c in rows[0][1][1:]]
     index = [r[0].strip() for _, r in rows[1:]]
     try:
-        cols = [normalize_tenor_label(c) for c in header]
-        idx = [normalize_tenor_label(c) for c in index]
+        cols = [_canonical_tenor(c) for c in header]
+        idx = [_canonical_tenor(c) for c in index]
     except CovarianceError as exc:
         _fail(source, str(exc), rows[0][0])
     if cols != idx:

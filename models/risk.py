@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.bonds import CashflowSchedule
-from hedge_planner.models.bootstrap import parse_tenor
+from hedge_planner.models.bootstrap import key_tenor
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import AnalyticsError
 
@@ -37,25 +37,9 @@ REQUIRED_KEY_TENORS: tuple[str, ...] = ("2y", "5y", "10y", "30y")
 DEFAULT_SHIFT = 1e-4
 
 
-def tenor_label_years(label: str) -> float:
-    """Years of a key-tenor label: a positive whole number of months or years (``6m``, ``10y``)."""
-    return _parse_key_tenor(label)[1]
-
-
-def _parse_key_tenor(label: str) -> tuple[str, float]:
-    """Canonical label and years of a month/year tenor; day and week tenors are not key tenors."""
-    try:
-        count, unit = parse_tenor(label)
-    except ValueError:
-        count, unit = 0, ""
-    if unit not in ("m", "y"):
-        raise AnalyticsError(f"unknown tenor label {label!r}; expected e.g. 6m, 2y, 30y")
-    return f"{count}{unit}", count / 12.0 if unit == "m" else float(count)
-
-
 def check_key_tenors(labels: Sequence[str]) -> tuple[tuple[str, ...], FloatArray]:
     """Validate key tenors: known labels, strictly increasing, including 2y, 5y, 10y and 30y."""
-    parsed = [_parse_key_tenor(label) for label in labels]
+    parsed = [key_tenor(label) for label in labels]
     norm = tuple(label for label, _ in parsed)
     years = np.array([y for _, y in parsed])
     if len(years) == 0 or np.any(np.diff(years) <= 0):

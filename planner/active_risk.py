@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from hedge_planner.cases import RiskSpec, resolve_path
 from hedge_planner.models.arrays import FloatArray
+from hedge_planner.models.bootstrap import key_tenor
 from hedge_planner.models.benchmark import (
     BenchmarkProfile,
     profile_krd_convention,
@@ -292,9 +293,7 @@ def _benchmark_krd(
 
 
 def _tenor_years(label: str) -> float:
-    from hedge_planner.models.risk import tenor_label_years
-
-    return tenor_label_years(label)
+    return key_tenor(label)[1]
 
 
 def _benchmark_spread_dv01(

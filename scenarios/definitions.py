@@ -54,14 +54,9 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray
-from hedge_planner.models.covariance import (
-    DEFAULT_KEY_TENORS,
-    CovarianceError,
-    normalize_tenor_label,
-    tenor_label,
-    tenor_years,
-)
-from hedge_planner.models.errors import HedgePlannerError, InputError
+from hedge_planner.models.bootstrap import key_tenor, tenor_label, tenor_years
+from hedge_planner.models.errors import AnalyticsError, HedgePlannerError, InputError
+from hedge_planner.models.risk import DEFAULT_KEY_TENORS
 from hedge_planner.models.input_files import (
     BadNumber,
     StrictModel,
@@ -150,9 +145,9 @@ def resolve_key_tenors(key_tenors: KeyTenorsLike) -> tuple[tuple[str, ...], Floa
         raise ScenarioError("key_tenors must be a non-empty sequence of labels or years")
     try:
         labels = tuple(
-            normalize_tenor_label(t) if isinstance(t, str) else tenor_label(t) for t in key_tenors
+            key_tenor(t)[0] if isinstance(t, str) else tenor_label(t) for t in key_tenors
         )
-    except CovarianceError as exc:
+    except AnalyticsError as exc:
         raise ScenarioError(str(exc)) from None
     years = np.array([tenor_years(t) for t in labels])
     if len(set(years.tolist())) != len(labels):
@@ -285,7 +280,7 @@ def interpolate_shifts(
         xs = np.array(
             [tenor_years(k) if isinstance(k, str) else float(k) for k in points], dtype=np.float64
         )
-    except CovarianceError as exc:
+    except AnalyticsError as exc:
         raise ScenarioError(str(exc)) from None
     ys = np.array([float(v) for v in points.values()], dtype=np.float64)
     if not (np.all(np.isfinite(xs)) and np.all(np.isfinite(ys))) or np.any(xs <= 0):
@@ -507,7 +502,7 @@ def _tenor_field(value: Any) -> str:
         raise ValueError("tenor must be a label like '5y' or a number of years")
     if isinstance(value, (int, float)):
         return tenor_label(value)
-    return normalize_tenor_label(value)
+    return key_tenor(value)[0]
 
 
 TenorField = Annotated[str, BeforeValidator(_tenor_field)]

@@ -63,7 +63,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.bonds import CashflowSchedule
-from hedge_planner.models.covariance import tenor_years
+from hedge_planner.models.bootstrap import tenor_years
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.risk import CurveRisk, tent_coordinates

@@ -24,11 +24,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hedge_planner.models.covariance import (
-    DEFAULT_KEY_TENORS,
     KeyRateCovariance,
     estimate_keyrate_covariance,
     load_treasury_par_history,
 )
+from hedge_planner.models.risk import DEFAULT_KEY_TENORS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CSV_NAME = "us-treasury-par-yield-curve-1990-2023.csv"

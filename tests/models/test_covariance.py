@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from hedge_planner.models.covariance import (
-    DEFAULT_KEY_TENORS,
     CovarianceError,
     KeyRateCovariance,
     estimate_keyrate_covariance,
@@ -25,9 +24,8 @@ from hedge_planner.models.covariance import (
     load_covariance_file,
     load_default_covariance,
     load_treasury_par_history,
-    tenor_label,
-    tenor_years,
 )
+from hedge_planner.models.risk import DEFAULT_KEY_TENORS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_CSV = REPO_ROOT.parent / "shared" / "data" / "us-treasury-par-yield-curve-1990-2023.csv"
@@ -48,21 +46,6 @@ def _random_history(n_days: int = 60, seed: int = 7) -> tuple[pd.DataFrame, np.n
     changes_bp = rng.integers(-12, 13, size=(n_days - 1, 3)).astype(float)
     levels_bp = 300.0 + np.vstack([np.zeros(3), np.cumsum(changes_bp, axis=0)])
     return _history(levels_bp / 1e4, ["2y", "5y", "10y"]), changes_bp
-
-
-# ---- tenor labels ----------------------------------------------------------------------------
-
-
-def test_tenor_label_conversions() -> None:
-    assert tenor_years("1m") == pytest.approx(1 / 12)
-    assert tenor_years("6m") == 0.5
-    assert tenor_years("10Y") == 10.0
-    assert tenor_label(0.5) == "6m"
-    assert tenor_label(7) == "7y"
-    with pytest.raises(CovarianceError, match="10 Yr"):
-        tenor_years("10 Yr")
-    with pytest.raises(CovarianceError, match="whole number of months"):
-        tenor_label(0.3)
 
 
 # ---- estimation ------------------------------------------------------------------------------
@@ -258,12 +241,17 @@ def test_json_round_trip_and_csv_file(tmp_path: Path) -> None:
     loaded = load_covariance_file(good)
     assert loaded.tenors == ("2y", "10y")
     np.testing.assert_array_equal(loaded.matrix, [[100.0, 60.0], [60.0, 400.0]])
+    # the Treasury spelling of a tenor reads as the same key tenor
+    spelled = tmp_path / "spelled.csv"
+    spelled.write_text(",2 Yr,10 Yr\n2 Yr,100,60\n10 Yr,60,400\n")
+    assert load_covariance_file(spelled).tenors == ("2y", "10y")
 
 
 @pytest.mark.parametrize(
     ("body", "pattern"),
     [
-        (",2y,10 Yr\n2y,1,0\n10 Yr,0,1\n", "unknown tenor label '10 Yr'"),
+        # "10 Yr" is a valid spelling now (one tenor grammar); an unknown label still fails
+        (",2y,10 Yrz\n2y,1,0\n10 Yrz,0,1\n", "unknown tenor label '10 Yrz'"),
         (",2y,10y\n2y,1,0.5\n10y,0.2,1\n", r"not symmetric at \(2y, 10y\)"),
         (",2y,10y\n2y,1,2\n10y,2,1\n", "not positive semi-definite"),
         (",2y,10y\n2y,1,nan\n10y,nan,1\n", "non-finite"),
