@@ -23,6 +23,7 @@ from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.input_files import StrictModel
 from hedge_planner.models.krd import ZERO_CONTINUOUS, KrdConvention, KrdConventionSpec
 from hedge_planner.models.portfolio import Flag
+from hedge_planner.models.units import BP
 from pydantic import ConfigDict, Field, field_validator
 
 
@@ -296,7 +297,7 @@ def compare_to_benchmark(
         duration_gap=float(portfolio_duration - profile.duration),
         krd_gap={t: float(g) for t, g in zip(tenors, gap, strict=True)},
         tracking_error_bp=te,
-        tracking_error_ccy=te * market_value * 1e-4,
+        tracking_error_ccy=te * market_value * BP,
         largest_mismatches=mismatches,
         sector_weight_gap=sector_gap,
         benchmark_duration=profile.duration,

@@ -39,6 +39,7 @@ from hedge_planner.models.dates import (
 )
 from hedge_planner.models.daycount import DayCount, year_fraction
 from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.units import BP
 
 #: Coupon frequencies a bond may carry (0 = zero-coupon).
 FREQUENCIES = (0, 1, 2, 4, 12)
@@ -561,7 +562,7 @@ def analyze_book(
 def position_values(book: BondBook, risk: YieldRisk) -> tuple[FloatArray, FloatArray]:
     """Market value (currency, dirty) and DV01 (currency per bp) of each position."""
     mv = risk.dirty_price / 100.0 * book.face
-    dv01 = risk.modified_duration * mv * 1e-4
+    dv01 = risk.modified_duration * mv * BP
     return mv, dv01
 
 

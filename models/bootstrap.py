@@ -24,6 +24,7 @@ from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.curves import INTERPOLATIONS, Interpolation, YieldCurve, _as_day
 from hedge_planner.models.dates import add_months, is_end_of_month
 from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.units import DAYS_PER_YEAR
 from scipy.optimize import brentq
 
 #: Largest tenor (months) priced as a Treasury bill; longer tenors are semiannual par bonds.
@@ -77,7 +78,9 @@ def tenor_years(label: str) -> float:
     actual day count of a dated schedule).
     """
     n, unit = parse_tenor(label)
-    return {"d": n / 365.0, "w": 7.0 * n / 365.0, "m": n / 12.0, "y": float(n)}[unit]
+    return {"d": n / DAYS_PER_YEAR, "w": 7.0 * n / DAYS_PER_YEAR, "m": n / 12.0, "y": float(n)}[
+        unit
+    ]
 
 
 def key_tenor(label: str) -> tuple[str, float]:
@@ -239,9 +242,9 @@ def _bootstrap(
     times = np.zeros((n, width))
     amts = np.zeros((n, width))
     for i, (p, a) in enumerate(zip(pay_days, amounts, strict=True)):
-        times[i, : p.size] = (p - anchor) / 365.0
+        times[i, : p.size] = (p - anchor) / DAYS_PER_YEAR
         amts[i, : a.size] = a
-    node_t = np.array([(p[-1] - anchor) / 365.0 for p in pay_days])
+    node_t = np.array([(p[-1] - anchor) / DAYS_PER_YEAR for p in pay_days])
 
     z = np.zeros(n)
     for k in range(n):
@@ -352,7 +355,7 @@ def bootstrap_treasury_par(
     for label, y in zip(labels, yields, strict=True):
         dates, is_bill = treasury_schedule(start, label)
         if is_bill:
-            amounts.append(np.array([1.0 + y * (dates[0] - start) / 365.0]))
+            amounts.append(np.array([1.0 + y * (dates[0] - start) / DAYS_PER_YEAR]))
         else:
             a = np.full(dates.size, y / 2.0)
             a[-1] += 1.0
@@ -422,7 +425,7 @@ def treasury_par_yields(curve: YieldCurve, tenors: Sequence[str]) -> FloatArray:
         dates, is_bill = treasury_schedule(curve.anchor, label)
         df = curve.discount_at(dates)
         if is_bill:
-            out[i] = (1.0 / df[0] - 1.0) * 365.0 / (dates[0] - curve.anchor)
+            out[i] = (1.0 / df[0] - 1.0) * DAYS_PER_YEAR / (dates[0] - curve.anchor)
         else:
             out[i] = 2.0 * (1.0 - df[-1]) / np.sum(df)
     return out

@@ -30,7 +30,6 @@ import datetime as dt
 import json
 import math
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -43,7 +42,6 @@ import pandas as pd
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.bootstrap import key_tenor, tenor_years
 from hedge_planner.models.errors import AnalyticsError, HedgePlannerError, InputError, InputIssue
-from hedge_planner.models.risk import DEFAULT_KEY_TENORS
 from hedge_planner.models.input_files import (
     clip,
     decode_text,
@@ -52,10 +50,8 @@ from hedge_planner.models.input_files import (
     parse_number,
     read_user_text,
 )
-
-#: Business days per year used to annualise daily variances.
-TRADING_DAYS_PER_YEAR: int = 252
-
+from hedge_planner.models.risk import DEFAULT_KEY_TENORS
+from hedge_planner.models.units import BP_PER_UNIT, TRADING_DAYS_PER_YEAR
 
 #: Identifier written into covariance JSON files (checked on load).
 JSON_FORMAT: str = "hedge-planner/keyrate-covariance"
@@ -79,7 +75,6 @@ TREASURY_COLUMNS: dict[str, str] = {
     "30 Yr": "30y",
 }
 
-_BP_PER_UNIT = 1e4  # decimal yield -> basis points
 # Relative tolerances for validation. Estimated matrices are symmetric to rounding error and PSD
 # up to rounding; anything beyond these is a genuinely malformed input.
 _SYMMETRY_RTOL = 1e-9
@@ -819,7 +814,7 @@ def estimate_keyrate_covariance(
     n_dropped_rows = int((~complete).sum())
     frame = frame.loc[complete]
 
-    changes_bp = frame.diff().iloc[1:] * _BP_PER_UNIT
+    changes_bp = frame.diff().iloc[1:] * BP_PER_UNIT
     gaps = np.diff(frame.index.to_numpy()).astype("timedelta64[D]").astype(np.int64)
     keep = gaps <= max_gap_days
     n_gap_dropped = int((~keep).sum())

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-
-BP = 1e-4
+from hedge_planner.models.units import BP
 
 
 def cds_spread_dv01(notional: float, spread_duration: float) -> float:

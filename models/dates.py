@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from hedge_planner.models.arrays import BoolArray, IntArray
+from hedge_planner.models.units import DAYS_PER_YEAR
 
 #: Sentinel day serial meaning "no date" (e.g. a holding without an issue date).
 NO_DATE: int = np.iinfo(np.int64).min
@@ -157,4 +158,4 @@ def months_between(start: npt.ArrayLike, end: npt.ArrayLike) -> IntArray:
 
 def year_fraction_act365(start: npt.ArrayLike, end: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """ACT/365F year fraction: the time axis used by every curve in this package."""
-    return (np.asarray(end, dtype=np.int64) - np.asarray(start, dtype=np.int64)) / 365.0
+    return (np.asarray(end, dtype=np.int64) - np.asarray(start, dtype=np.int64)) / DAYS_PER_YEAR

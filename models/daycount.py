@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.dates import ymd
+from hedge_planner.models.units import DAYS_PER_YEAR
 
 
 class DayCount(IntEnum):
@@ -124,7 +125,7 @@ def year_fraction(
         np.asarray(frequency, dtype=np.float64),
     )
     actual = (d2 - d1).astype(np.float64)
-    out = actual / 365.0
+    out = actual / DAYS_PER_YEAR
     # Each convention is evaluated only where it applies: 30/360 needs calendar fields, which
     # are the expensive part.
     icma = code == DayCount.ACT_ACT

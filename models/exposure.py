@@ -30,8 +30,7 @@ from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk
 from hedge_planner.models.risk import CurveRisk
-
-BP = 1e-4
+from hedge_planner.models.units import BP
 
 #: Methodology labels attached to every figure.
 EFFECTIVE = "effective (curve-based)"

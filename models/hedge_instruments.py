@@ -71,12 +71,11 @@ from hedge_planner.models.swaps import (
     swap_carry_rolldown,
     swap_pv_shifted,
 )
+from hedge_planner.models.units import BP, DAYS_PER_YEAR
 
 Kind = Literal["future", "swap", "swaption"]
 Unit = Literal["contracts", "notional"]
 
-BP = 1e-4
-DAYS_PER_YEAR = 365.0
 # A single zero shift: base values go through the scenario code path (bit-identical P&L = 0).
 _ZERO_KEY = np.array([1.0])
 _ZERO_SHIFT = np.zeros((1, 1))

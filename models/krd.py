@@ -38,6 +38,7 @@ from hedge_planner.models.curves import Interpolation, YieldCurve, tent_weights
 from hedge_planner.models.dates import add_months, is_end_of_month
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.risk import tent_coordinates
+from hedge_planner.models.units import BP
 from pydantic import BaseModel, ConfigDict, Field
 
 RateBasis = Literal["zero", "par"]
@@ -91,7 +92,7 @@ class KrdConvention:
     @property
     def shift(self) -> float:
         """Shift as a decimal rate."""
-        return self.shift_bp * 1e-4
+        return self.shift_bp * BP
 
     def label(self) -> str:
         """Human-readable description, e.g. ``par yields (semiannual), tent, 1 bp, full price``."""

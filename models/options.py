@@ -26,13 +26,12 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray
+from hedge_planner.models.units import BP, DAYS_PER_YEAR
 from scipy.special import ndtr
 
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 #: Total standard deviation below which an option is treated as expired (intrinsic value).
 _TINY_STD = 1e-14
-BP = 1e-4
-DAYS_PER_YEAR = 365.0
 
 
 class VolModel(StrEnum):

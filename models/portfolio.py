@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 from hedge_planner.models.arrays import BoolArray, FloatArray
 from hedge_planner.models.risk import CurveRisk, KeyRateSensitivity
+from hedge_planner.models.units import BP
 
 METHOD_COMPUTED = "effective (curve-based, computed)"
 METHOD_SUPPLIED = "supplied (OAS-based)"
@@ -120,12 +121,12 @@ class HoldingRisk:
     @property
     def dv01(self) -> FloatArray:
         """Effective DV01 per holding, currency per bp."""
-        return self.effective_duration * self.market_value * 1e-4
+        return self.effective_duration * self.market_value * BP
 
     @property
     def spread_dv01(self) -> FloatArray:
         """Spread DV01 per holding, currency per bp of spread widening (positive = loses)."""
-        return self.spread_duration * self.market_value * 1e-4
+        return self.spread_duration * self.market_value * BP
 
     @property
     def dollar_convexity(self) -> FloatArray:
@@ -137,9 +138,9 @@ class HoldingRisk:
         mv = float(self.market_value.sum())
         return {
             "market_value": mv,
-            "effective_duration": float(self.dv01.sum() / (mv * 1e-4)),
+            "effective_duration": float(self.dv01.sum() / (mv * BP)),
             "effective_convexity": float(self.dollar_convexity.sum() / mv),
-            "spread_duration": float(self.spread_dv01.sum() / (mv * 1e-4)),
+            "spread_duration": float(self.spread_dv01.sum() / (mv * BP)),
             "dv01": float(self.dv01.sum()),
             "spread_dv01": float(self.spread_dv01.sum()),
         }
@@ -271,11 +272,11 @@ def sector_contributions(risk: HoldingRisk) -> pd.DataFrame:
             "n_holdings": int(m.sum()),
             "market_value": float(risk.market_value[m].sum()),
             "weight": float(risk.market_value[m].sum() / mv_total),
-            "duration_contribution": float(risk.dv01[m].sum() / (mv_total * 1e-4)),
-            "spread_duration_contribution": float(risk.spread_dv01[m].sum() / (mv_total * 1e-4)),
+            "duration_contribution": float(risk.dv01[m].sum() / (mv_total * BP)),
+            "spread_duration_contribution": float(risk.spread_dv01[m].sum() / (mv_total * BP)),
             "dv01": float(risk.dv01[m].sum()),
         }
         for k, tenor in enumerate(risk.krd.tenors):
-            row[f"krd_{tenor}"] = float(krd_dv01[m, k].sum() / (mv_total * 1e-4))
+            row[f"krd_{tenor}"] = float(krd_dv01[m, k].sum() / (mv_total * BP))
         rows.append(row)
     return pd.DataFrame(rows)

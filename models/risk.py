@@ -28,13 +28,14 @@ from hedge_planner.models.bonds import CashflowSchedule
 from hedge_planner.models.bootstrap import key_tenor
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.units import BP
 
 #: Default key tenors (labels) and their times in years.
 DEFAULT_KEY_TENORS: tuple[str, ...] = ("6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y")
 #: Key tenors that must always be present.
 REQUIRED_KEY_TENORS: tuple[str, ...] = ("2y", "5y", "10y", "30y")
 #: Default finite-difference shift, decimal (1 bp).
-DEFAULT_SHIFT = 1e-4
+DEFAULT_SHIFT = BP
 
 
 def check_key_tenors(labels: Sequence[str]) -> tuple[tuple[str, ...], FloatArray]:
@@ -76,12 +77,12 @@ class KeyRateSensitivity:
     @property
     def krd_dv01(self) -> FloatArray:
         """Currency gained per 1 bp fall of each key rate, per position: ``KRD * MV * 1e-4``."""
-        return self.krd * self.market_value[:, None] * 1e-4
+        return self.krd * self.market_value[:, None] * BP
 
     def portfolio_krd(self, denominator: float | None = None) -> FloatArray:
         """Market-value-weighted KRDs (years); ``denominator`` overrides the market value."""
         total = float(self.market_value.sum()) if denominator is None else denominator
-        return self.krd_dv01.sum(axis=0) / (total * 1e-4)
+        return self.krd_dv01.sum(axis=0) / (total * BP)
 
     def as_dict(self, row: int | None = None) -> dict[str, float]:
         """``{tenor: KRD}`` for one position, or for the portfolio when ``row`` is None."""
@@ -292,7 +293,7 @@ def curve_risk(
         effective_duration=eff_dur,
         effective_convexity=eff_cvx,
         spread_duration=spread_dur,
-        dv01=eff_dur * mv * 1e-4,
+        dv01=eff_dur * mv * BP,
         krd=KeyRateSensitivity(labels, keys, krd, mv),
         shift=shift,
     )

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.errors import HedgePlannerError
+from hedge_planner.models.units import BP_PER_UNIT
 
 RATES = "rates"
 SWAP_SPREAD = "swap_spread"
@@ -310,7 +311,7 @@ class RiskModel:
         se = self.covariance @ e
         te = float(np.sqrt(max(float(e @ se), 0.0)))
         contrib = e * se / te if te > 0 else np.zeros_like(e)
-        to_bp = 1e4 / market_value
+        to_bp = BP_PER_UNIT / market_value
         by_factor = {f.name: float(c * to_bp) for f, c in zip(self.factors, contrib, strict=True)}
         by_group_ccy: dict[str, float] = dict.fromkeys(self.groups, 0.0)
         for f, c in zip(self.factors, contrib, strict=True):

@@ -38,10 +38,9 @@ from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import is_end_of_month, to_days
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, DEFAULT_SHIFT, check_key_tenors
+from hedge_planner.models.units import BP, DAYS_PER_YEAR
 
 Direction = Literal["receive", "pay"]
-
-BP = 1e-4
 
 
 # --------------------------------------------------------------------------------------------
@@ -147,7 +146,7 @@ class SwapBook:
     def times(self) -> FloatArray:
         """Curve times (ACT/365F years) ``[start, pay_1, ..., pay_m]``, shape ``(n, m + 1)``."""
         days = np.concatenate((self.start_day[:, None], self.pay_day), axis=1)
-        return (days - self.anchor) / 365.0
+        return (days - self.anchor) / DAYS_PER_YEAR
 
 
 SwapsLike = SwapSpec | Sequence[SwapSpec] | SwapBook
@@ -403,11 +402,11 @@ def swap_carry_rolldown(
     real = p > a  # padding periods have zero length
 
     def df0(days: IntArray) -> FloatArray:
-        return curve.discount((days - a0) / 365.0)
+        return curve.discount((days - a0) / DAYS_PER_YEAR)
 
     def df_roll(days: IntArray) -> FloatArray:
         # Rolled constant-shape curve: discount from H to `days` = today's DF over the same gap.
-        return curve.discount(np.maximum(days - h_day, 0) / 365.0)
+        return curve.discount(np.maximum(days - h_day, 0) / DAYS_PER_YEAR)
 
     # --- carry: accruals inside [0, H]
     window_end = np.minimum(p, h_day)

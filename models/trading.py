@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hedge_planner.models.units import DAYS_PER_YEAR
+
 #: Day-count denominator of the margin-funding accrual (simple ACT/365).
-DAYS_PER_YEAR = 365.0
 
 
 @dataclass(frozen=True)

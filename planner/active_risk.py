@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 from hedge_planner.cases import RiskSpec, resolve_path
 from hedge_planner.models.arrays import FloatArray
-from hedge_planner.models.bootstrap import key_tenor
 from hedge_planner.models.benchmark import (
     BenchmarkProfile,
     profile_krd_convention,
     profile_sector_spread_durations,
 )
+from hedge_planner.models.bootstrap import key_tenor
 from hedge_planner.models.covariance import KeyRateCovariance
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import AnalyticsError, InputError, InputIssue
@@ -47,6 +47,7 @@ from hedge_planner.models.risk_model import (
     build_risk_model,
     load_default_spread_table,
 )
+from hedge_planner.models.units import BP
 
 #: Treasury-SOFR swap-spread vols used when the case has no hedge section, bp per year.
 DEFAULT_SWAP_SPREAD_VOL_BP = 20.0
@@ -224,9 +225,7 @@ def measure_active_risk(
     )
     active_krd = portfolio_krd - (bench_krd if bench_krd is not None else 0.0)
     active_spread = {s: own_spread.get(s, 0.0) - bench_spread.get(s, 0.0) for s in sectors}
-    exposures = active_exposures(
-        tenors, active_krd * mv * 1e-4, active_spread, np.zeros(len(tenors))
-    )
+    exposures = active_exposures(tenors, active_krd * mv * BP, active_spread, np.zeros(len(tenors)))
     te = model.tracking_error(exposures, mv) if benchmark is not None else None
     return ActiveRisk(
         convention=convention,
@@ -314,7 +313,7 @@ def _benchmark_spread_dv01(
                 "benchmark.sector_spread_durations",
             )
         )
-    return {s: w * durations[s] * market_value * 1e-4 for s, w in profile.sector_weights.items()}
+    return {s: w * durations[s] * market_value * BP for s, w in profile.sector_weights.items()}
 
 
 #: Instrument kinds discounted and forecast off SOFR: they carry the Treasury-SOFR swap spread.

@@ -32,6 +32,7 @@ from hedge_planner.hedging import HedgeProblem, _plain
 from hedge_planner.models.exposure import CashBook, Holding, portfolio_exposure
 from hedge_planner.models.portfolio import HoldingRisk
 from hedge_planner.models.trading import trade_cost
+from hedge_planner.models.units import BP
 from hedge_planner.solvers.baseline import futures_contracts_for_dv01
 from hedge_planner.solvers.optimizer import HedgeResult, RiskSummary
 
@@ -80,7 +81,7 @@ def _closed_form_baseline(problem: HedgeProblem, current: np.ndarray, pre_dv01: 
     futures = [i for i, m in enumerate(problem.members) if m.risk.kind == "future"]
     if not futures or problem.duration_target is None:
         return Baseline(method="closed-form futures hedge ratio", available=False)
-    target_dv01 = problem.duration_target * problem.market_value * 1e-4
+    target_dv01 = problem.duration_target * problem.market_value * BP
     best: Baseline | None = None
     for i in futures:
         member = problem.members[i]
@@ -170,7 +171,7 @@ class HedgePlan:
         return _closed_form_baseline(self.problem, self.current, self.pre.dv01)
 
     def _figures(self, s: RiskSummary) -> RiskFigures:
-        scale = self.problem.market_value * 1e-4
+        scale = self.problem.market_value * BP
         krd_dv01 = np.asarray(s.krd_dv01)
         return RiskFigures(
             duration=s.duration,
@@ -270,12 +271,12 @@ class HedgePlan:
             krd=dict(
                 zip(
                     self.problem.tenors,
-                    (np.asarray(post.krd_dv01) / (mv * 1e-4)).tolist(),
+                    (np.asarray(post.krd_dv01) / (mv * BP)).tolist(),
                     strict=True,
                 )
             ),
             convexity=post.convexity,
-            spread_duration=ex.spread_dv01 / (mv * 1e-4),
+            spread_duration=ex.spread_dv01 / (mv * BP),
             gross_notional=ex.gross_notional,
             net_notional=ex.net_notional,
             leverage=(ex.cash_market_value + ex.gross_notional) / mv,

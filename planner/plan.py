@@ -37,6 +37,7 @@ from hedge_planner.hedge_plan import HedgePlan
 from hedge_planner.models.benchmark import tracking_error
 from hedge_planner.models.calendar import add_business_days
 from hedge_planner.models.dates import to_date, to_days
+from hedge_planner.models.units import BP
 from hedge_planner.scenarios.portfolio import PortfolioScenarioResult
 from hedge_planner.workflow import CaseAnalysis
 
@@ -149,7 +150,7 @@ def dashboard(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> Dashboard
             ),
             methodology=methodology,
         )
-    scale = hedge_plan.problem.market_value * 1e-4
+    scale = hedge_plan.problem.market_value * BP
     pre, post = hedge_plan.pre, hedge_plan.post
     pre_krd = np.asarray(pre.krd_dv01) / scale
     post_krd = np.asarray(post.krd_dv01) / scale

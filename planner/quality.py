@@ -7,6 +7,7 @@ import re
 import numpy as np
 from hedge_planner.document import Actions, Exposure, QualityCheck, Scenarios, Status
 from hedge_planner.hedge_plan import HedgePlan
+from hedge_planner.models.units import BP_PER_UNIT
 from hedge_planner.workflow import CaseAnalysis
 
 #: Effective and yield-based DV01 of engine-priced holdings may differ by this fraction
@@ -196,7 +197,7 @@ def _approximation(exposure: Exposure, scenarios: Scenarios) -> list[QualityChec
     worst = max(scenarios.rows, key=lambda r: abs(r.approx_error), default=None)
     if worst is None:
         return []
-    err_bp = abs(worst.approx_error) / exposure.portfolio.market_value * 1e4
+    err_bp = abs(worst.approx_error) / exposure.portfolio.market_value * BP_PER_UNIT
     return [
         _check(
             "Duration/convexity approximation checked against full revaluation",

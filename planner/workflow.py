@@ -54,6 +54,7 @@ from hedge_planner.models.portfolio import (
 )
 from hedge_planner.models.risk import curve_risk
 from hedge_planner.models.schemas import Holdings
+from hedge_planner.models.units import BP
 from hedge_planner.solvers.baseline import scale_to_value, solve_linear_hedge
 
 #: Methodology label of every yield-based figure.
@@ -449,7 +450,7 @@ def holding_risk(
         curve,
         analysis.holdings["dirty_price"].to_numpy(),
         risk.key_tenors,
-        risk.shift_bp * 1e-4,
+        risk.shift_bp * BP,
     )
     combined = combine_risk(
         holdings.ids,
@@ -610,7 +611,7 @@ def _benchmark_view(case: AnalysisCase, source: str, curves: MarketCurves) -> Be
         spread_duration=bench_totals["spread_duration"],
         sector_weights=sector_weights,
         sector_spread_durations={
-            s: spread[s] / (sector_weights[s] * mv * 1e-4)
+            s: spread[s] / (sector_weights[s] * mv * BP)
             for s in sector_weights
             if sector_weights[s] > 0
         },

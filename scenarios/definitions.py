@@ -56,7 +56,6 @@ import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.bootstrap import key_tenor, tenor_label, tenor_years
 from hedge_planner.models.errors import AnalyticsError, HedgePlannerError, InputError
-from hedge_planner.models.risk import DEFAULT_KEY_TENORS
 from hedge_planner.models.input_files import (
     BadNumber,
     StrictModel,
@@ -65,6 +64,8 @@ from hedge_planner.models.input_files import (
     error_message,
     load_yaml,
 )
+from hedge_planner.models.risk import DEFAULT_KEY_TENORS
+from hedge_planner.models.units import BP
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -78,7 +79,6 @@ from pydantic import (
 
 KeyTenorsLike = Sequence[str | float]
 
-_BP = 1e-4  # one basis point in decimal
 
 #: Default parallel shifts, bp.
 DEFAULT_PARALLEL_BP: tuple[float, ...] = (25.0, -25.0, 50.0, -50.0, 100.0, -100.0)
@@ -470,7 +470,7 @@ class Scenario(BaseModel):
 
     def rate_shifts_decimal(self) -> FloatArray:
         """Rate shifts in **decimal** (bp x 1e-4), aligned with ``key_tenors``."""
-        return np.asarray(self.rate_shifts_bp, dtype=np.float64) * _BP
+        return np.asarray(self.rate_shifts_bp, dtype=np.float64) * BP
 
 
 def _make(
@@ -956,7 +956,7 @@ def scenario_matrices(
     else:
         cols = tuple(_normalize_sectors(dict.fromkeys(sectors, 0.0)))
     col_index = {c: j for j, c in enumerate(cols)}
-    rates = np.array([s.rate_shifts_bp for s in scenarios], dtype=np.float64) * _BP
+    rates = np.array([s.rate_shifts_bp for s in scenarios], dtype=np.float64) * BP
     spreads = np.zeros((len(scenarios), len(cols)))
     for i, s in enumerate(scenarios):
         for sector, bp in s.spread_shifts_bp.items():
@@ -964,7 +964,7 @@ def scenario_matrices(
                 raise ScenarioError(
                     f"scenario {s.name!r} shifts sector {sector!r}, not among sectors {list(cols)}"
                 )
-            spreads[i, col_index[sector]] = bp * _BP
+            spreads[i, col_index[sector]] = bp * BP
     return ScenarioMatrices(
         names=tuple(s.name for s in scenarios),
         key_tenors=tenors,

@@ -45,6 +45,7 @@ from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days, to_iso
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS
+from hedge_planner.models.units import DAYS_PER_YEAR
 from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices
 from hedge_planner.scenarios.revaluation import (
     BP,
@@ -271,7 +272,7 @@ def horizon_analysis(
     flow_tau = np.zeros(0)
     if alive.size:
         sh = build_schedule(sub, horizon)
-        tau = (sh.pay_dates - horizon) / 365.0
+        tau = (sh.pay_dates - horizon) / DAYS_PER_YEAR
         # DF_H(tau) = DF_0(tau): the rolled curve is today's curve read at remaining time.
         pv_h = sh.amounts * curve.discount(tau) * np.exp(-z[alive][sh.bond] * tau)
         sub_ids = tuple(book.ids[i] for i in alive.tolist())
@@ -346,7 +347,7 @@ def horizon_analysis(
     return HorizonResult(
         settle=settle,
         horizon_date=horizon,
-        horizon_years=(horizon - settle) / 365.0,
+        horizon_years=(horizon - settle) / DAYS_PER_YEAR,
         ids=tuple(book.ids),
         market_value=mv0,
         coupon_received=coupon_received,

@@ -83,6 +83,7 @@ from hedge_planner.models.dates import to_days, to_iso
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.portfolio import HoldingRisk
 from hedge_planner.models.risk import CurveRisk, KeyRateSensitivity
+from hedge_planner.models.units import DAYS_PER_YEAR
 from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices
 from hedge_planner.scenarios.horizon import horizon_analysis
 from hedge_planner.scenarios.revaluation import (
@@ -571,7 +572,7 @@ def run_portfolio_scenarios(
             )
             income[idx_full] = hz.income
             rolldown[idx_full] = hz.rolldown
-        years = (horizon - settle) / 365.0
+        years = (horizon - settle) / DAYS_PER_YEAR
         income[idx_sens] = book.coupon[idx_sens] * face_arr[idx_sens] * years
         carry_unit = (
             np.zeros(len(hedges))

@@ -67,10 +67,10 @@ from hedge_planner.models.bootstrap import tenor_years
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.risk import CurveRisk, tent_coordinates
+from hedge_planner.models.units import BP
 from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices, scenario_matrices
 
 #: One basis point in decimal.
-BP = 1e-4
 #: Default number of scenarios revalued together (bounds memory at ``chunk * (U + n)`` floats).
 DEFAULT_CHUNK = 32
 

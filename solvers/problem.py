@@ -20,6 +20,7 @@ from typing import Literal
 
 import numpy as np
 from hedge_planner.models.errors import HedgePlannerError
+from hedge_planner.models.units import BP
 
 __all__ = [
     "BP",
@@ -31,7 +32,6 @@ __all__ = [
 ]
 
 #: One basis point as a rate.
-BP: float = 1e-4
 
 Kind = Literal["future", "swap", "swaption"]
 Direction = Literal["both", "long", "short"]
