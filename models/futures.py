@@ -42,7 +42,7 @@ from hedge_planner.models.dates import (
     to_days,
     ymd,
 )
-from hedge_planner.models.errors import InputError, InputIssue
+from hedge_planner.models.errors import AnalyticsError, InputError, InputIssue
 from hedge_planner.models.input_files import (
     DocPath,
     did_you_mean,
@@ -766,6 +766,8 @@ def duration_hedge_contracts(
         Contracts (unrounded); negative means sell.
     """
     f_value = np.asarray(futures_price, dtype=np.float64) / 100.0 * np.asarray(contract_size)
+    if np.any(np.asarray(futures_duration) * f_value == 0):
+        raise AnalyticsError("futures duration and contract value must be non-zero")
     return (
         (np.asarray(target_duration) - np.asarray(portfolio_duration))
         * np.asarray(portfolio_value, dtype=np.float64)
@@ -774,12 +776,27 @@ def duration_hedge_contracts(
 
 
 def dv01_hedge_contracts(
-    portfolio_dv01: npt.ArrayLike, dv01_per_contract: npt.ArrayLike
+    portfolio_dv01: npt.ArrayLike,
+    dv01_per_contract: npt.ArrayLike,
+    target_dv01: npt.ArrayLike = 0.0,
 ) -> FloatArray:
-    """DV01-neutral contracts ``-DV01_P / DV01_contract`` (both currency per bp; sell if < 0)."""
-    return -np.asarray(portfolio_dv01, dtype=np.float64) / np.asarray(
-        dv01_per_contract, dtype=np.float64
-    )
+    """Contracts moving a portfolio's DV01 to a target: ``(DV01_T - DV01_P) / DV01_contract``.
+
+    The one closed-form futures hedge ratio of the package (the plan's baseline uses it). All
+    DV01s are currency per bp; ``target_dv01 = 0`` gives the DV01-neutral hedge; negative means
+    sell.
+
+    Raises
+    ------
+    AnalyticsError
+        If a DV01 per contract is zero.
+    """
+    per_contract = np.asarray(dv01_per_contract, dtype=np.float64)
+    if np.any(per_contract == 0):
+        raise AnalyticsError("DV01 per contract must be non-zero")
+    return (
+        np.asarray(target_dv01, dtype=np.float64) - np.asarray(portfolio_dv01, dtype=np.float64)
+    ) / per_contract
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 
 from hedge_planner.models.units import DAYS_PER_YEAR
 
-#: Day-count denominator of the margin-funding accrual (simple ACT/365).
-
 
 @dataclass(frozen=True)
 class TradeCost:

@@ -30,10 +30,10 @@ from hedge_planner.document import (
 from hedge_planner.document import TradeCost as TradeCostDoc
 from hedge_planner.hedging import HedgeProblem, _plain
 from hedge_planner.models.exposure import CashBook, Holding, portfolio_exposure
+from hedge_planner.models.futures import dv01_hedge_contracts
 from hedge_planner.models.portfolio import HoldingRisk
 from hedge_planner.models.trading import trade_cost
 from hedge_planner.models.units import BP
-from hedge_planner.solvers.baseline import futures_contracts_for_dv01
 from hedge_planner.solvers.optimizer import HedgeResult, RiskSummary
 
 #: Below this many units (contracts for futures, notional otherwise) there is nothing to execute.
@@ -75,7 +75,7 @@ def _closed_form_baseline(problem: HedgeProblem, current: np.ndarray, pre_dv01: 
     """The closed-form futures hedge: the DV01 ratio to the duration target, per contract.
 
     For each futures contract alone, ``N = (D_target * MV * 1e-4 - DV01_P) / DV01_contract``
-    (:func:`solvers.baseline.futures_contracts_for_dv01`) rounded to whole contracts and added to
+    (:func:`models.futures.dv01_hedge_contracts`) rounded to whole contracts and added to
     the current positions; the contract leaving the least tracking error is reported.
     """
     futures = [i for i, m in enumerate(problem.members) if m.risk.kind == "future"]
@@ -85,7 +85,7 @@ def _closed_form_baseline(problem: HedgeProblem, current: np.ndarray, pre_dv01: 
     best: Baseline | None = None
     for i in futures:
         member = problem.members[i]
-        n_raw = futures_contracts_for_dv01(target_dv01, pre_dv01, member.risk.dv01)
+        n_raw = float(dv01_hedge_contracts(pre_dv01, member.risk.dv01, target_dv01))
         q = current.copy()
         q[i] += round(n_raw)
         summary = problem.optimizer.evaluate(q)

@@ -70,7 +70,6 @@ from hedge_planner.models.risk import CurveRisk, tent_coordinates
 from hedge_planner.models.units import BP
 from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices, scenario_matrices
 
-#: One basis point in decimal.
 #: Default number of scenarios revalued together (bounds memory at ``chunk * (U + n)`` floats).
 DEFAULT_CHUNK = 32
 

@@ -1,4 +1,7 @@
-"""Closed-form hedges: the linear-system bond hedge and futures hedge ratios.
+"""Closed-form hedges: the linear-system bond hedge.
+
+The futures hedge ratios have one home, :mod:`hedge_planner.models.futures`
+(``duration_hedge_contracts``, ``dv01_hedge_contracts``).
 
 These are the textbook answers the optimiser is checked against. The linear-system hedge chooses
 weights ``w`` of ``n`` hedge instruments so that ``A w = b``, where each row of ``A`` holds one
@@ -160,49 +163,3 @@ def scale_to_value(
         condition_number=hedge.condition_number,
         amounts=hedge.weights * portfolio_value / prices,
     )
-
-
-def futures_contracts_for_duration(
-    target_duration: float,
-    portfolio_duration: float,
-    portfolio_value: float,
-    futures_duration: float,
-    futures_contract_value: float,
-) -> float:
-    """Futures contracts moving a portfolio's duration to a target (duration-based hedge ratio).
-
-    ``N = (D_target - D_P) * P / (D_F * F)``; negative means sell.
-
-    Parameters
-    ----------
-    target_duration, portfolio_duration, futures_duration
-        Durations in years (modified or effective, consistently).
-    portfolio_value
-        Portfolio market value, currency.
-    futures_contract_value
-        Value of one contract, currency (quoted price / 100 * contract size).
-
-    Returns
-    -------
-    float
-        Contracts (not rounded).
-    """
-    if futures_duration * futures_contract_value == 0:
-        raise HedgeSystemError("futures duration and contract value must be non-zero")
-    return (
-        (target_duration - portfolio_duration)
-        * portfolio_value
-        / (futures_duration * futures_contract_value)
-    )
-
-
-def futures_contracts_for_dv01(
-    target_dv01: float, portfolio_dv01: float, dv01_per_contract: float
-) -> float:
-    """Futures contracts moving a portfolio's DV01 to a target: ``(DV01_T - DV01_P) / DV01_F``.
-
-    All DV01s in currency per bp; ``target_dv01 = 0`` gives the DV01-neutral hedge.
-    """
-    if dv01_per_contract == 0:
-        raise HedgeSystemError("DV01 per contract must be non-zero")
-    return (target_dv01 - portfolio_dv01) / dv01_per_contract

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from hedge_planner.models.covariance import validate_covariance_matrix
 from hedge_planner.solvers.problem import (
     HedgeInputError,
     Instrument,
     PortfolioRisk,
     factor_covariance,
-    validate_covariance,
 )
 
 __all__ = ["HedgeContext", "RiskSummary"]
@@ -93,7 +93,9 @@ class HedgeContext:
         self.pre_duration = self.pre_dv01 / self.dv01_scale
         self.pre_dollar_convexity = portfolio.dollar_convexity
         self.pre_convexity = portfolio.dollar_convexity / self.mv
-        self.cov = validate_covariance(covariance, self.n_b)
+        # one home for covariance checks (shape, finite, symmetric, PSD): models.covariance
+        buckets = [f"key-rate bucket {k}" for k in range(self.n_b)]
+        self.cov = validate_covariance_matrix(covariance, buckets)
         self.factor = factor_covariance(self.cov)  # (n_b, n_f), Sigma = F F'
         self.factor_q = self.factor.T @ self.U.T  # (n_f, n)
         self.factor_0 = self.factor.T @ self.gap0  # (n_f,)

@@ -28,10 +28,8 @@ __all__ = [
     "Instrument",
     "PortfolioRisk",
     "factor_covariance",
-    "validate_covariance",
 ]
 
-#: One basis point as a rate.
 
 Kind = Literal["future", "swap", "swaption"]
 Direction = Literal["both", "long", "short"]
@@ -243,43 +241,6 @@ class Instrument:
         elif self.direction == "short":
             hi = min(hi, 0.0)
         return lo, hi
-
-
-def validate_covariance(cov: object, n_b: int, name: str = "covariance") -> np.ndarray:
-    """Check a key-rate covariance matrix and return it as a float array.
-
-    Parameters
-    ----------
-    cov : array_like, shape (n_b, n_b)
-        Covariance of key-rate changes, bp^2 per year. Must be finite, symmetric and PSD.
-    n_b : int
-        Number of buckets expected.
-    name : str
-        Field name used in error messages.
-
-    Returns
-    -------
-    numpy.ndarray
-        The covariance, symmetrised exactly.
-
-    Raises
-    ------
-    HedgeInputError
-        On wrong shape, NaN/inf, asymmetry or a materially negative eigenvalue.
-    """
-    s = np.asarray(cov, dtype=float)
-    if s.shape != (n_b, n_b):
-        raise HedgeInputError(name, f"must have shape ({n_b}, {n_b}), got {s.shape}")
-    if not np.all(np.isfinite(s)):
-        raise HedgeInputError(name, "contains NaN or infinite values")
-    scale = max(float(np.max(np.abs(s))), 1e-300)
-    if np.max(np.abs(s - s.T)) > 1e-9 * scale:
-        raise HedgeInputError(name, "is not symmetric")
-    s = 0.5 * (s + s.T)
-    eig_min = float(np.linalg.eigvalsh(s)[0])
-    if eig_min < -1e-9 * scale:
-        raise HedgeInputError(name, f"is not positive semidefinite (min eigenvalue {eig_min:.3g})")
-    return s
 
 
 def factor_covariance(cov: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 from hedge_planner.models import calendar as cal
 from hedge_planner.models.dates import NO_DATE, add_months, from_ymd, to_days, ymd
+from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.futures import (
     basis_analytics,
     cme_conversion_factor_from_term,
@@ -418,6 +419,33 @@ def test_dv01_hedge_matches_duration_hedge_and_ctd_formula():
     # CTD DV01 of 0.0812 per 100 with CF 0.8125 on $100,000 face -> $99.94 per contract.
     np.testing.assert_allclose(futures_dv01_per_contract(0.0812, 0.8125, 100_000), 99.9384615)
     assert get_contract("TU").contract_size == 200_000
+
+
+def test_hull_futures_duration_hedge_formula() -> None:
+    """Hull, Options Futures and Other Derivatives: 10,000,000 at D=6.80, futures 93-02 with
+    D=9.20 (contract 100,000 face): short 79 contracts to reach zero duration.
+
+    Moved from tests/solvers/test_baseline.py (its copy of the hedge ratio is gone)."""
+    n = float(
+        duration_hedge_contracts(10_000_000, 6.80, 93.0625, 9.20, 100_000, target_duration=0.0)
+    )
+    assert round(n) == -79
+    assert n == pytest.approx(-6.80 * 10_000_000 / (9.20 * 93_062.5))
+
+
+def test_dv01_neutral_ratio() -> None:
+    # moved from tests/solvers/test_baseline.py; target DV01 first there, keyword here
+    assert float(dv01_hedge_contracts(85_000.0, 850.0, target_dv01=0.0)) == pytest.approx(-100.0)
+    assert float(dv01_hedge_contracts(85_000.0, 75.0, target_dv01=100_000.0)) == pytest.approx(
+        200.0
+    )
+
+
+def test_hedge_ratios_refuse_zero_denominators() -> None:
+    with pytest.raises(AnalyticsError, match="non-zero"):
+        dv01_hedge_contracts(85_000.0, 0.0)
+    with pytest.raises(AnalyticsError, match="non-zero"):
+        duration_hedge_contracts(1e7, 6.8, 93.0, 0.0)
 
 
 # --- 32nds ---------------------------------------------------------------------------------------

@@ -6,8 +6,6 @@ import numpy as np
 import pytest
 from hedge_planner.solvers.baseline import (
     HedgeSystemError,
-    futures_contracts_for_duration,
-    futures_contracts_for_dv01,
     scale_to_value,
     solve_linear_hedge,
 )
@@ -55,16 +53,3 @@ def test_non_square_system_is_refused() -> None:
 def test_nan_is_refused() -> None:
     with pytest.raises(HedgeSystemError, match="NaN"):
         solve_linear_hedge([[1.0, np.nan]], [1.0], ["duration"])
-
-
-def test_hull_futures_duration_hedge() -> None:
-    """Hull, Options Futures and Other Derivatives: 10,000,000 at D=6.80, futures 93-02 with
-    D=9.20 (contract 100,000 face): short 79 contracts to reach zero duration."""
-    n = futures_contracts_for_duration(0.0, 6.80, 10_000_000, 9.20, 93.0625 / 100 * 100_000)
-    assert round(n) == -79
-    assert n == pytest.approx(-6.80 * 10_000_000 / (9.20 * 93_062.5))
-
-
-def test_dv01_neutral_ratio() -> None:
-    assert futures_contracts_for_dv01(0.0, 85_000.0, 850.0) == pytest.approx(-100.0)
-    assert futures_contracts_for_dv01(100_000.0, 85_000.0, 75.0) == pytest.approx(200.0)
