@@ -23,6 +23,7 @@ from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.input_files import StrictModel
 from hedge_planner.models.krd import ZERO_CONTINUOUS, KrdConvention, KrdConventionSpec
 from hedge_planner.models.portfolio import Flag
+from hedge_planner.models.tracking_error import tracking_error
 from hedge_planner.models.units import BP
 from pydantic import ConfigDict, Field, field_validator
 
@@ -178,23 +179,6 @@ class BenchmarkComparison:
             "methodology": "effective durations; tracking error = sqrt(g' Sigma g) of the KRD "
             "gap g (years) under the key-rate covariance Sigma (bp^2/yr), bp per year",
         }
-
-
-def tracking_error(gap_years: npt.ArrayLike, cov: FloatArray) -> tuple[float, FloatArray]:
-    """Tracking error (bp/yr) of a KRD gap and the Euler contribution of each tenor (bp/yr).
-
-    Parameters
-    ----------
-    gap_years
-        KRD gap per key tenor, years.
-    cov
-        Covariance of key-rate changes, bp^2 per year, aligned with the gap.
-    """
-    g = np.asarray(gap_years, dtype=np.float64)
-    sg = cov @ g
-    te = float(np.sqrt(max(float(g @ sg), 0.0)))
-    contrib = g * sg / te if te > 0 else np.zeros_like(g)
-    return te, contrib
 
 
 def benchmark_krd_vector(profile: BenchmarkProfile, tenors: Sequence[str]) -> FloatArray:

@@ -51,6 +51,7 @@ from hedge_planner.models.input_files import (
     read_user_text,
 )
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS
+from hedge_planner.models.tracking_error import tracking_error
 from hedge_planner.models.units import BP_PER_UNIT, TRADING_DAYS_PER_YEAR
 
 #: Identifier written into covariance JSON files (checked on load).
@@ -368,7 +369,7 @@ class KeyRateCovariance:
         return vec
 
     def _quad(self, vec: FloatArray) -> float:
-        return math.sqrt(max(float(vec @ self.matrix @ vec), 0.0))
+        return tracking_error(vec, self.matrix)[0]
 
     def tracking_error(self, gap_dv01: npt.ArrayLike | Mapping[str, float]) -> float:
         """Annualised 1-sigma P&L of a key-rate DV01 gap: ``sqrt(g' Sigma g)``.

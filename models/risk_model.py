@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.errors import HedgePlannerError
+from hedge_planner.models.tracking_error import tracking_error
 from hedge_planner.models.units import BP_PER_UNIT
 
 RATES = "rates"
@@ -308,9 +309,7 @@ class RiskModel:
             raise RiskModelError("active exposures must be finite, one per factor")
         if not market_value > 0:
             raise RiskModelError("market value must be positive to express TE in bp")
-        se = self.covariance @ e
-        te = float(np.sqrt(max(float(e @ se), 0.0)))
-        contrib = e * se / te if te > 0 else np.zeros_like(e)
+        te, contrib = tracking_error(e, self.covariance)
         to_bp = BP_PER_UNIT / market_value
         by_factor = {f.name: float(c * to_bp) for f, c in zip(self.factors, contrib, strict=True)}
         by_group_ccy: dict[str, float] = dict.fromkeys(self.groups, 0.0)

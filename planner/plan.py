@@ -34,9 +34,9 @@ from hedge_planner.document import (
     Trade,
 )
 from hedge_planner.hedge_plan import HedgePlan
-from hedge_planner.models.benchmark import tracking_error
 from hedge_planner.models.calendar import add_business_days
 from hedge_planner.models.dates import to_date, to_days
+from hedge_planner.models.tracking_error import tracking_error
 from hedge_planner.models.units import BP
 from hedge_planner.scenarios.portfolio import PortfolioScenarioResult
 from hedge_planner.workflow import CaseAnalysis

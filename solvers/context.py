@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from hedge_planner.models.covariance import validate_covariance_matrix
+from hedge_planner.models.tracking_error import tracking_error
 from hedge_planner.solvers.problem import (
     HedgeInputError,
     Instrument,
@@ -165,7 +166,7 @@ class HedgeContext:
         """Risk summary at quantities ``q`` (zeros = pre-hedge)."""
         krd = self.post_krd(q)
         g = krd - self.bench
-        te = math.sqrt(max(float(g @ self.cov @ g), 0.0))
+        te = tracking_error(g, self.cov)[0]
         dc = self.pre_dollar_convexity + float(self.conv_unit @ q)
         return RiskSummary(
             dv01=float(krd.sum()),
