@@ -39,7 +39,7 @@ from hedge_planner.io import (
 )
 from hedge_planner.models.benchmark import BenchmarkProfile
 from hedge_planner.models.bootstrap import tenor_years
-from hedge_planner.models.covariance import load_covariance_file, load_treasury_par_history
+from hedge_planner.models.covariance_data import load_covariance_file, load_treasury_par_history
 from hedge_planner.models.errors import AnalyticsError, HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.futures import load_contract_table
 from hedge_planner.models.input_files import (

@@ -32,8 +32,8 @@ from hedge_planner.models.benchmark import (
 )
 from hedge_planner.models.bonds import BondBook, CashflowSchedule, analyze_book, build_schedule
 from hedge_planner.models.bootstrap import bootstrap_sofr_ois
-from hedge_planner.models.covariance import (
-    KeyRateCovariance,
+from hedge_planner.models.covariance import KeyRateCovariance
+from hedge_planner.models.covariance_data import (
     estimate_keyrate_covariance,
     load_covariance_file,
     load_default_covariance,

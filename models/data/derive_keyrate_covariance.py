@@ -23,8 +23,8 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from hedge_planner.models.covariance import (
-    KeyRateCovariance,
+from hedge_planner.models.covariance import KeyRateCovariance
+from hedge_planner.models.covariance_data import (
     estimate_keyrate_covariance,
     load_treasury_par_history,
 )

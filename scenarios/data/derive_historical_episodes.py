@@ -36,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from hedge_planner.models.covariance import TREASURY_COLUMNS
+from hedge_planner.models.covariance_data import TREASURY_COLUMNS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CSV_NAME = "us-treasury-par-yield-curve-1990-2023.csv"

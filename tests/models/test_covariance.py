@@ -16,9 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hedge_planner.models.covariance import (
-    CovarianceError,
-    KeyRateCovariance,
+from hedge_planner.models.covariance import CovarianceError, KeyRateCovariance
+from hedge_planner.models.covariance_data import (
     estimate_keyrate_covariance,
     ewma_weights,
     load_covariance_file,

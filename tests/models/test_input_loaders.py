@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hedge_planner.models.benchmark import BenchmarkProfile
-from hedge_planner.models.covariance import (
-    CovarianceError,
+from hedge_planner.models.covariance import CovarianceError
+from hedge_planner.models.covariance_data import (
     CovarianceInputError,
     load_covariance_file,
     load_treasury_par_history,

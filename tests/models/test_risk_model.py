@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hedge_planner.models.covariance import load_default_covariance
+from hedge_planner.models.covariance_data import load_default_covariance
 from hedge_planner.models.risk_model import (
     RiskModel,
     RiskModelError,

@@ -12,7 +12,7 @@ import yaml
 from hedge_planner.cases import load_analysis_case
 from hedge_planner.cli import app
 from hedge_planner.models.benchmark import BenchmarkProfile, compare_to_benchmark, tracking_error
-from hedge_planner.models.covariance import load_default_covariance
+from hedge_planner.models.covariance_data import load_default_covariance
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.workflow import analyze_case
 from typer.testing import CliRunner
