@@ -51,8 +51,8 @@ from hedge_planner.models.input_files import (
 from hedge_planner.models.krd import KrdConventionSpec
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, check_key_tenors
 from hedge_planner.models.schemas import _KRD_COLUMN, HoldingRow, Holdings, parse_iso_date
-from hedge_planner.scenarios.definitions import (
-    Scenario,
+from hedge_planner.scenarios.definitions import Scenario
+from hedge_planner.scenarios.specs import (
     build_scenarios,
     default_scenario_specs,
     parse_scenario_specs,

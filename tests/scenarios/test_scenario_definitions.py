@@ -15,13 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hedge_planner.scenarios.definitions import (
-    CurveShapeSpec,
     Scenario,
     ScenarioError,
     bear_flattener,
     bear_steepener,
-    build_default_scenarios,
-    build_scenarios,
     bull_flattener,
     bull_steepener,
     butterfly,
@@ -30,9 +27,14 @@ from hedge_planner.scenarios.definitions import (
     load_historical_episodes,
     parallel_shift,
     scenario_matrices,
+    twist,
+)
+from hedge_planner.scenarios.specs import (
+    CurveShapeSpec,
+    build_default_scenarios,
+    build_scenarios,
     scenario_specs_from_yaml,
     spec_to_scenario,
-    twist,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from hedge_planner.scenarios.definitions import (
-    MAX_HISTORICAL_SCALE,
-    MAX_SHIFT_BP,
-    ScenarioError,
-    parse_scenario_specs,
-    scenario_specs_from_yaml,
-)
+from hedge_planner.scenarios.definitions import MAX_HISTORICAL_SCALE, MAX_SHIFT_BP, ScenarioError
+from hedge_planner.scenarios.specs import parse_scenario_specs, scenario_specs_from_yaml
 
 
 def problems(specs: list) -> list[tuple[tuple, str, str]]:

@@ -21,7 +21,7 @@ from hedge_planner.models.hedge_instruments import SwapHedge
 from hedge_planner.models.portfolio import HoldingRisk, SuppliedAnalytics, combine_risk
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, curve_risk
 from hedge_planner.models.swaps import SwapSpec
-from hedge_planner.scenarios.definitions import Scenario, build_default_scenarios
+from hedge_planner.scenarios.definitions import Scenario
 from hedge_planner.scenarios.horizon import horizon_analysis
 from hedge_planner.scenarios.portfolio import (
     METHOD_FULL,
@@ -30,6 +30,7 @@ from hedge_planner.scenarios.portfolio import (
     run_portfolio_scenarios,
 )
 from hedge_planner.scenarios.revaluation import ScenarioBook, revalue_scenarios
+from hedge_planner.scenarios.specs import build_default_scenarios
 
 ANCHOR = "2023-12-29"
 SETTLE = int(to_days(ANCHOR))
