@@ -46,16 +46,18 @@ from hedge_planner.models.dates import NO_DATE, is_end_of_month, to_days, to_iso
 from hedge_planner.models.daycount import DayCount
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.futures import (
-    BasisResult,
     ContractTable,
-    basis_analytics,
     contract_dates,
     conversion_factor,
-    futures_dv01_per_contract,
     get_contract,
     is_deliverable,
+)
+from hedge_planner.models.futures_basis import (
+    BasisResult,
+    basis_analytics,
     theoretical_futures_price,
 )
+from hedge_planner.models.hedge_ratios import futures_dv01_per_contract
 from hedge_planner.models.options import VolModel, swaption
 from hedge_planner.models.risk import (
     DEFAULT_KEY_TENORS,
@@ -303,7 +305,7 @@ class TreasuryFuture(_PerUnitRisk):
     * Forward clean price at delivery, repo held fixed (a money-market input, not a point on
       the Treasury curve): ``fwd = dirty (1 + r d/360) - C (1 + r d2/360) - AI_del``, with ``C``
       the coupon paid before delivery (and ``d2`` days from it to delivery) -- exactly
-      :func:`models.futures.basis_analytics`.
+      :func:`models.futures_basis.basis_analytics`.
     * CTD = highest implied repo (:class:`BasisResult`); theoretical price
       ``min_i fwd_i / CF_i``; futures price = market if given, else theoretical.
     * Under curve shifts every basket forward is recomputed and the minimum over the basket is

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from hedge_planner.models.futures import parse_32nds
+from hedge_planner.models.futures_quotes import parse_32nds
 from hedge_planner.models.input_files import StrictModel, clip, parse_number
 from pydantic import ConfigDict, Field, field_validator, model_validator
 

@@ -30,7 +30,7 @@ from hedge_planner.document import (
 from hedge_planner.document import TradeCost as TradeCostDoc
 from hedge_planner.hedging import HedgeProblem, _plain
 from hedge_planner.models.exposure import CashBook, Holding, portfolio_exposure
-from hedge_planner.models.futures import dv01_hedge_contracts
+from hedge_planner.models.hedge_ratios import dv01_hedge_contracts
 from hedge_planner.models.portfolio import HoldingRisk
 from hedge_planner.models.trading import trade_cost
 from hedge_planner.models.units import BP
@@ -75,7 +75,7 @@ def _closed_form_baseline(problem: HedgeProblem, current: np.ndarray, pre_dv01: 
     """The closed-form futures hedge: the DV01 ratio to the duration target, per contract.
 
     For each futures contract alone, ``N = (D_target * MV * 1e-4 - DV01_P) / DV01_contract``
-    (:func:`models.futures.dv01_hedge_contracts`) rounded to whole contracts and added to
+    (:func:`models.hedge_ratios.dv01_hedge_contracts`) rounded to whole contracts and added to
     the current positions; the contract leaving the least tracking error is reported.
     """
     futures = [i for i, m in enumerate(problem.members) if m.risk.kind == "future"]

@@ -19,7 +19,8 @@ from hedge_planner.cases import (
 from hedge_planner.models.bootstrap import tenor_years
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
-from hedge_planner.models.futures import ContractTable, load_contract_table, parse_32nds
+from hedge_planner.models.futures import ContractTable, load_contract_table
+from hedge_planner.models.futures_quotes import parse_32nds
 from hedge_planner.models.hedge_instruments import (
     DeliverableBond,
     HedgeInstrumentRisk,

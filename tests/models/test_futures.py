@@ -27,20 +27,20 @@ from hedge_planner.models import calendar as cal
 from hedge_planner.models.dates import NO_DATE, add_months, from_ymd, to_days, ymd
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.futures import (
-    basis_analytics,
     cme_conversion_factor_from_term,
     contract_dates,
     conversion_factor,
-    duration_hedge_contracts,
-    dv01_hedge_contracts,
-    format_32nds,
     front_contracts,
-    futures_dv01_per_contract,
     get_contract,
     is_deliverable,
     load_contract_table,
-    parse_32nds,
-    theoretical_futures_price,
+)
+from hedge_planner.models.futures_basis import basis_analytics, theoretical_futures_price
+from hedge_planner.models.futures_quotes import format_32nds, parse_32nds
+from hedge_planner.models.hedge_ratios import (
+    duration_hedge_contracts,
+    dv01_hedge_contracts,
+    futures_dv01_per_contract,
 )
 
 ql = pytest.importorskip("QuantLib")

@@ -19,7 +19,8 @@ from hedge_planner.models.bootstrap import bootstrap_sofr_ois, bootstrap_treasur
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days
 from hedge_planner.models.errors import AnalyticsError
-from hedge_planner.models.futures import basis_analytics, contract_dates, conversion_factor
+from hedge_planner.models.futures import contract_dates, conversion_factor
+from hedge_planner.models.futures_basis import basis_analytics
 from hedge_planner.models.hedge_instruments import (
     DeliverableBond,
     HedgeInstrumentRisk,
