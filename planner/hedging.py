@@ -20,14 +20,9 @@ from hedge_planner.models.bootstrap import tenor_years
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.futures import ContractTable, load_contract_table
+from hedge_planner.models.futures_hedge import DeliverableBond, TreasuryFuture
 from hedge_planner.models.futures_quotes import parse_32nds
-from hedge_planner.models.hedge_instruments import (
-    DeliverableBond,
-    HedgeInstrumentRisk,
-    SwapHedge,
-    Swaption,
-    TreasuryFuture,
-)
+from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk, SwapHedge, Swaption
 from hedge_planner.models.swaps import SwapSpec as SwapTerms
 from hedge_planner.solvers.optimizer import HedgeOptimizer
 from hedge_planner.solvers.problem import Instrument, PortfolioRisk

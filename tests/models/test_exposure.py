@@ -14,13 +14,8 @@ from hedge_planner.models.bootstrap import bootstrap_sofr_ois, bootstrap_treasur
 from hedge_planner.models.dates import to_days
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.exposure import CashBook, CdsPosition, Holding, portfolio_exposure
-from hedge_planner.models.hedge_instruments import (
-    DeliverableBond,
-    HedgeInstrumentRisk,
-    SwapHedge,
-    Swaption,
-    TreasuryFuture,
-)
+from hedge_planner.models.futures_hedge import DeliverableBond, TreasuryFuture
+from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk, SwapHedge, Swaption
 from hedge_planner.models.risk import (
     DEFAULT_KEY_TENORS,
     check_key_tenors,

@@ -21,13 +21,12 @@ from hedge_planner.models.dates import to_days
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.futures import contract_dates, conversion_factor
 from hedge_planner.models.futures_basis import basis_analytics
+from hedge_planner.models.futures_hedge import DeliverableBond, TreasuryFuture
 from hedge_planner.models.hedge_instruments import (
-    DeliverableBond,
     HedgeInstrumentRisk,
     ScenarioInstrument,
     SwapHedge,
     Swaption,
-    TreasuryFuture,
 )
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, check_key_tenors
 from hedge_planner.models.swaps import SwapSpec, swap_pv, swap_pv_shifted

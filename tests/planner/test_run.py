@@ -12,7 +12,7 @@ import pytest
 from hedge_planner import workflow
 from hedge_planner.models import bonds
 from hedge_planner.models.errors import AnalyticsError, InputError
-from hedge_planner.models.hedge_instruments import TreasuryFuture
+from hedge_planner.models.futures_hedge import TreasuryFuture
 from hedge_planner.run import PlanRun
 from hedge_planner.solvers.optimizer import HedgeOptimizer
 

@@ -1,0 +1,439 @@
+"""The Treasury future as a hedge instrument: per-unit risk off its cheapest-to-deliver basket.
+
+The shared per-unit machinery (:class:`HedgeInstrumentRisk`, the scenario protocol) and the
+SOFR swaps and swaptions are in :mod:`hedge_planner.models.hedge_instruments`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from hedge_planner.models.arrays import FloatArray
+from hedge_planner.models.bonds import (
+    BondBook,
+    build_schedule,
+    dirty_price_from_yield,
+    yield_from_dirty_price,
+)
+from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.dates import NO_DATE, to_days, to_iso
+from hedge_planner.models.daycount import DayCount
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.futures import (
+    ContractTable,
+    contract_dates,
+    conversion_factor,
+    get_contract,
+    is_deliverable,
+)
+from hedge_planner.models.futures_basis import (
+    BasisResult,
+    basis_analytics,
+    theoretical_futures_price,
+)
+from hedge_planner.models.hedge_instruments import (
+    _ZERO_KEY,
+    _ZERO_SHIFT,
+    HedgeInstrumentRisk,
+    Kind,
+    _as_shifts,
+    _horizon,
+    _PerUnitRisk,
+)
+from hedge_planner.models.hedge_ratios import futures_dv01_per_contract
+from hedge_planner.models.risk import (
+    DEFAULT_KEY_TENORS,
+    DEFAULT_SHIFT,
+    check_key_tenors,
+    solve_z_spread,
+)
+from hedge_planner.models.swaps import (
+    bump_matrix,
+    risk_from_bumped,
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Treasury futures
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeliverableBond:
+    """A Treasury in a futures basket (semiannual, ACT/ACT, end-of-month rule).
+
+    Attributes
+    ----------
+    id
+        Identifier (CUSIP or description).
+    coupon
+        Annual coupon, decimal.
+    maturity
+        Maturity date (day serial, ``datetime.date`` or ISO string).
+    clean_price
+        Clean price per 100 face at the analysis (settlement) date; or give ``yield_``.
+    yield_
+        Yield to maturity, decimal, semiannual street convention; used when no clean price.
+    issue_date
+        Issue date (optional; checks the contract's original-term rule).
+    """
+
+    id: str
+    coupon: float
+    maturity: Any
+    clean_price: float | None = None
+    yield_: float | None = None
+    issue_date: Any = None
+
+
+class TreasuryFuture(_PerUnitRisk):
+    """A CME Treasury futures contract month valued off its deliverable basket.
+
+    Parameters
+    ----------
+    name
+        Identifier of the instrument (e.g. ``"TYH4"``).
+    code
+        Contract code or alias (``"TY"``, ``"ZN"``, ``"FV"``, ``"US"`` ...).
+    year, month
+        Contract (delivery) month.
+    basket
+        Deliverable bonds with a clean price or a yield.
+    repo_rate
+        Term repo rate to delivery, decimal simple ACT/360 (scalar or one per bond).
+    curve
+        Treasury discount curve anchored on the analysis = settlement date.
+    market_price
+        Market futures price (points per 100); ``None`` uses the theoretical price.
+    margin
+        Initial margin per contract, currency.
+    half_spread
+        Half bid-ask per contract, currency; default half a tick value.
+    delivery
+        ``"last"`` (last delivery day, default) or ``"first"`` (first delivery day) as the
+        delivery date of the forward/basis calculation.
+    table
+        Contract table (default: the packaged CME table).
+    key_tenors
+        Key tenors of :meth:`risk` and of the ``dv01`` / ``krd_dv01`` / ``dollar_convexity``
+        attributes (default 6m ... 30y).
+
+    Notes
+    -----
+    Pricing model (delivery options are not valued):
+
+    * Each basket bond is priced off the Treasury curve plus its own z-spread (solved to its
+      market dirty price), so the base point reproduces market prices.
+    * Forward clean price at delivery, repo held fixed (a money-market input, not a point on
+      the Treasury curve): ``fwd = dirty (1 + r d/360) - C (1 + r d2/360) - AI_del``, with ``C``
+      the coupon paid before delivery (and ``d2`` days from it to delivery) -- exactly
+      :func:`models.futures_basis.basis_analytics`.
+    * CTD = highest implied repo (:class:`BasisResult`); theoretical price
+      ``min_i fwd_i / CF_i``; futures price = market if given, else theoretical.
+    * Under curve shifts every basket forward is recomputed and the minimum over the basket is
+      taken (the CTD may switch). With a market price, the market-minus-theoretical basis is held
+      fixed: ``F(s) = F_mkt + theo(s) - theo(0)``.
+    * DV01/KRD per contract = CTD forward DV01 / CF * contract_size / 100 with the CTD held fixed
+      (central difference of the CTD forward under parallel / tent bumps); dollar convexity the
+      same second difference.
+    * Carry of a long contract over a horizon ``h`` is the carry of the CTD it stands for, per
+      conversion factor: the CTD repriced at its own (unchanged) yield at ``min(h, T)``, plus the
+      coupons it pays, minus the dirty price financed at repo (ACT/360), times
+      ``size / 100 / CF``. At unchanged yield a discount CTD accretes toward par, so the carry is
+      yield-to-maturity minus repo, not current yield minus repo. In an inverted curve (repo
+      above the CTD's yield) a long position bleeds; beyond delivery the position is assumed
+      rolled at the same rate.
+    """
+
+    kind: Kind = "future"
+
+    def __init__(
+        self,
+        name: str,
+        code: str,
+        year: int,
+        month: int,
+        basket: Sequence[DeliverableBond],
+        repo_rate: npt.ArrayLike,
+        curve: YieldCurve,
+        *,
+        market_price: float | None = None,
+        margin: float = 0.0,
+        half_spread: float | None = None,
+        delivery: Literal["first", "last"] = "last",
+        table: ContractTable | None = None,
+        key_tenors: Sequence[str] = DEFAULT_KEY_TENORS,
+    ) -> None:
+        self.key_tenors = check_key_tenors(key_tenors)[0]
+        if not basket:
+            raise AnalyticsError(f"{name}: empty deliverable basket")
+        if delivery not in ("first", "last"):
+            raise ValueError("delivery must be 'first' or 'last'")
+        self.name = name
+        self.contract = get_contract(code, table)
+        self.curve = curve
+        self.year, self.month = int(year), int(month)
+        self.dates = contract_dates(self.contract.code, self.year, self.month, table)
+        self.settle = int(curve.anchor)
+        self.delivery_day = int(
+            self.dates.last_delivery_day if delivery == "last" else self.dates.first_delivery_day
+        )
+        if self.delivery_day <= self.settle:
+            raise AnalyticsError(f"{name}: delivery is not after the curve anchor")
+        self.margin = float(margin)
+        self.half_spread = (
+            0.5 * self.contract.tick_value if half_spread is None else float(half_spread)
+        )
+
+        ids = [b.id for b in basket]
+        maturity = to_days([b.maturity for b in basket]).astype(np.int64)
+        issue = np.array(
+            [NO_DATE if b.issue_date is None else int(to_days(b.issue_date)) for b in basket],
+            dtype=np.int64,
+        )
+        ok = is_deliverable(self.contract.code, self.year, self.month, maturity, issue, table)
+        if not ok.all():
+            bad = [i for i, good in zip(ids, ok, strict=True) if not good]
+            raise AnalyticsError(f"{name}: not deliverable into {self.contract.code}: {bad}")
+        coupon = np.array([b.coupon for b in basket], dtype=np.float64)
+        self.book = BondBook.from_arrays(
+            ids, 100.0, coupon, maturity, 2, DayCount.ACT_ACT, issue, eom=True
+        )
+        self.sched = build_schedule(self.book, self.settle)
+        accrued_delivery = build_schedule(self.book, self.delivery_day).accrued
+
+        # Clean prices: given, or from yields (street convention).
+        clean = np.array([np.nan if b.clean_price is None else b.clean_price for b in basket])
+        need = np.isnan(clean)
+        if need.any():
+            ylds = np.array([np.nan if b.yield_ is None else b.yield_ for b in basket])
+            if np.isnan(ylds[need]).any():
+                raise AnalyticsError(f"{name}: every basket bond needs a clean price or a yield")
+            from_yield = dirty_price_from_yield(self.sched, np.where(need, ylds, 0.0))
+            clean = np.where(need, from_yield - self.sched.accrued, clean)
+        dirty = clean + self.sched.accrued
+
+        # Coupon income before (or on) delivery: the holder receives it, delivery excludes it.
+        pre = self.sched.pay_dates <= self.delivery_day
+        n_pre = self.sched.per_bond(pre.astype(np.float64))
+        if np.any(n_pre > 1):
+            raise AnalyticsError(
+                f"{name}: more than one coupon before delivery is not supported "
+                "(contract month too far ahead)"
+            )
+        coupon_income = self.sched.per_bond(np.where(pre, self.sched.amounts, 0.0))
+        coupon_date = np.full(len(basket), self.delivery_day, dtype=np.int64)
+        first = self.sched.offsets[:-1]
+        coupon_date = np.where(n_pre > 0, self.sched.pay_dates[first], coupon_date)
+
+        self.cf = conversion_factor(
+            self.contract.code, self.year, self.month, coupon, maturity, table
+        )
+        self.repo = np.broadcast_to(np.asarray(repo_rate, dtype=np.float64), coupon.shape).copy()
+        self.clean_price = clean
+        self.accrued_now = self.sched.accrued.copy()
+        self.accrued_delivery = accrued_delivery
+        self.coupon_income = coupon_income
+        self.coupon_date = coupon_date
+        self.z_spread = solve_z_spread(self.sched, curve, dirty)
+
+        def basis(price: float) -> BasisResult:
+            return basis_analytics(
+                clean, self.accrued_now, accrued_delivery, self.cf, price, self.repo,
+                self.settle, self.delivery_day, coupon_income, coupon_date,
+            )  # fmt: skip
+
+        fwd_clean = basis(0.0).forward_clean
+        self.theoretical_price, self.theoretical_ctd_index = theoretical_futures_price(
+            fwd_clean, self.cf
+        )
+        self.market_price = None if market_price is None else float(market_price)
+        self.futures_price = (
+            self.theoretical_price if self.market_price is None else self.market_price
+        )
+        self.basis: BasisResult = basis(self.futures_price)
+        self.ctd_index = self.basis.ctd_index
+
+        # Flow-level pieces for batched repricing under shifts.
+        t = curve.time(self.sched.pay_dates)
+        self._t = np.asarray(t, dtype=np.float64)
+        self._v = self.sched.amounts * np.exp(-self.z_spread[self.sched.bond] * self._t)
+        days = self.delivery_day - self.settle
+        d2 = np.where(coupon_income != 0, self.delivery_day - coupon_date, 0)
+        self._grow = 1.0 + self.repo * days / 360.0
+        self._coupon_fv = coupon_income * (1.0 + self.repo * d2 / 360.0)
+        # Theoretical price through the scenario path itself, so a zero shift gives exactly the
+        # base value (P&L 0 to the last bit) whatever the rounding of the basis calculation.
+        fwd0 = self.forward_clean_shifted(_ZERO_KEY, _ZERO_SHIFT)[0]
+        self._theo_path0 = float(np.min(fwd0 / self.cf))
+
+    # ------------------------------------------------------------------ pricing under shifts
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Basket bond ids."""
+        return self.book.ids
+
+    @property
+    def ctd_id(self) -> str:
+        """Id of the cheapest-to-deliver (highest implied repo)."""
+        return self.book.ids[self.ctd_index]
+
+    def forward_clean_shifted(self, key_years: npt.ArrayLike, shifts: npt.ArrayLike) -> FloatArray:
+        """Forward clean prices (per 100) of every basket bond under each shift: ``(S, n)``.
+
+        Bonds reprice off the shifted Treasury curve plus their fixed z-spreads; repo is fixed.
+        """
+        keys, s = _as_shifts(key_years, shifts)
+        df = self.curve.discount_shifted(self._t, keys, s)  # (S, N flows)
+        dirty = self.sched.per_bond_rows(df * self._v)  # (S, n)
+        return dirty * self._grow - self._coupon_fv - self.accrued_delivery
+
+    def futures_price_shifted(self, key_years: npt.ArrayLike, shifts: npt.ArrayLike) -> FloatArray:
+        """Full-revaluation futures price (points per 100) under each shift, shape ``(S,)``.
+
+        ``F_base + theo(s) - theo(0)`` with ``theo(s) = min_i fwd_i(s) / CF_i`` over the whole
+        basket (the CTD may switch): the market-minus-theoretical basis is held fixed.
+        """
+        theo = np.min(self.forward_clean_shifted(key_years, shifts) / self.cf, axis=1)
+        return self.futures_price + (theo - self._theo_path0)
+
+    def scenario_values(self, key_years: npt.ArrayLike, shifts: npt.ArrayLike) -> FloatArray:
+        """Futures price / 100 * contract size under each shift, currency per contract, ``(S,)``."""
+        return self.futures_price_shifted(key_years, shifts) / 100.0 * self.contract.contract_size
+
+    def base_value(self) -> float:
+        """Futures price / 100 * contract size, currency per contract."""
+        return self.futures_price / 100.0 * self.contract.contract_size
+
+    # ------------------------------------------------------------------ risk
+    def basket_frame(self) -> pd.DataFrame:
+        """One row per deliverable bond: prices, CF, forward, basis, implied repo, CTD flag."""
+        b = self.basis
+        return pd.DataFrame(
+            {
+                "id": list(self.book.ids),
+                "coupon": self.book.coupon,
+                "maturity": to_iso(self.book.maturity),
+                "clean_price": self.clean_price,
+                "accrued_now": self.accrued_now,
+                "accrued_delivery": self.accrued_delivery,
+                "coupon_income": self.coupon_income,
+                "conversion_factor": self.cf,
+                "z_spread": self.z_spread,
+                "forward_clean": b.forward_clean,
+                "gross_basis": b.gross_basis,
+                "net_basis": b.net_basis,
+                "implied_repo": b.implied_repo,
+                "is_ctd": np.arange(len(self.book)) == self.ctd_index,
+            }
+        )
+
+    def _ctd_carry(self, horizon: int) -> float:
+        """CTD carry per 100 face over ``horizon`` days at its unchanged yield (see class notes)."""
+        if horizon <= 0:
+            return 0.0
+        ctd = self.ctd_index
+        sched0 = self.sched.subset([ctd])
+        dirty0 = float(self.clean_price[ctd] + self.accrued_now[ctd])
+        y0 = yield_from_dirty_price(sched0, [dirty0])
+        end = min(self.settle + horizon, self.delivery_day)
+        held = end - self.settle
+        dirty_end = float(
+            dirty_price_from_yield(build_schedule(self.book.subset([ctd]), end), y0)[0]
+        )
+        coupons = float(sched0.amounts[sched0.pay_dates <= end].sum())
+        financing = dirty0 * float(self.repo[ctd]) * held / 360.0
+        # Beyond delivery the position rolls into the next contract at the same carry rate.
+        return (dirty_end + coupons - dirty0 - financing) * horizon / held
+
+    def risk(
+        self,
+        key_tenors: Sequence[str] | None = None,
+        *,
+        horizon_days: int = 0,
+        horizon_date: Any = None,
+        shift: float = DEFAULT_SHIFT,
+    ) -> HedgeInstrumentRisk:
+        """Per-contract DV01, KRD DV01s, dollar convexity and the basis details.
+
+        Parameters
+        ----------
+        key_tenors
+            Key tenor labels (must include 2y, 5y, 10y, 30y); default the instrument's.
+        horizon_days, horizon_date
+            Holding horizon (days from the anchor, or a date which wins); sets
+            ``rolls_before_horizon`` (roll date on or before the horizon date).
+        shift
+            Finite-difference shift, decimal.
+
+        Returns
+        -------
+        HedgeInstrumentRisk
+            Per contract; ``price`` in points per 100, currency figures per contract.
+        """
+        if not shift > 0:
+            raise ValueError("shift must be positive")
+        labels, keys = check_key_tenors(self.key_tenors if key_tenors is None else key_tenors)
+        fwd = self.forward_clean_shifted(keys, bump_matrix(keys.size, shift))
+        ctd = self.ctd_index
+        cf, size = float(self.cf[ctd]), self.contract.contract_size
+        _, fwd_dv01, fwd_krd, fwd_cvx = risk_from_bumped(fwd[:, ctd], keys.size, shift)
+        dv01 = float(futures_dv01_per_contract(fwd_dv01, cf, size))
+        krd = futures_dv01_per_contract(fwd_krd, cf, size)
+        horizon = _horizon(self.settle, horizon_days, horizon_date)
+        roll_day = int(min(self.dates.first_notice_day, self.dates.last_trading_day))
+        b = self.basis
+        carry = self._ctd_carry(horizon) / cf * size / 100.0
+        details = {
+            "contract": self.contract.code,
+            "contract_month": f"{self.year:04d}-{self.month:02d}",
+            "contract_size": size,
+            "tick_value": self.contract.tick_value,
+            "ctd_id": self.ctd_id,
+            "ctd_index": ctd,
+            "theoretical_ctd_id": self.book.ids[self.theoretical_ctd_index],
+            "conversion_factor": cf,
+            "implied_repo": float(b.implied_repo[ctd]),
+            "repo_rate": float(self.repo[ctd]),
+            "gross_basis": float(b.gross_basis[ctd]),
+            "net_basis": float(b.net_basis[ctd]),
+            "ctd_forward_clean": float(b.forward_clean[ctd]),
+            "ctd_forward_dv01_per_100": float(fwd_dv01),
+            "ctd_z_spread": float(self.z_spread[ctd]),
+            "theoretical_price": self.theoretical_price,
+            "market_price": self.market_price,
+            "basis_convergence_per_contract": (self.theoretical_price - self.futures_price)
+            / 100.0
+            * size,
+            "delivery_date": to_iso([self.delivery_day])[0],
+            "first_notice_day": to_iso([self.dates.first_notice_day])[0],
+            "last_trading_day": to_iso([self.dates.last_trading_day])[0],
+            "roll_date": to_iso([roll_day])[0],
+            "horizon_date": to_iso([self.settle + horizon])[0],
+            "rolls_before_horizon": bool(roll_day <= self.settle + horizon),
+            "carry_note": "CTD carry at unchanged yield (accretion + coupons - repo financing) "
+            "/ CF, rolled at the same rate beyond delivery",
+        }
+        return HedgeInstrumentRisk(
+            name=self.name,
+            kind="future",
+            unit="contracts",
+            price=self.futures_price,
+            market_value=0.0,
+            notional=self.base_value(),
+            dv01=dv01,
+            krd_dv01=krd,
+            key_tenors=labels,
+            dollar_convexity=float(fwd_cvx / cf * size / 100.0),
+            carry=carry,
+            half_spread=self.half_spread,
+            margin=self.margin,
+            methodology=(
+                "effective (curve-based): CTD forward off Treasury curve + z-spread, repo fixed, "
+                "/ CF, CTD held fixed"
+            ),
+            details=details,
+        )
