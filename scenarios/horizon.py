@@ -46,15 +46,15 @@ from hedge_planner.models.dates import to_days, to_iso
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS
 from hedge_planner.models.units import DAYS_PER_YEAR
+from hedge_planner.scenarios.approximation import hedge_scenario_pnl
 from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices
+from hedge_planner.scenarios.pricer import ScenarioPricer
 from hedge_planner.scenarios.revaluation import (
     BP,
     DEFAULT_CHUNK,
     ScenarioBook,
-    ScenarioPricer,
     ScenarioResult,
     as_matrices,
-    hedge_scenario_pnl,
     key_years_of,
 )
 from scipy.optimize import brentq

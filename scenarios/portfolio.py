@@ -84,16 +84,15 @@ from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.portfolio import HoldingRisk
 from hedge_planner.models.risk import CurveRisk, KeyRateSensitivity
 from hedge_planner.models.units import DAYS_PER_YEAR
+from hedge_planner.scenarios.approximation import book_approximation, hedge_scenario_pnl
 from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices
 from hedge_planner.scenarios.horizon import horizon_analysis
+from hedge_planner.scenarios.pricer import ScenarioPricer
 from hedge_planner.scenarios.revaluation import (
     BP,
     DEFAULT_CHUNK,
     ScenarioBook,
-    ScenarioPricer,
     as_matrices,
-    book_approximation,
-    hedge_scenario_pnl,
     key_years_of,
     revalue_scenarios,
 )

@@ -56,7 +56,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -68,62 +68,19 @@ from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.risk import CurveRisk, tent_coordinates
 from hedge_planner.models.units import BP
+from hedge_planner.scenarios.approximation import (
+    _effective_move,
+    _rate_term,
+    book_approximation,
+    duration_approximation,
+    duration_convexity_approximation,
+    hedge_scenario_pnl,
+)
 from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices, scenario_matrices
+from hedge_planner.scenarios.pricer import ScenarioPricer
 
 #: Default number of scenarios revalued together (bounds memory at ``chunk * (U + n)`` floats).
 DEFAULT_CHUNK = 32
-
-
-# --------------------------------------------------------------------------------------------
-# Hedge instruments
-# --------------------------------------------------------------------------------------------
-@runtime_checkable
-class ScenarioPricer(Protocol):
-    """What a hedge instrument must offer to be stressed beside the book (per unit held).
-
-    Attributes
-    ----------
-    dv01
-        Currency gained per unit when every zero rate falls 1 bp (positive for a long bond).
-    dollar_convexity
-        Second derivative of the value per unit with respect to a parallel zero-rate move, in
-        currency per (decimal rate)^2, so that ``dV ~ -dv01 * dy_bp + dollar_convexity * dy^2 / 2``
-        with ``dy`` decimal and ``dy_bp = dy * 1e4``.
-    krd_dv01
-        Key-rate DV01s, currency per bp per unit, shape ``(K,)``, on the key tenors of the
-        scenarios being run (they should sum to ``dv01``).
-    """
-
-    # Read-only members: instruments expose these as frozen fields or properties.
-    @property
-    def dv01(self) -> float: ...
-
-    @property
-    def dollar_convexity(self) -> float: ...
-
-    @property
-    def krd_dv01(self) -> FloatArray: ...
-
-    def scenario_values(self, key_years: FloatArray, shifts: FloatArray) -> FloatArray:
-        """Full-revaluation value per unit (currency) under each shift vector.
-
-        Parameters
-        ----------
-        key_years
-            Key tenors, years, shape ``(K,)``.
-        shifts
-            Continuously compounded zero-rate tent shifts, decimal, shape ``(S, K)``.
-
-        Returns
-        -------
-        numpy.ndarray
-            Values per unit, currency, shape ``(S,)``.
-        """
-        ...
-
-    def base_value(self) -> float:
-        """Value per unit on the unshifted curve, currency."""
-        ...
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,131 +323,6 @@ class ScenarioBook:
             # (c, U) dense @ (U, n) sparse: the per-bond sums of factor x base PV.
             out[lo : lo + chunk_size] = expo @ self.weights
         return out
-
-
-# --------------------------------------------------------------------------------------------
-# Closed-form approximations
-# --------------------------------------------------------------------------------------------
-def duration_approximation(
-    market_value: npt.ArrayLike, duration: npt.ArrayLike, dy: npt.ArrayLike
-) -> FloatArray:
-    """Duration-only P&L estimate ``-MV * D * dy`` (currency; ``D`` years, ``dy`` decimal)."""
-    mv, d, y = np.broadcast_arrays(
-        np.asarray(market_value, float), np.asarray(duration, float), np.asarray(dy, float)
-    )
-    return -mv * d * y
-
-
-def duration_convexity_approximation(
-    market_value: npt.ArrayLike,
-    duration: npt.ArrayLike,
-    convexity: npt.ArrayLike,
-    dy: npt.ArrayLike,
-) -> FloatArray:
-    """Second-order P&L estimate ``MV * (-D dy + C dy^2 / 2)`` (currency).
-
-    ``D`` in years, ``C`` in years^2, ``dy`` decimal (0.002 = 20 bp).
-    """
-    y = np.asarray(dy, dtype=np.float64)
-    c = np.asarray(convexity, dtype=np.float64)
-    mv = np.asarray(market_value, dtype=np.float64)
-    return duration_approximation(mv, duration, y) + 0.5 * mv * c * y * y
-
-
-def _effective_move(
-    first_order: FloatArray, weight: FloatArray, fallback: FloatArray
-) -> FloatArray:
-    """``first_order / weight`` where the weight is usable, else the fallback move (decimal)."""
-    ok = np.abs(weight) > 1e-300
-    safe = np.where(ok, weight, 1.0)
-    return np.where(ok, first_order / safe, fallback)
-
-
-def _rate_term(krd: FloatArray, rate_shifts: FloatArray) -> FloatArray:
-    """``sum_k KRD[i, k] dr[s, k]`` as ``(S, n)`` (decimal x years).
-
-    Written as ``(KRD @ dr.T).T``: with ``n >> S`` this BLAS call is ~10x faster than
-    ``dr @ KRD.T`` on a transposed operand.
-    """
-    return (krd @ rate_shifts.T).T
-
-
-def book_approximation(
-    risk: CurveRisk, rate_shifts: FloatArray, holding_spread_shifts: FloatArray
-) -> FloatArray:
-    """Second-order P&L estimate per scenario and holding (currency), see the module notes.
-
-    Parameters
-    ----------
-    risk
-        Curve risk of the holdings (KRDs on the scenarios' key tenors).
-    rate_shifts
-        Key-rate shifts, decimal, ``(S, K)``.
-    holding_spread_shifts
-        Spread shift applying to each holding, decimal, ``(S, n)``.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(S, n)`` estimated P&L, currency.
-    """
-    krd = risk.krd.krd
-    rate_term = _rate_term(krd, rate_shifts)
-    dy_eff = (
-        _effective_move(rate_term, krd.sum(axis=1)[None, :], rate_shifts.mean(axis=1)[:, None])
-        + holding_spread_shifts
-    )
-    rel = (
-        -rate_term
-        - risk.spread_duration * holding_spread_shifts
-        + 0.5 * risk.effective_convexity * dy_eff**2
-    )
-    return risk.market_value * rel
-
-
-def hedge_approximation(pricer: ScenarioPricer, rate_shifts: FloatArray) -> FloatArray:
-    """Second-order change in value per unit of a hedge (currency), ``(S,)``.
-
-    ``dV ~ -sum_k krd_dv01_k dr_k[bp] + dollar_convexity dy_eff^2 / 2`` with
-    ``dy_eff = sum_k krd_dv01_k dr_k / sum_k krd_dv01_k`` (the DV01-weighted average rate move;
-    the plain average when the key-rate DV01s sum to zero).
-    """
-    kd = np.asarray(pricer.krd_dv01, dtype=np.float64)
-    if kd.shape != (rate_shifts.shape[1],):
-        raise AnalyticsError(
-            f"hedge krd_dv01 has shape {kd.shape}, expected ({rate_shifts.shape[1]},)"
-        )
-    first = rate_shifts @ kd  # currency per bp x decimal
-    dy_eff = _effective_move(first, np.full(first.shape, kd.sum()), rate_shifts.mean(axis=1))
-    return -first / BP + 0.5 * float(pricer.dollar_convexity) * dy_eff**2
-
-
-def hedge_scenario_pnl(
-    hedges: Sequence[ScenarioPricer],
-    quantities: npt.ArrayLike,
-    key_years: FloatArray,
-    rate_shifts: FloatArray,
-) -> tuple[FloatArray, FloatArray]:
-    """Full and approximate hedge P&L per scenario and instrument (currency), each ``(S, H)``.
-
-    Full: ``q_i (scenario_values_i - base_value_i)``; approximate: ``q_i`` x
-    :func:`hedge_approximation`.
-    """
-    q = np.asarray(quantities, dtype=np.float64).reshape(-1)
-    if q.size != len(hedges):
-        raise AnalyticsError(f"{len(hedges)} hedge instruments but {q.size} quantities")
-    n_s = rate_shifts.shape[0]
-    full = np.zeros((n_s, len(hedges)))
-    approx = np.zeros((n_s, len(hedges)))
-    for i, pricer in enumerate(hedges):  # a handful of instruments, each vectorised over S
-        values = np.asarray(pricer.scenario_values(key_years, rate_shifts), dtype=np.float64)
-        if values.shape != (n_s,):
-            raise AnalyticsError(
-                f"hedge {i}: scenario_values returned shape {values.shape}, expected ({n_s},)"
-            )
-        full[:, i] = q[i] * (values - float(pricer.base_value()))
-        approx[:, i] = q[i] * hedge_approximation(pricer, rate_shifts)
-    return full, approx
 
 
 # --------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 from hedge_planner.models.bonds import BondBook, analyze_book, build_schedule, yield_risk
 from hedge_planner.models.dates import to_days
-from hedge_planner.scenarios.revaluation import (
+from hedge_planner.scenarios.approximation import (
     duration_approximation,
     duration_convexity_approximation,
 )

@@ -19,12 +19,8 @@ from hedge_planner.scenarios.definitions import (
     load_historical_episodes,
     scenario_matrices,
 )
-from hedge_planner.scenarios.revaluation import (
-    ScenarioBook,
-    ScenarioPricer,
-    ScenarioResult,
-    revalue_scenarios,
-)
+from hedge_planner.scenarios.pricer import ScenarioPricer
+from hedge_planner.scenarios.revaluation import ScenarioBook, ScenarioResult, revalue_scenarios
 
 SETTLE = dt.date(2023, 12, 29)
 PAR_TENORS = ["1m", "3m", "6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y"]
