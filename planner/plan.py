@@ -38,7 +38,7 @@ from hedge_planner.models.calendar import add_business_days
 from hedge_planner.models.dates import to_date, to_days
 from hedge_planner.models.tracking_error import tracking_error
 from hedge_planner.models.units import BP
-from hedge_planner.scenarios.portfolio import PortfolioScenarioResult
+from hedge_planner.scenarios.portfolio_result import PortfolioScenarioResult
 from hedge_planner.workflow import CaseAnalysis
 
 __all__ = ["SCHEMA", "VERSION", "actions", "dashboard", "exposure", "scenarios_section"]

@@ -31,7 +31,7 @@ from hedge_planner.plan import actions, dashboard, exposure, scenarios_section, 
 from hedge_planner.provenance import provenance
 from hedge_planner.quality import quality_checks
 from hedge_planner.scenarios.definitions import Scenario
-from hedge_planner.scenarios.portfolio import PortfolioScenarioResult
+from hedge_planner.scenarios.portfolio_result import PortfolioScenarioResult
 from hedge_planner.stress import build_case_scenarios, horizon_days, run_scenarios
 from hedge_planner.workflow import CaseAnalysis, analyze_case
 

@@ -14,11 +14,8 @@ from hedge_planner.models.credit import cds_spread_pnl
 from hedge_planner.models.errors import InputError, InputIssue
 from hedge_planner.models.input_files import clip, did_you_mean, load_json, parse_number
 from hedge_planner.scenarios.definitions import Scenario, ScenarioError
-from hedge_planner.scenarios.portfolio import (
-    PortfolioScenarioResult,
-    add_linear_pnl,
-    run_portfolio_scenarios,
-)
+from hedge_planner.scenarios.portfolio import add_linear_pnl, run_portfolio_scenarios
+from hedge_planner.scenarios.portfolio_result import PortfolioScenarioResult
 from hedge_planner.workflow import CaseAnalysis
 
 #: Horizon of the scenario returns when the case has no hedge section, calendar days.

@@ -23,11 +23,11 @@ from hedge_planner.models.risk import DEFAULT_KEY_TENORS, curve_risk
 from hedge_planner.models.swaps import SwapSpec
 from hedge_planner.scenarios.definitions import Scenario
 from hedge_planner.scenarios.horizon import horizon_analysis
-from hedge_planner.scenarios.portfolio import (
+from hedge_planner.scenarios.portfolio import run_portfolio_scenarios
+from hedge_planner.scenarios.portfolio_result import (
     METHOD_FULL,
     METHOD_SENSITIVITY,
     PortfolioScenarioResult,
-    run_portfolio_scenarios,
 )
 from hedge_planner.scenarios.revaluation import ScenarioBook, revalue_scenarios
 from hedge_planner.scenarios.specs import build_default_scenarios
