@@ -10,8 +10,9 @@ import time
 
 import numpy as np
 from _common import AGG_SIZE, SETTLE, best_of, synthetic_book
-from hedge_planner.models.bonds import build_schedule, yield_risk
+from hedge_planner.models.bonds import build_schedule
 from hedge_planner.models.dates import to_days
+from hedge_planner.models.yield_risk import yield_risk
 
 
 def main() -> None:

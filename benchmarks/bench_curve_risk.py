@@ -30,11 +30,12 @@ from collections.abc import Callable
 
 import numpy as np
 from _common import AGG_SIZE, SETTLE, best_of, synthetic_book
-from hedge_planner.models.bonds import build_schedule, dirty_price_from_yield
+from hedge_planner.models.bonds import build_schedule
 from hedge_planner.models.bootstrap import bootstrap_treasury_par
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, DEFAULT_SHIFT, curve_risk
+from hedge_planner.models.yield_risk import dirty_price_from_yield
 
 UST_TENORS = ["1m", "2m", "3m", "4m", "6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y"]
 UST_2023_12_29 = np.array(

@@ -23,10 +23,11 @@ import time
 
 import numpy as np
 from _common import AGG_SIZE, SETTLE, best_of, synthetic_book
-from hedge_planner.models.bonds import build_schedule, dirty_price_from_yield
+from hedge_planner.models.bonds import build_schedule
 from hedge_planner.models.bootstrap import bootstrap_treasury_par
 from hedge_planner.models.dates import to_days
 from hedge_planner.models.risk import curve_risk
+from hedge_planner.models.yield_risk import dirty_price_from_yield
 from hedge_planner.scenarios.definitions import ScenarioMatrices
 from hedge_planner.scenarios.revaluation import ScenarioBook, revalue_scenarios
 

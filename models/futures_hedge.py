@@ -14,12 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from hedge_planner.models.arrays import FloatArray
-from hedge_planner.models.bonds import (
-    BondBook,
-    build_schedule,
-    dirty_price_from_yield,
-    yield_from_dirty_price,
-)
+from hedge_planner.models.bonds import BondBook, build_schedule
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import NO_DATE, to_days, to_iso
 from hedge_planner.models.daycount import DayCount
@@ -56,6 +51,7 @@ from hedge_planner.models.swaps import (
     bump_matrix,
     risk_from_bumped,
 )
+from hedge_planner.models.yield_risk import dirty_price_from_yield, yield_from_dirty_price
 
 
 # --------------------------------------------------------------------------------------------

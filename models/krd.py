@@ -34,10 +34,11 @@ import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.bonds import BondBook, CashflowSchedule, build_schedule
 from hedge_planner.models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par, tenor_years
-from hedge_planner.models.curves import Interpolation, YieldCurve, tent_weights
+from hedge_planner.models.curves import Interpolation, YieldCurve
 from hedge_planner.models.dates import add_months, is_end_of_month
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.risk import tent_coordinates
+from hedge_planner.models.tents import tent_weights
 from hedge_planner.models.units import BP
 from pydantic import BaseModel, ConfigDict, Field
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from hedge_planner.models.bonds import build_schedule, yield_from_dirty_price
+from hedge_planner.models.bonds import build_schedule
 from hedge_planner.models.dates import to_days
 from hedge_planner.models.errors import AnalyticsError, InputError, InputIssue
 from hedge_planner.models.input_files import (
@@ -42,6 +42,7 @@ from hedge_planner.models.schemas import (
     HoldingRow,
     Holdings,
 )
+from hedge_planner.models.yield_risk import yield_from_dirty_price
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from hedge_planner.models.benchmark import (
     BenchmarkProfile,
     compare_to_benchmark,
 )
-from hedge_planner.models.bonds import BondBook, CashflowSchedule, analyze_book, build_schedule
+from hedge_planner.models.bonds import BondBook, CashflowSchedule, build_schedule
 from hedge_planner.models.bootstrap import bootstrap_sofr_ois
 from hedge_planner.models.covariance import KeyRateCovariance
 from hedge_planner.models.covariance_data import (
@@ -55,6 +55,7 @@ from hedge_planner.models.portfolio import (
 from hedge_planner.models.risk import curve_risk
 from hedge_planner.models.schemas import Holdings
 from hedge_planner.models.units import BP
+from hedge_planner.models.yield_risk import analyze_book
 from hedge_planner.solvers.baseline import scale_to_value, solve_linear_hedge
 
 #: Methodology label of every yield-based figure.

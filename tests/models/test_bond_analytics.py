@@ -6,16 +6,11 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from hedge_planner.models.bonds import (
-    BondBook,
-    analyze_book,
-    build_schedule,
-    yield_from_dirty_price,
-    yield_risk,
-)
+from hedge_planner.models.bonds import BondBook, build_schedule
 from hedge_planner.models.dates import NO_DATE, add_months, to_date, to_days
 from hedge_planner.models.daycount import DayCount
 from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.yield_risk import analyze_book, yield_from_dirty_price, yield_risk
 
 ql = pytest.importorskip("QuantLib")
 from tests.ql_reference import ql_fixed_bond, ql_yield_figures, ql_yield_from_clean  # noqa: E402

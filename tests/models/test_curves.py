@@ -22,13 +22,9 @@ from hedge_planner.models.bootstrap import (
     tenor_years,
     treasury_par_yields,
 )
-from hedge_planner.models.curves import (
-    INTERPOLATIONS,
-    YieldCurve,
-    curve_from_zero_rates,
-    tent_weights,
-)
+from hedge_planner.models.curves import INTERPOLATIONS, YieldCurve, curve_from_zero_rates
 from hedge_planner.models.dates import to_days
+from hedge_planner.models.tents import tent_weights
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.interpolate import PchipInterpolator

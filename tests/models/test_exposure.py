@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hedge_planner.models.bonds import BondBook, build_schedule, dirty_price_from_yield
+from hedge_planner.models.bonds import BondBook, build_schedule
 from hedge_planner.models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par
 from hedge_planner.models.dates import to_days
 from hedge_planner.models.errors import AnalyticsError
@@ -23,6 +23,7 @@ from hedge_planner.models.risk import (
     curve_risk,
 )
 from hedge_planner.models.swaps import SwapSpec
+from hedge_planner.models.yield_risk import dirty_price_from_yield
 
 LABELS, KEYS = check_key_tenors(DEFAULT_KEY_TENORS)
 ANCHOR = "2023-12-29"

@@ -14,12 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from hedge_planner.models.bootstrap import bootstrap_sofr_ois, ois_schedule, tenor_maturity
-from hedge_planner.models.curves import (
-    INTERPOLATIONS,
-    YieldCurve,
-    curve_from_zero_rates,
-    tent_weights,
-)
+from hedge_planner.models.curves import INTERPOLATIONS, YieldCurve, curve_from_zero_rates
 from hedge_planner.models.dates import is_end_of_month, to_days
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, check_key_tenors
 from hedge_planner.models.swaps import (
@@ -32,6 +27,7 @@ from hedge_planner.models.swaps import (
     swap_pv_shifted,
     swap_risk,
 )
+from hedge_planner.models.tents import tent_weights
 
 ql = pytest.importorskip("QuantLib")
 

@@ -30,8 +30,9 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from hedge_planner.models.bonds import BondBook, analyze_book, build_schedule, yield_risk
+from hedge_planner.models.bonds import BondBook, build_schedule
 from hedge_planner.models.dates import to_days
+from hedge_planner.models.yield_risk import analyze_book, yield_risk
 from hedge_planner.scenarios.approximation import (
     duration_approximation,
     duration_convexity_approximation,

@@ -7,12 +7,13 @@ import json
 
 import numpy as np
 import pytest
-from hedge_planner.models.bonds import BondBook, build_schedule, dirty_price_from_yield
+from hedge_planner.models.bonds import BondBook, build_schedule
 from hedge_planner.models.bootstrap import bootstrap_treasury_par
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_date, to_days
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, CurveRisk, curve_dirty_price, curve_risk
+from hedge_planner.models.yield_risk import dirty_price_from_yield
 from hedge_planner.scenarios.definitions import (
     ScenarioMatrices,
     historical_scenario,

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from hedge_planner.models.bonds import BondBook, build_schedule, dirty_price_from_yield
+from hedge_planner.models.bonds import BondBook, build_schedule
 from hedge_planner.models.bootstrap import bootstrap_sofr_ois, bootstrap_treasury_par
 from hedge_planner.models.dates import add_months, to_days
 from hedge_planner.models.errors import AnalyticsError
@@ -21,6 +21,7 @@ from hedge_planner.models.hedge_instruments import SwapHedge
 from hedge_planner.models.portfolio import HoldingRisk, SuppliedAnalytics, combine_risk
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, curve_risk
 from hedge_planner.models.swaps import SwapSpec
+from hedge_planner.models.yield_risk import dirty_price_from_yield
 from hedge_planner.scenarios.definitions import Scenario
 from hedge_planner.scenarios.horizon import horizon_analysis
 from hedge_planner.scenarios.portfolio import run_portfolio_scenarios
