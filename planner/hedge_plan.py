@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-from hedge_planner.document import (
+from hedge_planner.document_sections import (
     Baseline,
     BaselineRisk,
     BaselineTrade,
@@ -27,7 +27,7 @@ from hedge_planner.document import (
     Solver,
     Trade,
 )
-from hedge_planner.document import TradeCost as TradeCostDoc
+from hedge_planner.document_sections import TradeCost as TradeCostDoc
 from hedge_planner.hedging import HedgeProblem, _plain
 from hedge_planner.models.exposure import CashBook, Holding, portfolio_exposure
 from hedge_planner.models.hedge_ratios import dv01_hedge_contracts

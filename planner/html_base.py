@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
-from hedge_planner.document import DurationStatus, Mismatch, Plan
+from hedge_planner.document import DurationStatus, Plan
+from hedge_planner.document_sections import Mismatch
 from pydantic import BaseModel
 
 #: Anchor id and heading of every section, in page order.

@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hedge_planner import html_base as h
-from hedge_planner.document import BaselineRisk, Hedge, Plan, RiskFigures
+from hedge_planner.document import Plan
+from hedge_planner.document_sections import BaselineRisk, Hedge, RiskFigures
 from pydantic import BaseModel
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from hedge_planner import html_base as h
 from hedge_planner.charts import diverging_bar_chart
-from hedge_planner.document import Flag, Plan
+from hedge_planner.document import Plan
+from hedge_planner.document_sections import Flag
 
 
 def _scenario_definitions(plan: Plan) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from hedge_planner.document import Actions, Exposure, QualityCheck, Scenarios, Status
+from hedge_planner.document import Actions, QualityCheck
+from hedge_planner.document_sections import Exposure, Scenarios, Status
 from hedge_planner.hedge_plan import HedgePlan
 from hedge_planner.models.units import BP_PER_UNIT
 from hedge_planner.workflow import CaseAnalysis

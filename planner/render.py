@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hedge_planner.document import Hedge, Plan
+from hedge_planner.document import Plan
+from hedge_planner.document_sections import Hedge
 from hedge_planner.workflow import CaseAnalysis, YieldAnalysis
 from rich.console import Console
 from rich.markup import escape

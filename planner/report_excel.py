@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from hedge_planner import excel_base as xb
-from hedge_planner.document import Benchmark, Hedge, Plan, Portfolio
+from hedge_planner.document import Plan
+from hedge_planner.document_sections import Benchmark, Hedge, Portfolio
 from hedge_planner.excel_base import FORMATS, SHEET_NAMES
 from hedge_planner.excel_sheets import (
     actions_sheet,
