@@ -39,7 +39,7 @@ from hedge_planner.report_html import write_html
 from hedge_planner.run import PlanRun
 from hedge_planner.schema import SCHEMAS
 from hedge_planner.stress import read_hedge_quantities
-from hedge_planner.workflow import analyze_holdings, run_baseline
+from hedge_planner.yield_analysis import analyze_holdings, run_baseline
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from hedge_planner.document import Plan
 from hedge_planner.document_sections import Hedge
-from hedge_planner.workflow import CaseAnalysis, YieldAnalysis
+from hedge_planner.workflow import CaseAnalysis
+from hedge_planner.yield_analysis import YieldAnalysis
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
