@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 from hedge_planner import workflow
-from hedge_planner.models import bonds
+from hedge_planner.models import bonds, yield_risk
 from hedge_planner.models.errors import AnalyticsError, InputError
 from hedge_planner.models.futures_hedge import TreasuryFuture
 from hedge_planner.run import PlanRun
@@ -61,6 +61,8 @@ def test_plan_builds_the_portfolio_schedule_once_and_solves_once(
 
     monkeypatch.setattr(workflow, "build_schedule", counting(workflow.build_schedule))
     monkeypatch.setattr(bonds, "build_schedule", counting(bonds.build_schedule))
+    # the yield analytics moved to models/yield_risk.py: count the schedules built there too
+    monkeypatch.setattr(yield_risk, "build_schedule", counting(yield_risk.build_schedule))
     solves: list[int] = []
     original_solve = HedgeOptimizer.solve
 
