@@ -13,8 +13,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from hedge_planner.models.arrays import FloatArray
-from hedge_planner.models.bonds import BondBook, build_schedule
+from hedge_planner.models.arrays import FloatArray, IntArray
+from hedge_planner.models.bonds import BondBook, CashflowSchedule, build_schedule
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import NO_DATE, to_days, to_iso
 from hedge_planner.models.daycount import DayCount
@@ -83,6 +83,41 @@ class DeliverableBond:
     clean_price: float | None = None
     yield_: float | None = None
     issue_date: Any = None
+
+
+def _basket_clean_prices(
+    name: str, basket: Sequence[DeliverableBond], sched: CashflowSchedule
+) -> FloatArray:
+    """Clean prices per 100 of the basket: given, or from yields (street convention)."""
+    clean = np.array([np.nan if b.clean_price is None else b.clean_price for b in basket])
+    need = np.isnan(clean)
+    if need.any():
+        ylds = np.array([np.nan if b.yield_ is None else b.yield_ for b in basket])
+        if np.isnan(ylds[need]).any():
+            raise AnalyticsError(f"{name}: every basket bond needs a clean price or a yield")
+        from_yield = dirty_price_from_yield(sched, np.where(need, ylds, 0.0))
+        clean = np.where(need, from_yield - sched.accrued, clean)
+    return clean
+
+
+def _coupons_before_delivery(
+    name: str, sched: CashflowSchedule, delivery_day: int
+) -> tuple[FloatArray, IntArray]:
+    """Coupon income per 100 paid on or before delivery, and its date (delivery day if none).
+
+    The holder receives that coupon; the delivered bond excludes it.
+    """
+    pre = sched.pay_dates <= delivery_day
+    n_pre = sched.per_bond(pre.astype(np.float64))
+    if np.any(n_pre > 1):
+        raise AnalyticsError(
+            f"{name}: more than one coupon before delivery is not supported "
+            "(contract month too far ahead)"
+        )
+    coupon_income = sched.per_bond(np.where(pre, sched.amounts, 0.0))
+    coupon_date = np.full(sched.n_bonds, delivery_day, dtype=np.int64)
+    first = sched.offsets[:-1]
+    return coupon_income, np.where(n_pre > 0, sched.pay_dates[first], coupon_date)
 
 
 class TreasuryFuture(_PerUnitRisk):
@@ -201,29 +236,9 @@ class TreasuryFuture(_PerUnitRisk):
         self.sched = build_schedule(self.book, self.settle)
         accrued_delivery = build_schedule(self.book, self.delivery_day).accrued
 
-        # Clean prices: given, or from yields (street convention).
-        clean = np.array([np.nan if b.clean_price is None else b.clean_price for b in basket])
-        need = np.isnan(clean)
-        if need.any():
-            ylds = np.array([np.nan if b.yield_ is None else b.yield_ for b in basket])
-            if np.isnan(ylds[need]).any():
-                raise AnalyticsError(f"{name}: every basket bond needs a clean price or a yield")
-            from_yield = dirty_price_from_yield(self.sched, np.where(need, ylds, 0.0))
-            clean = np.where(need, from_yield - self.sched.accrued, clean)
+        clean = _basket_clean_prices(name, basket, self.sched)
         dirty = clean + self.sched.accrued
-
-        # Coupon income before (or on) delivery: the holder receives it, delivery excludes it.
-        pre = self.sched.pay_dates <= self.delivery_day
-        n_pre = self.sched.per_bond(pre.astype(np.float64))
-        if np.any(n_pre > 1):
-            raise AnalyticsError(
-                f"{name}: more than one coupon before delivery is not supported "
-                "(contract month too far ahead)"
-            )
-        coupon_income = self.sched.per_bond(np.where(pre, self.sched.amounts, 0.0))
-        coupon_date = np.full(len(basket), self.delivery_day, dtype=np.int64)
-        first = self.sched.offsets[:-1]
-        coupon_date = np.where(n_pre > 0, self.sched.pay_dates[first], coupon_date)
+        coupon_income, coupon_date = _coupons_before_delivery(name, self.sched, self.delivery_day)
 
         self.cf = conversion_factor(
             self.contract.code, self.year, self.month, coupon, maturity, table
@@ -253,8 +268,11 @@ class TreasuryFuture(_PerUnitRisk):
         self.basis: BasisResult = basis(self.futures_price)
         self.ctd_index = self.basis.ctd_index
 
-        # Flow-level pieces for batched repricing under shifts.
-        t = curve.time(self.sched.pay_dates)
+        self._prepare_flows(coupon_income, coupon_date)
+
+    def _prepare_flows(self, coupon_income: FloatArray, coupon_date: IntArray) -> None:
+        """Flow-level pieces for batched repricing under shifts (repo on ACT/360)."""
+        t = self.curve.time(self.sched.pay_dates)
         self._t = np.asarray(t, dtype=np.float64)
         self._v = self.sched.amounts * np.exp(-self.z_spread[self.sched.bond] * self._t)
         days = self.delivery_day - self.settle

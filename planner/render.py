@@ -138,26 +138,7 @@ def case_analysis(console: Console, analysis: CaseAnalysis) -> None:
     krd.add_row("sum", _num(p["krd_sum"]), _num(sum(p["krd_dv01"].values()), 0), "", "")
     console.print(krd)
 
-    sectors = Table(title="Contributions by sector (effective)")
-    for name in (
-        "sector",
-        "holdings",
-        "MV weight",
-        "duration contrib",
-        "spread dur contrib",
-        "DV01",
-    ):
-        sectors.add_column(name, justify="left" if name == "sector" else "right")
-    for row in p["sectors"]:
-        sectors.add_row(
-            row["sector"],
-            str(row["n_holdings"]),
-            f"{100 * row['weight']:.1f}%",
-            _num(row["duration_contribution"]),
-            _num(row["spread_duration_contribution"]),
-            _num(row["dv01"], 0),
-        )
-    console.print(sectors)
+    console.print(_sectors_table(p["sectors"]))
 
     if bench:
         mism = Table(title="Largest KRD mismatches by contribution to tracking error")
@@ -171,18 +152,47 @@ def case_analysis(console: Console, analysis: CaseAnalysis) -> None:
                 f"{100 * m['share']:.1f}%",
             )
         console.print(mism)
-    warnings = doc["warnings"]
-    if warnings:
-        by_code: dict[str, list[dict[str, Any]]] = {}
-        for w in warnings:
-            by_code.setdefault(w["code"], []).append(w)
-        console.print("[bold]Findings[/]")
-        for code, items in by_code.items():
-            first = items[0]
-            more = f" (+{len(items) - 1} more)" if len(items) > 1 else ""
-            where = f"{first['holding']}: " if first["holding"] else ""
-            line = f"  [{first['level']}] {code}: {where}{first['message']}{more}"
-            console.print(escape(line), highlight=False)
+    _print_findings(console, doc["warnings"])
+
+
+def _sectors_table(rows: list[dict[str, Any]]) -> Table:
+    """Contributions by sector (effective)."""
+    sectors = Table(title="Contributions by sector (effective)")
+    for name in (
+        "sector",
+        "holdings",
+        "MV weight",
+        "duration contrib",
+        "spread dur contrib",
+        "DV01",
+    ):
+        sectors.add_column(name, justify="left" if name == "sector" else "right")
+    for row in rows:
+        sectors.add_row(
+            row["sector"],
+            str(row["n_holdings"]),
+            f"{100 * row['weight']:.1f}%",
+            _num(row["duration_contribution"]),
+            _num(row["spread_duration_contribution"]),
+            _num(row["dv01"], 0),
+        )
+    return sectors
+
+
+def _print_findings(console: Console, warnings: list[dict[str, Any]]) -> None:
+    """The analysis warnings grouped by code: the first of each with a count of the rest."""
+    if not warnings:
+        return
+    by_code: dict[str, list[dict[str, Any]]] = {}
+    for w in warnings:
+        by_code.setdefault(w["code"], []).append(w)
+    console.print("[bold]Findings[/]")
+    for code, items in by_code.items():
+        first = items[0]
+        more = f" (+{len(items) - 1} more)" if len(items) > 1 else ""
+        where = f"{first['holding']}: " if first["holding"] else ""
+        line = f"  [{first['level']}] {code}: {where}{first['message']}{more}"
+        console.print(escape(line), highlight=False)
 
 
 def instruments(console: Console, document: dict[str, Any]) -> None:
