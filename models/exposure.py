@@ -208,35 +208,25 @@ def _method(risk: HedgeInstrumentRisk) -> str:
     return EFFECTIVE
 
 
-def portfolio_exposure(
-    cash: CashBook | None,
-    holdings: Sequence[Holding] = (),
-    cds: Sequence[CdsPosition] = (),
-    key_tenors: Sequence[str] | None = None,
-) -> PortfolioExposure:
-    """Combine a cash book with derivative positions into portfolio DV01, KRDs and durations.
+_EXPOSURE_METHODOLOGY: dict[str, str] = {
+    "market_value": "cash dirty MV + derivatives' MTM (swap PV, option premium, CDS "
+    "MTM); futures 0; notionals excluded",
+    "dv01": f"{EFFECTIVE}; options {DELTA_ADJUSTED}; futures {CTD_BASED}",
+    "krd_dv01": f"{EFFECTIVE} tent key rates; options {DELTA_ADJUSTED}",
+    "duration": "DV01 / (market value * 1e-4), years",
+    "krd_years": "key-rate DV01 / (market value * 1e-4), years",
+    "dollar_convexity": f"{EFFECTIVE} (parallel zero shift); options {DELTA_ADJUSTED}",
+    "convexity": "dollar convexity / market value, years^2",
+    "spread_dv01": f"cash {EFFECTIVE} z-spread; CDS {SUPPLIED}",
+    "gross_notional": "futures contracts * price/100 * size; swap, swaption, CDS notional",
+    "leverage": "(cash market value + gross derivative notional) / market value",
+}
 
-    Parameters
-    ----------
-    cash
-        Cash bond book (``None`` for a derivatives-only book; give ``key_tenors`` then).
-    holdings
-        Positions in hedge instruments (per-unit risk times quantity).
-    cds
-        Credit default swap positions (spread risk only).
-    key_tenors
-        Key tenor labels; default the cash book's. Every holding must use the same tenors.
 
-    Returns
-    -------
-    PortfolioExposure
-        Totals (currency, years) with methodology labels and a per-component table.
-
-    Raises
-    ------
-    AnalyticsError
-        If key tenors do not line up.
-    """
+def _common_key_tenors(
+    cash: CashBook | None, holdings: Sequence[Holding], key_tenors: Sequence[str] | None
+) -> tuple[str, ...]:
+    """The key tenors every part of the book shares (given, or taken from the book)."""
     if key_tenors is None:
         if cash is None:
             if not holdings:
@@ -253,7 +243,16 @@ def portfolio_exposure(
     if cash is not None and tuple(cash.key_tenors) != labels:
         raise AnalyticsError("cash book key tenors differ from the portfolio's")
 
-    n_keys = len(labels)
+    return labels
+
+
+def _position_rows(
+    cash: CashBook | None,
+    holdings: Sequence[Holding],
+    cds: Sequence[CdsPosition],
+    n_keys: int,
+) -> tuple[list[dict[str, object]], FloatArray]:
+    """One row per part of the book (cash, each derivative, each CDS) and the derivatives' KRDs."""
     rows: list[dict[str, object]] = []
     if cash is not None:
         rows.append(
@@ -311,6 +310,41 @@ def portfolio_exposure(
                 "methodology": f"{SUPPLIED} spread DV01; zero rate duration",
             }
         )
+    return rows, deriv_krd
+
+
+def portfolio_exposure(
+    cash: CashBook | None,
+    holdings: Sequence[Holding] = (),
+    cds: Sequence[CdsPosition] = (),
+    key_tenors: Sequence[str] | None = None,
+) -> PortfolioExposure:
+    """Combine a cash book with derivative positions into portfolio DV01, KRDs and durations.
+
+    Parameters
+    ----------
+    cash
+        Cash bond book (``None`` for a derivatives-only book; give ``key_tenors`` then).
+    holdings
+        Positions in hedge instruments (per-unit risk times quantity).
+    cds
+        Credit default swap positions (spread risk only).
+    key_tenors
+        Key tenor labels; default the cash book's. Every holding must use the same tenors.
+
+    Returns
+    -------
+    PortfolioExposure
+        Totals (currency, years) with methodology labels and a per-component table.
+
+    Raises
+    ------
+    AnalyticsError
+        If key tenors do not line up.
+    """
+    labels = _common_key_tenors(cash, holdings, key_tenors)
+    n_keys = len(labels)
+    rows, deriv_krd = _position_rows(cash, holdings, cds, n_keys)
     table = pd.DataFrame(
         rows,
         columns=[
@@ -355,17 +389,5 @@ def portfolio_exposure(
         net_notional=float(notionals.sum()),
         leverage=(cash_mv + gross) / (mv if mv != 0.0 else np.nan),
         positions=table,
-        methodology={
-            "market_value": "cash dirty MV + derivatives' MTM (swap PV, option premium, CDS "
-            "MTM); futures 0; notionals excluded",
-            "dv01": f"{EFFECTIVE}; options {DELTA_ADJUSTED}; futures {CTD_BASED}",
-            "krd_dv01": f"{EFFECTIVE} tent key rates; options {DELTA_ADJUSTED}",
-            "duration": "DV01 / (market value * 1e-4), years",
-            "krd_years": "key-rate DV01 / (market value * 1e-4), years",
-            "dollar_convexity": f"{EFFECTIVE} (parallel zero shift); options {DELTA_ADJUSTED}",
-            "convexity": "dollar convexity / market value, years^2",
-            "spread_dv01": f"cash {EFFECTIVE} z-spread; CDS {SUPPLIED}",
-            "gross_notional": "futures contracts * price/100 * size; swap, swaption, CDS notional",
-            "leverage": "(cash market value + gross derivative notional) / market value",
-        },
+        methodology=dict(_EXPOSURE_METHODOLOGY),
     )
