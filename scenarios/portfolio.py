@@ -200,6 +200,207 @@ def _root_nearest_zero(grid: FloatArray, values: FloatArray, func: Any) -> float
     return min(candidates)[2]
 
 
+def _checked_book(
+    schedule: CashflowSchedule,
+    face: npt.ArrayLike,
+    curve: YieldCurve,
+    holding_risk: HoldingRisk,
+    analysis_date: Any,
+) -> tuple[int, FloatArray]:
+    """Analysis day and face per holding, after checking the book's pieces agree."""
+    settle = _as_day(analysis_date)
+    if int(curve.anchor) != settle or int(schedule.settle) != settle:
+        raise AnalyticsError(
+            f"analysis date {to_iso([settle])[0]} must equal the curve anchor "
+            f"({to_iso([int(curve.anchor)])[0]}) and the schedule settlement "
+            f"({to_iso([int(schedule.settle)])[0]})"
+        )
+    n = len(holding_risk.ids)
+    if schedule.n_bonds != n:
+        raise AnalyticsError(f"schedule has {schedule.n_bonds} bonds, holding_risk {n} holdings")
+    face_arr = np.broadcast_to(np.asarray(face, dtype=np.float64), (n,)).copy()
+    computed = holding_risk.computed
+    if not np.allclose(
+        computed.dirty_price / 100.0 * face_arr, holding_risk.market_value, rtol=1e-9, atol=1e-6
+    ):
+        raise AnalyticsError("face x computed dirty price != holding market value: other holdings")
+    return settle, face_arr
+
+
+def _checked_scenarios(
+    scenarios: ScenarioMatrices | Sequence[Scenario], holding_risk: HoldingRisk
+) -> tuple[ScenarioMatrices, tuple[str | None, ...], FloatArray]:
+    """Scenario matrices, their kinds and key years, checked against the holdings' key tenors."""
+    if isinstance(scenarios, ScenarioMatrices):
+        mats = scenarios
+        kinds: tuple[str | None, ...] = (None,) * len(mats.names)
+    else:
+        scenario_list = list(scenarios)
+        mats = as_matrices(scenario_list)
+        kinds = tuple(s.kind for s in scenario_list)
+    keys = key_years_of(mats.key_tenors)
+    risk_keys = holding_risk.krd.tenor_years
+    if keys.shape != risk_keys.shape or not np.allclose(keys, risk_keys):
+        raise AnalyticsError(
+            f"scenarios are on key tenors {list(mats.key_tenors)}, holding risk on "
+            f"{list(holding_risk.krd.tenors)}"
+        )
+    return mats, kinds, keys
+
+
+def _book_pnl(
+    schedule: CashflowSchedule,
+    face_arr: FloatArray,
+    curve: YieldCurve,
+    holding_risk: HoldingRisk,
+    mats: ScenarioMatrices,
+    idx_full: IntArray,
+    idx_sens: IntArray,
+    chunk_size: int,
+) -> tuple[FloatArray, FloatArray, ScenarioBook | None, CurveRisk | None]:
+    """Scenario P&L per holding (currency, ``(S, n)``): full revaluation of computed holdings,
+    sensitivities of supplied ones; also the closed-form approximation, the revalued book and
+    the supplied holdings' risk view (both reused by the breakevens)."""
+    shifts = np.asarray(mats.rate_shifts, dtype=np.float64)
+    n_s, n = shifts.shape[0], len(holding_risk.ids)
+    computed = holding_risk.computed
+    sectors = holding_risk.sectors
+    holding_pnl = np.zeros((n_s, n))
+    approx_holding = np.zeros((n_s, n))
+    sbook: ScenarioBook | None = None
+    if idx_full.size:
+        risk_full = _subset_curve_risk(computed, idx_full)
+        sbook = ScenarioBook.from_schedule(
+            schedule.subset(idx_full),
+            face_arr[idx_full],
+            curve,
+            risk_full.z_spread,
+            ids=[holding_risk.ids[i] for i in idx_full],
+            sectors=[sectors[i] for i in idx_full],
+        )
+        res = revalue_scenarios(sbook, mats, risk_full, per_holding=True, chunk_size=chunk_size)
+        assert res.holding_pnl is not None
+        holding_pnl[:, idx_full] = res.holding_pnl
+        approx_holding[:, idx_full] = book_approximation(
+            risk_full, shifts, _spread_by_holding([sectors[i] for i in idx_full], mats)
+        )
+    risk_sens: CurveRisk | None = None
+    if idx_sens.size:
+        risk_sens = supplied_risk_view(holding_risk, idx_sens)
+        sens = book_approximation(
+            risk_sens, shifts, _spread_by_holding([sectors[i] for i in idx_sens], mats)
+        )
+        holding_pnl[:, idx_sens] = sens
+        approx_holding[:, idx_sens] = sens
+    return holding_pnl, approx_holding, sbook, risk_sens
+
+
+def _horizon_income(
+    horizon_date: Any,
+    settle: int,
+    book: BondBook | None,
+    holding_risk: HoldingRisk,
+    curve: YieldCurve,
+    mats: ScenarioMatrices,
+    face_arr: FloatArray,
+    idx_full: IntArray,
+    idx_sens: IntArray,
+    hedges: Sequence[ScenarioPricer],
+    hedge_carry: npt.ArrayLike | None,
+    q: FloatArray,
+) -> tuple[FloatArray, FloatArray, float, int | None]:
+    """Coupon income and roll-down per holding, the hedges' carry, and the horizon day.
+
+    Zeros (and no horizon) without a horizon date; currency over the horizon otherwise.
+    """
+    n = len(holding_risk.ids)
+    computed = holding_risk.computed
+    sectors = holding_risk.sectors
+    income = np.zeros(n)
+    rolldown = np.zeros(n)
+    total_hedge_carry = 0.0
+    horizon: int | None = None
+    if horizon_date is not None:
+        horizon = _as_day(horizon_date)
+        if horizon <= settle:
+            raise AnalyticsError("the horizon date must be after the analysis date")
+        if book is None:
+            raise AnalyticsError("a horizon analysis needs the bond book (coupons, schedules)")
+        if tuple(book.ids) != tuple(holding_risk.ids):
+            raise AnalyticsError("book and holding_risk list different holdings")
+        if idx_full.size:
+            hz = horizon_analysis(
+                book.subset(idx_full),
+                curve,
+                computed.z_spread[idx_full],
+                horizon,
+                sectors=[sectors[i] for i in idx_full],
+                key_tenors=mats.key_tenors,
+            )
+            income[idx_full] = hz.income
+            rolldown[idx_full] = hz.rolldown
+        years = (horizon - settle) / DAYS_PER_YEAR
+        income[idx_sens] = book.coupon[idx_sens] * face_arr[idx_sens] * years
+        carry_unit = (
+            np.zeros(len(hedges))
+            if hedge_carry is None
+            else np.asarray(hedge_carry, dtype=np.float64).ravel()
+        )
+        if carry_unit.size != len(hedges):
+            raise AnalyticsError(f"{len(hedges)} hedge instruments but {carry_unit.size} carries")
+        total_hedge_carry = float(q @ carry_unit)
+    return income, rolldown, total_hedge_carry, horizon
+
+
+def _breakevens(
+    sbook: ScenarioBook | None,
+    risk_sens: CurveRisk | None,
+    n_sens: int,
+    hedges: Sequence[ScenarioPricer],
+    q: FloatArray,
+    keys: FloatArray,
+    book_carry: float,
+    total_hedge_carry: float,
+) -> tuple[float, float]:
+    """Parallel shifts (bp) at which horizon carry offsets P&L: (hedged, unhedged), nearest 0."""
+    # ------------------------------------------------------------ breakeven
+    # A parallel shift multiplies every flow by exp(-b t) (the tents sum to one), so the
+    # bullets collapse to one base PV per flow group: the same full revaluation as
+    # ScenarioBook.prices, without the per-bond split.
+    if sbook is not None:
+        group_pv = np.asarray(sbook.weights @ (sbook.face / 100.0), dtype=np.float64)
+        group_t = sbook.group_times
+    else:
+        group_pv = group_t = np.zeros(0)
+
+    def parallel_pnl(bps: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """(unhedged, hedge) P&L, currency, for parallel shifts ``bps`` (bp)."""
+        b = np.asarray(bps, dtype=np.float64) * BP
+        par = np.repeat(b[:, None], keys.size, axis=1)
+        book_pnl = np.expm1(-b[:, None] * group_t[None, :]) @ group_pv
+        if risk_sens is not None:
+            zero = np.zeros((par.shape[0], n_sens))
+            book_pnl += book_approximation(risk_sens, par, zero).sum(axis=1)
+        hedge = hedge_scenario_pnl(hedges, q, keys, par)[0].sum(axis=1)
+        return book_pnl, hedge
+
+    steps = round(BREAKEVEN_LIMIT_BP / BREAKEVEN_STEP_BP)
+    grid = np.arange(-steps, steps + 1, dtype=np.float64) * BREAKEVEN_STEP_BP
+    grid_book, grid_hedge = parallel_pnl(grid)
+    hedged_carry = book_carry + total_hedge_carry
+
+    def hedged_f(b: float) -> float:
+        u, h = parallel_pnl(np.array([b]))
+        return float(hedged_carry + u[0] + h[0])
+
+    def unhedged_f(b: float) -> float:
+        return float(book_carry + parallel_pnl(np.array([b]))[0][0])
+
+    breakeven = _root_nearest_zero(grid, hedged_carry + grid_book + grid_hedge, hedged_f)
+    breakeven_unhedged = _root_nearest_zero(grid, book_carry + grid_book, unhedged_f)
+    return breakeven, breakeven_unhedged
+
+
 def run_portfolio_scenarios(
     *,
     schedule: CashflowSchedule,
@@ -266,38 +467,9 @@ def run_portfolio_scenarios(
         without ``book`` or not after the analysis date.
     """
     # ---------------------------------------------------------------- inputs
-    settle = _as_day(analysis_date)
-    if int(curve.anchor) != settle or int(schedule.settle) != settle:
-        raise AnalyticsError(
-            f"analysis date {to_iso([settle])[0]} must equal the curve anchor "
-            f"({to_iso([int(curve.anchor)])[0]}) and the schedule settlement "
-            f"({to_iso([int(schedule.settle)])[0]})"
-        )
-    n = len(holding_risk.ids)
-    if schedule.n_bonds != n:
-        raise AnalyticsError(f"schedule has {schedule.n_bonds} bonds, holding_risk {n} holdings")
-    face_arr = np.broadcast_to(np.asarray(face, dtype=np.float64), (n,)).copy()
-    computed = holding_risk.computed
-    if not np.allclose(
-        computed.dirty_price / 100.0 * face_arr, holding_risk.market_value, rtol=1e-9, atol=1e-6
-    ):
-        raise AnalyticsError("face x computed dirty price != holding market value: other holdings")
-    if isinstance(scenarios, ScenarioMatrices):
-        mats = scenarios
-        kinds: tuple[str | None, ...] = (None,) * len(mats.names)
-    else:
-        scenario_list = list(scenarios)
-        mats = as_matrices(scenario_list)
-        kinds = tuple(s.kind for s in scenario_list)
-    keys = key_years_of(mats.key_tenors)
-    risk_keys = holding_risk.krd.tenor_years
-    if keys.shape != risk_keys.shape or not np.allclose(keys, risk_keys):
-        raise AnalyticsError(
-            f"scenarios are on key tenors {list(mats.key_tenors)}, holding risk on "
-            f"{list(holding_risk.krd.tenors)}"
-        )
+    settle, face_arr = _checked_book(schedule, face, curve, holding_risk, analysis_date)
+    mats, kinds, keys = _checked_scenarios(scenarios, holding_risk)
     shifts = np.asarray(mats.rate_shifts, dtype=np.float64)
-    n_s = shifts.shape[0]
     q = np.zeros(0) if quantities is None else np.asarray(quantities, dtype=np.float64).ravel()
     if q.size != len(hedges):
         raise AnalyticsError(f"{len(hedges)} hedge instruments but {q.size} quantities")
@@ -309,36 +481,11 @@ def run_portfolio_scenarios(
     idx_full = np.flatnonzero(is_full)
     idx_sens = np.flatnonzero(~is_full)
     methods = tuple(METHOD_FULL if f else METHOD_SENSITIVITY for f in is_full)
-    sectors = holding_risk.sectors
 
     # ---------------------------------------------------------------- scenario P&L
-    holding_pnl = np.zeros((n_s, n))
-    approx_holding = np.zeros((n_s, n))
-    sbook: ScenarioBook | None = None
-    if idx_full.size:
-        risk_full = _subset_curve_risk(computed, idx_full)
-        sbook = ScenarioBook.from_schedule(
-            schedule.subset(idx_full),
-            face_arr[idx_full],
-            curve,
-            risk_full.z_spread,
-            ids=[holding_risk.ids[i] for i in idx_full],
-            sectors=[sectors[i] for i in idx_full],
-        )
-        res = revalue_scenarios(sbook, mats, risk_full, per_holding=True, chunk_size=chunk_size)
-        assert res.holding_pnl is not None
-        holding_pnl[:, idx_full] = res.holding_pnl
-        approx_holding[:, idx_full] = book_approximation(
-            risk_full, shifts, _spread_by_holding([sectors[i] for i in idx_full], mats)
-        )
-    risk_sens: CurveRisk | None = None
-    if idx_sens.size:
-        risk_sens = supplied_risk_view(holding_risk, idx_sens)
-        sens = book_approximation(
-            risk_sens, shifts, _spread_by_holding([sectors[i] for i in idx_sens], mats)
-        )
-        holding_pnl[:, idx_sens] = sens
-        approx_holding[:, idx_sens] = sens
+    holding_pnl, approx_holding, sbook, risk_sens = _book_pnl(
+        schedule, face_arr, curve, holding_risk, mats, idx_full, idx_sens, chunk_size
+    )
     full_part = holding_pnl[:, idx_full].sum(axis=1)
     sens_part = holding_pnl[:, idx_sens].sum(axis=1)
     unhedged = full_part + sens_part
@@ -348,39 +495,10 @@ def run_portfolio_scenarios(
     approx_hedge = hedge_approx.sum(axis=1)
 
     # ---------------------------------------------------------------- horizon
-    income = np.zeros(n)
-    rolldown = np.zeros(n)
-    total_hedge_carry = 0.0
-    horizon: int | None = None
-    if horizon_date is not None:
-        horizon = _as_day(horizon_date)
-        if horizon <= settle:
-            raise AnalyticsError("the horizon date must be after the analysis date")
-        if book is None:
-            raise AnalyticsError("a horizon analysis needs the bond book (coupons, schedules)")
-        if tuple(book.ids) != tuple(holding_risk.ids):
-            raise AnalyticsError("book and holding_risk list different holdings")
-        if idx_full.size:
-            hz = horizon_analysis(
-                book.subset(idx_full),
-                curve,
-                computed.z_spread[idx_full],
-                horizon,
-                sectors=[sectors[i] for i in idx_full],
-                key_tenors=mats.key_tenors,
-            )
-            income[idx_full] = hz.income
-            rolldown[idx_full] = hz.rolldown
-        years = (horizon - settle) / DAYS_PER_YEAR
-        income[idx_sens] = book.coupon[idx_sens] * face_arr[idx_sens] * years
-        carry_unit = (
-            np.zeros(len(hedges))
-            if hedge_carry is None
-            else np.asarray(hedge_carry, dtype=np.float64).ravel()
-        )
-        if carry_unit.size != len(hedges):
-            raise AnalyticsError(f"{len(hedges)} hedge instruments but {carry_unit.size} carries")
-        total_hedge_carry = float(q @ carry_unit)
+    income, rolldown, total_hedge_carry, horizon = _horizon_income(
+        horizon_date, settle, book, holding_risk, curve, mats, face_arr, idx_full, idx_sens,
+        hedges, hedge_carry, q,
+    )  # fmt: skip
 
     book_carry = float(income.sum() + rolldown.sum())
     price_return = (unhedged + hedge_pnl) / total_mv
@@ -392,41 +510,9 @@ def run_portfolio_scenarios(
         total_return = (unhedged + hedge_pnl + book_carry + total_hedge_carry) / total_mv
         unhedged_total_return = (unhedged + book_carry) / total_mv
 
-        # ------------------------------------------------------------ breakeven
-        # A parallel shift multiplies every flow by exp(-b t) (the tents sum to one), so the
-        # bullets collapse to one base PV per flow group: the same full revaluation as
-        # ScenarioBook.prices, without the per-bond split.
-        if sbook is not None:
-            group_pv = np.asarray(sbook.weights @ (sbook.face / 100.0), dtype=np.float64)
-            group_t = sbook.group_times
-        else:
-            group_pv = group_t = np.zeros(0)
-
-        def parallel_pnl(bps: FloatArray) -> tuple[FloatArray, FloatArray]:
-            """(unhedged, hedge) P&L, currency, for parallel shifts ``bps`` (bp)."""
-            b = np.asarray(bps, dtype=np.float64) * BP
-            par = np.repeat(b[:, None], keys.size, axis=1)
-            book_pnl = np.expm1(-b[:, None] * group_t[None, :]) @ group_pv
-            if risk_sens is not None:
-                zero = np.zeros((par.shape[0], idx_sens.size))
-                book_pnl += book_approximation(risk_sens, par, zero).sum(axis=1)
-            hedge = hedge_scenario_pnl(hedges, q, keys, par)[0].sum(axis=1)
-            return book_pnl, hedge
-
-        steps = round(BREAKEVEN_LIMIT_BP / BREAKEVEN_STEP_BP)
-        grid = np.arange(-steps, steps + 1, dtype=np.float64) * BREAKEVEN_STEP_BP
-        grid_book, grid_hedge = parallel_pnl(grid)
-        hedged_carry = book_carry + total_hedge_carry
-
-        def hedged_f(b: float) -> float:
-            u, h = parallel_pnl(np.array([b]))
-            return float(hedged_carry + u[0] + h[0])
-
-        def unhedged_f(b: float) -> float:
-            return float(book_carry + parallel_pnl(np.array([b]))[0][0])
-
-        breakeven = _root_nearest_zero(grid, hedged_carry + grid_book + grid_hedge, hedged_f)
-        breakeven_unhedged = _root_nearest_zero(grid, book_carry + grid_book, unhedged_f)
+        breakeven, breakeven_unhedged = _breakevens(
+            sbook, risk_sens, idx_sens.size, hedges, q, keys, book_carry, total_hedge_carry
+        )
 
     return PortfolioScenarioResult(
         names=tuple(mats.names),
