@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from hedge_planner.models.arrays import FloatArray
+from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.bonds import BondBook, build_schedule
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days, to_iso
@@ -188,6 +188,142 @@ def _find_root(func: Callable[[float], float], value_at_zero: float) -> float:
     return float("nan")
 
 
+def _horizon_flows(
+    book: BondBook,
+    curve: YieldCurve,
+    z: FloatArray,
+    horizon: int,
+    sectors: Sequence[str | None] | None,
+) -> tuple[
+    IntArray, FloatArray, FloatArray, FloatArray, ScenarioBook | None, FloatArray, FloatArray
+]:
+    """Bonds alive at the horizon and their flows there, discounted on the rolled curve.
+
+    Returns the alive positions, accrued interest, dirty value and DV01 per holding at the
+    horizon (currency), the horizon scenario book, and per-flow PVs and times for the
+    breakevens.
+    """
+    n = len(book)
+    face = book.face
+    scale = face / 100.0
+    alive = np.flatnonzero(book.maturity > horizon)
+    sub = book.subset(alive)
+    accrued_end = np.zeros(n)
+    dirty_h = np.zeros(n)
+    dv01_h = np.zeros(n)
+    hbook: ScenarioBook | None = None
+    flow_w = np.zeros(0)
+    flow_tau = np.zeros(0)
+    if alive.size:
+        sh = build_schedule(sub, horizon)
+        tau = (sh.pay_dates - horizon) / DAYS_PER_YEAR
+        # DF_H(tau) = DF_0(tau): the rolled curve is today's curve read at remaining time.
+        pv_h = sh.amounts * curve.discount(tau) * np.exp(-z[alive][sh.bond] * tau)
+        sub_ids = tuple(book.ids[i] for i in alive.tolist())
+        sub_sectors = None if sectors is None else [sectors[i] for i in alive.tolist()]
+        hbook = ScenarioBook.from_flows(
+            sh.bond, tau, pv_h, face[alive], z[alive], ids=sub_ids, sectors=sub_sectors
+        )
+        accrued_end[alive] = sh.accrued * scale[alive]
+        dirty_h[alive] = hbook.base_price
+        dv01_h[alive] = sh.per_bond(pv_h * tau) * scale[alive] * BP
+        flow_w = pv_h * scale[alive][sh.bond]
+        flow_tau = tau
+    return alive, accrued_end, dirty_h, dv01_h, hbook, flow_w, flow_tau
+
+
+def _horizon_scenarios(
+    scenarios: ScenarioMatrices | Sequence[Scenario] | None,
+    key_tenors: Sequence[str],
+    hbook: ScenarioBook | None,
+    alive_face: FloatArray,
+    hedges: Sequence[ScenarioPricer],
+    q: FloatArray,
+    chunk_size: int,
+) -> tuple[FloatArray, tuple[str, ...], FloatArray, FloatArray]:
+    """Key years, scenario names, and book and hedge P&L (currency) of the scenarios at the
+    horizon (instantaneous shifts applied to the rolled curve)."""
+    if scenarios is not None:
+        mats = as_matrices(scenarios)
+        keys = key_years_of(mats.key_tenors)
+        names = tuple(mats.names)
+        shifts = np.asarray(mats.rate_shifts, dtype=np.float64)
+        if hbook is not None:
+            prices = hbook.prices(
+                keys, shifts, mats.spread_shifts, mats.sectors, chunk_size=chunk_size
+            )
+            shift_pnl = (prices - hbook.base_price) @ (alive_face / 100.0)
+        else:
+            shift_pnl = np.zeros(len(names))
+        hedge_full, _ = hedge_scenario_pnl(hedges, q, keys, shifts)
+        hedge_pnl = hedge_full.sum(axis=1)
+    else:
+        keys = key_years_of(key_tenors)
+        names = ()
+        shift_pnl = np.zeros(0)
+        hedge_pnl = np.zeros(0)
+    return keys, names, shift_pnl, hedge_pnl
+
+
+def _settlement_flows(
+    book: BondBook, curve: YieldCurve, z: FloatArray, settle: int, horizon: int
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """At settlement: accrued and dirty price per 100, and the coupons and principal (currency)
+    paid on or before the horizon."""
+    scale = book.face / 100.0
+    s0 = build_schedule(book, settle)
+    t0 = np.asarray(curve.time(s0.pay_dates), dtype=np.float64)
+    dirty0 = s0.per_bond(s0.amounts * curve.discount(t0) * np.exp(-z[s0.bond] * t0))
+    is_last = np.zeros(s0.amounts.size, dtype=bool)
+    is_last[s0.offsets[1:] - 1] = True
+    principal = np.where(is_last, 100.0, 0.0)
+    paid = s0.pay_dates <= horizon
+    coupon_received = s0.per_bond(np.where(paid, s0.amounts - principal, 0.0)) * scale
+    principal_received = s0.per_bond(np.where(paid, principal, 0.0)) * scale
+    return s0.accrued, dirty0, coupon_received, principal_received
+
+
+def _hedge_vectors(
+    n_hedges: int, quantities: npt.ArrayLike | None, hedge_carry: npt.ArrayLike | None
+) -> tuple[FloatArray, FloatArray]:
+    """Hedge quantities (units) and carry per unit (currency), zeros when not given."""
+    quantities = np.zeros(n_hedges) if quantities is None else quantities
+    q = np.asarray(quantities, dtype=np.float64).reshape(-1)
+    if q.size != n_hedges:
+        raise AnalyticsError(f"{n_hedges} hedge instruments but {q.size} quantities")
+    carry_unit = np.zeros(n_hedges) if hedge_carry is None else hedge_carry
+    carry_unit = np.asarray(carry_unit, dtype=np.float64).reshape(-1)
+    if carry_unit.size != n_hedges:
+        raise AnalyticsError(f"{n_hedges} hedge instruments but {carry_unit.size} carries")
+    return q, carry_unit
+
+
+def _horizon_breakevens(
+    flow_w: FloatArray,
+    flow_tau: FloatArray,
+    hedges: Sequence[ScenarioPricer],
+    q: FloatArray,
+    keys: FloatArray,
+    carry: float,
+    unhedged_carry: float,
+) -> tuple[float, float]:
+    """Parallel rises (bp) the horizon carry offsets, hedged and unhedged (full revaluation)."""
+
+    def book_shift(bp: float) -> float:
+        return float(flow_w @ np.expm1(-bp * BP * flow_tau))
+
+    def hedge_shift(bp: float) -> float:
+        if not hedges:
+            return 0.0
+        parallel = np.full((1, keys.size), bp * BP)
+        full, _ = hedge_scenario_pnl(hedges, q, keys, parallel)
+        return float(full.sum())
+
+    breakeven = _find_root(lambda b: carry + book_shift(b) + hedge_shift(b), carry)
+    breakeven_unhedged = _find_root(lambda b: unhedged_carry + book_shift(b), unhedged_carry)
+    return breakeven, breakeven_unhedged
+
+
 def horizon_analysis(
     book: BondBook,
     curve: YieldCurve,
@@ -241,51 +377,18 @@ def horizon_analysis(
     z = np.broadcast_to(np.asarray(z_spread, dtype=np.float64), (n,)).copy()
     face = book.face
     scale = face / 100.0
-    quantities = np.zeros(len(hedges)) if quantities is None else quantities
-    q = np.asarray(quantities, dtype=np.float64).reshape(-1)
-    if q.size != len(hedges):
-        raise AnalyticsError(f"{len(hedges)} hedge instruments but {q.size} quantities")
-    carry_unit = np.zeros(len(hedges)) if hedge_carry is None else hedge_carry
-    carry_unit = np.asarray(carry_unit, dtype=np.float64).reshape(-1)
-    if carry_unit.size != len(hedges):
-        raise AnalyticsError(f"{len(hedges)} hedge instruments but {carry_unit.size} carries")
+    q, carry_unit = _hedge_vectors(len(hedges), quantities, hedge_carry)
 
     # ---- settlement: value and the flows paid within the horizon
-    s0 = build_schedule(book, settle)
-    t0 = np.asarray(curve.time(s0.pay_dates), dtype=np.float64)
-    dirty0 = s0.per_bond(s0.amounts * curve.discount(t0) * np.exp(-z[s0.bond] * t0))
-    is_last = np.zeros(s0.amounts.size, dtype=bool)
-    is_last[s0.offsets[1:] - 1] = True
-    principal = np.where(is_last, 100.0, 0.0)
-    paid = s0.pay_dates <= horizon
-    coupon_received = s0.per_bond(np.where(paid, s0.amounts - principal, 0.0)) * scale
-    principal_received = s0.per_bond(np.where(paid, principal, 0.0)) * scale
+    accrued0, dirty0, coupon_received, principal_received = _settlement_flows(
+        book, curve, z, settle, horizon
+    )
 
     # ---- horizon: the same bonds' remaining flows, discounted on the rolled curve
-    alive = np.flatnonzero(book.maturity > horizon)
-    sub = book.subset(alive)
-    accrued_end = np.zeros(n)
-    dirty_h = np.zeros(n)
-    dv01_h = np.zeros(n)
-    hbook: ScenarioBook | None = None
-    flow_w = np.zeros(0)
-    flow_tau = np.zeros(0)
-    if alive.size:
-        sh = build_schedule(sub, horizon)
-        tau = (sh.pay_dates - horizon) / DAYS_PER_YEAR
-        # DF_H(tau) = DF_0(tau): the rolled curve is today's curve read at remaining time.
-        pv_h = sh.amounts * curve.discount(tau) * np.exp(-z[alive][sh.bond] * tau)
-        sub_ids = tuple(book.ids[i] for i in alive.tolist())
-        sub_sectors = None if sectors is None else [sectors[i] for i in alive.tolist()]
-        hbook = ScenarioBook.from_flows(
-            sh.bond, tau, pv_h, face[alive], z[alive], ids=sub_ids, sectors=sub_sectors
-        )
-        accrued_end[alive] = sh.accrued * scale[alive]
-        dirty_h[alive] = hbook.base_price
-        dv01_h[alive] = sh.per_bond(pv_h * tau) * scale[alive] * BP
-        flow_w = pv_h * scale[alive][sh.bond]
-        flow_tau = tau
-    accrued_start = s0.accrued * scale
+    alive, accrued_end, dirty_h, dv01_h, hbook, flow_w, flow_tau = _horizon_flows(
+        book, curve, z, horizon, sectors
+    )
+    accrued_start = accrued0 * scale
     income = coupon_received + accrued_end - accrued_start
     rolldown = (dirty_h * scale - accrued_end) - (dirty0 * scale - accrued_start)
     rolldown = rolldown + principal_received
@@ -295,25 +398,9 @@ def horizon_analysis(
         raise AnalyticsError("book market value is zero: returns are undefined")
 
     # ---- scenarios at the horizon
-    if scenarios is not None:
-        mats = as_matrices(scenarios)
-        keys = key_years_of(mats.key_tenors)
-        names = tuple(mats.names)
-        shifts = np.asarray(mats.rate_shifts, dtype=np.float64)
-        if hbook is not None:
-            prices = hbook.prices(
-                keys, shifts, mats.spread_shifts, mats.sectors, chunk_size=chunk_size
-            )
-            shift_pnl = (prices - hbook.base_price) @ (face[alive] / 100.0)
-        else:
-            shift_pnl = np.zeros(len(names))
-        hedge_full, _ = hedge_scenario_pnl(hedges, q, keys, shifts)
-        hedge_pnl = hedge_full.sum(axis=1)
-    else:
-        keys = key_years_of(key_tenors)
-        names = ()
-        shift_pnl = np.zeros(0)
-        hedge_pnl = np.zeros(0)
+    keys, names, shift_pnl, hedge_pnl = _horizon_scenarios(
+        scenarios, key_tenors, hbook, face[alive], hedges, q, chunk_size
+    )
     total_income = float(income.sum())
     total_roll = float(rolldown.sum())
     total_hedge_carry = float(q @ carry_unit)
@@ -322,20 +409,11 @@ def horizon_analysis(
     total_return = (total_income + book_pnl + hedge_pnl + total_hedge_carry) / total_mv
 
     # ---- breakeven parallel rise, by full revaluation of book and hedges
-    def book_shift(bp: float) -> float:
-        return float(flow_w @ np.expm1(-bp * BP * flow_tau))
-
-    def hedge_shift(bp: float) -> float:
-        if not hedges:
-            return 0.0
-        parallel = np.full((1, keys.size), bp * BP)
-        full, _ = hedge_scenario_pnl(hedges, q, keys, parallel)
-        return float(full.sum())
-
     carry = total_income + total_roll + total_hedge_carry
     unhedged_carry = total_income + total_roll
-    breakeven = _find_root(lambda b: carry + book_shift(b) + hedge_shift(b), carry)
-    breakeven_unhedged = _find_root(lambda b: unhedged_carry + book_shift(b), unhedged_carry)
+    breakeven, breakeven_unhedged = _horizon_breakevens(
+        flow_w, flow_tau, hedges, q, keys, carry, unhedged_carry
+    )
     hedge_dv01 = float(sum(q[i] * float(h.dv01) for i, h in enumerate(hedges)))
     dv01_total = float(dv01_h.sum()) + hedge_dv01
     with np.errstate(divide="ignore", invalid="ignore"):
