@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from hedge_planner.models.covariance import validate_covariance_matrix
+from hedge_planner.models.covariance import CovarianceError, validate_covariance_matrix
 from hedge_planner.models.tracking_error import tracking_error
 from hedge_planner.solvers.problem import (
     HedgeInputError,
@@ -96,7 +96,10 @@ class HedgeContext:
         self.pre_convexity = portfolio.dollar_convexity / self.mv
         # one home for covariance checks (shape, finite, symmetric, PSD): models.covariance
         buckets = [f"key-rate bucket {k}" for k in range(self.n_b)]
-        self.cov = validate_covariance_matrix(covariance, buckets)
+        try:
+            self.cov = validate_covariance_matrix(covariance, buckets)
+        except CovarianceError as exc:
+            raise HedgeInputError("covariance", str(exc)) from None
         self.factor = factor_covariance(self.cov)  # (n_b, n_f), Sigma = F F'
         self.factor_q = self.factor.T @ self.U.T  # (n_f, n)
         self.factor_0 = self.factor.T @ self.gap0  # (n_f,)
