@@ -332,6 +332,17 @@ class ScenarioRow(Section):
     unhedged_pnl_bp: float | None = None
     hedged_pnl_bp: float | None = None
     unhedged_total_return: float | None = None
+    benchmark_pnl: float | None = Field(
+        default=None,
+        description="benchmark P&L scaled to the book's market value, currency (see "
+        "scenarios.methodology.benchmark for how it was obtained)",
+    )
+    active_pnl: float | None = Field(
+        default=None, description="unhedged book minus benchmark, currency"
+    )
+    hedged_active_pnl: float | None = Field(
+        default=None, description="hedged book minus benchmark, currency"
+    )
 
 
 class Breakeven(Section):
@@ -508,6 +519,11 @@ class RiskModel(Section):
     pre_hedge: RiskSide | None
     post_hedge: RiskSide | None
     spread: SpreadRisk
+    spread_floor_bp: float | None = Field(
+        default=None,
+        description="tracking error no rate hedge can remove, bp per year: the sector spread "
+        "exposures' variance conditional on the key rates (None without a benchmark)",
+    )
     notes: list[str] = Field(default_factory=list)
 
 

@@ -7,9 +7,11 @@ typed sections of :class:`hedge_planner.document.Plan`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from hedge_planner.active_risk import with_positions
 from hedge_planner.document import (
     SCHEMA,
     VERSION,
@@ -20,19 +22,26 @@ from hedge_planner.document import (
     DurationStatus,
     Dv01Status,
     Exposure,
+    FactorDoc,
     Flag,
+    KrdConventionDoc,
     Maturity,
     Mismatch,
     MismatchesBeforeAfter,
     Paydown,
     Portfolio,
+    RiskSide,
     RollDate,
     ScenarioRow,
     Scenarios,
     SectorRow,
+    SpreadRisk,
+    TrackingErrorDoc,
     Trade,
 )
+from hedge_planner.document import RiskModel as RiskModelDoc
 from hedge_planner.hedge_plan import HedgePlan
+from hedge_planner.hedging import UniverseMember
 from hedge_planner.models.benchmark import tracking_error
 from hedge_planner.models.calendar import add_business_days
 from hedge_planner.models.dates import to_date, to_days
@@ -279,3 +288,105 @@ def actions(
         large_paydowns=paydowns,
         horizon_date=horizon.isoformat(),
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# Risk model: factors, windows, tracking error by factor group before and after the hedge
+# ------------------------------------------------------------------------------------------------
+
+
+def risk_model_section(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> RiskModelDoc:
+    """The factor model, its windows and the tracking error by group, pre- and post-hedge.
+
+    Pre-hedge includes the derivatives currently held; post-hedge the positions after the
+    recommended trades (None without a proven hedge). Both come from
+    :meth:`RiskModel.tracking_error` of the active exposures, so the Euler contributions by
+    group sum to the totals.
+    """
+    active = analysis.active
+    model = active.risk_model
+    members = hedge_plan.problem.members if hedge_plan is not None else []
+
+    def side(quantities: np.ndarray | None) -> RiskSide | None:
+        if analysis.benchmark is None or quantities is None:
+            return None
+        exposures = _exposures(analysis, members, quantities)
+        te = model.tracking_error(exposures, active.market_value)
+        return RiskSide(tracking_error=TrackingErrorDoc(**te.as_dict()), exposures=exposures)
+
+    pre = side(hedge_plan.current if hedge_plan is not None else np.zeros(0))
+    post = None
+    if hedge_plan is not None and hedge_plan.result.proven:
+        post = side(hedge_plan.quantities)
+    own, bench = active.spread_dv01_by_sector, active.benchmark_spread_dv01_by_sector
+    sectors = list(dict.fromkeys([*own, *bench]))
+    te_pre = pre.tracking_error if pre is not None else None
+    share = {
+        s: (te_pre.by_group.get(f"spread:{s}", 0.0) / te_pre.total_bp)
+        if te_pre is not None and te_pre.total_bp > 0
+        else 0.0
+        for s in sectors
+    }
+    floor = _spread_floor_bp(analysis, pre)
+    notes = _risk_model_notes(analysis, floor)
+    return RiskModelDoc(
+        krd_convention=KrdConventionDoc(**active.convention.as_dict()),
+        factors=[FactorDoc(**f.as_dict()) for f in model.factors],
+        window=dict(model.window),
+        pre_hedge=pre,
+        post_hedge=post,
+        spread=SpreadRisk(
+            portfolio_spread_dv01={s: own.get(s, 0.0) for s in sectors},
+            benchmark_spread_dv01={s: bench.get(s, 0.0) for s in sectors},
+            gap={s: own.get(s, 0.0) - bench.get(s, 0.0) for s in sectors},
+            share_of_tracking_error=share,
+        ),
+        spread_floor_bp=floor if pre is not None else None,
+        notes=notes,
+    )
+
+
+def _exposures(
+    analysis: CaseAnalysis, members: Sequence[UniverseMember], quantities: np.ndarray
+) -> dict[str, float]:
+    positions = [
+        (m.risk.kind, np.asarray(m.risk.krd_dv01, dtype=np.float64) * float(q))
+        for m, q in zip(members, quantities, strict=True)
+        if q
+    ]
+    quotes = analysis.curves.treasury_quotes
+    assert quotes is not None
+    return with_positions(analysis.active, positions, analysis.curves.treasury, quotes)
+
+
+def _risk_model_notes(analysis: CaseAnalysis, floor_bp: float) -> list[str]:
+    """What the tracking error cannot be hedged of, and which figures are assumptions."""
+    active = analysis.active
+    notes = [
+        f"KRD gaps, KRD limits and the rate factors use {active.convention.label()}.",
+        "Treasury futures, swaps and swaptions do not load on sector spread factors: rate "
+        "hedges reduce only the part of the spread risk correlated with rates "
+        f"(floor: {floor_bp:.1f} bp/yr of tracking error).",
+    ]
+    assumed = [f.name for f in active.risk_model.factors if f.assumed]
+    if assumed:
+        notes.append(f"Assumed (not estimated) factor vols: {', '.join(assumed)}.")
+    return notes
+
+
+def _spread_floor_bp(analysis: CaseAnalysis, pre: RiskSide | None) -> float:
+    """TE no rate hedge can remove: the spread exposures' variance conditional on the rates."""
+    if pre is None:
+        return 0.0
+    model = analysis.active.risk_model
+    cov = model.covariance
+    r = model.group_indices("rates")
+    s = [i for i, f in enumerate(model.factors) if f.group.startswith("spread:")]
+    if not s:
+        return 0.0
+    e = model.vector(pre.exposures)[s]
+    s_rr = cov[np.ix_(r, r)]
+    s_rs = cov[np.ix_(r, s)]
+    conditional = cov[np.ix_(s, s)] - s_rs.T @ np.linalg.solve(s_rr, s_rs)
+    var = max(float(e @ conditional @ e), 0.0)
+    return float(np.sqrt(var) * 1e4 / analysis.active.market_value)

@@ -27,7 +27,14 @@ from hedge_planner.hedging import build_universe as _build_universe
 from hedge_planner.io import read_text
 from hedge_planner.models.benchmark import BenchmarkComparison
 from hedge_planner.models.errors import InputError, InputIssue
-from hedge_planner.plan import actions, dashboard, exposure, scenarios_section, warnings
+from hedge_planner.plan import (
+    actions,
+    dashboard,
+    exposure,
+    risk_model_section,
+    scenarios_section,
+    warnings,
+)
 from hedge_planner.provenance import provenance
 from hedge_planner.quality import quality_checks
 from hedge_planner.scenarios.definitions import Scenario
@@ -235,6 +242,7 @@ class PlanRun:
             generated=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             key_tenors=list(analysis.tenors),
             exposure=exposure_doc,
+            risk_model=risk_model_section(analysis, hedge_plan),
             hedge=hedge_doc,
             scenarios=scenarios_doc,
             warnings=warnings(analysis),

@@ -200,6 +200,8 @@ class CaseAnalysis:
     krd_par: FloatArray
     #: KRD convention, spread risk and the multi-factor tracking error against the benchmark.
     active: ActiveRisk
+    #: A holdings benchmark's book and analytics (None for a profile or no benchmark).
+    benchmark_book: BookRisk | None = None
 
     @property
     def tenors(self) -> tuple[str, ...]:
@@ -522,7 +524,9 @@ def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
     sectors = sector_contributions(risk)
     cov = load_covariance(case.covariance, source, risk.krd.tenors)
     flags = list(risk.flags)
-    view = _benchmark_view(case, source, curves) if case.benchmark is not None else None
+    view, bench_book = (
+        _benchmark_view(case, source, curves) if case.benchmark is not None else (None, None)
+    )
     swap_vols = None
     if case.hedge is not None:
         swap_vols = (case.hedge.costs.swap_spread_vol_bp, case.hedge.costs.swap_spread_tenor_vol_bp)
@@ -571,15 +575,18 @@ def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
         flags=tuple(flags),
         krd_par=book_risk.krd_par,
         active=active,
+        benchmark_book=bench_book,
     )
 
 
-def _benchmark_view(case: AnalysisCase, source: str, curves: MarketCurves) -> BenchmarkView:
+def _benchmark_view(
+    case: AnalysisCase, source: str, curves: MarketCurves
+) -> tuple[BenchmarkView, BookRisk | None]:
     """The benchmark as the active-risk step needs it (holdings are analysed in full)."""
     bench = case.benchmark
     if not isinstance(bench, BenchmarkHoldingsSpec):
         assert bench is not None
-        return BenchmarkView(bench)
+        return BenchmarkView(bench), None
     assert curves.treasury_quotes is not None
     bench_holdings, bench_source = load_holdings_section(
         bench.holdings, source, "benchmark.holdings", case.analysis_date
@@ -615,9 +622,10 @@ def _benchmark_view(case: AnalysisCase, source: str, curves: MarketCurves) -> Be
         },
         max_staleness_days=bench.max_staleness_days,
     )
-    return BenchmarkView(
+    view = BenchmarkView(
         profile,
         krd_par=w @ book.krd_par,
         krd_zero=w @ bench_risk.krd.krd,
         spread_dv01_per_mv={s: v / mv for s, v in spread.items()},
     )
+    return view, book
