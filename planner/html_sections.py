@@ -8,6 +8,7 @@ from typing import Any
 from hedge_planner import html_base as h
 from hedge_planner.charts import diverging_bar_chart
 from hedge_planner.document import Flag, Plan
+from hedge_planner.html_risk import risk_model_panel
 
 
 def _scenario_definitions(plan: Plan) -> str:
@@ -87,6 +88,9 @@ def scenarios_section(plan: Plan) -> str:
             h.cell(r.unhedged_pnl, "money"),
             h.cell(r.hedge_pnl, "money"),
             h.cell(r.hedged_pnl, "money"),
+            h.cell(r.benchmark_pnl, "money"),
+            h.cell(r.active_pnl, "money"),
+            h.cell(r.hedged_active_pnl, "money"),
             h.cell(r.unhedged_pnl_bp, "bp"),
             h.cell(r.hedged_pnl_bp, "bp"),
             h.cell(r.approx_pnl, "money"),
@@ -103,6 +107,9 @@ def scenarios_section(plan: Plan) -> str:
                 (f"Unhedged P&L ({ccy})", True),
                 (f"Hedge P&L ({ccy})", True),
                 (f"Hedged P&L ({ccy})", True),
+                (f"Benchmark P&L ({ccy})", True),
+                (f"Active P&L, unhedged ({ccy})", True),
+                (f"Active P&L, hedged ({ccy})", True),
                 ("Unhedged (bp of MV)", True),
                 ("Hedged (bp of MV)", True),
                 (f"Approx. P&L ({ccy})", True),
@@ -112,7 +119,9 @@ def scenarios_section(plan: Plan) -> str:
             ],
             body,
             css_class="wide",
-            caption="Approx. = key-rate duration and convexity approximation; "
+            caption="Active = book − benchmark (benchmark scaled to the book's value; "
+            f"{sc.methodology.get('benchmark', 'no benchmark') if sc.methodology else ''}). "
+            "Approx. = key-rate duration and convexity approximation; "
             "error = full revaluation − approximation.",
         )
     )
@@ -175,7 +184,8 @@ def dashboard_section(plan: Plan, methods: Mapping[str, str]) -> str:
         f"{h.mismatch_table(mm.after)}</div>"
         "</div>"
     )
-    return h.section("dashboard", f'<div class="cards three">{"".join(cards)}</div>{tables}')
+    risk = risk_model_panel(plan)
+    return h.section("dashboard", f'<div class="cards three">{"".join(cards)}</div>{tables}{risk}')
 
 
 def _roll_flag(flag: Any) -> str:

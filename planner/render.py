@@ -112,29 +112,60 @@ def case_analysis(console: Console, analysis: CaseAnalysis) -> None:
     summary.add_row("effective convexity (years^2)", _num(p["effective_convexity"], 3), "", "")
     summary.add_row("spread duration (years)", _num(p["spread_duration"]), "", "")
     summary.add_row("DV01 (effective, currency per bp)", _num(p["dv01"], 0), "", "")
-    if bench:
+    active = analysis.active
+    te = active.tracking_error
+    if bench and te is not None:
         summary.add_row(
-            "tracking error (bp/yr, key rates)",
-            _num(bench["tracking_error_bp"], 1),
+            "tracking error (bp/yr, all factors)",
+            _num(te.total_bp, 1),
             "",
-            _num(bench["tracking_error_ccy"], 0) + " ccy",
+            _num(te.total_currency, 0) + " ccy/yr",
         )
     console.print(summary)
 
-    krd = Table(title="Key rate durations (effective, years) and KRD DV01 (currency per bp)")
+    basis = active.convention.label()
+    krd = Table(
+        title="Key rate durations (years): zero and par bases; benchmark and gap in "
+        f"{basis}; KRD DV01 (currency per bp, zero basis)"
+    )
     krd.add_column("tenor")
-    for name in ("portfolio", "KRD DV01", "benchmark", "gap"):
+    for name in ("zero", "par", "KRD DV01", "benchmark", "gap"):
         krd.add_column(name, justify="right")
     for tenor in doc["key_tenors"]:
         krd.add_row(
             tenor,
             _num(p["krd"][tenor]),
+            _num(p["krd_par"][tenor]),
             _num(p["krd_dv01"][tenor], 0),
             _num(bench["krd"][tenor]) if bench else "",
             _num(bench["krd_gap"][tenor]) if bench else "",
         )
-    krd.add_row("sum", _num(p["krd_sum"]), _num(sum(p["krd_dv01"].values()), 0), "", "")
+    krd.add_row(
+        "sum",
+        _num(p["krd_sum"]),
+        _num(sum(p["krd_par"].values())),
+        _num(sum(p["krd_dv01"].values()), 0),
+        "",
+        "",
+    )
     console.print(krd)
+    if te is not None:
+        groups = Table(title="Tracking error by factor group (Euler contributions, bp/yr)")
+        groups.add_column("group")
+        groups.add_column("bp/yr", justify="right")
+        groups.add_column("spread DV01 gap (ccy/bp)", justify="right")
+        spread = active.spread_dv01_by_sector
+        bench_spread = active.benchmark_spread_dv01_by_sector
+        for group, value in te.by_group.items():
+            sector = group.split(":", 1)[1] if group.startswith("spread:") else None
+            gap = (
+                ""
+                if sector is None
+                else _num(spread.get(sector, 0.0) - bench_spread.get(sector, 0.0), 0)
+            )
+            groups.add_row(group, _num(value, 1), gap)
+        groups.add_row("total", _num(te.total_bp, 1), "")
+        console.print(groups)
 
     sectors = Table(title="Contributions by sector (effective)")
     for name in (
