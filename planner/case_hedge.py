@@ -1,7 +1,7 @@
 """Case-file schema of the hedge section: universe (futures, swaps, swaptions), limits, costs.
 
 Split from :mod:`cases` (which re-exports every name) to keep modules short. Plausibility bounds
-are stated in the messages; see LIMITS.md.
+are stated in the messages; see the README, "Input limits and plausibility bounds".
 """
 
 from __future__ import annotations
