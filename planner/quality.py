@@ -82,7 +82,8 @@ def _oas(analysis: CaseAnalysis) -> QualityCheck:
     option_bearing = [
         r.id for r in analysis.holdings.rows if OPTION_BEARING.search(f"{r.id} {r.description}")
     ]
-    not_supplied = [i for i in option_bearing if risk.source[risk.ids.index(i)] == "computed"]
+    position = {hid: k for k, hid in enumerate(risk.ids)}
+    not_supplied = [i for i in option_bearing if risk.source[position[i]] == "computed"]
     return _check(
         "MBS and callables use OAS-based effective duration",
         "fail" if not_supplied else "pass",

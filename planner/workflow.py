@@ -280,21 +280,33 @@ class CaseAnalysis:
         risk = self.risk
         comp = risk.computed
         holdings = []
+        # Derived arrays once for the whole book (properties rebuild them on every access).
+        tenors = self.tenors
+        dv01 = risk.dv01.tolist()
+        krd = risk.krd.krd.tolist()
+        krd_par = self.krd_par.tolist()
+        krd_dv01 = risk.krd.krd_dv01.tolist()
+        z, ed, ec = (
+            comp.z_spread.tolist(),
+            risk.effective_duration.tolist(),
+            risk.effective_convexity.tolist(),
+        )
+        sd, ced = risk.spread_duration.tolist(), comp.effective_duration.tolist()
         for i, rec in enumerate(self.yield_frame.to_dict("records")):
             rec = _plain(rec)
             rec.update(
                 {
-                    "z_spread": float(comp.z_spread[i]),
-                    "effective_duration": float(risk.effective_duration[i]),
-                    "effective_convexity": float(risk.effective_convexity[i]),
-                    "spread_duration": float(risk.spread_duration[i]),
-                    "effective_dv01": float(risk.dv01[i]),
-                    "krd": risk.krd.as_dict(i),
-                    "krd_par": dict(zip(self.tenors, self.krd_par[i].tolist(), strict=True)),
+                    "z_spread": z[i],
+                    "effective_duration": ed[i],
+                    "effective_convexity": ec[i],
+                    "spread_duration": sd[i],
+                    "effective_dv01": dv01[i],
+                    "krd": dict(zip(tenors, krd[i], strict=True)),
+                    "krd_par": dict(zip(tenors, krd_par[i], strict=True)),
                     "krd_conventions": KRD_CONVENTIONS,
-                    "krd_dv01": dict(zip(self.tenors, risk.krd.krd_dv01[i].tolist(), strict=True)),
+                    "krd_dv01": dict(zip(tenors, krd_dv01[i], strict=True)),
                     "source": risk.source[i],
-                    "computed_effective_duration": float(comp.effective_duration[i]),
+                    "computed_effective_duration": ced[i],
                 }
             )
             holdings.append(rec)
