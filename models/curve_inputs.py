@@ -106,7 +106,12 @@ def point_dates(anchor: Any, points: Sequence[Any]) -> IntArray:
             try:
                 parse_tenor(p)
             except ValueError:
-                out.append(int(to_days(p)))  # not a tenor: an ISO date
+                try:
+                    out.append(int(to_days(p)))  # not a tenor: an ISO date
+                except ValueError:
+                    raise AnalyticsError(
+                        f"{p!r} is neither a date YYYY-MM-DD nor a tenor like 6m or 10y"
+                    ) from None
             else:
                 out.append(tenor_maturity(start, p, eom))
         else:

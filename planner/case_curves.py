@@ -40,6 +40,7 @@ from hedge_planner.models.input_files import StrictModel, clip
 from hedge_planner.models.krd import ParQuotes
 from hedge_planner.models.nss import MIN_FIT_BONDS, fit_nss
 from hedge_planner.models.schemas import parse_iso_date
+from hedge_planner.scenarios.definitions import ScenarioError
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 #: Standard Treasury tenors at which a curve not built from par yields is read back as par
@@ -111,20 +112,27 @@ class CurvePointsSpec(StrictModel):
     def _day_count(cls, value: str) -> str:
         return point_day_count(value).label
 
-    def days(self, anchor: dt.date) -> np.ndarray:
-        """Point dates as day serials, checked to be strictly increasing and after ``anchor``."""
+    def order_problem(self, anchor: dt.date) -> tuple[str, str] | None:
+        """The first point out of order or not after ``anchor``: ``(its key, reason)``."""
         days = point_dates(anchor, list(self.points))
         start = int(to_days(anchor))
         labels = list(self.points)
         for i, d in enumerate(days):
             if d <= start:
-                raise ValueError(f"point {clip(labels[i])} is not after the analysis date")
+                return labels[i], f"point {clip(labels[i])} is not after the analysis date"
             if i and d <= days[i - 1]:
-                raise ValueError(
+                return labels[i], (
                     f"point {clip(labels[i])} is not after {clip(labels[i - 1])}: points must "
                     "be in increasing date order, without repeats"
                 )
-        return days
+        return None
+
+    def days(self, anchor: dt.date) -> np.ndarray:
+        """Point dates as day serials, checked to be strictly increasing and after ``anchor``."""
+        problem = self.order_problem(anchor)
+        if problem is not None:
+            raise ValueError(problem[1])
+        return point_dates(anchor, list(self.points))
 
 
 class CurveInputsSpec(StrictModel):
@@ -156,34 +164,49 @@ class CurveInputsSpec(StrictModel):
         if not value:
             raise ValueError("at least one bond is required")
         seen: dict[str, int] = {}
+        issues = []
         for i, b in enumerate(value):
             if b.id in seen:
-                raise ValueError(f"bond {clip(b.id)} at [{i}] repeats bonds[{seen[b.id]}]")
-            seen[b.id] = i
+                reason = f"bond {clip(b.id)} repeats bonds[{seen[b.id]}]"
+                issues.append(((i, "id"), reason, "give each bond once, with a unique id"))
+            seen.setdefault(b.id, i)
+        if issues:
+            # A located ValueError: the case loader reports each problem at its own key path.
+            raise ScenarioError(issues[0][1], issues)
         return value
 
     @field_validator("discount_factors")
     @classmethod
     def _positive(cls, value: CurvePointsSpec | None) -> CurvePointsSpec | None:
         if value is not None:
-            for label, df in value.points.items():
-                if not 0.0 < df <= 2.0:
-                    raise ValueError(
-                        f"discount factor {df:g} at {clip(label)} must be positive (and not "
-                        "above 2)"
-                    )
+            issues = [
+                (
+                    ("points", label),
+                    f"discount factor {df:g} at {clip(label)} must be positive (and not above 2)",
+                    "discount factors are per unit paid at the date, e.g. 0.95",
+                )
+                for label, df in value.points.items()
+                if not 0.0 < df <= 2.0
+            ]
+            if issues:
+                raise ScenarioError(issues[0][1], issues)
         return value
 
     @field_validator("zero_rates")
     @classmethod
     def _plausible(cls, value: CurvePointsSpec | None) -> CurvePointsSpec | None:
         if value is not None:
-            for label, z in value.points.items():
-                if not -0.05 <= z <= 0.25:
-                    raise ValueError(
-                        f"zero rate {z:g} at {clip(label)} is outside -0.05 to 0.25 (rates are "
-                        "decimals)"
-                    )
+            issues = [
+                (
+                    ("points", label),
+                    f"zero rate {z:g} at {clip(label)} is outside -0.05 to 0.25",
+                    "rates are decimals: write 0.045 for 4.5%",
+                )
+                for label, z in value.points.items()
+                if not -0.05 <= z <= 0.25
+            ]
+            if issues:
+                raise ScenarioError(issues[0][1], issues)
         return value
 
     @model_validator(mode="after")
@@ -317,3 +340,35 @@ def implied_quotes(curve: YieldCurve, kind: Literal["treasury", "sofr"]) -> ParQ
     # Par KRDs are defined on Treasury par yields whichever curve they shift.
     del kind
     return ParQuotes(anchor, tuple(tenors), rates, curve.interpolation, "treasury", base=curve)  # type: ignore[arg-type]
+
+
+def curve_input_issues(curves: Any, anchor: dt.date) -> list[tuple[tuple[Any, ...], str, str]]:
+    """Problems of the case's curve inputs found by building them: ``(key path, reason, hint)``.
+
+    Points out of date order are located at the point; anything a curve cannot be built from
+    (no discount factor reprices a bond, a zero rate too negative) at the curve's source key.
+    """
+    out: list[tuple[tuple[Any, ...], str, str]] = []
+    for name in ("treasury", "sofr"):
+        spec = getattr(curves, name, None)
+        if spec is None:
+            continue
+        for key in ("zero_rates", "discount_factors"):
+            pts = getattr(spec, key)
+            if pts is None:
+                continue
+            try:
+                problem = pts.order_problem(anchor)
+            except ValueError as exc:  # neither a date nor a tenor
+                out.append((("curves", name, key, "points"), str(exc), ""))
+                continue
+            if problem is not None:
+                path = ("curves", name, key, "points", problem[0])
+                out.append((path, problem[1], "list the points from the nearest date out"))
+        if out:
+            continue
+        try:
+            build_case_curve(spec, name, anchor)  # type: ignore[arg-type]
+        except ValueError as exc:  # AnalyticsError is a ValueError
+            out.append((("curves", name, spec.source_key), str(exc).splitlines()[0], ""))
+    return out

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from hedge_planner.case_curves import CurveInputsSpec
+from hedge_planner.case_curves import CurveInputsSpec, curve_input_issues
 from hedge_planner.case_errors import format_path, line_of, pydantic_issues
 from hedge_planner.case_hedge import (
     MAX_ABS_CONVEXITY_LIMIT,
@@ -591,6 +591,8 @@ def cross_check_case(
     def add(path: tuple[Any, ...], reason: str, hint: str = "") -> None:
         issues.append(InputIssue(name, line_of(lines, path), format_path(path), reason, hint))
 
+    for path, reason, hint in curve_input_issues(case.curves, case.analysis_date):
+        add(path, reason, hint)
     first: dict[str, int] = {}
     for i, cds in enumerate(case.cds):
         if cds.id in first:
