@@ -165,7 +165,7 @@ def fit_nss(
     curve = _as_curve(start, params, sched)
     model_dirty = _model_dirty(params, t, sched)
     model_yield = yield_from_dirty_price(sched, model_dirty)
-    residuals = []
+    residuals: list[dict[str, Any]] = []
     for i, b in enumerate(bonds):
         residuals.append(
             {

@@ -310,7 +310,9 @@ def build_case_curve(
     else:
         pts = spec.zero_rates if spec.zero_rates is not None else spec.discount_factors
         assert pts is not None
-        kind_of = "zero_rate" if spec.zero_rates is not None else "discount_factor"
+        kind_of: Literal["zero_rate", "discount_factor"] = (
+            "zero_rate" if spec.zero_rates is not None else "discount_factor"
+        )
         curve = curve_from_points(
             start,
             pts.days(anchor),
@@ -368,7 +370,7 @@ def curve_input_issues(curves: Any, anchor: dt.date) -> list[tuple[tuple[Any, ..
         if out:
             continue
         try:
-            build_case_curve(spec, name, anchor)  # type: ignore[arg-type]
+            build_case_curve(spec, name, anchor)
         except ValueError as exc:  # AnalyticsError is a ValueError
             out.append((("curves", name, spec.source_key), str(exc).splitlines()[0], ""))
     return out

@@ -367,7 +367,7 @@ def build_curves(case: AnalysisCase, source: str) -> MarketCurves:
         if section is None:
             continue
         try:
-            built[name] = build_case_curve(section, name, case.analysis_date)  # type: ignore[arg-type]
+            built[name] = build_case_curve(section, name, case.analysis_date)
         except (HedgePlannerError, ValueError) as exc:
             where = f"curves.{name}.{section.source_key}"
             issues.append(InputIssue(source, None, where, str(exc)))
