@@ -42,8 +42,8 @@ from hedge_planner.models.bonds import (
 )
 from hedge_planner.models.bootstrap import parse_tenor, tenor_maturity
 from hedge_planner.models.curves import YieldCurve
-from hedge_planner.models.dates import NO_DATE, is_end_of_month, to_days, to_iso
-from hedge_planner.models.daycount import DayCount
+from hedge_planner.models.dates import NO_DATE, add_months, is_end_of_month, to_days, to_iso
+from hedge_planner.models.daycount import DayCount, year_fraction
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.futures import (
     BasisResult,
@@ -287,13 +287,16 @@ class TreasuryFuture(_PerUnitRisk):
     half_spread
         Half bid-ask per contract, currency; default half a tick value.
     delivery
-        ``"last"`` (last delivery day, default) or ``"first"`` (first delivery day) as the
-        delivery date of the forward/basis calculation.
+        ``"last"`` (last delivery day, default), ``"first"`` (first delivery day) or a date
+        between the two, as the delivery date of the forward/basis calculation.
     table
         Contract table (default: the packaged CME table).
     key_tenors
         Key tenors of :meth:`risk` and of the ``dv01`` / ``krd_dv01`` / ``dollar_convexity``
         attributes (default 6m ... 30y).
+    reinvestment_rate, reinvestment_basis
+        Simple rate (decimal) at which a coupon paid before delivery is reinvested to delivery,
+        on an ACT/360 (360) or ACT/365F (365) basis; ``None`` reinvests at repo (ACT/360).
 
     Notes
     -----
@@ -337,24 +340,22 @@ class TreasuryFuture(_PerUnitRisk):
         market_price: float | None = None,
         margin: float = 0.0,
         half_spread: float | None = None,
-        delivery: Literal["first", "last"] = "last",
+        delivery: Literal["first", "last"] | Any = "last",
         table: ContractTable | None = None,
         key_tenors: Sequence[str] = DEFAULT_KEY_TENORS,
+        reinvestment_rate: float | None = None,
+        reinvestment_basis: float = 360.0,
     ) -> None:
         self.key_tenors = check_key_tenors(key_tenors)[0]
         if not basket:
             raise AnalyticsError(f"{name}: empty deliverable basket")
-        if delivery not in ("first", "last"):
-            raise ValueError("delivery must be 'first' or 'last'")
         self.name = name
         self.contract = get_contract(code, table)
         self.curve = curve
         self.year, self.month = int(year), int(month)
         self.dates = contract_dates(self.contract.code, self.year, self.month, table)
         self.settle = int(curve.anchor)
-        self.delivery_day = int(
-            self.dates.last_delivery_day if delivery == "last" else self.dates.first_delivery_day
-        )
+        self.delivery_day = self._delivery_day(name, delivery)
         if self.delivery_day <= self.settle:
             raise AnalyticsError(f"{name}: delivery is not after the curve anchor")
         self.margin = float(margin)
@@ -407,6 +408,8 @@ class TreasuryFuture(_PerUnitRisk):
             self.contract.code, self.year, self.month, coupon, maturity, table
         )
         self.repo = np.broadcast_to(np.asarray(repo_rate, dtype=np.float64), coupon.shape).copy()
+        self.reinvestment_rate = None if reinvestment_rate is None else float(reinvestment_rate)
+        self.reinvestment_basis = float(reinvestment_basis)
         self.clean_price = clean
         self.accrued_now = self.sched.accrued.copy()
         self.accrued_delivery = accrued_delivery
@@ -418,6 +421,7 @@ class TreasuryFuture(_PerUnitRisk):
             return basis_analytics(
                 clean, self.accrued_now, accrued_delivery, self.cf, price, self.repo,
                 self.settle, self.delivery_day, coupon_income, coupon_date,
+                self.reinvestment_rate, self.reinvestment_basis,
             )  # fmt: skip
 
         fwd_clean = basis(0.0).forward_clean
@@ -438,11 +442,31 @@ class TreasuryFuture(_PerUnitRisk):
         days = self.delivery_day - self.settle
         d2 = np.where(coupon_income != 0, self.delivery_day - coupon_date, 0)
         self._grow = 1.0 + self.repo * days / 360.0
-        self._coupon_fv = coupon_income * (1.0 + self.repo * d2 / 360.0)
+        if self.reinvestment_rate is None:
+            self._coupon_fv = coupon_income * (1.0 + self.repo * d2 / 360.0)
+        else:
+            growth = self.reinvestment_rate * d2 / self.reinvestment_basis
+            self._coupon_fv = coupon_income * (1.0 + growth)
         # Theoretical price through the scenario path itself, so a zero shift gives exactly the
         # base value (P&L 0 to the last bit) whatever the rounding of the basis calculation.
         fwd0 = self.forward_clean_shifted(_ZERO_KEY, _ZERO_SHIFT)[0]
         self._theo_path0 = float(np.min(fwd0 / self.cf))
+
+    def _delivery_day(self, name: str, delivery: Any) -> int:
+        """``"first"``, ``"last"`` or a date inside the delivery window, as a day serial."""
+        first, last = int(self.dates.first_delivery_day), int(self.dates.last_delivery_day)
+        if isinstance(delivery, str) and delivery in ("first", "last"):
+            return last if delivery == "last" else first
+        try:
+            day = int(to_days(delivery))
+        except (TypeError, ValueError):
+            raise ValueError("delivery must be 'first', 'last' or a date") from None
+        if not first <= day <= last:
+            raise AnalyticsError(
+                f"{name}: delivery {to_iso([day])[0]} is outside the delivery window "
+                f"{to_iso([first])[0]} to {to_iso([last])[0]}"
+            )
+        return day
 
     # ------------------------------------------------------------------ pricing under shifts
     @property
@@ -780,6 +804,9 @@ class Swaption(_PerUnitRisk):
         margin: float = 0.0,
         half_spread: float = 0.0,
         key_tenors: Sequence[str] = DEFAULT_KEY_TENORS,
+        fixed_frequency: int = 1,
+        fixed_day_count: DayCount = DayCount.ACT_360,
+        expiry_day_count: DayCount = DayCount.ACT_365F,
     ) -> None:
         self.key_tenors = check_key_tenors(key_tenors)[0]
         self.name = name
@@ -796,7 +823,12 @@ class Swaption(_PerUnitRisk):
             self.expiry_day = int(to_days(expiry)) if not isinstance(expiry, int) else expiry
         if self.expiry_day <= anchor:
             raise AnalyticsError(f"{name}: expiry must be after the curve anchor")
-        self.expiry = (self.expiry_day - anchor) / DAYS_PER_YEAR
+        # Time to expiry under its day count (ACT/365F by default, days / 365).
+        self.expiry = float(
+            year_fraction(int(expiry_day_count), [anchor], [self.expiry_day], anchor, anchor, 1.0)[
+                0
+            ]
+        )
         self.model = VolModel(model)
         self.vol = float(vol)
         self.lognormal_shift = float(lognormal_shift)
@@ -806,6 +838,11 @@ class Swaption(_PerUnitRisk):
         under = SwapSpec(name, swap_tenor, start=self.expiry_day, direction="pay")
         self.book = build_swap_book(curve, under)
         self._times = self.book.times()
+        self._accrual = self.book.accrual[0]
+        if (fixed_frequency, DayCount(fixed_day_count)) != (1, DayCount.ACT_360):
+            self._times, self._accrual = _fixed_leg(
+                curve, self.expiry_day, int(self.book.end_day[0]), fixed_frequency, fixed_day_count
+            )
         self.forward, self.annuity = (float(x[0]) for x in self._forward_annuity(None, None))
         self.strike = self.forward if strike is None else float(strike)
 
@@ -817,7 +854,7 @@ class Swaption(_PerUnitRisk):
             keys, shifts = _ZERO_KEY, _ZERO_SHIFT  # same path as the scenarios: exact base
         df = self.curve.discount_shifted(self._times, keys, shifts)
         df = df[:, 0, :]  # one underlying swap
-        annuity = np.sum(self.book.accrual[0] * df[:, 1:], axis=-1)
+        annuity = np.sum(self._accrual * df[:, 1:], axis=-1)
         return (df[:, 0] - df[:, -1]) / annuity, annuity
 
     def _price(self, forward: FloatArray, annuity: FloatArray, expiry: Any = None, vol: Any = None):
@@ -911,6 +948,31 @@ class Swaption(_PerUnitRisk):
                 "horizon_days": horizon,
             },
         )
+
+
+def _fixed_leg(
+    curve: YieldCurve, start: int, end: int, frequency: int, day_count: DayCount
+) -> tuple[FloatArray, FloatArray]:
+    """Times ``[start, pay_1..pay_m]`` (ACT/365F years, shape ``(1, m + 1)``) and accruals.
+
+    Payment dates run backward from ``end`` every ``12 / frequency`` months (end-of-month rule
+    from the start date; a broken period is a front stub); accruals are the day count's year
+    fractions, ACT/ACT taking each period's regular length as its reference.
+    """
+    if frequency not in (1, 2, 4, 12):
+        raise ValueError("fixed_frequency must be 1, 2, 4 or 12")
+    step = 12 // frequency
+    eom = bool(is_end_of_month(start))
+    n = 0
+    while int(add_months(end, -step * (n + 1), eom)) > start:
+        n += 1
+    pays = add_months(np.full(n + 1, end), -step * np.arange(n, -1, -1), eom).astype(np.int64)
+    starts = np.concatenate(([start], pays[:-1])).astype(np.int64)
+    ref_start = add_months(pays, -step, eom)
+    acc = year_fraction(int(day_count), starts, pays, ref_start, pays, float(frequency))
+    days = np.concatenate(([start], pays))
+    times = ((days - int(curve.anchor)) / 365.0)[None, :]
+    return np.asarray(times, dtype=np.float64), np.asarray(acc, dtype=np.float64)
 
 
 __all__ = [

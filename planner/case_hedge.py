@@ -69,6 +69,19 @@ class FuturesSpec(StrictModel):
         default=None, description="market price per 100 (decimal or 32nds like 111-08+)"
     )
     repo_rate: float = Field(ge=-0.05, le=0.25, description="term repo to delivery, decimal")
+    reinvestment_rate: float | None = Field(
+        default=None,
+        ge=-0.05,
+        le=0.25,
+        description="simple rate a coupon paid before delivery earns to delivery, decimal; "
+        "default: the repo rate",
+    )
+    reinvestment_day_count: Literal["ACT/360", "ACT/365F"] = "ACT/360"
+    delivery: Literal["first", "last"] | dt.date = Field(
+        default="last",
+        description="delivery date of the forward: first or last delivery day, or a date "
+        "between them",
+    )
     basket: list[DeliverableSpec] = Field(min_length=1)
     initial_margin: float = Field(default=0.0, ge=0, description="currency per contract")
     half_spread: float | None = Field(
@@ -140,6 +153,15 @@ class SwaptionSpec(StrictModel):
     max_notional: float | None = Field(default=None, gt=0)
     direction: Direction = "long"
     current: float = 0.0
+    fixed_frequency: Literal[1, 2, 4, 12] = Field(
+        default=1, description="fixed-leg payments a year of the underlying swap (SOFR: 1)"
+    )
+    fixed_day_count: Literal["ACT/360", "ACT/365F", "30/360", "ACT/ACT"] = Field(
+        default="ACT/360", description="fixed-leg accrual day count (SOFR: ACT/360)"
+    )
+    expiry_day_count: Literal["ACT/365F", "ACT/360", "30/360"] = Field(
+        default="ACT/365F", description="day count of the option's time to expiry"
+    )
 
 
 class UniverseSpec(StrictModel):

@@ -6,9 +6,10 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
+from hedge_planner.case_curves import CurveInputsSpec, curve_input_issues
 from hedge_planner.case_errors import format_path, line_of, pydantic_issues
 from hedge_planner.case_hedge import (
     MAX_ABS_CONVEXITY_LIMIT,
@@ -293,34 +294,32 @@ def _decimal_rates(value: dict[str, float], what: str) -> dict[str, float]:
 Interpolation = Literal["log_linear_df", "linear_zero", "monotone_cubic_zero"]
 
 
-class _CurveQuotesSpec(StrictModel):
-    """Settings every bootstrapped curve shares."""
+class TreasuryCurveSpec(CurveInputsSpec):
+    """US Treasury curve of the analysis date: par yields (decimals, bond-equivalent), or bonds,
+    zero rates or discount factors (see :mod:`hedge_planner.case_curves`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    _par_field: ClassVar[str] = "par_yields"
 
-    interpolation: Interpolation = "log_linear_df"
-
-
-class TreasuryCurveSpec(_CurveQuotesSpec):
-    """US Treasury par yield curve of the analysis date (decimals, bond-equivalent)."""
-
-    par_yields: dict[str, float]
+    par_yields: dict[str, float] | None = None
 
     @field_validator("par_yields")
     @classmethod
-    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
-        return _decimal_rates(value, "par yield")
+    def _rates(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        return None if value is None else _decimal_rates(value, "par yield")
 
 
-class SofrCurveSpec(_CurveQuotesSpec):
-    """SOFR OIS par swap rates (decimals, annual ACT/360 fixed legs)."""
+class SofrCurveSpec(CurveInputsSpec):
+    """SOFR curve: OIS par swap rates (decimals, annual ACT/360 fixed legs), or bonds, zero
+    rates or discount factors (see :mod:`hedge_planner.case_curves`)."""
 
-    par_rates: dict[str, float]
+    _par_field: ClassVar[str] = "par_rates"
+
+    par_rates: dict[str, float] | None = None
 
     @field_validator("par_rates")
     @classmethod
-    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
-        return _decimal_rates(value, "par swap rate")
+    def _rates(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        return None if value is None else _decimal_rates(value, "par swap rate")
 
 
 class CurvesSpec(StrictModel):
@@ -592,6 +591,8 @@ def cross_check_case(
     def add(path: tuple[Any, ...], reason: str, hint: str = "") -> None:
         issues.append(InputIssue(name, line_of(lines, path), format_path(path), reason, hint))
 
+    for path, reason, hint in curve_input_issues(case.curves, case.analysis_date):
+        add(path, reason, hint)
     first: dict[str, int] = {}
     for i, cds in enumerate(case.cds):
         if cds.id in first:
@@ -602,7 +603,7 @@ def cross_check_case(
     hedge, sofr = case.hedge, case.curves.sofr
     if hedge is None or sofr is None:
         return issues
-    longest = max(tenor_years(t) for t in sofr.par_rates)
+    longest = sofr.longest_years(case.analysis_date)
     ends: list[tuple[tuple[Any, ...], float | None, float | None]] = [
         (
             ("hedge", "universe", "swaps", i, "tenor"),
@@ -630,7 +631,7 @@ def cross_check_case(
                 f"the instrument ends {start + tenor:g} years out, more than "
                 f"{MAX_EXTRAPOLATION_YEARS:g} years beyond the SOFR curve's longest tenor "
                 f"({longest:g} years)",
-                "extend curves.sofr.par_rates or choose a shorter tenor",
+                f"extend curves.sofr.{sofr.source_key} or choose a shorter tenor",
             )
     return issues
 

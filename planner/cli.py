@@ -18,6 +18,7 @@ import numpy as np
 import typer
 from hedge_planner import render
 from hedge_planner.cases import load_baseline_case
+from hedge_planner.curve_view import curve_document, render_curves
 from hedge_planner.exits import (
     EXIT_USER_ERROR,
     exit_status,
@@ -201,6 +202,41 @@ def instruments(
 CaseArg = Annotated[
     str, typer.Argument(help="Case YAML (see README); - for standard input.", metavar="CASE.yaml")
 ]
+
+
+@app.command()
+@user_errors
+def curve(
+    case: CaseArg,
+    dates: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dates",
+            help="Dates YYYY-MM-DD or tenors (6m, 10y), comma-separated or repeated; default: "
+            "the curve's nodes.",
+        ),
+    ] = None,
+    compounding: Annotated[
+        str | None,
+        typer.Option(
+            help="Compounding of zero_rate: continuous, simple, annual, semiannual, "
+            "quarterly, monthly (default: the input's, else semiannual Treasury / annual SOFR)."
+        ),
+    ] = None,
+    day_count: Annotated[
+        str | None,
+        typer.Option(help="Day count of zero_rate: ACT/365F, ACT/360 or 30/360."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Discount factors, zero rates (continuous and at a stated compounding), forward and par
+    rates of the case's Treasury and SOFR curves, with the bond repricing errors or fit."""
+    run = PlanRun.load(case)
+    document = curve_document(run.case, run.source, dates, compounding, day_count)
+    if as_json:
+        emit_json(document)
+    else:
+        render_curves(out_console, document)
 
 
 @app.command()

@@ -17,6 +17,7 @@ from hedge_planner.cases import (
 )
 from hedge_planner.models.bootstrap import tenor_years
 from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.daycount import DayCount
 from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.futures import ContractTable, load_contract_table, parse_32nds
 from hedge_planner.models.hedge_instruments import (
@@ -216,6 +217,9 @@ def _future(
         half_spread=spec.half_spread,
         table=table,
         key_tenors=tenors,
+        delivery=spec.delivery,
+        reinvestment_rate=spec.reinvestment_rate,
+        reinvestment_basis=360.0 if spec.reinvestment_day_count == "ACT/360" else 365.0,
     )
     risk = future.risk(tenors, horizon_days=horizon)
     return UniverseMember(spec, future, risk, risk.half_spread)
@@ -253,6 +257,9 @@ def _swaption(
         payer=spec.type == "payer",
         model="normal" if spec.model == "bachelier" else "lognormal",
         key_tenors=tenors,
+        fixed_frequency=spec.fixed_frequency,
+        fixed_day_count=DayCount.parse(spec.fixed_day_count),
+        expiry_day_count=DayCount.parse(spec.expiry_day_count),
     )
     risk = option.risk(tenors, horizon_days=horizon)
     # Quotes are in vol: half the bid-ask in vol times vega is the cost per unit.

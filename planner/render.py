@@ -200,6 +200,8 @@ def case_analysis(console: Console, analysis: CaseAnalysis) -> None:
                 f"{100 * m['share']:.1f}%",
             )
         console.print(mism)
+    for name, fit in doc.get("curve_fits", {}).items():
+        _curve_fit(console, name, fit)
     warnings = doc["warnings"]
     if warnings:
         by_code: dict[str, list[dict[str, Any]]] = {}
@@ -212,6 +214,28 @@ def case_analysis(console: Console, analysis: CaseAnalysis) -> None:
             where = f"{first['holding']}: " if first["holding"] else ""
             line = f"  [{first['level']}] {code}: {where}{first['message']}{more}"
             console.print(escape(line), highlight=False)
+
+
+def _curve_fit(console: Console, name: str, fit: dict[str, Any]) -> None:
+    """Rich/cheap of a fitted curve's bonds, or the exact bootstrap's largest repricing error."""
+    if fit.get("method") != "nelson_siegel_svensson":
+        console.print(
+            f"{name} curve: exact bootstrap through its bonds, max |price error| "
+            f"{fit['max_abs_price_error']:.1e} per 100"
+        )
+        return
+    table = Table(title=f"{name} NSS fit: rich (-) / cheap (+), rmse {fit['rmse_bp']:.2f} bp")
+    for col in ("bond", "maturity", "price", "fitted", "residual bp"):
+        table.add_column(col, justify="left" if col == "bond" else "right")
+    for r in fit["residuals"]:
+        table.add_row(
+            escape(r["id"]),
+            r["maturity"],
+            f"{r['price']:.4f}",
+            f"{r['model_price']:.4f}",
+            f"{r['residual_bp']:+.2f}",
+        )
+    console.print(table)
 
 
 def instruments(console: Console, document: dict[str, Any]) -> None:

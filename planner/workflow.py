@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,6 +14,7 @@ from hedge_planner.active_risk import (
     measure_active_risk,
     spread_dv01_by_sector,
 )
+from hedge_planner.case_curves import BuiltCurve, build_case_curve
 from hedge_planner.cases import (
     AnalysisCase,
     BaselineCase,
@@ -30,7 +31,6 @@ from hedge_planner.models.benchmark import (
     compare_to_benchmark,
 )
 from hedge_planner.models.bonds import BondBook, CashflowSchedule, analyze_book, build_schedule
-from hedge_planner.models.bootstrap import bootstrap_sofr_ois
 from hedge_planner.models.covariance import (
     KeyRateCovariance,
     estimate_keyrate_covariance,
@@ -179,6 +179,8 @@ class MarketCurves:
     sofr: YieldCurve | None
     #: The Treasury par quotes, kept to shift and bootstrap again (par KRDs).
     treasury_quotes: ParQuotes | None = None
+    #: Per curve: its source and, for bonds, the repricing errors or the fit's residuals.
+    reports: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -328,7 +330,12 @@ class CaseAnalysis:
             "portfolio": portfolio,
             "warnings": [f.as_dict() for f in self.flags],
             "methodology": ANALYSIS_METHODOLOGY,
-        }
+        } | self._curve_fits()
+
+    def _curve_fits(self) -> dict[str, Any]:
+        """Curves built from bonds: repricing errors or fitted residuals (rich/cheap, bp)."""
+        fits = {k: r["fit"] for k, r in self.curves.reports.items() if "fit" in r}
+        return {"curve_fits": fits} if fits else {}
 
 
 ANALYSIS_METHODOLOGY = {
@@ -356,39 +363,32 @@ ANALYSIS_METHODOLOGY = {
 
 
 def build_curves(case: AnalysisCase, source: str) -> MarketCurves:
-    """Bootstrap the case's curves anchored on the analysis date.
+    """Build the case's curves anchored on the analysis date (par quotes, bonds, zero rates or
+    discount factors; see :mod:`hedge_planner.case_curves`).
 
     Raises
     ------
     InputError
-        If a curve cannot be bootstrapped from the quotes (the reason names the quote).
+        If a curve cannot be built from its inputs (the reason names the input).
     """
     spec = case.curves
     issues = []
-    tsy = sofr = None
-    quotes = ParQuotes(
-        int(to_days(case.analysis_date)),
-        tuple(spec.treasury.par_yields),
-        np.array(list(spec.treasury.par_yields.values()), dtype=np.float64),
-        spec.treasury.interpolation,
-    )
-    try:
-        tsy = quotes.build()
-    except HedgePlannerError as exc:
-        issues.append(InputIssue(source, None, "curves.treasury.par_yields", str(exc)))
-    if spec.sofr is not None:
+    built: dict[str, BuiltCurve] = {}
+    for name in ("treasury", "sofr"):
+        section = getattr(spec, name)
+        if section is None:
+            continue
         try:
-            sofr = bootstrap_sofr_ois(
-                case.analysis_date,
-                list(spec.sofr.par_rates),
-                list(spec.sofr.par_rates.values()),
-                spec.sofr.interpolation,
-            )
-        except HedgePlannerError as exc:
-            issues.append(InputIssue(source, None, "curves.sofr.par_rates", str(exc)))
-    if issues or tsy is None:
+            built[name] = build_case_curve(section, name, case.analysis_date)
+        except (HedgePlannerError, ValueError) as exc:
+            where = f"curves.{name}.{section.source_key}"
+            issues.append(InputIssue(source, None, where, str(exc)))
+    if issues or "treasury" not in built:
         raise InputError(issues)
-    return MarketCurves(tsy, sofr, quotes)
+    tsy = built["treasury"]
+    sofr = built.get("sofr")
+    reports = {k: v.report for k, v in built.items()}
+    return MarketCurves(tsy.curve, None if sofr is None else sofr.curve, tsy.quotes, reports)
 
 
 def supplied_analytics(
