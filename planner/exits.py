@@ -197,7 +197,7 @@ def raise_if_unproven(hedge: Mapping[str, Any] | None) -> None:
     if status == "optimal":
         return
     info = hedge.get("infeasibility") or {}
-    message = str(info.get("message") or "")
+    message = str(info.get("message") or (hedge.get("solver") or {}).get("message") or "")
     if status == "infeasible":
         relax = [
             Relaxation(
@@ -209,6 +209,12 @@ def raise_if_unproven(hedge: Mapping[str, Any] | None) -> None:
             for r in info.get("relaxations") or []
         ]
         raise InfeasibleLimitsError(message, relax)
+    if status in ("time_limit", "node_limit"):
+        message += (
+            "; raise hedge.solver.time_limit_seconds or loosen hedge.solver.gap"
+            if status == "time_limit"
+            else "; loosen hedge.solver.gap or the hedge limits"
+        )
     raise NoProvenPlanError(status, message)
 
 

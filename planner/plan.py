@@ -32,6 +32,7 @@ from hedge_planner.document import (
     SectorRow,
     Trade,
 )
+from hedge_planner.cases import case_warnings
 from hedge_planner.hedge_plan import HedgePlan
 from hedge_planner.models.benchmark import tracking_error
 from hedge_planner.models.calendar import add_business_days
@@ -91,8 +92,16 @@ def scenarios_section(stress: PortfolioScenarioResult) -> Scenarios:
 
 
 def warnings(analysis: CaseAnalysis) -> list[Flag]:
-    """Every flag raised while measuring and comparing."""
-    return [Flag.model_validate(f.as_dict()) for f in analysis.flags]
+    """Every flag raised while reading the case, measuring and comparing.
+
+    The case's own warnings (a weekend analysis date) come first: they were only logged at
+    load time, and a plan read later must still show them.
+    """
+    case_flags = [
+        Flag(level="warn", code="case_input", holding=None, message=text)
+        for text in case_warnings(analysis.case)
+    ]
+    return case_flags + [Flag.model_validate(f.as_dict()) for f in analysis.flags]
 
 
 # ------------------------------------------------------------------------------------------------

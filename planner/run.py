@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from hedge_planner.case_hedge import SWEEP_KEYS, sweep_value_problem
 from hedge_planner.cases import AnalysisCase, load_analysis_case
 from hedge_planner.document import Plan, Provenance
 from hedge_planner.hedge_plan import HedgePlan, solve_hedge
@@ -165,6 +166,15 @@ class PlanRun:
             When the case sets no such limit to sweep.
         """
         problem = self.problem()
+        assert self.case.hedge is not None  # problem() requires the hedge section
+        # Every value is checked against the case file's own bounds before any solve, and
+        # reported in the user's units under the user's key (not the optimiser's scaled value).
+        for v in values:
+            reason = sweep_value_problem(self.case.hedge, name, v)
+            if reason is not None:
+                key = "hedge." + ".".join(SWEEP_KEYS[name])
+                issue = InputIssue("--param", None, key, f"swept value {v:g}: {reason}")
+                raise InputError([issue])
         opt_name = SWEEP_PARAMS[name]
         if opt_name not in problem.optimizer.params:
             reason = f"the case sets no {name} limit to sweep; add it to the case first"
