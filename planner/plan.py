@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
+from hedge_planner.cases import case_warnings
 from hedge_planner.document import (
     SCHEMA,
     VERSION,
@@ -32,7 +33,6 @@ from hedge_planner.document import (
     SectorRow,
     Trade,
 )
-from hedge_planner.cases import case_warnings
 from hedge_planner.hedge_plan import HedgePlan
 from hedge_planner.models.benchmark import tracking_error
 from hedge_planner.models.calendar import add_business_days
