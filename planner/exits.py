@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import typer
+from hedge_planner.case_keys import case_key
 from hedge_planner.jsonout import json_stdout
 from hedge_planner.models.errors import (
     EXIT_BUG,
@@ -103,9 +104,11 @@ def _print(text: str) -> None:
 def _report_no_plan(exc: NoProvenPlanError) -> None:
     _print(f"error: {shorten_quoted(exc.summary())}")
     for r in exc.relaxations:
+        key = case_key(r.constraint)
+        where = f"; case key {key}" if key != r.constraint else ""
         _print(
             f"  - {r.constraint}: limit {r.limit:g} -> required {r.required:g} {r.unit} "
-            f"(change {r.change:+g})".rstrip()
+            f"(change {r.change:+g}){where}".rstrip()
         )
 
 

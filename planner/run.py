@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from hedge_planner.case_hedge import SWEEP_KEYS, sweep_value_problem
+from hedge_planner.case_keys import hedge_input_issue, universe_paths
 from hedge_planner.cases import AnalysisCase, load_analysis_case
 from hedge_planner.document import Plan, Provenance
 from hedge_planner.hedge_plan import HedgePlan, solve_hedge
@@ -33,6 +34,7 @@ from hedge_planner.provenance import provenance
 from hedge_planner.quality import quality_checks
 from hedge_planner.scenarios.definitions import Scenario
 from hedge_planner.scenarios.portfolio import PortfolioScenarioResult
+from hedge_planner.solvers.problem import HedgeInputError
 from hedge_planner.stress import build_case_scenarios, horizon_days, run_scenarios
 from hedge_planner.workflow import CaseAnalysis, analyze_case
 
@@ -138,10 +140,18 @@ class PlanRun:
         """Stage 3: the hedge universe priced off the curves (empty without a hedge section)."""
         return self._universe
 
+    def _user_error(self, exc: HedgeInputError) -> InputError:
+        """An optimiser input error restated under the case's own key."""
+        members = [(m.risk.kind, m.name) for m in self.universe()]
+        return hedge_input_issue(exc, self.source, universe_paths(members))
+
     @cached_property
     def _problem(self) -> HedgeProblem:
         self.require_hedge()
-        return _build_problem(self.case, self.analysis, self.universe(), self.source)
+        try:
+            return _build_problem(self.case, self.analysis, self.universe(), self.source)
+        except HedgeInputError as exc:
+            raise self._user_error(exc) from None
 
     def problem(self) -> HedgeProblem:
         """The compiled hedge problem (limits and costs translated for the optimiser)."""
@@ -179,9 +189,12 @@ class PlanRun:
         if opt_name not in problem.optimizer.params:
             reason = f"the case sets no {name} limit to sweep; add it to the case first"
             raise InputError([InputIssue(self.source, None, "hedge.limits", reason)])
-        points = problem.optimizer.sweep(
-            opt_name, [problem.to_optimizer_value(name, v) for v in values]
-        )
+        try:
+            points = problem.optimizer.sweep(
+                opt_name, [problem.to_optimizer_value(name, v) for v in values]
+            )
+        except HedgeInputError as exc:
+            raise self._user_error(exc) from None
         return [
             {
                 name: v,

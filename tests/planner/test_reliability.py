@@ -21,11 +21,13 @@ import pytest
 import typer
 import yaml
 from hedge_planner.case_hedge import SWEEP_KEYS
+from hedge_planner.case_keys import case_key, universe_paths
 from hedge_planner.cli import MAX_SWEEP_POINTS, _parse_sweep
 from hedge_planner.exits import raise_if_unproven
 from hedge_planner.hedging import SWEEP_PARAMS, _contract_table
 from hedge_planner.models.errors import InputError, NoProvenPlanError
 from hedge_planner.run import PlanRun
+from hedge_planner.solvers.problem import HedgeInputError
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "examples" / "core_plus"
@@ -286,3 +288,61 @@ def test_a_million_holdings_are_refused_up_front(tmp_path: Path) -> None:
     assert "HEDGE_PLANNER_MAX_HOLDINGS" in proc.stderr
     # Measured about 2 s alone (interpreter start included); generous for a loaded CI machine.
     assert seconds < 30, seconds
+
+
+# ---- internal optimiser names map back to the user's case keys --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [("carry_scale", "hedge.costs.carry_weight"),
+     ("slippage_scale", "hedge.costs.slippage_weight"),
+     ("portfolio.bench_krd_dv01", "benchmark.krd"),
+     ("duration_target", "hedge.limits.duration.target (default: benchmark.duration)"),
+     ("krd_tol[6m]", "hedge.limits.krd_tolerance (6m)"),
+     ("duration_band", "hedge.limits.duration.band"),
+     ("margin_budget", "hedge.limits.margin_budget"),
+     ("instruments[TUH4].q0", "hedge.universe.futures[0].current"),
+     ("instruments[SOFR 5y].lo/hi", "hedge.universe.swaps[2].max_contracts/max_notional")],
+)  # fmt: skip
+def test_optimiser_names_map_to_case_keys(name: str, key: str) -> None:
+    run = PlanRun.load(str(CORE / "case.yaml"))
+    members = [(m.risk.kind, m.name) for m in run.universe()]
+    paths = universe_paths(members)
+    # The example lists six futures, then eight swaps: TU is futures[0], the 5y swap swaps[2].
+    assert paths[members[0][1]] == "hedge.universe.futures[0]"
+    assert members[0][1] == "TUH4"
+    swap_names = [n for k, n in members if k == "swap"]
+    assert paths[swap_names[2]] == "hedge.universe.swaps[2]"
+    assert case_key(name.replace("SOFR 5y", swap_names[2]), paths) == key
+
+
+def test_an_optimiser_input_error_is_reported_under_the_case_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Finding: internal names (``instruments[TUH4].q0``) in errors."""
+    import hedge_planner.run as run_module
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise HedgeInputError("instruments[TUH4].q0", "must be finite, got nan")
+
+    monkeypatch.setattr(run_module, "_build_problem", broken)
+    run = PlanRun.load(str(CORE / "case.yaml"))
+    with pytest.raises(InputError) as info:
+        run.problem()
+    (issue,) = info.value.issues
+    assert issue.column == "hedge.universe.futures[0].current"
+    assert issue.reason == "must be finite, got nan"
+    assert issue.source == str(CORE / "case.yaml")
+
+
+def test_infeasible_limits_name_the_case_keys_to_move(tmp_path: Path) -> None:
+    def mutate(case: dict[str, Any]) -> None:
+        case["hedge"]["limits"]["duration"] = {"target": 2.0, "band": 0.05}
+        case["hedge"]["limits"]["margin_budget"] = 1.0e6
+
+    proc = cli("hedge", str(write_case(tmp_path, mutate)), "--json")
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert json.loads(proc.stdout)["solver"]["status"] == "infeasible"
+    assert "; case key hedge.limits.duration.band" in proc.stderr
