@@ -36,7 +36,7 @@ from hedge_planner.scenarios.definitions import Scenario
 from hedge_planner.scenarios.portfolio import PortfolioScenarioResult
 from hedge_planner.solvers.problem import HedgeInputError
 from hedge_planner.stress import build_case_scenarios, horizon_days, run_scenarios
-from hedge_planner.workflow import CaseAnalysis, analyze_case
+from hedge_planner.workflow import CaseAnalysis, analyze_case, build_curves
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,9 @@ class PlanRun:
     @classmethod
     def from_text(cls, text: str, name: str) -> PlanRun:
         """Validate case text read from ``name``."""
-        case, source = load_analysis_case(name, text)
+        # The curve bootstrap runs with the file checks, so a bad curve and a bad holdings file
+        # (independent inputs) are reported together.
+        case, source = load_analysis_case(name, text, extra_check=build_curves)
         return cls(case, source, text)
 
     # -- measure and compare ---------------------------------------------------------------

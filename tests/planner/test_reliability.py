@@ -346,3 +346,26 @@ def test_infeasible_limits_name_the_case_keys_to_move(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert json.loads(proc.stdout)["solver"]["status"] == "infeasible"
     assert "; case key hedge.limits.duration.band" in proc.stderr
+
+
+# ---- independent problems are reported together -------------------------------------------------
+
+
+def test_a_curve_that_cannot_bootstrap_is_reported_with_the_files_problems(tmp_path: Path) -> None:
+    """Finding: "every problem at once" held only within one stage (curves after files)."""
+
+    def mutate(case: dict[str, Any]) -> None:
+        rates = case["curves"]["sofr"]["par_rates"]
+        for i, tenor in enumerate(rates):  # a saw-tooth no discount curve reprices
+            rates[tenor] = 0.25 if i % 2 else -0.05
+        case["holdings"] = str(tmp_path / "missing.csv")
+
+    path = write_case(tmp_path, mutate)
+    with pytest.raises(InputError) as info:
+        PlanRun.load(str(path))
+    columns = {i.column for i in info.value.issues}
+    assert "curves.sofr.par_rates" in columns
+    assert any("missing.csv" in str(i) for i in info.value.issues)
+    proc = cli("validate", str(path))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "curves.sofr.par_rates" in proc.stderr and "missing.csv" in proc.stderr
