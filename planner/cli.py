@@ -315,6 +315,11 @@ def scenarios(
         emit_json(document)
     else:
         render.scenarios(out_console, document)
+    optimised = run.hedge() if hedge_file is None else None
+    if optimised is not None:
+        # The hedged columns used the optimiser's positions: exit 3, as ``hedge`` would, when
+        # they are not a proven plan (none at all after a time limit, or the closest hedge).
+        raise_if_unproven(optimised.document().model_dump(mode="json"))
 
 
 @app.command()

@@ -154,6 +154,20 @@ def test_time_limit_without_incumbent_exits_3_with_a_complete_plan(tmp_path: Pat
     assert json.loads((out / "plan.json").read_text())["hedge"]["solver"]["status"] == "time_limit"
 
 
+@pytest.mark.parametrize("command", ["hedge", "scenarios"])
+def test_commands_that_solve_exit_3_without_an_incumbent(command: str) -> None:
+    """``hedge`` and ``scenarios`` (which optimises without ``--hedge``) print their JSON and
+    exit 3 when the solve leaves no plan, never exit 0 with "hedged" figures."""
+    proc = subprocess.run(
+        [sys.executable, "-c", NO_INCUMBENT, command, str(CORE / "case.yaml"), "--json"],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert "solver status: time_limit" in proc.stderr
+    json.loads(proc.stdout)
+
+
 def test_unproven_status_message_comes_from_the_solver_section() -> None:
     hedge = {"solver": {"status": "time_limit", "message": "no incumbent"}, "infeasibility": None}
     with pytest.raises(NoProvenPlanError) as info:
