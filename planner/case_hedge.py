@@ -268,13 +268,24 @@ class CostsSpec(StrictModel):
     )
 
 
+#: Shortest and longest accepted ``hedge.solver.time_limit_seconds`` (seconds).
+MIN_TIME_LIMIT_SECONDS = 0.01
+MAX_TIME_LIMIT_SECONDS = 86_400.0
+
+
 class SolverSpec(StrictModel):
     """Solver settings."""
 
     model_config = ConfigDict(extra="forbid")
 
     gap: float = Field(default=1e-6, gt=0, lt=1)
-    time_limit_seconds: float = Field(default=30.0, gt=0)
+    # Below 10 ms no solve of this size can even start; above a day is a typo, not a setting.
+    time_limit_seconds: float = Field(
+        default=30.0,
+        ge=MIN_TIME_LIMIT_SECONDS,
+        le=MAX_TIME_LIMIT_SECONDS,
+        description="Wall-clock limit of the hedge solve, seconds (0.01 to 86,400).",
+    )
 
 
 class HedgeSpec(StrictModel):
@@ -287,3 +298,52 @@ class HedgeSpec(StrictModel):
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
     costs: CostsSpec = Field(default_factory=CostsSpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
+
+
+#: Case key path (below ``hedge``) of each parameter ``sweep --param`` can vary.
+SWEEP_KEYS: dict[str, tuple[str, ...]] = {
+    "duration_target": ("limits", "duration", "target"),
+    "duration_band": ("limits", "duration", "band"),
+    "dv01_max": ("limits", "dv01_max"),
+    "dv01_min": ("limits", "dv01_min"),
+    "convexity_floor": ("limits", "convexity_floor"),
+    "margin_budget": ("limits", "margin_budget"),
+    "risk_aversion": ("costs", "risk_aversion"),
+    "carry_weight": ("costs", "carry_weight"),
+    "slippage_weight": ("costs", "slippage_weight"),
+}
+
+
+def sweep_value_problem(hedge: HedgeSpec, name: str, value: float) -> str | None:
+    """Why ``value`` may not replace the case's ``name`` in a sweep (``None`` when it may).
+
+    The swept value must pass the same bounds as the case file itself (a carry weight of -1 or a
+    negative risk aversion is refused in a sweep as in a case). The hedge's ``limits`` or
+    ``costs`` section is re-validated with the one value replaced.
+
+    Parameters
+    ----------
+    hedge
+        The case's hedge section.
+    name
+        A key of :data:`SWEEP_KEYS`.
+    value
+        The value in the case file's units (years, currency per bp, currency...).
+    """
+    section, *path = SWEEP_KEYS[name]
+    model: StrictModel = getattr(hedge, section)
+    data = model.model_dump(exclude_unset=True)
+    node = data
+    for key in path[:-1]:
+        child = node.get(key)
+        node[key] = dict(child) if isinstance(child, dict) else {}
+        node = node[key]
+    node[path[-1]] = value
+    try:
+        type(model).model_validate(data)
+    except ValueError as exc:
+        errors = getattr(exc, "errors", None)
+        if callable(errors):
+            return "; ".join(str(e.get("msg", "")) for e in errors()) or str(exc)
+        return str(exc)
+    return None

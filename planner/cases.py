@@ -507,13 +507,22 @@ def _collect(issues: list[InputIssue], check: Callable[[], object], where: Input
         issues.append(InputIssue(where.source, where.row, where.column, reason, where.hint))
 
 
-def check_case_files(case: AnalysisCase, name: str, lines: Mapping[DocPath, int]) -> None:
+def check_case_files(
+    case: AnalysisCase,
+    name: str,
+    lines: Mapping[DocPath, int],
+    extra_check: Callable[[AnalysisCase, str], object] | None = None,
+) -> None:
     """Read every file a valid case names (holdings, benchmark, covariance, contracts).
 
     All problems of these independent inputs are gathered into one :class:`InputError`, so
-    ``validate`` reports what ``plan`` would refuse, at load time.
+    ``validate`` reports what ``plan`` would refuse, at load time. ``extra_check`` is one more
+    independent check of the valid case (the curve bootstrap, which lives in a module that
+    imports this one); its problems join the others.
     """
     issues = cross_check_case(case, name, lines)
+    if extra_check is not None:
+        _collect(issues, lambda: extra_check(case, name), InputIssue(name, None, "curves", ""))
     settle = case.analysis_date
 
     def here(*path: Any) -> InputIssue:
@@ -647,13 +656,18 @@ def case_warnings(case: AnalysisCase) -> list[str]:
     return out
 
 
-def load_analysis_case(source: str | Path, text: str | None = None) -> tuple[AnalysisCase, str]:
+def load_analysis_case(
+    source: str | Path,
+    text: str | None = None,
+    extra_check: Callable[[AnalysisCase, str], object] | None = None,
+) -> tuple[AnalysisCase, str]:
     """Read and validate an analysis case YAML and the files it names.
 
     Every schema problem is reported at once, located by the user's key path and line; when
     the schema is valid, the holdings, benchmark, covariance and contract files are read and
     checked too (their problems also gathered into one error). ``text`` gives the content when
-    it was already read (standard input). Warnings (a weekend analysis date) are logged.
+    it was already read (standard input); ``extra_check`` runs beside the file checks (see
+    :func:`check_case_files`). Warnings (a weekend analysis date) are logged.
     """
     if text is None:
         text, name = read_text(source)
@@ -665,7 +679,7 @@ def load_analysis_case(source: str | Path, text: str | None = None) -> tuple[Ana
     except ValidationError as exc:
         issues = pydantic_issues(exc, name, data=data, lines=lines, model=AnalysisCase)
         raise InputError(issues + files_of_invalid_case(data, name, lines)) from None
-    check_case_files(case, name, lines)
+    check_case_files(case, name, lines, extra_check)
     for warning in case_warnings(case):
         logger.warning("%s: %s", name, warning)
     return case, name

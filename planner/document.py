@@ -276,6 +276,8 @@ class Solver(Section):
     gap: float | None = None
     iterations: int | None = None
     seconds: float | None = None
+    #: Why the solve ended as it did when no plan is proven (time limit, solver error...).
+    message: str | None = None
 
 
 class Relaxation(Section):

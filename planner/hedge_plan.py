@@ -142,8 +142,19 @@ class HedgePlan:
         return np.asarray(self.problem.optimizer.ctx.q0, dtype=np.float64)
 
     @property
+    def presents_plan(self) -> bool:
+        """Whether the solve left quantities to present (proven, or the verified closest hedge)."""
+        return self.result.q is not None and self.result.post is not None
+
+    @property
     def quantities(self) -> np.ndarray:
-        """Positions per universe member after the hedge (units)."""
+        """Positions per universe member after the hedge (units).
+
+        Without quantities to present (a time limit with no incumbent, a solver error) the
+        current positions: nothing is traded, so the plan shows the book as it stands.
+        """
+        if not self.presents_plan:
+            return self.current
         return np.asarray(self.result.q, dtype=np.float64)
 
     @property
@@ -158,7 +169,12 @@ class HedgePlan:
 
     @property
     def post(self) -> RiskSummary:
-        """Risk after the hedge: the optimiser's own evaluation at the solution."""
+        """Risk after the hedge: the optimiser's own evaluation at the solution.
+
+        Without quantities to present, the pre-hedge risk (no trades; see :attr:`quantities`).
+        """
+        if self.result.post is None or not self.presents_plan:
+            return self.pre
         return self.result.post
 
     @cached_property
@@ -285,7 +301,7 @@ class HedgePlan:
         pre = self._figures(self.pre)
         post = self._figures(self.post)
         baseline = self.baseline
-        if baseline.available and baseline.post_hedge is not None:
+        if baseline.available and baseline.post_hedge is not None and res.objective is not None:
             baseline = baseline.model_copy(
                 update={
                     "cost_difference": res.objective - baseline.cost["objective"],
@@ -334,6 +350,7 @@ class HedgePlan:
                 gap=res.rel_gap,
                 iterations=res.iterations,
                 seconds=res.seconds,
+                message=res.message or None,
             ),
             infeasibility=infeasibility,
             methodology=HEDGE_METHODOLOGY,

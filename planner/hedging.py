@@ -177,6 +177,8 @@ def _contract_table(hedge: HedgeSpec, source: str) -> ContractTable | None:
     path = resolve_path(source, hedge.universe.contracts_file)
     try:
         return load_contract_table(path)
+    except InputError:
+        raise  # already located by the contracts file's own name and row
     # Reading the user's contracts file (not pricing): its parser reports bad content as
     # ValueError, which is an input problem here.
     except (OSError, ValueError) as exc:

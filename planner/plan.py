@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from hedge_planner.active_risk import with_positions
+from hedge_planner.cases import case_warnings
 from hedge_planner.document import (
     SCHEMA,
     VERSION,
@@ -100,8 +101,16 @@ def scenarios_section(stress: PortfolioScenarioResult) -> Scenarios:
 
 
 def warnings(analysis: CaseAnalysis) -> list[Flag]:
-    """Every flag raised while measuring and comparing."""
-    return [Flag.model_validate(f.as_dict()) for f in analysis.flags]
+    """Every flag raised while reading the case, measuring and comparing.
+
+    The case's own warnings (a weekend analysis date) come first: they were only logged at
+    load time, and a plan read later must still show them.
+    """
+    case_flags = [
+        Flag(level="warn", code="case_input", holding=None, message=text)
+        for text in case_warnings(analysis.case)
+    ]
+    return case_flags + [Flag.model_validate(f.as_dict()) for f in analysis.flags]
 
 
 # ------------------------------------------------------------------------------------------------

@@ -166,7 +166,8 @@ def _hedge_checks(analysis: CaseAnalysis, hedge_plan: HedgePlan) -> list[Quality
         _check(
             "Post-hedge limits are met",
             "pass" if res.status == "optimal" and not violated else "fail",
-            f"solver {res.status} ({res.method}), gap {res.rel_gap:.1e}"
+            f"solver {res.status} ({res.method}), gap "
+            + (f"{res.rel_gap:.1e}" if res.rel_gap is not None else "unknown")
             + (f"; violated: {', '.join(violated)}" if violated else "")
             + (f"; {res.message}" if res.message else ""),
         )
