@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from hedge_planner.solvers.formulation import HedgeProgram
-from hedge_planner.solvers.highs_backend import HighsModel
+from hedge_planner.solvers.highs_backend import HighsModel, NodeOutcome
+from hedge_planner.solvers.problem import FEAS_ATOL, FEAS_RTOL
 from hedge_planner.solvers.standard_form import ParametricForm
+from hedge_planner.solvers.te_limit import TE_LIMIT_WEIGHT, TrackingErrorLimit
 
 __all__ = ["MinimalViolation", "Violation"]
 
@@ -77,6 +79,7 @@ class MinimalViolation:
         el = program.elastic()
         self.form = ParametricForm(el.problem, [el.x, *el.slacks])
         x_cols = self.form.var_cols[0]
+        self.x_cols = x_cols
         self.slack_cols = (
             np.concatenate(self.form.var_cols[1:]) if el.slacks else np.zeros(0, dtype=int)
         )
@@ -104,19 +107,12 @@ class MinimalViolation:
             If even the elastic problem cannot be solved (instrument bounds/integrality alone
             leave no admissible hedge, which input validation should already exclude).
         """
-        prog, model = self.program, self.model
-        model.update()
-        if len(prog.int_idx):
-            out, _, nodes = model.solve_milp(1e-9, time_limit)
-            logger.info("minimal violation: elastic MILP %s, %d nodes", out.status, nodes)
-        else:
-            out = model.run()
-            logger.info("minimal violation: elastic LP %s", out.status)
-        if out.status not in ("optimal", "time_limit") or out.x is None:
-            raise RuntimeError(
-                f"minimal-violation solve failed: {out.status} {model.status_text()}"
-            )
-        slack = np.maximum(out.x[self.slack_cols], 0.0)
+        prog = self.program
+        while True:
+            out = self._solve_elastic(time_limit)
+            slack = np.maximum(out.x[self.slack_cols], 0.0)
+            if not self._cut(out.x, slack):
+                break
         result: list[Violation] = []
         for k, e in enumerate(slack):
             lim = prog.limits[k]
@@ -139,3 +135,41 @@ class MinimalViolation:
             )
         total = float(sum(v.normalised for v in result))
         return result, total
+
+    def _solve_elastic(self, time_limit: float) -> NodeOutcome:
+        prog, model = self.program, self.model
+        model.update()
+        if len(prog.int_idx):
+            out, _, nodes = model.solve_milp(1e-9, time_limit)
+            logger.info("minimal violation: elastic MILP %s, %d nodes", out.status, nodes)
+        else:
+            out = model.run()
+            logger.info("minimal violation: elastic LP %s", out.status)
+        if out.status not in ("optimal", "time_limit") or out.x is None:
+            raise RuntimeError(
+                f"minimal-violation solve failed: {out.status} {model.status_text()}"
+            )
+        return out
+
+    def _cut(self, x: np.ndarray, slack: np.ndarray) -> bool:
+        """Add a tracking-error cut where the elastic plan exceeds its moved TE limit.
+
+        Why: the elastic problem sees the TE limit through the same cut rows as the hedge
+        problem; without this loop the required TE limit would be understated.
+        """
+        prog, ctx = self.program, self.program.ctx
+        q = np.asarray(x[self.x_cols], dtype=float) * ctx.scale
+        added = False
+        for k, (owner, _) in enumerate(prog.limit_owner):
+            if not isinstance(owner, TrackingErrorLimit):
+                continue
+            moved = float(prog.params["tracking_error_bp"]) + float(slack[k])
+            value = owner.value_bp(ctx, q)
+            tol = FEAS_RTOL * max(moved, value) + FEAS_ATOL / TE_LIMIT_WEIGHT
+            if value > moved + tol:
+                if not owner.add_cut(ctx, q):
+                    raise RuntimeError(
+                        f"minimal-violation solve: {owner.max_cuts} tracking-error cuts used"
+                    )
+                added = True
+        return added
