@@ -138,6 +138,7 @@ class HedgeContext:
             float(np.max(np.abs(self.factor_0), initial=0.0)),
             float(np.max(np.abs(fq).sum(axis=1), initial=0.0)),
         )
+        self._reduce_factor_exposures()
         self.integer = np.array([i.integer for i in instruments], dtype=bool)
         lo = np.empty(self.n)
         hi = np.empty(self.n)
@@ -153,6 +154,37 @@ class HedgeContext:
                         f"no whole lot of {ins.lot_size:g} fits in [{elo:g}, {ehi:g}]",
                     )
         self.x_lo, self.x_hi = lo, hi  # bounds in scaled units (lots)
+
+    def _reduce_factor_exposures(self) -> None:
+        """``||F'(a + B q)||^2 = ||c_r + F'B x||^2 + const``, ``x = q / scale``, ``c_r`` the part
+        of ``c = F'a`` in the range of ``F'B``.
+
+        Used by the tracking-error limit (:mod:`hedge_planner.solvers.te_limit`): exposures the
+        instruments cannot move (sector spreads, swap-spread factors of a futures-only
+        universe) are the constant; the limit is then a ball in the movable part, whose
+        supporting cuts are tight. ``te_rows`` (r x n, per scaled lot), ``te_c``, ``te_const``
+        (currency^2/yr); ``te_scale`` is a row normaliser.
+        """
+        m = self.factor_q * self.scale  # (r, n): exposures per scaled lot
+        if m.shape[0] == 0:
+            self.te_rows, self.te_c = np.zeros((0, self.n)), np.zeros(0)
+            self.te_const, self.te_scale = float(self.factor_0 @ self.factor_0), 1.0
+            return
+        # Orthonormal basis of m's range (SVD: robust when m is rank deficient).
+        u, sv, _ = np.linalg.svd(m, full_matrices=False)
+        qm = u[:, sv > 1e-12 * max(float(sv[0]) if sv.size else 0.0, 1e-300)]
+        c_par = qm @ (qm.T @ self.factor_0)
+        c_perp = self.factor_0 - c_par
+        if float(np.linalg.norm(c_perp)) <= 1e-9 * float(np.linalg.norm(self.factor_0)):
+            c_par, c_perp = self.factor_0, np.zeros_like(self.factor_0)  # nothing to split
+        self.te_rows = m  # rows of F'B (per scaled lot): the same model, only c is split
+        self.te_c = c_par
+        self.te_const = float(c_perp @ c_perp)
+        self.te_scale = max(
+            1.0,
+            float(np.max(np.abs(c_par), initial=0.0)),
+            float(np.max(np.abs(m).sum(axis=1), initial=0.0)),
+        )
 
     def _variable_scale(self) -> np.ndarray:
         """Units of q per internal variable: lot size for integer lots, else a power of 10.

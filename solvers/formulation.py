@@ -203,7 +203,7 @@ class HedgeProgram:
                     for con in cons:
                         lhs, rhs = self._inequality(con)
                         soft.append(lhs <= rhs + e_shared)
-                    parts.append(weights[k] * e_shared)
+                    parts.append(weights[k] * owner.elastic_scale(self.ctx) * e_shared)
                     slacks.append(e_shared)
                     k += 1
                     continue
@@ -260,3 +260,5 @@ class HedgeProgram:
                 # Why: cvxpy parameters must be finite; unconstrained buckets are masked out.
                 val = np.where(np.isfinite(val), val, 0.0)
             self.cp_params[name].value = val
+        for c in self.constraints:
+            c.sync(self.ctx, self.params)  # Parameters derived from the what-if values

@@ -25,6 +25,9 @@ __all__ = ["MinimalViolation", "Violation"]
 
 logger = logging.getLogger(__name__)
 
+#: Cut rounds of the elastic problem before the TE move is read off the elastic plan.
+_ELASTIC_CUT_ROUNDS = 30
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -108,17 +111,24 @@ class MinimalViolation:
             leave no admissible hedge, which input validation should already exclude).
         """
         prog = self.program
-        while True:
+        for _ in range(_ELASTIC_CUT_ROUNDS):
             out = self._solve_elastic(time_limit)
             slack = np.maximum(out.x[self.slack_cols], 0.0)
             if not self._cut(out.x, slack):
                 break
+        else:
+            # Why: Kelley's cuts converge slowly on the linear elastic objective. The elastic
+            # plan meets every other moved limit, so moving the TE limit to the plan's own TE
+            # is sufficient (an upper estimate of the minimal move, never too small).
+            logger.info("minimal violation: TE cut rounds exhausted; required TE from the plan")
+        self._te_required(out.x, slack)
         result: list[Violation] = []
         for k, e in enumerate(slack):
             lim = prog.limits[k]
-            if e * lim.weight <= 1e-9:
-                continue  # numerically zero: this limit need not move
             owner, j = prog.limit_owner[k]
+            weight = lim.weight * owner.elastic_scale(prog.ctx)
+            if e * weight <= 1e-9:
+                continue  # numerically zero: this limit need not move
             param, bucket, limit, required = owner.limit_move(j, float(e), prog.params)
             result.append(
                 Violation(
@@ -130,7 +140,7 @@ class MinimalViolation:
                     required=required,
                     move=required - limit,
                     units=lim.units,
-                    normalised=float(e * lim.weight),
+                    normalised=float(e * weight),
                 )
             )
         total = float(sum(v.normalised for v in result))
@@ -151,6 +161,17 @@ class MinimalViolation:
             )
         return out
 
+    def _te_required(self, x: np.ndarray, slack: np.ndarray) -> None:
+        """Raise each TE slack to what the elastic plan itself needs (in place)."""
+        prog, ctx = self.program, self.program.ctx
+        q = np.asarray(x[self.x_cols], dtype=float) * ctx.scale
+        for k, (owner, _) in enumerate(prog.limit_owner):
+            if isinstance(owner, TrackingErrorLimit):
+                # Slack in units of the radius: the plan's own radius minus the limit's.
+                limit = float(prog.params["tracking_error_bp"])
+                need = owner.radius(ctx, owner.value_bp(ctx, q)) - owner.radius(ctx, limit)
+                slack[k] = max(float(slack[k]), need)
+
     def _cut(self, x: np.ndarray, slack: np.ndarray) -> bool:
         """Add a tracking-error cut where the elastic plan exceeds its moved TE limit.
 
@@ -163,13 +184,12 @@ class MinimalViolation:
         for k, (owner, _) in enumerate(prog.limit_owner):
             if not isinstance(owner, TrackingErrorLimit):
                 continue
-            moved = float(prog.params["tracking_error_bp"]) + float(slack[k])
+            rho = owner.radius(ctx, float(prog.params["tracking_error_bp"]))
+            moved = owner.limit_of_radius(ctx, rho + float(slack[k]))
             value = owner.value_bp(ctx, q)
             tol = FEAS_RTOL * max(moved, value) + FEAS_ATOL / TE_LIMIT_WEIGHT
             if value > moved + tol:
-                if not owner.add_cut(ctx, q):
-                    raise RuntimeError(
-                        f"minimal-violation solve: {owner.max_cuts} tracking-error cuts used"
-                    )
-                added = True
+                if owner.full:
+                    owner.clear_cuts()  # valid cuts only relax: start afresh with room
+                added = owner.add_cut(ctx, q) or added
         return added

@@ -86,7 +86,6 @@ class ObjectiveTerm(ABC):
         """Canonical cvxpy expression of the term, currency."""
 
     @abstractmethod
-    @abstractmethod
     def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
         """Independent evaluation of the term at quantities ``q``, currency."""
 
@@ -116,7 +115,7 @@ class TrackingErrorTerm(ObjectiveTerm):
     def cvxpy_expr(
         self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
     ) -> cp.Expression:
-        # Factored form: g' Sigma g = ||F' g||^2 with F' g affine in q.
+        # Factored form: e' S e = ||F' e||^2 with F' e affine in q.
         sy = ctx.factor_scale  # conditioning: normalised exposures, weight * sy^2
         expo = (ctx.factor_q / sy) @ q + ctx.factor_0 / sy
         return (p["risk_aversion"] * sy**2) * cp.sum_squares(expo)
@@ -327,6 +326,13 @@ class Constraint(ABC):
 
     def validate(self, params: Params) -> None:  # noqa: B027 - optional hook, default: no checks
         """Raise :class:`HedgeInputError` on structurally invalid parameter values."""
+
+    def sync(self, ctx: HedgeContext, params: Params) -> None:  # noqa: B027 - optional hook
+        """Update Parameters derived from the what-if values (after each change)."""
+
+    def elastic_scale(self, ctx: HedgeContext) -> float:
+        """Limit units per unit of the elastic slack (1: the rows are in the limit's units)."""
+        return 1.0
 
     @abstractmethod
     def limits(self, ctx: HedgeContext) -> list[Limit]:
