@@ -6,7 +6,10 @@ so ``e`` is exactly how far that limit must move. The
 elastic problem minimises ``sum_r weight_r * e_r`` where the weights normalise the slacks to a
 common unit (years of duration): duration band, KRD tolerances: 1 per year; DV01 limits:
 1 / (MV * 1e-4) per currency/bp; convexity floor: 1 per year^2; margin budget: 1 / budget
-per currency (a fraction of the budget). Instrument bounds and integrality stay hard.
+per currency (a fraction of the budget); tracking-error limit: 0.01 per bp/yr (its cut rows
+share one slack, in units of the ball radius, see :mod:`hedge_planner.solvers.te_limit`,
+cut again here until the elastic plan meets its moved limit). Instrument bounds and
+integrality stay hard.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ class Violation:
         Report name of the limit, e.g. ``"dv01_max"`` or ``"krd_tol[10Y]"``.
     family : str
         Constraint family ("duration_band", "dv01", "krd_tol", "convexity_floor",
-        "margin_budget").
+        "margin_budget", "tracking_error").
     param : str
         What-if parameter holding the limit (``bucket`` indexes vector parameters).
     bucket : int or None
@@ -47,7 +50,9 @@ class Violation:
     limit : float
         Current limit, ``units``.
     required : float
-        Closest limit value that is feasible jointly with the other moves, ``units``.
+        Closest limit value that is feasible jointly with the other moves, ``units``. For
+        ``tracking_error_bp`` it is the tracking error of the elastic plan after the cut
+        rounds: sufficient, and equal to the minimum once the cuts have converged.
     move : float
         ``required - limit``, ``units``.
     units : str

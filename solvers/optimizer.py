@@ -98,13 +98,13 @@ class HedgeOptimizer:
         Solver path for all-continuous problems. "highspy" (default): HiGHS' QP on the model
         generated from the cvxpy problem (the same model as the B&B relaxations). "cvxpy":
         the cvxpy problem solved by ``cvxpy_solver``.
-    factor_risk : FactorRisk, optional
-        Factor model of the tracking error (terms, KRD tolerances, TE limit and reports);
-        default the key-rate model of ``covariance`` (see :class:`HedgeContext`).
     cvxpy_solver : str
         Solver for the "cvxpy" backend; default CLARABEL. Why not HIGHS: through cvxpy's
         QP interface HiGHS returned wrong "unbounded"/suboptimal answers (and once ran
         >100 s) on small problems with slippage |q - q0| terms.
+    factor_risk : FactorRisk, optional
+        Factor model of the tracking error (terms, KRD tolerances, TE limit and reports);
+        default the key-rate model of ``covariance`` (see :class:`HedgeContext`).
     """
 
     def __init__(
