@@ -92,6 +92,7 @@ class MinimalViolation:
             np.concatenate(self.form.var_cols[1:]) if el.slacks else np.zeros(0, dtype=int)
         )
         self.model = HighsModel(self.form, x_cols[program.int_idx])
+        self.plan: np.ndarray | None = None
 
     def solve(self, time_limit: float) -> tuple[list[Violation], float]:
         """Solve the elastic problem and list the limits that must move.
@@ -127,6 +128,8 @@ class MinimalViolation:
             # is sufficient (an upper estimate of the minimal move, never too small).
             logger.info("minimal violation: TE cut rounds exhausted; required TE from the plan")
         self._te_required(out.x, slack)
+        #: Quantities (units) of the last elastic plan: they meet every limit once moved.
+        self.plan = np.asarray(out.x[self.x_cols], dtype=float) * prog.ctx.scale
         result: list[Violation] = []
         for k, e in enumerate(slack):
             lim = prog.limits[k]

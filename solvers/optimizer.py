@@ -265,6 +265,17 @@ class HedgeOptimizer:
             msg += "; the closest hedge failed verification (" + "; ".join(bad) + ")"
             q = None
             logger.info("closest hedge with room %g failed verification", room)
+        if q is None and self._violation.plan is not None:
+            # Why: near the smallest reachable tracking error the cut rounds of the closest-
+            # hedge solve can run out of time; the minimal-violation plan itself meets every
+            # moved limit by construction (verified here), so it is shown instead.
+            q_mv = self._to_q(self._violation.plan / self.ctx.scale)
+            if not self._violated(q_mv, moved):
+                q = q_mv
+                msg += (
+                    "; shown: the minimal-violation plan (meets the moved limits, costs not "
+                    "optimised)"
+                )
         if note:
             msg = f"{note}. {msg}"
         return self._result("infeasible", closest, q, t0, violations, msg, proven=False)

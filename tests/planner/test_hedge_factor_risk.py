@@ -198,3 +198,29 @@ def test_case_te_limit_binds_and_an_impossible_one_names_the_move(tmp_path: Path
     # The closest hedge meets the moved limit and no more.
     if bad.q is not None:
         assert bad.post.te_bp <= v.required * (1 + 1e-6)
+
+
+def test_plan_with_an_impossible_te_limit_names_it(tmp_path: Path) -> None:
+    import json
+
+    from hedge_planner.cli import app
+    from typer.testing import CliRunner
+
+    case = yaml.safe_load(CORE_PLUS.read_text())
+    case["holdings"] = str(CORE_PLUS.parent / "holdings.csv")
+    case["hedge"]["limits"]["tracking_error_bp"] = 20.0
+    case["hedge"]["solver"] = {"time_limit_seconds": 3.0}  # bounds the closest-hedge search
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(case, sort_keys=False))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["plan", str(path), "--out", str(out)])
+    assert result.exit_code == 3, result.stderr  # infeasible limits
+    doc = json.loads((out / "plan.json").read_text())
+    (move,) = [
+        r
+        for r in doc["hedge"]["infeasibility"]["relaxations"]
+        if r["constraint"] == "tracking_error_bp"
+    ]
+    assert move["limit"] == 20.0 and move["required"] > 100.0 and move["unit"] == "bp/yr"
+    # A plan meeting the moved limit is shown: its TE is at most the required limit.
+    assert doc["hedge"]["post_hedge"]["tracking_error_bp"] <= move["required"] * (1 + 1e-6)

@@ -165,3 +165,23 @@ def test_default_factor_model_is_the_key_rate_model() -> None:
             1e-7 * float(g @ cov @ g), rel=1e-12
         )
         assert opt.ctx.summary(q).te == pytest.approx(math.sqrt(g @ cov @ g), rel=1e-12)
+
+
+def test_feasibility_check_covers_the_te_limit() -> None:
+    """check_limits (via the optimiser's verification and evaluate) sees a TE breach."""
+    from hedge_planner.solvers.results import check_limits
+
+    port, ins, cov, fr, _ = _instance(2)
+    opt = HedgeOptimizer(port, ins, cov, [TrackingErrorTerm(1e-7)], [TrackingErrorLimit(5.0)],
+                         factor_risk=fr)  # fmt: skip
+    q = np.full(len(ins), 4.0)
+    te = _te_bp(fr, q)
+    limit = TrackingErrorLimit(te * (1 - 1e-4))
+    bad = check_limits(
+        limit.limits(opt.ctx), limit.report(opt.ctx, q, {"tracking_error_bp": te * (1 - 1e-4)})
+    )
+    assert bad and bad[0].startswith("tracking_error_bp")
+    ok = check_limits(limit.limits(opt.ctx), limit.report(opt.ctx, q, {"tracking_error_bp": te}))
+    assert not ok
+    opt.set_params(tracking_error_bp=te * (1 - 1e-4))
+    assert opt.evaluate(q)["violated"] == ["tracking_error_bp"]
