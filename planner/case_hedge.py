@@ -21,6 +21,8 @@ MIN_BASKET_YIELD, MAX_BASKET_YIELD = -0.10, 1.0
 MAX_NOTIONAL = 1e12
 #: Largest plausible magnitude of a convexity limit, years^2.
 MAX_ABS_CONVEXITY_LIMIT = 1_000.0
+#: Largest plausible tracking-error limit, bp per year.
+MAX_TRACKING_ERROR_LIMIT_BP = 10_000.0
 #: Largest plausible duration target or band, years.
 MAX_DURATION_LIMIT = 100.0
 
@@ -216,6 +218,14 @@ class LimitsSpec(StrictModel):
         description="years^2",
     )
     margin_budget: float | None = Field(default=None, ge=0, description="currency")
+    tracking_error_bp: float | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_TRACKING_ERROR_LIMIT_BP,
+        description="hard limit on the post-hedge ex-ante tracking error against the benchmark, "
+        "bp per year of the book's market value (the multi-factor figure the plan reports: key "
+        "rates in the case's KRD convention, sector spreads, swap spread)",
+    )
 
     @field_validator("krd_tolerance")
     @classmethod
@@ -238,9 +248,10 @@ class CostsSpec(StrictModel):
 
     ``risk_aversion`` is the mean-variance coefficient on the tracking-error variance of the
     portfolio's return: cost = risk_aversion / 2 * (TE in decimal)^2 * market value. The same
-    coefficient prices the Treasury-SOFR basis risk of swaps and swaptions (a common swap-spread
-    factor plus an independent one per key tenor, with the vols given here), which the key-rate
-    covariance cannot see because bonds, futures and swaps share its key rates.
+    TE is the multi-factor tracking error the plan reports (key rates in the case's KRD convention,
+    sector spreads and the Treasury-SOFR swap spread of swaps and swaptions: a common swap-spread
+    factor plus an independent one per key tenor, with the vols given here, which the key-rate
+    covariance cannot see because bonds, futures and swaps share its key rates).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -311,6 +322,7 @@ SWEEP_KEYS: dict[str, tuple[str, ...]] = {
     "risk_aversion": ("costs", "risk_aversion"),
     "carry_weight": ("costs", "carry_weight"),
     "slippage_weight": ("costs", "slippage_weight"),
+    "tracking_error_bp": ("limits", "tracking_error_bp"),
 }
 
 

@@ -55,7 +55,9 @@ BASELINE_METHOD = (
 HEDGE_METHODOLOGY = {
     "duration": "effective, years; pre- and post-hedge = (book key-rate DV01s + held and traded "
     "derivatives' key-rate DV01s) / (book MV * 1e-4): derivatives add DV01, never notional",
-    "tracking_error_bp": "ex-ante, key-rate covariance, bp per year of MV",
+    "tracking_error_bp": "ex-ante, multi-factor risk model (key rates in the case's KRD "
+    "convention, sector spreads, Treasury-SOFR swap spread): sqrt(e' S e) of the active "
+    "exposures e (held and traded derivatives included), bp per year of MV",
     "costs": "currency over the horizon; carry cost = -carry income; slippage = half "
     "bid-ask x traded size; margin = initial margin financed at the Treasury "
     "curve's simple rate to the horizon",

@@ -79,6 +79,17 @@ def exposure(analysis: CaseAnalysis) -> Exposure:
     methodology = dict(doc["methodology"])
     if benchmark is not None:
         methodology["benchmark_duration"] = BENCHMARK_DURATION_METHOD
+        te = analysis.active.tracking_error
+        if te is not None:
+            # The multi-factor figure, the one the hedge section and its limit use.
+            benchmark["tracking_error_bp"] = te.total_bp
+            benchmark["tracking_error_ccy"] = te.total_currency
+            benchmark["methodology"] = (
+                "effective durations; tracking error = sqrt(e' S e) of the active factor "
+                "exposures e (key rates in the case's KRD convention, sector spreads) under the "
+                "risk model's covariance S (bp^2/yr), bp per year; largest_mismatches rank the "
+                "key-rate gaps alone"
+            )
     return Exposure(
         portfolio=Portfolio.model_validate(portfolio),
         benchmark=None if benchmark is None else Benchmark.model_validate(benchmark),

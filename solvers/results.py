@@ -14,6 +14,7 @@ import numpy as np
 from hedge_planner.models.errors import HedgePlannerError
 from hedge_planner.solvers.context import RiskSummary
 from hedge_planner.solvers.infeasibility import Violation
+from hedge_planner.solvers.problem import FEAS_ATOL, FEAS_RTOL
 from hedge_planner.solvers.terms import ConstraintReport, Limit
 
 __all__ = [
@@ -27,15 +28,6 @@ __all__ = [
     "finite_or_none",
     "limit_tolerance",
 ]
-
-#: Relative feasibility tolerance of a hard limit: a fraction of the limit's scale
-#: ``max(|limit|, |value|)`` in the limit's own units.
-FEAS_RTOL: float = 1e-9
-#: Absolute floor of the feasibility tolerance, in years of duration equivalent (converted
-#: to the limit's units with the limit's normalising weight: 1 year = MV * 1e-4 currency/bp
-#: for DV01 limits, 1 year^2 for convexity, the budget for margin). It only matters for
-#: limits at or near zero (e.g. a KRD tolerance of 0.0 years).
-FEAS_ATOL: float = 1e-9
 
 
 def limit_tolerance(limit: Limit, report: ConstraintReport) -> float:
