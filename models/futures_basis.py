@@ -16,6 +16,7 @@ from hedge_planner.models.dates import (
     IntArray,
 )
 from hedge_planner.models.futures import _as_day
+from hedge_planner.models.units import DAYS_PER_YEAR
 
 # --------------------------------------------------------------------------------------------
 # Basis analytics
@@ -76,6 +77,8 @@ def basis_analytics(
     delivery: Any,
     coupon_income: npt.ArrayLike = 0.0,
     coupon_date: npt.ArrayLike | None = None,
+    reinvestment_rate: npt.ArrayLike | None = None,
+    reinvestment_basis: float = 360.0,
 ) -> BasisResult:
     """Forward prices, carry, gross/net basis and implied repo of a deliverable basket.
 
@@ -97,6 +100,11 @@ def basis_analytics(
         Coupon paid between settlement and delivery, per 100 (0 if none).
     coupon_date
         Payment date of that coupon (day serials); required where ``coupon_income`` is non-zero.
+    reinvestment_rate
+        Simple rate (decimal) at which the coupon is reinvested from its payment to delivery;
+        ``None`` (default) reinvests at repo.
+    reinvestment_basis
+        Day basis of ``reinvestment_rate``: 360 (ACT/360, default) or 365 (ACT/365F).
 
     Returns
     -------
@@ -110,7 +118,10 @@ def basis_analytics(
     ``dirty*(1 + r*d/360) - C*(1 + r*d2/360) = F*CF + AI_del`` with ``d`` days to delivery and
     ``d2`` days from the coupon to delivery, i.e.
     ``r = (F*CF + AI_del + C - dirty) * 360 / (dirty*d - C*d2)``. With no coupon this is
-    ``((F*CF + AI_del)/dirty - 1) * 360/d``. Delivery options are ignored.
+    ``((F*CF + AI_del)/dirty - 1) * 360/d``. With a separate reinvestment rate ``q`` (basis
+    ``B``) the coupon grows to ``C*(1 + q*d2/B)`` in the forward price and in the break-even,
+    ``r = (F*CF + AI_del + C*(1 + q*d2/B) - dirty) * 360 / (dirty*d)``. Delivery options are
+    ignored.
     """
     clean = np.asarray(clean_price, dtype=np.float64)
     ai0 = np.asarray(accrued_now, dtype=np.float64)
@@ -131,14 +142,22 @@ def basis_analytics(
         d2 = np.where(cpn != 0, deliver - cd, 0).astype(np.float64)
         if np.any((cpn != 0) & ((d2 < 0) | (d2 > days))):
             raise ValueError("coupon_date must lie between settlement and delivery")
+    if reinvestment_basis not in (360.0, DAYS_PER_YEAR):
+        raise ValueError("reinvestment_basis must be 360 (ACT/360) or 365 (ACT/365F)")
     dirty = clean + ai0
-    fwd_full = dirty * (1.0 + repo * days / 360.0) - cpn * (1.0 + repo * d2 / 360.0)
-    fwd_clean = fwd_full - ai1
     converted = futures_price * cf
+    invoice = converted + ai1
+    if reinvestment_rate is None:
+        fwd_full = dirty * (1.0 + repo * days / 360.0) - cpn * (1.0 + repo * d2 / 360.0)
+        implied = (invoice + cpn - dirty) * 360.0 / (dirty * days - cpn * d2)
+    else:
+        q = np.asarray(reinvestment_rate, dtype=np.float64)
+        coupon_fv = cpn * (1.0 + q * d2 / reinvestment_basis)
+        fwd_full = dirty * (1.0 + repo * days / 360.0) - coupon_fv
+        implied = (invoice + coupon_fv - dirty) * 360.0 / (dirty * days)
+    fwd_clean = fwd_full - ai1
     gross = clean - converted
     carry = clean - fwd_clean
-    invoice = converted + ai1
-    implied = (invoice + cpn - dirty) * 360.0 / (dirty * days - cpn * d2)
     shape = np.broadcast_shapes(clean.shape, ai0.shape, ai1.shape, cf.shape, repo.shape, cpn.shape)
     implied = np.broadcast_to(implied, shape)
     return BasisResult(

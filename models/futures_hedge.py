@@ -144,13 +144,16 @@ class TreasuryFuture(_PerUnitRisk):
     half_spread
         Half bid-ask per contract, currency; default half a tick value.
     delivery
-        ``"last"`` (last delivery day, default) or ``"first"`` (first delivery day) as the
-        delivery date of the forward/basis calculation.
+        ``"last"`` (last delivery day, default), ``"first"`` (first delivery day) or a date
+        between the two, as the delivery date of the forward/basis calculation.
     table
         Contract table (default: the packaged CME table).
     key_tenors
         Key tenors of :meth:`risk` and of the ``dv01`` / ``krd_dv01`` / ``dollar_convexity``
         attributes (default 6m ... 30y).
+    reinvestment_rate, reinvestment_basis
+        Simple rate (decimal) at which a coupon paid before delivery is reinvested to delivery,
+        on an ACT/360 (360) or ACT/365F (365) basis; ``None`` reinvests at repo (ACT/360).
 
     Notes
     -----
@@ -194,24 +197,22 @@ class TreasuryFuture(_PerUnitRisk):
         market_price: float | None = None,
         margin: float = 0.0,
         half_spread: float | None = None,
-        delivery: Literal["first", "last"] = "last",
+        delivery: Literal["first", "last"] | Any = "last",
         table: ContractTable | None = None,
         key_tenors: Sequence[str] = DEFAULT_KEY_TENORS,
+        reinvestment_rate: float | None = None,
+        reinvestment_basis: float = 360.0,
     ) -> None:
         self.key_tenors = check_key_tenors(key_tenors)[0]
         if not basket:
             raise AnalyticsError(f"{name}: empty deliverable basket")
-        if delivery not in ("first", "last"):
-            raise ValueError("delivery must be 'first' or 'last'")
         self.name = name
         self.contract = get_contract(code, table)
         self.curve = curve
         self.year, self.month = int(year), int(month)
         self.dates = contract_dates(self.contract.code, self.year, self.month, table)
         self.settle = int(curve.anchor)
-        self.delivery_day = int(
-            self.dates.last_delivery_day if delivery == "last" else self.dates.first_delivery_day
-        )
+        self.delivery_day = self._delivery_day(name, delivery)
         if self.delivery_day <= self.settle:
             raise AnalyticsError(f"{name}: delivery is not after the curve anchor")
         self.margin = float(margin)
@@ -244,6 +245,8 @@ class TreasuryFuture(_PerUnitRisk):
             self.contract.code, self.year, self.month, coupon, maturity, table
         )
         self.repo = np.broadcast_to(np.asarray(repo_rate, dtype=np.float64), coupon.shape).copy()
+        self.reinvestment_rate = None if reinvestment_rate is None else float(reinvestment_rate)
+        self.reinvestment_basis = float(reinvestment_basis)
         self.clean_price = clean
         self.accrued_now = self.sched.accrued.copy()
         self.accrued_delivery = accrued_delivery
@@ -255,6 +258,7 @@ class TreasuryFuture(_PerUnitRisk):
             return basis_analytics(
                 clean, self.accrued_now, accrued_delivery, self.cf, price, self.repo,
                 self.settle, self.delivery_day, coupon_income, coupon_date,
+                self.reinvestment_rate, self.reinvestment_basis,
             )  # fmt: skip
 
         fwd_clean = basis(0.0).forward_clean
@@ -278,11 +282,31 @@ class TreasuryFuture(_PerUnitRisk):
         days = self.delivery_day - self.settle
         d2 = np.where(coupon_income != 0, self.delivery_day - coupon_date, 0)
         self._grow = 1.0 + self.repo * days / 360.0
-        self._coupon_fv = coupon_income * (1.0 + self.repo * d2 / 360.0)
+        if self.reinvestment_rate is None:
+            self._coupon_fv = coupon_income * (1.0 + self.repo * d2 / 360.0)
+        else:
+            growth = self.reinvestment_rate * d2 / self.reinvestment_basis
+            self._coupon_fv = coupon_income * (1.0 + growth)
         # Theoretical price through the scenario path itself, so a zero shift gives exactly the
         # base value (P&L 0 to the last bit) whatever the rounding of the basis calculation.
         fwd0 = self.forward_clean_shifted(_ZERO_KEY, _ZERO_SHIFT)[0]
         self._theo_path0 = float(np.min(fwd0 / self.cf))
+
+    def _delivery_day(self, name: str, delivery: Any) -> int:
+        """``"first"``, ``"last"`` or a date inside the delivery window, as a day serial."""
+        first, last = int(self.dates.first_delivery_day), int(self.dates.last_delivery_day)
+        if isinstance(delivery, str) and delivery in ("first", "last"):
+            return last if delivery == "last" else first
+        try:
+            day = int(to_days(delivery))
+        except (TypeError, ValueError):
+            raise ValueError("delivery must be 'first', 'last' or a date") from None
+        if not first <= day <= last:
+            raise AnalyticsError(
+                f"{name}: delivery {to_iso([day])[0]} is outside the delivery window "
+                f"{to_iso([first])[0]} to {to_iso([last])[0]}"
+            )
+        return day
 
     # ------------------------------------------------------------------ pricing under shifts
     @property

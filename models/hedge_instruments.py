@@ -35,7 +35,8 @@ import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.bootstrap import parse_tenor, tenor_maturity
 from hedge_planner.models.curves import YieldCurve
-from hedge_planner.models.dates import is_end_of_month, to_days, to_iso
+from hedge_planner.models.dates import add_months, is_end_of_month, to_days, to_iso
+from hedge_planner.models.daycount import DayCount, year_fraction
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.options import VolModel, swaption
 from hedge_planner.models.risk import (
@@ -378,6 +379,9 @@ class Swaption(_PerUnitRisk):
         margin: float = 0.0,
         half_spread: float = 0.0,
         key_tenors: Sequence[str] = DEFAULT_KEY_TENORS,
+        fixed_frequency: int = 1,
+        fixed_day_count: DayCount = DayCount.ACT_360,
+        expiry_day_count: DayCount = DayCount.ACT_365F,
     ) -> None:
         self.key_tenors = check_key_tenors(key_tenors)[0]
         self.name = name
@@ -394,7 +398,12 @@ class Swaption(_PerUnitRisk):
             self.expiry_day = int(to_days(expiry)) if not isinstance(expiry, int) else expiry
         if self.expiry_day <= anchor:
             raise AnalyticsError(f"{name}: expiry must be after the curve anchor")
-        self.expiry = (self.expiry_day - anchor) / DAYS_PER_YEAR
+        # Time to expiry under its day count (ACT/365F by default, days / 365).
+        self.expiry = float(
+            year_fraction(int(expiry_day_count), [anchor], [self.expiry_day], anchor, anchor, 1.0)[
+                0
+            ]
+        )
         self.model = VolModel(model)
         self.vol = float(vol)
         self.lognormal_shift = float(lognormal_shift)
@@ -404,6 +413,11 @@ class Swaption(_PerUnitRisk):
         under = SwapSpec(name, swap_tenor, start=self.expiry_day, direction="pay")
         self.book = build_swap_book(curve, under)
         self._times = self.book.times()
+        self._accrual = self.book.accrual[0]
+        if (fixed_frequency, DayCount(fixed_day_count)) != (1, DayCount.ACT_360):
+            self._times, self._accrual = _fixed_leg(
+                curve, self.expiry_day, int(self.book.end_day[0]), fixed_frequency, fixed_day_count
+            )
         self.forward, self.annuity = (float(x[0]) for x in self._forward_annuity(None, None))
         self.strike = self.forward if strike is None else float(strike)
 
@@ -415,7 +429,7 @@ class Swaption(_PerUnitRisk):
             keys, shifts = _ZERO_KEY, _ZERO_SHIFT  # same path as the scenarios: exact base
         df = self.curve.discount_shifted(self._times, keys, shifts)
         df = df[:, 0, :]  # one underlying swap
-        annuity = np.sum(self.book.accrual[0] * df[:, 1:], axis=-1)
+        annuity = np.sum(self._accrual * df[:, 1:], axis=-1)
         return (df[:, 0] - df[:, -1]) / annuity, annuity
 
     def _price(self, forward: FloatArray, annuity: FloatArray, expiry: Any = None, vol: Any = None):
@@ -509,6 +523,31 @@ class Swaption(_PerUnitRisk):
                 "horizon_days": horizon,
             },
         )
+
+
+def _fixed_leg(
+    curve: YieldCurve, start: int, end: int, frequency: int, day_count: DayCount
+) -> tuple[FloatArray, FloatArray]:
+    """Times ``[start, pay_1..pay_m]`` (ACT/365F years, shape ``(1, m + 1)``) and accruals.
+
+    Payment dates run backward from ``end`` every ``12 / frequency`` months (end-of-month rule
+    from the start date; a broken period is a front stub); accruals are the day count's year
+    fractions, ACT/ACT taking each period's regular length as its reference.
+    """
+    if frequency not in (1, 2, 4, 12):
+        raise ValueError("fixed_frequency must be 1, 2, 4 or 12")
+    step = 12 // frequency
+    eom = bool(is_end_of_month(start))
+    n = 0
+    while int(add_months(end, -step * (n + 1), eom)) > start:
+        n += 1
+    pays = add_months(np.full(n + 1, end), -step * np.arange(n, -1, -1), eom).astype(np.int64)
+    starts = np.concatenate(([start], pays[:-1])).astype(np.int64)
+    ref_start = add_months(pays, -step, eom)
+    acc = year_fraction(int(day_count), starts, pays, ref_start, pays, float(frequency))
+    days = np.concatenate(([start], pays))
+    times = ((days - int(curve.anchor)) / DAYS_PER_YEAR)[None, :]
+    return np.asarray(times, dtype=np.float64), np.asarray(acc, dtype=np.float64)
 
 
 __all__ = [

@@ -6,7 +6,7 @@ or JSON document through :func:`load_yaml` / :func:`load_json`, which refuse dup
 alias bombs and deep nesting. Failures are :class:`~models.errors.InputError` naming the file
 and, where known, the 1-based physical line.
 
-Limits (documented in LIMITS.md):
+Limits (documented in the README, "Input limits and plausibility bounds"):
 
 * :data:`MAX_FILE_BYTES` (256 MiB, overridable with the environment variable
   ``HEDGE_PLANNER_MAX_FILE_BYTES``);

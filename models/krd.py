@@ -153,16 +153,32 @@ class ParQuotes:
     rates: FloatArray
     interpolation: Interpolation = "log_linear_df"
     kind: Literal["treasury", "sofr"] = "treasury"
+    #: The curve itself when it was not bootstrapped from these quotes (bonds, zero rates,
+    #: discount factors, a fit): the quotes are then read off it, see :meth:`build`.
+    base: YieldCurve | None = field(default=None, compare=False)
     tenor_years: FloatArray = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tenor_years", np.array([tenor_years(t) for t in self.tenors]))
 
     def build(self, bumps: npt.ArrayLike | None = None) -> YieldCurve:
-        """The curve bootstrapped from the quotes plus ``bumps`` (decimal, one per quote)."""
+        """The curve bootstrapped from the quotes plus ``bumps`` (decimal, one per quote).
+
+        With a ``base`` curve, no bumps give ``base`` itself and bumps move it by the change of
+        the bootstrapped curve: ``DF = DF_base * DF_boot(bumped) / DF_boot(quotes)`` on the union
+        of the nodes (exact between nodes for log-linear discount factors).
+        """
         rates = self.rates if bumps is None else self.rates + np.asarray(bumps, dtype=np.float64)
         boot = bootstrap_treasury_par if self.kind == "treasury" else bootstrap_sofr_ois
-        return boot(self.anchor, list(self.tenors), rates, self.interpolation)
+        if self.base is None:
+            return boot(self.anchor, list(self.tenors), rates, self.interpolation)
+        if bumps is None:
+            return self.base
+        moved = boot(self.anchor, list(self.tenors), rates, self.interpolation)
+        ref = boot(self.anchor, list(self.tenors), self.rates, self.interpolation)
+        grid = np.union1d(self.base.node_times, moved.node_times)
+        df = self.base.discount(grid) * moved.discount(grid) / ref.discount(grid)
+        return YieldCurve(self.anchor, grid, df, self.base.interpolation)  # type: ignore[arg-type]
 
     def key_tents(self, key_years: npt.ArrayLike) -> FloatArray:
         """Tent weight of each key at each quote tenor, shape ``(n_keys, n_quotes)``."""

@@ -33,7 +33,10 @@ def tracking_error(exposure: npt.ArrayLike, covariance: npt.ArrayLike) -> tuple[
         ``x_i (Sigma x)_i / te``, summing to ``te``; zeros when ``te`` is 0.
     """
     x = np.asarray(exposure, dtype=np.float64)
-    sx = np.asarray(covariance, dtype=np.float64) @ x
-    te = float(np.sqrt(max(float(x @ sx), 0.0)))
+    cov = np.asarray(covariance, dtype=np.float64)
+    sx = cov @ x
+    # (x' Sigma) x, the association the optimiser's own figures have always used: its
+    # minimal-violation search compares TEs at the last digits, so the order is kept fixed.
+    te = float(np.sqrt(max(float(x @ cov @ x), 0.0)))
     contributions = x * sx / te if te > 0 else np.zeros_like(x)
     return te, contributions

@@ -320,6 +320,34 @@ def _benchmark_spread_dv01(
 SWAP_LIKE = frozenset({"swap", "swaption", "cap", "floor"})
 
 
+def position_loadings(
+    active: ActiveRisk,
+    positions: Sequence[tuple[str, FloatArray]],
+    curve: YieldCurve,
+    quotes: ParQuotes,
+) -> dict[str, float]:
+    """Exposures that derivative positions add to the book's (currency per bp per factor).
+
+    Parameters as :func:`with_positions`; linear in the positions, so called with one unit of
+    an instrument it gives that instrument's per-unit factor loadings (the optimiser's ``B``).
+    """
+    tenors = active.tenors
+    rate = np.zeros(len(tenors))
+    swap = np.zeros(len(tenors))
+    for kind, kd in positions:
+        vec = np.asarray(kd, dtype=np.float64)
+        rate += vec
+        if kind in SWAP_LIKE:
+            swap += vec
+    if active.convention.rate_basis == "par" and np.any(rate):
+        years = np.array([_tenor_years(t) for t in tenors])
+        rate = KrdBasisMap(years, curve, quotes).convert(rate, ZERO_CONTINUOUS, active.convention)
+    out = {f"rate:{t}": float(v) for t, v in zip(tenors, rate, strict=True)}
+    out["swap_spread"] = float(swap.sum())
+    out.update({f"swap_spread:{t}": float(v) for t, v in zip(tenors, swap, strict=True)})
+    return out
+
+
 def with_positions(
     active: ActiveRisk,
     positions: Sequence[tuple[str, FloatArray]],
@@ -345,20 +373,8 @@ def with_positions(
     to the swap-spread factors (the common factor takes their sum). They never load on sector
     spreads: rate hedges cannot reduce spread risk.
     """
-    tenors = active.tenors
-    rate = np.zeros(len(tenors))
-    swap = np.zeros(len(tenors))
-    for kind, kd in positions:
-        vec = np.asarray(kd, dtype=np.float64)
-        rate += vec
-        if kind in SWAP_LIKE:
-            swap += vec
-    if active.convention.rate_basis == "par" and np.any(rate):
-        years = np.array([_tenor_years(t) for t in tenors])
-        rate = KrdBasisMap(years, curve, quotes).convert(rate, ZERO_CONTINUOUS, active.convention)
+    added = position_loadings(active, positions, curve, quotes)
     out = dict(active.exposures)
-    for t, v in zip(tenors, rate, strict=True):
-        out[f"rate:{t}"] += float(v)
-    out["swap_spread"] = float(swap.sum())
-    out.update({f"swap_spread:{t}": float(v) for t, v in zip(tenors, swap, strict=True)})
+    for name, value in added.items():
+        out[name] = out.get(name, 0.0) + value
     return out

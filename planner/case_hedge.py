@@ -1,7 +1,7 @@
 """Case-file schema of the hedge section: universe (futures, swaps, swaptions), limits, costs.
 
 Split from :mod:`cases` (which re-exports every name) to keep modules short. Plausibility bounds
-are stated in the messages; see LIMITS.md.
+are stated in the messages; see the README, "Input limits and plausibility bounds".
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ MIN_BASKET_YIELD, MAX_BASKET_YIELD = -0.10, 1.0
 MAX_NOTIONAL = 1e12
 #: Largest plausible magnitude of a convexity limit, years^2.
 MAX_ABS_CONVEXITY_LIMIT = 1_000.0
+#: Largest plausible tracking-error limit, bp per year.
+MAX_TRACKING_ERROR_LIMIT_BP = 10_000.0
 #: Largest plausible duration target or band, years.
 MAX_DURATION_LIMIT = 100.0
 
@@ -69,6 +71,19 @@ class FuturesSpec(StrictModel):
         default=None, description="market price per 100 (decimal or 32nds like 111-08+)"
     )
     repo_rate: float = Field(ge=-0.05, le=0.25, description="term repo to delivery, decimal")
+    reinvestment_rate: float | None = Field(
+        default=None,
+        ge=-0.05,
+        le=0.25,
+        description="simple rate a coupon paid before delivery earns to delivery, decimal; "
+        "default: the repo rate",
+    )
+    reinvestment_day_count: Literal["ACT/360", "ACT/365F"] = "ACT/360"
+    delivery: Literal["first", "last"] | dt.date = Field(
+        default="last",
+        description="delivery date of the forward: first or last delivery day, or a date "
+        "between them",
+    )
     basket: list[DeliverableSpec] = Field(min_length=1)
     initial_margin: float = Field(default=0.0, ge=0, description="currency per contract")
     half_spread: float | None = Field(
@@ -140,6 +155,15 @@ class SwaptionSpec(StrictModel):
     max_notional: float | None = Field(default=None, gt=0)
     direction: Direction = "long"
     current: float = 0.0
+    fixed_frequency: Literal[1, 2, 4, 12] = Field(
+        default=1, description="fixed-leg payments a year of the underlying swap (SOFR: 1)"
+    )
+    fixed_day_count: Literal["ACT/360", "ACT/365F", "30/360", "ACT/ACT"] = Field(
+        default="ACT/360", description="fixed-leg accrual day count (SOFR: ACT/360)"
+    )
+    expiry_day_count: Literal["ACT/365F", "ACT/360", "30/360"] = Field(
+        default="ACT/365F", description="day count of the option's time to expiry"
+    )
 
 
 class UniverseSpec(StrictModel):
@@ -194,6 +218,14 @@ class LimitsSpec(StrictModel):
         description="years^2",
     )
     margin_budget: float | None = Field(default=None, ge=0, description="currency")
+    tracking_error_bp: float | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_TRACKING_ERROR_LIMIT_BP,
+        description="hard limit on the post-hedge ex-ante tracking error against the benchmark, "
+        "bp per year of the book's market value (the multi-factor figure the plan reports: key "
+        "rates in the case's KRD convention, sector spreads, swap spread)",
+    )
 
     @field_validator("krd_tolerance")
     @classmethod
@@ -216,9 +248,10 @@ class CostsSpec(StrictModel):
 
     ``risk_aversion`` is the mean-variance coefficient on the tracking-error variance of the
     portfolio's return: cost = risk_aversion / 2 * (TE in decimal)^2 * market value. The same
-    coefficient prices the Treasury-SOFR basis risk of swaps and swaptions (a common swap-spread
-    factor plus an independent one per key tenor, with the vols given here), which the key-rate
-    covariance cannot see because bonds, futures and swaps share its key rates.
+    TE is the multi-factor tracking error the plan reports (key rates in the case's KRD convention,
+    sector spreads and the Treasury-SOFR swap spread of swaps and swaptions: a common swap-spread
+    factor plus an independent one per key tenor, with the vols given here, which the key-rate
+    covariance cannot see because bonds, futures and swaps share its key rates).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -246,13 +279,24 @@ class CostsSpec(StrictModel):
     )
 
 
+#: Shortest and longest accepted ``hedge.solver.time_limit_seconds`` (seconds).
+MIN_TIME_LIMIT_SECONDS = 0.01
+MAX_TIME_LIMIT_SECONDS = 86_400.0
+
+
 class SolverSpec(StrictModel):
     """Solver settings."""
 
     model_config = ConfigDict(extra="forbid")
 
     gap: float = Field(default=1e-6, gt=0, lt=1)
-    time_limit_seconds: float = Field(default=30.0, gt=0)
+    # Below 10 ms no solve of this size can even start; above a day is a typo, not a setting.
+    time_limit_seconds: float = Field(
+        default=30.0,
+        ge=MIN_TIME_LIMIT_SECONDS,
+        le=MAX_TIME_LIMIT_SECONDS,
+        description="Wall-clock limit of the hedge solve, seconds (0.01 to 86,400).",
+    )
 
 
 class HedgeSpec(StrictModel):
@@ -265,3 +309,53 @@ class HedgeSpec(StrictModel):
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
     costs: CostsSpec = Field(default_factory=CostsSpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
+
+
+#: Case key path (below ``hedge``) of each parameter ``sweep --param`` can vary.
+SWEEP_KEYS: dict[str, tuple[str, ...]] = {
+    "duration_target": ("limits", "duration", "target"),
+    "duration_band": ("limits", "duration", "band"),
+    "dv01_max": ("limits", "dv01_max"),
+    "dv01_min": ("limits", "dv01_min"),
+    "convexity_floor": ("limits", "convexity_floor"),
+    "margin_budget": ("limits", "margin_budget"),
+    "risk_aversion": ("costs", "risk_aversion"),
+    "carry_weight": ("costs", "carry_weight"),
+    "slippage_weight": ("costs", "slippage_weight"),
+    "tracking_error_bp": ("limits", "tracking_error_bp"),
+}
+
+
+def sweep_value_problem(hedge: HedgeSpec, name: str, value: float) -> str | None:
+    """Why ``value`` may not replace the case's ``name`` in a sweep (``None`` when it may).
+
+    The swept value must pass the same bounds as the case file itself (a carry weight of -1 or a
+    negative risk aversion is refused in a sweep as in a case). The hedge's ``limits`` or
+    ``costs`` section is re-validated with the one value replaced.
+
+    Parameters
+    ----------
+    hedge
+        The case's hedge section.
+    name
+        A key of :data:`SWEEP_KEYS`.
+    value
+        The value in the case file's units (years, currency per bp, currency...).
+    """
+    section, *path = SWEEP_KEYS[name]
+    model: StrictModel = getattr(hedge, section)
+    data = model.model_dump(exclude_unset=True)
+    node = data
+    for key in path[:-1]:
+        child = node.get(key)
+        node[key] = dict(child) if isinstance(child, dict) else {}
+        node = node[key]
+    node[path[-1]] = value
+    try:
+        type(model).model_validate(data)
+    except ValueError as exc:
+        errors = getattr(exc, "errors", None)
+        if callable(errors):
+            return "; ".join(str(e.get("msg", "")) for e in errors()) or str(exc)
+        return str(exc)
+    return None

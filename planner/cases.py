@@ -8,7 +8,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
+from hedge_planner.case_curves import (
+    CurvesSpec,
+    SofrCurveSpec,
+    TreasuryCurveSpec,
+    curve_input_issues,
+)
 from hedge_planner.case_errors import format_path, line_of, pydantic_issues
 from hedge_planner.case_hedge import (
     MAX_ABS_CONVEXITY_LIMIT,
@@ -30,9 +35,8 @@ from hedge_planner.case_hedge import (
     SwaptionSpec,
     UniverseSpec,
 )
+from hedge_planner.case_holdings import holdings_from_records
 from hedge_planner.io import (
-    KNOWN_COLUMNS,
-    implied_yield_issues,
     parse_yaml_lines,
     read_holdings,
     read_text,
@@ -46,11 +50,10 @@ from hedge_planner.models.input_files import (
     DocPath,
     StrictModel,
     clip,
-    did_you_mean,
 )
 from hedge_planner.models.krd import KrdConventionSpec
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, check_key_tenors
-from hedge_planner.models.schemas import _KRD_COLUMN, HoldingRow, Holdings, parse_iso_date
+from hedge_planner.models.schemas import Holdings, parse_iso_date
 from hedge_planner.scenarios.definitions import Scenario
 from hedge_planner.scenarios.specs import (
     build_scenarios,
@@ -146,83 +149,6 @@ class BaselineCase(StrictModel):
         return value
 
 
-def _record_key_issues(
-    raw: Mapping[Any, Any],
-    source: str,
-    where: str,
-    path: tuple[Any, ...],
-    lines: Mapping[DocPath, int],
-) -> list[InputIssue]:
-    """Keys of one inline holding that would be silently ignored: near misses, case twins."""
-    out = []
-    seen: dict[str, Any] = {}
-    for key in raw:
-        low = str(key).strip().lower()
-        row = line_of(lines, (*path, key))
-        if low in seen:
-            reason = f"key {clip(key)} repeats {clip(seen[low])} (keys are not case-sensitive)"
-            out.append(InputIssue(source, row, f"{where}.{key}", reason, "keep one of them"))
-            continue
-        seen[low] = key
-        if low not in KNOWN_COLUMNS and not _KRD_COLUMN.match(low):
-            hint = did_you_mean(low, [*KNOWN_COLUMNS, "krd_5y"])
-            if hint:
-                out.append(
-                    InputIssue(source, row, f"{where}.{key}", f"unknown key {clip(key)}", hint)
-                )
-    return out
-
-
-def holdings_from_records(
-    records: list[dict[str, Any]],
-    source: str,
-    section: str,
-    settle: dt.date | None,
-    lines: Mapping[DocPath, int] | None = None,
-) -> Holdings:
-    """Validate holdings given inline in a case file (each problem located by key path and line)."""
-    rows: list[HoldingRow] = []
-    issues: list[InputIssue] = []
-    where: list[tuple[str, int | None, str]] = []
-    seen: set[str] = set()
-    base = tuple(section.split("."))
-    lines = lines or {}
-    for i, raw in enumerate(records):
-        path = (*base, i)
-        if not isinstance(raw, dict):
-            issues.append(
-                InputIssue(source, line_of(lines, path), f"{section}[{i}]", "expected a mapping")
-            )
-            continue
-        issues += _record_key_issues(raw, source, f"{section}[{i}]", path, lines)
-        row, problems = HoldingRow.check({str(k): v for k, v in raw.items()}, settle)
-        issues += [
-            InputIssue(source, line_of(lines, (*path, c)), f"{section}[{i}].{c}", r, h)
-            for c, r, h in problems
-        ]
-        ident = str(raw.get("id", ""))
-        if ident and ident in seen:
-            issues.append(
-                InputIssue(
-                    source,
-                    line_of(lines, (*path, "id")),
-                    f"{section}[{i}].id",
-                    f"duplicate id {clip(ident)}",
-                )
-            )
-        seen.add(ident)
-        if row is not None:
-            rows.append(row)
-            where.append((source, line_of(lines, (*path, "price")), f"{section}[{i}].price"))
-    if not records:
-        issues.append(InputIssue(source, line_of(lines, base), section, "no holdings given"))
-    if settle is not None:
-        issues += implied_yield_issues(rows, where, settle)
-    if issues:
-        raise InputError(issues)
-    return Holdings(tuple(rows))
-
-
 def load_baseline_case(source: str | Path) -> tuple[BaselineCase, Holdings]:
     """Read a baseline case YAML and its hedge bonds (inline or a CSV path beside the case)."""
     text, name = read_text(source)
@@ -245,91 +171,11 @@ def load_baseline_case(source: str | Path) -> tuple[BaselineCase, Holdings]:
 # ------------------------------------------------------------------------------------------------
 
 INTERPOLATIONS = ("log_linear_df", "linear_zero", "monotone_cubic_zero")
-#: Par rates above this are taken for percentages.
-MAX_DECIMAL_RATE = 0.25
-#: Lowest plausible par rate, decimal (-5%).
-MIN_DECIMAL_RATE = -0.05
 #: How far past its longest tenor a curve may be extrapolated for a hedge instrument, years.
 MAX_EXTRAPOLATION_YEARS = 10.0
 
 
-def _decimal_rates(value: dict[str, float], what: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for tenor, rate in value.items():
-        r = float(rate)
-        label = str(tenor).strip().lower()
-        if len(label) > 8:  # no tenor is this long; keep the message short
-            raise ValueError(f"{clip(label)} is not a tenor like 6m or 10y")
-        if not np.isfinite(r):
-            raise ValueError(f"{what} at {label} is not a finite number")
-        if r > MAX_DECIMAL_RATE:
-            raise ValueError(
-                f"{what} {r:g} at {label} looks like a percentage; rates are decimals "
-                f"(write {r / 100:g} for {r:g}%)"
-            )
-        if r < MIN_DECIMAL_RATE:
-            raise ValueError(
-                f"{what} {r:g} at {label} is below the plausible minimum {MIN_DECIMAL_RATE:g} "
-                f"({MIN_DECIMAL_RATE:.0%})"
-            )
-        if label in out:
-            raise ValueError(f"tenor {label} is given twice")
-        out[label] = r
-    try:
-        years = [tenor_years(t) for t in out]
-    except ValueError as exc:
-        raise ValueError(str(exc)) from None
-    if len(set(years)) != len(years):
-        raise ValueError(f"two tenors name the same maturity: {', '.join(out)}")
-    if not out:
-        raise ValueError(f"at least one {what} is required")
-    try:
-        # Quotes are kept in maturity order whatever order the file lists them in.
-        return dict(sorted(out.items(), key=lambda item: tenor_years(item[0])))
-    except ValueError as exc:
-        raise ValueError(str(exc)) from None
-
-
 Interpolation = Literal["log_linear_df", "linear_zero", "monotone_cubic_zero"]
-
-
-class _CurveQuotesSpec(StrictModel):
-    """Settings every bootstrapped curve shares."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    interpolation: Interpolation = "log_linear_df"
-
-
-class TreasuryCurveSpec(_CurveQuotesSpec):
-    """US Treasury par yield curve of the analysis date (decimals, bond-equivalent)."""
-
-    par_yields: dict[str, float]
-
-    @field_validator("par_yields")
-    @classmethod
-    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
-        return _decimal_rates(value, "par yield")
-
-
-class SofrCurveSpec(_CurveQuotesSpec):
-    """SOFR OIS par swap rates (decimals, annual ACT/360 fixed legs)."""
-
-    par_rates: dict[str, float]
-
-    @field_validator("par_rates")
-    @classmethod
-    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
-        return _decimal_rates(value, "par swap rate")
-
-
-class CurvesSpec(StrictModel):
-    """Market curves: the Treasury curve prices bonds; the SOFR curve prices swaps/swaptions."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    treasury: TreasuryCurveSpec
-    sofr: SofrCurveSpec | None = None
 
 
 class RiskSpec(StrictModel):
@@ -508,13 +354,22 @@ def _collect(issues: list[InputIssue], check: Callable[[], object], where: Input
         issues.append(InputIssue(where.source, where.row, where.column, reason, where.hint))
 
 
-def check_case_files(case: AnalysisCase, name: str, lines: Mapping[DocPath, int]) -> None:
+def check_case_files(
+    case: AnalysisCase,
+    name: str,
+    lines: Mapping[DocPath, int],
+    extra_check: Callable[[AnalysisCase, str], object] | None = None,
+) -> None:
     """Read every file a valid case names (holdings, benchmark, covariance, contracts).
 
     All problems of these independent inputs are gathered into one :class:`InputError`, so
-    ``validate`` reports what ``plan`` would refuse, at load time.
+    ``validate`` reports what ``plan`` would refuse, at load time. ``extra_check`` is one more
+    independent check of the valid case (the curve bootstrap, which lives in a module that
+    imports this one); its problems join the others.
     """
     issues = cross_check_case(case, name, lines)
+    if extra_check is not None:
+        _collect(issues, lambda: extra_check(case, name), InputIssue(name, None, "curves", ""))
     settle = case.analysis_date
 
     def here(*path: Any) -> InputIssue:
@@ -592,6 +447,8 @@ def cross_check_case(
     def add(path: tuple[Any, ...], reason: str, hint: str = "") -> None:
         issues.append(InputIssue(name, line_of(lines, path), format_path(path), reason, hint))
 
+    for path, reason, hint in curve_input_issues(case.curves, case.analysis_date):
+        add(path, reason, hint)
     first: dict[str, int] = {}
     for i, cds in enumerate(case.cds):
         if cds.id in first:
@@ -602,7 +459,7 @@ def cross_check_case(
     hedge, sofr = case.hedge, case.curves.sofr
     if hedge is None or sofr is None:
         return issues
-    longest = max(tenor_years(t) for t in sofr.par_rates)
+    longest = sofr.longest_years(case.analysis_date)
     ends: list[tuple[tuple[Any, ...], float | None, float | None]] = [
         (
             ("hedge", "universe", "swaps", i, "tenor"),
@@ -630,7 +487,7 @@ def cross_check_case(
                 f"the instrument ends {start + tenor:g} years out, more than "
                 f"{MAX_EXTRAPOLATION_YEARS:g} years beyond the SOFR curve's longest tenor "
                 f"({longest:g} years)",
-                "extend curves.sofr.par_rates or choose a shorter tenor",
+                f"extend curves.sofr.{sofr.source_key} or choose a shorter tenor",
             )
     return issues
 
@@ -646,13 +503,18 @@ def case_warnings(case: AnalysisCase) -> list[str]:
     return out
 
 
-def load_analysis_case(source: str | Path, text: str | None = None) -> tuple[AnalysisCase, str]:
+def load_analysis_case(
+    source: str | Path,
+    text: str | None = None,
+    extra_check: Callable[[AnalysisCase, str], object] | None = None,
+) -> tuple[AnalysisCase, str]:
     """Read and validate an analysis case YAML and the files it names.
 
     Every schema problem is reported at once, located by the user's key path and line; when
     the schema is valid, the holdings, benchmark, covariance and contract files are read and
     checked too (their problems also gathered into one error). ``text`` gives the content when
-    it was already read (standard input). Warnings (a weekend analysis date) are logged.
+    it was already read (standard input); ``extra_check`` runs beside the file checks (see
+    :func:`check_case_files`). Warnings (a weekend analysis date) are logged.
     """
     if text is None:
         text, name = read_text(source)
@@ -664,7 +526,7 @@ def load_analysis_case(source: str | Path, text: str | None = None) -> tuple[Ana
     except ValidationError as exc:
         issues = pydantic_issues(exc, name, data=data, lines=lines, model=AnalysisCase)
         raise InputError(issues + files_of_invalid_case(data, name, lines)) from None
-    check_case_files(case, name, lines)
+    check_case_files(case, name, lines, extra_check)
     for warning in case_warnings(case):
         logger.warning("%s: %s", name, warning)
     return case, name

@@ -18,6 +18,7 @@ import numpy as np
 import typer
 from hedge_planner import render
 from hedge_planner.cases import load_baseline_case
+from hedge_planner.curve_view import curve_document, render_curves
 from hedge_planner.exits import (
     EXIT_USER_ERROR,
     exit_status,
@@ -31,6 +32,7 @@ from hedge_planner.io import looks_like_csv, parse_holdings_csv, read_text
 from hedge_planner.jsonout import dumps, emit_json
 from hedge_planner.logs import configure_logging
 from hedge_planner.models.errors import InputError, InputIssue
+from hedge_planner.models.input_files import parse_number
 from hedge_planner.models.schemas import parse_iso_date
 from hedge_planner.outputs import prepare_out_folder, write_plan_set
 from hedge_planner.provenance import package_version, versions
@@ -205,6 +207,41 @@ CaseArg = Annotated[
 
 @app.command()
 @user_errors
+def curve(
+    case: CaseArg,
+    dates: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dates",
+            help="Dates YYYY-MM-DD or tenors (6m, 10y), comma-separated or repeated; default: "
+            "the curve's nodes.",
+        ),
+    ] = None,
+    compounding: Annotated[
+        str | None,
+        typer.Option(
+            help="Compounding of zero_rate: continuous, simple, annual, semiannual, "
+            "quarterly, monthly (default: the input's, else semiannual Treasury / annual SOFR)."
+        ),
+    ] = None,
+    day_count: Annotated[
+        str | None,
+        typer.Option(help="Day count of zero_rate: ACT/365F, ACT/360 or 30/360."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Discount factors, zero rates (continuous and at a stated compounding), forward and par
+    rates of the case's Treasury and SOFR curves, with the bond repricing errors or fit."""
+    run = PlanRun.load(case)
+    document = curve_document(run.case, run.source, dates, compounding, day_count)
+    if as_json:
+        emit_json(document)
+    else:
+        render_curves(out_console, document)
+
+
+@app.command()
+@user_errors
 def hedge(case: CaseArg, as_json: JsonFlag = False) -> None:
     """Optimise the hedge: integer futures, swaps and swaptions under the case's duration band,
     DV01, KRD, convexity, position and margin limits, pricing tracking error, carry and slippage.
@@ -222,16 +259,23 @@ def hedge(case: CaseArg, as_json: JsonFlag = False) -> None:
     raise_if_unproven(document.model_dump(mode="json"))
 
 
+#: Most points one ``sweep`` may solve (each is a full mixed-integer solve).
+MAX_SWEEP_POINTS = 10_000
+
+
 def _parse_sweep(text: str) -> tuple[str, list[float]]:
     name, sep, spec = text.partition("=")
     parts = spec.split(":")
     if not sep or len(parts) != 3:
         raise typer.BadParameter("expected NAME=START:STOP:STEP", param_hint="--param")
     try:
-        start, stop, step = (float(p) for p in parts)
+        # Strict decimals, as in every input file: 1_000, Arabic-Indic digits, nan and inf are
+        # refused (float() accepts them all).
+        start, stop, step = (parse_number(p) for p in parts)
     except ValueError:
         raise typer.BadParameter(
-            "START, STOP and STEP must be numbers", param_hint="--param"
+            "START, STOP and STEP must be finite plain decimal numbers such as 0.5 or 1e-3",
+            param_hint="--param",
         ) from None
     if not all(math.isfinite(v) for v in (start, stop, step)):
         raise typer.BadParameter(
@@ -244,8 +288,11 @@ def _parse_sweep(text: str) -> tuple[str, list[float]]:
             f"unknown parameter {name!r}; one of {', '.join(SWEEP_PARAMS)}", param_hint="--param"
         )
     n = int(np.floor((stop - start) / step + 1e-9)) + 1
-    if n > 10_000:
-        raise typer.BadParameter(f"{n} points is too many (max 10000)", param_hint="--param")
+    if n > MAX_SWEEP_POINTS:
+        raise typer.BadParameter(
+            f"{n} points is too many (max {MAX_SWEEP_POINTS}); use a larger STEP",
+            param_hint="--param",
+        )
     return name, [start + i * step for i in range(n)]
 
 
@@ -304,6 +351,11 @@ def scenarios(
         emit_json(document)
     else:
         render.scenarios(out_console, document)
+    optimised = run.hedge() if hedge_file is None else None
+    if optimised is not None:
+        # The hedged columns used the optimiser's positions: exit 3, as ``hedge`` would, when
+        # they are not a proven plan (none at all after a time limit, or the closest hedge).
+        raise_if_unproven(optimised.document().model_dump(mode="json"))
 
 
 @app.command()

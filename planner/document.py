@@ -184,6 +184,11 @@ class RiskModel(Section):
     pre_hedge: RiskSide | None
     post_hedge: RiskSide | None
     spread: SpreadRisk
+    spread_floor_bp: float | None = Field(
+        default=None,
+        description="tracking error no rate hedge can remove, bp per year: the sector spread "
+        "exposures' variance conditional on the key rates (None without a benchmark)",
+    )
     notes: list[str] = Field(default_factory=list)
 
 

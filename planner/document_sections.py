@@ -271,6 +271,8 @@ class Solver(Section):
     gap: float | None = None
     iterations: int | None = None
     seconds: float | None = None
+    #: Why the solve ended as it did when no plan is proven (time limit, solver error...).
+    message: str | None = None
 
 
 class Relaxation(Section):
@@ -327,6 +329,17 @@ class ScenarioRow(Section):
     unhedged_pnl_bp: float | None = None
     hedged_pnl_bp: float | None = None
     unhedged_total_return: float | None = None
+    benchmark_pnl: float | None = Field(
+        default=None,
+        description="benchmark P&L scaled to the book's market value, currency (see "
+        "scenarios.methodology.benchmark for how it was obtained)",
+    )
+    active_pnl: float | None = Field(
+        default=None, description="unhedged book minus benchmark, currency"
+    )
+    hedged_active_pnl: float | None = Field(
+        default=None, description="hedged book minus benchmark, currency"
+    )
 
 
 class Breakeven(Section):

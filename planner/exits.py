@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import typer
+from hedge_planner.case_keys import case_key
 from hedge_planner.jsonout import json_stdout
 from hedge_planner.models.errors import (
     EXIT_BUG,
@@ -103,9 +104,11 @@ def _print(text: str) -> None:
 def _report_no_plan(exc: NoProvenPlanError) -> None:
     _print(f"error: {shorten_quoted(exc.summary())}")
     for r in exc.relaxations:
+        key = case_key(r.constraint)
+        where = f"; case key {key}" if key != r.constraint else ""
         _print(
             f"  - {r.constraint}: limit {r.limit:g} -> required {r.required:g} {r.unit} "
-            f"(change {r.change:+g})".rstrip()
+            f"(change {r.change:+g}){where}".rstrip()
         )
 
 
@@ -197,7 +200,7 @@ def raise_if_unproven(hedge: Mapping[str, Any] | None) -> None:
     if status == "optimal":
         return
     info = hedge.get("infeasibility") or {}
-    message = str(info.get("message") or "")
+    message = str(info.get("message") or (hedge.get("solver") or {}).get("message") or "")
     if status == "infeasible":
         relax = [
             Relaxation(
@@ -209,6 +212,12 @@ def raise_if_unproven(hedge: Mapping[str, Any] | None) -> None:
             for r in info.get("relaxations") or []
         ]
         raise InfeasibleLimitsError(message, relax)
+    if status in ("time_limit", "node_limit"):
+        message += (
+            "; raise hedge.solver.time_limit_seconds or loosen hedge.solver.gap"
+            if status == "time_limit"
+            else "; loosen hedge.solver.gap or the hedge limits"
+        )
     raise NoProvenPlanError(status, message)
 
 

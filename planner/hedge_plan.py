@@ -56,7 +56,9 @@ BASELINE_METHOD = (
 HEDGE_METHODOLOGY = {
     "duration": "effective, years; pre- and post-hedge = (book key-rate DV01s + held and traded "
     "derivatives' key-rate DV01s) / (book MV * 1e-4): derivatives add DV01, never notional",
-    "tracking_error_bp": "ex-ante, key-rate covariance, bp per year of MV",
+    "tracking_error_bp": "ex-ante, multi-factor risk model (key rates in the case's KRD "
+    "convention, sector spreads, Treasury-SOFR swap spread): sqrt(e' S e) of the active "
+    "exposures e (held and traded derivatives included), bp per year of MV",
     "costs": "currency over the horizon; carry cost = -carry income; slippage = half "
     "bid-ask x traded size; margin = initial margin financed at the Treasury "
     "curve's simple rate to the horizon",
@@ -143,8 +145,19 @@ class HedgePlan:
         return np.asarray(self.problem.optimizer.ctx.q0, dtype=np.float64)
 
     @property
+    def presents_plan(self) -> bool:
+        """Whether the solve left quantities to present (proven, or the verified closest hedge)."""
+        return self.result.q is not None and self.result.post is not None
+
+    @property
     def quantities(self) -> np.ndarray:
-        """Positions per universe member after the hedge (units)."""
+        """Positions per universe member after the hedge (units).
+
+        Without quantities to present (a time limit with no incumbent, a solver error) the
+        current positions: nothing is traded, so the plan shows the book as it stands.
+        """
+        if not self.presents_plan:
+            return self.current
         return np.asarray(self.result.q, dtype=np.float64)
 
     @property
@@ -159,11 +172,13 @@ class HedgePlan:
 
     @property
     def post(self) -> RiskSummary:
-        """Risk after the hedge: the optimiser's own evaluation at the solution."""
-        post = self.result.post
-        if post is None:  # callers read post-hedge figures only of a solve that found a plan
-            raise RuntimeError(f"no post-hedge risk: the solve ended {self.result.status}")
-        return post
+        """Risk after the hedge: the optimiser's own evaluation at the solution.
+
+        Without quantities to present, the pre-hedge risk (no trades; see :attr:`quantities`).
+        """
+        if self.result.post is None or not self.presents_plan:
+            return self.pre
+        return self.result.post
 
     @cached_property
     def baseline(self) -> Baseline:
@@ -289,7 +304,7 @@ class HedgePlan:
         pre = self._figures(self.pre)
         post = self._figures(self.post)
         baseline = self.baseline
-        if baseline.available and baseline.post_hedge is not None:
+        if baseline.available and baseline.post_hedge is not None and res.objective is not None:
             baseline = baseline.model_copy(
                 update={
                     "cost_difference": None
@@ -340,6 +355,7 @@ class HedgePlan:
                 gap=res.rel_gap,
                 iterations=res.iterations,
                 seconds=res.seconds,
+                message=res.message or None,
             ),
             infeasibility=infeasibility,
             methodology=HEDGE_METHODOLOGY,

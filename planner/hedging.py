@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+from hedge_planner.active_risk import position_loadings
 from hedge_planner.cases import (
     AnalysisCase,
     FuturesSpec,
@@ -18,6 +19,7 @@ from hedge_planner.cases import (
 )
 from hedge_planner.models.bootstrap import tenor_years
 from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.daycount import DayCount
 from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.futures import ContractTable, load_contract_table
 from hedge_planner.models.futures_hedge import DeliverableBond, TreasuryFuture
@@ -25,14 +27,14 @@ from hedge_planner.models.futures_quotes import parse_32nds
 from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk, SwapHedge, Swaption
 from hedge_planner.models.swaps import SwapSpec as SwapTerms
 from hedge_planner.solvers.optimizer import HedgeOptimizer
-from hedge_planner.solvers.problem import Instrument, PortfolioRisk
+from hedge_planner.solvers.problem import FactorRisk, Instrument, PortfolioRisk
+from hedge_planner.solvers.te_limit import TrackingErrorLimit
 from hedge_planner.solvers.terms import (
     CarryTerm,
     ConvexityFloor,
     DurationBand,
     DV01Limit,
     ImpactTerm,
-    InstrumentFactorRiskTerm,
     KRDTolerance,
     MarginBudget,
     SlippageTerm,
@@ -173,6 +175,8 @@ def _contract_table(hedge: HedgeSpec, source: str) -> ContractTable | None:
     path = resolve_path(source, hedge.universe.contracts_file)
     try:
         return load_contract_table(path)
+    except InputError:
+        raise  # already located by the contracts file's own name and row
     # Reading the user's contracts file (not pricing): its parser reports bad content as
     # ValueError, which is an input problem here.
     except (OSError, ValueError) as exc:
@@ -213,6 +217,9 @@ def _future(
         half_spread=spec.half_spread,
         table=table,
         key_tenors=tenors,
+        delivery=spec.delivery,
+        reinvestment_rate=spec.reinvestment_rate,
+        reinvestment_basis=360.0 if spec.reinvestment_day_count == "ACT/360" else 365.0,
     )
     risk = future.risk(tenors, horizon_days=horizon)
     return UniverseMember(spec, future, risk, risk.half_spread)
@@ -250,6 +257,9 @@ def _swaption(
         payer=spec.type == "payer",
         model="normal" if spec.model == "bachelier" else "lognormal",
         key_tenors=tenors,
+        fixed_frequency=spec.fixed_frequency,
+        fixed_day_count=DayCount.parse(spec.fixed_day_count),
+        expiry_day_count=DayCount.parse(spec.expiry_day_count),
     )
     risk = option.risk(tenors, horizon_days=horizon)
     # Quotes are in vol: half the bid-ask in vol times vega is the cost per unit.
@@ -324,6 +334,7 @@ SWEEP_PARAMS = {
     "convexity_floor": "convexity_floor",
     "margin_budget": "margin_budget",
     "risk_aversion": "risk_aversion",
+    "tracking_error_bp": "tracking_error_bp",
     "carry_weight": "carry_scale",
     "slippage_weight": "slippage_scale",
 }
@@ -392,13 +403,12 @@ def _instruments(hedge: HedgeSpec, members: list[UniverseMember]) -> list[Instru
     return instruments
 
 
-def _objective_terms(
-    hedge: HedgeSpec, members: list[UniverseMember], mv: float, tenors: tuple[str, ...]
-) -> list[Any]:
-    """Tracking error, carry, slippage, impact and the Treasury-SOFR basis as cost terms."""
+def _objective_terms(hedge: HedgeSpec, mv: float) -> list[Any]:
+    """Tracking error (the factor model's, see :func:`factor_risk`), carry, slippage, impact."""
     costs = hedge.costs
     terms: list[Any] = []
     if costs.tracking_error == "exact":
+        # risk_aversion / 2 x TE^2 / MV (TE currency): the mean-variance penalty in currency.
         terms.append(TrackingErrorTerm(risk_aversion=costs.risk_aversion / (2.0 * mv)))
     else:
         # The explicit linear proxy: L1 norm of factor exposures, priced like one TE.
@@ -409,28 +419,38 @@ def _objective_terms(
     ]
     if costs.impact > 0:
         terms.append(ImpactTerm(impact_scale=1.0))
-    # Treasury-SOFR basis: swaps and swaptions are discounted on SOFR, bonds and futures on
-    # Treasuries, but they share the key rates, so without this term a swap-spread position
-    # looks riskless. Factors: one common spread move (loading = spread vol x the instrument's
-    # DV01) and one independent move per key tenor (spread vol x its KRD DV01), in currency per
-    # unit per year; futures load on none. Priced like the tracking error.
-    loadings = np.zeros((1 + len(tenors), len(members)))
-    for j, m in enumerate(members):
-        if m.risk.kind != "future":
-            krd = np.asarray(m.risk.krd_dv01, dtype=np.float64)
-            loadings[0, j] = costs.swap_spread_vol_bp * krd.sum()
-            loadings[1:, j] = costs.swap_spread_tenor_vol_bp * krd
-    loadings = loadings[np.any(loadings != 0.0, axis=1)]
-    if costs.tracking_error == "exact" and loadings.size:
-        terms.append(
-            InstrumentFactorRiskTerm(
-                loadings=loadings,
-                risk_aversion=costs.risk_aversion / (2.0 * mv),
-                param="swap_spread_risk_aversion",
-            )
-        )
-
     return terms
+
+
+def factor_risk(analysis: CaseAnalysis, members: list[UniverseMember]) -> FactorRisk:
+    """The factor model the plan reports tracking error with, as the optimiser's input.
+
+    ``a`` = the book's pre-hedge active exposures (``analysis.active.exposures``: key rates in
+    the chosen KRD convention, sector spreads, swap spreads); ``B`` = each instrument's per-unit
+    loadings (:func:`~hedge_planner.active_risk.position_loadings`: KRD DV01s on the rate
+    factors in the chosen convention, and for swaps and swaptions their zero-basis KRD DV01s on
+    the swap-spread factors). Sector spreads are constants the rate instruments cannot move,
+    but through the rate-spread covariance they shift the best rate hedge. The KRD tolerance
+    limits read the rate rows, so they are in the same convention.
+    """
+    active = analysis.active
+    model = active.risk_model
+    quotes = analysis.curves.treasury_quotes
+    assert quotes is not None
+    curve = analysis.curves.treasury
+    a = model.vector(active.exposures)
+    loadings = np.zeros((len(model.names), len(members)))
+    for j, m in enumerate(members):
+        unit = position_loadings(active, [(m.risk.kind, m.risk.krd_dv01)], curve, quotes)
+        loadings[:, j] = model.vector(unit)
+    index = {name: i for i, name in enumerate(model.names)}
+    return FactorRisk(
+        names=model.names,
+        covariance=np.asarray(model.covariance, dtype=np.float64),
+        exposures=a,
+        loadings=loadings,
+        krd_rows=tuple(index[f"rate:{t}"] for t in active.tenors),
+    )
 
 
 def _limits(
@@ -495,6 +515,8 @@ def _limits(
         constraints.append(ConvexityFloor(convexity_floor=limits.convexity_floor))
     if limits.margin_budget is not None:
         constraints.append(MarginBudget(margin_budget=limits.margin_budget))
+    if limits.tracking_error_bp is not None:
+        constraints.append(TrackingErrorLimit(tracking_error_bp=limits.tracking_error_bp))
     if issues:
         raise InputError(issues)
     return constraints, target
@@ -524,7 +546,7 @@ def build_problem(
     mv = portfolio.market_value
     tenors = analysis.tenors
     instruments = _instruments(hedge, members)
-    terms = _objective_terms(hedge, members, mv, tenors)
+    terms = _objective_terms(hedge, mv)
     constraints, target = _limits(hedge, analysis, source)
     optimizer = HedgeOptimizer(
         portfolio,
@@ -534,6 +556,7 @@ def build_problem(
         constraints,
         gap_tol=hedge.solver.gap,
         time_limit=hedge.solver.time_limit_seconds,
+        factor_risk=factor_risk(analysis, members),
     )
     horizon_years = hedge.horizon_days / 365.0
     funding = float(analysis.curves.treasury.zero_rate(np.array([horizon_years]), "simple")[0])

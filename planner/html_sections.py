@@ -9,6 +9,7 @@ from hedge_planner import html_base as h
 from hedge_planner.charts import diverging_bar_chart
 from hedge_planner.document import Plan
 from hedge_planner.document_sections import Flag
+from hedge_planner.html_risk import risk_model_panel
 
 
 def _scenario_definitions(plan: Plan) -> str:
@@ -82,12 +83,24 @@ def scenarios_section(plan: Plan) -> str:
                 label_width=300,
             )
         )
+    out.append(_scenario_matrix(plan, ccy))
+    out.append(_scenario_definitions(plan))
+    return h.section("scenarios", "".join(out))
+
+
+def _scenario_matrix(plan: Plan, ccy: str) -> str:
+    """The scenario matrix: book, hedge, benchmark and active P&L, approximation, returns."""
+    sc = plan.scenarios
+    rows = sc.rows
     body = [
         [
             f'<td>{h.esc(r.name)}<span class="sub2">{h.esc(r.kind)}</span></td>',
             h.cell(r.unhedged_pnl, "money"),
             h.cell(r.hedge_pnl, "money"),
             h.cell(r.hedged_pnl, "money"),
+            h.cell(r.benchmark_pnl, "money"),
+            h.cell(r.active_pnl, "money"),
+            h.cell(r.hedged_active_pnl, "money"),
             h.cell(r.unhedged_pnl_bp, "bp"),
             h.cell(r.hedged_pnl_bp, "bp"),
             h.cell(r.approx_pnl, "money"),
@@ -97,28 +110,29 @@ def scenarios_section(plan: Plan) -> str:
         ]
         for r in rows
     ]
-    out.append(
-        h.table(
-            [
-                "Scenario (kind)",
-                (f"Unhedged P&L ({ccy})", True),
-                (f"Hedge P&L ({ccy})", True),
-                (f"Hedged P&L ({ccy})", True),
-                ("Unhedged (bp of MV)", True),
-                ("Hedged (bp of MV)", True),
-                (f"Approx. P&L ({ccy})", True),
-                (f"Approx. error ({ccy})", True),
-                ("Price return (%)", True),
-                ("Total return (%)", True),
-            ],
-            body,
-            css_class="wide",
-            caption="Approx. = key-rate duration and convexity approximation; "
-            "error = full revaluation − approximation.",
-        )
+    return h.table(
+        [
+            "Scenario (kind)",
+            (f"Unhedged P&L ({ccy})", True),
+            (f"Hedge P&L ({ccy})", True),
+            (f"Hedged P&L ({ccy})", True),
+            (f"Benchmark P&L ({ccy})", True),
+            (f"Active P&L, unhedged ({ccy})", True),
+            (f"Active P&L, hedged ({ccy})", True),
+            ("Unhedged (bp of MV)", True),
+            ("Hedged (bp of MV)", True),
+            (f"Approx. P&L ({ccy})", True),
+            (f"Approx. error ({ccy})", True),
+            ("Price return (%)", True),
+            ("Total return (%)", True),
+        ],
+        body,
+        css_class="wide",
+        caption="Active = book − benchmark (benchmark scaled to the book's value; "
+        f"{sc.methodology.get('benchmark', 'no benchmark') if sc.methodology else ''}). "
+        "Approx. = key-rate duration and convexity approximation; "
+        "error = full revaluation − approximation.",
     )
-    out.append(_scenario_definitions(plan))
-    return h.section("scenarios", "".join(out))
 
 
 def dashboard_section(plan: Plan, methods: Mapping[str, str]) -> str:
@@ -176,7 +190,8 @@ def dashboard_section(plan: Plan, methods: Mapping[str, str]) -> str:
         f"{h.mismatch_table(mm.after)}</div>"
         "</div>"
     )
-    return h.section("dashboard", f'<div class="cards three">{"".join(cards)}</div>{tables}')
+    risk = risk_model_panel(plan)
+    return h.section("dashboard", f'<div class="cards three">{"".join(cards)}</div>{tables}{risk}')
 
 
 def _roll_flag(flag: Any) -> str:

@@ -60,7 +60,8 @@ __all__ = [
 ]
 
 #: Most holdings one file may hold. Measured: parsing takes ~2.4 kB per holding at peak, a whole
-#: ``analyze`` ~14 kB per holding (100,000 holdings: 1.5 GB, 14 s); see LIMITS.md.
+#: ``analyze`` ~14 kB per holding (100,000 holdings: 1.5 GB, 14 s); see the README's input
+#: limits.
 MAX_HOLDINGS_ROWS = 100_000
 #: Longest CSV cell accepted, characters (the csv module's own limit, stated).
 MAX_CELL_CHARS = 131_072

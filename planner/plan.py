@@ -7,10 +7,12 @@ typed sections of :class:`hedge_planner.document.Plan`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from hedge_planner.active_risk import with_positions
+from hedge_planner.cases import case_warnings
 from hedge_planner.document import (
     SCHEMA,
     VERSION,
@@ -19,15 +21,21 @@ from hedge_planner.document import (
     Dashboard,
     DurationStatus,
     Dv01Status,
+    FactorDoc,
     Maturity,
     MismatchesBeforeAfter,
     Paydown,
+    RiskSide,
     RollDate,
+    SpreadRisk,
+    TrackingErrorDoc,
 )
+from hedge_planner.document import RiskModel as RiskModelDoc
 from hedge_planner.document_sections import (
     Benchmark,
     Exposure,
     Flag,
+    KrdConventionDoc,
     Mismatch,
     Portfolio,
     ScenarioRow,
@@ -36,6 +44,7 @@ from hedge_planner.document_sections import (
     Trade,
 )
 from hedge_planner.hedge_plan import HedgePlan
+from hedge_planner.hedging import UniverseMember
 from hedge_planner.models.calendar import add_business_days
 from hedge_planner.models.dates import to_date, to_days
 from hedge_planner.models.tracking_error import tracking_error
@@ -73,6 +82,17 @@ def exposure(analysis: CaseAnalysis) -> Exposure:
     methodology = dict(doc["methodology"])
     if benchmark is not None:
         methodology["benchmark_duration"] = BENCHMARK_DURATION_METHOD
+        te = analysis.active.tracking_error
+        if te is not None:
+            # The multi-factor figure, the one the hedge section and its limit use.
+            benchmark["tracking_error_bp"] = te.total_bp
+            benchmark["tracking_error_ccy"] = te.total_currency
+            benchmark["methodology"] = (
+                "effective durations; tracking error = sqrt(e' S e) of the active factor "
+                "exposures e (key rates in the case's KRD convention, sector spreads) under the "
+                "risk model's covariance S (bp^2/yr), bp per year; largest_mismatches rank the "
+                "key-rate gaps alone"
+            )
     return Exposure(
         portfolio=Portfolio.model_validate(portfolio),
         benchmark=None if benchmark is None else Benchmark.model_validate(benchmark),
@@ -95,8 +115,16 @@ def scenarios_section(stress: PortfolioScenarioResult) -> Scenarios:
 
 
 def warnings(analysis: CaseAnalysis) -> list[Flag]:
-    """Every flag raised while measuring and comparing."""
-    return [Flag.model_validate(f.as_dict()) for f in analysis.flags]
+    """Every flag raised while reading the case, measuring and comparing.
+
+    The case's own warnings (a weekend analysis date) come first: they were only logged at
+    load time, and a plan read later must still show them.
+    """
+    case_flags = [
+        Flag(level="warn", code="case_input", holding=None, message=text)
+        for text in case_warnings(analysis.case)
+    ]
+    return case_flags + [Flag.model_validate(f.as_dict()) for f in analysis.flags]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -284,3 +312,105 @@ def actions(
         large_paydowns=paydowns,
         horizon_date=horizon.isoformat(),
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# Risk model: factors, windows, tracking error by factor group before and after the hedge
+# ------------------------------------------------------------------------------------------------
+
+
+def risk_model_section(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> RiskModelDoc:
+    """The factor model, its windows and the tracking error by group, pre- and post-hedge.
+
+    Pre-hedge includes the derivatives currently held; post-hedge the positions after the
+    recommended trades (None without a proven hedge). Both come from
+    :meth:`RiskModel.tracking_error` of the active exposures, so the Euler contributions by
+    group sum to the totals.
+    """
+    active = analysis.active
+    model = active.risk_model
+    members = hedge_plan.problem.members if hedge_plan is not None else []
+
+    def side(quantities: np.ndarray | None) -> RiskSide | None:
+        if analysis.benchmark is None or quantities is None:
+            return None
+        exposures = _exposures(analysis, members, quantities)
+        te = model.tracking_error(exposures, active.market_value)
+        return RiskSide(tracking_error=TrackingErrorDoc(**te.as_dict()), exposures=exposures)
+
+    pre = side(hedge_plan.current if hedge_plan is not None else np.zeros(0))
+    post = None
+    if hedge_plan is not None and hedge_plan.result.proven:
+        post = side(hedge_plan.quantities)
+    own, bench = active.spread_dv01_by_sector, active.benchmark_spread_dv01_by_sector
+    sectors = list(dict.fromkeys([*own, *bench]))
+    te_pre = pre.tracking_error if pre is not None else None
+    share = {
+        s: (te_pre.by_group.get(f"spread:{s}", 0.0) / te_pre.total_bp)
+        if te_pre is not None and te_pre.total_bp > 0
+        else 0.0
+        for s in sectors
+    }
+    floor = _spread_floor_bp(analysis, pre)
+    notes = _risk_model_notes(analysis, floor)
+    return RiskModelDoc(
+        krd_convention=KrdConventionDoc(**active.convention.as_dict()),
+        factors=[FactorDoc(**f.as_dict()) for f in model.factors],
+        window=dict(model.window),
+        pre_hedge=pre,
+        post_hedge=post,
+        spread=SpreadRisk(
+            portfolio_spread_dv01={s: own.get(s, 0.0) for s in sectors},
+            benchmark_spread_dv01={s: bench.get(s, 0.0) for s in sectors},
+            gap={s: own.get(s, 0.0) - bench.get(s, 0.0) for s in sectors},
+            share_of_tracking_error=share,
+        ),
+        spread_floor_bp=floor if pre is not None else None,
+        notes=notes,
+    )
+
+
+def _exposures(
+    analysis: CaseAnalysis, members: Sequence[UniverseMember], quantities: np.ndarray
+) -> dict[str, float]:
+    positions = [
+        (m.risk.kind, np.asarray(m.risk.krd_dv01, dtype=np.float64) * float(q))
+        for m, q in zip(members, quantities, strict=True)
+        if q
+    ]
+    quotes = analysis.curves.treasury_quotes
+    assert quotes is not None
+    return with_positions(analysis.active, positions, analysis.curves.treasury, quotes)
+
+
+def _risk_model_notes(analysis: CaseAnalysis, floor_bp: float) -> list[str]:
+    """What the tracking error cannot be hedged of, and which figures are assumptions."""
+    active = analysis.active
+    notes = [
+        f"KRD gaps, KRD limits and the rate factors use {active.convention.label()}.",
+        "Treasury futures, swaps and swaptions do not load on sector spread factors: rate "
+        "hedges reduce only the part of the spread risk correlated with rates "
+        f"(floor: {floor_bp:.1f} bp/yr of tracking error).",
+    ]
+    assumed = [f.name for f in active.risk_model.factors if f.assumed]
+    if assumed:
+        notes.append(f"Assumed (not estimated) factor vols: {', '.join(assumed)}.")
+    return notes
+
+
+def _spread_floor_bp(analysis: CaseAnalysis, pre: RiskSide | None) -> float:
+    """TE no rate hedge can remove: the spread exposures' variance conditional on the rates."""
+    if pre is None:
+        return 0.0
+    model = analysis.active.risk_model
+    cov = model.covariance
+    r = model.group_indices("rates")
+    s = [i for i, f in enumerate(model.factors) if f.group.startswith("spread:")]
+    if not s:
+        return 0.0
+    e = model.vector(pre.exposures)[s]
+    s_rr = cov[np.ix_(r, r)]
+    s_rs = cov[np.ix_(r, s)]
+    conditional = cov[np.ix_(s, s)] - s_rs.T @ np.linalg.solve(s_rr, s_rs)
+    var = max(float(e @ conditional @ e), 0.0)
+    return float(np.sqrt(var) * 1e4 / analysis.active.market_value)

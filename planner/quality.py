@@ -84,7 +84,8 @@ def _oas(analysis: CaseAnalysis) -> QualityCheck:
     option_bearing = [
         r.id for r in analysis.holdings.rows if OPTION_BEARING.search(f"{r.id} {r.description}")
     ]
-    not_supplied = [i for i in option_bearing if risk.source[risk.ids.index(i)] == "computed"]
+    position = {hid: k for k, hid in enumerate(risk.ids)}
+    not_supplied = [i for i in option_bearing if risk.source[position[i]] == "computed"]
     return _check(
         "MBS and callables use OAS-based effective duration",
         "fail" if not_supplied else "pass",
@@ -167,7 +168,8 @@ def _hedge_checks(analysis: CaseAnalysis, hedge_plan: HedgePlan) -> list[Quality
         _check(
             "Post-hedge limits are met",
             "pass" if res.status == "optimal" and not violated else "fail",
-            f"solver {res.status} ({res.method}), gap {res.rel_gap:.1e}"
+            f"solver {res.status} ({res.method}), gap "
+            + (f"{res.rel_gap:.1e}" if res.rel_gap is not None else "unknown")
             + (f"; violated: {', '.join(violated)}" if violated else "")
             + (f"; {res.message}" if res.message else ""),
         )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from hedge_planner.active_risk import ActiveRisk
 from hedge_planner.document import Plan
 from hedge_planner.document_sections import Hedge
+from hedge_planner.models.risk_model import TrackingErrorBreakdown
 from hedge_planner.workflow import CaseAnalysis
 from hedge_planner.yield_analysis import YieldAnalysis
 from rich.console import Console
@@ -114,29 +116,45 @@ def case_analysis(console: Console, analysis: CaseAnalysis) -> None:
     summary.add_row("effective convexity (years^2)", _num(p["effective_convexity"], 3), "", "")
     summary.add_row("spread duration (years)", _num(p["spread_duration"]), "", "")
     summary.add_row("DV01 (effective, currency per bp)", _num(p["dv01"], 0), "", "")
-    if bench:
+    active = analysis.active
+    te = active.tracking_error
+    if bench and te is not None:
         summary.add_row(
-            "tracking error (bp/yr, key rates)",
-            _num(bench["tracking_error_bp"], 1),
+            "tracking error (bp/yr, all factors)",
+            _num(te.total_bp, 1),
             "",
-            _num(bench["tracking_error_ccy"], 0) + " ccy",
+            _num(te.total_currency, 0) + " ccy/yr",
         )
     console.print(summary)
 
-    krd = Table(title="Key rate durations (effective, years) and KRD DV01 (currency per bp)")
+    basis = active.convention.label()
+    krd = Table(
+        title="Key rate durations (years): zero and par bases; benchmark and gap in "
+        f"{basis}; KRD DV01 (currency per bp, zero basis)"
+    )
     krd.add_column("tenor")
-    for name in ("portfolio", "KRD DV01", "benchmark", "gap"):
+    for name in ("zero", "par", "KRD DV01", "benchmark", "gap"):
         krd.add_column(name, justify="right")
     for tenor in doc["key_tenors"]:
         krd.add_row(
             tenor,
             _num(p["krd"][tenor]),
+            _num(p["krd_par"][tenor]),
             _num(p["krd_dv01"][tenor], 0),
             _num(bench["krd"][tenor]) if bench else "",
             _num(bench["krd_gap"][tenor]) if bench else "",
         )
-    krd.add_row("sum", _num(p["krd_sum"]), _num(sum(p["krd_dv01"].values()), 0), "", "")
+    krd.add_row(
+        "sum",
+        _num(p["krd_sum"]),
+        _num(sum(p["krd_par"].values())),
+        _num(sum(p["krd_dv01"].values()), 0),
+        "",
+        "",
+    )
     console.print(krd)
+    if te is not None:
+        console.print(_te_groups_table(active, te))
 
     console.print(_sectors_table(p["sectors"]))
 
@@ -152,7 +170,29 @@ def case_analysis(console: Console, analysis: CaseAnalysis) -> None:
                 f"{100 * m['share']:.1f}%",
             )
         console.print(mism)
+    for name, fit in doc.get("curve_fits", {}).items():
+        _curve_fit(console, name, fit)
     _print_findings(console, doc["warnings"])
+
+
+def _te_groups_table(active: ActiveRisk, te: TrackingErrorBreakdown) -> Table:
+    """Tracking error by factor group with each spread group's DV01 gap."""
+    groups = Table(title="Tracking error by factor group (Euler contributions, bp/yr)")
+    groups.add_column("group")
+    groups.add_column("bp/yr", justify="right")
+    groups.add_column("spread DV01 gap (ccy/bp)", justify="right")
+    spread = active.spread_dv01_by_sector
+    bench_spread = active.benchmark_spread_dv01_by_sector
+    for group, value in te.by_group.items():
+        sector = group.split(":", 1)[1] if group.startswith("spread:") else None
+        gap = (
+            ""
+            if sector is None
+            else _num(spread.get(sector, 0.0) - bench_spread.get(sector, 0.0), 0)
+        )
+        groups.add_row(group, _num(value, 1), gap)
+    groups.add_row("total", _num(te.total_bp, 1), "")
+    return groups
 
 
 def _sectors_table(rows: list[dict[str, Any]]) -> Table:
@@ -193,6 +233,28 @@ def _print_findings(console: Console, warnings: list[dict[str, Any]]) -> None:
         where = f"{first['holding']}: " if first["holding"] else ""
         line = f"  [{first['level']}] {code}: {where}{first['message']}{more}"
         console.print(escape(line), highlight=False)
+
+
+def _curve_fit(console: Console, name: str, fit: dict[str, Any]) -> None:
+    """Rich/cheap of a fitted curve's bonds, or the exact bootstrap's largest repricing error."""
+    if fit.get("method") != "nelson_siegel_svensson":
+        console.print(
+            f"{name} curve: exact bootstrap through its bonds, max |price error| "
+            f"{fit['max_abs_price_error']:.1e} per 100"
+        )
+        return
+    table = Table(title=f"{name} NSS fit: rich (-) / cheap (+), rmse {fit['rmse_bp']:.2f} bp")
+    for col in ("bond", "maturity", "price", "fitted", "residual bp"):
+        table.add_column(col, justify="left" if col == "bond" else "right")
+    for r in fit["residuals"]:
+        table.add_row(
+            escape(r["id"]),
+            r["maturity"],
+            f"{r['price']:.4f}",
+            f"{r['model_price']:.4f}",
+            f"{r['residual_bp']:+.2f}",
+        )
+    console.print(table)
 
 
 def instruments(console: Console, document: dict[str, Any]) -> None:

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from hedge_planner.case_hedge import SWEEP_KEYS, sweep_value_problem
+from hedge_planner.case_keys import hedge_input_issue, universe_paths
 from hedge_planner.cases import AnalysisCase, load_analysis_case
 from hedge_planner.document import Plan, Provenance
 from hedge_planner.hedge_plan import HedgePlan, solve_hedge
@@ -27,13 +29,21 @@ from hedge_planner.hedging import build_universe as _build_universe
 from hedge_planner.io import read_text
 from hedge_planner.models.benchmark import BenchmarkComparison
 from hedge_planner.models.errors import InputError, InputIssue
-from hedge_planner.plan import actions, dashboard, exposure, scenarios_section, warnings
+from hedge_planner.plan import (
+    actions,
+    dashboard,
+    exposure,
+    risk_model_section,
+    scenarios_section,
+    warnings,
+)
 from hedge_planner.provenance import provenance
 from hedge_planner.quality import quality_checks
 from hedge_planner.scenarios.definitions import Scenario
 from hedge_planner.scenarios.portfolio_result import PortfolioScenarioResult
+from hedge_planner.solvers.problem import HedgeInputError
 from hedge_planner.stress import build_case_scenarios, horizon_days, run_scenarios
-from hedge_planner.workflow import CaseAnalysis, analyze_case
+from hedge_planner.workflow import CaseAnalysis, analyze_case, build_curves
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +99,9 @@ class PlanRun:
     @classmethod
     def from_text(cls, text: str, name: str) -> PlanRun:
         """Validate case text read from ``name``."""
-        case, source = load_analysis_case(name, text)
+        # The curve bootstrap runs with the file checks, so a bad curve and a bad holdings file
+        # (independent inputs) are reported together.
+        case, source = load_analysis_case(name, text, extra_check=build_curves)
         return cls(case, source, text)
 
     # -- measure and compare ---------------------------------------------------------------
@@ -137,10 +149,18 @@ class PlanRun:
         """Stage 3: the hedge universe priced off the curves (empty without a hedge section)."""
         return self._universe
 
+    def _user_error(self, exc: HedgeInputError) -> InputError:
+        """An optimiser input error restated under the case's own key."""
+        members = [(m.risk.kind, m.name) for m in self.universe()]
+        return hedge_input_issue(exc, self.source, universe_paths(members))
+
     @cached_property
     def _problem(self) -> HedgeProblem:
         self.require_hedge()
-        return _build_problem(self.case, self.analysis, self.universe(), self.source)
+        try:
+            return _build_problem(self.case, self.analysis, self.universe(), self.source)
+        except HedgeInputError as exc:
+            raise self._user_error(exc) from None
 
     def problem(self) -> HedgeProblem:
         """The compiled hedge problem (limits and costs translated for the optimiser)."""
@@ -165,13 +185,25 @@ class PlanRun:
             When the case sets no such limit to sweep.
         """
         problem = self.problem()
+        assert self.case.hedge is not None  # problem() requires the hedge section
+        # Every value is checked against the case file's own bounds before any solve, and
+        # reported in the user's units under the user's key (not the optimiser's scaled value).
+        for v in values:
+            reason = sweep_value_problem(self.case.hedge, name, v)
+            if reason is not None:
+                key = "hedge." + ".".join(SWEEP_KEYS[name])
+                issue = InputIssue("--param", None, key, f"swept value {v:g}: {reason}")
+                raise InputError([issue])
         opt_name = SWEEP_PARAMS[name]
         if opt_name not in problem.optimizer.params:
             reason = f"the case sets no {name} limit to sweep; add it to the case first"
             raise InputError([InputIssue(self.source, None, "hedge.limits", reason)])
-        points = problem.optimizer.sweep(
-            opt_name, [problem.to_optimizer_value(name, v) for v in values]
-        )
+        try:
+            points = problem.optimizer.sweep(
+                opt_name, [problem.to_optimizer_value(name, v) for v in values]
+            )
+        except HedgeInputError as exc:
+            raise self._user_error(exc) from None
         return [
             {
                 name: v,
@@ -235,6 +267,7 @@ class PlanRun:
             generated=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             key_tenors=list(analysis.tenors),
             exposure=exposure_doc,
+            risk_model=risk_model_section(analysis, hedge_plan),
             hedge=hedge_doc,
             scenarios=scenarios_doc,
             warnings=warnings(analysis),

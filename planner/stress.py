@@ -10,11 +10,24 @@ import numpy as np
 from hedge_planner.cases import AnalysisCase
 from hedge_planner.hedging import UniverseMember
 from hedge_planner.io import read_text
+from hedge_planner.models.benchmark import BenchmarkProfile, profile_sector_spread_durations
+from hedge_planner.models.bootstrap import key_tenor
 from hedge_planner.models.credit import cds_spread_pnl
 from hedge_planner.models.errors import InputError, InputIssue
 from hedge_planner.models.input_files import clip, did_you_mean, load_json, parse_number
+from hedge_planner.models.krd import ZERO_CONTINUOUS, KrdBasisMap
+from hedge_planner.scenarios.benchmark import (
+    METHOD_HOLDINGS,
+    METHOD_PROFILE,
+    ProfileRisk,
+    profile_scenario_pnl,
+)
 from hedge_planner.scenarios.definitions import Scenario, ScenarioError
-from hedge_planner.scenarios.portfolio import add_linear_pnl, run_portfolio_scenarios
+from hedge_planner.scenarios.portfolio import (
+    add_linear_pnl,
+    run_portfolio_scenarios,
+    with_benchmark,
+)
 from hedge_planner.scenarios.portfolio_result import PortfolioScenarioResult
 from hedge_planner.workflow import CaseAnalysis
 
@@ -85,6 +98,7 @@ def run_scenarios(
         analysis_date=case.analysis_date,
         book=book,
     )
+    result = _with_benchmark(case, analysis, result, scenarios)
     if not case.cds:
         return result
     # CDS lose their spread DV01 per bp of widening in their sector; no rate sensitivity.
@@ -96,6 +110,57 @@ def run_scenarios(
                 c.notional, c.spread_duration, result.spread_shifts_bp[:, column[c.sector]]
             )
     return add_linear_pnl(result, pnl, "credit default swaps: -spread DV01 x sector spread move")
+
+
+def _with_benchmark(
+    case: AnalysisCase,
+    analysis: CaseAnalysis,
+    result: PortfolioScenarioResult,
+    scenarios: Sequence[Scenario],
+) -> PortfolioScenarioResult:
+    """Benchmark P&L per scenario, scaled to the book's market value.
+
+    A holdings benchmark is revalued in full exactly like the book (no hedges); a profile by its
+    KRDs (re-expressed on the zero basis the scenarios shift), sector spread durations and
+    convexity to second order, labelled as such.
+    """
+    if case.benchmark is None:
+        return result
+    mv = result.market_value
+    bench = analysis.benchmark_book
+    if bench is not None:
+        bench_result = run_portfolio_scenarios(
+            schedule=bench.schedule,
+            face=bench.book.face,
+            curve=analysis.curves.treasury,
+            holding_risk=bench.risk,
+            scenarios=scenarios,
+            analysis_date=case.analysis_date,
+        )
+        scale = mv / bench_result.market_value
+        method = (
+            f"{METHOD_HOLDINGS}: benchmark holdings revalued like the book, scaled to its value"
+        )
+        return with_benchmark(result, bench_result.unhedged_pnl * scale, method)
+    active = analysis.active
+    assert active.benchmark_krd is not None and analysis.curves.treasury_quotes is not None
+    krd = active.benchmark_krd
+    if active.convention.rate_basis != "zero":
+        years = np.array([key_tenor(t)[1] for t in active.tenors])
+        bmap = KrdBasisMap(years, analysis.curves.treasury, analysis.curves.treasury_quotes)
+        krd = bmap.convert(krd, active.convention, ZERO_CONTINUOUS)
+    profile = case.benchmark
+    assert isinstance(profile, BenchmarkProfile)
+    durations, _ = profile_sector_spread_durations(profile)
+    risk = ProfileRisk(krd, profile.convexity or 0.0, profile.sector_weights, durations)
+    pnl = profile_scenario_pnl(
+        risk, mv, result.rate_shifts_bp * 1e-4, result.spread_shifts_bp * 1e-4, result.sectors
+    )
+    method = (
+        f"{METHOD_PROFILE}: the benchmark profile's KRDs, sector spread durations and convexity "
+        "(second-order Taylor expansion), scaled to the book's value"
+    )
+    return with_benchmark(result, pnl, method)
 
 
 def read_hedge_quantities(source: str, members: Sequence[UniverseMember]) -> np.ndarray:

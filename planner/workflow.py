@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,6 +14,7 @@ from hedge_planner.active_risk import (
     measure_active_risk,
     spread_dv01_by_sector,
 )
+from hedge_planner.case_curves import BuiltCurve, build_case_curve
 from hedge_planner.cases import (
     AnalysisCase,
     BenchmarkHoldingsSpec,
@@ -29,7 +30,6 @@ from hedge_planner.models.benchmark import (
     compare_to_benchmark,
 )
 from hedge_planner.models.bonds import BondBook, CashflowSchedule, build_schedule
-from hedge_planner.models.bootstrap import bootstrap_sofr_ois
 from hedge_planner.models.covariance import KeyRateCovariance
 from hedge_planner.models.covariance_data import (
     estimate_keyrate_covariance,
@@ -72,6 +72,8 @@ class MarketCurves:
     sofr: YieldCurve | None
     #: The Treasury par quotes, kept to shift and bootstrap again (par KRDs).
     treasury_quotes: ParQuotes | None = None
+    #: Per curve: its source and, for bonds, the repricing errors or the fit's residuals.
+    reports: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ class CaseAnalysis:
     krd_par: FloatArray
     #: KRD convention, spread risk and the multi-factor tracking error against the benchmark.
     active: ActiveRisk
+    #: A holdings benchmark's book and analytics (None for a profile or no benchmark).
+    benchmark_book: BookRisk | None = None
 
     @property
     def tenors(self) -> tuple[str, ...]:
@@ -171,21 +175,33 @@ class CaseAnalysis:
         risk = self.risk
         comp = risk.computed
         holdings = []
+        # Derived arrays once for the whole book (properties rebuild them on every access).
+        tenors = self.tenors
+        dv01 = risk.dv01.tolist()
+        krd = risk.krd.krd.tolist()
+        krd_par = self.krd_par.tolist()
+        krd_dv01 = risk.krd.krd_dv01.tolist()
+        z, ed, ec = (
+            comp.z_spread.tolist(),
+            risk.effective_duration.tolist(),
+            risk.effective_convexity.tolist(),
+        )
+        sd, ced = risk.spread_duration.tolist(), comp.effective_duration.tolist()
         for i, raw in enumerate(self.yield_frame.to_dict("records")):
             rec = _plain(raw)
             rec.update(
                 {
-                    "z_spread": float(comp.z_spread[i]),
-                    "effective_duration": float(risk.effective_duration[i]),
-                    "effective_convexity": float(risk.effective_convexity[i]),
-                    "spread_duration": float(risk.spread_duration[i]),
-                    "effective_dv01": float(risk.dv01[i]),
-                    "krd": risk.krd.as_dict(i),
-                    "krd_par": dict(zip(self.tenors, self.krd_par[i].tolist(), strict=True)),
+                    "z_spread": z[i],
+                    "effective_duration": ed[i],
+                    "effective_convexity": ec[i],
+                    "spread_duration": sd[i],
+                    "effective_dv01": dv01[i],
+                    "krd": dict(zip(tenors, krd[i], strict=True)),
+                    "krd_par": dict(zip(tenors, krd_par[i], strict=True)),
                     "krd_conventions": KRD_CONVENTIONS,
-                    "krd_dv01": dict(zip(self.tenors, risk.krd.krd_dv01[i].tolist(), strict=True)),
+                    "krd_dv01": dict(zip(tenors, krd_dv01[i], strict=True)),
                     "source": risk.source[i],
-                    "computed_effective_duration": float(comp.effective_duration[i]),
+                    "computed_effective_duration": ced[i],
                 }
             )
             holdings.append(rec)
@@ -207,7 +223,12 @@ class CaseAnalysis:
             "portfolio": portfolio,
             "warnings": [f.as_dict() for f in self.flags],
             "methodology": ANALYSIS_METHODOLOGY,
-        }
+        } | self._curve_fits()
+
+    def _curve_fits(self) -> dict[str, Any]:
+        """Curves built from bonds: repricing errors or fitted residuals (rich/cheap, bp)."""
+        fits = {k: r["fit"] for k, r in self.curves.reports.items() if "fit" in r}
+        return {"curve_fits": fits} if fits else {}
 
 
 ANALYSIS_METHODOLOGY = {
@@ -235,39 +256,32 @@ ANALYSIS_METHODOLOGY = {
 
 
 def build_curves(case: AnalysisCase, source: str) -> MarketCurves:
-    """Bootstrap the case's curves anchored on the analysis date.
+    """Build the case's curves anchored on the analysis date (par quotes, bonds, zero rates or
+    discount factors; see :mod:`hedge_planner.case_curves`).
 
     Raises
     ------
     InputError
-        If a curve cannot be bootstrapped from the quotes (the reason names the quote).
+        If a curve cannot be built from its inputs (the reason names the input).
     """
     spec = case.curves
     issues = []
-    tsy = sofr = None
-    quotes = ParQuotes(
-        int(to_days(case.analysis_date)),
-        tuple(spec.treasury.par_yields),
-        np.array(list(spec.treasury.par_yields.values()), dtype=np.float64),
-        spec.treasury.interpolation,
-    )
-    try:
-        tsy = quotes.build()
-    except HedgePlannerError as exc:
-        issues.append(InputIssue(source, None, "curves.treasury.par_yields", str(exc)))
-    if spec.sofr is not None:
+    built: dict[str, BuiltCurve] = {}
+    for name in ("treasury", "sofr"):
+        section = getattr(spec, name)
+        if section is None:
+            continue
         try:
-            sofr = bootstrap_sofr_ois(
-                case.analysis_date,
-                list(spec.sofr.par_rates),
-                list(spec.sofr.par_rates.values()),
-                spec.sofr.interpolation,
-            )
-        except HedgePlannerError as exc:
-            issues.append(InputIssue(source, None, "curves.sofr.par_rates", str(exc)))
-    if issues or tsy is None:
+            built[name] = build_case_curve(section, name, case.analysis_date)
+        except (HedgePlannerError, ValueError) as exc:
+            where = f"curves.{name}.{section.source_key}"
+            issues.append(InputIssue(source, None, where, str(exc)))
+    if issues or "treasury" not in built:
         raise InputError(issues)
-    return MarketCurves(tsy, sofr, quotes)
+    tsy = built["treasury"]
+    sofr = built.get("sofr")
+    reports = {k: v.report for k, v in built.items()}
+    return MarketCurves(tsy.curve, None if sofr is None else sofr.curve, tsy.quotes, reports)
 
 
 def supplied_analytics(
@@ -415,7 +429,9 @@ def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
     sectors = sector_contributions(risk)
     cov = load_covariance(case.covariance, source, risk.krd.tenors)
     flags = list(risk.flags)
-    view = _benchmark_view(case, source, curves) if case.benchmark is not None else None
+    view, bench_book = (
+        _benchmark_view(case, source, curves) if case.benchmark is not None else (None, None)
+    )
     swap_vols = None
     if case.hedge is not None:
         swap_vols = (case.hedge.costs.swap_spread_vol_bp, case.hedge.costs.swap_spread_tenor_vol_bp)
@@ -464,15 +480,18 @@ def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
         flags=tuple(flags),
         krd_par=book_risk.krd_par,
         active=active,
+        benchmark_book=bench_book,
     )
 
 
-def _benchmark_view(case: AnalysisCase, source: str, curves: MarketCurves) -> BenchmarkView:
+def _benchmark_view(
+    case: AnalysisCase, source: str, curves: MarketCurves
+) -> tuple[BenchmarkView, BookRisk | None]:
     """The benchmark as the active-risk step needs it (holdings are analysed in full)."""
     bench = case.benchmark
     if not isinstance(bench, BenchmarkHoldingsSpec):
         assert bench is not None
-        return BenchmarkView(bench)
+        return BenchmarkView(bench), None
     assert curves.treasury_quotes is not None
     bench_holdings, bench_source = load_holdings_section(
         bench.holdings, source, "benchmark.holdings", case.analysis_date
@@ -508,9 +527,10 @@ def _benchmark_view(case: AnalysisCase, source: str, curves: MarketCurves) -> Be
         },
         max_staleness_days=bench.max_staleness_days,
     )
-    return BenchmarkView(
+    view = BenchmarkView(
         profile,
         krd_par=w @ book.krd_par,
         krd_zero=w @ bench_risk.krd.krd,
         spread_dv01_per_mv={s: v / mv for s, v in spread.items()},
     )
+    return view, book

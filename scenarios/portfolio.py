@@ -585,3 +585,13 @@ def add_linear_pnl(
         unhedged_total_return=plus(result.unhedged_total_return),
         extra_methods=(*result.extra_methods, label),
     )
+
+
+def with_benchmark(
+    result: PortfolioScenarioResult, benchmark_pnl: npt.ArrayLike, method: str
+) -> PortfolioScenarioResult:
+    """The result with the benchmark's P&L per scenario (currency, the book's market value)."""
+    pnl = np.asarray(benchmark_pnl, dtype=np.float64)
+    if pnl.shape != result.unhedged_pnl.shape or not np.all(np.isfinite(pnl)):
+        raise AnalyticsError("benchmark P&L must be finite, one value per scenario")
+    return replace(result, benchmark_pnl=pnl, benchmark_method=method)

@@ -141,6 +141,10 @@ class PortfolioScenarioResult:
     breakeven_bp: float
     breakeven_unhedged_bp: float
     extra_methods: tuple[str, ...] = ()
+    #: Benchmark P&L per scenario scaled to the book's market value, currency, or None.
+    benchmark_pnl: FloatArray | None = None
+    #: How it was obtained (full revaluation of holdings, or the profile's second order).
+    benchmark_method: str | None = None
 
     @property
     def n_full_revaluation(self) -> int:
@@ -166,6 +170,17 @@ class PortfolioScenarioResult:
     def carry(self) -> float:
         """Horizon carry of the hedged book with no shift: income + roll-down + hedge carry."""
         return float(self.income.sum() + self.rolldown.sum()) + self.hedge_carry
+
+    def _benchmark_row(self, s: int) -> dict[str, float | None]:
+        """Benchmark, active (book - benchmark) and hedged active P&L of scenario ``s``."""
+        if self.benchmark_pnl is None:
+            return {"benchmark_pnl": None, "active_pnl": None, "hedged_active_pnl": None}
+        bench = float(self.benchmark_pnl[s])
+        return {
+            "benchmark_pnl": bench,
+            "active_pnl": float(self.unhedged_pnl[s]) - bench,
+            "hedged_active_pnl": float(self.hedged_pnl[s]) - bench,
+        }
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready summary (plain floats; NaN becomes ``None``).
@@ -204,6 +219,7 @@ class PortfolioScenarioResult:
                     "unhedged_pnl_bp": float(self.unhedged_pnl[s] / mv / BP),
                     "hedged_pnl_bp": float(self.hedged_pnl[s] / mv / BP),
                     "unhedged_total_return": _opt(self.unhedged_total_return, s),
+                    **self._benchmark_row(s),
                 }
             )
         horizon = None
@@ -226,6 +242,7 @@ class PortfolioScenarioResult:
             "market_value": float(mv),
             "methodology": {
                 **METHODOLOGY,
+                "benchmark": self.benchmark_method or "no benchmark",
                 "holdings": dict(zip(self.ids, self.methods, strict=True)),
                 "other_positions": list(self.extra_methods),
             },

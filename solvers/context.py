@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from hedge_planner.models.covariance import CovarianceError, validate_covariance_matrix
 from hedge_planner.models.tracking_error import tracking_error
 from hedge_planner.solvers.problem import (
+    FactorRisk,
     HedgeInputError,
     Instrument,
     PortfolioRisk,
+    checked_covariance,
     factor_covariance,
 )
 
@@ -30,7 +31,8 @@ class RiskSummary:
     """Risk figures of a (pre- or post-hedge) book.
 
     dv01 currency/bp; duration years; krd_dv01 currency/bp per bucket; dollar_convexity
-    currency per (unit rate)^2; convexity years^2; te currency/yr; te_bp bp/yr of MV;
+    currency per (unit rate)^2; convexity years^2; te currency/yr (the factor model's);
+    te_bp bp/yr of MV;
     margin currency (hedge margin only).
     """
 
@@ -55,10 +57,19 @@ class HedgeContext:
         Hedge universe; per-unit analytics.
     covariance : array_like, shape (n_b, n_b)
         Key-rate covariance, bp^2 per year.
+    factor_risk : FactorRisk, optional
+        Factor model the tracking error (and the KRD gap of the KRD tolerances) is measured
+        with. Default: the key-rate model, factors = buckets, covariance ``covariance``,
+        exposures = the book's KRD DV01 gap to the benchmark, loadings = the instruments'
+        KRD DV01s.
     """
 
     def __init__(
-        self, portfolio: PortfolioRisk, instruments: Sequence[Instrument], covariance: Any
+        self,
+        portfolio: PortfolioRisk,
+        instruments: Sequence[Instrument],
+        covariance: Any,
+        factor_risk: FactorRisk | None = None,
     ) -> None:
         if len(instruments) == 0:
             raise HedgeInputError("instruments", "need at least one hedge instrument")
@@ -96,13 +107,11 @@ class HedgeContext:
         self.pre_convexity = portfolio.dollar_convexity / self.mv
         # one home for covariance checks (shape, finite, symmetric, PSD): models.covariance
         buckets = [f"key-rate bucket {k}" for k in range(self.n_b)]
-        try:
-            self.cov = validate_covariance_matrix(covariance, buckets)
-        except CovarianceError as exc:
-            raise HedgeInputError("covariance", str(exc)) from None
-        self.factor = factor_covariance(self.cov)  # (n_b, n_f), Sigma = F F'
-        self.factor_q = self.factor.T @ self.U.T  # (n_f, n)
-        self.factor_0 = self.factor.T @ self.gap0  # (n_f,)
+        self.cov = checked_covariance(covariance, self.n_b, "covariance", buckets)
+        self._set_factor_risk(factor_risk)
+        self.factor = factor_covariance(self.fcov)  # (n_f, r), S = F F'
+        self.factor_q = self.factor.T @ self.fload  # (r, n)
+        self.factor_0 = self.factor.T @ self.fexp0  # (r,)
         self.scale = self._variable_scale()
         # Why: exposures F'g are ~1e4..1e8 currency*bp; solvers see them divided by this
         # scale (|.| ~ 1) so the Hessian is not ~1e-8 (HiGHS' QP mis-reads tiny curvature).
@@ -112,6 +121,7 @@ class HedgeContext:
             float(np.max(np.abs(self.factor_0), initial=0.0)),
             float(np.max(np.abs(fq).sum(axis=1), initial=0.0)),
         )
+        self._reduce_factor_exposures()
         self.integer = np.array([i.integer for i in instruments], dtype=bool)
         lo = np.empty(self.n)
         hi = np.empty(self.n)
@@ -127,6 +137,61 @@ class HedgeContext:
                         f"no whole lot of {ins.lot_size:g} fits in [{elo:g}, {ehi:g}]",
                     )
         self.x_lo, self.x_hi = lo, hi  # bounds in scaled units (lots)
+
+    def _set_factor_risk(self, factor_risk: FactorRisk | None) -> None:
+        """The factor model of the tracking error (default: the key-rate buckets) and its parts."""
+        if factor_risk is None:
+            factor_risk = FactorRisk(
+                names=tuple(self.labels),
+                covariance=self.cov,
+                exposures=self.gap0,
+                loadings=self.U.T,
+                krd_rows=tuple(range(self.n_b)),
+            )
+        if factor_risk.loadings.shape[1] != self.n:
+            raise HedgeInputError(
+                "factor_risk.loadings", f"must have {self.n} columns (one per instrument)"
+            )
+        if len(factor_risk.krd_rows) != self.n_b:
+            raise HedgeInputError("factor_risk.krd_rows", f"must name {self.n_b} rate factors")
+        self.factor_risk = factor_risk
+        self.fcov = factor_risk.covariance  # (n_f, n_f) bp^2/yr
+        self.fexp0 = factor_risk.exposures  # a: (n_f,) currency/bp
+        self.fload = factor_risk.loadings  # B: (n_f, n) currency/bp per unit
+        rows = np.asarray(factor_risk.krd_rows, dtype=int)
+        self.krd_gap0 = self.fexp0[rows]  # KRD DV01 gap in the TE's convention
+        self.krd_unit = self.fload[rows].T  # (n, n_b)
+
+    def _reduce_factor_exposures(self) -> None:
+        """``||F'(a + B q)||^2 = ||c_r + F'B x||^2 + const``, ``x = q / scale``, ``c_r`` the part
+        of ``c = F'a`` in the range of ``F'B``.
+
+        Used by the tracking-error limit (:mod:`hedge_planner.solvers.te_limit`): exposures the
+        instruments cannot move (sector spreads, swap-spread factors of a futures-only
+        universe) are the constant; the limit is then a ball in the movable part, whose
+        supporting cuts are tight. ``te_rows`` (r x n, per scaled lot), ``te_c``, ``te_const``
+        (currency^2/yr); ``te_scale`` is a row normaliser.
+        """
+        m = self.factor_q * self.scale  # (r, n): exposures per scaled lot
+        if m.shape[0] == 0:
+            self.te_rows, self.te_c = np.zeros((0, self.n)), np.zeros(0)
+            self.te_const, self.te_scale = float(self.factor_0 @ self.factor_0), 1.0
+            return
+        # Orthonormal basis of m's range (SVD: robust when m is rank deficient).
+        u, sv, _ = np.linalg.svd(m, full_matrices=False)
+        qm = u[:, sv > 1e-12 * max(float(sv[0]) if sv.size else 0.0, 1e-300)]
+        c_par = qm @ (qm.T @ self.factor_0)
+        c_perp = self.factor_0 - c_par
+        if float(np.linalg.norm(c_perp)) <= 1e-9 * float(np.linalg.norm(self.factor_0)):
+            c_par, c_perp = self.factor_0, np.zeros_like(self.factor_0)  # nothing to split
+        self.te_rows = m  # rows of F'B (per scaled lot): the same model, only c is split
+        self.te_c = c_par
+        self.te_const = float(c_perp @ c_perp)
+        self.te_scale = max(
+            1.0,
+            float(np.max(np.abs(c_par), initial=0.0)),
+            float(np.max(np.abs(m).sum(axis=1), initial=0.0)),
+        )
 
     def _variable_scale(self) -> np.ndarray:
         """Units of q per internal variable: lot size for integer lots, else a power of 10.
@@ -153,6 +218,18 @@ class HedgeContext:
         """Post-hedge gap to benchmark, currency per bp."""
         return self.post_krd(q) - self.bench
 
+    def exposure(self, q: np.ndarray) -> np.ndarray:
+        """Post-hedge active factor exposures ``a + B q``, currency per bp."""
+        return self.fexp0 + self.fload @ q
+
+    def krd_gap(self, q: np.ndarray) -> np.ndarray:
+        """Post-hedge KRD DV01 gap in the factor model's convention, currency per bp."""
+        return self.krd_gap0 + self.krd_unit.T @ q
+
+    def tracking_error(self, q: np.ndarray) -> float:
+        """Post-hedge tracking error ``sqrt(e' S e)``, currency per year."""
+        return tracking_error(self.exposure(q), self.fcov)[0]
+
     def post_dv01(self, q: np.ndarray) -> float:
         """Post-hedge DV01, currency per bp."""
         return float(self.post_krd(q).sum())
@@ -168,8 +245,7 @@ class HedgeContext:
     def summary(self, q: np.ndarray) -> RiskSummary:
         """Risk summary at quantities ``q`` (zeros = pre-hedge)."""
         krd = self.post_krd(q)
-        g = krd - self.bench
-        te = tracking_error(g, self.cov)[0]
+        te = self.tracking_error(q)
         dc = self.pre_dollar_convexity + float(self.conv_unit @ q)
         return RiskSummary(
             dv01=float(krd.sum()),

@@ -103,6 +103,8 @@ class HedgeProgram:
         self.limit_owner: list[tuple[Constraint, int]] = []
         for c in self.constraints:
             lims = c.limits(ctx)
+            if c.shared_slack and len(lims) != 1:
+                raise RuntimeError(f"internal error: {c.name} shares one slack but has limits")
             self.limits.extend(lims)
             self.limit_owner.extend((c, j) for j in range(len(lims)))
         self.cp_params: dict[str, cp.Parameter] = {}
@@ -188,22 +190,32 @@ class HedgeProgram:
         """
         if self._elastic is None:
             x = self._variable("x_elastic")
-            cons = self._constraints(x)
+            q = self.quantities(x)
             weights = np.array([lim.weight for lim in self.limits], dtype=float)
             slacks: list[cp.Variable] = []
             soft: list[cp.Constraint] = []
             parts: list[cp.Expression] = []
             k = 0
-            for con in cons:
-                if not isinstance(con, cp.constraints.Inequality):
-                    raise TypeError(f"constraint {con} must be an inequality to be elastic")
-                lhs, rhs = con.args
-                e = cp.Variable(con.shape, nonneg=True)
-                w = weights[k : k + con.size]
-                k += con.size
-                soft.append(lhs <= rhs + e)
-                parts.append(w @ e if con.shape else w[0] * e)
-                slacks.append(e)
+            for owner in self.constraints:
+                cons = owner.cvxpy_constraints(self.ctx, q, self.cp_params)
+                if owner.shared_slack:
+                    # One slack for every element: the limit moves once (e.g. cut rows).
+                    e_shared = cp.Variable(nonneg=True)
+                    for con in cons:
+                        lhs, rhs = self._inequality(con)
+                        soft.append(lhs <= rhs + e_shared)
+                    parts.append(weights[k] * owner.elastic_scale(self.ctx) * e_shared)
+                    slacks.append(e_shared)
+                    k += 1
+                    continue
+                for con in cons:
+                    lhs, rhs = self._inequality(con)
+                    e = cp.Variable(con.shape, nonneg=True)
+                    w = weights[k : k + con.size]
+                    k += con.size
+                    soft.append(lhs <= rhs + e)
+                    parts.append(w @ e if con.shape else w[0] * e)
+                    slacks.append(e)
             if k != len(self.limits):
                 raise RuntimeError(
                     f"internal error: {k} constraint elements but {len(self.limits)} limits"
@@ -211,6 +223,13 @@ class HedgeProgram:
             objective = cp.sum(parts) if parts else cp.Constant(0.0)
             self._elastic = ElasticProgram(cp.Problem(cp.Minimize(objective), soft), x, slacks)
         return self._elastic
+
+    @staticmethod
+    def _inequality(con: cp.Constraint) -> tuple[cp.Expression, cp.Expression]:
+        if not isinstance(con, cp.constraints.Inequality):
+            raise TypeError(f"constraint {con} must be an inequality to be elastic")
+        lhs, rhs = con.args
+        return lhs, rhs
 
     # ------------------------------------------------------------------ parameters
     def set_params(self, **values: Any) -> None:
@@ -242,3 +261,5 @@ class HedgeProgram:
                 # Why: cvxpy parameters must be finite; unconstrained buckets are masked out.
                 val = np.where(np.isfinite(val), val, 0.0)
             self.cp_params[name].value = val
+        for c in self.constraints:
+            c.sync(self.ctx, self.params)  # Parameters derived from the what-if values

@@ -149,10 +149,12 @@ class HighsModel:
         if lf is self._last:
             return  # Parameters unchanged since the last push
         self._last = lf
-        if self._A is None or not _same_matrix(lf.A, self._A):
+        if self._A is None or not _same_structure(lf.A, self._A):
             self._load(lf)
             return
         h = self.h
+        if not np.array_equal(lf.A.data, self._A.data):
+            self._push_matrix(lf.A)
         if self._cost is None or not np.array_equal(lf.c, self._cost):
             cs = lf.c * self._col_scale
             h.changeColsCost(self.n_col, np.arange(self.n_col, dtype=np.int32), cs)
@@ -201,6 +203,30 @@ class HighsModel:
         self._hess = None
         self._P = None
         self._push_hessian(lf.P)
+
+    def _push_matrix(self, A: sp.csc_matrix) -> None:
+        """Coefficient changes in place (e.g. new cut rows): the model is re-filled, not rebuilt.
+
+        Why: the rows whose coefficients changed are re-scaled to unit max coefficient (a cut
+        row is all zeros when the model is first loaded) and rewritten entry by entry; their
+        bounds follow in :meth:`_push_rows`. Column scales stay as loaded.
+        """
+        assert self._A is not None
+        A = sp.csc_matrix(A)
+        changed = A.data != self._A.data
+        rows_of = A.indices
+        rows = np.unique(rows_of[changed])
+        Ar = sp.csr_matrix(A)
+        for r in rows:
+            start, end = Ar.indptr[r], Ar.indptr[r + 1]
+            cols, vals = Ar.indices[start:end], Ar.data[start:end]
+            amax = float(np.max(np.abs(vals), initial=0.0))
+            rs = 1.0 / amax if amax > 0 else 1.0
+            self._row_scale[r] = rs
+            for c, v in zip(cols, vals, strict=True):
+                self.h.changeCoeff(int(r), int(c), float(v * rs * self._col_scale[c]))
+        self._A = A
+        logger.debug("HiGHS model: %d rows re-filled in place", len(rows))
 
     def _scaled_rows(self, lf: LinearForm) -> tuple[np.ndarray, np.ndarray]:
         rs = self._row_scale
@@ -388,6 +414,18 @@ class HighsModel:
     def status_text(self) -> str:
         """Human-readable HiGHS model status of the last run."""
         return str(self.h.modelStatusToString(self.h.getModelStatus()))
+
+
+def _same_structure(a: sp.csc_matrix, b: sp.csc_matrix) -> bool:
+    """Same shape and sparsity pattern (values may differ)."""
+    a.sum_duplicates()
+    b.sum_duplicates()
+    return (
+        a.shape == b.shape
+        and a.nnz == b.nnz
+        and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+    )
 
 
 def _same_matrix(a: sp.csc_matrix, b: sp.csc_matrix) -> bool:

@@ -6,7 +6,10 @@ so ``e`` is exactly how far that limit must move. The
 elastic problem minimises ``sum_r weight_r * e_r`` where the weights normalise the slacks to a
 common unit (years of duration): duration band, KRD tolerances: 1 per year; DV01 limits:
 1 / (MV * 1e-4) per currency/bp; convexity floor: 1 per year^2; margin budget: 1 / budget
-per currency (a fraction of the budget). Instrument bounds and integrality stay hard.
+per currency (a fraction of the budget); tracking-error limit: 0.01 per bp/yr (its cut rows
+share one slack, in units of the ball radius, see :mod:`hedge_planner.solvers.te_limit`,
+cut again here until the elastic plan meets its moved limit). Instrument bounds and
+integrality stay hard.
 """
 
 from __future__ import annotations
@@ -16,12 +19,17 @@ from dataclasses import dataclass
 
 import numpy as np
 from hedge_planner.solvers.formulation import HedgeProgram
-from hedge_planner.solvers.highs_backend import HighsModel
+from hedge_planner.solvers.highs_backend import HighsModel, NodeOutcome
+from hedge_planner.solvers.problem import FEAS_ATOL, FEAS_RTOL
 from hedge_planner.solvers.standard_form import ParametricForm
+from hedge_planner.solvers.te_limit import TE_LIMIT_WEIGHT, TrackingErrorLimit
 
 __all__ = ["MinimalViolation", "Violation"]
 
 logger = logging.getLogger(__name__)
+
+#: Cut rounds of the elastic problem before the TE move is read off the elastic plan.
+_ELASTIC_CUT_ROUNDS = 30
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,7 @@ class Violation:
         Report name of the limit, e.g. ``"dv01_max"`` or ``"krd_tol[10Y]"``.
     family : str
         Constraint family ("duration_band", "dv01", "krd_tol", "convexity_floor",
-        "margin_budget").
+        "margin_budget", "tracking_error").
     param : str
         What-if parameter holding the limit (``bucket`` indexes vector parameters).
     bucket : int or None
@@ -42,7 +50,9 @@ class Violation:
     limit : float
         Current limit, ``units``.
     required : float
-        Closest limit value that is feasible jointly with the other moves, ``units``.
+        Closest limit value that is feasible jointly with the other moves, ``units``. For
+        ``tracking_error_bp`` it is the tracking error of the elastic plan after the cut
+        rounds: sufficient, and equal to the minimum once the cuts have converged.
     move : float
         ``required - limit``, ``units``.
     units : str
@@ -77,10 +87,12 @@ class MinimalViolation:
         el = program.elastic()
         self.form = ParametricForm(el.problem, [el.x, *el.slacks])
         x_cols = self.form.var_cols[0]
+        self.x_cols = x_cols
         self.slack_cols = (
             np.concatenate(self.form.var_cols[1:]) if el.slacks else np.zeros(0, dtype=int)
         )
         self.model = HighsModel(self.form, x_cols[program.int_idx])
+        self.plan: np.ndarray | None = None
 
     def solve(self, time_limit: float) -> tuple[list[Violation], float]:
         """Solve the elastic problem and list the limits that must move.
@@ -104,6 +116,47 @@ class MinimalViolation:
             If even the elastic problem cannot be solved (instrument bounds/integrality alone
             leave no admissible hedge, which input validation should already exclude).
         """
+        prog = self.program
+        for _ in range(_ELASTIC_CUT_ROUNDS):
+            x = self._solve_elastic(time_limit).x
+            assert x is not None  # _solve_elastic refuses an outcome without a point
+            slack = np.maximum(x[self.slack_cols], 0.0)
+            if not self._cut(x, slack):
+                break
+        else:
+            # Why: Kelley's cuts converge slowly on the linear elastic objective. The elastic
+            # plan meets every other moved limit, so moving the TE limit to the plan's own TE
+            # is sufficient (an upper estimate of the minimal move, never too small).
+            logger.info("minimal violation: TE cut rounds exhausted; required TE from the plan")
+        assert x is not None  # set (and checked) by the first round
+        self._te_required(x, slack)
+        #: Quantities (units) of the last elastic plan: they meet every limit once moved.
+        self.plan = np.asarray(x[self.x_cols], dtype=np.float64) * prog.ctx.scale
+        result: list[Violation] = []
+        for k, e in enumerate(slack):
+            lim = prog.limits[k]
+            owner, j = prog.limit_owner[k]
+            weight = lim.weight * owner.elastic_scale(prog.ctx)
+            if e * weight <= 1e-9:
+                continue  # numerically zero: this limit need not move
+            param, bucket, limit, required = owner.limit_move(j, float(e), prog.params)
+            result.append(
+                Violation(
+                    name=lim.name,
+                    family=lim.family,
+                    param=param,
+                    bucket=bucket,
+                    limit=limit,
+                    required=required,
+                    move=required - limit,
+                    units=lim.units,
+                    normalised=float(e * weight),
+                )
+            )
+        total = float(sum(v.normalised for v in result))
+        return result, total
+
+    def _solve_elastic(self, time_limit: float) -> NodeOutcome:
         prog, model = self.program, self.model
         model.update()
         if len(prog.int_idx):
@@ -116,26 +169,37 @@ class MinimalViolation:
             raise RuntimeError(
                 f"minimal-violation solve failed: {out.status} {model.status_text()}"
             )
-        slack = np.maximum(out.x[self.slack_cols], 0.0)
-        result: list[Violation] = []
-        for k, e in enumerate(slack):
-            lim = prog.limits[k]
-            if e * lim.weight <= 1e-9:
-                continue  # numerically zero: this limit need not move
-            owner, j = prog.limit_owner[k]
-            param, bucket, limit, required = owner.limit_move(j, float(e), prog.params)
-            result.append(
-                Violation(
-                    name=lim.name,
-                    family=lim.family,
-                    param=param,
-                    bucket=bucket,
-                    limit=limit,
-                    required=required,
-                    move=required - limit,
-                    units=lim.units,
-                    normalised=float(e * lim.weight),
-                )
-            )
-        total = float(sum(v.normalised for v in result))
-        return result, total
+        return out
+
+    def _te_required(self, x: np.ndarray, slack: np.ndarray) -> None:
+        """Raise each TE slack to what the elastic plan itself needs (in place)."""
+        prog, ctx = self.program, self.program.ctx
+        q = np.asarray(x[self.x_cols], dtype=float) * ctx.scale
+        for k, (owner, _) in enumerate(prog.limit_owner):
+            if isinstance(owner, TrackingErrorLimit):
+                # Slack in units of the radius: the plan's own radius minus the limit's.
+                limit = float(prog.params["tracking_error_bp"])
+                need = owner.radius(ctx, owner.value_bp(ctx, q)) - owner.radius(ctx, limit)
+                slack[k] = max(float(slack[k]), need)
+
+    def _cut(self, x: np.ndarray, slack: np.ndarray) -> bool:
+        """Add a tracking-error cut where the elastic plan exceeds its moved TE limit.
+
+        Why: the elastic problem sees the TE limit through the same cut rows as the hedge
+        problem; without this loop the required TE limit would be understated.
+        """
+        prog, ctx = self.program, self.program.ctx
+        q = np.asarray(x[self.x_cols], dtype=float) * ctx.scale
+        added = False
+        for k, (owner, _) in enumerate(prog.limit_owner):
+            if not isinstance(owner, TrackingErrorLimit):
+                continue
+            rho = owner.radius(ctx, float(prog.params["tracking_error_bp"]))
+            moved = owner.limit_of_radius(ctx, rho + float(slack[k]))
+            value = owner.value_bp(ctx, q)
+            tol = FEAS_RTOL * max(moved, value) + FEAS_ATOL / TE_LIMIT_WEIGHT
+            if value > moved + tol:
+                if owner.full:
+                    owner.clear_cuts()  # valid cuts only relax: start afresh with room
+                added = owner.add_cut(ctx, q) or added
+        return added

@@ -23,7 +23,6 @@ import logging
 import time
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import cvxpy as cp
@@ -34,14 +33,16 @@ from hedge_planner.solvers.context import HedgeContext, RiskSummary
 from hedge_planner.solvers.formulation import HedgeProgram, copy_value
 from hedge_planner.solvers.highs_backend import HighsModel, NodeOutcome
 from hedge_planner.solvers.infeasibility import MinimalViolation, Violation
-from hedge_planner.solvers.problem import HedgeInputError, Instrument, PortfolioRisk
+from hedge_planner.solvers.problem import FactorRisk, HedgeInputError, Instrument, PortfolioRisk
 from hedge_planner.solvers.results import (
     HedgeResult,
     SweepPoint,
     check_limits,
     finite_or_none,
 )
+from hedge_planner.solvers.results import RawOutcome as _Raw
 from hedge_planner.solvers.standard_form import ParametricForm
+from hedge_planner.solvers.te_limit import TrackingErrorLimit
 from hedge_planner.solvers.terms import Constraint, ConstraintReport, ObjectiveTerm
 
 __all__ = ["HedgeContext", "HedgeOptimizer", "HedgeResult", "RiskSummary", "SweepPoint"]
@@ -56,19 +57,6 @@ _INFEASIBLE = ("infeasible", "infeasible_or_unbounded")
 # retry when the tight relaxed problem is degenerate (measured: the example's swaps-only
 # universe with KRD tolerances of zero, where HiGHS' QP failed and CLARABEL was inaccurate).
 _CLOSEST_ROOM = (1e-9, 1e-6)
-
-
-@dataclass
-class _Raw:
-    """Raw solver outcome: ``x`` scaled lots (n), objective / bound currency or None."""
-
-    status: str
-    x: np.ndarray | None
-    objective: float | None
-    bound: float | None
-    iterations: int
-    method: str
-    message: str = ""
 
 
 class HedgeOptimizer:
@@ -86,7 +74,7 @@ class HedgeOptimizer:
         Objective terms (currency), e.g. TrackingErrorTerm, CarryTerm, SlippageTerm.
     constraints : sequence of Constraint
         Named constraints (DurationBand, DV01Limit, KRDTolerance, ConvexityFloor,
-        MarginBudget). Instrument bounds/directions always apply.
+        MarginBudget, TrackingErrorLimit). Instrument bounds/directions always apply.
     gap_tol : float
         Relative optimality gap for the mixed-integer search, ``(UB - LB) / max(1, |UB|)``.
     time_limit : float
@@ -101,6 +89,9 @@ class HedgeOptimizer:
         Solver for the "cvxpy" backend; default CLARABEL. Why not HIGHS: through cvxpy's
         QP interface HiGHS returned wrong "unbounded"/suboptimal answers (and once ran
         >100 s) on small problems with slippage |q - q0| terms.
+    factor_risk : FactorRisk, optional
+        Factor model of the tracking error (terms, KRD tolerances, TE limit and reports);
+        default the key-rate model of ``covariance`` (see :class:`HedgeContext`).
     """
 
     def __init__(
@@ -116,13 +107,14 @@ class HedgeOptimizer:
         max_nodes: int = 200_000,
         continuous_backend: Literal["highspy", "cvxpy"] = "highspy",
         cvxpy_solver: str = "CLARABEL",
+        factor_risk: FactorRisk | None = None,
     ) -> None:
         if not (gap_tol >= 0):
             raise HedgeInputError("gap_tol", f"must be >= 0, got {gap_tol}")
         if continuous_backend not in ("highspy", "cvxpy"):
             raise HedgeInputError("continuous_backend", "must be 'cvxpy' or 'highspy'")
         t0 = time.perf_counter()
-        self.ctx = HedgeContext(portfolio, instruments, covariance)
+        self.ctx = HedgeContext(portfolio, instruments, covariance, factor_risk)
         self.program = HedgeProgram(self.ctx, terms, constraints)
         self.terms = self.program.terms
         self.constraints = self.program.constraints
@@ -260,6 +252,17 @@ class HedgeOptimizer:
             msg += "; the closest hedge failed verification (" + "; ".join(bad) + ")"
             q = None
             logger.info("closest hedge with room %g failed verification", room)
+        if q is None and self._violation.plan is not None:
+            # Why: near the smallest reachable tracking error the cut rounds of the closest-
+            # hedge solve can run out of time; the minimal-violation plan itself meets every
+            # moved limit by construction (verified here), so it is shown instead.
+            q_mv = self._to_q(self._violation.plan / self.ctx.scale)
+            if not self._violated(q_mv, moved):
+                q = q_mv
+                msg += (
+                    "; shown: the minimal-violation plan (meets the moved limits, costs not "
+                    "optimised)"
+                )
         if note:
             msg = f"{note}. {msg}"
         return self._result("infeasible", closest, q, t0, violations, msg, proven=False)
@@ -275,6 +278,51 @@ class HedgeOptimizer:
         return x * self.ctx.scale
 
     def _solve_raw(self, gap: float, tl: float) -> _Raw:
+        """Solve; with outer-approximated limits, add cuts until the plan meets them.
+
+        Each cut is globally valid, so the cut problem relaxes the true one: infeasible
+        means infeasible, and a solution meeting every outer-approximated limit (within
+        the feasibility tolerance of :func:`check_limits`) is optimal for the true problem.
+        With integer lots each round is a whole branch-and-bound.
+        """
+        cutters = [c for c in self.constraints if isinstance(c, TrackingErrorLimit)]
+        if not cutters:
+            return self._solve_once(gap, tl)
+        for c in cutters:
+            if c.n_cuts > c.max_cuts // 2:  # keep earlier (valid) cuts while room is left
+                c.clear_cuts()
+        t0, rounds, iterations = time.perf_counter(), 0, 0
+        while True:
+            raw = self._solve_once(gap, max(tl - (time.perf_counter() - t0), 1e-3))
+            rounds += 1
+            iterations += raw.iterations
+            if raw.status != "optimal" or raw.x is None:
+                raw.iterations = iterations
+                return raw
+            q = self._to_q(raw.x)
+            added = False
+            for c in cutters:
+                if check_limits(c.limits(self.ctx), c.report(self.ctx, q, self.params)):
+                    if not c.add_cut(self.ctx, q):
+                        msg = (
+                            f"{c.name}: {c.max_cuts} cuts used and the plan still exceeds "
+                            "the limit: no proven plan"
+                        )
+                        return _Raw("error", None, None, raw.bound, iterations, raw.method, msg)
+                    added = True
+            if not added:
+                raw.iterations = iterations
+                raw.message = (raw.message + "; " if raw.message else "") + (
+                    f"tracking-error limit met after {rounds} solve(s) "
+                    f"({sum(c.n_cuts for c in cutters)} cut(s) in force)"
+                )
+                logger.info("outer approximation: %d round(s)", rounds)
+                return raw
+            if time.perf_counter() - t0 > tl:
+                return _Raw("time_limit", None, None, raw.bound, iterations, raw.method,
+                            "time limit during the tracking-error cut rounds")  # fmt: skip
+
+    def _solve_once(self, gap: float, tl: float) -> _Raw:
         if not self.has_integer and self.continuous_backend == "cvxpy":
             return self._solve_cvxpy()
         self._highs.update()
@@ -548,26 +596,5 @@ class HedgeOptimizer:
             r = self.solve()
         except Exception as exc:
             logger.exception("sweep %s=%r failed", param, v)
-            return SweepPoint(
-                param=param, value=copy_value(v), status="error", objective=None,
-                quantities=None, trades=None, duration=None, dv01=None, te=None, te_bp=None,
-                costs={}, seconds=time.perf_counter() - t0, proven=False,
-                error=f"{type(exc).__name__}: {exc}",
-            )  # fmt: skip
-        post = r.post
-        return SweepPoint(
-            param=param,
-            value=copy_value(v),
-            status=r.status,
-            objective=r.objective,
-            quantities=r.quantities,
-            trades=r.trades,
-            duration=None if post is None else post.duration,
-            dv01=None if post is None else post.dv01,
-            te=None if post is None else post.te,
-            te_bp=None if post is None else post.te_bp,
-            costs=r.costs,
-            seconds=r.seconds,
-            proven=r.proven,
-            error=None if r.proven else (r.message or r.status),
-        )
+            return SweepPoint.failed(param, copy_value(v), exc, time.perf_counter() - t0)
+        return SweepPoint.of_result(param, copy_value(v), r)

@@ -19,17 +19,30 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+from hedge_planner.models.covariance import CovarianceError, validate_covariance_matrix
 from hedge_planner.models.errors import HedgePlannerError
 from hedge_planner.models.units import BP
 
 __all__ = [
     "BP",
+    "FEAS_ATOL",
+    "FEAS_RTOL",
+    "FactorRisk",
     "HedgeInputError",
     "Instrument",
     "PortfolioRisk",
     "factor_covariance",
 ]
 
+
+#: Relative feasibility tolerance of a hard limit: a fraction of the limit's scale
+#: ``max(|limit|, |value|)`` in the limit's own units.
+FEAS_RTOL: float = 1e-9
+#: Absolute floor of the feasibility tolerance, in years of duration equivalent (converted
+#: to the limit's units with the limit's normalising weight: 1 year = MV * 1e-4 currency/bp
+#: for DV01 limits, 1 year^2 for convexity, the budget for margin). It only matters for
+#: limits at or near zero (e.g. a KRD tolerance of 0.0 years).
+FEAS_ATOL: float = 1e-9
 
 Kind = Literal["future", "swap", "swaption"]
 Direction = Literal["both", "long", "short"]
@@ -241,6 +254,89 @@ class Instrument:
         elif self.direction == "short":
             hi = min(hi, 0.0)
         return lo, hi
+
+
+@dataclass(frozen=True)
+class FactorRisk:
+    """Factor model of the active book that the tracking error is measured with.
+
+    The active exposure after the hedge is ``e(q) = exposures + loadings @ q`` (currency per
+    bp per factor, gain when the factor falls) and the tracking error is
+    ``sqrt(e' covariance e)`` currency per year.
+
+    Parameters
+    ----------
+    names : tuple of str
+        Factor names (``rate:<tenor>``, ``swap_spread``, ``spread:<sector>`` ...).
+    covariance : array_like, shape (n_f, n_f)
+        Covariance of factor moves, bp^2 per year (symmetric PSD).
+    exposures : array_like, shape (n_f,)
+        Active exposures of the book before any hedge position, currency per bp.
+    loadings : array_like, shape (n_f, n_instruments)
+        Exposure per unit of each instrument, currency per bp per unit.
+    krd_rows : tuple of int
+        Row of each key-rate bucket's factor, in bucket order: the KRD gap that
+        :class:`~hedge_planner.solvers.terms.KRDTolerance` limits is
+        ``(exposures + loadings @ q)[krd_rows]`` (the same convention as the tracking error).
+    """
+
+    names: tuple[str, ...]
+    covariance: np.ndarray
+    exposures: np.ndarray
+    loadings: np.ndarray
+    krd_rows: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        n_f = len(self.names)
+        cov = checked_covariance(self.covariance, n_f, "factor_risk.covariance")
+        a = _finite_vector("factor_risk.exposures", self.exposures, n_f)
+        b = np.asarray(self.loadings, dtype=float)
+        if b.ndim != 2 or b.shape[0] != n_f or not np.all(np.isfinite(b)):
+            raise HedgeInputError("factor_risk.loadings", f"must be a finite ({n_f}, n) matrix")
+        rows = tuple(int(r) for r in self.krd_rows)
+        if any(not 0 <= r < n_f for r in rows):
+            raise HedgeInputError("factor_risk.krd_rows", f"rows must be within 0..{n_f - 1}")
+        object.__setattr__(self, "names", tuple(str(n) for n in self.names))
+        object.__setattr__(self, "covariance", cov)
+        object.__setattr__(self, "exposures", a)
+        object.__setattr__(self, "loadings", b)
+        object.__setattr__(self, "krd_rows", rows)
+
+
+def checked_covariance(
+    cov: object, n_b: int, name: str = "covariance", labels: list[str] | None = None
+) -> np.ndarray:
+    """A covariance checked by :func:`models.covariance.validate_covariance_matrix`.
+
+    The one home of covariance validation is :mod:`hedge_planner.models.covariance`; this wrapper
+    only reports its findings under the optimiser's own field ``name``.
+
+    Parameters
+    ----------
+    cov : array_like, shape (n_b, n_b)
+        Covariance of factor (key-rate) changes, bp^2 per year.
+    n_b : int
+        Number of rows and columns expected.
+    name : str
+        Field name used in error messages.
+    labels : list of str, optional
+        Names of the rows in error messages (default ``"<name> row k"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        The covariance, symmetrised exactly.
+
+    Raises
+    ------
+    HedgeInputError
+        On wrong shape, NaN/inf, asymmetry or a materially negative eigenvalue.
+    """
+    names = labels if labels is not None else [f"{name} row {k}" for k in range(n_b)]
+    try:
+        return validate_covariance_matrix(np.asarray(cov, dtype=float), names)
+    except CovarianceError as exc:
+        raise HedgeInputError(name, str(exc)) from None
 
 
 def factor_covariance(cov: np.ndarray) -> np.ndarray:

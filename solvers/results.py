@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from hedge_planner.models.errors import HedgePlannerError
 from hedge_planner.solvers.context import RiskSummary
 from hedge_planner.solvers.infeasibility import Violation
+from hedge_planner.solvers.problem import FEAS_ATOL, FEAS_RTOL
 from hedge_planner.solvers.terms import ConstraintReport, Limit
 
 __all__ = [
@@ -27,15 +29,6 @@ __all__ = [
     "finite_or_none",
     "limit_tolerance",
 ]
-
-#: Relative feasibility tolerance of a hard limit: a fraction of the limit's scale
-#: ``max(|limit|, |value|)`` in the limit's own units.
-FEAS_RTOL: float = 1e-9
-#: Absolute floor of the feasibility tolerance, in years of duration equivalent (converted
-#: to the limit's units with the limit's normalising weight: 1 year = MV * 1e-4 currency/bp
-#: for DV01 limits, 1 year^2 for convexity, the budget for margin). It only matters for
-#: limits at or near zero (e.g. a KRD tolerance of 0.0 years).
-FEAS_ATOL: float = 1e-9
 
 
 def limit_tolerance(limit: Limit, report: ConstraintReport) -> float:
@@ -159,3 +152,46 @@ class SweepPoint:
     seconds: float
     proven: bool = False
     error: str | None = None
+
+    @classmethod
+    def of_result(cls, param: str, value: Any, r: HedgeResult) -> SweepPoint:
+        """The row of a solve at ``param = value`` (risk figures None without a plan)."""
+        post = r.post
+        return cls(
+            param=param,
+            value=value,
+            status=r.status,
+            objective=r.objective,
+            quantities=r.quantities,
+            trades=r.trades,
+            duration=None if post is None else post.duration,
+            dv01=None if post is None else post.dv01,
+            te=None if post is None else post.te,
+            te_bp=None if post is None else post.te_bp,
+            costs=r.costs,
+            seconds=r.seconds,
+            proven=r.proven,
+            error=None if r.proven else (r.message or r.status),
+        )
+
+    @classmethod
+    def failed(cls, param: str, value: Any, exc: BaseException, seconds: float) -> SweepPoint:
+        """The row of a solve at ``param = value`` that raised ``exc`` after ``seconds``."""
+        return cls(
+            param=param, value=value, status="error", objective=None,
+            quantities=None, trades=None, duration=None, dv01=None, te=None, te_bp=None,
+            costs={}, seconds=seconds, proven=False, error=f"{type(exc).__name__}: {exc}",
+        )  # fmt: skip
+
+
+@dataclass
+class RawOutcome:
+    """Raw solver outcome: ``x`` scaled lots (n), objective / bound currency or None."""
+
+    status: str
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    iterations: int
+    method: str
+    message: str = ""

@@ -86,14 +86,19 @@ class ObjectiveTerm(ABC):
         """Canonical cvxpy expression of the term, currency."""
 
     @abstractmethod
-    @abstractmethod
     def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
         """Independent evaluation of the term at quantities ``q``, currency."""
 
 
 @dataclass
 class TrackingErrorTerm(ObjectiveTerm):
-    """``risk_aversion * g' Sigma g``: tracking-error variance priced in currency.
+    """``risk_aversion * ||F' (a + B q)||^2``: tracking-error variance priced in currency.
+
+    ``a`` and ``B`` are the book's active factor exposures and the instruments' per-unit
+    loadings of the context's factor model (:class:`~hedge_planner.solvers.problem.FactorRisk`;
+    by default the key rates, ``a`` = KRD DV01 gap, ``B`` = KRD DV01s) and ``S = F F'`` its
+    covariance, so the term is ``risk_aversion * TE^2`` with TE the tracking error the plan
+    reports.
 
     Parameters
     ----------
@@ -110,14 +115,14 @@ class TrackingErrorTerm(ObjectiveTerm):
     def cvxpy_expr(
         self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
     ) -> cp.Expression:
-        # Factored form: g' Sigma g = ||F' g||^2 with F' g affine in q.
+        # Factored form: e' S e = ||F' e||^2 with F' e affine in q.
         sy = ctx.factor_scale  # conditioning: normalised exposures, weight * sy^2
         expo = (ctx.factor_q / sy) @ q + ctx.factor_0 / sy
         return (p["risk_aversion"] * sy**2) * cp.sum_squares(expo)
 
     def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
-        g = ctx.gap(q)
-        return float(params["risk_aversion"]) * float(g @ ctx.cov @ g)
+        e = ctx.exposure(q)
+        return float(params["risk_aversion"]) * float(e @ ctx.fcov @ e)
 
 
 @dataclass
@@ -144,7 +149,7 @@ class TrackingErrorL1Term(ObjectiveTerm):
         return (p["l1_weight"] * sy) * cp.norm1(expo)
 
     def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
-        y = ctx.factor.T @ ctx.gap(q)
+        y = ctx.factor.T @ ctx.exposure(q)
         return float(params["l1_weight"]) * float(np.sum(np.abs(y)))
 
 
@@ -311,6 +316,9 @@ class Constraint(ABC):
     """Base class of named linear constraints."""
 
     name: str = "constraint"
+    #: True: all elements of the constraint share ONE elastic slack and :meth:`limits`
+    #: returns one limit (e.g. the cut rows of an outer approximation).
+    shared_slack: bool = False
 
     def param_specs(self) -> dict[str, ParamSpec]:
         """What-if parameters of the constraint."""
@@ -318,6 +326,13 @@ class Constraint(ABC):
 
     def validate(self, params: Params) -> None:  # noqa: B027 - optional hook, default: no checks
         """Raise :class:`HedgeInputError` on structurally invalid parameter values."""
+
+    def sync(self, ctx: HedgeContext, params: Params) -> None:  # noqa: B027 - optional hook
+        """Update Parameters derived from the what-if values (after each change)."""
+
+    def elastic_scale(self, ctx: HedgeContext) -> float:
+        """Limit units per unit of the elastic slack (1: the rows are in the limit's units)."""
+        return 1.0
 
     @abstractmethod
     def limits(self, ctx: HedgeContext) -> list[Limit]:
@@ -442,6 +457,9 @@ class DV01Limit(Constraint):
 class KRDTolerance(Constraint):
     """``|post_krd_dv01_k - bench_krd_dv01_k| <= tol_k * MV * 1e-4`` for each bucket.
 
+    The gap is the rate block of the context's factor model (``ctx.krd_gap``), so it is in
+    the same KRD convention as the tracking error (zero or par).
+
     Parameters
     ----------
     krd_tol : array_like, shape (n_b,)
@@ -485,12 +503,12 @@ class KRDTolerance(Constraint):
         self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
     ) -> list[cp.Constraint]:
         idx = np.flatnonzero(self.mask)
-        gap = ctx.gap0[idx] / ctx.dv01_scale + (ctx.U[:, idx].T / ctx.dv01_scale) @ q
+        gap = ctx.krd_gap0[idx] / ctx.dv01_scale + (ctx.krd_unit[:, idx].T / ctx.dv01_scale) @ q
         return [cp.abs(gap) <= p["krd_tol"][idx]]
 
     def report(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> list[ConstraintReport]:
         tol = np.asarray(params["krd_tol"], dtype=float)
-        gap = np.abs(ctx.gap(q)) / ctx.dv01_scale
+        gap = np.abs(ctx.krd_gap(q)) / ctx.dv01_scale
         out = []
         for lab, k in zip(self._labels(ctx), np.flatnonzero(self.mask), strict=True):
             t_k, g_k = float(tol[k]), float(gap[k])

@@ -176,10 +176,7 @@ MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
 #: Modules still over the limit, with their line counts as a ceiling: each may only shrink and
 #: the list may only lose entries (splits not done yet; see the README's developer notes).
-OVERSIZE_PENDING: dict[str, int] = {
-    # being edited on the input-reliability branch at the time of the split; split after merging
-    "planner/cases.py": 699,
-}
+OVERSIZE_PENDING: dict[str, int] = {}
 
 
 def _function_body_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:

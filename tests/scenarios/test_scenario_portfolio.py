@@ -461,7 +461,12 @@ def test_to_json_layout_and_units(mixed, tsy, sofr) -> None:
         "unhedged_pnl_bp",
         "hedged_pnl_bp",
         "unhedged_total_return",
+        "benchmark_pnl",
+        "active_pnl",
+        "hedged_active_pnl",
     }
+    # No benchmark attached here: the benchmark columns are null, never a made-up zero.
+    assert row["benchmark_pnl"] is None and row["active_pnl"] is None
     assert row["name"] == "combined" and row["kind"] == "custom"
     assert row["shifts"] == dict.fromkeys(KEYS, 75.0)
     assert row["spread_shifts"] == {"corporate": 0.0, "securitized": 20.0, "agency": 0.0}
