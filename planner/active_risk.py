@@ -47,6 +47,7 @@ from hedge_planner.models.risk_model import (
     build_risk_model,
     load_default_spread_table,
 )
+from hedge_planner.models.spread_history import spread_table_from_history
 from hedge_planner.models.units import BP
 
 #: Treasury-SOFR swap-spread vols used when the case has no hedge section, bp per year.
@@ -158,7 +159,20 @@ def chosen_convention(
 
 
 def load_spread_table(spec: RiskSpec, source: str) -> SpreadRiskTable:
-    """The shipped sector spread table, or the case's own file in the same format."""
+    """The shipped sector spread table, the case's own file in the same format, or a table
+    estimated from the case's spread history (over whichever of the two tables is the base)."""
+    base = _spread_table_file(spec, source)
+    history = spec.spread_history
+    if history is None:
+        return base
+    path = resolve_path(source, history.path)
+    text, name = read_user_text(path)
+    return spread_table_from_history(
+        text, name, base, history.lookback_months, history.halflife_months
+    )
+
+
+def _spread_table_file(spec: RiskSpec, source: str) -> SpreadRiskTable:
     if spec.spread_table is None:
         return load_default_spread_table()
     path = resolve_path(source, spec.spread_table)

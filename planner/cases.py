@@ -178,6 +178,16 @@ MAX_EXTRAPOLATION_YEARS = 10.0
 Interpolation = Literal["log_linear_df", "linear_zero", "monotone_cubic_zero"]
 
 
+class SpreadHistorySpec(StrictModel):
+    """A history of sector spread levels (CSV: ``date``, one column per sector, bp)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    lookback_months: int | None = Field(default=None, ge=12, le=1200)
+    halflife_months: float | None = Field(default=None, gt=0, le=1200)
+
+
 class RiskSpec(StrictModel):
     """Risk settings: key tenors, finite-difference shift and check tolerances."""
 
@@ -202,6 +212,11 @@ class RiskSpec(StrictModel):
         default=None,
         description="sector spread-risk table (JSON in the format of the shipped "
         "models/data/sector_spread_risk.json); default: the shipped table",
+    )
+    spread_history: SpreadHistorySpec | None = Field(
+        default=None,
+        description="estimate the sector spread vols and correlations from a history of sector "
+        "spread levels instead (CSV: date, one column per sector in bp)",
     )
 
     @field_validator("key_tenors")

@@ -109,3 +109,20 @@ def test_case_spread_table_file_is_read_like_the_shipped_one(tmp_path: Path) -> 
     assert table.sectors == default.sectors
     assert table.pair_correlations == default.pair_correlations
     assert table.default_correlation == default.default_correlation
+
+
+def test_case_spread_history_drives_the_sector_vols(tmp_path) -> None:
+    from tests.models.test_spread_history import _history
+
+    text, _ = _history()
+    (tmp_path / "spreads.csv").write_text(text)
+    base = yaml.safe_load(CORE_PLUS.read_text())
+    base["holdings"] = str(CORE_PLUS.parent / "holdings.csv")
+    base["risk"]["spread_history"] = {"path": "spreads.csv", "halflife_months": 12}
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(base, default_flow_style=False))
+    case, name = load_analysis_case(path)
+    model = analyze_case(case, name).active.risk_model
+    corp = next(f for f in model.factors if f.name == "spread:corporate")
+    assert "spreads.csv" in corp.source and not corp.assumed
+    assert "spreads.csv" in model.window["spreads"]
