@@ -222,7 +222,7 @@ def measure_active_risk(
     bench_krd: FloatArray | None = None
     bench_spread: dict[str, float] = {}
     if benchmark is not None:
-        bench_krd = _benchmark_krd(benchmark, convention, tenors, curve, quotes, flags)
+        bench_krd = _benchmark_krd(benchmark, convention, tenors, curve, quotes, flags, source)
         bench_spread = _benchmark_spread_dv01(benchmark, mv, flags)
     own_spread = spread_dv01_by_sector(risk)
     sectors = list(dict.fromkeys([*own_spread, *bench_spread]))
@@ -270,6 +270,7 @@ def _benchmark_krd(
     curve: YieldCurve,
     quotes: ParQuotes,
     flags: list[Flag],
+    source: str,
 ) -> FloatArray:
     if benchmark.krd_par is not None and benchmark.krd_zero is not None:
         return benchmark.krd_par if convention.rate_basis == "par" else benchmark.krd_zero
@@ -292,7 +293,7 @@ def _benchmark_krd(
     try:
         converted = KrdBasisMap(years, curve, quotes).convert(vector, stated, convention)
     except AnalyticsError as exc:
-        raise InputError([InputIssue("case", None, "benchmark.krd_convention", str(exc))]) from None
+        raise InputError([InputIssue(source, None, "benchmark.krd_convention", str(exc))]) from None
     flags.append(
         Flag(
             "info",
