@@ -19,6 +19,8 @@ import typer
 from hedge_planner import render
 from hedge_planner.cases import load_baseline_case
 from hedge_planner.curve_view import curve_document, render_curves
+from hedge_planner.drift import drift_document
+from hedge_planner.drift_render import render_drift
 from hedge_planner.exits import (
     EXIT_USER_ERROR,
     exit_status,
@@ -399,6 +401,36 @@ def plan(
         render.plan(out_console, plan_doc)
         out_console.print(f"wrote {', '.join(str(p) for p in sorted(written))}")
     raise_if_unproven(document["hedge"])
+
+
+@app.command()
+@user_errors
+def drift(
+    before: Annotated[
+        str, typer.Argument(help="The earlier snapshot's case YAML.", metavar="BEFORE.yaml")
+    ],
+    after: Annotated[
+        str, typer.Argument(help="The later snapshot's case YAML.", metavar="AFTER.yaml")
+    ],
+    activity: Annotated[
+        str | None,
+        typer.Option(
+            help="Activity CSV between the snapshots (id, kind trade|paydown|call, face, "
+            "optional ordered); without it trades and paydowns are inferred.",
+            metavar="ACTIVITY.csv",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Duration drift between two snapshots: the change of effective duration, DV01, KRDs
+    (zero and par), spread duration, duration gap and tracking error attributed exactly to time,
+    cash flows, paydowns, market, trades and the benchmark; holdings in one snapshot only
+    classified."""
+    document = drift_document(before, after, activity)
+    if as_json:
+        emit_json(document)
+    else:
+        render_drift(out_console, document)
 
 
 @app.command()
