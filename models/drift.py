@@ -6,14 +6,16 @@ benchmark's risk. The drift from the first snapshot to the second is walked thro
 sequence of states; each part is the difference of the metrics of two consecutive states, so the
 parts telescope and sum to the total change exactly (to rounding).
 
-Metrics of a state (all engine-computed, curve-based, bullet-equivalent):
+Metrics of a state are the engine's curve-based (bullet-equivalent) figures plus, per bond, a
+fixed *model adjustment* (supplied OAS-based figure minus the engine's, from the snapshot the
+bond's figures come from), so the two snapshots reproduce the figures the plan reports:
 
 * ``market_value``: dirty market value of the bonds plus cash, currency;
 * ``effective_duration``: years, parallel continuous zero-rate shift of +/- h, z-spread held,
   cash at zero duration (``sum DV01 / (MV 1e-4)``);
 * ``dv01``: currency per 1 bp fall of the zero curve;
-* ``spread_duration``: years, z-spread shift (equal to the effective duration for a bullet
-  priced off one curve; kept because it is a different risk);
+* ``spread_duration``: years, z-spread shift (equal to the engine's effective duration for a
+  bullet priced off one curve; differs where supplied OAS-based figures are used);
 * ``krd_zero.<tenor>`` and ``krd_par.<tenor>``: key rate durations, years, in the zero convention
   (tents on continuous zero rates) and the par convention (tents on the par quotes, curve
   bootstrapped again), see :mod:`hedge_planner.models.krd`;
@@ -83,6 +85,10 @@ class DriftState:
     quotes: ParQuotes
     cash: float = 0.0
     benchmark: BenchmarkRisk | None = None
+    #: Per-bond model adjustment added to the engine's figures (supplied OAS-based figures
+    #: minus the engine's), ``(n, 2 + 2K)``: duration, spread duration, zero KRDs, par KRDs,
+    #: years; ``None`` for none.
+    adjust: FloatArray | None = None
 
     @property
     def date(self) -> int:
@@ -167,16 +173,23 @@ def state_metrics(
         duration = sched.per_bond(v * np.sinh(shift * t)) / (shift * price)
         mv = float(mv_bonds.sum()) + state.cash
         weights = mv_bonds / mv if mv != 0.0 else np.zeros(n)
-        kz = weights @ zero_krd(sched, curve, z, keys)
-        kp = weights @ par_krd(sched, state.quotes, z, keys, PAR_TREASURY).krd
-        dv01 = float((duration * mv_bonds).sum()) * BP
-        port_duration = float(weights @ duration)
+        krd_z = zero_krd(sched, curve, z, keys)
+        krd_p = par_krd(sched, state.quotes, z, keys, PAR_TREASURY).krd
+        # A continuous z-spread enters the discount as a parallel zero shift does.
+        spread = duration.copy()
+        if state.adjust is not None:
+            k = keys.size
+            adj = np.asarray(state.adjust, dtype=np.float64)
+            duration = duration + adj[:, 0]
+            spread = spread + adj[:, 1]
+            krd_z = krd_z + adj[:, 2 : 2 + k]
+            krd_p = krd_p + adj[:, 2 + k : 2 + 2 * k]
+        kz, kp = weights @ krd_z, weights @ krd_p
         out = {
             "market_value": mv,
-            "effective_duration": port_duration,
-            "dv01": dv01,
-            # A continuous z-spread enters the discount as a parallel zero shift does.
-            "spread_duration": port_duration,
+            "effective_duration": float(weights @ duration),
+            "dv01": float((duration * mv_bonds).sum()) * BP,
+            "spread_duration": float(weights @ spread),
         }
         out.update({f"krd_zero.{tn}": float(x) for tn, x in zip(tenors, kz, strict=True)})
         out.update({f"krd_par.{tn}": float(x) for tn, x in zip(tenors, kp, strict=True)})

@@ -44,7 +44,7 @@ from hedge_planner.models.drift import (
     state_metrics,
 )
 from hedge_planner.models.errors import InputError, InputIssue
-from hedge_planner.models.krd import PAR_TREASURY, ZERO_CONTINUOUS, KrdBasisMap
+from hedge_planner.models.krd import PAR_TREASURY, ZERO_CONTINUOUS, KrdBasisMap, par_krd
 from hedge_planner.run import PlanRun
 from hedge_planner.workflow import CaseAnalysis
 
@@ -113,6 +113,26 @@ def _benchmark_risk(snap: Snapshot) -> BenchmarkRisk | None:
         bmap.convert(vector, stated, ZERO_CONTINUOUS),
         bmap.convert(vector, stated, PAR_TREASURY),
     )
+
+
+def model_adjustment(snap: Snapshot) -> np.ndarray:
+    """Per holding: figures as used (supplied OAS-based where given) minus the engine's own,
+    ``(n, 2 + 2K)`` (duration, spread duration, zero KRDs, par KRDs; years). Zero for computed
+    holdings up to the KRD normalisation the analysis applies."""
+    a = snap.analysis
+    risk, comp = a.risk, a.risk.computed
+    quotes = a.curves.treasury_quotes
+    assert quotes is not None
+    engine_par = par_krd(a.schedule, quotes, comp.z_spread, risk.krd.tenor_years, PAR_TREASURY).krd
+    adj = np.column_stack(
+        [
+            risk.effective_duration - comp.effective_duration,
+            risk.spread_duration - comp.spread_duration,
+            risk.krd.krd - comp.krd.krd,
+            a.krd_par - engine_par,
+        ]
+    )
+    return adj
 
 
 def check_snapshots(before: Snapshot, after: Snapshot) -> None:
@@ -203,36 +223,56 @@ def compute_drift(
     shift = a.risk.computed.shift
     bench_a, bench_b = _benchmark_risk(before), _benchmark_risk(after)
     index_b = {h: i for i, h in enumerate(book_b.ids)}
+    adj_a, adj_b = model_adjustment(before), model_adjustment(after)
     classes = activity.classify(book_a, book_b, after.day)
 
     def metrics(state: DriftState) -> dict[str, float]:
         return state_metrics(state, tenors, years, shift, cov)
 
-    s0 = DriftState("before", book_a, z_a, qa, 0.0, bench_a)
+    s0 = DriftState("before", book_a, z_a, qa, 0.0, bench_a, adj_a)
     live = alive(book_a, after.day)
     cash = float(cash_received(book_a, before.day, after.day).sum())
     s1 = DriftState(
-        "time", book_a.subset(live), z_a[live], roll_quotes(qa, after.day), cash, bench_a
+        "time",
+        book_a.subset(live),
+        z_a[live],
+        roll_quotes(qa, after.day),
+        cash,
+        bench_a,
+        adj_a[live],
     )
     # Called bonds are redeemed (a cash flow); the cash then leaves the book.
     held = np.array([i for i in live if classes.get(book_a.ids[i]) != "called"], dtype=np.int64)
-    s2 = DriftState("cash_flows", book_a.subset(held), z_a[held], s1.quotes, 0.0, bench_a)
+    s2 = replace(s1, label="cash_flows", book=book_a.subset(held), z_spread=z_a[held], cash=0.0)
+    s2 = replace(s2, adjust=adj_a[held])
     face = np.array([book_a.face[i] - activity.paid_down(book_a, book_b, i) for i in held])
     kept = face > 0.0
     held, face = held[kept], face[kept]
-    s3 = DriftState("paydowns", _with_face(book_a, held, face), z_a[held], s1.quotes, 0.0, bench_a)
+    s3 = replace(s2, label="paydowns", book=_with_face(book_a, held, face), z_spread=z_a[held])
+    s3 = replace(s3, adjust=adj_a[held])
 
-    def new_spreads(idx: np.ndarray) -> np.ndarray:
-        # Later z-spreads for holdings still held in the later snapshot, else unchanged.
+    def later(idx: np.ndarray, old: np.ndarray, new: np.ndarray) -> np.ndarray:
+        # The later snapshot's z-spread or model adjustment for holdings it still holds.
         ids = [book_a.ids[i] for i in idx]
-        return np.array(
-            [z_b[index_b[h]] if h in index_b else z_a[i] for h, i in zip(ids, idx, strict=True)]
-        )
+        rows = [new[index_b[h]] if h in index_b else old[i] for h, i in zip(ids, idx, strict=True)]
+        return np.array(rows).reshape((len(ids), *old.shape[1:]))
 
-    s4 = replace(s3, label="market", z_spread=new_spreads(held), quotes=qb)
+    s4 = replace(
+        s3,
+        label="market",
+        z_spread=later(held, z_a, z_b),
+        quotes=qb,
+        adjust=later(held, adj_a, adj_b),
+    )
     all_a = np.arange(len(book_a))
     standalone = DriftState(
-        "market alone", book_a, new_spreads(all_a), roll_quotes(qb, before.day), 0.0, bench_a
+        "market alone",
+        book_a,
+        later(all_a, z_a, z_b),
+        roll_quotes(qb, before.day),
+        0.0,
+        bench_a,
+        later(all_a, adj_a, adj_b),
     )
     # Trades: recorded fills (or, without a record, whatever makes the face match).
     trade_face = np.array(
@@ -247,9 +287,11 @@ def compute_drift(
         _with_face(book_a, held[stay], trade_face[stay]), _with_face(book_b, bought, bought_face)
     )
     trade_z = np.concatenate([s4.z_spread[stay], z_b[bought]])
-    s5 = DriftState("trades", trade_book, trade_z, qb, 0.0, bench_a)
+    assert s4.adjust is not None
+    trade_adj = np.concatenate([s4.adjust[stay], adj_b[bought]])
+    s5 = DriftState("trades", trade_book, trade_z, qb, 0.0, bench_a, trade_adj)
     s6 = replace(s5, label="benchmark", benchmark=bench_b)
-    s7 = DriftState("residual", book_b, z_b, qb, 0.0, bench_b)
+    s7 = DriftState("residual", book_b, z_b, qb, 0.0, bench_b, adj_b)
     states = (s0, s1, s2, s3, s4, s5, s6, s7)
     steps = [(s.label, STEP_TEXT.get(s.label, ""), metrics(s)) for s in states]
     waterfall = sequential_waterfall(steps, metrics(standalone))
