@@ -95,6 +95,16 @@ class Maturity(Section):
     market_value: float
 
 
+class HorizonEventDoc(Section):
+    """A dated event inside the horizon and the exposure it touches."""
+
+    date: str = Field(description="ISO date")
+    kind: str = Field(description="fomc, maturity, mbs_payment or mbs_factor")
+    description: str
+    market_value: float = Field(description="market value touched, currency")
+    dv01_share: float = Field(description="share of the book's DV01 touched, decimal")
+
+
 class Paydown(Section):
     """A large amortising pool whose paydowns are not modelled."""
 
@@ -113,6 +123,8 @@ class Actions(Section):
     upcoming_maturities: list[Maturity]
     large_paydowns: list[Paydown]
     horizon_date: str | None = None
+    #: FOMC decisions, maturities and monthly-pay payment/factor dates inside the horizon.
+    events: list[HorizonEventDoc] = Field(default_factory=list)
 
 
 class QualityCheck(Section):

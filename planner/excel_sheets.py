@@ -202,6 +202,12 @@ def actions_sheet(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
         ["text", "text", "money"],
         title="Large paydowns",
     )
+    sh.table(
+        ["Date", "Event", "What it touches", "Share of DV01"],
+        [(e.date, e.kind, e.description, e.dv01_share) for e in a.events],
+        ["date", "text", "text", "pct"],
+        title="Events in the horizon",
+    )
 
 
 def warnings_sheet(sh: xb.Sheet, plan: Plan, ccy: str) -> None:

@@ -251,6 +251,19 @@ def actions_section(plan: Plan) -> str:
     )
     pay = a.large_paydowns
     out.append("<h3>Large paydowns</h3>" + h.generic_table(pay, ccy))
+    events = [
+        [
+            f"<td>{h.esc(h.fmt(e.date))}</td>",
+            f"<td>{h.esc(e.kind)}</td>",
+            f"<td>{h.esc(e.description)}</td>",
+            h.cell(e.dv01_share, "pct"),
+        ]
+        for e in a.events
+    ]
+    out.append(
+        "<h3>Events in the horizon</h3>"
+        + h.table(["Date", "Event", "What it touches", ("Share of DV01", True)], events)
+    )
     return h.section("actions", "".join(out))
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from hedge_planner.active_risk import with_positions
 from hedge_planner.cases import case_warnings
 from hedge_planner.document import (
+    HorizonEventDoc,
     SCHEMA,
     VERSION,
     Actions,
@@ -47,6 +48,7 @@ from hedge_planner.hedge_plan import HedgePlan
 from hedge_planner.hedging import UniverseMember
 from hedge_planner.models.calendar import add_business_days
 from hedge_planner.models.dates import to_date, to_days
+from hedge_planner.models.events import horizon_events
 from hedge_planner.models.tracking_error import tracking_error
 from hedge_planner.models.units import BP
 from hedge_planner.scenarios.portfolio_result import PortfolioScenarioResult
@@ -311,6 +313,10 @@ def actions(
         upcoming_maturities=maturities,
         large_paydowns=paydowns,
         horizon_date=horizon.isoformat(),
+        events=[
+            HorizonEventDoc(**ev.as_dict())
+            for ev in horizon_events(book, mv, analysis.risk.dv01, case.analysis_date, horizon)
+        ],
     )
 
 

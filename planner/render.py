@@ -473,6 +473,8 @@ def plan(console: Console, doc: Plan) -> None:
             + (" (before the horizon)" if r.before_horizon else "")
         )
     actions.add_row(f"Next review: {doc.actions.next_review_date}")
+    for e in doc.actions.events:
+        actions.add_row(escape(f"Event {e.date}: {e.description}"))
     console.print(actions)
     checks = Table(title="Quality checks")
     for name in ("check", "status", "detail"):
