@@ -26,6 +26,7 @@ bond's figures come from), so the two snapshots reproduce the figures the plan r
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -36,7 +37,7 @@ import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.bonds import BondBook, CashflowSchedule, build_schedule
 from hedge_planner.models.curves import YieldCurve
-from hedge_planner.models.krd import PAR_TREASURY, ParQuotes, par_krd, zero_krd
+from hedge_planner.models.krd import PAR_TREASURY, ParQuotes, zero_krd
 from hedge_planner.models.units import BP
 
 logger = logging.getLogger(__name__)
@@ -130,6 +131,60 @@ def cash_received(book: BondBook, start: int, end: int) -> FloatArray:
     return np.asarray(sched.per_bond(paid) * np.asarray(book.face) / 100.0, dtype=np.float64)
 
 
+#: Bumped par curves by quotes (a walk reuses four sets of quotes across its states; each set
+#: costs ``2 (K + 1)`` bootstraps). Values keep the quotes alive so ``id(base)`` stays unique.
+_BUMPED: dict[
+    tuple[object, ...], tuple[ParQuotes, YieldCurve, list[tuple[YieldCurve, YieldCurve]]]
+] = {}
+
+
+def _bumped_curves(
+    quotes: ParQuotes, keys: FloatArray, shift: float
+) -> tuple[YieldCurve, list[tuple[YieldCurve, YieldCurve]]]:
+    """The base curve and the (down, up) curves of each key tent and of the parallel shift."""
+    key = (
+        quotes.anchor,
+        quotes.tenors,
+        quotes.rates.tobytes(),
+        quotes.interpolation,
+        quotes.kind,
+        id(quotes.base),
+        keys.tobytes(),
+        shift,
+    )
+    if key not in _BUMPED:
+        if len(_BUMPED) > 16:
+            _BUMPED.clear()
+        tents = quotes.key_tents(keys)
+        shapes = np.vstack([tents, np.ones((1, quotes.tenor_years.size))])
+        pairs = [(quotes.build(-shift * sh), quotes.build(shift * sh)) for sh in shapes]
+        _BUMPED[key] = (quotes, quotes.build(), pairs)
+    _, base, pairs = _BUMPED[key]
+    return base, pairs
+
+
+def par_krd_cached(
+    sched: CashflowSchedule,
+    quotes: ParQuotes,
+    z_spread: npt.ArrayLike,
+    key_years: npt.ArrayLike,
+    shift: float = BP,
+) -> FloatArray:
+    """Par KRDs (years, ``(n, K)``) as :func:`hedge_planner.models.krd.par_krd` measures them
+    (tents on the par quotes, curve bootstrapped again, z-spread held, full price), with the
+    bumped curves of each set of quotes built once."""
+    keys = np.asarray(key_years, dtype=np.float64)
+    base, pairs = _bumped_curves(quotes, keys, shift)
+    t = np.asarray(base.time(sched.pay_dates), dtype=np.float64)
+    z = np.broadcast_to(np.asarray(z_spread, dtype=np.float64), (sched.n_bonds,))
+    flows = sched.amounts * np.exp(-z[sched.bond] * t)
+    ref = sched.per_bond(flows * base.discount(t))
+    out = np.empty((sched.n_bonds, len(pairs) - 1))
+    for j, (dn, up) in enumerate(pairs[:-1]):
+        out[:, j] = sched.per_bond(flows * (dn.discount(t) - up.discount(t))) / (2.0 * shift * ref)
+    return out
+
+
 def _empty_metrics(tenors: Sequence[str], cash: float) -> dict[str, float]:
     out = {"market_value": cash, "effective_duration": 0.0, "dv01": 0.0, "spread_duration": 0.0}
     out.update({f"krd_zero.{t}": 0.0 for t in tenors})
@@ -174,7 +229,7 @@ def state_metrics(
         mv = float(mv_bonds.sum()) + state.cash
         weights = mv_bonds / mv if mv != 0.0 else np.zeros(n)
         krd_z = zero_krd(sched, curve, z, keys)
-        krd_p = par_krd(sched, state.quotes, z, keys, PAR_TREASURY).krd
+        krd_p = par_krd_cached(sched, state.quotes, z, keys, PAR_TREASURY.shift)
         # A continuous z-spread enters the discount as a parallel zero shift does.
         spread = duration.copy()
         if state.adjust is not None:
@@ -289,7 +344,7 @@ def sequential_waterfall(
         raise ValueError("a drift walk needs at least two states")
     before = dict(steps[0][2])
     parts: list[DriftPart] = []
-    for (_, _, prev), (name, text, cur) in zip(steps[:-1], steps[1:], strict=True):
+    for (_, _, prev), (name, text, cur) in itertools.pairwise(steps):
         change = _diff(prev, cur)
         if name == market_step and market_standalone is not None:
             alone = _diff(before, market_standalone)

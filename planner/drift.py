@@ -39,12 +39,13 @@ from hedge_planner.models.drift import (
     DriftWaterfall,
     alive,
     cash_received,
+    par_krd_cached,
     roll_quotes,
     sequential_waterfall,
     state_metrics,
 )
 from hedge_planner.models.errors import InputError, InputIssue
-from hedge_planner.models.krd import PAR_TREASURY, ZERO_CONTINUOUS, KrdBasisMap, par_krd
+from hedge_planner.models.krd import PAR_TREASURY, ZERO_CONTINUOUS, KrdBasisMap
 from hedge_planner.run import PlanRun
 from hedge_planner.workflow import CaseAnalysis
 
@@ -123,7 +124,7 @@ def model_adjustment(snap: Snapshot) -> np.ndarray:
     risk, comp = a.risk, a.risk.computed
     quotes = a.curves.treasury_quotes
     assert quotes is not None
-    engine_par = par_krd(a.schedule, quotes, comp.z_spread, risk.krd.tenor_years, PAR_TREASURY).krd
+    engine_par = par_krd_cached(a.schedule, quotes, comp.z_spread, risk.krd.tenor_years)
     adj = np.column_stack(
         [
             risk.effective_duration - comp.effective_duration,

@@ -14,7 +14,6 @@ import numpy as np
 from hedge_planner.active_risk import with_positions
 from hedge_planner.cases import case_warnings
 from hedge_planner.document import (
-    HorizonEventDoc,
     SCHEMA,
     VERSION,
     Actions,
@@ -23,6 +22,7 @@ from hedge_planner.document import (
     DurationStatus,
     Dv01Status,
     FactorDoc,
+    HorizonEventDoc,
     Maturity,
     MismatchesBeforeAfter,
     Paydown,

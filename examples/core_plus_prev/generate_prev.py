@@ -22,12 +22,28 @@ HERE = Path(__file__).resolve().parent
 SOURCE = HERE.parent / "core_plus" / "holdings.csv"
 SHIFT = 0.0025
 EXTRA = [
-    {"id": "UST-PREV-MAT", "face": "10000000.0", "coupon": "0.04", "maturity": "2023-12-15",
-     "yield": "0.0560", "frequency": "2", "day_count": "ACT/ACT", "sector": "government",
-     "description": "government 4.000% 2023-12-15 (matures in December)"},
-    {"id": "CORP-PREV-SOLD", "face": "5000000.0", "coupon": "0.05", "maturity": "2033-05-15",
-     "yield": "0.0580", "frequency": "2", "day_count": "30/360", "sector": "corporate",
-     "description": "corporate 5.000% 2033-05-15 (sold in December)"},
+    {
+        "id": "UST-PREV-MAT",
+        "face": "10000000.0",
+        "coupon": "0.04",
+        "maturity": "2023-12-15",
+        "yield": "0.0560",
+        "frequency": "2",
+        "day_count": "ACT/ACT",
+        "sector": "government",
+        "description": "government 4.000% 2023-12-15 (matures in December)",
+    },
+    {
+        "id": "CORP-PREV-SOLD",
+        "face": "5000000.0",
+        "coupon": "0.05",
+        "maturity": "2033-05-15",
+        "yield": "0.0580",
+        "frequency": "2",
+        "day_count": "30/360",
+        "sector": "corporate",
+        "description": "corporate 5.000% 2033-05-15 (sold in December)",
+    },
 ]
 
 

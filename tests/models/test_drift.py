@@ -71,9 +71,7 @@ def test_pure_trade_is_the_market_value_weighted_change() -> None:
     both = _zero(["A", "B"], [4e6, 1e6], [D0 + 1826, D0 + 7305])
     s0 = DriftState("before", hold, np.zeros(1), q)
     s1 = DriftState("trades", both, np.zeros(2), q)
-    walk = sequential_waterfall(
-        [("before", "", _metrics(s0)), ("trades", "", _metrics(s1))]
-    )
+    walk = sequential_waterfall([("before", "", _metrics(s0)), ("trades", "", _metrics(s1))])
     mv1 = 4e6 * float(curve.discount(t1))
     mv2 = 1e6 * float(curve.discount(t2))
     d1, d2 = math.sinh(BP * t1) / BP, math.sinh(BP * t2) / BP
@@ -112,9 +110,7 @@ def test_parts_sum_to_total_with_the_market_cross_term() -> None:
         DriftState("trades", book.subset([0, 2]), (z + 0.001)[[0, 2]], q1),
     ]
     alone = DriftState("alone", book, z + 0.001, roll_quotes(q1, D0))
-    walk = sequential_waterfall(
-        [(s.label, "", _metrics(s)) for s in states], _metrics(alone)
-    )
+    walk = sequential_waterfall([(s.label, "", _metrics(s)) for s in states], _metrics(alone))
     assert [p.name for p in walk.parts] == ["time", "market", "market_cross", "trades"]
     assert walk.sum_error() < 1e-10
     for key, total in walk.total.items():
