@@ -14,6 +14,7 @@ from hedge_planner.case_curves import (
     TreasuryCurveSpec,
     curve_input_issues,
 )
+from hedge_planner.case_drift import DriftSpec
 from hedge_planner.case_errors import format_path, line_of, pydantic_issues
 from hedge_planner.case_hedge import (
     MAX_ABS_CONVEXITY_LIMIT,
@@ -303,6 +304,9 @@ class AnalysisCase(StrictModel):
     hedge: HedgeSpec | None = None
     cds: list[CdsSpec] = Field(default_factory=list, description="credit default swaps held")
     scenarios: ScenariosSpec = Field(default_factory=lambda: ScenariosSpec())
+    drift: DriftSpec | None = Field(
+        default=None, description="a previous snapshot to attribute the drift since"
+    )
 
     @field_validator("analysis_date", mode="before")
     @classmethod

@@ -274,6 +274,31 @@ class Outputs(Section):
 # ------------------------------------------------------------------------------------------------
 
 
+class DriftPartDoc(Section):
+    """One part of the drift attribution."""
+
+    name: str
+    description: str
+    change: dict[str, float] = Field(description="change of each metric this part explains")
+
+
+class DriftDoc(Section):
+    """Drift since the previous snapshot (``drift`` in the case), attributed sequentially."""
+
+    before: dict[str, str] = Field(description="the previous snapshot's case and date")
+    after: dict[str, str] = Field(description="this snapshot's case and date")
+    order: list[str]
+    before_metrics: dict[str, float]
+    after_metrics: dict[str, float]
+    total: dict[str, float]
+    parts: list[DriftPartDoc]
+    sum_check: float = Field(description="largest |sum of parts - total| over the metrics")
+    residual_tolerance_years: float
+    holdings: dict[str, list[dict[str, Any]]]
+    warnings: list[str]
+    methodology: dict[str, str]
+
+
 class Plan(Section):
     """``plan.json``: schema ``hedge-planner/plan`` version 1."""
 
@@ -300,6 +325,9 @@ class Plan(Section):
     dashboard: Dashboard
     actions: Actions
     quality_checks: list[QualityCheck]
+    drift: DriftDoc | None = Field(
+        default=None, description="drift since the previous snapshot the case names"
+    )
     provenance: Provenance | None = Field(
         default=None, description="versions, case hash and run time; null in hand-built plans"
     )

@@ -21,17 +21,15 @@ The parts telescope, so they sum to the total change of every metric exactly (to
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from hedge_planner.cases import resolve_path
+from hedge_planner.cases import load_analysis_case, resolve_path
 from hedge_planner.drift_activity import Activity, read_activity
 from hedge_planner.models.benchmark import profile_krd_convention
 from hedge_planner.models.bonds import BondBook
-from hedge_planner.models.bootstrap import tenor_years
 from hedge_planner.models.dates import to_date, to_days
 from hedge_planner.models.drift import (
     BenchmarkRisk,
@@ -46,8 +44,7 @@ from hedge_planner.models.drift import (
 )
 from hedge_planner.models.errors import InputError, InputIssue
 from hedge_planner.models.krd import PAR_TREASURY, ZERO_CONTINUOUS, KrdBasisMap
-from hedge_planner.run import PlanRun
-from hedge_planner.workflow import CaseAnalysis
+from hedge_planner.workflow import CaseAnalysis, analyze_case, build_curves
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +67,9 @@ STEP_TEXT = {
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One measured snapshot: the run, its analysis and where its holdings came from."""
+    """One measured snapshot: its case file, its analysis and where its holdings came from."""
 
-    run: PlanRun
+    source: str
     analysis: CaseAnalysis
     holdings_source: str
 
@@ -82,12 +79,17 @@ class Snapshot:
         return int(to_days(self.analysis.case.analysis_date))
 
 
+def snapshot_of(source: str, analysis: CaseAnalysis) -> Snapshot:
+    """A snapshot of a case already measured (``source`` is its case file)."""
+    section = analysis.case.holdings
+    where = str(resolve_path(source, section)) if isinstance(section, str) else source
+    return Snapshot(source, analysis, where)
+
+
 def load_snapshot(path: str) -> Snapshot:
     """Read, validate and measure one snapshot case."""
-    run = PlanRun.load(path)
-    section = run.case.holdings
-    source = str(resolve_path(run.source, section)) if isinstance(section, str) else run.source
-    return Snapshot(run, run.measure(), source)
+    case, source = load_analysis_case(path, extra_check=build_curves)
+    return snapshot_of(source, analyze_case(case, source))
 
 
 def _benchmark_risk(snap: Snapshot) -> BenchmarkRisk | None:
@@ -149,7 +151,7 @@ def check_snapshots(before: Snapshot, after: Snapshot) -> None:
     if after.day <= before.day:
         issues.append(
             InputIssue(
-                after.run.source,
+                after.source,
                 None,
                 "analysis_date",
                 f"the later snapshot's date {to_date(after.day)} is not after the earlier "
@@ -160,7 +162,7 @@ def check_snapshots(before: Snapshot, after: Snapshot) -> None:
     if before.analysis.tenors != after.analysis.tenors:
         issues.append(
             InputIssue(
-                after.run.source,
+                after.source,
                 None,
                 "risk.key_tenors",
                 "the two snapshots use different key tenors",
@@ -211,6 +213,7 @@ def compute_drift(
     """The waterfall and the per-holding classification of the move from ``before`` to
     ``after`` (see the module docstring for the order). Function longer than usual: it is the
     walk itself, one state per step, and reads best in one place."""
+    # long: the walk itself (one state per step); split up it would hide the order.
     check_snapshots(before, after)
     activity = activity or Activity()
     a, b = before.analysis, after.analysis
@@ -342,6 +345,13 @@ def drift_document(
 ) -> dict[str, Any]:
     """The ``drift --json`` document."""
     before, after = load_snapshot(before_path), load_snapshot(after_path)
+    return drift_between(before, after, activity_path)
+
+
+def drift_between(
+    before: Snapshot, after: Snapshot, activity_path: str | None = None
+) -> dict[str, Any]:
+    """The drift document of two measured snapshots (``activity_path``: an activity CSV)."""
     known = set(before.analysis.book.ids) | set(after.analysis.book.ids)
     activity = read_activity(activity_path, known) if activity_path else None
     waterfall, detail = compute_drift(before, after, activity)
@@ -356,10 +366,10 @@ def drift_document(
         )
     return {
         "before": {
-            "case": before.run.source,
+            "case": before.source,
             "date": before.analysis.case.analysis_date.isoformat(),
         },
-        "after": {"case": after.run.source, "date": after.analysis.case.analysis_date.isoformat()},
+        "after": {"case": after.source, "date": after.analysis.case.analysis_date.isoformat()},
         "order": list(waterfall.order),
         "before_metrics": waterfall.before,
         "after_metrics": waterfall.after,
@@ -392,9 +402,24 @@ DRIFT_METHODOLOGY = {
 }
 
 
-def horizon_day(after: Snapshot) -> dt.date:
-    """The later snapshot's horizon end (for the event list)."""
-    return after.analysis.case.analysis_date + dt.timedelta(days=after.run.horizon_days)
+def plan_drift_section(source: str, analysis: CaseAnalysis) -> dict[str, Any] | None:
+    """The plan's drift section when the case names a previous snapshot (else ``None``).
+
+    ``drift.previous`` (and ``drift.activity``) resolve against the case file's folder.
+    """
+    spec = analysis.case.drift
+    if spec is None:
+        return None
+    before = load_snapshot(str(resolve_path(source, spec.previous)))
+    activity = None if spec.activity is None else str(resolve_path(source, spec.activity))
+    return drift_between(before, snapshot_of(source, analysis), activity)
 
 
-__all__ = ["RESIDUAL_TOLERANCE", "compute_drift", "drift_document", "load_snapshot", "tenor_years"]
+__all__ = [
+    "RESIDUAL_TOLERANCE",
+    "compute_drift",
+    "drift_between",
+    "drift_document",
+    "load_snapshot",
+    "plan_drift_section",
+]

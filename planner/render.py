@@ -7,6 +7,7 @@ from typing import Any
 from hedge_planner.active_risk import ActiveRisk
 from hedge_planner.document import Plan
 from hedge_planner.document_sections import Hedge
+from hedge_planner.drift_render import render_drift
 from hedge_planner.models.risk_model import TrackingErrorBreakdown
 from hedge_planner.workflow import CaseAnalysis
 from hedge_planner.yield_analysis import YieldAnalysis
@@ -461,6 +462,8 @@ def plan(console: Console, doc: Plan) -> None:
     )
     if doc.hedge is not None:
         hedge(console, doc.hedge)
+    if doc.drift is not None:
+        render_drift(console, doc.drift.model_dump(mode="json"))
     actions = Table(title="Action items")
     actions.add_column("item")
     for t in doc.actions.trades:

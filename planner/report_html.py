@@ -20,6 +20,7 @@ from typing import Any
 from hedge_planner import html_base as h
 from hedge_planner.document import Plan
 from hedge_planner.html_base import SECTION_TITLES
+from hedge_planner.html_drift import drift_section
 from hedge_planner.html_exposure import exposure_section
 from hedge_planner.html_hedge import hedge_section
 from hedge_planner.html_sections import (
@@ -129,6 +130,7 @@ def render_html(plan: Plan | Mapping[str, Any]) -> str:
             hedge_section(plan, methods),
             scenarios_section(plan),
             dashboard_section(plan, methods),
+            drift_section(plan),
             actions_section(plan),
             quality_section(plan),
             warnings_section(plan),

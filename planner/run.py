@@ -21,7 +21,8 @@ import numpy as np
 from hedge_planner.case_hedge import SWEEP_KEYS, sweep_value_problem
 from hedge_planner.case_keys import hedge_input_issue, universe_paths
 from hedge_planner.cases import AnalysisCase, load_analysis_case
-from hedge_planner.document import Plan, Provenance
+from hedge_planner.document import DriftDoc, Plan, Provenance
+from hedge_planner.drift import plan_drift_section
 from hedge_planner.hedge_plan import HedgePlan, solve_hedge
 from hedge_planner.hedging import SWEEP_PARAMS, HedgeProblem, UniverseMember
 from hedge_planner.hedging import build_problem as _build_problem
@@ -277,7 +278,16 @@ class PlanRun:
                 analysis, hedge_plan, exposure_doc, scenarios_doc, actions_doc
             ),
             provenance=self.provenance,
+            drift=self._drift_section(progress),
         )
+
+    def _drift_section(self, progress: Progress) -> DriftDoc | None:
+        """The drift since the previous snapshot the case names (``None`` without one)."""
+        if self.case.drift is None:
+            return None
+        progress("attributing the drift since the previous snapshot")
+        section = plan_drift_section(self.source, self.measure())
+        return None if section is None else DriftDoc.model_validate(section)
 
     # -- views for the CLI -----------------------------------------------------------------
 

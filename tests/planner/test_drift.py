@@ -93,7 +93,7 @@ def test_market_part_is_the_old_book_revalued_on_the_new_curve(walk: Any, snapsh
     waterfall, _ = walk
     before, after = snapshots
     a, b = before.analysis, after.analysis
-    spec = after.run.case.curves.treasury
+    spec = after.analysis.case.curves.treasury
     tenors = list(spec.par_yields)
     curve = bootstrap_treasury_par(
         int(to_days(a.case.analysis_date)), tenors, np.array(list(spec.par_yields.values()))
