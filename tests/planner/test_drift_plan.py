@@ -74,3 +74,17 @@ def test_waterfall_bars_float_from_the_running_level() -> None:
     # The time bar hangs from the old level: its top is the first bar's top.
     assert float(bars[1][0]) == pytest.approx(float(bars[0][0]), abs=0.11)
     assert "<script" not in svg and "old 6.0000 years; time -0.5000; market +1.0000" in svg
+
+
+def test_example_actions_list_the_events_inside_its_horizon() -> None:
+    # plan_sample.json is the example's plan (tests/data/regenerate_plan_sample.py).
+    plan = Plan.from_json(json.loads(SAMPLE.read_text()))
+    events = plan.actions.events
+    assert plan.actions.horizon_date == "2024-03-28"
+    fomc = [e.date for e in events if e.kind == "fomc"]
+    assert fomc == ["2024-01-31", "2024-03-20"]
+    assert all(plan.analysis_date < e.date <= plan.actions.horizon_date for e in events)
+    # Each monthly-pay factor date names the share of DV01 it touches, as a fraction and in words.
+    factors = [e for e in events if e.kind == "mbs_factor"]
+    assert factors and all(0.0 < e.dv01_share < 1.0 for e in factors)
+    assert all(f"{e.dv01_share:.1%} of DV01" in e.description for e in factors)
