@@ -119,7 +119,7 @@ def horizon_events(
             "fomc",
             f"FOMC decision ({m['first_day']:%b} {m['first_day'].day}-{m['decision'].day}"
             + (", with projections" if m["sep"] else "")
-            + ")",
+            + f"): touches the whole book's DV01 ({total_dv01:,.0f} per bp)",
             total_mv,
             1.0,
         )

@@ -99,7 +99,10 @@ class HorizonEventDoc(Section):
     """A dated event inside the horizon and the exposure it touches."""
 
     date: str = Field(description="ISO date")
-    kind: str = Field(description="fomc, maturity, mbs_payment or mbs_factor")
+    kind: str = Field(
+        description="fomc, maturity, mbs_payment, mbs_factor, futures_first_notice or "
+        "futures_last_trade"
+    )
     description: str
     market_value: float = Field(description="market value touched, currency")
     dv01_share: float = Field(description="share of the book's DV01 touched, decimal")

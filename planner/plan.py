@@ -287,6 +287,7 @@ def actions(
     )
     book = analysis.book
     mv = analysis.risk.market_value
+    rolls = _roll_dates(hedge_plan, trades)
     maturities = [
         Maturity(
             id=book.ids[i],
@@ -309,15 +310,47 @@ def actions(
         trades=[trade_sentence(t) for t in trades],
         rebalancing_triggers=_triggers(hedge_plan),
         next_review_date=review.isoformat(),
-        roll_dates=_roll_dates(hedge_plan, trades),
+        roll_dates=rolls,
         upcoming_maturities=maturities,
         large_paydowns=paydowns,
         horizon_date=horizon.isoformat(),
-        events=[
-            HorizonEventDoc(**ev.as_dict())
-            for ev in horizon_events(book, mv, analysis.risk.dv01, case.analysis_date, horizon)
-        ],
+        events=_horizon_events(analysis, horizon, rolls, trades),
     )
+
+
+def _horizon_events(
+    analysis: CaseAnalysis, horizon: dt.date, rolls: list[RollDate], trades: list[Trade]
+) -> list[HorizonEventDoc]:
+    """FOMC, maturities and monthly-pay dates of the book, and the futures' first notice and
+    last trade days, inside ``(analysis_date, horizon]``, by date."""
+    start = analysis.case.analysis_date
+    dv01 = analysis.risk.dv01
+    events = [
+        HorizonEventDoc(**ev.as_dict())
+        for ev in horizon_events(analysis.book, analysis.risk.market_value, dv01, start, horizon)
+    ]
+    book_dv01 = float(dv01.sum())
+    moved = {t.instrument: abs(t.dv01_change) for t in trades}
+    for r in rolls:
+        share = moved.get(r.instrument, 0.0) / book_dv01 if book_dv01 else 0.0
+        for kind, day in (
+            ("futures_first_notice", r.first_notice),
+            ("futures_last_trade", r.last_trade),
+        ):
+            if day is None or not start.isoformat() < day <= horizon.isoformat():
+                continue
+            what = "first notice day" if kind.endswith("notice") else "last trading day"
+            events.append(
+                HorizonEventDoc(
+                    date=day,
+                    kind=kind,
+                    description=f"{r.instrument} {what} (roll by {r.roll_date}); the recommended "
+                    f"position carries {share:.1%} of the book's DV01",
+                    market_value=0.0,
+                    dv01_share=share,
+                )
+            )
+    return sorted(events, key=lambda e: (e.date, e.kind))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -88,3 +88,17 @@ def test_example_actions_list_the_events_inside_its_horizon() -> None:
     factors = [e for e in events if e.kind == "mbs_factor"]
     assert factors and all(0.0 < e.dv01_share < 1.0 for e in factors)
     assert all(f"{e.dv01_share:.1%} of DV01" in e.description for e in factors)
+
+
+def test_example_futures_notice_days_carry_the_hedge_share_of_dv01() -> None:
+    plan = Plan.from_json(json.loads(SAMPLE.read_text()))
+    assert plan.hedge is not None
+    book_dv01 = plan.exposure.portfolio.dv01
+    moved = {t.instrument: abs(t.dv01_change) for t in plan.hedge.trades}
+    notices = [e for e in plan.actions.events if e.kind == "futures_first_notice"]
+    assert notices
+    for e in notices:
+        name = e.description.split(" ", 1)[0]
+        roll = next(r for r in plan.actions.roll_dates if r.instrument == name)
+        assert e.date == roll.first_notice
+        assert e.dv01_share == pytest.approx(moved.get(name, 0.0) / book_dv01, rel=1e-12)
