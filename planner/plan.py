@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from hedge_planner.active_risk import with_positions
+from hedge_planner.active_risk import ActiveRisk, with_positions
 from hedge_planner.cases import case_warnings
 from hedge_planner.document import (
     SCHEMA,
@@ -353,8 +353,10 @@ def risk_model_section(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> 
     }
     floor = _spread_floor_bp(analysis, pre)
     notes = _risk_model_notes(analysis, floor)
+    to_years = 1.0 / (active.market_value * BP)
     return RiskModelDoc(
         krd_convention=KrdConventionDoc(**active.convention.as_dict()),
+        credit_exposure="dts" if active.credit_exposure == "dts" else "spread_dv01",
         factors=[FactorDoc(**f.as_dict()) for f in model.factors],
         window=dict(model.window),
         pre_hedge=pre,
@@ -364,6 +366,16 @@ def risk_model_section(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> 
             benchmark_spread_dv01={s: bench.get(s, 0.0) for s in sectors},
             gap={s: own.get(s, 0.0) - bench.get(s, 0.0) for s in sectors},
             share_of_tracking_error=share,
+            portfolio_spread_duration={s: own.get(s, 0.0) * to_years for s in sectors},
+            benchmark_spread_duration={s: bench.get(s, 0.0) * to_years for s in sectors},
+            exposure={
+                s: "dts"
+                if s in active.dts_by_sector or s in active.benchmark_dts_by_sector
+                else "spread_dv01"
+                for s in sectors
+            },
+            portfolio_dts=dict(active.dts_by_sector),
+            benchmark_dts=dict(active.benchmark_dts_by_sector),
         ),
         spread_floor_bp=floor if pre is not None else None,
         notes=notes,
@@ -395,7 +407,25 @@ def _risk_model_notes(analysis: CaseAnalysis, floor_bp: float) -> list[str]:
     assumed = [f.name for f in active.risk_model.factors if f.assumed]
     if assumed:
         notes.append(f"Assumed (not estimated) factor vols: {', '.join(assumed)}.")
+    notes.append(_credit_note(active))
     return notes
+
+
+def _credit_note(active: ActiveRisk) -> str:
+    """Which exposure convention the credit sectors use (risk.credit_exposure)."""
+    if active.credit_exposure != "dts":
+        return (
+            "Credit exposures: spread DV01 (spread duration x market value x 1e-4 per bp) with "
+            "absolute spread vols, bp/yr (risk.credit_exposure: spread_dv01)."
+        )
+    dts = [f for f in active.risk_model.factors if f.vol_relative_pct is not None]
+    listed = ", ".join(f"{f.group.split(':', 1)[1]} {f.vol_relative_pct:g} %/yr" for f in dts)
+    return (
+        "Credit exposures: duration times spread (spread duration in years x spread level in "
+        "bp; exposure MV x DTS x 1e-6 per 1 % relative spread change) with assumed relative "
+        f"spread vols ({listed or 'no DTS sector held'}); other sectors spread DV01 "
+        "(risk.credit_exposure: dts)."
+    )
 
 
 def _spread_floor_bp(analysis: CaseAnalysis, pre: RiskSide | None) -> float:
