@@ -131,6 +131,74 @@ def _key_rates(plan: Plan, methods: Mapping[str, str]) -> str:
     return "".join(out)
 
 
+def _spread_risk(plan: Plan, methods: Mapping[str, str]) -> str:
+    """Spread duration and spread DV01 by sector against the benchmark, with the gap and each
+    sector's share of the pre-hedge tracking error (and DTS under the DTS option)."""
+    rm = plan.risk_model
+    if rm is None or not rm.spread.gap:
+        return ""
+    sp = rm.spread
+    ccy = h.ccy(plan)
+    dts = rm.credit_exposure == "dts"
+    head: list[str | tuple[str, bool]] = [
+        "Sector",
+        "Exposure",
+        ("Spread duration: portfolio (years)", True),
+        ("Benchmark (years)", True),
+        ("Gap (years)", True),
+        (f"Spread DV01: portfolio ({ccy}/bp)", True),
+        (f"Benchmark ({ccy}/bp)", True),
+        (f"Gap ({ccy}/bp)", True),
+    ]
+    if dts:
+        head += [
+            ("DTS: portfolio (years × bp)", True),
+            ("Benchmark (years × bp)", True),
+            ("Gap (years × bp)", True),
+        ]
+    head.append(("Share of TE before hedge (%)", True))
+    body = []
+    for sector, gap in sp.gap.items():
+        own_sd = sp.portfolio_spread_duration.get(sector)
+        bench_sd = sp.benchmark_spread_duration.get(sector)
+        row = [
+            h.cell(sector),
+            h.cell("DTS" if sp.exposure.get(sector) == "dts" else "spread DV01"),
+            h.cell(own_sd, "years"),
+            h.cell(bench_sd, "years"),
+            h.cell(None if own_sd is None or bench_sd is None else own_sd - bench_sd, "years"),
+            h.cell(sp.portfolio_spread_dv01.get(sector), "money"),
+            h.cell(sp.benchmark_spread_dv01.get(sector), "money"),
+            h.cell(gap, "money"),
+        ]
+        if dts:
+            in_dts = sp.exposure.get(sector) == "dts"
+            own = sp.portfolio_dts.get(sector, 0.0) if in_dts else None
+            bench = sp.benchmark_dts.get(sector, 0.0) if in_dts else None
+            gap_dts = None if own is None or bench is None else own - bench
+            row += [h.cell(own, "bp"), h.cell(bench, "bp"), h.cell(gap_dts, "bp")]
+        row.append(h.cell(sp.share_of_tracking_error.get(sector), "pct"))
+        body.append(row)
+    convention = (
+        "credit sectors by duration times spread (DTS = spread duration x spread level; "
+        "relative spread vols, assumed), the others by spread DV01"
+        if dts
+        else "every sector by spread DV01 (absolute spread vols)"
+    )
+    return (
+        "<h3>Spread risk by sector "
+        + h.label(methods, "spread_duration")
+        + "</h3>"
+        + h.table(
+            head,
+            body,
+            caption="Spread duration contributions (years) and spread DV01 (spread duration × "
+            "market value × 1e-4, loss per bp of widening); the benchmark scaled to the "
+            f"portfolio's value. Tracking error measures {convention}.",
+        )
+    )
+
+
 def _sectors(plan: Plan, methods: Mapping[str, str]) -> str:
     """Sector contributions to value, duration, DV01 and KRDs."""
     exposure = plan.exposure
@@ -178,6 +246,8 @@ def _sectors(plan: Plan, methods: Mapping[str, str]) -> str:
 
 
 def exposure_section(plan: Plan, methods: Mapping[str, str]) -> str:
-    """Section 1: portfolio figures, the benchmark comparison, KRD profile and sectors."""
-    body = "".join(part(plan, methods) for part in (_figures, _key_rates, _sectors))
+    """Section 1: portfolio figures, the benchmark comparison, KRD profile, spread risk by
+    sector and sector contributions."""
+    parts = (_figures, _key_rates, _spread_risk, _sectors)
+    body = "".join(part(plan, methods) for part in parts)
     return h.section("exposure", body)

@@ -149,23 +149,33 @@ def _mismatches(gap: np.ndarray, cov: np.ndarray, tenors: tuple[str, ...]) -> li
 def dashboard(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> Dashboard:
     """Section 4: tracking error, duration and DV01 before and after the hedge.
 
-    With a hedge, "before" and "after" are the hedge's pre- and post-hedge figures (one
-    methodology: key-rate sums over the book's value, held derivatives included); without one,
-    "before" is the measured portfolio.
+    Tracking error is the multi-factor one throughout (the risk model's, as in the
+    ``risk_model`` section and the hedge): with a hedge, "before" and "after" are the hedge's
+    pre- and post-hedge figures; without one, "before" is the measured book against its
+    benchmark (its absolute factor risk without a benchmark). The largest mismatches rank the
+    key-rate gaps in the case's KRD convention (the risk model's rate exposures) by their
+    contribution under the key-rate covariance alone.
     """
     tenors = analysis.tenors
     cov = np.asarray(analysis.covariance.matrix)
-    bench = analysis.benchmark
-    bench_krd = (
-        np.array([bench.benchmark_krd[t] for t in tenors]) if bench else np.zeros(len(tenors))
+    active = analysis.active
+    members = hedge_plan.problem.members if hedge_plan is not None else []
+
+    def rate_gap(quantities: np.ndarray) -> np.ndarray:
+        """Active KRD gap, years, in the chosen convention, derivatives included."""
+        exposures = _exposures(analysis, members, quantities)
+        return np.array([exposures[f"rate:{t}"] for t in tenors]) / (active.market_value * BP)
+
+    methodology = (
+        "effective durations; tracking error = the multi-factor risk model's (key rates in the "
+        "case's KRD convention, sector spreads, swap spreads), bp per year; largest mismatches "
+        "rank the key-rate gaps under the key-rate covariance alone"
     )
-    methodology = "effective durations; tracking error from the key-rate covariance"
     if hedge_plan is None:
         totals = analysis.risk.totals()
-        pre_krd = analysis.risk.krd.portfolio_krd()
-        te_before, _ = tracking_error(pre_krd - bench_krd, cov)
+        te_before = active.risk_model.tracking_error(active.exposures, active.market_value)
         return Dashboard(
-            tracking_error_bp=BeforeAfter(before=te_before, after=None),
+            tracking_error_bp=BeforeAfter(before=te_before.total_bp, after=None),
             duration=DurationStatus(
                 before=totals["effective_duration"],
                 after=None,
@@ -176,14 +186,11 @@ def dashboard(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> Dashboard
             ),
             dv01=Dv01Status(before=totals["dv01"], after=None, limit=None),
             largest_mismatches=MismatchesBeforeAfter(
-                before=_mismatches(pre_krd - bench_krd, cov, tenors), after=[]
+                before=_mismatches(rate_gap(np.zeros(0)), cov, tenors), after=[]
             ),
             methodology=methodology,
         )
-    scale = hedge_plan.problem.market_value * BP
     pre, post = hedge_plan.pre, hedge_plan.post
-    pre_krd = np.asarray(pre.krd_dv01) / scale
-    post_krd = np.asarray(post.krd_dv01) / scale
     target = hedge_plan.problem.duration_target
     band = hedge_plan.constraint_limit("duration_band")
 
@@ -206,8 +213,8 @@ def dashboard(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> Dashboard
             before=pre.dv01, after=post.dv01, limit=hedge_plan.constraint_limit("dv01_max")
         ),
         largest_mismatches=MismatchesBeforeAfter(
-            before=_mismatches(pre_krd - bench_krd, cov, tenors),
-            after=_mismatches(post_krd - bench_krd, cov, tenors),
+            before=_mismatches(rate_gap(hedge_plan.current), cov, tenors),
+            after=_mismatches(rate_gap(hedge_plan.quantities), cov, tenors),
         ),
         methodology=methodology,
     )
