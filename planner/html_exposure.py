@@ -86,15 +86,15 @@ def _key_rates(plan: Plan, methods: Mapping[str, str]) -> str:
     tenors = plan.key_tenors
     p = exposure.portfolio
     b = exposure.benchmark
-    post = plan.hedge.post_hedge if plan.hedge is not None else None
+    own, hedged, basis = _krd_in_convention(plan)
     ccy = h.ccy(plan)
     out: list[str] = []
 
-    series: dict[str, list[float | None]] = {"Portfolio": h.tenor_values(p.krd, tenors)}
+    series: dict[str, list[float | None]] = {"Portfolio": h.tenor_values(own, tenors)}
     if b is not None:
         series["Benchmark"] = h.tenor_values(b.krd, tenors)
-    if post is not None:
-        series["Hedged portfolio"] = h.tenor_values(post.krd, tenors)
+    if hedged is not None:
+        series["Hedged portfolio"] = h.tenor_values(hedged, tenors)
     if tenors:
         out.append(
             grouped_bar_chart(
@@ -108,15 +108,16 @@ def _key_rates(plan: Plan, methods: Mapping[str, str]) -> str:
                 value_format=lambda v: format_number(v, 2),
             )
         )
-        krd_rows = [("Portfolio KRD (years)", p.krd, "years")]
+        krd_rows = [(f"Portfolio KRD{basis} (years)", own, "years")]
         if b is not None:
             krd_rows += [
-                ("Benchmark KRD (years)", b.krd, "years"),
+                (f"Benchmark KRD{basis} (years)", b.krd, "years"),
                 ("Gap (years)", b.krd_gap, "years"),
             ]
-        if post is not None:
-            krd_rows.append(("Hedged portfolio KRD (years)", post.krd, "years"))
-        krd_rows.append((f"Portfolio KRD DV01 ({ccy}/bp)", p.krd_dv01, "money"))
+        if hedged is not None:
+            krd_rows.append((f"Hedged portfolio KRD{basis} (years)", hedged, "years"))
+        zero = ", zero basis" if basis else ""
+        krd_rows.append((f"Portfolio KRD DV01 ({ccy}/bp{zero})", p.krd_dv01, "money"))
         body = [
             [f'<th scope="row">{h.esc(name)}</th>']
             + [h.cell(v, kind) for v in h.tenor_values(values, tenors)]
@@ -197,6 +198,33 @@ def _spread_risk(plan: Plan, methods: Mapping[str, str]) -> str:
             f"portfolio's value. Tracking error measures {convention}.",
         )
     )
+
+
+def _krd_in_convention(
+    plan: Plan,
+) -> tuple[Mapping[str, float], Mapping[str, float] | None, str]:
+    """Portfolio and hedged-portfolio KRDs in the convention of the benchmark gaps.
+
+    On the zero basis these are the exposure and hedge sections' own vectors. On the par basis
+    (``risk.krd_convention``) the portfolio's par KRDs, and the hedged book's from the risk
+    model's post-hedge rate exposures (benchmark + active gap, derivatives included), so that
+    portfolio, benchmark, gap and hedged rows are one measure.
+    """
+    p = plan.exposure.portfolio
+    post = plan.hedge.post_hedge if plan.hedge is not None else None
+    hedged = post.krd if post is not None else None
+    rm = plan.risk_model
+    if rm is None or rm.krd_convention.rate_basis != "par":
+        return p.krd, hedged, ""
+    if rm.post_hedge is not None and post is not None:
+        bench = plan.exposure.benchmark
+        scale = p.market_value * 1e-4
+        hedged = {
+            t: (bench.krd.get(t, 0.0) if bench is not None else 0.0)
+            + rm.post_hedge.exposures.get(f"rate:{t}", 0.0) / scale
+            for t in plan.key_tenors
+        }
+    return p.krd_par, hedged, ", par basis"
 
 
 def _sectors(plan: Plan, methods: Mapping[str, str]) -> str:

@@ -168,3 +168,32 @@ def test_a_credit_holding_without_a_positive_spread_is_a_located_error(tmp_path)
     assert repr(corporates[0]) in first.reason and "-5.0 bp" in first.reason
     assert "oas column" in first.hint
     assert np.all([i.column == "oas" for i in issues])
+
+
+BENCH_CSV = """id,face,coupon,maturity,yield,sector
+B1,40000000,0.04,2026-06-30,0.043,government
+B2,20000000,0.05,2033-08-15,0.052,corporate
+B3,25000000,0.03,2043-05-15,0.045,corporate
+B4,15000000,0.045,2053-02-15,0.046,securitized
+"""
+
+
+def test_a_holdings_benchmarks_dts_comes_from_its_own_holdings(tmp_path) -> None:
+    (tmp_path / "bench.csv").write_text(BENCH_CSV)
+    bench = {"name": "bench", "as_of": "2023-12-29", "holdings": str(tmp_path / "bench.csv")}
+    analysis = _analyze(_case(tmp_path, "dts", benchmark=bench, risk__credit_exposure="dts"))
+    book = analysis.benchmark_book
+    assert book is not None
+    risk = book.risk
+    w = risk.market_value / risk.market_value.sum()
+    corp = np.array([s == "corporate" for s in risk.sectors])
+    # By hand: market-value weights x spread duration x z-spread (bp) over the corporates.
+    by_hand = float(np.sum((w * risk.spread_duration * risk.computed.z_spread * 1e4)[corp]))
+    assert by_hand > 0
+    active = analysis.active
+    assert active.benchmark_dts_by_sector == pytest.approx({"corporate": by_hand}, rel=1e-12)
+    mv = active.market_value
+    own = active.dts_by_sector["corporate"]
+    assert active.exposures["spread:corporate"] == pytest.approx(
+        mv * (own - by_hand) * 1e-6, rel=1e-12
+    )

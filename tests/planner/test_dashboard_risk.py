@@ -104,3 +104,43 @@ def test_html_exposure_section_shows_spread_risk_by_sector(tmp_path) -> None:
     assert plan["dashboard"]["tracking_error_bp"]["before"] == pytest.approx(
         plan["risk_model"]["pre_hedge"]["tracking_error"]["total_bp"], rel=1e-12
     )
+
+
+def _rows(html: str, start: str) -> dict[str, list[str]]:
+    table = html[html.index(start) :]
+    table = table[: table.index("</table>")]
+    out = {}
+    for tr in table.split("<tr")[1:]:
+        cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", tr)
+        out[re.sub(r"<[^>]+>", "", cells[0]).strip()] = [
+            re.sub(r"<[^>]+>", "", c) for c in cells[1:]
+        ]
+    return out
+
+
+def test_par_basis_krd_table_rows_are_one_measure(tmp_path) -> None:
+    """On the par basis the KRD table's portfolio, benchmark, gap and hedged rows are all par:
+    gap = portfolio - benchmark, and hedged - benchmark = the dashboard's post-hedge gaps."""
+    base = yaml.safe_load(CORE_PLUS.read_text())
+    base["holdings"] = str(CORE_PLUS.parent / "holdings.csv")
+    base["risk"]["krd_convention"] = "par"
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(base, default_flow_style=False))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["plan", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    plan = json.loads((out / "plan.json").read_text())
+    rows = _rows((out / "report.html").read_text(), "<h3>Key rate durations")
+    tenors = plan["key_tenors"]
+    own = [float(v) for v in rows["Portfolio KRD, par basis (years)"]]
+    bench = [float(v) for v in rows["Benchmark KRD, par basis (years)"]]
+    gap = [float(v) for v in rows["Gap (years)"]]
+    hedged = [float(v) for v in rows["Hedged portfolio KRD, par basis (years)"]]
+    krd_par = plan["exposure"]["portfolio"]["krd_par"]
+    assert own == pytest.approx([krd_par[t] for t in tenors], abs=5e-5)
+    assert gap == pytest.approx(np.subtract(own, bench).tolist(), abs=2e-4)
+    after = {m["tenor"]: m["gap_years"] for m in plan["dashboard"]["largest_mismatches"]["after"]}
+    assert after
+    for tenor, value in after.items():
+        k = tenors.index(tenor)
+        assert hedged[k] - bench[k] == pytest.approx(value, abs=2e-4)
