@@ -50,6 +50,11 @@ class BenchmarkProfile(StrictModel):
         description="spread duration of each sector's holdings, years (as index factsheets "
         "publish them); without it every sector is given the total spread_duration (assumed)",
     )
+    sector_spread_levels: dict[str, float] = Field(
+        default_factory=dict,
+        description="spread level (index OAS) of each sector's holdings, bp; needed for the "
+        "credit sectors when risk.credit_exposure is dts (their DTS = spread duration x level)",
+    )
     krd_convention: KrdConventionSpec | None = Field(
         default=None,
         description="convention of the krd figures; index providers publish par KRDs "
@@ -58,7 +63,7 @@ class BenchmarkProfile(StrictModel):
     )
     max_staleness_days: int = Field(default=35, ge=0)
 
-    @field_validator("krd", "sector_weights", "sector_spread_durations")
+    @field_validator("krd", "sector_weights", "sector_spread_durations", "sector_spread_levels")
     @classmethod
     def _lower_keys(cls, value: dict[str, float]) -> dict[str, float]:
         out: dict[str, float] = {}
@@ -75,6 +80,16 @@ class BenchmarkProfile(StrictModel):
         wild = [k for k, v in value.items() if abs(v) > 100]
         if wild:
             raise ValueError(f"KRD beyond the plausible +/-100 years at {', '.join(wild[:5])}")
+        return value
+
+    @field_validator("sector_spread_levels")
+    @classmethod
+    def _levels(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [k for k, v in value.items() if not (0.0 < v <= 10_000.0)]
+        if bad:
+            raise ValueError(
+                f"sector spread levels are bp in (0, 10000]; not so for {', '.join(bad[:5])}"
+            )
         return value
 
     @field_validator("sector_weights")

@@ -25,6 +25,8 @@ that come as one vector.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -286,14 +288,41 @@ def par_krd(
     flows = sched.amounts * np.exp(-z[sched.bond] * t)
     h = convention.shift
     ref = _reference_price(sched, sched.per_bond(flows * base.discount(t)), convention.price_basis)
+    bumped = _bumped_curves(quotes, keys, h)
+    out = np.empty((sched.n_bonds, len(bumped)))
+    for j, (down, up) in enumerate(bumped):
+        out[:, j] = sched.per_bond(flows * (down.discount(t) - up.discount(t))) / (2.0 * h * ref)
+    return ParKrdResult(out[:, :-1], out[:, -1], convention)
+
+
+#: Curves rebuilt from tent-shifted par quotes, per (quotes, keys, shift): the book's par KRDs
+#: and the par basis map's ladder shift the same quotes by the same tents, so a run bootstraps
+#: each shifted curve once. Keyed by identity, holding the quotes (see ``_PAR_MATRICES``).
+_BUMPED: OrderedDict[tuple[int, bytes, float], tuple[Any, list[tuple[YieldCurve, YieldCurve]]]] = (
+    OrderedDict()
+)
+_BUMPED_MAX = 8
+_BUMPED_LOCK = threading.Lock()
+
+
+def _bumped_curves(
+    quotes: ParQuotes, keys: FloatArray, h: float
+) -> list[tuple[YieldCurve, YieldCurve]]:
+    """``(down, up)`` curves for each key's tent of par quotes and, last, the parallel shift."""
+    key = (id(quotes), np.ascontiguousarray(keys, dtype=np.float64).tobytes(), float(h))
+    with _BUMPED_LOCK:
+        hit = _BUMPED.get(key)
+        if hit is not None and hit[0] is quotes:
+            _BUMPED.move_to_end(key)
+            return hit[1]
     tents = quotes.key_tents(keys)
     shapes = np.vstack([tents, np.ones((1, quotes.tenor_years.size))])
-    out = np.empty((sched.n_bonds, shapes.shape[0]))
-    for j, shape in enumerate(shapes):
-        dn = quotes.build(-h * shape).discount(t)
-        up = quotes.build(h * shape).discount(t)
-        out[:, j] = sched.per_bond(flows * (dn - up)) / (2.0 * h * ref)
-    return ParKrdResult(out[:, :-1], out[:, -1], convention)
+    curves = [(quotes.build(-h * shape), quotes.build(h * shape)) for shape in shapes]
+    with _BUMPED_LOCK:
+        _BUMPED[key] = (quotes, curves)
+        while len(_BUMPED) > _BUMPED_MAX:
+            _BUMPED.popitem(last=False)
+    return curves
 
 
 # --------------------------------------------------------------------------------------------
@@ -337,7 +366,7 @@ class KrdBasisMap:
             return np.diag(np.exp(-self.curve.zero_rate(keys) / m))
         if self.quotes is None:
             raise AnalyticsError("converting to or from par KRDs needs the curve's par quotes")
-        return self._par_matrix()
+        return _cached_par_matrix(self)
 
     def _par_matrix(self) -> FloatArray:
         """Best linear map from continuous-zero to par KRDs over a ladder of bullets.
@@ -388,6 +417,36 @@ class KrdBasisMap:
             return x.copy()
         to_canonical = np.linalg.solve(self.matrix(source).T, x.reshape(-1, x.shape[-1]).T).T
         return (to_canonical @ self.matrix(target)).reshape(x.shape)
+
+
+#: Par basis maps already fitted, per (curve, quotes, keys, shift): fitting one costs
+#: ``2 (n_keys + 1)`` bootstraps of a ~600-bond ladder, and a run converts with the same curve
+#: many times (supplied KRDs, the benchmark profile, every hedge instrument's loadings under the
+#: par convention, the scenario step). Keyed by object identity and holding the objects, so an
+#: id cannot be reused while its entry lives; the oldest entries go first.
+_PAR_MATRICES: OrderedDict[tuple[int, int, bytes, float], tuple[Any, Any, FloatArray]] = (
+    OrderedDict()
+)
+_PAR_MATRICES_MAX = 8
+_PAR_MATRICES_LOCK = threading.Lock()
+
+
+def _cached_par_matrix(bmap: KrdBasisMap) -> FloatArray:
+    """``bmap._par_matrix()``, fitted once per curve, quotes, key tenors and shift."""
+    keys = np.ascontiguousarray(bmap.key_years, dtype=np.float64)
+    key = (id(bmap.curve), id(bmap.quotes), keys.tobytes(), float(bmap.shift_bp))
+    with _PAR_MATRICES_LOCK:
+        hit = _PAR_MATRICES.get(key)
+        if hit is not None and hit[0] is bmap.curve and hit[1] is bmap.quotes:
+            _PAR_MATRICES.move_to_end(key)
+            return hit[2]
+    matrix = bmap._par_matrix()
+    matrix.setflags(write=False)  # shared between callers: nobody may change it in place
+    with _PAR_MATRICES_LOCK:
+        _PAR_MATRICES[key] = (bmap.curve, bmap.quotes, matrix)
+        while len(_PAR_MATRICES) > _PAR_MATRICES_MAX:
+            _PAR_MATRICES.popitem(last=False)
+    return matrix
 
 
 class KrdConventionSpec(BaseModel):

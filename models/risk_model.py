@@ -3,11 +3,16 @@ spreads, with Euler contributions by factor and by group.
 
 Units
 -----
-* Factor moves are in bp; the covariance is in **bp^2 per year**.
-* An exposure is a DV01-like figure: **currency gained per 1 bp fall** of the factor (a key rate's
-  KRD DV01, a sector's spread DV01 = spread duration x market value x 1e-4, a swap's DV01 to the
-  swap spread). Active exposure = portfolio - benchmark (the benchmark scaled to the portfolio's
-  market value), so the P&L of the active book under factor moves ``dx`` (bp) is ``-e . dx``.
+* Factor moves are in bp (``unit="bp"``) except the duration-times-spread (DTS) credit factors
+  (``unit="relative_pct"``), whose moves are **relative spread changes in percent** (``ds / s``
+  x 100: a 100 bp spread widening by 1 bp is +1 %). The covariance is in the product of the two
+  factors' units per year (bp^2, bp x %, %^2).
+* An exposure is a DV01-like figure: **currency gained per unit fall** of the factor (a key
+  rate's KRD DV01, a sector's spread DV01 = spread duration x market value x 1e-4, a swap's DV01
+  to the swap spread; for a DTS factor, market value x DTS x 1e-6 = currency per 1 % relative
+  spread change, with DTS = spread duration (years) x spread level (bp)). Active exposure =
+  portfolio - benchmark (the benchmark scaled to the portfolio's market value), so the P&L of
+  the active book under factor moves ``dx`` (in the factors' units) is ``-e . dx``.
 * Tracking error in currency per year is ``sqrt(e' S e)``; in bp per year of the portfolio's
   market value, ``1e4 x TE / MV``. The Euler contribution of factor ``i`` is
   ``e_i (S e)_i / TE``: contributions sum exactly to the total, and a group's contribution is
@@ -15,6 +20,13 @@ Units
 
 Groups: ``rates`` (one factor per key tenor), ``swap_spread`` (a common factor and one per key
 tenor, independent) and ``spread:<sector>`` (one factor per sector spread).
+
+DTS (Ben Dor et al., "DTS (Duration Times Spread)", Journal of Portfolio Management 33(2), 2007):
+spread changes are proportional to the spread level, ``ds = s x (ds / s)`` with a relative vol
+``sigma_rel`` stable across levels. A sector's DTS factor has vol ``sigma_rel`` (% per year); the
+shipped relative vols are the absolute vols of the sector table divided by a reference spread
+level, so a book whose spreads sit at the reference level has the same tracking error under
+either convention (``sigma_rel x s_ref = sigma_abs``).
 """
 
 from __future__ import annotations
@@ -37,6 +49,12 @@ SWAP_SPREAD = "swap_spread"
 SPREAD_PREFIX = "spread:"
 #: Relative tolerance on negative eigenvalues before a covariance is called indefinite.
 PSD_TOLERANCE = 1e-10
+#: Unit of a DTS factor: relative spread change in percent.
+RELATIVE_PCT = "relative_pct"
+#: A DTS factor's exposure per unit of market value x DTS (years x bp): a 1 % relative change
+#: moves a spread of ``s`` bp by ``s / 100`` bp, so it costs ``MV x SD x 1e-4 x s / 100`` =
+#: ``MV x DTS x 1e-6`` currency.
+DTS_EXPOSURE_SCALE = 1e-6
 
 
 class RiskModelError(HedgePlannerError, ValueError):
@@ -54,25 +72,42 @@ class Factor:
     group
         ``rates``, ``swap_spread`` or ``spread:<sector>``.
     vol_bp
-        Volatility of the factor's moves, bp per year.
+        Volatility of the factor's moves, bp per year (None for a relative DTS factor).
     source
         Where the figure comes from (estimation window or publication).
     assumed
         True when the figure is an assumption rather than an estimate from data.
+    vol_relative_pct
+        For a DTS credit factor: volatility of relative spread changes, percent per year.
     """
 
     name: str
     group: str
-    vol_bp: float
+    vol_bp: float | None
     source: str
     assumed: bool = False
+    vol_relative_pct: float | None = None
+
+    @property
+    def unit(self) -> str:
+        """``"bp"`` (absolute moves) or ``"relative_pct"`` (relative spread changes, %)."""
+        return "bp" if self.vol_relative_pct is None else RELATIVE_PCT
+
+    @property
+    def vol(self) -> float:
+        """The factor's vol in its own unit (bp or % per year)."""
+        value = self.vol_bp if self.vol_relative_pct is None else self.vol_relative_pct
+        assert value is not None
+        return float(value)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON form (``vol_bp`` in bp per year)."""
+        """JSON form (``vol_bp`` in bp per year, ``vol_relative_pct`` in % per year)."""
         return {
             "name": self.name,
             "group": self.group,
             "vol_bp": self.vol_bp,
+            "vol_relative_pct": self.vol_relative_pct,
+            "unit": self.unit,
             "source": self.source,
             "assumed": self.assumed,
         }
@@ -191,6 +226,66 @@ def load_default_spread_table() -> SpreadRiskTable:
     return SpreadRiskTable.from_dict(json.loads(text.read_text(encoding="utf-8")))
 
 
+@dataclass(frozen=True)
+class RelativeSpreadVol:
+    """Relative spread-change vol of one credit sector (the DTS factor's vol).
+
+    Attributes
+    ----------
+    sector
+        Canonical sector name (as in the sector spread table).
+    relative_vol_pct
+        Volatility of relative spread changes ``ds / s``, percent per year.
+    reference_spread_bp
+        Spread level at which ``relative_vol_pct x reference / 100`` equals the sector's absolute
+        vol in the spread table, bp.
+    source
+        Publication and period, or how the figure was derived.
+    assumed
+        True when the figure is an assumption rather than an estimate from data.
+    """
+
+    sector: str
+    relative_vol_pct: float
+    reference_spread_bp: float
+    source: str
+    assumed: bool
+
+
+@dataclass(frozen=True)
+class RelativeSpreadTable:
+    """Relative spread-change vols of the sectors measured by DTS (the credit sectors).
+
+    Sectors the table does not name keep spread-DV01 exposures with absolute vols.
+    """
+
+    sectors: Mapping[str, RelativeSpreadVol]
+    window: str
+
+    def lookup(self, sector: str, spread_table: SpreadRiskTable) -> RelativeSpreadVol | None:
+        """The entry of a holdings sector name (aliases resolved by ``spread_table``), or None."""
+        return self.sectors.get(spread_table.lookup(sector).sector)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RelativeSpreadTable:
+        """Parse the JSON form of ``models/data/sector_relative_spread_vol.json``."""
+        sectors: dict[str, RelativeSpreadVol] = {}
+        for name, row in data["sectors"].items():
+            vol, ref = float(row["relative_vol_pct"]), float(row["reference_spread_bp"])
+            if not (np.isfinite(vol) and vol > 0 and np.isfinite(ref) and ref > 0):
+                raise ValueError(f"sector {name!r}: relative vol and reference level must be > 0")
+            sectors[name] = RelativeSpreadVol(
+                name, vol, ref, str(row["source"]), bool(row["assumed"])
+            )
+        return cls(sectors=sectors, window=str(data["window"]))
+
+
+def load_default_relative_table() -> RelativeSpreadTable:
+    """The shipped relative spread-vol table of the DTS option (sources inside the file)."""
+    text = resources.files("hedge_planner.models.data").joinpath("sector_relative_spread_vol.json")
+    return RelativeSpreadTable.from_dict(json.loads(text.read_text(encoding="utf-8")))
+
+
 # --------------------------------------------------------------------------------------------
 # the model
 # --------------------------------------------------------------------------------------------
@@ -239,7 +334,8 @@ class RiskModel:
     factors
         The factors, in covariance order.
     covariance
-        Covariance of factor moves, bp^2 per year, shape ``(n, n)``, positive semidefinite.
+        Covariance of factor moves per year in the factors' units (bp^2; % and bp x % for DTS
+        factors), shape ``(n, n)``, positive semidefinite.
     window
         Estimation windows and weighting of each block, for reports.
     """
@@ -341,6 +437,8 @@ def build_risk_model(
     swap_spread_vol_bp: float | None = None,
     swap_spread_tenor_vol_bp: float | None = None,
     swap_spread_source: str = "assumed",
+    relative: Mapping[str, RelativeSpreadVol] | None = None,
+    relative_window: str | None = None,
 ) -> RiskModel:
     """Assemble the factor model.
 
@@ -361,6 +459,12 @@ def build_risk_model(
         swap-spread factors out (no swaps anywhere in the book or the universe).
     swap_spread_source
         Where the swap-spread vols come from.
+    relative
+        Sectors (as named in ``sectors``) measured by duration times spread: their factor is the
+        relative spread change (% per year vol from this mapping) instead of the absolute one;
+        correlations with the other sectors and with rates are the table's.
+    relative_window
+        Source and period of the relative vols (for reports).
 
     Notes
     -----
@@ -385,11 +489,10 @@ def build_risk_model(
         seen.setdefault(s, row)
     names = list(seen)
     rows = [seen[s] for s in names]
-    factors += [
-        Factor(f"{SPREAD_PREFIX}{s}", f"{SPREAD_PREFIX}{s}", r.vol_bp, r.source, r.assumed)
-        for s, r in zip(names, rows, strict=True)
-    ]
-    sv = np.array([r.vol_bp for r in rows])
+    rel = relative or {}
+    factors += [_spread_factor(s, r, rel.get(s)) for s, r in zip(names, rows, strict=True)]
+    # Vols in each factor's own unit (bp, or % for DTS): the correlations are unit-free.
+    sv = np.array([f.vol for f in factors[n_k:]])
     corr = np.array([[spread_table.correlation(a, b) for b in names] for a in names])
     sc = corr * np.outer(sv, sv) if names else np.zeros((0, 0))
     # Spreads correlate with the rate *level* (the first principal component of the rate block):
@@ -420,7 +523,20 @@ def build_risk_model(
         "spreads": spread_table.window,
         "swap_spread": swap_spread_source,
     }
+    if rel:
+        window["relative_spreads"] = relative_window or "relative spread-change vols (assumed)"
     return RiskModel(tuple(factors), cov, window)
+
+
+def _spread_factor(sector: str, row: SectorSpreadRisk, rel: RelativeSpreadVol | None) -> Factor:
+    name = f"{SPREAD_PREFIX}{sector}"
+    if rel is None:
+        return Factor(name, name, row.vol_bp, row.source, row.assumed)
+    source = (
+        f"{rel.source}; duration-times-spread factor: relative spread changes, reference "
+        f"level {rel.reference_spread_bp:g} bp"
+    )
+    return Factor(name, name, None, source, rel.assumed, rel.relative_vol_pct)
 
 
 def _level_loadings(rate_cov: FloatArray) -> FloatArray:

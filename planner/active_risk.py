@@ -9,13 +9,20 @@ of :mod:`hedge_planner.models.risk_model`: key rates (the chosen KRD basis, pric
 covariance of Treasury par-yield changes), sector spreads (spread DV01 = spread duration x MV x
 1e-4 per sector, portfolio minus benchmark scaled to the portfolio's value) and, when swaps are
 held or traded, the Treasury-SOFR swap spread.
+
+``risk.credit_exposure: dts`` measures the credit sectors (those the relative spread-vol table
+names) by duration times spread instead: a holding's DTS is its spread duration (years) times
+its spread level (bp: the supplied OAS, else the computed z-spread), a sector's the market-value
+weighted sum (years x bp per unit of value); a profile benchmark's is its sector weight x sector
+spread duration x ``benchmark.sector_spread_levels`` (bp). The exposure is MV x DTS gap x 1e-6,
+currency per 1 % relative spread change, priced with relative vols (% per year).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -40,13 +47,18 @@ from hedge_planner.models.krd import (
 )
 from hedge_planner.models.portfolio import Flag, HoldingRisk
 from hedge_planner.models.risk_model import (
+    DTS_EXPOSURE_SCALE,
+    RelativeSpreadTable,
+    RelativeSpreadVol,
     RiskModel,
     SpreadRiskTable,
     TrackingErrorBreakdown,
     active_exposures,
     build_risk_model,
+    load_default_relative_table,
     load_default_spread_table,
 )
+from hedge_planner.models.schemas import Holdings
 from hedge_planner.models.spread_history import spread_table_from_history
 from hedge_planner.models.units import BP
 
@@ -81,6 +93,11 @@ class ActiveRisk:
         Pre-hedge tracking error against the benchmark (None without a benchmark).
     flags
         Conversions and assumptions worth a reader's attention.
+    credit_exposure
+        ``"spread_dv01"`` or ``"dts"``: how the credit sectors' exposures were measured.
+    dts_by_sector, benchmark_dts_by_sector
+        Under ``dts``: duration times spread of each DTS sector, years x bp per unit of the
+        book's (or the benchmark's) market value (market-value weighted contributions).
     """
 
     convention: KrdConvention
@@ -96,6 +113,9 @@ class ActiveRisk:
     exposures: dict[str, float]
     tracking_error: TrackingErrorBreakdown | None
     flags: tuple[Flag, ...]
+    credit_exposure: str = "spread_dv01"
+    dts_by_sector: dict[str, float] = field(default_factory=dict)
+    benchmark_dts_by_sector: dict[str, float] = field(default_factory=dict)
 
     def krd_dict(self, values: FloatArray) -> dict[str, float]:
         """``{tenor: years}``."""
@@ -111,6 +131,9 @@ class ActiveRisk:
             else self.krd_dict(self.benchmark_krd),
             "spread_dv01_by_sector": dict(self.spread_dv01_by_sector),
             "benchmark_spread_dv01_by_sector": dict(self.benchmark_spread_dv01_by_sector),
+            "credit_exposure": self.credit_exposure,
+            "dts_by_sector": dict(self.dts_by_sector),
+            "benchmark_dts_by_sector": dict(self.benchmark_dts_by_sector),
             "risk_model": self.risk_model.as_dict(),
             "tracking_error": None
             if self.tracking_error is None
@@ -185,6 +208,95 @@ def _spread_table_file(spec: RiskSpec, source: str) -> SpreadRiskTable:
         raise InputError([InputIssue(str(path), None, "risk.spread_table", reason, hint)]) from None
 
 
+def load_relative_table(spec: RiskSpec, source: str) -> RelativeSpreadTable:
+    """The shipped relative spread-vol table (DTS option) or the case's own file."""
+    if spec.relative_spread_vols is None:
+        return load_default_relative_table()
+    path = resolve_path(source, spec.relative_spread_vols)
+    text, _ = read_user_text(path)
+    try:
+        return RelativeSpreadTable.from_dict(json.loads(text))
+    except (KeyError, TypeError, ValueError) as exc:
+        reason = f"not a relative spread-vol table ({type(exc).__name__}: {str(exc)[:60]})"
+        hint = "use the format of models/data/sector_relative_spread_vol.json"
+        raise InputError(
+            [InputIssue(str(path), None, "risk.relative_spread_vols", reason, hint)]
+        ) from None
+
+
+@dataclass(frozen=True)
+class SpreadLevels:
+    """Spread level of every holding for duration times spread.
+
+    Attributes
+    ----------
+    bp
+        Spread level per holding, bp: the supplied OAS where the holding has one, else the
+        computed z-spread over the Treasury curve (continuous, ACT/365F).
+    origin
+        ``"oas"`` or ``"z_spread"`` per holding.
+    source
+        The holdings file (or case file for inline holdings), for located errors.
+    field
+        How the holdings section is named in the case (``holdings``, ``benchmark.holdings``).
+    """
+
+    bp: FloatArray
+    origin: tuple[str, ...]
+    source: str
+    field: str = "holdings"
+
+
+def holding_spread_levels(
+    holdings: Holdings, risk: HoldingRisk, source: str, field_name: str = "holdings"
+) -> SpreadLevels:
+    """Spread levels (bp) of a set of holdings: supplied OAS, else the computed z-spread."""
+    oas = np.array([np.nan if r.oas is None else r.oas for r in holdings.rows], dtype=np.float64)
+    has = np.isfinite(oas)
+    level = np.where(has, oas, np.asarray(risk.computed.z_spread, dtype=np.float64)) / BP
+    origin = tuple("oas" if h else "z_spread" for h in has)
+    return SpreadLevels(level, origin, source, field_name)
+
+
+def dts_by_sector(
+    risk: HoldingRisk, levels: SpreadLevels, dts_sectors: Sequence[str]
+) -> dict[str, float]:
+    """Duration times spread of each DTS sector, years x bp per unit of the book's value.
+
+    Raises
+    ------
+    InputError
+        When a holding of a DTS sector has no positive, finite spread level (located by the
+        holdings file, the holding's id and the ``oas`` column).
+    """
+    wanted = set(dts_sectors)
+    weights = risk.market_value / float(risk.market_value.sum())
+    out: dict[str, float] = {}
+    issues: list[InputIssue] = []
+    for i, sector in enumerate(risk.sectors):
+        if sector not in wanted:
+            continue
+        level = float(levels.bp[i])
+        if not (np.isfinite(level) and level > 0.0):
+            what = "no spread level" if not np.isfinite(level) else f"a {level:.1f} bp spread"
+            issues.append(
+                InputIssue(
+                    levels.source,
+                    None,
+                    "oas",
+                    f"holding {risk.ids[i]!r} ({sector}, {levels.field}[{i}]) has {what} "
+                    f"({levels.origin[i]}): duration times spread needs a positive level",
+                    "supply its OAS in the oas column (decimal: 0.0120 for 120 bp), or set "
+                    "risk.credit_exposure: spread_dv01",
+                )
+            )
+            continue
+        out[sector] = out.get(sector, 0.0) + float(weights[i] * risk.spread_duration[i] * level)
+    if issues:
+        raise InputError(issues)
+    return out
+
+
 @dataclass(frozen=True)
 class BenchmarkView:
     """What the active-risk step needs of a benchmark."""
@@ -196,6 +308,9 @@ class BenchmarkView:
     krd_zero: FloatArray | None = None
     #: Spread DV01 per sector of a holdings benchmark, per unit of its market value.
     spread_dv01_per_mv: Mapping[str, float] | None = None
+    #: A holdings benchmark's analytics and spread levels (for its DTS), None for a profile.
+    holdings_risk: HoldingRisk | None = None
+    spread_levels: SpreadLevels | None = None
 
 
 def measure_active_risk(
@@ -208,8 +323,12 @@ def measure_active_risk(
     covariance: KeyRateCovariance,
     benchmark: BenchmarkView | None,
     swap_spread_vols: tuple[float, float] | None = None,
+    spread_levels: SpreadLevels | None = None,
 ) -> ActiveRisk:
-    """KRDs in the chosen convention, sector spread DV01s and the pre-hedge tracking error."""
+    """KRDs in the chosen convention, sector spread exposures and the pre-hedge tracking error.
+
+    ``spread_levels`` (the book's, bp) is needed when ``spec.credit_exposure`` is ``dts``.
+    """
     tenors = tuple(risk.krd.tenors)
     mv = float(risk.market_value.sum())
     weights = risk.market_value / mv
@@ -226,19 +345,30 @@ def measure_active_risk(
         bench_spread = _benchmark_spread_dv01(benchmark, mv, flags)
     own_spread = spread_dv01_by_sector(risk)
     sectors = list(dict.fromkeys([*own_spread, *bench_spread]))
+    spread_table = load_spread_table(spec, source)
+    credit = _credit_dts(spec, source, sectors, spread_table, risk, spread_levels, benchmark)
     vols = swap_spread_vols or (DEFAULT_SWAP_SPREAD_VOL_BP, DEFAULT_SWAP_SPREAD_TENOR_VOL_BP)
     model = build_risk_model(
         tenors,
         np.asarray(covariance.subset(list(tenors)).matrix),
         _covariance_label(covariance),
         sectors,
-        load_spread_table(spec, source),
+        spread_table,
         swap_spread_vol_bp=vols[0],
         swap_spread_tenor_vol_bp=vols[1],
         swap_spread_source="assumed (case hedge.costs swap_spread_vol_bp / _tenor_vol_bp)",
+        relative=credit.relative,
+        relative_window=credit.window,
     )
     active_krd = portfolio_krd - (bench_krd if bench_krd is not None else 0.0)
     active_spread = {s: own_spread.get(s, 0.0) - bench_spread.get(s, 0.0) for s in sectors}
+    # DTS sectors: currency per 1 % relative spread change = MV x (DTS gap, years x bp) x 1e-6.
+    active_spread.update(
+        {
+            s: mv * (credit.own.get(s, 0.0) - credit.bench.get(s, 0.0)) * DTS_EXPOSURE_SCALE
+            for s in credit.relative
+        }
+    )
     exposures = active_exposures(tenors, active_krd * mv * BP, active_spread, np.zeros(len(tenors)))
     te = model.tracking_error(exposures, mv) if benchmark is not None else None
     return ActiveRisk(
@@ -255,7 +385,73 @@ def measure_active_risk(
         exposures=exposures,
         tracking_error=te,
         flags=tuple(flags),
+        credit_exposure=spec.credit_exposure,
+        dts_by_sector=credit.own,
+        benchmark_dts_by_sector=credit.bench,
     )
+
+
+@dataclass(frozen=True)
+class _CreditDts:
+    """The DTS side of the credit sectors (empty under spread DV01)."""
+
+    relative: dict[str, RelativeSpreadVol]
+    own: dict[str, float]
+    bench: dict[str, float]
+    window: str | None
+
+
+def _credit_dts(
+    spec: RiskSpec,
+    source: str,
+    sectors: Sequence[str],
+    spread_table: SpreadRiskTable,
+    risk: HoldingRisk,
+    levels: SpreadLevels | None,
+    benchmark: BenchmarkView | None,
+) -> _CreditDts:
+    """Relative vols and DTS (years x bp per unit of value) of the sectors measured by DTS."""
+    if spec.credit_exposure != "dts":
+        return _CreditDts({}, {}, {}, None)
+    table = load_relative_table(spec, source)
+    relative = {s: entry for s in sectors if (entry := table.lookup(s, spread_table)) is not None}
+    if levels is None:
+        raise AnalyticsError("duration times spread needs the holdings' spread levels")
+    own = dts_by_sector(risk, levels, list(relative))
+    bench: dict[str, float] = {}
+    if benchmark is not None:
+        bench = _benchmark_dts(benchmark, list(relative), source)
+    return _CreditDts(relative, own, bench, table.window)
+
+
+def _benchmark_dts(
+    benchmark: BenchmarkView, dts_sectors: list[str], source: str
+) -> dict[str, float]:
+    """The benchmark's DTS per DTS sector, years x bp per unit of its value."""
+    if benchmark.holdings_risk is not None and benchmark.spread_levels is not None:
+        return dts_by_sector(benchmark.holdings_risk, benchmark.spread_levels, dts_sectors)
+    profile = benchmark.profile
+    durations, _ = profile_sector_spread_durations(profile)
+    levels = profile.sector_spread_levels
+    issues = [
+        InputIssue(
+            source,
+            None,
+            f"benchmark.sector_spread_levels.{s}",
+            f"risk.credit_exposure is dts but the benchmark gives no spread level for its "
+            f"{s!r} sector (weight {profile.sector_weights[s]:.1%})",
+            f"state the sector's index OAS in bp, e.g. sector_spread_levels: {{{s}: 120}}",
+        )
+        for s in dts_sectors
+        if profile.sector_weights.get(s, 0.0) > 0 and s not in levels
+    ]
+    if issues:
+        raise InputError(issues)
+    return {
+        s: w * durations[s] * levels[s]
+        for s, w in profile.sector_weights.items()
+        if s in dts_sectors and w > 0
+    }
 
 
 def _covariance_label(cov: KeyRateCovariance) -> str:

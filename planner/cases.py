@@ -219,6 +219,19 @@ class RiskSpec(StrictModel):
         description="estimate the sector spread vols and correlations from a history of sector "
         "spread levels instead (CSV: date, one column per sector in bp)",
     )
+    credit_exposure: Literal["spread_dv01", "dts"] = Field(
+        default="spread_dv01",
+        description="exposure of credit sectors in the tracking-error model: 'spread_dv01' "
+        "(spread duration x market value x 1e-4 per bp, absolute spread vols) or 'dts' "
+        "(duration times spread: spread duration in years x spread level in bp, with relative "
+        "spread-change vols in % per year; the credit sectors are those the relative-vol table "
+        "names, every other sector keeps spread DV01)",
+    )
+    relative_spread_vols: str | None = Field(
+        default=None,
+        description="relative spread-vol table for credit_exposure: dts (JSON in the format of "
+        "the shipped models/data/sector_relative_spread_vol.json); default: the shipped table",
+    )
 
     @field_validator("key_tenors")
     @classmethod

@@ -148,7 +148,20 @@ class FactorDoc(Section):
 
     name: str = Field(description="rate:<tenor>, swap_spread[:<tenor>] or spread:<sector>")
     group: str = Field(description="rates, swap_spread or spread:<sector>")
-    vol_bp: float = Field(description="volatility of the factor's moves, bp per year")
+    vol_bp: float | None = Field(
+        description="volatility of the factor's moves, bp per year (null for a duration-times-"
+        "spread factor, whose vol is vol_relative_pct)"
+    )
+    vol_relative_pct: float | None = Field(
+        default=None,
+        description="duration-times-spread credit factor: volatility of relative spread "
+        "changes (ds / s), percent per year",
+    )
+    unit: Literal["bp", "relative_pct"] = Field(
+        default="bp",
+        description="unit of the factor's moves: bp, or relative spread change in percent (its "
+        "exposure is then currency per 1 % relative change = MV x DTS x 1e-6)",
+    )
     source: str = Field(description="estimation window or publication")
     assumed: bool = Field(description="an assumption rather than an estimate from data")
 
@@ -186,6 +199,29 @@ class SpreadRisk(Section):
     share_of_tracking_error: dict[str, float] = Field(
         description="each sector's contribution as a fraction of the pre-hedge tracking error"
     )
+    portfolio_spread_duration: dict[str, float] = Field(
+        default_factory=dict,
+        description="each sector's contribution to the portfolio's spread duration, years",
+    )
+    benchmark_spread_duration: dict[str, float] = Field(
+        default_factory=dict,
+        description="each sector's contribution to the benchmark's spread duration, years",
+    )
+    exposure: dict[str, Literal["spread_dv01", "dts"]] = Field(
+        default_factory=dict,
+        description="how each sector's exposure enters the tracking error: spread DV01 "
+        "(absolute spread vol, bp/yr) or duration times spread (relative vol, %/yr)",
+    )
+    portfolio_dts: dict[str, float] = Field(
+        default_factory=dict,
+        description="duration times spread of each DTS sector, years x bp per unit of the "
+        "portfolio's value (spread duration x spread level, market-value weighted)",
+    )
+    benchmark_dts: dict[str, float] = Field(
+        default_factory=dict,
+        description="the benchmark's duration times spread per DTS sector, years x bp per unit "
+        "of its value",
+    )
 
 
 class RiskModel(Section):
@@ -193,6 +229,11 @@ class RiskModel(Section):
 
     krd_convention: KrdConventionDoc = Field(
         description="convention of the KRD gaps, KRD limits and the rate factors"
+    )
+    credit_exposure: Literal["spread_dv01", "dts"] = Field(
+        default="spread_dv01",
+        description="exposure convention of the credit sectors (case risk.credit_exposure): "
+        "spread DV01, or duration times spread with relative spread vols",
     )
     factors: list[FactorDoc]
     window: dict[str, str] = Field(description="estimation window and weighting of each block")

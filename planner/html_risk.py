@@ -75,7 +75,9 @@ def risk_model_panel(plan: Plan) -> str:
         [
             [
                 h.cell(f.name),
-                h.cell(f.vol_bp, "bp"),
+                h.cell(f.vol_bp, "bp")
+                if f.vol_relative_pct is None
+                else h.cell(f"{f.vol_relative_pct:,.2f} % rel. (DTS)"),
                 h.cell(("assumed: " if f.assumed else "") + f.source),
             ]
             for f in rm.factors

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from hedge_planner.active_risk import with_positions
+from hedge_planner.active_risk import ActiveRisk, with_positions
 from hedge_planner.cases import case_warnings
 from hedge_planner.document import (
     SCHEMA,
@@ -151,23 +151,33 @@ def _mismatches(gap: np.ndarray, cov: np.ndarray, tenors: tuple[str, ...]) -> li
 def dashboard(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> Dashboard:
     """Section 4: tracking error, duration and DV01 before and after the hedge.
 
-    With a hedge, "before" and "after" are the hedge's pre- and post-hedge figures (one
-    methodology: key-rate sums over the book's value, held derivatives included); without one,
-    "before" is the measured portfolio.
+    Tracking error is the multi-factor one throughout (the risk model's, as in the
+    ``risk_model`` section and the hedge): with a hedge, "before" and "after" are the hedge's
+    pre- and post-hedge figures; without one, "before" is the measured book against its
+    benchmark (its absolute factor risk without a benchmark). The largest mismatches rank the
+    key-rate gaps in the case's KRD convention (the risk model's rate exposures) by their
+    contribution under the key-rate covariance alone.
     """
     tenors = analysis.tenors
     cov = np.asarray(analysis.covariance.matrix)
-    bench = analysis.benchmark
-    bench_krd = (
-        np.array([bench.benchmark_krd[t] for t in tenors]) if bench else np.zeros(len(tenors))
+    active = analysis.active
+    members = hedge_plan.problem.members if hedge_plan is not None else []
+
+    def rate_gap(quantities: np.ndarray) -> np.ndarray:
+        """Active KRD gap, years, in the chosen convention, derivatives included."""
+        exposures = _exposures(analysis, members, quantities)
+        return np.array([exposures[f"rate:{t}"] for t in tenors]) / (active.market_value * BP)
+
+    methodology = (
+        "effective durations; tracking error = the multi-factor risk model's (key rates in the "
+        "case's KRD convention, sector spreads, swap spreads), bp per year; largest mismatches "
+        "rank the key-rate gaps under the key-rate covariance alone"
     )
-    methodology = "effective durations; tracking error from the key-rate covariance"
     if hedge_plan is None:
         totals = analysis.risk.totals()
-        pre_krd = analysis.risk.krd.portfolio_krd()
-        te_before, _ = tracking_error(pre_krd - bench_krd, cov)
+        te_before = active.risk_model.tracking_error(active.exposures, active.market_value)
         return Dashboard(
-            tracking_error_bp=BeforeAfter(before=te_before, after=None),
+            tracking_error_bp=BeforeAfter(before=te_before.total_bp, after=None),
             duration=DurationStatus(
                 before=totals["effective_duration"],
                 after=None,
@@ -178,14 +188,11 @@ def dashboard(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> Dashboard
             ),
             dv01=Dv01Status(before=totals["dv01"], after=None, limit=None),
             largest_mismatches=MismatchesBeforeAfter(
-                before=_mismatches(pre_krd - bench_krd, cov, tenors), after=[]
+                before=_mismatches(rate_gap(np.zeros(0)), cov, tenors), after=[]
             ),
             methodology=methodology,
         )
-    scale = hedge_plan.problem.market_value * BP
     pre, post = hedge_plan.pre, hedge_plan.post
-    pre_krd = np.asarray(pre.krd_dv01) / scale
-    post_krd = np.asarray(post.krd_dv01) / scale
     target = hedge_plan.problem.duration_target
     band = hedge_plan.constraint_limit("duration_band")
 
@@ -208,8 +215,8 @@ def dashboard(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> Dashboard
             before=pre.dv01, after=post.dv01, limit=hedge_plan.constraint_limit("dv01_max")
         ),
         largest_mismatches=MismatchesBeforeAfter(
-            before=_mismatches(pre_krd - bench_krd, cov, tenors),
-            after=_mismatches(post_krd - bench_krd, cov, tenors),
+            before=_mismatches(rate_gap(hedge_plan.current), cov, tenors),
+            after=_mismatches(rate_gap(hedge_plan.quantities), cov, tenors),
         ),
         methodology=methodology,
     )
@@ -392,8 +399,10 @@ def risk_model_section(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> 
     }
     floor = _spread_floor_bp(analysis, pre)
     notes = _risk_model_notes(analysis, floor)
+    to_years = 1.0 / (active.market_value * BP)
     return RiskModelDoc(
         krd_convention=KrdConventionDoc(**active.convention.as_dict()),
+        credit_exposure="dts" if active.credit_exposure == "dts" else "spread_dv01",
         factors=[FactorDoc(**f.as_dict()) for f in model.factors],
         window=dict(model.window),
         pre_hedge=pre,
@@ -403,6 +412,16 @@ def risk_model_section(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> 
             benchmark_spread_dv01={s: bench.get(s, 0.0) for s in sectors},
             gap={s: own.get(s, 0.0) - bench.get(s, 0.0) for s in sectors},
             share_of_tracking_error=share,
+            portfolio_spread_duration={s: own.get(s, 0.0) * to_years for s in sectors},
+            benchmark_spread_duration={s: bench.get(s, 0.0) * to_years for s in sectors},
+            exposure={
+                s: "dts"
+                if s in active.dts_by_sector or s in active.benchmark_dts_by_sector
+                else "spread_dv01"
+                for s in sectors
+            },
+            portfolio_dts=dict(active.dts_by_sector),
+            benchmark_dts=dict(active.benchmark_dts_by_sector),
         ),
         spread_floor_bp=floor if pre is not None else None,
         notes=notes,
@@ -434,7 +453,25 @@ def _risk_model_notes(analysis: CaseAnalysis, floor_bp: float) -> list[str]:
     assumed = [f.name for f in active.risk_model.factors if f.assumed]
     if assumed:
         notes.append(f"Assumed (not estimated) factor vols: {', '.join(assumed)}.")
+    notes.append(_credit_note(active))
     return notes
+
+
+def _credit_note(active: ActiveRisk) -> str:
+    """Which exposure convention the credit sectors use (risk.credit_exposure)."""
+    if active.credit_exposure != "dts":
+        return (
+            "Credit exposures: spread DV01 (spread duration x market value x 1e-4 per bp) with "
+            "absolute spread vols, bp/yr (risk.credit_exposure: spread_dv01)."
+        )
+    dts = [f for f in active.risk_model.factors if f.vol_relative_pct is not None]
+    listed = ", ".join(f"{f.group.split(':', 1)[1]} {f.vol_relative_pct:g} %/yr" for f in dts)
+    return (
+        "Credit exposures: duration times spread (spread duration in years x spread level in "
+        "bp; exposure MV x DTS x 1e-6 per 1 % relative spread change) with assumed relative "
+        f"spread vols ({listed or 'no DTS sector held'}); other sectors spread DV01 "
+        "(risk.credit_exposure: dts)."
+    )
 
 
 def _spread_floor_bp(analysis: CaseAnalysis, pre: RiskSide | None) -> float:

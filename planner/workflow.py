@@ -11,6 +11,7 @@ import pandas as pd
 from hedge_planner.active_risk import (
     ActiveRisk,
     BenchmarkView,
+    holding_spread_levels,
     measure_active_risk,
     spread_dv01_by_sector,
 )
@@ -445,6 +446,7 @@ def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
         cov,
         view,
         swap_vols,
+        holding_spread_levels(holdings, risk, holdings_source),
     )
     flags.extend(active.flags)
     comparison = None
@@ -532,5 +534,9 @@ def _benchmark_view(
         krd_par=w @ book.krd_par,
         krd_zero=w @ bench_risk.krd.krd,
         spread_dv01_per_mv={s: v / mv for s, v in spread.items()},
+        holdings_risk=bench_risk,
+        spread_levels=holding_spread_levels(
+            bench_holdings, bench_risk, bench_source, "benchmark.holdings"
+        ),
     )
     return view, book
