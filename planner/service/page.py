@@ -1,7 +1,8 @@
 """The PM's page: stored plans with links to their reports, and a form to submit a case.
 
 One self-contained HTML page (no external assets). The API key is typed into the page and kept in
-the browser's session storage; every call sends it as ``Authorization: Bearer KEY``, so reports
+the browser's session storage (or comes in the link's fragment, ``/#key=KEY``, which browsers
+never send to the server); every call sends it as ``Authorization: Bearer KEY``, so reports
 open through ``fetch`` (a plain link could not carry the header).
 """
 
@@ -71,6 +72,9 @@ $("submit").onsubmit = async (e) => {
   $("status").textContent = `HTTP ${r.status}`;
   $("errors").textContent = (out.errors || []).map((x) => x.message).join("\\n") || out.detail;
 };
+// A link may carry the key in its fragment (never sent to the server): #key=hp_...
+const fromLink = new URLSearchParams(location.hash.slice(1)).get("key");
+if (fromLink) { sessionStorage.setItem("hpkey", fromLink); history.replaceState(null, "", "/"); }
 if (sessionStorage.getItem("hpkey")) load();
 </script></body></html>
 """
