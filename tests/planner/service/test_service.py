@@ -135,7 +135,7 @@ def test_422_has_the_clis_located_messages(
     client: tuple[TestClient, dict[str, str]], tmp_path: Path
 ) -> None:
     c, auth = client
-    bad_case = SMALL_CASE.replace("2024-01-02", "2024-01-32").replace("1y:", "1yy:")
+    bad_case = SMALL_CASE.replace("1y:", "1yy:") + "horizon: 3\n"
     bad_holdings = SMALL_HOLDINGS.replace("0.03,2033", "abc,2033")
     form = {
         "case": ("case.yaml", bad_case.encode()),
@@ -149,6 +149,7 @@ def test_422_has_the_clis_located_messages(
         for e in body["errors"]:
             assert set(e) == {"source", "row", "column", "reason", "hint", "message"}
         messages = [e["message"] for e in body["errors"]]
+        assert len(messages) >= 3  # the case's two problems and the holdings file's
         assert messages == _cli_messages(tmp_path, bad_case, bad_holdings)
 
 
