@@ -123,7 +123,11 @@ def run_submission(sub: Submission) -> PlanResult:
                 plan = run.plan()
         except InputError as exc:
             raise _relocate(exc, folder) from None
-        plan = plan.model_copy(update={"case": sub.case_name})
+        # The plan names the case as the user did, never the server's temporary folder.
+        update: dict[str, Any] = {"case": sub.case_name}
+        if plan.provenance is not None:
+            update["provenance"] = plan.provenance.model_copy(update={"case_file": sub.case_name})
+        plan = plan.model_copy(update=update)
         html, xlsx = folder / ".report.html", folder / ".report.xlsx"
         write_html(plan, html)
         write_excel(plan, xlsx)

@@ -57,6 +57,8 @@ def test_plan_round_trip_and_reproducibility(db_url: str) -> None:
         created = r.json()
         plan_id = created["id"]
         assert created["status"] == "no_hedge"
+        assert created["plan"]["case"] == "case.yaml"
+        assert "hp-plan-" not in json.dumps(created["plan"])  # no server temporary path
         got = c.get(f"/v1/plans/{plan_id}", headers=bearer(key)).json()
         assert got["plan"] == created["plan"]
         assert got["portfolio"] == "small" and got["key_id"] == info.id
