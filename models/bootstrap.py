@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -225,7 +227,43 @@ def _residuals(curve: YieldCurve, times: FloatArray, amounts: FloatArray) -> Flo
     return np.sum(amounts * curve.discount(times), axis=1) - 1.0
 
 
+#: Curves already bootstrapped, by their exact instruments (curves are immutable). Par KRDs
+#: bootstrap the same market's curve again for every shifted key (2 per key and one parallel
+#: pair); the service's desk calls measure many books on one market, so each bumped curve is
+#: solved once per process. Bounded; least recently used dropped first.
+_CURVES: OrderedDict[tuple[Any, ...], YieldCurve] = OrderedDict()
+_CURVES_MAX = 512
+_CURVES_LOCK = threading.Lock()
+
+
 def _bootstrap(
+    anchor: int,
+    pay_days: list[IntArray],
+    amounts: list[FloatArray],
+    labels: list[str],
+    interpolation: Interpolation,
+) -> YieldCurve:
+    key = (
+        anchor,
+        interpolation,
+        tuple(labels),
+        tuple(np.asarray(d, dtype=np.int64).tobytes() for d in pay_days),
+        tuple(np.asarray(a, dtype=np.float64).tobytes() for a in amounts),
+    )
+    with _CURVES_LOCK:
+        cached = _CURVES.get(key)
+        if cached is not None:
+            _CURVES.move_to_end(key)
+            return cached
+    curve = _solve_bootstrap(anchor, pay_days, amounts, labels, interpolation)
+    with _CURVES_LOCK:
+        _CURVES[key] = curve
+        if len(_CURVES) > _CURVES_MAX:
+            _CURVES.popitem(last=False)
+    return curve
+
+
+def _solve_bootstrap(
     anchor: int,
     pay_days: list[IntArray],
     amounts: list[FloatArray],

@@ -18,6 +18,7 @@ import numpy as np
 import typer
 from hedge_planner import render
 from hedge_planner.cases import load_baseline_case
+from hedge_planner.cli_service import keys_app, serve
 from hedge_planner.curve_view import curve_document, render_curves
 from hedge_planner.drift import drift_document
 from hedge_planner.drift_render import render_drift
@@ -457,6 +458,10 @@ def schema(
     if which not in SCHEMAS:
         raise typer.BadParameter(f"expected one of {', '.join(SCHEMAS)}", param_hint="WHICH")
     emit_json(SCHEMAS[which]())
+
+
+app.command()(serve)
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ command is a thin view over a run.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -103,6 +104,14 @@ class PlanRun:
         # The curve bootstrap runs with the file checks, so a bad curve and a bad holdings file
         # (independent inputs) are reported together.
         case, source = load_analysis_case(name, text, extra_check=build_curves)
+        return cls(case, source, text)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], name: str) -> PlanRun:
+        """Validate a case given as Python objects (problems located by key path under
+        ``name``; relative file names resolve against ``name``'s folder)."""
+        case, source = load_analysis_case(name, extra_check=build_curves, data=data)
+        text = json.dumps(data, default=str, sort_keys=True)  # what the provenance hashes
         return cls(case, source, text)
 
     # -- measure and compare ---------------------------------------------------------------
