@@ -15,35 +15,30 @@ import logging
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hedge_planner.case_hedge import SWEEP_KEYS, sweep_value_problem
 from hedge_planner.case_keys import hedge_input_issue, universe_paths
 from hedge_planner.cases import AnalysisCase, load_analysis_case
 from hedge_planner.document import Plan, Provenance
-from hedge_planner.hedge_plan import HedgePlan, solve_hedge
-from hedge_planner.hedging import SWEEP_PARAMS, HedgeProblem, UniverseMember
-from hedge_planner.hedging import build_problem as _build_problem
-from hedge_planner.hedging import build_universe as _build_universe
 from hedge_planner.io import read_text
 from hedge_planner.models.benchmark import BenchmarkComparison
 from hedge_planner.models.errors import InputError, InputIssue
-from hedge_planner.plan import (
-    actions,
-    dashboard,
-    exposure,
-    risk_model_section,
-    scenarios_section,
-    warnings,
-)
 from hedge_planner.provenance import provenance
-from hedge_planner.quality import quality_checks
 from hedge_planner.scenarios.definitions import Scenario
 from hedge_planner.scenarios.portfolio_result import PortfolioScenarioResult
 from hedge_planner.solvers.problem import HedgeInputError
 from hedge_planner.stress import build_case_scenarios, horizon_days, run_scenarios
 from hedge_planner.workflow import CaseAnalysis, analyze_case, build_curves
+
+if TYPE_CHECKING:
+    from hedge_planner.hedge_plan import HedgePlan
+    from hedge_planner.hedging import HedgeProblem, UniverseMember
+
+# The hedge stages (optimiser, cvxpy, HiGHS) and the plan assembly are imported inside the
+# methods that run them, so measuring or validating a case without a hedge section never
+# loads the optimiser.
 
 logger = logging.getLogger(__name__)
 
@@ -141,9 +136,11 @@ class PlanRun:
 
     @cached_property
     def _universe(self) -> list[UniverseMember]:
+        from hedge_planner.hedging import build_universe
+
         if self.case.hedge is None:
             return []
-        return _build_universe(self.analysis, self.case.hedge, self.source)
+        return build_universe(self.analysis, self.case.hedge, self.source)
 
     def universe(self) -> list[UniverseMember]:
         """Stage 3: the hedge universe priced off the curves (empty without a hedge section)."""
@@ -156,9 +153,11 @@ class PlanRun:
 
     @cached_property
     def _problem(self) -> HedgeProblem:
+        from hedge_planner.hedging import build_problem
+
         self.require_hedge()
         try:
-            return _build_problem(self.case, self.analysis, self.universe(), self.source)
+            return build_problem(self.case, self.analysis, self.universe(), self.source)
         except HedgeInputError as exc:
             raise self._user_error(exc) from None
 
@@ -168,6 +167,8 @@ class PlanRun:
 
     @cached_property
     def _hedge(self) -> HedgePlan | None:
+        from hedge_planner.hedge_plan import solve_hedge
+
         if self.case.hedge is None:
             return None
         return solve_hedge(self.problem(), self.case.hedge.horizon_days, self.analysis.risk)
@@ -184,6 +185,8 @@ class PlanRun:
         InputError
             When the case sets no such limit to sweep.
         """
+        from hedge_planner.hedging import SWEEP_PARAMS
+
         problem = self.problem()
         assert self.case.hedge is not None  # problem() requires the hedge section
         # Every value is checked against the case file's own bounds before any solve, and
@@ -246,6 +249,16 @@ class PlanRun:
 
     def plan(self, progress: Progress = _noop) -> Plan:
         """Stage 6: every stage assembled into the typed plan document."""
+        from hedge_planner.plan import (
+            actions,
+            dashboard,
+            exposure,
+            risk_model_section,
+            scenarios_section,
+            warnings,
+        )
+        from hedge_planner.quality import quality_checks
+
         progress("measuring the portfolio")
         analysis = self.measure()
         if self.case.hedge is not None:
