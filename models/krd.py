@@ -130,6 +130,10 @@ KRD_CONVENTIONS: dict[str, dict[str, Any]] = {
 # --------------------------------------------------------------------------------------------
 # par curve inputs (quotes that can be shifted and bootstrapped again)
 # --------------------------------------------------------------------------------------------
+#: Bootstrapped curves one :class:`ParQuotes` keeps (par KRDs need 2 per key tenor + 2).
+_MAX_CACHED_CURVES = 256
+
+
 @dataclass(frozen=True)
 class ParQuotes:
     """Par quotes a curve is bootstrapped from, kept so that they can be shifted and rebuilt.
@@ -157,6 +161,11 @@ class ParQuotes:
     #: discount factors, a fit): the quotes are then read off it, see :meth:`build`.
     base: YieldCurve | None = field(default=None, compare=False)
     tenor_years: FloatArray = field(init=False)
+    #: Curves already bootstrapped, by the exact bytes of their (bumped) quotes: the par KRDs
+    #: of the holdings and the par basis map bootstrap the same bumped quotes.
+    _built: dict[bytes, YieldCurve] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tenor_years", np.array([tenor_years(t) for t in self.tenors]))
@@ -169,16 +178,27 @@ class ParQuotes:
         of the nodes (exact between nodes for log-linear discount factors).
         """
         rates = self.rates if bumps is None else self.rates + np.asarray(bumps, dtype=np.float64)
-        boot = bootstrap_treasury_par if self.kind == "treasury" else bootstrap_sofr_ois
         if self.base is None:
-            return boot(self.anchor, list(self.tenors), rates, self.interpolation)
+            return self._bootstrap(rates)
         if bumps is None:
             return self.base
-        moved = boot(self.anchor, list(self.tenors), rates, self.interpolation)
-        ref = boot(self.anchor, list(self.tenors), self.rates, self.interpolation)
+        moved = self._bootstrap(rates)
+        ref = self._bootstrap(self.rates)
         grid = np.union1d(self.base.node_times, moved.node_times)
         df = self.base.discount(grid) * moved.discount(grid) / ref.discount(grid)
         return YieldCurve(self.anchor, grid, df, self.base.interpolation)  # type: ignore[arg-type]
+
+    def _bootstrap(self, rates: FloatArray) -> YieldCurve:
+        """The curve bootstrapped from ``rates`` (cached: a curve is immutable)."""
+        key = np.ascontiguousarray(rates, dtype=np.float64).tobytes()
+        curve = self._built.get(key)
+        if curve is None:
+            boot = bootstrap_treasury_par if self.kind == "treasury" else bootstrap_sofr_ois
+            curve = boot(self.anchor, list(self.tenors), rates, self.interpolation)
+            if len(self._built) >= _MAX_CACHED_CURVES:
+                self._built.clear()
+            self._built[key] = curve
+        return curve
 
     def key_tents(self, key_years: npt.ArrayLike) -> FloatArray:
         """Tent weight of each key at each quote tenor, shape ``(n_keys, n_quotes)``."""
