@@ -338,7 +338,14 @@ class ScenarioBook:
         out = np.empty((n_s, self.n_bonds))
         for lo in range(0, n_s, chunk_size):
             b = shifts[lo : lo + chunk_size].T
-            expo = b[k] * w_left + b[k1] * w_right + padded[lo : lo + chunk_size].T[col]
+            # b[k] w_left + b[k1] w_right + spread, evaluated in place (one (U, c) temporary).
+            expo = b[k]
+            expo *= w_left
+            right = b[k1]
+            right *= w_right
+            expo += right
+            del right
+            expo += padded[lo : lo + chunk_size].T[col]
             expo *= -t
             np.exp(expo, out=expo)
             # (n, U) sparse @ (U, c) dense: the per-bond sums of factor x base PV.
