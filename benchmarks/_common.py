@@ -54,11 +54,25 @@ def synthetic_book(
     return book, yields, rows
 
 
+def timed(repeats: int, func: Callable[[], Any]) -> tuple[float, float, Any]:
+    """Best wall and best CPU time (seconds, this process) of ``repeats`` calls, last result.
+
+    Both sides of every comparison are timed with this function and the same ``repeats``.
+    """
+    wall = cpu = float("inf")
+    result = None
+    for _ in range(repeats):
+        w0, c0 = time.perf_counter(), time.process_time()
+        result = func()
+        cpu = min(cpu, time.process_time() - c0)
+        wall = min(wall, time.perf_counter() - w0)
+    return wall, cpu, result
+
+
 def best_of(repeats: int, func: Callable[[], Any]) -> tuple[float, Any]:
     """Best wall time (seconds) of ``repeats`` calls, and the last result.
 
-    Every comparison in these scripts times both sides with this function and the same
-    ``repeats``: the statistic (the minimum, the least disturbed by other load) is the same.
+    The statistic is the minimum, the least disturbed by other load (see :func:`timed`).
     """
     best = float("inf")
     result = None
