@@ -301,18 +301,26 @@ def par_krd(
         raise ValueError("par_krd computes par-basis KRDs; use zero_krd for the zero basis")
     keys = np.asarray(key_years, dtype=np.float64)
     base = quotes.build()
-    t = np.asarray(base.time(sched.pay_dates), dtype=np.float64)
+    # Each bumped curve is evaluated once per payment date (a dense table from the first to the
+    # last date) and gathered to the flows: the same values as evaluating it at every flow.
+    first = int(sched.pay_dates.min()) if sched.pay_dates.size else base.anchor
+    last = int(sched.pay_dates.max()) if sched.pay_dates.size else base.anchor
+    t_date = np.asarray(base.time(np.arange(first, last + 1)), dtype=np.float64)
+    date = sched.pay_dates - first
+    t = t_date[date]
     z = np.broadcast_to(np.asarray(z_spread, dtype=np.float64), (sched.n_bonds,))
     flows = sched.amounts * np.exp(-z[sched.bond] * t)
     h = convention.shift
-    ref = _reference_price(sched, sched.per_bond(flows * base.discount(t)), convention.price_basis)
+    ref = _reference_price(
+        sched, sched.per_bond(flows * base.discount(t_date)[date]), convention.price_basis
+    )
     tents = quotes.key_tents(keys)
     shapes = np.vstack([tents, np.ones((1, quotes.tenor_years.size))])
     out = np.empty((sched.n_bonds, shapes.shape[0]))
     for j, shape in enumerate(shapes):
-        dn = quotes.build(-h * shape).discount(t)
-        up = quotes.build(h * shape).discount(t)
-        out[:, j] = sched.per_bond(flows * (dn - up)) / (2.0 * h * ref)
+        dn = quotes.build(-h * shape).discount(t_date)
+        up = quotes.build(h * shape).discount(t_date)
+        out[:, j] = sched.per_bond(flows * (dn - up)[date]) / (2.0 * h * ref)
     return ParKrdResult(out[:, :-1], out[:, -1], convention)
 
 
