@@ -2,9 +2,9 @@
 
 Run: ``python benchmarks/_scale_worker.py {curve_risk|scenarios} N_BONDS REPEATS``. Times the
 schedule build and the kernel (``curve_risk``, or the scenario book's preparation and the
-100-scenario full revaluation; best wall and CPU time of the repeats), then measures the kernel's peak temporary
-allocation with ``tracemalloc`` in a separate, untimed call (numpy reports its buffers to it)
-and the process's peak resident memory.
+100-scenario full revaluation; best wall and CPU time of the repeats), then measures the
+kernel's peak temporary allocation with ``tracemalloc`` in a separate, untimed call (numpy
+reports its buffers to it) and the process's peak resident memory.
 """
 
 from __future__ import annotations
