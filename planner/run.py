@@ -58,6 +58,22 @@ def _noop(_: str) -> None:
     return None
 
 
+def _build_universe(analysis: CaseAnalysis, hedge: Any, source: str) -> list[UniverseMember]:
+    """:func:`hedging.build_universe`, imported on first use (it loads the optimiser)."""
+    from hedge_planner.hedging import build_universe
+
+    return build_universe(analysis, hedge, source)
+
+
+def _build_problem(
+    case: AnalysisCase, analysis: CaseAnalysis, members: list[UniverseMember], source: str
+) -> HedgeProblem:
+    """:func:`hedging.build_problem`, imported on first use (it loads the optimiser)."""
+    from hedge_planner.hedging import build_problem
+
+    return build_problem(case, analysis, members, source)
+
+
 class PlanRun:
     """A case and everything computed from it, each stage computed at most once.
 
@@ -136,11 +152,9 @@ class PlanRun:
 
     @cached_property
     def _universe(self) -> list[UniverseMember]:
-        from hedge_planner.hedging import build_universe
-
         if self.case.hedge is None:
             return []
-        return build_universe(self.analysis, self.case.hedge, self.source)
+        return _build_universe(self.analysis, self.case.hedge, self.source)
 
     def universe(self) -> list[UniverseMember]:
         """Stage 3: the hedge universe priced off the curves (empty without a hedge section)."""
@@ -153,11 +167,9 @@ class PlanRun:
 
     @cached_property
     def _problem(self) -> HedgeProblem:
-        from hedge_planner.hedging import build_problem
-
         self.require_hedge()
         try:
-            return build_problem(self.case, self.analysis, self.universe(), self.source)
+            return _build_problem(self.case, self.analysis, self.universe(), self.source)
         except HedgeInputError as exc:
             raise self._user_error(exc) from None
 

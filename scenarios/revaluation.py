@@ -323,28 +323,25 @@ class ScenarioBook:
             raise AnalyticsError("chunk_size must be >= 1")
 
         # Spread column of each group: book sector -> scenario column, then a leading zero
-        # column so "no sector" and "sector not in the scenarios" read a 0 shift.
-        # (a trailing -1 entry serves code -1, so an empty book sector list works too).
+        # column so "no sector" and "sector not in the scenarios" read a 0 shift (a trailing
+        # -1 entry serves code -1, so an empty book sector list works too).
         lookup = np.append(self.spread_columns(spread_sectors), -1)
         group_col = lookup[self.group_sector]
         padded = np.hstack([np.zeros((n_s, 1)), spreads])
         k, u = tent_coordinates(self.group_times, keys)
         k1 = np.minimum(k + 1, keys.size - 1)
-        # Group-major (U, c) factors: the product below reads one contiguous row of c factors
-        # per flow and accumulates each bond's c prices in place, streaming the book once per
-        # chunk with no scattered writes however many bonds there are.
+        # Group-major (U, c) factors: per flow the product reads one row of c factors and adds
+        # to its bond's c prices in place (the book streamed once per chunk, no scattered writes).
         t = self.group_times[:, None]
         w_left, w_right, col = (1.0 - u)[:, None], u[:, None], group_col + 1
         out = np.empty((n_s, self.n_bonds))
         for lo in range(0, n_s, chunk_size):
             b = shifts[lo : lo + chunk_size].T
-            # b[k] w_left + b[k1] w_right + spread, evaluated in place (one (U, c) temporary).
-            expo = b[k]
+            expo = b[k]  # b[k] w_left + b[k1] w_right + spread, in place (one temporary)
             expo *= w_left
             right = b[k1]
             right *= w_right
             expo += right
-            del right
             expo += padded[lo : lo + chunk_size].T[col]
             expo *= -t
             np.exp(expo, out=expo)
