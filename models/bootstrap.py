@@ -17,7 +17,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,8 +26,8 @@ from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.curves import INTERPOLATIONS, Interpolation, YieldCurve, _as_day
 from hedge_planner.models.dates import add_months, is_end_of_month
 from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.roots import brent_root
 from hedge_planner.models.units import DAYS_PER_YEAR
-from scipy.optimize import brentq
 
 #: Largest tenor (months) priced as a Treasury bill; longer tenors are semiannual par bonds.
 BILL_MAX_MONTHS = 6
@@ -236,6 +236,51 @@ _CURVES_MAX = 512
 _CURVES_LOCK = threading.Lock()
 
 
+def _local_residual(
+    anchor: int,
+    node_t: FloatArray,
+    z: FloatArray,
+    k: int,
+    times: FloatArray,
+    amounts: FloatArray,
+    interpolation: Interpolation,
+) -> Callable[[float], float]:
+    """PV minus par of instrument ``k`` as a function of its node's zero rate ``z_k``.
+
+    For the local interpolations a flow on or before node ``k - 1`` does not depend on ``z_k``:
+    its ``ln DF`` is evaluated once, and only the flows in the last segment ``(t_{k-1}, t_k]`` are
+    re-evaluated per trial, with the very operations of :meth:`YieldCurve._base_eval` on that
+    segment. No curve object is built per trial, and every residual is bit-for-bit the one of
+    the curve built with the trial node (so the root search takes the same steps).
+    """
+    # Any trial value gives the fixed part: it only reads the nodes before k.
+    probe = _curve(anchor, node_t[: k + 1], np.append(z[:k], 0.0), interpolation)
+    lndf_all, _ = probe._eval(times)
+    t0 = probe._grid[k]
+    fixed = times <= t0
+    last = ~fixed
+    t_seg = times[last]
+    t_k = node_t[k]
+    h = t_k - t0
+    dt = t_seg - t0
+    lndf_prev = probe._lndf[k]
+    zero_prev = probe._zeros[k]
+    lndf_row = lndf_all.copy()
+
+    def resid(zk: float) -> float:
+        # The node as YieldCurve stores it: ln of the discount factor exp(-z t).
+        lndf_k = np.log(np.exp(-np.float64(zk) * t_k))
+        if interpolation == "log_linear_df":
+            lndf_row[last] = lndf_prev + (lndf_k - lndf_prev) / h * dt
+        else:  # linear_zero; before the first node the zero is flat (zeros[0] = zeros[1])
+            zero_k = -lndf_k / t_k
+            z0 = zero_k if k == 0 else zero_prev
+            lndf_row[last] = -(z0 + (zero_k - z0) / h * dt) * t_seg
+        return float(amounts @ np.exp(lndf_row) - 1.0)
+
+    return resid
+
+
 def _bootstrap(
     anchor: int,
     pay_days: list[IntArray],
@@ -286,13 +331,17 @@ def _solve_bootstrap(
 
     z = np.zeros(n)
     for k in range(n):
+        resid: Callable[[float], float]
+        if interpolation == "monotone_cubic_zero":
+            # Non-local: a trial node moves the previous segments' slopes, so rebuild the curve.
+            def resid(zk: float, k: int = k) -> float:
+                trial = z[: k + 1].copy()
+                trial[k] = zk
+                curve = _curve(anchor, node_t[: k + 1], trial, interpolation)
+                return float(amts[k] @ curve.discount(times[k]) - 1.0)
 
-        def resid(zk: float, k: int = k) -> float:
-            trial = z[: k + 1].copy()
-            trial[k] = zk
-            curve = _curve(anchor, node_t[: k + 1], trial, interpolation)
-            return float(amts[k] @ curve.discount(times[k]) - 1.0)
-
+        else:
+            resid = _local_residual(anchor, node_t, z, k, times[k], amts[k], interpolation)
         lo, hi = -0.5, 1.0
         f_lo, f_hi = resid(lo), resid(hi)
         while f_lo * f_hi > 0.0 and hi < 20.0:
@@ -300,7 +349,7 @@ def _solve_bootstrap(
             f_lo, f_hi = resid(lo), resid(hi)
         if f_lo * f_hi > 0.0:
             raise AnalyticsError(f"cannot bootstrap {labels[k]!r}: no discount factor reprices it")
-        z[k] = brentq(resid, lo, hi, xtol=1e-15, rtol=4.0 * np.finfo(float).eps, maxiter=200)
+        z[k] = brent_root(resid, lo, hi, xtol=1e-15, rtol=4.0 * np.finfo(float).eps)
 
     if interpolation == "monotone_cubic_zero":
         z = _newton_polish(anchor, node_t, z, times, amts, interpolation)

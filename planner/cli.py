@@ -9,19 +9,15 @@ error; with ``--json`` standard output carries the JSON document and nothing els
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 import math
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import typer
-from hedge_planner import render
-from hedge_planner.cases import load_baseline_case
 from hedge_planner.cli_service import keys_app, serve
-from hedge_planner.curve_view import curve_document, render_curves
-from hedge_planner.drift import drift_document
-from hedge_planner.drift_render import render_drift
 from hedge_planner.exits import (
     EXIT_USER_ERROR,
     exit_status,
@@ -30,21 +26,12 @@ from hedge_planner.exits import (
     settings,
     user_errors,
 )
-from hedge_planner.hedging import SWEEP_PARAMS
-from hedge_planner.io import looks_like_csv, parse_holdings_csv, read_text
 from hedge_planner.jsonout import dumps, emit_json
 from hedge_planner.logs import configure_logging
 from hedge_planner.models.errors import InputError, InputIssue
 from hedge_planner.models.input_files import parse_number
 from hedge_planner.models.schemas import parse_iso_date
-from hedge_planner.outputs import prepare_out_folder, write_plan_set
 from hedge_planner.provenance import package_version, versions
-from hedge_planner.report_excel import write_excel
-from hedge_planner.report_html import write_html
-from hedge_planner.run import PlanRun
-from hedge_planner.schema import SCHEMAS
-from hedge_planner.stress import read_hedge_quantities
-from hedge_planner.yield_analysis import analyze_holdings, run_baseline
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -58,6 +45,35 @@ app = typer.Typer(
 err_console = Console(stderr=True)
 # Piped output keeps wide tables readable instead of folding them to 80 columns.
 out_console = Console(width=None if sys.stdout.isatty() else 160)
+
+# Start-up cost: the commands import what they need inside their bodies (the optimiser
+# with cvxpy, the Excel writer with openpyxl, the scenario engine), so ``validate``,
+# ``analyze`` and ``--help`` do not pay for the libraries only ``hedge`` and ``plan`` use.
+# tests/planner/test_startup.py checks which modules each command loads.
+
+#: Command dependencies resolved through this module on first use: tests (and users' debugging
+#: sessions) may replace them here, e.g. ``cli.write_excel = ...``, as when they were imported
+#: at the top.
+_LAZY = {
+    "PlanRun": "hedge_planner.run",
+    "run_baseline": "hedge_planner.yield_analysis",
+    "write_excel": "hedge_planner.report_excel",
+    "write_html": "hedge_planner.report_html",
+}
+
+
+def _lazy(name: str) -> Any:
+    """The command dependency ``name``: this module's attribute, imported on first use."""
+    if name not in globals():
+        globals()[name] = getattr(importlib.import_module(_LAZY[name]), name)
+    return globals()[name]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return _lazy(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 logger = logging.getLogger(__name__)
 __all__ = ["EXIT_USER_ERROR", "app", "emit_json", "main", "user_errors"]
@@ -135,6 +151,11 @@ def analyze(
 ) -> None:
     """Measure rate risk: yields, durations (Macaulay, modified, effective), convexity, DV01,
     spread duration, key rate durations, sector contributions and benchmark gaps."""
+    from hedge_planner import render
+    from hedge_planner.io import looks_like_csv, parse_holdings_csv, read_text
+    from hedge_planner.run import PlanRun
+    from hedge_planner.yield_analysis import analyze_holdings
+
     text, name = read_text(source)
     if not text.strip():
         hint = "expected a holdings CSV or a case YAML"
@@ -174,8 +195,11 @@ def baseline(
     as_json: JsonFlag = False,
 ) -> None:
     """Closed-form hedge: weights of hedge bonds matching target duration/convexity."""
+    from hedge_planner import render
+    from hedge_planner.cases import load_baseline_case
+
     parsed, bonds = load_baseline_case(case)
-    result = run_baseline(parsed, bonds)
+    result = _lazy("run_baseline")(parsed, bonds)
     if as_json:
         emit_json(result)
     else:
@@ -196,6 +220,9 @@ def instruments(
 ) -> None:
     """Per-unit DV01, KRDs, convexity, carry, margin and slippage of every hedge instrument;
     for futures also the CTD, conversion factor, implied repo, net basis and roll date."""
+    from hedge_planner import render
+    from hedge_planner.run import PlanRun
+
     document = PlanRun.load(case).instruments_document()
     if as_json:
         emit_json(document)
@@ -235,6 +262,9 @@ def curve(
 ) -> None:
     """Discount factors, zero rates (continuous and at a stated compounding), forward and par
     rates of the case's Treasury and SOFR curves, with the bond repricing errors or fit."""
+    from hedge_planner.curve_view import curve_document, render_curves
+    from hedge_planner.run import PlanRun
+
     run = PlanRun.load(case)
     document = curve_document(run.case, run.source, dates, compounding, day_count)
     if as_json:
@@ -249,6 +279,9 @@ def hedge(case: CaseArg, as_json: JsonFlag = False) -> None:
     """Optimise the hedge: integer futures, swaps and swaptions under the case's duration band,
     DV01, KRD, convexity, position and margin limits, pricing tracking error, carry and slippage.
     The closed-form futures hedge ratio is shown beside it. Infeasible limits are explained."""
+    from hedge_planner import render
+    from hedge_planner.run import PlanRun
+
     run = PlanRun.load(case)
     run.require_hedge()
     hedge_plan = run.hedge()
@@ -267,6 +300,8 @@ MAX_SWEEP_POINTS = 10_000
 
 
 def _parse_sweep(text: str) -> tuple[str, list[float]]:
+    from hedge_planner.hedging import SWEEP_PARAMS
+
     name, sep, spec = text.partition("=")
     parts = spec.split(":")
     if not sep or len(parts) != 3:
@@ -314,6 +349,9 @@ def sweep(
     as_json: JsonFlag = False,
 ) -> None:
     """What-if study: re-solve the compiled hedge problem over a range of one parameter."""
+    from hedge_planner import render
+    from hedge_planner.run import PlanRun
+
     name, values = _parse_sweep(param)
     run = PlanRun.load(case)
     run.require_hedge()
@@ -342,6 +380,10 @@ def scenarios(
 ) -> None:
     """Stress the unhedged and hedged book: parallel, curve, spread and historical scenarios by
     full revaluation, with the duration/convexity approximation and its error beside it."""
+    from hedge_planner import render
+    from hedge_planner.run import PlanRun
+    from hedge_planner.stress import read_hedge_quantities
+
     run = PlanRun.load(case)
     quantities = None
     if hedge_file is not None:
@@ -376,6 +418,10 @@ def plan(
     checks). Writes plan.json, report.html and report.xlsx together (the previous set stays
     intact if the run fails or is interrupted). Exits 3 (after writing) when the hedge limits
     are infeasible or the solve is not proven optimal."""
+    from hedge_planner import render
+    from hedge_planner.outputs import prepare_out_folder, write_plan_set
+    from hedge_planner.run import PlanRun
+
     # The folder is checked before any work: a bad --out fails in a second, not after the solve.
     folder = prepare_out_folder(out)
     run = PlanRun.load(case)
@@ -391,8 +437,8 @@ def plan(
         folder,
         document,
         {
-            "report.html": lambda p: write_html(plan_doc, p),
-            "report.xlsx": lambda p: write_excel(plan_doc, p),
+            "report.html": lambda p: _lazy("write_html")(plan_doc, p),
+            "report.xlsx": lambda p: _lazy("write_excel")(plan_doc, p),
         },
         dumps,
     )
@@ -427,10 +473,14 @@ def drift(
     (zero and par), spread duration, duration gap and tracking error attributed exactly to time,
     cash flows, paydowns, market, trades and the benchmark; holdings in one snapshot only
     classified."""
+    from hedge_planner.drift import drift_document
+
     document = drift_document(before, after, activity)
     if as_json:
         emit_json(document)
     else:
+        from hedge_planner.drift_render import render_drift
+
         render_drift(out_console, document)
 
 
@@ -439,6 +489,8 @@ def drift(
 def validate(case: CaseArg) -> None:
     """Check a case's inputs only (schema, holdings, curves, benchmark, covariance, hedge
     universe, scenarios) without optimising; exit 0 when valid, 2 with every problem listed."""
+    from hedge_planner.run import PlanRun
+
     summary = PlanRun.load(case).validate()
     out_console.print(
         f"[green]valid[/]: {summary['holdings']} holdings, {summary['key_tenors']} key tenors, "
@@ -455,6 +507,8 @@ def schema(
     ] = "case",
 ) -> None:
     """Print the JSON Schema of case files (exported from the pydantic models) or of plan.json."""
+    from hedge_planner.schema import SCHEMAS
+
     if which not in SCHEMAS:
         raise typer.BadParameter(f"expected one of {', '.join(SCHEMAS)}", param_hint="WHICH")
     emit_json(SCHEMAS[which]())
