@@ -123,8 +123,8 @@ def _key_rates(plan: Plan, methods: Mapping[str, str]) -> str:
             for name, values, kind in krd_rows
         ]
         out.append(
-            "<h3>Key rate durations "
-            + h.label(methods, "krd")
+            "<h3>Key rate durations"
+            + h.fn("krd")
             + "</h3>"
             + h.table(["Measure", *[(t, True) for t in tenors]], body)
         )
@@ -164,8 +164,8 @@ def _sectors(plan: Plan, methods: Mapping[str, str]) -> str:
             for s in sectors
         ]
         out.append(
-            "<h3>By sector "
-            + h.label(methods, "effective_duration")
+            "<h3>By sector"
+            + h.fn("duration")
             + "</h3>"
             + h.table(
                 head,

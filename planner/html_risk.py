@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from hedge_planner import html_base as h
 from hedge_planner.document import Plan, RiskModel
+from hedge_planner.labels import factor_label
 
 
 def _group_label(group: str) -> str:
-    if group.startswith("spread:"):
-        return f"Spread: {group.split(':', 1)[1]}"
-    return {"rates": "Key rates", "swap_spread": "Treasury–SOFR swap spread"}.get(group, group)
+    return factor_label(group)
 
 
 def _te_table(rm: RiskModel) -> str:
@@ -74,7 +73,7 @@ def risk_model_panel(plan: Plan) -> str:
         ["Factor", ("Vol (bp/yr)", True), "Source"],
         [
             [
-                h.cell(f.name),
+                h.cell(factor_label(f.name)),
                 h.cell(f.vol_bp, "bp"),
                 h.cell(("assumed: " if f.assumed else "") + f.source),
             ]
@@ -89,5 +88,6 @@ def risk_model_panel(plan: Plan) -> str:
         f"{_te_table(rm)}<ul>{notes}</ul></div>"
         f'<div class="panel"><h3>Sector spread risk against the benchmark</h3>'
         f"{_spread_table(rm, h.ccy(plan))}</div>"
-        f'<div class="panel"><h3>Risk model factors</h3>{factors}</div>'
+        '<details class="panel screen-only"><summary>Risk model factors (vols and sources)'
+        f"</summary>{factors}</details>"
     )

@@ -23,6 +23,7 @@ import jsonschema
 import pytest
 from hedge_planner.charts import diverging_bar_chart, format_number, grouped_bar_chart, nice_ticks
 from hedge_planner.document import Plan
+from hedge_planner.labels import scenario_label
 from hedge_planner.report_excel import SHEET_NAMES, write_excel
 from hedge_planner.report_html import SECTION_TITLES, render_html, write_html
 from hedge_planner.schema import plan_schema
@@ -236,8 +237,10 @@ def test_fixture_follows_the_plan_document_structure(plan: dict[str, Any]) -> No
 
 
 def test_html_has_the_five_sections_in_order_then_checks_and_warnings(page: str) -> None:
+    # Page one (the decision) comes first; the methodology notes close the page.
     headings = re.findall(r"<h2>(.*?)</h2>", page)
     assert headings == [
+        "Decision summary",
         "1. Duration exposure summary",
         "2. Hedge recommendation",
         "3. Scenario matrix",
@@ -245,12 +248,15 @@ def test_html_has_the_five_sections_in_order_then_checks_and_warnings(page: str)
         "5. Action items",
         "Quality checks",
         "Warnings",
+        "Methodology notes",
     ]
     assert [t for _, t in SECTION_TITLES] == headings
-    # table of contents links every section
+    # table of contents links every section after page one
     for sid, _ in SECTION_TITLES:
-        assert f'href="#{sid}"' in page
-        assert f'<section id="{sid}">' in page
+        if sid != "decision":
+            assert f'href="#{sid}"' in page
+            assert f'<section id="{sid}">' in page
+    assert '<section id="decision" class="decision">' in page
 
 
 def test_html_header_names_case_dates_and_methodology(plan: dict[str, Any], page: str) -> None:
@@ -395,8 +401,10 @@ def test_html_embeds_accessible_svg_charts(plan: dict[str, Any], page: str) -> N
     for t in TENORS:
         assert f">{t}</text>" in krd
     assert "Unhedged" in pnl and "Hedged" in pnl
+    # The chart shows display names; identifiers stay in plan.json (and the matrix's sub-text).
     for row in plan["scenarios"]["rows"]:
-        assert row["name"] in pnl.replace("&#x27;", "'")
+        assert scenario_label(row["name"]) in pnl.replace("&#x27;", "'")
+        assert row["name"] not in pnl.replace("&#x27;", "'")
     assert format_number(plan["scenarios"]["rows"][0]["unhedged_pnl"]) in pnl
 
 
