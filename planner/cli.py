@@ -12,11 +12,14 @@ import datetime as dt
 import logging
 import math
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import numpy as np
 import typer
 from hedge_planner import render
+from hedge_planner.blotter import write_blotter
 from hedge_planner.cases import load_baseline_case
 from hedge_planner.curve_view import curve_document, render_curves
 from hedge_planner.exits import (
@@ -34,10 +37,17 @@ from hedge_planner.logs import configure_logging
 from hedge_planner.models.errors import InputError, InputIssue
 from hedge_planner.models.input_files import parse_number
 from hedge_planner.models.schemas import parse_iso_date
-from hedge_planner.outputs import prepare_out_folder, write_plan_set
+from hedge_planner.outputs import (
+    DEFAULT_OUTPUTS,
+    OUTPUT_FILES,
+    parse_outputs,
+    prepare_out_folder,
+    write_plan_set,
+)
 from hedge_planner.provenance import package_version, versions
 from hedge_planner.report_excel import write_excel
 from hedge_planner.report_html import write_html
+from hedge_planner.report_pdf import write_pdf
 from hedge_planner.run import PlanRun
 from hedge_planner.schema import SCHEMAS
 from hedge_planner.stress import read_hedge_quantities
@@ -364,16 +374,31 @@ def plan(
     case: CaseArg,
     out: Annotated[
         str,
-        typer.Option(help="Folder to write plan.json, report.html and report.xlsx into."),
+        typer.Option(help="Folder to write plan.json and the reports into."),
     ] = "out",
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            help="Reports to write beside plan.json, comma-separated: html (report.html), "
+            "xlsx (report.xlsx), pdf (report.pdf, needs the pdf extra), blotter (blotter.csv, "
+            "the order blotter).",
+        ),
+    ] = ",".join(DEFAULT_OUTPUTS),
+    account: Annotated[
+        str | None,
+        typer.Option(help="Account written on every blotter row (default: the case's name)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The PM's run before rebalancing: measure, compare, hedge, stress and report (exposure
     summary, hedge recommendation, scenario matrix, risk dashboard, action items, quality
-    checks). Writes plan.json, report.html and report.xlsx together (the previous set stays
+    checks). Writes plan.json and the --output reports together (the previous set stays
     intact if the run fails or is interrupted). Exits 3 (after writing) when the hedge limits
     are infeasible or the solve is not proven optimal."""
-    # The folder is checked before any work: a bad --out fails in a second, not after the solve.
+    # The folder and the report list are checked before any work: a bad --out or --output
+    # fails in a second, not after the solve.
+    kinds = parse_outputs(output)
     folder = prepare_out_folder(out)
     run = PlanRun.load(case)
     with Progress(
@@ -384,15 +409,13 @@ def plan(
     document = plan_doc.to_json()
     # The reports carry the run id of plan_doc.provenance; write_plan_set adds the manifest
     # (``outputs``) to the document before plan.json is written, last.
-    written = write_plan_set(
-        folder,
-        document,
-        {
-            "report.html": lambda p: write_html(plan_doc, p),
-            "report.xlsx": lambda p: write_excel(plan_doc, p),
-        },
-        dumps,
-    )
+    writers: dict[str, Callable[[Path], object]] = {
+        "html": lambda p: write_html(plan_doc, p),
+        "xlsx": lambda p: write_excel(plan_doc, p),
+        "pdf": lambda p: write_pdf(plan_doc, p),
+        "blotter": lambda p: write_blotter(plan_doc, p, account),
+    }
+    written = write_plan_set(folder, document, {OUTPUT_FILES[k]: writers[k] for k in kinds}, dumps)
     if as_json:
         emit_json(document)
     else:
