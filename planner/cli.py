@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import math
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,7 @@ from hedge_planner import render
 from hedge_planner.blotter import write_blotter
 from hedge_planner.cases import load_baseline_case
 from hedge_planner.curve_view import curve_document, render_curves
+from hedge_planner.document import Plan
 from hedge_planner.exits import (
     EXIT_USER_ERROR,
     exit_status,
@@ -51,6 +53,7 @@ from hedge_planner.report_pdf import write_pdf
 from hedge_planner.run import PlanRun
 from hedge_planner.schema import SCHEMAS
 from hedge_planner.stress import read_hedge_quantities
+from hedge_planner.sweep_report import write_sweep_outputs
 from hedge_planner.yield_analysis import analyze_holdings, run_baseline
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
@@ -318,18 +321,32 @@ def sweep(
             "slippage_weight."
         ),
     ],
+    out: Annotated[
+        str | None,
+        typer.Option(
+            help="Folder to write sweep.csv (the grid) and sweep.html (the frontier chart) into."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """What-if study: re-solve the compiled hedge problem over a range of one parameter."""
     name, values = _parse_sweep(param)
+    folder = prepare_out_folder(out) if out is not None else None
     run = PlanRun.load(case)
     run.require_hedge()
     rows = run.sweep(name, values)
     document = {"param": name, "points": rows}
+    written = []
+    if folder is not None:
+        # Cases carry no currency field: the plan document's currency labels the sweep too.
+        ccy = str(Plan.model_fields["currency"].default)
+        written = write_sweep_outputs(document, folder, ccy, run.source, uuid.uuid4().hex)
     if as_json:
         emit_json(document)
     else:
         render.sweep(out_console, document)
+        if written:
+            out_console.print(f"wrote {', '.join(str(p) for p in written)}")
 
 
 @app.command()

@@ -23,6 +23,7 @@ __all__ = [
     "factor_label",
     "humanise",
     "scenario_label",
+    "sweep_param_label",
 ]
 
 #: Words written in capitals (or a fixed spelling) wherever they appear in an identifier.
@@ -83,6 +84,20 @@ COST_LABELS: dict[str, str] = {
     "risk_penalty": "Risk penalty (not cash)",
     "objective": "Objective (cash cost + risk penalty)",
     "initial_margin": "Initial margin posted",
+}
+
+#: Display names and units of the parameters ``sweep --param`` can vary.
+SWEEP_PARAMS: dict[str, tuple[str, str]] = {
+    "duration_target": ("Duration target", "years"),
+    "duration_band": ("Duration band", "years"),
+    "dv01_max": ("DV01 upper limit", "{ccy}/bp"),
+    "dv01_min": ("DV01 lower limit", "{ccy}/bp"),
+    "convexity_floor": ("Convexity floor", "years²"),
+    "margin_budget": ("Initial margin budget", "{ccy}"),
+    "risk_aversion": ("Risk aversion", "1/{ccy}"),
+    "tracking_error_bp": ("Tracking-error limit", "bp/yr"),
+    "carry_weight": ("Carry weight", "×"),
+    "slippage_weight": ("Slippage weight", "×"),
 }
 
 _BP = re.compile(r"^([+-]?\d+(?:\.\d+)?)bp$")
@@ -181,6 +196,14 @@ def factor_label(name: str) -> str:
     if kind == "swap_spread":
         return "Treasury–SOFR swap spread" + (f" {key}" if key else "")
     return humanise(name)
+
+
+def sweep_param_label(name: str, currency: str) -> str:
+    """``dv01_max`` -> ``DV01 upper limit (USD/bp)``; unknown names humanised."""
+    known = SWEEP_PARAMS.get(name)
+    if known is None:
+        return humanise(name)
+    return f"{known[0]} ({known[1].replace('{ccy}', currency)})"
 
 
 def cost_label(key: str) -> str:

@@ -17,6 +17,8 @@ from hedge_planner.labels import (
     scenario_label,
 )
 from hedge_planner.models.risk_model import TrackingErrorBreakdown
+from hedge_planner.mpl_charts import plain
+from hedge_planner.sweep_report import with_cash_cost
 from hedge_planner.workflow import CaseAnalysis
 from hedge_planner.yield_analysis import YieldAnalysis
 from rich.console import Console
@@ -449,19 +451,21 @@ def sweep(console: Console, doc: dict[str, Any]) -> None:
         "duration (years)",
         "DV01 (ccy/bp)",
         "TE (bp/yr)",
-        "cost (ccy)",
+        "cash cost (ccy)",
+        "objective (ccy)",
         "trades",
     ):
         table.add_column(name, justify="left" if name in ("status", "trades") else "right")
     for p in doc["points"]:
         trades = ", ".join(f"{k} {v:+,.0f}" for k, v in p["trades"].items())
         table.add_row(
-            f"{p[doc['param']]:.4g}",
+            plain(p[doc["param"]]),
             p["status"],
             _num(p["post_hedge_duration"]),
             _num(p["post_hedge_dv01"], 0),
-            _num(p["tracking_error_bp"], 2),
-            nf.money(p["cost"], signed=True),
+            nf.bp(p["tracking_error_bp"]),
+            nf.money(with_cash_cost(p)["cash_cost"], signed=True),
+            nf.money(p["cost"]),
             escape(trades),
         )
     console.print(table)

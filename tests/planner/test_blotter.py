@@ -87,3 +87,23 @@ def test_output_kinds_are_parsed_with_located_errors() -> None:
         parse_outputs("html,docx")
     with pytest.raises(InputError, match="no report named"):
         parse_outputs(" , ")
+
+
+def test_plan_writes_the_chosen_outputs_as_one_set(tmp_path: Path) -> None:
+    from hedge_planner.cli import app
+    from hedge_planner.outputs import verify_output_set
+    from typer.testing import CliRunner
+
+    case = Path(__file__).resolve().parents[2] / "examples" / "core_plus" / "case.yaml"
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["plan", str(case), "--out", str(out), "--output", "blotter,html", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["blotter.csv", "plan.json", "report.html"]
+    assert verify_output_set(out) == []
+    document = json.loads(result.stdout)
+    assert set(document["outputs"]["files"]) == {"blotter.csv", "report.html"}
+    rows = read_blotter(out / "blotter.csv")
+    assert [r["plan_id"] for r in rows] == [document["provenance"]["run_id"]] * len(rows)
+    assert len(rows) == len(document["hedge"]["trades"])
