@@ -315,7 +315,7 @@ def _solver(hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str], ccy
             f"<dd>{h.esc(h.fmt(v, kinds.get(k, 'auto')))}</dd>"
             for k, v in solver.items()
         )
-        out.append(f'<h3>Solver</h3><dl class="kv">{items}</dl>')
+        out.append(f'<div class="print-hide"><h3>Solver</h3><dl class="kv">{items}</dl></div>')
     return "".join(out)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hedge_planner import html_base as h
 from hedge_planner.document import Plan, RiskModel
 from hedge_planner.labels import factor_label
+from hedge_planner.mpl_charts import te_by_factor_chart
 
 
 def _group_label(group: str) -> str:
@@ -30,7 +31,13 @@ def _te_table(rm: RiskModel) -> str:
             h.cell(post.total_bp if post else None, "bp"),
         ]
     )
-    return h.table(
+    chart = te_by_factor_chart(
+        [_group_label(g) for g in groups],
+        [pre.by_group.get(g) if pre else None for g in groups],
+        [post.by_group.get(g) if post else None for g in groups],
+    )
+    # On paper the table carries the same figures: the chart is for the screen.
+    return f'<div class="print-hide">{chart}</div>' + h.table(
         ["Factor group", ("Before hedge (bp/yr)", True), ("After hedge (bp/yr)", True)],
         rows,
         caption="Tracking error against the benchmark by factor group: Euler contributions, "

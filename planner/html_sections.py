@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from hedge_planner import html_base as h
-from hedge_planner.charts import diverging_bar_chart
 from hedge_planner.document import Plan
 from hedge_planner.html_risk import risk_model_panel
 from hedge_planner.labels import scenario_label
+from hedge_planner.mpl_charts import scenario_pnl_chart
 
 
 def _scenario_definitions(plan: Plan) -> str:
@@ -73,17 +73,15 @@ def scenarios_section(plan: Plan) -> str:
     if rows:
         names = [scenario_label(r.name) for r in rows]
         out.append(
-            diverging_bar_chart(
+            scenario_pnl_chart(
                 names,
                 {
                     "Unhedged": [r.unhedged_pnl for r in rows],
                     "Hedged": [r.hedged_pnl for r in rows],
+                    "Benchmark": [r.benchmark_pnl for r in rows],
                 },
-                title=f"Scenario P&L over the horizon, unhedged vs hedged ({ccy})",
-                x_label=f"P&L ({ccy})",
-                chart_id="chart-scenario-pnl",
-                width=1160,
-                label_width=300,
+                [r.hedged_active_pnl for r in rows],
+                ccy,
             )
         )
     out.append(_scenario_matrix(plan, ccy))

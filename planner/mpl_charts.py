@@ -164,3 +164,135 @@ def frontier_chart(
         for p, x, y in zip(solved, xs, ys, strict=True)
     )
     return figure_svg(fig, chart_id=chart_id, title="What-if frontier", desc=desc)
+
+
+def krd_profile_chart(
+    tenors: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    *,
+    chart_id: str = "chart-krd",
+) -> str:
+    """Key rate duration profile: grouped bars per tenor (portfolio, benchmark, hedged).
+
+    Parameters
+    ----------
+    tenors : sequence of str
+        Key tenors along the x axis.
+    series : mapping of str to sequence of float
+        Series name -> KRD in years per tenor (``None`` draws no bar).
+    """
+    fig = Figure(figsize=(11, 3.6), layout="constrained")
+    ax = fig.subplots()
+    n = max(len(series), 1)
+    width = 0.8 / n
+    for j, (name, values) in enumerate(series.items()):
+        xs = [i - 0.4 + width * (j + 0.5) for i in range(len(tenors))]
+        ys = [float("nan") if v is None else float(v) for v in values]
+        ax.bar(xs, ys, width=width * 0.95, label=name, color=PALETTE[j % len(PALETTE)])
+    ax.set_xticks(range(len(tenors)), list(tenors))
+    ax.set_ylabel("KRD (years)")
+    ax.set_title("Key rate duration profile by tenor", fontsize=11, loc="left")
+    ax.axhline(0, color="#444444", linewidth=0.8)
+    ax.legend(fontsize=8, ncols=n, frameon=False, loc="upper left")
+    _style(ax)
+    desc = "; ".join(
+        f"{name}: "
+        + ", ".join(
+            f"{t} {format_number(float(v), 2) if v is not None else 'n/a'}"
+            for t, v in zip(tenors, values, strict=True)
+        )
+        for name, values in series.items()
+    )
+    return figure_svg(fig, chart_id=chart_id, title="Key rate duration profile", desc=desc)
+
+
+def scenario_pnl_chart(
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    active: Sequence[float | None] | None,
+    ccy: str,
+    *,
+    chart_id: str = "chart-scenario-pnl",
+) -> str:
+    """Scenario P&L: horizontal bars per scenario (book and benchmark), and the active P&L
+    (hedged book minus benchmark) beside it, gains green and losses red.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Scenario display names, top to bottom.
+    series : mapping of str to sequence of float
+        Series name -> P&L in currency per scenario.
+    active : sequence of float, optional
+        Hedged active P&L per scenario (``None`` entries or argument: no active panel).
+    ccy : str
+        Currency of the P&L axis.
+    """
+    show_active = active is not None and any(v is not None for v in active)
+    fig = Figure(figsize=(11, 0.32 * len(labels) + 1.6), layout="constrained")
+    axes = (
+        fig.subplots(1, 2, sharey=True, width_ratios=[3, 1.4]) if show_active else [fig.subplots()]
+    )
+    ax = axes[0]
+    n = max(len(series), 1)
+    height = 0.8 / n
+    ys = list(range(len(labels)))
+    for j, (name, values) in enumerate(series.items()):
+        pos = [y - 0.4 + height * (j + 0.5) for y in ys]
+        vals = [float("nan") if v is None else float(v) for v in values]
+        bars = ax.barh(pos, vals, height=height * 0.95, label=name, color=PALETTE[j % len(PALETTE)])
+        ax.bar_label(bars, labels=[format_number(v) for v in vals], fontsize=6, padding=2)
+    ax.set_yticks(ys, list(labels), fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="#444444", linewidth=0.8)
+    ax.set_xlabel(f"P&L over the horizon ({ccy})")
+    ax.xaxis.set_major_formatter(lambda v, _pos: format_number(v))
+    ax.set_title("Scenario P&L: book and benchmark", fontsize=10, loc="left")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _style(ax)
+    if show_active and active is not None:
+        vals = [float("nan") if v is None else float(v) for v in active]
+        colours = ["#1b7f3b" if v > 0 else "#b42318" for v in vals]
+        axes[1].barh(ys, vals, height=0.6, color=colours)
+        axes[1].axvline(0, color="#444444", linewidth=0.8)
+        axes[1].set_xlabel(f"Active P&L, hedged − benchmark ({ccy})")
+        axes[1].xaxis.set_major_formatter(lambda v, _pos: format_number(v))
+        axes[1].set_title("Against the benchmark", fontsize=10, loc="left")
+        _style(axes[1])
+    desc = "; ".join(
+        f"{lab}: " + ", ".join(f"{name} {format_number(_f(vs[i]))}" for name, vs in series.items())
+        for i, lab in enumerate(labels)
+    )
+    return figure_svg(fig, chart_id=chart_id, title="Scenario P&L over the horizon", desc=desc)
+
+
+def te_by_factor_chart(
+    groups: Sequence[str],
+    before: Sequence[float | None],
+    after: Sequence[float | None],
+    *,
+    chart_id: str = "chart-te-factors",
+) -> str:
+    """Tracking error by factor group before and after the hedge (Euler contributions, bp/yr)."""
+    fig = Figure(figsize=(11, 0.4 * len(groups) + 1.4), layout="constrained")
+    ax = fig.subplots()
+    ys = list(range(len(groups)))
+    for j, (name, values) in enumerate((("Before hedge", before), ("After hedge", after))):
+        pos = [y - 0.2 + 0.4 * j for y in ys]
+        ax.barh(pos, [_f(v) for v in values], height=0.38, label=name, color=PALETTE[j])
+    ax.set_yticks(ys, list(groups), fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="#444444", linewidth=0.8)
+    ax.set_xlabel("Contribution to tracking error (bp/yr)")
+    ax.set_title("Tracking error by factor group", fontsize=10, loc="left")
+    ax.legend(fontsize=8, frameon=False)
+    _style(ax)
+    desc = "; ".join(
+        f"{g}: before {_f(b):.1f}, after {_f(a):.1f} bp/yr"
+        for g, b, a in zip(groups, before, after, strict=True)
+    )
+    return figure_svg(fig, chart_id=chart_id, title="Tracking error by factor group", desc=desc)
+
+
+def _f(value: float | None) -> float:
+    return float("nan") if value is None else float(value)

@@ -395,9 +395,11 @@ def test_html_is_well_formed(page: str) -> None:
 
 
 def test_html_embeds_accessible_svg_charts(plan: dict[str, Any], page: str) -> None:
+    # KRD profile, scenario P&L and (added with issue 16) tracking error by factor group
     svgs = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
-    assert len(svgs) == 2
-    krd, pnl = svgs
+    assert len(svgs) == 3
+    krd, pnl, te = svgs
+    assert 'role="img"' in te and "Key rates" in te and "Tracking error by factor" in te
     assert 'role="img"' in krd and "<title" in krd and "Key rate duration" in krd
     for name in ("Portfolio", "Benchmark", "Hedged portfolio"):
         assert name in krd
