@@ -49,7 +49,7 @@ from hedge_planner.outputs import (
 from hedge_planner.provenance import package_version, versions
 from hedge_planner.report_excel import write_excel
 from hedge_planner.report_html import write_html
-from hedge_planner.report_pdf import write_pdf
+from hedge_planner.report_pdf import require_pdf, write_pdf
 from hedge_planner.run import PlanRun
 from hedge_planner.schema import SCHEMAS
 from hedge_planner.stress import read_hedge_quantities
@@ -416,6 +416,8 @@ def plan(
     # The folder and the report list are checked before any work: a bad --out or --output
     # fails in a second, not after the solve.
     kinds = parse_outputs(output)
+    if "pdf" in kinds:
+        require_pdf()
     folder = prepare_out_folder(out)
     run = PlanRun.load(case)
     with Progress(

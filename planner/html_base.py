@@ -325,11 +325,6 @@ def detail_text(detail: Any) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def toc() -> str:
-    items = "".join(f'<li><a href="#{sid}">{esc(title)}</a></li>' for sid, title in SECTION_TITLES)
-    return f'<nav class="toc" aria-label="Contents"><strong>Contents</strong><ul>{items}</ul></nav>'
-
-
 def fn(key: str) -> str:
     """Superscript reference to the footnote ``key`` of :data:`NOTES`."""
     number = [k for k, _ in NOTES].index(key) + 1

@@ -22,7 +22,7 @@ from hedge_planner.document import Plan
 from hedge_planner.models.errors import HedgePlannerError
 from hedge_planner.report_html import render_html
 
-__all__ = ["PdfUnavailableError", "footer_text", "render_pdf", "write_pdf"]
+__all__ = ["PdfUnavailableError", "footer_text", "render_pdf", "require_pdf", "write_pdf"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,24 @@ def _page_css(plan: Plan) -> str:
     )
 
 
+def _weasyprint() -> Any:
+    """The WeasyPrint module, or :class:`PdfUnavailableError` with how to install it."""
+    try:
+        import weasyprint  # optional dependency: imported only when a PDF is asked for
+    except (ImportError, OSError) as exc:
+        raise PdfUnavailableError(
+            f"the PDF report needs WeasyPrint ({exc}); install it with "
+            "pip install 'hedge-planner[pdf]' (and on Debian: apt-get install libpango-1.0-0 "
+            "libpangoft2-1.0-0), or leave pdf out of --output"
+        ) from None
+    return weasyprint
+
+
+def require_pdf() -> None:
+    """Fail early (before any work) when the PDF renderer is not installed."""
+    _weasyprint()
+
+
 def render_pdf(plan: Plan | Mapping[str, Any]) -> bytes:
     """The PDF bytes of the plan's report.
 
@@ -66,14 +84,7 @@ def render_pdf(plan: Plan | Mapping[str, Any]) -> bytes:
     PdfUnavailableError
         WeasyPrint or the Pango library is missing.
     """
-    try:
-        import weasyprint
-    except (ImportError, OSError) as exc:
-        raise PdfUnavailableError(
-            f"the PDF report needs WeasyPrint ({exc}); install it with "
-            "pip install 'hedge-planner[pdf]' (and on Debian: apt-get install libpango-1.0-0 "
-            "libpangoft2-1.0-0), or leave pdf out of --output"
-        ) from None
+    weasyprint = _weasyprint()
     typed = Plan.from_json(plan)
     page = render_html(typed, extra_css=_page_css(typed))
     # Quiet WeasyPrint's per-property warnings about screen-only CSS it ignores.

@@ -304,3 +304,19 @@ def test_pdf_without_weasyprint_says_how_to_install(
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails as if not installed
     with pytest.raises(PdfUnavailableError, match=r"hedge-planner\[pdf\]"):
         render_pdf(plan)
+
+
+def test_plan_asking_for_a_pdf_without_weasyprint_exits_2_before_work(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from hedge_planner.cli import app
+    from typer.testing import CliRunner
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    case = Path(__file__).resolve().parents[2] / "examples" / "core_plus" / "case.yaml"
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["plan", str(case), "--out", str(out), "--output", "pdf"])
+    assert result.exit_code == 2
+    assert "hedge-planner[pdf]" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()  # refused before the folder or the solve
