@@ -167,7 +167,8 @@ def _trades_and_baseline(
         ["Optimised − baseline", ("Difference", True)],
         [
             [
-                f'<th scope="row">Hedge cash cost ({h.esc(ccy)})</th>',
+                # The baseline comparison is of the optimiser's objective, not of cash alone.
+                f'<th scope="row">{h.esc(cost_label("objective"))} ({h.esc(ccy)})</th>',
                 h.cell(baseline.cost_difference, "money", sense="cost"),
             ],
             [

@@ -414,7 +414,8 @@ def hedge(console: Console, doc: Hedge) -> None:
         b = baseline.trades[0]
         console.print(
             f"Closed-form baseline: {b.quantity:+,.0f} {b.instrument} "
-            f"(unrounded {b.unrounded:+,.1f}); optimised minus baseline: cost "
+            f"(unrounded {b.unrounded:+,.1f}); optimised minus baseline: objective "
+            "(cash cost + risk penalty) "
             f"{_fmt_opt(baseline.cost_difference, '+,.0f')}, tracking error "
             f"{_fmt_opt(baseline.tracking_error_difference_bp, '+.2f')} bp/yr",
             highlight=False,

@@ -340,7 +340,7 @@ def _hedge_risk(book: xb.Book, plan: Plan, ccy: str) -> None:
         "Baseline diff",
         ["Optimised - baseline", "Difference", "Unit"],
         [
-            (cost_label("total"), baseline.cost_difference, ccy),
+            (cost_label("objective"), baseline.cost_difference, ccy),
             ("Tracking error", baseline.tracking_error_difference_bp, "bp per year"),
         ]
         if baseline is not None
