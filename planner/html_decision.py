@@ -151,6 +151,4 @@ def decision_section(plan: Plan, methods: Mapping[str, str]) -> str:
         fn=lambda key: Markup(h.fn(key)),
         badge=lambda s: Markup(h.badge(s)),
         compliance=lambda f: Markup(h.compliance(f)),
-        dur_label=Markup(h.label(methods, "hedge_duration", "effective_duration")),
-        te_label=Markup(h.label(methods, "tracking_error")),
     )
