@@ -5,6 +5,7 @@ name external URLs) are removed, text stays text (``svg.fonttype = none``: searc
 selectable, scales with the page), element ids are made unique per chart (``svg.hashsalt``),
 and an accessible ``role="img"`` with ``<title>``/``<desc>`` is added. The figure never touches
 pyplot's global state (a bare :class:`~matplotlib.figure.Figure`), so rendering is thread-safe.
+matplotlib is imported when a chart is drawn, not when the CLI starts (it costs about a second).
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib as mpl
 from hedge_planner.charts import PALETTE, format_number
-from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["figure_svg", "frontier_chart", "plain"]
 
@@ -55,6 +57,8 @@ def figure_svg(fig: Figure, *, chart_id: str, title: str, desc: str) -> str:
     title, desc : str
         Accessible name and description (escaped here).
     """
+    import matplotlib as mpl  # lazy: see the module docstring
+
     buf = io.StringIO()
     with mpl.rc_context(
         {"svg.fonttype": "none", "svg.hashsalt": chart_id, "svg.image_inline": True}
@@ -88,6 +92,13 @@ def figure_svg(fig: Figure, *, chart_id: str, title: str, desc: str) -> str:
     # Width/height in pt become a viewBox-scaled element that fits the page.
     text = re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"\s+height="[^"]*"', r"\1", text, count=1)
     return text.strip()
+
+
+def _figure(width: float, height: float) -> Figure:
+    """A bare figure (no pyplot), laid out with the constrained layout engine."""
+    from matplotlib.figure import Figure  # lazy: see the module docstring
+
+    return Figure(figsize=(width, height), layout="constrained")
 
 
 def _style(ax: Any) -> None:
@@ -131,7 +142,7 @@ def frontier_chart(
         and isinstance(p.get("tracking_error_bp"), int | float)
         and math.isfinite(p["cost"])
     ]
-    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    fig = _figure(11, 4.2)
     left, right = fig.subplots(1, 2, width_ratios=[1.1, 1])
     xs = [float(p["cost"]) for p in solved]
     ys = [float(p["tracking_error_bp"]) for p in solved]
@@ -181,7 +192,7 @@ def krd_profile_chart(
     series : mapping of str to sequence of float
         Series name -> KRD in years per tenor (``None`` draws no bar).
     """
-    fig = Figure(figsize=(11, 3.6), layout="constrained")
+    fig = _figure(11, 3.6)
     ax = fig.subplots()
     n = max(len(series), 1)
     width = 0.8 / n
@@ -229,7 +240,7 @@ def scenario_pnl_chart(
         Currency of the P&L axis.
     """
     show_active = active is not None and any(v is not None for v in active)
-    fig = Figure(figsize=(11, 0.32 * len(labels) + 1.6), layout="constrained")
+    fig = _figure(11, 0.32 * len(labels) + 1.6)
     axes = (
         fig.subplots(1, 2, sharey=True, width_ratios=[3, 1.4]) if show_active else [fig.subplots()]
     )
@@ -274,7 +285,7 @@ def te_by_factor_chart(
     chart_id: str = "chart-te-factors",
 ) -> str:
     """Tracking error by factor group before and after the hedge (Euler contributions, bp/yr)."""
-    fig = Figure(figsize=(11, 0.4 * len(groups) + 1.4), layout="constrained")
+    fig = _figure(11, 0.4 * len(groups) + 1.4)
     ax = fig.subplots()
     ys = list(range(len(groups)))
     for j, (name, values) in enumerate((("Before hedge", before), ("After hedge", after))):
