@@ -13,6 +13,9 @@ import importlib
 import logging
 import math
 import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
@@ -31,6 +34,13 @@ from hedge_planner.logs import configure_logging
 from hedge_planner.models.errors import InputError, InputIssue
 from hedge_planner.models.input_files import parse_number
 from hedge_planner.models.schemas import parse_iso_date
+from hedge_planner.outputs import (
+    DEFAULT_OUTPUTS,
+    OUTPUT_FILES,
+    parse_outputs,
+    prepare_out_folder,
+    write_plan_set,
+)
 from hedge_planner.provenance import package_version, versions
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
@@ -346,6 +356,12 @@ def sweep(
             "slippage_weight."
         ),
     ],
+    out: Annotated[
+        str | None,
+        typer.Option(
+            help="Folder to write sweep.csv (the grid) and sweep.html (the frontier chart) into."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """What-if study: re-solve the compiled hedge problem over a range of one parameter."""
@@ -353,14 +369,25 @@ def sweep(
     from hedge_planner.run import PlanRun
 
     name, values = _parse_sweep(param)
+    folder = prepare_out_folder(out) if out is not None else None
     run = PlanRun.load(case)
     run.require_hedge()
     rows = run.sweep(name, values)
     document = {"param": name, "points": rows}
+    written = []
+    if folder is not None:
+        # Cases carry no currency field: the plan document's currency labels the sweep too.
+        from hedge_planner.document import Plan
+        from hedge_planner.sweep_report import write_sweep_outputs
+
+        ccy = str(Plan.model_fields["currency"].default)
+        written = write_sweep_outputs(document, folder, ccy, run.source, uuid.uuid4().hex)
     if as_json:
         emit_json(document)
     else:
         render.sweep(out_console, document)
+        if written:
+            out_console.print(f"wrote {', '.join(str(p) for p in written)}")
 
 
 @app.command()
@@ -409,20 +436,38 @@ def plan(
     case: CaseArg,
     out: Annotated[
         str,
-        typer.Option(help="Folder to write plan.json, report.html and report.xlsx into."),
+        typer.Option(help="Folder to write plan.json and the reports into."),
     ] = "out",
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            help="Reports to write beside plan.json, comma-separated: html (report.html), "
+            "xlsx (report.xlsx), pdf (report.pdf, needs the pdf extra), blotter (blotter.csv, "
+            "the order blotter).",
+        ),
+    ] = ",".join(DEFAULT_OUTPUTS),
+    account: Annotated[
+        str | None,
+        typer.Option(help="Account written on every blotter row (default: the case's name)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The PM's run before rebalancing: measure, compare, hedge, stress and report (exposure
     summary, hedge recommendation, scenario matrix, risk dashboard, action items, quality
-    checks). Writes plan.json, report.html and report.xlsx together (the previous set stays
+    checks). Writes plan.json and the --output reports together (the previous set stays
     intact if the run fails or is interrupted). Exits 3 (after writing) when the hedge limits
     are infeasible or the solve is not proven optimal."""
     from hedge_planner import render
-    from hedge_planner.outputs import prepare_out_folder, write_plan_set
     from hedge_planner.run import PlanRun
 
-    # The folder is checked before any work: a bad --out fails in a second, not after the solve.
+    # The folder and the report list are checked before any work: a bad --out or --output
+    # fails in a second, not after the solve.
+    kinds = parse_outputs(output)
+    if "pdf" in kinds:
+        from hedge_planner.report_pdf import require_pdf
+
+        require_pdf()
     folder = prepare_out_folder(out)
     run = PlanRun.load(case)
     with Progress(
@@ -431,17 +476,26 @@ def plan(
         task = progress.add_task("starting", total=None)
         plan_doc = run.plan(lambda msg: progress.update(task, description=msg))
     document = plan_doc.to_json()
+
     # The reports carry the run id of plan_doc.provenance; write_plan_set adds the manifest
     # (``outputs``) to the document before plan.json is written, last.
-    written = write_plan_set(
-        folder,
-        document,
-        {
-            "report.html": lambda p: _lazy("write_html")(plan_doc, p),
-            "report.xlsx": lambda p: _lazy("write_excel")(plan_doc, p),
-        },
-        dumps,
-    )
+    def _write_pdf(p: Path) -> object:
+        from hedge_planner.report_pdf import write_pdf
+
+        return write_pdf(plan_doc, p)
+
+    def _write_blotter(p: Path) -> object:
+        from hedge_planner.blotter import write_blotter
+
+        return write_blotter(plan_doc, p, account)
+
+    writers: dict[str, Callable[[Path], object]] = {
+        "html": lambda p: _lazy("write_html")(plan_doc, p),
+        "xlsx": lambda p: _lazy("write_excel")(plan_doc, p),
+        "pdf": _write_pdf,
+        "blotter": _write_blotter,
+    }
+    written = write_plan_set(folder, document, {OUTPUT_FILES[k]: writers[k] for k in kinds}, dumps)
     if as_json:
         emit_json(document)
     else:

@@ -57,7 +57,8 @@ def test_plan_writes_json_html_and_excel(plan_dir: Path) -> None:
     html = (plan_dir / "report.html").read_text()
     assert "Post-hedge exposure with derivatives" in html
     workbook = openpyxl.load_workbook(plan_dir / "report.xlsx")
-    hedge_cells = [c.value for row in workbook["Hedge"].iter_rows() for c in row]
+    # one table per sheet: the post-hedge exposure has its own sheet
+    hedge_cells = [c.value for row in workbook["Hedged exposure"].iter_rows() for c in row]
     assert "Gross derivative notional" in hedge_cells
     for title in (
         "Duration exposure summary",
