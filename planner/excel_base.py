@@ -49,6 +49,7 @@ SHEET_NAMES: tuple[str, ...] = (
     "Rolls",
     "Maturities",
     "Paydowns",
+    "Events",
     "Warnings",
 )
 

@@ -204,6 +204,10 @@ def _roll_flag(flag: Any) -> str:
     return h.esc(h.fmt(flag))
 
 
+#: Events listed in the printed report (nearest first).
+_PRINTED_EVENTS = 8
+
+
 def actions_section(plan: Plan) -> str:
     """Section 5: trades to execute, triggers, review date, rolls, maturities and paydowns."""
     a = plan.actions
@@ -270,9 +274,19 @@ def actions_section(plan: Plan) -> str:
         ]
         for e in a.events
     ]
+    heads = ["Date", "Event", "What it touches", ("Share of DV01", True)]
+    # Printed, the nearest events only (the pack stays short); the screen and plan.json list all.
+    shown = _PRINTED_EVENTS
+    rest = (
+        f'<p class="print-only">The first {shown} of {len(events)} events; the full list is in '
+        "the HTML report and plan.json.</p>"
+        if len(events) > shown
+        else ""
+    )
     out.append(
         "<h3>Events in the horizon</h3>"
-        + h.table(["Date", "Event", "What it touches", ("Share of DV01", True)], events)
+        + f'<div class="print-only">{h.table(heads, events[:shown])}</div>{rest}'
+        + f'<div class="screen-only">{h.table(heads, events)}</div>'
     )
     return h.section("actions", "".join(out))
 

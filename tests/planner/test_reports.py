@@ -631,6 +631,7 @@ EXPECTED_HEADERS = {
     "Rolls": ["Instrument", "Roll date", "First notice", "Last trade", "Before horizon end"],
     "Maturities": ["Holding", "Maturity", "Face (ccy)", "Market value (ccy)"],
     "Paydowns": ["ID", "Note", "Face (ccy)"],
+    "Events": ["Date", "Event", "What it touches", "Share of DV01"],
     "Warnings": ["Level", "Code", "Holding", "Message"],
 }
 
