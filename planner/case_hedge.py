@@ -89,6 +89,12 @@ class FuturesSpec(StrictModel):
     half_spread: float | None = Field(
         default=None, ge=0, description="currency per contract; default half a tick"
     )
+    roll_half_spread: float | None = Field(
+        default=None,
+        ge=0,
+        description="half bid-ask of rolling one contract into the next (calendar spread), "
+        "currency per contract; default the outright half_spread",
+    )
     max_contracts: float | None = Field(default=None, gt=0, le=1e7)
     direction: Direction = "both"
     current: float = Field(default=0.0, ge=-1e7, le=1e7)

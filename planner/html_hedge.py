@@ -123,12 +123,12 @@ def _trades_and_baseline(
             h.cell(t.quantity, "int"),
             f"<td>{h.esc(t.unit)}</td>",
             h.cell(t.dv01_change, "money"),
-            h.cell(t.cost.total, "money"),
+            h.cell(t.cash_cost, "money"),
         ]
         for t in trades
     ]
     total_dv01 = sum(t.dv01_change for t in trades)
-    total_cost = sum(t.cost.total for t in trades)
+    total_cost = sum(t.cash_cost for t in trades)
     if trades:
         compact.append(
             [
@@ -147,7 +147,7 @@ def _trades_and_baseline(
             ("Quantity", True),
             "Unit",
             (f"DV01 change ({ccy}/bp)", True),
-            (f"Total cost ({ccy})", True),
+            (f"Cash cost over horizon ({ccy})", True),
         ],
         compact,
         row_classes=[""] * len(trades) + ["total"],
@@ -169,7 +169,12 @@ def _trades_and_baseline(
         ["Optimised − baseline", ("Difference", True)],
         [
             [
-                f'<th scope="row">Hedge cost ({h.esc(ccy)})</th>',
+                f'<th scope="row">Cash cost over horizon ({h.esc(ccy)})</th>',
+                h.cell(baseline.cash_cost_difference, "money"),
+            ],
+            [
+                f'<th scope="row">Objective: risk penalty + weighted costs, not cash '
+                f"({h.esc(ccy)})</th>",
                 h.cell(baseline.cost_difference, "money"),
             ],
             [
@@ -206,6 +211,7 @@ def _trade_detail(hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str
             h.cell(t.cost.slippage, "money"),
             h.cell(t.cost.margin, "money"),
             h.cell(t.cost.total, "money"),
+            h.cell(t.cash_cost, "money"),
             f'<td class="num">{h.esc(h.fmt(t.roll_date))}</td>',
         ]
         for t in trades
@@ -220,15 +226,18 @@ def _trade_detail(hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str
                 ("Quantity", True),
                 "Unit",
                 (f"DV01 change ({ccy}/bp)", True),
-                (f"Carry ({ccy})", True),
+                (f"Carry cost ({ccy})", True),
                 (f"Slippage ({ccy})", True),
-                (f"Margin ({ccy})", True),
-                (f"Total ({ccy})", True),
+                (f"Margin funding ({ccy})", True),
+                (f"Total cost ({ccy})", True),
+                (f"Cash cost ({ccy})", True),
                 ("Roll date", True),
             ],
             detail_rows,
             css_class="wide",
-            caption="Costs over the scenario horizon; positive = cost, negative = gain.",
+            caption="Costs over the horizon; positive = cost, negative = gain. Margin funding "
+            "is the cost of financing the initial margin, not the margin itself. Cash cost = "
+            "half bid-ask + tickets + margin funding + roll - carry earned, for the units traded.",
         )
     )
     out.append(

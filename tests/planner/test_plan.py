@@ -357,3 +357,58 @@ def test_cds_add_spread_risk_but_no_rate_duration(tmp_path: Path) -> None:
         assert b["unhedged_pnl"] - a["unhedged_pnl"] == pytest.approx(-spread_dv01 * move, abs=1e-3)
         assert b["approx_error"] == pytest.approx(a["approx_error"], abs=1e-3)
     assert base["breakeven_bp"] == with_cds["breakeven_bp"]
+
+
+def test_cash_cost_apart_from_risk_penalty_and_objective(plan: dict) -> None:
+    """Cash over the horizon adds up from the trades; the risk penalty and objective stay apart."""
+    hedge = plan["hedge"]
+    cash = hedge["cash_cost"]
+    trades = hedge["trades"]
+    for key in ("bid_ask", "tickets", "margin_funding", "carry", "roll", "total"):
+        assert cash[key] == pytest.approx(sum(t["cash_cost_detail"][key] for t in trades))
+    assert cash["total"] == pytest.approx(
+        cash["bid_ask"] + cash["tickets"] + cash["margin_funding"] + cash["roll"] - cash["carry"]
+    )
+    assert cash["total"] == pytest.approx(sum(t["cash_cost"] for t in trades))
+    # Nothing is held before the hedge: per trade, the objective-side costs of the position
+    # are the same cash with carry's sign flipped; the roll is one more half bid-ask on
+    # contracts that roll before the horizon (the example gives no roll spread).
+    for t in trades:
+        c = t["cash_cost_detail"]
+        assert c["bid_ask"] == pytest.approx(t["cost"]["slippage"])
+        assert c["carry"] == pytest.approx(-t["cost"]["carry"])
+        assert c["margin_funding"] == pytest.approx(t["cost"]["margin"])
+        rolls = t["kind"] == "future" and t["detail"]["rolls_before_horizon"]
+        assert c["roll"] == pytest.approx(c["bid_ask"] if rolls else 0.0)
+        assert c["tickets"] == 0.0
+    # risk penalty = risk_aversion / 2 x TE^2 / MV (the case's 500), in currency
+    te = hedge["post_hedge"]["tracking_error_ccy"]
+    mv = hedge["exposure"]["market_value"]
+    assert hedge["risk_penalty"] == pytest.approx(500 / 2 * te**2 / mv, rel=1e-9)
+    assert hedge["objective"] == pytest.approx(sum(hedge["costs"].values()), rel=1e-12)
+    assert hedge["risk_penalty"] == pytest.approx(hedge["costs"]["tracking_error"])
+
+
+def test_baseline_cash_cost_by_hand(plan: dict) -> None:
+    """The closed-form baseline's cash: its one futures trade priced like the optimiser's."""
+    hedge = plan["hedge"]
+    base = hedge["baseline"]
+    (trade,) = base["trades"]
+    n = abs(trade["quantity"])
+    member = next(t for t in hedge["trades"] if t["kind"] == "future")
+    # the horizon's funding factor, read off any optimised trade: funding / margin posted
+    factor = member["cost"]["margin"] / member["initial_margin"]
+    margin = {"TU": 1400, "FV": 1900, "TY": 2800, "TN": 3400, "US": 4400, "UB": 6300}
+    half_tick = {"TU": 7.8125 / 2, "FV": 7.8125 / 2, "TY": 15.625 / 2, "TN": 15.625 / 2,
+                 "US": 31.25 / 2, "UB": 31.25 / 2}  # fmt: skip
+    code = trade["instrument"][:2]
+    cash = base["cash_cost"]
+    assert cash["bid_ask"] == pytest.approx(half_tick[code] * n)
+    assert cash["margin_funding"] == pytest.approx(margin[code] * n * factor)
+    assert cash["roll"] == pytest.approx(half_tick[code] * n)  # March contracts roll in Feb
+    assert cash["total"] == pytest.approx(
+        cash["bid_ask"] + cash["margin_funding"] + cash["roll"] - cash["carry"]
+    )
+    assert base["cash_cost_difference"] == pytest.approx(
+        hedge["cash_cost"]["total"] - cash["total"]
+    )

@@ -561,10 +561,11 @@ EXPECTED_HEADERS = {
         "DV01 change (ccy/bp)",
         "Carry (ccy)",
         "Slippage (ccy)",
-        "Margin (ccy)",
+        "Margin funding (ccy)",
         "Total cost (ccy)",
         "Roll date",
         "Detail",
+        "Cash cost (ccy)",
     ],
     "Constraints": ["Constraint", "Limit", "Value", "Slack", "Binding"],
     "Scenarios": [
