@@ -149,6 +149,7 @@ def trade_cash_cost(
     horizon_days: int,
     ticket_cost: float = 0.0,
     roll_per_unit: float = 0.0,
+    roll_value_per_unit: float = 0.0,
     min_units: float = 0.0,
 ) -> CashCost:
     """Cash cost over the horizon of moving from ``current`` to ``position`` units.
@@ -172,6 +173,9 @@ def trade_cash_cost(
     roll_per_unit
         Roll cost per unit traded that has to be rolled before the horizon, currency (0 when
         the contract does not roll before the horizon).
+    roll_value_per_unit
+        Value of rolling one long unit at the market calendar spread against its fair spread,
+        currency (positive = the roll gains for a long; a short loses it).
     min_units
         A trade smaller than this (in absolute units) is no trade: no ticket is charged.
     """
@@ -183,5 +187,5 @@ def trade_cash_cost(
         tickets=float(ticket_cost) if traded else 0.0,
         margin_funding=extra_margin * margin_funding_factor(funding_rate, horizon_days),
         carry=carry_per_unit * trade,
-        roll=roll_per_unit * abs(trade),
+        roll=roll_per_unit * abs(trade) - roll_value_per_unit * trade,
     )

@@ -60,6 +60,27 @@ class DeliverableSpec(StrictModel):
         return self
 
 
+class RollSpec(StrictModel):
+    """How a futures position held past its roll date is rolled into the next contract."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    basket: list[DeliverableSpec] | None = Field(
+        default=None,
+        description="deliverables of the next contract; default the front basket's bonds "
+        "that are deliverable into it",
+    )
+    repo_rate: float | None = Field(
+        default=None, ge=-0.05, le=0.25, description="term repo to the next delivery, decimal"
+    )
+    calendar_spread: float | None = Field(
+        default=None,
+        ge=-20.0,
+        le=20.0,
+        description="market calendar spread, front minus next, points per 100",
+    )
+
+
 class FuturesSpec(StrictModel):
     """A Treasury futures contract the hedge may trade."""
 
@@ -88,6 +109,9 @@ class FuturesSpec(StrictModel):
     initial_margin: float = Field(default=0.0, ge=0, description="currency per contract")
     half_spread: float | None = Field(
         default=None, ge=0, description="currency per contract; default half a tick"
+    )
+    roll: RollSpec | None = Field(
+        default=None, description="next contract to roll into (basket, repo, calendar spread)"
     )
     roll_half_spread: float | None = Field(
         default=None,

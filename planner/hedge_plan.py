@@ -69,7 +69,8 @@ HEDGE_METHODOLOGY = {
     "margin financed at the Treasury curve's simple rate to the horizon (the margin amount is "
     "initial_margin, not a cost); carry = carry earned by the units traded (positive earned); "
     "roll = half bid-ask of rolling the traded futures into the next contract before the "
-    "horizon; total = bid_ask + tickets + margin_funding + roll - carry",
+    "horizon, less the market calendar spread's richness against the fair spread when the case "
+    "gives one; total = bid_ask + tickets + margin_funding + roll - carry",
     "risk_penalty": "risk_aversion/2 x TE^2/MV, currency: the risk term of the objective, not cash",
 }
 
@@ -85,10 +86,11 @@ def member_cash_cost(
     """
     r = member.risk
     spec = member.spec
-    roll = 0.0
+    roll, roll_value = 0.0, 0.0
     if r.kind == "future" and bool(r.details.get("rolls_before_horizon")):
         roll_spread = getattr(spec, "roll_half_spread", None)
         roll = member.half_spread if roll_spread is None else float(roll_spread)
+        roll_value = float(r.details.get("roll_value", 0.0))
     return trade_cash_cost(
         current=current,
         position=position,
@@ -99,6 +101,7 @@ def member_cash_cost(
         horizon_days=days,
         ticket_cost=float(getattr(spec, "ticket_cost", 0.0) or 0.0),
         roll_per_unit=roll,
+        roll_value_per_unit=roll_value,
         min_units=MIN_TRADE[r.kind],
     )
 

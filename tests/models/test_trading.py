@@ -102,3 +102,20 @@ def test_cash_cost_no_trade_no_ticket_and_freed_margin_is_a_saving() -> None:
     assert math.isclose(smaller.margin_funding, -30.0, rel_tol=1e-12)
     a = CashCost(bid_ask=1.0, tickets=2.0, margin_funding=3.0, carry=4.0, roll=5.0)
     assert (a + a).total == 2 * a.total == 2 * (1 + 2 + 3 + 5 - 4)
+
+
+def test_roll_value_gains_for_a_long_and_costs_a_short() -> None:
+    # Rolling at a calendar spread 0.25 rich per long contract (250 on 100,000 face): a buyer
+    # of 10 gains 2,500 on the roll, a seller of 10 pays it; the half bid-ask 5 per contract.
+    kw: dict[str, float] = {
+        "current": 0.0,
+        "carry_per_unit": 0.0,
+        "half_spread_per_unit": 0.0,
+        "margin_per_unit": 0.0,
+        "funding_rate": 0.0,
+        "horizon_days": 90,
+        "roll_per_unit": 5.0,
+        "roll_value_per_unit": 250.0,
+    }
+    assert trade_cash_cost(position=10.0, **kw).roll == 50.0 - 2_500.0
+    assert trade_cash_cost(position=-10.0, **kw).roll == 50.0 + 2_500.0
