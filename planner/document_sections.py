@@ -324,7 +324,13 @@ class Infeasibility(Section):
     """Why no hedge meets every limit."""
 
     message: str
-    relaxations: list[Relaxation]
+    relaxations: list[Relaxation] = Field(
+        description="the moves applied for the closest hedge shown"
+    )
+    alternatives: list[Relaxation] = Field(
+        default_factory=list,
+        description="the limits in conflict: each ALONE restores feasibility by this move",
+    )
 
 
 class Hedge(Section):

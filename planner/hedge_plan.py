@@ -35,6 +35,7 @@ from hedge_planner.models.hedge_ratios import dv01_hedge_contracts
 from hedge_planner.models.portfolio import HoldingRisk
 from hedge_planner.models.trading import CashCost, trade_cash_cost, trade_cost
 from hedge_planner.models.units import BP
+from hedge_planner.solvers.infeasibility import Violation
 from hedge_planner.solvers.optimizer import HedgeResult, RiskSummary
 
 #: Below this many units (contracts for futures, notional otherwise) there is nothing to execute.
@@ -165,6 +166,13 @@ def _closed_form_baseline(
             )
     assert best is not None
     return best
+
+
+def _relaxation(v: Violation) -> Relaxation:
+    """A limit move of the minimal-violation analysis, in the limit's own units."""
+    return Relaxation(
+        constraint=v.name, limit=v.limit, required=v.required, change=v.move, unit=v.units
+    )
 
 
 def _risk_penalty(costs: dict[str, float]) -> float | None:
@@ -388,16 +396,8 @@ class HedgePlan:
         if res.status == "infeasible":
             infeasibility = Infeasibility(
                 message=res.message,
-                relaxations=[
-                    Relaxation(
-                        constraint=v.name,
-                        limit=v.limit,
-                        required=v.required,
-                        change=v.move,
-                        unit=v.units,
-                    )
-                    for v in res.violations
-                ],
+                relaxations=[_relaxation(v) for v in res.violations],
+                alternatives=[_relaxation(v) for v in res.alternatives],
             )
         return Hedge(
             exposure=self.exposure(),

@@ -86,24 +86,40 @@ def _infeasibility(
     out: list[str] = []
     infeasible = hedge.infeasibility
     if infeasible is not None:
-        body = [
-            [
-                f"<td>{h.esc(r.constraint)}</td>",
-                h.cell(r.limit),
-                h.cell(r.required),
-                h.cell(r.change),
-                f"<td>{h.esc(r.unit)}</td>",
+
+        def rows(relaxations: Sequence[Any]) -> list[list[str]]:
+            return [
+                [
+                    f"<td>{h.esc(r.constraint)}</td>",
+                    h.cell(r.limit),
+                    h.cell(r.required),
+                    h.cell(r.change),
+                    f"<td>{h.esc(r.unit)}</td>",
+                ]
+                for r in relaxations
             ]
-            for r in infeasible.relaxations
+
+        body = rows(infeasible.relaxations)
+        head: list[str | tuple[str, bool]] = [
+            "Constraint",
+            ("Limit", True),
+            ("Required", True),
+            ("Change", True),
+            "Unit",
         ]
+        alone = (
+            "<p>Limits in conflict: each alone restores feasibility by this move:</p>"
+            + h.table(head, rows(infeasible.alternatives))
+            if infeasible.alternatives
+            else ""
+        )
         out.append(
             '<div class="alert" id="infeasibility" role="alert">'
             "<h3>Infeasible: no hedge meets every constraint</h3>"
             f"<p>{h.esc(infeasible.message)}</p>"
             "<p>Smallest relaxations that would make the problem feasible:</p>"
-            + h.table(
-                ["Constraint", ("Limit", True), ("Required", True), ("Change", True), "Unit"], body
-            )
+            + h.table(head, body)
+            + alone
             + "</div>"
         )
 

@@ -344,7 +344,23 @@ def _infeasibility(console: Console, doc: Hedge) -> None:
                 r.unit,
             )
         console.print(table)
-        console.print("The closest hedge (optimal once those limits move) follows.")
+        if inf.alternatives:
+            alone = Table(title="Limits in conflict: each ALONE restores feasibility")
+            for name in ("limit", "current", "required", "change", "units"):
+                alone.add_column(name, justify="left" if name in ("limit", "units") else "right")
+            for r in inf.alternatives:
+                alone.add_row(
+                    r.constraint,
+                    _fmt_opt(r.limit, ",.4g"),
+                    _fmt_opt(r.required, ",.4g"),
+                    _fmt_opt(r.change, "+,.4g"),
+                    r.unit,
+                )
+            console.print(alone)
+        console.print(
+            "The closest hedge (every limit met once the moves of the first table are made) "
+            "follows."
+        )
 
 
 def hedge(console: Console, doc: Hedge) -> None:
