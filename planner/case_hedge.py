@@ -257,6 +257,27 @@ class LimitsSpec(StrictModel):
         "rates in the case's KRD convention, sector spreads, swap spread)",
     )
 
+    vega_max: dict[str, float] | float | None = Field(
+        default=None,
+        description="swaption vega limit, currency per bp of normal vol, on the net vega: one "
+        "number (the total) or a mapping with 'total' and/or expiry x tenor buckets like "
+        "'1yx10y'",
+    )
+    gross_notional_max: float | None = Field(
+        default=None,
+        ge=0,
+        description="gross notional of the derivative positions, currency (futures: price / "
+        "100 x contract size per contract; swaps and swaptions: notional)",
+    )
+
+    @field_validator("vega_max")
+    @classmethod
+    def _vega(cls, value: dict[str, float] | float | None) -> dict[str, float] | float | None:
+        values = value.values() if isinstance(value, dict) else [] if value is None else [value]
+        if any(v < 0 for v in values):
+            raise ValueError("vega limits must be non-negative (currency per bp of normal vol)")
+        return value
+
     @field_validator("krd_tolerance")
     @classmethod
     def _tolerances(cls, value: dict[str, float] | float | None) -> dict[str, float] | float | None:

@@ -353,6 +353,11 @@ class Hedge(Section):
     objective: float | None = Field(
         default=None, description="the optimiser's objective: risk penalty + weighted costs"
     )
+    swaption_vega: dict[str, float] = Field(
+        default_factory=dict,
+        description="net vega of the swaption positions after the hedge, currency per bp of "
+        "normal vol: 'total' and each expiry x tenor bucket held",
+    )
     baseline: Baseline
     solver: Solver
     infeasibility: Infeasibility | None

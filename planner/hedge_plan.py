@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+from hedge_planner.case_hedge import SwaptionSpec
 from hedge_planner.document_sections import (
     Baseline,
     BaselineRisk,
@@ -29,6 +30,7 @@ from hedge_planner.document_sections import (
 )
 from hedge_planner.document_sections import CashCost as CashCostDoc
 from hedge_planner.document_sections import TradeCost as TradeCostDoc
+from hedge_planner.hedge_limits import vega_bucket, vega_per_bp
 from hedge_planner.hedging import HedgeProblem, UniverseMember, _plain
 from hedge_planner.models.exposure import CashBook, Holding, portfolio_exposure
 from hedge_planner.models.hedge_ratios import dv01_hedge_contracts
@@ -308,7 +310,8 @@ class HedgePlan:
                     cash_cost=cash.total,
                     cash_cost_detail=cash_cost_doc(cash),
                     roll_date=r.details.get("roll_date"),
-                    detail={k: _plain(v) for k, v in r.details.items() if k in TRADE_DETAIL_KEYS},
+                    detail={k: _plain(v) for k, v in r.details.items() if k in TRADE_DETAIL_KEYS}
+                    | ({"vega_bp": vega_per_bp(m) * float(trade)} if r.kind == "swaption" else {}),
                 )
             )
         return out
@@ -419,6 +422,7 @@ class HedgePlan:
             cash_cost=cash,
             risk_penalty=_risk_penalty(res.costs),
             objective=res.objective,
+            swaption_vega=self.swaption_vega(),
             baseline=baseline,
             solver=Solver(
                 status=res.status,
@@ -433,6 +437,16 @@ class HedgePlan:
             infeasibility=infeasibility,
             methodology=HEDGE_METHODOLOGY,
         )
+
+    def swaption_vega(self) -> dict[str, float]:
+        """Net vega of the swaptions held after the hedge, currency per bp of normal vol."""
+        out: dict[str, float] = {}
+        for m, q in zip(self.problem.members, self.quantities, strict=True):
+            if isinstance(m.spec, SwaptionSpec) and q != 0:
+                v = vega_per_bp(m) * float(q)
+                out[vega_bucket(m.spec)] = out.get(vega_bucket(m.spec), 0.0) + v
+                out["total"] = out.get("total", 0.0) + v
+        return out
 
     def constraint_limit(self, name: str) -> Any:
         """The limit of the named constraint (``None`` when the case sets none)."""

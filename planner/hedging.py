@@ -19,6 +19,7 @@ from hedge_planner.cases import (
     resolve_path,
 )
 from hedge_planner.futures_roll import case_basket, futures_name, next_future
+from hedge_planner.hedge_limits import desk_limits
 from hedge_planner.models.bootstrap import tenor_years
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.daycount import DayCount
@@ -544,6 +545,7 @@ def build_problem(
     instruments = _instruments(hedge, members)
     terms = _objective_terms(hedge, mv)
     constraints, target = _limits(hedge, analysis, source)
+    constraints += desk_limits(hedge, members, source)
     optimizer = HedgeOptimizer(
         portfolio,
         instruments,

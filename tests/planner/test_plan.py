@@ -412,3 +412,29 @@ def test_baseline_cash_cost_by_hand(plan: dict) -> None:
     assert base["cash_cost_difference"] == pytest.approx(
         hedge["cash_cost"]["total"] - cash["total"]
     )
+
+
+def test_vega_and_gross_notional_limits_from_the_case(tmp_path: Path) -> None:
+    """hedge.limits.gross_notional_max binds (the example's hedge trades ~1.5bn gross) and the
+    plan's gross notional, computed by the exposure module, meets it; vega_max (total and a
+    bucket) is compiled under its case names and the swaption vega adds up from the trades."""
+
+    def edit(case: dict) -> None:
+        case["hedge"]["limits"]["gross_notional_max"] = 1.2e9
+        case["hedge"]["limits"]["vega_max"] = {"total": 50_000.0, "1yx10y": 20_000.0}
+
+    result = runner.invoke(app, ["hedge", str(_variant(tmp_path, edit)), "--json"])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    cons = {c["name"]: c for c in doc["constraints"]}
+    gross = cons["gross_notional_max"]
+    assert gross["limit"] == 1.2e9 and gross["units"] == "currency"
+    assert doc["exposure"]["gross_notional"] == pytest.approx(gross["value"], rel=1e-9)
+    assert gross["value"] <= 1.2e9 * (1 + 1e-9)
+    assert cons["vega_max"]["limit"] == 50_000.0
+    assert cons["vega_max[1yx10y]"]["limit"] == 20_000.0
+    vega = doc["swaption_vega"]
+    traded = sum(t["detail"]["vega_bp"] for t in doc["trades"] if t["kind"] == "swaption")
+    assert vega.get("total", 0.0) == pytest.approx(traded, abs=1e-6)
+    assert abs(vega.get("total", 0.0)) <= 50_000.0 * (1 + 1e-9)
+    assert cons["vega_max"]["value"] == pytest.approx(abs(vega.get("total", 0.0)), abs=1e-6)
