@@ -106,6 +106,12 @@ class FuturesContract(BaseModel):
         default=2, ge=0, description="business days before the first business day of the month"
     )
     deliverable: DeliverableRule
+    average_daily_volume: float | None = Field(
+        default=None, gt=0, description="contracts traded per day (liquidity limits)"
+    )
+    open_interest: float | None = Field(
+        default=None, gt=0, description="contracts open (liquidity limits)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> FuturesContract:

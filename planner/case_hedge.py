@@ -110,6 +110,12 @@ class FuturesSpec(StrictModel):
     half_spread: float | None = Field(
         default=None, ge=0, description="currency per contract; default half a tick"
     )
+    average_daily_volume: float | None = Field(
+        default=None, gt=0, description="contracts per day; overrides the contract table's"
+    )
+    open_interest: float | None = Field(
+        default=None, gt=0, description="contracts open; overrides the contract table's"
+    )
     roll: RollSpec | None = Field(
         default=None, description="next contract to roll into (basket, repo, calendar spread)"
     )
@@ -230,6 +236,19 @@ class DurationLimitSpec(StrictModel):
     band: float = Field(default=0.25, ge=0, le=MAX_DURATION_LIMIT, description="years")
 
 
+class LiquiditySpec(StrictModel):
+    """Futures trades as a share of the contract's average daily volume and open interest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    adv_share: float | None = Field(
+        default=None, gt=0, le=1, description="largest trade / average daily volume"
+    )
+    oi_share: float | None = Field(
+        default=None, gt=0, le=1, description="largest trade / open interest"
+    )
+
+
 class LimitsSpec(StrictModel):
     """Risk limits; each is optional. Tolerances in years, DV01 in currency per bp."""
 
@@ -262,6 +281,11 @@ class LimitsSpec(StrictModel):
         description="swaption vega limit, currency per bp of normal vol, on the net vega: one "
         "number (the total) or a mapping with 'total' and/or expiry x tenor buckets like "
         "'1yx10y'",
+    )
+    liquidity: LiquiditySpec | None = Field(
+        default=None,
+        description="futures trade caps as shares of ADV / open interest (from the contract "
+        "table, overridden per contract in the universe)",
     )
     gross_notional_max: float | None = Field(
         default=None,

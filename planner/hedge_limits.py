@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from hedge_planner.case_hedge import HedgeSpec, SwaptionSpec
+from hedge_planner.case_hedge import FuturesSpec, HedgeSpec, SwaptionSpec
 from hedge_planner.models.errors import InputError, InputIssue
 from hedge_planner.solvers.desk_limits import GrossNotionalLimit, VegaLimit
 
-__all__ = ["desk_limits", "vega_bucket", "vega_per_bp"]
+__all__ = ["desk_limits", "liquidity_cap", "vega_bucket", "vega_per_bp"]
 
 
 def vega_bucket(spec: SwaptionSpec) -> str:
@@ -71,3 +71,41 @@ def desk_limits(hedge: HedgeSpec, members: list[Any], source: str) -> list[Any]:
             mask = np.array([b == bucket for b in buckets])
         out.append(VegaLimit(float(cap), np.where(mask, vega, 0.0), bucket))
     return out
+
+
+def liquidity_cap(hedge: HedgeSpec, member: Any, where: str, source: str) -> float | None:
+    """Largest futures trade the liquidity limit allows, contracts (``None``: no cap).
+
+    ``min(adv_share x ADV, oi_share x open interest)`` over the shares the case sets; ADV and
+    open interest come from the universe entry, else the contract table.
+
+    Raises
+    ------
+    InputError
+        When a share is set but the contract has no figure for it.
+    """
+    liq = hedge.limits.liquidity
+    spec = member.spec
+    if liq is None or not isinstance(spec, FuturesSpec):
+        return None
+    contract = member.instrument.contract
+    caps: list[float] = []
+    for share, key in ((liq.adv_share, "average_daily_volume"), (liq.oi_share, "open_interest")):
+        if share is None:
+            continue
+        figure = getattr(spec, key) or getattr(contract, key)
+        if figure is None:
+            raise InputError(
+                [
+                    InputIssue(
+                        source,
+                        None,
+                        f"{where}.{key}",
+                        f"hedge.limits.liquidity needs the {key.replace('_', ' ')} of "
+                        f"{member.name}",
+                        "give it on the futures entry or in the contracts_file",
+                    )
+                ]
+            )
+        caps.append(share * float(figure))
+    return min(caps) if caps else None

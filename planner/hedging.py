@@ -19,7 +19,7 @@ from hedge_planner.cases import (
     resolve_path,
 )
 from hedge_planner.futures_roll import case_basket, futures_name, next_future
-from hedge_planner.hedge_limits import desk_limits
+from hedge_planner.hedge_limits import desk_limits, liquidity_cap
 from hedge_planner.models.bootstrap import tenor_years
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.daycount import DayCount
@@ -374,14 +374,19 @@ def _portfolio_risk(analysis: CaseAnalysis) -> PortfolioRisk:
     )
 
 
-def _instruments(hedge: HedgeSpec, members: list[UniverseMember]) -> list[Instrument]:
+def _instruments(hedge: HedgeSpec, members: list[UniverseMember], source: str) -> list[Instrument]:
     """The optimiser's view of each member: per-unit risk, costs, bounds, current position."""
     instruments = []
+    futures_index = {id(f): i for i, f in enumerate(hedge.universe.futures)}
     for m in members:
         fields = m.risk.instrument_fields()
         fields["half_spread"] = m.half_spread
         lo, hi = m.bounds()
         spec = m.spec
+        where = f"hedge.universe.futures[{futures_index.get(id(spec), 0)}]"
+        cap = liquidity_cap(hedge, m, where, source)
+        if cap is not None:  # trades within the cap around the current position
+            lo, hi = max(lo, spec.current - cap), min(hi, spec.current + cap)
         extra: dict[str, Any] = {}
         if isinstance(spec, SwapSpec) and spec.integer_lots:
             extra = {"integer": True, "lot_size": spec.lot_size}
@@ -542,7 +547,7 @@ def build_problem(
     portfolio = _portfolio_risk(analysis)
     mv = portfolio.market_value
     tenors = analysis.tenors
-    instruments = _instruments(hedge, members)
+    instruments = _instruments(hedge, members, source)
     terms = _objective_terms(hedge, mv)
     constraints, target = _limits(hedge, analysis, source)
     constraints += desk_limits(hedge, members, source)

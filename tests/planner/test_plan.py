@@ -438,3 +438,27 @@ def test_vega_and_gross_notional_limits_from_the_case(tmp_path: Path) -> None:
     assert vega.get("total", 0.0) == pytest.approx(traded, abs=1e-6)
     assert abs(vega.get("total", 0.0)) <= 50_000.0 * (1 + 1e-9)
     assert cons["vega_max"]["value"] == pytest.approx(abs(vega.get("total", 0.0)), abs=1e-6)
+
+
+def test_liquidity_caps_futures_trades_at_a_share_of_adv(tmp_path: Path) -> None:
+    """With 1% of an ADV of 100,000 contracts (open interest 2mm at 0.1%: 2,000) each futures
+    trade is at most min(1,000, 2,000) = 1,000 contracts; a missing ADV is a located error."""
+
+    def edit(case: dict) -> None:
+        case["hedge"]["limits"]["liquidity"] = {"adv_share": 0.01, "oi_share": 0.001}
+        for fut in case["hedge"]["universe"]["futures"]:
+            fut["average_daily_volume"] = 100_000
+            fut["open_interest"] = 2_000_000
+
+    result = runner.invoke(app, ["hedge", str(_variant(tmp_path, edit)), "--json"])
+    assert result.exit_code == 0, result.stderr
+    futures = [t for t in json.loads(result.stdout)["trades"] if t["kind"] == "future"]
+    assert futures and all(abs(t["quantity"]) <= 1_000 for t in futures)
+    assert any(abs(t["quantity"]) == 1_000 for t in futures)  # the cap binds somewhere
+
+    def missing(case: dict) -> None:
+        case["hedge"]["limits"]["liquidity"] = {"adv_share": 0.01}
+
+    result = runner.invoke(app, ["hedge", str(_variant(tmp_path, missing)), "--json"])
+    assert result.exit_code == 2
+    assert "hedge.universe.futures[0].average_daily_volume" in result.stderr
