@@ -382,6 +382,21 @@ class TreasuryFuture(_PerUnitRisk):
         """Day serial a position is rolled: the earlier of first notice and last trading day."""
         return int(min(self.dates.first_notice_day, self.dates.last_trading_day))
 
+    def yield_dv01_per_contract(self) -> float:
+        """DV01 per contract on the desk's yield convention, currency per bp.
+
+        The CTD's DV01 at its own street yield (central difference of 1 bp on today's dirty
+        price) divided by its conversion factor, times contract size / 100; beside the
+        curve-based figure of :meth:`risk` (the CTD forward off the shifted curve).
+        """
+        ctd = self.ctd_index
+        sched0 = self.sched.subset([ctd])
+        y0 = yield_from_dirty_price(sched0, [float(self.clean_price[ctd] + self.accrued_now[ctd])])
+        up = float(dirty_price_from_yield(sched0, y0 + 1e-4)[0])
+        down = float(dirty_price_from_yield(sched0, y0 - 1e-4)[0])
+        cf = float(self.cf[ctd])
+        return (down - up) / 2.0 / cf * self.contract.contract_size / 100.0
+
     def ctd_carry_between(self, start: int, end: int) -> float:
         """CTD carry per 100 face over ``[start, end]`` (day serials) at its unchanged yield.
 
@@ -507,6 +522,7 @@ class TreasuryFuture(_PerUnitRisk):
         krd = futures_dv01_per_contract(fwd_krd, cf, size)
         horizon = _horizon(self.settle, horizon_days, horizon_date)
         roll_day = self.roll_day
+        dv01_yield = self.yield_dv01_per_contract()
         b = self.basis
         carry, carry_parts = self.horizon_carry(horizon)
         details = {
@@ -536,6 +552,10 @@ class TreasuryFuture(_PerUnitRisk):
             "roll_date": to_iso([roll_day])[0],
             "horizon_date": to_iso([self.settle + horizon])[0],
             "rolls_before_horizon": bool(roll_day <= self.settle + horizon),
+            "dv01_yield_convention": dv01_yield,
+            "dv01_yield_note": "desk convention: the CTD's DV01 at its own yield (spot, "
+            "semi-annual street yield, central 1 bp) / CF x contract size / 100",
+            "basis_source": "market" if self.market_price is not None else "theoretical",
             "carry_note": "CTD carry at unchanged yield (accretion + coupons - repo financing) "
             "/ CF to the roll date, then the next contract's (roll_method)",
             **carry_parts,

@@ -52,6 +52,8 @@ TRADE_DETAIL_KEYS = (
     "forward_swap_rate",
     "strike",
     "rolls_before_horizon",
+    "basis_source",
+    "dv01_yield_convention",
 )
 BASELINE_METHOD = (
     "closed-form futures hedge ratio: N = (D_target*MV*1e-4 - DV01_P) / DV01_per_contract, "

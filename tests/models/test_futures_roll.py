@@ -126,3 +126,25 @@ def test_calendar_spread_prices_the_roll_by_hand(tsy: YieldCurve) -> None:
     fair = both.theoretical_price - nxt.theoretical_price
     value = both.risk(horizon_days=days).details["roll_value"]
     assert value == pytest.approx((spread - fair) / 100 * 100_000, rel=1e-12)
+
+
+def test_yield_convention_dv01_per_contract_against_quantlib(tsy: YieldCurve) -> None:
+    """Desk convention: CTD modified duration x dirty price x 1e-4 (QuantLib, street yield,
+    semi-annual) / CF x size / 100; a market price labels the basis analytics as market."""
+    fut = TreasuryFuture("TYH4", "TY", 2024, 3, _bonds(BASKET), REPO, tsy)
+    ctd = fut.ctd_index
+    _, coupon, maturity, y = BASKET[ctd]
+    bond = ql_fixed_bond(SETTLE, dt.date.fromisoformat(maturity), coupon, 2, 0)
+    fig = ql_yield_figures(bond, SETTLE, y, 2, 0)
+    dv01_100 = fig["modified_duration"] * fig["dirty_price"] * 1e-4
+    expected = dv01_100 / float(fut.cf[ctd]) * 100_000 / 100
+    risk = fut.risk()
+    assert risk.details["dv01_yield_convention"] == pytest.approx(expected, rel=1e-6)
+    assert risk.details["basis_source"] == "theoretical"
+    # beside the curve-based figure: forward (repo growth) and continuous-zero bumps make the
+    # curve-based DV01 a few percent larger, never a different order
+    assert 1.0 < risk.dv01 / expected < 1.06
+    market = TreasuryFuture(
+        "TYH4", "TY", 2024, 3, _bonds(BASKET), REPO, tsy, market_price=fut.theoretical_price - 0.1
+    )
+    assert market.risk().details["basis_source"] == "market"
