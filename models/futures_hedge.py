@@ -51,6 +51,7 @@ from hedge_planner.models.swaps import (
     bump_matrix,
     risk_from_bumped,
 )
+from hedge_planner.models.units import BP
 from hedge_planner.models.yield_risk import dirty_price_from_yield, yield_from_dirty_price
 
 
@@ -392,8 +393,8 @@ class TreasuryFuture(_PerUnitRisk):
         ctd = self.ctd_index
         sched0 = self.sched.subset([ctd])
         y0 = yield_from_dirty_price(sched0, [float(self.clean_price[ctd] + self.accrued_now[ctd])])
-        up = float(dirty_price_from_yield(sched0, y0 + 1e-4)[0])
-        down = float(dirty_price_from_yield(sched0, y0 - 1e-4)[0])
+        up = float(dirty_price_from_yield(sched0, y0 + BP)[0])
+        down = float(dirty_price_from_yield(sched0, y0 - BP)[0])
         cf = float(self.cf[ctd])
         return (down - up) / 2.0 / cf * self.contract.contract_size / 100.0
 
