@@ -462,3 +462,21 @@ def test_liquidity_caps_futures_trades_at_a_share_of_adv(tmp_path: Path) -> None
     result = runner.invoke(app, ["hedge", str(_variant(tmp_path, missing)), "--json"])
     assert result.exit_code == 2
     assert "hedge.universe.futures[0].average_daily_volume" in result.stderr
+
+
+def test_basket_completeness_check_flags_the_long_bond_baskets(plan: dict) -> None:
+    """US March 2024 takes bonds with at least 15 years left on 2024-03-01, i.e. from
+    2039-03-01; the example's shortest US deliverable is the 05/15/2040: 441 days = 14.5 months
+    later, so the bond that would be cheapest is probably missing (UB likewise: 25 years,
+    2049-03-01, shortest 08/15/2052). TY, FV, TU and TN baskets start within a few months."""
+    check = next(
+        c for c in plan["quality_checks"]
+        if c["name"] == "Futures hedges account for conversion factor and CTD"
+    )  # fmt: skip
+    assert check["status"] == "warn"
+    incomplete = check["detail"].split("basket looks incomplete:")[1]
+    assert "USH4's shortest deliverable matures 14.5 months after" in incomplete
+    assert "2039-03-01" in incomplete and "UBH4" in incomplete and "2049-03-01" in incomplete
+    for code in ("TUH4", "FVH4", "TYH4", "TNH4"):
+        assert code not in incomplete
+    assert "basis theoretical" in check["detail"]  # no market futures price in the example
