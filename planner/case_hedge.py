@@ -60,6 +60,27 @@ class DeliverableSpec(StrictModel):
         return self
 
 
+class RollSpec(StrictModel):
+    """How a futures position held past its roll date is rolled into the next contract."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    basket: list[DeliverableSpec] | None = Field(
+        default=None,
+        description="deliverables of the next contract; default the front basket's bonds "
+        "that are deliverable into it",
+    )
+    repo_rate: float | None = Field(
+        default=None, ge=-0.05, le=0.25, description="term repo to the next delivery, decimal"
+    )
+    calendar_spread: float | None = Field(
+        default=None,
+        ge=-20.0,
+        le=20.0,
+        description="market calendar spread, front minus next, points per 100",
+    )
+
+
 class FuturesSpec(StrictModel):
     """A Treasury futures contract the hedge may trade."""
 
@@ -88,6 +109,21 @@ class FuturesSpec(StrictModel):
     initial_margin: float = Field(default=0.0, ge=0, description="currency per contract")
     half_spread: float | None = Field(
         default=None, ge=0, description="currency per contract; default half a tick"
+    )
+    average_daily_volume: float | None = Field(
+        default=None, gt=0, description="contracts per day; overrides the contract table's"
+    )
+    open_interest: float | None = Field(
+        default=None, gt=0, description="contracts open; overrides the contract table's"
+    )
+    roll: RollSpec | None = Field(
+        default=None, description="next contract to roll into (basket, repo, calendar spread)"
+    )
+    roll_half_spread: float | None = Field(
+        default=None,
+        ge=0,
+        description="half bid-ask of rolling one contract into the next (calendar spread), "
+        "currency per contract; default the outright half_spread",
     )
     max_contracts: float | None = Field(default=None, gt=0, le=1e7)
     direction: Direction = "both"
@@ -200,6 +236,19 @@ class DurationLimitSpec(StrictModel):
     band: float = Field(default=0.25, ge=0, le=MAX_DURATION_LIMIT, description="years")
 
 
+class LiquiditySpec(StrictModel):
+    """Futures trades as a share of the contract's average daily volume and open interest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    adv_share: float | None = Field(
+        default=None, gt=0, le=1, description="largest trade / average daily volume"
+    )
+    oi_share: float | None = Field(
+        default=None, gt=0, le=1, description="largest trade / open interest"
+    )
+
+
 class LimitsSpec(StrictModel):
     """Risk limits; each is optional. Tolerances in years, DV01 in currency per bp."""
 
@@ -226,6 +275,32 @@ class LimitsSpec(StrictModel):
         "bp per year of the book's market value (the multi-factor figure the plan reports: key "
         "rates in the case's KRD convention, sector spreads, swap spread)",
     )
+
+    vega_max: dict[str, float] | float | None = Field(
+        default=None,
+        description="swaption vega limit, currency per bp of normal vol, on the net vega: one "
+        "number (the total) or a mapping with 'total' and/or expiry x tenor buckets like "
+        "'1yx10y'",
+    )
+    liquidity: LiquiditySpec | None = Field(
+        default=None,
+        description="futures trade caps as shares of ADV / open interest (from the contract "
+        "table, overridden per contract in the universe)",
+    )
+    gross_notional_max: float | None = Field(
+        default=None,
+        ge=0,
+        description="gross notional of the derivative positions, currency (futures: price / "
+        "100 x contract size per contract; swaps and swaptions: notional)",
+    )
+
+    @field_validator("vega_max")
+    @classmethod
+    def _vega(cls, value: dict[str, float] | float | None) -> dict[str, float] | float | None:
+        values = value.values() if isinstance(value, dict) else [] if value is None else [value]
+        if any(v < 0 for v in values):
+            raise ValueError("vega limits must be non-negative (currency per bp of normal vol)")
+        return value
 
     @field_validator("krd_tolerance")
     @classmethod

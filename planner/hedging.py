@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -17,12 +18,14 @@ from hedge_planner.cases import (
     SwaptionSpec,
     resolve_path,
 )
+from hedge_planner.futures_roll import case_basket, futures_name, next_future
+from hedge_planner.hedge_limits import desk_limits, liquidity_cap
 from hedge_planner.models.bootstrap import tenor_years
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.daycount import DayCount
 from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.futures import ContractTable, load_contract_table
-from hedge_planner.models.futures_hedge import DeliverableBond, TreasuryFuture
+from hedge_planner.models.futures_hedge import TreasuryFuture
 from hedge_planner.models.futures_quotes import parse_32nds
 from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk, SwapHedge, Swaption
 from hedge_planner.models.swaps import SwapSpec as SwapTerms
@@ -43,8 +46,7 @@ from hedge_planner.solvers.terms import (
 )
 from hedge_planner.workflow import CaseAnalysis, MarketCurves
 
-#: CME month codes.
-MONTH_CODES = "FGHJKMNQUVXZ"
+logger = logging.getLogger(__name__)
 
 Spec = FuturesSpec | SwapSpec | SwaptionSpec
 PricedInstrument = TreasuryFuture | SwapHedge | Swaption
@@ -113,11 +115,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.tolist()
     return value
-
-
-def futures_name(code: str, year: int, month: int) -> str:
-    """Exchange-style name, e.g. ``TYH4`` for the March 2024 10-year note future."""
-    return f"{code.upper()}{MONTH_CODES[month - 1]}{year % 10}"
 
 
 def _tenor_issue(source: str, where: str, label: str) -> InputIssue | None:
@@ -193,17 +190,8 @@ def _future(
     table: ContractTable | None,
 ) -> UniverseMember:
     year, month = (int(p) for p in spec.contract_month.split("-"))
-    basket = [
-        DeliverableBond(
-            id=b.id,
-            coupon=b.coupon,
-            maturity=b.maturity,
-            clean_price=b.price,
-            yield_=b.yield_,
-            issue_date=b.issue_date,
-        )
-        for b in spec.basket
-    ]
+    basket = case_basket(spec.basket)
+    roll_into = next_future(spec, basket, curves.treasury, tenors, table)
     future = TreasuryFuture(
         futures_name(spec.code, year, month),
         spec.code,
@@ -220,8 +208,17 @@ def _future(
         delivery=spec.delivery,
         reinvestment_rate=spec.reinvestment_rate,
         reinvestment_basis=360.0 if spec.reinvestment_day_count == "ACT/360" else 365.0,
+        roll_into=roll_into,
+        calendar_spread=None if spec.roll is None else spec.roll.calendar_spread,
     )
     risk = future.risk(tenors, horizon_days=horizon)
+    if risk.details.get("rolls_before_horizon") and not risk.details.get("roll_priced"):
+        logger.warning(
+            "%s rolls before the horizon but no bond of its basket is deliverable into the next "
+            "contract and the case gives no hedge.universe.futures roll (basket or "
+            "calendar_spread): its carry rate is extended past the roll",
+            future.name,
+        )
     return UniverseMember(spec, future, risk, risk.half_spread)
 
 
@@ -377,14 +374,19 @@ def _portfolio_risk(analysis: CaseAnalysis) -> PortfolioRisk:
     )
 
 
-def _instruments(hedge: HedgeSpec, members: list[UniverseMember]) -> list[Instrument]:
+def _instruments(hedge: HedgeSpec, members: list[UniverseMember], source: str) -> list[Instrument]:
     """The optimiser's view of each member: per-unit risk, costs, bounds, current position."""
     instruments = []
+    futures_index = {id(f): i for i, f in enumerate(hedge.universe.futures)}
     for m in members:
         fields = m.risk.instrument_fields()
         fields["half_spread"] = m.half_spread
         lo, hi = m.bounds()
         spec = m.spec
+        where = f"hedge.universe.futures[{futures_index.get(id(spec), 0)}]"
+        cap = liquidity_cap(hedge, m, where, source)
+        if cap is not None:  # trades within the cap around the current position
+            lo, hi = max(lo, spec.current - cap), min(hi, spec.current + cap)
         extra: dict[str, Any] = {}
         if isinstance(spec, SwapSpec) and spec.integer_lots:
             extra = {"integer": True, "lot_size": spec.lot_size}
@@ -545,9 +547,10 @@ def build_problem(
     portfolio = _portfolio_risk(analysis)
     mv = portfolio.market_value
     tenors = analysis.tenors
-    instruments = _instruments(hedge, members)
+    instruments = _instruments(hedge, members, source)
     terms = _objective_terms(hedge, mv)
     constraints, target = _limits(hedge, analysis, source)
+    constraints += desk_limits(hedge, members, source)
     optimizer = HedgeOptimizer(
         portfolio,
         instruments,

@@ -48,10 +48,15 @@ def _as_mapping(value: Any) -> dict[str, Any]:
 def trade_cash_cost(trade: Trade) -> dict[str, Any]:
     """Cash-cost components of a trade (currency over the horizon), ``total`` last.
 
-    The plan's ``cash_cost`` when it has one, else the older ``cost`` (carry, slippage, margin
-    funding).
+    The plan's ``cash_cost_detail`` when it has one (carry turned into a cost: positive paid),
+    else the older ``cost`` (carry, slippage, margin funding).
     """
-    parts = _as_mapping(getattr(trade, "cash_cost", None)) or _as_mapping(trade.cost)
+    detail = _as_mapping(getattr(trade, "cash_cost_detail", None))
+    if detail:
+        # The plan's carry is positive when earned; shown here as a cost like the others.
+        parts = {k: (-v if k == "carry" and h.is_num(v) and v else v) for k, v in detail.items()}
+    else:
+        parts = _as_mapping(getattr(trade, "cash_cost", None)) or _as_mapping(trade.cost)
     total = parts.pop("total", None)
     out = {k: v for k, v in parts.items() if h.is_num(v)}
     out["total"] = total if h.is_num(total) else sum(out.values())

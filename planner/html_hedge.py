@@ -83,25 +83,41 @@ def _infeasibility(
     out: list[str] = []
     infeasible = hedge.infeasibility
     if infeasible is not None:
-        body = [
-            [
-                f"<td>{h.esc(constraint_label(r.constraint))}"
-                f'<span class="sub2"><code>{h.esc(r.constraint)}</code></span></td>',
-                h.cell(r.limit),
-                h.cell(r.required),
-                h.cell(r.change),
-                f"<td>{h.esc(r.unit)}</td>",
+
+        def rows(relaxations: Sequence[Any]) -> list[list[str]]:
+            return [
+                [
+                    f"<td>{h.esc(constraint_label(r.constraint))}"
+                    f'<span class="sub2"><code>{h.esc(r.constraint)}</code></span></td>',
+                    h.cell(r.limit),
+                    h.cell(r.required),
+                    h.cell(r.change),
+                    f"<td>{h.esc(r.unit)}</td>",
+                ]
+                for r in relaxations
             ]
-            for r in infeasible.relaxations
+
+        body = rows(infeasible.relaxations)
+        head: list[str | tuple[str, bool]] = [
+            "Constraint",
+            ("Limit", True),
+            ("Required", True),
+            ("Change", True),
+            "Unit",
         ]
+        alone = (
+            "<p>Limits in conflict: each alone restores feasibility by this move:</p>"
+            + h.table(head, rows(infeasible.alternatives))
+            if infeasible.alternatives
+            else ""
+        )
         out.append(
             '<div class="alert" id="infeasibility" role="alert">'
             "<h3>Infeasible: no hedge meets every constraint</h3>"
             f"<p>{h.esc(infeasible.message)}</p>"
             "<p>Smallest relaxations that would make the problem feasible:</p>"
-            + h.table(
-                ["Constraint", ("Limit", True), ("Required", True), ("Change", True), "Unit"], body
-            )
+            + h.table(head, body)
+            + alone
             + "</div>"
         )
 
@@ -145,7 +161,7 @@ def _trades_and_baseline(
             ("Quantity", True),
             "Unit",
             (f"DV01 change ({ccy}/bp)", True),
-            (f"Total cost ({ccy})", True),
+            (f"Cash cost over horizon ({ccy})", True),
         ],
         compact,
         row_classes=[""] * len(trades) + ["total"],
@@ -170,6 +186,11 @@ def _trades_and_baseline(
                 # The baseline comparison is of the optimiser's objective, not of cash alone.
                 f'<th scope="row">{h.esc(cost_label("objective"))} ({h.esc(ccy)})</th>',
                 h.cell(baseline.cost_difference, "money", sense="cost"),
+            ],
+            [
+                f'<th scope="row">{h.esc(cost_label("total"))} over the horizon '
+                f"({h.esc(ccy)})</th>",
+                h.cell(baseline.cash_cost_difference, "money", sense="cost"),
             ],
             [
                 '<th scope="row">Tracking error (bp/yr)</th>',
@@ -231,7 +252,9 @@ def _trade_detail(hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str
             detail_rows,
             css_class="wide",
             caption="Cash costs over the scenario horizon; positive = paid (red), negative = "
-            "earned (green). Margin funding cost is the cost of funding the initial margin.",
+            "earned (green). Margin funding cost is the cost of funding the initial margin, not "
+            "the margin itself. Total = half bid-ask + tickets + margin funding + roll + carry "
+            "cost, for the units traded.",
         )
         + h.fn("cost")
     )

@@ -274,7 +274,12 @@ def actions_section(plan: Plan) -> str:
         ]
         for e in a.events
     ]
-    heads = ["Date", "Event", "What it touches", ("Share of DV01", True)]
+    heads: list[str | tuple[str, bool]] = [
+        "Date",
+        "Event",
+        "What it touches",
+        ("Share of DV01", True),
+    ]
     # Printed, the nearest events only (the pack stays short); the screen and plan.json list all.
     shown = _PRINTED_EVENTS
     rest = (

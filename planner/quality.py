@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 from hedge_planner.document import Actions, QualityCheck
 from hedge_planner.document_sections import Exposure, Scenarios, Status
 from hedge_planner.hedge_plan import HedgePlan
+from hedge_planner.models.dates import to_iso
+from hedge_planner.models.futures import BASKET_GAP_MONTHS, basket_short_end_gap
 from hedge_planner.models.units import BP_PER_UNIT
 from hedge_planner.workflow import CaseAnalysis
 
@@ -146,15 +149,20 @@ def _hedge_checks(analysis: CaseAnalysis, hedge_plan: HedgePlan) -> list[Quality
     members = hedge_plan.problem.members
     fut = [m for m in members if m.risk.kind == "future"]
     bad = [m.name for m in fut if not m.risk.details.get("ctd_id")]
+    gaps = _basket_gaps(fut)
+    nan = float("nan")
     out.append(
         _check(
             "Futures hedges account for conversion factor and CTD",
-            "fail" if bad else "pass",
+            "fail" if bad else "warn" if gaps else "pass",
             "; ".join(
-                f"{m.name}: CTD {m.risk.details['ctd_id']}, CF "
-                f"{m.risk.details['conversion_factor']:.4f}, DV01/contract {m.risk.dv01:,.2f}"
+                f"{m.name}: CTD {d['ctd_id']}, CF {d['conversion_factor']:.4f}, DV01/contract "
+                f"{m.risk.dv01:,.2f} (yield convention {d.get('dv01_yield_convention', nan):,.2f}"
+                f"), basis {d.get('basis_source', 'theoretical')}"
                 for m in fut
+                for d in [m.risk.details]
             )
+            + ("; basket looks incomplete: " + "; ".join(gaps) if gaps else "")
             or "no futures in the universe",
         )
     )
@@ -235,3 +243,19 @@ def quality_checks(
     if hedge_plan is not None:
         checks += _hedge_checks(analysis, hedge_plan)
     return checks + _approximation(exposure, scenarios)
+
+
+def _basket_gaps(futures: list[Any]) -> list[str]:
+    """Futures whose basket has no bond near the short (cheap) end of the deliverable window."""
+    out = []
+    for m in futures:
+        inst = m.instrument
+        start, gap = basket_short_end_gap(
+            inst.contract.code, inst.year, inst.month, inst.book.maturity, inst.table
+        )
+        if gap >= BASKET_GAP_MONTHS:
+            out.append(
+                f"{m.name}'s shortest deliverable matures {gap:.1f} months after the window's "
+                f"short end {to_iso([start])[0]} (the cheapest to deliver may be missing)"
+            )
+    return out

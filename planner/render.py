@@ -333,6 +333,35 @@ def _per_unit(value: float | None) -> str:
     return nf.number(value, max(decimals, 2))
 
 
+def _cash_and_baseline(console: Console, doc: Hedge) -> None:
+    """Cash over the horizon apart from the risk penalty, and the baseline in the same terms."""
+    baseline = doc.baseline
+    if doc.cash_cost is not None:
+        cash = doc.cash_cost
+        console.print(
+            f"Cash cost over the horizon (currency, positive = paid): half bid-ask "
+            f"{cash.bid_ask:,.0f} + tickets {cash.tickets:,.0f} + margin funding "
+            f"{cash.margin_funding:,.0f} + roll {cash.roll:,.0f} - carry earned "
+            f"{cash.carry:,.0f} = {cash.total:,.0f}; risk penalty (not cash) "
+            f"{_fmt_opt(doc.risk_penalty, ',.0f')}; "
+            f"objective {_fmt_opt(doc.objective, ',.0f')}",
+            highlight=False,
+        )
+    if baseline.available and baseline.trades:
+        b = baseline.trades[0]
+        base_cash = baseline.cash_cost.total if baseline.cash_cost is not None else None
+        opt_cash = doc.cash_cost.total if doc.cash_cost is not None else None
+        console.print(
+            f"Closed-form baseline: {b.quantity:+,.0f} {b.instrument} "
+            f"(unrounded {b.unrounded:+,.1f}); cash cost over the horizon (positive = paid): "
+            f"optimised {_fmt_opt(opt_cash, ',.0f')}, baseline {_fmt_opt(base_cash, ',.0f')}; "
+            f"optimised minus baseline: objective (not cash) "
+            f"{_fmt_opt(baseline.cost_difference, '+,.0f')}, tracking error "
+            f"{_fmt_opt(baseline.tracking_error_difference_bp, '+.2f')} bp/yr",
+            highlight=False,
+        )
+
+
 def _fmt_opt(value: float | None, spec: str) -> str:
     return "" if value is None else format(value, spec)
 
@@ -361,7 +390,23 @@ def _infeasibility(console: Console, doc: Hedge) -> None:
                 r.unit,
             )
         console.print(table)
-        console.print("The closest hedge (optimal once those limits move) follows.")
+        if inf.alternatives:
+            alone = Table(title="Limits in conflict: each ALONE restores feasibility")
+            for name in ("limit", "current", "required", "change", "units"):
+                alone.add_column(name, justify="left" if name in ("limit", "units") else "right")
+            for r in inf.alternatives:
+                alone.add_row(
+                    r.constraint,
+                    _fmt_opt(r.limit, ",.4g"),
+                    _fmt_opt(r.required, ",.4g"),
+                    _fmt_opt(r.change, "+,.4g"),
+                    r.unit,
+                )
+            console.print(alone)
+        console.print(
+            "The closest hedge (every limit met once the moves of the first table are made) "
+            "follows."
+        )
 
 
 def hedge(console: Console, doc: Hedge) -> None:
@@ -411,16 +456,7 @@ def hedge(console: Console, doc: Hedge) -> None:
             _num(getattr(base, key), digits) if base is not None else "",
         )
     console.print(risk)
-    if baseline.available and baseline.trades:
-        b = baseline.trades[0]
-        console.print(
-            f"Closed-form baseline: {b.quantity:+,.0f} {b.instrument} "
-            f"(unrounded {b.unrounded:+,.1f}); optimised minus baseline: objective "
-            "(cash cost + risk penalty) "
-            f"{_fmt_opt(baseline.cost_difference, '+,.0f')}, tracking error "
-            f"{_fmt_opt(baseline.tracking_error_difference_bp, '+.2f')} bp/yr",
-            highlight=False,
-        )
+    _cash_and_baseline(console, doc)
     cons = Table(title="Constraints")
     for name in ("constraint", "limit", "value", "slack", "unit", "binding"):
         cons.add_column(name, justify="left" if name in ("constraint", "unit") else "right")

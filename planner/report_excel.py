@@ -341,12 +341,17 @@ def _hedge_risk(book: xb.Book, plan: Plan, ccy: str) -> None:
         ["Optimised - baseline", "Difference", "Unit"],
         [
             (cost_label("objective"), baseline.cost_difference, ccy),
+            (
+                f"{cost_label('total')} over the horizon",
+                baseline.cash_cost_difference,
+                ccy,
+            ),
             ("Tracking error", baseline.tracking_error_difference_bp, "bp per year"),
         ]
         if baseline is not None
         else [],
         ["text", "auto", "text"],
-        row_kinds=["money", "bp"],
+        row_kinds=["money", "money", "bp"],
     )
 
 

@@ -32,7 +32,7 @@ from hedge_planner.solvers.branch_and_bound import branch_and_bound
 from hedge_planner.solvers.context import HedgeContext, RiskSummary
 from hedge_planner.solvers.formulation import HedgeProgram, copy_value
 from hedge_planner.solvers.highs_backend import HighsModel, NodeOutcome
-from hedge_planner.solvers.infeasibility import MinimalViolation, Violation
+from hedge_planner.solvers.infeasibility import MinimalViolation, Violation, conflict, moves_text
 from hedge_planner.solvers.problem import FactorRisk, HedgeInputError, Instrument, PortfolioRisk
 from hedge_planner.solvers.results import (
     HedgeResult,
@@ -265,7 +265,9 @@ class HedgeOptimizer:
                 )
         if note:
             msg = f"{note}. {msg}"
-        return self._result("infeasible", closest, q, t0, violations, msg, proven=False)
+        result = self._result("infeasible", closest, q, t0, violations, msg, proven=False)
+        result.alternatives = self._violation.alternatives  # the limits in conflict
+        return result
 
     def _violated(self, q: np.ndarray, params: dict[str, Any]) -> list[str]:
         reports = [r for c in self.constraints for r in c.report(self.ctx, q, params)]
@@ -459,11 +461,8 @@ class HedgeOptimizer:
             logger.info("closest hedge under the moved limits: %s", raw.status)
         finally:
             self.set_params(**saved)
-        moves = "; ".join(
-            f"{v.name}: {v.limit:.6g} -> {v.required:.6g} {v.units}" for v in violations
-        )
-        msg = f"infeasible; minimal normalised violation {total:.6g}. Move: {moves}"
-        return raw, moved, msg
+        msg = f"infeasible; minimal normalised violation {total:.6g}. Move: "
+        return raw, moved, msg + moves_text(violations) + conflict(self._violation)
 
     def _result(
         self,

@@ -577,10 +577,12 @@ EXPECTED_HEADERS = {
         "Quantity",
         "Unit",
         "DV01 change (ccy/bp)",
-        # margin funding, carry and slippage named apart (issue 16)
-        "Carry cost (ccy)",
-        "Bid–ask slippage (ccy)",
+        # margin funding, carry and bid-ask named apart (issues 12 and 16)
+        "Bid–ask cost (ccy)",
+        "Ticket fees (ccy)",
         "Margin funding cost (ccy)",
+        "Carry cost (ccy)",
+        "Roll cost (ccy)",
         "Total cash cost (ccy)",
         "Roll date",
         "Detail",
