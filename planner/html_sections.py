@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hedge_planner import html_base as h
@@ -265,6 +265,12 @@ def actions_section(plan: Plan) -> str:
         f"{h.esc(ccy)} in total; the list is in the HTML report and plan.json.</p>"
         f'<div class="screen-only">{h.generic_table(pay, ccy)}</div>'
     )
+    out.append(_events_table(a.events))
+    return h.section("actions", "".join(out))
+
+
+def _events_table(items: Sequence[Any]) -> str:
+    """Events in the horizon: the nearest when printed, all on screen."""
     events = [
         [
             f"<td>{h.esc(h.fmt(e.date))}</td>",
@@ -272,7 +278,7 @@ def actions_section(plan: Plan) -> str:
             f"<td>{h.esc(e.description)}</td>",
             h.cell(e.dv01_share, "pct"),
         ]
-        for e in a.events
+        for e in items
     ]
     heads: list[str | tuple[str, bool]] = [
         "Date",
@@ -288,12 +294,11 @@ def actions_section(plan: Plan) -> str:
         if len(events) > shown
         else ""
     )
-    out.append(
+    return (
         "<h3>Events in the horizon</h3>"
         + f'<div class="print-only">{h.table(heads, events[:shown])}</div>{rest}'
         + f'<div class="screen-only">{h.table(heads, events)}</div>'
     )
-    return h.section("actions", "".join(out))
 
 
 def quality_section(plan: Plan) -> str:

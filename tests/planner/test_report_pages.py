@@ -74,9 +74,9 @@ def test_page_one_is_the_decision(plan: dict[str, Any], page: str) -> None:
         assert t["instrument"] in text
         assert f"{abs(t['quantity']):,.0f}" in text
         assert f"{t['dv01_change']:+,.0f}" in text
-        assert f"{t['cost']['total']:+,.0f}" in text
+        assert f"{t['cash_cost']:+,.0f}" in text
     assert f"{sum(t['dv01_change'] for t in trades):+,.0f}" in text
-    assert f"{sum(t['cost']['total'] for t in trades):+,.0f}" in text
+    assert f"{sum(t['cash_cost'] for t in trades):+,.0f}" in text
     # the three scenarios with the worst hedged P&L, by display name, worst first
     scen = decision[decision.index('id="decision-scenarios"') :]
     names = [_text(n).strip() for n in re.findall(r"<tr><td>(.*?)</td>", scen)]
@@ -128,7 +128,9 @@ def test_margin_funding_carry_and_slippage_are_named_apart(page: str) -> None:
     headers = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', page)
     for needle in (
         "Carry cost (USD)",
-        "Bid–ask slippage (USD)",
+        "Bid–ask cost (USD)",
+        "Ticket fees (USD)",
+        "Roll cost (USD)",
         "Margin funding cost (USD)",
         "Total cash cost (USD)",
     ):

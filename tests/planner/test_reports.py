@@ -308,7 +308,7 @@ def test_html_lists_trades_baseline_constraints_and_solver(plan: dict[str, Any],
         assert t["instrument"] in text
         assert f"{t['quantity']:,.0f}" in text
         assert f"{t['dv01_change']:,.0f}" in text
-        assert f"{t['cost']['total']:,.0f}" in text
+        assert f"{t['cash_cost']:,.0f}" in text
     for t in hedge["baseline"]["trades"]:
         assert t["instrument"] in text and f"{t['quantity']:,}" in text
     assert hedge["baseline"]["method"] in text
@@ -354,7 +354,7 @@ def test_html_units_in_column_headers(plan: dict[str, Any], page: str) -> None:
     ccy = plan["currency"]
     for needle in (
         "DV01 change (ccy/bp)",
-        "Total cost (ccy)",
+        "Total cash cost (ccy)",
         "Unhedged P&amp;L (ccy)",
         "Hedged (bp of MV)",
         "KRD gap (years)",
@@ -782,12 +782,26 @@ def test_excel_hedge_constraints_match_plan(plan: dict[str, Any], workbook: Any)
             pytest.approx(t["quantity"], rel=1e-15),
             t["unit"],
         )
-        assert row[5:10] == pytest.approx(
-            (t["dv01_change"], *(t["cost"][k] for k in ("carry", "slippage", "margin", "total")))
+        # cash over the horizon: bid-ask, tickets, margin funding, carry as a cost (the plan's
+        # carry is positive when earned), roll, total = the trade's cash cost
+        c = t["cash_cost_detail"]
+        assert row[5:12] == pytest.approx(
+            (
+                t["dv01_change"],
+                c["bid_ask"],
+                c["tickets"],
+                c["margin_funding"],
+                -c["carry"],
+                c["roll"],
+                t["cash_cost"],
+            )
+        )
+        assert c["total"] == pytest.approx(
+            c["bid_ask"] + c["tickets"] + c["margin_funding"] + c["roll"] - c["carry"]
         )
         expected_roll = dt.datetime.fromisoformat(t["roll_date"]) if t["roll_date"] else None
-        assert row[10] == expected_roll
-        assert row[11]  # detail flattened to text
+        assert row[12] == expected_roll
+        assert row[13]  # detail flattened to text
     assert "Infeasible" not in " ".join(str(c.value) for c in ws["A"])
     ws = workbook["Hedge risk"]  # pre- and post-hedge risk
     r = 2
@@ -804,7 +818,12 @@ def test_excel_hedge_constraints_match_plan(plan: dict[str, Any], workbook: Any)
         plan["hedge"]["baseline"]["cost_difference"]
     )
     assert ws.cell(row=r + 1, column=2).number_format == "#,##0"
-    assert ws.cell(row=r + 2, column=2).number_format == "0.0"  # tracking error, bp
+    # cash cost difference over the horizon (currency), then tracking error (bp)
+    assert ws.cell(row=r + 2, column=2).value == pytest.approx(
+        plan["hedge"]["baseline"]["cash_cost_difference"]
+    )
+    assert ws.cell(row=r + 2, column=2).number_format == "#,##0"
+    assert ws.cell(row=r + 3, column=2).number_format == "0.0"  # tracking error, bp
 
     ws = workbook["Constraints"]
     constraints = plan["hedge"]["constraints"]
