@@ -32,6 +32,7 @@ from hedge_planner.models.bonds import CashflowSchedule
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.short_rate import HullWhite, TrinomialTree, time_grid
+from hedge_planner.models.units import BP, DAYS_PER_YEAR
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def lattice_grid(
         if s.style != "american":
             mandatory.append(np.asarray(curve.time(np.array(s.days))))
     times = np.concatenate(mandatory)
-    steps = max(int(round(float(times.max()) * steps_per_year)), 1)
+    steps = max(round(float(times.max()) * steps_per_year), 1)
     return time_grid(times, steps)
 
 
@@ -158,7 +159,7 @@ def lay_out(
         prices = np.asarray(s.prices, dtype=np.float64)
         mat = ft[sched.offsets[b + 1] - 1]
         if s.style == "american":
-            first = ex_t[0] + s.notice_days / 365.0
+            first = ex_t[0] + s.notice_days / DAYS_PER_YEAR
             lv = np.flatnonzero((grid >= first - _ON_NODE) & (grid < mat - _ON_NODE))
             which = np.searchsorted(ex_t, grid[lv] + _ON_NODE, side="right") - 1
             px = prices[np.maximum(which, 0)]
@@ -208,9 +209,7 @@ def lattice_prices(
             # (no flow lies strictly after the last level: the grid ends at the last flow)
             r = tree.x[i][None, None, :] + phi[:, min(i, last - 1), None, None]
             bond = book.inside_bond[idx]
-            disc = np.exp(
-                -(r + spread[:, bond, None]) * book.inside_tau[idx][None, :, None]
-            )
+            disc = np.exp(-(r + spread[:, bond, None]) * book.inside_tau[idx][None, :, None])
             np.add.at(values, (slice(None), bond), book.inside_amount[idx][None, :, None] * disc)
         k = book.strike[:, i]
         ex = np.isfinite(k)
@@ -235,6 +234,8 @@ class CallableRisk:
         Decimal, continuous spread over the lattice short rate.
     duration, convexity
         Option-adjusted effective duration (years) and convexity (years^2).
+    spread_duration
+        OAS duration, years: OAS shifted +/- the shift with the curve held.
     krd
         ``(B, K)`` OAS key rate durations, years.
     bullet_price
@@ -249,13 +250,16 @@ class CallableRisk:
     oas: FloatArray
     duration: FloatArray
     convexity: FloatArray
+    spread_duration: FloatArray
     krd: FloatArray
     bullet_price: FloatArray
     shift: float
     steps: tuple[int, int]
 
 
-def _fitted(tree: TrinomialTree, curve: YieldCurve, bumps: FloatArray, keys: FloatArray) -> FloatArray:
+def _fitted(
+    tree: TrinomialTree, curve: YieldCurve, bumps: FloatArray, keys: FloatArray
+) -> FloatArray:
     df = curve.discount_shifted(tree.grid[1:], keys, bumps)
     return tree.fit(df)
 
@@ -273,7 +277,7 @@ def solve_oas(
     n_b = target.size
     oas = np.zeros(n_b)
     phi = np.vstack([phi0, phi0])
-    h = 1e-4
+    h = BP
     for _ in range(50):
         p = lattice_prices(book, tree, phi, np.vstack([oas, oas + h]))
         slope = (p[1] - p[0]) / h
@@ -324,11 +328,19 @@ def callable_risk(
     cvx = (p[1] + p[2] - 2 * p0) / (shift**2 * p0)
     krd = ((p[4::2] - p[3::2]) / (2 * shift * p0)).T
     bullet_book = LatticeBook(
-        book.grid, book.on_node, book.inside_bond, book.inside_level, book.inside_amount,
-        book.inside_tau, np.full_like(book.strike, np.nan), book.put,
+        book.grid,
+        book.on_node,
+        book.inside_bond,
+        book.inside_level,
+        book.inside_amount,
+        book.inside_tau,
+        np.full_like(book.strike, np.nan),
+        book.put,
     )
     bullet = lattice_prices(bullet_book, tree, phi[:1], spread[None, :])[0]
-    return CallableRisk(p0, spread, dur, cvx, krd, bullet, shift, (tree.n_steps, tree.width))
+    ps = lattice_prices(book, tree, phi[[0, 0]], np.vstack([spread + shift, spread - shift]))
+    sdur = (ps[1] - ps[0]) / (2 * shift * p0)
+    return CallableRisk(p0, spread, dur, cvx, sdur, krd, bullet, shift, (tree.n_steps, tree.width))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -336,10 +348,11 @@ def callable_risk(
 # ------------------------------------------------------------------------------------------------
 
 
-def _yield_of(
+def yield_of_flows(
     periods: FloatArray, amounts: FloatArray, m: float, price: float
-) -> tuple[float, float]:
-    """Yield (compounded ``m`` a year) and modified duration (years) of flows at ``periods``."""
+) -> tuple[float, float, float]:
+    """Yield (compounded ``m`` a year), modified duration (years) and convexity (years^2) of
+    fixed flows at ``periods`` (compounding periods from settlement) worth ``price``."""
     y = 0.05
     for _ in range(100):
         d = (1 + y / m) ** -periods
@@ -349,10 +362,11 @@ def _yield_of(
         y -= step
         if abs(step) < 1e-13:
             break
-    d = (1 + y / m) ** -periods
-    pv = float(amounts @ d)
-    mod = float((amounts * periods / m) @ (d / (1 + y / m))) / pv
-    return y, mod
+    v = amounts * (1 + y / m) ** -periods
+    pv = float(v.sum())
+    mod = float((v * periods / m).sum()) / (pv * (1 + y / m))
+    cvx = float((v * periods * (periods + 1) / m**2).sum()) / (pv * (1 + y / m) ** 2)
+    return y, mod, cvx
 
 
 def yield_to_worst(
@@ -360,15 +374,17 @@ def yield_to_worst(
     curve: YieldCurve,
     schedules: list[ExerciseSchedule],
     dirty_price: npt.ArrayLike,
-) -> tuple[FloatArray, FloatArray, list[int]]:
-    """Yield-to-worst, duration-to-worst (modified, years) and the worst redemption date.
+) -> tuple[FloatArray, FloatArray, FloatArray, list[int]]:
+    """Yield-to-worst, duration- and convexity-to-worst (modified, years and years^2) and the
+    worst redemption date (day serial).
 
     Candidates: maturity and, for calls, each exercise date (American: the first date and every
     coupon date after it), the bond redeemed there at its clean price plus accrued; the worst is
     the lowest yield (the same rule for puts: yield to maturity or to a put, whichever is lower).
     """
     price = np.asarray(dirty_price, dtype=np.float64)
-    ytw, dtw, when = np.empty(sched.n_bonds), np.empty(sched.n_bonds), []
+    ytw, dtw, ctw = np.empty(sched.n_bonds), np.empty(sched.n_bonds), np.empty(sched.n_bonds)
+    when: list[int] = []
     for b, s in enumerate(schedules):
         lo, hi = sched.offsets[b], sched.offsets[b + 1]
         per, amt, days = sched.periods[lo:hi], sched.amounts[lo:hi], sched.pay_dates[lo:hi]
@@ -396,8 +412,8 @@ def yield_to_worst(
             else:
                 cp, ca = np.append(cp, p_d), np.append(ca, k + ai)
             cands.append((int(d), cp, ca))
-        res = [(*_yield_of(cp, ca, m, float(price[b])), d) for d, cp, ca in cands]
+        res = [(*yield_of_flows(cp, ca, m, float(price[b])), d) for d, cp, ca in cands]
         worst = min(res, key=lambda r: r[0])
-        ytw[b], dtw[b] = worst[0], worst[1]
-        when.append(int(worst[2]))
-    return ytw, dtw, when
+        ytw[b], dtw[b], ctw[b] = worst[0], worst[1], worst[2]
+        when.append(int(worst[3]))
+    return ytw, dtw, ctw, when

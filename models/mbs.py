@@ -36,11 +36,18 @@ from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import add_months, from_ymd, ymd
 from hedge_planner.models.daycount import days_30_360
 from hedge_planner.models.errors import AnalyticsError
-from hedge_planner.models.prepayment import Prepayment, RefiModel, psa_cpr, refi_cpr, smm_from_cpr
+from hedge_planner.models.prepayment import (
+    SEASONALITY,
+    Prepayment,
+    RefiModel,
+    psa_cpr,
+    refi_cpr,
+    smm_from_cpr,
+)
 from hedge_planner.models.short_rate import (
     HullWhite,
     normals,
-    path_deflators,
+    path_factors,
     simulate_x,
 )
 
@@ -103,10 +110,11 @@ def timeline(pools: PoolBook, curve: YieldCurve) -> PoolTimeline:
 
 
 def _month_step(
-    balance: FloatArray, m: int, pools: PoolBook, smm: FloatArray
+    balance: FloatArray, m: int, pools: PoolBook, smm: FloatArray, axis: int = 0
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """One month of amortisation on balances ``(B, ...)``: scheduled, prepayment, net interest."""
-    extra = (slice(None),) + (None,) * (balance.ndim - 1)
+    """One month of amortisation on balances whose ``axis`` runs over pools: scheduled
+    principal, prepayment, net interest and the new balance."""
+    extra = (None,) * axis + (slice(None),) + (None,) * (balance.ndim - 1 - axis)
     g = (pools.wac / 12.0)[extra]
     n = np.maximum(pools.wam - m, 1)[extra].astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -131,13 +139,20 @@ def static_smm(pools: PoolBook, months: int) -> FloatArray:
     return out
 
 
-def cashflow_table(pools: PoolBook, b: int, curve: YieldCurve, smm: FloatArray) -> list[dict[str, object]]:
+def cashflow_table(
+    pools: PoolBook, b: int, curve: YieldCurve, smm: FloatArray
+) -> list[dict[str, object]]:
     """Projected monthly flows of pool ``b`` for its face, currency, under SMMs ``(M,)``."""
     tl = timeline(pools, curve)
     bal = np.array([pools.face[b]])
     one = PoolBook(
-        (pools.ids[b],), pools.face[b : b + 1], pools.coupon[b : b + 1], pools.wac[b : b + 1],
-        pools.wam[b : b + 1], pools.wala[b : b + 1], pools.delay_days[b : b + 1],
+        (pools.ids[b],),
+        pools.face[b : b + 1],
+        pools.coupon[b : b + 1],
+        pools.wac[b : b + 1],
+        pools.wam[b : b + 1],
+        pools.wala[b : b + 1],
+        pools.delay_days[b : b + 1],
         (pools.prepayment[b],),
     )
     rows: list[dict[str, object]] = []
@@ -159,6 +174,42 @@ def cashflow_table(pools: PoolBook, b: int, curve: YieldCurve, smm: FloatArray) 
     return rows
 
 
+def projected_smm(
+    pools: PoolBook, curve: YieldCurve, model: HullWhite, refi: RefiModel
+) -> FloatArray:
+    """SMM ``(B, M)`` under the pricing-date assumption: rate-independent pools as given,
+    ``refi`` pools along the forward curve (the mortgage rate projected with no volatility)."""
+    tl = timeline(pools, curve)
+    smm = static_smm(pools, tl.months)
+    rows = np.flatnonzero(np.isnan(smm[:, 0]))
+    if rows.size:
+        calm = HullWhite(model.mean_reversion, 0.0)
+        grid = np.concatenate([[0.0], np.asarray(curve.time(tl.start[1:]))])
+        rate = _mortgage_rates(
+            calm, refi, grid, np.zeros((1, tl.months)), curve, np.zeros(1), np.zeros((1, 1))
+        )[0, 0]
+        age = pools.wala[rows, None] + np.arange(tl.months)[None, :] + 1
+        inc = pools.wac[rows, None] - rate[None, :]
+        exposure = np.concatenate(
+            [np.zeros((rows.size, 1)), np.cumsum(np.maximum(inc, 0.0) / 12.0, axis=1)[:, :-1]],
+            axis=1,
+        )
+        cpr = refi_cpr(refi, age, tl.month_of_year[None, :], inc, exposure)
+        speed = np.array([pools.prepayment[i].speed for i in rows])
+        smm[rows] = smm_from_cpr(np.minimum(cpr * speed[:, None], 0.99))
+    return smm
+
+
+def projected_flows(pools: PoolBook, smm: FloatArray) -> FloatArray:
+    """Total flows ``(B, M)`` per unit of current face under SMMs ``(B, M)``."""
+    bal = np.ones(len(pools))
+    out = np.zeros(smm.shape)
+    for m in range(smm.shape[1]):
+        sch, pre, intr, bal = _month_step(bal, m, pools, smm[:, m])
+        out[:, m] = sch + pre + intr
+    return out
+
+
 @dataclass(frozen=True)
 class MonteCarloSpec:
     """Monte Carlo settings: paths, seed, sampling (``antithetic``, ``sobol`` or ``plain``)."""
@@ -169,8 +220,13 @@ class MonteCarloSpec:
 
 
 def _mortgage_rates(
-    model: HullWhite, refi: RefiModel, grid: FloatArray, x: FloatArray, curve: YieldCurve,
-    keys: FloatArray, bumps: FloatArray,
+    model: HullWhite,
+    refi: RefiModel,
+    grid: FloatArray,
+    x: FloatArray,
+    curve: YieldCurve,
+    keys: FloatArray,
+    bumps: FloatArray,
 ) -> FloatArray:
     """Projected mortgage rates ``(S, P, M)`` on each path at each month start (``grid[:M]``).
 
@@ -230,38 +286,89 @@ def discounted_flows(
         grid = np.concatenate([[0.0], np.asarray(curve.time(tl.start[1:]))])
         grid = np.concatenate([grid, [tl.pay_time.max() + 1.0 / 12.0]])
         x = simulate_x(model, grid, normals(mc.paths, len(grid) - 1, mc.seed, mc.sampling))
-        times, inverse = np.unique(tl.pay_time[refi_idx], return_inverse=True)
-        inverse = inverse.reshape(refi_idx.size, n_m)
-        age = sub.wala[:, None] + np.arange(n_m)[None, :] + 1
-        rates = _mortgage_rates(model, refi, grid[:n_m], x[:, :n_m], curve, keys, bumps)
-        for s in range(n_s):
-            rate = rates[s]
-            defl = path_deflators(
-                model, grid, x, times, curve.discount_shifted(times, keys, bumps[s : s + 1])
-            )[0]
-            bal = np.ones((refi_idx.size, mc.paths))
-            exposure = np.zeros_like(bal)
-            for m in range(n_m):
-                inc = sub.wac[:, None] - rate[None, :, m]
-                cpr = refi_cpr(refi, age[:, m, None], tl.month_of_year[m], inc, exposure)
-                smm = smm_from_cpr(np.minimum(cpr * speed[refi_idx, None], 0.99))
-                exposure = exposure + np.maximum(inc, 0.0) / 12.0
-                sch, pre, intr, bal = _month_step(bal, m, sub, smm)
-                flow = sch + pre + intr
-                col = inverse[:, m]
-                if (col == col[0]).all():  # one payment date for every pool (same delay)
-                    out[s, refi_idx, m] = flow @ defl[:, col[0]] / mc.paths
-                else:
-                    out[s, refi_idx, m] = np.einsum("bp,pb->b", flow, defl[:, col]) / mc.paths
-                if s == 0:
-                    principal[refi_idx, m] = (sch + pre).mean(axis=1)
+        _project_refi(
+            out,
+            principal,
+            sub,
+            refi_idx,
+            tl,
+            model,
+            refi,
+            mc,
+            grid,
+            x,
+            curve,
+            keys,
+            bumps,
+            speed[refi_idx],
+        )
     return out, principal, tl
+
+
+def _project_refi(
+    out: FloatArray,
+    principal: FloatArray,
+    sub: PoolBook,
+    idx: IntArray,
+    tl: PoolTimeline,
+    model: HullWhite,
+    refi: RefiModel,
+    mc: MonteCarloSpec,
+    grid: FloatArray,
+    x: FloatArray,
+    curve: YieldCurve,
+    keys: FloatArray,
+    bumps: FloatArray,
+    speed: FloatArray,
+) -> None:
+    """Month loop of the rate-dependent pools, vectorised over curve scenarios, pools and paths
+    (arrays ``(S, B, P)``); fills ``out[:, idx]`` and the base scenario's mean principal."""
+    n_m = tl.months
+    rates = _mortgage_rates(model, refi, grid[:n_m], x[:, :n_m], curve, keys, bumps)
+    times, inverse = np.unique(tl.pay_time[idx], return_inverse=True)
+    inverse = inverse.reshape(idx.size, n_m)
+    factor = path_factors(model, grid, x, times) / mc.paths  # (P, T), the mean folded in
+    disc = curve.discount_shifted(times, keys, bumps)  # (S, T)
+    age = sub.wala[:, None] + np.arange(n_m)[None, :] + 1
+    ramp = np.minimum(age / refi.seasoning_months, 1.0) * speed[:, None]  # (B, M)
+    g = sub.wac / 12.0
+    bal = np.ones((len(bumps), idx.size, mc.paths))
+    burn = np.ones_like(bal)  # exp(-burnout * exposure), updated multiplicatively
+    for m in range(n_m):
+        # Hot loop: a handful of ufuncs on (S, B, P) arrays; see prepayment.refi_cpr for the
+        # same formula written plainly (tests check the two agree).
+        inc = sub.wac[None, :, None] - rates[:, None, :, m]
+        turnover = refi.turnover * SEASONALITY[tl.month_of_year[m] - 1]
+        lock = np.clip(1.0 + refi.lockin_slope * np.minimum(inc, 0.0), refi.lockin_floor, 1.0)
+        s_curve = refi.refi_max / (1.0 + np.exp((refi.refi_center - inc) / refi.refi_width))
+        cpr = np.minimum(ramp[None, :, m, None] * (turnover * lock + s_curve * burn), 0.99)
+        smm = -np.expm1(np.log1p(-cpr) / 12.0)
+        burn *= np.exp(-refi.burnout / 12.0 * np.maximum(inc, 0.0))
+        n = np.maximum(sub.wam - m, 1).astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            annuity = np.where(g > 0, g / -np.expm1(-n * np.log1p(g)), 1.0 / n)
+        sched_rate = np.where(m < sub.wam, np.minimum(annuity - g, 1.0), 0.0)[None, :, None]
+        sch = bal * sched_rate
+        pre = smm * (bal - sch)
+        principal_flow = sch + pre
+        live = (m < sub.wam)[None, :, None]
+        flow = principal_flow + bal * np.where(live, sub.coupon[None, :, None] / 12.0, 0.0)
+        bal = bal - principal_flow
+        principal[idx, m] = principal_flow[0].mean(axis=1)
+        for c in np.unique(inverse[:, m]):  # pools paying on the same date (one per delay)
+            rows = np.flatnonzero(inverse[:, m] == c)
+            out[:, idx[rows], m] = (flow[:, rows, :] @ factor[:, c]) * disc[:, c, None]
 
 
 def _subset(pools: PoolBook, idx: IntArray) -> PoolBook:
     return PoolBook(
-        tuple(pools.ids[i] for i in idx), pools.face[idx], pools.coupon[idx], pools.wac[idx],
-        pools.wam[idx], pools.wala[idx], pools.delay_days[idx],
+        tuple(pools.ids[i] for i in idx),
+        pools.face[idx],
+        pools.coupon[idx],
+        pools.wac[idx],
+        pools.wam[idx],
+        pools.wala[idx],
+        pools.delay_days[idx],
         tuple(pools.prepayment[i] for i in idx),
     )
 
@@ -290,12 +397,14 @@ def oas_from_flows(a: FloatArray, pay_time: FloatArray, dirty_price: npt.ArrayLi
 @dataclass(frozen=True)
 class MbsRisk:
     """Option-adjusted analytics of pools: dirty price per 100, OAS (decimal), OA duration
-    (years), OA convexity (years^2), KRDs ``(B, K)`` (years), WAL (years), accrued per 100."""
+    (years), OA convexity (years^2), OAS duration (years, exact: the flows do not depend on the
+    OAS), KRDs ``(B, K)`` (years), WAL (years), accrued per 100."""
 
     dirty_price: FloatArray
     oas: FloatArray
     duration: FloatArray
     convexity: FloatArray
+    spread_duration: FloatArray
     krd: FloatArray
     wal: FloatArray
     accrued: FloatArray
@@ -336,4 +445,6 @@ def mbs_risk(
     cvx = (p[1] + p[2] - 2 * p0) / (shift**2 * p0)
     krd = ((p[4::2] - p[3::2]) / (2 * shift * p0)).T
     wal = (principal * tl.pay_time).sum(axis=1) / np.maximum(principal.sum(axis=1), 1e-300)
-    return MbsRisk(p0, z, dur, cvx, krd, wal, tl.accrued, shift)
+    v = a[0] * np.exp(-z[:, None] * tl.pay_time)
+    sdur = (v * tl.pay_time).sum(axis=1) / v.sum(axis=1)
+    return MbsRisk(p0, z, dur, cvx, sdur, krd, wal, tl.accrued, shift)

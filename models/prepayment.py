@@ -97,9 +97,7 @@ class Prepayment:
         if not np.isfinite(self.speed) or self.speed < 0:
             raise AnalyticsError(f"prepayment speed must be >= 0, got {self.speed}")
         if self.model == "cpr" and self.speed >= 1:
-            raise AnalyticsError(
-                f"a CPR is a decimal below 1 (0.06 for 6%), got {self.speed}"
-            )
+            raise AnalyticsError(f"a CPR is a decimal below 1 (0.06 for 6%), got {self.speed}")
 
 
 def smm_from_cpr(cpr: npt.ArrayLike) -> FloatArray:
@@ -138,7 +136,5 @@ def refi_cpr(
     season = np.asarray(SEASONALITY)[np.asarray(month_of_year, dtype=np.int64) - 1]
     lockin = np.clip(1.0 + params.lockin_slope * np.minimum(inc, 0.0), params.lockin_floor, 1.0)
     s_curve = params.refi_max / (1.0 + np.exp(-(inc - params.refi_center) / params.refi_width))
-    cpr = ramp * (
-        params.turnover * season * lockin + s_curve * np.exp(-params.burnout * exposure)
-    )
+    cpr = ramp * (params.turnover * season * lockin + s_curve * np.exp(-params.burnout * exposure))
     return np.asarray(np.minimum(cpr, 0.99))

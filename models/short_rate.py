@@ -76,7 +76,8 @@ class HullWhite:
         """Deterministic part of ``ln P(t, t + tau)`` beyond the forward ratio, given ``x(t)``.
 
         ``P(t, t+tau | x) = P(0, t+tau) / P(0, t) * exp(-B(tau) x - B(tau) c(t) - v(t) B(tau)^2)``
-        with ``c(t) = sigma^2 (1 - e^{-a t})^2 / (2 a^2)`` and ``v(t) = sigma^2 (1 - e^{-2 a t}) / 4a``
+        with ``c(t) = sigma^2 (1 - e^{-a t})^2 / (2 a^2)`` and
+        ``v(t) = sigma^2 (1 - e^{-2 a t}) / 4a``
         (Brigo-Mercurio, eq. 3.39, written in ``x``); this returns ``-B c - v B^2``.
         """
         t = np.asarray(t, dtype=np.float64)
@@ -187,7 +188,8 @@ class TrinomialTree:
         Returns
         -------
         numpy.ndarray
-            ``(S, n_steps)``: the short rate at node ``j`` of level ``i`` is ``x[i][j] + phi[:, i]``.
+            ``(S, n_steps)``: the short rate at node ``j`` of level ``i`` is
+            ``x[i][j] + phi[:, i]``.
         """
         df = np.atleast_2d(np.asarray(discounts, dtype=np.float64))
         if df.shape[1] != self.n_steps:
@@ -233,9 +235,7 @@ class TrinomialTree:
 # ------------------------------------------------------------------------------------------------
 
 
-def normals(
-    n_paths: int, n_steps: int, seed: int, method: str = "antithetic"
-) -> FloatArray:
+def normals(n_paths: int, n_steps: int, seed: int, method: str = "antithetic") -> FloatArray:
     """Standard normal draws ``(n_paths, n_steps)``.
 
     ``"antithetic"``: the second half of the paths are the negated first half (``n_paths`` even);
@@ -278,7 +278,9 @@ def x_covariance(model: HullWhite, grid: FloatArray) -> FloatArray:
     var = model.variance(grid)
     lo = np.minimum.outer(grid, grid)
     var_lo = np.interp(lo, grid, var)
-    return np.asarray(np.exp(-model.mean_reversion * np.abs(np.subtract.outer(grid, grid))) * var_lo)
+    return np.asarray(
+        np.exp(-model.mean_reversion * np.abs(np.subtract.outer(grid, grid))) * var_lo
+    )
 
 
 def integral_weights(grid: FloatArray, t: FloatArray) -> FloatArray:
@@ -293,31 +295,24 @@ def integral_weights(grid: FloatArray, t: FloatArray) -> FloatArray:
     return w
 
 
-def path_deflators(
-    model: HullWhite, grid: FloatArray, x: FloatArray, t: FloatArray, discount: FloatArray
-) -> FloatArray:
-    """Path discount factors to times ``t`` that reprice the curve exactly in expectation.
+def path_factors(model: HullWhite, grid: FloatArray, x: FloatArray, t: FloatArray) -> FloatArray:
+    """Path factors ``exp(-Y_p(t) - Var(Y(t)) / 2)`` ``(P, len(t))``, ``Y(t) = int_0^t x ds``.
 
-    ``D_p(t) = P(0, t) exp(-Y_p(t) - Var(Y(t)) / 2)`` with ``Y(t) = int_0^t x ds`` (discretised
-    by :func:`integral_weights`); ``Y`` is Gaussian with mean 0 so ``E[D(t)] = P(0, t)`` whatever
-    the grid, and with zero volatility ``D(t) = P(0, t)`` on every path.
-
-    Parameters
-    ----------
-    x
-        ``(P, len(grid))`` simulated ``x``.
-    t
-        Payment times, years.
-    discount
-        ``(S, len(t))`` discount factors of ``S`` curves at ``t`` (common random numbers: the
-        same paths serve every curve).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(S, P, len(t))``.
+    The path discount factor to ``t`` is ``P(0, t)`` times this factor (:func:`path_deflators`):
+    ``Y`` (discretised by :func:`integral_weights`) is Gaussian with mean 0, so the factor has
+    expectation 1 whatever the grid and the deflators reprice the curve exactly in expectation;
+    with zero volatility every factor is 1. The factor does not depend on the curve, so one set
+    serves every shifted curve (common random numbers).
     """
     w = integral_weights(grid, t)
     y = x @ w.T
-    var = np.einsum("ij,jk,ik->i", w, x_covariance(model, grid), w)
-    return np.asarray(discount[:, None, :] * np.exp(-y - 0.5 * var)[None, :, :])
+    var = ((w @ x_covariance(model, grid)) * w).sum(axis=1)
+    return np.asarray(np.exp(-y - 0.5 * var[None, :]))
+
+
+def path_deflators(
+    model: HullWhite, grid: FloatArray, x: FloatArray, t: FloatArray, discount: FloatArray
+) -> FloatArray:
+    """Path discount factors ``(S, P, len(t))`` to times ``t`` under ``S`` curves whose discount
+    factors at ``t`` are ``discount (S, len(t))``: ``P(0, t) exp(-Y_p(t) - Var(Y(t)) / 2)``."""
+    return np.asarray(discount[:, None, :] * path_factors(model, grid, x, t)[None, :, :])

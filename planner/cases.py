@@ -36,6 +36,7 @@ from hedge_planner.case_hedge import (
     UniverseSpec,
 )
 from hedge_planner.case_holdings import holdings_from_records
+from hedge_planner.case_models import ModelsSpec
 from hedge_planner.io import (
     parse_yaml_lines,
     read_holdings,
@@ -303,6 +304,10 @@ class AnalysisCase(StrictModel):
     hedge: HedgeSpec | None = None
     cds: list[CdsSpec] = Field(default_factory=list, description="credit default swaps held")
     scenarios: ScenariosSpec = Field(default_factory=lambda: ScenariosSpec())
+    models: ModelsSpec = Field(
+        default_factory=ModelsSpec,
+        description="pricing-model options (short-rate model of callables, putables and MBS)",
+    )
 
     @field_validator("analysis_date", mode="before")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +43,21 @@ from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days
 from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.exposure import CashBook, CdsPosition, portfolio_exposure
-from hedge_planner.models.krd import KRD_CONVENTIONS, ParQuotes, holdings_par_krd
+from hedge_planner.models.krd import (
+    KRD_CONVENTIONS,
+    PAR_TREASURY,
+    ZERO_CONTINUOUS,
+    KrdBasisMap,
+    ParQuotes,
+    holdings_par_krd,
+)
+from hedge_planner.models.oas import (
+    ModelledAnalytics,
+    ShortRateSettings,
+    apply_modelled,
+    convexity_unit_flags,
+    model_holdings,
+)
 from hedge_planner.models.portfolio import (
     Flag,
     HoldingRisk,
@@ -50,9 +65,10 @@ from hedge_planner.models.portfolio import (
     combine_risk,
     sector_contributions,
 )
-from hedge_planner.models.risk import curve_risk
+from hedge_planner.models.risk import check_key_tenors, curve_risk
 from hedge_planner.models.schemas import Holdings
 from hedge_planner.models.units import BP
+from hedge_planner.models.yield_risk import dirty_price_from_yield
 from hedge_planner.yield_analysis import (
     YIELD_METHOD,
     _plain,
@@ -97,6 +113,8 @@ class CaseAnalysis:
     active: ActiveRisk
     #: A holdings benchmark's book and analytics (None for a profile or no benchmark).
     benchmark_book: BookRisk | None = None
+    #: Option-adjusted analytics of the modelled holdings (None when there are none).
+    modelled: ModelledAnalytics | None = None
 
     @property
     def tenors(self) -> tuple[str, ...]:
@@ -331,6 +349,60 @@ class BookRisk:
     risk: HoldingRisk
     #: Par KRDs of every holding as used, years, ``(n, K)``.
     krd_par: FloatArray
+    #: The holdings as priced (OAS-quoted modelled holdings carry their model price).
+    holdings: Holdings | None = None
+    #: Option-adjusted analytics of the modelled holdings (None when there are none).
+    modelled: ModelledAnalytics | None = None
+
+
+def _model_book(
+    holdings: Holdings,
+    sched: CashflowSchedule,
+    curve: YieldCurve,
+    risk: RiskSpec,
+    settings: ShortRateSettings,
+) -> tuple[Holdings, ModelledAnalytics]:
+    """Price and measure the modelled holdings; OAS-quoted ones get the model's price.
+
+    Yield-quoted and price-quoted holdings keep their quote (the model solves their OAS); an
+    OAS-quoted holding is given the clean price that makes its dirty price (on the bullet
+    schedule's accrued interest) equal to the model's, so market values agree everywhere.
+    """
+    rows = holdings.rows
+    dirty = np.full(len(rows), np.nan)
+    yields, clean = holdings.yields(), holdings.clean_prices()
+    has_y = np.flatnonzero(np.isfinite(yields))
+    if has_y.size:
+        dirty[has_y] = dirty_price_from_yield(sched.subset(has_y), yields[has_y])
+    has_p = np.isfinite(clean)
+    dirty[has_p] = clean[has_p] + sched.accrued[has_p]
+    _, key_years = check_key_tenors(risk.key_tenors)
+    modelled = model_holdings(rows, sched, curve, key_years, settings, dirty)
+    new_rows = list(rows)
+    for k, i in enumerate(modelled.index.tolist()):
+        if rows[i].quoted_by == "oas":
+            price = float(modelled.dirty_price[k] - sched.accrued[i])
+            new_rows[i] = rows[i].model_copy(update={"price": price, "yield_": None})
+    return Holdings(tuple(new_rows)), modelled
+
+
+def _yield_view(frame: pd.DataFrame, modelled: ModelledAnalytics, sched: CashflowSchedule) -> None:
+    """The yield columns of modelled holdings: callables to worst, pools on their cash-flow
+    yield (see :class:`~hedge_planner.models.oas.ModelledAnalytics`), in place."""
+    rows = modelled.index
+    m = np.where(np.isnan(modelled.wal), sched.compounding[rows], 12.0)
+    mv = frame["market_value"].to_numpy()[rows]
+    columns = {
+        "yield": modelled.ytw,
+        "modified_duration": modelled.dtw,
+        "macaulay_duration": modelled.dtw * (1 + modelled.ytw / m),
+        "convexity": modelled.ctw,
+        "dv01": modelled.dtw * mv * BP,
+    }
+    for name, values in columns.items():
+        col = frame[name].to_numpy(dtype=np.float64, copy=True)
+        col[rows] = values
+        frame[name] = col
 
 
 def holding_risk(
@@ -340,15 +412,25 @@ def holding_risk(
     curve: YieldCurve,
     risk: RiskSpec,
     quotes: ParQuotes,
+    short_rate: ShortRateSettings | None = None,
 ) -> BookRisk:
     """Yield-based and curve-based analytics of a set of holdings.
 
     The cash-flow schedule is built once here and kept: the yield analytics, the curve risk and
-    the scenario revaluation all read it.
+    the scenario revaluation all read it. Modelled holdings (callable, putable, MBS) are priced
+    and measured by the short-rate model (``short_rate``, defaults when None) and their
+    option-adjusted figures replace the bullet-equivalent ones.
     """
     book = holdings.book()
     sched = build_schedule(book, int(to_days(analysis_date)))
+    modelled = None
+    if any(r.modelled for r in holdings.rows):
+        holdings, modelled = _model_book(
+            holdings, sched, curve, risk, short_rate or ShortRateSettings()
+        )
     analysis = analyze_holdings(holdings, analysis_date, book, sched)
+    if modelled is not None:
+        _yield_view(analysis.holdings, modelled, sched)
     computed = curve_risk(
         sched,
         book.face,
@@ -357,14 +439,20 @@ def holding_risk(
         risk.key_tenors,
         risk.shift_bp * BP,
     )
+    supplied = supplied_analytics(holdings, computed.krd.tenors, source)
     combined = combine_risk(
         holdings.ids,
         holdings.sectors(),
         computed,
-        supplied_analytics(holdings, computed.krd.tenors, source),
+        supplied,
         duration_tolerance=risk.duration_reconcile_tolerance,
         krd_sum_tolerance=risk.krd_sum_tolerance,
     )
+    if modelled is not None:
+        combined = apply_modelled(combined, modelled, supplied, risk.duration_reconcile_tolerance)
+    else:
+        flags = convexity_unit_flags(holdings.ids, supplied)
+        combined = dataclasses.replace(combined, flags=(*combined.flags, *flags))
     krd_par = holdings_par_krd(
         sched,
         quotes,
@@ -375,7 +463,14 @@ def holding_risk(
         risk.supplied_krd_convention.to_convention(),
         curve,
     )
-    return BookRisk(book, sched, analysis.holdings, combined, krd_par)
+    supplied_convention = risk.supplied_krd_convention.to_convention()
+    if modelled is not None and supplied_convention != ZERO_CONTINUOUS:
+        # The model's KRDs are zero-rate tents like the engine's own, not the supplied
+        # convention holdings_par_krd converted them from.
+        krd_par[modelled.index] = KrdBasisMap(computed.krd.tenor_years, curve, quotes).convert(
+            modelled.krd, ZERO_CONTINUOUS, PAR_TREASURY
+        )
+    return BookRisk(book, sched, analysis.holdings, combined, krd_par, holdings, modelled)
 
 
 def load_covariance(
@@ -424,7 +519,9 @@ def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
         curves.treasury,
         case.risk,
         curves.treasury_quotes,
+        case.models.short_rate.settings(),
     )
+    holdings = book_risk.holdings or holdings
     risk = book_risk.risk
     sectors = sector_contributions(risk)
     cov = load_covariance(case.covariance, source, risk.krd.tenors)
@@ -481,6 +578,7 @@ def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
         krd_par=book_risk.krd_par,
         active=active,
         benchmark_book=bench_book,
+        modelled=book_risk.modelled,
     )
 
 
@@ -503,6 +601,7 @@ def _benchmark_view(
         curves.treasury,
         case.risk,
         curves.treasury_quotes,
+        case.models.short_rate.settings(),
     )
     bench_risk = book.risk
     bench_totals = bench_risk.totals()
