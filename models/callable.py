@@ -23,6 +23,7 @@ Everything is vectorised across bonds and curve scenarios: one lattice, one roll
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,7 @@ import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.bonds import CashflowSchedule
 from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.daycount import DayCount, year_fraction
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.short_rate import HullWhite, TrinomialTree, time_grid
 from hedge_planner.models.units import BP, DAYS_PER_YEAR
@@ -99,18 +101,23 @@ def _flow_times(sched: CashflowSchedule, curve: YieldCurve) -> FloatArray:
     return np.asarray(curve.time(sched.pay_dates), dtype=np.float64)
 
 
-def accrued_at(sched: CashflowSchedule, curve: YieldCurve, b: int, t: FloatArray) -> FloatArray:
-    """Accrued interest per 100 of bond ``b`` at times ``t`` (linear in time within a period)."""
+def accrued_at(
+    sched: CashflowSchedule, curve: YieldCurve, b: int, t: FloatArray, day_count: int
+) -> FloatArray:
+    """Accrued interest per 100 of bond ``b`` at curve times ``t`` under its day count (the
+    dates are ``anchor + round(365 t)``; 0 on a coupon date: exercise is decided ex-coupon)."""
     lo, hi = sched.offsets[b], sched.offsets[b + 1]
-    ft = np.asarray(curve.time(sched.pay_dates[lo:hi]))
+    pay = sched.pay_dates[lo:hi]
     coupons = sched.amounts[lo:hi].copy()
     coupons[-1] -= 100.0
-    start = np.concatenate([[float(curve.time(sched.prev_coupon[b]))], ft[:-1]])
-    j = np.clip(np.searchsorted(ft, t - _ON_NODE, side="left"), 0, len(ft) - 1)
-    span = np.maximum(ft[j] - start[j], 1e-12)
-    frac = np.clip((t - start[j]) / span, 0.0, 1.0)
-    frac = np.where(np.abs(t - ft[j]) < _ON_NODE, 0.0, frac)  # on a coupon date: ex-coupon
-    return np.asarray(coupons[j] * frac)
+    start = np.concatenate([[sched.prev_coupon[b]], pay[:-1]])
+    day = curve.anchor + np.round(np.asarray(t) * DAYS_PER_YEAR).astype(np.int64)
+    j = np.clip(np.searchsorted(pay, day, side="left"), 0, len(pay) - 1)
+    freq = sched.compounding[b]
+    elapsed = year_fraction(day_count, start[j], day, start[j], pay[j], freq)
+    whole = year_fraction(day_count, start[j], pay[j], start[j], pay[j], freq)
+    frac = np.clip(elapsed / np.maximum(whole, 1e-12), 0.0, 1.0)
+    return np.asarray(np.where(day >= pay[j], 0.0, coupons[j] * frac))
 
 
 def lattice_grid(
@@ -140,8 +147,11 @@ def lay_out(
     curve: YieldCurve,
     schedules: list[ExerciseSchedule],
     grid: FloatArray,
+    day_counts: Sequence[int] | None = None,
 ) -> LatticeBook:
-    """Attach every flow and exercise of the book to grid levels."""
+    """Attach every flow and exercise of the book to grid levels (``day_counts``: each bond's
+    :class:`~models.daycount.DayCount` for accrued interest at exercise; 30/360 by default)."""
+    dcs = [int(DayCount.THIRTY_360)] * sched.n_bonds if day_counts is None else list(day_counts)
     n, n_lv = sched.n_bonds, len(grid)
     if len(schedules) != n:
         raise AnalyticsError("one exercise schedule per bond is needed")
@@ -170,7 +180,7 @@ def lay_out(
             ex_t, px = ex_t[ok], px[ok]
             lv = np.abs(grid[None, :] - ex_t[:, None]).argmin(axis=1)
         if lv.size:
-            strike[b, lv] = px + accrued_at(sched, curve, b, grid[lv])
+            strike[b, lv] = px + accrued_at(sched, curve, b, grid[lv], dcs[b])
     return LatticeBook(
         grid=grid,
         on_node=on_node,
@@ -300,6 +310,7 @@ def callable_risk(
     shift: float = 1e-3,
     steps_per_year: float = DEFAULT_STEPS_PER_YEAR,
     grid: FloatArray | None = None,
+    day_counts: Sequence[int] | None = None,
 ) -> CallableRisk:
     """Price (from OAS) or OAS (from price) and OA duration, convexity and KRDs of a book.
 
@@ -309,7 +320,7 @@ def callable_risk(
     if (oas is None) == (dirty_price is None):
         raise AnalyticsError("give exactly one of oas and dirty_price")
     g = lattice_grid(sched, curve, schedules, steps_per_year) if grid is None else grid
-    book = lay_out(sched, curve, schedules, g)
+    book = lay_out(sched, curve, schedules, g, day_counts)
     tree = TrinomialTree(model, g)
     keys = np.asarray(key_tenors, dtype=np.float64)
     n_k = len(keys)
@@ -374,6 +385,7 @@ def yield_to_worst(
     curve: YieldCurve,
     schedules: list[ExerciseSchedule],
     dirty_price: npt.ArrayLike,
+    day_counts: Sequence[int] | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, list[int]]:
     """Yield-to-worst, duration- and convexity-to-worst (modified, years and years^2) and the
     worst redemption date (day serial).
@@ -383,6 +395,7 @@ def yield_to_worst(
     the lowest yield (the same rule for puts: yield to maturity or to a put, whichever is lower).
     """
     price = np.asarray(dirty_price, dtype=np.float64)
+    dcs = [int(DayCount.THIRTY_360)] * sched.n_bonds if day_counts is None else list(day_counts)
     ytw, dtw, ctw = np.empty(sched.n_bonds), np.empty(sched.n_bonds), np.empty(sched.n_bonds)
     when: list[int] = []
     for b, s in enumerate(schedules):
@@ -403,7 +416,7 @@ def yield_to_worst(
                 continue
             keep = days <= d
             t_d = float(curve.time(d))
-            ai = float(accrued_at(sched, curve, b, np.array([t_d]))[0])
+            ai = float(accrued_at(sched, curve, b, np.array([t_d]), dcs[b])[0])
             ft = np.asarray(curve.time(days))
             p_d = float(np.interp(t_d, np.concatenate([[0.0], ft]), np.concatenate([[0.0], per])))
             cp, ca = per[keep], amt[keep].copy()

@@ -228,9 +228,12 @@ def model_holdings(
             key_years,
             shift=h,
             steps_per_year=settings.lattice_steps_per_year,
+            day_counts=[int(rows[i].day_count) for i in pos],
             **quoted,
         )
-        ytw, dtw, ctw, _ = yield_to_worst(sub, curve, schedules, res.dirty_price)
+        ytw, dtw, ctw, _ = yield_to_worst(
+            sub, curve, schedules, res.dirty_price, [int(rows[i].day_count) for i in pos]
+        )
         _put(
             out,
             group,

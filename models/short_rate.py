@@ -148,10 +148,12 @@ class TrinomialTree:
         for i, dt in enumerate(self.dt):
             v2 = float(model.variance(dt))
             if v2 <= 0.0:
-                # Zero volatility: one node per level, certain branching to it.
-                self.child.append(np.zeros(1, dtype=np.int64))
-                self.prob.append(np.array([[0.0], [1.0], [0.0]]))
-                self.x.append(np.zeros(1))
+                # Zero volatility: every node branches with certainty to the middle node of a
+                # three-node level at x = 0 (the outer two are never reached).
+                n_i = len(self.x[i])
+                self.child.append(np.ones(n_i, dtype=np.int64))
+                self.prob.append(np.vstack([np.zeros(n_i), np.ones(n_i), np.zeros(n_i)]))
+                self.x.append(np.zeros(3))
                 continue
             v = np.sqrt(v2)
             dx_next = v * np.sqrt(3.0)

@@ -24,6 +24,7 @@ from hedge_planner.cases import (
     load_holdings_section,
     resolve_path,
 )
+from hedge_planner.modelled import model_book, modelled_fields, modelled_yield_view
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.benchmark import (
     BenchmarkComparison,
@@ -56,7 +57,6 @@ from hedge_planner.models.oas import (
     ShortRateSettings,
     apply_modelled,
     convexity_unit_flags,
-    model_holdings,
 )
 from hedge_planner.models.portfolio import (
     Flag,
@@ -65,10 +65,9 @@ from hedge_planner.models.portfolio import (
     combine_risk,
     sector_contributions,
 )
-from hedge_planner.models.risk import check_key_tenors, curve_risk
+from hedge_planner.models.risk import curve_risk
 from hedge_planner.models.schemas import Holdings
 from hedge_planner.models.units import BP
-from hedge_planner.models.yield_risk import dirty_price_from_yield
 from hedge_planner.yield_analysis import (
     YIELD_METHOD,
     _plain,
@@ -207,6 +206,7 @@ class CaseAnalysis:
         sd, ced = risk.spread_duration.tolist(), comp.effective_duration.tolist()
         for i, raw in enumerate(self.yield_frame.to_dict("records")):
             rec = _plain(raw)
+            rec.update(modelled_fields(self.modelled, i))
             rec.update(
                 {
                     "z_spread": z[i],
@@ -267,8 +267,20 @@ ANALYSIS_METHODOLOGY = {
     "macaulay_duration": f"Macaulay duration, years; {YIELD_METHOD}",
     "convexity": f"yield convexity, years^2; {YIELD_METHOD}",
     "z_spread": "constant spread over the Treasury curve, decimal, continuous on ACT/365F",
-    "source": "computed = engine (curve-based); supplied = OAS-based figures from the holdings "
-    "file; mixed = some supplied, rest computed",
+    "source": "computed = engine (curve-based); modelled = option-adjusted figures of the "
+    "short-rate model (callables, putables, MBS: see model); supplied = OAS-based figures from "
+    "the holdings file; mixed = some supplied, rest computed",
+    "oas": "option-adjusted spread, decimal, continuously compounded over the model's zero "
+    "curve (Hull-White fitted exactly to the Treasury curve)",
+    "option_adjusted_duration": "effective duration, years: zero curve shifted +/- "
+    "models.short_rate.shift_bp, model refitted, OAS held (also the holding's "
+    "effective_duration and krd when modelled)",
+    "option_adjusted_convexity": "effective convexity, years^2, same shifts",
+    "yield_to_worst": "callables/putables: lowest yield over maturity and exercise dates; "
+    "modified_duration and convexity of a modelled bond are to that date",
+    "cash_flow_yield": "MBS: yield (monthly compounding) of the flows projected under the "
+    "pricing-date prepayment assumption; the pool's modified_duration and convexity are on "
+    "those flows",
     "portfolio": "market-value weighted; DV01s summed",
 }
 
@@ -355,56 +367,6 @@ class BookRisk:
     modelled: ModelledAnalytics | None = None
 
 
-def _model_book(
-    holdings: Holdings,
-    sched: CashflowSchedule,
-    curve: YieldCurve,
-    risk: RiskSpec,
-    settings: ShortRateSettings,
-) -> tuple[Holdings, ModelledAnalytics]:
-    """Price and measure the modelled holdings; OAS-quoted ones get the model's price.
-
-    Yield-quoted and price-quoted holdings keep their quote (the model solves their OAS); an
-    OAS-quoted holding is given the clean price that makes its dirty price (on the bullet
-    schedule's accrued interest) equal to the model's, so market values agree everywhere.
-    """
-    rows = holdings.rows
-    dirty = np.full(len(rows), np.nan)
-    yields, clean = holdings.yields(), holdings.clean_prices()
-    has_y = np.flatnonzero(np.isfinite(yields))
-    if has_y.size:
-        dirty[has_y] = dirty_price_from_yield(sched.subset(has_y), yields[has_y])
-    has_p = np.isfinite(clean)
-    dirty[has_p] = clean[has_p] + sched.accrued[has_p]
-    _, key_years = check_key_tenors(risk.key_tenors)
-    modelled = model_holdings(rows, sched, curve, key_years, settings, dirty)
-    new_rows = list(rows)
-    for k, i in enumerate(modelled.index.tolist()):
-        if rows[i].quoted_by == "oas":
-            price = float(modelled.dirty_price[k] - sched.accrued[i])
-            new_rows[i] = rows[i].model_copy(update={"price": price, "yield_": None})
-    return Holdings(tuple(new_rows)), modelled
-
-
-def _yield_view(frame: pd.DataFrame, modelled: ModelledAnalytics, sched: CashflowSchedule) -> None:
-    """The yield columns of modelled holdings: callables to worst, pools on their cash-flow
-    yield (see :class:`~hedge_planner.models.oas.ModelledAnalytics`), in place."""
-    rows = modelled.index
-    m = np.where(np.isnan(modelled.wal), sched.compounding[rows], 12.0)
-    mv = frame["market_value"].to_numpy()[rows]
-    columns = {
-        "yield": modelled.ytw,
-        "modified_duration": modelled.dtw,
-        "macaulay_duration": modelled.dtw * (1 + modelled.ytw / m),
-        "convexity": modelled.ctw,
-        "dv01": modelled.dtw * mv * BP,
-    }
-    for name, values in columns.items():
-        col = frame[name].to_numpy(dtype=np.float64, copy=True)
-        col[rows] = values
-        frame[name] = col
-
-
 def holding_risk(
     holdings: Holdings,
     source: str,
@@ -425,12 +387,12 @@ def holding_risk(
     sched = build_schedule(book, int(to_days(analysis_date)))
     modelled = None
     if any(r.modelled for r in holdings.rows):
-        holdings, modelled = _model_book(
+        holdings, modelled = model_book(
             holdings, sched, curve, risk, short_rate or ShortRateSettings()
         )
     analysis = analyze_holdings(holdings, analysis_date, book, sched)
     if modelled is not None:
-        _yield_view(analysis.holdings, modelled, sched)
+        modelled_yield_view(analysis.holdings, modelled, sched)
     computed = curve_risk(
         sched,
         book.face,

@@ -147,7 +147,9 @@ def ql_callable_bond(
     )
 
 
-def ql_discount_curve(settle: dt.date, days: list[int], discounts: list[float]) -> ql.YieldTermStructureHandle:
+def ql_discount_curve(
+    settle: dt.date, days: list[int], discounts: list[float]
+) -> ql.YieldTermStructureHandle:
     """Log-linear discount curve on ACT/365F with nodes ``days`` after ``settle``."""
     base = ql_date(settle)
     dates = [base] + [base + int(d) for d in days]
@@ -168,5 +170,25 @@ def ql_callable_dirty_price(
     model = ql.HullWhite(curve, mean_reversion, volatility)
     bond.setPricingEngine(ql.TreeCallableFixedRateBondEngine(model, steps))
     settle = ql.Settings.instance().evaluationDate
-    clean = bond.cleanPriceOAS(oas, curve, ql.Actual365Fixed(), ql.Continuous, ql.NoFrequency, settle)
+    clean = bond.cleanPriceOAS(
+        oas, curve, ql.Actual365Fixed(), ql.Continuous, ql.NoFrequency, settle
+    )
     return clean + bond.accruedAmount(settle)
+
+
+def ql_callable_oas(
+    bond: ql.CallableFixedRateBond,
+    curve: ql.YieldTermStructureHandle,
+    mean_reversion: float,
+    volatility: float,
+    steps: int,
+    dirty_price: float,
+) -> float:
+    """QuantLib's OAS (continuous) of a callable bond at a dirty price per 100."""
+    model = ql.HullWhite(curve, mean_reversion, volatility)
+    bond.setPricingEngine(ql.TreeCallableFixedRateBondEngine(model, steps))
+    settle = ql.Settings.instance().evaluationDate
+    clean = dirty_price - bond.accruedAmount(settle)
+    return bond.OAS(
+        clean, curve, ql.Actual365Fixed(), ql.Continuous, ql.NoFrequency, settle, 1e-12, 200
+    )
