@@ -297,7 +297,9 @@ def integral_weights(grid: FloatArray, t: FloatArray) -> FloatArray:
     return w
 
 
-def path_factors(model: HullWhite, grid: FloatArray, x: FloatArray, t: FloatArray) -> FloatArray:
+def path_factors(
+    model: HullWhite, grid: FloatArray, x: FloatArray, t: FloatArray, match_moments: bool = True
+) -> FloatArray:
     """Path factors ``exp(-Y_p(t) - Var(Y(t)) / 2)`` ``(P, len(t))``, ``Y(t) = int_0^t x ds``.
 
     The path discount factor to ``t`` is ``P(0, t)`` times this factor (:func:`path_deflators`):
@@ -305,16 +307,29 @@ def path_factors(model: HullWhite, grid: FloatArray, x: FloatArray, t: FloatArra
     expectation 1 whatever the grid and the deflators reprice the curve exactly in expectation;
     with zero volatility every factor is 1. The factor does not depend on the curve, so one set
     serves every shifted curve (common random numbers).
+
+    With ``match_moments`` (default) each column is divided by its sample mean, so the sample of
+    paths reprices the curve exactly, not only in expectation (the empirical martingale
+    correction): it removes the discounting noise that dominates a pass-through's price error.
     """
     w = integral_weights(grid, t)
     y = x @ w.T
     var = ((w @ x_covariance(model, grid)) * w).sum(axis=1)
-    return np.asarray(np.exp(-y - 0.5 * var[None, :]))
+    factor = np.exp(-y - 0.5 * var[None, :])
+    if match_moments:
+        factor /= factor.mean(axis=0, keepdims=True)
+    return np.asarray(factor)
 
 
 def path_deflators(
-    model: HullWhite, grid: FloatArray, x: FloatArray, t: FloatArray, discount: FloatArray
+    model: HullWhite,
+    grid: FloatArray,
+    x: FloatArray,
+    t: FloatArray,
+    discount: FloatArray,
+    match_moments: bool = True,
 ) -> FloatArray:
     """Path discount factors ``(S, P, len(t))`` to times ``t`` under ``S`` curves whose discount
-    factors at ``t`` are ``discount (S, len(t))``: ``P(0, t) exp(-Y_p(t) - Var(Y(t)) / 2)``."""
-    return np.asarray(discount[:, None, :] * path_factors(model, grid, x, t)[None, :, :])
+    factors at ``t`` are ``discount (S, len(t))``: ``P(0, t)`` times :func:`path_factors`."""
+    factor = path_factors(model, grid, x, t, match_moments)
+    return np.asarray(discount[:, None, :] * factor[None, :, :])
