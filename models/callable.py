@@ -33,7 +33,7 @@ from hedge_planner.models.bonds import CashflowSchedule
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.daycount import DayCount, year_fraction
 from hedge_planner.models.errors import AnalyticsError
-from hedge_planner.models.short_rate import HullWhite, TrinomialTree, time_grid
+from hedge_planner.models.short_rate import HullWhite, TrinomialTree, scale_krds, time_grid
 from hedge_planner.models.units import BP, DAYS_PER_YEAR
 
 logger = logging.getLogger(__name__)
@@ -220,7 +220,12 @@ def lattice_prices(
             r = tree.x[i][None, None, :] + phi[:, min(i, last - 1), None, None]
             bond = book.inside_bond[idx]
             disc = np.exp(-(r + spread[:, bond, None]) * book.inside_tau[idx][None, :, None])
-            np.add.at(values, (slice(None), bond), book.inside_amount[idx][None, :, None] * disc)
+            # (S, B, n) -> (B, S, n) view so the bond index leads: repeated bonds accumulate.
+            np.add.at(
+                values.swapaxes(0, 1),
+                bond,
+                (book.inside_amount[idx][None, :, None] * disc).swapaxes(0, 1),
+            )
         k = book.strike[:, i]
         ex = np.isfinite(k)
         if ex.any():
@@ -337,7 +342,7 @@ def callable_risk(
     p0 = p[0]
     dur = (p[2] - p[1]) / (2 * shift * p0)
     cvx = (p[1] + p[2] - 2 * p0) / (shift**2 * p0)
-    krd = ((p[4::2] - p[3::2]) / (2 * shift * p0)).T
+    krd = scale_krds(((p[4::2] - p[3::2]) / (2 * shift * p0)).T, dur)
     bullet_book = LatticeBook(
         book.grid,
         book.on_node,

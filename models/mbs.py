@@ -48,6 +48,7 @@ from hedge_planner.models.short_rate import (
     HullWhite,
     normals,
     path_factors,
+    scale_krds,
     simulate_x,
 )
 
@@ -436,6 +437,7 @@ def mbs_risk(
         pools, curve, model, refi or RefiModel(), mc or MonteCarloSpec(), keys, bumps
     )
     if oas is None:
+        assert dirty_price is not None
         z = oas_from_flows(a[0], tl.pay_time, dirty_price)
     else:
         z = np.broadcast_to(np.asarray(oas, dtype=np.float64), (len(pools),)).copy()
@@ -443,7 +445,7 @@ def mbs_risk(
     p0 = p[0]
     dur = (p[2] - p[1]) / (2 * shift * p0)
     cvx = (p[1] + p[2] - 2 * p0) / (shift**2 * p0)
-    krd = ((p[4::2] - p[3::2]) / (2 * shift * p0)).T
+    krd = scale_krds(((p[4::2] - p[3::2]) / (2 * shift * p0)).T, dur)
     wal = (principal * tl.pay_time).sum(axis=1) / np.maximum(principal.sum(axis=1), 1e-300)
     v = a[0] * np.exp(-z[:, None] * tl.pay_time)
     sdur = (v * tl.pay_time).sum(axis=1) / v.sum(axis=1)

@@ -136,5 +136,6 @@ def refi_cpr(
     season = np.asarray(SEASONALITY)[np.asarray(month_of_year, dtype=np.int64) - 1]
     lockin = np.clip(1.0 + params.lockin_slope * np.minimum(inc, 0.0), params.lockin_floor, 1.0)
     s_curve = params.refi_max / (1.0 + np.exp(-(inc - params.refi_center) / params.refi_width))
-    cpr = ramp * (params.turnover * season * lockin + s_curve * np.exp(-params.burnout * exposure))
+    burn = np.exp(-params.burnout * np.asarray(exposure, dtype=np.float64))
+    cpr = ramp * (params.turnover * season * lockin + s_curve * burn)
     return np.asarray(np.minimum(cpr, 0.99))

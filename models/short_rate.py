@@ -333,3 +333,17 @@ def path_deflators(
     factors at ``t`` are ``discount (S, len(t))``: ``P(0, t)`` times :func:`path_factors`."""
     factor = path_factors(model, grid, x, t, match_moments)
     return np.asarray(discount[:, None, :] * factor[None, :, :])
+
+
+def scale_krds(krd: FloatArray, duration: FloatArray) -> FloatArray:
+    """Key rate durations ``(B, K)`` scaled to sum to the parallel duration ``(B,)``.
+
+    For an option-bearing instrument the key-rate central differences add up to the parallel
+    one only to second order (the option's cross-curvature across keys); the usual convention,
+    kept here, spreads that small remainder over the keys in proportion, so KRDs always sum to
+    the option-adjusted duration. The unscaled sum stays within a few percent (tests show it).
+    """
+    total = krd.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(np.abs(total) > 1e-12, duration[:, None] / total, 1.0)
+    return np.asarray(krd * factor)

@@ -18,6 +18,7 @@ import numpy as np
 import typer
 from hedge_planner import render
 from hedge_planner.cases import load_baseline_case
+from hedge_planner.cashflows import cashflow_document, render_cashflows
 from hedge_planner.curve_view import curve_document, render_curves
 from hedge_planner.exits import (
     EXIT_USER_ERROR,
@@ -238,6 +239,23 @@ def curve(
         emit_json(document)
     else:
         render_curves(out_console, document)
+
+
+@app.command()
+@user_errors
+def cashflows(
+    case: CaseArg,
+    holding_id: Annotated[str, typer.Option("--id", help="Holding id.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Projected cash flows of one holding, currency for its face (MBS under the pricing-date
+    prepayment assumption, to check a pool against published PSA tables)."""
+    run = PlanRun.load(case)
+    document = cashflow_document(run.case, run.source, holding_id)
+    if as_json:
+        emit_json(document)
+    else:
+        render_cashflows(out_console, document)
 
 
 @app.command()

@@ -124,7 +124,8 @@ def _header_issues(raw: list[str], name: str, line: int) -> tuple[list[str], lis
                 f"the header must include {', '.join(REQUIRED_COLUMNS)}",
             )
         )
-    if "yield" not in first and "price" not in first:
+    modelled_by_oas = "oas" in first and "kind" in first  # callables/MBS may be OAS-quoted
+    if "yield" not in first and "price" not in first and not modelled_by_oas:
         issues.append(
             InputIssue(name, line, "yield/price", "neither a yield nor a price column", "add one")
         )

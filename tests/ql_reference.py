@@ -131,9 +131,7 @@ def ql_callable_bond(
     calls = ql.CallabilitySchedule()
     kind = ql.Callability.Put if put else ql.Callability.Call
     for d, price in exercises:
-        calls.append(
-            ql.Callability(ql.BondPrice(price, ql.BondPrice.Clean), kind, ql_date(d))
-        )
+        calls.append(ql.Callability(ql.BondPrice(price, ql.BondPrice.Clean), kind, ql_date(d)))
     return ql.CallableFixedRateBond(
         0,
         100.0,

@@ -165,7 +165,12 @@ def test_price_error_falls_like_one_over_root_paths(curve) -> None:
 
     def price(paths: int, seed: int) -> float:
         a, _, tl = discounted_flows(
-            book, curve, hw, RefiModel(), MonteCarloSpec(paths, seed, "plain"), np.zeros(1),
+            book,
+            curve,
+            hw,
+            RefiModel(),
+            MonteCarloSpec(paths, seed, "plain"),
+            np.zeros(1),
             np.zeros((1, 1)),
         )
         return float(price_from_flows(a[0], tl.pay_time, 0.005)[0])
