@@ -18,6 +18,7 @@ the usual slip).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -185,7 +186,55 @@ def _empty(n: int, k: int) -> dict[str, FloatArray]:
     return out
 
 
+#: Recent results of :func:`model_holdings` by input fingerprint: a case is often analysed several
+#: times in one process (plan, scenarios, sweeps, tests), and the Monte Carlo is the costly part.
+_CACHE: dict[str, ModelledAnalytics] = {}
+_CACHE_SIZE = 8
+
+
+def _fingerprint(
+    rows: Sequence[HoldingRow],
+    curve: YieldCurve,
+    key_years: FloatArray,
+    settings: ShortRateSettings,
+    dirty_price: FloatArray,
+) -> str:
+    digest = hashlib.sha256()
+    for r in rows:
+        digest.update(r.model_dump_json().encode())
+    for arr in (curve.node_times, curve.node_discounts, key_years, dirty_price):
+        digest.update(np.ascontiguousarray(arr, dtype=np.float64).tobytes())
+    digest.update(f"{curve.anchor}|{curve.interpolation}|{curve.is_shifted}|{settings}".encode())
+    return digest.hexdigest()
+
+
 def model_holdings(
+    rows: Sequence[HoldingRow],
+    sched: CashflowSchedule,
+    curve: YieldCurve,
+    key_years: FloatArray,
+    settings: ShortRateSettings,
+    dirty_price: FloatArray,
+) -> ModelledAnalytics:
+    """Price (or OAS) and option-adjusted risk of every modelled holding of a book (cached by
+    input fingerprint; the arrays returned are read-only). See :func:`_model_holdings`."""
+    if curve.is_shifted:  # shifted curves carry layers the fingerprint does not see
+        return _model_holdings(rows, sched, curve, key_years, settings, dirty_price)
+    key = _fingerprint(rows, curve, key_years, settings, dirty_price)
+    hit = _CACHE.get(key)
+    if hit is None:
+        hit = _model_holdings(rows, sched, curve, key_years, settings, dirty_price)
+        for f in dataclasses.fields(hit):
+            value = getattr(hit, f.name)
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = hit
+    return hit
+
+
+def _model_holdings(
     rows: Sequence[HoldingRow],
     sched: CashflowSchedule,
     curve: YieldCurve,
