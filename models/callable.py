@@ -208,6 +208,7 @@ def lattice_prices(
     n_s, n_b = spread.shape
     last = len(book.grid) - 1
     values = np.zeros((n_s, n_b, len(tree.x[last])))
+    on_any = (book.on_node != 0).any(axis=0)
     order = np.argsort(book.inside_level, kind="stable")
     lv_sorted = book.inside_level[order]
     for i in range(last, -1, -1):
@@ -220,12 +221,11 @@ def lattice_prices(
             r = tree.x[i][None, None, :] + phi[:, min(i, last - 1), None, None]
             bond = book.inside_bond[idx]
             disc = np.exp(-(r + spread[:, bond, None]) * book.inside_tau[idx][None, :, None])
-            # (S, B, n) -> (B, S, n) view so the bond index leads: repeated bonds accumulate.
-            np.add.at(
-                values.swapaxes(0, 1),
-                bond,
-                (book.inside_amount[idx][None, :, None] * disc).swapaxes(0, 1),
-            )
+            add = book.inside_amount[idx][None, :, None] * disc
+            if np.unique(bond).size == bond.size:  # one flow per bond in this step: plain add
+                values[:, bond, :] += add
+            else:  # (S, B, n) -> (B, S, n) view so repeated bonds accumulate
+                np.add.at(values.swapaxes(0, 1), bond, add.swapaxes(0, 1))
         k = book.strike[:, i]
         ex = np.isfinite(k)
         if ex.any():
@@ -233,7 +233,8 @@ def lattice_prices(
             sub = values[:, ex, :]
             is_put = book.put[ex][None, :, None]
             values[:, ex, :] = np.where(is_put, np.maximum(sub, kk), np.minimum(sub, kk))
-        values += book.on_node[None, :, i, None]
+        if on_any[i]:
+            values += book.on_node[None, :, i, None]
     return np.asarray(values[:, :, 0])
 
 

@@ -167,6 +167,7 @@ class TrinomialTree:
             self.child.append(k - j_lo)
             self.prob.append(p)
             self.x.append(dx_next * np.arange(j_lo, j_hi + 1, dtype=np.float64))
+        self._contiguous = [bool(np.all(np.diff(k) == 1)) for k in self.child]
         logger.debug("trinomial tree: %d steps, widest level %d nodes", len(self.dt), self.width)
 
     @property
@@ -227,9 +228,19 @@ class TrinomialTree:
         """
         k = self.child[i]
         p = self.prob[i]
-        cont = p[0] * values[..., k - 1] + p[1] * values[..., k] + p[2] * values[..., k + 1]
-        r = self.x[i][None, None, :] + phi_i[:, None, None] + spread[:, :, None]
-        return np.asarray(cont * np.exp(-r * self.dt[i]))
+        if self._contiguous[i]:  # children of consecutive nodes are consecutive: slices
+            lo, n = int(k[0]), len(k)
+            cont = (
+                p[0] * values[..., lo - 1 : lo - 1 + n]
+                + p[1] * values[..., lo : lo + n]
+                + p[2] * values[..., lo + 1 : lo + 1 + n]
+            )
+        else:
+            cont = p[0] * values[..., k - 1] + p[1] * values[..., k] + p[2] * values[..., k + 1]
+        # exp(-(x + phi + s) dt) factorises: one exp per node, per curve and per bond.
+        dt = self.dt[i]
+        per_curve = np.exp(-(phi_i[:, None] + spread) * dt)  # (S, B)
+        return np.asarray(cont * np.exp(-self.x[i] * dt)[None, None, :] * per_curve[:, :, None])
 
 
 # ------------------------------------------------------------------------------------------------
