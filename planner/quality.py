@@ -34,6 +34,7 @@ def _reconcile(analysis: CaseAnalysis) -> QualityCheck:
     yld = float(analysis.yield_frame["dv01"].to_numpy()[is_comp].sum())
     rel = abs(eff - yld) / abs(yld) if yld else 0.0
     supplied_flags = [f for f in risk.flags if f.code == "supplied_vs_computed_duration"]
+    modelled_flags = [f for f in risk.flags if f.code == "supplied_vs_modelled_duration"]
     status: Status = "pass" if rel <= DV01_RECONCILE_LIMIT else "fail"
     detail = (
         f"effective DV01 {eff:,.0f} vs yield-based DV01 {yld:,.0f} of the {is_comp.sum()} "
@@ -47,6 +48,13 @@ def _reconcile(analysis: CaseAnalysis) -> QualityCheck:
             f"; {len(supplied_flags)} holdings' supplied (OAS-based) durations differ from the "
             f"bullet-equivalent by more than the tolerance (expected for options; e.g. "
             f"{worst.holding})"
+        )
+    if modelled_flags:
+        status = "warn" if status == "pass" else status
+        detail += (
+            f"; {len(modelled_flags)} modelled holdings' supplied (vendor) durations differ from "
+            f"the OAS model's by more than the tolerance (the model's are used; e.g. "
+            f"{modelled_flags[0].holding})"
         )
     return _check("Supplied and computed duration and DV01 reconcile", status, detail)
 
