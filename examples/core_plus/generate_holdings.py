@@ -165,6 +165,7 @@ def main() -> None:
         "coupon",
         "maturity",
         "yield",
+        "price",
         "frequency",
         "day_count",
         "sector",
@@ -184,12 +185,40 @@ def main() -> None:
         "prepayment",
         *[f"krd_{k}" for k in ("6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y")],
     ]
+    _write(rows, columns)
+    # Callables and pools are marked by price, as traders quote them: the planner's own model
+    # price at the drawn OAS (second pass over the case), rounded to 1e-6.
+    prices = _model_prices()
+    for row in rows:
+        if row["id"] in prices:
+            row["price"] = round(prices[row["id"]], 6)
+            row.pop("oas")
+    _write(rows, columns)
+    print(f"wrote {len(rows)} holdings to {HERE / 'holdings.csv'}")
+
+
+def _write(rows: list[dict[str, object]], columns: list[str]) -> None:
     with (HERE / "holdings.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
         for row in rows:
             writer.writerow({c: row.get(c, "") for c in columns})
-    print(f"wrote {len(rows)} holdings to {HERE / 'holdings.csv'}")
+
+
+def _model_prices() -> dict[str, float]:
+    """Clean prices of the OAS-quoted holdings from the planner's analysis of the case."""
+    from hedge_planner.cases import load_analysis_case
+    from hedge_planner.workflow import analyze_case
+
+    case, name = load_analysis_case(HERE / "case.yaml")
+    analysis = analyze_case(case, name)
+    frame = analysis.yield_frame
+    quoted = {r.id for r in analysis.holdings.rows if r.modelled}
+    return {
+        hid: float(price)
+        for hid, price in zip(frame["id"], frame["clean_price"], strict=True)
+        if hid in quoted
+    }
 
 
 def _call_schedule(maturity: dt.date, call_years: float, style: str) -> str:

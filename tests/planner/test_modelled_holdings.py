@@ -68,8 +68,11 @@ def test_modelled_holdings_use_option_adjusted_figures(core_plus) -> None:
         assert risk.effective_convexity[i] == m.convexity[k]
         np.testing.assert_array_equal(risk.krd.krd[i], m.krd[k])
         assert risk.krd.krd[i].sum() == pytest.approx(m.duration[k], rel=1e-12)
-        # OAS-quoted: the model's price reproduces the quoted OAS.
-        assert m.oas[k] == pytest.approx(core_plus.holdings.rows[i].oas, abs=1e-12)
+        # Price-quoted: the model's price at the solved OAS is the quoted dirty price.
+        assert m.dirty_price[k] == pytest.approx(core_plus.yield_frame["dirty_price"][i], abs=1e-9)
+    # The example's prices are the model's at OAS drawn by the generator (CALL-001: 54 bp), so
+    # solving for the OAS recovers it to the price rounding (1e-6 per 100).
+    assert m.oas[m.row(risk.ids.index("CALL-001"))] == pytest.approx(0.0054, abs=1e-6)
     # CALL-001 (5.75% 2038, Bermudan from 2025-10-28, near par): the call moves its risk from
     # the 10y/20y keys of the bullet it was priced as toward the call dates.
     i = risk.ids.index("CALL-001")
