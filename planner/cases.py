@@ -37,6 +37,7 @@ from hedge_planner.case_hedge import (
     UniverseSpec,
 )
 from hedge_planner.case_holdings import holdings_from_records
+from hedge_planner.case_models import ModelsSpec
 from hedge_planner.case_paths import file_sandbox, resolve_path
 from hedge_planner.io import (
     parse_yaml_lines,
@@ -321,6 +322,10 @@ class AnalysisCase(StrictModel):
     scenarios: ScenariosSpec = Field(default_factory=lambda: ScenariosSpec())
     drift: DriftSpec | None = Field(
         default=None, description="a previous snapshot to attribute the drift since"
+    )
+    models: ModelsSpec = Field(
+        default_factory=ModelsSpec,
+        description="pricing-model options (short-rate model of callables, putables and MBS)",
     )
 
     @field_validator("analysis_date", mode="before")

@@ -285,6 +285,26 @@ def curve(
 
 @app.command()
 @user_errors
+def cashflows(
+    case: CaseArg,
+    holding_id: Annotated[str, typer.Option("--id", help="Holding id.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Projected cash flows of one holding, currency for its face (MBS under the pricing-date
+    prepayment assumption, to check a pool against published PSA tables)."""
+    from hedge_planner.cashflows import cashflow_document, render_cashflows
+    from hedge_planner.run import PlanRun
+
+    run = PlanRun.load(case)
+    document = cashflow_document(run.case, run.source, holding_id)
+    if as_json:
+        emit_json(document)
+    else:
+        render_cashflows(out_console, document)
+
+
+@app.command()
+@user_errors
 def hedge(case: CaseArg, as_json: JsonFlag = False) -> None:
     """Optimise the hedge: integer futures, swaps and swaptions under the case's duration band,
     DV01, KRD, convexity, position and margin limits, pricing tracking error, carry and slippage.
