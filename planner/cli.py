@@ -43,6 +43,7 @@ from hedge_planner.report_html import write_html
 from hedge_planner.run import PlanRun
 from hedge_planner.schema import SCHEMAS
 from hedge_planner.stress import read_hedge_quantities
+from hedge_planner.study_cli import fleet_command, grid_command
 from hedge_planner.yield_analysis import analyze_holdings, run_baseline
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
@@ -261,6 +262,20 @@ def hedge(case: CaseArg, as_json: JsonFlag = False) -> None:
     raise_if_unproven(document.model_dump(mode="json"))
 
 
+ZipFlag = Annotated[
+    bool, typer.Option("--zip", help="Pair the i-th values of every --param (no product).")
+]
+GridOut = Annotated[str | None, typer.Option("--out", help="Folder for grid.parquet and grid.csv.")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(min=1, help="Run on a local Dask cluster of N worker processes ([dask] extra)."),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(help="Run on an existing Dask cluster at tcp://HOST:PORT ([dask] extra)."),
+]
+
+
 #: Most points one ``sweep`` may solve (each is a full mixed-integer solve).
 MAX_SWEEP_POINTS = 10_000
 
@@ -303,17 +318,27 @@ def _parse_sweep(text: str) -> tuple[str, list[float]]:
 def sweep(
     case: CaseArg,
     param: Annotated[
-        str,
+        list[str],
         typer.Option(
             help="NAME=START:STOP:STEP (inclusive), NAME one of duration_target, duration_band, "
             "dv01_max, dv01_min, convexity_floor, margin_budget, risk_aversion, carry_weight, "
-            "slippage_weight."
+            "slippage_weight. Repeat it (or use NAME=v1,v2,... or horizon_days) for a grid."
         ),
     ],
+    zipped: ZipFlag = False,
+    out: GridOut = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """What-if study: re-solve the compiled hedge problem over a range of one parameter."""
-    name, values = _parse_sweep(param)
+    """What-if study: re-solve the compiled hedge problem over a range of one parameter, or a
+    grid of several (Parquet and CSV with --out; see README "What-if grids and fleets")."""
+    grid = len(param) != 1 or "," in param[0] or param[0].startswith("horizon_days=")
+    if grid or zipped or out or workers or scheduler:
+        grid_command(out_console, err_console, case, param, zipped=zipped, out=out,
+                     workers=workers, scheduler=scheduler, as_json=as_json)  # fmt: skip
+        return
+    name, values = _parse_sweep(param[0])
     run = PlanRun.load(case)
     run.require_hedge()
     rows = run.sweep(name, values)
@@ -322,6 +347,25 @@ def sweep(
         emit_json(document)
     else:
         render.sweep(out_console, document)
+
+
+@app.command()
+@user_errors
+def fleet(
+    manifest: Annotated[
+        str, typer.Argument(help="Fleet manifest YAML (cases, or template + holdings_dir).")
+    ],
+    out: Annotated[
+        str, typer.Option(help="Folder for MANDATE/plan.json and fleet_summary.parquet/.csv.")
+    ] = "out",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Plan many mandates from one manifest and rank them by limit breaches, tracking error and
+    hedge cost; a mandate that fails is reported with its located error, the others complete."""
+    fleet_command(out_console, err_console, manifest, out,
+                  workers=workers, scheduler=scheduler, as_json=as_json)  # fmt: skip
 
 
 @app.command()

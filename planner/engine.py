@@ -165,7 +165,9 @@ def _client(workers: int | None, scheduler: str | None) -> Any:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise EngineUnavailableError("--workers" if workers is not None else "--scheduler") from None
+        raise EngineUnavailableError(
+            "--workers" if workers is not None else "--scheduler"
+        ) from None
     if scheduler is not None:
         return Client(scheduler, timeout="20s")
     if workers is None or workers < 1:

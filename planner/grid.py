@@ -13,10 +13,10 @@ which points ran before it nor on the engine (:mod:`hedge_planner.engine`) that 
 
 Row columns (units): ``<param>`` inputs in the case file's units; ``status``, ``proven``;
 ``objective`` and ``cost:<term>`` currency over the horizon (``cost:carry`` is the carry cost,
-``cost:slippage`` the cash cost of trading); ``duration`` years, ``dv01`` currency per bp,
-``tracking_error_bp`` bp per year; ``te:<group>`` the Euler contribution of each factor group
-(``rates``, ``swap_spread``, ``spread:<sector>``) to the tracking error, bp per year, summing to
-``tracking_error_bp``; ``binding`` the hard limits binding at the plan (``;``-separated);
+``cost:slippage`` the cash cost of trading); ``post_hedge_duration`` years, ``post_hedge_dv01``
+currency per bp, ``post_hedge_te_bp`` bp per year; ``te:<group>`` the Euler contribution of each
+factor group (``rates``, ``swap_spread``, ``spread:<sector>``) to the tracking error, bp per
+year, summing to ``post_hedge_te_bp``; ``binding`` the hard limits binding at the plan (``;``-separated);
 ``trade:<instrument>`` units traded (contracts or notional); ``error`` why a point has no plan.
 """
 
@@ -61,7 +61,9 @@ def _number(text: str, raw: str) -> float:
         # Strict decimals, as in every input file (no 1_000, nan or inf).
         v = parse_number(raw.strip())
     except ValueError:
-        raise _bad(text, f"{raw.strip()!r} is not a plain decimal number such as 0.5 or 1e-3") from None
+        raise _bad(
+            text, f"{raw.strip()!r} is not a plain decimal number such as 0.5 or 1e-3"
+        ) from None
     if not math.isfinite(v):
         raise _bad(text, f"{raw.strip()!r} is not a finite number")
     return v
@@ -148,7 +150,7 @@ _RUNS: dict[tuple[str, int | None], PlanRun] = {}
 
 
 def bundle_run(bundle: CaseBundle, horizon: int | None = None) -> PlanRun:
-    """The bundle's run (with ``hedge.horizon_days`` replaced when given), built once per process."""
+    """The bundle's run (``hedge.horizon_days`` replaced when given), built once per process."""
     key = (bundle.token, horizon)
     run = _RUNS.get(key)
     if run is None:
@@ -222,9 +224,9 @@ def point_row(problem: HedgeProblem, point: dict[str, float], r: HedgeResult) ->
     row["proven"] = r.proven
     row["objective"] = r.objective
     post = r.post
-    row["duration"] = None if post is None else post.duration
-    row["dv01"] = None if post is None else post.dv01
-    row["tracking_error_bp"] = None if post is None else post.te_bp
+    row["post_hedge_duration"] = None if post is None else post.duration
+    row["post_hedge_dv01"] = None if post is None else post.dv01
+    row["post_hedge_te_bp"] = None if post is None else post.te_bp
     if r.q is not None and post is not None:
         row.update({f"te:{g}": v for g, v in te_by_group(problem, r.q).items()})
     row.update({f"cost:{k}": v for k, v in r.costs.items()})
@@ -296,16 +298,16 @@ def run_grid(
     return rows
 
 
-def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows as a table: inputs first, then status, figures, TE groups, costs, trades."""
+def rows_frame(rows: list[dict[str, Any]], names: Sequence[str]) -> pd.DataFrame:
+    """Rows as a table: the inputs ``names`` first, then status, figures, TE groups, costs,
+    trades, binding limits and errors."""
     frame = pd.DataFrame(rows)
-    order = ["status", "proven", "objective", "duration", "dv01", "tracking_error_bp"]
-    first = [c for c in frame.columns if c in GRID_PARAMS]
-    groups = [
-        [c for c in frame.columns if c.startswith(p)] for p in ("te:", "cost:", "trade:")
-    ]
+    order = ["status", "proven", "objective", "post_hedge_duration", "post_hedge_dv01"]
+    order.append("post_hedge_te_bp")
+    first = list(names)
+    groups = [c for p in ("te:", "cost:", "trade:") for c in frame.columns if c.startswith(p)]
     rest = [c for c in ("binding", "error", "seconds") if c in frame.columns]
-    cols = first + [c for c in order if c in frame.columns] + sum(groups, []) + rest
+    cols = first + [c for c in order if c in frame.columns] + groups + rest
     return frame[cols]
 
 
