@@ -98,8 +98,14 @@ def run_guarded(fn: Callable[[Any], Any], index: int, item: Any) -> TaskOutcome:
     return TaskOutcome(index, value, None, time.perf_counter() - t0)
 
 
+class TaskInputError(Exception):
+    """A task's own input problem, already stated with its location (reported as is)."""
+
+
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip()
+    if isinstance(exc, TaskInputError):
+        return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

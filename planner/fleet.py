@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 from hedge_planner.case_errors import pydantic_issues
-from hedge_planner.engine import ProgressFn, TaskOutcome, run_guarded, run_job
+from hedge_planner.engine import ProgressFn, TaskInputError, TaskOutcome, run_guarded, run_job
 from hedge_planner.exits import format_issue
 from hedge_planner.io import parse_yaml_lines, read_text
 from hedge_planner.models.errors import InputError, InputIssue
@@ -180,12 +180,8 @@ def _located(fn: Any, template: Template, mandate: Mandate) -> dict[str, Any]:
         result: dict[str, Any] = fn(template, mandate)
     except InputError as exc:
         # Plain text carries the file, row, key and hint of every problem across processes.
-        raise FleetCaseError("; ".join(format_issue(i) for i in exc.issues)) from None
+        raise TaskInputError("; ".join(format_issue(i) for i in exc.issues)) from None
     return result
-
-
-class FleetCaseError(Exception):
-    """A mandate's located input problems, as text."""
 
 
 def run_fleet(
@@ -255,4 +251,6 @@ def summary_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     cols = ["mandate", "status", "breaches", "tracking_error_bp", "hedge_cost", "trades", "error"]
     frame = pd.DataFrame(ranked, columns=cols)
     frame.insert(0, "rank", range(1, len(frame) + 1))
+    for col in ("breaches", "trades"):  # counts stay integers beside failed (empty) rows
+        frame[col] = frame[col].astype("Int64")
     return frame

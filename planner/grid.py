@@ -16,8 +16,9 @@ Row columns (units): ``<param>`` inputs in the case file's units; ``status``, ``
 ``cost:slippage`` the cash cost of trading); ``post_hedge_duration`` years, ``post_hedge_dv01``
 currency per bp, ``post_hedge_te_bp`` bp per year; ``te:<group>`` the Euler contribution of each
 factor group (``rates``, ``swap_spread``, ``spread:<sector>``) to the tracking error, bp per
-year, summing to ``post_hedge_te_bp``; ``binding`` the hard limits binding at the plan (``;``-separated);
-``trade:<instrument>`` units traded (contracts or notional); ``error`` why a point has no plan.
+year, summing to ``post_hedge_te_bp``; ``binding`` the hard limits binding at the plan
+(``;``-separated); ``trade:<instrument>`` units traded (contracts or notional); ``error`` why
+a point has no plan.
 """
 
 from __future__ import annotations
