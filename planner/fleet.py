@@ -138,19 +138,27 @@ def load_manifest(path: str | Path) -> tuple[Template, list[Mandate]]:
 def _template_fleet(
     name: str, lines: dict[Any, int], template: Path, folder: Path
 ) -> tuple[Template, list[Mandate]]:
-    run = PlanRun.load(template)  # every template problem located in the template itself
-    if not isinstance(run.case.holdings, str):
-        raise InputError(
-            [InputIssue(run.source, None, "holdings", "a template must name its holdings file",
-                        "put the holdings in a CSV file and name it")]
-        )  # fmt: skip
     files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
     if not files:
         reason = f"{folder} is not a folder of holdings CSV files"
         raise InputError([InputIssue(name, lines.get(("holdings_dir",)), "holdings_dir", reason)])
     text, tname = read_text(template)
+    shared = Template(text, tname)
     mandates = [Mandate(f.stem, tname, holdings=str(f.resolve())) for f in files]
-    return Template(text, tname), mandates
+    if _HOLDINGS_LINE.search(text) is None:
+        raise InputError(
+            [InputIssue(tname, None, "holdings", "a template must name its holdings file on "
+                        "one line (holdings: FILE.csv)", "the fleet replaces that line per mandate")]
+        )  # fmt: skip
+    # The template is checked once, with the first mandate's holdings: a problem anywhere but
+    # in that holdings file (curves, benchmark, hedge) would fail every mandate, so it stops here.
+    try:
+        PlanRun.from_text(*mandate_case_text(shared, mandates[0]))
+    except InputError as exc:
+        own = [i for i in exc.issues if i.source != mandates[0].holdings]
+        if own:
+            raise InputError(own) from None
+    return shared, mandates
 
 
 def mandate_case_text(template: Template, mandate: Mandate) -> tuple[str, str]:
