@@ -198,9 +198,9 @@ def _run_dask(
     scheduler: str | None,
     progress: ProgressFn | None,
 ) -> list[TaskOutcome]:
+    client = _client(workers, scheduler)  # says how to install Dask when it is missing
     from distributed import as_completed
 
-    client = _client(workers, scheduler)
     cluster = client.cluster if workers is not None else None
     futures: list[Any] = []
     try:

@@ -184,12 +184,12 @@ def check_points(run: PlanRun, points: list[dict[str, float]]) -> None:
             seen.add((name, v))
             key = "hedge." + ".".join(SWEEP_KEYS[name])
             if SWEEP_PARAMS[name] not in params:
-                reason = f"the case sets no {name} limit to vary; add it to the case first"
-                issues.append(InputIssue(run.source, None, key, reason))
+                missing = f"the case sets no {name} limit to vary; add it to the case first"
+                issues.append(InputIssue(run.source, None, key, missing))
                 continue
-            reason = sweep_value_problem(hedge, name, v)
-            if reason is not None:
-                issues.append(InputIssue("--param", None, key, f"value {v:g}: {reason}"))
+            bad = sweep_value_problem(hedge, name, v)
+            if bad is not None:
+                issues.append(InputIssue("--param", None, key, f"value {v:g}: {bad}"))
     if issues:
         raise InputError(sorted(set(issues), key=str))
 
