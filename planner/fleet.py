@@ -146,10 +146,9 @@ def _template_fleet(
     shared = Template(text, tname)
     mandates = [Mandate(f.stem, tname, holdings=str(f.resolve())) for f in files]
     if _HOLDINGS_LINE.search(text) is None:
-        raise InputError(
-            [InputIssue(tname, None, "holdings", "a template must name its holdings file on "
-                        "one line (holdings: FILE.csv)", "the fleet replaces that line per mandate")]
-        )  # fmt: skip
+        reason = "a template must name its holdings file on one line (holdings: FILE.csv)"
+        hint = "the fleet replaces that line for each mandate"
+        raise InputError([InputIssue(tname, None, "holdings", reason, hint)])
     # The template is checked once, with the first mandate's holdings: a problem anywhere but
     # in that holdings file (curves, benchmark, hedge) would fail every mandate, so it stops here.
     try:
