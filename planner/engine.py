@@ -30,8 +30,8 @@ from hedge_planner.models.errors import InputError, InputIssue
 
 logger = logging.getLogger(__name__)
 
-#: Aim for at least this many batches per worker so the load stays balanced.
-BATCHES_PER_WORKER = 4
+#: Aim for this many batches per job (enough to balance a few dozen workers).
+TARGET_BATCHES = 64
 #: Most items one batch carries (keeps a lost batch cheap to report).
 MAX_BATCH = 50
 
@@ -73,13 +73,16 @@ class EngineUnavailableError(InputError):
         )
 
 
-def batch_size(n_items: int, n_workers: int) -> int:
-    """Items per batch: about :data:`BATCHES_PER_WORKER` batches per worker, at most
-    :data:`MAX_BATCH` items (so per-batch overhead is shared by many solves)."""
+def batch_size(n_items: int) -> int:
+    """Items per batch: about :data:`TARGET_BATCHES` batches, at most :data:`MAX_BATCH` items
+    (so per-batch overhead is shared by many solves).
+
+    It depends on the item count only, never on the engine or the number of workers: the same
+    batches run everywhere, so a result cannot depend on where it was computed.
+    """
     if n_items <= 0:
         return 1
-    per = -(-n_items // max(1, n_workers * BATCHES_PER_WORKER))
-    return max(1, min(MAX_BATCH, per))
+    return max(1, min(MAX_BATCH, -(-n_items // TARGET_BATCHES)))
 
 
 def make_batches(n_items: int, size: int) -> list[list[int]]:
@@ -144,7 +147,7 @@ def run_job(
             [InputIssue("--workers", None, "--workers", "give --workers or --scheduler, not both")]
         )
     n = len(items)
-    size = size or batch_size(n, workers or 1)
+    size = size or batch_size(n)
     batches = [[(i, items[i]) for i in b] for b in make_batches(n, size)]
     if workers is None and scheduler is None:
         return _run_serial(fn, shared, batches, n, progress)
