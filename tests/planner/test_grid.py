@@ -146,3 +146,28 @@ def test_parquet_and_csv_hold_the_rows(tmp_path: Path, serial_rows: list[dict]) 
     for col in ("objective", "post_hedge_te_bp", "trade:TYH4"):
         assert back[col].tolist() == frame[col].tolist()
         assert csv[col].tolist() == frame[col].tolist()  # %.17g round-trips exactly
+
+
+def test_cli_grid_writes_files_and_json(tmp_path: Path) -> None:
+    from hedge_planner.cli import app
+    from typer.testing import CliRunner
+
+    out = tmp_path / "out"
+    args = ["sweep", str(CASE), "--param", "risk_aversion=500,2000", "--param",
+            "duration_band=0.25", "--out", str(out), "--json"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [p["risk_aversion"] for p in doc["points"]] == [500.0, 2000.0]
+    table = pd.read_parquet(out / "grid.parquet")
+    assert table["post_hedge_te_bp"].tolist() == [p["post_hedge_te_bp"] for p in doc["points"]]
+
+
+def test_cli_unknown_grid_parameter_exits_2(tmp_path: Path) -> None:
+    from hedge_planner.cli import app
+    from typer.testing import CliRunner
+
+    args = ["sweep", str(CASE), "--param", "risk_aversion=1,2", "--param", "horizon=3"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "unknown parameter 'horizon'" in result.output
