@@ -268,11 +268,11 @@ ZipFlag = Annotated[
 GridOut = Annotated[str | None, typer.Option("--out", help="Folder for grid.parquet and grid.csv.")]
 WorkersOpt = Annotated[
     int | None,
-    typer.Option(min=1, help="Run on a local Dask cluster of N worker processes ([dask] extra)."),
+    typer.Option(min=1, help="Run on a local Dask cluster of N worker processes (needs the dask extra)."),
 ]
 SchedulerOpt = Annotated[
     str | None,
-    typer.Option(help="Run on an existing Dask cluster at tcp://HOST:PORT ([dask] extra)."),
+    typer.Option(help="Run on an existing Dask cluster at tcp://HOST:PORT (needs the dask extra)."),
 ]
 
 
