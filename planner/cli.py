@@ -268,7 +268,9 @@ ZipFlag = Annotated[
 GridOut = Annotated[str | None, typer.Option("--out", help="Folder for grid.parquet and grid.csv.")]
 WorkersOpt = Annotated[
     int | None,
-    typer.Option(min=1, help="Run on a local Dask cluster of N worker processes (needs the dask extra)."),
+    typer.Option(
+        min=1, help="Run on a local Dask cluster of N worker processes (needs the dask extra)."
+    ),
 ]
 SchedulerOpt = Annotated[
     str | None,
