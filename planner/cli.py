@@ -20,6 +20,16 @@ from typing import Annotated, Any
 
 import numpy as np
 import typer
+from hedge_planner import cli_more
+from hedge_planner.cli_common import (
+    CaseArg,
+    JsonFlag,
+    SchedulerOpt,
+    WorkersOpt,
+    ZipFlag,
+    err_console,
+    out_console,
+)
 from hedge_planner.cli_service import keys_app, serve
 from hedge_planner.exits import (
     EXIT_USER_ERROR,
@@ -42,7 +52,6 @@ from hedge_planner.outputs import (
     write_plan_set,
 )
 from hedge_planner.provenance import package_version, versions
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 app = typer.Typer(
@@ -52,9 +61,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err_console = Console(stderr=True)
-# Piped output keeps wide tables readable instead of folding them to 80 columns.
-out_console = Console(width=None if sys.stdout.isatty() else 160)
 
 # Start-up cost: the commands import what they need inside their bodies (the optimiser
 # with cvxpy, the Excel writer with openpyxl, the scenario engine), so ``validate``,
@@ -132,11 +138,6 @@ def _settle(value: str | None) -> dt.date | None:
         return parse_iso_date(value)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-
-
-JsonFlag = Annotated[
-    bool, typer.Option("--json", help="Print one JSON document instead of tables.")
-]
 
 
 @app.command()
@@ -240,69 +241,6 @@ def instruments(
         render.instruments(out_console, document)
 
 
-CaseArg = Annotated[
-    str, typer.Argument(help="Case YAML (see README); - for standard input.", metavar="CASE.yaml")
-]
-
-
-@app.command()
-@user_errors
-def curve(
-    case: CaseArg,
-    dates: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--dates",
-            help="Dates YYYY-MM-DD or tenors (6m, 10y), comma-separated or repeated; default: "
-            "the curve's nodes.",
-        ),
-    ] = None,
-    compounding: Annotated[
-        str | None,
-        typer.Option(
-            help="Compounding of zero_rate: continuous, simple, annual, semiannual, "
-            "quarterly, monthly (default: the input's, else semiannual Treasury / annual SOFR)."
-        ),
-    ] = None,
-    day_count: Annotated[
-        str | None,
-        typer.Option(help="Day count of zero_rate: ACT/365F, ACT/360 or 30/360."),
-    ] = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Discount factors, zero rates (continuous and at a stated compounding), forward and par
-    rates of the case's Treasury and SOFR curves, with the bond repricing errors or fit."""
-    from hedge_planner.curve_view import curve_document, render_curves
-    from hedge_planner.run import PlanRun
-
-    run = PlanRun.load(case)
-    document = curve_document(run.case, run.source, dates, compounding, day_count)
-    if as_json:
-        emit_json(document)
-    else:
-        render_curves(out_console, document)
-
-
-@app.command()
-@user_errors
-def cashflows(
-    case: CaseArg,
-    holding_id: Annotated[str, typer.Option("--id", help="Holding id.")],
-    as_json: JsonFlag = False,
-) -> None:
-    """Projected cash flows of one holding, currency for its face (MBS under the pricing-date
-    prepayment assumption, to check a pool against published PSA tables)."""
-    from hedge_planner.cashflows import cashflow_document, render_cashflows
-    from hedge_planner.run import PlanRun
-
-    run = PlanRun.load(case)
-    document = cashflow_document(run.case, run.source, holding_id)
-    if as_json:
-        emit_json(document)
-    else:
-        render_cashflows(out_console, document)
-
-
 @app.command()
 @user_errors
 def hedge(case: CaseArg, as_json: JsonFlag = False) -> None:
@@ -369,26 +307,38 @@ def _parse_sweep(text: str) -> tuple[str, list[float]]:
 def sweep(
     case: CaseArg,
     param: Annotated[
-        str,
+        list[str],
         typer.Option(
             help="NAME=START:STOP:STEP (inclusive), NAME one of duration_target, duration_band, "
             "dv01_max, dv01_min, convexity_floor, margin_budget, risk_aversion, carry_weight, "
-            "slippage_weight."
+            "slippage_weight. Repeat it (or use NAME=v1,v2,... or horizon_days) for a grid."
         ),
     ],
+    zipped: ZipFlag = False,
     out: Annotated[
         str | None,
         typer.Option(
-            help="Folder to write sweep.csv (the grid) and sweep.html (the frontier chart) into."
+            help="Folder to write into: one parameter gives sweep.csv and sweep.html (the "
+            "frontier chart); a grid gives grid.parquet and grid.csv."
         ),
     ] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """What-if study: re-solve the compiled hedge problem over a range of one parameter."""
+    """What-if study: re-solve the compiled hedge problem over a range of one parameter, or a
+    grid of several (Parquet and CSV with --out; see README "What-if grids and fleets")."""
+    grid = len(param) != 1 or "," in param[0] or param[0].startswith("horizon_days=")
+    if grid or zipped or workers or scheduler:
+        from hedge_planner.study_cli import grid_command
+
+        grid_command(out_console, err_console, case, param, zipped=zipped, out=out,
+                     workers=workers, scheduler=scheduler, as_json=as_json)  # fmt: skip
+        return
     from hedge_planner import render
     from hedge_planner.run import PlanRun
 
-    name, values = _parse_sweep(param)
+    name, values = _parse_sweep(param[0])
     folder = prepare_out_folder(out) if out is not None else None
     run = PlanRun.load(case)
     run.require_hedge()
@@ -526,40 +476,6 @@ def plan(
 
 @app.command()
 @user_errors
-def drift(
-    before: Annotated[
-        str, typer.Argument(help="The earlier snapshot's case YAML.", metavar="BEFORE.yaml")
-    ],
-    after: Annotated[
-        str, typer.Argument(help="The later snapshot's case YAML.", metavar="AFTER.yaml")
-    ],
-    activity: Annotated[
-        str | None,
-        typer.Option(
-            help="Activity CSV between the snapshots (id, kind trade|paydown|call, face, "
-            "optional ordered); without it trades and paydowns are inferred.",
-            metavar="ACTIVITY.csv",
-        ),
-    ] = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Duration drift between two snapshots: the change of effective duration, DV01, KRDs
-    (zero and par), spread duration, duration gap and tracking error attributed exactly to time,
-    cash flows, paydowns, market, trades and the benchmark; holdings in one snapshot only
-    classified."""
-    from hedge_planner.drift import drift_document
-
-    document = drift_document(before, after, activity)
-    if as_json:
-        emit_json(document)
-    else:
-        from hedge_planner.drift_render import render_drift
-
-        render_drift(out_console, document)
-
-
-@app.command()
-@user_errors
 def validate(case: CaseArg) -> None:
     """Check a case's inputs only (schema, holdings, curves, benchmark, covariance, hedge
     universe, scenarios) without optimising; exit 0 when valid, 2 with every problem listed."""
@@ -588,6 +504,8 @@ def schema(
     emit_json(SCHEMAS[which]())
 
 
+for _command in (cli_more.curve, cli_more.cashflows, cli_more.drift, cli_more.fleet):
+    app.command()(_command)
 app.command()(serve)
 app.add_typer(keys_app, name="keys")
 
