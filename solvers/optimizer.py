@@ -257,6 +257,14 @@ class HedgeOptimizer:
         if self._violation is None:
             self._violation = MinimalViolation(self.program)
         violations, total = self._violation.solve(tl)
+        if not violations and raw.status == "infeasible" and self.has_integer:
+            # Why: the elastic problem relaxes lots and leg binaries; when it needs no limit
+            # to move, the conflict is between the limits and the whole lots / leg rules.
+            msg = (
+                "infeasible: no plan in whole lots meets the limits and the leg rules "
+                "(max_legs, min_trade); the continuous relaxation would"
+            )
+            return self._result("infeasible", raw, None, t0, [], msg, proven=False)
         if not violations:
             if raw.status == "infeasible_or_unbounded":
                 msg = "objective unbounded below (check bounds/costs)"
@@ -428,6 +436,8 @@ class HedgeOptimizer:
         try:
             model.set_bounds(cols, lo0, hi0)
             root = model.run()
+            if root.status == "infeasible":  # the relaxation is: so is every integer plan
+                return _Raw("infeasible", None, None, None, 1, method, "relaxation infeasible")
             starts = (root.x,) if root.status == "optimal" and root.x is not None else ()
             warm = None
             if self.warm_int is not None and len(self.warm_int) == len(cols):

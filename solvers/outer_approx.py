@@ -256,8 +256,9 @@ def outer_approximation(
                 if out.objective < ub:
                     ub, best_x = out.objective, out.x.copy()
 
-    for p in start_points:
+    for p in (*start_points, np.zeros(m.n)):  # cuts at 0 too: the epigraphs are bounded
         m.add_cuts(p, None, 1.0)
+    tight = False  # master solved to the final gap (after a round that added no cut)
     if incumbent is not None and len(incumbent) == len(ic):
         lo, hi = lf.col_lo[ic], lf.col_hi[ic]
         if np.all(incumbent >= lo) and np.all(incumbent <= hi):
@@ -277,7 +278,9 @@ def outer_approximation(
         # Why: early masters only need to place cuts; proving a 1e-6 gap on a coarse
         # piecewise-linear model is where HiGHS spends its time. The master gap tightens
         # each round down to a quarter of the target (the bound stays valid throughout).
-        master_gap = max(gap_tol * 0.25, _FIRST_MASTER_GAP * 0.3**rounds)
+        master_gap = (
+            gap_tol * 0.25 if tight else max(gap_tol * 0.25, _FIRST_MASTER_GAP * 0.3**rounds)
+        )
         _t = time.perf_counter()
         st, v, bound = m.solve(master_gap, left)
         logger.debug(
@@ -298,12 +301,19 @@ def outer_approximation(
             break  # with an incumbent: the cuts exclude everything better (lb >= ub)
         if v is None:
             status = st
-            message = f"outer-approximation master ended {st} after {rounds} rounds"
+            message = (
+                f"outer-approximation master ended {st} ({m.h.modelStatusToString(m.h.getModelStatus())})"
+                f" after {rounds} rounds"
+            )
             break
         x = v[: m.n]
         evaluate(np.round(x[ic]))
         added = m.add_cuts(x, v[m.n :], max(abs(ub) if math.isfinite(ub) else 0.0, 1.0))
-        if added == 0 and not (best_x is not None and ub - lb <= gap_tol * max(1.0, abs(ub))):
+        closed = best_x is not None and ub - lb <= gap_tol * max(1.0, abs(ub))
+        if added == 0 and not closed and not tight and st == "optimal":
+            tight = True  # the master is exact at its point: only its own gap is left
+            continue
+        if added == 0 and not closed:
             # The master is exact at its own point yet the gap is open (its point is not
             # feasible for the exact QP within tolerances): another round would repeat it.
             status = "error"
