@@ -354,9 +354,7 @@ class HedgeProblem:
     @property
     def lots(self) -> dict[str, float | None]:
         """Units per lot of each instrument (contracts / notional), None when continuous."""
-        return {
-            i.name: (i.lot_size if i.integer else None) for i in self.optimizer.ctx.instruments
-        }
+        return {i.name: (i.lot_size if i.integer else None) for i in self.optimizer.ctx.instruments}
 
     def to_optimizer_value(self, name: str, value: float) -> float:
         """Convert a case-file parameter value to the optimiser's units."""

@@ -139,6 +139,20 @@ class _Search:
         if out.status == "optimal" and out.x is not None and out.objective is not None:
             self.consider(out.x, out.objective, True)
 
+    def _dive_var(self, open_: np.ndarray, v: np.ndarray, fr: np.ndarray) -> int:
+        """Next position a dive fixes: the least fractional, or the largest round-up one.
+
+        Why: a leg's binary is ``trade / M`` in the relaxation; switching the legs with the
+        largest relaxed trades on first, a leg limit in the relaxation then switches the
+        rest off (the example: the six largest legs), where rounding the least fractional
+        first would switch on the smallest legs.
+        """
+        top = open_[self.prio[open_] >= np.max(self.prio[open_])]
+        ups = top[self.up[top]]
+        if len(ups):
+            return int(ups[np.argmax(v[ups])])
+        return int(top[np.argmin(fr[top])])
+
     def dive(self, lo: np.ndarray, hi: np.ndarray, x: np.ndarray) -> None:
         """Fractional diving: fix the least fractional integer, re-solve, repeat.
 
@@ -148,13 +162,18 @@ class _Search:
         """
         ic = self.ic
         lo, hi = lo.copy(), hi.copy()
+        binaries_open = bool(np.any(self.up))
         for _ in range(len(ic)):
             v = x[ic]
             fr = np.abs(v - np.round(v))
             open_ = np.flatnonzero((fr > INT_TOL) & (lo < hi))
+            if binaries_open and not np.any(self.up[open_]):
+                # Legs decided: the lots rounded at once (one QP) before diving on them.
+                binaries_open = False
+                self.try_fixed(self.rounded(v, lo, hi))
             if len(open_) == 0:
                 break
-            j = int(open_[np.argmin(fr[open_])])
+            j = self._dive_var(open_, v, fr)
             first = float(self.rounded(v[j : j + 1], lo[j : j + 1], hi[j : j + 1])[0])
             other = float(math.floor(v[j]) if first > v[j] else math.ceil(v[j]))
             found: NodeOutcome | None = None

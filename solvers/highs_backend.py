@@ -298,6 +298,16 @@ class HighsModel:
         self.col_lo, self.col_hi = lf.col_lo.copy(), lf.col_hi.copy()
 
     @property
+    def col_scale(self) -> np.ndarray:
+        """Column scales (``x = col_scale * x_highs``)."""
+        return self._col_scale
+
+    @property
+    def obj_scale(self) -> float:
+        """The objective HiGHS minimises is the model's divided by this."""
+        return self._obj_scale
+
+    @property
     def is_quadratic(self) -> bool:
         """True when the objective has a (nonzero) quadratic part at current Parameters."""
         return self._hess is not None and bool(np.any(self._hess.data != 0.0))
@@ -318,13 +328,16 @@ class HighsModel:
         self.h.setOptionValue("time_limit", _INF)
 
     # ------------------------------------------------------------------ solves
-    def run(self) -> NodeOutcome:
-        """Solve the continuous model as it stands (LP or QP), with retries."""
+    def run(self, retries: bool = True) -> NodeOutcome:
+        """Solve the continuous model as it stands (LP or QP), with retries.
+
+        ``retries`` False: one run only (a caller with another node solver at hand).
+        """
         h = self.h
         t0 = time.perf_counter()
         h.run()
         ms = h.getModelStatus()
-        if ms not in _DECIDED:
+        if ms not in _DECIDED and retries:
             # Why: HiGHS' QP occasionally ends in "Solve error" from a stale warm start or
             # with zero regularisation; retry cold, then with a tiny regularisation.
             logger.debug(

@@ -301,10 +301,8 @@ def outer_approximation(
             break  # with an incumbent: the cuts exclude everything better (lb >= ub)
         if v is None:
             status = st
-            message = (
-                f"outer-approximation master ended {st} ({m.h.modelStatusToString(m.h.getModelStatus())})"
-                f" after {rounds} rounds"
-            )
+            text = m.h.modelStatusToString(m.h.getModelStatus())
+            message = f"outer-approximation master ended {st} ({text}) after {rounds} rounds"
             break
         x = v[: m.n]
         evaluate(np.round(x[ic]))

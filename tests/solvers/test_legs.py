@@ -19,8 +19,13 @@ import pytest
 from hedge_planner.solvers.legs import leg_violations
 from hedge_planner.solvers.optimizer import HedgeOptimizer
 from hedge_planner.solvers.problem import HedgeInputError, Instrument, PortfolioRisk
-from hedge_planner.solvers.terms import CarryTerm, DurationBand, MarginBudget, SlippageTerm
-from hedge_planner.solvers.terms import TrackingErrorTerm
+from hedge_planner.solvers.terms import (
+    CarryTerm,
+    DurationBand,
+    MarginBudget,
+    SlippageTerm,
+    TrackingErrorTerm,
+)
 
 MV = 1e8
 N_B = 3
