@@ -8,14 +8,17 @@ a desk's ticket make the problem combinatorial:
 * ``max_legs``: at most this many legs.
 
 Each instrument that needs it (``min_trade > 0`` or ``ticket_cost > 0``; every instrument
-when ``max_legs`` is set) gets the trade split ``x - x0 = t+ - t-`` (scaled lots,
-``t+, t- >= 0``) and two binaries ``z+`` and ``z-`` (buy side / sell side):
+when ``max_legs`` is set) gets two binaries ``z+`` and ``z-`` (buy side / sell side) and,
+with ``d = x - x0`` its trade in scaled lots,
 
-    m z+ <= t+ <= M+ z+,   m z- <= t- <= M- z-,   z+ + z- <= 1,
-    sum (z+ + z-) <= max_legs,        ticket cost  sum c (z+ + z-)
+    m z+ - M- z-  <=  d  <=  M+ z+ - m z-,     z+ + z- <= 1,
+    sum (z+ + z-) <= max_legs,                 ticket cost  sum c (z+ + z-)
 
 with ``m`` the minimum trade and ``M+``/``M-`` the largest trade each way that the position
-bounds allow (scaled lots), so the big-M rows are exact at the bounds. Both binaries are
+bounds allow (scaled lots), so the rows are exact at the bounds: ``z+ = 1`` gives
+``m <= d <= M+``, ``z- = 1`` gives ``-M- <= d <= -m``, neither gives ``d = 0``. (The same
+relaxation as splitting ``d = t+ - t-`` with ``m z <= t <= M z``, its projection, without the
+split's degenerate direction ``t+ = t- > 0`` on which HiGHS' QP failed at nodes.) Both binaries are
 integer columns of the generated model: the branch-and-bound (and every MIP solver given
 :attr:`~hedge_planner.solvers.formulation.HedgeProgram.mixed_integer`) branches on them like
 on lot counts. Bounds on the position must be finite for these instruments (a big-M needs
@@ -42,13 +45,12 @@ ZERO_TRADE = 1e-7
 
 @dataclass(frozen=True)
 class LegVars:
-    """The leg variables of one cvxpy problem: ``t`` (trade parts) and ``z`` (binaries).
+    """The leg variables of one cvxpy problem: the binaries ``z``.
 
-    Both have length ``2 k`` for ``k`` leg instruments: entries ``[:k]`` are the buy side,
-    ``[k:]`` the sell side, in scaled lots (``t``) and 0/1 (``z``).
+    Length ``2 k`` for ``k`` leg instruments: entries ``[:k]`` are the buy side, ``[k:]`` the
+    sell side (0/1).
     """
 
-    t: cp.Variable
     z: cp.Variable
 
 
@@ -103,23 +105,23 @@ class LegSpec:
     def variables(self, integer: bool) -> LegVars:
         """Fresh leg variables for one problem (``integer``: binaries, else ``[0, 1]``)."""
         n = 2 * self.k
-        t = cp.Variable(n, nonneg=True, name="leg_trade")
         if integer:
             z = cp.Variable(n, boolean=True, name="leg_z")
         else:
             z = cp.Variable(n, bounds=[np.zeros(n), self.z_hi], name="leg_z")
-        return LegVars(t, z)
+        return LegVars(z)
 
     def constraints(self, x: cp.Variable, v: LegVars) -> list[cp.Constraint]:
         """Linking rows of the legs (scaled lots), see the module docstring."""
         k = self.k
+        d = x[self.idx] - self.x0
+        up, dn = v.z[:k], v.z[k:]
+        m = self.min_lots[:k]
         out: list[cp.Constraint] = [
-            x[self.idx] - self.x0 == v.t[:k] - v.t[k:],
-            v.t <= cp.multiply(self.big_m, v.z),
-            v.z[:k] + v.z[k:] <= 1,
+            d <= cp.multiply(self.big_m[:k], up) - cp.multiply(m, dn),
+            d >= cp.multiply(m, up) - cp.multiply(self.big_m[k:], dn),
+            up + dn <= 1,
         ]
-        if np.any(self.min_lots > 0):
-            out.append(v.t >= cp.multiply(self.min_lots, v.z))
         if np.any(self.z_hi < 1):
             out.append(v.z <= self.z_hi)
         if self.max_legs is not None:
