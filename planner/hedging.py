@@ -17,6 +17,7 @@ from hedge_planner.cases import (
     SwaptionSpec,
     resolve_path,
 )
+from hedge_planner.hedge_legs import leg_limit_issues, member_lot
 from hedge_planner.models.bootstrap import tenor_years
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.daycount import DayCount
@@ -391,7 +392,7 @@ def _instruments(hedge: HedgeSpec, members: list[UniverseMember]) -> list[Instru
         lo, hi = m.bounds()
         spec = m.spec
         extra: dict[str, Any] = {"min_trade": spec.min_trade, "ticket_cost": spec.ticket_cost}
-        extra.update(_lot(spec))
+        extra.update(member_lot(spec))
         impact = hedge.costs.impact * m.half_spread / IMPACT_UNIT[m.risk.kind]
         instruments.append(
             Instrument(
@@ -405,17 +406,6 @@ def _instruments(hedge: HedgeSpec, members: list[UniverseMember]) -> list[Instru
             )
         )
     return instruments
-
-
-def _lot(spec: Spec) -> dict[str, Any]:
-    """Integrality of a member: whole lots of ``lot`` units (contracts / notional), if any."""
-    if isinstance(spec, FuturesSpec):
-        return {"integer": True, "lot_size": float(spec.lot)}
-    if spec.lot is not None:
-        return {"integer": True, "lot_size": float(spec.lot)}
-    if isinstance(spec, SwapSpec) and spec.integer_lots:
-        return {"integer": True, "lot_size": spec.lot_size}
-    return {}
 
 
 def _objective_terms(hedge: HedgeSpec, mv: float) -> list[Any]:
@@ -537,37 +527,6 @@ def _limits(
     return constraints, target
 
 
-def _leg_issues(hedge: HedgeSpec, source: str) -> list[InputIssue]:
-    """Instruments with a minimum trade, a ticket cost or under ``max_legs`` need a size limit.
-
-    Why: the exact search selects legs with binaries whose big-M is the largest trade the
-    position limit allows (:mod:`hedge_planner.solvers.legs`).
-    """
-    issues = []
-    u = hedge.universe
-    every = hedge.limits.max_legs is not None
-    groups: list[tuple[str, list[Any], str]] = [
-        ("futures", list(u.futures), "max_contracts"),
-        ("swaps", list(u.swaps), "max_notional"),
-        ("swaptions", list(u.swaptions), "max_notional"),
-    ]
-    for group, specs, key in groups:
-        for i, spec in enumerate(specs):
-            uses = every or spec.min_trade > 0 or spec.ticket_cost > 0
-            if uses and getattr(spec, key) is None:
-                why = "hedge.limits.max_legs" if every else "min_trade / ticket_cost"
-                issues.append(
-                    InputIssue(
-                        source,
-                        None,
-                        f"hedge.universe.{group}[{i}].{key}",
-                        f"{why} needs a position limit on every instrument it applies to",
-                        f"give {key} (the largest position the hedge may hold)",
-                    )
-                )
-    return issues
-
-
 def build_problem(
     case: AnalysisCase,
     analysis: CaseAnalysis,
@@ -594,7 +553,7 @@ def build_problem(
     instruments = _instruments(hedge, members)
     terms = _objective_terms(hedge, mv)
     constraints, target = _limits(hedge, analysis, source)
-    leg_issues = _leg_issues(hedge, source)
+    leg_issues = leg_limit_issues(hedge, source)
     if leg_issues:
         raise InputError(leg_issues)
     optimizer = HedgeOptimizer(

@@ -236,6 +236,8 @@ def outer_approximation(
         The best plan over all model columns (from ``solve_fixed``); columns that
         ``solve_fixed`` could not give (a fallback solver) are NaN and get no cuts.
     """
+    # long: one loop with its stopping rules (bounds, incumbent, cache of fixed QPs); split,
+    # that state would be passed between the pieces.
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     ic = np.asarray(int_cols, dtype=int)
