@@ -11,7 +11,7 @@ test). For each family of :mod:`bench_integer_gen` and each seeded instance:
   currency, every limit to 1e-6 relative, the leg rules), and SCIP is flagged when it claims
   "optimal" with an objective worse than ours by more than its own gap.
 
-Then the example (examples/core_plus/case.yaml with its lots, minimum trades, tickets and
+Then the example with tradable legs (examples/core_plus/case_legs.yaml: lots, minimum trades, tickets and
 ``max_legs``): median of 5 solves against one SCIP run. Prints a table; figures in README.
 """
 
@@ -144,7 +144,7 @@ def example(cap: float) -> None:
     from hedge_planner.io import read_text
     from hedge_planner.workflow import analyze_case
 
-    path = Path(__file__).resolve().parents[1] / "examples" / "core_plus" / "case.yaml"
+    path = Path(__file__).resolve().parents[1] / "examples" / "core_plus" / "case_legs.yaml"
     text, name = read_text(str(path))
     case, _ = load_analysis_case(name, text)
     an = analyze_case(case, name)
