@@ -11,8 +11,8 @@ test). For each family of :mod:`bench_integer_gen` and each seeded instance:
   currency, every limit to 1e-6 relative, the leg rules), and SCIP is flagged when it claims
   "optimal" with an objective worse than ours by more than its own gap.
 
-Then the example with tradable legs (examples/core_plus/case_legs.yaml: lots, minimum trades, tickets and
-``max_legs``): median of 5 solves against one SCIP run. Prints a table; figures in README.
+Then the example with tradable legs (examples/core_plus/case_legs.yaml: lots, minimum trades
+and tickets): median of 5 solves against one SCIP run. Prints a table; figures in README.
 """
 
 from __future__ import annotations
