@@ -128,6 +128,13 @@ class FuturesSpec(StrictModel):
     max_contracts: float | None = Field(default=None, gt=0, le=1e7)
     direction: Direction = "both"
     current: float = Field(default=0.0, ge=-1e7, le=1e7)
+    lot: int = Field(default=1, ge=1, le=100_000, description="contracts per lot (whole lots)")
+    min_trade: float = Field(
+        default=0.0, ge=0, le=1e7, description="smallest trade, contracts (0: none)"
+    )
+    ticket_cost: float = Field(
+        default=0.0, ge=0, le=1e7, description="fixed cost of trading this contract, currency"
+    )
 
     @field_validator("contract_month")
     @classmethod
@@ -174,6 +181,25 @@ class SwapSpec(StrictModel):
     max_notional: float | None = Field(default=None, gt=0)
     direction: Direction = "both"
     current: float = 0.0
+    lot: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_NOTIONAL,
+        description="notional per lot: the notional traded is a whole number of lots "
+        "(e.g. 1e6); same as lot_size with integer_lots",
+    )
+    min_trade: float = Field(
+        default=0.0, ge=0, le=MAX_NOTIONAL, description="smallest trade, notional (0: none)"
+    )
+    ticket_cost: float = Field(
+        default=0.0, ge=0, le=1e7, description="fixed cost of trading this swap, currency"
+    )
+
+    @model_validator(mode="after")
+    def _one_lot(self) -> SwapSpec:
+        if self.lot is not None and "lot_size" in self.model_fields_set:
+            raise ValueError("give lot or lot_size with integer_lots, not both")
+        return self
 
 
 class SwaptionSpec(StrictModel):
@@ -191,6 +217,18 @@ class SwaptionSpec(StrictModel):
     max_notional: float | None = Field(default=None, gt=0)
     direction: Direction = "long"
     current: float = 0.0
+    lot: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_NOTIONAL,
+        description="notional per lot: the notional traded is a whole number of lots",
+    )
+    min_trade: float = Field(
+        default=0.0, ge=0, le=MAX_NOTIONAL, description="smallest trade, notional (0: none)"
+    )
+    ticket_cost: float = Field(
+        default=0.0, ge=0, le=1e7, description="fixed cost of trading this swaption, currency"
+    )
     fixed_frequency: Literal[1, 2, 4, 12] = Field(
         default=1, description="fixed-leg payments a year of the underlying swap (SOFR: 1)"
     )
@@ -301,6 +339,14 @@ class LimitsSpec(StrictModel):
         if any(v < 0 for v in values):
             raise ValueError("vega limits must be non-negative (currency per bp of normal vol)")
         return value
+
+    max_legs: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="largest number of instruments the hedge trades (selection binaries in the "
+        "exact search)",
+    )
 
     @field_validator("krd_tolerance")
     @classmethod

@@ -217,6 +217,11 @@ class Trade(Section):
     quantity: float = Field(description="units traded: contracts or currency notional")
     position_after: float
     unit: Literal["contracts", "notional"]
+    lot: float | None = Field(
+        default=None,
+        description="units per lot (contracts or notional): the quantity is a whole number of "
+        "lots; null when the quantity is continuous",
+    )
     direction: Literal["buy", "sell", "receive", "pay"]
     dv01_change: float = Field(description="currency per bp: sum of the key-rate DV01 changes")
     krd_dv01_change: ByTenor

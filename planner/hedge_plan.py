@@ -297,6 +297,7 @@ class HedgePlan:
                     quantity=float(trade),
                     position_after=float(q),
                     unit=r.unit,
+                    lot=self.problem.lots[r.name],
                     direction=direction_word(r.kind, trade),
                     # The sum of key-rate DV01s: the optimiser's DV01, so the plan adds up.
                     dv01_change=float(np.sum(unit_krd)) * float(trade),

@@ -19,6 +19,7 @@ from hedge_planner.cases import (
     resolve_path,
 )
 from hedge_planner.futures_roll import case_basket, futures_name, next_future
+from hedge_planner.hedge_legs import leg_limit_issues, member_lot
 from hedge_planner.hedge_limits import desk_limits, liquidity_cap
 from hedge_planner.models.bootstrap import tenor_years
 from hedge_planner.models.curves import YieldCurve
@@ -348,6 +349,11 @@ class HedgeProblem:
     tenors: tuple[str, ...]
     funding_rate: float
 
+    @property
+    def lots(self) -> dict[str, float | None]:
+        """Units per lot of each instrument (contracts / notional), None when continuous."""
+        return {i.name: (i.lot_size if i.integer else None) for i in self.optimizer.ctx.instruments}
+
     def to_optimizer_value(self, name: str, value: float) -> float:
         """Convert a case-file parameter value to the optimiser's units."""
         if name == "risk_aversion":
@@ -387,9 +393,8 @@ def _instruments(hedge: HedgeSpec, members: list[UniverseMember], source: str) -
         cap = liquidity_cap(hedge, m, where, source)
         if cap is not None:  # trades within the cap around the current position
             lo, hi = max(lo, spec.current - cap), min(hi, spec.current + cap)
-        extra: dict[str, Any] = {}
-        if isinstance(spec, SwapSpec) and spec.integer_lots:
-            extra = {"integer": True, "lot_size": spec.lot_size}
+        extra: dict[str, Any] = {"min_trade": spec.min_trade, "ticket_cost": spec.ticket_cost}
+        extra.update(member_lot(spec))
         impact = hedge.costs.impact * m.half_spread / IMPACT_UNIT[m.risk.kind]
         instruments.append(
             Instrument(
@@ -551,6 +556,9 @@ def build_problem(
     terms = _objective_terms(hedge, mv)
     constraints, target = _limits(hedge, analysis, source)
     constraints += desk_limits(hedge, members, source)
+    leg_issues = leg_limit_issues(hedge, source)
+    if leg_issues:
+        raise InputError(leg_issues)
     optimizer = HedgeOptimizer(
         portfolio,
         instruments,
@@ -560,6 +568,7 @@ def build_problem(
         gap_tol=hedge.solver.gap,
         time_limit=hedge.solver.time_limit_seconds,
         factor_risk=factor_risk(analysis, members),
+        max_legs=hedge.limits.max_legs,
     )
     horizon_years = hedge.horizon_days / 365.0
     funding = float(analysis.curves.treasury.zero_rate(np.array([horizon_years]), "simple")[0])
