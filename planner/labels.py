@@ -66,6 +66,8 @@ CONSTRAINT_FAMILIES: dict[str, tuple[str, str]] = {
     "margin_budget": ("Initial margin budget", "{ccy}"),
     "tracking_error_bp": ("Tracking-error limit", "bp/yr"),
     "tracking_error": ("Tracking-error limit", "bp/yr"),
+    "vega_max": ("Swaption vega limit {tenor}", "{ccy} per bp normal vol"),
+    "gross_notional_max": ("Gross derivative notional limit", "{ccy}"),
 }
 
 #: Cost components of a trade or of the hedge. Cash costs are money paid over the horizon

@@ -20,11 +20,10 @@ from hedge_planner.case_curves import BuiltCurve, build_case_curve
 from hedge_planner.cases import (
     AnalysisCase,
     BenchmarkHoldingsSpec,
-    CovarianceSpec,
     RiskSpec,
     load_holdings_section,
-    resolve_path,
 )
+from hedge_planner.covariance_input import load_covariance
 from hedge_planner.modelled import model_book, modelled_fields, modelled_yield_view
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.benchmark import (
@@ -34,12 +33,6 @@ from hedge_planner.models.benchmark import (
 )
 from hedge_planner.models.bonds import BondBook, CashflowSchedule, build_schedule
 from hedge_planner.models.covariance import KeyRateCovariance
-from hedge_planner.models.covariance_data import (
-    estimate_keyrate_covariance,
-    load_covariance_file,
-    load_default_covariance,
-    load_treasury_par_history,
-)
 from hedge_planner.models.credit import cds_spread_dv01
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days
@@ -434,30 +427,6 @@ def holding_risk(
             modelled.krd, ZERO_CONTINUOUS, PAR_TREASURY
         )
     return BookRisk(book, sched, analysis.holdings, combined, krd_par, holdings, modelled)
-
-
-def load_covariance(
-    spec: CovarianceSpec, source: str, tenors: tuple[str, ...]
-) -> KeyRateCovariance:
-    """The key-rate covariance the case asks for, restricted to the key tenors."""
-    if spec.source == "default":
-        cov = load_default_covariance(spec.regime)
-    else:
-        assert spec.path is not None
-        path = resolve_path(source, spec.path)
-        if not path.exists():
-            raise InputError([InputIssue(source, None, "covariance.path", f"{path} not found")])
-        if spec.source == "file":
-            cov = load_covariance_file(path)
-        else:
-            cov = estimate_keyrate_covariance(
-                load_treasury_par_history(path),
-                tenors,
-                lookback_days=spec.lookback_days,
-                halflife_days=spec.halflife_days,
-                source=str(path),
-            )
-    return cov.subset(list(tenors))
 
 
 def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:

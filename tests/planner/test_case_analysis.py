@@ -138,6 +138,7 @@ def test_supplied_analytics_are_used_and_labelled(tmp_path: Path) -> None:
         rows["MBS-001"],
         **{
             "yield": "0.045356",
+            "price": "",
             "oas": "",
             "kind": "",
             "wac": "",
