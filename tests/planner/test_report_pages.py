@@ -6,11 +6,7 @@ import copy
 import html as html_mod
 import io
 import json
-import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,6 +16,8 @@ import pytest
 from hedge_planner.html_decision import trade_cash_cost
 from hedge_planner.labels import scenario_label
 from hedge_planner.report_html import render_html
+
+from tests.browser import run_chromium
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "plan_sample.json"
 
@@ -204,40 +202,17 @@ addEventListener('load', () => {
 
 
 def test_trades_table_is_on_the_first_screen(plan: dict[str, Any], tmp_path: Path) -> None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("chromium not installed")
     # The report has no script; the test adds one to a copy to measure the laid-out page.
     page = render_html(plan).replace("</body>", PROBE + "</body>")
     path = tmp_path / "probe.html"
     path.write_text(page, encoding="utf-8")
-    cmd = [
-        browser,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
+    out, err = run_chromium(
+        tmp_path,
         "--window-size=1440,1080",
         "--virtual-time-budget=5000",
         "--dump-dom",
         path.resolve().as_uri(),
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        env={**os.environ, "HOME": str(tmp_path)},
     )
-    try:
-        out, err = proc.communicate(timeout=120)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
     m = re.search(rb'data-probe="([^"]+)"', out)
     assert m is not None, err.decode(errors="replace")[-2000:]
     top, bottom, scen_bottom, width = (float(v) for v in m.group(1).split(b","))

@@ -8,12 +8,8 @@ import html as html_mod
 import itertools
 import json
 import math
-import os
 import re
-import shutil
-import signal
 import struct
-import subprocess
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,6 +25,8 @@ from hedge_planner.report_html import SECTION_TITLES, render_html, write_html
 from hedge_planner.schema import plan_schema
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+
+from tests.browser import run_chromium
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "plan_sample.json"
 TENORS = ["6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y"]
@@ -941,38 +939,11 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 
 def test_chromium_renders_the_report(plan: dict[str, Any], tmp_path: Path) -> None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("chromium not installed")
     page = write_html(plan, tmp_path / "report.html")
     shot = tmp_path / "shot.png"
-    cmd = [
-        browser,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        f"--screenshot={shot}",
-        "--window-size=1280,2000",
-        page.resolve().as_uri(),
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        env={**os.environ, "HOME": str(tmp_path)},
+    _, err = run_chromium(
+        tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", page.resolve().as_uri()
     )
-    try:
-        _, err = proc.communicate(timeout=120)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        _, err = proc.communicate()
     assert shot.exists(), err.decode(errors="replace")[-2000:]
     assert _png_size(shot) == (1280, 2000)
     # a blank page compresses to ~10 kB; the rendered report is well above that

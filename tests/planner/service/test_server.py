@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.browser import chromium_or_skip, run_chromium
 from tests.planner.service.conftest import SMALL_CASE, SMALL_HOLDINGS, bearer
 
 CLI = [sys.executable, "-m", "hedge_planner.cli"]
@@ -114,11 +114,7 @@ def test_concurrent_submissions_are_all_stored_once(server: tuple[str, str]) -> 
 
 
 def test_pm_page_in_headless_chromium(server: tuple[str, str], tmp_path: Path) -> None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium missing in CI")
-        pytest.skip("chromium not installed")
+    chromium_or_skip()
     base, db = server
     key = _key(db, "planner")
     files = {"case": ("case.yaml", SMALL_CASE), "holdings": ("holdings.csv", SMALL_HOLDINGS)}
@@ -126,24 +122,10 @@ def test_pm_page_in_headless_chromium(server: tuple[str, str], tmp_path: Path) -
         f"{base}/v1/plans", params={"portfolio": "page"}, files=files, headers=bearer(key)
     )
     plan_id = r.json()["id"]
-    cmd = [
-        browser,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--virtual-time-budget=10000",
-        "--dump-dom",
-        f"{base}/#key={key}",
-    ]
-    proc = subprocess.run(
-        cmd, capture_output=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)}
+    out, err = run_chromium(
+        tmp_path, "--virtual-time-budget=10000", "--dump-dom", f"{base}/#key={key}"
     )
-    dom = proc.stdout.decode(errors="replace")
+    dom = out.decode(errors="replace")
     # The page's script listed the stored plans with the key from the link.
-    assert f'data-id="{plan_id}"' in dom, proc.stderr.decode(errors="replace")[-2000:]
+    assert f'data-id="{plan_id}"' in dom, err.decode(errors="replace")[-2000:]
     assert "report.xlsx" in dom and "listed" in dom
