@@ -213,6 +213,31 @@ def benchmark_krd_vector(profile: BenchmarkProfile, tenors: Sequence[str]) -> Fl
     return np.array([profile.krd.get(t, 0.0) for t in tenors])
 
 
+#: A profile convexity below ``duration**2 / PER_100_RATIO`` (years^2) reads as a factsheet
+#: figure quoted per 100: an index of duration ``D`` has a convexity of the order of ``D**2``
+#: years^2 (a bullet of modified duration ``D`` has a little more than ``D**2``), and index
+#: providers print it divided by 100 (0.55 for about 55 years^2). The same test as the one on
+#: holdings' supplied convexities.
+PER_100_RATIO = 10.0
+
+
+def _convexity_unit_flags(profile: BenchmarkProfile) -> list[Flag]:
+    """A warning when the profile's convexity looks like a per-100 quote rather than years^2."""
+    c, d = profile.convexity, profile.duration
+    if c is None or abs(d) < 2.0 or abs(c) >= d**2 / PER_100_RATIO:
+        return []
+    return [
+        Flag(
+            "warn",
+            "benchmark_convexity_unit",
+            f"benchmark {profile.name!r} convexity {c:g} is implausibly small in years^2 for a "
+            f"duration of {d:g} years (a bullet of that duration has about {d**2:.0f}); it looks "
+            f"like an index factsheet's per-100 figure, i.e. {100 * c:g} years^2: give "
+            "benchmark.convexity in years^2",
+        )
+    ]
+
+
 def compare_to_benchmark(
     *,
     portfolio_duration: float,
@@ -284,6 +309,7 @@ def compare_to_benchmark(
                 f"{profile.duration:.4f}",
             )
         )
+    flags.extend(_convexity_unit_flags(profile))
     weights = dict(portfolio_sector_weights or {})
     sectors = sorted(set(weights) | set(profile.sector_weights))
     sector_gap = {
