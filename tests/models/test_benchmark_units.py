@@ -24,7 +24,7 @@ ql = pytest.importorskip("QuantLib")
 TENORS = ("6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y")
 KRD = {"6m": 0.05, "1y": 0.14, "2y": 0.40, "3y": 0.55, "5y": 1.05, "7y": 0.95, "10y": 1.20}
 KRD |= {"20y": 1.06, "30y": 0.80}
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "core_plus"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _quantlib_bullet_duration_convexity() -> tuple[float, float]:
@@ -88,7 +88,9 @@ def test_years_squared_or_short_or_missing_convexity_is_not_flagged() -> None:
     assert "benchmark_convexity_unit" not in _flags(0.03, duration=1.5)  # too short to judge
 
 
-@pytest.mark.parametrize("name", ["case.yaml", "case_legs.yaml"])
+@pytest.mark.parametrize(
+    "name", ["core_plus/case.yaml", "core_plus/case_legs.yaml", "core_plus_prev/case.yaml"]
+)
 def test_example_benchmark_convexity_is_in_years_squared(name: str) -> None:
     """The example's Aggregate-like profile states its convexity in the package's unit."""
     bench = yaml.safe_load((EXAMPLES / name).read_text())["benchmark"]
