@@ -55,7 +55,7 @@ class _Memo:
             if key in self._items:
                 self._items.move_to_end(key)
                 self.hits += 1
-                return self._items[key]  # type: ignore[no-any-return]
+                return self._items[key]
         # Computed outside the lock: two threads missing at once both compute the same value
         # (identical by construction); the first one stored is kept.
         value = compute()
