@@ -140,7 +140,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hedge-requests", type=int, default=40)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--plans", type=int, default=100)
+    parser.add_argument("--plans", type=int, default=100, help="0 skips the plan submissions")
     parser.add_argument("--pool", choices=["process", "thread"], default="process")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hp-bench-") as tmp:
@@ -165,6 +165,8 @@ def main() -> None:
                     f"ratio service p50 ({clients} client{'s' if clients > 1 else ''}) / "
                     f"in-process warm median: {value / warm:.2f}; / cold median: {value / cold:.2f}"
                 )
+            if args.plans <= 0:
+                return
             start = time.perf_counter()
             plan_lat = _submit_plans(base, key, args.plans)
             _report(f"POST /v1/plans ({args.plans} at once)", plan_lat, time.perf_counter() - start)
