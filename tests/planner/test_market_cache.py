@@ -121,3 +121,19 @@ def test_curve_change_is_a_new_snapshot() -> None:
 
     assert figures(members_c) == figures(cold)
     assert figures(members_c) != figures(members_a)
+
+
+def test_api_cases_share_a_cache() -> None:
+    import hedge_planner as hp
+    from hedge_planner.io import parse_yaml
+
+    data = parse_yaml(EXAMPLE.read_text(encoding="utf-8"), str(EXAMPLE))
+    cache = hp.MarketCache()
+    books = [_holdings_book(slice(0, 5)), _holdings_book(slice(5, 12))]
+    for i, book in enumerate(books):
+        case = hp.case_from_dict(data, holdings=book, base_dir=EXAMPLE.parent, cache=cache)
+        cold = hp.case_from_dict(data, holdings=book, base_dir=EXAMPLE.parent)
+        # NaN cells (a swap has no roll date) compare as equal here, unlike in plain records.
+        pd.testing.assert_frame_equal(case.trades(), cold.trades(), check_exact=True)
+        # The second book reuses the first one's priced universe.
+        assert cache.stats()["universe_hits"] == i and cache.stats()["universe_misses"] == 1
