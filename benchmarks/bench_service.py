@@ -1,13 +1,16 @@
 """Benchmark: the HTTP service under load on localhost (``hedge-planner serve`` in a subprocess).
 
-Run: ``python benchmarks/bench_service.py [--hedge-requests 40] [--clients 4] [--plans 100]``.
+Run: ``python benchmarks/bench_service.py [--hedge-requests 40] [--clients 4] [--plans 100]
+[--pool process|thread]``.
 
 1. ``POST /v1/hedge`` on the example's market and universe (``--market
-   examples/core_plus/case.yaml``), the desk's book given as key-rate DV01s: ``--clients``
-   concurrent clients send ``--hedge-requests`` requests in all (after warm-up ones); prints the
-   throughput and p50/p99 latency. Reference measured in the same run: the same hedge sized
-   in-process (``MarketContext.hedge``, no HTTP, one at a time); the ratio is the service's p50
-   over the reference's median.
+   examples/core_plus/case.yaml``), the desk's book given as key-rate DV01s (a different book
+   per request, so nothing is answered from a result cache): one client, then ``--clients``
+   concurrent clients, each run sending ``--hedge-requests`` requests (after warm-up ones);
+   prints the throughput and p50/p99 latency. References measured in the same run: the same
+   hedges sized in-process one at a time, warm (``MarketContext.hedge``: market snapshot
+   cached) and cold (``PlanRun`` without a cache: curves bootstrapped and universe priced per
+   call); the ratios are the service's p50 over those medians.
 2. ``POST /v1/plans``: ``--plans`` small cases submitted at once by 16 clients; prints the
    throughput and p50/p99, and checks that every plan was stored exactly once.
 
@@ -59,7 +62,7 @@ def _report(name: str, latencies: list[float], wall: float) -> None:
     )
 
 
-def _start(folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+def _start(folder: Path, pool: str) -> tuple[subprocess.Popen[bytes], str, str]:
     db = f"sqlite:///{folder / 'plans.db'}"
     out = subprocess.run(
         [*CLI, "keys", "create", "--role", "planner", "--db", db, "--json"],
@@ -72,7 +75,7 @@ def _start(folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     cmd = [*CLI, "serve", "--port", str(port), "--db", db, "--market", str(EXAMPLE)]
-    cmd += ["--rate-limit", "100000"]
+    cmd += ["--rate-limit", "100000", "--hedge-pool", pool]
     log = (folder / "server.log").open("w")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -103,38 +106,67 @@ def _timed_posts(base: str, key: str, path: str, bodies: list[dict], clients: in
         return list(pool.map(one, bodies))
 
 
-def _reference(repeats: int) -> float:
-    """Median in-process time of the same desk hedge (no HTTP), seconds."""
+def _book(i: int) -> dict:
+    """The i-th request's book: the base ladder with its 10y DV01 moved by i currency/bp."""
+    krd = dict(BOOK["krd_dv01"])
+    krd["10y"] += float(i)
+    return {"krd_dv01": krd}
+
+
+def _reference(repeats: int) -> tuple[float, float]:
+    """Median in-process seconds of the desk hedges (no HTTP): warm (cached), cold."""
+    from hedge_planner.run import PlanRun
     from hedge_planner.service.desk import HedgeRequest, hedge_overrides
-    from hedge_planner.service.jobs import MarketContext
+    from hedge_planner.service.jobs import REQUEST_NAME, MarketContext
 
     market = MarketContext(EXAMPLE)
-    overrides = hedge_overrides(HedgeRequest(**BOOK), market)
-    market.hedge(overrides)  # warm the curve cache, as the server's warm-up does
-    times = []
-    for _ in range(repeats):
+    market.hedge(hedge_overrides(HedgeRequest(**_book(-1)), market))  # warm, as the workers
+    warm, cold = [], []
+    for i in range(repeats):
+        overrides = hedge_overrides(HedgeRequest(**_book(i)), market)
         start = time.perf_counter()
         market.hedge(overrides)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        warm.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        run = PlanRun.from_data(market.case_data(overrides), str(EXAMPLE.parent / REQUEST_NAME))
+        plan = run.hedge()
+        assert plan is not None
+        plan.document()
+        cold.append(time.perf_counter() - start)
+    return statistics.median(warm), statistics.median(cold)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hedge-requests", type=int, default=40)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--plans", type=int, default=100)
+    parser.add_argument("--plans", type=int, default=100, help="0 skips the plan submissions")
+    parser.add_argument("--pool", choices=["process", "thread"], default="process")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hp-bench-") as tmp:
-        proc, base, key = _start(Path(tmp))
+        proc, base, key = _start(Path(tmp), args.pool)
         try:
-            _timed_posts(base, key, "/v1/hedge", [BOOK] * args.clients, args.clients)  # warm-up
-            start = time.perf_counter()
-            lat = _timed_posts(base, key, "/v1/hedge", [BOOK] * args.hedge_requests, args.clients)
-            _report(f"POST /v1/hedge ({args.clients} clients)", lat, time.perf_counter() - start)
-            ref = _reference(10)
-            print(f"reference: in-process hedge, median {1e3 * ref:.0f} ms")
-            print(f"ratio service p50 / in-process median: {_pct(lat, 0.5) / ref:.2f}")
+            n = args.hedge_requests
+            warmup = [_book(-1 - i) for i in range(args.clients)]
+            _timed_posts(base, key, "/v1/hedge", warmup, args.clients)
+            p50 = {}
+            for clients in sorted({1, args.clients}):
+                bodies = [_book(clients * n + i) for i in range(n)]
+                start = time.perf_counter()
+                lat = _timed_posts(base, key, "/v1/hedge", bodies, clients)
+                name = f"POST /v1/hedge ({clients} client{'s' if clients > 1 else ''}, {args.pool})"
+                _report(name, lat, time.perf_counter() - start)
+                p50[clients] = _pct(lat, 0.5)
+            warm, cold = _reference(10)
+            print(f"reference: in-process hedge, warm median {1e3 * warm:.0f} ms, "
+                  f"cold median {1e3 * cold:.0f} ms (cold / warm {cold / warm:.1f}x)")  # fmt: skip
+            for clients, value in p50.items():
+                print(
+                    f"ratio service p50 ({clients} client{'s' if clients > 1 else ''}) / "
+                    f"in-process warm median: {value / warm:.2f}; / cold median: {value / cold:.2f}"
+                )
+            if args.plans <= 0:
+                return
             start = time.perf_counter()
             plan_lat = _submit_plans(base, key, args.plans)
             _report(f"POST /v1/plans ({args.plans} at once)", plan_lat, time.perf_counter() - start)

@@ -2,8 +2,10 @@
 
 ``import hedge_planner`` gives the Python API (see :mod:`hedge_planner.api`): :func:`load_case`,
 :func:`case_from_dict`, :class:`Case` (stages, the typed plan, DataFrames of holdings risk,
-trades and scenarios), :class:`Plan` and :class:`InputError`. The names load on first use, so
-importing a submodule (``hedge_planner.models.krd``) does not import the whole planner.
+trades and scenarios), :class:`Plan`, :class:`InputError` and :class:`MarketCache` (curves and
+the priced hedge universe shared between cases on the same market data). The names load on
+first use, so importing a submodule (``hedge_planner.models.krd``) does not import the whole
+planner.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
         Case,
         InputError,
         InputIssue,
+        MarketCache,
         Plan,
         case_from_dict,
         load_case,
@@ -26,6 +29,7 @@ __all__ = [
     "Case",
     "InputError",
     "InputIssue",
+    "MarketCache",
     "Plan",
     "case_from_dict",
     "load_case",

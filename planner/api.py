@@ -67,6 +67,7 @@ import pandas as pd
 from hedge_planner.cases import AnalysisCase
 from hedge_planner.document import Plan
 from hedge_planner.hedge_plan import HedgePlan
+from hedge_planner.market_cache import MarketCache
 from hedge_planner.models.errors import InputError, InputIssue
 from hedge_planner.outputs import prepare_out_folder, write_plan_set
 from hedge_planner.run import PlanRun
@@ -78,6 +79,7 @@ __all__ = [
     "Case",
     "InputError",
     "InputIssue",
+    "MarketCache",
     "Plan",
     "case_from_dict",
     "load_case",
@@ -216,15 +218,21 @@ class Case:
         return write_plan_set(out, plan.to_json(), reports, dumps)
 
 
-def load_case(path: str | Path) -> Case:
+def load_case(path: str | Path, cache: MarketCache | None = None) -> Case:
     """Read and validate a case file (paths inside it resolve against its folder).
+
+    ``cache`` (a :class:`~hedge_planner.market_cache.MarketCache`) shares the curves and the
+    priced hedge universe between cases on the same market data, e.g. many books hedged in a
+    notebook; the figures are those of an uncached run.
 
     Raises
     ------
     InputError
         Every problem of the case and the files it names, located.
     """
-    return Case(PlanRun.load(path))
+    run = PlanRun.load(path)
+    run.cache = cache
+    return Case(run)
 
 
 def case_from_dict(
@@ -233,6 +241,7 @@ def case_from_dict(
     *,
     base_dir: str | Path | None = None,
     name: str = PYTHON_SOURCE,
+    cache: MarketCache | None = None,
 ) -> Case:
     """Validate a case given as Python objects.
 
@@ -248,6 +257,9 @@ def case_from_dict(
         folder).
     name
         Name that error locations use for the case.
+    cache
+        Market-snapshot cache shared between cases on the same market data (see
+        :func:`load_case`).
 
     Raises
     ------
@@ -259,4 +271,4 @@ def case_from_dict(
     if holdings is not None:
         data["holdings"] = _holding_records(holdings)
     source = str(Path(base_dir) / name) if base_dir is not None else name
-    return Case(PlanRun.from_data(data, source))
+    return Case(PlanRun.from_data(data, source, cache))

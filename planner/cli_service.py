@@ -25,6 +25,13 @@ keys_app = typer.Typer(
 )
 
 
+class HedgePoolName(StrEnum):
+    """Where the desk's hedge calls run."""
+
+    process = "process"
+    thread = "thread"
+
+
 class RoleName(StrEnum):
     """Roles, least to most privileged."""
 
@@ -112,6 +119,14 @@ def serve(
         ),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Solves at once.")] = 2,
+    hedge_workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Desk hedge calls at once (default: the cores)."),
+    ] = None,
+    hedge_pool: Annotated[
+        HedgePoolName,
+        typer.Option(help="Where hedge calls run: warm worker processes, or threads."),
+    ] = HedgePoolName.process,
     rate_limit: Annotated[int, typer.Option(min=1, help="Requests per key per minute.")] = 600,
     max_body_mb: Annotated[float, typer.Option(min=0.001, help="Largest request body, MB.")] = 20.0,
 ) -> None:
@@ -123,6 +138,8 @@ def serve(
         db_url=db,
         market=market,
         workers=workers,
+        hedge_workers=hedge_workers,
+        hedge_pool="thread" if hedge_pool is HedgePoolName.thread else "process",
         rate_limit=rate_limit,
         max_body_bytes=int(max_body_mb * 1024 * 1024),
     )

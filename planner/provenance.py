@@ -9,6 +9,7 @@ document types it as :class:`hedge_planner.document.Provenance`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import platform
 import uuid
@@ -21,7 +22,10 @@ PACKAGE = "hedge-planner"
 LIBRARIES = ("numpy", "cvxpy", "highspy")
 
 
+@functools.cache
 def _version(dist: str) -> str | None:
+    # Cached: the code this process runs does not change if a package is reinstalled under
+    # it, and the lookup (~5 ms) ran on every hedge call of the service.
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:

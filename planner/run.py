@@ -36,6 +36,7 @@ from hedge_planner.workflow import CaseAnalysis, analyze_case, build_curves
 if TYPE_CHECKING:
     from hedge_planner.hedge_plan import HedgePlan
     from hedge_planner.hedging import HedgeProblem, UniverseMember
+    from hedge_planner.market_cache import MarketCache
 
 # The hedge stages (optimiser, cvxpy, HiGHS) and the plan assembly are imported inside the
 # methods that run them, so measuring or validating a case without a hedge section never
@@ -88,6 +89,9 @@ class PlanRun:
     case_text
         The case text as read; hashed for the provenance when ``source`` is not a readable file
         (standard input).
+    cache
+        Market-snapshot memo (curves, priced universe) shared by runs on the same market data,
+        e.g. the service's hedge calls; ``None`` computes everything for this run.
 
     Attributes
     ----------
@@ -97,9 +101,16 @@ class PlanRun:
         records it.
     """
 
-    def __init__(self, case: AnalysisCase, source: str, case_text: str | None = None) -> None:
+    def __init__(
+        self,
+        case: AnalysisCase,
+        source: str,
+        case_text: str | None = None,
+        cache: MarketCache | None = None,
+    ) -> None:
         self.case = case
         self.source = source
+        self.cache = cache
         self.provenance = Provenance.model_validate(provenance(source, case_text=case_text))
 
     @classmethod
@@ -117,12 +128,16 @@ class PlanRun:
         return cls(case, source, text)
 
     @classmethod
-    def from_data(cls, data: dict[str, Any], name: str) -> PlanRun:
+    def from_data(
+        cls, data: dict[str, Any], name: str, cache: MarketCache | None = None
+    ) -> PlanRun:
         """Validate a case given as Python objects (problems located by key path under
-        ``name``; relative file names resolve against ``name``'s folder)."""
-        case, source = load_analysis_case(name, extra_check=build_curves, data=data)
+        ``name``; relative file names resolve against ``name``'s folder); ``cache`` as in
+        :class:`PlanRun`."""
+        check = build_curves if cache is None else cache.curves
+        case, source = load_analysis_case(name, extra_check=check, data=data)
         text = json.dumps(data, default=str, sort_keys=True)  # what the provenance hashes
-        return cls(case, source, text)
+        return cls(case, source, text, cache)
 
     # -- measure and compare ---------------------------------------------------------------
 
@@ -130,7 +145,8 @@ class PlanRun:
     def analysis(self) -> CaseAnalysis:
         """The measured book (curves, holdings risk, sectors, covariance, benchmark)."""
         logger.debug("measuring %s", self.source)
-        return analyze_case(self.case, self.source)
+        curves = None if self.cache is None else self.cache.curves(self.case, self.source)
+        return analyze_case(self.case, self.source, curves)
 
     def measure(self) -> CaseAnalysis:
         """Stage 1: curves, holdings' risk, sectors and covariance (with the comparison)."""
@@ -163,6 +179,8 @@ class PlanRun:
     def _universe(self) -> list[UniverseMember]:
         if self.case.hedge is None:
             return []
+        if self.cache is not None:
+            return self.cache.universe(self.analysis, self.case.hedge, self.source)
         return _build_universe(self.analysis, self.case.hedge, self.source)
 
     def universe(self) -> list[UniverseMember]:

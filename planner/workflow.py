@@ -429,7 +429,9 @@ def holding_risk(
     return BookRisk(book, sched, analysis.holdings, combined, krd_par, holdings, modelled)
 
 
-def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
+def analyze_case(
+    case: AnalysisCase, source: str, curves: MarketCurves | None = None
+) -> CaseAnalysis:
     """Measure the portfolio and compare it with the benchmark.
 
     Parameters
@@ -438,11 +440,15 @@ def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
         The validated case.
     source
         Path of the case file (relative paths inside it resolve against its folder).
+    curves
+        The case's curves when already built (:func:`build_curves` of this case, e.g. from a
+        market-snapshot cache); built here otherwise.
     """
     holdings, holdings_source = load_holdings_section(
         case.holdings, source, "holdings", case.analysis_date
     )
-    curves = build_curves(case, source)
+    if curves is None:
+        curves = build_curves(case, source)
     assert curves.treasury_quotes is not None
     book_risk = holding_risk(
         holdings,

@@ -22,6 +22,7 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from hedge_planner.provenance import package_version
 from hedge_planner.service.desk import HedgeRequest, hedge_overrides
+from hedge_planner.service.hedge_pool import HedgePool, PoolKind
 from hedge_planner.service.http import (
     BodySizeLimit,
     RateLimiter,
@@ -84,7 +85,13 @@ class ServiceSettings:
     market
         A case file whose market data, universe and limits the desk's ``POST /v1/hedge`` uses.
     workers
-        Solves run at the same time (threads of the worker pool).
+        Plan submissions and validations run at the same time (threads of the worker pool).
+    hedge_workers
+        Desk hedge calls run at the same time (default: the machine's cores).
+    hedge_pool
+        Where hedge calls run: ``"process"`` (worker processes, each holding the market warm;
+        default) or ``"thread"`` (threads of the server's process); see
+        :mod:`hedge_planner.service.hedge_pool`.
     rate_limit
         Requests per key per minute.
     max_body_bytes
@@ -94,6 +101,8 @@ class ServiceSettings:
     db_url: str | None = None
     market: str | Path | None = None
     workers: int = 2
+    hedge_workers: int | None = None
+    hedge_pool: PoolKind = "process"
     rate_limit: int = 600
     max_body_bytes: int = 20 * 1024 * 1024
 
@@ -112,8 +121,16 @@ def create_app(settings: ServiceSettings | None = None, store: PlanStore | None 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        pool.shutdown(wait=True, cancel_futures=True)
+        hedges: HedgePool | None = app.state.hedges
+        if hedges is not None:
+            # Ready only once every hedge worker holds the market warm.
+            await hedges.warm()
+        try:
+            yield
+        finally:
+            if hedges is not None:
+                hedges.shutdown()
+            pool.shutdown(wait=True, cancel_futures=True)
 
     app = FastAPI(
         title="hedge-planner",
@@ -125,6 +142,11 @@ def create_app(settings: ServiceSettings | None = None, store: PlanStore | None 
     app.state.store = store if store is not None else PlanStore(cfg.db_url)
     app.state.limiter = RateLimiter(cfg.rate_limit)
     app.state.market = MarketContext(cfg.market) if cfg.market is not None else None
+    app.state.hedges = (
+        HedgePool(app.state.market, cfg.hedge_workers, cfg.hedge_pool)
+        if app.state.market is not None
+        else None
+    )
     app.add_middleware(BodySizeLimit, max_bytes=cfg.max_body_bytes)
     install_error_handlers(app)
 
@@ -147,7 +169,7 @@ def create_app(settings: ServiceSettings | None = None, store: PlanStore | None 
         if market is None:
             raise user_error("market", "the service has no market data", "serve --market CASE")
         overrides = hedge_overrides(body, market)
-        return await off_loop(market.hedge, overrides)
+        return await app.state.hedges.hedge(overrides)
 
     _key_routes(app)
     return app

@@ -21,6 +21,7 @@ from typing import Any
 from hedge_planner.case_paths import file_sandbox
 from hedge_planner.document import Plan
 from hedge_planner.io import parse_yaml, read_text
+from hedge_planner.market_cache import MarketCache
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import InputError, InputIssue
 from hedge_planner.provenance import versions
@@ -156,8 +157,11 @@ class MarketContext:
     def __init__(self, path: str | Path) -> None:
         text, _ = read_text(path)
         self.path = Path(path).resolve()
+        #: Curves and priced universes of this market data, shared by every hedge call.
+        self.cache = MarketCache()
         # Validate once at start-up: a bad market case stops the server, not every request.
         run = PlanRun.from_text(text, str(self.path))
+        run.cache = self.cache
         run.validate()
         self._curves = run.analysis.curves
         self._tenors = list(run.tenors)
@@ -189,7 +193,7 @@ class MarketContext:
         folder = self.path.parent
         try:
             with file_sandbox(folder):
-                run = PlanRun.from_data(data, str(folder / REQUEST_NAME))
+                run = PlanRun.from_data(data, str(folder / REQUEST_NAME), self.cache)
                 run.require_hedge()
                 plan = run.hedge()
         except InputError as exc:

@@ -1,0 +1,49 @@
+"""Hedge worker pools: processes and threads answer as the server's own market does."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hedge_planner.models.errors import InputError
+from hedge_planner.service.desk import HedgeRequest, hedge_overrides
+from hedge_planner.service.hedge_pool import HedgePool
+from hedge_planner.service.jobs import MarketContext
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLE = ROOT / "examples" / "core_plus" / "case.yaml"
+
+
+def _strip(doc: Any) -> Any:
+    if isinstance(doc, dict):
+        return {k: _strip(v) for k, v in doc.items() if k != "seconds"}
+    if isinstance(doc, list):
+        return [_strip(v) for v in doc]
+    return doc
+
+
+@pytest.mark.parametrize("kind", ["process", "thread"])
+def test_pool_answers_as_the_market_and_relays_input_errors(kind: str) -> None:
+    market = MarketContext(EXAMPLE)
+    overrides = hedge_overrides(HedgeRequest(krd_dv01={"5y": 30_000.0}), market)
+    bad = dict(overrides, limits={"dv01_max": 1.0, "dv01_min": 2.0})  # inverted limits
+
+    async def run() -> tuple[dict[str, Any], InputError]:
+        pool = HedgePool(market, 1, kind)  # type: ignore[arg-type]
+        try:
+            await pool.warm()
+            doc = await pool.hedge(overrides)
+            with pytest.raises(InputError) as err:
+                await pool.hedge(bad)
+            return doc, err.value
+        finally:
+            pool.shutdown()
+
+    doc, err = asyncio.run(run())
+    assert _strip(doc) == _strip(market.hedge(overrides))
+    with pytest.raises(InputError) as local:
+        market.hedge(bad)
+    # The worker's issues arrive whole: the same located problems as in the server's process.
+    assert err.issues == local.value.issues
