@@ -54,7 +54,7 @@ from hedge_planner.models.swaps import (
 )
 from hedge_planner.models.units import BP, DAYS_PER_YEAR
 
-Kind = Literal["future", "swap", "swaption"]
+Kind = Literal["future", "swap", "swaption", "future_option", "cap", "floor", "cdx"]
 Unit = Literal["contracts", "notional"]
 
 # A single zero shift: base values go through the scenario code path (bit-identical P&L = 0).
