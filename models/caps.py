@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from hedge_planner.models.arrays import FloatArray
+from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.bootstrap import tenor_maturity, tenor_years
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import add_months, is_end_of_month, to_iso
@@ -44,7 +44,7 @@ from hedge_planner.models.units import BP, DAYS_PER_YEAR
 logger = logging.getLogger(__name__)
 
 
-def cap_schedule(anchor: int, start: int, end: int, frequency: int) -> tuple[FloatArray, ...]:
+def cap_schedule(anchor: int, start: int, end: int, frequency: int) -> tuple[IntArray, IntArray]:
     """Period start/end days of a regular schedule rolled forward from ``start``.
 
     Returns ``(starts, ends)`` as day serials; the last period ends on ``end`` (a short back

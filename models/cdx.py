@@ -196,7 +196,7 @@ class CdxIndex(_PerUnitRisk):
         horizon_date: Any = None,
         shift: float = 0.0,
     ) -> HedgeInstrumentRisk:
-        """Zero rate risk, spread DV01, carry, cost, margin per unit notional (no ``shift`` used)."""
+        """Zero rate risk, spread DV01, carry, cost and margin per unit notional."""
         labels, _ = check_key_tenors(self.key_tenors if key_tenors is None else key_tenors)
         horizon = _horizon(int(self.curve.anchor), horizon_days, horizon_date)
         sdv01 = self.spread_dv01()

@@ -332,7 +332,7 @@ class FutureOption(_PerUnitRisk):
         )
         h = 1e-3 * self.forward
         up, dn = self.premium_per_100(f + h), self.premium_per_100(f - h)
-        dv = 1e-4
+        dv = 0.01 * 0.01  # one hundredth of a vol point
         vega = (
             self.premium_per_100(f, vol=self.vol + dv) - self.premium_per_100(f, vol=self.vol - dv)
         ) / (2 * dv)
