@@ -191,7 +191,7 @@ class Trade(Section):
     """A change from the current position in one hedge instrument."""
 
     instrument: str
-    kind: Literal["future", "swap", "swaption"]
+    kind: Literal["future", "swap", "swaption", "future_option", "cap", "floor", "cdx"]
     quantity: float = Field(description="units traded: contracts or currency notional")
     position_after: float
     unit: Literal["contracts", "notional"]

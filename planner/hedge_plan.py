@@ -37,7 +37,15 @@ from hedge_planner.models.units import BP
 from hedge_planner.solvers.optimizer import HedgeResult, RiskSummary
 
 #: Below this many units (contracts for futures, notional otherwise) there is nothing to execute.
-MIN_TRADE = {"future": 0.5, "swap": 1.0, "swaption": 1.0}
+MIN_TRADE = {
+    "future": 0.5,
+    "swap": 1.0,
+    "swaption": 1.0,
+    "future_option": 0.5,
+    "cap": 1.0,
+    "floor": 1.0,
+    "cdx": 1.0,
+}
 #: Instrument details carried into each trade.
 TRADE_DETAIL_KEYS = (
     "ctd_id",
@@ -67,7 +75,7 @@ HEDGE_METHODOLOGY = {
 
 
 def direction_word(kind: str, quantity: float) -> str:
-    """``receive``/``pay`` for swaps, ``buy``/``sell`` otherwise."""
+    """``receive``/``pay`` for swaps, ``buy``/``sell`` otherwise (CDX: protection sold = sell)."""
     if kind == "swap":
         return "receive" if quantity > 0 else "pay"
     return "buy" if quantity > 0 else "sell"

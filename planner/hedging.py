@@ -11,18 +11,25 @@ import numpy as np
 from hedge_planner.active_risk import position_loadings
 from hedge_planner.cases import (
     AnalysisCase,
+    CapFloorSpec,
+    CdxSpec,
+    FutureOptionSpec,
     FuturesSpec,
     HedgeSpec,
     SwapSpec,
     SwaptionSpec,
     resolve_path,
 )
+from hedge_planner.derivative_hedges import cap_floor, cdx_index, future_option, spread_loadings
 from hedge_planner.models.bootstrap import tenor_years
+from hedge_planner.models.caps import CapFloor
+from hedge_planner.models.cdx import CdxIndex
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.daycount import DayCount
 from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.futures import ContractTable, load_contract_table
 from hedge_planner.models.futures_hedge import DeliverableBond, TreasuryFuture
+from hedge_planner.models.futures_options import FutureOption
 from hedge_planner.models.futures_quotes import parse_32nds
 from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk, SwapHedge, Swaption
 from hedge_planner.models.swaps import SwapSpec as SwapTerms
@@ -46,8 +53,8 @@ from hedge_planner.workflow import CaseAnalysis, MarketCurves
 #: CME month codes.
 MONTH_CODES = "FGHJKMNQUVXZ"
 
-Spec = FuturesSpec | SwapSpec | SwaptionSpec
-PricedInstrument = TreasuryFuture | SwapHedge | Swaption
+Spec = FuturesSpec | SwapSpec | SwaptionSpec | FutureOptionSpec | CapFloorSpec | CdxSpec
+PricedInstrument = TreasuryFuture | SwapHedge | Swaption | FutureOption | CapFloor | CdxIndex
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,7 @@ class UniverseMember:
         """Position bounds in units (contracts or notional) from the spec's size limit."""
         limit = (
             self.spec.max_contracts
-            if isinstance(self.spec, FuturesSpec)
+            if isinstance(self.spec, FuturesSpec | FutureOptionSpec)
             else self.spec.max_notional
         )
         return (-np.inf, np.inf) if limit is None else (-float(limit), float(limit))
@@ -88,6 +95,8 @@ class UniverseMember:
             "margin": r.margin,
             "half_spread": self.half_spread,
             "methodology": r.methodology,
+            # Currency per unit per 1.00 of vol (0 for futures, swaps and CDX).
+            "vega": float(r.details.get("vega", 0.0)),
         }
         d = r.details
         if r.kind == "future":
@@ -161,6 +170,15 @@ def _universe_input_issues(hedge: HedgeSpec, source: str) -> list[InputIssue]:
             (f"hedge.universe.swaptions[{i}].expiry", opt.expiry),
             (f"hedge.universe.swaptions[{i}].tenor", opt.tenor),
         ]
+    for i, cap in enumerate(hedge.universe.caps):
+        tenor_fields += [
+            (f"hedge.universe.caps[{i}].tenor", cap.tenor),
+            (f"hedge.universe.caps[{i}].start", cap.start),
+        ]
+        if isinstance(cap.vol, dict):
+            tenor_fields += [(f"hedge.universe.caps[{i}].vol", label) for label in cap.vol]
+    for i, cdx in enumerate(hedge.universe.cdx):
+        tenor_fields.append((f"hedge.universe.cdx[{i}].tenor", cdx.tenor))
     for where, label in tenor_fields:
         issue = None if label is None else _tenor_issue(source, where, label)
         if issue is not None:
@@ -267,6 +285,12 @@ def _swaption(
     return UniverseMember(spec, option, risk, half_spread)
 
 
+def _member(build: Callable[[], tuple[Any, HedgeInstrumentRisk]], spec: Spec) -> UniverseMember:
+    """A universe member from a :mod:`derivative_hedges` builder (cost = its half spread)."""
+    instrument, risk = build()
+    return UniverseMember(spec, instrument, risk, risk.half_spread)
+
+
 def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> list[UniverseMember]:
     """Price every instrument of the hedge universe off the analysis curves.
 
@@ -302,10 +326,14 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
             f"hedge.universe.futures[{i}]",
             partial(_future, fut, curves, tenors, horizon, table),
         )
+    futures = [(m.spec, m.instrument) for m in members]
+    for i, fo in enumerate(universe.future_options):
+        build = partial(future_option, fo, futures, tenors, horizon)
+        price(f"hedge.universe.future_options[{i}]", partial(_member, build, fo))
     sofr = curves.sofr
-    if universe.swaps or universe.swaptions:
+    if universe.swaps or universe.swaptions or universe.caps or universe.cdx:
         if sofr is None:
-            reason = "swaps and swaptions need a SOFR curve"
+            reason = "swaps, swaptions, caps/floors and CDX need a SOFR curve"
             raise InputError([*issues, InputIssue(source, None, "curves.sofr", reason)])
         for i, swap in enumerate(universe.swaps):
             price(f"hedge.universe.swaps[{i}]", partial(_swap, swap, sofr, tenors, horizon))
@@ -314,6 +342,12 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
                 f"hedge.universe.swaptions[{i}]",
                 partial(_swaption, opt, sofr, tenors, horizon),
             )
+        for i, cap in enumerate(universe.caps):
+            build = partial(cap_floor, cap, sofr, tenors, horizon)
+            price(f"hedge.universe.caps[{i}]", partial(_member, build, cap))
+        for i, index in enumerate(universe.cdx):
+            build = partial(cdx_index, index, sofr, tenors, horizon)
+            price(f"hedge.universe.cdx[{i}]", partial(_member, build, index))
     if issues:
         raise InputError(issues)
     return members
@@ -324,7 +358,15 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
 # ------------------------------------------------------------------------------------------------
 
 #: Trades of this size or larger count as one "unit size" for the quadratic impact term.
-IMPACT_UNIT = {"future": 1_000.0, "swap": 1e8, "swaption": 1e8}
+IMPACT_UNIT = {
+    "future": 1_000.0,
+    "swap": 1e8,
+    "swaption": 1e8,
+    "future_option": 1_000.0,
+    "cap": 1e8,
+    "floor": 1e8,
+    "cdx": 1e8,
+}
 #: Case-file parameter names a sweep may vary, mapped to the optimiser's parameter names.
 SWEEP_PARAMS = {
     "duration_target": "duration_target",
@@ -388,6 +430,11 @@ def _instruments(hedge: HedgeSpec, members: list[UniverseMember]) -> list[Instru
         extra: dict[str, Any] = {}
         if isinstance(spec, SwapSpec) and spec.integer_lots:
             extra = {"integer": True, "lot_size": spec.lot_size}
+        elif isinstance(spec, FutureOptionSpec):
+            extra = {"integer": True}  # whole option contracts, like futures
+        elif isinstance(spec, CdxSpec):
+            # CDX trades in 1m notional lots; the lot also scales the variable (no KRDs to do it).
+            extra = {"integer": True, "lot_size": 1e6}
         impact = hedge.costs.impact * m.half_spread / IMPACT_UNIT[m.risk.kind]
         instruments.append(
             Instrument(
@@ -442,6 +489,7 @@ def factor_risk(analysis: CaseAnalysis, members: list[UniverseMember]) -> Factor
     loadings = np.zeros((len(model.names), len(members)))
     for j, m in enumerate(members):
         unit = position_loadings(active, [(m.risk.kind, m.risk.krd_dv01)], curve, quotes)
+        unit.update(spread_loadings(m.name, m.instrument, 1.0, model.names))
         loadings[:, j] = model.vector(unit)
     index = {name: i for i, name in enumerate(model.names)}
     return FactorRisk(

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from hedge_planner.active_risk import ActiveRisk, with_positions
 from hedge_planner.cases import case_warnings
+from hedge_planner.derivative_hedges import cdx_basis_notes, spread_loadings
 from hedge_planner.document import (
     SCHEMA,
     VERSION,
@@ -240,6 +241,13 @@ def trade_sentence(trade: Trade) -> str:
         return f"{verb} {qty:,.0f} {name} futures{extra}: {dv01}"
     if trade.kind == "swap":
         return f"{verb} fixed on {qty:,.0f} notional {name} OIS: {dv01}"
+    if trade.kind == "future_option":
+        return f"{verb} {qty:,.0f} {name} options on futures: {dv01}"
+    if trade.kind == "cdx":
+        side = "protection sold" if trade.quantity > 0 else "protection bought"
+        return f"{verb} {qty:,.0f} notional {name} ({side}; spread hedge, no rate DV01)"
+    if trade.kind in ("cap", "floor"):
+        return f"{verb} {qty:,.0f} notional {name}: {dv01}"
     return f"{verb} {qty:,.0f} notional {name} swaption: {dv01}"
 
 
@@ -399,6 +407,10 @@ def risk_model_section(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> 
     }
     floor = _spread_floor_bp(analysis, pre)
     notes = _risk_model_notes(analysis, floor)
+    if post is not None and hedge_plan is not None:
+        held = zip(members, hedge_plan.quantities, strict=True)
+        positions = [(m.name, m.spec, m.instrument, float(q)) for m, q in held]
+        notes += cdx_basis_notes(positions, active.market_value)
     to_years = 1.0 / (active.market_value * BP)
     return RiskModelDoc(
         krd_convention=KrdConventionDoc(**active.convention.as_dict()),
@@ -438,7 +450,13 @@ def _exposures(
     ]
     quotes = analysis.curves.treasury_quotes
     assert quotes is not None
-    return with_positions(analysis.active, positions, analysis.curves.treasury, quotes)
+    out = with_positions(analysis.active, positions, analysis.curves.treasury, quotes)
+    names = analysis.active.risk_model.names
+    for m, q in zip(members, quantities, strict=True):
+        # CDX positions load on the sector spread factors (rate instruments never do).
+        for factor, value in spread_loadings(m.name, m.instrument, float(q or 0.0), names).items():
+            out[factor] = out.get(factor, 0.0) + value
+    return out
 
 
 def _risk_model_notes(analysis: CaseAnalysis, floor_bp: float) -> list[str]:

@@ -1,0 +1,163 @@
+"""Case specs -> priced options on futures, SOFR caps/floors and CDX indices (hedge universe).
+
+Split from :mod:`hedging` (which wraps each result in a ``UniverseMember``) to keep modules
+short. Each builder returns the pricing object and its per-unit risk on the case's key tenors
+over the hedge horizon.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+from hedge_planner.cases import CapFloorSpec, CdxSpec, FutureOptionSpec, FuturesSpec
+from hedge_planner.models.caps import CapFloor
+from hedge_planner.models.cdx import CdxIndex
+from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.futures_hedge import TreasuryFuture
+from hedge_planner.models.futures_options import FutureOption
+from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk
+
+logger = logging.getLogger(__name__)
+
+
+def future_option(
+    spec: FutureOptionSpec,
+    futures: Sequence[tuple[object, object]],
+    tenors: tuple[str, ...],
+    horizon: int,
+) -> tuple[FutureOption, HedgeInstrumentRisk]:
+    """An option on the universe's future with the spec's code (and contract month).
+
+    ``futures`` holds ``(spec, priced instrument)`` of the members built so far; the first
+    futures entry with the code (and month, when given) is the underlying.
+
+    Raises
+    ------
+    AnalyticsError
+        When the universe has no such future (reported at the option's case key).
+    """
+    under = [
+        inst
+        for fs, inst in futures
+        if isinstance(fs, FuturesSpec)
+        and isinstance(inst, TreasuryFuture)
+        and fs.code.upper() == spec.code.upper()
+        and spec.contract_month in (None, fs.contract_month)
+    ]
+    if not under:
+        month = f" {spec.contract_month}" if spec.contract_month else ""
+        raise AnalyticsError(f"no futures entry {spec.code}{month} in hedge.universe.futures")
+    future = under[0]
+    strike = None if spec.strike == "atm" else float(spec.strike)
+    k = future.futures_price if strike is None else strike
+    option = FutureOption(
+        f"{future.name} {spec.type[0].upper()} {k:.2f}",
+        future,
+        strike,
+        spec.expiry,
+        spec.vol,
+        call=spec.type == "call",
+        american=spec.exercise == "american",
+        margin=spec.initial_margin,
+        half_spread_vol=spec.half_spread_vol,
+        key_tenors=tenors,
+    )
+    return option, option.risk(tenors, horizon_days=horizon)
+
+
+def cap_floor(
+    spec: CapFloorSpec, sofr: YieldCurve, tenors: tuple[str, ...], horizon: int
+) -> tuple[CapFloor, HedgeInstrumentRisk]:
+    """A SOFR cap or floor off the SOFR curve."""
+    strike = None if spec.strike == "atm" else float(spec.strike)
+    name = (
+        f"SOFR {spec.tenor} {spec.type}"
+        + (f" fwd {spec.start}" if spec.start else "")
+        + (" ATM" if strike is None else f" {100 * strike:.3f}%")
+    )
+    option = CapFloor(
+        name,
+        spec.tenor,
+        sofr,
+        spec.vol,
+        strike=strike,
+        cap=spec.type == "cap",
+        model="normal" if spec.model == "bachelier" else "lognormal",
+        lognormal_shift=spec.lognormal_shift,
+        start=spec.start,
+        frequency=spec.frequency,
+        margin=spec.initial_margin_rate,
+        half_spread_vol=spec.half_spread_vol,
+        key_tenors=tenors,
+    )
+    return option, option.risk(tenors, horizon_days=horizon)
+
+
+def cdx_index(
+    spec: CdxSpec, sofr: YieldCurve, tenors: tuple[str, ...], horizon: int
+) -> tuple[CdxIndex, HedgeInstrumentRisk]:
+    """A CDX index discounted on SOFR."""
+    index = CdxIndex(
+        f"CDX {spec.series} {spec.tenor}",
+        spec.series,
+        spec.spread,
+        sofr,
+        tenor=spec.tenor,
+        coupon=spec.coupon,
+        recovery=spec.recovery,
+        beta=spec.beta,
+        sector=spec.sector,
+        half_spread_bp=spec.half_spread_bp,
+        margin_rate=spec.initial_margin_rate,
+        key_tenors=tenors,
+    )
+    return index, index.risk(tenors, horizon_days=horizon)
+
+
+def spread_loadings(
+    name: str, instrument: object, quantity: float, factor_names: Sequence[str]
+) -> dict[str, float]:
+    """Sector-spread factor loadings of ``quantity`` units of a CDX (``{}`` for anything else).
+
+    ``beta * spread DV01 * quantity`` on ``spread:<sector>``, currency per bp (positive for
+    protection sold, like a bond). A sector the risk model does not have is skipped with a
+    warning: the index then hedges none of the book's spread risk.
+    """
+    if not isinstance(instrument, CdxIndex):
+        return {}
+    out: dict[str, float] = {}
+    loads: Mapping[str, float] = instrument.factor_loadings()
+    for factor, value in loads.items():
+        if factor in factor_names:
+            out[factor] = value * quantity
+        else:
+            logger.warning("%s: the risk model has no factor %s; no spread loading", name, factor)
+    return out
+
+
+def cdx_basis_notes(
+    positions: Sequence[tuple[str, object, object, float]], market_value: float
+) -> list[str]:
+    """The index-vs-book basis of each CDX position held after the hedge, as residual risk.
+
+    ``positions`` holds ``(name, spec, instrument, quantity)``. The risk model has no basis
+    factor (the index loads one-for-one, times beta, on the sector factor), so the basis is
+    stated beside it: ``|spread DV01 x quantity| x basis_vol_bp``, currency per year (1 sd).
+    """
+    notes = []
+    for name, spec, inst, q in positions:
+        if not (isinstance(inst, CdxIndex) and isinstance(spec, CdxSpec) and q):
+            continue
+        sdv01 = inst.spread_dv01() * q
+        basis = abs(sdv01) * spec.basis_vol_bp
+        side = "protection sold" if q > 0 else "protection bought"
+        notes.append(
+            f"{name}: {abs(q):,.0f} notional ({side}) loads {inst.beta * sdv01:,.0f} per bp on "
+            f"spread:{inst.sector} (beta {inst.beta:g}); the index-vs-book basis is not a "
+            f"risk-model factor and stays as residual risk: about {basis:,.0f} a year "
+            f"({basis / market_value * 1e4:.1f} bp of MV) at {spec.basis_vol_bp:g} bp/yr of "
+            "basis vol (hedge.universe.cdx basis_vol_bp)."
+        )
+    return notes
