@@ -254,7 +254,8 @@ class FutureOption(_PerUnitRisk):
     (dF/dz)^2`` (chain rule). These roll into portfolio duration as a numerator-only exposure:
     the premium is not added to the book's market value in the denominator (as for futures).
     Scenarios reprice the option in full on the shifted futures price, vol and rate fixed.
-    Carry = ``theta * min(H, T)`` with ``theta = -dV/dT`` (a long option's time decay).
+    Carry = the premium's change over the horizon with F, vol and r fixed: repriced at
+    ``T - H``, or intrinsic value minus premium when the option expires within the horizon.
     """
 
     kind: Kind = "future_option"
@@ -344,6 +345,20 @@ class FutureOption(_PerUnitRisk):
         )
         return greeks, float(early[0])
 
+    def _decay(self, horizon: float) -> float:
+        """Premium change (points per 100) over ``horizon`` years with F, vol and r fixed.
+
+        Repriced at the shorter expiry, or at intrinsic value when the option expires within the
+        horizon: never more than the premium (a linear ``theta * H`` can exceed it).
+        """
+        f = np.array([self.forward])
+        now = float(self.premium_per_100(f)[0])
+        left = self.expiry - horizon
+        if left <= 1.0 / DAYS_PER_YEAR / 24.0:  # expires within the horizon (or within the hour)
+            w = 1.0 if self.call else -1.0
+            return max(w * (self.forward - self.strike), 0.0) - now
+        return float(self.premium_per_100(f, expiry=left)[0]) - now
+
     def risk(
         self,
         key_tenors: Sequence[str] | None = None,
@@ -379,7 +394,7 @@ class FutureOption(_PerUnitRisk):
             krd_dv01=delta * np.asarray(fut.krd_dv01),
             key_tenors=fut.key_tenors,
             dollar_convexity=convexity,
-            carry=theta * min(horizon / DAYS_PER_YEAR, self.expiry),
+            carry=self._decay(horizon / DAYS_PER_YEAR) * scale,
             half_spread=vega * self.half_spread_vol,
             margin=self.margin,
             methodology=(

@@ -186,3 +186,14 @@ def test_american_greeks_match_quantlib_binomial(future) -> None:
 def test_future_option_rejects_expiry_after_last_trading_day(future) -> None:
     with pytest.raises(AnalyticsError, match="last trading day"):
         FutureOption("bad", future, None, "2024-04-30", 0.06)
+
+
+def test_carry_is_time_decay_bounded_by_the_premium(future) -> None:
+    opt = FutureOption(
+        "TYH4 P", future, future.futures_price - 3.0, "2024-02-23", 0.065, call=False
+    )
+    long_horizon = opt.risk(horizon_days=90)  # expires within the horizon: loses the time value
+    intrinsic = max(opt.strike - opt.forward, 0.0) * 1000.0
+    assert long_horizon.carry == pytest.approx(intrinsic - long_horizon.market_value, rel=1e-12)
+    short = opt.risk(horizon_days=1)  # one day: about theta per day
+    assert short.carry == pytest.approx(short.details["theta_per_day"], rel=5e-2)
