@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
-from hedge_planner.cases import CapFloorSpec, CdxSpec, FutureOptionSpec, FuturesSpec
+from hedge_planner.cases import CapFloorSpec, CdxSpec, FutureOptionSpec, FuturesSpec, SwaptionSpec
 from hedge_planner.models.caps import CapFloor
 from hedge_planner.models.cdx import CdxIndex
 from hedge_planner.models.curves import YieldCurve
@@ -18,6 +18,7 @@ from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.futures_hedge import TreasuryFuture
 from hedge_planner.models.futures_options import FutureOption
 from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk
+from hedge_planner.models.units import BP
 
 logger = logging.getLogger(__name__)
 
@@ -161,3 +162,42 @@ def cdx_basis_notes(
             "basis vol (hedge.universe.cdx basis_vol_bp)."
         )
     return notes
+
+
+def normal_vega_buckets(
+    members: Sequence[tuple[object, object, HedgeInstrumentRisk]], quantities: Sequence[float]
+) -> dict[str, float]:
+    """Vega of the held options by expiry x tenor bucket, currency per 1 bp of normal rate vol.
+
+    ``members`` holds ``(spec, instrument, per-unit risk)``. One unit of measure for every
+    option so the buckets add up: swaptions and caps priced with a normal vol give ``vega *
+    1e-4`` directly; a lognormal vol is mapped to normal with ``sigma_n = sigma_ln * (F + shift)``
+    (swaptions: the forward swap rate; caps: the schedule's swap rate); an option on a futures
+    price with ``sigma_price * F = sigma_n * |dF/dy|`` (``|dF/dy|`` from the future's DV01).
+    Buckets: swaptions ``<expiry>x<tenor>``, caps/floors ``<pillar>x<frequency-months>m``
+    (their vol pillars), options on futures ``<expiry date>x<future>``.
+    """
+    out: dict[str, float] = {}
+
+    def add(label: str, value: float) -> None:
+        out[label] = out.get(label, 0.0) + value
+
+    for (spec, inst, risk), q in zip(members, quantities, strict=True):
+        d = risk.details
+        if not q or "vega" not in d:
+            continue
+        if isinstance(inst, FutureOption):
+            size = inst.size / 100.0
+            dfdy = abs(d["future_dv01"]) / BP / size  # points per unit rate
+            per_bp = d["vega"] * dfdy / inst.forward * BP
+            add(f"{d['expiry_date']}x{d['underlying']}", per_bp * q)
+        elif isinstance(inst, CapFloor):
+            level = 1.0 if inst.model.value == "normal" else inst.swap_rate() + inst.lognormal_shift
+            months = 12 * (inst.ends[0] - inst.starts[0]) // 365 or 3
+            for pillar, vega in d["vega_by_expiry"].items():
+                label = f"{pillar if pillar != 'flat' else 'all'}x{months}m"
+                add(label, vega / level * BP * q)
+        elif isinstance(spec, SwaptionSpec):
+            level = 1.0 if d["model"] == "normal" else d["forward_swap_rate"]
+            add(f"{spec.expiry}x{spec.tenor}", d["vega"] / level * BP * q)
+    return out

@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+from hedge_planner.derivative_hedges import normal_vega_buckets
 from hedge_planner.document_sections import (
     Baseline,
     BaselineRisk,
@@ -193,9 +194,11 @@ class HedgePlan:
         """The closed-form futures hedge beside the optimiser."""
         return _closed_form_baseline(self.problem, self.current, self.pre.dv01)
 
-    def _figures(self, s: RiskSummary) -> RiskFigures:
+    def _figures(self, s: RiskSummary, quantities: np.ndarray) -> RiskFigures:
         scale = self.problem.market_value * BP
         krd_dv01 = np.asarray(s.krd_dv01)
+        members = [(m.spec, m.instrument, m.risk) for m in self.problem.members]
+        vega = normal_vega_buckets(members, [float(q) for q in quantities])
         return RiskFigures(
             duration=s.duration,
             dv01=s.dv01,
@@ -206,6 +209,8 @@ class HedgePlan:
             tracking_error_bp=s.te_bp,
             tracking_error_ccy=s.te,
             margin=s.margin,
+            vega=float(sum(vega.values())),
+            vega_by_bucket=vega,
         )
 
     def trades(self) -> list[Trade]:
@@ -309,8 +314,8 @@ class HedgePlan:
     def document(self) -> Hedge:
         """Section 2 of the plan (also the ``hedge --json`` document)."""
         res = self.result
-        pre = self._figures(self.pre)
-        post = self._figures(self.post)
+        pre = self._figures(self.pre, self.current)
+        post = self._figures(self.post, self.quantities)
         baseline = self.baseline
         if baseline.available and baseline.post_hedge is not None and res.objective is not None:
             baseline = baseline.model_copy(

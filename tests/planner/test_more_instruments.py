@@ -105,3 +105,28 @@ def test_option_on_a_future_missing_from_the_universe_is_located(tmp_path) -> No
         build_universe(analysis, spec.hedge, name)
     text = str(err.value)
     assert "hedge.universe.future_options[0]" in text and "no futures entry ZZ" in text
+
+
+def test_vega_buckets_in_one_normal_vol_unit(tmp_path) -> None:
+    from hedge_planner.derivative_hedges import normal_vega_buckets
+
+    spec, name = load_analysis_case(str(_case(tmp_path, "vega")))
+    analysis = analyze_case(spec, name)
+    assert spec.hedge is not None
+    members = build_universe(analysis, spec.hedge, name)
+    rows = [(m.spec, m.instrument, m.risk) for m in members]
+    kinds = [m.risk.kind for m in members]
+    q = [0.0] * len(members)
+    i_swo, i_cap, i_opt = kinds.index("swaption"), kinds.index("cap"), kinds.index("future_option")
+    q[i_swo], q[i_cap], q[i_opt] = 1e8, 2e8, 300.0
+    buckets = normal_vega_buckets(rows, q)
+    swo, cap, opt = members[i_swo].risk, members[i_cap].risk, members[i_opt].risk
+    assert buckets["1yx10y"] == pytest.approx(swo.details["vega_per_vol_unit"] * 1e8)
+    cap_total = sum(v for k, v in buckets.items() if k.endswith("x3m"))
+    assert cap_total == pytest.approx(cap.details["vega"] * 1e-4 * 2e8)
+    fut = next(m.risk for m in members if m.name == opt.details["underlying"])
+    # sigma_price * F = sigma_normal * |dF/dy|: 1 bp of normal vol is |dF/dy| / F * 1e-4 of price vol.
+    dfdy = fut.dv01 / 1e-4 / 1000.0
+    expected = opt.details["vega"] * dfdy / opt.details["futures_price"] * 1e-4 * 300.0
+    assert buckets[f"{opt.details['expiry_date']}x{fut.name}"] == pytest.approx(expected)
+    assert normal_vega_buckets(rows, [0.0] * len(members)) == {}
