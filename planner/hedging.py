@@ -328,8 +328,8 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
         )
     futures = [(m.spec, m.instrument) for m in members]
     for i, fo in enumerate(universe.future_options):
-        build = partial(future_option, fo, futures, tenors, horizon)
-        price(f"hedge.universe.future_options[{i}]", partial(_member, build, fo))
+        make_option = partial(future_option, fo, futures, tenors, horizon)
+        price(f"hedge.universe.future_options[{i}]", partial(_member, make_option, fo))
     sofr = curves.sofr
     if universe.swaps or universe.swaptions or universe.caps or universe.cdx:
         if sofr is None:
@@ -343,11 +343,11 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
                 partial(_swaption, opt, sofr, tenors, horizon),
             )
         for i, cap in enumerate(universe.caps):
-            build = partial(cap_floor, cap, sofr, tenors, horizon)
-            price(f"hedge.universe.caps[{i}]", partial(_member, build, cap))
+            make_cap = partial(cap_floor, cap, sofr, tenors, horizon)
+            price(f"hedge.universe.caps[{i}]", partial(_member, make_cap, cap))
         for i, index in enumerate(universe.cdx):
-            build = partial(cdx_index, index, sofr, tenors, horizon)
-            price(f"hedge.universe.cdx[{i}]", partial(_member, build, index))
+            make_cdx = partial(cdx_index, index, sofr, tenors, horizon)
+            price(f"hedge.universe.cdx[{i}]", partial(_member, make_cdx, index))
     if issues:
         raise InputError(issues)
     return members

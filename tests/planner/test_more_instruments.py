@@ -125,7 +125,7 @@ def test_vega_buckets_in_one_normal_vol_unit(tmp_path) -> None:
     cap_total = sum(v for k, v in buckets.items() if k.endswith("x3m"))
     assert cap_total == pytest.approx(cap.details["vega"] * 1e-4 * 2e8)
     fut = next(m.risk for m in members if m.name == opt.details["underlying"])
-    # sigma_price * F = sigma_normal * |dF/dy|: 1 bp of normal vol is |dF/dy| / F * 1e-4 of price vol.
+    # sigma_price F = sigma_normal |dF/dy|: 1 bp of normal vol = |dF/dy| / F * 1e-4 of price vol.
     dfdy = fut.dv01 / 1e-4 / 1000.0
     expected = opt.details["vega"] * dfdy / opt.details["futures_price"] * 1e-4 * 300.0
     assert buckets[f"{opt.details['expiry_date']}x{fut.name}"] == pytest.approx(expected)
