@@ -206,7 +206,9 @@ class CdxIndex(_PerUnitRisk):
             kind="cdx",
             unit="notional",
             price=value,
-            market_value=value,
+            # The upfront (-value for the buyer) is exchanged in cash at the trade, so the new
+            # position adds nothing to the book's value (as a future's variation margin).
+            market_value=0.0,
             notional=1.0,
             dv01=0.0,
             krd_dv01=np.zeros(len(labels)),

@@ -267,10 +267,8 @@ class UniverseSpec(StrictModel):
 
     @model_validator(mode="after")
     def _not_empty(self) -> UniverseSpec:
-        if (
-            not (self.futures or self.swaps or self.swaptions or self.future_options or self.caps)
-            and not self.cdx
-        ):
+        # Options on futures alone do not count: they need a future of the universe.
+        if not (self.futures or self.swaps or self.swaptions or self.caps or self.cdx):
             raise ValueError("the hedge universe is empty: add futures, swaps or swaptions")
         return self
 

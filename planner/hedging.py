@@ -433,8 +433,9 @@ def _instruments(hedge: HedgeSpec, members: list[UniverseMember]) -> list[Instru
         elif isinstance(spec, FutureOptionSpec):
             extra = {"integer": True}  # whole option contracts, like futures
         elif isinstance(spec, CdxSpec):
-            # CDX trades in 1m notional lots; the lot also scales the variable (no KRDs to do it).
-            extra = {"integer": True, "lot_size": 1e6}
+            # Continuous notional like swaps (as integer 1m lots the example's sweep met a
+            # duration-band tolerance failure in branch-and-bound at one target).
+            extra = {"integer": False}
         impact = hedge.costs.impact * m.half_spread / IMPACT_UNIT[m.risk.kind]
         instruments.append(
             Instrument(
