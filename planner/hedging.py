@@ -358,15 +358,8 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
 # ------------------------------------------------------------------------------------------------
 
 #: Trades of this size or larger count as one "unit size" for the quadratic impact term.
-IMPACT_UNIT = {
-    "future": 1_000.0,
-    "swap": 1e8,
-    "swaption": 1e8,
-    "future_option": 1_000.0,
-    "cap": 1e8,
-    "floor": 1e8,
-    "cdx": 1e8,
-}
+IMPACT_UNIT = {"future": 1_000.0, "swap": 1e8, "swaption": 1e8, "future_option": 1_000.0}
+IMPACT_UNIT |= {"cap": 1e8, "floor": 1e8, "cdx": 1e8}
 #: Case-file parameter names a sweep may vary, mapped to the optimiser's parameter names.
 SWEEP_PARAMS = {
     "duration_target": "duration_target",
@@ -432,10 +425,8 @@ def _instruments(hedge: HedgeSpec, members: list[UniverseMember]) -> list[Instru
             extra = {"integer": True, "lot_size": spec.lot_size}
         elif isinstance(spec, FutureOptionSpec):
             extra = {"integer": True}  # whole option contracts, like futures
-        elif isinstance(spec, CdxSpec):
-            # Continuous notional like swaps (as integer 1m lots the example's sweep met a
-            # duration-band tolerance failure in branch-and-bound at one target).
-            extra = {"integer": False}
+        elif isinstance(spec, CdxSpec):  # 1m notional lots: the lot also scales the variable
+            extra = {"integer": True, "lot_size": 1e6}
         impact = hedge.costs.impact * m.half_spread / IMPACT_UNIT[m.risk.kind]
         instruments.append(
             Instrument(

@@ -242,7 +242,9 @@ def test_validate_accepts_the_example() -> None:
             ["15y", "key tenors"],
         ),
         (
-            lambda c: c["hedge"]["universe"].update({"futures": [], "swaps": [], "swaptions": []}),
+            lambda c: c["hedge"]["universe"].update(
+                {"futures": [], "swaps": [], "swaptions": [], "caps": [], "cdx": []}
+            ),
             ["hedge universe is empty"],
         ),
     ],
