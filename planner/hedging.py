@@ -95,8 +95,7 @@ class UniverseMember:
             "margin": r.margin,
             "half_spread": self.half_spread,
             "methodology": r.methodology,
-            # Currency per unit per 1.00 of vol (0 for futures, swaps and CDX).
-            "vega": float(r.details.get("vega", 0.0)),
+            "vega": float(r.details.get("vega", 0.0)),  # per 1.00 of vol; 0 without options
         }
         d = r.details
         if r.kind == "future":
@@ -171,10 +170,8 @@ def _universe_input_issues(hedge: HedgeSpec, source: str) -> list[InputIssue]:
             (f"hedge.universe.swaptions[{i}].tenor", opt.tenor),
         ]
     for i, cap in enumerate(hedge.universe.caps):
-        tenor_fields += [
-            (f"hedge.universe.caps[{i}].tenor", cap.tenor),
-            (f"hedge.universe.caps[{i}].start", cap.start),
-        ]
+        at = f"hedge.universe.caps[{i}]"
+        tenor_fields += [(f"{at}.tenor", cap.tenor), (f"{at}.start", cap.start)]
         if isinstance(cap.vol, dict):
             tenor_fields += [(f"hedge.universe.caps[{i}].vol", label) for label in cap.vol]
     for i, cdx in enumerate(hedge.universe.cdx):
@@ -328,8 +325,8 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
         )
     futures = [(m.spec, m.instrument) for m in members]
     for i, fo in enumerate(universe.future_options):
-        make_option = partial(future_option, fo, futures, tenors, horizon)
-        price(f"hedge.universe.future_options[{i}]", partial(_member, make_option, fo))
+        make = partial(future_option, fo, futures, tenors, horizon)
+        price(f"hedge.universe.future_options[{i}]", partial(_member, make, fo))
     sofr = curves.sofr
     if universe.swaps or universe.swaptions or universe.caps or universe.cdx:
         if sofr is None:
