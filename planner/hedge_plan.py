@@ -57,6 +57,13 @@ TRADE_DETAIL_KEYS = (
     "forward_swap_rate",
     "strike",
     "rolls_before_horizon",
+    # options on futures, caps/floors and CDX
+    "early_exercise_premium_per_100",
+    "swap_rate",
+    "spread",
+    "spread_dv01",
+    "beta",
+    "sector",
 )
 BASELINE_METHOD = (
     "closed-form futures hedge ratio: N = (D_target*MV*1e-4 - DV01_P) / DV01_per_contract, "
