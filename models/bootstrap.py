@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,8 +26,8 @@ from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.curves import INTERPOLATIONS, Interpolation, YieldCurve, _as_day
 from hedge_planner.models.dates import add_months, is_end_of_month
 from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.roots import brent_root
 from hedge_planner.models.units import DAYS_PER_YEAR
-from scipy.optimize import brentq
 
 #: Largest tenor (months) priced as a Treasury bill; longer tenors are semiannual par bonds.
 BILL_MAX_MONTHS = 6
@@ -225,7 +227,88 @@ def _residuals(curve: YieldCurve, times: FloatArray, amounts: FloatArray) -> Flo
     return np.sum(amounts * curve.discount(times), axis=1) - 1.0
 
 
+#: Curves already bootstrapped, by their exact instruments (curves are immutable). Par KRDs
+#: bootstrap the same market's curve again for every shifted key (2 per key and one parallel
+#: pair); the service's desk calls measure many books on one market, so each bumped curve is
+#: solved once per process. Bounded; least recently used dropped first.
+_CURVES: OrderedDict[tuple[Any, ...], YieldCurve] = OrderedDict()
+_CURVES_MAX = 512
+_CURVES_LOCK = threading.Lock()
+
+
+def _local_residual(
+    anchor: int,
+    node_t: FloatArray,
+    z: FloatArray,
+    k: int,
+    times: FloatArray,
+    amounts: FloatArray,
+    interpolation: Interpolation,
+) -> Callable[[float], float]:
+    """PV minus par of instrument ``k`` as a function of its node's zero rate ``z_k``.
+
+    For the local interpolations a flow on or before node ``k - 1`` does not depend on ``z_k``:
+    its ``ln DF`` is evaluated once, and only the flows in the last segment ``(t_{k-1}, t_k]`` are
+    re-evaluated per trial, with the very operations of :meth:`YieldCurve._base_eval` on that
+    segment. No curve object is built per trial, and every residual is bit-for-bit the one of
+    the curve built with the trial node (so the root search takes the same steps).
+    """
+    # Any trial value gives the fixed part: it only reads the nodes before k.
+    probe = _curve(anchor, node_t[: k + 1], np.append(z[:k], 0.0), interpolation)
+    lndf_all, _ = probe._eval(times)
+    t0 = probe._grid[k]
+    fixed = times <= t0
+    last = ~fixed
+    t_seg = times[last]
+    t_k = node_t[k]
+    h = t_k - t0
+    dt = t_seg - t0
+    lndf_prev = probe._lndf[k]
+    zero_prev = probe._zeros[k]
+    lndf_row = lndf_all.copy()
+
+    def resid(zk: float) -> float:
+        # The node as YieldCurve stores it: ln of the discount factor exp(-z t).
+        lndf_k = np.log(np.exp(-np.float64(zk) * t_k))
+        if interpolation == "log_linear_df":
+            lndf_row[last] = lndf_prev + (lndf_k - lndf_prev) / h * dt
+        else:  # linear_zero; before the first node the zero is flat (zeros[0] = zeros[1])
+            zero_k = -lndf_k / t_k
+            z0 = zero_k if k == 0 else zero_prev
+            lndf_row[last] = -(z0 + (zero_k - z0) / h * dt) * t_seg
+        return float(amounts @ np.exp(lndf_row) - 1.0)
+
+    return resid
+
+
 def _bootstrap(
+    anchor: int,
+    pay_days: list[IntArray],
+    amounts: list[FloatArray],
+    labels: list[str],
+    interpolation: Interpolation,
+) -> YieldCurve:
+    key = (
+        anchor,
+        interpolation,
+        tuple(labels),
+        tuple(np.asarray(d, dtype=np.int64).tobytes() for d in pay_days),
+        tuple(np.asarray(a, dtype=np.float64).tobytes() for a in amounts),
+    )
+    with _CURVES_LOCK:
+        cached = _CURVES.get(key)
+        if cached is not None:
+            _CURVES.move_to_end(key)
+            return cached
+    curve = _solve_bootstrap(anchor, pay_days, amounts, labels, interpolation)
+    with _CURVES_LOCK:
+        _CURVES[key] = curve
+        if len(_CURVES) > _CURVES_MAX:
+            _CURVES.popitem(last=False)
+    return curve
+
+
+def _solve_bootstrap(
     anchor: int,
     pay_days: list[IntArray],
     amounts: list[FloatArray],
@@ -248,13 +331,17 @@ def _bootstrap(
 
     z = np.zeros(n)
     for k in range(n):
+        resid: Callable[[float], float]
+        if interpolation == "monotone_cubic_zero":
+            # Non-local: a trial node moves the previous segments' slopes, so rebuild the curve.
+            def resid(zk: float, k: int = k) -> float:
+                trial = z[: k + 1].copy()
+                trial[k] = zk
+                curve = _curve(anchor, node_t[: k + 1], trial, interpolation)
+                return float(amts[k] @ curve.discount(times[k]) - 1.0)
 
-        def resid(zk: float, k: int = k) -> float:
-            trial = z[: k + 1].copy()
-            trial[k] = zk
-            curve = _curve(anchor, node_t[: k + 1], trial, interpolation)
-            return float(amts[k] @ curve.discount(times[k]) - 1.0)
-
+        else:
+            resid = _local_residual(anchor, node_t, z, k, times[k], amts[k], interpolation)
         lo, hi = -0.5, 1.0
         f_lo, f_hi = resid(lo), resid(hi)
         while f_lo * f_hi > 0.0 and hi < 20.0:
@@ -262,7 +349,7 @@ def _bootstrap(
             f_lo, f_hi = resid(lo), resid(hi)
         if f_lo * f_hi > 0.0:
             raise AnalyticsError(f"cannot bootstrap {labels[k]!r}: no discount factor reprices it")
-        z[k] = brentq(resid, lo, hi, xtol=1e-15, rtol=4.0 * np.finfo(float).eps, maxiter=200)
+        z[k] = brent_root(resid, lo, hi, xtol=1e-15, rtol=4.0 * np.finfo(float).eps)
 
     if interpolation == "monotone_cubic_zero":
         z = _newton_polish(anchor, node_t, z, times, amts, interpolation)

@@ -106,6 +106,12 @@ class FuturesContract(BaseModel):
         default=2, ge=0, description="business days before the first business day of the month"
     )
     deliverable: DeliverableRule
+    average_daily_volume: float | None = Field(
+        default=None, gt=0, description="contracts traded per day (liquidity limits)"
+    )
+    open_interest: float | None = Field(
+        default=None, gt=0, description="contracts open (liquidity limits)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> FuturesContract:
@@ -453,6 +459,30 @@ def is_deliverable(
         safe_issue = np.where(known, issue, mat)
         ok &= ~known | (mat <= add_months(safe_issue, rule.max_original_months, eom=True))
     return ok
+
+
+#: A basket whose shortest deliverable matures this many months or more after the window's
+#: short end looks incomplete: with yields under the 6% notional coupon the cheapest to
+#: deliver sits at the short end, so the bond that would be CTD is probably missing.
+BASKET_GAP_MONTHS = 6
+
+
+def basket_short_end_gap(
+    code: str, year: int, month: int, maturity: npt.ArrayLike, table: ContractTable | None = None
+) -> tuple[int, float]:
+    """Short end of the deliverable window and how far the basket's shortest bond is from it.
+
+    Returns
+    -------
+    (int, float)
+        The earliest deliverable maturity (day serial: first day of the delivery month plus the
+        minimum remaining term) and the gap to the basket's shortest maturity, months
+        (days / (365.25 / 12)).
+    """
+    rule = get_contract(code, table).deliverable
+    start = int(add_months(from_ymd(year, month, 1), rule.min_remaining_months))
+    shortest = int(np.min(np.asarray(maturity, dtype=np.int64)))
+    return start, (shortest - start) / (365.25 / 12.0)
 
 
 # --------------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ from hedge_planner.models.swaps import (
     bump_matrix,
     risk_from_bumped,
 )
+from hedge_planner.models.units import BP
 from hedge_planner.models.yield_risk import dirty_price_from_yield, yield_from_dirty_price
 
 
@@ -178,8 +179,9 @@ class TreasuryFuture(_PerUnitRisk):
       coupons it pays, minus the dirty price financed at repo (ACT/360), times
       ``size / 100 / CF``. At unchanged yield a discount CTD accretes toward par, so the carry is
       yield-to-maturity minus repo, not current yield minus repo. In an inverted curve (repo
-      above the CTD's yield) a long position bleeds; beyond delivery the position is assumed
-      rolled at the same rate.
+      above the CTD's yield) a long position bleeds. A position held past the roll date is
+      rolled into the next contract and carries as that contract does
+      (:meth:`horizon_carry`).
     """
 
     kind: Kind = "future"
@@ -202,8 +204,15 @@ class TreasuryFuture(_PerUnitRisk):
         key_tenors: Sequence[str] = DEFAULT_KEY_TENORS,
         reinvestment_rate: float | None = None,
         reinvestment_basis: float = 360.0,
+        roll_into: TreasuryFuture | None = None,
+        calendar_spread: float | None = None,
     ) -> None:
         self.key_tenors = check_key_tenors(key_tenors)[0]
+        # Where a position held past the roll date goes: the next contract (its own basket) or,
+        # failing that, a market calendar spread (front minus next, points per 100).
+        self.roll_into = roll_into
+        self.calendar_spread = None if calendar_spread is None else float(calendar_spread)
+        self.table = table
         if not basket:
             raise AnalyticsError(f"{name}: empty deliverable basket")
         self.name = name
@@ -369,23 +378,114 @@ class TreasuryFuture(_PerUnitRisk):
             }
         )
 
-    def _ctd_carry(self, horizon: int) -> float:
-        """CTD carry per 100 face over ``horizon`` days at its unchanged yield (see class notes)."""
-        if horizon <= 0:
-            return 0.0
+    @property
+    def roll_day(self) -> int:
+        """Day serial a position is rolled: the earlier of first notice and last trading day."""
+        return int(min(self.dates.first_notice_day, self.dates.last_trading_day))
+
+    def yield_dv01_per_contract(self) -> float:
+        """DV01 per contract on the desk's yield convention, currency per bp.
+
+        The CTD's DV01 at its own street yield (central difference of 1 bp on today's dirty
+        price) divided by its conversion factor, times contract size / 100; beside the
+        curve-based figure of :meth:`risk` (the CTD forward off the shifted curve).
+        """
         ctd = self.ctd_index
         sched0 = self.sched.subset([ctd])
-        dirty0 = float(self.clean_price[ctd] + self.accrued_now[ctd])
-        y0 = yield_from_dirty_price(sched0, [dirty0])
-        end = min(self.settle + horizon, self.delivery_day)
-        held = end - self.settle
-        dirty_end = float(
-            dirty_price_from_yield(build_schedule(self.book.subset([ctd]), end), y0)[0]
-        )
-        coupons = float(sched0.amounts[sched0.pay_dates <= end].sum())
-        financing = dirty0 * float(self.repo[ctd]) * held / 360.0
-        # Beyond delivery the position rolls into the next contract at the same carry rate.
-        return (dirty_end + coupons - dirty0 - financing) * horizon / held
+        y0 = yield_from_dirty_price(sched0, [float(self.clean_price[ctd] + self.accrued_now[ctd])])
+        up = float(dirty_price_from_yield(sched0, y0 + BP)[0])
+        down = float(dirty_price_from_yield(sched0, y0 - BP)[0])
+        cf = float(self.cf[ctd])
+        return (down - up) / 2.0 / cf * self.contract.contract_size / 100.0
+
+    def ctd_carry_between(self, start: int, end: int) -> float:
+        """CTD carry per 100 face over ``[start, end]`` (day serials) at its unchanged yield.
+
+        The CTD is repriced at today's yield on both dates; carry = dirty(end) + coupons paid in
+        ``(start, end]`` - dirty(start) - dirty(start) x repo x days / 360. With ``start`` = today
+        this is the holding carry of the class notes.
+        """
+        if end <= start:
+            return 0.0
+        ctd = self.ctd_index
+        one = self.book.subset([ctd])
+        sched0 = self.sched.subset([ctd])
+        y0 = yield_from_dirty_price(sched0, [float(self.clean_price[ctd] + self.accrued_now[ctd])])
+        d_start = float(dirty_price_from_yield(build_schedule(one, start), y0)[0])
+        d_end = float(dirty_price_from_yield(build_schedule(one, end), y0)[0])
+        paid = (sched0.pay_dates > start) & (sched0.pay_dates <= end)
+        coupons = float(sched0.amounts[paid].sum())
+        financing = d_start * float(self.repo[ctd]) * (end - start) / 360.0
+        return d_end + coupons - d_start - financing
+
+    def contract_carry_between(self, start: int, end: int) -> float:
+        """Carry of one long contract over ``[start, end]``, currency (CTD carry / CF)."""
+        cf = float(self.cf[self.ctd_index])
+        return self.ctd_carry_between(start, end) / cf * self.contract.contract_size / 100.0
+
+    def horizon_carry(self, horizon: int) -> tuple[float, dict[str, Any]]:
+        """Carry of one long position held ``horizon`` days, rolled at the roll date, currency.
+
+        Up to the horizon or the roll date, whichever is first: this contract's CTD carry at
+        unchanged yield. After the roll date (one convention with swaps: income accrued at
+        unchanged rates, over the whole horizon) the position is in the next contract:
+
+        * ``roll_into`` given: the next contract's CTD carry from the roll date to the horizon
+          (its own basket, repo and conversion factor), contract for contract;
+        * else a market ``calendar_spread`` (front minus next, points per 100): the next
+          contract earns the spread spread evenly between the two delivery dates;
+        * else (no next-contract data): this contract's carry to delivery, its rate extended
+          beyond, flagged in the returned details (``roll_priced`` False).
+
+        Returns
+        -------
+        (float, dict)
+            Carry per long contract (currency) and its parts (``carry_front``,
+            ``carry_after_roll``, ``roll_method``, ``roll_priced``, ``roll_value``: the
+            market calendar spread's richness against the fair spread per long contract rolled).
+        """
+        end = self.settle + max(int(horizon), 0)
+        info: dict[str, Any] = {"roll_value": 0.0}
+        if self.roll_into is None and self.calendar_spread is None:
+            # No next-contract data: held to delivery, then rolled at the same carry rate.
+            held = min(end, self.delivery_day) - self.settle
+            front = self.contract_carry_between(self.settle, self.settle + held)
+            carry = front * (end - self.settle) / held if held > 0 else 0.0
+            info.update(carry_front=front, carry_after_roll=carry - front)
+            info["roll_priced"] = end <= self.roll_day
+            info["roll_method"] = (
+                "none before the horizon"
+                if end <= self.roll_day
+                else "no next-contract data: held to delivery, this contract's carry rate "
+                "extended beyond"
+            )
+            return carry, info
+        front_end = min(end, self.roll_day)
+        front = self.contract_carry_between(self.settle, front_end)
+        info["carry_front"] = front
+        if end <= self.roll_day:
+            info.update(carry_after_roll=0.0, roll_method="none before the horizon")
+            info["roll_priced"] = True
+            return front, info
+        size = self.contract.contract_size
+        if self.roll_into is not None:
+            nxt = self.roll_into
+            after = nxt.contract_carry_between(self.roll_day, end)
+            info["roll_method"] = f"next contract {nxt.name} (its basket, CTD {nxt.ctd_id})"
+            if self.calendar_spread is not None:
+                fair = self.theoretical_price - nxt.theoretical_price
+                info["fair_calendar_spread"] = fair
+                info["roll_value"] = (self.calendar_spread - fair) / 100.0 * size
+        else:
+            assert self.calendar_spread is not None
+            nxt_year, nxt_month = _next_quarter(self.year, self.month)
+            nxt_dates = contract_dates(self.contract.code, nxt_year, nxt_month, self.table)
+            gap = max(int(nxt_dates.last_delivery_day) - self.delivery_day, 1)
+            after = self.calendar_spread / 100.0 * size * (end - self.roll_day) / gap
+            info["roll_method"] = "market calendar spread spread over the delivery gap"
+        info["roll_priced"] = True
+        info["carry_after_roll"] = after
+        return front + after, info
 
     def risk(
         self,
@@ -422,9 +522,10 @@ class TreasuryFuture(_PerUnitRisk):
         dv01 = float(futures_dv01_per_contract(fwd_dv01, cf, size))
         krd = futures_dv01_per_contract(fwd_krd, cf, size)
         horizon = _horizon(self.settle, horizon_days, horizon_date)
-        roll_day = int(min(self.dates.first_notice_day, self.dates.last_trading_day))
+        roll_day = self.roll_day
+        dv01_yield = self.yield_dv01_per_contract()
         b = self.basis
-        carry = self._ctd_carry(horizon) / cf * size / 100.0
+        carry, carry_parts = self.horizon_carry(horizon)
         details = {
             "contract": self.contract.code,
             "contract_month": f"{self.year:04d}-{self.month:02d}",
@@ -452,8 +553,13 @@ class TreasuryFuture(_PerUnitRisk):
             "roll_date": to_iso([roll_day])[0],
             "horizon_date": to_iso([self.settle + horizon])[0],
             "rolls_before_horizon": bool(roll_day <= self.settle + horizon),
+            "dv01_yield_convention": dv01_yield,
+            "dv01_yield_note": "desk convention: the CTD's DV01 at its own yield (spot, "
+            "semi-annual street yield, central 1 bp) / CF x contract size / 100",
+            "basis_source": "market" if self.market_price is not None else "theoretical",
             "carry_note": "CTD carry at unchanged yield (accretion + coupons - repo financing) "
-            "/ CF, rolled at the same rate beyond delivery",
+            "/ CF to the roll date, then the next contract's (roll_method)",
+            **carry_parts,
         }
         return HedgeInstrumentRisk(
             name=self.name,
@@ -475,3 +581,14 @@ class TreasuryFuture(_PerUnitRisk):
             ),
             details=details,
         )
+
+
+def _next_quarter(year: int, month: int) -> tuple[int, int]:
+    """The next quarterly (Mar/Jun/Sep/Dec) contract month after ``year``-``month``."""
+    nxt = month + 3 - (month % 3 if month % 3 else 0)
+    return (year + 1, nxt - 12) if nxt > 12 else (year, nxt)
+
+
+def next_contract_month(year: int, month: int) -> tuple[int, int]:
+    """The quarterly contract month a position in ``year``-``month`` rolls into."""
+    return _next_quarter(year, month)

@@ -355,8 +355,10 @@ def load_yaml(text: str, name: str) -> tuple[Any, dict[DocPath, int]]:
         :data:`MAX_YAML_ALIASES` aliases, an expanded size over :data:`MAX_DOCUMENT_NODES`, or
         nesting deeper than :data:`MAX_NESTING_DEPTH`; located by line.
     """
-    loader = SafeLimitedLoader(text)
+    loader: SafeLimitedLoader | None = None
     try:
+        # The reader checks the characters as it is built (a control character raises here).
+        loader = SafeLimitedLoader(text)
         root = loader.get_single_node()
         if root is None:
             return None, {}
@@ -375,7 +377,8 @@ def load_yaml(text: str, name: str) -> tuple[Any, dict[DocPath, int]]:
     except (ValueError, TypeError, OverflowError) as exc:  # a constructor's own error
         raise _file_issue(name, f"invalid YAML value: {clip(str(exc), 80)[1:-1]}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 # ------------------------------------------------------------------------------------------------

@@ -132,6 +132,10 @@ KRD_CONVENTIONS: dict[str, dict[str, Any]] = {
 # --------------------------------------------------------------------------------------------
 # par curve inputs (quotes that can be shifted and bootstrapped again)
 # --------------------------------------------------------------------------------------------
+#: Bootstrapped curves one :class:`ParQuotes` keeps (par KRDs need 2 per key tenor + 2).
+_MAX_CACHED_CURVES = 256
+
+
 @dataclass(frozen=True)
 class ParQuotes:
     """Par quotes a curve is bootstrapped from, kept so that they can be shifted and rebuilt.
@@ -159,6 +163,11 @@ class ParQuotes:
     #: discount factors, a fit): the quotes are then read off it, see :meth:`build`.
     base: YieldCurve | None = field(default=None, compare=False)
     tenor_years: FloatArray = field(init=False)
+    #: Curves already bootstrapped, by the exact bytes of their (bumped) quotes: the par KRDs
+    #: of the holdings and the par basis map bootstrap the same bumped quotes.
+    _built: dict[bytes, YieldCurve] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tenor_years", np.array([tenor_years(t) for t in self.tenors]))
@@ -171,16 +180,27 @@ class ParQuotes:
         of the nodes (exact between nodes for log-linear discount factors).
         """
         rates = self.rates if bumps is None else self.rates + np.asarray(bumps, dtype=np.float64)
-        boot = bootstrap_treasury_par if self.kind == "treasury" else bootstrap_sofr_ois
         if self.base is None:
-            return boot(self.anchor, list(self.tenors), rates, self.interpolation)
+            return self._bootstrap(rates)
         if bumps is None:
             return self.base
-        moved = boot(self.anchor, list(self.tenors), rates, self.interpolation)
-        ref = boot(self.anchor, list(self.tenors), self.rates, self.interpolation)
+        moved = self._bootstrap(rates)
+        ref = self._bootstrap(self.rates)
         grid = np.union1d(self.base.node_times, moved.node_times)
         df = self.base.discount(grid) * moved.discount(grid) / ref.discount(grid)
         return YieldCurve(self.anchor, grid, df, self.base.interpolation)  # type: ignore[arg-type]
+
+    def _bootstrap(self, rates: FloatArray) -> YieldCurve:
+        """The curve bootstrapped from ``rates`` (cached: a curve is immutable)."""
+        key = np.ascontiguousarray(rates, dtype=np.float64).tobytes()
+        curve = self._built.get(key)
+        if curve is None:
+            boot = bootstrap_treasury_par if self.kind == "treasury" else bootstrap_sofr_ois
+            curve = boot(self.anchor, list(self.tenors), rates, self.interpolation)
+            if len(self._built) >= _MAX_CACHED_CURVES:
+                self._built.clear()
+            self._built[key] = curve
+        return curve
 
     def key_tents(self, key_years: npt.ArrayLike) -> FloatArray:
         """Tent weight of each key at each quote tenor, shape ``(n_keys, n_quotes)``."""
@@ -283,15 +303,25 @@ def par_krd(
         raise ValueError("par_krd computes par-basis KRDs; use zero_krd for the zero basis")
     keys = np.asarray(key_years, dtype=np.float64)
     base = quotes.build()
-    t = np.asarray(base.time(sched.pay_dates), dtype=np.float64)
+    # Each bumped curve is evaluated once per payment date (a dense table from the first to the
+    # last date) and gathered to the flows: the same values as evaluating it at every flow.
+    first = int(sched.pay_dates.min()) if sched.pay_dates.size else base.anchor
+    last = int(sched.pay_dates.max()) if sched.pay_dates.size else base.anchor
+    t_date = np.asarray(base.time(np.arange(first, last + 1)), dtype=np.float64)
+    date = sched.pay_dates - first
+    t = t_date[date]
     z = np.broadcast_to(np.asarray(z_spread, dtype=np.float64), (sched.n_bonds,))
     flows = sched.amounts * np.exp(-z[sched.bond] * t)
     h = convention.shift
-    ref = _reference_price(sched, sched.per_bond(flows * base.discount(t)), convention.price_basis)
+    ref = _reference_price(
+        sched, sched.per_bond(flows * base.discount(t_date)[date]), convention.price_basis
+    )
     bumped = _bumped_curves(quotes, keys, h)
     out = np.empty((sched.n_bonds, len(bumped)))
     for j, (down, up) in enumerate(bumped):
-        out[:, j] = sched.per_bond(flows * (down.discount(t) - up.discount(t))) / (2.0 * h * ref)
+        dn = down.discount(t_date)
+        upd = up.discount(t_date)
+        out[:, j] = sched.per_bond(flows * (dn - upd)[date]) / (2.0 * h * ref)
     return ParKrdResult(out[:, :-1], out[:, -1], convention)
 
 

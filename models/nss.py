@@ -32,7 +32,6 @@ from hedge_planner.models.dates import add_months, to_iso
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.units import BP, DAYS_PER_YEAR
 from hedge_planner.models.yield_risk import yield_from_dirty_price
-from scipy.optimize import least_squares
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +148,9 @@ def fit_nss(
 
     def resid(p: FloatArray) -> FloatArray:
         return (_model_dirty(p, t, sched) - market_dirty) * weights
+
+    # Imported here: scipy.optimize costs a few hundred ms and only NSS fits need it.
+    from scipy.optimize import least_squares
 
     lo = np.array([-1.0, -1.0, -1.0, -1.0, _DECAY_BOUNDS[0], _DECAY_BOUNDS[0]])
     hi = np.array([1.0, 1.0, 1.0, 1.0, _DECAY_BOUNDS[1], _DECAY_BOUNDS[1]])

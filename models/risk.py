@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray
-from hedge_planner.models.bonds import CashflowSchedule
+from hedge_planner.models.bonds import BLOCK_FLOWS, CashflowSchedule, bond_blocks
 from hedge_planner.models.bootstrap import key_tenor
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import AnalyticsError
@@ -134,12 +134,16 @@ class CurveRisk:
         return np.abs(total - self.effective_duration) / scale
 
 
-def _curve_times(sched: CashflowSchedule, curve: YieldCurve) -> FloatArray:
+def _check_anchor(sched: CashflowSchedule, curve: YieldCurve) -> None:
     if sched.settle != curve.anchor:
         raise AnalyticsError(
             "curve-based analytics need the curve anchored on the settlement date "
             f"(curve {curve.anchor}, settlement {sched.settle})"
         )
+
+
+def _curve_times(sched: CashflowSchedule, curve: YieldCurve) -> FloatArray:
+    _check_anchor(sched, curve)
     return np.asarray(curve.time(sched.pay_dates), dtype=np.float64)
 
 
@@ -201,12 +205,7 @@ def _solve_z(
     level: days before maturity the price hardly moves with the spread, so a step tolerance alone
     would chase rounding noise.
     """
-    target = np.broadcast_to(np.asarray(dirty_price, dtype=np.float64), (sched.n_bonds,))
-    if not (np.isfinite(target).all() and (target > 0).all()):
-        bad = np.flatnonzero(~(np.isfinite(target) & (target > 0)))
-        raise AnalyticsError(
-            f"dirty price must be positive and finite; bond positions {bad[:10].tolist()}"
-        )
+    target = _checked_prices(dirty_price, sched.n_bonds)
     p0 = sched.per_bond(base)
     # First order: P(z) ~ P(0) exp(-z D) with D the PV-weighted time of the flows.
     z = np.log(p0 / target) / np.maximum(sched.per_bond(base * t) / p0, 1e-8)
@@ -223,6 +222,181 @@ def _solve_z(
     raise AnalyticsError(f"z-spread did not converge for bond positions {bad[:10].tolist()}")
 
 
+def _checked_prices(dirty_price: npt.ArrayLike, n: int) -> FloatArray:
+    """Dirty prices broadcast to ``n`` bonds; every one positive and finite."""
+    target = np.broadcast_to(np.asarray(dirty_price, dtype=np.float64), (n,))
+    if not (np.isfinite(target).all() and (target > 0).all()):
+        bad = np.flatnonzero(~(np.isfinite(target) & (target > 0)))
+        raise AnalyticsError(
+            f"dirty price must be positive and finite; bond positions {bad[:10].tolist()}"
+        )
+    return target
+
+
+# --------------------------------------------------------------------------------------------
+# the blocked curve-risk kernel
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _DateTables:
+    """Everything a flow's risk needs that depends on its payment date only, per date.
+
+    Row ``d`` is the date ``settle + d``. A book of any size pays on at most a few ten thousand
+    distinct dates, so discount factors, tent coordinates and the shift factors are evaluated
+    once per date (tables of a few hundred kB) and gathered to the flows.
+    """
+
+    t: FloatArray  # curve time, years (ACT/365F)
+    df: FloatArray  # discount factor
+    sinh_ht: FloatArray  # sinh(h t): parallel shift difference per unit PV
+    cvx_num: FloatArray  # expm1(h t)^2 and
+    cvx_den: FloatArray  # 2 exp(h t): the parallel shift's curvature per unit PV is num / den
+    key_left: npt.NDArray[np.int64]  # tent key k of the date
+    key_right: npt.NDArray[np.int64]  # key k + 1 (the last key beyond it)
+    sinh_left: FloatArray  # sinh(h t (1 - u)): key k's difference per unit PV
+    sinh_right: FloatArray  # sinh(h t u): key k + 1's difference per unit PV
+
+    @classmethod
+    def build(
+        cls, sched: CashflowSchedule, curve: YieldCurve, keys: FloatArray, shift: float
+    ) -> _DateTables:
+        last = int(sched.pay_dates.max()) - sched.settle if sched.pay_dates.size else 0
+        t = np.asarray(curve.time(sched.settle + np.arange(last + 1)), dtype=np.float64)
+        ht = shift * t
+        k, u = tent_coordinates(t, keys)
+        return cls(
+            t=t,
+            df=curve.discount(t),
+            sinh_ht=np.sinh(ht),
+            cvx_num=np.expm1(ht) ** 2,
+            cvx_den=2.0 * np.exp(ht),
+            key_left=k,
+            key_right=np.minimum(k + 1, keys.size - 1),
+            sinh_left=np.sinh(ht * (1.0 - u)),
+            sinh_right=np.sinh(ht * u),
+        )
+
+
+@dataclass(frozen=True)
+class _Workspace:
+    """Flow-length buffers of one block, allocated once and reused by every block and bump."""
+
+    day: npt.NDArray[np.int64]
+    bond: npt.NDArray[np.int64]
+    t: FloatArray
+    base: FloatArray
+    v: FloatArray
+    tmp: FloatArray
+
+    @classmethod
+    def allocate(cls, capacity: int) -> _Workspace:
+        def f() -> FloatArray:
+            return np.empty(capacity)
+
+        return cls(np.empty(capacity, np.int64), np.empty(capacity, np.int64), f(), f(), f(), f())
+
+
+@dataclass(frozen=True)
+class _BookRisk:
+    """Per-bond results the blocks fill."""
+
+    z: FloatArray
+    price: FloatArray
+    duration: FloatArray
+    convexity: FloatArray
+    krd: FloatArray
+    converged: npt.NDArray[np.bool_]
+
+    @classmethod
+    def empty(cls, n: int, n_keys: int) -> _BookRisk:
+        return cls(
+            np.empty(n),
+            np.empty(n),
+            np.empty(n),
+            np.empty(n),
+            np.empty((n, n_keys)),
+            np.zeros(n, dtype=bool),
+        )
+
+
+def _risk_block(
+    sched: CashflowSchedule,
+    tables: _DateTables,
+    target: FloatArray,
+    b0: int,
+    b1: int,
+    work: _Workspace,
+    res: _BookRisk,
+) -> None:
+    """z-spread, price, parallel and key-rate differences of bonds ``b0 .. b1 - 1``.
+
+    Every per-bond figure is computed from that bond's own flows only (the Newton iteration
+    freezes each bond once it has converged), so the blocks reproduce one pass over the book.
+    """
+    f0, f1 = int(sched.offsets[b0]), int(sched.offsets[b1])
+    m, nb = f1 - f0, b1 - b0
+    starts = sched.offsets[b0:b1] - f0
+    day, bond = work.day[:m], work.bond[:m]
+    t, base, v, tmp = work.t[:m], work.base[:m], work.v[:m], work.tmp[:m]
+    np.subtract(sched.pay_dates[f0:f1], sched.settle, out=day)
+    np.subtract(sched.bond[f0:f1], b0, out=bond)
+    np.take(tables.t, day, out=t)
+    np.take(tables.df, day, out=base)
+    base *= sched.amounts[f0:f1]
+    goal = target[b0:b1]
+
+    def per_bond(values: FloatArray) -> FloatArray:
+        return np.add.reduceat(values, starts)
+
+    # Newton on the z-spreads from a first-order start: P(z) ~ P(0) exp(-z D) (see _solve_z).
+    p0 = per_bond(base)
+    np.multiply(base, t, out=tmp)
+    z = np.log(p0 / goal) / np.maximum(per_bond(tmp) / p0, 1e-8)
+    done = np.zeros(nb, dtype=bool)
+    for _ in range(60):
+        np.take(z, bond, out=tmp)
+        tmp *= t
+        np.negative(tmp, out=tmp)
+        np.exp(tmp, out=v)
+        v *= base
+        price = per_bond(v)
+        np.multiply(v, t, out=tmp)
+        step = (price - goal) / -per_bond(tmp)
+        done = (np.abs(step) < 1e-14) | (np.abs(price - goal) <= 4e-16 * goal)
+        z = np.where(done, z, z - step)
+        if done.all():
+            break
+    # v holds the flows' present values at the final z (a bond stops moving once done).
+    res.converged[b0:b1] = done
+    res.z[b0:b1] = z
+    p0 = per_bond(v)
+    res.price[b0:b1] = p0
+    _gathered_product(v, tables.sinh_ht, day, tmp)
+    res.duration[b0:b1] = per_bond(tmp)
+    # (v * num) / den flow by flow: the rounding of a direct per-flow evaluation.
+    _gathered_product(v, tables.cvx_num, day, tmp)
+    tmp /= np.take(tables.cvx_den, day)
+    res.convexity[b0:b1] = per_bond(tmp)
+    n_keys = res.krd.shape[1]
+    cells = nb * n_keys
+    idx = work.bond[:m]  # bond index no longer needed: reuse it for the (bond, key) cell
+    np.multiply(bond, n_keys, out=idx)
+    keys_of = np.take(tables.key_left, day)
+    _gathered_product(v, tables.sinh_left, day, tmp)
+    krd = np.bincount(idx + keys_of, tmp, cells)
+    np.take(tables.key_right, day, out=keys_of)
+    _gathered_product(v, tables.sinh_right, day, tmp)
+    krd += np.bincount(idx + keys_of, tmp, cells)
+    res.krd[b0:b1] = krd.reshape(nb, n_keys)
+
+
+def _gathered_product(
+    v: FloatArray, table: FloatArray, day: npt.NDArray[np.int64], out: FloatArray
+) -> None:
+    """``out = v * table[day]`` without a temporary."""
+    np.take(table, day, out=out)
+    out *= v
+
+
 def curve_risk(
     sched: CashflowSchedule,
     face: npt.ArrayLike,
@@ -230,6 +404,8 @@ def curve_risk(
     dirty_price: npt.ArrayLike,
     key_tenors: Sequence[str] = DEFAULT_KEY_TENORS,
     shift: float = DEFAULT_SHIFT,
+    *,
+    block_flows: int = BLOCK_FLOWS,
 ) -> CurveRisk:
     """Effective duration, convexity, spread duration and KRDs of every bond in one batch.
 
@@ -252,6 +428,11 @@ def curve_risk(
         Key tenor labels (must include 2y, 5y, 10y, 30y).
     shift
         Finite-difference shift, decimal (default 1 bp).
+    block_flows
+        Flows processed per block (whole bonds): discount factors, tent coordinates and shift
+        factors are computed once per payment date and gathered to the flows block by block into
+        buffers reused by every block, so memory beyond the schedule stays a few MB and the
+        figures do not depend on the block size.
 
     Returns
     -------
@@ -261,30 +442,29 @@ def curve_risk(
     if not shift > 0:
         raise AnalyticsError(f"shift must be positive, got {shift}")
     labels, keys = check_key_tenors(key_tenors)
-    n, n_keys = sched.n_bonds, len(keys)
+    n = sched.n_bonds
     face = np.broadcast_to(np.asarray(face, dtype=np.float64), (n,))
-    t = _curve_times(sched, curve)
-    base = sched.amounts * curve.discount(t)
-    z = _solve_z(sched, t, base, dirty_price)
-    v = base * np.exp(-z[sched.bond] * t)
-    p0 = sched.per_bond(v)
-
-    ht = shift * t
+    _check_anchor(sched, curve)
+    target = _checked_prices(dirty_price, n)
+    tables = _DateTables.build(sched, curve, keys, shift)
+    res = _BookRisk.empty(n, keys.size)
+    blocks = bond_blocks(sched.offsets, block_flows)
+    capacity = max((int(sched.offsets[b1] - sched.offsets[b0]) for b0, b1 in blocks), default=0)
+    work = _Workspace.allocate(capacity)
+    for b0, b1 in blocks:
+        _risk_block(sched, tables, target, b0, b1, work, res)
+    bad = np.flatnonzero(~res.converged)
+    if bad.size:
+        raise AnalyticsError(f"z-spread did not converge for bond positions {bad[:10].tolist()}")
+    p0, z = res.price, res.z
     # Parallel shift of the zero curve: P(-h) - P(+h) = 2 sum v sinh(h t) and
     # P(+h) + P(-h) - 2 P0 = 2 sum v (cosh(h t) - 1).
-    eff_dur = sched.per_bond(v * np.sinh(ht)) / (shift * p0)
-    eff_cvx = 2.0 * sched.per_bond(v * np.expm1(ht) ** 2 / (2.0 * np.exp(ht))) / (shift**2 * p0)
+    eff_dur = res.duration / (shift * p0)
+    eff_cvx = 2.0 * res.convexity / (shift**2 * p0)
     # A continuous z-spread enters the discount exactly like a parallel zero shift, so the
     # spread-shift difference has the same form (kept separate: it is a different risk).
-    spread_dur = sched.per_bond(v * np.sinh(ht)) / (shift * p0)
-
-    k, u = tent_coordinates(t, keys)
-    right = np.minimum(k + 1, n_keys - 1)
-    cells = n * n_keys
-    left_part = np.bincount(sched.bond * n_keys + k, v * np.sinh(ht * (1.0 - u)), cells)
-    right_part = np.bincount(sched.bond * n_keys + right, v * np.sinh(ht * u), cells)
-    krd = (left_part + right_part).reshape(n, n_keys) / (shift * p0[:, None])
-
+    spread_dur = eff_dur.copy()
+    krd = res.krd / (shift * p0[:, None])
     mv = p0 / 100.0 * face
     return CurveRisk(
         dirty_price=p0,

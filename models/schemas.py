@@ -17,6 +17,13 @@ import numpy as np
 from hedge_planner.models.bonds import FREQUENCIES, BondBook
 from hedge_planner.models.dates import NO_DATE, to_days
 from hedge_planner.models.daycount import DayCount
+from hedge_planner.models.holding_terms import (
+    CALL_STYLES,
+    KINDS,
+    model_term_problems,
+    parse_call_schedule,
+    parse_prepayment,
+)
 from hedge_planner.models.identifiers import check_identifier
 from hedge_planner.models.input_files import clip, parse_number
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -53,9 +60,21 @@ OPTIONAL_COLUMNS = (
 )
 #: Supplied (OAS-based) analytics a holding may carry instead of engine-computed ones.
 SUPPLIED_COLUMNS = ("effective_duration", "effective_convexity", "spread_duration", "oas")
+
 _KRD_COLUMN = re.compile(r"^krd_(\d+(?:\.\d+)?[my])$")
 #: Columns read as numbers (strict decimal syntax, finite).
-NUMERIC_COLUMNS = ("face", "coupon", "yield", "price", *SUPPLIED_COLUMNS)
+NUMERIC_COLUMNS = (
+    "face",
+    "coupon",
+    "yield",
+    "price",
+    *SUPPLIED_COLUMNS,
+    "wac",
+    "wam_months",
+    "wala_months",
+    "delay_days",
+    "notice_days",
+)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -107,6 +126,41 @@ class HoldingRow(BaseModel):
     spread_duration: float | None = None
     oas: float | None = None
     krd: dict[str, float] = Field(default_factory=dict)
+    kind: str = "bullet"
+    call_schedule: tuple[tuple[dt.date, float], ...] = ()
+    call_style: str = "bermudan"
+    notice_days: int = Field(default=0, ge=0, le=366)
+    wac: float | None = None
+    wam_months: int | None = Field(default=None, ge=1, le=480)
+    wala_months: int = Field(default=0, ge=0, le=480)
+    delay_days: int = Field(default=55, ge=0, le=120)
+    prepayment: tuple[str, float] = ("refi", 1.0)
+
+    @field_validator("kind", "call_style", mode="before")
+    @classmethod
+    def _choice(cls, value: Any, info: Any) -> str:
+        choices = KINDS if info.field_name == "kind" else CALL_STYLES
+        text = str(value).strip().lower()
+        if text not in choices:
+            raise ValueError(f"{clip(value)} is not one of {', '.join(choices)}")
+        return text
+
+    @field_validator("call_schedule", mode="before")
+    @classmethod
+    def _schedule(cls, value: Any) -> tuple[tuple[dt.date, float], ...]:
+        return parse_call_schedule(value)
+
+    @field_validator("prepayment", mode="before")
+    @classmethod
+    def _prepayment(cls, value: Any) -> tuple[str, float]:
+        return parse_prepayment(value)
+
+    @field_validator("wac")
+    @classmethod
+    def _check_wac(cls, value: float | None) -> float | None:
+        if value is not None and not 0 <= value <= MAX_DECIMAL_COUPON:
+            raise ValueError(f"WAC {value:g} must be a decimal rate, e.g. 0.0575 for 5.75%")
+        return value
 
     @field_validator("id")
     @classmethod
@@ -251,8 +305,15 @@ class HoldingRow(BaseModel):
 
     @property
     def quoted_by(self) -> str:
-        """``"yield"`` or ``"price"``: how the holding is marked."""
-        return "yield" if self.yield_ is not None else "price"
+        """``"yield"``, ``"price"`` or ``"oas"`` (modelled holdings only): how it is marked."""
+        if self.yield_ is not None:
+            return "yield"
+        return "price" if self.price is not None else "oas"
+
+    @property
+    def modelled(self) -> bool:
+        """True when the short-rate model prices the holding (callable, putable, MBS)."""
+        return self.kind != "bullet"
 
     @classmethod
     def check(
@@ -309,9 +370,16 @@ class HoldingRow(BaseModel):
                 ("yield/price", "both yield and price are given", "give exactly one of them")
             )
         elif not has_yield and not has_price:
-            problems.append(
-                ("yield/price", "neither yield nor price is given", "give exactly one of them")
-            )
+            kind = str(data.get("kind", "bullet")).strip().lower()
+            if kind == "bullet" or "oas" not in data:
+                problems.append(
+                    (
+                        "yield/price",
+                        "neither yield nor price is given",
+                        "give exactly one of them (callables, putables and MBS may give oas "
+                        "instead: the model then prices them)",
+                    )
+                )
         for column in bad_numbers:
             data.pop(column)
         data["krd"] = krd
@@ -353,6 +421,7 @@ class HoldingRow(BaseModel):
                 )
         if self.frequency == 0 and self.coupon != 0:
             out.append(("coupon", "a zero-coupon bond (frequency 0) must have coupon 0", ""))
+        out.extend(model_term_problems(self))
         return out
 
 

@@ -10,6 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from hedge_planner.case_derivatives import (
+    MAX_NOTIONAL,
+    CapFloorSpec,
+    CdxSpec,
+    Direction,
+    FutureOptionSpec,
+)
 from hedge_planner.models.futures_quotes import parse_32nds
 from hedge_planner.models.input_files import StrictModel, clip, parse_number
 from pydantic import ConfigDict, Field, field_validator, model_validator
@@ -18,16 +25,12 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 MIN_FUTURES_PRICE, MAX_FUTURES_PRICE = 20.0, 300.0
 #: Plausible deliverable-bond yields, decimal (as for holdings).
 MIN_BASKET_YIELD, MAX_BASKET_YIELD = -0.10, 1.0
-#: Largest plausible notional of one CDS or one hedge position limit, currency.
-MAX_NOTIONAL = 1e12
 #: Largest plausible magnitude of a convexity limit, years^2.
 MAX_ABS_CONVEXITY_LIMIT = 1_000.0
 #: Largest plausible tracking-error limit, bp per year.
 MAX_TRACKING_ERROR_LIMIT_BP = 10_000.0
 #: Largest plausible duration target or band, years.
 MAX_DURATION_LIMIT = 100.0
-
-Direction = Literal["both", "long", "short"]
 
 
 class DeliverableSpec(StrictModel):
@@ -61,6 +64,27 @@ class DeliverableSpec(StrictModel):
         return self
 
 
+class RollSpec(StrictModel):
+    """How a futures position held past its roll date is rolled into the next contract."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    basket: list[DeliverableSpec] | None = Field(
+        default=None,
+        description="deliverables of the next contract; default the front basket's bonds "
+        "that are deliverable into it",
+    )
+    repo_rate: float | None = Field(
+        default=None, ge=-0.05, le=0.25, description="term repo to the next delivery, decimal"
+    )
+    calendar_spread: float | None = Field(
+        default=None,
+        ge=-20.0,
+        le=20.0,
+        description="market calendar spread, front minus next, points per 100",
+    )
+
+
 class FuturesSpec(StrictModel):
     """A Treasury futures contract the hedge may trade."""
 
@@ -90,9 +114,31 @@ class FuturesSpec(StrictModel):
     half_spread: float | None = Field(
         default=None, ge=0, description="currency per contract; default half a tick"
     )
+    average_daily_volume: float | None = Field(
+        default=None, gt=0, description="contracts per day; overrides the contract table's"
+    )
+    open_interest: float | None = Field(
+        default=None, gt=0, description="contracts open; overrides the contract table's"
+    )
+    roll: RollSpec | None = Field(
+        default=None, description="next contract to roll into (basket, repo, calendar spread)"
+    )
+    roll_half_spread: float | None = Field(
+        default=None,
+        ge=0,
+        description="half bid-ask of rolling one contract into the next (calendar spread), "
+        "currency per contract; default the outright half_spread",
+    )
     max_contracts: float | None = Field(default=None, gt=0, le=1e7)
     direction: Direction = "both"
     current: float = Field(default=0.0, ge=-1e7, le=1e7)
+    lot: int = Field(default=1, ge=1, le=100_000, description="contracts per lot (whole lots)")
+    min_trade: float = Field(
+        default=0.0, ge=0, le=1e7, description="smallest trade, contracts (0: none)"
+    )
+    ticket_cost: float = Field(
+        default=0.0, ge=0, le=1e7, description="fixed cost of trading this contract, currency"
+    )
 
     @field_validator("contract_month")
     @classmethod
@@ -139,6 +185,25 @@ class SwapSpec(StrictModel):
     max_notional: float | None = Field(default=None, gt=0)
     direction: Direction = "both"
     current: float = 0.0
+    lot: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_NOTIONAL,
+        description="notional per lot: the notional traded is a whole number of lots "
+        "(e.g. 1e6); same as lot_size with integer_lots",
+    )
+    min_trade: float = Field(
+        default=0.0, ge=0, le=MAX_NOTIONAL, description="smallest trade, notional (0: none)"
+    )
+    ticket_cost: float = Field(
+        default=0.0, ge=0, le=1e7, description="fixed cost of trading this swap, currency"
+    )
+
+    @model_validator(mode="after")
+    def _one_lot(self) -> SwapSpec:
+        if self.lot is not None and "lot_size" in self.model_fields_set:
+            raise ValueError("give lot or lot_size with integer_lots, not both")
+        return self
 
 
 class SwaptionSpec(StrictModel):
@@ -156,6 +221,18 @@ class SwaptionSpec(StrictModel):
     max_notional: float | None = Field(default=None, gt=0)
     direction: Direction = "long"
     current: float = 0.0
+    lot: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_NOTIONAL,
+        description="notional per lot: the notional traded is a whole number of lots",
+    )
+    min_trade: float = Field(
+        default=0.0, ge=0, le=MAX_NOTIONAL, description="smallest trade, notional (0: none)"
+    )
+    ticket_cost: float = Field(
+        default=0.0, ge=0, le=1e7, description="fixed cost of trading this swaption, currency"
+    )
     fixed_frequency: Literal[1, 2, 4, 12] = Field(
         default=1, description="fixed-leg payments a year of the underlying swap (SOFR: 1)"
     )
@@ -165,88 +242,6 @@ class SwaptionSpec(StrictModel):
     expiry_day_count: Literal["ACT/365F", "ACT/360", "30/360"] = Field(
         default="ACT/365F", description="day count of the option's time to expiry"
     )
-
-
-class FutureOptionSpec(StrictModel):
-    """A call or put on one of the universe's futures (quantity = contracts; long by default)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(description="code of a futures entry of the universe (TU, FV, TY ...)")
-    contract_month: str | None = Field(
-        default=None,
-        pattern=r"^\d{4}-\d{2}$",
-        description="YYYY-MM of that futures entry; default the first entry with the code",
-    )
-    type: Literal["call", "put"]
-    strike: float | Literal["atm"] = Field(default="atm", description="points per 100")
-    expiry: dt.date = Field(description="option expiry, on or before the future's last trade")
-    vol: float = Field(gt=0, le=2, description="lognormal vol of the futures price, decimal")
-    exercise: Literal["american", "european"] = "american"
-    half_spread_vol: float = Field(default=0.0, ge=0, description="half bid-ask in vol")
-    initial_margin: float = Field(default=0.0, ge=0, description="currency per contract")
-    max_contracts: float | None = Field(default=None, gt=0, le=1e7)
-    direction: Direction = "long"
-    current: float = Field(default=0.0, ge=-1e7, le=1e7)
-
-
-class CapFloorSpec(StrictModel):
-    """A SOFR cap or floor (quantity = notional; long by default)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    type: Literal["cap", "floor"]
-    tenor: str
-    start: str | None = Field(default=None, description="forward start tenor, e.g. 1y")
-    strike: float | Literal["atm"] = Field(default="atm", description="decimal rate")
-    model: Literal["bachelier", "black76"] = "bachelier"
-    vol: float | dict[str, float] = Field(
-        description="flat vol or {expiry tenor: vol}; normal (decimal rate/sqrt yr) or lognormal"
-    )
-    lognormal_shift: float = Field(default=0.0, ge=0, le=0.2, description="black76 shift")
-    frequency: Literal[1, 2, 4, 12] = 4
-    half_spread_vol: float = Field(default=0.0, ge=0, description="half bid-ask in vol units")
-    initial_margin_rate: float = Field(default=0.0, ge=0, description="fraction of notional")
-    max_notional: float | None = Field(default=None, gt=0)
-    direction: Direction = "long"
-    current: float = 0.0
-
-    @field_validator("vol")
-    @classmethod
-    def _vols(cls, value: float | dict[str, float]) -> float | dict[str, float]:
-        values = value.values() if isinstance(value, dict) else [value]
-        if not values or any(not v > 0 for v in values):
-            raise ValueError("cap/floor vols must be positive")
-        return value
-
-
-class CdxSpec(StrictModel):
-    """A CDX index (quantity = notional; positive sells protection, negative buys it)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    series: Literal["IG", "HY"]
-    spread: float = Field(gt=0, lt=0.5, description="index spread, decimal (0.0057 = 57 bp)")
-    tenor: str = "5y"
-    coupon: float | None = Field(default=None, ge=0, lt=0.5, description="IG 0.01, HY 0.05")
-    recovery: float | None = Field(default=None, ge=0, lt=1, description="IG 0.40, HY 0.30")
-    sector: str = Field(default="corporate", description="risk-model sector it loads on")
-    beta: float | None = Field(
-        default=None,
-        ge=0,
-        le=20,
-        description="index spread bp per bp of the sector's spread; default IG 1.0, HY 3.0",
-    )
-    basis_vol_bp: float = Field(
-        default=15.0,
-        ge=0,
-        description="vol of the index-vs-book spread basis, bp per year (residual risk)",
-    )
-    half_spread_bp: float = Field(default=0.25, ge=0, description="half bid-ask, bp of spread")
-    initial_margin_rate: float = Field(default=0.0, ge=0, description="fraction of notional")
-    max_notional: float | None = Field(default=None, gt=0, le=MAX_NOTIONAL)
-    direction: Direction = "both"
-    current: float = 0.0
 
 
 class UniverseSpec(StrictModel):
@@ -287,6 +282,19 @@ class DurationLimitSpec(StrictModel):
     band: float = Field(default=0.25, ge=0, le=MAX_DURATION_LIMIT, description="years")
 
 
+class LiquiditySpec(StrictModel):
+    """Futures trades as a share of the contract's average daily volume and open interest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    adv_share: float | None = Field(
+        default=None, gt=0, le=1, description="largest trade / average daily volume"
+    )
+    oi_share: float | None = Field(
+        default=None, gt=0, le=1, description="largest trade / open interest"
+    )
+
+
 class LimitsSpec(StrictModel):
     """Risk limits; each is optional. Tolerances in years, DV01 in currency per bp."""
 
@@ -312,6 +320,40 @@ class LimitsSpec(StrictModel):
         description="hard limit on the post-hedge ex-ante tracking error against the benchmark, "
         "bp per year of the book's market value (the multi-factor figure the plan reports: key "
         "rates in the case's KRD convention, sector spreads, swap spread)",
+    )
+
+    vega_max: dict[str, float] | float | None = Field(
+        default=None,
+        description="swaption vega limit, currency per bp of normal vol, on the net vega: one "
+        "number (the total) or a mapping with 'total' and/or expiry x tenor buckets like "
+        "'1yx10y'",
+    )
+    liquidity: LiquiditySpec | None = Field(
+        default=None,
+        description="futures trade caps as shares of ADV / open interest (from the contract "
+        "table, overridden per contract in the universe)",
+    )
+    gross_notional_max: float | None = Field(
+        default=None,
+        ge=0,
+        description="gross notional of the derivative positions, currency (futures: price / "
+        "100 x contract size per contract; swaps and swaptions: notional)",
+    )
+
+    @field_validator("vega_max")
+    @classmethod
+    def _vega(cls, value: dict[str, float] | float | None) -> dict[str, float] | float | None:
+        values = value.values() if isinstance(value, dict) else [] if value is None else [value]
+        if any(v < 0 for v in values):
+            raise ValueError("vega limits must be non-negative (currency per bp of normal vol)")
+        return value
+
+    max_legs: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="largest number of instruments the hedge trades (selection binaries in the "
+        "exact search)",
     )
 
     @field_validator("krd_tolerance")

@@ -28,6 +28,8 @@ _KEYS: dict[str, str] = {
     "krd_tol": "hedge.limits.krd_tolerance",
     "convexity_floor": "hedge.limits.convexity_floor",
     "margin_budget": "hedge.limits.margin_budget",
+    "vega_max": "hedge.limits.vega_max",
+    "gross_notional_max": "hedge.limits.gross_notional_max",
     "risk_aversion": "hedge.costs.risk_aversion",
     "carry_scale": "hedge.costs.carry_weight",
     "slippage_scale": "hedge.costs.slippage_weight",

@@ -24,13 +24,10 @@ from hedge_planner.case_hedge import (
     MAX_NOTIONAL,
     MIN_BASKET_YIELD,
     MIN_FUTURES_PRICE,
-    CapFloorSpec,
-    CdxSpec,
     CostsSpec,
     DeliverableSpec,
     Direction,
     DurationLimitSpec,
-    FutureOptionSpec,
     FuturesSpec,
     HedgeSpec,
     LimitsSpec,
@@ -40,6 +37,8 @@ from hedge_planner.case_hedge import (
     UniverseSpec,
 )
 from hedge_planner.case_holdings import holdings_from_records
+from hedge_planner.case_models import ModelsSpec
+from hedge_planner.case_paths import file_sandbox, resolve_path
 from hedge_planner.io import (
     parse_yaml_lines,
     read_holdings,
@@ -82,16 +81,13 @@ __all__ = [
     "AnalysisCase",
     "BaselineCase",
     "BenchmarkHoldingsSpec",
-    "CapFloorSpec",
     "CdsSpec",
-    "CdxSpec",
     "CostsSpec",
     "CovarianceSpec",
     "CurvesSpec",
     "DeliverableSpec",
     "Direction",
     "DurationLimitSpec",
-    "FutureOptionSpec",
     "FuturesSpec",
     "HedgeSpec",
     "LimitsSpec",
@@ -106,6 +102,7 @@ __all__ = [
     "case_warnings",
     "check_case_files",
     "cross_check_case",
+    "file_sandbox",
     "format_path",
     "holdings_from_records",
     "line_of",
@@ -326,6 +323,10 @@ class AnalysisCase(StrictModel):
     drift: DriftSpec | None = Field(
         default=None, description="a previous snapshot to attribute the drift since"
     )
+    models: ModelsSpec = Field(
+        default_factory=ModelsSpec,
+        description="pricing-model options (short-rate model of callables, putables and MBS)",
+    )
 
     @field_validator("analysis_date", mode="before")
     @classmethod
@@ -372,13 +373,6 @@ def load_holdings_section(
             _LOADED.clear()
         _LOADED[key] = (section, result)
     return result
-
-
-def resolve_path(case_name: str, relative: str) -> Path:
-    """A path named in a case file, relative to the case file's folder."""
-    base = Path(case_name).parent if case_name != "<stdin>" else Path.cwd()
-    path = Path(relative)
-    return path if path.is_absolute() else base / path
 
 
 def _collect(issues: list[InputIssue], check: Callable[[], object], where: InputIssue) -> None:
@@ -545,6 +539,7 @@ def load_analysis_case(
     source: str | Path,
     text: str | None = None,
     extra_check: Callable[[AnalysisCase, str], object] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> tuple[AnalysisCase, str]:
     """Read and validate an analysis case YAML and the files it names.
 
@@ -552,13 +547,19 @@ def load_analysis_case(
     the schema is valid, the holdings, benchmark, covariance and contract files are read and
     checked too (their problems also gathered into one error). ``text`` gives the content when
     it was already read (standard input); ``extra_check`` runs beside the file checks (see
-    :func:`check_case_files`). Warnings (a weekend analysis date) are logged.
+    :func:`check_case_files`). ``data`` gives the case as already-parsed Python objects (the
+    API and the service): nothing is read, and problems are located by key path only.
+    Warnings (a weekend analysis date) are logged.
     """
-    if text is None:
+    lines: Mapping[DocPath, int]
+    if data is not None:
+        name, lines = str(source), {}
+    elif text is None:
         text, name = read_text(source)
+        data, lines = parse_yaml_lines(text, name)
     else:
         name = "<stdin>" if str(source) == "-" else str(source)
-    data, lines = parse_yaml_lines(text, name)
+        data, lines = parse_yaml_lines(text, name)
     try:
         case = AnalysisCase.model_validate(data)
     except ValidationError as exc:

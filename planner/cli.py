@@ -9,18 +9,28 @@ error; with ``--json`` standard output carries the JSON document and nothing els
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 import math
 import sys
-from typing import Annotated
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
 
 import numpy as np
 import typer
-from hedge_planner import render
-from hedge_planner.cases import load_baseline_case
-from hedge_planner.curve_view import curve_document, render_curves
-from hedge_planner.drift import drift_document
-from hedge_planner.drift_render import render_drift
+from hedge_planner import cli_more
+from hedge_planner.cli_common import (
+    CaseArg,
+    JsonFlag,
+    SchedulerOpt,
+    WorkersOpt,
+    ZipFlag,
+    err_console,
+    out_console,
+)
+from hedge_planner.cli_service import keys_app, serve
 from hedge_planner.exits import (
     EXIT_USER_ERROR,
     exit_status,
@@ -29,22 +39,19 @@ from hedge_planner.exits import (
     settings,
     user_errors,
 )
-from hedge_planner.hedging import SWEEP_PARAMS
-from hedge_planner.io import looks_like_csv, parse_holdings_csv, read_text
 from hedge_planner.jsonout import dumps, emit_json
 from hedge_planner.logs import configure_logging
 from hedge_planner.models.errors import InputError, InputIssue
 from hedge_planner.models.input_files import parse_number
 from hedge_planner.models.schemas import parse_iso_date
-from hedge_planner.outputs import prepare_out_folder, write_plan_set
+from hedge_planner.outputs import (
+    DEFAULT_OUTPUTS,
+    OUTPUT_FILES,
+    parse_outputs,
+    prepare_out_folder,
+    write_plan_set,
+)
 from hedge_planner.provenance import package_version, versions
-from hedge_planner.report_excel import write_excel
-from hedge_planner.report_html import write_html
-from hedge_planner.run import PlanRun
-from hedge_planner.schema import SCHEMAS
-from hedge_planner.stress import read_hedge_quantities
-from hedge_planner.yield_analysis import analyze_holdings, run_baseline
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 app = typer.Typer(
@@ -54,9 +61,35 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err_console = Console(stderr=True)
-# Piped output keeps wide tables readable instead of folding them to 80 columns.
-out_console = Console(width=None if sys.stdout.isatty() else 160)
+
+# Start-up cost: the commands import what they need inside their bodies (the optimiser
+# with cvxpy, the Excel writer with openpyxl, the scenario engine), so ``validate``,
+# ``analyze`` and ``--help`` do not pay for the libraries only ``hedge`` and ``plan`` use.
+# tests/planner/test_startup.py checks which modules each command loads.
+
+#: Command dependencies resolved through this module on first use: tests (and users' debugging
+#: sessions) may replace them here, e.g. ``cli.write_excel = ...``, as when they were imported
+#: at the top.
+_LAZY = {
+    "PlanRun": "hedge_planner.run",
+    "run_baseline": "hedge_planner.yield_analysis",
+    "write_excel": "hedge_planner.report_excel",
+    "write_html": "hedge_planner.report_html",
+}
+
+
+def _lazy(name: str) -> Any:
+    """The command dependency ``name``: this module's attribute, imported on first use."""
+    if name not in globals():
+        globals()[name] = getattr(importlib.import_module(_LAZY[name]), name)
+    return globals()[name]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return _lazy(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 logger = logging.getLogger(__name__)
 __all__ = ["EXIT_USER_ERROR", "app", "emit_json", "main", "user_errors"]
@@ -107,11 +140,6 @@ def _settle(value: str | None) -> dt.date | None:
         raise typer.BadParameter(str(exc)) from None
 
 
-JsonFlag = Annotated[
-    bool, typer.Option("--json", help="Print one JSON document instead of tables.")
-]
-
-
 @app.command()
 @user_errors
 def analyze(
@@ -134,6 +162,11 @@ def analyze(
 ) -> None:
     """Measure rate risk: yields, durations (Macaulay, modified, effective), convexity, DV01,
     spread duration, key rate durations, sector contributions and benchmark gaps."""
+    from hedge_planner import render
+    from hedge_planner.io import looks_like_csv, parse_holdings_csv, read_text
+    from hedge_planner.run import PlanRun
+    from hedge_planner.yield_analysis import analyze_holdings
+
     text, name = read_text(source)
     if not text.strip():
         hint = "expected a holdings CSV or a case YAML"
@@ -173,8 +206,11 @@ def baseline(
     as_json: JsonFlag = False,
 ) -> None:
     """Closed-form hedge: weights of hedge bonds matching target duration/convexity."""
+    from hedge_planner import render
+    from hedge_planner.cases import load_baseline_case
+
     parsed, bonds = load_baseline_case(case)
-    result = run_baseline(parsed, bonds)
+    result = _lazy("run_baseline")(parsed, bonds)
     if as_json:
         emit_json(result)
     else:
@@ -195,51 +231,14 @@ def instruments(
 ) -> None:
     """Per-unit DV01, KRDs, convexity, carry, margin and slippage of every hedge instrument;
     for futures also the CTD, conversion factor, implied repo, net basis and roll date."""
+    from hedge_planner import render
+    from hedge_planner.run import PlanRun
+
     document = PlanRun.load(case).instruments_document()
     if as_json:
         emit_json(document)
     else:
         render.instruments(out_console, document)
-
-
-CaseArg = Annotated[
-    str, typer.Argument(help="Case YAML (see README); - for standard input.", metavar="CASE.yaml")
-]
-
-
-@app.command()
-@user_errors
-def curve(
-    case: CaseArg,
-    dates: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--dates",
-            help="Dates YYYY-MM-DD or tenors (6m, 10y), comma-separated or repeated; default: "
-            "the curve's nodes.",
-        ),
-    ] = None,
-    compounding: Annotated[
-        str | None,
-        typer.Option(
-            help="Compounding of zero_rate: continuous, simple, annual, semiannual, "
-            "quarterly, monthly (default: the input's, else semiannual Treasury / annual SOFR)."
-        ),
-    ] = None,
-    day_count: Annotated[
-        str | None,
-        typer.Option(help="Day count of zero_rate: ACT/365F, ACT/360 or 30/360."),
-    ] = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Discount factors, zero rates (continuous and at a stated compounding), forward and par
-    rates of the case's Treasury and SOFR curves, with the bond repricing errors or fit."""
-    run = PlanRun.load(case)
-    document = curve_document(run.case, run.source, dates, compounding, day_count)
-    if as_json:
-        emit_json(document)
-    else:
-        render_curves(out_console, document)
 
 
 @app.command()
@@ -248,6 +247,9 @@ def hedge(case: CaseArg, as_json: JsonFlag = False) -> None:
     """Optimise the hedge: integer futures, swaps and swaptions under the case's duration band,
     DV01, KRD, convexity, position and margin limits, pricing tracking error, carry and slippage.
     The closed-form futures hedge ratio is shown beside it. Infeasible limits are explained."""
+    from hedge_planner import render
+    from hedge_planner.run import PlanRun
+
     run = PlanRun.load(case)
     run.require_hedge()
     hedge_plan = run.hedge()
@@ -266,6 +268,8 @@ MAX_SWEEP_POINTS = 10_000
 
 
 def _parse_sweep(text: str) -> tuple[str, list[float]]:
+    from hedge_planner.hedging import SWEEP_PARAMS
+
     name, sep, spec = text.partition("=")
     parts = spec.split(":")
     if not sep or len(parts) != 3:
@@ -303,25 +307,57 @@ def _parse_sweep(text: str) -> tuple[str, list[float]]:
 def sweep(
     case: CaseArg,
     param: Annotated[
-        str,
+        list[str],
         typer.Option(
             help="NAME=START:STOP:STEP (inclusive), NAME one of duration_target, duration_band, "
             "dv01_max, dv01_min, convexity_floor, margin_budget, risk_aversion, carry_weight, "
-            "slippage_weight."
+            "slippage_weight. Repeat it (or use NAME=v1,v2,... or horizon_days) for a grid."
         ),
     ],
+    zipped: ZipFlag = False,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            help="Folder to write into: one parameter gives sweep.csv and sweep.html (the "
+            "frontier chart); a grid gives grid.parquet and grid.csv."
+        ),
+    ] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """What-if study: re-solve the compiled hedge problem over a range of one parameter."""
-    name, values = _parse_sweep(param)
+    """What-if study: re-solve the compiled hedge problem over a range of one parameter, or a
+    grid of several (Parquet and CSV with --out; see README "What-if grids and fleets")."""
+    grid = len(param) != 1 or "," in param[0] or param[0].startswith("horizon_days=")
+    if grid or zipped or workers or scheduler:
+        from hedge_planner.study_cli import grid_command
+
+        grid_command(out_console, err_console, case, param, zipped=zipped, out=out,
+                     workers=workers, scheduler=scheduler, as_json=as_json)  # fmt: skip
+        return
+    from hedge_planner import render
+    from hedge_planner.run import PlanRun
+
+    name, values = _parse_sweep(param[0])
+    folder = prepare_out_folder(out) if out is not None else None
     run = PlanRun.load(case)
     run.require_hedge()
     rows = run.sweep(name, values)
     document = {"param": name, "points": rows}
+    written = []
+    if folder is not None:
+        # Cases carry no currency field: the plan document's currency labels the sweep too.
+        from hedge_planner.document import Plan
+        from hedge_planner.sweep_report import write_sweep_outputs
+
+        ccy = str(Plan.model_fields["currency"].default)
+        written = write_sweep_outputs(document, folder, ccy, run.source, uuid.uuid4().hex)
     if as_json:
         emit_json(document)
     else:
         render.sweep(out_console, document)
+        if written:
+            out_console.print(f"wrote {', '.join(str(p) for p in written)}")
 
 
 @app.command()
@@ -341,6 +377,10 @@ def scenarios(
 ) -> None:
     """Stress the unhedged and hedged book: parallel, curve, spread and historical scenarios by
     full revaluation, with the duration/convexity approximation and its error beside it."""
+    from hedge_planner import render
+    from hedge_planner.run import PlanRun
+    from hedge_planner.stress import read_hedge_quantities
+
     run = PlanRun.load(case)
     quantities = None
     if hedge_file is not None:
@@ -366,16 +406,38 @@ def plan(
     case: CaseArg,
     out: Annotated[
         str,
-        typer.Option(help="Folder to write plan.json, report.html and report.xlsx into."),
+        typer.Option(help="Folder to write plan.json and the reports into."),
     ] = "out",
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            help="Reports to write beside plan.json, comma-separated: html (report.html), "
+            "xlsx (report.xlsx), pdf (report.pdf, needs the pdf extra), blotter (blotter.csv, "
+            "the order blotter).",
+        ),
+    ] = ",".join(DEFAULT_OUTPUTS),
+    account: Annotated[
+        str | None,
+        typer.Option(help="Account written on every blotter row (default: the case's name)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The PM's run before rebalancing: measure, compare, hedge, stress and report (exposure
     summary, hedge recommendation, scenario matrix, risk dashboard, action items, quality
-    checks). Writes plan.json, report.html and report.xlsx together (the previous set stays
+    checks). Writes plan.json and the --output reports together (the previous set stays
     intact if the run fails or is interrupted). Exits 3 (after writing) when the hedge limits
     are infeasible or the solve is not proven optimal."""
-    # The folder is checked before any work: a bad --out fails in a second, not after the solve.
+    from hedge_planner import render
+    from hedge_planner.run import PlanRun
+
+    # The folder and the report list are checked before any work: a bad --out or --output
+    # fails in a second, not after the solve.
+    kinds = parse_outputs(output)
+    if "pdf" in kinds:
+        from hedge_planner.report_pdf import require_pdf
+
+        require_pdf()
     folder = prepare_out_folder(out)
     run = PlanRun.load(case)
     with Progress(
@@ -384,17 +446,26 @@ def plan(
         task = progress.add_task("starting", total=None)
         plan_doc = run.plan(lambda msg: progress.update(task, description=msg))
     document = plan_doc.to_json()
+
     # The reports carry the run id of plan_doc.provenance; write_plan_set adds the manifest
     # (``outputs``) to the document before plan.json is written, last.
-    written = write_plan_set(
-        folder,
-        document,
-        {
-            "report.html": lambda p: write_html(plan_doc, p),
-            "report.xlsx": lambda p: write_excel(plan_doc, p),
-        },
-        dumps,
-    )
+    def _write_pdf(p: Path) -> object:
+        from hedge_planner.report_pdf import write_pdf
+
+        return write_pdf(plan_doc, p)
+
+    def _write_blotter(p: Path) -> object:
+        from hedge_planner.blotter import write_blotter
+
+        return write_blotter(plan_doc, p, account)
+
+    writers: dict[str, Callable[[Path], object]] = {
+        "html": lambda p: _lazy("write_html")(plan_doc, p),
+        "xlsx": lambda p: _lazy("write_excel")(plan_doc, p),
+        "pdf": _write_pdf,
+        "blotter": _write_blotter,
+    }
+    written = write_plan_set(folder, document, {OUTPUT_FILES[k]: writers[k] for k in kinds}, dumps)
     if as_json:
         emit_json(document)
     else:
@@ -405,39 +476,11 @@ def plan(
 
 @app.command()
 @user_errors
-def drift(
-    before: Annotated[
-        str, typer.Argument(help="The earlier snapshot's case YAML.", metavar="BEFORE.yaml")
-    ],
-    after: Annotated[
-        str, typer.Argument(help="The later snapshot's case YAML.", metavar="AFTER.yaml")
-    ],
-    activity: Annotated[
-        str | None,
-        typer.Option(
-            help="Activity CSV between the snapshots (id, kind trade|paydown|call, face, "
-            "optional ordered); without it trades and paydowns are inferred.",
-            metavar="ACTIVITY.csv",
-        ),
-    ] = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Duration drift between two snapshots: the change of effective duration, DV01, KRDs
-    (zero and par), spread duration, duration gap and tracking error attributed exactly to time,
-    cash flows, paydowns, market, trades and the benchmark; holdings in one snapshot only
-    classified."""
-    document = drift_document(before, after, activity)
-    if as_json:
-        emit_json(document)
-    else:
-        render_drift(out_console, document)
-
-
-@app.command()
-@user_errors
 def validate(case: CaseArg) -> None:
     """Check a case's inputs only (schema, holdings, curves, benchmark, covariance, hedge
     universe, scenarios) without optimising; exit 0 when valid, 2 with every problem listed."""
+    from hedge_planner.run import PlanRun
+
     summary = PlanRun.load(case).validate()
     out_console.print(
         f"[green]valid[/]: {summary['holdings']} holdings, {summary['key_tenors']} key tenors, "
@@ -454,9 +497,17 @@ def schema(
     ] = "case",
 ) -> None:
     """Print the JSON Schema of case files (exported from the pydantic models) or of plan.json."""
+    from hedge_planner.schema import SCHEMAS
+
     if which not in SCHEMAS:
         raise typer.BadParameter(f"expected one of {', '.join(SCHEMAS)}", param_hint="WHICH")
     emit_json(SCHEMAS[which]())
+
+
+for _command in (cli_more.curve, cli_more.cashflows, cli_more.drift, cli_more.fleet):
+    app.command()(_command)
+app.command()(serve)
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

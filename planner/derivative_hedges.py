@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
-from hedge_planner.cases import CapFloorSpec, CdxSpec, FutureOptionSpec, FuturesSpec, SwaptionSpec
+from hedge_planner.case_derivatives import CapFloorSpec, CdxSpec, FutureOptionSpec
+from hedge_planner.cases import FuturesSpec, SwaptionSpec
 from hedge_planner.models.caps import CapFloor
 from hedge_planner.models.cdx import CdxIndex
 from hedge_planner.models.curves import YieldCurve

@@ -179,12 +179,34 @@ class HedgedExposure(Section):
 
 
 class TradeCost(Section):
-    """Cost of one trade over the horizon, currency."""
+    """Objective-side cost of one position over the horizon, currency (kept for compatibility).
 
-    carry: float
-    slippage: float
-    margin: float
+    ``margin`` is the FUNDING of the initial margin over the horizon, not the margin amount
+    (that is the trade's ``initial_margin``); carry here is a cost (negative = earned).
+    """
+
+    carry: float = Field(description="carry cost = -carry income of the position, currency")
+    slippage: float = Field(description="half bid-ask x size traded, currency")
+    margin: float = Field(description="margin FUNDING over the horizon, currency")
     total: float
+
+
+class CashCost(Section):
+    """Cash over the horizon, currency, apart from any risk penalty.
+
+    Costs are positive when paid; ``carry`` is positive when earned;
+    ``total = bid_ask + tickets + margin_funding + roll - carry``.
+    """
+
+    bid_ask: float = Field(description="half bid-ask x size traded, currency")
+    tickets: float = Field(description="per-leg ticket costs of the legs traded, currency")
+    margin_funding: float = Field(
+        description="funding of the extra initial margin over the horizon, currency "
+        "(the margin amount itself is initial_margin)"
+    )
+    carry: float = Field(description="carry earned over the horizon, currency (positive earned)")
+    roll: float = Field(description="cost of rolling futures before the horizon, currency")
+    total: float = Field(description="net cash cost over the horizon, currency (positive paid)")
 
 
 class Trade(Section):
@@ -195,12 +217,21 @@ class Trade(Section):
     quantity: float = Field(description="units traded: contracts or currency notional")
     position_after: float
     unit: Literal["contracts", "notional"]
+    lot: float | None = Field(
+        default=None,
+        description="units per lot (contracts or notional): the quantity is a whole number of "
+        "lots; null when the quantity is continuous",
+    )
     direction: Literal["buy", "sell", "receive", "pay"]
     dv01_change: float = Field(description="currency per bp: sum of the key-rate DV01 changes")
     krd_dv01_change: ByTenor
     notional: float
-    initial_margin: float
+    initial_margin: float = Field(description="initial margin of the position after, currency")
     cost: TradeCost
+    cash_cost: float = Field(
+        default=0.0, description="net cash cost of the trade over the horizon, currency"
+    )
+    cash_cost_detail: CashCost | None = None
     roll_date: str | None
     detail: dict[str, Any]
 
@@ -267,9 +298,18 @@ class Baseline(Section):
     available: bool
     trades: list[BaselineTrade] = Field(default_factory=list)
     post_hedge: BaselineRisk | None = None
-    cost: dict[str, float] = Field(default_factory=dict)
-    cost_difference: float | None = None
+    cost: dict[str, float] = Field(
+        default_factory=dict, description="objective terms at the baseline (not cash), currency"
+    )
+    cost_difference: float | None = Field(
+        default=None, description="objective difference optimised - baseline (not cash)"
+    )
     tracking_error_difference_bp: float | None = None
+    cash_cost: CashCost | None = None
+    cash_cost_difference: float | None = Field(
+        default=None, description="cash cost total optimised - baseline, currency"
+    )
+    risk_penalty: float | None = None
 
 
 class Solver(Section):
@@ -300,7 +340,13 @@ class Infeasibility(Section):
     """Why no hedge meets every limit."""
 
     message: str
-    relaxations: list[Relaxation]
+    relaxations: list[Relaxation] = Field(
+        description="the moves applied for the closest hedge shown"
+    )
+    alternatives: list[Relaxation] = Field(
+        default_factory=list,
+        description="the limits in conflict: each ALONE restores feasibility by this move",
+    )
 
 
 class Hedge(Section):
@@ -311,7 +357,23 @@ class Hedge(Section):
     pre_hedge: RiskFigures
     post_hedge: RiskFigures
     constraints: list[Constraint]
-    costs: dict[str, float] = Field(default_factory=dict)
+    costs: dict[str, float] = Field(
+        default_factory=dict, description="objective terms at the solution, currency"
+    )
+    cash_cost: CashCost | None = Field(
+        default=None, description="cash of the trades over the horizon (sum of the trades')"
+    )
+    risk_penalty: float | None = Field(
+        default=None, description="risk term of the objective (risk_aversion/2 TE^2/MV), currency"
+    )
+    objective: float | None = Field(
+        default=None, description="the optimiser's objective: risk penalty + weighted costs"
+    )
+    swaption_vega: dict[str, float] = Field(
+        default_factory=dict,
+        description="net vega of the swaption positions after the hedge, currency per bp of "
+        "normal vol: 'total' and each expiry x tenor bucket held",
+    )
     baseline: Baseline
     solver: Solver
     infeasibility: Infeasibility | None

@@ -1,10 +1,10 @@
 """Shared pieces of the Excel report: number formats, sheet names and the table writer.
 
-Layout of every sheet: the first table's header is row 1 (frozen, with an auto-filter) and its
-data start on row 2; further tables on the same sheet follow after one blank row, each with a
-bold title row and its own header row. Numbers are written unrounded with number formats:
-currency ``#,##0``, durations and KRDs ``0.0000``, bp ``0.0``, fractions ``0.00%``, convexity
-``0.00``; ISO dates are written as Excel dates.
+Layout: every sheet holds exactly one table, a real Excel table (filter buttons, banded style)
+whose header is row 1, frozen, with the data from row 2. Numbers are written unrounded with
+number formats: currency ``#,##0``, durations and KRDs ``0.0000``, bp ``0.0``, fractions
+``0.00%``, convexity ``0.00``; ISO dates are written as Excel dates; booleans as ``Yes``/``No``.
+Charts (native Excel charts) are anchored to the right of their sheet's table.
 """
 
 from __future__ import annotations
@@ -16,20 +16,40 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hedge_planner.document import Plan
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-#: Sheet names in workbook order.
+#: Sheet names in workbook order (one table each; see :mod:`hedge_planner.report_excel`).
 SHEET_NAMES: tuple[str, ...] = (
     "Summary",
+    "Checks",
     "Exposure",
+    "Figures",
+    "Mismatches",
+    "Sector gaps",
+    "Methodology",
     "Sectors",
     "Hedge",
+    "Hedge risk",
+    "Baseline",
+    "Baseline diff",
+    "Hedged exposure",
+    "Solver",
+    "Infeasibility",
     "Constraints",
     "Scenarios",
+    "Breakevens",
     "Dashboard",
     "Actions",
+    "Triggers",
+    "Rolls",
+    "Maturities",
+    "Paydowns",
+    "Events",
     "Warnings",
 )
 
@@ -76,118 +96,129 @@ def auto_format(value: Any) -> str:
     return "#,##0.0000"
 
 
+def _measure(value: Any, fmt: str) -> float:
+    """Display width of a value in characters (for the column width)."""
+    if value is None:
+        return 0.0
+    if is_num(value):
+        if fmt == FORMATS["pct"]:
+            text = f"{100 * value:,.2f}%"
+        elif fmt in (FORMATS["years"], "#,##0.0000"):
+            text = f"{value:,.4f}"
+        else:
+            text = f"{value:,.1f}"
+    elif isinstance(value, dt.date):
+        text = "0000-00-00"
+    else:
+        text = str(value)
+    return float(len(text))
+
+
+def cell_value(value: Any, kind: str) -> tuple[Any, str]:
+    """The value as written to a cell and its number format (``General`` when none)."""
+    if isinstance(value, bool):
+        return ("Yes" if value else "No"), "General"
+    if kind in ("auto", "date") and isinstance(value, str) and ISO_DATE.match(value):
+        value = dt.date.fromisoformat(value)
+        kind = "date"
+    if kind == "auto":
+        fmt = auto_format(value)
+    elif is_num(value) or isinstance(value, dt.date):
+        fmt = FORMATS.get(kind, "General")
+    else:
+        fmt = "General"
+    if isinstance(value, Mapping):
+        value = "; ".join(f"{k}: {v}" for k, v in value.items())
+    elif isinstance(value, list | tuple):
+        value = ", ".join(str(v) for v in value)
+    return value, fmt
+
+
 @dataclass
-class Sheet:
-    """Writes stacked tables onto one worksheet and tracks column widths."""
+class Book:
+    """Writes one Excel table per worksheet, sheets in call order."""
 
-    ws: Worksheet
-    row: int = 1
-    widths: dict[int, float] = field(default_factory=dict)
-    tables: int = 0
-
-    def _measure(self, col: int, value: Any, fmt: str) -> None:
-        if value is None:
-            return
-        if is_num(value):
-            if fmt == FORMATS["pct"]:
-                text = f"{100 * value:,.2f}%"
-            elif fmt in (FORMATS["years"], "#,##0.0000"):
-                text = f"{value:,.4f}"
-            else:
-                text = f"{value:,.1f}"
-        elif isinstance(value, dt.date):
-            text = "0000-00-00"
-        else:
-            text = str(value)
-        self.widths[col] = max(self.widths.get(col, 0.0), float(len(text)))
-
-    def put(self, row: int, col: int, value: Any, kind: str = "auto") -> None:
-        """Write one value with the number format of ``kind``."""
-        if kind in ("auto", "date") and isinstance(value, str) and ISO_DATE.match(value):
-            value = dt.date.fromisoformat(value)
-            kind = "date"
-        if kind == "auto":
-            fmt = auto_format(value)
-        elif is_num(value) or isinstance(value, dt.date):
-            fmt = FORMATS.get(kind, "General")
-        else:
-            fmt = "General"
-        if isinstance(value, Mapping):
-            value = "; ".join(f"{k}: {v}" for k, v in value.items())
-        elif isinstance(value, list | tuple):
-            value = ", ".join(str(v) for v in value)
-        cell = self.ws.cell(row=row, column=col, value=value)
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # plan text is never a formula
-        if fmt != "General":
-            cell.number_format = fmt
-        self._measure(col, value, fmt)
+    wb: Workbook
+    names: list[str] = field(default_factory=list)
 
     def table(
         self,
+        sheet: str,
         headers: Sequence[str],
         rows: Sequence[Sequence[Any]],
         kinds: Sequence[str] | None = None,
         *,
-        title: str | None = None,
+        row_kinds: Sequence[str] | None = None,
+        row_kind_cols: Sequence[int] = (2,),
         total_last: bool = False,
         status_col: int | None = None,
-    ) -> None:
-        """Write a table; the first one on the sheet gets the frozen row-1 header.
+    ) -> Worksheet:
+        """Write a sheet holding one table.
 
         Parameters
         ----------
+        sheet : str
+            Sheet name (also names the Excel table).
         headers : sequence of str
-            Column headers (with units).
+            Column headers with units; must be distinct (Excel table columns).
         rows : sequence of sequences
-            Cell values.
+            Cell values; an empty table gets one blank row (Excel tables need a data row).
         kinds : sequence of str, optional
             Value kind per column (key of :data:`FORMATS`); ``auto`` if missing.
-        title : str, optional
-            Title row written above later tables (ignored for the first table).
+        row_kinds : sequence of str, optional
+            Value kind per row, for the 1-based columns ``row_kind_cols`` (figure/value tables
+            whose rows carry different units).
         total_last : bool, default False
             Bold the last row (a totals row).
         status_col : int, optional
             0-based column whose pass/warn/fail text colours the cell.
+
+        Returns
+        -------
+        Worksheet
+            The sheet written (charts may be added to it).
         """
+        ws = self.wb.create_sheet(title=sheet)
+        self.names.append(sheet)
         kinds = list(kinds or [])
-        if self.tables:
-            self.row += 1
-            if title:
-                cell = self.ws.cell(row=self.row, column=1, value=title)
-                cell.font = TITLE_FONT
-                self.row += 1
-        header_row = self.row
+        widths: dict[int, float] = {}
         for c, text in enumerate(headers, start=1):
-            cell = self.ws.cell(row=header_row, column=c, value=text)
+            cell = ws.cell(row=1, column=c, value=text)
             cell.font = HEADER_FONT
             cell.fill = HEADER_FILL
             cell.border = HEADER_BORDER
             cell.alignment = Alignment(wrap_text=True, vertical="center")
-            self.widths[c] = max(self.widths.get(c, 0.0), min(len(text), 28) * 1.0)
-        self.row += 1
-        for r in rows:
-            for c, value in enumerate(r, start=1):
+            widths[c] = min(len(text), 28) * 1.0
+        body = list(rows) or [[None] * len(headers)]
+        for r, values in enumerate(body, start=2):
+            for c, value in enumerate(values, start=1):
                 kind = kinds[c - 1] if c - 1 < len(kinds) else "auto"
-                self.put(self.row, c, value, kind)
+                if row_kinds is not None and c in row_kind_cols and r - 2 < len(row_kinds):
+                    kind = row_kinds[r - 2]
+                written, fmt = cell_value(value, kind)
+                cell = ws.cell(row=r, column=c, value=written)
+                if isinstance(written, str) and written.startswith("="):
+                    cell.data_type = "s"  # plan text is never a formula
+                if fmt != "General":
+                    cell.number_format = fmt
+                widths[c] = max(widths.get(c, 0.0), _measure(written, fmt))
                 if status_col is not None and c - 1 == status_col:
                     fill = STATUS_FILL.get(str(value).lower())
                     if fill is not None:
-                        self.ws.cell(row=self.row, column=c).fill = fill
-            self.row += 1
+                        cell.fill = fill
+        last_row = len(body) + 1
         if total_last and rows:
             for c in range(1, len(headers) + 1):
-                self.ws.cell(row=self.row - 1, column=c).font = TOTAL_FONT
-        if not self.tables:
-            self.ws.freeze_panes = self.ws.cell(row=header_row + 1, column=1)
-            last = get_column_letter(len(headers))
-            self.ws.auto_filter.ref = f"A{header_row}:{last}{max(self.row - 1, header_row)}"
-        self.tables += 1
-
-    def finish(self) -> None:
-        """Set column widths from the widest value (clamped to 8..60 characters)."""
-        for col, width in self.widths.items():
-            self.ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 60)
+                ws.cell(row=last_row, column=c).font = TOTAL_FONT
+        ref = f"A1:{get_column_letter(len(headers))}{last_row}"
+        name = "t_" + re.sub(r"[^A-Za-z0-9_]", "_", sheet)
+        table = Table(displayName=name, ref=ref, autoFilter=AutoFilter(ref=ref))
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+        ws.add_table(table)
+        ws.freeze_panes = "A2"
+        for col, width in widths.items():
+            ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 60)
+        return ws
 
 
 ACRONYMS = {"dv01": "DV01", "ctd": "CTD", "krd": "KRD", "oas": "OAS", "bp": "bp", "id": "ID"}

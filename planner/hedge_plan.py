@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+from hedge_planner.case_hedge import SwaptionSpec
 from hedge_planner.derivative_hedges import normal_vega_buckets
 from hedge_planner.document_sections import (
     Baseline,
@@ -28,13 +29,16 @@ from hedge_planner.document_sections import (
     Solver,
     Trade,
 )
+from hedge_planner.document_sections import CashCost as CashCostDoc
 from hedge_planner.document_sections import TradeCost as TradeCostDoc
-from hedge_planner.hedging import HedgeProblem, _plain
+from hedge_planner.hedge_limits import vega_bucket, vega_per_bp
+from hedge_planner.hedging import HedgeProblem, UniverseMember, _plain
 from hedge_planner.models.exposure import CashBook, Holding, portfolio_exposure
 from hedge_planner.models.hedge_ratios import dv01_hedge_contracts
 from hedge_planner.models.portfolio import HoldingRisk
-from hedge_planner.models.trading import trade_cost
+from hedge_planner.models.trading import CashCost, trade_cash_cost, trade_cost
 from hedge_planner.models.units import BP
+from hedge_planner.solvers.infeasibility import Violation
 from hedge_planner.solvers.optimizer import HedgeResult, RiskSummary
 
 #: Below this many units (contracts for futures, notional otherwise) there is nothing to execute.
@@ -57,6 +61,8 @@ TRADE_DETAIL_KEYS = (
     "forward_swap_rate",
     "strike",
     "rolls_before_horizon",
+    "basis_source",
+    "dv01_yield_convention",
     # options on futures, caps/floors and CDX
     "early_exercise_premium_per_100",
     "swap_rate",
@@ -79,7 +85,51 @@ HEDGE_METHODOLOGY = {
     "bid-ask x traded size; margin = initial margin financed at the Treasury "
     "curve's simple rate to the horizon",
     "objective": "risk_aversion/2 x TE^2/MV + carry cost + slippage (+ impact)",
+    "cash_cost": "cash of the trades over the horizon, currency: bid_ask = half bid-ask x "
+    "size traded; tickets = ticket cost per leg traded; margin_funding = the extra initial "
+    "margin financed at the Treasury curve's simple rate to the horizon (the margin amount is "
+    "initial_margin, not a cost); carry = carry earned by the units traded (positive earned); "
+    "roll = half bid-ask of rolling the traded futures into the next contract before the "
+    "horizon, less the market calendar spread's richness against the fair spread when the case "
+    "gives one; total = bid_ask + tickets + margin_funding + roll - carry",
+    "risk_penalty": "risk_aversion/2 x TE^2/MV, currency: the risk term of the objective, not cash",
 }
+
+
+def member_cash_cost(
+    problem: HedgeProblem, member: UniverseMember, current: float, position: float, days: int
+) -> CashCost:
+    """Cash cost over ``days`` of moving ``member`` from ``current`` to ``position`` units.
+
+    The ticket cost is read from the member's spec when the case gives one (0 otherwise);
+    the roll is charged only on futures that must roll on or before the horizon, at the
+    contract's roll half-spread (default its outright half-spread).
+    """
+    r = member.risk
+    spec = member.spec
+    roll, roll_value = 0.0, 0.0
+    if r.kind == "future" and bool(r.details.get("rolls_before_horizon")):
+        roll_spread = getattr(spec, "roll_half_spread", None)
+        roll = member.half_spread if roll_spread is None else float(roll_spread)
+        roll_value = float(r.details.get("roll_value", 0.0))
+    return trade_cash_cost(
+        current=current,
+        position=position,
+        carry_per_unit=r.carry,
+        half_spread_per_unit=member.half_spread,
+        margin_per_unit=r.margin,
+        funding_rate=problem.funding_rate,
+        horizon_days=days,
+        ticket_cost=float(getattr(spec, "ticket_cost", 0.0) or 0.0),
+        roll_per_unit=roll,
+        roll_value_per_unit=roll_value,
+        min_units=MIN_TRADE[r.kind],
+    )
+
+
+def cash_cost_doc(cost: CashCost) -> CashCostDoc:
+    """The plan's ``cash_cost`` block."""
+    return CashCostDoc(**cost.as_dict())
 
 
 def direction_word(kind: str, quantity: float) -> str:
@@ -89,7 +139,9 @@ def direction_word(kind: str, quantity: float) -> str:
     return "buy" if quantity > 0 else "sell"
 
 
-def _closed_form_baseline(problem: HedgeProblem, current: np.ndarray, pre_dv01: float) -> Baseline:
+def _closed_form_baseline(
+    problem: HedgeProblem, current: np.ndarray, pre_dv01: float, days: int
+) -> Baseline:
     """The closed-form futures hedge: the DV01 ratio to the duration target, per contract.
 
     For each futures contract alone, ``N = (D_target * MV * 1e-4 - DV01_P) / DV01_contract``
@@ -129,9 +181,26 @@ def _closed_form_baseline(problem: HedgeProblem, current: np.ndarray, pre_dv01: 
                     tracking_error_bp=summary["te_bp"],
                 ),
                 cost=summary["cost"],
+                cash_cost=cash_cost_doc(member_cash_cost(problem, member, current[i], q[i], days)),
+                risk_penalty=_risk_penalty(summary["cost"]),
             )
     assert best is not None
     return best
+
+
+def _relaxation(v: Violation) -> Relaxation:
+    """A limit move of the minimal-violation analysis, in the limit's own units."""
+    return Relaxation(
+        constraint=v.name, limit=v.limit, required=v.required, change=v.move, unit=v.units
+    )
+
+
+def _risk_penalty(costs: dict[str, float]) -> float | None:
+    """The risk term of the objective (exact TE or its L1 proxy), currency."""
+    for name in ("tracking_error", "tracking_error_l1"):
+        if name in costs:
+            return float(costs[name])
+    return None
 
 
 @dataclass(frozen=True)
@@ -199,7 +268,7 @@ class HedgePlan:
     @cached_property
     def baseline(self) -> Baseline:
         """The closed-form futures hedge beside the optimiser."""
-        return _closed_form_baseline(self.problem, self.current, self.pre.dv01)
+        return _closed_form_baseline(self.problem, self.current, self.pre.dv01, self.horizon_days)
 
     def _figures(self, s: RiskSummary, quantities: np.ndarray) -> RiskFigures:
         scale = self.problem.market_value * BP
@@ -225,10 +294,12 @@ class HedgePlan:
         out = []
         tenors = self.problem.tenors
         members = self.problem.members
-        for m, q, trade in zip(members, self.quantities, self.trade_quantities, strict=True):
+        rows = zip(members, self.current, self.quantities, self.trade_quantities, strict=True)
+        for m, q0, q, trade in rows:
             r = m.risk
             if abs(trade) < MIN_TRADE[r.kind]:
                 continue
+            cash = member_cash_cost(self.problem, m, float(q0), float(q), self.horizon_days)
             cost = trade_cost(
                 position=float(q),
                 trade=float(trade),
@@ -246,6 +317,7 @@ class HedgePlan:
                     quantity=float(trade),
                     position_after=float(q),
                     unit=r.unit,
+                    lot=self.problem.lots[r.name],
                     direction=direction_word(r.kind, trade),
                     # The sum of key-rate DV01s: the optimiser's DV01, so the plan adds up.
                     dv01_change=float(np.sum(unit_krd)) * float(trade),
@@ -258,8 +330,11 @@ class HedgePlan:
                         margin=cost.margin,
                         total=cost.total,
                     ),
+                    cash_cost=cash.total,
+                    cash_cost_detail=cash_cost_doc(cash),
                     roll_date=r.details.get("roll_date"),
-                    detail={k: _plain(v) for k, v in r.details.items() if k in TRADE_DETAIL_KEYS},
+                    detail={k: _plain(v) for k, v in r.details.items() if k in TRADE_DETAIL_KEYS}
+                    | ({"vega_bp": vega_per_bp(m) * float(trade)} if r.kind == "swaption" else {}),
                 )
             )
         return out
@@ -324,7 +399,15 @@ class HedgePlan:
         pre = self._figures(self.pre, self.current)
         post = self._figures(self.post, self.quantities)
         baseline = self.baseline
+        trades = self.trades()
+        cash = CashCostDoc(
+            **{
+                key: float(sum(getattr(t.cash_cost_detail, key) for t in trades))
+                for key in CashCostDoc.model_fields
+            }
+        )
         if baseline.available and baseline.post_hedge is not None and res.objective is not None:
+            assert baseline.cash_cost is not None
             baseline = baseline.model_copy(
                 update={
                     "cost_difference": None
@@ -332,26 +415,19 @@ class HedgePlan:
                     else res.objective - baseline.cost["objective"],
                     "tracking_error_difference_bp": post.tracking_error_bp
                     - baseline.post_hedge.tracking_error_bp,
+                    "cash_cost_difference": cash.total - baseline.cash_cost.total,
                 }
             )
         infeasibility = None
         if res.status == "infeasible":
             infeasibility = Infeasibility(
                 message=res.message,
-                relaxations=[
-                    Relaxation(
-                        constraint=v.name,
-                        limit=v.limit,
-                        required=v.required,
-                        change=v.move,
-                        unit=v.units,
-                    )
-                    for v in res.violations
-                ],
+                relaxations=[_relaxation(v) for v in res.violations],
+                alternatives=[_relaxation(v) for v in res.alternatives],
             )
         return Hedge(
             exposure=self.exposure(),
-            trades=self.trades(),
+            trades=trades,
             pre_hedge=pre,
             post_hedge=post,
             constraints=[
@@ -366,6 +442,10 @@ class HedgePlan:
                 for c in res.constraints
             ],
             costs={k: float(v) for k, v in res.costs.items()},
+            cash_cost=cash,
+            risk_penalty=_risk_penalty(res.costs),
+            objective=res.objective,
+            swaption_vega=self.swaption_vega(),
             baseline=baseline,
             solver=Solver(
                 status=res.status,
@@ -380,6 +460,16 @@ class HedgePlan:
             infeasibility=infeasibility,
             methodology=HEDGE_METHODOLOGY,
         )
+
+    def swaption_vega(self) -> dict[str, float]:
+        """Net vega of the swaptions held after the hedge, currency per bp of normal vol."""
+        out: dict[str, float] = {}
+        for m, q in zip(self.problem.members, self.quantities, strict=True):
+            if isinstance(m.spec, SwaptionSpec) and q != 0:
+                v = vega_per_bp(m) * float(q)
+                out[vega_bucket(m.spec)] = out.get(vega_bucket(m.spec), 0.0) + v
+                out["total"] = out.get("total", 0.0) + v
+        return out
 
     def constraint_limit(self, name: str) -> Any:
         """The limit of the named constraint (``None`` when the case sets none)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -9,11 +10,9 @@ from typing import Any
 
 import numpy as np
 from hedge_planner.active_risk import position_loadings
+from hedge_planner.case_derivatives import CapFloorSpec, CdxSpec, FutureOptionSpec
 from hedge_planner.cases import (
     AnalysisCase,
-    CapFloorSpec,
-    CdxSpec,
-    FutureOptionSpec,
     FuturesSpec,
     HedgeSpec,
     SwapSpec,
@@ -21,16 +20,17 @@ from hedge_planner.cases import (
     resolve_path,
 )
 from hedge_planner.derivative_hedges import cap_floor, cdx_index, future_option, spread_loadings
-from hedge_planner.models.bootstrap import tenor_years
+from hedge_planner.futures_roll import case_basket, futures_name, next_future
+from hedge_planner.hedge_legs import leg_limit_issues, member_lot
+from hedge_planner.hedge_limits import desk_limits, liquidity_cap
 from hedge_planner.models.caps import CapFloor
 from hedge_planner.models.cdx import CdxIndex
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.daycount import DayCount
 from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.futures import ContractTable, load_contract_table
-from hedge_planner.models.futures_hedge import DeliverableBond, TreasuryFuture
+from hedge_planner.models.futures_hedge import TreasuryFuture
 from hedge_planner.models.futures_options import FutureOption
-from hedge_planner.models.futures_quotes import parse_32nds
 from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk, SwapHedge, Swaption
 from hedge_planner.models.swaps import SwapSpec as SwapTerms
 from hedge_planner.solvers.optimizer import HedgeOptimizer
@@ -48,10 +48,10 @@ from hedge_planner.solvers.terms import (
     TrackingErrorL1Term,
     TrackingErrorTerm,
 )
+from hedge_planner.universe_checks import futures_price, universe_input_issues
 from hedge_planner.workflow import CaseAnalysis, MarketCurves
 
-#: CME month codes.
-MONTH_CODES = "FGHJKMNQUVXZ"
+logger = logging.getLogger(__name__)
 
 Spec = FuturesSpec | SwapSpec | SwaptionSpec | FutureOptionSpec | CapFloorSpec | CdxSpec
 PricedInstrument = TreasuryFuture | SwapHedge | Swaption | FutureOption | CapFloor | CdxIndex
@@ -123,66 +123,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def futures_name(code: str, year: int, month: int) -> str:
-    """Exchange-style name, e.g. ``TYH4`` for the March 2024 10-year note future."""
-    return f"{code.upper()}{MONTH_CODES[month - 1]}{year % 10}"
-
-
-def _tenor_issue(source: str, where: str, label: str) -> InputIssue | None:
-    """A located issue when ``label`` is not a tenor such as ``6m`` or ``10y``."""
-    try:
-        tenor_years(label)
-    except HedgePlannerError as exc:
-        return InputIssue(source, None, where, str(exc), "tenors look like 3m, 2y or 10y")
-    return None
-
-
-def _futures_price(spec: FuturesSpec) -> float | None:
-    """The quoted futures price per 100 (32nds quotes such as ``111-08+`` converted)."""
-    return parse_32nds(spec.price) if isinstance(spec.price, str) else spec.price
-
-
-def _universe_input_issues(hedge: HedgeSpec, source: str) -> list[InputIssue]:
-    """Check the strings the pricers parse (months, 32nds prices, tenors) before pricing."""
-    issues: list[InputIssue] = []
-    for i, fut in enumerate(hedge.universe.futures):
-        where = f"hedge.universe.futures[{i}]"
-        month = int(fut.contract_month.split("-")[1])
-        if not 1 <= month <= 12:
-            issues.append(
-                InputIssue(source, None, f"{where}.contract_month", f"month {month} is not 01-12")
-            )
-        try:
-            _futures_price(fut)
-        except ValueError as exc:  # parsing the user's own quote string, not pricing
-            issues.append(
-                InputIssue(source, None, f"{where}.price", str(exc), "e.g. 111-08+ or 111.26")
-            )
-    tenor_fields: list[tuple[str, str | None]] = []
-    for i, swap in enumerate(hedge.universe.swaps):
-        tenor_fields += [
-            (f"hedge.universe.swaps[{i}].tenor", swap.tenor),
-            (f"hedge.universe.swaps[{i}].start", swap.start),
-        ]
-    for i, opt in enumerate(hedge.universe.swaptions):
-        tenor_fields += [
-            (f"hedge.universe.swaptions[{i}].expiry", opt.expiry),
-            (f"hedge.universe.swaptions[{i}].tenor", opt.tenor),
-        ]
-    for i, cap in enumerate(hedge.universe.caps):
-        at = f"hedge.universe.caps[{i}]"
-        tenor_fields += [(f"{at}.tenor", cap.tenor), (f"{at}.start", cap.start)]
-        if isinstance(cap.vol, dict):
-            tenor_fields += [(f"hedge.universe.caps[{i}].vol", label) for label in cap.vol]
-    for i, cdx in enumerate(hedge.universe.cdx):
-        tenor_fields.append((f"hedge.universe.cdx[{i}].tenor", cdx.tenor))
-    for where, label in tenor_fields:
-        issue = None if label is None else _tenor_issue(source, where, label)
-        if issue is not None:
-            issues.append(issue)
-    return issues
-
-
 def _contract_table(hedge: HedgeSpec, source: str) -> ContractTable | None:
     """The user's contract-specification file, when the case names one."""
     if hedge.universe.contracts_file is None:
@@ -208,17 +148,8 @@ def _future(
     table: ContractTable | None,
 ) -> UniverseMember:
     year, month = (int(p) for p in spec.contract_month.split("-"))
-    basket = [
-        DeliverableBond(
-            id=b.id,
-            coupon=b.coupon,
-            maturity=b.maturity,
-            clean_price=b.price,
-            yield_=b.yield_,
-            issue_date=b.issue_date,
-        )
-        for b in spec.basket
-    ]
+    basket = case_basket(spec.basket)
+    roll_into = next_future(spec, basket, curves.treasury, tenors, table)
     future = TreasuryFuture(
         futures_name(spec.code, year, month),
         spec.code,
@@ -227,7 +158,7 @@ def _future(
         basket,
         spec.repo_rate,
         curves.treasury,
-        market_price=_futures_price(spec),
+        market_price=futures_price(spec),
         margin=spec.initial_margin,
         half_spread=spec.half_spread,
         table=table,
@@ -235,8 +166,17 @@ def _future(
         delivery=spec.delivery,
         reinvestment_rate=spec.reinvestment_rate,
         reinvestment_basis=360.0 if spec.reinvestment_day_count == "ACT/360" else 365.0,
+        roll_into=roll_into,
+        calendar_spread=None if spec.roll is None else spec.roll.calendar_spread,
     )
     risk = future.risk(tenors, horizon_days=horizon)
+    if risk.details.get("rolls_before_horizon") and not risk.details.get("roll_priced"):
+        logger.warning(
+            "%s rolls before the horizon but no bond of its basket is deliverable into the next "
+            "contract and the case gives no hedge.universe.futures roll (basket or "
+            "calendar_spread): its carry rate is extended past the roll",
+            future.name,
+        )
     return UniverseMember(spec, future, risk, risk.half_spread)
 
 
@@ -301,7 +241,7 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
         With every instrument that cannot be built (a missing SOFR curve, an undeliverable basket
         bond, a bad tenor...), located by its position in the case file.
     """
-    pre_issues = _universe_input_issues(hedge, source)
+    pre_issues = universe_input_issues(hedge, source)
     if pre_issues:
         raise InputError(pre_issues)
     tenors = analysis.tenors
@@ -383,6 +323,11 @@ class HedgeProblem:
     tenors: tuple[str, ...]
     funding_rate: float
 
+    @property
+    def lots(self) -> dict[str, float | None]:
+        """Units per lot of each instrument (contracts / notional), None when continuous."""
+        return {i.name: (i.lot_size if i.integer else None) for i in self.optimizer.ctx.instruments}
+
     def to_optimizer_value(self, name: str, value: float) -> float:
         """Convert a case-file parameter value to the optimiser's units."""
         if name == "risk_aversion":
@@ -409,21 +354,21 @@ def _portfolio_risk(analysis: CaseAnalysis) -> PortfolioRisk:
     )
 
 
-def _instruments(hedge: HedgeSpec, members: list[UniverseMember]) -> list[Instrument]:
+def _instruments(hedge: HedgeSpec, members: list[UniverseMember], source: str) -> list[Instrument]:
     """The optimiser's view of each member: per-unit risk, costs, bounds, current position."""
     instruments = []
+    futures_index = {id(f): i for i, f in enumerate(hedge.universe.futures)}
     for m in members:
         fields = m.risk.instrument_fields()
         fields["half_spread"] = m.half_spread
         lo, hi = m.bounds()
         spec = m.spec
-        extra: dict[str, Any] = {}
-        if isinstance(spec, SwapSpec) and spec.integer_lots:
-            extra = {"integer": True, "lot_size": spec.lot_size}
-        elif isinstance(spec, FutureOptionSpec):
-            extra = {"integer": True}  # whole option contracts, like futures
-        elif isinstance(spec, CdxSpec):  # 1m notional lots: the lot also scales the variable
-            extra = {"integer": True, "lot_size": 1e6}
+        where = f"hedge.universe.futures[{futures_index.get(id(spec), 0)}]"
+        cap = liquidity_cap(hedge, m, where, source)
+        if cap is not None:  # trades within the cap around the current position
+            lo, hi = max(lo, spec.current - cap), min(hi, spec.current + cap)
+        extra: dict[str, Any] = {"min_trade": spec.min_trade, "ticket_cost": spec.ticket_cost}
+        extra.update(member_lot(spec))
         impact = hedge.costs.impact * m.half_spread / IMPACT_UNIT[m.risk.kind]
         instruments.append(
             Instrument(
@@ -582,9 +527,13 @@ def build_problem(
     portfolio = _portfolio_risk(analysis)
     mv = portfolio.market_value
     tenors = analysis.tenors
-    instruments = _instruments(hedge, members)
+    instruments = _instruments(hedge, members, source)
     terms = _objective_terms(hedge, mv)
     constraints, target = _limits(hedge, analysis, source)
+    constraints += desk_limits(hedge, members, source)
+    leg_issues = leg_limit_issues(hedge, source)
+    if leg_issues:
+        raise InputError(leg_issues)
     optimizer = HedgeOptimizer(
         portfolio,
         instruments,
@@ -594,6 +543,7 @@ def build_problem(
         gap_tol=hedge.solver.gap,
         time_limit=hedge.solver.time_limit_seconds,
         factor_risk=factor_risk(analysis, members),
+        max_legs=hedge.limits.max_legs,
     )
     horizon_years = hedge.horizon_days / 365.0
     funding = float(analysis.curves.treasury.zero_rate(np.array([horizon_years]), "simple")[0])

@@ -8,14 +8,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
+from importlib.resources import files
 from typing import Any
 
+from hedge_planner import numfmt as nf
 from hedge_planner.document import DurationStatus, Plan
 from hedge_planner.document_sections import Mismatch
 from pydantic import BaseModel
 
 #: Anchor id and heading of every section, in page order.
 SECTION_TITLES: tuple[tuple[str, str], ...] = (
+    ("decision", "Decision summary"),
     ("exposure", "1. Duration exposure summary"),
     ("hedge", "2. Hedge recommendation"),
     ("scenarios", "3. Scenario matrix"),
@@ -23,6 +26,44 @@ SECTION_TITLES: tuple[tuple[str, str], ...] = (
     ("actions", "5. Action items"),
     ("quality", "Quality checks"),
     ("warnings", "Warnings"),
+    ("notes", "Methodology notes"),
+)
+
+#: Footnotes of the report, in their printed order: key -> text. Figures refer to them with
+#: :func:`fn` instead of repeating the methodology on every row.
+NOTES: tuple[tuple[str, str], ...] = (
+    (
+        "duration",
+        "Durations in years; the hedge's duration figures are key-rate sums on the pre-hedge "
+        "book value (effective, curve-based); derivatives add DV01, never value.",
+    ),
+    (
+        "krd",
+        "Key rate durations (KRD) are effective durations to each key tenor's zero rate, in "
+        "years; they sum to the effective duration.",
+    ),
+    (
+        "dv01",
+        "DV01 in currency per 1 bp, positive when the position gains as rates fall.",
+    ),
+    (
+        "te",
+        "Tracking error is the ex-ante annualised volatility of the return difference against "
+        "the benchmark, in bp per year, from the case's factor model (key rates, sector "
+        "spreads, swap spread).",
+    ),
+    (
+        "cost",
+        "Cash cost over the scenario horizon in currency: positive = paid, negative = earned "
+        "(carry earned by short futures, for example). Margin funding is the cost of funding "
+        "initial margin, not the margin itself; the optimiser's risk penalty is not cash and is "
+        "never included in cash cost.",
+    ),
+    (
+        "scenarios",
+        "Scenario P&L by full revaluation over the horizon; active = book − benchmark, the "
+        "benchmark scaled to the book's value; gains green with +, losses red with −.",
+    ),
 )
 
 DEFAULT_METHOD = {
@@ -50,97 +91,8 @@ NUMERIC_KINDS = {"money", "years", "bp", "pct", "rate", "int", "convexity", "shi
 NOT_BINDING = '<span class="muted">no</span>'
 FRACTION_KEYS = {"share", "weight", "share_of_face", "fraction"}
 
-CSS = """
-:root{--ink:#1d2430;--muted:#5b6573;--line:#d9dde3;--bg:#f6f7f9;--accent:#1f5a96;
---pass:#1b7f3b;--pass-bg:#e3f4e8;--warn:#8a5a00;--warn-bg:#fff1d6;--fail:#b42318;
---fail-bg:#fde7e5;--info:#1f5a96;--info-bg:#e5eef8}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--ink);
-font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif}
-main{max-width:1220px;margin:0 auto;padding:24px 28px 48px;background:#fff}
-header.top{border-bottom:3px solid var(--accent);padding-bottom:12px;margin-bottom:18px}
-h1{font-size:26px;margin:0 0 4px}
-h2{font-size:20px;margin:34px 0 10px;padding-bottom:4px;border-bottom:1px solid var(--line);
-color:var(--accent)}
-h3{font-size:15px;margin:20px 0 8px}
-p{margin:6px 0}
-.sub{color:var(--muted)}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;
-background:#eef1f5;padding:1px 4px;border-radius:3px}
-table{border-collapse:collapse;width:100%;margin:6px 0 14px;font-size:13px}
-caption{caption-side:bottom;text-align:left;color:var(--muted);font-size:12px;padding-top:4px}
-th,td{padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
-thead th{background:#eef2f7;text-align:left;font-weight:600;border-bottom:2px solid #b8c2cf;
-vertical-align:bottom}
-.tw{overflow-x:auto;max-width:100%}
-table.wide td:first-child{min-width:200px}
-table.wide{font-size:12.5px}
-table.wide th,table.wide td{padding:5px 6px}
-.sub2{display:block;font-size:11.5px;color:var(--muted);margin-top:2px}
-.cards.three{display:grid;grid-template-columns:repeat(3,minmax(0,1fr))}
-th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.num{white-space:nowrap}
-tbody tr:nth-child(even){background:#fafbfc}
-tbody th{text-align:left;font-weight:600}
-tr.total td,tr.total th{border-top:2px solid #b8c2cf;font-weight:600}
-.neg{color:#b42318}
-.method{display:inline-block;font-size:11px;color:var(--muted);background:#f0f2f5;
-border:1px solid var(--line);border-radius:10px;padding:0 7px;margin-left:6px}
-td .method{margin-left:0}
-.badge{display:inline-block;min-width:46px;text-align:center;font-size:11px;font-weight:700;
-letter-spacing:.03em;text-transform:uppercase;border-radius:10px;padding:1px 8px;
-print-color-adjust:exact;-webkit-print-color-adjust:exact}
-.b-pass{color:var(--pass);background:var(--pass-bg);border:1px solid #9fd3ad}
-.b-warn{color:var(--warn);background:var(--warn-bg);border:1px solid #f0c36d}
-.b-fail{color:var(--fail);background:var(--fail-bg);border:1px solid #f2a39b}
-.b-info{color:var(--info);background:var(--info-bg);border:1px solid #a9c4e4}
-.cards{display:flex;flex-wrap:wrap;gap:12px;margin:10px 0 14px}
-.card{flex:1 1 200px;border:1px solid var(--line);border-radius:6px;padding:10px 12px;
-background:#fff;break-inside:avoid}
-.card .k{font-size:12px;color:var(--muted)}
-.card .v{font-size:20px;font-weight:650;font-variant-numeric:tabular-nums}
-.card .d{font-size:12px;color:var(--muted)}
-.grid2{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:18px;align-items:start}
-.grid2.even{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}
-.panel{border:1px solid var(--line);border-radius:6px;padding:6px 12px 2px;break-inside:avoid}
-.panel h3{margin-top:8px}
-nav.toc{background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:8px 16px;
-margin:10px 0 6px}
-nav.toc ul{margin:4px 0;padding-left:4px;columns:2;list-style:none}
-nav.toc a{color:var(--accent);text-decoration:none}
-.alert{border:2px solid var(--fail);background:var(--fail-bg);border-radius:6px;padding:10px 14px;
-margin:12px 0;break-inside:avoid;print-color-adjust:exact;-webkit-print-color-adjust:exact}
-.alert h3{margin:0 0 6px;color:var(--fail)}
-.alert a{color:var(--fail)}
-.note{border-left:4px solid var(--accent);background:#f3f7fc;padding:8px 12px;margin:10px 0}
-dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:3px 14px;margin:6px 0}
-dl.kv dt{color:var(--muted)}
-dl.kv dd{margin:0}
-details{border:1px solid var(--line);border-radius:6px;margin:6px 0;padding:4px 10px}
-details>summary{cursor:pointer;font-weight:600;padding:3px 0}
-.chart{display:block;margin:8px 0 14px}
-.muted{color:var(--muted)}
-footer{margin-top:36px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);
-padding-top:8px}
-@media (max-width:900px){.grid2,.grid2.even,.cards.three{grid-template-columns:1fr}
-nav.toc ul{columns:1}}
-@page{size:A4 landscape;margin:12mm}
-@media print{
-body{background:#fff;font-size:11px}
-main{max-width:none;padding:0}
-h2{break-after:avoid;page-break-after:avoid}
-h3{break-after:avoid}
-section{break-before:auto}
-tr,.card,.panel,svg,.alert{break-inside:avoid;page-break-inside:avoid}
-thead{display:table-header-group}
-nav.toc{display:none}
-details{border:none;padding:0}
-details::details-content{content-visibility:visible;display:block}
-.tw{overflow:visible}
-a{color:inherit;text-decoration:none}
-}
-"""
+#: The report's stylesheet (screen and print), inlined into the page's single <style>.
+CSS = (files("hedge_planner") / "templates" / "report.css").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,7 +121,7 @@ def fmt(value: Any, kind: str = "auto") -> str:
     if not math.isfinite(v):
         return "n/a"
     if kind == "money":
-        return f"{v:,.0f}"
+        return nf.money(v)
     if kind == "years":
         return f"{v:,.4f}"
     if kind == "bp":
@@ -197,11 +149,16 @@ def esc(value: Any) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
-def cell(value: Any, kind: str = "auto", *, header: bool = False) -> str:
+def cell(value: Any, kind: str = "auto", *, header: bool = False, sense: str = "") -> str:
+    """One table cell; ``sense`` ``"pnl"`` or ``"cost"`` colours gains green and losses red
+    and writes an explicit sign (other figures, e.g. DV01, stay uncoloured)."""
     tag = "th" if header else "td"
     text = esc(fmt(value, kind))
     if is_num(value) and kind != "text":
-        cls = "num neg" if float(value) < 0 else "num"
+        tone = nf.tone(value, sense)
+        if sense and float(value) > 0 and not text.startswith("+"):
+            text = "+" + text
+        cls = f"num {tone}" if tone else "num"
         return f'<{tag} class="{cls}">{text}</{tag}>'
     if value is None and kind in NUMERIC_KINDS:
         return f'<{tag} class="num">{text}</{tag}>'
@@ -333,11 +290,11 @@ def card(key: str, value_html: str, detail_html: str = "") -> str:
     )
 
 
-def band(dur: DurationStatus, methods: Mapping[str, str]) -> str:
-    """``target T ± B`` of the duration band, with its methodology label."""
+def band(dur: DurationStatus) -> str:
+    """``target T ± B`` of the duration band, with its methodology footnote."""
     target = esc(fmt(dur.target, "years"))
     band = esc(fmt(dur.band, "years"))
-    return f"target {target} ± {band}" + label(methods, "hedge_duration", "effective_duration")
+    return f"target {target} ± {band}" + fn("duration")
 
 
 def arrow(before: Any, after: Any, kind: str) -> str:
@@ -368,9 +325,10 @@ def detail_text(detail: Any) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def toc() -> str:
-    items = "".join(f'<li><a href="#{sid}">{esc(title)}</a></li>' for sid, title in SECTION_TITLES)
-    return f'<nav class="toc" aria-label="Contents"><strong>Contents</strong><ul>{items}</ul></nav>'
+def fn(key: str) -> str:
+    """Superscript reference to the footnote ``key`` of :data:`NOTES`."""
+    number = [k for k, _ in NOTES].index(key) + 1
+    return f'<sup class="fn"><a href="#note-{key}">{number}</a></sup>'
 
 
 def section(sid: str, body: str) -> str:

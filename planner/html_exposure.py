@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from hedge_planner import html_base as h
-from hedge_planner.charts import format_number, grouped_bar_chart
 from hedge_planner.document import Plan
+from hedge_planner.mpl_charts import krd_profile_chart
 
 
 def _figures(plan: Plan, methods: Mapping[str, str]) -> str:
@@ -96,18 +96,7 @@ def _key_rates(plan: Plan, methods: Mapping[str, str]) -> str:
     if hedged is not None:
         series["Hedged portfolio"] = h.tenor_values(hedged, tenors)
     if tenors:
-        out.append(
-            grouped_bar_chart(
-                tenors,
-                series,
-                title="Key rate duration profile by tenor",
-                y_label="KRD (years)",
-                chart_id="chart-krd",
-                width=1160,
-                height=360,
-                value_format=lambda v: format_number(v, 2),
-            )
-        )
+        out.append(krd_profile_chart(tenors, series))
         krd_rows = [(f"Portfolio KRD{basis} (years)", own, "years")]
         if b is not None:
             krd_rows += [
@@ -124,8 +113,8 @@ def _key_rates(plan: Plan, methods: Mapping[str, str]) -> str:
             for name, values, kind in krd_rows
         ]
         out.append(
-            "<h3>Key rate durations "
-            + h.label(methods, "krd")
+            "<h3>Key rate durations"
+            + h.fn("krd")
             + "</h3>"
             + h.table(["Measure", *[(t, True) for t in tenors]], body)
         )
@@ -260,8 +249,8 @@ def _sectors(plan: Plan, methods: Mapping[str, str]) -> str:
             for s in sectors
         ]
         out.append(
-            "<h3>By sector "
-            + h.label(methods, "effective_duration")
+            "<h3>By sector"
+            + h.fn("duration")
             + "</h3>"
             + h.table(
                 head,

@@ -7,7 +7,9 @@ from typing import Any
 
 from hedge_planner import html_base as h
 from hedge_planner.document import Plan
-from hedge_planner.document_sections import BaselineRisk, Hedge, RiskFigures
+from hedge_planner.document_sections import BaselineRisk, Hedge, RiskFigures, Trade
+from hedge_planner.html_decision import trade_cash_cost
+from hedge_planner.labels import constraint_label, constraint_unit, cost_label
 from pydantic import BaseModel
 
 
@@ -26,44 +28,30 @@ def _hedge_figures_table(
     post = hedge.post_hedge
     base = hedge.baseline.post_hedge
     spec = [
-        (
-            "Duration",
-            "duration",
-            "years",
-            "years",
-            h.label(methods, "hedge_duration", "effective_duration"),
-        ),
-        ("DV01", "dv01", "money", f"{ccy} per bp", h.label(methods, "dv01")),
-        ("Convexity", "convexity", "convexity", "years²", h.label(methods, "effective_convexity")),
-        (
-            "Tracking error",
-            "tracking_error_bp",
-            "bp",
-            "bp per year",
-            h.label(methods, "tracking_error"),
-        ),
+        ("Duration", "duration", "years", "years", h.fn("duration")),
+        ("DV01", "dv01", "money", f"{ccy} per bp", h.fn("dv01")),
+        ("Convexity", "convexity", "convexity", "years²", ""),
+        ("Tracking error", "tracking_error_bp", "bp", "bp per year", h.fn("te")),
     ]
     body = [
         [
-            f'<th scope="row">{h.esc(n)}</th>',
+            f'<th scope="row">{h.esc(n)}{note}</th>',
             h.cell(getattr(pre, k), kind),
             h.cell(getattr(post, k), kind),
             h.cell(_optional(base, k), kind),
             f"<td>{h.esc(u)}</td>",
-            f"<td>{lab}</td>",
         ]
-        for n, k, kind, u, lab in spec
+        for n, k, kind, u, note in spec
     ]
-    krd_label = h.label(methods, "krd")
-    for t in tenors:
+    # The KRD rows share one methodology: a footnote on the first, not a label on each row.
+    for i, t in enumerate(tenors):
         body.append(
             [
-                f'<th scope="row">KRD {h.esc(t)}</th>',
+                f'<th scope="row">KRD {h.esc(t)}{h.fn("krd") if i == 0 else ""}</th>',
                 h.cell(_krd_at(pre, t), "years"),
                 h.cell(_krd_at(post, t), "years"),
                 h.cell(_krd_at(base, t), "years"),
                 "<td>years</td>",
-                f"<td>{krd_label}</td>",
             ]
         )
     return h.table(
@@ -73,9 +61,18 @@ def _hedge_figures_table(
             ("Post-hedge (optimised)", True),
             ("Post-hedge (baseline)", True),
             "Unit",
-            "Methodology",
         ],
         body,
+        caption="Methods: "
+        + "; ".join(
+            f"{name} {methods.get(key, '')}"
+            for name, key in (
+                ("duration", "hedge_duration"),
+                ("DV01", "dv01"),
+                ("tracking error", "tracking_error"),
+            )
+            if methods.get(key)
+        ),
     )
 
 
@@ -86,24 +83,41 @@ def _infeasibility(
     out: list[str] = []
     infeasible = hedge.infeasibility
     if infeasible is not None:
-        body = [
-            [
-                f"<td>{h.esc(r.constraint)}</td>",
-                h.cell(r.limit),
-                h.cell(r.required),
-                h.cell(r.change),
-                f"<td>{h.esc(r.unit)}</td>",
+
+        def rows(relaxations: Sequence[Any]) -> list[list[str]]:
+            return [
+                [
+                    f"<td>{h.esc(constraint_label(r.constraint))}"
+                    f'<span class="sub2"><code>{h.esc(r.constraint)}</code></span></td>',
+                    h.cell(r.limit),
+                    h.cell(r.required),
+                    h.cell(r.change),
+                    f"<td>{h.esc(r.unit)}</td>",
+                ]
+                for r in relaxations
             ]
-            for r in infeasible.relaxations
+
+        body = rows(infeasible.relaxations)
+        head: list[str | tuple[str, bool]] = [
+            "Constraint",
+            ("Limit", True),
+            ("Required", True),
+            ("Change", True),
+            "Unit",
         ]
+        alone = (
+            "<p>Limits in conflict: each alone restores feasibility by this move:</p>"
+            + h.table(head, rows(infeasible.alternatives))
+            if infeasible.alternatives
+            else ""
+        )
         out.append(
             '<div class="alert" id="infeasibility" role="alert">'
             "<h3>Infeasible: no hedge meets every constraint</h3>"
             f"<p>{h.esc(infeasible.message)}</p>"
             "<p>Smallest relaxations that would make the problem feasible:</p>"
-            + h.table(
-                ["Constraint", ("Limit", True), ("Required", True), ("Change", True), "Unit"], body
-            )
+            + h.table(head, body)
+            + alone
             + "</div>"
         )
 
@@ -123,12 +137,12 @@ def _trades_and_baseline(
             h.cell(t.quantity, "int"),
             f"<td>{h.esc(t.unit)}</td>",
             h.cell(t.dv01_change, "money"),
-            h.cell(t.cost.total, "money"),
+            h.cell(trade_cash_cost(t)["total"], "money", sense="cost"),
         ]
         for t in trades
     ]
     total_dv01 = sum(t.dv01_change for t in trades)
-    total_cost = sum(t.cost.total for t in trades)
+    total_cost = sum(trade_cash_cost(t)["total"] for t in trades)
     if trades:
         compact.append(
             [
@@ -137,7 +151,7 @@ def _trades_and_baseline(
                 "<td></td>",
                 "<td></td>",
                 h.cell(total_dv01, "money"),
-                h.cell(total_cost, "money"),
+                h.cell(total_cost, "money", sense="cost"),
             ]
         )
     opt_table = h.table(
@@ -147,7 +161,7 @@ def _trades_and_baseline(
             ("Quantity", True),
             "Unit",
             (f"DV01 change ({ccy}/bp)", True),
-            (f"Total cost ({ccy})", True),
+            (f"Cash cost over horizon ({ccy})", True),
         ],
         compact,
         row_classes=[""] * len(trades) + ["total"],
@@ -169,8 +183,14 @@ def _trades_and_baseline(
         ["Optimised − baseline", ("Difference", True)],
         [
             [
-                f'<th scope="row">Hedge cost ({h.esc(ccy)})</th>',
-                h.cell(baseline.cost_difference, "money"),
+                # The baseline comparison is of the optimiser's objective, not of cash alone.
+                f'<th scope="row">{h.esc(cost_label("objective"))} ({h.esc(ccy)})</th>',
+                h.cell(baseline.cost_difference, "money", sense="cost"),
+            ],
+            [
+                f'<th scope="row">{h.esc(cost_label("total"))} over the horizon '
+                f"({h.esc(ccy)})</th>",
+                h.cell(baseline.cash_cost_difference, "money", sense="cost"),
             ],
             [
                 '<th scope="row">Tracking error (bp/yr)</th>',
@@ -182,17 +202,26 @@ def _trades_and_baseline(
     )
     out.append(
         '<div class="grid2">'
-        f'<div class="panel"><h3>Recommended trades (optimised)</h3>{opt_table}</div>'
+        f'<div class="panel print-hide"><h3>Recommended trades (optimised)</h3>{opt_table}</div>'
         f'<div class="panel"><h3>Closed-form baseline</h3>{base_kv}{base_table}</div></div>'
     )
 
     return "".join(out)
 
 
+def _cost_keys(trades: Sequence[Trade]) -> list[str]:
+    """Cash-cost components present in any trade, in first-seen order, ``total`` last."""
+    keys: list[str] = []
+    for t in trades:
+        keys += [k for k in trade_cash_cost(t) if k not in keys and k != "total"]
+    return [*keys, "total"]
+
+
 def _trade_detail(hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str], ccy: str) -> str:
-    """Per-trade costs and the pre/post-hedge risk table."""
+    """Per-trade cash costs (every component the plan carries) and the pre/post risk table."""
     out: list[str] = []
     trades = hedge.trades
+    keys = _cost_keys(trades)
     detail_rows = [
         [
             f"<td>{h.esc(t.instrument)}"
@@ -202,16 +231,13 @@ def _trade_detail(hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str
             h.cell(t.quantity, "int"),
             f"<td>{h.esc(t.unit)}</td>",
             h.cell(t.dv01_change, "money"),
-            h.cell(t.cost.carry, "money"),
-            h.cell(t.cost.slippage, "money"),
-            h.cell(t.cost.margin, "money"),
-            h.cell(t.cost.total, "money"),
+            *[h.cell(trade_cash_cost(t).get(k), "money", sense="cost") for k in keys],
             f'<td class="num">{h.esc(h.fmt(t.roll_date))}</td>',
         ]
         for t in trades
     ]
     out.append(
-        "<h3>Trade detail and costs</h3>"
+        "<h3>Trade detail and cash costs</h3>"
         + h.table(
             [
                 "Instrument",
@@ -220,16 +246,17 @@ def _trade_detail(hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str
                 ("Quantity", True),
                 "Unit",
                 (f"DV01 change ({ccy}/bp)", True),
-                (f"Carry ({ccy})", True),
-                (f"Slippage ({ccy})", True),
-                (f"Margin ({ccy})", True),
-                (f"Total ({ccy})", True),
+                *[(f"{cost_label(k)} ({ccy})", True) for k in keys],
                 ("Roll date", True),
             ],
             detail_rows,
             css_class="wide",
-            caption="Costs over the scenario horizon; positive = cost, negative = gain.",
+            caption="Cash costs over the scenario horizon; positive = paid (red), negative = "
+            "earned (green). Margin funding cost is the cost of funding the initial margin, not "
+            "the margin itself. Total = half bid-ask + tickets + margin funding + roll + carry "
+            "cost, for the units traded.",
         )
+        + h.fn("cost")
     )
     out.append(
         "<h3>Pre- and post-hedge risk</h3>" + _hedge_figures_table(hedge, tenors, methods, ccy)
@@ -244,10 +271,12 @@ def _constraints(hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str]
     constraints = hedge.constraints
     body = [
         [
-            f"<td>{h.esc(c.name)}</td>",
+            f"<td>{h.esc(constraint_label(c.name))}"
+            f'<span class="sub2"><code>{h.esc(c.name)}</code></span></td>',
             h.cell(c.limit),
             h.cell(c.value),
             h.cell(c.slack),
+            f"<td>{h.esc(constraint_unit(c.name, ccy, c.units))}</td>",
             f"<td>{h.badge('binding') if c.binding else h.NOT_BINDING}</td>",
         ]
         for c in constraints
@@ -256,9 +285,10 @@ def _constraints(hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str]
     out.append(
         f"<h3>Constraints ({n_binding} binding of {len(constraints)})</h3>"
         + h.table(
-            ["Constraint", ("Limit", True), ("Value", True), ("Slack", True), "Binding"],
+            ["Constraint", ("Limit", True), ("Value", True), ("Slack", True), "Unit", "Binding"],
             body,
-            caption="Units as named in each constraint; slack = distance to the limit.",
+            caption="Slack = distance to the limit, in the constraint's unit; the identifier "
+            "under each name is the one in plan.json.",
         )
     )
 
@@ -309,7 +339,7 @@ def _solver(hedge: Hedge, tenors: Sequence[str], methods: Mapping[str, str], ccy
             f"<dd>{h.esc(h.fmt(v, kinds.get(k, 'auto')))}</dd>"
             for k, v in solver.items()
         )
-        out.append(f'<h3>Solver</h3><dl class="kv">{items}</dl>')
+        out.append(f'<div class="print-hide"><h3>Solver</h3><dl class="kv">{items}</dl></div>')
     return "".join(out)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from hedge_planner import html_base as h
 from hedge_planner.document import Plan, RiskModel
+from hedge_planner.labels import factor_label
+from hedge_planner.mpl_charts import te_by_factor_chart
 
 
 def _group_label(group: str) -> str:
-    if group.startswith("spread:"):
-        return f"Spread: {group.split(':', 1)[1]}"
-    return {"rates": "Key rates", "swap_spread": "Treasury–SOFR swap spread"}.get(group, group)
+    return factor_label(group)
 
 
 def _te_table(rm: RiskModel) -> str:
@@ -31,7 +31,13 @@ def _te_table(rm: RiskModel) -> str:
             h.cell(post.total_bp if post else None, "bp"),
         ]
     )
-    return h.table(
+    chart = te_by_factor_chart(
+        [_group_label(g) for g in groups],
+        [pre.by_group.get(g) if pre else None for g in groups],
+        [post.by_group.get(g) if post else None for g in groups],
+    )
+    # On paper the table carries the same figures: the chart is for the screen.
+    return f'<div class="print-hide">{chart}</div>' + h.table(
         ["Factor group", ("Before hedge (bp/yr)", True), ("After hedge (bp/yr)", True)],
         rows,
         caption="Tracking error against the benchmark by factor group: Euler contributions, "
@@ -74,7 +80,7 @@ def risk_model_panel(plan: Plan) -> str:
         ["Factor", ("Vol (bp/yr)", True), "Source"],
         [
             [
-                h.cell(f.name),
+                h.cell(factor_label(f.name)),
                 h.cell(f.vol_bp, "bp")
                 if f.vol_relative_pct is None
                 else h.cell(f"{f.vol_relative_pct:,.2f} % rel. (DTS)"),
@@ -91,5 +97,6 @@ def risk_model_panel(plan: Plan) -> str:
         f"{_te_table(rm)}<ul>{notes}</ul></div>"
         f'<div class="panel"><h3>Sector spread risk against the benchmark</h3>'
         f"{_spread_table(rm, h.ccy(plan))}</div>"
-        f'<div class="panel"><h3>Risk model factors</h3>{factors}</div>'
+        '<details class="panel screen-only"><summary>Risk model factors (vols and sources)'
+        f"</summary>{factors}</details>"
     )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hedge_planner import html_base as h
-from hedge_planner.charts import diverging_bar_chart
 from hedge_planner.document import Plan
-from hedge_planner.document_sections import Flag
 from hedge_planner.html_risk import risk_model_panel
+from hedge_planner.labels import scenario_label
+from hedge_planner.mpl_charts import scenario_pnl_chart
 
 
 def _scenario_definitions(plan: Plan) -> str:
@@ -23,13 +23,13 @@ def _scenario_definitions(plan: Plan) -> str:
             if k not in spread_keys:
                 spread_keys.append(str(k))
     shift_body = [
-        [f"<td>{h.esc(r.name)}</td>"]
+        [f"<td>{h.esc(scenario_label(r.name))}</td>"]
         + [h.cell(r.shifts.get(t), "shift") for t in tenors]
         + [h.cell(r.spread_shifts.get(k), "shift") for k in spread_keys]
         for r in rows
     ]
     out.append(
-        "<h3>Scenario definitions</h3>"
+        '<div class="print-hide"><h3>Scenario definitions</h3>'
         + h.table(
             [
                 "Scenario",
@@ -40,6 +40,9 @@ def _scenario_definitions(plan: Plan) -> str:
             css_class="wide",
             caption="Key-rate shifts and sector spread shifts in bp; — = unchanged.",
         )
+        + "</div>"
+        '<p class="print-only">Scenario definitions (key-rate and spread shifts, bp) are in '
+        "the HTML report and plan.json.</p>"
     )
     return "".join(out)
 
@@ -68,19 +71,17 @@ def scenarios_section(plan: Plan) -> str:
         + "</div>"
     )
     if rows:
-        names = [r.name for r in rows]
+        names = [scenario_label(r.name) for r in rows]
         out.append(
-            diverging_bar_chart(
+            scenario_pnl_chart(
                 names,
                 {
                     "Unhedged": [r.unhedged_pnl for r in rows],
                     "Hedged": [r.hedged_pnl for r in rows],
+                    "Benchmark": [r.benchmark_pnl for r in rows],
                 },
-                title=f"Scenario P&L over the horizon, unhedged vs hedged ({ccy})",
-                x_label=f"P&L ({ccy})",
-                chart_id="chart-scenario-pnl",
-                width=1160,
-                label_width=300,
+                [r.hedged_active_pnl for r in rows],
+                ccy,
             )
         )
     out.append(_scenario_matrix(plan, ccy))
@@ -94,19 +95,20 @@ def _scenario_matrix(plan: Plan, ccy: str) -> str:
     rows = sc.rows
     body = [
         [
-            f'<td>{h.esc(r.name)}<span class="sub2">{h.esc(r.kind)}</span></td>',
-            h.cell(r.unhedged_pnl, "money"),
-            h.cell(r.hedge_pnl, "money"),
-            h.cell(r.hedged_pnl, "money"),
-            h.cell(r.benchmark_pnl, "money"),
-            h.cell(r.active_pnl, "money"),
-            h.cell(r.hedged_active_pnl, "money"),
-            h.cell(r.unhedged_pnl_bp, "bp"),
-            h.cell(r.hedged_pnl_bp, "bp"),
-            h.cell(r.approx_pnl, "money"),
+            f"<td>{h.esc(scenario_label(r.name))}"
+            f'<span class="sub2">{h.esc(r.kind)} · <code>{h.esc(r.name)}</code></span></td>',
+            h.cell(r.unhedged_pnl, "money", sense="pnl"),
+            h.cell(r.hedge_pnl, "money", sense="pnl"),
+            h.cell(r.hedged_pnl, "money", sense="pnl"),
+            h.cell(r.benchmark_pnl, "money", sense="pnl"),
+            h.cell(r.active_pnl, "money", sense="pnl"),
+            h.cell(r.hedged_active_pnl, "money", sense="pnl"),
+            h.cell(r.unhedged_pnl_bp, "bp", sense="pnl"),
+            h.cell(r.hedged_pnl_bp, "bp", sense="pnl"),
+            h.cell(r.approx_pnl, "money", sense="pnl"),
             h.cell(r.approx_error, "money"),
-            h.cell(r.price_return, "pct"),
-            h.cell(r.total_return, "pct"),
+            h.cell(r.price_return, "pct", sense="pnl"),
+            h.cell(r.total_return, "pct", sense="pnl"),
         ]
         for r in rows
     ]
@@ -152,13 +154,13 @@ def dashboard_section(plan: Plan, methods: Mapping[str, str]) -> str:
     te_change = None
     if te.before is not None and te.after is not None:
         te_change = te.after - te.before
-    te_label = h.label(methods, "tracking_error")
+    te_label = h.fn("te")
     cards = [
         h.card("Tracking error before (bp/yr)", h.esc(h.fmt(te.before, "bp")), te_label),
         h.card(
             "Duration before (years)",
             h.esc(h.fmt(dur.before, "years")) + " " + h.compliance(dur.compliant_before),
-            h.band(dur, methods),
+            h.band(dur),
         ),
         h.card(
             f"DV01 before ({ccy}/bp)",
@@ -173,7 +175,7 @@ def dashboard_section(plan: Plan, methods: Mapping[str, str]) -> str:
         h.card(
             "Duration after (years)",
             h.esc(h.fmt(dur.after, "years")) + " " + h.compliance(dur.compliant_after),
-            h.band(dur, methods),
+            h.band(dur),
         ),
         h.card(
             f"DV01 after ({ccy}/bp)",
@@ -191,13 +193,19 @@ def dashboard_section(plan: Plan, methods: Mapping[str, str]) -> str:
         "</div>"
     )
     risk = risk_model_panel(plan)
-    return h.section("dashboard", f'<div class="cards three">{"".join(cards)}</div>{tables}{risk}')
+    return h.section(
+        "dashboard", f'<div class="cards three print-hide">{"".join(cards)}</div>{tables}{risk}'
+    )
 
 
 def _roll_flag(flag: Any) -> str:
     if flag:
         return h.badge("warn") + " yes: roll inside the horizon"
     return h.esc(h.fmt(flag))
+
+
+#: Events listed in the printed report (nearest first).
+_PRINTED_EVENTS = 8
 
 
 def actions_section(plan: Plan) -> str:
@@ -211,7 +219,7 @@ def actions_section(plan: Plan) -> str:
     trig = "".join(f"<li>{h.esc(t)}</li>" for t in triggers) or '<li class="muted">none</li>'
     out.append(
         '<div class="grid2 even">'
-        f'<div class="panel"><h3>Trades to execute</h3><ol>{items}</ol></div>'
+        f'<div class="panel print-hide"><h3>Trades to execute</h3><ol>{items}</ol></div>'
         f'<div class="panel"><h3>Rebalancing triggers</h3><ul>{trig}</ul>'
         f"<p>Next review: <strong>{h.esc(a.next_review_date or '—')}</strong></p></div>"
         "</div>"
@@ -250,7 +258,19 @@ def actions_section(plan: Plan) -> str:
         )
     )
     pay = a.large_paydowns
-    out.append("<h3>Large paydowns</h3>" + h.generic_table(pay, ccy))
+    faces = [float(getattr(p, "face", 0.0) or 0.0) for p in pay]
+    out.append(
+        "<h3>Large paydowns</h3>"
+        f'<p class="print-only">{len(pay)} holdings, face {h.esc(h.fmt(sum(faces), "money"))} '
+        f"{h.esc(ccy)} in total; the list is in the HTML report and plan.json.</p>"
+        f'<div class="screen-only">{h.generic_table(pay, ccy)}</div>'
+    )
+    out.append(_events_table(a.events))
+    return h.section("actions", "".join(out))
+
+
+def _events_table(items: Sequence[Any]) -> str:
+    """Events in the horizon: the nearest when printed, all on screen."""
     events = [
         [
             f"<td>{h.esc(h.fmt(e.date))}</td>",
@@ -258,13 +278,27 @@ def actions_section(plan: Plan) -> str:
             f"<td>{h.esc(e.description)}</td>",
             h.cell(e.dv01_share, "pct"),
         ]
-        for e in a.events
+        for e in items
     ]
-    out.append(
-        "<h3>Events in the horizon</h3>"
-        + h.table(["Date", "Event", "What it touches", ("Share of DV01", True)], events)
+    heads: list[str | tuple[str, bool]] = [
+        "Date",
+        "Event",
+        "What it touches",
+        ("Share of DV01", True),
+    ]
+    # Printed, the nearest events only (the pack stays short); the screen and plan.json list all.
+    shown = _PRINTED_EVENTS
+    rest = (
+        f'<p class="print-only">The first {shown} of {len(events)} events; the full list is in '
+        "the HTML report and plan.json.</p>"
+        if len(events) > shown
+        else ""
     )
-    return h.section("actions", "".join(out))
+    return (
+        "<h3>Events in the horizon</h3>"
+        + f'<div class="print-only">{h.table(heads, events[:shown])}</div>{rest}'
+        + f'<div class="screen-only">{h.table(heads, events)}</div>'
+    )
 
 
 def quality_section(plan: Plan) -> str:
@@ -279,38 +313,6 @@ def quality_section(plan: Plan) -> str:
         for c in checks
     ]
     return h.section("quality", h.table(["Status", "Check", "Detail"], body))
-
-
-def warnings_section(plan: Plan) -> str:
-    """Warnings grouped by code, most severe first, each group collapsible."""
-    warnings = plan.warnings
-    if not warnings:
-        return h.section("warnings", '<p class="muted">No warnings.</p>')
-    groups: dict[str, list[Flag]] = {}
-    for w in warnings:
-        groups.setdefault(w.code or "UNCODED", []).append(w)
-    rank = {"error": 0, "fail": 0, "warning": 1, "warn": 1, "info": 2}
-    parts = [f"<p>{len(warnings)} warnings in {len(groups)} groups; expand a group for detail.</p>"]
-    for code, items in sorted(
-        groups.items(),
-        key=lambda kv: (min(rank.get(w.level.lower(), 3) for w in kv[1]), kv[0]),
-    ):
-        levels = sorted({(w.level or "info").lower() for w in items}, key=lambda s: rank.get(s, 3))
-        body = [
-            [
-                f"<td>{h.badge(w.level)}</td>",
-                f"<td>{h.esc(w.holding or '—')}</td>",
-                f"<td>{h.esc(w.message)}</td>",
-            ]
-            for w in items
-        ]
-        parts.append(
-            f"<details><summary>{h.badge(levels[0])} <code>{h.esc(code)}</code> · {len(items)} "
-            f"item{'s' if len(items) != 1 else ''}</summary>"
-            + h.table(["Level", "Holding", "Message"], body)
-            + "</details>"
-        )
-    return h.section("warnings", "".join(parts))
 
 
 # --------------------------------------------------------------------------------------------

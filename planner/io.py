@@ -23,6 +23,7 @@ import numpy as np
 from hedge_planner.models.bonds import build_schedule
 from hedge_planner.models.dates import to_days
 from hedge_planner.models.errors import AnalyticsError, InputError, InputIssue
+from hedge_planner.models.holding_terms import MODEL_COLUMNS
 from hedge_planner.models.input_files import (
     STDIN,
     DocPath,
@@ -65,7 +66,12 @@ __all__ = [
 MAX_HOLDINGS_ROWS = 100_000
 #: Longest CSV cell accepted, characters (the csv module's own limit, stated).
 MAX_CELL_CHARS = 131_072
-KNOWN_COLUMNS = frozenset(REQUIRED_COLUMNS) | frozenset(OPTIONAL_COLUMNS) | set(SUPPLIED_COLUMNS)
+KNOWN_COLUMNS = (
+    frozenset(REQUIRED_COLUMNS)
+    | frozenset(OPTIONAL_COLUMNS)
+    | set(SUPPLIED_COLUMNS)
+    | set(MODEL_COLUMNS)
+)
 
 
 def read_text(source: str | Path) -> tuple[str, str]:
@@ -118,7 +124,8 @@ def _header_issues(raw: list[str], name: str, line: int) -> tuple[list[str], lis
                 f"the header must include {', '.join(REQUIRED_COLUMNS)}",
             )
         )
-    if "yield" not in first and "price" not in first:
+    modelled_by_oas = "oas" in first and "kind" in first  # callables/MBS may be OAS-quoted
+    if "yield" not in first and "price" not in first and not modelled_by_oas:
         issues.append(
             InputIssue(name, line, "yield/price", "neither a yield nor a price column", "add one")
         )

@@ -1,7 +1,9 @@
 """Output folders and atomic output sets.
 
-A run writes a *set* of files (plan.json, report.html, report.xlsx) that belong together. To keep
-a folder from ever holding a half-written file or a mix of two runs that looks complete:
+A run writes a *set* of files (plan.json and the reports chosen with ``plan --output``:
+report.html, report.xlsx, report.pdf, blotter.csv; see :data:`OUTPUT_FILES`) that belong
+together. To keep a folder from ever holding a half-written file or a mix of two runs that
+looks complete:
 
 1. :func:`prepare_out_folder` checks ``--out`` before any work (a writable folder, created if
    missing);
@@ -21,9 +23,11 @@ import hashlib
 import json
 import logging
 import os
+import re
 import signal
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +37,60 @@ from hedge_planner.models.errors import InputError, InputIssue
 logger = logging.getLogger(__name__)
 
 _HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+#: Report kinds of ``plan --output`` and the file each writes beside plan.json.
+OUTPUT_FILES: dict[str, str] = {
+    "html": "report.html",
+    "xlsx": "report.xlsx",
+    "pdf": "report.pdf",
+    "blotter": "blotter.csv",
+}
+#: The reports written when ``--output`` is not given.
+DEFAULT_OUTPUTS: tuple[str, ...] = ("html", "xlsx")
+
+
+def parse_outputs(text: str) -> list[str]:
+    """The report kinds of a ``--output`` value (comma-separated, order kept, repeats dropped).
+
+    Raises
+    ------
+    InputError
+        An unknown kind (named, with the known ones as the hint), or an empty list.
+    """
+    kinds: list[str] = []
+    for raw in text.split(","):
+        kind = raw.strip().lower()
+        if not kind:
+            continue
+        if kind not in OUTPUT_FILES:
+            raise InputError(
+                [
+                    InputIssue(
+                        f"--output {text!r}",
+                        None,
+                        None,
+                        f"unknown report {kind!r}",
+                        f"choose from {', '.join(OUTPUT_FILES)} (comma-separated)",
+                    )
+                ]
+            )
+        if kind not in kinds:
+            kinds.append(kind)
+    if not kinds:
+        raise InputError(
+            [
+                InputIssue(
+                    f"--output {text!r}",
+                    None,
+                    None,
+                    "no report named",
+                    f"e.g. --output {','.join(DEFAULT_OUTPUTS)}",
+                )
+            ]
+        )
+    return kinds
+
+
 _TMP_MARK = ".tmp"
 
 
@@ -239,11 +297,32 @@ def write_plan_set(
         ) from exc
 
 
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+
+
+def _pdf_contains(path: Path, needle: bytes) -> bool:
+    """Whether ``needle`` is in a PDF, in plain objects or in its Flate-compressed streams (the
+    document information, with the run id as its subject, may sit in an object stream)."""
+    data = path.read_bytes()
+    if needle in data:
+        return True
+    for m in _PDF_STREAM.finditer(data):
+        try:
+            if needle in zlib.decompress(m.group(1)):
+                return True
+        except zlib.error:
+            continue  # not a Flate stream (images, fonts in other filters)
+    return False
+
+
 def _embeds_run_id(path: Path, run_id: str) -> bool:
-    """Whether a report file carries ``run_id`` (xlsx: in its document properties)."""
+    """Whether a report file carries ``run_id`` (xlsx: in its document properties; pdf: in its
+    document information)."""
     if path.suffix == ".xlsx":
         with zipfile.ZipFile(path) as zf:
             return run_id in zf.read("docProps/core.xml").decode("utf-8", "replace")
+    if path.suffix == ".pdf":
+        return _pdf_contains(path, run_id.encode("ascii", "replace"))
     return run_id in path.read_text(encoding="utf-8", errors="replace")
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 from hedge_planner.document import Actions, QualityCheck
 from hedge_planner.document_sections import Exposure, Scenarios, Status
 from hedge_planner.hedge_plan import HedgePlan
+from hedge_planner.models.dates import to_iso
+from hedge_planner.models.futures import BASKET_GAP_MONTHS, basket_short_end_gap
 from hedge_planner.models.units import BP_PER_UNIT
 from hedge_planner.workflow import CaseAnalysis
 
@@ -34,6 +37,7 @@ def _reconcile(analysis: CaseAnalysis) -> QualityCheck:
     yld = float(analysis.yield_frame["dv01"].to_numpy()[is_comp].sum())
     rel = abs(eff - yld) / abs(yld) if yld else 0.0
     supplied_flags = [f for f in risk.flags if f.code == "supplied_vs_computed_duration"]
+    modelled_flags = [f for f in risk.flags if f.code == "supplied_vs_modelled_duration"]
     status: Status = "pass" if rel <= DV01_RECONCILE_LIMIT else "fail"
     detail = (
         f"effective DV01 {eff:,.0f} vs yield-based DV01 {yld:,.0f} of the {is_comp.sum()} "
@@ -47,6 +51,13 @@ def _reconcile(analysis: CaseAnalysis) -> QualityCheck:
             f"; {len(supplied_flags)} holdings' supplied (OAS-based) durations differ from the "
             f"bullet-equivalent by more than the tolerance (expected for options; e.g. "
             f"{worst.holding})"
+        )
+    if modelled_flags:
+        status = "warn" if status == "pass" else status
+        detail += (
+            f"; {len(modelled_flags)} modelled holdings' supplied (vendor) durations differ from "
+            f"the OAS model's by more than the tolerance (the model's are used; e.g. "
+            f"{modelled_flags[0].holding})"
         )
     return _check("Supplied and computed duration and DV01 reconcile", status, detail)
 
@@ -80,22 +91,33 @@ def _spread_coverage(analysis: CaseAnalysis, scenarios: Scenarios) -> QualityChe
 
 
 def _oas(analysis: CaseAnalysis) -> QualityCheck:
+    """Passes only when every option-bearing holding is priced by the OAS model (or declared
+    modelled); supplied vendor figures alone warn, bullet treatment fails."""
     risk = analysis.risk
     option_bearing = [
-        r.id for r in analysis.holdings.rows if OPTION_BEARING.search(f"{r.id} {r.description}")
+        r.id
+        for r in analysis.holdings.rows
+        if r.modelled or OPTION_BEARING.search(f"{r.id} {r.description}")
     ]
     position = {hid: k for k, hid in enumerate(risk.ids)}
-    not_supplied = [i for i in option_bearing if risk.source[position[i]] == "computed"]
-    return _check(
-        "MBS and callables use OAS-based effective duration",
-        "fail" if not_supplied else "pass",
-        f"{len(option_bearing)} option-bearing holdings (MBS pools, callables)"
-        + (
-            f"; priced as bullets without supplied OAS analytics: {', '.join(not_supplied[:8])}"
-            if not_supplied
-            else "; all carry supplied (OAS-based) effective duration, never modified duration"
-        ),
+    source = {i: risk.source[position[i]] for i in option_bearing}
+    bullets = [i for i in option_bearing if source[i] == "computed"]
+    vendor = [i for i in option_bearing if source[i] in ("supplied", "mixed")]
+    modelled = [i for i in option_bearing if source[i] == "modelled"]
+    status: Status = "fail" if bullets else ("warn" if vendor else "pass")
+    detail = (
+        f"{len(option_bearing)} option-bearing holdings (MBS pools, callables); "
+        f"{len(modelled)} priced and measured by the OAS model (Hull-White lattice / Monte Carlo)"
     )
+    if vendor:
+        detail += (
+            f"; {len(vendor)} rely on supplied figures the planner cannot check: "
+            + ", ".join(vendor[:8])
+            + " (give them kind, terms and a quote to model them)"
+        )
+    if bullets:
+        detail += "; priced as bullets with modified duration: " + ", ".join(bullets[:8])
+    return _check("MBS and callables use OAS-based effective duration", status, detail)
 
 
 def _benchmark(analysis: CaseAnalysis) -> QualityCheck:
@@ -146,15 +168,20 @@ def _hedge_checks(analysis: CaseAnalysis, hedge_plan: HedgePlan) -> list[Quality
     members = hedge_plan.problem.members
     fut = [m for m in members if m.risk.kind == "future"]
     bad = [m.name for m in fut if not m.risk.details.get("ctd_id")]
+    gaps = _basket_gaps(fut)
+    nan = float("nan")
     out.append(
         _check(
             "Futures hedges account for conversion factor and CTD",
-            "fail" if bad else "pass",
+            "fail" if bad else "warn" if gaps else "pass",
             "; ".join(
-                f"{m.name}: CTD {m.risk.details['ctd_id']}, CF "
-                f"{m.risk.details['conversion_factor']:.4f}, DV01/contract {m.risk.dv01:,.2f}"
+                f"{m.name}: CTD {d['ctd_id']}, CF {d['conversion_factor']:.4f}, DV01/contract "
+                f"{m.risk.dv01:,.2f} (yield convention {d.get('dv01_yield_convention', nan):,.2f}"
+                f"), basis {d.get('basis_source', 'theoretical')}"
                 for m in fut
+                for d in [m.risk.details]
             )
+            + ("; basket looks incomplete: " + "; ".join(gaps) if gaps else "")
             or "no futures in the universe",
         )
     )
@@ -235,3 +262,19 @@ def quality_checks(
     if hedge_plan is not None:
         checks += _hedge_checks(analysis, hedge_plan)
     return checks + _approximation(exposure, scenarios)
+
+
+def _basket_gaps(futures: list[Any]) -> list[str]:
+    """Futures whose basket has no bond near the short (cheap) end of the deliverable window."""
+    out = []
+    for m in futures:
+        inst = m.instrument
+        start, gap = basket_short_end_gap(
+            inst.contract.code, inst.year, inst.month, inst.book.maturity, inst.table
+        )
+        if gap >= BASKET_GAP_MONTHS:
+            out.append(
+                f"{m.name}'s shortest deliverable matures {gap:.1f} months after the window's "
+                f"short end {to_iso([start])[0]} (the cheapest to deliver may be missing)"
+            )
+    return out

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from hedge_planner import numfmt as nf
 from hedge_planner.active_risk import ActiveRisk
 from hedge_planner.document import Plan
 from hedge_planner.document_sections import Hedge
 from hedge_planner.drift_render import render_drift
+from hedge_planner.labels import (
+    constraint_label,
+    constraint_unit,
+    cost_label,
+    factor_label,
+    scenario_label,
+)
 from hedge_planner.models.risk_model import TrackingErrorBreakdown
+from hedge_planner.mpl_charts import plain
+from hedge_planner.sweep_report import with_cash_cost
 from hedge_planner.workflow import CaseAnalysis
 from hedge_planner.yield_analysis import YieldAnalysis
 from rich.console import Console
@@ -191,7 +202,7 @@ def _te_groups_table(active: ActiveRisk, te: TrackingErrorBreakdown) -> Table:
             if sector is None
             else _num(spread.get(sector, 0.0) - bench_spread.get(sector, 0.0), 0)
         )
-        groups.add_row(group, _num(value, 1), gap)
+        groups.add_row(factor_label(group), _num(value, 1), gap)
     groups.add_row("total", _num(te.total_bp, 1), "")
     return groups
 
@@ -261,14 +272,25 @@ def _curve_fit(console: Console, name: str, fit: dict[str, Any]) -> None:
 def instruments(console: Console, document: dict[str, Any]) -> None:
     """Per-unit analytics of the hedge universe."""
     table = Table(
-        title=f"Hedge instruments, {document['analysis_date']} (per unit: 1 contract or 1 of "
+        title=f"Hedge instruments, {document['analysis_date']} (per contract or per 1 million "
         f"notional; horizon {document['horizon_days']} days)",
-        caption="DV01 and convexity per unit, currency; carry over the horizon; futures DV01 is "
-        "the CTD's forward DV01 / conversion factor.",
+        caption="Figures per contract (futures) or per 1 million notional (swaps, swaptions); "
+        "DV01 in currency per bp, carry over the horizon; futures DV01 is the CTD's forward DV01 "
+        "/ conversion factor.",
     )
-    for name in ("instrument", "kind", "price", "DV01", "convexity", "carry", "margin", "detail"):
+    for name in (
+        "instrument",
+        "kind",
+        "per",
+        "price",
+        "DV01 (ccy/bp)",
+        "convexity",
+        "carry (ccy)",
+        "initial margin (ccy)",
+        "detail",
+    ):
         table.add_column(
-            name, justify="left" if name in ("instrument", "kind", "detail") else "right"
+            name, justify="left" if name in ("instrument", "kind", "per", "detail") else "right"
         )
     for inst in document["instruments"]:
         if inst["kind"] == "future":
@@ -282,21 +304,73 @@ def instruments(console: Console, document: dict[str, Any]) -> None:
         else:
             fwd = inst["details"].get("forward_swap_rate", float("nan"))
             detail = f"fwd {100 * fwd:.3f}%"
+        # Swaps and swaptions are priced per 1 of notional: shown per 1 million so a DV01
+        # reads 196.30 rather than 0.000196.
+        scale, unit = (1.0, "1 contract") if inst["kind"] == "future" else (1e6, "1mm notional")
         table.add_row(
             inst["instrument"],
             inst["kind"],
+            unit,
             _num(inst["price"], 4),
-            f"{inst['dv01']:.6g}",
-            f"{inst['convexity']:.6g}",
-            f"{inst['carry']:.6g}",
-            f"{inst['margin']:.6g}",
+            _per_unit(scale * inst["dv01"]),
+            _per_unit(scale * inst["convexity"]),
+            _per_unit(scale * inst["carry"]),
+            _per_unit(scale * inst["margin"]),
             escape(detail),
         )
     console.print(table)
 
 
+def _per_unit(value: float | None) -> str:
+    """A per-unit figure in fixed point: whole units when large, else enough decimals to show
+    four significant digits (a swap's DV01 per 1 of notional is about 0.0002), never ``e-04``."""
+    if value is None:
+        return "-"
+    magnitude = abs(value)
+    if magnitude >= 100 or magnitude == 0:
+        return nf.number(value, 2)
+    decimals = min(12, 3 - math.floor(math.log10(magnitude)))
+    return nf.number(value, max(decimals, 2))
+
+
+def _cash_and_baseline(console: Console, doc: Hedge) -> None:
+    """Cash over the horizon apart from the risk penalty, and the baseline in the same terms."""
+    baseline = doc.baseline
+    if doc.cash_cost is not None:
+        cash = doc.cash_cost
+        console.print(
+            f"Cash cost over the horizon (currency, positive = paid): half bid-ask "
+            f"{cash.bid_ask:,.0f} + tickets {cash.tickets:,.0f} + margin funding "
+            f"{cash.margin_funding:,.0f} + roll {cash.roll:,.0f} - carry earned "
+            f"{cash.carry:,.0f} = {cash.total:,.0f}; risk penalty (not cash) "
+            f"{_fmt_opt(doc.risk_penalty, ',.0f')}; "
+            f"objective {_fmt_opt(doc.objective, ',.0f')}",
+            highlight=False,
+        )
+    if baseline.available and baseline.trades:
+        b = baseline.trades[0]
+        base_cash = baseline.cash_cost.total if baseline.cash_cost is not None else None
+        opt_cash = doc.cash_cost.total if doc.cash_cost is not None else None
+        console.print(
+            f"Closed-form baseline: {b.quantity:+,.0f} {b.instrument} "
+            f"(unrounded {b.unrounded:+,.1f}); cash cost over the horizon (positive = paid): "
+            f"optimised {_fmt_opt(opt_cash, ',.0f')}, baseline {_fmt_opt(base_cash, ',.0f')}; "
+            f"optimised minus baseline: objective (not cash) "
+            f"{_fmt_opt(baseline.cost_difference, '+,.0f')}, tracking error "
+            f"{_fmt_opt(baseline.tracking_error_difference_bp, '+.2f')} bp/yr",
+            highlight=False,
+        )
+
+
 def _fmt_opt(value: float | None, spec: str) -> str:
     return "" if value is None else format(value, spec)
+
+
+def _limit_text(value: Any, *, signed: bool = False) -> str:
+    """A limit, value or slack: whole units from 1,000 up, else 4 decimals; never ``1.45e+06``."""
+    if not nf.is_num(value):
+        return "-" if value is None else str(value)
+    return nf.number(value, 0 if abs(value) >= 1000 else 4, signed=signed)
 
 
 def _infeasibility(console: Console, doc: Hedge) -> None:
@@ -309,14 +383,30 @@ def _infeasibility(console: Console, doc: Hedge) -> None:
             table.add_column(name, justify="left" if name in ("limit", "units") else "right")
         for r in inf.relaxations:
             table.add_row(
-                r.constraint,
-                _fmt_opt(r.limit, ",.4g"),
-                _fmt_opt(r.required, ",.4g"),
-                _fmt_opt(r.change, "+,.4g"),
+                constraint_label(r.constraint),
+                _limit_text(r.limit),
+                _limit_text(r.required),
+                _limit_text(r.change, signed=True),
                 r.unit,
             )
         console.print(table)
-        console.print("The closest hedge (optimal once those limits move) follows.")
+        if inf.alternatives:
+            alone = Table(title="Limits in conflict: each ALONE restores feasibility")
+            for name in ("limit", "current", "required", "change", "units"):
+                alone.add_column(name, justify="left" if name in ("limit", "units") else "right")
+            for r in inf.alternatives:
+                alone.add_row(
+                    r.constraint,
+                    _fmt_opt(r.limit, ",.4g"),
+                    _fmt_opt(r.required, ",.4g"),
+                    _fmt_opt(r.change, "+,.4g"),
+                    r.unit,
+                )
+            console.print(alone)
+        console.print(
+            "The closest hedge (every limit met once the moves of the first table are made) "
+            "follows."
+        )
 
 
 def hedge(console: Console, doc: Hedge) -> None:
@@ -328,9 +418,10 @@ def hedge(console: Console, doc: Hedge) -> None:
         "direction",
         "quantity",
         "unit",
-        "DV01 change",
-        "carry cost",
-        "slippage",
+        "DV01 change (ccy/bp)",
+        f"{cost_label('carry').lower()} (ccy)",
+        f"{cost_label('slippage').lower()} (ccy)",
+        f"{cost_label('margin').lower()} (ccy)",
     ):
         trades.add_column(
             name, justify="left" if name in ("instrument", "direction", "unit") else "right"
@@ -341,9 +432,10 @@ def hedge(console: Console, doc: Hedge) -> None:
             t.direction,
             _num(abs(t.quantity), 0),
             t.unit,
-            _num(t.dv01_change, 0),
-            _num(t.cost.carry, 0),
-            _num(t.cost.slippage, 0),
+            nf.money(t.dv01_change, signed=True),
+            nf.money(t.cost.carry, signed=True),
+            nf.money(t.cost.slippage, signed=True),
+            nf.money(t.cost.margin, signed=True),
         )
     console.print(trades)
     risk = Table(title="Risk before and after (effective duration, years; TE bp/yr)")
@@ -364,24 +456,17 @@ def hedge(console: Console, doc: Hedge) -> None:
             _num(getattr(base, key), digits) if base is not None else "",
         )
     console.print(risk)
-    if baseline.available and baseline.trades:
-        b = baseline.trades[0]
-        console.print(
-            f"Closed-form baseline: {b.quantity:+,.0f} {b.instrument} "
-            f"(unrounded {b.unrounded:+,.1f}); optimised minus baseline: cost "
-            f"{_fmt_opt(baseline.cost_difference, '+,.0f')}, tracking error "
-            f"{_fmt_opt(baseline.tracking_error_difference_bp, '+.2f')} bp/yr",
-            highlight=False,
-        )
+    _cash_and_baseline(console, doc)
     cons = Table(title="Constraints")
-    for name in ("constraint", "limit", "value", "slack", "binding"):
-        cons.add_column(name, justify="left" if name == "constraint" else "right")
+    for name in ("constraint", "limit", "value", "slack", "unit", "binding"):
+        cons.add_column(name, justify="left" if name in ("constraint", "unit") else "right")
     for c in doc.constraints:
         cons.add_row(
-            c.name,
-            f"{c.limit:,.4g}",
-            f"{c.value:,.4g}",
-            f"{c.slack:,.4g}",
+            constraint_label(c.name),
+            _limit_text(c.limit),
+            _limit_text(c.value),
+            _limit_text(c.slack),
+            constraint_unit(c.name, "ccy", c.units),
             "yes" if c.binding else "",
         )
     console.print(cons)
@@ -398,20 +483,42 @@ def hedge(console: Console, doc: Hedge) -> None:
 def sweep(console: Console, doc: dict[str, Any]) -> None:
     """One row per sweep point."""
     table = Table(title=f"Sweep over {doc['param']}")
-    for name in (doc["param"], "status", "duration", "DV01", "TE bp/yr", "cost", "trades"):
+    for name in (
+        doc["param"],
+        "status",
+        "duration (years)",
+        "DV01 (ccy/bp)",
+        "TE (bp/yr)",
+        "cash cost (ccy)",
+        "objective (ccy)",
+        "trades",
+    ):
         table.add_column(name, justify="left" if name in ("status", "trades") else "right")
     for p in doc["points"]:
         trades = ", ".join(f"{k} {v:+,.0f}" for k, v in p["trades"].items())
         table.add_row(
-            f"{p[doc['param']]:.4g}",
+            plain(p[doc["param"]]),
             p["status"],
             _num(p["post_hedge_duration"]),
             _num(p["post_hedge_dv01"], 0),
-            _num(p["tracking_error_bp"], 2),
-            _num(p["cost"], 0),
+            nf.bp(p["tracking_error_bp"]),
+            nf.money(with_cash_cost(p)["cash_cost"], signed=True),
+            nf.money(p["cost"]),
             escape(trades),
         )
     console.print(table)
+
+
+def _pnl(value: float | None, *, bp: bool = False, pct: bool = False) -> str:
+    """Signed P&L with rich colour markup: gains green, losses red."""
+    if pct:
+        text = nf.pct(value, signed=True)
+    elif bp:
+        text = nf.bp(value, signed=True)
+    else:
+        text = nf.money(value, signed=True)
+    colour = {"gain": "green", "loss": "red"}.get(nf.tone(value, "pnl"))
+    return f"[{colour}]{text}[/]" if colour else text
 
 
 def scenarios(console: Console, doc: dict[str, Any]) -> None:
@@ -419,28 +526,29 @@ def scenarios(console: Console, doc: dict[str, Any]) -> None:
     table = Table(
         title="Scenario matrix (full revaluation; currency, and bp of market value)",
         caption=f"Breakeven parallel rise over {doc.get('horizon_days')} days: unhedged "
-        f"{doc['breakeven_bp']['unhedged']} bp, hedged {doc['breakeven_bp']['hedged']} bp.",
+        f"{nf.bp(doc['breakeven_bp']['unhedged'])} bp, hedged "
+        f"{nf.bp(doc['breakeven_bp']['hedged'])} bp.",
     )
     for name in (
         "scenario",
-        "unhedged",
-        "hedge",
-        "hedged",
-        "hedged bp",
-        "approx error",
-        "total return",
+        "unhedged (ccy)",
+        "hedge (ccy)",
+        "hedged (ccy)",
+        "hedged (bp of MV)",
+        "approx. error (ccy)",
+        "total return (%)",
     ):
         table.add_column(name, justify="left" if name == "scenario" else "right")
     for r in doc["scenarios"]:
         tr = r.get("total_return")
         table.add_row(
-            r["name"],
-            _num(r["unhedged_pnl"], 0),
-            _num(r["hedge_pnl"], 0),
-            _num(r["hedged_pnl"], 0),
-            _num(r["hedged_pnl_bp"], 1),
-            _num(r["approx_error"], 0),
-            f"{100 * tr:.2f}%" if tr is not None else "",
+            escape(scenario_label(r["name"])),
+            _pnl(r["unhedged_pnl"]),
+            _pnl(r["hedge_pnl"]),
+            _pnl(r["hedged_pnl"]),
+            _pnl(r["hedged_pnl_bp"], bp=True),
+            nf.money(r["approx_error"], signed=True),
+            _pnl(tr, pct=True) if tr is not None else "",
         )
     console.print(table)
 

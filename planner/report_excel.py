@@ -1,56 +1,44 @@
 """Excel workbook of a plan (openpyxl).
 
-:func:`write_excel` writes one sheet per report section: ``Summary`` (key figures and quality
-checks), ``Exposure``, ``Sectors``, ``Hedge``, ``Constraints``, ``Scenarios``, ``Dashboard``,
-``Actions`` and ``Warnings``, reading the typed plan (:class:`hedge_planner.document.Plan`).
-The first four sheets are built here, the rest in :mod:`hedge_planner.excel_sheets`; the table
-layout and number formats are in :mod:`hedge_planner.excel_base`.
+:func:`write_excel` writes one table per sheet (a real Excel table with filters, frozen header,
+number formats with units in the headers, Yes/No for flags), sheets in the order of
+:data:`SHEET_NAMES`, reading the typed plan (:class:`hedge_planner.document.Plan`). Exposure and
+Scenarios carry native Excel charts (KRD profile; scenario P&L). Summary to Infeasibility are
+built here, the later sheets in :mod:`hedge_planner.excel_sheets`; the table writer and formats
+are in :mod:`hedge_planner.excel_base`. Display names replace identifiers (scenarios,
+constraints); the identifier stays in an ``ID`` column for cross-reference to plan.json.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from hedge_planner import excel_base as xb
 from hedge_planner.document import Plan
-from hedge_planner.document_sections import Benchmark, Hedge, Portfolio
+from hedge_planner.document_sections import Benchmark, Portfolio
 from hedge_planner.excel_base import FORMATS, SHEET_NAMES
-from hedge_planner.excel_sheets import (
-    actions_sheet,
-    constraints_sheet,
-    dashboard_sheet,
-    scenarios_sheet,
-    warnings_sheet,
-)
+from hedge_planner.excel_charts import add_bar_chart
+from hedge_planner.excel_sheets import LATER_SHEETS
+from hedge_planner.html_decision import trade_cash_cost
+from hedge_planner.labels import constraint_label, cost_label
 from openpyxl import Workbook
 
 __all__ = ["FORMATS", "SHEET_NAMES", "write_excel"]
 
+Row = tuple[str, Any, str, str, str]
+
 
 def _portfolio_figures(
     p: Portfolio, b: Benchmark | None, m: Mapping[str, str], ccy: str
-) -> list[tuple[str, Any, str, str, str]]:
-    """Rows (name, value, unit, methodology, format) shared by the Summary and Exposure sheets."""
+) -> list[Row]:
+    """Rows (name, value, unit, methodology, format) shared by the Summary and Figures sheets."""
     return [
         ("Market value", p.market_value, ccy, "", "money"),
-        (
-            "Effective duration",
-            p.effective_duration,
-            "years",
-            m["effective_duration"],
-            "years",
-        ),
+        ("Effective duration", p.effective_duration, "years", m["effective_duration"], "years"),
         ("Modified duration", p.modified_duration, "years", m["modified_duration"], "years"),
-        (
-            "Spread duration",
-            p.spread_duration,
-            "years",
-            m.get("spread_duration", ""),
-            "years",
-        ),
+        ("Spread duration", p.spread_duration, "years", m.get("spread_duration", ""), "years"),
         (
             "Effective convexity",
             p.effective_convexity,
@@ -70,18 +58,29 @@ def _portfolio_figures(
     ]
 
 
-def _summary(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
+def _figure_table(book: xb.Book, sheet: str, rows: list[Row]) -> None:
+    """A Figure / Value / Unit / Methodology table, each value with its row's format."""
+    book.table(
+        sheet,
+        ["Figure", "Value", "Unit", "Methodology"],
+        [(n, v, u, mm or "") for n, v, u, mm, _ in rows],
+        ["text", "auto", "text", "text"],
+        row_kinds=[kind for *_, kind in rows],
+    )
+
+
+def _summary(book: xb.Book, plan: Plan, ccy: str) -> None:
+    """Key figures, then the quality checks on their own sheet."""
     m = xb.methods(plan)
-    p = plan.exposure.portfolio
-    b = plan.exposure.benchmark
-    d = plan.dashboard
+    p, b, d = plan.exposure.portfolio, plan.exposure.benchmark, plan.dashboard
     hedge = plan.hedge
     checks = plan.quality_checks
     trades = hedge.trades if hedge is not None else []
-    total_cost = sum(t.cost.total for t in trades)
-    dur_m = m.get("hedge_duration") or m.get("effective_duration")
+    total_cost = sum(trade_cash_cost(t)["total"] for t in trades)
+    dur_m = m.get("hedge_duration") or m.get("effective_duration") or ""
+    te_m = m.get("tracking_error", "")
     infeasible = hedge.infeasibility if hedge is not None else None
-    rows: list[tuple[str, Any, str, str | None, str]] = [
+    rows: list[Row] = [
         ("Case", plan.case, "", "", "text"),
         ("Analysis date", plan.analysis_date, "", "", "date"),
         ("Generated", plan.generated, "", "", "text"),
@@ -99,63 +98,38 @@ def _summary(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
         ("Duration after hedge", d.duration.after, "years", dur_m, "years"),
         ("Duration target", d.duration.target, "years", dur_m, "years"),
         ("Duration band (+/-)", d.duration.band, "years", "", "years"),
-        (
-            "Tracking error before hedge",
-            d.tracking_error_bp.before,
-            "bp per year",
-            m.get("tracking_error", ""),
-            "bp",
-        ),
-        (
-            "Tracking error after hedge",
-            d.tracking_error_bp.after,
-            "bp per year",
-            m.get("tracking_error", ""),
-            "bp",
-        ),
+        ("Tracking error before hedge", d.tracking_error_bp.before, "bp per year", te_m, "bp"),
+        ("Tracking error after hedge", d.tracking_error_bp.after, "bp per year", te_m, "bp"),
         ("DV01 before hedge", d.dv01.before, f"{ccy} per bp", "", "money"),
         ("DV01 after hedge", d.dv01.after, f"{ccy} per bp", "", "money"),
         ("DV01 limit", d.dv01.limit, f"{ccy} per bp", "", "money"),
         ("Hedge trades", len(trades), "count", "", "int"),
-        ("Hedge cost over horizon", total_cost, ccy, "", "money"),
+        (f"{cost_label('total')} over horizon", total_cost, ccy, "", "money"),
         ("Solver status", hedge.solver.status if hedge is not None else None, "", "", "text"),
-        (
-            "Infeasibility",
-            infeasible.message if infeasible is not None else "none",
-            "",
-            "",
-            "text",
-        ),
+        ("Infeasibility", infeasible.message if infeasible else "none", "", "", "text"),
         ("Next review date", plan.actions.next_review_date, "", "", "date"),
     ]
     for status in ("pass", "warn", "fail"):
         n = sum(1 for c in checks if c.status == status)
         rows.append((f"Quality checks: {status}", n, "count", "", "int"))
-    body = [(name, value, unit, method or "") for name, value, unit, method, _ in rows]
-    kinds_per_row = [kind for *_, kind in rows]
-    sh.table(["Figure", "Value", "Unit", "Methodology"], body, ["text", "auto", "text", "text"])
-    # per-row formats of the value column
-    first = 2
-    for i, kind in enumerate(kinds_per_row):
-        cell = sh.ws.cell(row=first + i, column=2)
-        if xb.is_num(cell.value) or isinstance(cell.value, dt.date):
-            cell.number_format = xb.FORMATS["date" if isinstance(cell.value, dt.date) else kind]
-    sh.table(
+    _figure_table(book, "Summary", rows)
+    book.table(
+        "Checks",
         ["Check", "Status", "Detail"],
         [(c.name, c.status, c.detail) for c in checks],
         ["text", "text", "text"],
-        title="Quality checks",
         status_col=1,
     )
 
 
-def _exposure(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
+def _exposure(book: xb.Book, plan: Plan, ccy: str) -> None:
+    """KRD profile (with its chart), figures, mismatches, sector gaps, methodology."""
     tenors = plan.key_tenors
     m = xb.methods(plan)
-    p = plan.exposure.portfolio
-    b = plan.exposure.benchmark
+    p, b = plan.exposure.portfolio, plan.exposure.benchmark
     post = plan.hedge.post_hedge if plan.hedge is not None else None
-    sh.table(
+    ws = book.table(
+        "Exposure",
         [
             "Tenor",
             "Portfolio KRD (years)",
@@ -177,60 +151,61 @@ def _exposure(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
         ],
         ["text", "years", "years", "years", "years", "money"],
     )
-    fig = [
-        *_portfolio_figures(p, b, m, ccy),
-        (
-            "Duration gap",
-            b.duration_gap if b is not None else None,
-            "years",
-            m["effective_duration"],
-            "years",
-        ),
-        (
-            "Tracking error",
-            b.tracking_error_bp if b is not None else None,
-            "bp per year",
-            m.get("tracking_error", ""),
-            "bp",
-        ),
-    ]
-    start = sh.row + 3  # blank row + title row + header row
-    sh.table(
-        ["Figure", "Value", "Unit", "Methodology"],
-        [(n, v, u, mm) for n, v, u, mm, _ in fig],
-        ["text", "auto", "text", "text"],
-        title="Portfolio and benchmark figures",
+    cols = (2, 3, 5) if b is not None else (2, 5)
+    add_bar_chart(
+        ws,
+        title="Key rate duration profile: portfolio, benchmark, after the hedge",
+        y_title="KRD (years)",
+        series_cols=cols if post is not None else cols[:-1],
+        n_rows=len(tenors),
     )
-    for i, (*_, kind) in enumerate(fig):
-        cell = sh.ws.cell(row=start + i, column=2)
-        if xb.is_num(cell.value):
-            cell.number_format = xb.FORMATS[kind]
-    sh.table(
-        ["Tenor", "KRD gap (years)", "TE contribution (bp/yr)", "Share of TE"],
+    _figure_table(
+        book,
+        "Figures",
         [
-            (r.tenor, r.gap_years, r.te_contribution_bp, r.share)
-            for r in (b.largest_mismatches if b is not None else [])
+            *_portfolio_figures(p, b, m, ccy),
+            (
+                "Duration gap",
+                b.duration_gap if b is not None else None,
+                "years",
+                m["effective_duration"],
+                "years",
+            ),
+            (
+                "Tracking error",
+                b.tracking_error_bp if b is not None else None,
+                "bp per year",
+                m.get("tracking_error", ""),
+                "bp",
+            ),
         ],
-        ["text", "years", "bp", "pct"],
-        title="Largest key-rate mismatches against the benchmark",
     )
-    sh.table(
+    mism = [("against the benchmark", r) for r in (b.largest_mismatches if b is not None else [])]
+    mm = plan.dashboard.largest_mismatches
+    mism += [("before hedge", r) for r in mm.before] + [("after hedge", r) for r in mm.after]
+    book.table(
+        "Mismatches",
+        ["Set", "Tenor", "KRD gap (years)", "TE contribution (bp/yr)", "Share of TE"],
+        [(s, r.tenor, r.gap_years, r.te_contribution_bp, r.share) for s, r in mism],
+        ["text", "text", "years", "bp", "pct"],
+    )
+    book.table(
+        "Sector gaps",
         ["Sector", "Weight gap vs benchmark"],
         list(b.sector_weight_gap.items()) if b is not None else [],
         ["text", "pct"],
-        title="Sector weight gap (portfolio - benchmark)",
     )
-    sh.table(
+    book.table(
+        "Methodology",
         ["Figure", "Methodology"],
         list(plan.exposure.methodology.items()),
         ["text", "text"],
-        title="Methodology",
     )
 
 
-def _sectors(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
+def _sectors(book: xb.Book, plan: Plan, ccy: str) -> None:
+    """Sector contributions with a column-sum total row."""
     tenors = plan.key_tenors
-    sectors = plan.exposure.sectors
     headers = [
         "Sector",
         "Holdings",
@@ -253,7 +228,7 @@ def _sectors(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
             s.dv01,
             *[s.krd(t) for t in tenors],
         ]
-        for s in sectors
+        for s in plan.exposure.sectors
     ]
     if rows:
         # Contributions add up across sectors, so the total row is the column sum.
@@ -264,13 +239,19 @@ def _sectors(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
                 sum(float(v) for v in vals if xb.is_num(v)) if any(map(xb.is_num, vals)) else None
             )
         rows.append(total)
-    sh.table(headers, rows, kinds, total_last=bool(rows))
+    book.table("Sectors", headers, rows, kinds, total_last=bool(rows))
 
 
-def _hedge_trades(sh: xb.Sheet, hedge: Hedge, plan: Plan, ccy: str) -> None:
-    """The trades with their DV01 change and costs."""
-    trades = hedge.trades
-    sh.table(
+def _hedge_trades(book: xb.Book, plan: Plan, ccy: str) -> None:
+    """The trades with their DV01 change and every cash-cost component the plan carries."""
+    trades = plan.hedge.trades if plan.hedge is not None else []
+    keys: list[str] = []
+    for t in trades:
+        keys += [k for k in trade_cash_cost(t) if k not in keys and k != "total"]
+    keys = keys or ["carry", "slippage", "margin"]
+    keys.append("total")
+    book.table(
+        "Hedge",
         [
             "Instrument",
             "Kind",
@@ -278,10 +259,7 @@ def _hedge_trades(sh: xb.Sheet, hedge: Hedge, plan: Plan, ccy: str) -> None:
             "Quantity",
             "Unit",
             f"DV01 change ({ccy}/bp)",
-            f"Carry ({ccy})",
-            f"Slippage ({ccy})",
-            f"Margin ({ccy})",
-            f"Total cost ({ccy})",
+            *[f"{cost_label(k)} ({ccy})" for k in keys],
             "Roll date",
             "Detail",
         ],
@@ -293,40 +271,24 @@ def _hedge_trades(sh: xb.Sheet, hedge: Hedge, plan: Plan, ccy: str) -> None:
                 t.quantity,
                 t.unit,
                 t.dv01_change,
-                t.cost.carry,
-                t.cost.slippage,
-                t.cost.margin,
-                t.cost.total,
+                *[trade_cash_cost(t).get(k) for k in keys],
                 t.roll_date,
                 t.detail or None,
             )
             for t in trades
         ],
-        [
-            "text",
-            "text",
-            "text",
-            "int",
-            "text",
-            "money",
-            "money",
-            "money",
-            "money",
-            "money",
-            "date",
-            "text",
-        ],
+        ["text", "text", "text", "int", "text", "money", *["money"] * len(keys), "date", "text"],
     )
 
 
-def _hedge_risk(sh: xb.Sheet, hedge: Hedge, plan: Plan, ccy: str) -> None:
-    """Pre- and post-hedge risk beside the baseline, then the baseline itself."""
-    tenors = plan.key_tenors
+def _hedge_risk(book: xb.Book, plan: Plan, ccy: str) -> None:
+    """Pre- and post-hedge risk beside the baseline, the baseline and its difference."""
+    hedge = plan.hedge
     m = xb.methods(plan)
-    pre = hedge.pre_hedge
-    post = hedge.post_hedge
-    baseline = hedge.baseline
-    base = baseline.post_hedge
+    pre = hedge.pre_hedge if hedge is not None else None
+    post = hedge.post_hedge if hedge is not None else None
+    baseline = hedge.baseline if hedge is not None else None
+    base = baseline.post_hedge if baseline is not None else None
     dur_m = m.get("hedge_duration") or m["effective_duration"]
     spec = [
         ("Duration", "duration", "years", dur_m, "years"),
@@ -334,23 +296,25 @@ def _hedge_risk(sh: xb.Sheet, hedge: Hedge, plan: Plan, ccy: str) -> None:
         ("Convexity", "convexity", "years^2", m.get("effective_convexity", ""), "convexity"),
         ("Tracking error", "tracking_error_bp", "bp per year", m.get("tracking_error", ""), "bp"),
     ]
-    rows = [
-        (n, getattr(pre, k), getattr(post, k), getattr(base, k, None), u, mm)
+    rows: list[tuple[Any, ...]] = [
+        (n, getattr(pre, k, None), getattr(post, k, None), getattr(base, k, None), u, mm)
         for n, k, u, mm, _ in spec
     ]
+    # The KRD rows share one methodology: named once, on the first.
     rows += [
         (
             f"KRD {t}",
-            pre.krd.get(t),
-            post.krd.get(t),
+            pre.krd.get(t) if pre is not None else None,
+            post.krd.get(t) if post is not None else None,
             base.krd.get(t) if base is not None else None,
             "years",
-            m.get("krd", ""),
+            m.get("krd", "") if i == 0 else "",
         )
-        for t in tenors
+        for i, t in enumerate(plan.key_tenors)
     ]
-    start = sh.row + 3
-    sh.table(
+    kinds = [k for *_, k in spec] + ["years"] * len(plan.key_tenors)
+    book.table(
+        "Hedge risk",
         [
             "Figure",
             "Pre-hedge",
@@ -361,94 +325,100 @@ def _hedge_risk(sh: xb.Sheet, hedge: Hedge, plan: Plan, ccy: str) -> None:
         ],
         rows,
         ["text", "years", "years", "years", "text", "text"],
-        title="Pre- and post-hedge risk",
+        row_kinds=kinds,
+        row_kind_cols=(2, 3, 4),
     )
-    for i, (*_, kind) in enumerate(spec):
-        for c in (2, 3, 4):
-            cell = sh.ws.cell(row=start + i, column=c)
-            if xb.is_num(cell.value):
-                cell.number_format = xb.FORMATS[kind]
-    sh.table(
-        ["Instrument", "Quantity", "Unit"],
-        [(t.instrument, t.quantity, t.unit) for t in baseline.trades],
-        ["text", "int", "text"],
-        title=f"Closed-form baseline: {baseline.method}",
+    book.table(
+        "Baseline",
+        ["Instrument", "Quantity", "Unit", "Method"],
+        [(t.instrument, t.quantity, t.unit, baseline.method) for t in baseline.trades]
+        if baseline is not None
+        else [],
+        ["text", "int", "text", "text"],
     )
-    sh.table(
+    book.table(
+        "Baseline diff",
         ["Optimised - baseline", "Difference", "Unit"],
         [
-            ("Hedge cost", baseline.cost_difference, ccy),
+            (cost_label("objective"), baseline.cost_difference, ccy),
+            (
+                f"{cost_label('total')} over the horizon",
+                baseline.cash_cost_difference,
+                ccy,
+            ),
             ("Tracking error", baseline.tracking_error_difference_bp, "bp per year"),
-        ],
-        ["text", "money", "text"],
-        title="Optimised hedge against the baseline",
+        ]
+        if baseline is not None
+        else [],
+        ["text", "auto", "text"],
+        row_kinds=["money", "money", "bp"],
     )
-    # The last row of the baseline comparison is the tracking error, in bp.
-    te_cell = sh.ws.cell(row=sh.row - 1, column=2)
-    if xb.is_num(te_cell.value):
-        te_cell.number_format = xb.FORMATS["bp"]
 
 
-def _hedge_exposure_solver(sh: xb.Sheet, hedge: Hedge, plan: Plan, ccy: str) -> None:
+def _hedge_exposure_solver(book: xb.Book, plan: Plan, ccy: str) -> None:
     """Post-hedge exposure with derivatives, the solver, any infeasibility."""
-    exposure = hedge.exposure
-    if exposure is not None:
-        sh.table(
-            ["Figure", "Value", "Unit"],
-            [
-                ("Book value (duration denominator)", exposure.market_value, ccy),
-                ("Derivatives' MTM", exposure.derivatives_market_value, ccy),
-                ("DV01", exposure.dv01, f"{ccy} per bp"),
-                ("Effective duration", exposure.duration, "years"),
-                ("Gross derivative notional", exposure.gross_notional, ccy),
-                ("Net derivative notional", exposure.net_notional, ccy),
-                ("Leverage (cash + gross notional) / MV", exposure.leverage, "x"),
-            ],
-            ["text", "auto", "text"],
-            title="Post-hedge exposure with derivatives (notionals excluded from the denominator)",
-        )
-    solver = hedge.solver.model_dump(exclude_none=True)
-    sh.table(
+    hedge = plan.hedge
+    exposure = hedge.exposure if hedge is not None else None
+    book.table(
+        "Hedged exposure",
+        ["Figure", "Value", "Unit"],
+        [
+            ("Book value (duration denominator)", exposure.market_value, ccy),
+            ("Derivatives' MTM", exposure.derivatives_market_value, ccy),
+            ("DV01", exposure.dv01, f"{ccy} per bp"),
+            ("Effective duration", exposure.duration, "years"),
+            ("Gross derivative notional", exposure.gross_notional, ccy),
+            ("Net derivative notional", exposure.net_notional, ccy),
+            ("Leverage (cash + gross notional) / MV", exposure.leverage, "x"),
+        ]
+        if exposure is not None
+        else [],
+        ["text", "auto", "text"],
+        row_kinds=["money", "money", "money", "years", "money", "money", "auto"],
+    )
+    solver = hedge.solver.model_dump(exclude_none=True) if hedge is not None else {}
+    book.table(
+        "Solver",
         ["Solver field", "Value"],
         [(xb.humanise(str(k)) + (" (s)" if k == "seconds" else ""), v) for k, v in solver.items()],
         ["text", "auto"],
-        title="Solver",
     )
-    infeasible = hedge.infeasibility
-    if infeasible is not None:
-        sh.table(
-            ["Constraint", "Limit", "Required", "Change", "Unit"],
-            [(r.constraint, r.limit, r.required, r.change, r.unit) for r in infeasible.relaxations],
-            ["text", "auto", "auto", "auto", "text"],
-            title=f"INFEASIBLE: {infeasible.message}",
-        )
+    infeasible = hedge.infeasibility if hedge is not None else None
+    book.table(
+        "Infeasibility",
+        ["Constraint", "Limit", "Required", "Change", "Unit", "ID", "Message"],
+        [
+            (
+                constraint_label(r.constraint),
+                r.limit,
+                r.required,
+                r.change,
+                r.unit,
+                r.constraint,
+                infeasible.message,
+            )
+            for r in infeasible.relaxations
+        ]
+        if infeasible is not None
+        else [],
+        ["text", "auto", "auto", "auto", "text", "text", "text"],
+    )
 
 
-def _hedge(sh: xb.Sheet, plan: Plan, ccy: str) -> None:
-    hedge = plan.hedge
-    if hedge is None:
-        sh.table(["Hedge"], [("no hedge section in this case",)], ["text"])
-        return
-    for part in (_hedge_trades, _hedge_risk, _hedge_exposure_solver):
-        part(sh, hedge, plan, ccy)
-
-
-#: The function that fills each sheet.
-BUILDERS: dict[str, Callable[[xb.Sheet, Plan, str], None]] = {
-    "Summary": _summary,
-    "Exposure": _exposure,
-    "Sectors": _sectors,
-    "Hedge": _hedge,
-    "Constraints": constraints_sheet,
-    "Scenarios": scenarios_sheet,
-    "Dashboard": dashboard_sheet,
-    "Actions": actions_sheet,
-    "Warnings": warnings_sheet,
-}
+#: The functions that write the sheets, in workbook order (each writes one or more sheets).
+BUILDERS: tuple[Callable[[xb.Book, Plan, str], None], ...] = (
+    _summary,
+    _exposure,
+    _sectors,
+    _hedge_trades,
+    _hedge_risk,
+    _hedge_exposure_solver,
+    *LATER_SHEETS,
+)
 
 
 def write_excel(plan: Plan | Mapping[str, Any], path: str | Path) -> Path:
-    """Write the plan as an Excel workbook, one sheet per report section.
+    """Write the plan as an Excel workbook, one table per sheet.
 
     Parameters
     ----------
@@ -465,21 +435,21 @@ def write_excel(plan: Plan | Mapping[str, Any], path: str | Path) -> Path:
 
     Notes
     -----
-    Sheets, in order: see :data:`SHEET_NAMES`. On every sheet the first table's header is row 1
-    (frozen, auto-filtered); later tables follow after a blank row and a title row. Values are
-    not rounded; number formats are listed in :data:`xb.FORMATS`.
+    Sheets, in order: see :data:`SHEET_NAMES`. Every sheet holds one Excel table whose header
+    is row 1 (frozen, with filter buttons). Values are not rounded; number formats are listed in
+    :data:`xb.FORMATS`.
     """
     plan = Plan.from_json(plan)
     ccy = plan.currency or "ccy"
     wb = Workbook()
     default = wb.active
-    for name in SHEET_NAMES:
-        ws = wb.create_sheet(title=name)
-        sheet = xb.Sheet(ws)
-        BUILDERS[name](sheet, plan, ccy)
-        sheet.finish()
+    book = xb.Book(wb)
+    for build in BUILDERS:
+        build(book, plan, ccy)
     if default is not None:
         wb.remove(default)
+    if tuple(book.names) != SHEET_NAMES:  # a builder out of step with the documented order
+        raise RuntimeError(f"workbook sheets {book.names} differ from SHEET_NAMES")
     wb.properties.title = f"Hedge plan {plan.case} {plan.analysis_date}".strip()
     wb.properties.creator = "hedge-planner"
     # The run id ties the workbook to the plan.json of the same output set (see outputs.py).

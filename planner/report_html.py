@@ -2,24 +2,27 @@
 
 :func:`render_html` turns the typed plan (:class:`hedge_planner.document.Plan`, or a
 ``plan.json`` document validated into one) into one HTML page with inline CSS and inline SVG
-charts: no scripts, fonts, style sheets or images are fetched from anywhere. All text from the
-plan is escaped.
+charts: no scripts, fonts, style sheets or images are fetched from anywhere. The page is
+rendered from Jinja2 templates (``hedge_planner/templates``) with autoescaping.
 
-Sections, in order: header (case, dates, methodology note), table of contents,
-1 Duration exposure summary, 2 Hedge recommendation, 3 Scenario matrix, 4 Risk dashboard,
-5 Action items, Quality checks, Warnings. Each lives in its own module (``html_exposure``,
-``html_hedge``, ``html_sections``); shared formatting is in ``html_base``.
+Page one is the decision (:mod:`hedge_planner.html_decision`); the numbered sections follow,
+then quality checks, the warnings appendix (one table) and the methodology notes the figures
+refer to. Sections are pluggable: :data:`SECTIONS` lists ``(id, builder)`` pairs in page order,
+each builder taking ``(plan, methods)`` and returning one ``<section>`` fragment; a new
+section is one entry here and one title in :data:`hedge_planner.html_base.SECTION_TITLES`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from hedge_planner import html_base as h
 from hedge_planner.document import Plan
+from hedge_planner.document_sections import Flag
 from hedge_planner.html_base import SECTION_TITLES
+from hedge_planner.html_decision import decision_section
 from hedge_planner.html_drift import drift_section
 from hedge_planner.html_exposure import exposure_section
 from hedge_planner.html_hedge import hedge_section
@@ -28,78 +31,67 @@ from hedge_planner.html_sections import (
     dashboard_section,
     quality_section,
     scenarios_section,
-    warnings_section,
+)
+from hedge_planner.html_templates import Markup, render
+
+__all__ = ["SECTIONS", "SECTION_TITLES", "render_html", "write_html"]
+
+SectionBuilder = Callable[[Plan, Mapping[str, str]], str]
+
+_LEVEL_RANK = {"error": 0, "fail": 0, "warning": 1, "warn": 1, "info": 2}
+
+
+def warnings_section(plan: Plan, methods: Mapping[str, str]) -> str:
+    """Warnings appendix: one summary table (a row per code, most severe first), full lists
+    collapsible on screen only."""
+    groups: dict[str, list[Flag]] = {}
+    for w in plan.warnings:
+        groups.setdefault(w.code or "UNCODED", []).append(w)
+
+    def worst(items: list[Flag]) -> str:
+        levels = [(w.level or "info").lower() for w in items]
+        return min(levels, key=lambda s: _LEVEL_RANK.get(s, 3))
+
+    ordered = sorted(
+        ((code, worst(items), items) for code, items in groups.items()),
+        key=lambda g: (_LEVEL_RANK.get(g[1], 3), g[0]),
+    )
+    return render(
+        "warnings.html.j2",
+        title=dict(SECTION_TITLES)["warnings"],
+        groups=ordered,
+        n=len(plan.warnings),
+        badge=lambda s: Markup(h.badge(s)),
+    )
+
+
+def notes_section(plan: Plan, methods: Mapping[str, str]) -> str:
+    """The methodology, once: numbered notes and each figure's method."""
+    return render(
+        "notes.html.j2",
+        title=dict(SECTION_TITLES)["notes"],
+        ccy=h.ccy(plan),
+        notes=h.NOTES,
+        methods=methods,
+    )
+
+
+#: Page order of the sections (ids as in SECTION_TITLES).
+SECTIONS: tuple[tuple[str, SectionBuilder], ...] = (
+    ("decision", decision_section),
+    ("exposure", exposure_section),
+    ("hedge", hedge_section),
+    ("scenarios", lambda plan, methods: scenarios_section(plan)),
+    ("dashboard", dashboard_section),
+    ("drift", lambda plan, methods: drift_section(plan)),
+    ("actions", lambda plan, methods: actions_section(plan)),
+    ("quality", lambda plan, methods: quality_section(plan)),
+    ("warnings", warnings_section),
+    ("notes", notes_section),
 )
 
-__all__ = ["SECTION_TITLES", "render_html", "write_html"]
 
-
-def _header(plan: Plan, methods: Mapping[str, str]) -> str:
-    portfolio = plan.exposure.portfolio
-    dash = plan.dashboard
-    counts = {
-        s: sum(1 for c in plan.quality_checks if c.status == s) for s in ("pass", "warn", "fail")
-    }
-    case = plan.case or "(unnamed case)"
-    ccy = h.ccy(plan)
-    meta = (
-        f'<p class="sub">Case <code>{h.esc(case)}</code> · analysis date '
-        f"<strong>{h.esc(plan.analysis_date)}</strong> · generated "
-        f"{h.esc(plan.generated or '—')} · schema {h.esc(plan.schema_)} "
-        f"v{h.esc(plan.version)}</p>"
-    )
-    dur = dash.duration
-    te = dash.tracking_error_bp
-    dv = dash.dv01
-    cards = [
-        h.card(f"Market value ({ccy})", h.esc(h.fmt(portfolio.market_value, "money"))),
-        h.card(
-            "Duration before → after (years)",
-            h.arrow(dur.before, dur.after, "years"),
-            h.band(dur, methods),
-        ),
-        h.card(
-            "Tracking error before → after (bp/yr)",
-            h.arrow(te.before, te.after, "bp"),
-            h.label(methods, "tracking_error"),
-        ),
-        h.card(
-            f"DV01 before → after ({ccy}/bp)",
-            h.arrow(dv.before, dv.after, "money"),
-            f"limit {h.esc(h.fmt(dv.limit, 'money'))}",
-        ),
-        h.card(
-            "Quality checks",
-            " ".join(f"{counts[s]}&nbsp;{h.badge(s)}" for s in ("pass", "warn", "fail")),
-        ),
-    ]
-    infeasible = plan.hedge.infeasibility if plan.hedge is not None else None
-    banner = ""
-    if infeasible is not None:
-        banner = (
-            '<div class="alert" role="alert"><h3>Hedge problem infeasible</h3>'
-            f"<p>{h.esc(infeasible.message)}</p>"
-            '<p><a href="#infeasibility">See the constraint relaxations that would make it '
-            "feasible.</a></p></div>"
-        )
-    notes = "".join(
-        f"<dt>{h.esc(h.humanise(k))}</dt><dd>{h.esc(v)}</dd>" for k, v in methods.items()
-    )
-    method_note = (
-        '<div class="note"><strong>Methodology.</strong> Durations in years and every duration '
-        "figure is labelled with its method; convexity in years²; DV01 in "
-        f"{h.esc(ccy)} per 1 bp, positive when the position gains as rates fall; P&amp;L in "
-        f"{h.esc(ccy)}; tracking error ex-ante in bp per year; percentages of market value."
-        f'<details><summary>Figure methodology</summary><dl class="kv">{notes}</dl></details></div>'
-    )
-    return (
-        '<header class="top"><h1>Hedge plan report</h1>'
-        f"{meta}</header>{banner}"
-        f'<div class="cards">{"".join(cards)}</div>{method_note}'
-    )
-
-
-def render_html(plan: Plan | Mapping[str, Any]) -> str:
+def render_html(plan: Plan | Mapping[str, Any], *, extra_css: str = "") -> str:
     """Render a plan document as one self-contained HTML page.
 
     Parameters
@@ -108,6 +100,8 @@ def render_html(plan: Plan | Mapping[str, Any]) -> str:
         The typed plan, or a plan document as read from ``plan.json`` (validated against
         :class:`~hedge_planner.document.Plan` first). Optional parts (benchmark, hedge,
         infeasibility) may be ``None``; ``currency`` labels money columns.
+    extra_css : str, optional
+        Style rules appended to the stylesheet (the PDF adds its page footer this way).
 
     Returns
     -------
@@ -119,32 +113,21 @@ def render_html(plan: Plan | Mapping[str, Any]) -> str:
     methods = h.methods(plan)
     prov = plan.provenance
     # The run id ties the page to the plan.json of the same output set (see outputs.py).
-    run_id = prov.run_id if prov is not None else ""
-    provenance_line = f"<br>{h.esc(prov.describe())}" if prov is not None else ""
-    title = f"Hedge plan — {plan.case or 'case'} — {plan.analysis_date}"
-    body = "".join(
-        [
-            _header(plan, methods),
-            h.toc(),
-            exposure_section(plan, methods),
-            hedge_section(plan, methods),
-            scenarios_section(plan),
-            dashboard_section(plan, methods),
-            drift_section(plan),
-            actions_section(plan),
-            quality_section(plan),
-            warnings_section(plan),
-            f"<footer>Generated by hedge-planner from {h.esc(plan.schema_)} "
-            f"v{h.esc(plan.version)} · {h.esc(plan.generated)}{provenance_line}</footer>",
-        ]
+    sections = [Markup(build(plan, methods)) for _, build in SECTIONS]
+    toc = [(sid, title) for sid, title in SECTION_TITLES if sid != "decision"]
+    page = render(
+        "report.html.j2",
+        plan=plan,
+        run_id=prov.run_id if prov is not None else "",
+        title=f"Hedge plan — {plan.case or 'case'} — {plan.analysis_date}",
+        css=Markup(h.CSS),
+        extra_css=Markup(extra_css),
+        infeasible=plan.hedge.infeasibility if plan.hedge is not None else None,
+        sections=sections,
+        toc=toc,
+        provenance=prov.describe() if prov is not None else "",
     )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<meta name="hedge-planner-run-id" content="{h.esc(run_id)}">'
-        f"<title>{h.esc(title)}</title><style>{h.CSS}</style></head>"
-        f"<body><main>{body}</main></body></html>\n"
-    )
+    return str(page) + ("" if page.endswith("\n") else "\n")
 
 
 def write_html(plan: Plan | Mapping[str, Any], path: str | Path) -> Path:

@@ -11,40 +11,35 @@ command is a thin view over a run.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hedge_planner.case_hedge import SWEEP_KEYS, sweep_value_problem
 from hedge_planner.case_keys import hedge_input_issue, universe_paths
 from hedge_planner.cases import AnalysisCase, load_analysis_case
 from hedge_planner.document import DriftDoc, Plan, Provenance
-from hedge_planner.drift import plan_drift_section
-from hedge_planner.hedge_plan import HedgePlan, solve_hedge
-from hedge_planner.hedging import SWEEP_PARAMS, HedgeProblem, UniverseMember
-from hedge_planner.hedging import build_problem as _build_problem
-from hedge_planner.hedging import build_universe as _build_universe
 from hedge_planner.io import read_text
 from hedge_planner.models.benchmark import BenchmarkComparison
 from hedge_planner.models.errors import InputError, InputIssue
-from hedge_planner.plan import (
-    actions,
-    dashboard,
-    exposure,
-    risk_model_section,
-    scenarios_section,
-    warnings,
-)
 from hedge_planner.provenance import provenance
-from hedge_planner.quality import quality_checks
 from hedge_planner.scenarios.definitions import Scenario
 from hedge_planner.scenarios.portfolio_result import PortfolioScenarioResult
 from hedge_planner.solvers.problem import HedgeInputError
 from hedge_planner.stress import build_case_scenarios, horizon_days, run_scenarios
 from hedge_planner.workflow import CaseAnalysis, analyze_case, build_curves
+
+if TYPE_CHECKING:
+    from hedge_planner.hedge_plan import HedgePlan
+    from hedge_planner.hedging import HedgeProblem, UniverseMember
+
+# The hedge stages (optimiser, cvxpy, HiGHS) and the plan assembly are imported inside the
+# methods that run them, so measuring or validating a case without a hedge section never
+# loads the optimiser.
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +57,22 @@ INSTRUMENT_UNITS = {
 
 def _noop(_: str) -> None:
     return None
+
+
+def _build_universe(analysis: CaseAnalysis, hedge: Any, source: str) -> list[UniverseMember]:
+    """:func:`hedging.build_universe`, imported on first use (it loads the optimiser)."""
+    from hedge_planner.hedging import build_universe
+
+    return build_universe(analysis, hedge, source)
+
+
+def _build_problem(
+    case: AnalysisCase, analysis: CaseAnalysis, members: list[UniverseMember], source: str
+) -> HedgeProblem:
+    """:func:`hedging.build_problem`, imported on first use (it loads the optimiser)."""
+    from hedge_planner.hedging import build_problem
+
+    return build_problem(case, analysis, members, source)
 
 
 class PlanRun:
@@ -103,6 +114,14 @@ class PlanRun:
         # The curve bootstrap runs with the file checks, so a bad curve and a bad holdings file
         # (independent inputs) are reported together.
         case, source = load_analysis_case(name, text, extra_check=build_curves)
+        return cls(case, source, text)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], name: str) -> PlanRun:
+        """Validate a case given as Python objects (problems located by key path under
+        ``name``; relative file names resolve against ``name``'s folder)."""
+        case, source = load_analysis_case(name, extra_check=build_curves, data=data)
+        text = json.dumps(data, default=str, sort_keys=True)  # what the provenance hashes
         return cls(case, source, text)
 
     # -- measure and compare ---------------------------------------------------------------
@@ -169,6 +188,8 @@ class PlanRun:
 
     @cached_property
     def _hedge(self) -> HedgePlan | None:
+        from hedge_planner.hedge_plan import solve_hedge
+
         if self.case.hedge is None:
             return None
         return solve_hedge(self.problem(), self.case.hedge.horizon_days, self.analysis.risk)
@@ -185,6 +206,8 @@ class PlanRun:
         InputError
             When the case sets no such limit to sweep.
         """
+        from hedge_planner.hedging import SWEEP_PARAMS
+
         problem = self.problem()
         assert self.case.hedge is not None  # problem() requires the hedge section
         # Every value is checked against the case file's own bounds before any solve, and
@@ -247,6 +270,16 @@ class PlanRun:
 
     def plan(self, progress: Progress = _noop) -> Plan:
         """Stage 6: every stage assembled into the typed plan document."""
+        from hedge_planner.plan import (
+            actions,
+            dashboard,
+            exposure,
+            risk_model_section,
+            scenarios_section,
+            warnings,
+        )
+        from hedge_planner.quality import quality_checks
+
         progress("measuring the portfolio")
         analysis = self.measure()
         if self.case.hedge is not None:
@@ -286,6 +319,8 @@ class PlanRun:
         if self.case.drift is None:
             return None
         progress("attributing the drift since the previous snapshot")
+        from hedge_planner.drift import plan_drift_section
+
         section = plan_drift_section(self.source, self.measure())
         return None if section is None else DriftDoc.model_validate(section)
 

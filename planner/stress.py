@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hedge_planner.cases import AnalysisCase
-from hedge_planner.hedging import UniverseMember
 from hedge_planner.io import read_text
 from hedge_planner.models.benchmark import BenchmarkProfile, profile_sector_spread_durations
 from hedge_planner.models.bootstrap import key_tenor
@@ -30,6 +29,9 @@ from hedge_planner.scenarios.portfolio import (
 )
 from hedge_planner.scenarios.portfolio_result import PortfolioScenarioResult
 from hedge_planner.workflow import CaseAnalysis
+
+if TYPE_CHECKING:  # annotations only: the hedging module loads the optimiser (cvxpy)
+    from hedge_planner.hedging import UniverseMember
 
 #: Horizon of the scenario returns when the case has no hedge section, calendar days.
 DEFAULT_HORIZON_DAYS = 90

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,11 +20,11 @@ from hedge_planner.case_curves import BuiltCurve, build_case_curve
 from hedge_planner.cases import (
     AnalysisCase,
     BenchmarkHoldingsSpec,
-    CovarianceSpec,
     RiskSpec,
     load_holdings_section,
-    resolve_path,
 )
+from hedge_planner.covariance_input import load_covariance
+from hedge_planner.modelled import model_book, modelled_fields, modelled_yield_view
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.benchmark import (
     BenchmarkComparison,
@@ -32,18 +33,25 @@ from hedge_planner.models.benchmark import (
 )
 from hedge_planner.models.bonds import BondBook, CashflowSchedule, build_schedule
 from hedge_planner.models.covariance import KeyRateCovariance
-from hedge_planner.models.covariance_data import (
-    estimate_keyrate_covariance,
-    load_covariance_file,
-    load_default_covariance,
-    load_treasury_par_history,
-)
 from hedge_planner.models.credit import cds_spread_dv01
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days
 from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.exposure import CashBook, CdsPosition, portfolio_exposure
-from hedge_planner.models.krd import KRD_CONVENTIONS, ParQuotes, holdings_par_krd
+from hedge_planner.models.krd import (
+    KRD_CONVENTIONS,
+    PAR_TREASURY,
+    ZERO_CONTINUOUS,
+    KrdBasisMap,
+    ParQuotes,
+    holdings_par_krd,
+)
+from hedge_planner.models.oas import (
+    ModelledAnalytics,
+    ShortRateSettings,
+    apply_modelled,
+    convexity_unit_flags,
+)
 from hedge_planner.models.portfolio import (
     Flag,
     HoldingRisk,
@@ -98,6 +106,8 @@ class CaseAnalysis:
     active: ActiveRisk
     #: A holdings benchmark's book and analytics (None for a profile or no benchmark).
     benchmark_book: BookRisk | None = None
+    #: Option-adjusted analytics of the modelled holdings (None when there are none).
+    modelled: ModelledAnalytics | None = None
 
     @property
     def tenors(self) -> tuple[str, ...]:
@@ -190,6 +200,7 @@ class CaseAnalysis:
         sd, ced = risk.spread_duration.tolist(), comp.effective_duration.tolist()
         for i, raw in enumerate(self.yield_frame.to_dict("records")):
             rec = _plain(raw)
+            rec.update(modelled_fields(self.modelled, i))
             rec.update(
                 {
                     "z_spread": z[i],
@@ -250,8 +261,20 @@ ANALYSIS_METHODOLOGY = {
     "macaulay_duration": f"Macaulay duration, years; {YIELD_METHOD}",
     "convexity": f"yield convexity, years^2; {YIELD_METHOD}",
     "z_spread": "constant spread over the Treasury curve, decimal, continuous on ACT/365F",
-    "source": "computed = engine (curve-based); supplied = OAS-based figures from the holdings "
-    "file; mixed = some supplied, rest computed",
+    "source": "computed = engine (curve-based); modelled = option-adjusted figures of the "
+    "short-rate model (callables, putables, MBS: see model); supplied = OAS-based figures from "
+    "the holdings file; mixed = some supplied, rest computed",
+    "oas": "option-adjusted spread, decimal, continuously compounded over the model's zero "
+    "curve (Hull-White fitted exactly to the Treasury curve)",
+    "option_adjusted_duration": "effective duration, years: zero curve shifted +/- "
+    "models.short_rate.shift_bp, model refitted, OAS held (also the holding's "
+    "effective_duration and krd when modelled)",
+    "option_adjusted_convexity": "effective convexity, years^2, same shifts",
+    "yield_to_worst": "callables/putables: lowest yield over maturity and exercise dates; "
+    "modified_duration and convexity of a modelled bond are to that date",
+    "cash_flow_yield": "MBS: yield (monthly compounding) of the flows projected under the "
+    "pricing-date prepayment assumption; the pool's modified_duration and convexity are on "
+    "those flows",
     "portfolio": "market-value weighted; DV01s summed",
 }
 
@@ -332,6 +355,10 @@ class BookRisk:
     risk: HoldingRisk
     #: Par KRDs of every holding as used, years, ``(n, K)``.
     krd_par: FloatArray
+    #: The holdings as priced (OAS-quoted modelled holdings carry their model price).
+    holdings: Holdings | None = None
+    #: Option-adjusted analytics of the modelled holdings (None when there are none).
+    modelled: ModelledAnalytics | None = None
 
 
 def holding_risk(
@@ -341,15 +368,25 @@ def holding_risk(
     curve: YieldCurve,
     risk: RiskSpec,
     quotes: ParQuotes,
+    short_rate: ShortRateSettings | None = None,
 ) -> BookRisk:
     """Yield-based and curve-based analytics of a set of holdings.
 
     The cash-flow schedule is built once here and kept: the yield analytics, the curve risk and
-    the scenario revaluation all read it.
+    the scenario revaluation all read it. Modelled holdings (callable, putable, MBS) are priced
+    and measured by the short-rate model (``short_rate``, defaults when None) and their
+    option-adjusted figures replace the bullet-equivalent ones.
     """
     book = holdings.book()
     sched = build_schedule(book, int(to_days(analysis_date)))
+    modelled = None
+    if any(r.modelled for r in holdings.rows):
+        holdings, modelled = model_book(
+            holdings, sched, curve, risk, short_rate or ShortRateSettings()
+        )
     analysis = analyze_holdings(holdings, analysis_date, book, sched)
+    if modelled is not None:
+        modelled_yield_view(analysis.holdings, modelled, sched)
     computed = curve_risk(
         sched,
         book.face,
@@ -358,14 +395,20 @@ def holding_risk(
         risk.key_tenors,
         risk.shift_bp * BP,
     )
+    supplied = supplied_analytics(holdings, computed.krd.tenors, source)
     combined = combine_risk(
         holdings.ids,
         holdings.sectors(),
         computed,
-        supplied_analytics(holdings, computed.krd.tenors, source),
+        supplied,
         duration_tolerance=risk.duration_reconcile_tolerance,
         krd_sum_tolerance=risk.krd_sum_tolerance,
     )
+    if modelled is not None:
+        combined = apply_modelled(combined, modelled, supplied, risk.duration_reconcile_tolerance)
+    else:
+        flags = convexity_unit_flags(holdings.ids, supplied)
+        combined = dataclasses.replace(combined, flags=(*combined.flags, *flags))
     krd_par = holdings_par_krd(
         sched,
         quotes,
@@ -376,31 +419,14 @@ def holding_risk(
         risk.supplied_krd_convention.to_convention(),
         curve,
     )
-    return BookRisk(book, sched, analysis.holdings, combined, krd_par)
-
-
-def load_covariance(
-    spec: CovarianceSpec, source: str, tenors: tuple[str, ...]
-) -> KeyRateCovariance:
-    """The key-rate covariance the case asks for, restricted to the key tenors."""
-    if spec.source == "default":
-        cov = load_default_covariance(spec.regime)
-    else:
-        assert spec.path is not None
-        path = resolve_path(source, spec.path)
-        if not path.exists():
-            raise InputError([InputIssue(source, None, "covariance.path", f"{path} not found")])
-        if spec.source == "file":
-            cov = load_covariance_file(path)
-        else:
-            cov = estimate_keyrate_covariance(
-                load_treasury_par_history(path),
-                tenors,
-                lookback_days=spec.lookback_days,
-                halflife_days=spec.halflife_days,
-                source=str(path),
-            )
-    return cov.subset(list(tenors))
+    supplied_convention = risk.supplied_krd_convention.to_convention()
+    if modelled is not None and supplied_convention != ZERO_CONTINUOUS:
+        # The model's KRDs are zero-rate tents like the engine's own, not the supplied
+        # convention holdings_par_krd converted them from.
+        krd_par[modelled.index] = KrdBasisMap(computed.krd.tenor_years, curve, quotes).convert(
+            modelled.krd, ZERO_CONTINUOUS, PAR_TREASURY
+        )
+    return BookRisk(book, sched, analysis.holdings, combined, krd_par, holdings, modelled)
 
 
 def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
@@ -425,7 +451,9 @@ def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
         curves.treasury,
         case.risk,
         curves.treasury_quotes,
+        case.models.short_rate.settings(),
     )
+    holdings = book_risk.holdings or holdings
     risk = book_risk.risk
     sectors = sector_contributions(risk)
     cov = load_covariance(case.covariance, source, risk.krd.tenors)
@@ -483,6 +511,7 @@ def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
         krd_par=book_risk.krd_par,
         active=active,
         benchmark_book=bench_book,
+        modelled=book_risk.modelled,
     )
 
 
@@ -505,6 +534,7 @@ def _benchmark_view(
         curves.treasury,
         case.risk,
         curves.treasury_quotes,
+        case.models.short_rate.settings(),
     )
     bench_risk = book.risk
     bench_totals = bench_risk.totals()

@@ -57,7 +57,6 @@ from hedge_planner.scenarios.revaluation import (
     as_matrices,
     key_years_of,
 )
-from scipy.optimize import brentq
 
 #: Largest |shift| (bp) the breakeven search tries before giving up (returns NaN).
 MAX_BREAKEVEN_BP = 25_600.0
@@ -176,6 +175,8 @@ def _as_day(value: Any) -> int:
 
 def _find_root(func: Callable[[float], float], value_at_zero: float) -> float:
     """Root (bp) of a function of the parallel shift, bracketed outward from 0; NaN if none."""
+    from scipy.optimize import brentq  # only horizon breakevens need it (slow import)
+
     if value_at_zero == 0.0:
         return 0.0
     width = 25.0

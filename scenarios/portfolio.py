@@ -101,7 +101,6 @@ from hedge_planner.scenarios.revaluation import (
     key_years_of,
     revalue_scenarios,
 )
-from scipy.optimize import brentq
 
 #: Breakeven search range, bp either side of 0.
 BREAKEVEN_LIMIT_BP = 2000.0
@@ -176,6 +175,8 @@ def _spread_by_holding(sectors: Sequence[str], mats: ScenarioMatrices) -> FloatA
 
 def _root_nearest_zero(grid: FloatArray, values: FloatArray, func: Any) -> float:
     """Root of ``func`` nearest 0 from its values on a sorted grid containing 0; NaN if none."""
+    from scipy.optimize import brentq  # only the plan's breakevens need it (slow import)
+
     i0 = int(np.flatnonzero(grid == 0.0)[0])
     f0 = values[i0]
     if f0 == 0.0:

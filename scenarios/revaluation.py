@@ -77,6 +77,7 @@ from hedge_planner.scenarios.approximation import (
     hedge_scenario_pnl,
 )
 from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices, scenario_matrices
+from hedge_planner.scenarios.flow_groups import group_schedule
 from hedge_planner.scenarios.pricer import ScenarioPricer
 
 #: Default number of scenarios revalued together (bounds memory at ``chunk * (U + n)`` floats).
@@ -123,9 +124,10 @@ class ScenarioBook:
         Payment time of each (time, sector) group, years from the valuation date, ``(U,)``.
     group_sector
         Sector code of each group, ``(U,)``.
-    weights
-        Sparse ``(U, n)`` matrix: base present value per 100 face of bond ``i``'s flow in group
-        ``g`` (flow x DF x exp(-z t)).
+    by_bond
+        Sparse ``(n, U)`` CSR matrix: base present value per 100 face of bond ``i``'s flow in
+        group ``g`` (flow x DF x exp(-z t)), one row per bond so a revaluation streams the book
+        once per scenario chunk and writes each bond's prices in place.
     """
 
     ids: tuple[str, ...]
@@ -136,7 +138,12 @@ class ScenarioBook:
     sector_code: IntArray
     group_times: FloatArray
     group_sector: IntArray
-    weights: sp.csr_matrix
+    by_bond: sp.csr_matrix
+
+    @property
+    def weights(self) -> sp.csc_matrix:
+        """The ``(U, n)`` weights (group x bond), a transposed view of :attr:`by_bond`."""
+        return self.by_bond.T
 
     @property
     def n_bonds(self) -> int:
@@ -196,8 +203,8 @@ class ScenarioBook:
         width = len(names) + 1
         key = tinv.astype(np.int64) * width + (codes[bond_idx] + 1)
         ukey, ginv = np.unique(key, return_inverse=True)
-        weights = sp.csr_matrix((pv, (ginv, bond_idx)), shape=(ukey.size, n))
-        weights.sum_duplicates()
+        by_bond = sp.csr_matrix((pv, (bond_idx, ginv)), shape=(n, ukey.size))
+        by_bond.sum_duplicates()
         z = np.broadcast_to(np.asarray(z_spread, dtype=np.float64), (n,)).copy()
         return cls(
             ids=tuple(ids) if ids is not None else tuple(str(i) for i in range(n)),
@@ -208,7 +215,7 @@ class ScenarioBook:
             sector_code=codes,
             group_times=utimes[ukey // width],
             group_sector=(ukey % width - 1).astype(np.int64),
-            weights=weights,
+            by_bond=by_bond,
         )
 
     @classmethod
@@ -243,11 +250,21 @@ class ScenarioBook:
                 f"(curve {curve.anchor}, settlement {sched.settle})"
             )
         n = sched.n_bonds
-        z = np.broadcast_to(np.asarray(z_spread, dtype=np.float64), (n,))
-        t = np.asarray(curve.time(sched.pay_dates), dtype=np.float64)
-        pv = sched.amounts * curve.discount(t) * np.exp(-z[sched.bond] * t)
-        face = np.broadcast_to(np.asarray(face, dtype=np.float64), (n,))
-        return cls.from_flows(sched.bond, t, pv, face, z, ids=ids, sectors=sectors)
+        z = np.broadcast_to(np.asarray(z_spread, dtype=np.float64), (n,)).copy()
+        face = np.broadcast_to(np.asarray(face, dtype=np.float64), (n,)).copy()
+        names, codes = _sector_codes(sectors, n)
+        grouped = group_schedule(sched, curve, z, codes, len(names) + 1)
+        return cls(
+            ids=tuple(ids) if ids is not None else tuple(str(i) for i in range(n)),
+            face=face,
+            z_spread=z,
+            base_price=grouped.base_price,
+            sectors=names,
+            sector_code=codes,
+            group_times=grouped.group_times,
+            group_sector=grouped.group_sector,
+            by_bond=grouped.by_bond,
+        )
 
     def spread_columns(self, scenario_sectors: Sequence[str]) -> IntArray:
         """Column of each book sector in a scenario spread matrix (-1 = not shifted)."""
@@ -306,22 +323,30 @@ class ScenarioBook:
             raise AnalyticsError("chunk_size must be >= 1")
 
         # Spread column of each group: book sector -> scenario column, then a leading zero
-        # column so "no sector" and "sector not in the scenarios" read a 0 shift.
-        # (a trailing -1 entry serves code -1, so an empty book sector list works too).
+        # column so "no sector" and "sector not in the scenarios" read a 0 shift (a trailing
+        # -1 entry serves code -1, so an empty book sector list works too).
         lookup = np.append(self.spread_columns(spread_sectors), -1)
         group_col = lookup[self.group_sector]
         padded = np.hstack([np.zeros((n_s, 1)), spreads])
         k, u = tent_coordinates(self.group_times, keys)
         k1 = np.minimum(k + 1, keys.size - 1)
-        t = self.group_times
+        # Group-major (U, c) factors: per flow the product reads one row of c factors and adds
+        # to its bond's c prices in place (the book streamed once per chunk, no scattered writes).
+        t = self.group_times[:, None]
+        w_left, w_right, col = (1.0 - u)[:, None], u[:, None], group_col + 1
         out = np.empty((n_s, self.n_bonds))
         for lo in range(0, n_s, chunk_size):
-            b = shifts[lo : lo + chunk_size]
-            expo = b[:, k] * (1.0 - u) + b[:, k1] * u + padded[lo : lo + chunk_size, group_col + 1]
+            b = shifts[lo : lo + chunk_size].T
+            expo = b[k]  # b[k] w_left + b[k1] w_right + spread, in place (one temporary)
+            expo *= w_left
+            right = b[k1]
+            right *= w_right
+            expo += right
+            expo += padded[lo : lo + chunk_size].T[col]
             expo *= -t
             np.exp(expo, out=expo)
-            # (c, U) dense @ (U, n) sparse: the per-bond sums of factor x base PV.
-            out[lo : lo + chunk_size] = expo @ self.weights
+            # (n, U) sparse @ (U, c) dense: the per-bond sums of factor x base PV.
+            out[lo : lo + chunk_size] = (self.by_bond @ expo).T
         return out
 
 

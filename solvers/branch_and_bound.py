@@ -70,9 +70,14 @@ class _Search:
         int_pos: np.ndarray,
         lo0: np.ndarray,
         hi0: np.ndarray,
+        round_up: np.ndarray | None = None,
+        priority: np.ndarray | None = None,
     ) -> None:
         self.node_fn, self.fallback = solve_node, fallback
         self.ic, self.lo0, self.hi0 = int_pos, lo0, hi0
+        k = len(int_pos)
+        self.up = np.zeros(k, dtype=bool) if round_up is None else np.asarray(round_up, bool)
+        self.prio = np.zeros(k) if priority is None else np.asarray(priority, dtype=float)
         self.nodes = 0
         self.fixed_cache: dict[bytes, NodeOutcome] = {}
         self.best_x: np.ndarray | None = None
@@ -107,6 +112,22 @@ class _Search:
         v = x[self.ic]
         return np.abs(v - np.round(v))
 
+    def rounded(self, v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Integer values of ``v`` (integer positions): nearest, or up where ``round_up``.
+
+        Why up: a leg's selection binary sits at ``trade / M`` in a relaxation (tiny for a
+        wide position limit); rounded to nearest, every leg would be switched off.
+        """
+        r = np.where(self.up, np.ceil(v - INT_TOL), np.round(v))
+        return np.clip(r, lo, hi)
+
+    def branch_var(self, x: np.ndarray) -> int:
+        """Most fractional integer position among those of the highest priority."""
+        fr = self.frac(x)
+        open_ = fr > INT_TOL
+        top = np.max(self.prio[open_]) if np.any(open_) else 0.0
+        return int(np.argmax(np.where(open_ & (self.prio >= top), fr, -1.0)))
+
     def consider(self, x: np.ndarray, obj: float, exact: bool) -> None:
         if obj < self.ub:
             self.ub, self.best_x, self.best_exact = obj, x.copy(), exact
@@ -118,6 +139,20 @@ class _Search:
         if out.status == "optimal" and out.x is not None and out.objective is not None:
             self.consider(out.x, out.objective, True)
 
+    def _dive_var(self, open_: np.ndarray, v: np.ndarray, fr: np.ndarray) -> int:
+        """Next position a dive fixes: the least fractional, or the largest round-up one.
+
+        Why: a leg's binary is ``trade / M`` in the relaxation; switching the legs with the
+        largest relaxed trades on first, a leg limit in the relaxation then switches the
+        rest off (the example: the six largest legs), where rounding the least fractional
+        first would switch on the smallest legs.
+        """
+        top = open_[self.prio[open_] >= np.max(self.prio[open_])]
+        ups = top[self.up[top]]
+        if len(ups):
+            return int(ups[np.argmax(v[ups])])
+        return int(top[np.argmin(fr[top])])
+
     def dive(self, lo: np.ndarray, hi: np.ndarray, x: np.ndarray) -> None:
         """Fractional diving: fix the least fractional integer, re-solve, repeat.
 
@@ -127,14 +162,19 @@ class _Search:
         """
         ic = self.ic
         lo, hi = lo.copy(), hi.copy()
+        binaries_open = bool(np.any(self.up))
         for _ in range(len(ic)):
             v = x[ic]
             fr = np.abs(v - np.round(v))
             open_ = np.flatnonzero((fr > INT_TOL) & (lo < hi))
+            if binaries_open and not np.any(self.up[open_]):
+                # Legs decided: the lots rounded at once (one QP) before diving on them.
+                binaries_open = False
+                self.try_fixed(self.rounded(v, lo, hi))
             if len(open_) == 0:
                 break
-            j = int(open_[np.argmin(fr[open_])])
-            first = float(np.clip(np.round(v[j]), lo[j], hi[j]))
+            j = self._dive_var(open_, v, fr)
+            first = float(self.rounded(v[j : j + 1], lo[j : j + 1], hi[j : j + 1])[0])
             other = float(math.floor(v[j]) if first > v[j] else math.ceil(v[j]))
             found: NodeOutcome | None = None
             for r in (first, other):
@@ -150,7 +190,7 @@ class _Search:
             if found.objective >= self.ub:
                 return  # this branch cannot beat the incumbent
             lo, hi, x = lo_c, hi_c, found.x
-        self.try_fixed(np.clip(np.round(x[ic]), lo, hi))
+        self.try_fixed(self.rounded(x[ic], lo, hi))
 
 
 def branch_and_bound(
@@ -164,6 +204,8 @@ def branch_and_bound(
     max_nodes: int,
     warm_int: np.ndarray | None = None,
     fallback: NodeSolver | None = None,
+    round_up: np.ndarray | None = None,
+    priority: np.ndarray | None = None,
 ) -> BnBResult:
     """Best-first branch-and-bound; stops at ``(UB - LB) / max(1, |UB|) <= gap_tol``.
 
@@ -189,9 +231,14 @@ def branch_and_bound(
         Integer part of a previous plan (scaled lots).
     fallback : callable, optional
         Solver for nodes where ``solve_node`` ends in "error".
+    round_up : numpy.ndarray of bool, optional
+        Integer positions rounded up (not to nearest) by the heuristics (selection binaries).
+    priority : numpy.ndarray, optional
+        Branching priority per integer position: the most fractional of the highest
+        priority is branched on (default: most fractional overall).
     """
     t0 = time.perf_counter()
-    s = _Search(solve_node, fallback, int_pos, lo0, hi0)
+    s = _Search(solve_node, fallback, int_pos, lo0, hi0, round_up, priority)
     root = s.solve_exact(lo0, hi0)
     if root.status != "optimal" or root.x is None or root.objective is None:
         return BnBResult(root.status, None, None, None, s.nodes, f"root relaxation {root.status}")
@@ -202,7 +249,7 @@ def branch_and_bound(
         if warm_int is not None:
             s.try_fixed(warm_int)
         if not closed(s.ub, obj, gap_tol):
-            s.try_fixed(np.clip(np.round(x[int_pos]), lo0, hi0))
+            s.try_fixed(s.rounded(x[int_pos], lo0, hi0))
     heap: list[_Entry] = []
     if not closed(s.ub, obj, gap_tol):
         heap.append((obj, 0, next(s.tie), lo0, hi0, x))
@@ -248,7 +295,7 @@ def _search(
             if closed(s.ub, bound, gap_tol):
                 heapq.heappush(heap, (bound, depth, next(s.tie), lo, hi, xn))
                 continue
-        j = int(np.argmax(s.frac(xn)))  # most fractional integer variable
+        j = s.branch_var(xn)
         v = xn[s.ic[j]]
         for c_lo, c_hi in (
             (lo, np.minimum(hi, _set(hi, j, math.floor(v)))),

@@ -28,6 +28,7 @@ from typing import Any
 import cvxpy as cp
 import numpy as np
 from hedge_planner.solvers.context import HedgeContext
+from hedge_planner.solvers.legs import LegSpec, LegVars
 from hedge_planner.solvers.problem import HedgeInputError
 from hedge_planner.solvers.terms import Constraint, Limit, ObjectiveTerm, ParamSpec
 
@@ -50,7 +51,10 @@ class ElasticProgram:
 
 @dataclass(frozen=True)
 class NodeProblem:
-    """Relaxation with integer-lot bounds as Parameters ``lo``/``hi`` (finite, lots)."""
+    """Relaxation with integer-lot bounds as Parameters ``lo``/``hi`` (finite, lots).
+
+    ``lo``/``hi`` hold the integer lots first, then the legs' binaries (if any).
+    """
 
     problem: cp.Problem
     x: cp.Variable
@@ -74,6 +78,9 @@ class HedgeProgram:
         Objective terms (currency).
     constraints : sequence of Constraint
         Named hard limits.
+    max_legs : int, optional
+        Largest number of instruments traded (see :mod:`hedge_planner.solvers.legs`; minimum
+        trades and ticket costs come with the instruments).
     """
 
     def __init__(
@@ -81,8 +88,12 @@ class HedgeProgram:
         ctx: HedgeContext,
         terms: Sequence[ObjectiveTerm],
         constraints: Sequence[Constraint],
+        max_legs: int | None = None,
     ) -> None:
         self.ctx = ctx
+        #: Leg rules (binaries per traded side); ``legs.active`` False when none applies.
+        self.legs = LegSpec(ctx, max_legs)
+        self._leg_vars: dict[int, LegVars] = {}
         self.terms = list(terms)
         self.constraints = list(constraints)
         if not self.terms:
@@ -134,16 +145,33 @@ class HedgeProgram:
         """Quantities q (units) as an expression of the scaled variable."""
         return cp.multiply(self.ctx.scale, x)
 
+    def leg_vars(self, x: cp.Variable) -> LegVars | None:
+        """The leg variables belonging to ``x``'s problem (binaries when ``x`` is integer)."""
+        if not self.legs.active:
+            return None
+        if x.id not in self._leg_vars:
+            integer = bool(x.attributes.get("integer"))
+            self._leg_vars[x.id] = self.legs.variables(integer)
+        return self._leg_vars[x.id]
+
     def _objective(self, x: cp.Variable) -> cp.Expression:
         q = self.quantities(x)
-        return cp.sum([t.cvxpy_expr(self.ctx, q, self.cp_params) for t in self.terms])
+        parts = [t.cvxpy_expr(self.ctx, q, self.cp_params) for t in self.terms]
+        v = self.leg_vars(x)
+        if v is not None and np.any(self.legs.ticket > 0):
+            parts.append(self.legs.ticket_expr(v))
+        return cp.sum(parts)
 
     def _constraints(self, x: cp.Variable) -> list[cp.Constraint]:
         q = self.quantities(x)
         out: list[cp.Constraint] = []
         for c in self.constraints:
             out.extend(c.cvxpy_constraints(self.ctx, q, self.cp_params))
-        return out
+        return out + self._leg_constraints(x)
+
+    def _leg_constraints(self, x: cp.Variable) -> list[cp.Constraint]:
+        v = self.leg_vars(x)
+        return [] if v is None else self.legs.constraints(x, v)
 
     # ------------------------------------------------------------------ derived problems
     @property
@@ -157,10 +185,12 @@ class HedgeProgram:
         return self._mixed_integer_pair()[1]
 
     def _mixed_integer_pair(self) -> tuple[cp.Problem, cp.Variable]:
-        if not len(self.int_idx):
+        if not len(self.int_idx) and not self.legs.active:
             return self.relaxed, self.x
         if self._mixed_integer is None:
             x = self._variable("x_int", integer=True)
+            if not len(self.int_idx):  # binaries of the legs only: mark x for leg_vars
+                self._leg_vars[x.id] = self.legs.variables(True)
             prob = cp.Problem(cp.Minimize(self._objective(x)), self._constraints(x))
             self._mixed_integer = (prob, x)
         return self._mixed_integer
@@ -170,9 +200,15 @@ class HedgeProgram:
         if self._node is None:
             x = self._variable("x_node")
             k = len(self.int_idx)
-            lo = cp.Parameter(k, name="node_lo", value=np.zeros(k))
-            hi = cp.Parameter(k, name="node_hi", value=np.zeros(k))
-            cons = [*self._constraints(x), x[self.int_idx] >= lo, x[self.int_idx] <= hi]
+            nz = 2 * self.legs.k
+            lo = cp.Parameter(k + nz, name="node_lo", value=np.zeros(k + nz))
+            hi = cp.Parameter(k + nz, name="node_hi", value=np.zeros(k + nz))
+            cons = self._constraints(x)
+            if k:
+                cons += [x[self.int_idx] >= lo[:k], x[self.int_idx] <= hi[:k]]
+            v = self.leg_vars(x)
+            if v is not None:  # the legs' binaries are integer positions after the lots
+                cons += [v.z >= lo[k:], v.z <= hi[k:]]
             prob = cp.Problem(cp.Minimize(self._objective(x)), cons)
             self._node = NodeProblem(prob, x, lo, hi)
         return self._node
@@ -216,6 +252,7 @@ class HedgeProgram:
                     soft.append(lhs <= rhs + e)
                     parts.append(w @ e if con.shape else w[0] * e)
                     slacks.append(e)
+            soft += self._leg_constraints(x)  # structural, like bounds: hard (z relaxed)
             if k != len(self.limits):
                 raise RuntimeError(
                     f"internal error: {k} constraint elements but {len(self.limits)} limits"

@@ -131,6 +131,8 @@ class HighsModel:
         self._last: LinearForm | None = None
         self._row_scale = np.ones(form.n_row)
         self._col_scale = np.ones(form.n_col)
+        #: The objective HiGHS sees is the model's divided by this power of two.
+        self._obj_scale = 1.0
         self._cost: np.ndarray | None = None
         self._hess: sp.csc_matrix | None = None
         self._P: sp.csc_matrix | None = None
@@ -156,10 +158,10 @@ class HighsModel:
         if not np.array_equal(lf.A.data, self._A.data):
             self._push_matrix(lf.A)
         if self._cost is None or not np.array_equal(lf.c, self._cost):
-            cs = lf.c * self._col_scale
+            cs = lf.c * self._col_scale / self._obj_scale
             h.changeColsCost(self.n_col, np.arange(self.n_col, dtype=np.int32), cs)
             self._cost = lf.c
-        h.changeObjectiveOffset(lf.d)
+        h.changeObjectiveOffset(lf.d / self._obj_scale)
         self._push_hessian(lf.P)
         self._push_rows(lf)
         self._push_cols(lf)
@@ -181,11 +183,19 @@ class HighsModel:
         cs[ok] = 2.0 ** np.round(np.log2(1.0 / cmax[ok]))
         cs[self.int_cols] = 1.0
         self._col_scale = cs
+        # Why: the tracking-error curvature on cvxpy's exposure columns reaches ~1e8 per
+        # column next to linear costs of ~1e3 (a 20-holding copy of the example missed the
+        # duration band by 2e-9 and HiGHS' QP cycled on leg nodes). The objective is divided
+        # by a power of two near sqrt(max curvature), bringing both towards 1e4; exact, and
+        # undone on every objective read back.
+        pd = np.abs(sp.csc_matrix(lf.P).diagonal()) * cs * cs
+        pmax = float(np.max(pd, initial=0.0))
+        self._obj_scale = 2.0 ** round(0.5 * math.log2(pmax)) if pmax > 1.0 else 1.0
         As = sp.csc_matrix(Ar @ sp.diags(cs))
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = self.n_col, As.shape[0]
-        lp.col_cost_ = lf.c * cs
-        lp.offset_ = lf.d
+        lp.col_cost_ = lf.c * cs / self._obj_scale
+        lp.offset_ = lf.d / self._obj_scale
         lp.col_lower_ = _finite_or_inf(lf.col_lo / cs)
         lp.col_upper_ = _finite_or_inf(lf.col_hi / cs)
         rlo, rhi = self._scaled_rows(lf)
@@ -237,7 +247,7 @@ class HighsModel:
             return  # the cheap test first: most re-fills leave the curvature alone
         self._P = P
         cs = sp.diags(self._col_scale)
-        lower = sp.csc_matrix(sp.tril(cs @ P @ cs))
+        lower = sp.csc_matrix(sp.tril(cs @ P @ cs) / self._obj_scale)
         lower.eliminate_zeros()
         if self._hess is not None and _same_matrix(lower, self._hess):
             return
@@ -288,6 +298,16 @@ class HighsModel:
         self.col_lo, self.col_hi = lf.col_lo.copy(), lf.col_hi.copy()
 
     @property
+    def col_scale(self) -> np.ndarray:
+        """Column scales (``x = col_scale * x_highs``)."""
+        return self._col_scale
+
+    @property
+    def obj_scale(self) -> float:
+        """The objective HiGHS minimises is the model's divided by this."""
+        return self._obj_scale
+
+    @property
     def is_quadratic(self) -> bool:
         """True when the objective has a (nonzero) quadratic part at current Parameters."""
         return self._hess is not None and bool(np.any(self._hess.data != 0.0))
@@ -308,13 +328,16 @@ class HighsModel:
         self.h.setOptionValue("time_limit", _INF)
 
     # ------------------------------------------------------------------ solves
-    def run(self) -> NodeOutcome:
-        """Solve the continuous model as it stands (LP or QP), with retries."""
+    def run(self, retries: bool = True) -> NodeOutcome:
+        """Solve the continuous model as it stands (LP or QP), with retries.
+
+        ``retries`` False: one run only (a caller with another node solver at hand).
+        """
         h = self.h
         t0 = time.perf_counter()
         h.run()
         ms = h.getModelStatus()
-        if ms not in _DECIDED:
+        if ms not in _DECIDED and retries:
             # Why: HiGHS' QP occasionally ends in "Solve error" from a stale warm start or
             # with zero regularisation; retry cold, then with a tiny regularisation.
             logger.debug(
@@ -351,7 +374,7 @@ class HighsModel:
                     )
         if ms == highspy.HighsModelStatus.kOptimal:
             x = np.asarray(h.getSolution().col_value, dtype=float) * self._col_scale
-            obj = float(h.getInfo().objective_function_value)
+            obj = float(h.getInfo().objective_function_value) * self._obj_scale
             if math.isfinite(obj) and np.all(np.isfinite(x)):
                 return NodeOutcome("optimal", x, obj)
             return NodeOutcome("error", None, None)
@@ -385,7 +408,7 @@ class HighsModel:
             h.run()
             ms, info = h.getModelStatus(), h.getInfo()
             nodes = int(info.mip_node_count)
-            bound = float(info.mip_dual_bound)
+            bound = float(info.mip_dual_bound) * self._obj_scale
             bound_or_none = bound if math.isfinite(bound) else None
             has_x = info.primal_solution_status == 2
             if ms == highspy.HighsModelStatus.kOptimal or (
@@ -393,7 +416,8 @@ class HighsModel:
             ):
                 x = np.asarray(h.getSolution().col_value, dtype=float) * self._col_scale
                 status = "optimal" if ms == highspy.HighsModelStatus.kOptimal else "time_limit"
-                out = NodeOutcome(status, x, float(info.objective_function_value))
+                obj = float(info.objective_function_value) * self._obj_scale
+                out = NodeOutcome(status, x, obj)
                 return out, bound_or_none, nodes
             if ms == highspy.HighsModelStatus.kInfeasible:
                 return NodeOutcome("infeasible", None, None), None, nodes

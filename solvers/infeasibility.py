@@ -15,6 +15,7 @@ integrality stay hard.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ from hedge_planner.solvers.problem import FEAS_ATOL, FEAS_RTOL
 from hedge_planner.solvers.standard_form import ParametricForm
 from hedge_planner.solvers.te_limit import TE_LIMIT_WEIGHT, TrackingErrorLimit
 
-__all__ = ["MinimalViolation", "Violation"]
+__all__ = ["MinimalViolation", "Violation", "conflict", "moves_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,17 @@ class Violation:
     normalised: float
 
 
+def moves_text(violations: list[Violation]) -> str:
+    """``name: limit -> required units`` of each move, ``; ``-separated."""
+    return "; ".join(f"{v.name}: {v.limit:.6g} -> {v.required:.6g} {v.units}" for v in violations)
+
+
+def conflict(analysis: MinimalViolation | None) -> str:
+    """``". Each alone restores feasibility: ..."`` when limits conflict, else ``""``."""
+    alone = moves_text(analysis.alternatives) if analysis is not None else ""
+    return f". Each alone restores feasibility: {alone}" if alone else ""
+
+
 class MinimalViolation:
     """Elastic problem generated from :meth:`HedgeProgram.elastic` (built once, HiGHS).
 
@@ -93,6 +105,8 @@ class MinimalViolation:
         )
         self.model = HighsModel(self.form, x_cols[program.int_idx])
         self.plan: np.ndarray | None = None
+        #: Limits that each alone restore feasibility (set by :meth:`solve`).
+        self.alternatives: list[Violation] = []
 
     def solve(self, time_limit: float) -> tuple[list[Violation], float]:
         """Solve the elastic problem and list the limits that must move.
@@ -132,29 +146,85 @@ class MinimalViolation:
         self._te_required(x, slack)
         #: Quantities (units) of the last elastic plan: they meet every limit once moved.
         self.plan = np.asarray(x[self.x_cols], dtype=np.float64) * prog.ctx.scale
-        result: list[Violation] = []
-        for k, e in enumerate(slack):
-            lim = prog.limits[k]
-            owner, j = prog.limit_owner[k]
-            weight = lim.weight * owner.elastic_scale(prog.ctx)
-            if e * weight <= 1e-9:
-                continue  # numerically zero: this limit need not move
-            param, bucket, limit, required = owner.limit_move(j, float(e), prog.params)
-            result.append(
-                Violation(
-                    name=lim.name,
-                    family=lim.family,
-                    param=param,
-                    bucket=bucket,
-                    limit=limit,
-                    required=required,
-                    move=required - limit,
-                    units=lim.units,
-                    normalised=float(e * weight),
-                )
-            )
+        result = [v for k, e in enumerate(slack) if (v := self._violation(k, float(e)))]
         total = float(sum(v.normalised for v in result))
+        # The conflict: every limit that alone restores feasibility, with its move.
+        self.alternatives = self.single_moves(time_limit) if result else []
         return result, total
+
+    def single_moves(self, time_limit: float) -> list[Violation]:
+        """Each limit that ALONE can restore feasibility, with the amount it must move.
+
+        For every limit element the elastic problem is solved with all other slacks fixed at
+        zero (every other limit hard, instrument bounds and integrality kept): when it solves,
+        that limit is in the conflict and moving it by its slack is enough. This names the
+        limits that truly conflict (e.g. a margin budget too small for any hedge that meets the
+        risk limits) even when the joint minimal-violation move, which prices each limit in
+        normalised units, prefers moving another.
+
+        Parameters
+        ----------
+        time_limit : float
+            Seconds for all the solves together; limits left untried when it runs out are
+            not listed.
+
+        Returns
+        -------
+        list of Violation
+            One per limit that alone restores feasibility, smallest normalised move first.
+        """
+        prog, model = self.program, self.model
+        model.update()
+        cols = self.slack_cols
+        lo0, hi0 = model.col_lo[cols].copy(), model.col_hi[cols].copy()
+        out: list[Violation] = []
+        t0 = time.perf_counter()
+        try:
+            for k in range(len(cols)):
+                left = time_limit - (time.perf_counter() - t0)
+                if left <= 0:
+                    logger.info(
+                        "single-limit moves: time limit after %d of %d limits", k, len(cols)
+                    )
+                    break
+                hi = np.zeros(len(cols))
+                hi[k] = hi0[k]
+                model.set_bounds(cols, lo0, hi)
+                if len(prog.int_idx):
+                    res, _, _ = model.solve_milp(1e-9, left)
+                else:
+                    res = model.run()
+                if res.status != "optimal" or res.x is None:
+                    continue
+                slack = np.maximum(res.x[cols], 0.0)
+                self._te_required(res.x, slack)
+                v = self._violation(k, float(slack[k]))
+                if v is not None:
+                    out.append(v)
+        finally:
+            model.set_bounds(cols, lo0, hi0)
+        return sorted(out, key=lambda v: v.normalised)
+
+    def _violation(self, k: int, e: float) -> Violation | None:
+        """Limit element ``k`` moved by its slack ``e`` (own units); ``None`` if ~zero."""
+        prog = self.program
+        lim = prog.limits[k]
+        owner, j = prog.limit_owner[k]
+        weight = lim.weight * owner.elastic_scale(prog.ctx)
+        if e * weight <= 1e-9:
+            return None
+        param, bucket, limit, required = owner.limit_move(j, e, prog.params)
+        return Violation(
+            name=lim.name,
+            family=lim.family,
+            param=param,
+            bucket=bucket,
+            limit=limit,
+            required=required,
+            move=required - limit,
+            units=lim.units,
+            normalised=float(e * weight),
+        )
 
     def _solve_elastic(self, time_limit: float) -> NodeOutcome:
         prog, model = self.program, self.model

@@ -28,11 +28,12 @@ from typing import Any, Literal
 import cvxpy as cp
 import numpy as np
 import numpy.typing as npt
-from hedge_planner.solvers.branch_and_bound import branch_and_bound
 from hedge_planner.solvers.context import HedgeContext, RiskSummary
 from hedge_planner.solvers.formulation import HedgeProgram, copy_value
-from hedge_planner.solvers.highs_backend import HighsModel, NodeOutcome
-from hedge_planner.solvers.infeasibility import MinimalViolation, Violation
+from hedge_planner.solvers.highs_backend import HighsModel
+from hedge_planner.solvers.infeasibility import MinimalViolation, Violation, conflict, moves_text
+from hedge_planner.solvers.legs import ZERO_TRADE, leg_violations
+from hedge_planner.solvers.miqp import CLARABEL_TIGHT, MIQPSolver
 from hedge_planner.solvers.problem import FactorRisk, HedgeInputError, Instrument, PortfolioRisk
 from hedge_planner.solvers.results import (
     HedgeResult,
@@ -49,9 +50,6 @@ __all__ = ["HedgeContext", "HedgeOptimizer", "HedgeResult", "RiskSummary", "Swee
 
 logger = logging.getLogger(__name__)
 
-# Why: CLARABEL's defaults (1e-8) are too loose for the 1e-8 GLS baseline and B&B bounds.
-_CLARABEL_TIGHT: dict[str, Any] = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12,
-                                   "tol_ktratio": 1e-10, "max_iter": 500}  # fmt: skip
 _INFEASIBLE = ("infeasible", "infeasible_or_unbounded")
 # Extra room given to moved limits for the closest hedge, relative: tiny first; a wider
 # retry when the tight relaxed problem is degenerate (measured: the example's swaps-only
@@ -92,6 +90,14 @@ class HedgeOptimizer:
     factor_risk : FactorRisk, optional
         Factor model of the tracking error (terms, KRD tolerances, TE limit and reports);
         default the key-rate model of ``covariance`` (see :class:`HedgeContext`).
+    max_legs : int, optional
+        Largest number of instruments traded (binary leg selection, see
+        :mod:`hedge_planner.solvers.legs`; minimum trades and ticket costs are per instrument).
+    integer_method : {"auto", "oa", "bnb"}
+        Exact search of the mixed-integer QP: "oa" outer approximation with HiGHS MILP
+        masters (:mod:`~hedge_planner.solvers.outer_approx`), "bnb" the best-first
+        branch-and-bound over HiGHS QPs; "auto" (default) chooses (see :meth:`_solve_once`).
+        Either proves the same gap; an unproven outcome of one is retried with the other.
     """
 
     def __init__(
@@ -108,6 +114,8 @@ class HedgeOptimizer:
         continuous_backend: Literal["highspy", "cvxpy"] = "highspy",
         cvxpy_solver: str = "CLARABEL",
         factor_risk: FactorRisk | None = None,
+        max_legs: int | None = None,
+        integer_method: Literal["auto", "oa", "bnb"] = "auto",
     ) -> None:
         if not (gap_tol >= 0):
             raise HedgeInputError("gap_tol", f"must be >= 0, got {gap_tol}")
@@ -115,7 +123,8 @@ class HedgeOptimizer:
             raise HedgeInputError("continuous_backend", "must be 'cvxpy' or 'highspy'")
         t0 = time.perf_counter()
         self.ctx = HedgeContext(portfolio, instruments, covariance, factor_risk)
-        self.program = HedgeProgram(self.ctx, terms, constraints)
+        self.program = HedgeProgram(self.ctx, terms, constraints, max_legs)
+        self.legs = self.program.legs
         self.terms = self.program.terms
         self.constraints = self.program.constraints
         self.param_specs = self.program.param_specs
@@ -124,15 +133,33 @@ class HedgeOptimizer:
         self.max_nodes = int(max_nodes)
         self.continuous_backend = continuous_backend
         self.cvxpy_solver = cvxpy_solver
-        self.has_integer = bool(self.ctx.integer.any())
+        if integer_method not in ("auto", "oa", "bnb"):
+            raise HedgeInputError("integer_method", "must be 'auto', 'oa' or 'bnb'")
+        self.integer_method = integer_method
+        self.has_integer = bool(self.ctx.integer.any()) or self.legs.active
         # The HiGHS model is generated from the cvxpy problem, never written by hand.
-        self._form = ParametricForm(self.program.relaxed, [self.program.x])
+        leg_vars = self.program.leg_vars(self.program.x)
+        extra = [] if leg_vars is None else [leg_vars.z]
+        self._form = ParametricForm(self.program.relaxed, [self.program.x, *extra])
         self._x_cols = self._form.var_cols[0]
-        self._int_cols = self._x_cols[self.program.int_idx]
+        z_cols = self._form.var_cols[1] if extra else np.zeros(0, dtype=int)
+        # Integer positions of the search vector [x, z]: the lots, then the legs' binaries.
+        self._search_cols = np.concatenate([self._x_cols, z_cols])
+        self._int_pos = np.concatenate(
+            [self.program.int_idx, self.ctx.n + np.arange(len(z_cols))]
+        ).astype(int)
+        self._int_cols = self._search_cols[self._int_pos]
         self._highs = HighsModel(self._form, self._int_cols)
+        self._miqp = MIQPSolver(
+            self.program,
+            self._form,
+            self._highs,
+            self._x_cols,
+            self._search_cols,
+            self._int_pos,
+            integer_method,
+        )
         self._violation: MinimalViolation | None = None
-        #: Integer part (scaled lots) of the last mixed-integer plan: the next B&B's warm start.
-        self.warm_int: np.ndarray | None = None
         logger.debug(
             "compiled hedge program: %d instruments, %d limits, HiGHS model %d x %d, %.1f ms",
             self.ctx.n,
@@ -233,6 +260,14 @@ class HedgeOptimizer:
         if self._violation is None:
             self._violation = MinimalViolation(self.program)
         violations, total = self._violation.solve(tl)
+        if not violations and raw.status == "infeasible" and self.has_integer:
+            # Why: the elastic problem relaxes lots and leg binaries; when it needs no limit
+            # to move, the conflict is between the limits and the whole lots / leg rules.
+            msg = (
+                "infeasible: no plan in whole lots meets the limits and the leg rules "
+                "(max_legs, min_trade); the continuous relaxation would"
+            )
+            return self._result("infeasible", raw, None, t0, [], msg, proven=False)
         if not violations:
             if raw.status == "infeasible_or_unbounded":
                 msg = "objective unbounded below (check bounds/costs)"
@@ -265,17 +300,33 @@ class HedgeOptimizer:
                 )
         if note:
             msg = f"{note}. {msg}"
-        return self._result("infeasible", closest, q, t0, violations, msg, proven=False)
+        result = self._result("infeasible", closest, q, t0, violations, msg, proven=False)
+        result.alternatives = self._violation.alternatives  # the limits in conflict
+        return result
 
     def _violated(self, q: np.ndarray, params: dict[str, Any]) -> list[str]:
         reports = [r for c in self.constraints for r in c.report(self.ctx, q, params)]
-        return check_limits(self.program.limits, reports)
+        bad = check_limits(self.program.limits, reports)
+        if self.legs.active:
+            bad += leg_violations(self.ctx, self.legs, q)
+        return bad
 
     def _to_q(self, x: np.ndarray) -> np.ndarray:
         # Why: HiGHS honours bounds to ~1e-9; clip so long-only legs are never -1e-10.
         x = np.clip(np.array(x, dtype=float), self.ctx.x_lo, self.ctx.x_hi)
         x[self.ctx.integer] = np.round(x[self.ctx.integer])
+        if self.legs.active:
+            # A leg the binaries switched off trades ~1e-10 lots: exactly nothing.
+            x0 = self.ctx.q0 / self.ctx.scale
+            x = np.where(np.abs(x - x0) <= ZERO_TRADE, x0, x)
         return x * self.ctx.scale
+
+    def _costs(self, q: np.ndarray) -> dict[str, float]:
+        """Each objective term at ``q`` (currency), with the legs' ticket costs if any."""
+        costs = {t.name: float(t.value(self.ctx, q, self.params)) for t in self.terms}
+        if self.legs.active and np.any(self.legs.ticket > 0):
+            costs["tickets"] = self.legs.ticket_value(self.ctx, q)
+        return costs
 
     def _solve_raw(self, gap: float, tl: float) -> _Raw:
         """Solve; with outer-approximated limits, add cuts until the plan meets them.
@@ -340,68 +391,16 @@ class HedgeOptimizer:
             out, bound, nodes = self._highs.solve_milp(gap, tl)
             x = None if out.x is None else out.x[self._x_cols]
             return _Raw(out.status, x, out.objective, bound, nodes, "MILP (HiGHS)")
-        return self._branch_and_bound(gap, tl)
+        return self._miqp.solve(gap, tl, self.max_nodes)
 
-    def _branch_and_bound(self, gap: float, tl: float) -> _Raw:
-        method = "MIQP branch-and-bound over HiGHS QP relaxations"
-        model, cols, xc = self._highs, self._int_cols, self._x_cols
-        lo0, hi0 = model.col_lo[cols].copy(), model.col_hi[cols].copy()
+    @property
+    def warm_int(self) -> np.ndarray | None:
+        """Integer part (scaled lots, binaries) of the last mixed-integer plan: the warm start."""
+        return self._miqp.warm_int
 
-        def node(lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-            model.set_bounds(cols, lo, hi)
-            out = model.run()
-            return NodeOutcome(out.status, None if out.x is None else out.x[xc], out.objective)
-
-        # Caps any single QP too; HiGHS's clock accumulates over the model's life.
-        model.set_time_budget(tl)
-        try:
-            res = branch_and_bound(
-                node,
-                self.program.int_idx,
-                lo0,
-                hi0,
-                gap_tol=gap,
-                time_limit=tl,
-                max_nodes=self.max_nodes,
-                warm_int=self.warm_int,
-                fallback=self._node_fallback,
-            )
-        finally:
-            model.set_bounds(cols, lo0, hi0)
-            model.clear_time_budget()
-        if res.x is not None:
-            self.warm_int = np.round(res.x[self.program.int_idx])
-        return _Raw(res.status, res.x, res.objective, res.bound, res.nodes, method, res.message)
-
-    def _node_fallback(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-        """Node relaxation through cvxpy + CLARABEL, for nodes where HiGHS' QP fails.
-
-        Parameters
-        ----------
-        lo, hi : numpy.ndarray
-            Bounds of the integer variables at the node, scaled units (lots).
-        """
-        node = self.program.node_problem()
-        self.program.set_node_bounds(node, lo, hi)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                node.problem.solve(solver="CLARABEL", **_CLARABEL_TIGHT)
-        except cp.error.SolverError as exc:
-            logger.warning("fallback node relaxation (CLARABEL) failed: %s", exc)
-            return NodeOutcome("error", None, None)
-        # Why: CLARABEL rarely meets the 1e-12 targets exactly on these nodes and reports
-        # "optimal_inaccurate"; its objective is then still ~1e-9 relative, far inside the
-        # 1e-6 B&B gap.
-        st = node.problem.status
-        if st in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) and node.x.value is not None:
-            obj = finite_or_none(node.problem.value)
-            if obj is not None:
-                return NodeOutcome("optimal", np.asarray(node.x.value, dtype=float), obj)
-        if st == cp.INFEASIBLE:
-            return NodeOutcome("infeasible", None, None)
-        logger.warning("fallback node relaxation (CLARABEL) ended %s", st)
-        return NodeOutcome("error", None, None)
+    @warm_int.setter
+    def warm_int(self, value: np.ndarray | None) -> None:
+        self._miqp.warm_int = value
 
     def _solve_cvxpy(self, solver: str | None = None) -> _Raw:
         solver = self.cvxpy_solver if solver is None else solver
@@ -409,7 +408,7 @@ class HedgeOptimizer:
         opts: dict[str, Any] = {}
         if solver == "CLARABEL":
             # Why: defaults (1e-8) are too loose for the 1e-8 GLS baseline.
-            opts = dict(_CLARABEL_TIGHT)
+            opts = dict(CLARABEL_TIGHT)
         elif solver == "HIGHS":
             opts = {"qp_regularization_value": 0.0}
         prob = self.program.relaxed
@@ -459,11 +458,8 @@ class HedgeOptimizer:
             logger.info("closest hedge under the moved limits: %s", raw.status)
         finally:
             self.set_params(**saved)
-        moves = "; ".join(
-            f"{v.name}: {v.limit:.6g} -> {v.required:.6g} {v.units}" for v in violations
-        )
-        msg = f"infeasible; minimal normalised violation {total:.6g}. Move: {moves}"
-        return raw, moved, msg
+        msg = f"infeasible; minimal normalised violation {total:.6g}. Move: "
+        return raw, moved, msg + moves_text(violations) + conflict(self._violation)
 
     def _result(
         self,
@@ -498,7 +494,7 @@ class HedgeOptimizer:
                 q=None,
                 proven=False,
             )
-        costs = {t.name: t.value(ctx, q, self.params) for t in self.terms}
+        costs = self._costs(q)
         objective = float(sum(costs.values()))
         raw_bound = finite_or_none(raw.bound)
         bound = None if raw_bound is None else min(raw_bound, objective)
@@ -540,7 +536,7 @@ class HedgeOptimizer:
         """
         x = np.asarray(q, dtype=np.float64)
         s = self.ctx.summary(x)
-        costs = {t.name: float(t.value(self.ctx, x, self.params)) for t in self.terms}
+        costs = self._costs(x)
         reports = [r for c in self.constraints for r in c.report(self.ctx, x, self.params)]
         violated = [
             r.name for r in reports if r.slack < -1e-6 * max(1.0, abs(r.limit), abs(r.value))

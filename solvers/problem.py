@@ -190,6 +190,11 @@ class Instrument:
         Size of one integer lot in units (e.g. 1e6 notional for swaps); > 0.
     q0 : float
         Current position, units; trades are ``q - q0``.
+    min_trade : float
+        Smallest trade, units (contracts / notional): a trade is 0 or at least this size;
+        >= 0 (0: no minimum). See :mod:`hedge_planner.solvers.legs`.
+    ticket_cost : float
+        Fixed cost of trading this instrument at all, currency per leg; >= 0.
     """
 
     name: str
@@ -206,6 +211,8 @@ class Instrument:
     integer: bool | None = None
     lot_size: float = 1.0
     q0: float = 0.0
+    min_trade: float = 0.0
+    ticket_cost: float = 0.0
     unit: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -229,7 +236,9 @@ class Instrument:
         object.__setattr__(self, "krd_dv01", _finite_vector(f"{f}.krd_dv01", self.krd_dv01))
         for attr in ("dollar_convexity", "carry", "half_spread", "impact", "margin", "q0"):
             object.__setattr__(self, attr, _finite_scalar(f"{f}.{attr}", getattr(self, attr)))
-        for attr in ("half_spread", "impact", "margin"):
+        for attr in ("min_trade", "ticket_cost"):
+            object.__setattr__(self, attr, _finite_scalar(f"{f}.{attr}", getattr(self, attr)))
+        for attr in ("half_spread", "impact", "margin", "min_trade", "ticket_cost"):
             if getattr(self, attr) < 0:
                 raise HedgeInputError(f"{f}.{attr}", f"must be >= 0, got {getattr(self, attr)}")
         lot = _finite_scalar(f"{f}.lot_size", self.lot_size)

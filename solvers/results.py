@@ -120,6 +120,9 @@ class HedgeResult:
     constraints: list[ConstraintReport]
     violations: list[Violation] = field(default_factory=list)
     message: str = ""
+    #: Limits that each ALONE restore feasibility (the conflict), smallest normalised move
+    #: first; ``violations`` are the moves applied for the closest hedge.
+    alternatives: list[Violation] = field(default_factory=list)
     q: np.ndarray | None = None
     proven: bool = False
 

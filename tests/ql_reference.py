@@ -104,3 +104,89 @@ def ql_yield_from_clean(
         1e-14,
         200,
     )
+
+
+def ql_callable_bond(
+    settle: dt.date,
+    issue: dt.date,
+    maturity: dt.date,
+    coupon: float,
+    frequency: int,
+    day_count: int,
+    exercises: list[tuple[dt.date, float]],
+    put: bool = False,
+) -> ql.CallableFixedRateBond:
+    """A 100-face QuantLib callable (or putable) fixed-rate bond, clean exercise prices."""
+    ql.Settings.instance().evaluationDate = ql_date(settle)
+    schedule = ql.Schedule(
+        ql_date(issue),
+        ql_date(maturity),
+        ql.Period(QL_FREQ[frequency]),
+        ql.NullCalendar(),
+        ql.Unadjusted,
+        ql.Unadjusted,
+        ql.DateGeneration.Backward,
+        False,
+    )
+    calls = ql.CallabilitySchedule()
+    kind = ql.Callability.Put if put else ql.Callability.Call
+    for d, price in exercises:
+        calls.append(ql.Callability(ql.BondPrice(price, ql.BondPrice.Clean), kind, ql_date(d)))
+    return ql.CallableFixedRateBond(
+        0,
+        100.0,
+        schedule,
+        [coupon],
+        ql_day_counter(day_count),
+        ql.Unadjusted,
+        100.0,
+        ql_date(issue),
+        calls,
+    )
+
+
+def ql_discount_curve(
+    settle: dt.date, days: list[int], discounts: list[float]
+) -> ql.YieldTermStructureHandle:
+    """Log-linear discount curve on ACT/365F with nodes ``days`` after ``settle``."""
+    base = ql_date(settle)
+    dates = [base] + [base + int(d) for d in days]
+    curve = ql.DiscountCurve(dates, [1.0, *discounts], ql.Actual365Fixed())
+    curve.enableExtrapolation()
+    return ql.YieldTermStructureHandle(curve)
+
+
+def ql_callable_dirty_price(
+    bond: ql.CallableFixedRateBond,
+    curve: ql.YieldTermStructureHandle,
+    mean_reversion: float,
+    volatility: float,
+    steps: int,
+    oas: float = 0.0,
+) -> float:
+    """Dirty price per 100 on QuantLib's Hull-White tree at an OAS (continuous spread)."""
+    model = ql.HullWhite(curve, mean_reversion, volatility)
+    bond.setPricingEngine(ql.TreeCallableFixedRateBondEngine(model, steps))
+    settle = ql.Settings.instance().evaluationDate
+    clean = bond.cleanPriceOAS(
+        oas, curve, ql.Actual365Fixed(), ql.Continuous, ql.NoFrequency, settle
+    )
+    return clean + bond.accruedAmount(settle)
+
+
+def ql_callable_oas(
+    bond: ql.CallableFixedRateBond,
+    curve: ql.YieldTermStructureHandle,
+    mean_reversion: float,
+    volatility: float,
+    steps: int,
+    dirty_price: float,
+) -> float:
+    """QuantLib's OAS (continuous) of a callable bond at a dirty price per 100."""
+    model = ql.HullWhite(curve, mean_reversion, volatility)
+    bond.setPricingEngine(ql.TreeCallableFixedRateBondEngine(model, steps))
+    settle = ql.Settings.instance().evaluationDate
+    clean = dirty_price - bond.accruedAmount(settle)
+    return bond.OAS(
+        clean, curve, ql.Actual365Fixed(), ql.Continuous, ql.NoFrequency, settle, 1e-12, 200
+    )

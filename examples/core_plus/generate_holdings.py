@@ -35,6 +35,10 @@ SLEEVES = [
 ]
 N_MBS = 30
 N_CALLABLE = 20
+#: Servicing plus guarantee fee of the example's pools (WAC - pass-through coupon), decimal.
+MBS_FEE = 0.0070
+#: Call styles of the example's callables, in turn (CALL-001 Bermudan).
+CALL_STYLES = ("bermudan", "american", "european")
 
 
 def par_yield(years: np.ndarray) -> np.ndarray:
@@ -79,8 +83,11 @@ def main() -> None:
                     "description": f"{sector} {coupon * 100:.3f}% {mat.isoformat()}",
                 }
             )
-    # Agency MBS pools: 30-year and 15-year; analytics supplied from an OAS model. Durations
-    # reflect prepayment (short and negatively convex), higher coupons shorter.
+    # Agency MBS pools: 30-year and 15-year UMBS pass-throughs with pool terms, modelled by the
+    # planner (Hull-White Monte Carlo, rate-dependent prepayment) from a Treasury OAS. A vendor's
+    # analytics are kept beside them for reconciliation: durations reflect prepayment, and the
+    # convexities are quoted per 100 as vendors often do (the planner flags the unit).
+    oas_rng = np.random.default_rng(14)  # separate stream: the book's other draws are unchanged
     for i in range(N_MBS):
         term = 30 if i < 22 else 15
         coupon = float(
@@ -97,13 +104,21 @@ def main() -> None:
         wal = max((mat - ANALYSIS_DATE).days / 365.25 * 0.35, 2.0)
         y = float(par_yield(np.array([wal]))[0] + rng.uniform(0.0045, 0.0075))
         krd = _mbs_krd(oas_duration, coupon)
+        del y  # drawn to keep the stream; pools are quoted by OAS
+        wam = (mat.year - ANALYSIS_DATE.year) * 12 + mat.month - ANALYSIS_DATE.month
         rows.append(
             {
                 "id": f"MBS-{i + 1:03d}",
                 "face": float(rng.choice([5, 10, 15, 25])) * 1e6,
                 "coupon": coupon,
                 "maturity": mat.isoformat(),
-                "yield": round(y, 6),
+                "oas": round(float(oas_rng.uniform(0.0040, 0.0070)), 4),
+                "kind": "mbs",
+                "wac": round(coupon + MBS_FEE, 5),
+                "wam_months": wam,
+                "wala_months": max(term * 12 - wam, 0),
+                "delay_days": 55,
+                "prepayment": "refi",
                 "frequency": 12,
                 "day_count": "30/360",
                 "sector": "securitized",
@@ -122,13 +137,19 @@ def main() -> None:
         y = float(par_yield(np.array([years]))[0] + rng.uniform(0.004, 0.009))
         call_years = float(rng.uniform(0.5, 2.0))
         ed = round(float(call_years + 0.35 * (years - call_years)) * 0.95, 4)
+        style = CALL_STYLES[i % 3]
         rows.append(
             {
                 "id": f"CALL-{i + 1:03d}",
                 "face": float(rng.choice([3, 5, 10])) * 1e6,
                 "coupon": round(coupon, 5),
                 "maturity": mat.isoformat(),
-                "yield": round(y, 6),
+                # Quoted by OAS: the spread drawn over the par curve (40-90 bp).
+                "oas": round(y - float(par_yield(np.array([years]))[0]), 4),
+                "kind": "callable",
+                "call_schedule": _call_schedule(mat, call_years, style),
+                "call_style": style,
+                "notice_days": 10 if style == "american" else 0,
                 "frequency": 2,
                 "day_count": "30/360",
                 "sector": "agency",
@@ -144,6 +165,7 @@ def main() -> None:
         "coupon",
         "maturity",
         "yield",
+        "price",
         "frequency",
         "day_count",
         "sector",
@@ -151,14 +173,71 @@ def main() -> None:
         "effective_duration",
         "effective_convexity",
         "spread_duration",
+        "oas",
+        "kind",
+        "call_schedule",
+        "call_style",
+        "notice_days",
+        "wac",
+        "wam_months",
+        "wala_months",
+        "delay_days",
+        "prepayment",
         *[f"krd_{k}" for k in ("6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y")],
     ]
+    _write(rows, columns)
+    # Callables and pools are marked by price, as traders quote them: the planner's own model
+    # price at the drawn OAS (second pass over the case), rounded to 1e-6.
+    prices = _model_prices()
+    for row in rows:
+        if row["id"] in prices:
+            row["price"] = round(prices[row["id"]], 6)
+            row.pop("oas")
+    _write(rows, columns)
+    print(f"wrote {len(rows)} holdings to {HERE / 'holdings.csv'}")
+
+
+def _write(rows: list[dict[str, object]], columns: list[str]) -> None:
     with (HERE / "holdings.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
         for row in rows:
             writer.writerow({c: row.get(c, "") for c in columns})
-    print(f"wrote {len(rows)} holdings to {HERE / 'holdings.csv'}")
+
+
+def _model_prices() -> dict[str, float]:
+    """Clean prices of the OAS-quoted holdings from the planner's analysis of the case."""
+    from hedge_planner.cases import load_analysis_case
+    from hedge_planner.workflow import analyze_case
+
+    case, name = load_analysis_case(HERE / "case.yaml")
+    analysis = analyze_case(case, name)
+    frame = analysis.yield_frame
+    quoted = {r.id for r in analysis.holdings.rows if r.modelled}
+    return {
+        hid: float(price)
+        for hid, price in zip(frame["id"], frame["clean_price"], strict=True)
+        if hid in quoted
+    }
+
+
+def _call_schedule(maturity: dt.date, call_years: float, style: str) -> str:
+    """Calls at 100 on the coupon dates from the first one at least ``call_years`` away (the
+    first only for a European call; American calls run from the first date to maturity)."""
+    first = ANALYSIS_DATE + dt.timedelta(days=round(call_years * 365.25))
+    dates = []
+    k = 1
+    while True:
+        months = maturity.month - 1 - 6 * k
+        d = dt.date(maturity.year + months // 12, months % 12 + 1, min(maturity.day, 28))
+        if d < first:
+            break
+        dates.append(d)
+        k += 1
+    dates = sorted(dates)
+    if style != "bermudan":
+        dates = dates[:1]
+    return ";".join(f"{d.isoformat()}:100" for d in dates)
 
 
 def _mbs_krd(duration: float, coupon: float) -> dict[str, float]:

@@ -153,6 +153,15 @@ def test_invalid_yaml_is_located() -> None:
     assert issue.row is not None and issue.reason.startswith("invalid YAML")
 
 
+def test_control_character_in_yaml_text_is_a_user_error() -> None:
+    # Text that never went through a file reader (a service request body) reaches the YAML
+    # reader itself, which refuses the character as it is built.
+    with pytest.raises(InputError) as err:
+        load_yaml("a: \x1f\n", "case.yaml")
+    assert err.value.issues[0].source == "case.yaml"
+    assert "unacceptable character" in err.value.issues[0].reason
+
+
 def test_alias_bomb_is_refused() -> None:
     # "Billion laughs": 9 levels of 9 aliases expand to 9^9 strings from a few hundred bytes.
     lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']

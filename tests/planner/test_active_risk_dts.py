@@ -46,11 +46,14 @@ def _analyze(path: Path):
 def _holdings_with_oas(tmp_path: Path, oas_by_sector: dict[str, float]) -> Path:
     rows = list(csv.DictReader(io.StringIO(HOLDINGS.read_text())))
     out = io.StringIO()
-    writer = csv.DictWriter(out, [*rows[0].keys(), "oas"])
+    # The example's file may carry an oas column already (modelled holdings quoted by OAS):
+    # the sectors named here get the given spread, the others keep theirs.
+    columns = list(rows[0].keys())
+    writer = csv.DictWriter(out, columns if "oas" in columns else [*columns, "oas"])
     writer.writeheader()
     for row in rows:
         value = oas_by_sector.get(row["sector"])
-        writer.writerow(row | {"oas": "" if value is None else repr(value)})
+        writer.writerow(row | {"oas": row.get("oas", "") if value is None else repr(value)})
     path = tmp_path / "holdings_oas.csv"
     path.write_text(out.getvalue())
     return path

@@ -128,16 +128,43 @@ def test_sector_contributions_add_up(core_plus) -> None:
     ]
 
 
-def test_supplied_analytics_are_used_and_labelled(core_plus) -> None:
-    risk = core_plus.risk
+def test_supplied_analytics_are_used_and_labelled(tmp_path: Path) -> None:
+    # The example's pools are modelled now; the same pool with its vendor figures only (no kind,
+    # quoted by its former yield) exercises the supplied path.
+    import csv
+
+    rows = {r["id"]: r for r in csv.DictReader((CORE_PLUS.parent / "holdings.csv").open())}
+    pool = dict(
+        rows["MBS-001"],
+        **{
+            "yield": "0.045356",
+            "price": "",
+            "oas": "",
+            "kind": "",
+            "wac": "",
+            "wam_months": "",
+            "wala_months": "",
+            "delay_days": "",
+            "prepayment": "",
+        },
+    )
+    names = list(pool)
+    text = (
+        ",".join(names)
+        + "\n"
+        + "\n".join(",".join(r.get(n, "") for n in names) for r in (pool, rows["UST-001"]))
+    )
+    case, name = load_analysis_case(_case_file(tmp_path, text + "\n"))
+    supplied_case = analyze_case(case, name)
+    risk = supplied_case.risk
     i = risk.ids.index("MBS-001")
-    row = core_plus.holdings.rows[i]
+    row = supplied_case.holdings.rows[i]
     assert risk.source[i] == "supplied"
     assert risk.effective_duration[i] == row.effective_duration
     assert risk.effective_convexity[i] == row.effective_convexity
     assert risk.krd.krd[i, TENORS.index("5y")] == row.krd["5y"]
     # The engine's bullet-equivalent is kept beside it and the difference flagged.
-    codes = {(f.code, f.holding) for f in core_plus.flags}
+    codes = {(f.code, f.holding) for f in supplied_case.flags}
     assert ("supplied_vs_computed_duration", "MBS-001") in codes
     j = risk.ids.index("UST-001")
     assert risk.source[j] == "computed"

@@ -220,3 +220,35 @@ def test_verbose_logs_go_to_stderr_and_quiet_silences_them() -> None:
     assert proc.returncode == 0
     assert "INFO" not in proc.stderr and "DEBUG" not in proc.stderr
     json.loads(proc.stdout)
+
+
+def test_margin_only_infeasibility_names_the_budget_and_exits_3(tmp_path: Path) -> None:
+    """Only the margin budget is too tight (2mm against the ~35mm the example's hedge posts):
+    the real command exits 3, writes every report, and the conflict names margin_budget with
+    the budget it needs; the closest hedge shown meets the budget it did not move."""
+    case = yaml.safe_load((CORE / "case.yaml").read_text())
+    case["holdings"] = str(CORE / "holdings.csv")
+    case["hedge"]["limits"]["margin_budget"] = 2.0e6
+    path = tmp_path / "margin.yaml"
+    path.write_text(yaml.safe_dump(case, sort_keys=False))
+    out = tmp_path / "out"
+    proc = cli("plan", str(path), "--out", str(out))
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for name in ("plan.json", "report.html", "report.xlsx"):
+        assert (out / name).stat().st_size > 0
+    doc = json.loads((out / "plan.json").read_text())
+    inf = doc["hedge"]["infeasibility"]
+    alone = {r["constraint"]: r for r in inf["alternatives"]}
+    assert "margin_budget" in alone
+    budget = alone["margin_budget"]
+    assert budget["limit"] == 2.0e6
+    assert budget["required"] > 2.0e6
+    assert budget["change"] == pytest.approx(budget["required"] - 2.0e6)
+    assert "margin_budget" in inf["message"]
+    html = (out / "report.html").read_text()
+    assert "Limits in conflict" in html and "margin_budget" in html
+    # the closest hedge keeps every limit it did not move: the margin posted is within 2mm
+    moved = {r["constraint"] for r in inf["relaxations"]}
+    if "margin_budget" not in moved and doc["hedge"]["trades"]:
+        assert doc["hedge"]["post_hedge"]["margin"] <= 2.0e6 * (1 + 1e-9)

@@ -57,7 +57,8 @@ def test_plan_writes_json_html_and_excel(plan_dir: Path) -> None:
     html = (plan_dir / "report.html").read_text()
     assert "Post-hedge exposure with derivatives" in html
     workbook = openpyxl.load_workbook(plan_dir / "report.xlsx")
-    hedge_cells = [c.value for row in workbook["Hedge"].iter_rows() for c in row]
+    # one table per sheet: the post-hedge exposure has its own sheet
+    hedge_cells = [c.value for row in workbook["Hedged exposure"].iter_rows() for c in row]
     assert "Gross derivative notional" in hedge_cells
     for title in (
         "Duration exposure summary",
@@ -363,3 +364,128 @@ def test_cds_add_spread_risk_but_no_rate_duration(tmp_path: Path) -> None:
         assert b["unhedged_pnl"] - a["unhedged_pnl"] == pytest.approx(-spread_dv01 * move, abs=1e-3)
         assert b["approx_error"] == pytest.approx(a["approx_error"], abs=1e-3)
     assert base["breakeven_bp"] == with_cds["breakeven_bp"]
+
+
+def test_cash_cost_apart_from_risk_penalty_and_objective(plan: dict) -> None:
+    """Cash over the horizon adds up from the trades; the risk penalty and objective stay apart."""
+    hedge = plan["hedge"]
+    cash = hedge["cash_cost"]
+    trades = hedge["trades"]
+    for key in ("bid_ask", "tickets", "margin_funding", "carry", "roll", "total"):
+        assert cash[key] == pytest.approx(sum(t["cash_cost_detail"][key] for t in trades))
+    assert cash["total"] == pytest.approx(
+        cash["bid_ask"] + cash["tickets"] + cash["margin_funding"] + cash["roll"] - cash["carry"]
+    )
+    assert cash["total"] == pytest.approx(sum(t["cash_cost"] for t in trades))
+    # Nothing is held before the hedge: per trade, the objective-side costs of the position
+    # are the same cash with carry's sign flipped; the roll is one more half bid-ask on
+    # contracts that roll before the horizon (the example gives no roll spread).
+    for t in trades:
+        c = t["cash_cost_detail"]
+        assert c["bid_ask"] == pytest.approx(t["cost"]["slippage"])
+        assert c["carry"] == pytest.approx(-t["cost"]["carry"])
+        assert c["margin_funding"] == pytest.approx(t["cost"]["margin"])
+        rolls = t["kind"] == "future" and t["detail"]["rolls_before_horizon"]
+        assert c["roll"] == pytest.approx(c["bid_ask"] if rolls else 0.0)
+        assert c["tickets"] == 0.0
+    # risk penalty = risk_aversion / 2 x TE^2 / MV (the case's 500), in currency
+    te = hedge["post_hedge"]["tracking_error_ccy"]
+    mv = hedge["exposure"]["market_value"]
+    assert hedge["risk_penalty"] == pytest.approx(500 / 2 * te**2 / mv, rel=1e-9)
+    assert hedge["objective"] == pytest.approx(sum(hedge["costs"].values()), rel=1e-12)
+    assert hedge["risk_penalty"] == pytest.approx(hedge["costs"]["tracking_error"])
+
+
+def test_baseline_cash_cost_by_hand(plan: dict) -> None:
+    """The closed-form baseline's cash: its one futures trade priced like the optimiser's."""
+    hedge = plan["hedge"]
+    base = hedge["baseline"]
+    (trade,) = base["trades"]
+    n = abs(trade["quantity"])
+    member = next(t for t in hedge["trades"] if t["kind"] == "future")
+    # the horizon's funding factor, read off any optimised trade: funding / margin posted
+    factor = member["cost"]["margin"] / member["initial_margin"]
+    margin = {"TU": 1400, "FV": 1900, "TY": 2800, "TN": 3400, "US": 4400, "UB": 6300}
+    half_tick = {"TU": 7.8125 / 2, "FV": 7.8125 / 2, "TY": 15.625 / 2, "TN": 15.625 / 2,
+                 "US": 31.25 / 2, "UB": 31.25 / 2}  # fmt: skip
+    code = trade["instrument"][:2]
+    cash = base["cash_cost"]
+    assert cash["bid_ask"] == pytest.approx(half_tick[code] * n)
+    assert cash["margin_funding"] == pytest.approx(margin[code] * n * factor)
+    assert cash["roll"] == pytest.approx(half_tick[code] * n)  # March contracts roll in Feb
+    assert cash["total"] == pytest.approx(
+        cash["bid_ask"] + cash["margin_funding"] + cash["roll"] - cash["carry"]
+    )
+    assert base["cash_cost_difference"] == pytest.approx(
+        hedge["cash_cost"]["total"] - cash["total"]
+    )
+
+
+def test_vega_and_gross_notional_limits_from_the_case(tmp_path: Path) -> None:
+    """hedge.limits.gross_notional_max binds (the example's hedge trades ~1.5bn gross) and the
+    plan's gross notional, computed by the exposure module, meets it; vega_max (total and a
+    bucket) is compiled under its case names and the swaption vega adds up from the trades."""
+
+    def edit(case: dict) -> None:
+        case["hedge"]["limits"]["gross_notional_max"] = 1.2e9
+        case["hedge"]["limits"]["vega_max"] = {"total": 50_000.0, "1yx10y": 20_000.0}
+
+    result = runner.invoke(app, ["hedge", str(_variant(tmp_path, edit)), "--json"])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    cons = {c["name"]: c for c in doc["constraints"]}
+    gross = cons["gross_notional_max"]
+    assert gross["limit"] == 1.2e9 and gross["units"] == "currency"
+    assert doc["exposure"]["gross_notional"] == pytest.approx(gross["value"], rel=1e-9)
+    assert gross["value"] <= 1.2e9 * (1 + 1e-9)
+    assert cons["vega_max"]["limit"] == 50_000.0
+    assert cons["vega_max[1yx10y]"]["limit"] == 20_000.0
+    vega = doc["swaption_vega"]
+    traded = sum(t["detail"]["vega_bp"] for t in doc["trades"] if t["kind"] == "swaption")
+    # A position below the smallest reported trade is held but not listed: allow a thousandth
+    # of a currency unit per bp of vol for it.
+    assert vega.get("total", 0.0) == pytest.approx(traded, abs=1e-3)
+    assert abs(vega.get("total", 0.0)) <= 50_000.0 * (1 + 1e-9)
+    assert cons["vega_max"]["value"] == pytest.approx(abs(vega.get("total", 0.0)), abs=1e-6)
+
+
+def test_liquidity_caps_futures_trades_at_a_share_of_adv(tmp_path: Path) -> None:
+    """With 1% of an ADV of 100,000 contracts (open interest 2mm at 0.1%: 2,000) each futures
+    trade is at most min(1,000, 2,000) = 1,000 contracts; a missing ADV is a located error."""
+
+    def edit(case: dict) -> None:
+        case["hedge"]["limits"]["liquidity"] = {"adv_share": 0.01, "oi_share": 0.001}
+        for fut in case["hedge"]["universe"]["futures"]:
+            fut["average_daily_volume"] = 100_000
+            fut["open_interest"] = 2_000_000
+
+    result = runner.invoke(app, ["hedge", str(_variant(tmp_path, edit)), "--json"])
+    assert result.exit_code == 0, result.stderr
+    futures = [t for t in json.loads(result.stdout)["trades"] if t["kind"] == "future"]
+    assert futures and all(abs(t["quantity"]) <= 1_000 for t in futures)
+    assert any(abs(t["quantity"]) == 1_000 for t in futures)  # the cap binds somewhere
+
+    def missing(case: dict) -> None:
+        case["hedge"]["limits"]["liquidity"] = {"adv_share": 0.01}
+
+    result = runner.invoke(app, ["hedge", str(_variant(tmp_path, missing)), "--json"])
+    assert result.exit_code == 2
+    assert "hedge.universe.futures[0].average_daily_volume" in result.stderr
+
+
+def test_basket_completeness_check_flags_the_long_bond_baskets(plan: dict) -> None:
+    """US March 2024 takes bonds with at least 15 years left on 2024-03-01, i.e. from
+    2039-03-01; the example's shortest US deliverable is the 05/15/2040: 441 days = 14.5 months
+    later, so the bond that would be cheapest is probably missing (UB likewise: 25 years,
+    2049-03-01, shortest 08/15/2052). TY, FV, TU and TN baskets start within a few months."""
+    check = next(
+        c for c in plan["quality_checks"]
+        if c["name"] == "Futures hedges account for conversion factor and CTD"
+    )  # fmt: skip
+    assert check["status"] == "warn"
+    incomplete = check["detail"].split("basket looks incomplete:")[1]
+    assert "USH4's shortest deliverable matures 14.5 months after" in incomplete
+    assert "2039-03-01" in incomplete and "UBH4" in incomplete and "2049-03-01" in incomplete
+    for code in ("TUH4", "FVH4", "TYH4", "TNH4"):
+        assert code not in incomplete
+    assert "basis theoretical" in check["detail"]  # no market futures price in the example

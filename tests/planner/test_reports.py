@@ -8,12 +8,8 @@ import html as html_mod
 import itertools
 import json
 import math
-import os
 import re
-import shutil
-import signal
 import struct
-import subprocess
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,10 +19,14 @@ import jsonschema
 import pytest
 from hedge_planner.charts import diverging_bar_chart, format_number, grouped_bar_chart, nice_ticks
 from hedge_planner.document import Plan
+from hedge_planner.labels import constraint_label, scenario_label
 from hedge_planner.report_excel import SHEET_NAMES, write_excel
 from hedge_planner.report_html import SECTION_TITLES, render_html, write_html
 from hedge_planner.schema import plan_schema
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from tests.browser import run_chromium
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "plan_sample.json"
 TENORS = ["6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y"]
@@ -236,8 +236,10 @@ def test_fixture_follows_the_plan_document_structure(plan: dict[str, Any]) -> No
 
 
 def test_html_has_the_five_sections_in_order_then_checks_and_warnings(page: str) -> None:
+    # Page one (the decision) comes first; the methodology notes close the page.
     headings = re.findall(r"<h2>(.*?)</h2>", page)
     assert headings == [
+        "Decision summary",
         "1. Duration exposure summary",
         "2. Hedge recommendation",
         "3. Scenario matrix",
@@ -245,12 +247,15 @@ def test_html_has_the_five_sections_in_order_then_checks_and_warnings(page: str)
         "5. Action items",
         "Quality checks",
         "Warnings",
+        "Methodology notes",
     ]
     assert [t for _, t in SECTION_TITLES] == headings
-    # table of contents links every section
+    # table of contents links every section after page one
     for sid, _ in SECTION_TITLES:
-        assert f'href="#{sid}"' in page
-        assert f'<section id="{sid}">' in page
+        if sid != "decision":
+            assert f'href="#{sid}"' in page
+            assert f'<section id="{sid}">' in page
+    assert '<section id="decision" class="decision">' in page
 
 
 def test_html_header_names_case_dates_and_methodology(plan: dict[str, Any], page: str) -> None:
@@ -287,8 +292,10 @@ def test_html_and_excel_render_a_failing_check(plan: dict[str, Any], tmp_path: P
         rf'class="badge b-fail">fail<.*?<strong>{re.escape(html_mod.escape(name))}</strong>',
         section,
     )
-    ws = load_workbook(write_excel(p, tmp_path / "report.xlsx"))["Summary"]
+    wb = load_workbook(write_excel(p, tmp_path / "report.xlsx"))
+    ws = wb["Checks"]  # the quality checks have their own sheet (one table per sheet)
     assert ws.cell(row=find_row(ws, name), column=2).value == "fail"
+    ws = wb["Summary"]
     assert ws.cell(row=find_row(ws, "Quality checks: fail"), column=2).value == 1
 
 
@@ -299,7 +306,7 @@ def test_html_lists_trades_baseline_constraints_and_solver(plan: dict[str, Any],
         assert t["instrument"] in text
         assert f"{t['quantity']:,.0f}" in text
         assert f"{t['dv01_change']:,.0f}" in text
-        assert f"{t['cost']['total']:,.0f}" in text
+        assert f"{t['cash_cost']:,.0f}" in text
     for t in hedge["baseline"]["trades"]:
         assert t["instrument"] in text and f"{t['quantity']:,}" in text
     assert hedge["baseline"]["method"] in text
@@ -345,7 +352,7 @@ def test_html_units_in_column_headers(plan: dict[str, Any], page: str) -> None:
     ccy = plan["currency"]
     for needle in (
         "DV01 change (ccy/bp)",
-        "Total cost (ccy)",
+        "Total cash cost (ccy)",
         "Unhedged P&amp;L (ccy)",
         "Hedged (bp of MV)",
         "KRD gap (years)",
@@ -386,17 +393,21 @@ def test_html_is_well_formed(page: str) -> None:
 
 
 def test_html_embeds_accessible_svg_charts(plan: dict[str, Any], page: str) -> None:
+    # KRD profile, scenario P&L and (added with issue 16) tracking error by factor group
     svgs = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
-    assert len(svgs) == 2
-    krd, pnl = svgs
+    assert len(svgs) == 3
+    krd, pnl, te = svgs
+    assert 'role="img"' in te and "Key rates" in te and "Tracking error by factor" in te
     assert 'role="img"' in krd and "<title" in krd and "Key rate duration" in krd
     for name in ("Portfolio", "Benchmark", "Hedged portfolio"):
         assert name in krd
     for t in TENORS:
         assert f">{t}</text>" in krd
     assert "Unhedged" in pnl and "Hedged" in pnl
+    # The chart shows display names; identifiers stay in plan.json (and the matrix's sub-text).
     for row in plan["scenarios"]["rows"]:
-        assert row["name"] in pnl.replace("&#x27;", "'")
+        assert scenario_label(row["name"]) in pnl.replace("&#x27;", "'")
+        assert row["name"] not in pnl.replace("&#x27;", "'")
     assert format_number(plan["scenarios"]["rows"][0]["unhedged_pnl"]) in pnl
 
 
@@ -534,6 +545,7 @@ def test_diverging_bar_chart_puts_negative_bars_left_of_zero() -> None:
 
 EXPECTED_HEADERS = {
     "Summary": ["Figure", "Value", "Unit", "Methodology"],
+    "Checks": ["Check", "Status", "Detail"],
     "Exposure": [
         "Tenor",
         "Portfolio KRD (years)",
@@ -542,6 +554,10 @@ EXPECTED_HEADERS = {
         "Post-hedge KRD (years)",
         "Portfolio KRD DV01 (ccy/bp)",
     ],
+    "Figures": ["Figure", "Value", "Unit", "Methodology"],
+    "Mismatches": ["Set", "Tenor", "KRD gap (years)", "TE contribution (bp/yr)", "Share of TE"],
+    "Sector gaps": ["Sector", "Weight gap vs benchmark"],
+    "Methodology": ["Figure", "Methodology"],
     "Sectors": [
         "Sector",
         "Holdings",
@@ -559,14 +575,30 @@ EXPECTED_HEADERS = {
         "Quantity",
         "Unit",
         "DV01 change (ccy/bp)",
-        "Carry (ccy)",
-        "Slippage (ccy)",
-        "Margin (ccy)",
-        "Total cost (ccy)",
+        # margin funding, carry and bid-ask named apart (issues 12 and 16)
+        "Bid–ask cost (ccy)",
+        "Ticket fees (ccy)",
+        "Margin funding cost (ccy)",
+        "Carry cost (ccy)",
+        "Roll cost (ccy)",
+        "Total cash cost (ccy)",
         "Roll date",
         "Detail",
     ],
-    "Constraints": ["Constraint", "Limit", "Value", "Slack", "Binding"],
+    "Hedge risk": [
+        "Figure",
+        "Pre-hedge",
+        "Post-hedge (optimised)",
+        "Post-hedge (baseline)",
+        "Unit",
+        "Methodology",
+    ],
+    "Baseline": ["Instrument", "Quantity", "Unit", "Method"],
+    "Baseline diff": ["Optimised - baseline", "Difference", "Unit"],
+    "Hedged exposure": ["Figure", "Value", "Unit"],
+    "Solver": ["Solver field", "Value"],
+    "Infeasibility": ["Constraint", "Limit", "Required", "Change", "Unit", "ID", "Message"],
+    "Constraints": ["Constraint", "Limit", "Value", "Slack", "Binding", "Unit", "ID"],
     "Scenarios": [
         "Scenario",
         "Kind",
@@ -580,8 +612,10 @@ EXPECTED_HEADERS = {
         "Price return",
         "Total return",
         *[f"Shift {t} (bp)" for t in TENORS],
-        # then "Spread <sector> (bp)" for every sector a scenario moves (see spread_headers)
+        # then "Spread <sector> (bp)" for every sector a scenario moves (see spread_headers),
+        # then "ID"
     ],
+    "Breakevens": ["Figure", "Value", "Unit"],
     "Dashboard": [
         "Figure",
         "Before",
@@ -593,6 +627,11 @@ EXPECTED_HEADERS = {
         "Unit",
     ],
     "Actions": ["#", "Trade"],
+    "Triggers": ["#", "Rebalancing trigger"],
+    "Rolls": ["Instrument", "Roll date", "First notice", "Last trade", "Before horizon end"],
+    "Maturities": ["Holding", "Maturity", "Face (ccy)", "Market value (ccy)"],
+    "Paydowns": ["ID", "Note", "Face (ccy)"],
+    "Events": ["Date", "Event", "What it touches", "Share of DV01"],
     "Warnings": ["Level", "Code", "Holding", "Message"],
 }
 
@@ -631,13 +670,22 @@ def test_excel_has_every_sheet_with_frozen_styled_headers(
     for name, headers in EXPECTED_HEADERS.items():
         ws = workbook[name]
         if name == "Scenarios":
-            headers = headers + spread_headers(plan)
+            headers = headers + spread_headers(plan) + ["ID"]
         got = [ws.cell(row=1, column=c).value for c in range(1, len(headers) + 1)]
         assert got == [h.replace("(ccy", f"({plan['currency']}") for h in headers], name
         assert ws.cell(row=1, column=len(headers) + 1).value is None, name
         assert ws.freeze_panes == "A2", name
         assert ws.cell(row=1, column=1).font.bold
         assert ws.column_dimensions["A"].width >= 8
+        # one table per sheet: a real Excel table from A1 over every column, with filters
+        assert len(ws.tables) == 1, name
+        (table,) = ws.tables.values()
+        last = get_column_letter(len(headers))
+        assert table.ref.startswith("A1:") and table.ref.split(":")[1].startswith(last), name
+        assert table.autoFilter is not None and table.autoFilter.ref == table.ref, name
+        assert [c.name for c in table.tableColumns] == got, name
+        n_rows = int(re.sub(r"[A-Z]+", "", table.ref.split(":")[1]))
+        assert n_rows >= ws.max_row, f"{name}: rows below the table"
 
 
 def test_excel_summary_key_figures_and_quality_checks(
@@ -667,10 +715,11 @@ def test_excel_summary_key_figures_and_quality_checks(
     assert ws.cell(row=r, column=2).number_format == "0.0"
     r = find_row(ws, "Analysis date")
     assert ws.cell(row=r, column=2).value == dt.datetime(2023, 12, 29)
+    ws = workbook["Checks"]
     head = find_row(ws, "Check")
     assert [ws.cell(row=head, column=c).value for c in (1, 2, 3)] == ["Check", "Status", "Detail"]
     checks = rows_of(ws, head + 1, len(plan["quality_checks"]))
-    assert checks == [(c["name"], c["status"], c["detail"], None) for c in plan["quality_checks"]]
+    assert checks == [(c["name"], c["status"], c["detail"]) for c in plan["quality_checks"]]
 
 
 def test_excel_exposure_and_sectors_match_plan(plan: dict[str, Any], workbook: Any) -> None:
@@ -685,10 +734,13 @@ def test_excel_exposure_and_sectors_match_plan(plan: dict[str, Any], workbook: A
         )
     assert ws.cell(row=2, column=2).number_format == "0.0000"
     assert ws.cell(row=2, column=6).number_format == "#,##0"
-    r = find_row(ws, "Largest key-rate mismatches against the benchmark")
-    mism = rows_of(ws, r + 2, len(b["largest_mismatches"]))
-    assert [m[0] for m in mism] == [m["tenor"] for m in b["largest_mismatches"]]
-    assert ws.cell(row=r + 2, column=4).number_format == "0.00%"
+    # Largest key-rate mismatches against the benchmark: their own sheet, "Set" column first
+    ws = workbook["Mismatches"]
+    r = find_row(ws, "against the benchmark")
+    mism = rows_of(ws, r, len(b["largest_mismatches"]))
+    assert [m[0] for m in mism] == ["against the benchmark"] * len(b["largest_mismatches"])
+    assert [m[1] for m in mism] == [m["tenor"] for m in b["largest_mismatches"]]
+    assert ws.cell(row=r, column=5).number_format == "0.00%"
 
     ws = workbook["Sectors"]
     sectors = plan["exposure"]["sectors"]
@@ -728,33 +780,57 @@ def test_excel_hedge_constraints_match_plan(plan: dict[str, Any], workbook: Any)
             pytest.approx(t["quantity"], rel=1e-15),
             t["unit"],
         )
-        assert row[5:10] == pytest.approx(
-            (t["dv01_change"], *(t["cost"][k] for k in ("carry", "slippage", "margin", "total")))
+        # cash over the horizon: bid-ask, tickets, margin funding, carry as a cost (the plan's
+        # carry is positive when earned), roll, total = the trade's cash cost
+        c = t["cash_cost_detail"]
+        assert row[5:12] == pytest.approx(
+            (
+                t["dv01_change"],
+                c["bid_ask"],
+                c["tickets"],
+                c["margin_funding"],
+                -c["carry"],
+                c["roll"],
+                t["cash_cost"],
+            )
+        )
+        assert c["total"] == pytest.approx(
+            c["bid_ask"] + c["tickets"] + c["margin_funding"] + c["roll"] - c["carry"]
         )
         expected_roll = dt.datetime.fromisoformat(t["roll_date"]) if t["roll_date"] else None
-        assert row[10] == expected_roll
-        assert row[11]  # detail flattened to text
-    r = find_row(ws, "Pre- and post-hedge risk")
-    assert ws.cell(row=r + 2, column=1).value == "Duration"
+        assert row[12] == expected_roll
+        assert row[13]  # detail flattened to text
+    assert "Infeasible" not in " ".join(str(c.value) for c in ws["A"])
+    ws = workbook["Hedge risk"]  # pre- and post-hedge risk
+    r = 2
+    assert ws.cell(row=r, column=1).value == "Duration"
     pre, post = plan["hedge"]["pre_hedge"], plan["hedge"]["post_hedge"]
     base = plan["hedge"]["baseline"]["post_hedge"]
-    assert [ws.cell(row=r + 2, column=c).value for c in (2, 3, 4)] == pytest.approx(
+    assert [ws.cell(row=r, column=c).value for c in (2, 3, 4)] == pytest.approx(
         [pre["duration"], post["duration"], base["duration"]]
     )
-    assert ws.cell(row=r + 3, column=2).number_format == "#,##0"  # DV01 row
+    assert ws.cell(row=r + 1, column=2).number_format == "#,##0"  # DV01 row
+    ws = workbook["Baseline diff"]
     r = find_row(ws, "Optimised - baseline")
     assert ws.cell(row=r + 1, column=2).value == pytest.approx(
         plan["hedge"]["baseline"]["cost_difference"]
     )
-    assert "Infeasible" not in " ".join(str(c.value) for c in ws["A"])
+    assert ws.cell(row=r + 1, column=2).number_format == "#,##0"
+    # cash cost difference over the horizon (currency), then tracking error (bp)
+    assert ws.cell(row=r + 2, column=2).value == pytest.approx(
+        plan["hedge"]["baseline"]["cash_cost_difference"]
+    )
+    assert ws.cell(row=r + 2, column=2).number_format == "#,##0"
+    assert ws.cell(row=r + 3, column=2).number_format == "0.0"  # tracking error, bp
 
     ws = workbook["Constraints"]
     constraints = plan["hedge"]["constraints"]
     got = rows_of(ws, 2, len(constraints))
     for row, c in zip(got, constraints, strict=True):
-        assert row[0] == c["name"]
+        # display name first; the identifier stays, in the last column
+        assert row[0] == constraint_label(c["name"]) and row[-1] == c["name"]
         assert row[1:4] == pytest.approx((c["limit"], c["value"], c["slack"]))
-        assert row[4] is c["binding"]
+        assert row[4] == ("Yes" if c["binding"] else "No")
 
 
 def test_excel_scenarios_dashboard_actions_warnings_match_plan(
@@ -775,16 +851,19 @@ def test_excel_scenarios_dashboard_actions_warnings_match_plan(
         "total_return",
     )
     for row, s in zip(got, rows, strict=True):
-        assert row[:2] == (s["name"], s["kind"])
+        assert row[:2] == (scenario_label(s["name"]), s["kind"])
+        assert row[-1] == s["name"]
         assert row[2:11] == pytest.approx(tuple(s[k] for k in keys))
         assert row[11:20] == pytest.approx(tuple(s["shifts"][t] for t in TENORS))
     assert ws.cell(row=2, column=3).number_format == "#,##0"
     assert ws.cell(row=2, column=6).number_format == "0.0"
     assert ws.cell(row=2, column=10).number_format == "0.00%"
+    ws = workbook["Breakevens"]
     r = find_row(ws, "Breakeven yield rise, hedged")
     assert ws.cell(row=r, column=2).value == pytest.approx(
         plan["scenarios"]["breakeven_bp"]["hedged"]
     )
+    assert ws.cell(row=r, column=2).number_format == "0.0"
 
     ws = workbook["Dashboard"]
     d = plan["dashboard"]
@@ -794,25 +873,24 @@ def test_excel_scenarios_dashboard_actions_warnings_match_plan(
         pytest.approx(d["duration"]["after"]),
         pytest.approx(d["duration"]["target"]),
         pytest.approx(d["duration"]["band"]),
-        False,
-        True,
+        "No",  # booleans as Yes/No
+        "Yes",
     )
     assert ws.cell(row=3, column=2).number_format == "0.0000"
     assert ws.cell(row=2, column=2).number_format == "0.0"
 
     ws = workbook["Actions"]
     trades = plan["actions"]["trades"]
-    assert rows_of(ws, 2, len(trades)) == [
-        (i, t, None, None, None) for i, t in enumerate(trades, 1)
-    ]
+    assert rows_of(ws, 2, len(trades)) == [(i, t) for i, t in enumerate(trades, 1)]
+    ws = workbook["Summary"]
     r = find_row(ws, "Next review date")
-    assert ws.cell(row=r + 1, column=1).value == dt.datetime(2024, 1, 31)
+    assert ws.cell(row=r, column=2).value == dt.datetime(2024, 1, 31)
     # The example has no holding maturing within the horizon: add one to see it listed.
     p = copy.deepcopy(plan)
     p["actions"]["upcoming_maturities"] = [
         {"id": "AGY-004", "maturity": "2024-02-15", "face": 15_000_000.0, "market_value": 1.5e7}
     ]
-    ws = load_workbook(write_excel(p, tmp_path / "maturity.xlsx"))["Actions"]
+    ws = load_workbook(write_excel(p, tmp_path / "maturity.xlsx"))["Maturities"]
     r = find_row(ws, "AGY-004")
     assert ws.cell(row=r, column=3).value == pytest.approx(15_000_000.0)
 
@@ -826,10 +904,13 @@ def test_excel_infeasibility_and_text_safety(plan: dict[str, Any], tmp_path: Pat
     p["hedge"]["infeasibility"] = INFEASIBLE
     p["warnings"].append({"level": "warning", "code": "X", "holding": None, "message": "=1+1"})
     wb = load_workbook(write_excel(p, tmp_path / "report.xlsx"))
-    ws = wb["Hedge"]
-    r = find_row(ws, f"INFEASIBLE: {INFEASIBLE['message']}")
-    assert ws.cell(row=r + 2, column=1).value == INFEASIBLE["relaxations"][0]["constraint"]
-    assert ws.cell(row=r + 2, column=3).value == 262
+    ws = wb["Infeasibility"]
+    r = find_row(ws, INFEASIBLE["message"], column=7)
+    assert ws.cell(row=r, column=6).value == INFEASIBLE["relaxations"][0]["constraint"]
+    assert ws.cell(row=r, column=1).value == constraint_label(
+        INFEASIBLE["relaxations"][0]["constraint"]
+    )
+    assert ws.cell(row=r, column=3).value == 262
     last = wb["Warnings"].max_row
     cell = wb["Warnings"].cell(row=last, column=4)
     assert cell.value == "=1+1" and cell.data_type == "s"
@@ -858,38 +939,11 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 
 def test_chromium_renders_the_report(plan: dict[str, Any], tmp_path: Path) -> None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("chromium not installed")
     page = write_html(plan, tmp_path / "report.html")
     shot = tmp_path / "shot.png"
-    cmd = [
-        browser,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        f"--screenshot={shot}",
-        "--window-size=1280,2000",
-        page.resolve().as_uri(),
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        env={**os.environ, "HOME": str(tmp_path)},
+    _, err = run_chromium(
+        tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", page.resolve().as_uri()
     )
-    try:
-        _, err = proc.communicate(timeout=120)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        _, err = proc.communicate()
     assert shot.exists(), err.decode(errors="replace")[-2000:]
     assert _png_size(shot) == (1280, 2000)
     # a blank page compresses to ~10 kB; the rendered report is well above that

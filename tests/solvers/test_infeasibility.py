@@ -115,3 +115,47 @@ def test_infeasible_margin_vs_dv01(
     assert [v.name for v in res.violations] == [moved]
     assert res.violations[0].required == pytest.approx(required, abs=1e-5)
     assert res.quantities["FUT"] == contracts
+
+
+def test_margin_budget_named_when_it_is_the_cause() -> None:
+    """Duration 5y on MV 1e7 (DV01 5000), target 3 +- 0.1: the future (100/bp, margin 1000 per
+    contract) must be sold 19 to 21 times, so the least margin is 19 x 1000 = 19,000 against a
+    budget of 5,000. Alone, the budget must move to 19,000; alone, the band must widen to
+    |(5000 - 5 x 100) / 1000 - 3| = 1.5 years (5 contracts is all the budget pays for). The
+    elastic objective prices the band's move cheaper (1.4 years vs 14,000 / 5,000 = 2.8) and
+    moves it for the closest hedge, but the conflict names the margin budget with its amount."""
+    port = PortfolioRisk(1e7, np.array([5000.0]))
+    opt = HedgeOptimizer(
+        port, [_one_future(-50, 50)], np.array([[100.0]]),
+        [TrackingErrorTerm(1e-6), SlippageTerm()],
+        [DurationBand(3.0, 0.1), MarginBudget(5000.0)],
+    )  # fmt: skip
+    res = opt.solve()
+    assert res.status == "infeasible"
+    alone = {v.name: v for v in res.alternatives}
+    assert set(alone) == {"duration_band", "margin_budget"}
+    assert alone["margin_budget"].required == pytest.approx(19_000.0, rel=1e-7)
+    assert alone["margin_budget"].move == pytest.approx(14_000.0, rel=1e-7)
+    assert alone["duration_band"].required == pytest.approx(1.5, abs=1e-6)
+    assert [v.name for v in res.alternatives] == ["duration_band", "margin_budget"]
+    assert [v.name for v in res.violations] == ["duration_band"]
+    # the closest hedge meets the budget it did not move: 5 contracts
+    assert res.quantities["FUT"] == -5
+    assert res.post.margin == pytest.approx(5_000.0)
+    assert "margin_budget: 5000 -> 19000 currency" in res.message
+
+
+def test_only_the_margin_budget_conflicts() -> None:
+    """Without the band's cheaper alternative (a DV01 floor and cap that only 19 to 21 short
+    contracts meet, and the band wide), the margin budget is the one limit in conflict."""
+    port = PortfolioRisk(1e7, np.array([5000.0]))
+    opt = HedgeOptimizer(
+        port, [_one_future(-50, 50)], np.array([[100.0]]), [TrackingErrorTerm(1e-6)],
+        [DV01Limit(dv01_min=2900.0, dv01_max=3100.0), MarginBudget(5000.0)],
+    )  # fmt: skip
+    res = opt.solve()
+    assert res.status == "infeasible"
+    names = [v.name for v in res.alternatives]
+    assert "margin_budget" in names
+    mb = next(v for v in res.alternatives if v.name == "margin_budget")
+    assert mb.required == pytest.approx(19_000.0, rel=1e-7)

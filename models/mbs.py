@@ -1,0 +1,452 @@
+"""Agency MBS pass-throughs: level-payment amortisation, prepayment, Monte Carlo OAS analytics.
+
+Pool terms: pass-through ``coupon`` and gross ``wac`` (decimals; servicing plus guarantee fee is
+``wac - coupon``), ``wam`` and ``wala`` in months, ``delay_days`` the stated payment delay (UMBS 55:
+the accrual month starting on the 1st pays on the 25th of the next month), current face.
+
+Cash flows of projection month ``m`` (0-based; month 0 accrues over the settlement month from its
+first day) on the beginning balance ``B`` with ``n = wam - m`` months left and ``g = wac / 12``::
+
+    payment = B g / (1 - (1 + g)^-n)       scheduled principal = payment - B g
+    prepayment = SMM (B - scheduled)        net interest = B coupon / 12
+
+and the holder receives ``net interest + scheduled + prepayment`` on the payment date. The dirty
+price is the present value per 100 of current face; accrued interest is the coupon from the first
+of the settlement month to settlement (30/360).
+
+Pricing: rate-independent pools (``cpr``, ``psa``) are discounted on the curve plus OAS (their flows
+are certain, so this is the Monte Carlo expectation without noise). ``refi`` pools are projected on
+Hull-White paths (:mod:`models.short_rate`: exact OU paths, antithetic or Sobol normals, deflators
+that reprice the curve exactly in expectation); the projected mortgage rate on a path drives the
+CPR. Because OAS does not change the flows, each scenario reduces to ``A[b, m]`` (mean over paths of
+flow x deflator) and ``price(oas) = 100 sum_m A[b, m] exp(-oas T[b, m])``; OAS from price is then
+a one-dimensional root per pool. Curve shifts reuse the same random numbers (common random
+numbers), so OA duration, convexity and KRDs are smooth in the shift.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from hedge_planner.models.arrays import FloatArray, IntArray
+from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.dates import add_months, from_ymd, ymd
+from hedge_planner.models.daycount import days_30_360
+from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.prepayment import (
+    SEASONALITY,
+    Prepayment,
+    RefiModel,
+    psa_cpr,
+    refi_cpr,
+    smm_from_cpr,
+)
+from hedge_planner.models.short_rate import (
+    HullWhite,
+    normals,
+    path_factors,
+    scale_krds,
+    simulate_x,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Default stated delay, days (UMBS).
+DEFAULT_DELAY_DAYS = 55
+
+
+@dataclass(frozen=True)
+class PoolBook:
+    """Pass-through pools as arrays (see the module docstring for units)."""
+
+    ids: tuple[str, ...]
+    face: FloatArray
+    coupon: FloatArray
+    wac: FloatArray
+    wam: IntArray
+    wala: IntArray
+    delay_days: IntArray
+    prepayment: tuple[Prepayment, ...]
+
+    def __post_init__(self) -> None:
+        if np.any(self.wam < 1) or np.any(self.wala < 0):
+            raise AnalyticsError("pools need wam_months >= 1 and wala_months >= 0")
+        if np.any(self.wac < self.coupon):
+            raise AnalyticsError("a pool's WAC must be at least its pass-through coupon")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class PoolTimeline:
+    """Accrual starts, payment dates and curve times of every pool's months."""
+
+    months: int
+    start: IntArray  # (M,) first day of each accrual month, day serials
+    pay: IntArray  # (B, M) payment dates
+    pay_time: FloatArray  # (B, M) years from settlement
+    accrued: FloatArray  # (B,) per 100 face
+    month_of_year: IntArray  # (M,)
+
+
+def timeline(pools: PoolBook, curve: YieldCurve) -> PoolTimeline:
+    """Dates of every projected month (settlement = the curve's anchor)."""
+    settle = curve.anchor
+    y, mo, _ = ymd(np.array([settle]))
+    first = from_ymd(y, mo, np.ones(1, dtype=np.int64))
+    n_m = int(pools.wam.max())
+    start = add_months(np.repeat(first, n_m), np.arange(n_m))
+    pay = start[None, :] + pools.delay_days[:, None]
+    if np.any(pay[:, 0] <= settle):
+        raise AnalyticsError("a pool's first payment falls on or before settlement")
+    pay_time = np.asarray(curve.time(pay), dtype=np.float64)
+    days = float(days_30_360(first, np.array([settle]))[0])
+    accrued = 100.0 * pools.coupon / 12.0 * days / 30.0
+    _, months, _ = ymd(start)
+    return PoolTimeline(n_m, start, pay, pay_time, accrued, months)
+
+
+def _month_step(
+    balance: FloatArray, m: int, pools: PoolBook, smm: FloatArray, axis: int = 0
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """One month of amortisation on balances whose ``axis`` runs over pools: scheduled
+    principal, prepayment, net interest and the new balance."""
+    extra = (None,) * axis + (slice(None),) + (None,) * (balance.ndim - 1 - axis)
+    g = (pools.wac / 12.0)[extra]
+    n = np.maximum(pools.wam - m, 1)[extra].astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        annuity = np.where(g > 0, g / -np.expm1(-n * np.log1p(g)), 1.0 / n)
+    alive = (m < pools.wam)[extra]
+    scheduled = np.where(alive, balance * (annuity - g), 0.0)
+    scheduled = np.minimum(scheduled, balance)
+    prepay = np.where(alive, smm * (balance - scheduled), 0.0)
+    interest = np.where(alive, balance * (pools.coupon / 12.0)[extra], 0.0)
+    return scheduled, prepay, interest, balance - scheduled - prepay
+
+
+def static_smm(pools: PoolBook, months: int) -> FloatArray:
+    """SMM ``(B, M)`` of rate-independent pools (NaN rows for ``refi`` pools)."""
+    age = pools.wala[:, None] + np.arange(months)[None, :] + 1
+    out = np.full((len(pools), months), np.nan)
+    for b, p in enumerate(pools.prepayment):
+        if p.model == "cpr":
+            out[b] = smm_from_cpr(np.full(months, p.speed))
+        elif p.model == "psa":
+            out[b] = smm_from_cpr(psa_cpr(age[b], p.speed))
+    return out
+
+
+def cashflow_table(
+    pools: PoolBook, b: int, curve: YieldCurve, smm: FloatArray
+) -> list[dict[str, object]]:
+    """Projected monthly flows of pool ``b`` for its face, currency, under SMMs ``(M,)``."""
+    tl = timeline(pools, curve)
+    bal = np.array([pools.face[b]])
+    one = PoolBook(
+        (pools.ids[b],),
+        pools.face[b : b + 1],
+        pools.coupon[b : b + 1],
+        pools.wac[b : b + 1],
+        pools.wam[b : b + 1],
+        pools.wala[b : b + 1],
+        pools.delay_days[b : b + 1],
+        (pools.prepayment[b],),
+    )
+    rows: list[dict[str, object]] = []
+    for m in range(int(pools.wam[b])):
+        sch, pre, intr, new = _month_step(bal, m, one, np.array([smm[m]]))
+        rows.append(
+            {
+                "month": m + 1,
+                "date": int(tl.pay[b, m]),
+                "beginning_balance": float(bal[0]),
+                "smm": float(smm[m]),
+                "scheduled_principal": float(sch[0]),
+                "prepayment": float(pre[0]),
+                "net_interest": float(intr[0]),
+                "total_cash_flow": float(sch[0] + pre[0] + intr[0]),
+            }
+        )
+        bal = new
+    return rows
+
+
+def projected_smm(
+    pools: PoolBook, curve: YieldCurve, model: HullWhite, refi: RefiModel
+) -> FloatArray:
+    """SMM ``(B, M)`` under the pricing-date assumption: rate-independent pools as given,
+    ``refi`` pools along the forward curve (the mortgage rate projected with no volatility)."""
+    tl = timeline(pools, curve)
+    smm = static_smm(pools, tl.months)
+    rows = np.flatnonzero(np.isnan(smm[:, 0]))
+    if rows.size:
+        calm = HullWhite(model.mean_reversion, 0.0)
+        grid = np.concatenate([[0.0], np.asarray(curve.time(tl.start[1:]))])
+        rate = _mortgage_rates(
+            calm, refi, grid, np.zeros((1, tl.months)), curve, np.zeros(1), np.zeros((1, 1))
+        )[0, 0]
+        age = pools.wala[rows, None] + np.arange(tl.months)[None, :] + 1
+        inc = pools.wac[rows, None] - rate[None, :]
+        exposure = np.concatenate(
+            [np.zeros((rows.size, 1)), np.cumsum(np.maximum(inc, 0.0) / 12.0, axis=1)[:, :-1]],
+            axis=1,
+        )
+        cpr = refi_cpr(refi, age, tl.month_of_year[None, :], inc, exposure)
+        speed = np.array([pools.prepayment[i].speed for i in rows])
+        smm[rows] = smm_from_cpr(np.minimum(cpr * speed[:, None], 0.99))
+    return smm
+
+
+def projected_flows(pools: PoolBook, smm: FloatArray) -> FloatArray:
+    """Total flows ``(B, M)`` per unit of current face under SMMs ``(B, M)``."""
+    bal = np.ones(len(pools))
+    out = np.zeros(smm.shape)
+    for m in range(smm.shape[1]):
+        sch, pre, intr, bal = _month_step(bal, m, pools, smm[:, m])
+        out[:, m] = sch + pre + intr
+    return out
+
+
+@dataclass(frozen=True)
+class MonteCarloSpec:
+    """Monte Carlo settings: paths, seed, sampling (``antithetic``, ``sobol`` or ``plain``)."""
+
+    paths: int = 1000
+    seed: int = 20231229
+    sampling: str = "antithetic"
+
+
+def _mortgage_rates(
+    model: HullWhite,
+    refi: RefiModel,
+    grid: FloatArray,
+    x: FloatArray,
+    curve: YieldCurve,
+    keys: FloatArray,
+    bumps: FloatArray,
+) -> FloatArray:
+    """Projected mortgage rates ``(S, P, M)`` on each path at each month start (``grid[:M]``).
+
+    Annual-pay 2y and 10y par rates off the Hull-White bond prices
+    ``P(t, t+k | x) = K(t, k) exp(-B(k) x)``; only ``K`` depends on the (shifted) curve, so the
+    path factor ``exp(-B x)`` is computed once for every curve scenario.
+    """
+    tenors = np.arange(1, 11, dtype=np.float64)
+    t = grid[:, None] + tenors[None, :]
+    ln0 = np.log(curve.discount_shifted(np.concatenate([grid, t.ravel()]), keys, bumps))
+    ln_t, ln_tt = ln0[:, : len(grid)], ln0[:, len(grid) :].reshape(len(bumps), *t.shape)
+    adj = model.log_bond_adjustment(grid[:, None], tenors[None, :])
+    k = np.exp(ln_tt - ln_t[:, :, None] + adj[None])  # (S, M, 10)
+    e = np.exp(-model.b(tenors)[None, None, :] * x[:, :, None])  # (P, M, 10)
+    out = np.empty((len(bumps), x.shape[0], len(grid)))
+    for s in range(len(bumps)):
+        p = e * k[s][None]
+        par2 = (1 - p[..., 1]) / p[..., :2].sum(axis=-1)
+        par10 = (1 - p[..., 9]) / p.sum(axis=-1)
+        out[s] = refi.mortgage_spread + refi.weight_2y * par2 + (1 - refi.weight_2y) * par10
+    return out
+
+
+def discounted_flows(
+    pools: PoolBook,
+    curve: YieldCurve,
+    model: HullWhite,
+    refi: RefiModel,
+    mc: MonteCarloSpec,
+    keys: FloatArray,
+    bumps: FloatArray,
+) -> tuple[FloatArray, FloatArray, PoolTimeline]:
+    """``A (S, B, M)``: expected deflated flows per unit of current face for each curve scenario,
+    and the principal flows of the base scenario ``(B, M)`` (for WAL)."""
+    tl = timeline(pools, curve)
+    n_b, n_m, n_s = len(pools), tl.months, len(bumps)
+    is_refi = np.array([p.model == "refi" for p in pools.prepayment])
+    speed = np.array([p.speed for p in pools.prepayment])
+    smm_fixed = static_smm(pools, n_m)
+    out = np.zeros((n_s, n_b, n_m))
+    principal = np.zeros((n_b, n_m))
+    # Rate-independent pools: certain flows, discounted on each scenario curve.
+    fixed = np.flatnonzero(~is_refi)
+    if fixed.size:
+        sub = _subset(pools, fixed)
+        bal = np.ones(fixed.size)
+        cf = np.zeros((fixed.size, n_m))
+        for m in range(n_m):
+            sch, pre, intr, bal = _month_step(bal, m, sub, smm_fixed[fixed, m])
+            cf[:, m] = sch + pre + intr
+            principal[fixed, m] = sch + pre
+        df = curve.discount_shifted(tl.pay_time[fixed], keys, bumps)
+        out[:, fixed, :] = cf[None] * df
+    refi_idx = np.flatnonzero(is_refi)
+    if refi_idx.size:
+        sub = _subset(pools, refi_idx)
+        grid = np.concatenate([[0.0], np.asarray(curve.time(tl.start[1:]))])
+        grid = np.concatenate([grid, [tl.pay_time.max() + 1.0 / 12.0]])
+        x = simulate_x(model, grid, normals(mc.paths, len(grid) - 1, mc.seed, mc.sampling))
+        _project_refi(
+            out,
+            principal,
+            sub,
+            refi_idx,
+            tl,
+            model,
+            refi,
+            mc,
+            grid,
+            x,
+            curve,
+            keys,
+            bumps,
+            speed[refi_idx],
+        )
+    return out, principal, tl
+
+
+def _project_refi(
+    out: FloatArray,
+    principal: FloatArray,
+    sub: PoolBook,
+    idx: IntArray,
+    tl: PoolTimeline,
+    model: HullWhite,
+    refi: RefiModel,
+    mc: MonteCarloSpec,
+    grid: FloatArray,
+    x: FloatArray,
+    curve: YieldCurve,
+    keys: FloatArray,
+    bumps: FloatArray,
+    speed: FloatArray,
+) -> None:
+    """Month loop of the rate-dependent pools, vectorised over curve scenarios, pools and paths
+    (arrays ``(S, B, P)``); fills ``out[:, idx]`` and the base scenario's mean principal."""
+    n_m = tl.months
+    rates = _mortgage_rates(model, refi, grid[:n_m], x[:, :n_m], curve, keys, bumps)
+    times, inverse = np.unique(tl.pay_time[idx], return_inverse=True)
+    inverse = inverse.reshape(idx.size, n_m)
+    factor = path_factors(model, grid, x, times) / mc.paths  # (P, T), the mean folded in
+    disc = curve.discount_shifted(times, keys, bumps)  # (S, T)
+    age = sub.wala[:, None] + np.arange(n_m)[None, :] + 1
+    ramp = np.minimum(age / refi.seasoning_months, 1.0) * speed[:, None]  # (B, M)
+    g = sub.wac / 12.0
+    bal = np.ones((len(bumps), idx.size, mc.paths))
+    burn = np.ones_like(bal)  # exp(-burnout * exposure), updated multiplicatively
+    for m in range(n_m):
+        # Hot loop: a handful of ufuncs on (S, B, P) arrays; see prepayment.refi_cpr for the
+        # same formula written plainly (tests check the two agree).
+        inc = sub.wac[None, :, None] - rates[:, None, :, m]
+        turnover = refi.turnover * SEASONALITY[tl.month_of_year[m] - 1]
+        lock = np.clip(1.0 + refi.lockin_slope * np.minimum(inc, 0.0), refi.lockin_floor, 1.0)
+        s_curve = refi.refi_max / (1.0 + np.exp((refi.refi_center - inc) / refi.refi_width))
+        cpr = np.minimum(ramp[None, :, m, None] * (turnover * lock + s_curve * burn), 0.99)
+        smm = -np.expm1(np.log1p(-cpr) / 12.0)
+        burn *= np.exp(-refi.burnout / 12.0 * np.maximum(inc, 0.0))
+        n = np.maximum(sub.wam - m, 1).astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            annuity = np.where(g > 0, g / -np.expm1(-n * np.log1p(g)), 1.0 / n)
+        sched_rate = np.where(m < sub.wam, np.minimum(annuity - g, 1.0), 0.0)[None, :, None]
+        sch = bal * sched_rate
+        pre = smm * (bal - sch)
+        principal_flow = sch + pre
+        live = (m < sub.wam)[None, :, None]
+        flow = principal_flow + bal * np.where(live, sub.coupon[None, :, None] / 12.0, 0.0)
+        bal = bal - principal_flow
+        principal[idx, m] = principal_flow[0].mean(axis=1)
+        for c in np.unique(inverse[:, m]):  # pools paying on the same date (one per delay)
+            rows = np.flatnonzero(inverse[:, m] == c)
+            out[:, idx[rows], m] = (flow[:, rows, :] @ factor[:, c]) * disc[:, c, None]
+
+
+def _subset(pools: PoolBook, idx: IntArray) -> PoolBook:
+    return PoolBook(
+        tuple(pools.ids[i] for i in idx),
+        pools.face[idx],
+        pools.coupon[idx],
+        pools.wac[idx],
+        pools.wam[idx],
+        pools.wala[idx],
+        pools.delay_days[idx],
+        tuple(pools.prepayment[i] for i in idx),
+    )
+
+
+def price_from_flows(a: FloatArray, pay_time: FloatArray, oas: npt.ArrayLike) -> FloatArray:
+    """Dirty price per 100: ``100 sum_m A[..., b, m] exp(-oas_b T[b, m])``."""
+    z = np.asarray(oas, dtype=np.float64)[..., None]
+    return np.asarray(100.0 * (a * np.exp(-z * pay_time)).sum(axis=-1))
+
+
+def oas_from_flows(a: FloatArray, pay_time: FloatArray, dirty_price: npt.ArrayLike) -> FloatArray:
+    """OAS per pool (decimal, continuous) reproducing dirty prices per 100 (Newton)."""
+    target = np.asarray(dirty_price, dtype=np.float64)
+    z = np.zeros(target.shape)
+    for _ in range(100):
+        v = a * np.exp(-z[:, None] * pay_time)
+        price = 100.0 * v.sum(axis=-1)
+        slope = -100.0 * (v * pay_time).sum(axis=-1)
+        step = (price - target) / slope
+        z = z - step
+        if np.all(np.abs(step) < 1e-13):
+            return z
+    raise AnalyticsError("MBS OAS did not converge")
+
+
+@dataclass(frozen=True)
+class MbsRisk:
+    """Option-adjusted analytics of pools: dirty price per 100, OAS (decimal), OA duration
+    (years), OA convexity (years^2), OAS duration (years, exact: the flows do not depend on the
+    OAS), KRDs ``(B, K)`` (years), WAL (years), accrued per 100."""
+
+    dirty_price: FloatArray
+    oas: FloatArray
+    duration: FloatArray
+    convexity: FloatArray
+    spread_duration: FloatArray
+    krd: FloatArray
+    wal: FloatArray
+    accrued: FloatArray
+    shift: float
+
+
+def mbs_risk(
+    pools: PoolBook,
+    curve: YieldCurve,
+    model: HullWhite,
+    key_tenors: FloatArray,
+    *,
+    oas: npt.ArrayLike | None = None,
+    dirty_price: npt.ArrayLike | None = None,
+    refi: RefiModel | None = None,
+    mc: MonteCarloSpec | None = None,
+    shift: float = 25e-4,
+) -> MbsRisk:
+    """Price (from OAS) or OAS (from dirty price) and OA duration, convexity, KRDs and WAL."""
+    if (oas is None) == (dirty_price is None):
+        raise AnalyticsError("give exactly one of oas and dirty_price")
+    keys = np.asarray(key_tenors, dtype=np.float64)
+    n_k = len(keys)
+    bumps = np.zeros((3 + 2 * n_k, n_k))
+    bumps[1], bumps[2] = shift, -shift
+    eye = np.eye(n_k) * shift
+    bumps[3::2], bumps[4::2] = eye, -eye
+    a, principal, tl = discounted_flows(
+        pools, curve, model, refi or RefiModel(), mc or MonteCarloSpec(), keys, bumps
+    )
+    if oas is None:
+        assert dirty_price is not None
+        z = oas_from_flows(a[0], tl.pay_time, dirty_price)
+    else:
+        z = np.broadcast_to(np.asarray(oas, dtype=np.float64), (len(pools),)).copy()
+    p = price_from_flows(a, tl.pay_time, z[None, :])
+    p0 = p[0]
+    dur = (p[2] - p[1]) / (2 * shift * p0)
+    cvx = (p[1] + p[2] - 2 * p0) / (shift**2 * p0)
+    krd = scale_krds(((p[4::2] - p[3::2]) / (2 * shift * p0)).T, dur)
+    wal = (principal * tl.pay_time).sum(axis=1) / np.maximum(principal.sum(axis=1), 1e-300)
+    v = a[0] * np.exp(-z[:, None] * tl.pay_time)
+    sdur = (v * tl.pay_time).sum(axis=1) / v.sum(axis=1)
+    return MbsRisk(p0, z, dur, cvx, sdur, krd, wal, tl.accrued, shift)

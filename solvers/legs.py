@@ -1,0 +1,181 @@
+"""Tradable legs: minimum trade sizes, ticket costs and a maximum number of legs.
+
+A leg is an instrument whose position changes (``trade = q - q0 != 0``). Three features of
+a desk's ticket make the problem combinatorial:
+
+* ``min_trade`` (units): a trade is 0 or at least this size (semi-continuous);
+* ``ticket_cost`` (currency): a fixed charge for each leg traded;
+* ``max_legs``: at most this many legs.
+
+Each instrument that needs it (``min_trade > 0`` or ``ticket_cost > 0``; every instrument
+when ``max_legs`` is set) gets two binaries ``z+`` and ``z-`` (buy side / sell side) and,
+with ``d = x - x0`` its trade in scaled lots,
+
+    m z+ - M- z-  <=  d  <=  M+ z+ - m z-,     z+ + z- <= 1,
+    sum (z+ + z-) <= max_legs,                 ticket cost  sum c (z+ + z-)
+
+with ``m`` the minimum trade and ``M+``/``M-`` the largest trade each way that the position
+bounds allow (scaled lots), so the rows are exact at the bounds: ``z+ = 1`` gives
+``m <= d <= M+``, ``z- = 1`` gives ``-M- <= d <= -m``, neither gives ``d = 0``. (The same
+relaxation as splitting ``d = t+ - t-`` with ``m z <= t <= M z``, its projection, without the
+split's degenerate direction ``t+ = t- > 0`` on which HiGHS' QP failed at nodes.) Both binaries are
+integer columns of the generated model: the branch-and-bound (and every MIP solver given
+:attr:`~hedge_planner.solvers.formulation.HedgeProgram.mixed_integer`) branches on them like
+on lot counts. Bounds on the position must be finite for these instruments (a big-M needs
+one); :class:`LegSpec` says so with the instrument's name.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import cvxpy as cp
+import numpy as np
+from hedge_planner.solvers.context import HedgeContext
+from hedge_planner.solvers.problem import HedgeInputError
+
+__all__ = ["LegSpec", "LegVars", "leg_violations"]
+
+logger = logging.getLogger(__name__)
+
+#: A trade below this many scaled lots is numerically zero (HiGHS' tolerances are ~1e-9).
+ZERO_TRADE = 1e-7
+
+
+@dataclass(frozen=True)
+class LegVars:
+    """The leg variables of one cvxpy problem: the binaries ``z``.
+
+    Length ``2 k`` for ``k`` leg instruments: entries ``[:k]`` are the buy side, ``[k:]`` the
+    sell side (0/1).
+    """
+
+    z: cp.Variable
+
+
+class LegSpec:
+    """Compiled leg data of a hedge problem (None of it when no leg feature is used).
+
+    Parameters
+    ----------
+    ctx : HedgeContext
+        The problem's numbers (scales, bounds, current positions).
+    max_legs : int or None
+        Largest number of instruments traded; None: no cardinality limit.
+    """
+
+    def __init__(self, ctx: HedgeContext, max_legs: int | None) -> None:
+        if max_legs is not None and (int(max_legs) != max_legs or max_legs < 0):
+            raise HedgeInputError("max_legs", f"must be a whole number >= 0, got {max_legs!r}")
+        self.max_legs = None if max_legs is None else int(max_legs)
+        min_trade = np.array([i.min_trade for i in ctx.instruments])
+        ticket = np.array([i.ticket_cost for i in ctx.instruments])
+        need = (min_trade > 0) | (ticket > 0)
+        if self.max_legs is not None:
+            need[:] = True
+        self.idx = np.flatnonzero(need)
+        self.k = len(self.idx)
+        idx = self.idx
+        x0 = ctx.q0[idx] / ctx.scale[idx]
+        up = ctx.x_hi[idx] - x0  # largest buy, scaled lots
+        down = x0 - ctx.x_lo[idx]  # largest sell
+        for j, i in enumerate(idx):
+            if not (np.isfinite(up[j]) and np.isfinite(down[j])):
+                raise HedgeInputError(
+                    f"instruments[{ctx.names[i]}].lo/hi",
+                    "min_trade, ticket_cost and max_legs need a finite position limit "
+                    "(e.g. max_contracts / max_notional) for every instrument they apply to",
+                )
+        self.x0 = x0
+        self.big_m = np.concatenate([np.maximum(up, 0.0), np.maximum(down, 0.0)])
+        self.min_lots = np.concatenate([min_trade[idx], min_trade[idx]]) / np.concatenate(
+            [ctx.scale[idx], ctx.scale[idx]]
+        )
+        self.ticket = np.concatenate([ticket[idx], ticket[idx]])
+        # A side whose largest trade is below the minimum can never trade: z fixed at 0.
+        self.z_hi = np.where(self.big_m >= self.min_lots * (1 - 1e-12), 1.0, 0.0)
+        self.z_hi[self.big_m <= 0] = 0.0
+
+    @property
+    def active(self) -> bool:
+        """True when the problem has leg variables."""
+        return self.k > 0
+
+    def variables(self, integer: bool) -> LegVars:
+        """Fresh leg variables for one problem (``integer``: binaries, else ``[0, 1]``)."""
+        n = 2 * self.k
+        if integer:
+            z = cp.Variable(n, boolean=True, name="leg_z")
+        else:
+            z = cp.Variable(n, bounds=[np.zeros(n), self.z_hi], name="leg_z")
+        return LegVars(z)
+
+    def constraints(self, x: cp.Variable, v: LegVars) -> list[cp.Constraint]:
+        """Linking rows of the legs (scaled lots), see the module docstring."""
+        k = self.k
+        d = x[self.idx] - self.x0
+        up, dn = v.z[:k], v.z[k:]
+        m = self.min_lots[:k]
+        out: list[cp.Constraint] = [
+            d <= cp.multiply(self.big_m[:k], up) - cp.multiply(m, dn),
+            d >= cp.multiply(m, up) - cp.multiply(self.big_m[k:], dn),
+            up + dn <= 1,
+        ]
+        if np.any(self.z_hi < 1):
+            out.append(v.z <= self.z_hi)
+        if self.max_legs is not None:
+            out.append(cp.sum(v.z) <= self.max_legs)
+        return out
+
+    def ticket_expr(self, v: LegVars) -> cp.Expression:
+        """Ticket costs ``sum c (z+ + z-)``, currency."""
+        return self.ticket @ v.z
+
+    # ------------------------------------------------------------------ evaluation
+    def traded(self, ctx: HedgeContext, q: np.ndarray) -> np.ndarray:
+        """Mask of the instruments traded at quantities ``q`` (units)."""
+        return np.abs(q - ctx.q0) / ctx.scale > ZERO_TRADE
+
+    def ticket_value(self, ctx: HedgeContext, q: np.ndarray) -> float:
+        """Ticket costs of the trades at ``q``, currency (independent of the solver)."""
+        ticket = np.array([i.ticket_cost for i in ctx.instruments])
+        return float(ticket[self.traded(ctx, q)].sum())
+
+
+def leg_violations(ctx: HedgeContext, legs: LegSpec, q: np.ndarray) -> list[str]:
+    """Leg rules the quantities ``q`` (units) break: leg count, minimum trade, lot multiples.
+
+    Parameters
+    ----------
+    ctx : HedgeContext
+        The problem's numbers.
+    legs : LegSpec
+        The compiled leg rules.
+    q : numpy.ndarray
+        Quantities, units (contracts / notional).
+
+    Returns
+    -------
+    list of str
+        One message per broken rule (empty when the plan is tradable).
+    """
+    out: list[str] = []
+    traded = legs.traded(ctx, q)
+    n_legs = int(traded.sum())
+    if legs.max_legs is not None and n_legs > legs.max_legs:
+        out.append(f"max_legs: {n_legs} legs > {legs.max_legs}")
+    for i, ins in enumerate(ctx.instruments):
+        trade = abs(float(q[i] - ctx.q0[i]))
+        if traded[i] and trade < ins.min_trade * (1 - 1e-9):
+            out.append(f"min_trade[{ins.name}]: {trade:.6g} < {ins.min_trade:.6g} {ctx_unit(ins)}")
+        if ins.integer:
+            lots = q[i] / ins.lot_size
+            if abs(lots - round(lots)) > 1e-9 * max(1.0, abs(lots)):
+                out.append(f"lot[{ins.name}]: {q[i]:.6g} is not a multiple of {ins.lot_size:g}")
+    return out
+
+
+def ctx_unit(ins: object) -> str:
+    """Unit word of an instrument (contracts / notional)."""
+    return str(getattr(ins, "unit", "units"))

@@ -1,0 +1,334 @@
+"""Exact MIQP by outer approximation: HiGHS MILP masters, fixed-integer QPs, cuts to the gap.
+
+The generated model (:mod:`hedge_planner.solvers.standard_form`) is
+``min 1/2 x'Px + c'x + d`` over linear rows, with integer columns. cvxpy states every
+``sum_squares`` through auxiliary columns ``w`` (the factor exposures of the tracking
+error, the instrument-factor exposures, the impact trades), so ``P`` lives on a few columns
+only; on the hedge problems it is diagonal there. The master problem replaces the quadratic
+by epigraph columns and tangent cuts (Duran and Grossmann's outer approximation):
+
+* ``P`` diagonal on its support: one epigraph ``eta_j >= p_j w_j^2 / 2`` per column, cut at
+  ``a`` as ``p_j a w_j - eta_j <= p_j a^2 / 2`` (separable cuts: ``k`` tangents per column
+  approximate the paraboloid far better than ``k`` aggregated planes);
+* otherwise one epigraph ``eta >= x'Px / 2`` with gradient cuts.
+
+Each round solves the master MILP with HiGHS (its presolve, cuts, bound tightening and
+symmetry detection act on the lots and the legs' binaries), takes the master's integer
+assignment, solves the QP with those integers fixed (the caller's exact solver: an upper
+bound and a plan) and adds tangent cuts where the master underestimates the objective: at
+the master's point and at the fixed-integer optimum. Cuts are globally valid, so the
+master's dual bound is a lower bound of the true problem; the loop stops when
+``(UB - LB) <= gap * max(1, |UB|)``. For a convex objective the cuts at a fixed-integer
+optimum make the master's value of that assignment at least its true optimum, so no
+assignment is revisited without the bound closing (finite convergence).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+from hedge_planner.solvers.highs_backend import NodeOutcome, new_highs
+from hedge_planner.solvers.standard_form import LinearForm
+
+__all__ = ["OAResult", "outer_approximation"]
+
+logger = logging.getLogger(__name__)
+
+_INF = highspy.kHighsInf
+#: Relative underestimate of a column's quadratic below which no cut is added.
+_CUT_TOL = 1e-9
+_MAX_ROUNDS = 500
+_FIRST_MASTER_GAP = 1e-2
+
+FixedSolver = Callable[[np.ndarray], NodeOutcome]
+
+
+@dataclass(frozen=True)
+class OAResult:
+    """Outcome: status as in the branch-and-bound ("optimal", "infeasible", "time_limit",
+    "error"), the model columns of the best plan, objective and bound (currency), rounds."""
+
+    status: str
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    rounds: int
+    message: str = ""
+
+
+class _Master:
+    """The HiGHS MILP master: the model's rows and columns, epigraph columns, cut rows."""
+
+    def __init__(self, lf: LinearForm, int_cols: np.ndarray) -> None:
+        n = lf.c.shape[0]
+        P = sp.csc_matrix(lf.P)
+        P = sp.csc_matrix((P + P.T) * 0.5)
+        P.eliminate_zeros()
+        support = np.flatnonzero(np.asarray(abs(P).sum(axis=0)).reshape(-1) > 0)
+        sub = P[support][:, support]
+        off = sp.csc_matrix(sub - sp.diags(sub.diagonal()))
+        off.eliminate_zeros()
+        self.separable = off.nnz == 0  # diagonal on its support
+        self.P, self.support, self.n = P, support, n
+        self.pdiag = np.asarray(P.diagonal())[support]
+        n_eta = len(support) if self.separable else (1 if len(support) else 0)
+        self.n_eta = n_eta
+        A = sp.csr_matrix(lf.A)
+        amax = np.asarray(abs(A).max(axis=1).todense(), dtype=float).reshape(-1)
+        rs = np.where(amax > 0, 1.0 / np.where(amax > 0, amax, 1.0), 1.0)
+        Ar = sp.csc_matrix(sp.diags(rs) @ A)
+        # Why: as in HighsModel, continuous columns scaled to unit max coefficient (powers of
+        # two: exact); integer columns never (their bounds are branching data).
+        cmax = np.asarray(abs(Ar).max(axis=0).todense(), dtype=float).reshape(-1)
+        cs = np.ones(n)
+        ok = cmax > 0
+        cs[ok] = 2.0 ** np.round(np.log2(1.0 / cmax[ok]))
+        cs[int_cols] = 1.0
+        self.cs = cs
+        As = sp.csc_matrix(Ar @ sp.diags(cs))
+        h = new_highs()
+        h.setOptionValue("presolve", "on")
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n + n_eta, As.shape[0]
+        lp.col_cost_ = np.concatenate([lf.c * cs, np.ones(n_eta)])
+        lp.offset_ = lf.d
+        lp.col_lower_ = np.clip(
+            np.concatenate([lf.col_lo / cs, np.full(n_eta, -_INF)]), -_INF, _INF
+        )
+        lp.col_upper_ = np.clip(np.concatenate([lf.col_hi / cs, np.full(n_eta, _INF)]), -_INF, _INF)
+        lp.row_lower_ = np.clip(lf.row_lo * rs, -_INF, _INF)
+        lp.row_upper_ = np.clip(lf.row_hi * rs, -_INF, _INF)
+        Af = sp.csc_matrix(sp.hstack([As, sp.csc_matrix((As.shape[0], n_eta))]))
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = Af.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = Af.indices.astype(np.int32)
+        lp.a_matrix_.value_ = Af.data.astype(float)
+        h.passModel(lp)
+        ic = np.asarray(int_cols, dtype=np.int32)
+        h.changeColsIntegrality(len(ic), ic, np.array([highspy.HighsVarType.kInteger] * len(ic)))
+        self.h = h
+        self.n_cuts = 0
+
+    # ---------------------------------------------------------------- objective pieces
+    def quad(self, x: np.ndarray) -> float:
+        """``x'Px / 2`` at model columns ``x`` (original units)."""
+        return 0.5 * float(x @ (self.P @ x))
+
+    def add_cuts(self, x: np.ndarray, eta: np.ndarray | None, scale: float) -> int:
+        """Tangent cuts at ``x`` (original units) where ``eta`` underestimates; count added.
+
+        ``eta`` None: cut unconditionally (initial points). ``scale`` (currency) sets the
+        tolerance of an underestimate worth cutting.
+        """
+        if self.n_eta == 0:
+            return 0
+        tol = _CUT_TOL * max(1.0, scale)
+        rows: list[tuple[np.ndarray, np.ndarray, float]] = []
+        eta_col = self.n
+        if self.separable:
+            a = x[self.support]
+            f = 0.5 * self.pdiag * a * a
+            for j, col in enumerate(self.support):
+                if eta is not None and eta[j] >= f[j] - tol:
+                    continue
+                if a[j] == 0.0:
+                    # tangent at 0 is eta_j >= 0
+                    rows.append((np.array([eta_col + j]), np.array([-1.0]), 0.0))
+                    continue
+                g = self.pdiag[j] * a[j] * self.cs[col]
+                rows.append((np.array([col, eta_col + j]), np.array([g, -1.0]), float(f[j])))
+        else:
+            f = self.quad(x)
+            if eta is None or eta[0] < f - tol:
+                g = (self.P @ x) * self.cs
+                nz = np.flatnonzero(g)
+                rows.append(
+                    (np.append(nz, eta_col), np.append(g[nz], -1.0), float(x @ (self.P @ x)) - f)
+                )
+        for idx, val, rhs in rows:
+            m = float(np.max(np.abs(val)))
+            self.h.addRows(
+                1,
+                np.array([-_INF]),
+                np.array([rhs / m]),
+                len(idx),
+                np.array([0], dtype=np.int32),
+                idx.astype(np.int32),
+                val / m,
+            )
+        self.n_cuts += len(rows)
+        return len(rows)
+
+    def solve(self, gap: float, seconds: float) -> tuple[str, np.ndarray | None, float | None]:
+        """One master MILP: status, columns (original units, epigraphs appended), dual bound."""
+        h = self.h
+        h.setOptionValue("mip_rel_gap", gap)
+        h.setOptionValue("mip_abs_gap", 1e-9)
+        h.setOptionValue("time_limit", h.getRunTime() + max(seconds, 1e-3))
+        h.run()
+        ms, info = h.getModelStatus(), h.getInfo()
+        bound = float(info.mip_dual_bound)
+        bound_or = bound if math.isfinite(bound) else None
+        if ms == highspy.HighsModelStatus.kInfeasible:
+            return "infeasible", None, None
+        if info.primal_solution_status == 2 and ms in (
+            highspy.HighsModelStatus.kOptimal,
+            highspy.HighsModelStatus.kTimeLimit,
+        ):
+            v = np.asarray(h.getSolution().col_value, dtype=float)
+            v[: self.n] *= self.cs
+            st = "optimal" if ms == highspy.HighsModelStatus.kOptimal else "time_limit"
+            return st, v, bound_or
+        if ms == highspy.HighsModelStatus.kTimeLimit:
+            return "time_limit", None, bound_or
+        return "error", None, bound_or
+
+    def suggest(self, x: np.ndarray) -> None:
+        """Hand HiGHS a feasible plan (model columns) as its starting incumbent."""
+        if self.separable:
+            a = x[self.support]
+            eta = 0.5 * self.pdiag * a * a
+        else:
+            eta = np.array([self.quad(x)]) if self.n_eta else np.zeros(0)
+        v = np.concatenate([x / self.cs, eta])
+        self.h.setSolution(len(v), np.arange(len(v), dtype=np.int32), v)
+
+
+def outer_approximation(
+    lf: LinearForm,
+    int_cols: np.ndarray,
+    solve_fixed: FixedSolver,
+    *,
+    gap_tol: float,
+    time_limit: float,
+    start_points: tuple[np.ndarray, ...] = (),
+    incumbent: np.ndarray | None = None,
+) -> OAResult:
+    """Solve the MIQP of ``lf`` (integers at ``int_cols``) to a proven relative gap.
+
+    Parameters
+    ----------
+    lf : LinearForm
+        The model (original units) with the root box on the integer columns.
+    int_cols : numpy.ndarray of int
+        Integer columns.
+    solve_fixed : callable
+        ``(values of int_cols) -> NodeOutcome`` over ALL model columns: the exact QP with the
+        integers fixed (upper bound and plan).
+    gap_tol, time_limit
+        Relative gap ``(UB - LB) / max(1, |UB|)`` and seconds.
+    start_points : list of numpy.ndarray
+        Model columns where cuts are placed before the first master (e.g. the continuous
+        relaxation's optimum: there the first master is already tight).
+    incumbent : numpy.ndarray, optional
+        Values of the integer columns of a known plan (warm start; tried first).
+
+    Returns
+    -------
+    OAResult
+        The best plan over all model columns (from ``solve_fixed``); columns that
+        ``solve_fixed`` could not give (a fallback solver) are NaN and get no cuts.
+    """
+    # long: one loop with its stopping rules (bounds, incumbent, cache of fixed QPs); split,
+    # that state would be passed between the pieces.
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    ic = np.asarray(int_cols, dtype=int)
+    m = _Master(lf, ic)
+    best_x: np.ndarray | None = None
+    ub, lb = math.inf, -math.inf
+    seen: dict[bytes, NodeOutcome] = {}
+
+    def evaluate(r: np.ndarray) -> None:
+        nonlocal best_x, ub
+        key = r.tobytes()
+        if key not in seen:
+            seen[key] = solve_fixed(r)
+            out = seen[key]
+            if out.status == "optimal" and out.x is not None and out.objective is not None:
+                if np.all(np.isfinite(out.x)):
+                    m.add_cuts(out.x, None, abs(out.objective))
+                if out.objective < ub:
+                    ub, best_x = out.objective, out.x.copy()
+
+    for p in (*start_points, np.zeros(m.n)):  # cuts at 0 too: the epigraphs are bounded
+        m.add_cuts(p, None, 1.0)
+    tight = False  # master solved to the final gap (after a round that added no cut)
+    if incumbent is not None and len(incumbent) == len(ic):
+        lo, hi = lf.col_lo[ic], lf.col_hi[ic]
+        if np.all(incumbent >= lo) and np.all(incumbent <= hi):
+            evaluate(np.round(incumbent))
+    rounds = 0
+    status, message = "optimal", ""
+    while True:
+        if best_x is not None and ub - lb <= gap_tol * max(1.0, abs(ub)):
+            break
+        left = deadline - time.perf_counter()
+        if left <= 0 or rounds >= _MAX_ROUNDS:
+            status = "time_limit" if left <= 0 else "error"
+            message = f"outer approximation stopped after {rounds} rounds, gap not proven"
+            break
+        if best_x is not None:
+            m.suggest(best_x)
+        # Why: early masters only need to place cuts; proving a 1e-6 gap on a coarse
+        # piecewise-linear model is where HiGHS spends its time. The master gap tightens
+        # each round down to a quarter of the target (the bound stays valid throughout).
+        master_gap = (
+            gap_tol * 0.25 if tight else max(gap_tol * 0.25, _FIRST_MASTER_GAP * 0.3**rounds)
+        )
+        _t = time.perf_counter()
+        st, v, bound = m.solve(master_gap, left)
+        logger.debug(
+            "OA round %d: master %s gap %.1e bound %s ub %s, %.1f ms",
+            rounds,
+            st,
+            master_gap,
+            bound,
+            ub,
+            1e3 * (time.perf_counter() - _t),
+        )
+        rounds += 1
+        if bound is not None:
+            lb = max(lb, bound)
+        if st == "infeasible":
+            if best_x is None:
+                status = "infeasible"
+            break  # with an incumbent: the cuts exclude everything better (lb >= ub)
+        if v is None:
+            status = st
+            text = m.h.modelStatusToString(m.h.getModelStatus())
+            message = f"outer-approximation master ended {st} ({text}) after {rounds} rounds"
+            break
+        x = v[: m.n]
+        evaluate(np.round(x[ic]))
+        added = m.add_cuts(x, v[m.n :], max(abs(ub) if math.isfinite(ub) else 0.0, 1.0))
+        closed = best_x is not None and ub - lb <= gap_tol * max(1.0, abs(ub))
+        if added == 0 and not closed and not tight and st == "optimal":
+            tight = True  # the master is exact at its point: only its own gap is left
+            continue
+        if added == 0 and not closed:
+            # The master is exact at its own point yet the gap is open (its point is not
+            # feasible for the exact QP within tolerances): another round would repeat it.
+            status = "error"
+            message = f"outer approximation stalled after {rounds} rounds, gap not proven"
+            break
+    logger.info(
+        "outer approximation: %s after %d master MILPs, %d cuts, %d fixed QPs, %.1f ms",
+        status,
+        rounds,
+        m.n_cuts,
+        len(seen),
+        1e3 * (time.perf_counter() - t0),
+    )
+    if best_x is None:
+        return OAResult(
+            status if status != "optimal" else "infeasible", None, None, None, rounds, message
+        )
+    return OAResult(status, best_x, ub, min(lb, ub), rounds, message)

@@ -1,0 +1,95 @@
+"""Start-up cost: each command loads only the libraries it needs.
+
+Every check runs the command in a fresh interpreter (the test process has long imported
+everything) and reads ``sys.modules`` after the command finished.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "core_plus" / "case.yaml"
+#: Libraries only the optimiser, the Excel writer or curve fitting need.
+HEAVY = ("cvxpy", "highspy", "openpyxl", "scipy.optimize", "scipy.stats")
+
+_PROBE = """
+import json, sys
+from hedge_planner.cli import app
+args, heavy = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+sys.argv = ["hedge-planner", *args]
+try:
+    app()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+loaded = [m for m in heavy if m in sys.modules]
+sys.stderr.write("\\nPROBE " + json.dumps({"code": code, "loaded": loaded}) + "\\n")
+"""
+
+
+def _loaded(args: list[str]) -> tuple[int, list[str]]:
+    """Exit code of ``hedge-planner ARGS`` and which of :data:`HEAVY` it imported."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(args), json.dumps(HEAVY)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    line = [x for x in proc.stderr.splitlines() if x.startswith("PROBE ")]
+    assert line, proc.stderr
+    result = json.loads(line[-1][len("PROBE ") :])
+    return int(result["code"] or 0), list(result["loaded"])
+
+
+@pytest.fixture(scope="module")
+def case_without_hedge(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example case without its hedge section (holdings path made absolute)."""
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data.pop("hedge")
+    data["holdings"] = str(EXAMPLE.parent / data["holdings"])
+    path = tmp_path_factory.mktemp("startup") / "case.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_help_imports_nothing_heavy() -> None:
+    code, loaded = _loaded(["--help"])
+    assert code == 0
+    assert loaded == []
+
+
+def test_analyze_case_imports_no_optimiser_excel_or_scipy_optimize() -> None:
+    code, loaded = _loaded(["analyze", str(EXAMPLE), "--json"])
+    assert code == 0
+    assert loaded == []
+
+
+def test_analyze_holdings_csv_imports_nothing_heavy() -> None:
+    holdings = EXAMPLE.parent / "holdings.csv"
+    code, loaded = _loaded(["analyze", str(holdings), "--settle", "2023-12-29", "--json"])
+    assert code == 0
+    assert loaded == []
+
+
+def test_validate_without_hedge_imports_nothing_heavy(case_without_hedge: Path) -> None:
+    code, loaded = _loaded(["validate", str(case_without_hedge)])
+    assert code == 0
+    assert loaded == []
+
+
+def test_validate_with_hedge_compiles_the_problem_but_skips_excel() -> None:
+    # Validating a hedge section compiles the optimisation problem (cvxpy), by design; the
+    # Excel writer is still not loaded.
+    code, loaded = _loaded(["validate", str(EXAMPLE)])
+    assert code == 0
+    assert "openpyxl" not in loaded
+    assert "cvxpy" in loaded
