@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 from hedge_planner.case_derivatives import CapFloorSpec, CdxSpec, FutureOptionSpec
 from hedge_planner.cases import FuturesSpec, SwaptionSpec
 from hedge_planner.models.caps import CapFloor
@@ -19,6 +20,7 @@ from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.futures_hedge import TreasuryFuture
 from hedge_planner.models.futures_options import FutureOption
 from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk
+from hedge_planner.models.risk_model import Factor, RiskModel
 from hedge_planner.models.units import BP
 
 logger = logging.getLogger(__name__)
@@ -139,14 +141,65 @@ def spread_loadings(
     return out
 
 
+#: Group of the CDX index-vs-book basis factors in the hedge's risk model.
+BASIS_GROUP = "cdx_basis"
+
+
+def basis_factor(name: str) -> str:
+    """Name of the index-vs-book basis factor of the CDX member ``name``."""
+    return f"basis:{name}"
+
+
+def hedge_risk_model(model: RiskModel, members: Sequence[tuple[str, object, object]]) -> RiskModel:
+    """The book's risk model plus one index-vs-book basis factor per CDX of the universe.
+
+    ``members`` holds ``(name, spec, instrument)``. A CDX hedges the book's sector spread
+    through its beta, but the index does not move one-for-one with the book's own credits:
+    each index gets an independent factor ``basis:<name>`` (group ``cdx_basis``) with vol
+    ``basis_vol_bp`` bp/yr (case key ``hedge.universe.cdx[i].basis_vol_bp``, default 15, an
+    assumption), uncorrelated with every other factor, on which one unit of the index loads its
+    spread DV01 (:func:`basis_loadings`). The basis variance of ``q`` units is then
+    ``(spread DV01 x q x basis_vol_bp)^2`` currency^2/yr: the optimiser sees it, so the
+    tracking error it minimises is the one the plan reports. The model is returned unchanged
+    without a CDX.
+    """
+    extra = [
+        Factor(
+            basis_factor(name),
+            BASIS_GROUP,
+            float(spec.basis_vol_bp),
+            "case hedge.universe.cdx basis_vol_bp (default 15 bp/yr)",
+            assumed=True,
+        )
+        for name, spec, inst in members
+        if isinstance(inst, CdxIndex) and isinstance(spec, CdxSpec)
+    ]
+    if not extra:
+        return model
+    n, k = len(model.factors), len(extra)
+    cov = np.zeros((n + k, n + k))
+    cov[:n, :n] = model.covariance
+    cov[n:, n:] = np.diag([f.vol * f.vol for f in extra])
+    window = dict(model.window) | {BASIS_GROUP: "assumed (case basis_vol_bp), uncorrelated"}
+    return RiskModel((*model.factors, *extra), cov, window)
+
+
+def basis_loadings(name: str, instrument: object, quantity: float) -> dict[str, float]:
+    """Loading of ``quantity`` units of a CDX on its basis factor, currency per bp."""
+    if not isinstance(instrument, CdxIndex):
+        return {}
+    return {basis_factor(name): instrument.spread_dv01() * quantity}
+
+
 def cdx_basis_notes(
     positions: Sequence[tuple[str, object, object, float]], market_value: float
 ) -> list[str]:
     """The index-vs-book basis of each CDX position held after the hedge, as residual risk.
 
-    ``positions`` holds ``(name, spec, instrument, quantity)``. The risk model has no basis
-    factor (the index loads one-for-one, times beta, on the sector factor), so the basis is
-    stated beside it: ``|spread DV01 x quantity| x basis_vol_bp``, currency per year (1 sd).
+    ``positions`` holds ``(name, spec, instrument, quantity)``. The basis is a factor of the
+    hedge's risk model (:func:`hedge_risk_model`), so the tracking error already counts it;
+    the note states its stand-alone size, ``|spread DV01 x quantity| x basis_vol_bp``,
+    currency per year (1 sd).
     """
     notes = []
     for name, spec, inst, q in positions:
@@ -157,10 +210,11 @@ def cdx_basis_notes(
         side = "protection sold" if q > 0 else "protection bought"
         notes.append(
             f"{name}: {abs(q):,.0f} notional ({side}) loads {inst.beta * sdv01:,.0f} per bp on "
-            f"spread:{inst.sector} (beta {inst.beta:g}); the index-vs-book basis is not a "
-            f"risk-model factor and stays as residual risk: about {basis:,.0f} a year "
-            f"({basis / market_value * 1e4:.1f} bp of MV) at {spec.basis_vol_bp:g} bp/yr of "
-            "basis vol (hedge.universe.cdx basis_vol_bp)."
+            f"spread:{inst.sector} (beta {inst.beta:g}); the index-vs-book basis is residual "
+            f"risk the hedge cannot remove: about {basis:,.0f} a year "
+            f"({basis / market_value * 1e4:.1f} bp of MV stand-alone) at {spec.basis_vol_bp:g} "
+            f"bp/yr of basis vol (hedge.universe.cdx basis_vol_bp), counted in the tracking "
+            f"error as factor {basis_factor(name)} (group {BASIS_GROUP})."
         )
     return notes
 

@@ -19,7 +19,14 @@ from hedge_planner.cases import (
     SwaptionSpec,
     resolve_path,
 )
-from hedge_planner.derivative_hedges import cap_floor, cdx_index, future_option, spread_loadings
+from hedge_planner.derivative_hedges import (
+    basis_loadings,
+    cap_floor,
+    cdx_index,
+    future_option,
+    hedge_risk_model,
+    spread_loadings,
+)
 from hedge_planner.futures_roll import case_basket, futures_name, next_future
 from hedge_planner.hedge_legs import leg_limit_issues, member_lot
 from hedge_planner.hedge_limits import desk_limits, liquidity_cap
@@ -411,11 +418,13 @@ def factor_risk(analysis: CaseAnalysis, members: list[UniverseMember]) -> Factor
     loadings (:func:`~hedge_planner.active_risk.position_loadings`: KRD DV01s on the rate
     factors in the chosen convention, and for swaps and swaptions their zero-basis KRD DV01s on
     the swap-spread factors). Sector spreads are constants the rate instruments cannot move,
-    but through the rate-spread covariance they shift the best rate hedge. The KRD tolerance
-    limits read the rate rows, so they are in the same convention.
+    but through the rate-spread covariance they shift the best rate hedge; a CDX loads on its
+    sector's spread factor (beta x spread DV01) and on its own index-vs-book basis factor
+    (:func:`~hedge_planner.derivative_hedges.hedge_risk_model`). The KRD tolerance limits read
+    the rate rows, so they are in the same convention.
     """
     active = analysis.active
-    model = active.risk_model
+    model = hedge_risk_model(active.risk_model, [(m.name, m.spec, m.instrument) for m in members])
     quotes = analysis.curves.treasury_quotes
     assert quotes is not None
     curve = analysis.curves.treasury
@@ -424,6 +433,7 @@ def factor_risk(analysis: CaseAnalysis, members: list[UniverseMember]) -> Factor
     for j, m in enumerate(members):
         unit = position_loadings(active, [(m.risk.kind, m.risk.krd_dv01)], curve, quotes)
         unit.update(spread_loadings(m.name, m.instrument, 1.0, model.names))
+        unit.update(basis_loadings(m.name, m.instrument, 1.0))  # CDX index-vs-book basis
         loadings[:, j] = model.vector(unit)
     index = {name: i for i, name in enumerate(model.names)}
     return FactorRisk(

@@ -4,7 +4,8 @@ References: the instruments JSON's own rows cross-checked against each other (an
 its delta x the underlying future's DV01 row), the half spread = vega x the case's half spread
 in vol, and the plan's post-hedge corporate spread exposure recomputed by hand from the pre-hedge
 exposure plus beta x spread DV01 x the CDX trade; the same case without the CDX for the
-tracking-error comparison.
+tracking-error comparison, and the basis factor's Euler contribution against its stand-alone
+size (an uncorrelated factor contributes its variance / TE).
 """
 
 from __future__ import annotations
@@ -92,6 +93,19 @@ def test_cdx_cuts_spread_tracking_error_and_basis_is_residual(tmp_path, instrume
     basis = abs(sdv01 * trade["quantity"]) * 15.0
     note = next(n for n in with_cdx["risk_model"]["notes"] if "index-vs-book basis" in n)
     assert f"{basis:,.0f} a year" in note
+    # The basis is a factor of the model the optimiser minimised: the optimiser's post-hedge TE
+    # is the risk model's, and the basis factor (uncorrelated with the rest) contributes
+    # basis^2 / TE by Euler's rule, currency.
+    assert with_cdx["hedge"]["post_hedge"]["tracking_error_bp"] == pytest.approx(
+        te_with["total_bp"], rel=1e-9
+    )
+    assert te_with["by_group_currency"]["cdx_basis"] == pytest.approx(
+        basis**2 / te_with["total_currency"], rel=1e-9
+    )
+    # Without basis risk the optimiser buys more protection: it did see the basis.
+    free = plan("free", lambda c: c["hedge"]["universe"]["cdx"][0].update(basis_vol_bp=0.0))
+    free_trade = next(t for t in free["hedge"]["trades"] if t["kind"] == "cdx")
+    assert abs(free_trade["quantity"]) > abs(trade["quantity"])
 
 
 def test_option_on_a_future_missing_from_the_universe_is_located(tmp_path) -> None:
@@ -130,3 +144,28 @@ def test_vega_buckets_in_one_normal_vol_unit(tmp_path) -> None:
     expected = opt.details["vega"] * dfdy / opt.details["futures_price"] * 1e-4 * 300.0
     assert buckets[f"{opt.details['expiry_date']}x{fut.name}"] == pytest.approx(expected)
     assert normal_vega_buckets(rows, [0.0] * len(members)) == {}
+
+
+def test_cdx_basis_factor_adds_its_variance_and_nothing_else(tmp_path) -> None:
+    import numpy as np
+    from hedge_planner.derivative_hedges import basis_loadings, hedge_risk_model
+
+    spec, name = load_analysis_case(str(_case(tmp_path, "basis")))
+    analysis = analyze_case(spec, name)
+    assert spec.hedge is not None
+    members = build_universe(analysis, spec.hedge, name)
+    book = analysis.active.risk_model
+    model = hedge_risk_model(book, [(m.name, m.spec, m.instrument) for m in members])
+    cdx = next(m for m in members if m.risk.kind == "cdx")
+    n = len(book.factors)
+    assert model.names[:n] == book.names and len(model.names) == n + 1
+    np.testing.assert_array_equal(model.covariance[:n, :n], book.covariance)
+    assert not model.covariance[n, :n].any()
+    q = -3.0e8
+    loads = basis_loadings(cdx.name, cdx.instrument, q)
+    te = model.tracking_error(loads, analysis.active.market_value)
+    # Hand reference: |spread DV01 per unit x q| x basis vol (15 bp/yr by default).
+    assert te.total_currency == pytest.approx(abs(cdx.risk.details["spread_dv01"] * q) * 15.0)
+    # Without a CDX the book's model is returned as is.
+    rates = [(m.name, m.spec, m.instrument) for m in members if m.risk.kind != "cdx"]
+    assert hedge_risk_model(book, rates) is book
