@@ -40,6 +40,7 @@ from hedge_planner.models.options import SwaptionResult, VolModel, swaption
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS, DEFAULT_SHIFT, check_key_tenors
 from hedge_planner.models.swaps import bump_matrix, risk_from_bumped
 from hedge_planner.models.units import BP, DAYS_PER_YEAR
+from hedge_planner.models.vol_shift import MIN_VOL, VolShift
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +188,22 @@ class CapFloor(_PerUnitRisk):
     def base_value(self) -> float:
         """Premium per unit notional, currency."""
         return float(self.scenario_values(_ZERO_KEY, _ZERO_SHIFT)[0])
+
+    def _vol_moves(self, shift: VolShift) -> FloatArray:
+        """Each caplet's vol move for a normal-vol shift at its fixing time."""
+        dn = shift(self.fixing)
+        if self.model == VolModel.NORMAL:
+            return dn
+        return dn / (self.forwards + self.lognormal_shift)
+
+    def vol_scenario_value(self, shift: VolShift) -> float:
+        """Premium per unit notional, every caplet repriced with its vol shifted, curve fixed."""
+        vols = np.maximum(self.vols + self._vol_moves(shift), MIN_VOL)
+        return float(self.caplets(vol_shift=vols - self.vols).premium.sum())
+
+    def vol_scenario_approximation(self, shift: VolShift) -> float:
+        """First-order change per unit notional: sum of caplet vegas x their vol moves."""
+        return float(self.caplets().vega @ self._vol_moves(shift))
 
     def vega_by_expiry(self) -> dict[str, float]:
         """dV/dvol of each vol pillar (per 1.00 of vol), currency per unit notional."""

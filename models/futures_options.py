@@ -40,6 +40,7 @@ from hedge_planner.models.hedge_instruments import (
 )
 from hedge_planner.models.risk import DEFAULT_SHIFT, check_key_tenors
 from hedge_planner.models.units import BP, DAYS_PER_YEAR
+from hedge_planner.models.vol_shift import MIN_VOL, VolShift
 from scipy.special import ndtr
 
 logger = logging.getLogger(__name__)
@@ -299,6 +300,7 @@ class FutureOption(_PerUnitRisk):
         self.half_spread_vol = float(half_spread_vol)
         self.steps = int(steps)
         self.size = float(future.contract.contract_size)
+        self._dfdy: float | None = None
 
     def premium_per_100(self, forward: npt.ArrayLike, **override: float) -> FloatArray:
         """Premium (points per 100) at futures price(s) ``forward``; vol/expiry/rate overridable."""
@@ -318,6 +320,22 @@ class FutureOption(_PerUnitRisk):
     def base_value(self) -> float:
         """Premium per contract, currency."""
         return float(self.premium_per_100(np.array([self.forward]))[0]) / 100.0 * self.size
+
+    def _vol_move(self, shift: VolShift) -> float:
+        """Price-vol move for a normal-vol shift: ``d_sigma_n x |dF/dy| / F`` (from the DV01)."""
+        if self._dfdy is None:  # the future's full risk once: points per unit rate
+            self._dfdy = abs(self.future.risk(self.key_tenors).dv01) / BP / (self.size / 100.0)
+        return float(shift(np.array([self.expiry]))[0]) * self._dfdy / self.forward
+
+    def vol_scenario_value(self, shift: VolShift) -> float:
+        """Premium per contract repriced in full with the price vol shifted, future fixed."""
+        vol = max(self.vol + self._vol_move(shift), MIN_VOL)
+        return float(self.premium_per_100(np.array([self.forward]), vol=vol)[0]) * self.size / 100
+
+    def vol_scenario_approximation(self, shift: VolShift) -> float:
+        """First-order change per contract: vega (per 1.00 of price vol) x the vol move."""
+        g, _ = self.greeks()
+        return float(g.vega[0]) * self.size / 100.0 * self._vol_move(shift)
 
     def greeks(self) -> tuple[FuturesOptionGreeks, float]:
         """Greeks per 100 and the early-exercise premium (points per 100).

@@ -324,9 +324,10 @@ class LimitsSpec(StrictModel):
 
     vega_max: dict[str, float] | float | None = Field(
         default=None,
-        description="swaption vega limit, currency per bp of normal vol, on the net vega: one "
-        "number (the total) or a mapping with 'total' and/or expiry x tenor buckets like "
-        "'1yx10y'",
+        description="option vega limit (swaptions, caps/floors, options on futures), "
+        "currency per bp of normal vol, on the net vega: one number (the total) or a mapping "
+        "with 'total' and/or buckets like '1yx10y' (swaption), '2yx3m' (cap pillar x period), "
+        "'2024-02-23xTYH4' (futures option expiry x future)",
     )
     liquidity: LiquiditySpec | None = Field(
         default=None,

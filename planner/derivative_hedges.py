@@ -219,40 +219,50 @@ def cdx_basis_notes(
     return notes
 
 
+def unit_vega_buckets(spec: object, inst: object, risk: HedgeInstrumentRisk) -> dict[str, float]:
+    """Vega of one unit of an option by expiry x tenor bucket, currency per 1 bp of normal vol.
+
+    One unit of measure for every option so the buckets add up: swaptions and caps priced with
+    a normal vol give ``vega * 1e-4`` directly; a lognormal vol is mapped to normal with
+    ``sigma_n = sigma_ln * (F + shift)`` (swaptions: the forward swap rate; caps: the
+    schedule's swap rate); an option on a futures price with ``sigma_price * F = sigma_n *
+    |dF/dy|`` (``|dF/dy|`` from the future's DV01). Buckets: swaptions ``<expiry>x<tenor>``,
+    caps/floors ``<pillar>x<frequency-months>m`` (their vol pillars, ``all`` for a flat vol),
+    options on futures ``<expiry date>x<future>``. ``{}`` for anything that is not an option.
+    """
+    d = risk.details
+    if "vega" not in d:
+        return {}
+    if isinstance(inst, FutureOption):
+        size = inst.size / 100.0
+        dfdy = abs(d["future_dv01"]) / BP / size  # points per unit rate
+        return {f"{d['expiry_date']}x{d['underlying']}": d["vega"] * dfdy / inst.forward * BP}
+    if isinstance(inst, CapFloor):
+        level = 1.0 if inst.model.value == "normal" else inst.swap_rate() + inst.lognormal_shift
+        months = 12 * (inst.ends[0] - inst.starts[0]) // 365 or 3
+        out: dict[str, float] = {}
+        for pillar, vega in d["vega_by_expiry"].items():
+            label = f"{pillar if pillar != 'flat' else 'all'}x{months}m"
+            out[label] = out.get(label, 0.0) + vega / level * BP
+        return out
+    if isinstance(spec, SwaptionSpec):
+        level = 1.0 if spec.model == "bachelier" else d["forward_swap_rate"]
+        return {f"{spec.expiry}x{spec.tenor}": d["vega"] / level * BP}
+    return {}
+
+
 def normal_vega_buckets(
     members: Sequence[tuple[object, object, HedgeInstrumentRisk]], quantities: Sequence[float]
 ) -> dict[str, float]:
-    """Vega of the held options by expiry x tenor bucket, currency per 1 bp of normal rate vol.
+    """Vega of the held options by bucket, currency per 1 bp of normal rate vol.
 
-    ``members`` holds ``(spec, instrument, per-unit risk)``. One unit of measure for every
-    option so the buckets add up: swaptions and caps priced with a normal vol give ``vega *
-    1e-4`` directly; a lognormal vol is mapped to normal with ``sigma_n = sigma_ln * (F + shift)``
-    (swaptions: the forward swap rate; caps: the schedule's swap rate); an option on a futures
-    price with ``sigma_price * F = sigma_n * |dF/dy|`` (``|dF/dy|`` from the future's DV01).
-    Buckets: swaptions ``<expiry>x<tenor>``, caps/floors ``<pillar>x<frequency-months>m``
-    (their vol pillars), options on futures ``<expiry date>x<future>``.
+    ``members`` holds ``(spec, instrument, per-unit risk)``; each unit's buckets come from
+    :func:`unit_vega_buckets`, times the quantity held.
     """
     out: dict[str, float] = {}
-
-    def add(label: str, value: float) -> None:
-        out[label] = out.get(label, 0.0) + value
-
     for (spec, inst, risk), q in zip(members, quantities, strict=True):
-        d = risk.details
-        if not q or "vega" not in d:
+        if not q:
             continue
-        if isinstance(inst, FutureOption):
-            size = inst.size / 100.0
-            dfdy = abs(d["future_dv01"]) / BP / size  # points per unit rate
-            per_bp = d["vega"] * dfdy / inst.forward * BP
-            add(f"{d['expiry_date']}x{d['underlying']}", per_bp * q)
-        elif isinstance(inst, CapFloor):
-            level = 1.0 if inst.model.value == "normal" else inst.swap_rate() + inst.lognormal_shift
-            months = 12 * (inst.ends[0] - inst.starts[0]) // 365 or 3
-            for pillar, vega in d["vega_by_expiry"].items():
-                label = f"{pillar if pillar != 'flat' else 'all'}x{months}m"
-                add(label, vega / level * BP * q)
-        elif isinstance(spec, SwaptionSpec):
-            level = 1.0 if d["model"] == "normal" else d["forward_swap_rate"]
-            add(f"{spec.expiry}x{spec.tenor}", d["vega"] / level * BP * q)
+        for label, vega in unit_vega_buckets(spec, inst, risk).items():
+            out[label] = out.get(label, 0.0) + vega * q
     return out

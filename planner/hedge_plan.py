@@ -334,7 +334,7 @@ class HedgePlan:
                     cash_cost_detail=cash_cost_doc(cash),
                     roll_date=r.details.get("roll_date"),
                     detail={k: _plain(v) for k, v in r.details.items() if k in TRADE_DETAIL_KEYS}
-                    | ({"vega_bp": vega_per_bp(m) * float(trade)} if r.kind == "swaption" else {}),
+                    | ({"vega_bp": vega_per_bp(m) * float(trade)} if "vega" in r.details else {}),
                 )
             )
         return out
