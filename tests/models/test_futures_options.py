@@ -197,3 +197,21 @@ def test_carry_is_time_decay_bounded_by_the_premium(future) -> None:
     assert long_horizon.carry == pytest.approx(intrinsic - long_horizon.market_value, rel=1e-12)
     short = opt.risk(horizon_days=1)  # one day: about theta per day
     assert short.carry == pytest.approx(short.details["theta_per_day"], rel=5e-2)
+
+
+def test_vol_scenario_maps_normal_vol_through_the_futures_dv01(future) -> None:
+    """+10 bp of normal rate vol moves the price vol by 10 bp x |dF/dy| / F (|dF/dy| from the
+    future's DV01 per contract); the repriced option matches QuantLib's Black engine at that
+    vol, and the vega approximation agrees to first order."""
+    from hedge_planner.models.vol_shift import VolShift
+
+    opt = FutureOption("TYH4 C", future, None, "2024-02-23", 0.06, rate=0.05, american=False)
+    dfdy = abs(future.risk(opt.key_tenors).dv01) / 1e-4 / (opt.size / 100.0)
+    vol = 0.06 + 10e-4 * dfdy / opt.forward
+    days = opt.expiry_day - int(future.curve.anchor)
+    ref = ql_option(opt.forward, opt.strike, days, vol, 0.05, True, american=False)
+    shift = VolShift({"all": 10.0})
+    assert opt.vol_scenario_value(shift) == pytest.approx(ref.NPV() * opt.size / 100, rel=1e-9)
+    tiny = VolShift({"all": 1e-3})
+    full = opt.vol_scenario_value(tiny) - opt.base_value()
+    assert opt.vol_scenario_approximation(tiny) == pytest.approx(full, rel=1e-4)
