@@ -15,7 +15,7 @@ from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.risk import CurveRisk
 from hedge_planner.models.units import BP
 from hedge_planner.models.vol_shift import VolShift
-from hedge_planner.scenarios.pricer import ScenarioPricer
+from hedge_planner.scenarios.pricer import ScenarioPricer, VolScenarioPricer
 
 
 # --------------------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ def hedge_scenario_pnl(
             raise AnalyticsError("a vol scenario cannot shift rates as well (not revalued)")
         shift = VolShift(shifts_bp)
         for i, pricer in enumerate(hedges):
-            if q[i] and hasattr(pricer, "vol_scenario_value"):
+            if q[i] and isinstance(pricer, VolScenarioPricer):
                 base = float(pricer.base_value())
                 full[s, i] = q[i] * (float(pricer.vol_scenario_value(shift)) - base)
                 approx[s, i] = q[i] * float(pricer.vol_scenario_approximation(shift))
