@@ -243,7 +243,19 @@ class HedgePlan:
         """
         if not self.presents_plan:
             return self.current
-        return np.asarray(self.result.q, dtype=np.float64)
+        return self._executable
+
+    @cached_property
+    def _executable(self) -> np.ndarray:
+        # A continuous column can end a fraction of a unit away from its current position
+        # (e.g. 0.4 of notional on a swap): nothing a desk can execute. Such dust stays at the
+        # current position so that pre-hedge + listed trades = post-hedge exactly.
+        q = np.asarray(self.result.q, dtype=np.float64).copy()
+        q0 = self.current
+        kinds = [m.risk.kind for m in self.problem.members]
+        dust = np.array([abs(a - b) < MIN_TRADE[k] for a, b, k in zip(q, q0, kinds, strict=True)])
+        q[dust] = q0[dust]
+        return q
 
     @property
     def trade_quantities(self) -> np.ndarray:
@@ -257,13 +269,20 @@ class HedgePlan:
 
     @property
     def post(self) -> RiskSummary:
-        """Risk after the hedge: the optimiser's own evaluation at the solution.
+        """Risk after the hedge: the optimiser's own evaluation at the executable positions.
 
         Without quantities to present, the pre-hedge risk (no trades; see :attr:`quantities`).
         """
         if self.result.post is None or not self.presents_plan:
             return self.pre
-        return self.result.post
+        if np.array_equal(self.quantities, np.asarray(self.result.q, dtype=np.float64)):
+            return self.result.post
+        return self._post_executable
+
+    @cached_property
+    def _post_executable(self) -> RiskSummary:
+        """Risk at the executable positions (dust left at the current position)."""
+        return self.problem.optimizer.ctx.summary(self.quantities)
 
     @cached_property
     def baseline(self) -> Baseline:
