@@ -53,8 +53,9 @@ from hedge_planner.models.swaps import (
     swap_pv_shifted,
 )
 from hedge_planner.models.units import BP, DAYS_PER_YEAR
+from hedge_planner.models.vol_shift import MIN_VOL, VolShift
 
-Kind = Literal["future", "swap", "swaption"]
+Kind = Literal["future", "swap", "swaption", "future_option", "cap", "floor", "cdx"]
 Unit = Literal["contracts", "notional"]
 
 # A single zero shift: base values go through the scenario code path (bit-identical P&L = 0).
@@ -456,6 +457,22 @@ class Swaption(_PerUnitRisk):
         keys, s = _as_shifts(key_years, shifts)
         f, a = self._forward_annuity(keys, s)
         return self._price(f, a).premium
+
+    def _vol_move(self, shift: VolShift) -> float:
+        """The option's own vol move for a normal-vol shift (lognormal: over F + shift)."""
+        dn = float(shift(np.array([self.expiry]))[0])
+        if self.model == VolModel.NORMAL:
+            return dn
+        return dn / (self.forward + self.lognormal_shift)
+
+    def vol_scenario_value(self, shift: VolShift) -> float:
+        """Premium per unit notional repriced in full with the vol shifted, curve fixed."""
+        return self.premium_at(vol=max(self.vol + self._vol_move(shift), MIN_VOL))
+
+    def vol_scenario_approximation(self, shift: VolShift) -> float:
+        """First-order change per unit notional: vega (per 1.00 of vol) x the vol move."""
+        res = self._price(np.array([self.forward]), np.array([self.annuity]))
+        return float(res.vega[0]) * self._vol_move(shift)
 
     def base_value(self) -> float:
         """Premium per unit notional, currency."""

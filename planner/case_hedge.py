@@ -1,4 +1,5 @@
-"""Case-file schema of the hedge section: universe (futures, swaps, swaptions), limits, costs.
+"""Case-file schema of the hedge section: universe (futures, swaps, swaptions, options on
+futures, caps/floors, CDX), limits, costs.
 
 Split from :mod:`cases` (which re-exports every name) to keep modules short. Plausibility bounds
 are stated in the messages; see the README, "Input limits and plausibility bounds".
@@ -9,6 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from hedge_planner.case_derivatives import (
+    MAX_NOTIONAL,
+    CapFloorSpec,
+    CdxSpec,
+    Direction,
+    FutureOptionSpec,
+)
 from hedge_planner.models.futures_quotes import parse_32nds
 from hedge_planner.models.input_files import StrictModel, clip, parse_number
 from pydantic import ConfigDict, Field, field_validator, model_validator
@@ -17,16 +25,12 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 MIN_FUTURES_PRICE, MAX_FUTURES_PRICE = 20.0, 300.0
 #: Plausible deliverable-bond yields, decimal (as for holdings).
 MIN_BASKET_YIELD, MAX_BASKET_YIELD = -0.10, 1.0
-#: Largest plausible notional of one CDS or one hedge position limit, currency.
-MAX_NOTIONAL = 1e12
 #: Largest plausible magnitude of a convexity limit, years^2.
 MAX_ABS_CONVEXITY_LIMIT = 1_000.0
 #: Largest plausible tracking-error limit, bp per year.
 MAX_TRACKING_ERROR_LIMIT_BP = 10_000.0
 #: Largest plausible duration target or band, years.
 MAX_DURATION_LIMIT = 100.0
-
-Direction = Literal["both", "long", "short"]
 
 
 class DeliverableSpec(StrictModel):
@@ -248,6 +252,9 @@ class UniverseSpec(StrictModel):
     futures: list[FuturesSpec] = Field(default_factory=list)
     swaps: list[SwapSpec] = Field(default_factory=list)
     swaptions: list[SwaptionSpec] = Field(default_factory=list)
+    future_options: list[FutureOptionSpec] = Field(default_factory=list)
+    caps: list[CapFloorSpec] = Field(default_factory=list)
+    cdx: list[CdxSpec] = Field(default_factory=list)
     contracts_file: str | None = Field(
         default=None,
         description="YAML/JSON adding or overriding futures contract specs (relative to the case)",
@@ -255,7 +262,8 @@ class UniverseSpec(StrictModel):
 
     @model_validator(mode="after")
     def _not_empty(self) -> UniverseSpec:
-        if not (self.futures or self.swaps or self.swaptions):
+        # Options on futures alone do not count: they need a future of the universe.
+        if not (self.futures or self.swaps or self.swaptions or self.caps or self.cdx):
             raise ValueError("the hedge universe is empty: add futures, swaps or swaptions")
         return self
 
@@ -316,9 +324,10 @@ class LimitsSpec(StrictModel):
 
     vega_max: dict[str, float] | float | None = Field(
         default=None,
-        description="swaption vega limit, currency per bp of normal vol, on the net vega: one "
-        "number (the total) or a mapping with 'total' and/or expiry x tenor buckets like "
-        "'1yx10y'",
+        description="option vega limit (swaptions, caps/floors, options on futures), "
+        "currency per bp of normal vol, on the net vega: one number (the total) or a mapping "
+        "with 'total' and/or buckets like '1yx10y' (swaption), '2yx3m' (cap pillar x period), "
+        "'2024-02-23xTYH4' (futures option expiry x future)",
     )
     liquidity: LiquiditySpec | None = Field(
         default=None,

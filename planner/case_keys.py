@@ -51,7 +51,15 @@ _ATTRS: dict[str, str] = {
     "half_spread": "half_spread_bp/half_spread_vol",
 }
 
-_KIND_LIST = {"future": "futures", "swap": "swaps", "swaption": "swaptions"}
+_KIND_LIST = {
+    "future": "futures",
+    "swap": "swaps",
+    "swaption": "swaptions",
+    "future_option": "future_options",
+    "cap": "caps",
+    "floor": "caps",
+    "cdx": "cdx",
+}
 _INSTRUMENT = re.compile(r"instruments\[(?P<name>.+?)\]\.(?P<attr>[\w/]+)")
 _BUCKET = re.compile(r"(?P<base>\w+)\[(?P<label>[^\]]+)\]")
 

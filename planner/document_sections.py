@@ -213,7 +213,7 @@ class Trade(Section):
     """A change from the current position in one hedge instrument."""
 
     instrument: str
-    kind: Literal["future", "swap", "swaption"]
+    kind: Literal["future", "swap", "swaption", "future_option", "cap", "floor", "cdx"]
     quantity: float = Field(description="units traded: contracts or currency notional")
     position_after: float
     unit: Literal["contracts", "notional"]
@@ -248,6 +248,17 @@ class RiskFigures(Section):
     tracking_error_bp: float = Field(description="bp per year")
     tracking_error_ccy: float = Field(description="currency per year")
     margin: float = Field(description="initial margin, currency")
+    vega: float = Field(
+        default=0.0,
+        description="options held (swaptions, caps/floors, options on futures): currency per 1 bp "
+        "of normal rate vol (lognormal vegas mapped to normal, see vega_by_bucket)",
+    )
+    vega_by_bucket: dict[str, float] = Field(
+        default_factory=dict,
+        description="vega by expiry x tenor bucket, currency per 1 bp of normal vol: swaptions "
+        "<expiry>x<tenor>, caps/floors <vol pillar>x<period>, options on futures "
+        "<expiry date>x<future>",
+    )
 
 
 class Constraint(Section):

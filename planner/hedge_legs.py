@@ -4,15 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from hedge_planner.cases import FuturesSpec, HedgeSpec, SwapSpec, SwaptionSpec
+from hedge_planner.case_derivatives import CapFloorSpec, CdxSpec, FutureOptionSpec
+from hedge_planner.cases import (
+    FuturesSpec,
+    HedgeSpec,
+    SwapSpec,
+    SwaptionSpec,
+)
 from hedge_planner.models.errors import InputIssue
 
 __all__ = ["leg_limit_issues", "member_lot"]
 
 
-def member_lot(spec: FuturesSpec | SwapSpec | SwaptionSpec) -> dict[str, Any]:
-    """Integrality of a member: whole lots of ``lot`` units (contracts / notional), if any."""
-    if isinstance(spec, FuturesSpec):
+LegSpec = FuturesSpec | SwapSpec | SwaptionSpec | FutureOptionSpec | CapFloorSpec | CdxSpec
+
+
+def member_lot(spec: LegSpec) -> dict[str, Any]:
+    """Integrality of a member: whole lots of ``lot`` units (contracts / notional), if any.
+
+    Futures and options on futures always trade whole contracts; CDX defaults to 1m lots
+    (``lot: null`` for continuous notional); swaps, swaptions and caps/floors are continuous
+    unless the case gives a lot.
+    """
+    if isinstance(spec, FuturesSpec | FutureOptionSpec):
         return {"integer": True, "lot_size": float(spec.lot)}
     if spec.lot is not None:
         return {"integer": True, "lot_size": float(spec.lot)}
@@ -34,6 +48,9 @@ def leg_limit_issues(hedge: HedgeSpec, source: str) -> list[InputIssue]:
         ("futures", list(u.futures), "max_contracts"),
         ("swaps", list(u.swaps), "max_notional"),
         ("swaptions", list(u.swaptions), "max_notional"),
+        ("future_options", list(u.future_options), "max_contracts"),
+        ("caps", list(u.caps), "max_notional"),
+        ("cdx", list(u.cdx), "max_notional"),
     ]
     for group, specs, key in groups:
         for i, spec in enumerate(specs):

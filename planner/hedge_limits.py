@@ -1,8 +1,12 @@
-"""The case's desk limits (swaption vega, gross notional) as optimiser constraints.
+"""The case's desk limits (option vega, gross notional) as optimiser constraints.
 
-Vega is in currency per 1 bp of normal vol: a Bachelier swaption's vega per 1.00 of vol x 1e-4;
-a Black-76 swaption's lognormal vega converted with ``sigma_N ~ sigma_LN x F`` (F the forward
-swap rate), i.e. vega per 1.00 lognormal / F x 1e-4.
+Vega is in currency per 1 bp of normal vol for every option kind (swaptions, caps/floors,
+options on futures): a Bachelier vega per 1.00 of vol x 1e-4; a Black-76 lognormal vega
+converted with ``sigma_N ~ sigma_LN x F`` (F the forward swap rate), i.e. vega per 1.00
+lognormal / F x 1e-4; an option on a futures price through the future's DV01 (see
+:func:`~hedge_planner.derivative_hedges.unit_vega_buckets`). Buckets: swaptions
+``<expiry>x<tenor>``, caps/floors ``<vol pillar>x<period>m``, futures options
+``<expiry date>x<future>``.
 """
 
 from __future__ import annotations
@@ -11,10 +15,17 @@ from typing import Any
 
 import numpy as np
 from hedge_planner.case_hedge import FuturesSpec, HedgeSpec, SwaptionSpec
+from hedge_planner.derivative_hedges import unit_vega_buckets
 from hedge_planner.models.errors import InputError, InputIssue
 from hedge_planner.solvers.desk_limits import GrossNotionalLimit, VegaLimit
 
-__all__ = ["desk_limits", "liquidity_cap", "vega_bucket", "vega_per_bp"]
+__all__ = [
+    "desk_limits",
+    "liquidity_cap",
+    "member_vega_buckets",
+    "vega_bucket",
+    "vega_per_bp",
+]
 
 
 def vega_bucket(spec: SwaptionSpec) -> str:
@@ -23,14 +34,17 @@ def vega_bucket(spec: SwaptionSpec) -> str:
 
 
 def vega_per_bp(member: Any) -> float:
-    """Vega per unit of a universe member, currency per bp of normal vol (0 if not an option)."""
-    r = member.risk
-    if r.kind != "swaption":
-        return 0.0
-    vega = float(r.details["vega"])
-    if getattr(member.spec, "model", "bachelier") == "black76":
-        vega /= float(r.details["forward_swap_rate"])
-    return vega * 1e-4
+    """Vega per unit of a universe member, currency per bp of normal vol (0 if not an option).
+
+    Every option kind (swaptions, caps/floors, options on futures) in one normal-vol unit, see
+    :func:`~hedge_planner.derivative_hedges.unit_vega_buckets`.
+    """
+    return float(sum(member_vega_buckets(member).values()))
+
+
+def member_vega_buckets(member: Any) -> dict[str, float]:
+    """Vega per unit of a universe member by expiry x tenor bucket, currency per bp."""
+    return unit_vega_buckets(member.spec, getattr(member, "instrument", None), member.risk)
 
 
 def desk_limits(hedge: HedgeSpec, members: list[Any], source: str) -> list[Any]:
@@ -48,28 +62,29 @@ def desk_limits(hedge: HedgeSpec, members: list[Any], source: str) -> list[Any]:
         out.append(GrossNotionalLimit(limits.gross_notional_max, notional))
     if limits.vega_max is None:
         return out
-    vega = np.array([vega_per_bp(m) for m in members])
-    buckets = [vega_bucket(m.spec) if isinstance(m.spec, SwaptionSpec) else None for m in members]
+    per_bucket = [member_vega_buckets(m) for m in members]
+    buckets = {b for unit in per_bucket for b in unit}
     wanted = limits.vega_max if isinstance(limits.vega_max, dict) else {"total": limits.vega_max}
     unknown = [b for b in wanted if b != "total" and b not in buckets]
     if unknown:
-        known = sorted({b for b in buckets if b is not None})
+        known = sorted(buckets)
         raise InputError(
             [
                 InputIssue(
                     source,
                     None,
                     "hedge.limits.vega_max",
-                    f"bucket(s) {', '.join(unknown)} match no swaption of the universe "
+                    f"bucket(s) {', '.join(unknown)} match no option of the universe "
                     f"(buckets: {', '.join(known) or 'none'}; or 'total')",
                 )
             ]
         )
     for bucket, cap in wanted.items():
-        mask = np.ones(len(members), dtype=bool)
-        if bucket != "total":
-            mask = np.array([b == bucket for b in buckets])
-        out.append(VegaLimit(float(cap), np.where(mask, vega, 0.0), bucket))
+        if bucket == "total":
+            vega = np.array([sum(unit.values()) for unit in per_bucket], dtype=float)
+        else:
+            vega = np.array([unit.get(bucket, 0.0) for unit in per_bucket], dtype=float)
+        out.append(VegaLimit(float(cap), vega, bucket))
     return out
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from hedge_planner.case_hedge import SwaptionSpec
+from hedge_planner.derivative_hedges import normal_vega_buckets
 from hedge_planner.document_sections import (
     Baseline,
     BaselineRisk,
@@ -41,7 +42,15 @@ from hedge_planner.solvers.infeasibility import Violation
 from hedge_planner.solvers.optimizer import HedgeResult, RiskSummary
 
 #: Below this many units (contracts for futures, notional otherwise) there is nothing to execute.
-MIN_TRADE = {"future": 0.5, "swap": 1.0, "swaption": 1.0}
+MIN_TRADE = {
+    "future": 0.5,
+    "swap": 1.0,
+    "swaption": 1.0,
+    "future_option": 0.5,
+    "cap": 1.0,
+    "floor": 1.0,
+    "cdx": 1.0,
+}
 #: Instrument details carried into each trade.
 TRADE_DETAIL_KEYS = (
     "ctd_id",
@@ -54,6 +63,13 @@ TRADE_DETAIL_KEYS = (
     "rolls_before_horizon",
     "basis_source",
     "dv01_yield_convention",
+    # options on futures, caps/floors and CDX
+    "early_exercise_premium_per_100",
+    "swap_rate",
+    "spread",
+    "spread_dv01",
+    "beta",
+    "sector",
 )
 BASELINE_METHOD = (
     "closed-form futures hedge ratio: N = (D_target*MV*1e-4 - DV01_P) / DV01_per_contract, "
@@ -117,7 +133,7 @@ def cash_cost_doc(cost: CashCost) -> CashCostDoc:
 
 
 def direction_word(kind: str, quantity: float) -> str:
-    """``receive``/``pay`` for swaps, ``buy``/``sell`` otherwise."""
+    """``receive``/``pay`` for swaps, ``buy``/``sell`` otherwise (CDX: protection sold = sell)."""
     if kind == "swap":
         return "receive" if quantity > 0 else "pay"
     return "buy" if quantity > 0 else "sell"
@@ -227,7 +243,19 @@ class HedgePlan:
         """
         if not self.presents_plan:
             return self.current
-        return np.asarray(self.result.q, dtype=np.float64)
+        return self._executable
+
+    @cached_property
+    def _executable(self) -> np.ndarray:
+        # A continuous column can end a fraction of a unit away from its current position
+        # (e.g. 0.4 of notional on a swap): nothing a desk can execute. Such dust stays at the
+        # current position so that pre-hedge + listed trades = post-hedge exactly.
+        q = np.asarray(self.result.q, dtype=np.float64).copy()
+        q0 = self.current
+        kinds = [m.risk.kind for m in self.problem.members]
+        dust = np.array([abs(a - b) < MIN_TRADE[k] for a, b, k in zip(q, q0, kinds, strict=True)])
+        q[dust] = q0[dust]
+        return q
 
     @property
     def trade_quantities(self) -> np.ndarray:
@@ -241,22 +269,31 @@ class HedgePlan:
 
     @property
     def post(self) -> RiskSummary:
-        """Risk after the hedge: the optimiser's own evaluation at the solution.
+        """Risk after the hedge: the optimiser's own evaluation at the executable positions.
 
         Without quantities to present, the pre-hedge risk (no trades; see :attr:`quantities`).
         """
         if self.result.post is None or not self.presents_plan:
             return self.pre
-        return self.result.post
+        if np.array_equal(self.quantities, np.asarray(self.result.q, dtype=np.float64)):
+            return self.result.post
+        return self._post_executable
+
+    @cached_property
+    def _post_executable(self) -> RiskSummary:
+        """Risk at the executable positions (dust left at the current position)."""
+        return self.problem.optimizer.ctx.summary(self.quantities)
 
     @cached_property
     def baseline(self) -> Baseline:
         """The closed-form futures hedge beside the optimiser."""
         return _closed_form_baseline(self.problem, self.current, self.pre.dv01, self.horizon_days)
 
-    def _figures(self, s: RiskSummary) -> RiskFigures:
+    def _figures(self, s: RiskSummary, quantities: np.ndarray) -> RiskFigures:
         scale = self.problem.market_value * BP
         krd_dv01 = np.asarray(s.krd_dv01)
+        members = [(m.spec, m.instrument, m.risk) for m in self.problem.members]
+        vega = normal_vega_buckets(members, [float(q) for q in quantities])
         return RiskFigures(
             duration=s.duration,
             dv01=s.dv01,
@@ -267,6 +304,8 @@ class HedgePlan:
             tracking_error_bp=s.te_bp,
             tracking_error_ccy=s.te,
             margin=s.margin,
+            vega=float(sum(vega.values())),
+            vega_by_bucket=vega,
         )
 
     def trades(self) -> list[Trade]:
@@ -314,7 +353,7 @@ class HedgePlan:
                     cash_cost_detail=cash_cost_doc(cash),
                     roll_date=r.details.get("roll_date"),
                     detail={k: _plain(v) for k, v in r.details.items() if k in TRADE_DETAIL_KEYS}
-                    | ({"vega_bp": vega_per_bp(m) * float(trade)} if r.kind == "swaption" else {}),
+                    | ({"vega_bp": vega_per_bp(m) * float(trade)} if "vega" in r.details else {}),
                 )
             )
         return out
@@ -376,8 +415,8 @@ class HedgePlan:
     def document(self) -> Hedge:
         """Section 2 of the plan (also the ``hedge --json`` document)."""
         res = self.result
-        pre = self._figures(self.pre)
-        post = self._figures(self.post)
+        pre = self._figures(self.pre, self.current)
+        post = self._figures(self.post, self.quantities)
         baseline = self.baseline
         trades = self.trades()
         cash = CashCostDoc(

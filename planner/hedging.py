@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 from hedge_planner.active_risk import position_loadings
+from hedge_planner.case_derivatives import CapFloorSpec, CdxSpec, FutureOptionSpec
 from hedge_planner.cases import (
     AnalysisCase,
     FuturesSpec,
@@ -18,16 +19,25 @@ from hedge_planner.cases import (
     SwaptionSpec,
     resolve_path,
 )
+from hedge_planner.derivative_hedges import (
+    basis_loadings,
+    cap_floor,
+    cdx_index,
+    future_option,
+    hedge_risk_model,
+    spread_loadings,
+)
 from hedge_planner.futures_roll import case_basket, futures_name, next_future
 from hedge_planner.hedge_legs import leg_limit_issues, member_lot
 from hedge_planner.hedge_limits import desk_limits, liquidity_cap
-from hedge_planner.models.bootstrap import tenor_years
+from hedge_planner.models.caps import CapFloor
+from hedge_planner.models.cdx import CdxIndex
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.daycount import DayCount
 from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.futures import ContractTable, load_contract_table
 from hedge_planner.models.futures_hedge import TreasuryFuture
-from hedge_planner.models.futures_quotes import parse_32nds
+from hedge_planner.models.futures_options import FutureOption
 from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk, SwapHedge, Swaption
 from hedge_planner.models.swaps import SwapSpec as SwapTerms
 from hedge_planner.solvers.optimizer import HedgeOptimizer
@@ -45,12 +55,13 @@ from hedge_planner.solvers.terms import (
     TrackingErrorL1Term,
     TrackingErrorTerm,
 )
+from hedge_planner.universe_checks import futures_price, universe_input_issues
 from hedge_planner.workflow import CaseAnalysis, MarketCurves
 
 logger = logging.getLogger(__name__)
 
-Spec = FuturesSpec | SwapSpec | SwaptionSpec
-PricedInstrument = TreasuryFuture | SwapHedge | Swaption
+Spec = FuturesSpec | SwapSpec | SwaptionSpec | FutureOptionSpec | CapFloorSpec | CdxSpec
+PricedInstrument = TreasuryFuture | SwapHedge | Swaption | FutureOption | CapFloor | CdxIndex
 
 
 @dataclass(frozen=True)
@@ -71,7 +82,7 @@ class UniverseMember:
         """Position bounds in units (contracts or notional) from the spec's size limit."""
         limit = (
             self.spec.max_contracts
-            if isinstance(self.spec, FuturesSpec)
+            if isinstance(self.spec, FuturesSpec | FutureOptionSpec)
             else self.spec.max_notional
         )
         return (-np.inf, np.inf) if limit is None else (-float(limit), float(limit))
@@ -91,6 +102,7 @@ class UniverseMember:
             "margin": r.margin,
             "half_spread": self.half_spread,
             "methodology": r.methodology,
+            "vega": float(r.details.get("vega", 0.0)),  # per 1.00 of vol; 0 without options
         }
         d = r.details
         if r.kind == "future":
@@ -116,54 +128,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.tolist()
     return value
-
-
-def _tenor_issue(source: str, where: str, label: str) -> InputIssue | None:
-    """A located issue when ``label`` is not a tenor such as ``6m`` or ``10y``."""
-    try:
-        tenor_years(label)
-    except HedgePlannerError as exc:
-        return InputIssue(source, None, where, str(exc), "tenors look like 3m, 2y or 10y")
-    return None
-
-
-def _futures_price(spec: FuturesSpec) -> float | None:
-    """The quoted futures price per 100 (32nds quotes such as ``111-08+`` converted)."""
-    return parse_32nds(spec.price) if isinstance(spec.price, str) else spec.price
-
-
-def _universe_input_issues(hedge: HedgeSpec, source: str) -> list[InputIssue]:
-    """Check the strings the pricers parse (months, 32nds prices, tenors) before pricing."""
-    issues: list[InputIssue] = []
-    for i, fut in enumerate(hedge.universe.futures):
-        where = f"hedge.universe.futures[{i}]"
-        month = int(fut.contract_month.split("-")[1])
-        if not 1 <= month <= 12:
-            issues.append(
-                InputIssue(source, None, f"{where}.contract_month", f"month {month} is not 01-12")
-            )
-        try:
-            _futures_price(fut)
-        except ValueError as exc:  # parsing the user's own quote string, not pricing
-            issues.append(
-                InputIssue(source, None, f"{where}.price", str(exc), "e.g. 111-08+ or 111.26")
-            )
-    tenor_fields: list[tuple[str, str | None]] = []
-    for i, swap in enumerate(hedge.universe.swaps):
-        tenor_fields += [
-            (f"hedge.universe.swaps[{i}].tenor", swap.tenor),
-            (f"hedge.universe.swaps[{i}].start", swap.start),
-        ]
-    for i, opt in enumerate(hedge.universe.swaptions):
-        tenor_fields += [
-            (f"hedge.universe.swaptions[{i}].expiry", opt.expiry),
-            (f"hedge.universe.swaptions[{i}].tenor", opt.tenor),
-        ]
-    for where, label in tenor_fields:
-        issue = None if label is None else _tenor_issue(source, where, label)
-        if issue is not None:
-            issues.append(issue)
-    return issues
 
 
 def _contract_table(hedge: HedgeSpec, source: str) -> ContractTable | None:
@@ -201,7 +165,7 @@ def _future(
         basket,
         spec.repo_rate,
         curves.treasury,
-        market_price=_futures_price(spec),
+        market_price=futures_price(spec),
         margin=spec.initial_margin,
         half_spread=spec.half_spread,
         table=table,
@@ -265,6 +229,12 @@ def _swaption(
     return UniverseMember(spec, option, risk, half_spread)
 
 
+def _member(build: Callable[[], tuple[Any, HedgeInstrumentRisk]], spec: Spec) -> UniverseMember:
+    """A universe member from a :mod:`derivative_hedges` builder (cost = its half spread)."""
+    instrument, risk = build()
+    return UniverseMember(spec, instrument, risk, risk.half_spread)
+
+
 def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> list[UniverseMember]:
     """Price every instrument of the hedge universe off the analysis curves.
 
@@ -278,7 +248,7 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
         With every instrument that cannot be built (a missing SOFR curve, an undeliverable basket
         bond, a bad tenor...), located by its position in the case file.
     """
-    pre_issues = _universe_input_issues(hedge, source)
+    pre_issues = universe_input_issues(hedge, source)
     if pre_issues:
         raise InputError(pre_issues)
     tenors = analysis.tenors
@@ -300,10 +270,14 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
             f"hedge.universe.futures[{i}]",
             partial(_future, fut, curves, tenors, horizon, table),
         )
+    futures = [(m.spec, m.instrument) for m in members]
+    for i, fo in enumerate(universe.future_options):
+        make = partial(future_option, fo, futures, tenors, horizon)
+        price(f"hedge.universe.future_options[{i}]", partial(_member, make, fo))
     sofr = curves.sofr
-    if universe.swaps or universe.swaptions:
+    if universe.swaps or universe.swaptions or universe.caps or universe.cdx:
         if sofr is None:
-            reason = "swaps and swaptions need a SOFR curve"
+            reason = "swaps, swaptions, caps/floors and CDX need a SOFR curve"
             raise InputError([*issues, InputIssue(source, None, "curves.sofr", reason)])
         for i, swap in enumerate(universe.swaps):
             price(f"hedge.universe.swaps[{i}]", partial(_swap, swap, sofr, tenors, horizon))
@@ -312,6 +286,12 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
                 f"hedge.universe.swaptions[{i}]",
                 partial(_swaption, opt, sofr, tenors, horizon),
             )
+        for i, cap in enumerate(universe.caps):
+            make_cap = partial(cap_floor, cap, sofr, tenors, horizon)
+            price(f"hedge.universe.caps[{i}]", partial(_member, make_cap, cap))
+        for i, index in enumerate(universe.cdx):
+            make_cdx = partial(cdx_index, index, sofr, tenors, horizon)
+            price(f"hedge.universe.cdx[{i}]", partial(_member, make_cdx, index))
     if issues:
         raise InputError(issues)
     return members
@@ -322,7 +302,8 @@ def build_universe(analysis: CaseAnalysis, hedge: HedgeSpec, source: str) -> lis
 # ------------------------------------------------------------------------------------------------
 
 #: Trades of this size or larger count as one "unit size" for the quadratic impact term.
-IMPACT_UNIT = {"future": 1_000.0, "swap": 1e8, "swaption": 1e8}
+IMPACT_UNIT = {"future": 1_000.0, "swap": 1e8, "swaption": 1e8, "future_option": 1_000.0}
+IMPACT_UNIT |= {"cap": 1e8, "floor": 1e8, "cdx": 1e8}
 #: Case-file parameter names a sweep may vary, mapped to the optimiser's parameter names.
 SWEEP_PARAMS = {
     "duration_target": "duration_target",
@@ -437,11 +418,13 @@ def factor_risk(analysis: CaseAnalysis, members: list[UniverseMember]) -> Factor
     loadings (:func:`~hedge_planner.active_risk.position_loadings`: KRD DV01s on the rate
     factors in the chosen convention, and for swaps and swaptions their zero-basis KRD DV01s on
     the swap-spread factors). Sector spreads are constants the rate instruments cannot move,
-    but through the rate-spread covariance they shift the best rate hedge. The KRD tolerance
-    limits read the rate rows, so they are in the same convention.
+    but through the rate-spread covariance they shift the best rate hedge; a CDX loads on its
+    sector's spread factor (beta x spread DV01) and on its own index-vs-book basis factor
+    (:func:`~hedge_planner.derivative_hedges.hedge_risk_model`). The KRD tolerance limits read
+    the rate rows, so they are in the same convention.
     """
     active = analysis.active
-    model = active.risk_model
+    model = hedge_risk_model(active.risk_model, [(m.name, m.spec, m.instrument) for m in members])
     quotes = analysis.curves.treasury_quotes
     assert quotes is not None
     curve = analysis.curves.treasury
@@ -449,6 +432,8 @@ def factor_risk(analysis: CaseAnalysis, members: list[UniverseMember]) -> Factor
     loadings = np.zeros((len(model.names), len(members)))
     for j, m in enumerate(members):
         unit = position_loadings(active, [(m.risk.kind, m.risk.krd_dv01)], curve, quotes)
+        unit.update(spread_loadings(m.name, m.instrument, 1.0, model.names))
+        unit.update(basis_loadings(m.name, m.instrument, 1.0))  # CDX index-vs-book basis
         loadings[:, j] = model.vector(unit)
     index = {name: i for i, name in enumerate(model.names)}
     return FactorRisk(

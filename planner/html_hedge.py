@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 
 def _optional(figures: BaseModel | None, key: str) -> Any:
-    return None if figures is None else getattr(figures, key)
+    return None if figures is None else getattr(figures, key, None)
 
 
 def _krd_at(figures: RiskFigures | BaselineRisk | None, tenor: str) -> float | None:
@@ -32,6 +32,7 @@ def _hedge_figures_table(
         ("DV01", "dv01", "money", f"{ccy} per bp", h.fn("dv01")),
         ("Convexity", "convexity", "convexity", "years²", ""),
         ("Tracking error", "tracking_error_bp", "bp", "bp per year", h.fn("te")),
+        ("Option vega", "vega", "money", f"{ccy} per bp of normal vol", ""),
     ]
     body = [
         [

@@ -13,6 +13,12 @@ from typing import Any
 import numpy as np
 from hedge_planner.active_risk import ActiveRisk, with_positions
 from hedge_planner.cases import case_warnings
+from hedge_planner.derivative_hedges import (
+    basis_loadings,
+    cdx_basis_notes,
+    hedge_risk_model,
+    spread_loadings,
+)
 from hedge_planner.document import (
     SCHEMA,
     VERSION,
@@ -49,6 +55,7 @@ from hedge_planner.hedging import UniverseMember
 from hedge_planner.models.calendar import add_business_days
 from hedge_planner.models.dates import to_date, to_days
 from hedge_planner.models.events import horizon_events
+from hedge_planner.models.risk_model import RiskModel
 from hedge_planner.models.tracking_error import tracking_error
 from hedge_planner.models.units import BP
 from hedge_planner.scenarios.portfolio_result import PortfolioScenarioResult
@@ -240,6 +247,13 @@ def trade_sentence(trade: Trade) -> str:
         return f"{verb} {qty:,.0f} {name} futures{extra}: {dv01}"
     if trade.kind == "swap":
         return f"{verb} fixed on {qty:,.0f} notional {name} OIS: {dv01}"
+    if trade.kind == "future_option":
+        return f"{verb} {qty:,.0f} {name} options on futures: {dv01}"
+    if trade.kind == "cdx":
+        side = "protection sold" if trade.quantity > 0 else "protection bought"
+        return f"{verb} {qty:,.0f} notional {name} ({side}; spread hedge, no rate DV01)"
+    if trade.kind in ("cap", "floor"):
+        return f"{verb} {qty:,.0f} notional {name}: {dv01}"
     return f"{verb} {qty:,.0f} notional {name} swaption: {dv01}"
 
 
@@ -374,8 +388,9 @@ def risk_model_section(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> 
     group sum to the totals.
     """
     active = analysis.active
-    model = active.risk_model
     members = hedge_plan.problem.members if hedge_plan is not None else []
+    # The hedge's model: the book's plus the CDX index-vs-book basis factors, as optimised.
+    model = hedge_risk_model(active.risk_model, [(m.name, m.spec, m.instrument) for m in members])
 
     def side(quantities: np.ndarray | None) -> RiskSide | None:
         if analysis.benchmark is None or quantities is None:
@@ -397,8 +412,12 @@ def risk_model_section(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> 
         else 0.0
         for s in sectors
     }
-    floor = _spread_floor_bp(analysis, pre)
+    floor = _spread_floor_bp(model, pre, active.market_value)
     notes = _risk_model_notes(analysis, floor)
+    if post is not None and hedge_plan is not None:
+        held = zip(members, hedge_plan.quantities, strict=True)
+        positions = [(m.name, m.spec, m.instrument, float(q)) for m, q in held]
+        notes += cdx_basis_notes(positions, active.market_value)
     to_years = 1.0 / (active.market_value * BP)
     return RiskModelDoc(
         krd_convention=KrdConventionDoc(**active.convention.as_dict()),
@@ -438,7 +457,14 @@ def _exposures(
     ]
     quotes = analysis.curves.treasury_quotes
     assert quotes is not None
-    return with_positions(analysis.active, positions, analysis.curves.treasury, quotes)
+    out = with_positions(analysis.active, positions, analysis.curves.treasury, quotes)
+    names = analysis.active.risk_model.names
+    for m, q in zip(members, quantities, strict=True):
+        # CDX positions load on the sector spread factors (rate instruments never do).
+        for factor, value in spread_loadings(m.name, m.instrument, float(q or 0.0), names).items():
+            out[factor] = out.get(factor, 0.0) + value
+        out.update(basis_loadings(m.name, m.instrument, float(q or 0.0)))
+    return out
 
 
 def _risk_model_notes(analysis: CaseAnalysis, floor_bp: float) -> list[str]:
@@ -474,11 +500,10 @@ def _credit_note(active: ActiveRisk) -> str:
     )
 
 
-def _spread_floor_bp(analysis: CaseAnalysis, pre: RiskSide | None) -> float:
+def _spread_floor_bp(model: RiskModel, pre: RiskSide | None, market_value: float) -> float:
     """TE no rate hedge can remove: the spread exposures' variance conditional on the rates."""
     if pre is None:
         return 0.0
-    model = analysis.active.risk_model
     cov = model.covariance
     r = model.group_indices("rates")
     s = [i for i, f in enumerate(model.factors) if f.group.startswith("spread:")]
@@ -489,4 +514,4 @@ def _spread_floor_bp(analysis: CaseAnalysis, pre: RiskSide | None) -> float:
     s_rs = cov[np.ix_(r, s)]
     conditional = cov[np.ix_(s, s)] - s_rs.T @ np.linalg.solve(s_rr, s_rs)
     var = max(float(e @ conditional @ e), 0.0)
-    return float(np.sqrt(var) * 1e4 / analysis.active.market_value)
+    return float(np.sqrt(var) * 1e4 / market_value)

@@ -295,6 +295,7 @@ def _hedge_risk(book: xb.Book, plan: Plan, ccy: str) -> None:
         ("DV01", "dv01", f"{ccy} per bp", m.get("dv01", ""), "money"),
         ("Convexity", "convexity", "years^2", m.get("effective_convexity", ""), "convexity"),
         ("Tracking error", "tracking_error_bp", "bp per year", m.get("tracking_error", ""), "bp"),
+        ("Option vega", "vega", f"{ccy} per bp of normal vol", "", "money"),
     ]
     rows: list[tuple[Any, ...]] = [
         (n, getattr(pre, k, None), getattr(post, k, None), getattr(base, k, None), u, mm)

@@ -6,7 +6,7 @@ checked against is :mod:`hedge_planner.scenarios.revaluation`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +14,8 @@ from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.risk import CurveRisk
 from hedge_planner.models.units import BP
-from hedge_planner.scenarios.pricer import ScenarioPricer
+from hedge_planner.models.vol_shift import VolShift
+from hedge_planner.scenarios.pricer import ScenarioPricer, VolScenarioPricer
 
 
 # --------------------------------------------------------------------------------------------
@@ -119,11 +120,15 @@ def hedge_scenario_pnl(
     quantities: npt.ArrayLike,
     key_years: FloatArray,
     rate_shifts: FloatArray,
+    vol_shifts: Sequence[Mapping[str, float]] = (),
 ) -> tuple[FloatArray, FloatArray]:
     """Full and approximate hedge P&L per scenario and instrument (currency), each ``(S, H)``.
 
     Full: ``q_i (scenario_values_i - base_value_i)``; approximate: ``q_i`` x
-    :func:`hedge_approximation`.
+    :func:`hedge_approximation`. A scenario with normal-vol shifts (``vol_shifts[s]``, bp;
+    its rate shifts are zero) reprices each option in full with its vol shifted
+    (``vol_scenario_value``) and approximates with vega x the vol move
+    (``vol_scenario_approximation``); instruments without a vol are unchanged.
     """
     q = np.asarray(quantities, dtype=np.float64).reshape(-1)
     if q.size != len(hedges):
@@ -139,4 +144,15 @@ def hedge_scenario_pnl(
             )
         full[:, i] = q[i] * (values - float(pricer.base_value()))
         approx[:, i] = q[i] * hedge_approximation(pricer, rate_shifts)
+    for s, shifts_bp in enumerate(vol_shifts):
+        if not shifts_bp:
+            continue
+        if np.any(rate_shifts[s]):
+            raise AnalyticsError("a vol scenario cannot shift rates as well (not revalued)")
+        shift = VolShift(shifts_bp)
+        for i, pricer in enumerate(hedges):
+            if q[i] and isinstance(pricer, VolScenarioPricer):
+                base = float(pricer.base_value())
+                full[s, i] = q[i] * (float(pricer.vol_scenario_value(shift)) - base)
+                approx[s, i] = q[i] * float(pricer.vol_scenario_approximation(shift))
     return full, approx

@@ -421,6 +421,10 @@ class Scenario(BaseModel):
         Key-rate yield shifts, **bp**, aligned with ``key_tenors``.
     spread_shifts_bp
         Spread shifts by (lower-case) sector, **bp**; positive widens. Sectors absent are 0.
+    vol_shifts_bp
+        Normal-vol shifts of the options, **bp** of normal vol: ``"all"`` (parallel) and/or
+        expiry tenor labels, interpolated linearly in expiry (see
+        :class:`~hedge_planner.models.vol_shift.VolShift`). Empty: vols unchanged.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -431,6 +435,7 @@ class Scenario(BaseModel):
     key_tenors: tuple[str, ...]
     rate_shifts_bp: tuple[float, ...]
     spread_shifts_bp: dict[str, float] = Field(default_factory=dict)
+    vol_shifts_bp: dict[str, float] = Field(default_factory=dict)
 
     @field_validator("key_tenors", mode="before")
     @classmethod
@@ -506,6 +511,8 @@ class ScenarioMatrices:
         ``(n_scenarios, n_key_tenors)`` yield shifts in **decimal**.
     spread_shifts
         ``(n_scenarios, n_sectors)`` spread shifts in **decimal** (positive widens).
+    vol_shifts
+        Each scenario's normal-vol shifts, **bp** (``Scenario.vol_shifts_bp``; empty: none).
     """
 
     names: tuple[str, ...]
@@ -513,6 +520,7 @@ class ScenarioMatrices:
     sectors: tuple[str, ...]
     rate_shifts: FloatArray
     spread_shifts: FloatArray
+    vol_shifts: tuple[dict[str, float], ...] = ()
 
 
 def scenario_matrices(
@@ -563,4 +571,5 @@ def scenario_matrices(
         sectors=cols,
         rate_shifts=rates,
         spread_shifts=spreads,
+        vol_shifts=tuple(dict(s.vol_shifts_bp) for s in scenarios),
     )

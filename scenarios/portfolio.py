@@ -490,7 +490,7 @@ def run_portfolio_scenarios(
     full_part = holding_pnl[:, idx_full].sum(axis=1)
     sens_part = holding_pnl[:, idx_sens].sum(axis=1)
     unhedged = full_part + sens_part
-    hedge_full, hedge_approx = hedge_scenario_pnl(hedges, q, keys, shifts)
+    hedge_full, hedge_approx = hedge_scenario_pnl(hedges, q, keys, shifts, mats.vol_shifts)
     hedge_pnl = hedge_full.sum(axis=1)
     approx_unhedged = approx_holding.sum(axis=1)
     approx_hedge = hedge_approx.sum(axis=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from hedge_planner.models.arrays import FloatArray
+from hedge_planner.models.vol_shift import VolShift
 
 
 # --------------------------------------------------------------------------------------------
@@ -56,4 +57,21 @@ class ScenarioPricer(Protocol):
 
     def base_value(self) -> float:
         """Value per unit on the unshifted curve, currency."""
+        ...
+
+
+@runtime_checkable
+class VolScenarioPricer(Protocol):
+    """An option hedge a vol scenario reprices (swaptions, caps/floors, options on futures)."""
+
+    def base_value(self) -> float:
+        """Value per unit at the base vols, currency."""
+        ...
+
+    def vol_scenario_value(self, shift: VolShift) -> float:
+        """Value per unit repriced in full with the normal vol shifted by ``shift``, currency."""
+        ...
+
+    def vol_scenario_approximation(self, shift: VolShift) -> float:
+        """First-order change per unit: vega x the vol move, currency."""
         ...

@@ -271,6 +271,38 @@ class SpreadSpec(_SpecBase):
         return self.rates.rate_shifts_bp(years)
 
 
+#: Largest plausible normal-vol shift of a vol scenario, bp of normal vol.
+MAX_VOL_SHIFT_BP = 500.0
+
+
+class VolSpec(_SpecBase):
+    """Normal-vol shift of the options: parallel (``vol_bp``) and/or by expiry, rates fixed."""
+
+    kind: Literal["vol"]
+    vol_bp: float = Field(default=0.0, ge=-MAX_VOL_SHIFT_BP, le=MAX_VOL_SHIFT_BP)
+    vol_by_expiry_bp: dict[TenorField, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _some_shift(self) -> VolSpec:
+        if self.vol_bp == 0 and not any(self.vol_by_expiry_bp.values()):
+            raise ValueError("a vol scenario needs vol_bp or vol_by_expiry_bp")
+        if any(abs(v) > MAX_VOL_SHIFT_BP for v in self.vol_by_expiry_bp.values()):
+            raise ValueError(f"vol shifts must be within +/-{MAX_VOL_SHIFT_BP:g} bp")
+        return self
+
+    def vol_shifts_bp(self) -> dict[str, float]:
+        out = {"all": self.vol_bp} if self.vol_bp else {}
+        return out | dict(self.vol_by_expiry_bp)
+
+    def default_name(self) -> str:
+        if not self.vol_by_expiry_bp:
+            return f"normal_vol_{self.vol_bp:+g}bp"
+        return "normal_vol_by_expiry"
+
+    def rate_shifts_bp(self, years: FloatArray) -> FloatArray:
+        return np.zeros_like(years)
+
+
 ScenarioSpec = Annotated[
     ParallelSpec
     | CurveShapeSpec
@@ -278,7 +310,8 @@ ScenarioSpec = Annotated[
     | ButterflySpec
     | CustomSpec
     | HistoricalSpec
-    | SpreadSpec,
+    | SpreadSpec
+    | VolSpec,
     Field(discriminator="kind"),
 ]
 
@@ -300,7 +333,15 @@ def spec_to_scenario(spec: Any, key_tenors: KeyTenorsLike = DEFAULT_KEY_TENORS) 
     description = spec.description
     if not description and isinstance(spec, HistoricalSpec):
         description = _episode_text(load_historical_episodes()[spec.episode])
-    return _make(spec.name or spec.default_name(), kind, labels, shifts, description, spreads)
+    out = _make(spec.name or spec.default_name(), kind, labels, shifts, description, spreads)
+    if isinstance(spec, VolSpec):
+        if not description:
+            parts = [f"{spec.vol_bp:+g} bp parallel"] if spec.vol_bp else []
+            parts += [f"{k} {v:+g} bp" for k, v in spec.vol_by_expiry_bp.items()]
+            text = "Normal vol of the options " + ", ".join(parts) + "; curves unchanged."
+            out = out.model_copy(update={"description": text})
+        out = out.model_copy(update={"vol_shifts_bp": spec.vol_shifts_bp()})
+    return out
 
 
 def parse_scenario_specs(data: Any, source: str = "scenarios") -> list[Any]:
@@ -365,6 +406,7 @@ _SPEC_MODELS: dict[str, type[BaseModel]] = {
         CustomSpec,
         HistoricalSpec,
         SpreadSpec,
+        VolSpec,
     )
     for kind in typing.get_args(model.model_fields["kind"].annotation)
 }

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 from hedge_planner.models.covariance import CovarianceError, validate_covariance_matrix
@@ -44,7 +44,10 @@ FEAS_RTOL: float = 1e-9
 #: limits at or near zero (e.g. a KRD tolerance of 0.0 years).
 FEAS_ATOL: float = 1e-9
 
-Kind = Literal["future", "swap", "swaption"]
+Kind = Literal["future", "swap", "swaption", "future_option", "cap", "floor", "cdx"]
+#: Kinds held in whole contracts; options are long-only unless told otherwise.
+CONTRACT_KINDS = ("future", "future_option")
+OPTION_KINDS = ("swaption", "future_option", "cap", "floor")
 Direction = Literal["both", "long", "short"]
 
 
@@ -214,21 +217,22 @@ class Instrument:
 
     def __post_init__(self) -> None:
         f = f"instruments[{self.name}]"
-        if self.kind not in ("future", "swap", "swaption"):
+        if self.kind not in get_args(Kind):
             raise HedgeInputError(
-                f"{f}.kind", f"must be 'future', 'swap' or 'swaption', got {self.kind!r}"
+                f"{f}.kind", f"must be one of {', '.join(get_args(Kind))}, got {self.kind!r}"
             )
         direction = self.direction
         if direction is None:
-            direction = "long" if self.kind == "swaption" else "both"
+            direction = "long" if self.kind in OPTION_KINDS else "both"
         if direction not in ("both", "long", "short"):
             raise HedgeInputError(
                 f"{f}.direction", f"must be 'both', 'long' or 'short', got {direction!r}"
             )
-        integer = (self.kind == "future") if self.integer is None else bool(self.integer)
+        integer = (self.kind in CONTRACT_KINDS) if self.integer is None else bool(self.integer)
         object.__setattr__(self, "direction", direction)
         object.__setattr__(self, "integer", integer)
-        object.__setattr__(self, "unit", "contracts" if self.kind == "future" else "notional")
+        unit = "contracts" if self.kind in CONTRACT_KINDS else "notional"
+        object.__setattr__(self, "unit", unit)
         object.__setattr__(self, "krd_dv01", _finite_vector(f"{f}.krd_dv01", self.krd_dv01))
         for attr in ("dollar_convexity", "carry", "half_spread", "impact", "margin", "q0"):
             object.__setattr__(self, attr, _finite_scalar(f"{f}.{attr}", getattr(self, attr)))

@@ -60,6 +60,11 @@ def _reference_te_bp(problem: HedgeProblem, analysis: CaseAnalysis, q: np.ndarra
     curves = analysis.curves
     assert curves.treasury_quotes is not None
     exposures = with_positions(analysis.active, positions, curves.treasury, curves.treasury_quotes)
+    # CDX positions load beta x spread DV01 per unit on their sector's spread factor.
+    for m, qi in zip(problem.members, q, strict=True):
+        if m.risk.kind == "cdx":
+            d = m.risk.details
+            exposures[f"spread:{d['sector']}"] += d["beta"] * d["spread_dv01"] * qi
     return analysis.active.risk_model.tracking_error(exposures, problem.market_value).total_bp
 
 
@@ -82,6 +87,9 @@ def test_post_hedge_te_is_the_risk_models(example) -> None:
 
 def test_zero_convention_without_sectors_equals_the_former_objective(example) -> None:
     case, analysis, members, name = example
+    # The former objective covered futures, swaps and swaptions (no spread factors, so a CDX
+    # has no counterpart); the instruments added since are compared elsewhere.
+    members = [m for m in members if m.risk.kind in ("future", "swap", "swaption")]
     active = analysis.active
     assert active.convention.rate_basis == "zero"
     costs = case.hedge.costs
@@ -209,6 +217,8 @@ def test_plan_with_an_impossible_te_limit_names_it(tmp_path: Path) -> None:
     case = yaml.safe_load(CORE_PLUS.read_text())
     case["holdings"] = str(CORE_PLUS.parent / "holdings.csv")
     case["hedge"]["limits"]["tracking_error_bp"] = 20.0
+    # Rate instruments only: the CDX would hedge the corporate spread risk this limit is about.
+    case["hedge"]["universe"].pop("cdx", None)
     case["hedge"]["solver"] = {"time_limit_seconds": 3.0}  # bounds the closest-hedge search
     path = tmp_path / "case.yaml"
     path.write_text(yaml.safe_dump(case, sort_keys=False))

@@ -64,3 +64,28 @@ def test_lot_and_lot_size_together_are_refused() -> None:
 def test_max_legs_must_be_positive() -> None:
     with pytest.raises(ValueError):
         _hedge(max_legs=0)
+
+
+def test_new_instrument_kinds_take_lots_and_need_limits_for_legs() -> None:
+    """Options on futures trade whole lots of contracts, CDX 1m lots by default (null:
+    continuous), caps continuous unless given a lot; a ticket cost on a CDX without
+    max_notional is a located issue (the leg binaries need a big-M)."""
+    from hedge_planner.case_derivatives import CapFloorSpec, CdxSpec, FutureOptionSpec
+    from hedge_planner.cases import HedgeSpec
+    from hedge_planner.hedge_legs import leg_limit_issues, member_lot
+
+    opt = FutureOptionSpec(code="TY", type="put", expiry="2024-02-23", vol=0.06, lot=5)
+    assert member_lot(opt) == {"integer": True, "lot_size": 5.0}
+    assert member_lot(CdxSpec(series="IG", spread=0.006)) == {"integer": True, "lot_size": 1e6}
+    assert member_lot(CdxSpec(series="IG", spread=0.006, lot=None)) == {}
+    cap = CapFloorSpec(type="cap", tenor="5y", vol=0.01)
+    assert member_lot(cap) == {}
+    assert member_lot(cap.model_copy(update={"lot": 1e7})) == {"integer": True, "lot_size": 1e7}
+    hedge = HedgeSpec.model_validate(
+        {
+            "horizon_days": 30,
+            "universe": {"cdx": [{"series": "IG", "spread": 0.006, "ticket_cost": 500.0}]},
+        }
+    )
+    issues = leg_limit_issues(hedge, "case.yaml")
+    assert [i.column for i in issues] == ["hedge.universe.cdx[0].max_notional"]

@@ -23,6 +23,10 @@ CASE_TEXT = (EXAMPLE / "case.yaml").read_text()
 runner = CliRunner()
 
 
+#: Head of the example's own scenarios section (its custom list follows).
+SCENARIOS_HEAD = "scenarios:\n  include_defaults: true\n  custom:\n"
+
+
 def write_case(folder: Path, old: str, new: str, count: int = 1) -> Path:
     """The example case with ``old`` replaced by ``new`` (``count`` times), holdings beside."""
     assert old in CASE_TEXT, old
@@ -225,11 +229,8 @@ def test_bad_values_are_located(
     ],
 )
 def test_bad_scenarios_are_located(tmp_path: Path, spec: str, column: str, fragment: str) -> None:
-    path = write_case(
-        tmp_path,
-        "analysis_date: 2023-12-29",
-        f"analysis_date: 2023-12-29\nscenarios:\n  custom:\n    - {spec}",
-    )
+    # The example has its own scenarios section: the bad spec goes first in its custom list.
+    path = write_case(tmp_path, SCENARIOS_HEAD, f"{SCENARIOS_HEAD}    - {spec}\n")
     issue = the_issue(path, column)
     assert fragment in issue.reason, issue
     assert issue.row == line_of(path, "- {kind:")
@@ -238,9 +239,7 @@ def test_bad_scenarios_are_located(tmp_path: Path, spec: str, column: str, fragm
 
 def test_misspelt_scenario_key_gets_did_you_mean(tmp_path: Path) -> None:
     path = write_case(
-        tmp_path,
-        "analysis_date: 2023-12-29",
-        "analysis_date: 2023-12-29\nscenarios:\n  custom:\n    - {kind: parallel, shfit_bp: 5}",
+        tmp_path, SCENARIOS_HEAD, f"{SCENARIOS_HEAD}    - {{kind: parallel, shfit_bp: 5}}\n"
     )
     assert the_issue(path, "scenarios.custom[0].shfit_bp").hint == "did you mean 'shift_bp'?"
 

@@ -139,6 +139,10 @@ def test_contradictory_limits_produce_an_explaining_report(tmp_path: Path) -> No
     def edit(case: dict) -> None:
         case["hedge"]["limits"]["duration"] = {"target": 2.0, "band": 0.05}
         case["hedge"]["limits"]["margin_budget"] = 1.0e6
+        # The futures/swaps universe this was written for: zero-margin long puts on futures
+        # make the elastic re-solve move KRD tolerances instead.
+        for extra in ("future_options", "caps", "cdx"):
+            case["hedge"]["universe"].pop(extra, None)
 
     out = tmp_path / "out"
     result = runner.invoke(app, ["plan", str(_variant(tmp_path, edit)), "--out", str(out)])
@@ -239,7 +243,9 @@ def test_validate_accepts_the_example() -> None:
             ["15y", "key tenors"],
         ),
         (
-            lambda c: c["hedge"]["universe"].update({"futures": [], "swaps": [], "swaptions": []}),
+            lambda c: c["hedge"]["universe"].update(
+                {"futures": [], "swaps": [], "swaptions": [], "caps": [], "cdx": []}
+            ),
             ["hedge universe is empty"],
         ),
     ],
@@ -483,3 +489,18 @@ def test_basket_completeness_check_flags_the_long_bond_baskets(plan: dict) -> No
     for code in ("TUH4", "FVH4", "TYH4", "TNH4"):
         assert code not in incomplete
     assert "basis theoretical" in check["detail"]  # no market futures price in the example
+
+
+def test_example_matrix_has_vol_scenarios_and_vega_pre_post(plan: dict) -> None:
+    """The example's matrix holds its vol scenarios (rates and spreads fixed: the book does not
+    move; the hedge's options are repriced) with the vega approximation beside the full figure;
+    the hedge section reports vega pre- and post-hedge by bucket, adding up to the totals."""
+    rows = [r for r in plan["scenarios"]["rows"] if r["kind"] == "vol"]
+    assert {r["name"] for r in rows} >= {"normal_vol_up_25bp", "front_expiry_vol_up"}
+    for r in rows:
+        assert not any(r["shifts"].values()) and r["unhedged_pnl"] == 0.0
+        assert r["hedged_pnl"] == pytest.approx(r["hedge_pnl"], abs=1e-9)
+        assert r["approx_error"] == pytest.approx(r["approx_pnl"] - r["hedged_pnl"], abs=1e-6)
+    for side in ("pre_hedge", "post_hedge"):
+        fig = plan["hedge"][side]
+        assert fig["vega"] == pytest.approx(sum(fig["vega_by_bucket"].values()), abs=1e-9)

@@ -354,6 +354,9 @@ def test_infeasible_limits_name_the_case_keys_to_move(tmp_path: Path) -> None:
     def mutate(case: dict[str, Any]) -> None:
         case["hedge"]["limits"]["duration"] = {"target": 2.0, "band": 0.05}
         case["hedge"]["limits"]["margin_budget"] = 1.0e6
+        # The futures/swaps universe this was written for (zero-margin puts move KRD limits).
+        for extra in ("future_options", "caps", "cdx"):
+            case["hedge"]["universe"].pop(extra, None)
 
     proc = cli("hedge", str(write_case(tmp_path, mutate)), "--json")
     assert proc.returncode == 3, proc.stderr

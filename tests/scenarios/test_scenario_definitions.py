@@ -305,3 +305,26 @@ def test_committed_episodes_equal_a_fresh_derive() -> None:
         (REPO_ROOT / "scenarios" / "data" / "historical_episodes.json").read_text()
     )
     assert derive(DEFAULT_CSV) == committed
+
+
+def test_vol_scenario_spec_parallel_and_by_expiry() -> None:
+    """kind vol: rates unchanged, the normal-vol shifts carried in bp; one shift is required."""
+    from hedge_planner.models.vol_shift import VolShift
+    from hedge_planner.scenarios.definitions import scenario_matrices
+    from hedge_planner.scenarios.specs import ScenarioError as SpecError
+    from hedge_planner.scenarios.specs import build_scenarios, parse_scenario_specs
+
+    specs = parse_scenario_specs(
+        [{"kind": "vol", "vol_bp": 25}, {"kind": "vol", "vol_by_expiry_bp": {"1y": 20, 5: 10}}]
+    )
+    up, curve = build_scenarios(specs)
+    assert up.name == "normal_vol_+25bp" and up.vol_shifts_bp == {"all": 25.0}
+    assert curve.vol_shifts_bp == {"1y": 20.0, "5y": 10.0}
+    assert not any(up.rate_shifts_bp) and up.kind == "vol"
+    mats = scenario_matrices([up, curve])
+    assert mats.vol_shifts == ({"all": 25.0}, {"1y": 20.0, "5y": 10.0})
+    # 3y sits halfway between the 1y and 5y pillars; flat beyond them.
+    shift = VolShift(curve.vol_shifts_bp)
+    assert shift([0.5, 3.0, 10.0]) * 1e4 == pytest.approx([20.0, 15.0, 10.0])
+    with pytest.raises(SpecError):
+        parse_scenario_specs([{"kind": "vol"}])
