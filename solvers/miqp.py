@@ -33,6 +33,9 @@ __all__ = ["CLARABEL_TIGHT", "MIQPSolver"]
 logger = logging.getLogger(__name__)
 
 # Why: CLARABEL's defaults (1e-8) are too loose for the 1e-8 GLS baseline and B&B bounds.
+#: Relaxation nodes HiGHS solves before its failure rate decides the node solver order.
+_PROBE_NODES = 6
+
 CLARABEL_TIGHT: dict[str, Any] = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12,
                                   "tol_ktratio": 1e-10, "max_iter": 500}  # fmt: skip
 
@@ -146,20 +149,37 @@ class MIQPSolver:
         lo0, hi0 = model.col_lo[cols].copy(), model.col_hi[cols].copy()
 
         ipm: list[ClarabelNodes] = []  # built on the first failed node
+        fails = [0, 0]  # HiGHS failures / HiGHS runs on relaxation nodes (not fixed points)
+
+        def interior(lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+            if not ipm:
+                lf = self._form.evaluate()
+                ipm.append(ClarabelNodes(lf, cols, model.col_scale, model.obj_scale))
+            return ipm[0].solve(lo, hi)
 
         def node(lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-            # Why: HiGHS' QP fails on some nodes (leg binaries), and its cold and regularised
-            # retries cost more than the interior point, which has no basis to cycle on. The
-            # cvxpy fallback stays the last resort. (Tried and dropped: the interior point
-            # FIRST once HiGHS failed often: 5x faster on the example, but its fixed-integer
-            # plans missed the duration band by ~5e-6 years and one enumeration test failed.)
+            # Why: HiGHS' QP fails on some nodes (leg binaries: it stops "optimal" with a
+            # 1e-5 row infeasibility on the big-M rows, then reports "Solve error"), and its
+            # cold and regularised retries cost more than the interior point, which has no
+            # basis to cycle on. The cvxpy fallback stays the last resort.
+            # Relaxation nodes go to the interior point FIRST once HiGHS has failed on a
+            # third of them (the example with legs: two in three): a failed HiGHS run costs
+            # as much as a successful one. Fixed-integer nodes (plans) stay HiGHS-first: the
+            # interior point's plans can miss a band by ~5e-6 years (one enumeration test
+            # failed when they were interior-point-first too).
+            fixed = bool(np.array_equal(lo, hi))
+            if not fixed and fails[1] >= _PROBE_NODES and 3 * fails[0] > fails[1]:
+                out = interior(lo, hi)
+                if out.status != "error":
+                    return NodeOutcome(out.status, None if out.x is None else out.x[xc],
+                                       out.objective)  # fmt: skip
             model.set_bounds(cols, lo, hi)
             out = model.run(retries=False)
+            if not fixed:
+                fails[0] += out.status == "error"
+                fails[1] += 1
             if out.status == "error":
-                if not ipm:
-                    lf = self._form.evaluate()
-                    ipm.append(ClarabelNodes(lf, cols, model.col_scale, model.obj_scale))
-                out = ipm[0].solve(lo, hi)
+                out = interior(lo, hi)
             return NodeOutcome(out.status, None if out.x is None else out.x[xc], out.objective)
 
         # The legs' binaries: rounded up by the heuristics and branched on before the lots.
@@ -179,6 +199,7 @@ class MIQPSolver:
                 fallback=self._node_fallback,
                 round_up=is_leg,
                 priority=is_leg.astype(float),
+                guess=self._guess if self.program.legs.active else None,
             )
         finally:
             model.set_bounds(cols, lo0, hi0)
@@ -187,6 +208,13 @@ class MIQPSolver:
             self.warm_int = np.round(res.x[self._int_pos])
         x = None if res.x is None else res.x[: self.n_x]
         return _Raw(res.status, x, res.objective, res.bound, res.nodes, method, res.message)
+
+    def _guess(self, xz: np.ndarray) -> np.ndarray:
+        """Integer part of the legs-aware rounding of a relaxed ``[x, z]`` (scaled lots)."""
+        legs, n = self.program.legs, self.n_x
+        integer = np.zeros(n, dtype=bool)
+        integer[self._int_pos[self._int_pos < n]] = True
+        return legs.round_plan(xz[:n], xz[n:], integer)[self._int_pos]
 
     def _node_fallback(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
         """Node relaxation through cvxpy + CLARABEL, for nodes where HiGHS' QP fails.
