@@ -132,55 +132,6 @@ class LegSpec:
         """Ticket costs ``sum c (z+ + z-)``, currency."""
         return self.ticket @ v.z
 
-    def round_plan(self, x: np.ndarray, z: np.ndarray, integer: np.ndarray) -> np.ndarray:
-        """A tradable guess ``[x, z]`` from a relaxed point: lots, minimum trades, leg count.
-
-        Why: rounding a relaxation position by position ignores the legs' rules (a binary
-        at ``trade / M`` rounded up forces a trade of at least the minimum, a lot count
-        rounded to nearest can then fall under it), so the rounded root of the example
-        with legs was infeasible and the search found its first plan after ~85 node QPs.
-        Here a leg trades when its relaxed trade reaches half its minimum, then at least
-        the minimum, in whole lots where the instrument has them; with ``max_legs`` the
-        legs with the largest relaxed trades (relative to their largest trade) are kept.
-
-        Parameters
-        ----------
-        x : numpy.ndarray
-            Relaxed positions, scaled lots (all instruments).
-        z : numpy.ndarray
-            Relaxed binaries (buy sides, then sell sides).
-        integer : numpy.ndarray of bool
-            Instruments in whole lots.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``[x, z]`` with whole lots, binaries 0/1 consistent with the trades.
-        """
-        x = np.where(integer, np.round(x), x)
-        k, idx = self.k, self.idx
-        d = x[idx] - self.x0
-        # Why from the unrounded relaxation: 0.4 lots of a 1-lot minimum is "half a trade".
-        m = self.min_lots[:k]
-        size = np.abs(d)
-        on = size >= np.maximum(0.5 * m, np.where(integer[idx], 0.5, ZERO_TRADE))
-        side = np.where(d > 0, 0, k)  # position of the side's binary
-        big = self.big_m[np.arange(k) + side]
-        on &= self.z_hi[np.arange(k) + side] > 0
-        if self.max_legs is not None and on.sum() > self.max_legs:
-            rank = np.argsort(-np.where(on, size / np.maximum(big, 1e-300), -1.0))
-            keep = np.zeros(k, dtype=bool)
-            keep[rank[: self.max_legs]] = True
-            on &= keep
-        size = np.maximum(size, m)
-        size = np.where(integer[idx], np.ceil(size - 1e-9), size)
-        size = np.minimum(size, big)
-        on &= size >= m * (1 - 1e-12)
-        x[idx] = np.where(on, self.x0 + np.sign(d) * size, self.x0)
-        zr = np.zeros(2 * k)
-        zr[(np.arange(k) + side)[on]] = 1.0
-        return np.concatenate([x, zr])
-
     # ------------------------------------------------------------------ evaluation
     def traded(self, ctx: HedgeContext, q: np.ndarray) -> np.ndarray:
         """Mask of the instruments traded at quantities ``q`` (units)."""
