@@ -101,6 +101,12 @@ class ClarabelNodes:
         # it reported "Solved" at points far from optimal on leg nodes (measured: -32.3
         # against -89.0 on a node HiGHS and enumeration agree on); without it they agree.
         st.equilibrate_enable = False
+        # Why: Clarabel's static regularisation (1e-8 plus a part proportional to the
+        # largest KKT diagonal) moved the optimum of these badly scaled nodes: measured on
+        # a max_legs node (tests/solvers/test_cardinality.py, seed 306) "Solved" at 9.60
+        # with residuals ~1e-12 where the node's optimum is -6.23 (found with it off, as
+        # by enumeration); used as a bound, that pruned the optimum.
+        st.static_regularization_enable = False
         self.settings = st
 
     def solve(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:

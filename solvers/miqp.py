@@ -33,6 +33,12 @@ __all__ = ["CLARABEL_TIGHT", "MIQPSolver"]
 logger = logging.getLogger(__name__)
 
 # Why: CLARABEL's defaults (1e-8) are too loose for the 1e-8 GLS baseline and B&B bounds.
+#: Relaxation nodes HiGHS solves before its failure rate decides the node solver order.
+_PROBE_NODES = 6
+#: Node QPs of the branch-and-bound before a problem without legs goes to the outer
+#: approximation (see MIQPSolver.solve).
+_BNB_PROBE_NODES = 60
+
 CLARABEL_TIGHT: dict[str, Any] = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12,
                                   "tol_ktratio": 1e-10, "max_iter": 500}  # fmt: skip
 
@@ -77,11 +83,17 @@ class MIQPSolver:
     def solve(self, gap: float, tl: float, max_nodes: int) -> _Raw:
         """Exact MIQP: branch-and-bound or outer approximation, the other if unproven.
 
-        Why "auto" starts with the branch-and-bound: on the benchmark families it proves
-        the gap faster than the outer approximation, whose HiGHS MILP masters grow slow
-        as cuts accumulate at a 1e-6 gap (benchmarks/bench_integer.py). The outer
-        approximation is the second exact method when the search ends unproven (e.g.
-        node relaxations that neither HiGHS nor CLARABEL can solve).
+        Why "auto" starts with the branch-and-bound: where the relaxation is tight (the
+        futures families, the example without a leg limit) it proves the gap within a few
+        node QPs, where the outer approximation needs at least one whole MILP. With the
+        legs' binaries it runs on (80% of the time): its legs-aware incumbents and the
+        interior-point nodes beat the MILP masters there (the example with ``max_legs``).
+        Without legs, a search still open after ``_BNB_PROBE_NODES`` node QPs is a lattice
+        of lots whose relaxation is flat in many directions (swaps in 1mm lots): the node
+        bound rises by a few currency units per hundred nodes, while the outer
+        approximation with tangents around the relaxation proves the gap in a few masters
+        (benchmarks/bench_integer.py, families ``lots``, ``near_dup``). The warm start
+        (``warm_int``) carries the first method's incumbent into the second.
         """
         t0 = time.perf_counter()
         if self.integer_method == "oa":
@@ -89,11 +101,12 @@ class MIQPSolver:
         if self.integer_method == "bnb":
             return self._branch_and_bound(gap, tl, max_nodes)
         # Why 80%: the second method needs time left to prove anything.
-        raw = self._branch_and_bound(gap, 0.8 * tl, max_nodes)
+        probe = max_nodes if self.program.legs.active else min(max_nodes, _BNB_PROBE_NODES)
+        raw = self._branch_and_bound(gap, 0.8 * tl, probe)
         if raw.status in ("optimal", "infeasible"):
             return raw
         left = tl - (time.perf_counter() - t0)
-        logger.warning("%s ended %s (%s): outer approximation", raw.method, raw.status, raw.message)
+        logger.info("%s ended %s (%s): outer approximation", raw.method, raw.status, raw.message)
         if left <= 1e-3:
             return raw
         other = self._outer_approx(gap, left)
@@ -146,20 +159,37 @@ class MIQPSolver:
         lo0, hi0 = model.col_lo[cols].copy(), model.col_hi[cols].copy()
 
         ipm: list[ClarabelNodes] = []  # built on the first failed node
+        fails = [0, 0]  # HiGHS failures / HiGHS runs on relaxation nodes (not fixed points)
+
+        def interior(lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+            if not ipm:
+                lf = self._form.evaluate()
+                ipm.append(ClarabelNodes(lf, cols, model.col_scale, model.obj_scale))
+            return ipm[0].solve(lo, hi)
 
         def node(lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-            # Why: HiGHS' QP fails on some nodes (leg binaries), and its cold and regularised
-            # retries cost more than the interior point, which has no basis to cycle on. The
-            # cvxpy fallback stays the last resort. (Tried and dropped: the interior point
-            # FIRST once HiGHS failed often: 5x faster on the example, but its fixed-integer
-            # plans missed the duration band by ~5e-6 years and one enumeration test failed.)
+            # Why: HiGHS' QP fails on some nodes (leg binaries: it stops "optimal" with a
+            # 1e-5 row infeasibility on the big-M rows, then reports "Solve error"), and its
+            # cold and regularised retries cost more than the interior point, which has no
+            # basis to cycle on. The cvxpy fallback stays the last resort.
+            # Relaxation nodes go to the interior point FIRST once HiGHS has failed on a
+            # third of them (the example with legs: two in three): a failed HiGHS run costs
+            # as much as a successful one. Fixed-integer nodes (plans) stay HiGHS-first: the
+            # interior point's plans can miss a band by ~5e-6 years (one enumeration test
+            # failed when they were interior-point-first too).
+            fixed = bool(np.array_equal(lo, hi))
+            if not fixed and fails[1] >= _PROBE_NODES and 3 * fails[0] > fails[1]:
+                out = interior(lo, hi)
+                if out.status != "error":
+                    return NodeOutcome(out.status, None if out.x is None else out.x[xc],
+                                       out.objective)  # fmt: skip
             model.set_bounds(cols, lo, hi)
             out = model.run(retries=False)
+            if not fixed:
+                fails[0] += out.status == "error"
+                fails[1] += 1
             if out.status == "error":
-                if not ipm:
-                    lf = self._form.evaluate()
-                    ipm.append(ClarabelNodes(lf, cols, model.col_scale, model.obj_scale))
-                out = ipm[0].solve(lo, hi)
+                out = interior(lo, hi)
             return NodeOutcome(out.status, None if out.x is None else out.x[xc], out.objective)
 
         # The legs' binaries: rounded up by the heuristics and branched on before the lots.
