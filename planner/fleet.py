@@ -37,6 +37,7 @@ import pandas as pd
 from hedge_planner.case_errors import pydantic_issues
 from hedge_planner.engine import (
     BatchFn,
+    JobStats,
     ProgressFn,
     TaskInputError,
     TaskOutcome,
@@ -214,6 +215,7 @@ def run_fleet(
     scheduler: str | None = None,
     size: int | None = None,
     progress: ProgressFn | None = None,
+    stats: JobStats | None = None,
     batch_fn: BatchFn = plan_fleet_batch,
 ) -> list[TaskOutcome]:
     """Plan every mandate; outcomes (plan documents or errors) in manifest order.
@@ -229,6 +231,7 @@ def run_fleet(
         scheduler=scheduler,
         size=size,
         progress=progress,
+        stats=stats,
     )
 
 

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from hedge_planner.case_hedge import SWEEP_KEYS, sweep_value_problem
-from hedge_planner.engine import ProgressFn, TaskOutcome, run_guarded, run_job
+from hedge_planner.engine import JobStats, ProgressFn, TaskOutcome, run_guarded, run_job
 from hedge_planner.grid_params import (
     HEDGE_PARAMS,
     REBUILD_PARAMS,
@@ -313,6 +313,7 @@ def run_grid(
     scheduler: str | None = None,
     size: int | None = None,
     progress: ProgressFn | None = None,
+    stats: JobStats | None = None,
 ) -> list[dict[str, Any]]:
     """Solve every point (validated first); rows in point order, failures with their error."""
     base = bundle_run(bundle)
@@ -327,6 +328,7 @@ def run_grid(
         scheduler=scheduler,
         size=size,
         progress=progress,
+        stats=stats,
     )
     rows = []
     for o in outcomes:
