@@ -18,7 +18,8 @@ currency per bp, ``post_hedge_te_bp`` bp per year; ``te:<group>`` the Euler cont
 factor group (``rates``, ``swap_spread``, ``spread:<sector>``) to the tracking error, bp per
 year, summing to ``post_hedge_te_bp``; ``binding`` the hard limits binding at the plan
 (``;``-separated); ``trade:<instrument>`` units traded (contracts or notional); ``error`` why
-a point has no plan.
+a point has no plan. Parameter names (case key paths, scenario shocks) and the
+``scenario:<name>:<figure>`` P&L columns of shocked points: :mod:`hedge_planner.grid_params`.
 """
 
 from __future__ import annotations
