@@ -15,10 +15,27 @@ from pathlib import Path
 from hedge_planner.models.errors import InputError, InputIssue
 from hedge_planner.models.input_files import clip
 
-__all__ = ["file_sandbox", "resolve_path"]
+__all__ = ["file_sandbox", "record_files", "resolve_path"]
 
 #: While set (see :func:`file_sandbox`), the one folder case files may name files in.
 _SANDBOX: ContextVar[Path | None] = ContextVar("case_file_sandbox", default=None)
+#: While set (see :func:`record_files`), every file a case names: {name as written: path}.
+_RECORD: ContextVar[dict[str, Path] | None] = ContextVar("case_file_record", default=None)
+
+
+@contextmanager
+def record_files() -> Iterator[dict[str, Path]]:
+    """Collect the files cases name while loaded in this context, ``{name as written: path}``.
+
+    A fleet's ``--db`` stores each plan with its full inputs: the case text and every file
+    it read (holdings, benchmark holdings, covariance, contracts...).
+    """
+    files: dict[str, Path] = {}
+    token = _RECORD.set(files)
+    try:
+        yield files
+    finally:
+        _RECORD.reset(token)
 
 
 @contextmanager
@@ -51,4 +68,7 @@ def resolve_path(case_name: str, relative: str) -> Path:
         reason = f"{clip(relative)} names a file outside the files submitted with the case"
         hint = "upload the file with the case or give its contents inline"
         raise InputError([InputIssue(case_name, None, None, reason, hint)])
+    record = _RECORD.get()
+    if record is not None:
+        record.setdefault(relative, path)
     return path

@@ -311,7 +311,9 @@ def sweep(
         typer.Option(
             help="NAME=START:STOP:STEP (inclusive), NAME one of duration_target, duration_band, "
             "dv01_max, dv01_min, convexity_floor, margin_budget, risk_aversion, carry_weight, "
-            "slippage_weight. Repeat it (or use NAME=v1,v2,... or horizon_days) for a grid."
+            "slippage_weight (or its case key path, e.g. hedge.limits.duration.band). Repeat it "
+            "(or use NAME=v1,v2,..., horizon_days, or a scenario shock: scenarios.parallel_bp, "
+            "scenarios.NAME[.FIELD]) for a grid."
         ),
     ],
     zipped: ZipFlag = False,
@@ -328,7 +330,11 @@ def sweep(
 ) -> None:
     """What-if study: re-solve the compiled hedge problem over a range of one parameter, or a
     grid of several (Parquet and CSV with --out; see README "What-if grids and fleets")."""
-    grid = len(param) != 1 or "," in param[0] or param[0].startswith("horizon_days=")
+    from hedge_planner.case_hedge import SWEEP_KEYS
+
+    # One plain limit or cost over a range keeps the frontier sweep; anything else is a grid.
+    one = param[0].partition("=")[0].strip() if len(param) == 1 else ""
+    grid = len(param) != 1 or "," in param[0] or one not in SWEEP_KEYS
     if grid or zipped or workers or scheduler:
         from hedge_planner.study_cli import grid_command
 

@@ -121,10 +121,18 @@ def fleet(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     as_json: JsonFlag = False,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Also store every plan, with its full inputs and reports, in the plan store "
+            "of the service: sqlite:///PATH or postgresql://USER@HOST/DB.",
+        ),
+    ] = None,
 ) -> None:
     """Plan many mandates from one manifest and rank them by limit breaches, tracking error and
     hedge cost; a mandate that fails is reported with its located error, the others complete."""
     from hedge_planner.study_cli import fleet_command
 
     fleet_command(out_console, err_console, manifest, out,
-                  workers=workers, scheduler=scheduler, as_json=as_json)  # fmt: skip
+                  workers=workers, scheduler=scheduler, as_json=as_json, db=db)  # fmt: skip

@@ -19,7 +19,8 @@ Summary columns: ``mandate``, ``status`` (the solver's, or ``error``), ``breache
 the plan does not meet: the limits to move when infeasible, else constraints with negative
 slack), ``tracking_error_bp`` post-hedge bp per year, ``hedge_cost`` currency over the horizon
 (carry cost + slippage and other cash terms; the tracking-error penalty excluded),
-``trades`` (count), ``error``. Rows rank by breaches, then tracking error, then hedge cost
+``trades`` (count), ``error``, and with ``--db`` the stored plan's ``plan_id``. Rows rank
+by breaches, then tracking error, then hedge cost
 (ascending; failed mandates last).
 """
 
@@ -34,7 +35,15 @@ from typing import Any
 
 import pandas as pd
 from hedge_planner.case_errors import pydantic_issues
-from hedge_planner.engine import ProgressFn, TaskInputError, TaskOutcome, run_guarded, run_job
+from hedge_planner.engine import (
+    BatchFn,
+    JobStats,
+    ProgressFn,
+    TaskInputError,
+    TaskOutcome,
+    run_guarded,
+    run_job,
+)
 from hedge_planner.exits import format_issue
 from hedge_planner.io import parse_yaml_lines, read_text
 from hedge_planner.models.errors import InputError, InputIssue
@@ -160,13 +169,20 @@ def _template_fleet(
     return shared, mandates
 
 
-def mandate_case_text(template: Template, mandate: Mandate) -> tuple[str, str]:
-    """The mandate's case text and name (the template's with its holdings line replaced)."""
+def mandate_case_text(
+    template: Template, mandate: Mandate, holdings_as: str | None = None
+) -> tuple[str, str]:
+    """The mandate's case text and name (the template's with its holdings line replaced).
+
+    ``holdings_as`` names the holdings file in the text instead of its full path (the stored
+    inputs of ``fleet --db`` carry the file under that name).
+    """
     if mandate.text is not None:
         return mandate.text, mandate.source
     assert template.text is not None and mandate.holdings is not None
     # One line replaced, so every other line of the template keeps its number in errors.
-    quoted = "'" + mandate.holdings.replace("'", "''") + "'"
+    named = holdings_as or mandate.holdings
+    quoted = "'" + named.replace("'", "''") + "'"
     text = _HOLDINGS_LINE.sub(lambda _: f"holdings: {quoted}", template.text, count=1)
     return text, mandate.source
 
@@ -179,10 +195,10 @@ def plan_mandate(template: Template, mandate: Mandate) -> dict[str, Any]:
 
 def plan_fleet_batch(template: Template, batch: list[tuple[int, Any]]) -> list[TaskOutcome]:
     """Batch function of a fleet job: one plan per mandate, each failure located."""
-    return [run_guarded(lambda m: _located(plan_mandate, template, m), i, m) for i, m in batch]
+    return [run_guarded(lambda m: located(plan_mandate, template, m), i, m) for i, m in batch]
 
 
-def _located(fn: Any, template: Template, mandate: Mandate) -> dict[str, Any]:
+def located(fn: Any, template: Template, mandate: Mandate) -> dict[str, Any]:
     try:
         result: dict[str, Any] = fn(template, mandate)
     except InputError as exc:
@@ -199,16 +215,23 @@ def run_fleet(
     scheduler: str | None = None,
     size: int | None = None,
     progress: ProgressFn | None = None,
+    stats: JobStats | None = None,
+    batch_fn: BatchFn = plan_fleet_batch,
 ) -> list[TaskOutcome]:
-    """Plan every mandate; outcomes (plan documents or errors) in manifest order."""
+    """Plan every mandate; outcomes (plan documents or errors) in manifest order.
+
+    ``batch_fn`` makes each mandate's value (default the plan document;
+    :func:`hedge_planner.fleet_store.plan_fleet_store_batch` adds inputs and reports).
+    """
     return run_job(
-        plan_fleet_batch,
+        batch_fn,
         template,
         mandates,
         workers=workers,
         scheduler=scheduler,
         size=size,
         progress=progress,
+        stats=stats,
     )
 
 
@@ -256,6 +279,8 @@ def summary_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
     ranked = sorted(rows, key=key)
     cols = ["mandate", "status", "breaches", "tracking_error_bp", "hedge_cost", "trades", "error"]
+    if any("plan_id" in r for r in rows):
+        cols.append("plan_id")  # fleet --db: the stored plan of each mandate
     frame = pd.DataFrame(ranked, columns=cols)
     frame.insert(0, "rank", range(1, len(frame) + 1))
     for col in ("breaches", "trades"):  # counts stay integers beside failed (empty) rows

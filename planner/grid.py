@@ -18,7 +18,8 @@ currency per bp, ``post_hedge_te_bp`` bp per year; ``te:<group>`` the Euler cont
 factor group (``rates``, ``swap_spread``, ``spread:<sector>``) to the tracking error, bp per
 year, summing to ``post_hedge_te_bp``; ``binding`` the hard limits binding at the plan
 (``;``-separated); ``trade:<instrument>`` units traded (contracts or notional); ``error`` why
-a point has no plan.
+a point has no plan. Parameter names (case key paths, scenario shocks) and the
+``scenario:<name>:<figure>`` P&L columns of shocked points: :mod:`hedge_planner.grid_params`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from hedge_planner.case_hedge import SWEEP_KEYS, sweep_value_problem
-from hedge_planner.engine import ProgressFn, TaskOutcome, run_guarded, run_job
+from hedge_planner.engine import JobStats, ProgressFn, TaskOutcome, run_guarded, run_job
+from hedge_planner.grid_params import (
+    HEDGE_PARAMS,
+    REBUILD_PARAMS,
+    canonical_name,
+    check_scenario_values,
+    is_scenario,
+    scenario_params,
+    scenario_pnl,
+    shocked_scenarios,
+)
 from hedge_planner.hedging import SWEEP_PARAMS, HedgeProblem
 from hedge_planner.hedging import build_problem as _build_problem
 from hedge_planner.models.errors import InputError, InputIssue
@@ -48,9 +59,7 @@ logger = logging.getLogger(__name__)
 
 #: Most points one grid may solve (each is a full mixed-integer solve).
 MAX_GRID_POINTS = 100_000
-#: Parameters that need a problem compiled for the value (not a re-solve).
-REBUILD_PARAMS = ("horizon_days",)
-GRID_PARAMS = (*SWEEP_PARAMS, *REBUILD_PARAMS)
+GRID_PARAMS = HEDGE_PARAMS
 
 
 def _bad(text: str, reason: str) -> InputError:
@@ -82,8 +91,7 @@ def parse_param(text: str) -> tuple[str, list[float]]:
     name = name.strip()
     if not sep or not spec.strip():
         raise _bad(text, "expected NAME=START:STOP:STEP or NAME=v1,v2,...")
-    if name not in GRID_PARAMS:
-        raise _bad(text, f"unknown parameter {name!r}; one of {', '.join(GRID_PARAMS)}")
+    name = canonical_name(name, text)  # a hedge key path becomes its short name
     if ":" in spec:
         parts = spec.split(":")
         if len(parts) != 3:
@@ -169,7 +177,8 @@ def check_points(run: PlanRun, points: list[dict[str, float]]) -> None:
     Raises
     ------
     InputError
-        Under the case key (``hedge.limits...``) in the user's units.
+        Under the case key (``hedge.limits...``) in the user's units; a scenario parameter the
+        case does not have (did-you-mean hint) or a shock its definition refuses.
     """
     run.require_hedge()
     hedge = run.case.hedge
@@ -177,9 +186,13 @@ def check_points(run: PlanRun, points: list[dict[str, float]]) -> None:
     params = run.problem().optimizer.params
     issues: list[InputIssue] = []
     seen: set[tuple[str, float]] = set()
+    names = list(points[0]) if points else []
+    shocks = scenario_params(run.case, names)
+    if shocks:
+        issues += check_scenario_values(run.case, run.tenors, shocks, points)
     for point in points:
         for name, v in point.items():
-            if name in REBUILD_PARAMS or (name, v) in seen:
+            if name in REBUILD_PARAMS or is_scenario(name) or (name, v) in seen:
                 continue
             seen.add((name, v))
             key = "hedge." + ".".join(SWEEP_KEYS[name])
@@ -238,31 +251,57 @@ def point_row(problem: HedgeProblem, point: dict[str, float], r: HedgeResult) ->
     return row
 
 
-def _solve_point(problem: HedgeProblem, point: dict[str, float]) -> dict[str, Any]:
+def _solve_point(
+    problem: HedgeProblem, point: dict[str, float]
+) -> tuple[dict[str, Any], np.ndarray]:
+    """The point's row and the positions after its hedge (units per universe member)."""
     opt = problem.optimizer
     values = {
         SWEEP_PARAMS[n]: problem.to_optimizer_value(n, v)
         for n, v in point.items()
-        if n not in REBUILD_PARAMS
+        if n not in REBUILD_PARAMS and not is_scenario(n)
     }
     opt.set_params(**values)
     # Why: the branch and bound starts from the previous plan's integers; clearing it makes
     # each point independent of the order (and engine) the points are solved in.
     opt.warm_int = None
-    return point_row(problem, point, opt.solve())
+    r = opt.solve()
+    # Positions after the hedge; the current ones when the solve left none (as in the plan).
+    presents = r.q is not None and r.post is not None
+    q = np.asarray(r.q if presents else opt.ctx.q0, dtype=np.float64)
+    return point_row(problem, point, r), q
+
+
+def _hedge_part(point: dict[str, float]) -> tuple[tuple[str, float], ...]:
+    return tuple((n, v) for n, v in point.items() if not is_scenario(n))
 
 
 def solve_grid_batch(bundle: CaseBundle, batch: list[tuple[int, Any]]) -> list[TaskOutcome]:
-    """Batch function of a grid job: a problem compiled per horizon for this batch."""
+    """Batch function of a grid job: a problem compiled per horizon for this batch.
+
+    Points that differ only in scenario shocks share one solve (the hedge does not depend on
+    the scenarios); each then gets its shocked scenarios' P&L at that hedge.
+    """
     problems: dict[int | None, HedgeProblem] = {}
+    solved: dict[tuple[tuple[str, float], ...], tuple[dict[str, Any], np.ndarray]] = {}
 
     def solve(point: dict[str, float]) -> dict[str, Any]:
         h = point.get("horizon_days")
         horizon = None if h is None else int(h)
+        run = bundle_run(bundle, horizon)
         if horizon not in problems:
-            run = bundle_run(bundle, horizon)
             problems[horizon] = _build_problem(run.case, run.analysis, run.universe(), run.source)
-        return _solve_point(problems[horizon], point)
+        problem = problems[horizon]
+        hedge_point = _hedge_part(point)
+        if hedge_point not in solved:
+            solved[hedge_point] = _solve_point(problem, dict(hedge_point))
+        hedge_row, q = solved[hedge_point]
+        row = {**point, **hedge_row}
+        shocks = scenario_params(run.case, list(point))
+        if shocks:
+            scenarios = shocked_scenarios(run.case, run.tenors, shocks, point)
+            row.update(scenario_pnl(run, problem.members, q, scenarios))
+        return row
 
     return [run_guarded(solve, i, p) for i, p in batch]
 
@@ -275,6 +314,7 @@ def run_grid(
     scheduler: str | None = None,
     size: int | None = None,
     progress: ProgressFn | None = None,
+    stats: JobStats | None = None,
 ) -> list[dict[str, Any]]:
     """Solve every point (validated first); rows in point order, failures with their error."""
     base = bundle_run(bundle)
@@ -289,6 +329,7 @@ def run_grid(
         scheduler=scheduler,
         size=size,
         progress=progress,
+        stats=stats,
     )
     rows = []
     for o in outcomes:
@@ -306,7 +347,8 @@ def rows_frame(rows: list[dict[str, Any]], names: Sequence[str]) -> pd.DataFrame
     order = ["status", "proven", "objective", "post_hedge_duration", "post_hedge_dv01"]
     order.append("post_hedge_te_bp")
     first = list(names)
-    groups = [c for p in ("te:", "cost:", "trade:") for c in frame.columns if c.startswith(p)]
+    prefixes = ("te:", "cost:", "trade:", "scenario:")
+    groups = [c for p in prefixes for c in frame.columns if c.startswith(p)]
     rest = [c for c in ("binding", "error", "seconds") if c in frame.columns]
     cols = first + [c for c in order if c in frame.columns] + groups + rest
     return frame[cols]

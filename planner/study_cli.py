@@ -121,14 +121,33 @@ def fleet_command(
     workers: int | None,
     scheduler: str | None,
     as_json: bool,
+    db: str | None = None,
 ) -> None:
-    """Plan every mandate of a manifest; plan.json per mandate and the ranked summary."""
+    """Plan every mandate of a manifest; plan.json per mandate and the ranked summary.
+
+    With ``db`` (a database URL) every plan also goes to the plan store with its full inputs
+    and reports (:mod:`hedge_planner.fleet_store`); the summary gains its ``plan_id``.
+    """
     folder = prepare_out_folder(out)
     template, mandates = load_manifest(manifest)
+    store = None
+    options: dict[str, Any] = {"workers": workers, "scheduler": scheduler}
+    if db is not None:
+        from hedge_planner.fleet_store import open_store, plan_fleet_store_batch
+
+        store = open_store(db)  # a bad URL stops here, before any mandate runs
+        options["batch_fn"] = plan_fleet_store_batch
     with _bar(err_console, f"{len(mandates)} mandates") as progress:
-        outcomes = run_fleet(
-            template, mandates, workers=workers, scheduler=scheduler, progress=progress
-        )
+        outcomes = run_fleet(template, mandates, progress=progress, **options)
+    if store is not None:
+        from hedge_planner.engine import TaskOutcome
+        from hedge_planner.fleet_store import store_plans
+
+        ids = store_plans(store, [m.name for m in mandates], outcomes)
+        outcomes = [
+            o if o.error is not None else TaskOutcome(o.index, o.value["document"], None, o.seconds)
+            for o in outcomes
+        ]
     rows = []
     for mandate, outcome in zip(mandates, outcomes, strict=True):
         if outcome.error is None:
@@ -137,6 +156,8 @@ def fleet_command(
         else:
             logger.warning("mandate %s failed: %s", mandate.name, outcome.error)
         rows.append(summary_row(mandate.name, outcome))
+        if store is not None:
+            rows[-1]["plan_id"] = ids.get(mandate.name)
     frame = summary_frame(rows)
     write_table(frame, folder, "fleet_summary", _run_id())
     if as_json:

@@ -95,3 +95,36 @@ def test_fleet_on_two_workers_equals_serial(tmp_path: Path) -> None:
     assert dask[2].error == serial[2].error  # the broken mandate, located the same way
     for s, d in zip(serial[:2], dask[:2], strict=True):
         assert_same(s.value, d.value)
+
+
+def _square_batch(shared: float, batch: list[tuple[int, Any]]) -> list[Any]:
+    from hedge_planner.engine import run_guarded
+
+    return [run_guarded(lambda x: shared * x * x, i, x) for i, x in batch]
+
+
+def test_job_stats_account_for_the_batches_in_process() -> None:
+    from hedge_planner.engine import JobStats
+
+    stats = JobStats()
+    out = run_job(_square_batch, 2.0, list(range(7)), size=3, stats=stats)
+    assert [o.value for o in out] == [2.0 * i * i for i in range(7)]
+    assert stats.batches == 3  # 3 + 3 + 1
+    assert stats.batch_seconds >= 0 and stats.parent_seconds >= 0
+    # Batches and parent work together are the job (nothing counted twice).
+    assert stats.batch_seconds + stats.parent_seconds <= stats.wall_seconds + 1e-6
+
+
+@pytest.mark.slow
+def test_scenario_grid_on_two_workers_equals_serial() -> None:
+    text, name = read_text(CASE)
+    bundle = CaseBundle(text, name)
+    points = grid_points(
+        [("risk_aversion", [500.0, 2000.0]), ("scenarios.parallel_bp", [-50.0, 100.0])],
+        zipped=False,
+    )
+    serial = run_grid(bundle, points, size=3)
+    dask = run_grid(bundle, points, size=3, workers=2)
+    assert [r["status"] for r in dask] == ["optimal"] * 4
+    assert all("scenario:parallel_bp:hedged_pnl" in r for r in dask)
+    assert_same(serial, dask)

@@ -156,3 +156,36 @@ def test_cli_fleet_writes_plans_and_summary(fleet_dir: Path, tmp_path: Path) -> 
     assert pd.read_csv(out / "fleet_summary.csv")["mandate"].tolist() == table["mandate"].tolist()
     ok = table[table["status"] == "optimal"]
     assert ok["tracking_error_bp"].is_monotonic_increasing  # no breaches: ranked by TE
+
+
+SMALL_CASE = """\
+analysis_date: 2024-01-02
+holdings: holdings.csv
+curves:
+  treasury:
+    par_yields: {1y: 0.048, 2y: 0.043, 5y: 0.039, 10y: 0.039, 30y: 0.041}
+"""
+
+
+def test_broken_case_in_a_cases_manifest_is_located_and_the_rest_complete(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "holdings.csv").write_text(
+        "id,face,coupon,maturity,yield\nA,1000000,0.04,2029-01-02,0.040\n"
+    )
+    (tmp_path / "good.yaml").write_text(SMALL_CASE)
+    # Line 3 misspells 'holdings': the mandate fails with the file, key and a suggestion.
+    (tmp_path / "bad.yaml").write_text(SMALL_CASE.replace("holdings:", "holdngs:"))
+    manifest = tmp_path / "fleet.yaml"
+    manifest.write_text(
+        "cases:\n  - {name: bad, case: bad.yaml}\n  - {name: good, case: good.yaml}\n"
+    )
+    template, mandates = load_manifest(manifest)
+    bad, good = run_fleet(template, mandates)
+    assert bad.value is None and bad.error is not None
+    assert "bad.yaml" in bad.error and "holdngs" in bad.error and "holdings" in bad.error
+    assert good.error is None
+    # Reference: the good case planned on its own.
+    ref = PlanRun.load(tmp_path / "good.yaml").plan().to_json()
+    assert good.value["dashboard"] == ref["dashboard"]
+    assert good.value["scenarios"]["rows"] == ref["scenarios"]["rows"]
