@@ -6,7 +6,7 @@ The case names the KRD convention of gaps, limits and tracking error (``risk.krd
 revaluation (:mod:`hedge_planner.models.krd`); a benchmark profile stated in the other basis is
 converted with the first-order basis map and flagged. Tracking error comes from the factor model
 of :mod:`hedge_planner.models.risk_model`: key rates (the chosen KRD basis, priced with the
-covariance of Treasury par-yield changes), sector spreads (spread DV01 = spread duration x MV x
+covariance of Treasury par-yield changes mapped into that basis), sector spreads (spread DV01 = spread duration x MV x
 1e-4 per sector, portfolio minus benchmark scaled to the portfolio's value) and, when swaps are
 held or traded, the Treasury-SOFR swap spread.
 
@@ -116,6 +116,12 @@ class ActiveRisk:
     credit_exposure: str = "spread_dv01"
     dts_by_sector: dict[str, float] = field(default_factory=dict)
     benchmark_dts_by_sector: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rate_covariance(self) -> FloatArray:
+        """Key-rate block of the risk model in this convention's basis, bp^2 per year."""
+        idx = [self.risk_model.names.index(f"rate:{t}") for t in self.tenors]
+        return np.asarray(self.risk_model.covariance[np.ix_(idx, idx)], dtype=np.float64)
 
     def krd_dict(self, values: FloatArray) -> dict[str, float]:
         """``{tenor: years}``."""
@@ -350,8 +356,10 @@ def measure_active_risk(
     vols = swap_spread_vols or (DEFAULT_SWAP_SPREAD_VOL_BP, DEFAULT_SWAP_SPREAD_TENOR_VOL_BP)
     model = build_risk_model(
         tenors,
-        np.asarray(covariance.subset(list(tenors)).matrix),
-        _covariance_label(covariance),
+        rate_covariance_in_basis(
+            np.asarray(covariance.subset(list(tenors)).matrix), risk, curve, quotes, convention
+        ),
+        _covariance_label(covariance, convention),
         sectors,
         spread_table,
         swap_spread_vol_bp=vols[0],
@@ -454,9 +462,35 @@ def _benchmark_dts(
     }
 
 
-def _covariance_label(cov: KeyRateCovariance) -> str:
+def rate_covariance_in_basis(
+    par_cov: FloatArray,
+    risk: HoldingRisk,
+    curve: YieldCurve,
+    quotes: ParQuotes,
+    convention: KrdConvention,
+) -> FloatArray:
+    """The key-rate covariance in the basis the exposures are measured in, bp^2 per year.
+
+    The covariance is estimated from Treasury par-yield changes. Exposures in convention ``X``
+    (``KRD_X = KRD_zero @ M_X``, :class:`KrdBasisMap`) see P&L ``-KRD_par . dpar =
+    -KRD_X . (T dpar)`` with ``T = M_X^-1 M_par``, so their covariance is ``T Sigma_par T^T``.
+    Pricing zero-basis exposures with the par covariance directly (the earlier shortcut) made
+    the tracking error depend on the basis chosen (about 3 % on the rates block of the example).
+    """
+    if convention.rate_basis == "par":
+        return par_cov
+    bmap = KrdBasisMap(np.asarray(risk.krd.tenor_years, dtype=np.float64), curve, quotes)
+    t = np.linalg.solve(bmap.matrix(convention), bmap.matrix(PAR_TREASURY))
+    out = t @ par_cov @ t.T
+    return np.asarray(0.5 * (out + out.T), dtype=np.float64)
+
+
+def _covariance_label(cov: KeyRateCovariance, convention: KrdConvention) -> str:
     meta = cov.metadata
-    return f"{meta.source}, {meta.start} to {meta.end}, {meta.method} ({meta.n_obs} daily changes)"
+    label = f"{meta.source}, {meta.start} to {meta.end}, {meta.method} ({meta.n_obs} daily changes)"
+    if convention.rate_basis == "par":
+        return label
+    return f"{label}; par-yield covariance mapped to the {convention.label()} basis"
 
 
 def _benchmark_krd(

@@ -547,7 +547,7 @@ def build_problem(
     optimizer = HedgeOptimizer(
         portfolio,
         instruments,
-        np.asarray(analysis.covariance.matrix),
+        analysis.active.rate_covariance,
         terms,
         constraints,
         gap_tol=hedge.solver.gap,

@@ -96,9 +96,11 @@ class _Search:
         silently lose the optimality proof.
         """
         out = self.solve_node(lo, hi)
-        if out.status == "error" and self.fallback is not None:
+        if out.status in ("error", "approximate") and self.fallback is not None:
             logger.debug("node relaxation failed: fallback solver")
-            out = self.fallback(lo, hi)
+            fb = self.fallback(lo, hi)
+            if fb.status != "error" or out.status == "error":
+                out = fb
         return out
 
     def solve_fixed(self, r: np.ndarray) -> NodeOutcome:
@@ -304,6 +306,16 @@ def _search(
             if c_lo[j] > c_hi[j]:
                 continue
             child = s.solve_exact(c_lo, c_hi)
+            if child.status == "approximate" and child.x is not None:
+                if np.any(s.frac(child.x) > INT_TOL):
+                    # Only a regularised solve succeeded: its objective proves nothing, so the
+                    # child keeps its parent's bound (valid: a sub-box) and is branched on from
+                    # the approximate point; its children are solved afresh.
+                    heapq.heappush(heap, (bound, depth - 1, next(s.tie), c_lo, c_hi, child.x))
+                    continue
+                s.try_fixed(np.round(child.x[s.ic]))
+                unresolved.append(bound)
+                continue
             if child.status == "error":
                 unresolved.append(bound)  # not pruned by any proof: bound kept
                 continue

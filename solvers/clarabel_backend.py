@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Any
 
 import clarabel
 import numpy as np
@@ -43,7 +44,11 @@ class ClarabelNodes:
     """
 
     def __init__(
-        self, lf: LinearForm, int_cols: np.ndarray, col_scale: np.ndarray, obj_scale: float
+        self,
+        lf: LinearForm,
+        int_cols: np.ndarray,
+        col_scale: np.ndarray,
+        obj_scale: float,
     ) -> None:
         n = lf.c.shape[0]
         cs, s = np.asarray(col_scale, dtype=float), float(obj_scale)
@@ -106,15 +111,40 @@ class ClarabelNodes:
         # a max_legs node (tests/solvers/test_cardinality.py, seed 306) "Solved" at 9.60
         # with residuals ~1e-12 where the node's optimum is -6.23 (found with it off, as
         # by enumeration); used as a bound, that pruned the optimum.
+        # The same shift, measured with a CDX in the example's universe: regularised CLARABEL
+        # and HiGHS both ended the root at 7,888,292 where the unregularised solve found
+        # 7,881,158, below an integer plan worth 7,881,522: a bound no solver may claim.
         st.static_regularization_enable = False
         self.settings = st
+        # The regularised solver is a last resort on nodes the exact settings cannot solve:
+        # its point guides branching but its objective is never used as a bound (status
+        # "approximate"; see branch_and_bound._search).
+        reg = clarabel.DefaultSettings()
+        for name in ("verbose", "tol_gap_abs", "tol_gap_rel", "tol_feas", "tol_ktratio",
+                     "max_iter", "presolve_enable", "equilibrate_enable"):  # fmt: skip
+            setattr(reg, name, getattr(st, name))
+        reg.static_regularization_enable = True
+        self.settings_regularised = reg
 
     def solve(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-        """Relaxation with ``lo <= x[int_cols] <= hi`` (original units): all columns."""
+        """Relaxation with ``lo <= x[int_cols] <= hi`` (original units): all columns.
+
+        Exact settings first; if they fail, the regularised solver, whose outcome is marked
+        "approximate" (a point to branch from, not a bound).
+        """
+        out = self._solve(lo, hi, self.settings)
+        if out.status != "error":
+            return out
+        approx = self._solve(lo, hi, self.settings_regularised)
+        if approx.status == "optimal":
+            return NodeOutcome("approximate", approx.x, approx.objective)
+        return out
+
+    def _solve(self, lo: np.ndarray, hi: np.ndarray, settings: Any) -> NodeOutcome:
         cs = self.cs[self.int_cols]
         b = np.concatenate([self.b0, np.clip(hi / cs, -_BIG, _BIG), np.clip(-lo / cs, -_BIG, _BIG)])
         try:
-            solver = clarabel.DefaultSolver(self.P, self.q, self.A, b, self.cones, self.settings)
+            solver = clarabel.DefaultSolver(self.P, self.q, self.A, b, self.cones, settings)
             sol = solver.solve()
         except Exception as exc:  # pragma: no cover - defensive: Clarabel raises on bad data
             logger.warning("CLARABEL node solve failed: %s", exc)
