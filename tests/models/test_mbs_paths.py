@@ -74,7 +74,8 @@ def test_vectorised_projection_is_the_month_loop(curve) -> None:
         )
         age = pools.wala[:, None] + np.arange(tl.months)[None, :] + 1
         speed = np.array([q.speed for q in pools.prepayment])[:, None]
-        cpr = np.minimum(refi_cpr(refi, age, tl.month_of_year[None, :], inc, exposure) * speed, 0.99)
+        cpr = refi_cpr(refi, age, tl.month_of_year[None, :], inc, exposure)
+        cpr = np.minimum(cpr * speed, 0.99)
         flows = projected_flows(pools, smm_from_cpr(cpr))
         np.testing.assert_allclose(st.flow[:, path, :], flows, rtol=1e-12, atol=1e-15)
 
