@@ -116,7 +116,7 @@ def _rollback(
     on_any = (book.on_node != 0).any(axis=0)
     order = np.argsort(book.inside_level, kind="stable")
     lv_sorted = book.inside_level[order]
-    ex_any = np.isfinite(book.strike).any(axis=0)
+    ex_any = np.asarray(np.isfinite(book.strike).any(axis=0), dtype=bool)
     for i in range(top, -1, -1):
         if i < top:
             values = tree.rollback(values, i, phi[:, i], spread)
@@ -132,9 +132,9 @@ def _rollback(
                 values[:, bond, :] += add
             else:  # (S, B, n) -> (B, S, n) view so repeated bonds accumulate
                 np.add.at(values.swapaxes(0, 1), bond, add.swapaxes(0, 1))
-        if ex_any[i]:
+        if bool(ex_any[i]):
             k = book.strike[:, i]
-            ex = np.isfinite(k)
+            ex = np.asarray(np.isfinite(k))
             kk = k[ex][None, :, None]
             sub = values[:, ex, :]
             is_put = book.put[ex][None, :, None]

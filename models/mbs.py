@@ -488,16 +488,17 @@ def mbs_risk(
     bumps[1], bumps[2] = shift, -shift
     eye = np.eye(n_k) * shift
     bumps[3::2], bumps[4::2] = eye, -eye
-    target = None if dirty_price is None else np.asarray(dirty_price, dtype=np.float64)
-    given = None if oas is None else np.broadcast_to(np.asarray(oas, dtype=np.float64), (n_b,))
+    by_price = oas is None
+    quote = np.asarray(dirty_price if by_price else oas, dtype=np.float64)
+    quote = np.broadcast_to(quote, (n_b,)).copy()  # dirty prices, or the OAS when given
     if krd_by_bumps:
         a, principal, tl = discounted_flows(pools, curve, model, refi, mc, keys, bumps)
-        z = oas_from_flows(a[0], tl.pay_time, target) if given is None else given.copy()
+        z = oas_from_flows(a[0], tl.pay_time, quote) if by_price else quote
         p = price_from_flows(a, tl.pay_time, z[None, :])
         krd_raw = ((p[4::2] - p[3::2]) / (2 * shift * p[0])).T
     else:
         a, principal, tl, z, krd_raw = _risk_by_adjoint(
-            pools, curve, model, refi, mc, keys, bumps, target, given
+            pools, curve, model, refi, mc, keys, bumps, quote, by_price
         )
         p = price_from_flows(a, tl.pay_time, z[None, :])
     p0 = p[0]
@@ -518,11 +519,12 @@ def _risk_by_adjoint(
     mc: MonteCarloSpec,
     keys: FloatArray,
     bumps: FloatArray,
-    target: FloatArray | None,
-    given: FloatArray | None,
+    quote: FloatArray,
+    by_price: bool,
 ) -> tuple[FloatArray, FloatArray, PoolTimeline, FloatArray, FloatArray]:
     """``A (3, B, M)`` on the base and parallel +/- curves, base principal, timeline, OAS and raw
-    KRDs ``(B, K)``: bumped for rate-independent pools, adjoint for rate-dependent ones (each
+    KRDs ``(B, K)`` from ``quote`` (dirty prices per 100 when ``by_price``, else the OAS):
+    bumped for rate-independent pools, adjoint for rate-dependent ones (each
     block projects, solves its OAS and runs its adjoint while its paths are in memory)."""
     tl = timeline(pools, curve)
     n_b, n_m, n_k = len(pools), tl.months, (len(bumps) - 3) // 2
@@ -536,7 +538,7 @@ def _risk_by_adjoint(
         cf, principal[fixed] = _static_flows(pools, fixed, n_m)
         af = cf[None] * curve.discount_shifted(tl.pay_time[fixed], keys, bumps)
         t_f = tl.pay_time[fixed]
-        z[fixed] = oas_from_flows(af[0], t_f, target[fixed]) if given is None else given[fixed]
+        z[fixed] = oas_from_flows(af[0], t_f, quote[fixed]) if by_price else quote[fixed]
         pf = price_from_flows(af, t_f, z[None, fixed])
         krd_raw[fixed] = ((pf[4::2] - pf[3::2]) / (2 * shift * pf[0])).T
         a[:, fixed] = af[:3]
@@ -556,7 +558,7 @@ def _risk_by_adjoint(
                     a[s, rows] += deflate(terms, st.flow, paths.factor[c], paths.disc[s])
                 principal[rows] += principal_sum(terms, st) / mc.paths
                 kept.append((c, st))
-            zb = oas_from_flows(a[0, rows], t_b, target[rows]) if given is None else given[rows]
+            zb = oas_from_flows(a[0, rows], t_b, quote[rows]) if by_price else quote[rows]
             z[rows] = zb
             grad = np.zeros((len(rows), n_k))
             for c, st in kept:
