@@ -12,6 +12,10 @@ therefore revalued by one method:
 * ``source == "computed"`` -- **full revaluation** (:func:`scenarios.revaluation.revalue_scenarios`)
   off the curve plus the holding's computed z-spread (``holding_risk.computed.z_spread``), with
   the scenario's key-rate tents and its sector spread shift.
+* modelled holdings (callables, putables, pools priced by the OAS model; ``source ==
+  "modelled"``) when the caller passes their model (``modelled``) -- **full revaluation by the
+  model**: the lattice refitted / the Monte Carlo paths re-run on each scenario curve (common
+  random numbers), the OAS moved by the sector spread shift (:mod:`models.oas_scenarios`);
 * ``source in ("supplied", "mixed")`` -- **supplied sensitivities (OAS-based), second-order**:
   the used figures of :class:`models.portfolio.HoldingRisk` (``krd``, ``spread_duration``,
   ``effective_convexity``, ``market_value``) in the second-order form of
@@ -81,6 +85,7 @@ from hedge_planner.models.bonds import BondBook, CashflowSchedule
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days, to_iso
 from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.oas_scenarios import METHOD_MODEL, ModelledRevaluer
 from hedge_planner.models.portfolio import HoldingRisk
 from hedge_planner.models.risk import CurveRisk, KeyRateSensitivity
 from hedge_planner.models.units import DAYS_PER_YEAR
@@ -416,6 +421,7 @@ def run_portfolio_scenarios(
     analysis_date: Any,
     book: BondBook | None = None,
     chunk_size: int = DEFAULT_CHUNK,
+    modelled: ModelledRevaluer | None = None,
 ) -> PortfolioScenarioResult:
     """Scenario P&L, horizon returns and breakevens of a book mixing modelled and supplied risk.
 
@@ -455,6 +461,10 @@ def run_portfolio_scenarios(
         a horizon (coupons for income, the computed holdings' horizon analysis).
     chunk_size
         Scenarios revalued together (memory ~ ``chunk * (flow groups + n)`` floats).
+    modelled
+        The book's modelled holdings (callables, putables, pools) and their model: they are
+        revalued in full by it (:mod:`models.oas_scenarios`) instead of by their second-order
+        figures; their breakeven contribution stays second order.
 
     Returns
     -------
@@ -481,12 +491,20 @@ def run_portfolio_scenarios(
     is_full = np.array([s == "computed" for s in holding_risk.source], dtype=bool)
     idx_full = np.flatnonzero(is_full)
     idx_sens = np.flatnonzero(~is_full)
-    methods = tuple(METHOD_FULL if f else METHOD_SENSITIVITY for f in is_full)
+    method_list = [METHOD_FULL if f else METHOD_SENSITIVITY for f in is_full]
+    if modelled is not None:
+        for i in modelled.positions.tolist():
+            method_list[i] = METHOD_MODEL
+    methods = tuple(method_list)
 
     # ---------------------------------------------------------------- scenario P&L
     holding_pnl, approx_holding, sbook, risk_sens = _book_pnl(
         schedule, face_arr, curve, holding_risk, mats, idx_full, idx_sens, chunk_size
     )
+    if modelled is not None and modelled.positions.size:
+        pos = modelled.positions
+        spread = _spread_by_holding([holding_risk.sectors[i] for i in pos], mats)
+        holding_pnl[:, pos] = modelled.pnl(shifts, spread, face_arr[pos])
     full_part = holding_pnl[:, idx_full].sum(axis=1)
     sens_part = holding_pnl[:, idx_sens].sum(axis=1)
     unhedged = full_part + sens_part

@@ -34,6 +34,12 @@ METHODOLOGY: dict[str, str] = {
         "KRD-weighted average rate shift + spread shift, from the supplied (used) KRDs, spread "
         "duration and convexity; never revalued as bullets"
     ),
+    "modelled_holdings": (
+        "callables, putables and MBS pools priced by the OAS model are revalued in full by it: "
+        "Hull-White lattice refitted to each scenario curve / Monte Carlo paths re-run on it "
+        "with the same random numbers, OAS moved by the sector spread shift; their breakeven "
+        "contribution stays second order"
+    ),
     "hedges": "full revaluation of each instrument per unit, times quantity",
     "approximation": (
         "second-order estimate of the hedged book: computed holdings from their computed KRDs "
