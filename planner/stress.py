@@ -125,7 +125,7 @@ def modelled_revaluer(case: AnalysisCase, analysis: CaseAnalysis) -> ModelledRev
         sched=analysis.schedule,
         curve=analysis.curves.treasury,
         key_years=analysis.risk.krd.tenor_years,
-        settings=case.models.short_rate.settings(),
+        settings=analysis.short_rate or case.models.short_rate.settings(),
         modelled=analysis.modelled,
     )
 

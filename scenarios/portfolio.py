@@ -75,7 +75,6 @@ decimals for returns and inside the shift matrices; "bp of MV" = P&L / MV * 1e4.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -92,10 +91,12 @@ from hedge_planner.models.units import DAYS_PER_YEAR
 from hedge_planner.scenarios.approximation import book_approximation, hedge_scenario_pnl
 from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices
 from hedge_planner.scenarios.horizon import horizon_analysis
-from hedge_planner.scenarios.portfolio_result import (
+from hedge_planner.scenarios.portfolio_result import (  # noqa: F401 (re-exported)
     METHOD_FULL,
     METHOD_SENSITIVITY,
     PortfolioScenarioResult,
+    add_linear_pnl,
+    with_benchmark,
 )
 from hedge_planner.scenarios.pricer import ScenarioPricer
 from hedge_planner.scenarios.revaluation import (
@@ -263,10 +264,12 @@ def _book_pnl(
     idx_full: IntArray,
     idx_sens: IntArray,
     chunk_size: int,
+    modelled: ModelledRevaluer | None = None,
 ) -> tuple[FloatArray, FloatArray, ScenarioBook | None, CurveRisk | None]:
     """Scenario P&L per holding (currency, ``(S, n)``): full revaluation of computed holdings,
-    sensitivities of supplied ones; also the closed-form approximation, the revalued book and
-    the supplied holdings' risk view (both reused by the breakevens)."""
+    sensitivities of supplied ones, the model's revaluation of modelled ones; also the
+    closed-form approximation, the revalued book and the supplied holdings' risk view (both
+    reused by the breakevens)."""
     shifts = np.asarray(mats.rate_shifts, dtype=np.float64)
     n_s, n = shifts.shape[0], len(holding_risk.ids)
     computed = holding_risk.computed
@@ -298,6 +301,10 @@ def _book_pnl(
         )
         holding_pnl[:, idx_sens] = sens
         approx_holding[:, idx_sens] = sens
+    if modelled is not None and modelled.positions.size:
+        pos = modelled.positions
+        spread = _spread_by_holding([sectors[i] for i in pos], mats)
+        holding_pnl[:, pos] = modelled.pnl(shifts, spread, face_arr[pos])
     return holding_pnl, approx_holding, sbook, risk_sens
 
 
@@ -491,20 +498,16 @@ def run_portfolio_scenarios(
     is_full = np.array([s == "computed" for s in holding_risk.source], dtype=bool)
     idx_full = np.flatnonzero(is_full)
     idx_sens = np.flatnonzero(~is_full)
-    method_list = [METHOD_FULL if f else METHOD_SENSITIVITY for f in is_full]
-    if modelled is not None:
-        for i in modelled.positions.tolist():
-            method_list[i] = METHOD_MODEL
-    methods = tuple(method_list)
+    model_pos = set() if modelled is None else set(modelled.positions.tolist())
+    methods = tuple(
+        METHOD_MODEL if i in model_pos else (METHOD_FULL if f else METHOD_SENSITIVITY)
+        for i, f in enumerate(is_full)
+    )
 
     # ---------------------------------------------------------------- scenario P&L
     holding_pnl, approx_holding, sbook, risk_sens = _book_pnl(
-        schedule, face_arr, curve, holding_risk, mats, idx_full, idx_sens, chunk_size
+        schedule, face_arr, curve, holding_risk, mats, idx_full, idx_sens, chunk_size, modelled
     )
-    if modelled is not None and modelled.positions.size:
-        pos = modelled.positions
-        spread = _spread_by_holding([holding_risk.sectors[i] for i in pos], mats)
-        holding_pnl[:, pos] = modelled.pnl(shifts, spread, face_arr[pos])
     full_part = holding_pnl[:, idx_full].sum(axis=1)
     sens_part = holding_pnl[:, idx_sens].sum(axis=1)
     unhedged = full_part + sens_part
@@ -564,53 +567,3 @@ def run_portfolio_scenarios(
         breakeven_bp=breakeven,
         breakeven_unhedged_bp=breakeven_unhedged,
     )
-
-
-def add_linear_pnl(
-    result: PortfolioScenarioResult, pnl: npt.ArrayLike, label: str
-) -> PortfolioScenarioResult:
-    """Add an exactly linear P&L of positions outside the bond book to the unhedged book.
-
-    Used for credit default swaps: their P&L is ``-spread DV01 x sector spread move`` with no
-    rate sensitivity, so the approximation equals the full figure, returns move by ``pnl / MV``
-    and the parallel-rate breakevens are unchanged.
-
-    Parameters
-    ----------
-    result
-        Scenario result of the bond book and hedges.
-    pnl
-        P&L per scenario, currency, ``(S,)``.
-    label
-        What the P&L is (recorded in the methodology).
-    """
-    extra = np.asarray(pnl, dtype=np.float64)
-    if extra.shape != result.unhedged_pnl.shape:
-        raise AnalyticsError(f"{label}: need one P&L per scenario ({result.unhedged_pnl.size})")
-    ret = extra / result.market_value
-
-    def plus(values: FloatArray | None) -> FloatArray | None:
-        return None if values is None else values + ret
-
-    return replace(
-        result,
-        unhedged_pnl=result.unhedged_pnl + extra,
-        hedged_pnl=result.hedged_pnl + extra,
-        approx_unhedged_pnl=result.approx_unhedged_pnl + extra,
-        approx_pnl=result.approx_pnl + extra,
-        price_return=result.price_return + ret,
-        unhedged_price_return=result.unhedged_price_return + ret,
-        total_return=plus(result.total_return),
-        unhedged_total_return=plus(result.unhedged_total_return),
-        extra_methods=(*result.extra_methods, label),
-    )
-
-
-def with_benchmark(
-    result: PortfolioScenarioResult, benchmark_pnl: npt.ArrayLike, method: str
-) -> PortfolioScenarioResult:
-    """The result with the benchmark's P&L per scenario (currency, the book's market value)."""
-    pnl = np.asarray(benchmark_pnl, dtype=np.float64)
-    if pnl.shape != result.unhedged_pnl.shape or not np.all(np.isfinite(pnl)):
-        raise AnalyticsError("benchmark P&L must be finite, one value per scenario")
-    return replace(result, benchmark_pnl=pnl, benchmark_method=method)
