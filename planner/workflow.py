@@ -449,12 +449,7 @@ def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
     )
     curves = build_curves(case, source)
     assert curves.treasury_quotes is not None
-    short_rate, calibration = short_rate_settings(
-        case.models.short_rate,
-        case.hedge.universe.swaptions if case.hedge is not None else (),
-        curves.treasury,
-        source,
-    )
+    short_rate, calibration = _short_rate(case, source, curves)
     book_risk = holding_risk(
         holdings,
         holdings_source,
@@ -528,6 +523,14 @@ def analyze_case(case: AnalysisCase, source: str) -> CaseAnalysis:
         short_rate=short_rate,
         calibration=calibration,
     )
+
+
+def _short_rate(
+    case: AnalysisCase, source: str, curves: MarketCurves
+) -> tuple[ShortRateSettings, Calibration | None]:
+    """The case's short-rate settings, calibrated on the Treasury curve when asked."""
+    swaptions = case.hedge.universe.swaptions if case.hedge is not None else []
+    return short_rate_settings(case.models.short_rate, swaptions, curves.treasury, source)
 
 
 def _benchmark_view(

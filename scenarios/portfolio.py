@@ -255,6 +255,15 @@ def _checked_scenarios(
     return mats, kinds, keys
 
 
+def _methods(is_full: npt.NDArray[np.bool_], modelled: ModelledRevaluer | None) -> tuple[str, ...]:
+    """Method label per holding."""
+    model_pos = set() if modelled is None else set(modelled.positions.tolist())
+    return tuple(
+        METHOD_MODEL if i in model_pos else (METHOD_FULL if f else METHOD_SENSITIVITY)
+        for i, f in enumerate(is_full)
+    )
+
+
 def _book_pnl(
     schedule: CashflowSchedule,
     face_arr: FloatArray,
@@ -498,11 +507,7 @@ def run_portfolio_scenarios(
     is_full = np.array([s == "computed" for s in holding_risk.source], dtype=bool)
     idx_full = np.flatnonzero(is_full)
     idx_sens = np.flatnonzero(~is_full)
-    model_pos = set() if modelled is None else set(modelled.positions.tolist())
-    methods = tuple(
-        METHOD_MODEL if i in model_pos else (METHOD_FULL if f else METHOD_SENSITIVITY)
-        for i, f in enumerate(is_full)
-    )
+    methods = _methods(is_full, modelled)
 
     # ---------------------------------------------------------------- scenario P&L
     holding_pnl, approx_holding, sbook, risk_sens = _book_pnl(
