@@ -22,6 +22,7 @@ Everything is vectorised across bonds and curve scenarios: one lattice, one roll
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from hedge_planner.models.bonds import CashflowSchedule
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.daycount import DayCount, year_fraction
 from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.lattice_pricing import LatticeBook
+from hedge_planner.models.lattice_pricing import lattice_prices as block_prices
 from hedge_planner.models.short_rate import HullWhite, TrinomialTree, scale_krds, time_grid
 from hedge_planner.models.units import BP, DAYS_PER_YEAR
 
@@ -75,24 +78,6 @@ class ExerciseSchedule:
             raise AnalyticsError("an exercise schedule needs one price per date, at least one")
         if any(b <= a for a, b in zip(self.days, self.days[1:], strict=False)):
             raise AnalyticsError("exercise dates must increase")
-
-
-@dataclass(frozen=True)
-class LatticeBook:
-    """Callable/putable bonds laid on one lattice grid (events per bond and grid level)."""
-
-    grid: FloatArray
-    #: ``(B, N+1)`` flows paid exactly at each grid time, per 100 face.
-    on_node: FloatArray
-    #: Flows strictly inside a step: bond, level of the step start, amount, time past the level.
-    inside_bond: npt.NDArray[np.int64]
-    inside_level: npt.NDArray[np.int64]
-    inside_amount: FloatArray
-    inside_tau: FloatArray
-    #: ``(B, N+1)`` exercise value (clean price + accrued) per 100, NaN where not exercisable.
-    strike: FloatArray
-    #: ``(B,)`` True for puts.
-    put: npt.NDArray[np.bool_]
 
 
 def _flow_times(sched: CashflowSchedule, curve: YieldCurve) -> FloatArray:
@@ -196,46 +181,10 @@ def lay_out(
 def lattice_prices(
     book: LatticeBook, tree: TrinomialTree, phi: FloatArray, spread: FloatArray
 ) -> FloatArray:
-    """Dirty prices per 100 of every bond under every fitted curve, ``(S, B)``.
-
-    Parameters
-    ----------
-    phi
-        ``(S, N)`` fitted drift of each curve scenario (:meth:`TrinomialTree.fit`).
-    spread
-        ``(S, B)`` OAS per scenario and bond, decimal continuous.
-    """
-    n_s, n_b = spread.shape
-    last = len(book.grid) - 1
-    values = np.zeros((n_s, n_b, len(tree.x[last])))
-    on_any = (book.on_node != 0).any(axis=0)
-    order = np.argsort(book.inside_level, kind="stable")
-    lv_sorted = book.inside_level[order]
-    for i in range(last, -1, -1):
-        if i < last:
-            values = tree.rollback(values, i, phi[:, i], spread)
-        a, b = np.searchsorted(lv_sorted, [i, i + 1])
-        if b > a:
-            idx = order[a:b]
-            # (no flow lies strictly after the last level: the grid ends at the last flow)
-            r = tree.x[i][None, None, :] + phi[:, min(i, last - 1), None, None]
-            bond = book.inside_bond[idx]
-            disc = np.exp(-(r + spread[:, bond, None]) * book.inside_tau[idx][None, :, None])
-            add = book.inside_amount[idx][None, :, None] * disc
-            if np.unique(bond).size == bond.size:  # one flow per bond in this step: plain add
-                values[:, bond, :] += add
-            else:  # (S, B, n) -> (B, S, n) view so repeated bonds accumulate
-                np.add.at(values.swapaxes(0, 1), bond, add.swapaxes(0, 1))
-        k = book.strike[:, i]
-        ex = np.isfinite(k)
-        if ex.any():
-            kk = k[ex][None, :, None]
-            sub = values[:, ex, :]
-            is_put = book.put[ex][None, :, None]
-            values[:, ex, :] = np.where(is_put, np.maximum(sub, kk), np.minimum(sub, kk))
-        if on_any[i]:
-            values += book.on_node[None, :, i, None]
-    return np.asarray(values[:, :, 0])
+    """Dirty prices per 100 of every bond under every fitted curve, ``(S, B)`` (``phi (S, N)``
+    fitted drifts, ``spread (S, B)`` OAS, decimal continuous); see
+    :func:`models.lattice_pricing.lattice_prices`."""
+    return block_prices(book, tree, phi, spread)[0]
 
 
 @dataclass(frozen=True)
@@ -317,11 +266,20 @@ def callable_risk(
     steps_per_year: float = DEFAULT_STEPS_PER_YEAR,
     grid: FloatArray | None = None,
     day_counts: Sequence[int] | None = None,
+    krd_by_bumps: bool = False,
 ) -> CallableRisk:
     """Price (from OAS) or OAS (from price) and OA duration, convexity and KRDs of a book.
 
-    Exactly one of ``oas`` and ``dirty_price`` is given. Scenarios (base, parallel +/-, key-rate
-    tents +/-) are fitted on one lattice and rolled back together.
+    Exactly one of ``oas`` and ``dirty_price`` is given. Price, OA duration and convexity come
+    from full revaluation (base and parallel +/- ``shift`` curves refitted on one lattice, the OAS
+    held), the OAS duration from the OAS moved +/- ``shift``. Key rate durations come from the
+    adjoint drift gradient of the base rollback (:mod:`models.lattice_pricing`): a key-rate
+    tent moves the fitted drift by ``dphi_k`` exactly, so
+    ``KRD_k = -(dV0/dphi . dphi_k / dh) / P0``, the first-order (``h -> 0``) limit of the
+    central difference ``(P(-h) - P(+h)) / (2 h P0)``; the two agree to
+    ``O(h^2)`` away from exercise boundaries (tests bound the gap). ``krd_by_bumps`` keeps the
+    bump-and-reprice KRDs (two more rollbacks per key). KRDs are then scaled to sum to the OA
+    duration (:func:`~models.short_rate.scale_krds`).
     """
     if (oas is None) == (dirty_price is None):
         raise AnalyticsError("give exactly one of oas and dirty_price")
@@ -329,7 +287,7 @@ def callable_risk(
     book = lay_out(sched, curve, schedules, g, day_counts)
     tree = TrinomialTree(model, g)
     keys = np.asarray(key_tenors, dtype=np.float64)
-    n_k = len(keys)
+    n_k, n_b = len(keys), sched.n_bonds
     bumps = np.zeros((3 + 2 * n_k, n_k))
     bumps[1], bumps[2] = shift, -shift
     eye = np.eye(n_k) * shift
@@ -338,25 +296,24 @@ def callable_risk(
     if oas is None:
         spread = solve_oas(book, tree, phi[:1], np.asarray(dirty_price, dtype=np.float64))
     else:
-        spread = np.broadcast_to(np.asarray(oas, dtype=np.float64), (sched.n_bonds,)).copy()
-    p = lattice_prices(book, tree, phi, np.broadcast_to(spread, (len(bumps), sched.n_bonds)))
+        spread = np.broadcast_to(np.asarray(oas, dtype=np.float64), (n_b,)).copy()
+    # One rollback: base, parallel +/-, OAS +/- (and every key +/- when bumping keys).
+    rows = [0, 1, 2, 0, 0] + (list(range(3, len(bumps))) if krd_by_bumps else [])
+    spreads = np.broadcast_to(spread, (len(rows), n_b)).copy()
+    spreads[3], spreads[4] = spread + shift, spread - shift
+    p, grad = block_prices(book, tree, phi[rows], spreads, gradient=not krd_by_bumps)
     p0 = p[0]
     dur = (p[2] - p[1]) / (2 * shift * p0)
     cvx = (p[1] + p[2] - 2 * p0) / (shift**2 * p0)
-    krd = scale_krds(((p[4::2] - p[3::2]) / (2 * shift * p0)).T, dur)
-    bullet_book = LatticeBook(
-        book.grid,
-        book.on_node,
-        book.inside_bond,
-        book.inside_level,
-        book.inside_amount,
-        book.inside_tau,
-        np.full_like(book.strike, np.nan),
-        book.put,
-    )
+    sdur = (p[4] - p[3]) / (2 * shift * p0)
+    if grad is None:
+        krd_raw = ((p[6::2] - p[5::2]) / (2 * shift * p0)).T
+    else:
+        dphi = (phi[3::2] - phi[4::2]) / (2 * shift)  # (K, N): drift per unit of key shift
+        krd_raw = -(grad @ dphi.T) / p0[:, None]
+    krd = scale_krds(krd_raw, dur)
+    bullet_book = dataclasses.replace(book, strike=np.full_like(book.strike, np.nan))
     bullet = lattice_prices(bullet_book, tree, phi[:1], spread[None, :])[0]
-    ps = lattice_prices(book, tree, phi[[0, 0]], np.vstack([spread + shift, spread - shift]))
-    sdur = (ps[1] - ps[0]) / (2 * shift * p0)
     return CallableRisk(p0, spread, dur, cvx, sdur, krd, bullet, shift, (tree.n_steps, tree.width))
 
 

@@ -456,7 +456,11 @@ class BadNumber:
 def _strict(value: Any, annotation: Any) -> Any:
     """Parse number-looking text strictly where ``annotation`` wants a float (not a str)."""
     leaves = _leaf_types(annotation)
-    if float in leaves and str not in leaves and isinstance(value, str):
+    literal = any(
+        typing.get_origin(leaf) is typing.Literal and value in typing.get_args(leaf)
+        for leaf in leaves
+    )
+    if float in leaves and str not in leaves and isinstance(value, str) and not literal:
         try:
             return parse_number(value)
         except ValueError as exc:

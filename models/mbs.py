@@ -27,6 +27,8 @@ numbers), so OA duration, convexity and KRDs are smooth in the shift.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +38,18 @@ from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import add_months, from_ymd, ymd
 from hedge_planner.models.daycount import days_30_360
 from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.lattice_pricing import workers
+from hedge_planner.models.mbs_paths import (
+    PoolTerms,
+    block_bounds,
+    block_size,
+    deflate,
+    forward,
+    path_chunks,
+    principal_sum,
+    value_gradient,
+    weights,
+)
 from hedge_planner.models.prepayment import (
     SEASONALITY,
     Prepayment,
@@ -241,13 +255,18 @@ def _mortgage_rates(
     ln_t, ln_tt = ln0[:, : len(grid)], ln0[:, len(grid) :].reshape(len(bumps), *t.shape)
     adj = model.log_bond_adjustment(grid[:, None], tenors[None, :])
     k = np.exp(ln_tt - ln_t[:, :, None] + adj[None])  # (S, M, 10)
-    e = np.exp(-model.b(tenors)[None, None, :] * x[:, :, None])  # (P, M, 10)
-    out = np.empty((len(bumps), x.shape[0], len(grid)))
-    for s in range(len(bumps)):
-        p = e * k[s][None]
-        par2 = (1 - p[..., 1]) / p[..., :2].sum(axis=-1)
-        par10 = (1 - p[..., 9]) / p.sum(axis=-1)
-        out[s] = refi.mortgage_spread + refi.weight_2y * par2 + (1 - refi.weight_2y) * par10
+    e = np.exp(-model.b(tenors)[:, None, None] * x[None, :, :])  # (10, P, M)
+    kt = np.ascontiguousarray(k.transpose(0, 2, 1))  # (S, 10, M)
+    out = np.empty((len(bumps), *x.shape))
+    w2, w10 = refi.weight_2y, 1.0 - refi.weight_2y
+    for s in range(len(bumps)):  # per scenario and tenor on (P, M) arrays that stay in cache
+        ann = e[0] * kt[s, 0]
+        ann += e[1] * kt[s, 1]
+        par2 = (1 - e[1] * kt[s, 1]) / ann
+        for i in range(2, 10):
+            ann += e[i] * kt[s, i]
+        par10 = (1 - e[9] * kt[s, 9]) / ann
+        out[s] = refi.mortgage_spread + w2 * par2 + w10 * par10
     return out
 
 
@@ -264,101 +283,126 @@ def discounted_flows(
     and the principal flows of the base scenario ``(B, M)`` (for WAL)."""
     tl = timeline(pools, curve)
     n_b, n_m, n_s = len(pools), tl.months, len(bumps)
-    is_refi = np.array([p.model == "refi" for p in pools.prepayment])
-    speed = np.array([p.speed for p in pools.prepayment])
-    smm_fixed = static_smm(pools, n_m)
     out = np.zeros((n_s, n_b, n_m))
     principal = np.zeros((n_b, n_m))
-    # Rate-independent pools: certain flows, discounted on each scenario curve.
-    fixed = np.flatnonzero(~is_refi)
+    fixed, refi_idx = _split(pools)
     if fixed.size:
-        sub = _subset(pools, fixed)
-        bal = np.ones(fixed.size)
-        cf = np.zeros((fixed.size, n_m))
-        for m in range(n_m):
-            sch, pre, intr, bal = _month_step(bal, m, sub, smm_fixed[fixed, m])
-            cf[:, m] = sch + pre + intr
-            principal[fixed, m] = sch + pre
-        df = curve.discount_shifted(tl.pay_time[fixed], keys, bumps)
-        out[:, fixed, :] = cf[None] * df
-    refi_idx = np.flatnonzero(is_refi)
+        cf, principal[fixed] = _static_flows(pools, fixed, n_m)
+        out[:, fixed, :] = cf[None] * curve.discount_shifted(tl.pay_time[fixed], keys, bumps)
     if refi_idx.size:
-        sub = _subset(pools, refi_idx)
-        grid = np.concatenate([[0.0], np.asarray(curve.time(tl.start[1:]))])
-        grid = np.concatenate([grid, [tl.pay_time.max() + 1.0 / 12.0]])
-        x = simulate_x(model, grid, normals(mc.paths, len(grid) - 1, mc.seed, mc.sampling))
-        _project_refi(
-            out,
-            principal,
-            sub,
-            refi_idx,
-            tl,
-            model,
-            refi,
-            mc,
-            grid,
-            x,
-            curve,
-            keys,
-            bumps,
-            speed[refi_idx],
-        )
+        paths = _Paths.build(pools, refi_idx, tl, curve, model, refi, mc, keys, bumps)
+
+        def run(sel: slice) -> None:
+            rows = refi_idx[sel]
+            terms = paths.terms.rows(sel)
+            for c in path_chunks(mc.paths, len(rows), n_m):
+                for s in range(n_s):
+                    st = forward(terms, refi, paths.rates[s, c], paths.exp_of(s, c))
+                    out[s, rows] += deflate(terms, st.flow, paths.factor[c], paths.disc[s])
+                    if s == 0:
+                        principal[rows] += principal_sum(terms, st) / mc.paths
+
+        _run_blocks(run, refi_idx.size, block_size(mc.paths, n_m))
     return out, principal, tl
 
 
-def _project_refi(
-    out: FloatArray,
-    principal: FloatArray,
-    sub: PoolBook,
-    idx: IntArray,
-    tl: PoolTimeline,
-    model: HullWhite,
-    refi: RefiModel,
-    mc: MonteCarloSpec,
-    grid: FloatArray,
-    x: FloatArray,
-    curve: YieldCurve,
-    keys: FloatArray,
-    bumps: FloatArray,
-    speed: FloatArray,
-) -> None:
-    """Month loop of the rate-dependent pools, vectorised over curve scenarios, pools and paths
-    (arrays ``(S, B, P)``); fills ``out[:, idx]`` and the base scenario's mean principal."""
-    n_m = tl.months
-    rates = _mortgage_rates(model, refi, grid[:n_m], x[:, :n_m], curve, keys, bumps)
-    times, inverse = np.unique(tl.pay_time[idx], return_inverse=True)
-    inverse = inverse.reshape(idx.size, n_m)
-    factor = path_factors(model, grid, x, times) / mc.paths  # (P, T), the mean folded in
-    disc = curve.discount_shifted(times, keys, bumps)  # (S, T)
-    age = sub.wala[:, None] + np.arange(n_m)[None, :] + 1
-    ramp = np.minimum(age / refi.seasoning_months, 1.0) * speed[:, None]  # (B, M)
-    g = sub.wac / 12.0
-    bal = np.ones((len(bumps), idx.size, mc.paths))
-    burn = np.ones_like(bal)  # exp(-burnout * exposure), updated multiplicatively
+def _split(pools: PoolBook) -> tuple[IntArray, IntArray]:
+    """Rate-independent and rate-dependent pools."""
+    is_refi = np.array([p.model == "refi" for p in pools.prepayment])
+    return np.flatnonzero(~is_refi), np.flatnonzero(is_refi)
+
+
+def _static_flows(pools: PoolBook, fixed: IntArray, n_m: int) -> tuple[FloatArray, FloatArray]:
+    """Total and principal flows ``(b, M)`` of rate-independent pools (certain flows)."""
+    sub = _subset(pools, fixed)
+    smm = static_smm(sub, n_m)
+    bal = np.ones(fixed.size)
+    cf = np.zeros((fixed.size, n_m))
+    principal = np.zeros((fixed.size, n_m))
     for m in range(n_m):
-        # Hot loop: a handful of ufuncs on (S, B, P) arrays; see prepayment.refi_cpr for the
-        # same formula written plainly (tests check the two agree).
-        inc = sub.wac[None, :, None] - rates[:, None, :, m]
-        turnover = refi.turnover * SEASONALITY[tl.month_of_year[m] - 1]
-        lock = np.clip(1.0 + refi.lockin_slope * np.minimum(inc, 0.0), refi.lockin_floor, 1.0)
-        s_curve = refi.refi_max / (1.0 + np.exp((refi.refi_center - inc) / refi.refi_width))
-        cpr = np.minimum(ramp[None, :, m, None] * (turnover * lock + s_curve * burn), 0.99)
-        smm = -np.expm1(np.log1p(-cpr) / 12.0)
-        burn *= np.exp(-refi.burnout / 12.0 * np.maximum(inc, 0.0))
-        n = np.maximum(sub.wam - m, 1).astype(np.float64)
+        sch, pre, intr, bal = _month_step(bal, m, sub, smm[:, m])
+        cf[:, m] = sch + pre + intr
+        principal[:, m] = sch + pre
+    return cf, principal
+
+
+def _run_blocks(run: Callable[[slice], None], n: int, size: int) -> None:
+    """``run`` over consecutive blocks of ``size`` pools, on a small thread pool (numpy releases
+    the GIL in its loops; blocks write disjoint rows)."""
+    blocks = block_bounds(n, size)
+    n_w = min(workers(), len(blocks))
+    if n_w > 1:
+        with ThreadPoolExecutor(n_w) as pool:
+            list(pool.map(run, blocks))
+    else:
+        for sel in blocks:
+            run(sel)
+
+
+@dataclass(frozen=True)
+class _Paths:
+    """What every block of rate-dependent pools shares: terms, mortgage rates ``(S, P, M)`` per
+    curve scenario, path factors ``(P, T)`` (mean folded in) and discount factors ``(S, T)`` at
+    the distinct payment times (common random numbers across pools and scenarios)."""
+
+    terms: PoolTerms
+    rates: FloatArray
+    rate_exp: FloatArray | None
+    factor: FloatArray
+    disc: FloatArray
+    times: FloatArray
+
+    @staticmethod
+    def build(
+        pools: PoolBook,
+        idx: IntArray,
+        tl: PoolTimeline,
+        curve: YieldCurve,
+        model: HullWhite,
+        refi: RefiModel,
+        mc: MonteCarloSpec,
+        keys: FloatArray,
+        bumps: FloatArray,
+    ) -> _Paths:
+        n_m = tl.months
+        grid = np.concatenate([[0.0], np.asarray(curve.time(tl.start[1:]))])
+        grid = np.concatenate([grid, [tl.pay_time.max() + 1.0 / 12.0]])
+        x = simulate_x(model, grid, normals(mc.paths, len(grid) - 1, mc.seed, mc.sampling))
+        rates = _mortgage_rates(model, refi, grid[:n_m], x[:, :n_m], curve, keys, bumps)
+        times, inverse = np.unique(tl.pay_time[idx], return_inverse=True)
+        factor = path_factors(model, grid, x, times) / mc.paths
+        disc = curve.discount_shifted(times, keys, bumps)
+        sub = _subset(pools, idx)
+        speed = np.array([p.speed for p in sub.prepayment])
+        age = sub.wala[:, None] + np.arange(n_m)[None, :] + 1
+        ramp = np.minimum(age / refi.seasoning_months, 1.0) * speed[:, None]
+        g = sub.wac / 12.0
+        m = np.arange(n_m)[None, :]
+        n = np.maximum(sub.wam[:, None] - m, 1).astype(np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
-            annuity = np.where(g > 0, g / -np.expm1(-n * np.log1p(g)), 1.0 / n)
-        sched_rate = np.where(m < sub.wam, np.minimum(annuity - g, 1.0), 0.0)[None, :, None]
-        sch = bal * sched_rate
-        pre = smm * (bal - sch)
-        principal_flow = sch + pre
-        live = (m < sub.wam)[None, :, None]
-        flow = principal_flow + bal * np.where(live, sub.coupon[None, :, None] / 12.0, 0.0)
-        bal = bal - principal_flow
-        principal[idx, m] = principal_flow[0].mean(axis=1)
-        for c in np.unique(inverse[:, m]):  # pools paying on the same date (one per delay)
-            rows = np.flatnonzero(inverse[:, m] == c)
-            out[:, idx[rows], m] = (flow[:, rows, :] @ factor[:, c]) * disc[:, c, None]
+            annuity = np.where(
+                g[:, None] > 0, g[:, None] / -np.expm1(-n * np.log1p(g[:, None])), 1.0 / n
+            )
+        live = m < sub.wam[:, None]
+        group_rows, group = np.unique(inverse.reshape(idx.size, n_m), axis=0, return_inverse=True)
+        terms = PoolTerms(
+            wac=sub.wac,
+            sched_rate=np.where(live, np.minimum(annuity - g[:, None], 1.0), 0.0),
+            coupon=np.where(live, sub.coupon[:, None] / 12.0, 0.0),
+            ramp=ramp,
+            turnover=refi.turnover * np.asarray(SEASONALITY)[tl.month_of_year - 1],
+            pay_index=inverse.reshape(idx.size, n_m),
+            pay_group=group,
+            group_index=group_rows,
+        )
+        # exp(rate / width) once per path-month, shared by every pool (None if it could overflow)
+        safe = float(np.abs(rates).max()) / refi.refi_width < 600.0
+        rate_exp = np.exp(rates / refi.refi_width) if safe else None
+        return _Paths(terms, rates, rate_exp, factor, disc, times)
+
+    def exp_of(self, s: int, c: slice) -> FloatArray | None:
+        """``exp(rate / refi_width)`` of scenario ``s`` on paths ``c`` (None when not kept)."""
+        return None if self.rate_exp is None else self.rate_exp[s, c]
 
 
 def _subset(pools: PoolBook, idx: IntArray) -> PoolBook:
@@ -423,30 +467,105 @@ def mbs_risk(
     refi: RefiModel | None = None,
     mc: MonteCarloSpec | None = None,
     shift: float = 25e-4,
+    krd_by_bumps: bool = False,
 ) -> MbsRisk:
-    """Price (from OAS) or OAS (from dirty price) and OA duration, convexity, KRDs and WAL."""
+    """Price (from OAS) or OAS (from dirty price) and OA duration, convexity, KRDs and WAL.
+
+    Price, OA duration and convexity are full revaluations on the base and parallel +/- ``shift``
+    curves (common random numbers). KRDs of rate-independent pools are bumped (their flows are
+    certain: exact and cheap); those of rate-dependent pools come from the adjoint of the path
+    projection (:mod:`models.mbs_paths`): the first-order limit of the central difference on the
+    same paths (tests compare both), unless ``krd_by_bumps``. KRDs are then scaled to sum to the
+    OA duration.
+    """
     if (oas is None) == (dirty_price is None):
         raise AnalyticsError("give exactly one of oas and dirty_price")
+    refi = refi or RefiModel()
+    mc = mc or MonteCarloSpec()
     keys = np.asarray(key_tenors, dtype=np.float64)
-    n_k = len(keys)
+    n_k, n_b = len(keys), len(pools)
     bumps = np.zeros((3 + 2 * n_k, n_k))
     bumps[1], bumps[2] = shift, -shift
     eye = np.eye(n_k) * shift
     bumps[3::2], bumps[4::2] = eye, -eye
-    a, principal, tl = discounted_flows(
-        pools, curve, model, refi or RefiModel(), mc or MonteCarloSpec(), keys, bumps
-    )
-    if oas is None:
-        assert dirty_price is not None
-        z = oas_from_flows(a[0], tl.pay_time, dirty_price)
+    by_price = oas is None
+    quote = np.asarray(dirty_price if by_price else oas, dtype=np.float64)
+    quote = np.broadcast_to(quote, (n_b,)).copy()  # dirty prices, or the OAS when given
+    if krd_by_bumps:
+        a, principal, tl = discounted_flows(pools, curve, model, refi, mc, keys, bumps)
+        z = oas_from_flows(a[0], tl.pay_time, quote) if by_price else quote
+        p = price_from_flows(a, tl.pay_time, z[None, :])
+        krd_raw = ((p[4::2] - p[3::2]) / (2 * shift * p[0])).T
     else:
-        z = np.broadcast_to(np.asarray(oas, dtype=np.float64), (len(pools),)).copy()
-    p = price_from_flows(a, tl.pay_time, z[None, :])
+        a, principal, tl, z, krd_raw = _risk_by_adjoint(
+            pools, curve, model, refi, mc, keys, bumps, quote, by_price
+        )
+        p = price_from_flows(a, tl.pay_time, z[None, :])
     p0 = p[0]
     dur = (p[2] - p[1]) / (2 * shift * p0)
     cvx = (p[1] + p[2] - 2 * p0) / (shift**2 * p0)
-    krd = scale_krds(((p[4::2] - p[3::2]) / (2 * shift * p0)).T, dur)
+    krd = scale_krds(krd_raw, dur)
     wal = (principal * tl.pay_time).sum(axis=1) / np.maximum(principal.sum(axis=1), 1e-300)
     v = a[0] * np.exp(-z[:, None] * tl.pay_time)
     sdur = (v * tl.pay_time).sum(axis=1) / v.sum(axis=1)
     return MbsRisk(p0, z, dur, cvx, sdur, krd, wal, tl.accrued, shift)
+
+
+def _risk_by_adjoint(
+    pools: PoolBook,
+    curve: YieldCurve,
+    model: HullWhite,
+    refi: RefiModel,
+    mc: MonteCarloSpec,
+    keys: FloatArray,
+    bumps: FloatArray,
+    quote: FloatArray,
+    by_price: bool,
+) -> tuple[FloatArray, FloatArray, PoolTimeline, FloatArray, FloatArray]:
+    """``A (3, B, M)`` on the base and parallel +/- curves, base principal, timeline, OAS and raw
+    KRDs ``(B, K)`` from ``quote`` (dirty prices per 100 when ``by_price``, else the OAS):
+    bumped for rate-independent pools, adjoint for rate-dependent ones (each
+    block projects, solves its OAS and runs its adjoint while its paths are in memory)."""
+    tl = timeline(pools, curve)
+    n_b, n_m, n_k = len(pools), tl.months, (len(bumps) - 3) // 2
+    shift = float(bumps[1, 0])
+    a = np.zeros((3, n_b, n_m))
+    principal = np.zeros((n_b, n_m))
+    z = np.zeros(n_b)
+    krd_raw = np.zeros((n_b, n_k))
+    fixed, refi_idx = _split(pools)
+    if fixed.size:
+        cf, principal[fixed] = _static_flows(pools, fixed, n_m)
+        af = cf[None] * curve.discount_shifted(tl.pay_time[fixed], keys, bumps)
+        t_f = tl.pay_time[fixed]
+        z[fixed] = oas_from_flows(af[0], t_f, quote[fixed]) if by_price else quote[fixed]
+        pf = price_from_flows(af, t_f, z[None, fixed])
+        krd_raw[fixed] = ((pf[4::2] - pf[3::2]) / (2 * shift * pf[0])).T
+        a[:, fixed] = af[:3]
+    if refi_idx.size:
+        paths = _Paths.build(pools, refi_idx, tl, curve, model, refi, mc, keys, bumps)
+        drate = (paths.rates[3::2] - paths.rates[4::2]) / (2 * shift)  # (K, P, M)
+        dln = (np.log(paths.disc[3::2]) - np.log(paths.disc[4::2])) / (2 * shift)  # (K, T)
+
+        def run(sel: slice) -> None:
+            rows = refi_idx[sel]
+            terms = paths.terms.rows(sel)
+            t_b = tl.pay_time[rows]
+            kept = []
+            for c in path_chunks(mc.paths, len(rows), n_m):
+                for s in (1, 2, 0):  # base last: its state feeds the adjoint
+                    st = forward(terms, refi, paths.rates[s, c], paths.exp_of(s, c))
+                    a[s, rows] += deflate(terms, st.flow, paths.factor[c], paths.disc[s])
+                principal[rows] += principal_sum(terms, st) / mc.paths
+                kept.append((c, st))
+            zb = oas_from_flows(a[0, rows], t_b, quote[rows]) if by_price else quote[rows]
+            z[rows] = zb
+            grad = np.zeros((len(rows), n_k))
+            for c, st in kept:
+                w = weights(terms, paths.factor[c], paths.disc[0], zb, t_b)
+                grad += value_gradient(terms, refi, st, w, drate[:, c], dln)
+            value = (a[0, rows] * np.exp(-zb[:, None] * t_b)).sum(axis=1)
+            krd_raw[rows] = -grad / value[:, None]
+
+        _run_blocks(run, refi_idx.size, block_size(mc.paths, n_m))
+    return a, principal, tl, z, krd_raw

@@ -22,6 +22,7 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from hedge_planner.models.arrays import FloatArray, IntArray
@@ -354,9 +355,7 @@ def _by_quote(rows: Sequence[HoldingRow], idx: IntArray, members: list[int]) -> 
     return [g for g in (by_oas, by_price) if g]
 
 
-def _quotes(
-    rows: Sequence[HoldingRow], pos: IntArray, dirty_price: FloatArray
-) -> dict[str, FloatArray]:
+def _quotes(rows: Sequence[HoldingRow], pos: IntArray, dirty_price: FloatArray) -> dict[str, Any]:
     if rows[pos[0]].quoted_by == "oas":
         return {"oas": np.array([rows[i].oas for i in pos], dtype=np.float64)}
     return {"dirty_price": dirty_price[pos]}

@@ -117,6 +117,8 @@ def _oas(analysis: CaseAnalysis) -> QualityCheck:
         )
     if bullets:
         detail += "; priced as bullets with modified duration: " + ", ".join(bullets[:8])
+    if analysis.calibration is not None:
+        detail += "; short-rate model: " + analysis.calibration.summary()
     return _check("MBS and callables use OAS-based effective duration", status, detail)
 
 

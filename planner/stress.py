@@ -15,6 +15,7 @@ from hedge_planner.models.credit import cds_spread_pnl
 from hedge_planner.models.errors import InputError, InputIssue
 from hedge_planner.models.input_files import clip, did_you_mean, load_json, parse_number
 from hedge_planner.models.krd import ZERO_CONTINUOUS, KrdBasisMap
+from hedge_planner.models.oas_scenarios import ModelledRevaluer
 from hedge_planner.scenarios.benchmark import (
     METHOD_HOLDINGS,
     METHOD_PROFILE,
@@ -99,6 +100,7 @@ def run_scenarios(
         horizon_date=case.analysis_date + dt.timedelta(days=horizon_days(case)),
         analysis_date=case.analysis_date,
         book=book,
+        modelled=modelled_revaluer(case, analysis),
     )
     result = _with_benchmark(case, analysis, result, scenarios)
     if not case.cds:
@@ -112,6 +114,20 @@ def run_scenarios(
                 c.notional, c.spread_duration, result.spread_shifts_bp[:, column[c.sector]]
             )
     return add_linear_pnl(result, pnl, "credit default swaps: -spread DV01 x sector spread move")
+
+
+def modelled_revaluer(case: AnalysisCase, analysis: CaseAnalysis) -> ModelledRevaluer | None:
+    """The model that revalues the book's modelled holdings in scenarios (None without any)."""
+    if analysis.modelled is None or analysis.modelled.index.size == 0:
+        return None
+    return ModelledRevaluer(
+        rows=analysis.holdings.rows,
+        sched=analysis.schedule,
+        curve=analysis.curves.treasury,
+        key_years=analysis.risk.krd.tenor_years,
+        settings=analysis.short_rate or case.models.short_rate.settings(),
+        modelled=analysis.modelled,
+    )
 
 
 def _with_benchmark(

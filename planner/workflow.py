@@ -17,6 +17,7 @@ from hedge_planner.active_risk import (
     spread_dv01_by_sector,
 )
 from hedge_planner.case_curves import BuiltCurve, build_case_curve
+from hedge_planner.case_models import short_rate_settings
 from hedge_planner.cases import (
     AnalysisCase,
     BenchmarkHoldingsSpec,
@@ -38,6 +39,7 @@ from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days
 from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.exposure import CashBook, CdsPosition, portfolio_exposure
+from hedge_planner.models.hw_calibration import Calibration
 from hedge_planner.models.krd import (
     KRD_CONVENTIONS,
     PAR_TREASURY,
@@ -108,6 +110,9 @@ class CaseAnalysis:
     benchmark_book: BookRisk | None = None
     #: Option-adjusted analytics of the modelled holdings (None when there are none).
     modelled: ModelledAnalytics | None = None
+    #: The short-rate model's settings as used, and its fit when calibrated to swaption vols.
+    short_rate: ShortRateSettings | None = None
+    calibration: Calibration | None = None
 
     @property
     def tenors(self) -> tuple[str, ...]:
@@ -450,6 +455,7 @@ def analyze_case(
     if curves is None:
         curves = build_curves(case, source)
     assert curves.treasury_quotes is not None
+    short_rate, calibration = _short_rate(case, source, curves)
     book_risk = holding_risk(
         holdings,
         holdings_source,
@@ -457,7 +463,7 @@ def analyze_case(
         curves.treasury,
         case.risk,
         curves.treasury_quotes,
-        case.models.short_rate.settings(),
+        short_rate,
     )
     holdings = book_risk.holdings or holdings
     risk = book_risk.risk
@@ -465,7 +471,9 @@ def analyze_case(
     cov = load_covariance(case.covariance, source, risk.krd.tenors)
     flags = list(risk.flags)
     view, bench_book = (
-        _benchmark_view(case, source, curves) if case.benchmark is not None else (None, None)
+        _benchmark_view(case, source, curves, short_rate)
+        if case.benchmark is not None
+        else (None, None)
     )
     swap_vols = None
     if case.hedge is not None:
@@ -519,11 +527,21 @@ def analyze_case(
         active=active,
         benchmark_book=bench_book,
         modelled=book_risk.modelled,
+        short_rate=short_rate,
+        calibration=calibration,
     )
 
 
-def _benchmark_view(
+def _short_rate(
     case: AnalysisCase, source: str, curves: MarketCurves
+) -> tuple[ShortRateSettings, Calibration | None]:
+    """The case's short-rate settings, calibrated on the Treasury curve when asked."""
+    swaptions = case.hedge.universe.swaptions if case.hedge is not None else []
+    return short_rate_settings(case.models.short_rate, swaptions, curves.treasury, source)
+
+
+def _benchmark_view(
+    case: AnalysisCase, source: str, curves: MarketCurves, short_rate: ShortRateSettings
 ) -> tuple[BenchmarkView, BookRisk | None]:
     """The benchmark as the active-risk step needs it (holdings are analysed in full)."""
     bench = case.benchmark
@@ -541,7 +559,7 @@ def _benchmark_view(
         curves.treasury,
         case.risk,
         curves.treasury_quotes,
-        case.models.short_rate.settings(),
+        short_rate,
     )
     bench_risk = book.risk
     bench_totals = bench_risk.totals()

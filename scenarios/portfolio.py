@@ -12,6 +12,10 @@ therefore revalued by one method:
 * ``source == "computed"`` -- **full revaluation** (:func:`scenarios.revaluation.revalue_scenarios`)
   off the curve plus the holding's computed z-spread (``holding_risk.computed.z_spread``), with
   the scenario's key-rate tents and its sector spread shift.
+* modelled holdings (callables, putables, pools priced by the OAS model; ``source ==
+  "modelled"``) when the caller passes their model (``modelled``) -- **full revaluation by the
+  model**: the lattice refitted / the Monte Carlo paths re-run on each scenario curve (common
+  random numbers), the OAS moved by the sector spread shift (:mod:`models.oas_scenarios`);
 * ``source in ("supplied", "mixed")`` -- **supplied sensitivities (OAS-based), second-order**:
   the used figures of :class:`models.portfolio.HoldingRisk` (``krd``, ``spread_duration``,
   ``effective_convexity``, ``market_value``) in the second-order form of
@@ -71,7 +75,6 @@ decimals for returns and inside the shift matrices; "bp of MV" = P&L / MV * 1e4.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -81,16 +84,19 @@ from hedge_planner.models.bonds import BondBook, CashflowSchedule
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days, to_iso
 from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.oas_scenarios import METHOD_MODEL, ModelledRevaluer
 from hedge_planner.models.portfolio import HoldingRisk
 from hedge_planner.models.risk import CurveRisk, KeyRateSensitivity
 from hedge_planner.models.units import DAYS_PER_YEAR
 from hedge_planner.scenarios.approximation import book_approximation, hedge_scenario_pnl
 from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices
 from hedge_planner.scenarios.horizon import horizon_analysis
-from hedge_planner.scenarios.portfolio_result import (
+from hedge_planner.scenarios.portfolio_result import (  # noqa: F401 (re-exported)
     METHOD_FULL,
     METHOD_SENSITIVITY,
     PortfolioScenarioResult,
+    add_linear_pnl,
+    with_benchmark,
 )
 from hedge_planner.scenarios.pricer import ScenarioPricer
 from hedge_planner.scenarios.revaluation import (
@@ -249,6 +255,15 @@ def _checked_scenarios(
     return mats, kinds, keys
 
 
+def _methods(is_full: npt.NDArray[np.bool_], modelled: ModelledRevaluer | None) -> tuple[str, ...]:
+    """Method label per holding."""
+    model_pos = set() if modelled is None else set(modelled.positions.tolist())
+    return tuple(
+        METHOD_MODEL if i in model_pos else (METHOD_FULL if f else METHOD_SENSITIVITY)
+        for i, f in enumerate(is_full)
+    )
+
+
 def _book_pnl(
     schedule: CashflowSchedule,
     face_arr: FloatArray,
@@ -258,10 +273,12 @@ def _book_pnl(
     idx_full: IntArray,
     idx_sens: IntArray,
     chunk_size: int,
+    modelled: ModelledRevaluer | None = None,
 ) -> tuple[FloatArray, FloatArray, ScenarioBook | None, CurveRisk | None]:
     """Scenario P&L per holding (currency, ``(S, n)``): full revaluation of computed holdings,
-    sensitivities of supplied ones; also the closed-form approximation, the revalued book and
-    the supplied holdings' risk view (both reused by the breakevens)."""
+    sensitivities of supplied ones, the model's revaluation of modelled ones; also the
+    closed-form approximation, the revalued book and the supplied holdings' risk view (both
+    reused by the breakevens)."""
     shifts = np.asarray(mats.rate_shifts, dtype=np.float64)
     n_s, n = shifts.shape[0], len(holding_risk.ids)
     computed = holding_risk.computed
@@ -293,6 +310,10 @@ def _book_pnl(
         )
         holding_pnl[:, idx_sens] = sens
         approx_holding[:, idx_sens] = sens
+    if modelled is not None and modelled.positions.size:
+        pos = modelled.positions
+        spread = _spread_by_holding([sectors[i] for i in pos], mats)
+        holding_pnl[:, pos] = modelled.pnl(shifts, spread, face_arr[pos])
     return holding_pnl, approx_holding, sbook, risk_sens
 
 
@@ -416,6 +437,7 @@ def run_portfolio_scenarios(
     analysis_date: Any,
     book: BondBook | None = None,
     chunk_size: int = DEFAULT_CHUNK,
+    modelled: ModelledRevaluer | None = None,
 ) -> PortfolioScenarioResult:
     """Scenario P&L, horizon returns and breakevens of a book mixing modelled and supplied risk.
 
@@ -455,6 +477,10 @@ def run_portfolio_scenarios(
         a horizon (coupons for income, the computed holdings' horizon analysis).
     chunk_size
         Scenarios revalued together (memory ~ ``chunk * (flow groups + n)`` floats).
+    modelled
+        The book's modelled holdings (callables, putables, pools) and their model: they are
+        revalued in full by it (:mod:`models.oas_scenarios`) instead of by their second-order
+        figures; their breakeven contribution stays second order.
 
     Returns
     -------
@@ -481,11 +507,11 @@ def run_portfolio_scenarios(
     is_full = np.array([s == "computed" for s in holding_risk.source], dtype=bool)
     idx_full = np.flatnonzero(is_full)
     idx_sens = np.flatnonzero(~is_full)
-    methods = tuple(METHOD_FULL if f else METHOD_SENSITIVITY for f in is_full)
+    methods = _methods(is_full, modelled)
 
     # ---------------------------------------------------------------- scenario P&L
     holding_pnl, approx_holding, sbook, risk_sens = _book_pnl(
-        schedule, face_arr, curve, holding_risk, mats, idx_full, idx_sens, chunk_size
+        schedule, face_arr, curve, holding_risk, mats, idx_full, idx_sens, chunk_size, modelled
     )
     full_part = holding_pnl[:, idx_full].sum(axis=1)
     sens_part = holding_pnl[:, idx_sens].sum(axis=1)
@@ -546,53 +572,3 @@ def run_portfolio_scenarios(
         breakeven_bp=breakeven,
         breakeven_unhedged_bp=breakeven_unhedged,
     )
-
-
-def add_linear_pnl(
-    result: PortfolioScenarioResult, pnl: npt.ArrayLike, label: str
-) -> PortfolioScenarioResult:
-    """Add an exactly linear P&L of positions outside the bond book to the unhedged book.
-
-    Used for credit default swaps: their P&L is ``-spread DV01 x sector spread move`` with no
-    rate sensitivity, so the approximation equals the full figure, returns move by ``pnl / MV``
-    and the parallel-rate breakevens are unchanged.
-
-    Parameters
-    ----------
-    result
-        Scenario result of the bond book and hedges.
-    pnl
-        P&L per scenario, currency, ``(S,)``.
-    label
-        What the P&L is (recorded in the methodology).
-    """
-    extra = np.asarray(pnl, dtype=np.float64)
-    if extra.shape != result.unhedged_pnl.shape:
-        raise AnalyticsError(f"{label}: need one P&L per scenario ({result.unhedged_pnl.size})")
-    ret = extra / result.market_value
-
-    def plus(values: FloatArray | None) -> FloatArray | None:
-        return None if values is None else values + ret
-
-    return replace(
-        result,
-        unhedged_pnl=result.unhedged_pnl + extra,
-        hedged_pnl=result.hedged_pnl + extra,
-        approx_unhedged_pnl=result.approx_unhedged_pnl + extra,
-        approx_pnl=result.approx_pnl + extra,
-        price_return=result.price_return + ret,
-        unhedged_price_return=result.unhedged_price_return + ret,
-        total_return=plus(result.total_return),
-        unhedged_total_return=plus(result.unhedged_total_return),
-        extra_methods=(*result.extra_methods, label),
-    )
-
-
-def with_benchmark(
-    result: PortfolioScenarioResult, benchmark_pnl: npt.ArrayLike, method: str
-) -> PortfolioScenarioResult:
-    """The result with the benchmark's P&L per scenario (currency, the book's market value)."""
-    pnl = np.asarray(benchmark_pnl, dtype=np.float64)
-    if pnl.shape != result.unhedged_pnl.shape or not np.all(np.isfinite(pnl)):
-        raise AnalyticsError("benchmark P&L must be finite, one value per scenario")
-    return replace(result, benchmark_pnl=pnl, benchmark_method=method)

@@ -6,12 +6,14 @@ P&L in currency, *_bp in bp of book MV, returns decimal, shifts bp (see
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.dates import to_iso
+from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.scenarios.revaluation import (
     BP,
 )
@@ -33,6 +35,12 @@ METHODOLOGY: dict[str, str] = {
         f"{METHOD_SENSITIVITY}: MV * (-sum KRD_k dr_k - SD ds + C dy_eff^2 / 2), dy_eff = "
         "KRD-weighted average rate shift + spread shift, from the supplied (used) KRDs, spread "
         "duration and convexity; never revalued as bullets"
+    ),
+    "modelled_holdings": (
+        "callables, putables and MBS pools priced by the OAS model are revalued in full by it: "
+        "Hull-White lattice refitted to each scenario curve / Monte Carlo paths re-run on it "
+        "with the same random numbers, OAS moved by the sector spread shift; their breakeven "
+        "contribution stays second order"
     ),
     "hedges": "full revaluation of each instrument per unit, times quantity",
     "approximation": (
@@ -249,3 +257,53 @@ class PortfolioScenarioResult:
             "n_full_revaluation": self.n_full_revaluation,
             "n_sensitivity": self.n_sensitivity,
         }
+
+
+def add_linear_pnl(
+    result: PortfolioScenarioResult, pnl: npt.ArrayLike, label: str
+) -> PortfolioScenarioResult:
+    """Add an exactly linear P&L of positions outside the bond book to the unhedged book.
+
+    Used for credit default swaps: their P&L is ``-spread DV01 x sector spread move`` with no
+    rate sensitivity, so the approximation equals the full figure, returns move by ``pnl / MV``
+    and the parallel-rate breakevens are unchanged.
+
+    Parameters
+    ----------
+    result
+        Scenario result of the bond book and hedges.
+    pnl
+        P&L per scenario, currency, ``(S,)``.
+    label
+        What the P&L is (recorded in the methodology).
+    """
+    extra = np.asarray(pnl, dtype=np.float64)
+    if extra.shape != result.unhedged_pnl.shape:
+        raise AnalyticsError(f"{label}: need one P&L per scenario ({result.unhedged_pnl.size})")
+    ret = extra / result.market_value
+
+    def plus(values: FloatArray | None) -> FloatArray | None:
+        return None if values is None else values + ret
+
+    return replace(
+        result,
+        unhedged_pnl=result.unhedged_pnl + extra,
+        hedged_pnl=result.hedged_pnl + extra,
+        approx_unhedged_pnl=result.approx_unhedged_pnl + extra,
+        approx_pnl=result.approx_pnl + extra,
+        price_return=result.price_return + ret,
+        unhedged_price_return=result.unhedged_price_return + ret,
+        total_return=plus(result.total_return),
+        unhedged_total_return=plus(result.unhedged_total_return),
+        extra_methods=(*result.extra_methods, label),
+    )
+
+
+def with_benchmark(
+    result: PortfolioScenarioResult, benchmark_pnl: npt.ArrayLike, method: str
+) -> PortfolioScenarioResult:
+    """The result with the benchmark's P&L per scenario (currency, the book's market value)."""
+    pnl = np.asarray(benchmark_pnl, dtype=np.float64)
+    if pnl.shape != result.unhedged_pnl.shape or not np.all(np.isfinite(pnl)):
+        raise AnalyticsError("benchmark P&L must be finite, one value per scenario")
+    return replace(result, benchmark_pnl=pnl, benchmark_method=method)
