@@ -25,6 +25,7 @@ from hedge_planner.active_risk import position_loadings
 from hedge_planner.case_hedge import FuturesSpec, SwapSpec, SwaptionSpec
 from hedge_planner.case_positions import FuturesPosition, SwapPosition, SwaptionPosition
 from hedge_planner.cases import AnalysisCase
+from hedge_planner.document_sections import PositionRow
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import HedgePlannerError, InputError, InputIssue
 from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk, Swaption
@@ -372,3 +373,54 @@ def _assemble(
     for p in fixed:
         logger.info("held %s: %s %g, DV01 %.0f per bp", p.key, p.name, p.quantity, p.krd_dv01.sum())
     return HeldPositions(positions, current, krd, convexity, exposures)
+
+
+def position_rows(
+    held: HeldPositions,
+    members: Sequence[Any],
+    current: np.ndarray,
+    after: np.ndarray,
+) -> list[PositionRow]:
+    """The plan's positions before and after the hedge.
+
+    One row per universe member held before or after (``current`` and ``after`` in units per
+    member, the case's mapped positions included), then one per fixed position (unchanged).
+    """
+    rows: list[PositionRow] = []
+    for j, m in enumerate(members):
+        q0, q1 = float(current[j]), float(after[j])
+        if q0 == 0.0 and q1 == 0.0:
+            continue
+        mine = [p for p in held.positions if p.member == j]
+        status = next((p.status for p in mine if p.status != "held"), "held")
+        rows.append(_row(m.name, m.risk, q0, q1, True, status, mine))
+    for p in held.fixed:
+        rows.append(_row(p.name, p.risk, p.quantity, p.quantity, False, p.status, [p]))
+    return rows
+
+
+def _row(
+    name: str,
+    risk: HedgeInstrumentRisk,
+    q0: float,
+    q1: float,
+    in_universe: bool,
+    status: str,
+    mine: Sequence[HeldPosition],
+) -> PositionRow:
+    dv01 = float(np.sum(risk.krd_dv01))
+    return PositionRow(
+        instrument=name,
+        kind=risk.kind,  # type: ignore[arg-type]
+        unit=risk.unit,  # type: ignore[arg-type]
+        current=q0,
+        after=q1,
+        trade=q1 - q0,
+        dv01_current=dv01 * q0,
+        dv01_after=dv01 * q1,
+        market_value_current=float(risk.market_value) * q0,
+        in_universe=in_universe,
+        status=status,  # type: ignore[arg-type]
+        note="; ".join(p.note for p in mine if p.note),
+        case_keys=[p.key for p in mine],
+    )
