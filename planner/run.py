@@ -68,11 +68,14 @@ def _sweep_points(optimizer: Any, param: str, values: list[float]) -> list[Any]:
     reported trades stay measured from the true current positions. The reference is restored
     afterwards.
     """
-    from hedge_planner.solvers.turnover import TURNOVER_REFERENCE
+    from hedge_planner.solvers.turnover import TURNOVER_REFERENCE, TURNOVER_SIGN, reference_params
 
     if TURNOVER_REFERENCE not in optimizer.params:
         return list(optimizer.sweep(param, values))
-    saved = np.asarray(optimizer.params[TURNOVER_REFERENCE], dtype=float).copy()
+    saved = {
+        k: np.array(optimizer.params[k], dtype=float) for k in (TURNOVER_REFERENCE, TURNOVER_SIGN)
+    }
+    dv01 = np.asarray(optimizer.ctx.dv01_unit, dtype=float)
     points: list[Any] = []
     try:
         for v in values:
@@ -80,9 +83,9 @@ def _sweep_points(optimizer: Any, param: str, values: list[float]) -> list[Any]:
             points.append(point)
             if point.quantities:  # the next point's reference: this point's positions
                 held = [point.quantities.get(n, 0.0) for n in optimizer.ctx.names]
-                optimizer.set_params(**{TURNOVER_REFERENCE: np.asarray(held, dtype=float)})
+                optimizer.set_params(**reference_params(np.asarray(held), dv01))
     finally:
-        optimizer.set_params(**{TURNOVER_REFERENCE: saved})
+        optimizer.set_params(**saved)
     return points
 
 
