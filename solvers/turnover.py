@@ -35,7 +35,7 @@ TURNOVER_REFERENCE = "turnover_reference"
 #: Name of the what-if parameter holding the reference positions' signs (-1, 0, +1).
 TURNOVER_SIGN = "turnover_sign"
 #: Multiple of the turnover weight charged on DV01 held on the other side of the reference.
-REVERSAL = 10.0
+REVERSAL = 20.0
 #: A reference position under this much DV01 (currency per bp) counts as flat.
 FLAT_DV01 = 0.5
 
