@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -331,21 +332,17 @@ def held_positions(
     builders: list[tuple[str, Callable[[], HeldPosition]]] = []
     for i, fut in enumerate(spec.futures):
         key = f"positions.futures[{i}]"
-        builders.append(
-            (key, lambda f=fut, k=key: _futures(f, k, members, case.analysis_date.year, source))
-        )
-    for kind, rows, build in (
-        ("swaps", spec.swaps, _swap),
-        ("swaptions", spec.swaptions, _swaption),
-    ):
-        for i, row in enumerate(rows):
-            key = f"positions.{kind}[{i}]"
-            if sofr is None:
-                issues.append(InputIssue(source, None, key, "swaps and swaptions need curves.sofr"))
-                continue
-            builders.append(
-                (key, lambda r=row, k=key, b=build: b(r, k, members, sofr, tenors, context))
-            )
+        year = case.analysis_date.year
+        builders.append((key, partial(_futures, fut, key, members, year, source)))
+    rows: list[tuple[str, Callable[..., HeldPosition], Any]] = [
+        *((f"positions.swaps[{i}]", _swap, row) for i, row in enumerate(spec.swaps)),
+        *((f"positions.swaptions[{i}]", _swaption, row) for i, row in enumerate(spec.swaptions)),
+    ]
+    for key, build, row in rows:
+        if sofr is None:
+            issues.append(InputIssue(source, None, key, "swaps and swaptions need curves.sofr"))
+            continue
+        builders.append((key, partial(build, row, key, members, sofr, tenors, context)))
     for key, builder in builders:
         try:
             out.append(builder())
@@ -411,8 +408,8 @@ def _row(
     dv01 = float(np.sum(risk.krd_dv01))
     return PositionRow(
         instrument=name,
-        kind=risk.kind,  # type: ignore[arg-type]
-        unit=risk.unit,  # type: ignore[arg-type]
+        kind=risk.kind,
+        unit=risk.unit,
         current=q0,
         after=q1,
         trade=q1 - q0,
@@ -420,7 +417,7 @@ def _row(
         dv01_after=dv01 * q1,
         market_value_current=float(risk.market_value) * q0,
         in_universe=in_universe,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         note="; ".join(p.note for p in mine if p.note),
         case_keys=[p.key for p in mine],
     )
