@@ -201,7 +201,9 @@ def test_holding_the_hedge_rebalances_to_no_trade(base: PlanRun) -> None:
     rows = {r.instrument: r for r in plan.hedge.positions}
     for m, q in zip(first.problem.members, first.quantities, strict=True):
         if q != 0:
-            assert rows[m.name].current == pytest.approx(q) and rows[m.name].trade == 0.0
+            # Continuous swap notionals come back to within solver round-off (~1e-15 relative).
+            assert rows[m.name].current == pytest.approx(q)
+            assert abs(rows[m.name].trade) <= 1e-12 * max(1.0, abs(q))
 
 
 # ---- located input errors --------------------------------------------------------------------
