@@ -395,6 +395,14 @@ class CostsSpec(StrictModel):
         description="quadratic market impact: at 1,000 contracts or 100m notional traded the "
         "impact cost is this multiple of the half-spread cost",
     )
+    turnover_bp: float = Field(
+        default=0.0,
+        ge=0,
+        le=100.0,
+        description="turnover penalty, bp per unit of DV01 traded: cost = turnover_bp x "
+        "sum |DV01 per unit| x |position - current| (currency); in a sweep the previous "
+        "point's hedge is the reference, so neighbouring points do not flip (0: off)",
+    )
     tracking_error: Literal["exact", "l1_proxy"] = "exact"
     swap_spread_vol_bp: float = Field(
         default=20.0,

@@ -39,6 +39,7 @@ from hedge_planner.case_hedge import (
 from hedge_planner.case_holdings import holdings_from_records
 from hedge_planner.case_models import ModelsSpec
 from hedge_planner.case_paths import file_sandbox, resolve_path
+from hedge_planner.case_positions import PositionsSpec
 from hedge_planner.io import (
     parse_yaml_lines,
     read_holdings,
@@ -304,10 +305,7 @@ class CdsSpec(StrictModel):
 
 
 class AnalysisCase(StrictModel):
-    """A case file: what to analyse, with which market data, against which benchmark.
-
-    Later sections (hedge universe, limits, costs, scenarios, horizon, report) extend this.
-    """
+    """A case file: what to analyse, with which market data, against which benchmark."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -318,6 +316,7 @@ class AnalysisCase(StrictModel):
     benchmark: BenchmarkProfile | BenchmarkHoldingsSpec | None = None
     covariance: CovarianceSpec = Field(default_factory=CovarianceSpec)
     hedge: HedgeSpec | None = None
+    positions: PositionsSpec | None = None  # derivatives held before the hedge
     cds: list[CdsSpec] = Field(default_factory=list, description="credit default swaps held")
     scenarios: ScenariosSpec = Field(default_factory=lambda: ScenariosSpec())
     drift: DriftSpec | None = Field(

@@ -234,6 +234,34 @@ class Trade(Section):
     cash_cost_detail: CashCost | None = None
     roll_date: str | None
     detail: dict[str, Any]
+    te_reduction_bp: float | None = Field(
+        default=None,
+        description="tracking error the leg removes, bp per year: TE of the hedge with this "
+        "trade undone (position back to current, every other trade kept) minus the hedge's TE",
+    )
+    te_reduction_per_cash_cost: float | None = Field(
+        default=None,
+        description="te_reduction_bp per 1,000,000 currency of the trade's cash cost over the "
+        "horizon; null when the trade's cash cost is not positive (it earns its keep)",
+    )
+
+
+class PositionRow(Section):
+    """A derivative held before or after the hedge (a universe member or a fixed position)."""
+
+    instrument: str
+    kind: Literal["future", "swap", "swaption"]
+    unit: Literal["contracts", "notional"]
+    current: float = Field(description="units held before the hedge (signed)")
+    after: float = Field(description="units held after the hedge (signed)")
+    trade: float = Field(description="after - current, units")
+    dv01_current: float = Field(description="currency per bp")
+    dv01_after: float = Field(description="currency per bp")
+    market_value_current: float = Field(description="currency (price per unit x units)")
+    in_universe: bool = Field(description="false: held fixed, the hedge does not trade it")
+    status: Literal["held", "rolls", "expires"] = "held"
+    note: str = ""
+    case_keys: list[str] = Field(default_factory=list, description="the case's positions keys")
 
 
 class RiskFigures(Section):
@@ -373,6 +401,10 @@ class Hedge(Section):
         default_factory=dict,
         description="net vega of the swaption positions after the hedge, currency per bp of "
         "normal vol: 'total' and each expiry x tenor bucket held",
+    )
+    positions: list[PositionRow] = Field(
+        default_factory=list,
+        description="derivatives held before and after the hedge (the plan is a rebalance)",
     )
     baseline: Baseline
     solver: Solver

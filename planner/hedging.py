@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -40,6 +40,7 @@ from hedge_planner.models.futures_hedge import TreasuryFuture
 from hedge_planner.models.futures_options import FutureOption
 from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk, SwapHedge, Swaption
 from hedge_planner.models.swaps import SwapSpec as SwapTerms
+from hedge_planner.positions import HeldPositions, factor_loadings, held_positions
 from hedge_planner.solvers.optimizer import HedgeOptimizer
 from hedge_planner.solvers.problem import FactorRisk, Instrument, PortfolioRisk
 from hedge_planner.solvers.te_limit import TrackingErrorLimit
@@ -55,6 +56,7 @@ from hedge_planner.solvers.terms import (
     TrackingErrorL1Term,
     TrackingErrorTerm,
 )
+from hedge_planner.solvers.turnover import TurnoverTerm
 from hedge_planner.universe_checks import futures_price, universe_input_issues
 from hedge_planner.workflow import CaseAnalysis, MarketCurves
 
@@ -329,6 +331,7 @@ class HedgeProblem:
     duration_target: float | None
     tenors: tuple[str, ...]
     funding_rate: float
+    held: HeldPositions = field(default_factory=HeldPositions)
 
     @property
     def lots(self) -> dict[str, float | None]:
@@ -361,19 +364,23 @@ def _portfolio_risk(analysis: CaseAnalysis) -> PortfolioRisk:
     )
 
 
-def _instruments(hedge: HedgeSpec, members: list[UniverseMember], source: str) -> list[Instrument]:
-    """The optimiser's view of each member: per-unit risk, costs, bounds, current position."""
+def _instruments(
+    hedge: HedgeSpec, members: list[UniverseMember], source: str, held: np.ndarray
+) -> list[Instrument]:
+    """The optimiser's view of each member: per-unit risk, costs, bounds, current position
+    (the member's ``current`` plus the case's ``positions`` that map to it, ``held``)."""
     instruments = []
     futures_index = {id(f): i for i, f in enumerate(hedge.universe.futures)}
-    for m in members:
+    for m, extra_held in zip(members, held, strict=True):
         fields = m.risk.instrument_fields()
         fields["half_spread"] = m.half_spread
         lo, hi = m.bounds()
         spec = m.spec
         where = f"hedge.universe.futures[{futures_index.get(id(spec), 0)}]"
+        current = spec.current + float(extra_held)
         cap = liquidity_cap(hedge, m, where, source)
         if cap is not None:  # trades within the cap around the current position
-            lo, hi = max(lo, spec.current - cap), min(hi, spec.current + cap)
+            lo, hi = max(lo, current - cap), min(hi, current + cap)
         extra: dict[str, Any] = {"min_trade": spec.min_trade, "ticket_cost": spec.ticket_cost}
         extra.update(member_lot(spec))
         impact = hedge.costs.impact * m.half_spread / IMPACT_UNIT[m.risk.kind]
@@ -384,15 +391,17 @@ def _instruments(hedge: HedgeSpec, members: list[UniverseMember], source: str) -
                 lo=lo,
                 hi=hi,
                 direction=spec.direction,
-                q0=spec.current,
+                q0=current,
                 **extra,
             )
         )
     return instruments
 
 
-def _objective_terms(hedge: HedgeSpec, mv: float) -> list[Any]:
-    """Tracking error (the factor model's, see :func:`factor_risk`), carry, slippage, impact."""
+def _objective_terms(hedge: HedgeSpec, mv: float, current: np.ndarray | None = None) -> list[Any]:
+    """Tracking error (the factor model's, see :func:`factor_risk`), carry, slippage, impact,
+    and the turnover penalty against ``current`` (units per instrument) when the case sets one.
+    """
     costs = hedge.costs
     terms: list[Any] = []
     if costs.tracking_error == "exact":
@@ -407,6 +416,8 @@ def _objective_terms(hedge: HedgeSpec, mv: float) -> list[Any]:
     ]
     if costs.impact > 0:
         terms.append(ImpactTerm(impact_scale=1.0))
+    if costs.turnover_bp > 0 and current is not None:
+        terms.append(TurnoverTerm(turnover_bp=costs.turnover_bp, reference=current))
     return terms
 
 
@@ -534,11 +545,14 @@ def build_problem(
     """
     hedge = case.hedge
     assert hedge is not None
-    portfolio = _portfolio_risk(analysis)
-    mv = portfolio.market_value
     tenors = analysis.tenors
-    instruments = _instruments(hedge, members, source)
-    terms = _objective_terms(hedge, mv)
+    held = held_positions(
+        case, members, analysis.curves.sofr, tenors, factor_loadings(analysis), source
+    )
+    portfolio = held.book(_portfolio_risk(analysis))
+    mv = portfolio.market_value
+    instruments = _instruments(hedge, members, source, held.current)
+    terms = _objective_terms(hedge, mv, np.array([i.q0 for i in instruments]))
     constraints, target = _limits(hedge, analysis, source)
     constraints += desk_limits(hedge, members, source)
     leg_issues = leg_limit_issues(hedge, source)
@@ -552,9 +566,9 @@ def build_problem(
         constraints,
         gap_tol=hedge.solver.gap,
         time_limit=hedge.solver.time_limit_seconds,
-        factor_risk=factor_risk(analysis, members),
+        factor_risk=held.factors(factor_risk(analysis, members)),
         max_legs=hedge.limits.max_legs,
     )
     horizon_years = hedge.horizon_days / 365.0
     funding = float(analysis.curves.treasury.zero_rate(np.array([horizon_years]), "simple")[0])
-    return HedgeProblem(optimizer, members, mv, target, tenors, funding)
+    return HedgeProblem(optimizer, members, mv, target, tenors, funding, held)

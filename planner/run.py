@@ -60,6 +60,36 @@ def _noop(_: str) -> None:
     return None
 
 
+def _sweep_points(optimizer: Any, param: str, values: list[float]) -> list[Any]:
+    """Solve each value; with a turnover penalty, against the previous point's hedge.
+
+    Without the penalty this is the optimiser's own sweep. With it, each point's turnover
+    reference is the hedge of the point before (the case's current positions for the first),
+    so neighbouring points trade as little as the penalty prices; slippage, tickets and the
+    reported trades stay measured from the true current positions. The reference is restored
+    afterwards.
+    """
+    from hedge_planner.solvers.turnover import TURNOVER_REFERENCE, TURNOVER_SIGN, reference_params
+
+    if TURNOVER_REFERENCE not in optimizer.params:
+        return list(optimizer.sweep(param, values))
+    saved = {
+        k: np.array(optimizer.params[k], dtype=float) for k in (TURNOVER_REFERENCE, TURNOVER_SIGN)
+    }
+    dv01 = np.asarray(optimizer.ctx.dv01_unit, dtype=float)
+    points: list[Any] = []
+    try:
+        for v in values:
+            point = optimizer.sweep(param, [v])[0]
+            points.append(point)
+            if point.quantities:  # the next point's reference: this point's positions
+                held = [point.quantities.get(n, 0.0) for n in optimizer.ctx.names]
+                optimizer.set_params(**reference_params(np.asarray(held), dv01))
+    finally:
+        optimizer.set_params(**saved)
+    return points
+
+
 def _build_universe(analysis: CaseAnalysis, hedge: Any, source: str) -> list[UniverseMember]:
     """:func:`hedging.build_universe`, imported on first use (it loads the optimiser)."""
     from hedge_planner.hedging import build_universe
@@ -241,8 +271,8 @@ class PlanRun:
             reason = f"the case sets no {name} limit to sweep; add it to the case first"
             raise InputError([InputIssue(self.source, None, "hedge.limits", reason)])
         try:
-            points = problem.optimizer.sweep(
-                opt_name, [problem.to_optimizer_value(name, v) for v in values]
+            points = _sweep_points(
+                problem.optimizer, opt_name, [problem.to_optimizer_value(name, v) for v in values]
             )
         except HedgeInputError as exc:
             raise self._user_error(exc) from None
