@@ -16,6 +16,13 @@ Run: ``python benchmarks/bench_plan_example.py [--runs 5]``.
    document; the HTML report; the Excel workbook.
 4. **Charts**: the report's three SVG charts against one matplotlib bar chart of the KRD
    profile rendered to SVG (the way the charts were drawn before), same data, same process.
+5. **Large books** (``--rows``, default 13,500): one Excel table of that many rows and 8
+   columns written by the report's writer (xlsxwriter; number formats, column widths, a
+   table) against openpyxl's default workbook appending the bare values (the library of the
+   writer before, doing less work: a lower bound of its time; a test dependency), and the holdings CSV of the example repeated to
+   that many rows through the validating parser against ``pandas.read_csv`` of the same text
+   (tokenising only, no validation: the floor a vectorised parser could reach). Rows/s of each
+   and the ratio, same process, best of three.
 """
 
 from __future__ import annotations
@@ -28,9 +35,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 EXAMPLE = ROOT / "examples" / "core_plus" / "case.yaml"
 
 _WORKER = r"""
@@ -83,7 +93,6 @@ def _charts(repeats: int) -> tuple[float, float]:
     """Best time of the three SVG charts and of one matplotlib KRD chart, same data."""
     import io
 
-    sys.path.insert(0, str(ROOT))
     from hedge_planner.svg_charts import krd_profile_chart, scenario_pnl_chart, te_by_factor_chart
 
     tenors = ["6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y"]
@@ -116,9 +125,76 @@ def _charts(repeats: int) -> tuple[float, float]:
     return best[0], best[1]
 
 
+def _best(repeats: int, func: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _large_books(n: int) -> None:
+    """Excel writer and CSV parser at ``n`` rows, each against its reference."""
+    import csv
+    import datetime as dt
+    import io
+
+    import pandas as pd
+    from hedge_planner import excel_base as xb
+    from hedge_planner.io import parse_holdings_csv
+    from openpyxl import Workbook as OpenpyxlWorkbook
+    from xlsxwriter.workbook import Workbook
+
+    rows = [
+        (f"ID{i:07d}", 1e6 + i, 0.05, 7.5 + i % 7, "corporate", 0.01 * i, i, "x") for i in range(n)
+    ]
+    headers = ["ID", "Face", "Coupon", "Duration", "Sector", "DV01", "N", "Note"]
+    kinds = ["text", "money", "rate", "years", "text", "money", "int", "text"]
+    with tempfile.TemporaryDirectory() as tmp:
+
+        def ours() -> None:
+            wb = Workbook(str(Path(tmp) / "a.xlsx"))
+            xb.Book(wb).table("Holdings", headers, rows, kinds)
+            wb.close()
+
+        def reference() -> None:
+            wb = OpenpyxlWorkbook()
+            ws = wb.active
+            ws.append(headers)
+            for r in rows:
+                ws.append(r)
+            wb.save(str(Path(tmp) / "b.xlsx"))
+
+        a, b = _best(3, ours), _best(3, reference)
+    print(
+        f"Excel, {n:,} rows x 8: report writer (formats, widths, table) {n / a:,.0f} rows/s; "
+        f"openpyxl plain append, no formats (a lower bound of the former writer's time) "
+        f"{n / b:,.0f} rows/s (ratio {b / a:.1f}x)"
+    )
+    with (ROOT / "examples" / "core_plus" / "holdings.csv").open(newline="") as fh:
+        records = list(csv.reader(fh))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(records[0])
+    for k in range(n):
+        row = list(records[1 + k % (len(records) - 1)])
+        row[0] = f"{row[0]}-{k}"
+        writer.writerow(row)
+    text = out.getvalue()
+    settle = dt.date(2023, 12, 29)
+    a = _best(3, lambda: parse_holdings_csv(text, "holdings.csv", settle))
+    b = _best(3, lambda: pd.read_csv(io.StringIO(text), dtype=str))
+    print(
+        f"holdings CSV, {n:,} rows: validating parser {n / a:,.0f} rows/s; pandas.read_csv "
+        f"(no validation) {n / b:,.0f} rows/s (parser / read_csv time {a / b:.1f}x)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="cold runs per figure (median)")
+    parser.add_argument("--rows", type=int, default=13_500, help="rows of the large-book runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = _env(Path(tmp) / "pycache")
@@ -145,6 +221,7 @@ def main() -> None:
         f"charts: three SVG charts {1e3 * svg_t:.2f} ms; one matplotlib bar chart "
         f"{1e3 * mpl_t:.1f} ms (ratio {mpl_t / svg_t:.0f}x)"
     )
+    _large_books(args.rows)
 
 
 if __name__ == "__main__":

@@ -168,9 +168,21 @@ class Book:
             self._styles[key] = self.wb.add_format(props)
         return self._styles[key]
 
-    def _write(self, ws: Worksheet, r: int, c: int, value: Any, props: dict[str, Any]) -> None:
+    def _cell_format(self, fmt: str, fill: str | None, bold: bool) -> Any:
+        """The format of a body cell (``None``: Excel's default), cached per combination."""
+        key = (("fmt", fmt), ("fill", fill), ("bold", bold))
+        if key not in self._styles:
+            props: dict[str, Any] = {} if fmt == "General" else {"num_format": fmt}
+            if fill is not None:
+                props["bg_color"] = fill
+            if bold:
+                props.update(TOTAL_STYLE)
+            self._styles[key] = self.wb.add_format(props) if props else None
+        return self._styles[key]
+
+    @staticmethod
+    def _write(ws: Worksheet, r: int, c: int, value: Any, fmt: Any) -> None:
         """One cell, by type: text is always text (never a formula or a link)."""
-        fmt = self.style(**props) if props else None
         if value is None:
             if fmt is not None:
                 ws.write_blank(r, c, None, fmt)
@@ -226,20 +238,16 @@ class Book:
         widths = [min(len(text), 28) * 1.0 for text in headers]
         body = list(rows) or [[None] * len(headers)]
         last = len(body) - 1
+        bold = total_last and bool(rows)
         for r, values in enumerate(body):
             for c, value in enumerate(values):
                 kind = kinds[c] if c < len(kinds) else "auto"
                 if row_kinds is not None and c + 1 in row_kind_cols and r < len(row_kinds):
                     kind = row_kinds[r]
                 written, fmt = cell_value(value, kind)
-                props: dict[str, Any] = {} if fmt == "General" else {"num_format": fmt}
-                if status_col is not None and c == status_col:
-                    fill = STATUS_FILL.get(str(value).lower())
-                    if fill is not None:
-                        props["bg_color"] = fill
-                if total_last and rows and r == last:
-                    props.update(TOTAL_STYLE)
-                self._write(ws, r + 1, c, written, props)
+                fill = STATUS_FILL.get(str(value).lower()) if c == status_col else None
+                cell_fmt = self._cell_format(fmt, fill, bold and r == last)
+                self._write(ws, r + 1, c, written, cell_fmt)
                 widths[c] = max(widths[c], _measure(written, fmt))
         name = "t_" + re.sub(r"[^A-Za-z0-9_]", "_", sheet)
         header = self.style(**HEADER_STYLE)
