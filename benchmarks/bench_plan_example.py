@@ -20,7 +20,8 @@ Run: ``python benchmarks/bench_plan_example.py [--runs 5]``.
    columns written by the report's writer (xlsxwriter; number formats, column widths, a
    table) against openpyxl's default workbook appending the bare values (the library of the
    writer before, doing less work: a lower bound of its time; a test dependency), and the
-   holdings CSV of the example repeated to that many rows through the validating parser against ``pandas.read_csv`` of the same text
+   holdings CSV of the example repeated to that many rows through the validating parser
+   against ``pandas.read_csv`` of the same text
    (tokenising only, no validation: the floor a vectorised parser could reach). Rows/s of each
    and the ratio, same process, best of three.
 """
