@@ -273,11 +273,29 @@ def _panel_frame(panel: _Panel, title: str, x_label: str) -> str:
     )
 
 
+#: Row labels longer than this many characters are cut with an ellipsis (full text in a tooltip
+#: and in the chart's description), so a long name cannot squeeze the plot.
+MAX_LABEL_CHARS = 48
+
+
+def _label_width(labels: Sequence[str]) -> float:
+    """Room for the row labels (at most :data:`MAX_LABEL_CHARS` characters at 8 points)."""
+    return max([_text_width(s[:MAX_LABEL_CHARS], 8) for s in labels] + [20.0]) + 8
+
+
 def _row_labels(panel: _Panel, labels: Sequence[str], x: float) -> str:
     parts = ['<g class="labels">']
     for i, label in enumerate(labels):
         row_top, row_h = panel.row(i, len(labels))
-        parts.append(_text(x, row_top + row_h / 2 + 2.5, label, 8, "end"))
+        y = row_top + row_h / 2 + 2.5
+        if len(label) <= MAX_LABEL_CHARS:
+            parts.append(_text(x, y, label, 8, "end"))
+        else:
+            shown = label[: MAX_LABEL_CHARS - 1] + "…"
+            parts.append(
+                f'<text x="{_num(x)}" y="{_num(y)}" font-size="8" text-anchor="end" '
+                f'fill="{_TEXT}"><title>{escape(label)}</title>{escape(shown)}</text>'
+            )
     parts.append("</g>")
     return "".join(parts)
 
@@ -316,7 +334,7 @@ def scenario_pnl_chart(
     act = _values(active) if active is not None else []
     show_active = bool(_finite(act))
     height = (0.32 * len(labels) + 1.6) * _PT_PER_IN
-    label_w = max([_text_width(s, 8) for s in labels] + [20.0]) + 8
+    label_w = _label_width(labels)
     top, bottom, right = 40.0, height - 34, WIDTH - 12
     split = label_w + (right - label_w) * 3 / 4.4 if show_active else right
     # Bar-end labels need room beyond the longest bar: the axis is widened by 12% of the span.
@@ -390,7 +408,7 @@ def te_by_factor_chart(
         if len(values) != len(groups):
             raise ValueError(f"{name}: {len(values)} values for {len(groups)} groups")
     height = (0.4 * len(groups) + 1.4) * _PT_PER_IN
-    label_w = max([_text_width(s, 8) for s in groups] + [20.0]) + 8
+    label_w = _label_width(groups)
     panel = _Panel(
         label_w, WIDTH - 12, 40.0, height - 34, _value_ticks(_finite(*data.values()), 0.02)
     )

@@ -135,3 +135,18 @@ def test_charts_without_finite_data_still_parse(values: list[float | None]) -> N
         ET.fromstring(svg)
         assert not re.search(r'="[^"]*nan[^"]*"', svg.lower().replace("data-value", ""))
         assert "script" not in svg and "href" not in svg
+
+
+def test_long_row_labels_are_cut_but_kept_whole_in_tooltip_and_description() -> None:
+    long = "Historical: " + "a very long scenario name " * 5
+    svg = scenario_pnl_chart([long, "short"], {"Unhedged": [1.0, -1.0]}, None, "USD")
+    root = ET.fromstring(svg)
+    texts = [el for el in root.iter("text") if el.find("title") is not None]
+    assert len(texts) == 1
+    shown = (texts[0].text or "") + "".join(t.tail or "" for t in texts[0])
+    assert shown.endswith("…") and len(shown) <= 48
+    assert texts[0].find("title").text == long  # type: ignore[union-attr]
+    desc = root.find("desc")
+    assert desc is not None and long in (desc.text or "")
+    # The label column does not grow with the name: bars start left of the page's middle.
+    assert min(float(b["x"]) for b in _bars(svg)) < 396
