@@ -63,7 +63,7 @@ app = typer.Typer(
 )
 
 # Start-up cost: the commands import what they need inside their bodies (the optimiser
-# with cvxpy, the Excel writer with openpyxl, the scenario engine), so ``validate``,
+# with cvxpy, the Excel writer with xlsxwriter, the scenario engine), so ``validate``,
 # ``analyze`` and ``--help`` do not pay for the libraries only ``hedge`` and ``plan`` use.
 # tests/planner/test_startup.py checks which modules each command loads.
 

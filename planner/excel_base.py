@@ -10,18 +10,18 @@ Charts (native Excel charts) are anchored to the right of their sheet's table.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from hedge_planner.document import Plan
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.filters import AutoFilter
-from openpyxl.worksheet.table import Table, TableStyleInfo
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 #: Sheet names in workbook order (one table each; see :mod:`hedge_planner.report_excel`).
 SHEET_NAMES: tuple[str, ...] = (
@@ -67,18 +67,23 @@ FORMATS: dict[str, str] = {
     "text": "@",
 }
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="1F5A96")
-TITLE_FONT = Font(bold=True, size=12, color="1F5A96")
-TOTAL_FONT = Font(bold=True)
-THIN = Side(style="thin", color="B8C2CF")
-HEADER_BORDER = Border(bottom=THIN)
-STATUS_FILL = {
-    "pass": PatternFill("solid", fgColor="E3F4E8"),
-    "warn": PatternFill("solid", fgColor="FFF1D6"),
-    "warning": PatternFill("solid", fgColor="FFF1D6"),
-    "fail": PatternFill("solid", fgColor="FDE7E5"),
-    "error": PatternFill("solid", fgColor="FDE7E5"),
+#: Cell styles (xlsxwriter format properties).
+HEADER_STYLE: dict[str, Any] = {
+    "bold": True,
+    "font_color": "#FFFFFF",
+    "bg_color": "#1F5A96",
+    "bottom": 1,
+    "bottom_color": "#B8C2CF",
+    "text_wrap": True,
+    "valign": "vcenter",
+}
+TOTAL_STYLE: dict[str, Any] = {"bold": True}
+STATUS_FILL: dict[str, str] = {
+    "pass": "#E3F4E8",
+    "warn": "#FFF1D6",
+    "warning": "#FFF1D6",
+    "fail": "#FDE7E5",
+    "error": "#FDE7E5",
 }
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -134,12 +139,61 @@ def cell_value(value: Any, kind: str) -> tuple[Any, str]:
     return value, fmt
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """A worksheet written by :meth:`Book.table` and the shape of its table."""
+
+    book: Book
+    ws: Worksheet
+    name: str
+    n_cols: int
+
+
 @dataclass
 class Book:
-    """Writes one Excel table per worksheet, sheets in call order."""
+    """Writes one Excel table per worksheet, sheets in call order (xlsxwriter, streaming).
+
+    Cells are written once, with their final format; formats are shared between cells with
+    the same style (:meth:`style`), as Excel stores them.
+    """
 
     wb: Workbook
     names: list[str] = field(default_factory=list)
+    _styles: dict[tuple[tuple[str, Any], ...], Any] = field(default_factory=dict)
+
+    def style(self, **props: Any) -> Any:
+        """The shared cell format with these xlsxwriter properties (created once)."""
+        key = tuple(sorted(props.items()))
+        if key not in self._styles:
+            self._styles[key] = self.wb.add_format(props)
+        return self._styles[key]
+
+    def _cell_format(self, fmt: str, fill: str | None, bold: bool) -> Any:
+        """The format of a body cell (``None``: Excel's default), cached per combination."""
+        key = (("fmt", fmt), ("fill", fill), ("bold", bold))
+        if key not in self._styles:
+            props: dict[str, Any] = {} if fmt == "General" else {"num_format": fmt}
+            if fill is not None:
+                props["bg_color"] = fill
+            if bold:
+                props.update(TOTAL_STYLE)
+            self._styles[key] = self.wb.add_format(props) if props else None
+        return self._styles[key]
+
+    @staticmethod
+    def _write(ws: Worksheet, r: int, c: int, value: Any, fmt: Any) -> None:
+        """One cell, by type: text is always text (never a formula or a link)."""
+        if value is None:
+            if fmt is not None:
+                ws.write_blank(r, c, None, fmt)
+        elif isinstance(value, str):
+            ws.write_string(r, c, value, fmt)
+        elif isinstance(value, dt.date):
+            ws.write_datetime(r, c, value, fmt)
+        elif is_num(value):
+            ws.write_number(r, c, value, fmt)
+        else:
+            ws.write_string(r, c, str(value), fmt)
 
     def table(
         self,
@@ -152,7 +206,7 @@ class Book:
         row_kind_cols: Sequence[int] = (2,),
         total_last: bool = False,
         status_col: int | None = None,
-    ) -> Worksheet:
+    ) -> Sheet:
         """Write a sheet holding one table.
 
         Parameters
@@ -175,50 +229,63 @@ class Book:
 
         Returns
         -------
-        Worksheet
+        Sheet
             The sheet written (charts may be added to it).
         """
-        ws = self.wb.create_sheet(title=sheet)
+        ws = self.wb.add_worksheet(sheet)
         self.names.append(sheet)
         kinds = list(kinds or [])
-        widths: dict[int, float] = {}
-        for c, text in enumerate(headers, start=1):
-            cell = ws.cell(row=1, column=c, value=text)
-            cell.font = HEADER_FONT
-            cell.fill = HEADER_FILL
-            cell.border = HEADER_BORDER
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-            widths[c] = min(len(text), 28) * 1.0
+        widths = [min(len(text), 28) * 1.0 for text in headers]
         body = list(rows) or [[None] * len(headers)]
-        for r, values in enumerate(body, start=2):
-            for c, value in enumerate(values, start=1):
-                kind = kinds[c - 1] if c - 1 < len(kinds) else "auto"
-                if row_kinds is not None and c in row_kind_cols and r - 2 < len(row_kinds):
-                    kind = row_kinds[r - 2]
+        last = len(body) - 1
+        bold = total_last and bool(rows)
+        for r, values in enumerate(body):
+            for c, value in enumerate(values):
+                kind = kinds[c] if c < len(kinds) else "auto"
+                if row_kinds is not None and c + 1 in row_kind_cols and r < len(row_kinds):
+                    kind = row_kinds[r]
                 written, fmt = cell_value(value, kind)
-                cell = ws.cell(row=r, column=c, value=written)
-                if isinstance(written, str) and written.startswith("="):
-                    cell.data_type = "s"  # plan text is never a formula
-                if fmt != "General":
-                    cell.number_format = fmt
-                widths[c] = max(widths.get(c, 0.0), _measure(written, fmt))
-                if status_col is not None and c - 1 == status_col:
-                    fill = STATUS_FILL.get(str(value).lower())
-                    if fill is not None:
-                        cell.fill = fill
-        last_row = len(body) + 1
-        if total_last and rows:
-            for c in range(1, len(headers) + 1):
-                ws.cell(row=last_row, column=c).font = TOTAL_FONT
-        ref = f"A1:{get_column_letter(len(headers))}{last_row}"
+                fill = STATUS_FILL.get(str(value).lower()) if c == status_col else None
+                cell_fmt = self._cell_format(fmt, fill, bold and r == last)
+                self._write(ws, r + 1, c, written, cell_fmt)
+                widths[c] = max(widths[c], _measure(written, fmt))
         name = "t_" + re.sub(r"[^A-Za-z0-9_]", "_", sheet)
-        table = Table(displayName=name, ref=ref, autoFilter=AutoFilter(ref=ref))
-        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
-        ws.add_table(table)
-        ws.freeze_panes = "A2"
-        for col, width in widths.items():
-            ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 60)
-        return ws
+        header = self.style(**HEADER_STYLE)
+        ws.add_table(
+            0,
+            0,
+            len(body),
+            len(headers) - 1,
+            {
+                "name": name,
+                "style": "Table Style Light 9",
+                "banded_rows": True,
+                "autofilter": True,
+                "columns": [{"header": h, "header_format": header} for h in headers],
+            },
+        )
+        ws.freeze_panes(1, 0)
+        for c, width in enumerate(widths):
+            ws.set_column(c, c, min(max(width + 2, 8), 60))
+        return Sheet(self, ws, sheet, len(headers))
+
+
+def set_identifier(path: Path, identifier: str) -> None:
+    """Record ``identifier`` as the workbook's Dublin Core identifier (document properties).
+
+    xlsxwriter writes no ``dc:identifier``; the package's ``docProps/core.xml`` gains one, the
+    other parts are copied unchanged (the file is rewritten through a temporary beside it).
+    """
+    core = "docProps/core.xml"
+    tmp = path.with_name(path.name + ".id")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == core:
+                tag = f"<dc:identifier>{xml_escape(identifier)}</dc:identifier>"
+                data = data.replace(b"</cp:coreProperties>", tag.encode() + b"</cp:coreProperties>")
+            dst.writestr(info, data)
+    os.replace(tmp, path)
 
 
 ACRONYMS = {"dv01": "DV01", "ctd": "CTD", "krd": "KRD", "oas": "OAS", "bp": "bp", "id": "ID"}

@@ -1,16 +1,26 @@
-"""Native Excel charts of the workbook (openpyxl charts reading the sheet's own table)."""
+"""Native Excel charts of the workbook (bar charts reading the sheet's own table)."""
 
 from __future__ import annotations
 
-from openpyxl.chart import BarChart, Reference
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import Any
+
+from hedge_planner.excel_base import Sheet
+from xlsxwriter.utility import xl_col_to_name
 
 __all__ = ["add_bar_chart"]
 
 
+def _ref(sheet: str, col: int, first: int, last: int | None = None) -> str:
+    """An absolute reference to rows ``first``..``last`` (1-based; one cell without ``last``)
+    of 1-based column ``col``, the sheet name quoted."""
+    letter = xl_col_to_name(col - 1)
+    quoted = "'" + sheet.replace("'", "''") + "'"
+    cells = f"${letter}${first}" + ("" if last is None else f":${letter}${last}")
+    return f"={quoted}!{cells}"
+
+
 def add_bar_chart(
-    ws: Worksheet,
+    sheet: Sheet,
     *,
     title: str,
     y_title: str,
@@ -18,7 +28,7 @@ def add_bar_chart(
     n_rows: int,
     horizontal: bool = False,
     number_format: str = "0.00",
-) -> BarChart | None:
+) -> Any | None:
     """A clustered bar chart of table columns ``series_cols`` (1-based) against column A.
 
     The series read the table's cells (rows 2 .. n_rows + 1, header row as series names), so the
@@ -26,30 +36,36 @@ def add_bar_chart(
 
     Returns
     -------
-    BarChart or None
+    xlsxwriter Chart or None
         The chart added, ``None`` when the table has no data rows.
     """
     if n_rows <= 0:
         return None
-    chart = BarChart()
-    chart.type = "bar" if horizontal else "col"
-    chart.grouping = "clustered"
-    chart.title = title
-    chart.y_axis.title = y_title
-    chart.y_axis.numFmt = number_format
-    chart.y_axis.majorGridlines = None
-    # openpyxl hides axes unless told otherwise (delete=True by default in recent versions).
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
+    chart = sheet.book.wb.add_chart({"type": "bar" if horizontal else "column"})
     for col in series_cols:
-        data = Reference(ws, min_col=col, min_row=1, max_row=n_rows + 1)
-        chart.add_data(data, titles_from_data=True)
-    cats = Reference(ws, min_col=1, min_row=2, max_row=n_rows + 1)
-    chart.set_categories(cats)
-    chart.width = 24
-    chart.height = max(9.0, 0.55 * n_rows + 3) if horizontal else 10
+        chart.add_series(
+            {
+                "name": _ref(sheet.name, col, 1),
+                "categories": _ref(sheet.name, 1, 2, n_rows + 1),
+                "values": _ref(sheet.name, col, 2, n_rows + 1),
+            }
+        )
+    chart.set_title({"name": title})
+    # A bar chart's value axis is horizontal: xlsxwriter calls it the x axis there.
+    value_axis = {
+        "name": y_title,
+        "num_format": number_format,
+        "major_gridlines": {"visible": False},
+    }
+    category_axis: dict[str, Any] = {"reverse": True} if horizontal else {}  # first row on top
     if horizontal:
-        chart.x_axis.scaling.orientation = "maxMin"  # first row at the top, as in the table
-    anchor = f"{get_column_letter(ws.max_column + 2)}2"
-    ws.add_chart(chart, anchor)
+        chart.set_x_axis(value_axis)
+        chart.set_y_axis(category_axis)
+    else:
+        chart.set_y_axis(value_axis)
+    chart.set_legend({"position": "right"})
+    # 24 x 10 cm (openpyxl's units before), horizontal charts growing with the rows.
+    height_cm = max(9.0, 0.55 * n_rows + 3) if horizontal else 10.0
+    chart.set_size({"width": round(24 / 2.54 * 96), "height": round(height_cm / 2.54 * 96)})
+    sheet.ws.insert_chart(1, sheet.n_cols + 1, chart)
     return chart

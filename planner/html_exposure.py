@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from hedge_planner import html_base as h
 from hedge_planner.document import Plan
-from hedge_planner.mpl_charts import krd_profile_chart
+from hedge_planner.svg_charts import krd_profile_chart
 
 
 def _figures(plan: Plan, methods: Mapping[str, str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hedge_planner import html_base as h
 from hedge_planner.document import Plan, RiskModel
 from hedge_planner.labels import factor_label
-from hedge_planner.mpl_charts import te_by_factor_chart
+from hedge_planner.svg_charts import te_by_factor_chart
 
 
 def _group_label(group: str) -> str:

@@ -9,7 +9,7 @@ from hedge_planner import html_base as h
 from hedge_planner.document import Plan
 from hedge_planner.html_risk import risk_model_panel
 from hedge_planner.labels import scenario_label
-from hedge_planner.mpl_charts import scenario_pnl_chart
+from hedge_planner.svg_charts import scenario_pnl_chart
 
 
 def _scenario_definitions(plan: Plan) -> str:

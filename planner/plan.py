@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hedge_planner.active_risk import ActiveRisk, with_positions
@@ -50,8 +50,6 @@ from hedge_planner.document_sections import (
     SectorRow,
     Trade,
 )
-from hedge_planner.hedge_plan import HedgePlan
-from hedge_planner.hedging import UniverseMember
 from hedge_planner.models.calendar import add_business_days
 from hedge_planner.models.dates import to_date, to_days
 from hedge_planner.models.events import horizon_events
@@ -60,6 +58,10 @@ from hedge_planner.models.tracking_error import tracking_error
 from hedge_planner.models.units import BP
 from hedge_planner.scenarios.portfolio_result import PortfolioScenarioResult
 from hedge_planner.workflow import CaseAnalysis
+
+if TYPE_CHECKING:  # the hedge modules load the optimiser (cvxpy): types only here
+    from hedge_planner.hedge_plan import HedgePlan
+    from hedge_planner.hedging import UniverseMember
 
 __all__ = ["SCHEMA", "VERSION", "actions", "dashboard", "exposure", "scenarios_section"]
 

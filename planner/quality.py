@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hedge_planner.document import Actions, QualityCheck
 from hedge_planner.document_sections import Exposure, Scenarios, Status
-from hedge_planner.hedge_plan import HedgePlan
 from hedge_planner.models.dates import to_iso
 from hedge_planner.models.futures import BASKET_GAP_MONTHS, basket_short_end_gap
 from hedge_planner.models.units import BP_PER_UNIT
 from hedge_planner.workflow import CaseAnalysis
+
+if TYPE_CHECKING:  # the hedge modules load the optimiser (cvxpy): types only here
+    from hedge_planner.hedge_plan import HedgePlan
 
 #: Effective and yield-based DV01 of engine-priced holdings may differ by this fraction
 #: (compounding conventions and curve shape explain small differences).

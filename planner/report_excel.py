@@ -1,4 +1,4 @@
-"""Excel workbook of a plan (openpyxl).
+"""Excel workbook of a plan (xlsxwriter: cells streamed once, with their final formats).
 
 :func:`write_excel` writes one table per sheet (a real Excel table with filters, frozen header,
 number formats with units in the headers, Yes/No for flags), sheets in the order of
@@ -23,7 +23,7 @@ from hedge_planner.excel_charts import add_bar_chart
 from hedge_planner.excel_sheets import LATER_SHEETS
 from hedge_planner.html_decision import trade_cash_cost
 from hedge_planner.labels import constraint_label, cost_label
-from openpyxl import Workbook
+from xlsxwriter.workbook import Workbook
 
 __all__ = ["FORMATS", "SHEET_NAMES", "write_excel"]
 
@@ -442,19 +442,18 @@ def write_excel(plan: Plan | Mapping[str, Any], path: str | Path) -> Path:
     """
     plan = Plan.from_json(plan)
     ccy = plan.currency or "ccy"
-    wb = Workbook()
-    default = wb.active
+    out = Path(path)
+    # Inf/NaN become Excel's #NUM!/#DIV/0! errors rather than an unreadable file.
+    wb = Workbook(str(out), {"nan_inf_to_errors": True})
     book = xb.Book(wb)
     for build in BUILDERS:
         build(book, plan, ccy)
-    if default is not None:
-        wb.remove(default)
     if tuple(book.names) != SHEET_NAMES:  # a builder out of step with the documented order
         raise RuntimeError(f"workbook sheets {book.names} differ from SHEET_NAMES")
-    wb.properties.title = f"Hedge plan {plan.case} {plan.analysis_date}".strip()
-    wb.properties.creator = "hedge-planner"
+    wb.set_properties(
+        {"title": f"Hedge plan {plan.case} {plan.analysis_date}".strip(), "author": "hedge-planner"}
+    )
+    wb.close()
     # The run id ties the workbook to the plan.json of the same output set (see outputs.py).
-    wb.properties.identifier = plan.provenance.run_id if plan.provenance else ""
-    out = Path(path)
-    wb.save(out)
+    xb.set_identifier(out, plan.provenance.run_id if plan.provenance else "")
     return out

@@ -236,10 +236,10 @@ class PlanRun:
 
     @cached_property
     def _hedge(self) -> HedgePlan | None:
-        from hedge_planner.hedge_plan import solve_hedge
-
         if self.case.hedge is None:
             return None
+        from hedge_planner.hedge_plan import solve_hedge
+
         return solve_hedge(self.problem(), self.case.hedge.horizon_days, self.analysis.risk)
 
     def hedge(self) -> HedgePlan | None:

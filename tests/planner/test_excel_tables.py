@@ -57,7 +57,9 @@ def test_native_charts_read_the_krd_and_scenario_tables(plan: dict[str, Any], xl
         f"'Exposure'!$C$2:$C${n + 1}",
         f"'Exposure'!$E$2:$E${n + 1}",
     ]
-    assert krd.series[0].cat.numRef.f == f"'Exposure'!$A$2:$A${n + 1}"
+    # Tenor labels are text, so the categories are a string reference (strRef, as the OOXML
+    # chart schema has it for text; openpyxl used to write a numeric one) to column A.
+    assert krd.series[0].cat.strRef.f == f"'Exposure'!$A$2:$A${n + 1}"
     (pnl,) = wb["Scenarios"]._charts
     m = len(plan["scenarios"]["rows"])
     # unhedged and hedged P&L (C and E) of the Scenarios table, one bar per scenario

@@ -16,8 +16,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "core_plus" / "case.yaml"
-#: Libraries only the optimiser, the Excel writer or curve fitting need.
-HEAVY = ("cvxpy", "highspy", "openpyxl", "scipy.optimize", "scipy.stats")
+#: Libraries only the optimiser, the Excel writer, curve fitting or the sweep's frontier chart
+#: (matplotlib) need.
+HEAVY = ("cvxpy", "highspy", "openpyxl", "scipy.optimize", "scipy.stats", "matplotlib")
 
 _PROBE = """
 import json, sys
@@ -93,3 +94,35 @@ def test_validate_with_hedge_compiles_the_problem_but_skips_excel() -> None:
     assert code == 0
     assert "openpyxl" not in loaded
     assert "cvxpy" in loaded
+
+
+def test_plan_modules_import_no_optimiser_or_chart_library() -> None:
+    # The plan assembly, quality checks and report writers refer to the hedge modules for
+    # types only; importing them must not load cvxpy (a second or more), nor matplotlib.
+    code = (
+        "import sys, json\n"
+        "import hedge_planner.plan, hedge_planner.quality, hedge_planner.report_html\n"
+        f"print(json.dumps([m for m in {list(HEAVY)!r} if m in sys.modules]))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == []
+
+
+def test_plan_without_hedge_loads_no_optimiser_nor_matplotlib(
+    case_without_hedge: Path, tmp_path: Path
+) -> None:
+    code, loaded = _loaded(["plan", str(case_without_hedge), "--out", str(tmp_path), "--json"])
+    assert code == 0
+    assert (tmp_path / "report.html").is_file() and (tmp_path / "report.xlsx").is_file()
+    for name in ("cvxpy", "highspy", "matplotlib"):
+        assert name not in loaded
+
+
+def test_example_plan_draws_its_charts_without_matplotlib(tmp_path: Path) -> None:
+    code, loaded = _loaded(["plan", str(EXAMPLE), "--out", str(tmp_path), "--json"])
+    assert code == 0
+    assert (tmp_path / "report.html").read_text(encoding="utf-8").count("<svg") == 3
+    assert "matplotlib" not in loaded and "cvxpy" in loaded

@@ -1,0 +1,229 @@
+"""Benchmark: wall time of the example's ``plan`` (cold process each run) and where it goes.
+
+Run: ``python benchmarks/bench_plan_example.py [--runs 5]``.
+
+1. **Whole command.** ``hedge-planner plan examples/core_plus/case.yaml --out DIR --json`` in
+   a fresh interpreter per run (``python -m hedge_planner.cli``), the median wall time of
+   ``--runs`` runs. Python's bytecode cache is on (in a throw-away ``PYTHONPYCACHEPREFIX``
+   warmed by one run first), as for an installed package; with ``PYTHONDONTWRITEBYTECODE=1``
+   every project module is compiled on each start as well.
+2. **Reference in the same run**: a fresh interpreter that only imports numpy and exits
+   (the floor of any command), timed the same way; the ratio plan / reference is comparable
+   between a loaded and an idle machine where the seconds are not.
+3. **Breakdown** (one cold worker process per run, median per stage): import of the CLI;
+   import of the plan assembly; measurement of the book (curves, holdings' risk incl. the
+   modelled MBS and callables); hedge (universe, optimiser imports, solve); scenarios; the plan
+   document; the HTML report; the Excel workbook.
+4. **Charts**: the report's three SVG charts against one matplotlib bar chart of the KRD
+   profile rendered to SVG (the way the charts were drawn before), same data, same process.
+5. **Large books** (``--rows``, default 13,500): one Excel table of that many rows and 8
+   columns written by the report's writer (xlsxwriter; number formats, column widths, a
+   table) against openpyxl's default workbook appending the bare values (the library of the
+   writer before, doing less work: a lower bound of its time; a test dependency), and the
+   holdings CSV of the example repeated to that many rows through the validating parser
+   against ``pandas.read_csv`` of the same text
+   (tokenising only, no validation: the floor a vectorised parser could reach). Rows/s of each
+   and the ratio, same process, best of three.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+EXAMPLE = ROOT / "examples" / "core_plus" / "case.yaml"
+
+_WORKER = r"""
+import json, sys, time, tempfile
+from pathlib import Path
+t0 = time.perf_counter()
+import hedge_planner.cli  # noqa: F401  (what the command imports at start)
+t1 = time.perf_counter()
+from hedge_planner.run import PlanRun
+import hedge_planner.plan, hedge_planner.quality  # noqa: F401
+t2 = time.perf_counter()
+run = PlanRun.load(sys.argv[1])
+run.measure()
+t3 = time.perf_counter()
+run.universe(); run.hedge()
+t4 = time.perf_counter()
+run.stress()
+t5 = time.perf_counter()
+doc = run.plan()
+t6 = time.perf_counter()
+from hedge_planner.report_html import write_html
+out = Path(tempfile.mkdtemp())
+write_html(doc, out / "report.html")
+t7 = time.perf_counter()
+from hedge_planner.report_excel import write_excel
+write_excel(doc, out / "report.xlsx")
+t8 = time.perf_counter()
+print(json.dumps({
+    "import CLI": t1 - t0, "import plan assembly": t2 - t1, "load + measure": t3 - t2,
+    "hedge": t4 - t3, "scenarios": t5 - t4, "plan document": t6 - t5,
+    "HTML report": t7 - t6, "Excel report": t8 - t7, "total": t8 - t0,
+}))
+"""
+
+
+def _env(cache: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(cache)
+    return env
+
+
+def _wall(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def _charts(repeats: int) -> tuple[float, float]:
+    """Best time of the three SVG charts and of one matplotlib KRD chart, same data."""
+    import io
+
+    from hedge_planner.svg_charts import krd_profile_chart, scenario_pnl_chart, te_by_factor_chart
+
+    tenors = ["6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y"]
+    series = {n: [0.1 * (i + 1) * (k + 1) for i in range(9)] for k, n in enumerate("PBH")}
+    labels = [f"Scenario {i}" for i in range(19)]
+    pnl = {n: [1e6 * (i - 9) * (k + 1) for i in range(19)] for k, n in enumerate("UHB")}
+
+    def svg() -> None:
+        krd_profile_chart(tenors, series)
+        scenario_pnl_chart(labels, pnl, pnl["U"], "USD")
+        te_by_factor_chart(labels[:7], [1.0] * 7, [2.0] * 7)
+
+    def mpl() -> None:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(11, 3.6), layout="constrained")
+        ax = fig.subplots()
+        for j, values in enumerate(series.values()):
+            ax.bar([i + 0.25 * j for i in range(9)], values, width=0.25)
+        ax.set_xticks(range(9), tenors)
+        fig.savefig(io.StringIO(), format="svg")
+
+    mpl()  # the import is not part of the per-chart figure
+    best = [float("inf"), float("inf")]
+    for _ in range(repeats):
+        for k, func in enumerate((svg, mpl)):
+            start = time.perf_counter()
+            func()
+            best[k] = min(best[k], time.perf_counter() - start)
+    return best[0], best[1]
+
+
+def _best(repeats: int, func: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _large_books(n: int) -> None:
+    """Excel writer and CSV parser at ``n`` rows, each against its reference."""
+    import csv
+    import datetime as dt
+    import io
+
+    import pandas as pd
+    from hedge_planner import excel_base as xb
+    from hedge_planner.io import parse_holdings_csv
+    from openpyxl import Workbook as OpenpyxlWorkbook
+    from xlsxwriter.workbook import Workbook
+
+    rows = [
+        (f"ID{i:07d}", 1e6 + i, 0.05, 7.5 + i % 7, "corporate", 0.01 * i, i, "x") for i in range(n)
+    ]
+    headers = ["ID", "Face", "Coupon", "Duration", "Sector", "DV01", "N", "Note"]
+    kinds = ["text", "money", "rate", "years", "text", "money", "int", "text"]
+    with tempfile.TemporaryDirectory() as tmp:
+
+        def ours() -> None:
+            wb = Workbook(str(Path(tmp) / "a.xlsx"))
+            xb.Book(wb).table("Holdings", headers, rows, kinds)
+            wb.close()
+
+        def reference() -> None:
+            wb = OpenpyxlWorkbook()
+            ws = wb.active
+            ws.append(headers)
+            for r in rows:
+                ws.append(r)
+            wb.save(str(Path(tmp) / "b.xlsx"))
+
+        a, b = _best(3, ours), _best(3, reference)
+    print(
+        f"Excel, {n:,} rows x 8: report writer (formats, widths, table) {n / a:,.0f} rows/s; "
+        f"openpyxl plain append, no formats (a lower bound of the former writer's time) "
+        f"{n / b:,.0f} rows/s (ratio {b / a:.1f}x)"
+    )
+    with (ROOT / "examples" / "core_plus" / "holdings.csv").open(newline="") as fh:
+        records = list(csv.reader(fh))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(records[0])
+    for k in range(n):
+        row = list(records[1 + k % (len(records) - 1)])
+        row[0] = f"{row[0]}-{k}"
+        writer.writerow(row)
+    text = out.getvalue()
+    settle = dt.date(2023, 12, 29)
+    a = _best(3, lambda: parse_holdings_csv(text, "holdings.csv", settle))
+    b = _best(3, lambda: pd.read_csv(io.StringIO(text), dtype=str))
+    print(
+        f"holdings CSV, {n:,} rows: validating parser {n / a:,.0f} rows/s; pandas.read_csv "
+        f"(no validation) {n / b:,.0f} rows/s (parser / read_csv time {a / b:.1f}x)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="cold runs per figure (median)")
+    parser.add_argument("--rows", type=int, default=13_500, help="rows of the large-book runs")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = _env(Path(tmp) / "pycache")
+        plan_cmd = [sys.executable, "-m", "hedge_planner.cli", "plan", str(EXAMPLE)]
+        plan_cmd += ["--out", str(Path(tmp) / "out"), "--json"]
+        ref_cmd = [sys.executable, "-c", "import numpy"]
+        worker = [sys.executable, "-c", _WORKER, str(EXAMPLE)]
+        _wall(plan_cmd, env)  # warms the bytecode cache
+        plan_t, ref_t, stages = [], [], []
+        for _ in range(args.runs):  # alternate, so load changes hit both sides alike
+            plan_t.append(_wall(plan_cmd, env))
+            ref_t.append(_wall(ref_cmd, env))
+            proc = subprocess.run(worker, env=env, cwd=ROOT, check=True, capture_output=True)
+            stages.append(json.loads(proc.stdout.decode().strip().splitlines()[-1]))
+    plan_med, ref_med = statistics.median(plan_t), statistics.median(ref_t)
+    print(f"example plan, cold process: median {plan_med:.2f} s wall over {args.runs} runs")
+    print(f"reference (python -c 'import numpy'): median {ref_med:.3f} s")
+    print(f"ratio plan / reference: {plan_med / ref_med:.1f}")
+    print("breakdown (median of the cold worker runs, seconds):")
+    for key in stages[0]:
+        print(f"  {key:<22} {statistics.median(s[key] for s in stages):7.3f}")
+    svg_t, mpl_t = _charts(max(args.runs, 3))
+    print(
+        f"charts: three SVG charts {1e3 * svg_t:.2f} ms; one matplotlib bar chart "
+        f"{1e3 * mpl_t:.1f} ms (ratio {mpl_t / svg_t:.0f}x)"
+    )
+    _large_books(args.rows)
+
+
+if __name__ == "__main__":
+    main()
