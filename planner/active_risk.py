@@ -6,8 +6,9 @@ The case names the KRD convention of gaps, limits and tracking error (``risk.krd
 revaluation (:mod:`hedge_planner.models.krd`); a benchmark profile stated in the other basis is
 converted with the first-order basis map and flagged. Tracking error comes from the factor model
 of :mod:`hedge_planner.models.risk_model`: key rates (the chosen KRD basis, priced with the
-covariance of Treasury par-yield changes mapped into that basis), sector spreads (spread DV01 = spread duration x MV x
-1e-4 per sector, portfolio minus benchmark scaled to the portfolio's value) and, when swaps are
+covariance of Treasury par-yield changes mapped into that basis), sector spreads (spread
+DV01 = spread duration x MV x 1e-4 per sector, portfolio minus benchmark scaled to the
+portfolio's value) and, when swaps are
 held or traded, the Treasury-SOFR swap spread.
 
 ``risk.credit_exposure: dts`` measures the credit sectors (those the relative spread-vol table
