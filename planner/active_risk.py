@@ -6,10 +6,8 @@ The case names the KRD convention of gaps, limits and tracking error (``risk.krd
 revaluation (:mod:`hedge_planner.models.krd`); a benchmark profile stated in the other basis is
 converted with the first-order basis map and flagged. Tracking error comes from the factor model
 of :mod:`hedge_planner.models.risk_model`: key rates (the chosen KRD basis, priced with the
-covariance of Treasury par-yield changes mapped into that basis), sector spreads (spread
-DV01 = spread duration x MV x 1e-4 per sector, portfolio minus benchmark scaled to the
-portfolio's value) and, when swaps are
-held or traded, the Treasury-SOFR swap spread.
+par-yield covariance mapped into it), sector spreads (spread DV01 = spread duration x MV x 1e-4
+per sector, portfolio minus benchmark) and the Treasury-SOFR swap spread when swaps are held.
 
 ``risk.credit_exposure: dts`` measures the credit sectors (those the relative spread-vol table
 names) by duration times spread instead: a holding's DTS is its spread duration (years) times
@@ -28,6 +26,7 @@ from typing import Any
 
 import numpy as np
 from hedge_planner.cases import RiskSpec, resolve_path
+from hedge_planner.covariance_input import rate_covariance_in_basis
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.benchmark import (
     BenchmarkProfile,
@@ -332,10 +331,8 @@ def measure_active_risk(
     swap_spread_vols: tuple[float, float] | None = None,
     spread_levels: SpreadLevels | None = None,
 ) -> ActiveRisk:
-    """KRDs in the chosen convention, sector spread exposures and the pre-hedge tracking error.
-
-    ``spread_levels`` (the book's, bp) is needed when ``spec.credit_exposure`` is ``dts``.
-    """
+    """KRDs in the chosen convention, sector spread exposures and the pre-hedge tracking error
+    (``spread_levels``, the book's in bp, is needed when ``spec.credit_exposure`` is ``dts``)."""
     tenors = tuple(risk.krd.tenors)
     mv = float(risk.market_value.sum())
     weights = risk.market_value / mv
@@ -463,35 +460,11 @@ def _benchmark_dts(
     }
 
 
-def rate_covariance_in_basis(
-    par_cov: FloatArray,
-    risk: HoldingRisk,
-    curve: YieldCurve,
-    quotes: ParQuotes,
-    convention: KrdConvention,
-) -> FloatArray:
-    """The key-rate covariance in the basis the exposures are measured in, bp^2 per year.
-
-    The covariance is estimated from Treasury par-yield changes. Exposures in convention ``X``
-    (``KRD_X = KRD_zero @ M_X``, :class:`KrdBasisMap`) see P&L ``-KRD_par . dpar =
-    -KRD_X . (T dpar)`` with ``T = M_X^-1 M_par``, so their covariance is ``T Sigma_par T^T``.
-    Pricing zero-basis exposures with the par covariance directly (the earlier shortcut) made
-    the tracking error depend on the basis chosen (about 3 % on the rates block of the example).
-    """
-    if convention.rate_basis == "par":
-        return par_cov
-    bmap = KrdBasisMap(np.asarray(risk.krd.tenor_years, dtype=np.float64), curve, quotes)
-    t = np.linalg.solve(bmap.matrix(convention), bmap.matrix(PAR_TREASURY))
-    out = t @ par_cov @ t.T
-    return np.asarray(0.5 * (out + out.T), dtype=np.float64)
-
-
 def _covariance_label(cov: KeyRateCovariance, convention: KrdConvention) -> str:
     meta = cov.metadata
     label = f"{meta.source}, {meta.start} to {meta.end}, {meta.method} ({meta.n_obs} daily changes)"
-    if convention.rate_basis == "par":
-        return label
-    return f"{label}; par-yield covariance mapped to the {convention.label()} basis"
+    mapped = f"; par-yield covariance mapped to the {convention.label()} basis"
+    return label + ("" if convention.rate_basis == "par" else mapped)
 
 
 def _benchmark_krd(

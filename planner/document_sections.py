@@ -250,7 +250,7 @@ class PositionRow(Section):
     """A derivative held before or after the hedge (a universe member or a fixed position)."""
 
     instrument: str
-    kind: Literal["future", "swap", "swaption"]
+    kind: Literal["future", "swap", "swaption", "future_option", "cap", "floor", "cdx"]
     unit: Literal["contracts", "notional"]
     current: float = Field(description="units held before the hedge (signed)")
     after: float = Field(description="units held after the hedge (signed)")

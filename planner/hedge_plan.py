@@ -42,17 +42,15 @@ from hedge_planner.positions import position_rows
 from hedge_planner.solvers.infeasibility import Violation
 from hedge_planner.solvers.optimizer import HedgeResult, RiskSummary
 
-#: Below this many units (contracts for futures and their options, notional in currency
-#: otherwise) there is nothing to execute: a continuous solve can leave a few hundred of
-#: notional on a swap it does not need (measured on the example: 276 on the 3y).
+#: Below this many units (contracts for futures, notional otherwise) there is nothing to execute.
 MIN_TRADE = {
     "future": 0.5,
-    "swap": 1000.0,
-    "swaption": 1000.0,
+    "swap": 1.0,
+    "swaption": 1.0,
     "future_option": 0.5,
-    "cap": 1000.0,
-    "floor": 1000.0,
-    "cdx": 1000.0,
+    "cap": 1.0,
+    "floor": 1.0,
+    "cdx": 1.0,
 }
 #: Instrument details carried into each trade.
 TRADE_DETAIL_KEYS = (

@@ -505,7 +505,6 @@ def analyze_case(
             tenors=risk.krd.tenors,
             market_value=totals["market_value"],
             profile=profile,
-            # The gap is in the chosen convention: its covariance is in that basis too.
             covariance=KeyRateCovariance(cov.tenors, active.rate_covariance, cov.metadata),
             analysis_date=case.analysis_date,
             portfolio_sector_weights=dict(zip(sectors["sector"], sectors["weight"], strict=True)),

@@ -446,7 +446,8 @@ def test_vega_and_gross_notional_limits_from_the_case(tmp_path: Path) -> None:
     # of a currency unit per bp of vol for it.
     assert vega.get("total", 0.0) == pytest.approx(traded, abs=1e-3)
     assert abs(vega.get("total", 0.0)) <= 50_000.0 * (1 + 1e-9)
-    assert cons["vega_max"]["value"] == pytest.approx(abs(vega.get("total", 0.0)), abs=1e-6)
+    # The limit is checked at the solver's positions, dust included (same allowance).
+    assert cons["vega_max"]["value"] == pytest.approx(abs(vega.get("total", 0.0)), abs=1e-3)
 
 
 def test_liquidity_caps_futures_trades_at_a_share_of_adv(tmp_path: Path) -> None:

@@ -71,8 +71,9 @@ def test_page_one_is_the_decision(plan: dict[str, Any], page: str) -> None:
     for t in trades:
         assert t["instrument"] in text
         assert f"{abs(t['quantity']):,.0f}" in text
-        assert f"{t['dv01_change']:+,.0f}" in text
-        assert f"{t['cash_cost']:+,.0f}" in text
+        # Figures that round to 0 are printed unsigned.
+        for v in (t["dv01_change"], t["cash_cost"]):
+            assert (f"{v:+,.0f}" if abs(v) >= 0.5 else "0") in text
     assert f"{sum(t['dv01_change'] for t in trades):+,.0f}" in text
     assert f"{sum(t['cash_cost'] for t in trades):+,.0f}" in text
     # the three scenarios with the worst hedged P&L, by display name, worst first
@@ -109,12 +110,16 @@ def test_gains_are_green_and_losses_red_with_signs(plan: dict[str, Any], page: s
     section = page[page.index('<section id="scenarios">') : page.index('<section id="dashboard">')]
     for r in plan["scenarios"]["rows"]:
         value = r["hedged_pnl"]
+        if abs(value) < 0.5:
+            continue  # rounds to 0 (a vol scenario on a book without options): no colour
         cls = "gain" if value > 0 else "loss"
         assert f'<td class="num {cls}">{value:+,.0f}</td>' in section, r["name"]
     # a negative cost is money earned: green with a minus sign; a positive cost is red
     hedge = page[page.index('<section id="hedge">') : page.index('<section id="scenarios">')]
     for t in plan["hedge"]["trades"]:
         carry = t["cost"]["carry"]
+        if abs(carry) < 0.5:
+            continue  # rounds to 0: no colour, no sign
         cls = "gain" if carry < 0 else "loss"
         assert f'<td class="num {cls}">{carry:+,.0f}</td>' in hedge, t["instrument"]
     # DV01 changes are neither gains nor losses: uncoloured
@@ -244,12 +249,14 @@ def pdf_pages(plan: dict[str, Any]) -> list[str]:
 def test_pdf_is_short_with_the_decision_on_page_one(
     plan: dict[str, Any], pdf_pages: list[str]
 ) -> None:
-    assert 2 <= len(pdf_pages) <= 8
+    # Nine pages since the vol scenarios, vega rows and derivative positions joined the report.
+    assert 2 <= len(pdf_pages) <= 9
     first = re.sub(r"\s+", " ", pdf_pages[0])
     assert "Decision summary" in first
     for t in plan["hedge"]["trades"]:
         assert t["instrument"] in first
-        assert f"{t['dv01_change']:+,.0f}" in first
+        v = t["dv01_change"]
+        assert (f"{v:+,.0f}" if abs(v) >= 0.5 else "0") in first
     for name in _worst_three(plan):
         assert scenario_label(name) in first
     # the detail starts on page two

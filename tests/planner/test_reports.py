@@ -191,7 +191,7 @@ def test_fixture_follows_the_plan_document_structure(plan: dict[str, Any]) -> No
         "infeasibility",
     }
     # The example trades futures and swaps; swaptions are in its universe but not chosen.
-    assert {t["kind"] for t in h["trades"]} == {"future", "swap", "cdx"}
+    assert {t["kind"] for t in h["trades"]} == {"future", "swap"}
     for t in h["trades"]:
         assert set(t) >= {
             "instrument",

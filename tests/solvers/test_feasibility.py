@@ -29,19 +29,19 @@ def _report(limit: float, value: float, slack: float) -> ConstraintReport:
 
 
 def test_limit_tolerance_by_hand() -> None:
-    """Tolerance = 1e-9 * max(|limit|, |value|) + 1e-9 years / weight (limit units)."""
+    """Tolerance = 1e-8 * max(|limit|, |value|) + 1e-8 years / weight (limit units)."""
     years = Limit("duration_band", "duration_band", 1.0, "years")
     assert limit_tolerance(years, _report(0.25, 0.25, 0.0)) == pytest.approx(
         FEAS_RTOL * 0.25 + FEAS_ATOL
     )
     dv01 = Limit("dv01_max", "dv01", 1.0 / 2e5, "currency/bp")  # MV 2e9: 2e5 ccy/bp per year
     assert limit_tolerance(dv01, _report(1.45e6, 1.45e6, 0.0)) == pytest.approx(
-        1e-9 * 1.45e6 + 1e-9 * 2e5
+        1e-8 * 1.45e6 + 1e-8 * 2e5
     )
-    # A zero KRD tolerance: 2e-9 years over is a violation, 5e-10 is round-off.
+    # A zero KRD tolerance: 2e-8 years over is a violation, 5e-9 is round-off.
     krd = [Limit("krd_tol[2y]", "krd_tol", 1.0, "years")]
-    assert check_limits(krd, [_report(0.0, 2e-9, -2e-9)])
-    assert not check_limits(krd, [_report(0.0, 5e-10, -5e-10)])
+    assert check_limits(krd, [_report(0.0, 2e-8, -2e-8)])
+    assert not check_limits(krd, [_report(0.0, 5e-9, -5e-9)])
     assert check_limits(krd, [_report(0.0, math.nan, math.nan)])  # NaN is never "met"
 
 

@@ -63,9 +63,14 @@ def test_holdings_book_gives_the_cli_hedge(desk: tuple[TestClient, dict[str, str
 
 def test_limits_override(desk: tuple[TestClient, dict[str, str]]) -> None:
     c, auth = desk
-    body = {"krd_dv01": {"10y": 60_000.0}, "limits": {"dv01_max": 10_000.0}}
+    # The example's duration band (6.2 +/- 0.25 years on this book's value) alone needs a DV01
+    # of about 34.2k-37.1k per bp: a 36k cap is feasible and cuts into that range.
+    body = {"krd_dv01": {"10y": 60_000.0}, "limits": {"dv01_max": 36_000.0}}
     doc = c.post("/v1/hedge", json=body, headers=auth).json()
-    assert doc["post_hedge"]["dv01"] <= 10_000.0 * (1 + 1e-6)
+    assert doc["solver"]["status"] == "optimal"
+    assert doc["post_hedge"]["dv01"] <= 36_000.0 * (1 + 1e-6)
+    (cap,) = [k for k in doc["constraints"] if k["name"] == "dv01_max"]
+    assert cap["limit"] == 36_000.0
 
 
 @pytest.mark.parametrize(
