@@ -10,8 +10,9 @@ Conventions (the street convention, identical to QuantLib's ``BondFunctions`` wi
 * Coupon dates are generated backward from maturity, unadjusted, with an end-of-month rule; an
   issue date after the previous regular date makes a short first coupon.
 * A coupon pays ``100 * coupon * yf(accrual start, accrual end)`` per 100 face, where ``yf`` is the
-  bond's day count with the regular period as reference (``coupon / frequency`` for a regular
-  ACT/ACT period).
+  bond's day count with the regular period as reference; a full regular period pays exactly
+  ``100 * coupon / frequency`` under ACT/ACT and 30/360 alike (under 30/360 an end-of-month
+  February date would otherwise give 178 or 183 days: the street pays the regular coupon).
 * Yields compound at the coupon frequency. The time to each flow, in coupon periods, is
   ``frequency * sum of day-count year fractions`` between successive flows from settlement, so for
   ACT/ACT a flow ``k`` periods after the next coupon sits at ``w + k`` periods where
@@ -382,15 +383,21 @@ def _schedule_block(
 
     dc = day_count[bond]
     freq = comp[bond]
-    coupon_yf = year_fraction(dc, accrual_start, pay, ref_start, pay, freq)
+    period_yf = year_fraction(dc, accrual_start, pay, ref_start, pay, freq)
+    # A full regular period pays coupon / frequency under 30/360 as under ACT/ACT: the street
+    # (and MATLAB's cfamounts) counts a regular 30/360 half-year as 180 days even where an
+    # end-of-month February date makes the day count 178 or 183. Short first periods, the
+    # accrued keep the day count, and the first flow sits at (E - A) / E periods (the SIA rule).
+    full = (dc == DayCount.THIRTY_360) & (accrual_start == ref_start)
+    coupon_yf = np.where(full, 1.0 / freq, period_yf)
     amounts = 100.0 * book.coupon[b0:b1][bond] * coupon_yf
     amounts[offsets[1:] - 1] += 100.0
 
-    # Time to the first flow follows QuantLib's stepwise rule: measured from the accrual start
-    # and net of the accrued part, which differs from yf(settle, pay) only under 30/360.
+    # Time to the first flow is measured from the accrual start net of the accrued part (the
+    # SIA rule DSC = E - A under 30/360; QuantLib's stepwise rule), so flows sit whole periods apart.
     acc_yf = year_fraction(day_count, first_start, settle, prev_regular, next_coupon, comp)
     t0 = np.where(
-        first_start != settle,
+        first_start <= settle,
         coupon_yf[first] - acc_yf,
         year_fraction(day_count, settle, next_coupon, prev_regular, next_coupon, comp),
     )

@@ -21,10 +21,17 @@ def ql_date(d: dt.date) -> ql.Date:
 
 
 def ql_day_counter(code: int) -> ql.DayCounter:
-    """QuantLib day counter for a :class:`models.daycount.DayCount` code."""
+    """QuantLib day counter for a bond's :class:`models.daycount.DayCount` code.
+
+    30/360 maps to QuantLib's ``SimpleDayCounter``: whole-month spans (end of month to end of
+    month included) count as months / 12, so a full regular coupon pays ``coupon / frequency``
+    as the street pays it, and any other span falls back to 30/360 bond basis (the accrued).
+    QuantLib's ``Thirty360`` alone would pay 178/360 or 183/360 on a regular coupon period that
+    starts or ends on the last day of February.
+    """
     return {
         DayCount.ACT_ACT: ql.ActualActual(ql.ActualActual.ISMA),
-        DayCount.THIRTY_360: ql.Thirty360(ql.Thirty360.BondBasis),
+        DayCount.THIRTY_360: ql.SimpleDayCounter(),
         DayCount.ACT_360: ql.Actual360(),
         DayCount.ACT_365F: ql.Actual365Fixed(),
     }[DayCount(code)]

@@ -240,3 +240,29 @@ def test_matlab_parallel_shift_example_prices_including_zero_coupon_bonds() -> N
     np.testing.assert_allclose(
         frame["market_value"].round(4), [145.2452, 594.7757, 165.8949, 715.7584], atol=1e-9
     )
+
+
+def test_thirty_360_february_month_end_coupons_pay_coupon_over_frequency() -> None:
+    """A 30/360 bond with end-of-month February coupons, against the SIA price formula by hand.
+
+    5% semiannual, maturing 2029-02-28, settling 2026-11-15. The street pays 2.50 per 100 on
+    every regular date (Feb 28 and Aug 31), although 30/360 bond basis counts Aug 31 -> Feb 28
+    as 178 days and Feb 28 -> Aug 31 as 183. Accrued: A = 30/360 days from Aug 31 (D1 -> 30)
+    to Nov 15 = 75, so 5 * 75 / 360; the first flow sits at (E - A) / E = 105 / 180 periods.
+    """
+    settle, y = dt.date(2026, 11, 15), 0.061
+    book = BondBook.from_arrays(
+        ["C"], 100.0, 0.05, to_days([dt.date(2029, 2, 28)]), 2, DayCount.THIRTY_360
+    )
+    sched = build_schedule(book, int(to_days(settle)))
+    np.testing.assert_allclose(sched.amounts, [2.5, 2.5, 2.5, 2.5, 102.5], rtol=0, atol=1e-13)
+    w = 105.0 / 180.0
+    times = w + np.arange(5)
+    dirty = float(np.sum(sched.amounts / (1 + y / 2) ** times))
+    accrued = 5.0 * 75.0 / 360.0
+    risk = yield_risk(sched, [y])
+    assert abs(float(risk.accrued[0]) - accrued) < 1e-12
+    assert abs(float(risk.dirty_price[0]) - dirty) < 1e-10
+    assert abs(float(risk.clean_price[0]) - (dirty - accrued)) < 1e-10
+    macaulay = float(np.sum(times / 2 * sched.amounts / (1 + y / 2) ** times)) / dirty
+    assert abs(float(risk.macaulay_duration[0]) - macaulay) < 1e-10
