@@ -110,6 +110,11 @@ class FuturesSpec(StrictModel):
         "between them",
     )
     basket: list[DeliverableSpec] = Field(min_length=1)
+    basket_complete: bool = Field(
+        default=True,
+        description="false when the basket lists only some of the contract's deliverables: "
+        "the run warns, since the cheapest to deliver and the DV01 per contract may be off",
+    )
     initial_margin: float = Field(default=0.0, ge=0, description="currency per contract")
     half_spread: float | None = Field(
         default=None, ge=0, description="currency per contract; default half a tick"

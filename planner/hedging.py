@@ -179,6 +179,12 @@ def _future(
         calendar_spread=None if spec.roll is None else spec.roll.calendar_spread,
     )
     risk = future.risk(tenors, horizon_days=horizon)
+    if not spec.basket_complete:
+        logger.warning(
+            "%s: the case marks its deliverable basket incomplete; the cheapest to deliver and "
+            "the DV01 per contract may differ from the full basket's",
+            future.name,
+        )
     if risk.details.get("rolls_before_horizon") and not risk.details.get("roll_priced"):
         logger.warning(
             "%s rolls before the horizon but no bond of its basket is deliverable into the next "

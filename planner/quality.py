@@ -172,7 +172,11 @@ def _hedge_checks(analysis: CaseAnalysis, hedge_plan: HedgePlan) -> list[Quality
     members = hedge_plan.problem.members
     fut = [m for m in members if m.risk.kind == "future"]
     bad = [m.name for m in fut if not m.risk.details.get("ctd_id")]
-    gaps = _basket_gaps(fut)
+    gaps = _basket_gaps(fut) + [
+        f"{m.name}'s basket is marked incomplete in the case (basket_complete: false)"
+        for m in fut
+        if not getattr(m.spec, "basket_complete", True)
+    ]
     nan = float("nan")
     out.append(
         _check(

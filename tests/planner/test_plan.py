@@ -492,6 +492,30 @@ def test_basket_completeness_check_flags_the_long_bond_baskets(plan: dict) -> No
     assert "basis theoretical" in check["detail"]  # no market futures price in the example
 
 
+def test_a_basket_the_case_marks_incomplete_is_flagged(tmp_path: Path) -> None:
+    """TY's basket starts within three months of its window (the gap check passes), but a case
+    that says the list is partial (``basket_complete: false``) gets the warning and the run log
+    names the contract."""
+
+    def edit(case: dict) -> None:
+        for fut in case["hedge"]["universe"]["futures"]:
+            fut["basket_complete"] = fut["code"] != "TY"
+
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["plan", str(_variant(tmp_path, edit)), "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert "TYH4: the case marks its deliverable basket incomplete" in result.stderr
+    doc = json.loads((out / "plan.json").read_text())
+    check = next(
+        c for c in doc["quality_checks"]
+        if c["name"] == "Futures hedges account for conversion factor and CTD"
+    )  # fmt: skip
+    assert check["status"] == "warn"
+    incomplete = check["detail"].split("basket looks incomplete:")[1]
+    assert "TYH4's basket is marked incomplete in the case" in incomplete
+    assert "FVH4's basket is marked" not in incomplete
+
+
 def test_example_matrix_has_vol_scenarios_and_vega_pre_post(plan: dict) -> None:
     """The example's matrix holds its vol scenarios (rates and spreads fixed: the book does not
     move; the hedge's options are repriced) with the vega approximation beside the full figure;
