@@ -28,7 +28,7 @@ from hedge_planner.solvers.highs_backend import HighsModel, NodeOutcome
 from hedge_planner.solvers.outer_approx import outer_approximation
 from hedge_planner.solvers.results import RawOutcome as _Raw
 from hedge_planner.solvers.results import finite_or_none
-from hedge_planner.solvers.standard_form import ParametricForm
+from hedge_planner.solvers.standard_form import ParametricForm, search_hessian
 
 __all__ = ["CLARABEL_TIGHT", "MIQPSolver"]
 
@@ -97,6 +97,9 @@ class MIQPSolver:
         self.warm_int: np.ndarray | None = None
         #: Root box of the integer positions of the current search (None: the model's).
         self._box: tuple[np.ndarray, np.ndarray] | None = None
+        #: Lower the legs' big-M to the implied trades before each search (benchmarks
+        #: switch it off to time the search without it in the same run).
+        self.tighten_legs = True
 
     def solve(self, gap: float, tl: float, max_nodes: int) -> _Raw:
         """Exact MIQP: branch-and-bound or outer approximation, the other if unproven.
@@ -132,7 +135,7 @@ class MIQPSolver:
         :mod:`~hedge_planner.solvers.bound_tightening` for why this keeps every plan.
         """
         legs = self.program.legs
-        if not legs.active:
+        if not legs.active or not self.tighten_legs:
             return None
         t0 = time.perf_counter()
         legs.set_big_m(None)  # implied bounds of the untightened relaxation
@@ -269,6 +272,10 @@ class MIQPSolver:
 
         # The legs' binaries: rounded up by the heuristics and branched on before the lots.
         is_leg = self._int_pos >= self.n_x
+        hess = None
+        if self.program.legs.active:  # ranks the dives' lot roundings (heuristic only)
+            h_s = search_hessian(self._form.evaluate(), self._form.n_eq, self._search_cols)
+            hess = None if h_s is None else h_s[np.ix_(self._int_pos, self._int_pos)]
         # Caps any single QP too; HiGHS's clock accumulates over the model's life.
         model.set_time_budget(tl)
         try:
@@ -284,6 +291,7 @@ class MIQPSolver:
                 fallback=self._node_fallback,
                 round_up=is_leg,
                 priority=is_leg.astype(float),
+                hessian=hess,
             )
         finally:
             model.set_bounds(cols, lo0, hi0)
