@@ -95,7 +95,8 @@ def implied_bounds(lf: LinearForm, cols: np.ndarray) -> tuple[np.ndarray, np.nda
                 continue
             if not math.isfinite(v):
                 continue
-            pad = _MARGIN * max(1.0, abs(v), abs(hi[j] - lo[j]) if np.isfinite(hi[j] - lo[j]) else 0)
+            width = hi[j] - lo[j] if np.isfinite(hi[j] - lo[j]) else 0.0
+            pad = _MARGIN * max(1.0, abs(v), width)
             if sign > 0:
                 lo[j] = max(lo[j], v - pad)
             else:

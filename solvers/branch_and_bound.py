@@ -213,8 +213,8 @@ class _Search:
                 # and the roundings the curvature model ranks best.
                 binaries_open = False
                 self.try_fixed(self.rounded(v, lo, hi))
-                for r in self.model_roundings(v, lo, hi):
-                    self.try_fixed(r)
+                for cand in self.model_roundings(v, lo, hi):
+                    self.try_fixed(cand)
             if len(open_) == 0:
                 break
             j = self._dive_var(open_, v, fr)

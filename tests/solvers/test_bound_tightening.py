@@ -77,8 +77,11 @@ def _best_in_box(c: Case, plans: tuple, idx: np.ndarray, lots_lo: np.ndarray,
         buy = (d > 0) & up_ok & (z_lo[n + k] <= 0) & (d >= m - 1e-9)
         sell = (d < 0) & dn_ok & (z_lo[k] <= 0) & (-d >= m - 1e-9)
         zero_free = (d == 0) & none_ok
-        zero_leg = (d == 0) & ~none_ok & (m <= 0) & (
-            (up_ok & (z_lo[n + k] <= 0)) | (dn_ok & (z_lo[k] <= 0))
+        zero_leg = (
+            (d == 0)
+            & ~none_ok
+            & (m <= 0)
+            & ((up_ok & (z_lo[n + k] <= 0)) | (dn_ok & (z_lo[k] <= 0)))
         )
         inside &= buy | sell | zero_free | zero_leg
         traded = buy | sell | zero_leg
@@ -119,7 +122,7 @@ def test_tightened_search_is_exact_node_by_node(seed: int, monkeypatch: pytest.M
     opt = optimizer(c, "bnb")
     res = opt.solve()
     plans = _plans(c)
-    Q, obj, ok = plans
+    Q, _, ok = plans
     n = len(c.lot)
     ref = brute_force(c)
     if ref is None:
