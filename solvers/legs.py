@@ -22,7 +22,10 @@ split's degenerate direction ``t+ = t- > 0`` on which HiGHS' QP failed at nodes.
 integer columns of the generated model: the branch-and-bound (and every MIP solver given
 :attr:`~hedge_planner.solvers.formulation.HedgeProgram.mixed_integer`) branches on them like
 on lot counts. Bounds on the position must be finite for these instruments (a big-M needs
-one); :class:`LegSpec` says so with the instrument's name.
+one); :class:`LegSpec` says so with the instrument's name. The big-M is a cvxpy Parameter
+(:attr:`LegSpec.m_param`): the exact search lowers it, per solve, to the largest trade the
+other limits imply (:mod:`~hedge_planner.solvers.bound_tightening`), which keeps every plan
+and tightens the relaxation.
 """
 
 from __future__ import annotations

@@ -8,6 +8,11 @@ by CLARABEL's interior point on the same standard form
 outer approximation with HiGHS MILP masters (:mod:`~hedge_planner.solvers.outer_approx`)
 as the second exact method. The integer positions of the search vector ``[x, z]`` are the
 integer lots of ``x`` and then the legs' binaries ``z``.
+
+With legs, every search starts by lowering the legs' big-M to the trades the other limits
+imply (:mod:`~hedge_planner.solvers.bound_tightening`: one LP per side and leg instrument),
+restored when the search ends; its relaxation nodes go to HiGHS or CLARABEL, whichever
+solved its first nodes faster.
 """
 
 from __future__ import annotations
@@ -45,18 +50,78 @@ CLARABEL_TIGHT: dict[str, Any] = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "t
                                   "tol_ktratio": 1e-10, "max_iter": 500}  # fmt: skip
 
 
-def _pick(stats: dict[str, list[float]]) -> str:
-    """Relaxation-node solver: each probed on ``_PROBE_NODES`` nodes, then the cheaper.
+def _pick(stats: dict[str, list[float]], by_time: bool) -> str:
+    """Relaxation-node solver: HiGHS first, then as measured on its first nodes.
 
-    ``stats[name]`` is ``[seconds, successful runs, runs]``; the cost of a solver is its
-    time per successful run (a failed run costs its time and another solver's).
+    ``stats[name]`` is ``[seconds, successful runs, runs]``. ``by_time`` (problems with
+    legs): each solver is probed on ``_PROBE_NODES`` nodes, then the one with the lower
+    time per successful run is used (a failed run costs its time and another solver's).
+    Otherwise the interior point goes first once HiGHS has failed on a third of its
+    first ``_PROBE_NODES`` or more runs.
     """
     h, i = stats["highs"], stats["ipm"]
     if h[2] < _PROBE_NODES:
         return "highs"
+    if not by_time:
+        return "ipm" if 3 * (h[2] - h[1]) > h[2] else "highs"
     if i[2] < _PROBE_NODES:
         return "ipm"
     return "highs" if h[0] / max(h[1], 1) <= i[0] / max(i[1], 1) else "ipm"
+
+
+class _NodeSolvers:
+    """Node relaxations of one search: HiGHS' QP or CLARABEL, chosen as measured.
+
+    Why: HiGHS' QP fails on some nodes (leg binaries: it stops "optimal" with a 1e-5 row
+    infeasibility on the big-M rows, then reports "Solve error"), or takes ~9 ms where
+    the interior point takes ~1.5 ms (the desk example with tightened big-M); the
+    interior point has no basis to cycle on. With legs, relaxation nodes go to the solver
+    with the lower time per successful solve, measured on the first nodes of each;
+    without, to HiGHS unless it failed on a third of them (see :func:`_pick`). The other
+    is the fallback of a failed run. Fixed-integer nodes (plans) stay HiGHS-first: the
+    interior point's plans can miss a band by ~5e-6 years (one enumeration test failed
+    when they were interior-point-first too). The cvxpy fallback stays the last resort.
+    """
+
+    def __init__(self, form: ParametricForm, model: HighsModel, cols: np.ndarray,
+                 xc: np.ndarray, by_time: bool) -> None:  # fmt: skip
+        self.form, self.model, self.cols, self.xc, self.by_time = form, model, cols, xc, by_time
+        self._ipm: ClarabelNodes | None = None  # built on first use
+        #: Per relaxation-node solver: [seconds, successful runs, runs].
+        self.stats: dict[str, list[float]] = {"highs": [0.0, 0, 0], "ipm": [0.0, 0, 0]}
+
+    def interior(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        if self._ipm is None:
+            m = self.model
+            self._ipm = ClarabelNodes(self.form.evaluate(), self.cols, m.col_scale, m.obj_scale)
+        return self._ipm.solve(lo, hi)
+
+    def highs(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        self.model.set_bounds(self.cols, lo, hi)
+        return self.model.run(retries=False)
+
+    def _timed(self, name: str, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        t = time.perf_counter()
+        out = self.highs(lo, hi) if name == "highs" else self.interior(lo, hi)
+        st = self.stats[name]
+        st[0] += time.perf_counter() - t
+        st[1] += out.status != "error"
+        st[2] += 1
+        return out
+
+    def __call__(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        """Relaxation with the integer box ``[lo, hi]``: the search vector ``[x, z]``."""
+        if bool(np.array_equal(lo, hi)):
+            out = self.highs(lo, hi)
+            if out.status == "error":
+                out = self.interior(lo, hi)
+        else:
+            first = _pick(self.stats, self.by_time)
+            out = self._timed(first, lo, hi)
+            if out.status == "error":
+                out = self._timed("ipm" if first == "highs" else "highs", lo, hi)
+        x = None if out.x is None else out.x[self.xc]
+        return NodeOutcome(out.status, x, out.objective)
 
 
 class MIQPSolver:
@@ -108,7 +173,10 @@ class MIQPSolver:
         futures families, the example without a leg limit) it proves the gap within a few
         node QPs, where the outer approximation needs at least one whole MILP. With the
         legs' binaries it runs on (80% of the time): its legs-aware incumbents and the
-        interior-point nodes beat the MILP masters there (the example with ``max_legs``).
+        interior-point nodes beat the MILP masters there (the example with ``max_legs``;
+        measured again with the tightened big-M: the outer approximation stayed unproven
+        at 20 s on the ``lots_legs`` family and both examples, where the branch-and-bound
+        proves them in under a second to 15 s).
         Without legs, a search still open after ``_BNB_PROBE_NODES`` node QPs is a lattice
         of lots whose relaxation is flat in many directions (swaps in 1mm lots): the node
         bound rises by a few currency units per hundred nodes, while the outer
@@ -222,53 +290,7 @@ class MIQPSolver:
         lo0, hi0 = model.col_lo[cols].copy(), model.col_hi[cols].copy()
         box_lo, box_hi = (lo0, hi0) if self._box is None else self._box
 
-        ipm: list[ClarabelNodes] = []  # built on first use
-        # Per relaxation-node solver: [seconds, successful runs, runs].
-        stats = {"highs": [0.0, 0, 0], "ipm": [0.0, 0, 0]}
-
-        def interior(lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-            if not ipm:
-                lf = self._form.evaluate()
-                ipm.append(ClarabelNodes(lf, cols, model.col_scale, model.obj_scale))
-            return ipm[0].solve(lo, hi)
-
-        def highs(lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-            model.set_bounds(cols, lo, hi)
-            return model.run(retries=False)
-
-        solvers = {"highs": highs, "ipm": interior}
-
-        def timed(name: str, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-            t = time.perf_counter()
-            out = solvers[name](lo, hi)
-            st = stats[name]
-            st[0] += time.perf_counter() - t
-            st[1] += out.status != "error"
-            st[2] += 1
-            return out
-
-        def node(lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-            # Why: HiGHS' QP fails on some nodes (leg binaries: it stops "optimal" with a
-            # 1e-5 row infeasibility on the big-M rows, then reports "Solve error"), or
-            # takes ~9 ms where the interior point takes ~1.5 ms (the desk example with
-            # tightened big-M); the interior point has no basis to cycle on. Relaxation
-            # nodes go to the solver with the lower time per successful solve, measured on
-            # the first nodes of each; the other is the fallback of a failed run.
-            # Fixed-integer nodes (plans) stay HiGHS-first: the interior point's plans can
-            # miss a band by ~5e-6 years (one enumeration test failed when they were
-            # interior-point-first too). The cvxpy fallback stays the last resort.
-            x = None
-            if bool(np.array_equal(lo, hi)):
-                out = highs(lo, hi)
-                if out.status == "error":
-                    out = interior(lo, hi)
-            else:
-                first = _pick(stats)
-                out = timed(first, lo, hi)
-                if out.status == "error":
-                    out = timed("ipm" if first == "highs" else "highs", lo, hi)
-            x = None if out.x is None else out.x[xc]
-            return NodeOutcome(out.status, x, out.objective)
+        node = _NodeSolvers(self._form, model, cols, xc, by_time=self.program.legs.active)
 
         # The legs' binaries: rounded up by the heuristics and branched on before the lots.
         is_leg = self._int_pos >= self.n_x
