@@ -7,7 +7,8 @@ trades, tickets, ``max_legs``), every plan is enumerated from the raw inputs:
 * every relaxation node the branch-and-bound solves has a bound no higher than the best
   plan inside its box (lot box and the legs' binaries), each plan priced from raw inputs;
 * the search's optimum equals the enumeration's, and an instance enumeration finds
-  infeasible is reported infeasible.
+  infeasible is reported infeasible;
+* the curvature the dives rank lot roundings by is the tracking-error Hessian.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 import pytest
 from hedge_planner.solvers import miqp
 from hedge_planner.solvers.highs_backend import NodeOutcome
+from hedge_planner.solvers.standard_form import search_hessian
 
 from tests.solvers.test_legs import MV, Case, brute_force, make_case, optimizer
 
@@ -158,3 +160,17 @@ def test_some_instances_are_infeasible_and_some_have_leg_limits() -> None:
     cases = [_case(s) for s in SEEDS]
     assert sum(c.max_legs is not None for c in cases) >= 25
     assert sum(brute_force(c) is None for c in cases) >= 3
+
+
+@pytest.mark.parametrize("seed", [3, 17, 105])
+def test_search_hessian_is_the_tracking_error_curvature(seed: int) -> None:
+    """Curvature in the scaled lots: ``2 lam S U cov U' S`` from the raw inputs; none on z."""
+    c = make_case(seed, mixed=seed > 100, legs=True)
+    opt = optimizer(c)
+    n = len(c.lot)
+    H = search_hessian(opt._form.evaluate(), opt._form.n_eq, opt._search_cols)
+    assert H is not None
+    S = np.diag(opt.ctx.scale)
+    ref = 2 * c.lam * S @ c.U @ c.cov @ c.U.T @ S
+    np.testing.assert_allclose(H[:n, :n], ref, rtol=1e-9, atol=1e-12 * np.abs(ref).max())
+    assert np.all(H[n:] == 0.0) and np.all(H[:, n:] == 0.0)
