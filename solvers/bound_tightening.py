@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 _MARGIN = 1e-6
 
 
-def _lp(lf: LinearForm) -> highspy.Highs:
+def _lp(lf: LinearForm, seconds: float) -> highspy.Highs:
     """HiGHS LP of ``lf``'s rows and column bounds (rows scaled to unit max coefficient)."""
     A = sp.csr_matrix(lf.A)
     amax = np.asarray(abs(A).max(axis=1).todense(), dtype=float).reshape(-1)
@@ -53,7 +53,9 @@ def _lp(lf: LinearForm) -> highspy.Highs:
     lp.a_matrix_.index_ = As.indices.astype(np.int32)
     lp.a_matrix_.value_ = As.data.astype(float)
     h = new_highs()
-    h.setOptionValue("time_limit", 5.0)  # tightening is optional: never the bottleneck
+    # Tightening is optional: past its budget (HiGHS' clock is cumulative over the LPs)
+    # the remaining LPs end unsolved and their columns keep their own bounds.
+    h.setOptionValue("time_limit", max(seconds, 1e-3))
     # Why: consecutive LPs differ in the objective only, so the last optimal basis stays
     # primal feasible; primal simplex from it took 18 ms for the desk example's 36 LPs
     # where HiGHS' default (dual) took 49 ms.
@@ -62,7 +64,9 @@ def _lp(lf: LinearForm) -> highspy.Highs:
     return h
 
 
-def implied_bounds(lf: LinearForm, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def implied_bounds(
+    lf: LinearForm, cols: np.ndarray, seconds: float = 5.0
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Smallest and largest value of each column of ``cols`` over ``lf``'s feasible set.
 
     Parameters
@@ -71,6 +75,8 @@ def implied_bounds(lf: LinearForm, cols: np.ndarray) -> tuple[np.ndarray, np.nda
         The continuous relaxation (its objective is ignored).
     cols : numpy.ndarray of int
         Columns to bound.
+    seconds : float
+        Time budget of all the LPs together.
 
     Returns
     -------
@@ -83,7 +89,7 @@ def implied_bounds(lf: LinearForm, cols: np.ndarray) -> tuple[np.ndarray, np.nda
     lo, hi = lf.col_lo[cols].copy(), lf.col_hi[cols].copy()
     if not len(cols):
         return lo, hi
-    h = _lp(lf)
+    h = _lp(lf, seconds)
     n = lf.c.shape[0]
     for j, c in enumerate(cols):
         for sign in (1.0, -1.0):

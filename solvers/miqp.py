@@ -185,7 +185,7 @@ class MIQPSolver:
         (``warm_int``) carries the first method's incumbent into the second.
         """
         t0 = time.perf_counter()
-        self._box = self._tighten()
+        self._box = self._tighten(0.2 * tl)
         try:
             return self._solve(gap, tl, max_nodes, t0)
         finally:
@@ -194,12 +194,12 @@ class MIQPSolver:
             if self.program.legs.active:
                 self.program.legs.set_big_m(None)
 
-    def _tighten(self) -> tuple[np.ndarray, np.ndarray] | None:
+    def _tighten(self, seconds: float) -> tuple[np.ndarray, np.ndarray] | None:
         """Lower the legs' big-M to the trades the other limits imply; the lot box.
 
-        Returns the root box of the integer positions (scaled lots, binaries) with the
-        leg instruments' integer lots narrowed to their implied range, or None (no legs,
-        or nothing proven: the model's own bounds). See
+        ``seconds`` caps the bound LPs. Returns the root box of the integer positions
+        (scaled lots, binaries) with the leg instruments' integer lots narrowed to their
+        implied range, or None (no legs, or nothing proven: the model's own bounds). See
         :mod:`~hedge_planner.solvers.bound_tightening` for why this keeps every plan.
         """
         legs = self.program.legs
@@ -208,7 +208,7 @@ class MIQPSolver:
         t0 = time.perf_counter()
         legs.set_big_m(None)  # implied bounds of the untightened relaxation
         self._highs.update()
-        bounds = implied_bounds(self._form.evaluate(), self._x_cols[legs.idx])
+        bounds = implied_bounds(self._form.evaluate(), self._x_cols[legs.idx], min(5.0, seconds))
         if bounds is None:
             return None
         lo, hi = bounds

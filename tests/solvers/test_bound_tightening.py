@@ -107,8 +107,8 @@ def _spy(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
         return real_bnb(rec, *args, **kw)
 
-    def bounds(lf: Any, cols: np.ndarray) -> Any:
-        out = real_bounds(lf, cols)
+    def bounds(lf: Any, cols: np.ndarray, seconds: float = 5.0) -> Any:
+        out = real_bounds(lf, cols, seconds)
         seen["bounds"].append(out)
         return out
 
