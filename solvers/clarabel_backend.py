@@ -125,6 +125,10 @@ class ClarabelNodes:
             setattr(reg, name, getattr(st, name))
         reg.static_regularization_enable = True
         self.settings_regularised = reg
+        #: The exact-settings solver, kept across nodes: a node changes only ``b`` (its box
+        #: rows), so Clarabel's data update skips the setup and symbolic factorisation
+        #: (measured ~25% of a node solve on the desk example).
+        self._solver: Any = None
 
     def solve(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
         """Relaxation with ``lo <= x[int_cols] <= hi`` (original units): all columns.
@@ -144,7 +148,13 @@ class ClarabelNodes:
         cs = self.cs[self.int_cols]
         b = np.concatenate([self.b0, np.clip(hi / cs, -_BIG, _BIG), np.clip(-lo / cs, -_BIG, _BIG)])
         try:
-            solver = clarabel.DefaultSolver(self.P, self.q, self.A, b, self.cones, settings)
+            if settings is self.settings and self._solver is not None:
+                solver = self._solver
+                solver.update(b=b)
+            else:
+                solver = clarabel.DefaultSolver(self.P, self.q, self.A, b, self.cones, settings)
+                if settings is self.settings and solver.is_data_update_allowed():
+                    self._solver = solver
             sol = solver.solve()
         except Exception as exc:  # pragma: no cover - defensive: Clarabel raises on bad data
             logger.warning("CLARABEL node solve failed: %s", exc)

@@ -22,7 +22,10 @@ split's degenerate direction ``t+ = t- > 0`` on which HiGHS' QP failed at nodes.
 integer columns of the generated model: the branch-and-bound (and every MIP solver given
 :attr:`~hedge_planner.solvers.formulation.HedgeProgram.mixed_integer`) branches on them like
 on lot counts. Bounds on the position must be finite for these instruments (a big-M needs
-one); :class:`LegSpec` says so with the instrument's name.
+one); :class:`LegSpec` says so with the instrument's name. The big-M is a cvxpy Parameter
+(:attr:`LegSpec.m_param`): the exact search lowers it, per solve, to the largest trade the
+other limits imply (:mod:`~hedge_planner.solvers.bound_tightening`), which keeps every plan
+and tightens the relaxation.
 """
 
 from __future__ import annotations
@@ -96,6 +99,13 @@ class LegSpec:
         # A side whose largest trade is below the minimum can never trade: z fixed at 0.
         self.z_hi = np.where(self.big_m >= self.min_lots * (1 - 1e-12), 1.0, 0.0)
         self.z_hi[self.big_m <= 0] = 0.0
+        #: The big-M of the linking rows as a Parameter (scaled lots, buy side then sell
+        #: side): the exact search lowers it to the trade the other limits imply
+        #: (:mod:`~hedge_planner.solvers.bound_tightening`) and restores :attr:`big_m`.
+        self.m_param: cp.Parameter | None = None
+        if self.k:
+            self.m_param = cp.Parameter(2 * self.k, nonneg=True, value=self.big_m.copy(),
+                                        name="leg_big_m")  # fmt: skip
 
     @property
     def active(self) -> bool:
@@ -117,9 +127,11 @@ class LegSpec:
         d = x[self.idx] - self.x0
         up, dn = v.z[:k], v.z[k:]
         m = self.min_lots[:k]
+        big = self.m_param
+        assert big is not None  # k > 0
         out: list[cp.Constraint] = [
-            d <= cp.multiply(self.big_m[:k], up) - cp.multiply(m, dn),
-            d >= cp.multiply(m, up) - cp.multiply(self.big_m[k:], dn),
+            d <= cp.multiply(big[:k], up) - cp.multiply(m, dn),
+            d >= cp.multiply(m, up) - cp.multiply(big[k:], dn),
             up + dn <= 1,
         ]
         if np.any(self.z_hi < 1):
@@ -127,6 +139,17 @@ class LegSpec:
         if self.max_legs is not None:
             out.append(cp.sum(v.z) <= self.max_legs)
         return out
+
+    def set_big_m(self, values: np.ndarray | None) -> None:
+        """Big-M of the linking rows (scaled lots); None restores the position-limit one.
+
+        Values above the position-limit big-M are clipped to it: a tightened M is never
+        looser than the original.
+        """
+        if self.m_param is None:
+            return
+        v = self.big_m if values is None else np.minimum(np.maximum(values, 0.0), self.big_m)
+        self.m_param.value = np.asarray(v, dtype=float).copy()
 
     def ticket_expr(self, v: LegVars) -> cp.Expression:
         """Ticket costs ``sum c (z+ + z-)``, currency."""

@@ -8,17 +8,24 @@ by CLARABEL's interior point on the same standard form
 outer approximation with HiGHS MILP masters (:mod:`~hedge_planner.solvers.outer_approx`)
 as the second exact method. The integer positions of the search vector ``[x, z]`` are the
 integer lots of ``x`` and then the legs' binaries ``z``.
+
+With legs, every search starts by lowering the legs' big-M to the trades the other limits
+imply (:mod:`~hedge_planner.solvers.bound_tightening`: one LP per side and leg instrument),
+restored when the search ends; its relaxation nodes go to HiGHS or CLARABEL, whichever
+solved its first nodes faster.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 import warnings
 from typing import Any, Literal
 
 import cvxpy as cp
 import numpy as np
+from hedge_planner.solvers.bound_tightening import implied_bounds
 from hedge_planner.solvers.branch_and_bound import branch_and_bound
 from hedge_planner.solvers.clarabel_backend import ClarabelNodes
 from hedge_planner.solvers.formulation import HedgeProgram
@@ -26,7 +33,7 @@ from hedge_planner.solvers.highs_backend import HighsModel, NodeOutcome
 from hedge_planner.solvers.outer_approx import outer_approximation
 from hedge_planner.solvers.results import RawOutcome as _Raw
 from hedge_planner.solvers.results import finite_or_none
-from hedge_planner.solvers.standard_form import ParametricForm
+from hedge_planner.solvers.standard_form import ParametricForm, search_hessian
 
 __all__ = ["CLARABEL_TIGHT", "MIQPSolver"]
 
@@ -41,6 +48,80 @@ _BNB_PROBE_NODES = 60
 
 CLARABEL_TIGHT: dict[str, Any] = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12,
                                   "tol_ktratio": 1e-10, "max_iter": 500}  # fmt: skip
+
+
+def _pick(stats: dict[str, list[float]], by_time: bool) -> str:
+    """Relaxation-node solver: HiGHS first, then as measured on its first nodes.
+
+    ``stats[name]`` is ``[seconds, successful runs, runs]``. ``by_time`` (problems with
+    legs): each solver is probed on ``_PROBE_NODES`` nodes, then the one with the lower
+    time per successful run is used (a failed run costs its time and another solver's).
+    Otherwise the interior point goes first once HiGHS has failed on a third of its
+    first ``_PROBE_NODES`` or more runs.
+    """
+    h, i = stats["highs"], stats["ipm"]
+    if h[2] < _PROBE_NODES:
+        return "highs"
+    if not by_time:
+        return "ipm" if 3 * (h[2] - h[1]) > h[2] else "highs"
+    if i[2] < _PROBE_NODES:
+        return "ipm"
+    return "highs" if h[0] / max(h[1], 1) <= i[0] / max(i[1], 1) else "ipm"
+
+
+class _NodeSolvers:
+    """Node relaxations of one search: HiGHS' QP or CLARABEL, chosen as measured.
+
+    Why: HiGHS' QP fails on some nodes (leg binaries: it stops "optimal" with a 1e-5 row
+    infeasibility on the big-M rows, then reports "Solve error"), or takes ~9 ms where
+    the interior point takes ~1.5 ms (the desk example with tightened big-M); the
+    interior point has no basis to cycle on. With legs, relaxation nodes go to the solver
+    with the lower time per successful solve, measured on the first nodes of each;
+    without, to HiGHS unless it failed on a third of them (see :func:`_pick`). The other
+    is the fallback of a failed run. Fixed-integer nodes (plans) stay HiGHS-first: the
+    interior point's plans can miss a band by ~5e-6 years (one enumeration test failed
+    when they were interior-point-first too). The cvxpy fallback stays the last resort.
+    """
+
+    def __init__(self, form: ParametricForm, model: HighsModel, cols: np.ndarray,
+                 xc: np.ndarray, by_time: bool) -> None:  # fmt: skip
+        self.form, self.model, self.cols, self.xc, self.by_time = form, model, cols, xc, by_time
+        self._ipm: ClarabelNodes | None = None  # built on first use
+        #: Per relaxation-node solver: [seconds, successful runs, runs].
+        self.stats: dict[str, list[float]] = {"highs": [0.0, 0, 0], "ipm": [0.0, 0, 0]}
+
+    def interior(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        if self._ipm is None:
+            m = self.model
+            self._ipm = ClarabelNodes(self.form.evaluate(), self.cols, m.col_scale, m.obj_scale)
+        return self._ipm.solve(lo, hi)
+
+    def highs(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        self.model.set_bounds(self.cols, lo, hi)
+        return self.model.run(retries=False)
+
+    def _timed(self, name: str, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        t = time.perf_counter()
+        out = self.highs(lo, hi) if name == "highs" else self.interior(lo, hi)
+        st = self.stats[name]
+        st[0] += time.perf_counter() - t
+        st[1] += out.status != "error"
+        st[2] += 1
+        return out
+
+    def __call__(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        """Relaxation with the integer box ``[lo, hi]``: the search vector ``[x, z]``."""
+        if bool(np.array_equal(lo, hi)):
+            out = self.highs(lo, hi)
+            if out.status == "error":
+                out = self.interior(lo, hi)
+        else:
+            first = _pick(self.stats, self.by_time)
+            out = self._timed(first, lo, hi)
+            if out.status == "error":
+                out = self._timed("ipm" if first == "highs" else "highs", lo, hi)
+        x = None if out.x is None else out.x[self.xc]
+        return NodeOutcome(out.status, x, out.objective)
 
 
 class MIQPSolver:
@@ -79,6 +160,11 @@ class MIQPSolver:
         self.integer_method = integer_method
         #: Integer part (scaled lots, binaries) of the last plan: the next search's warm start.
         self.warm_int: np.ndarray | None = None
+        #: Root box of the integer positions of the current search (None: the model's).
+        self._box: tuple[np.ndarray, np.ndarray] | None = None
+        #: Lower the legs' big-M to the implied trades before each search (benchmarks
+        #: switch it off to time the search without it in the same run).
+        self.tighten_legs = True
 
     def solve(self, gap: float, tl: float, max_nodes: int) -> _Raw:
         """Exact MIQP: branch-and-bound or outer approximation, the other if unproven.
@@ -87,7 +173,10 @@ class MIQPSolver:
         futures families, the example without a leg limit) it proves the gap within a few
         node QPs, where the outer approximation needs at least one whole MILP. With the
         legs' binaries it runs on (80% of the time): its legs-aware incumbents and the
-        interior-point nodes beat the MILP masters there (the example with ``max_legs``).
+        interior-point nodes beat the MILP masters there (the example with ``max_legs``;
+        measured again with the tightened big-M: the outer approximation stayed unproven
+        at 20 s on the ``lots_legs`` family and both examples, where the branch-and-bound
+        proves them in under a second to 15 s).
         Without legs, a search still open after ``_BNB_PROBE_NODES`` node QPs is a lattice
         of lots whose relaxation is flat in many directions (swaps in 1mm lots): the node
         bound rises by a few currency units per hundred nodes, while the outer
@@ -96,6 +185,48 @@ class MIQPSolver:
         (``warm_int``) carries the first method's incumbent into the second.
         """
         t0 = time.perf_counter()
+        self._box = self._tighten(0.2 * tl)
+        try:
+            return self._solve(gap, tl, max_nodes, t0)
+        finally:
+            # Why: the tightened big-M is implied by the limits as they stand; the
+            # minimal-violation analysis moves limits, and new Parameters move them too.
+            if self.program.legs.active:
+                self.program.legs.set_big_m(None)
+
+    def _tighten(self, seconds: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """Lower the legs' big-M to the trades the other limits imply; the lot box.
+
+        ``seconds`` caps the bound LPs. Returns the root box of the integer positions
+        (scaled lots, binaries) with the leg instruments' integer lots narrowed to their
+        implied range, or None (no legs, or nothing proven: the model's own bounds). See
+        :mod:`~hedge_planner.solvers.bound_tightening` for why this keeps every plan.
+        """
+        legs = self.program.legs
+        if not legs.active or not self.tighten_legs:
+            return None
+        t0 = time.perf_counter()
+        legs.set_big_m(None)  # implied bounds of the untightened relaxation
+        self._highs.update()
+        bounds = implied_bounds(self._form.evaluate(), self._x_cols[legs.idx], min(5.0, seconds))
+        if bounds is None:
+            return None
+        lo, hi = bounds
+        legs.set_big_m(np.concatenate([hi - legs.x0, legs.x0 - lo]))
+        self._highs.update()
+        cols = self._int_cols
+        lo0, hi0 = self._highs.col_lo[cols].copy(), self._highs.col_hi[cols].copy()
+        # Integer lots of leg instruments: whole lots within the implied range.
+        pos_of = {int(p): i for i, p in enumerate(self._int_pos)}
+        for j, i in enumerate(legs.idx):
+            if int(i) in pos_of:
+                k = pos_of[int(i)]
+                lo0[k] = max(lo0[k], math.ceil(lo[j] - 1e-9))
+                hi0[k] = min(hi0[k], math.floor(hi[j] + 1e-9))
+        logger.debug("leg bounds tightened in %.1f ms", 1e3 * (time.perf_counter() - t0))
+        return lo0, hi0
+
+    def _solve(self, gap: float, tl: float, max_nodes: int, t0: float) -> _Raw:
         if self.integer_method == "oa":
             return self._outer_approx(gap, tl)
         if self.integer_method == "bnb":
@@ -157,51 +288,24 @@ class MIQPSolver:
         method = "MIQP branch-and-bound over HiGHS QP relaxations"
         model, cols, xc = self._highs, self._int_cols, self._search_cols
         lo0, hi0 = model.col_lo[cols].copy(), model.col_hi[cols].copy()
+        box_lo, box_hi = (lo0, hi0) if self._box is None else self._box
 
-        ipm: list[ClarabelNodes] = []  # built on the first failed node
-        fails = [0, 0]  # HiGHS failures / HiGHS runs on relaxation nodes (not fixed points)
-
-        def interior(lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-            if not ipm:
-                lf = self._form.evaluate()
-                ipm.append(ClarabelNodes(lf, cols, model.col_scale, model.obj_scale))
-            return ipm[0].solve(lo, hi)
-
-        def node(lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-            # Why: HiGHS' QP fails on some nodes (leg binaries: it stops "optimal" with a
-            # 1e-5 row infeasibility on the big-M rows, then reports "Solve error"), and its
-            # cold and regularised retries cost more than the interior point, which has no
-            # basis to cycle on. The cvxpy fallback stays the last resort.
-            # Relaxation nodes go to the interior point FIRST once HiGHS has failed on a
-            # third of them (the example with legs: two in three): a failed HiGHS run costs
-            # as much as a successful one. Fixed-integer nodes (plans) stay HiGHS-first: the
-            # interior point's plans can miss a band by ~5e-6 years (one enumeration test
-            # failed when they were interior-point-first too).
-            fixed = bool(np.array_equal(lo, hi))
-            if not fixed and fails[1] >= _PROBE_NODES and 3 * fails[0] > fails[1]:
-                out = interior(lo, hi)
-                if out.status != "error":
-                    return NodeOutcome(out.status, None if out.x is None else out.x[xc],
-                                       out.objective)  # fmt: skip
-            model.set_bounds(cols, lo, hi)
-            out = model.run(retries=False)
-            if not fixed:
-                fails[0] += out.status == "error"
-                fails[1] += 1
-            if out.status == "error":
-                out = interior(lo, hi)
-            return NodeOutcome(out.status, None if out.x is None else out.x[xc], out.objective)
+        node = _NodeSolvers(self._form, model, cols, xc, by_time=self.program.legs.active)
 
         # The legs' binaries: rounded up by the heuristics and branched on before the lots.
         is_leg = self._int_pos >= self.n_x
+        hess = None
+        if self.program.legs.active:  # ranks the dives' lot roundings (heuristic only)
+            h_s = search_hessian(self._form.evaluate(), self._form.n_eq, self._search_cols)
+            hess = None if h_s is None else h_s[np.ix_(self._int_pos, self._int_pos)]
         # Caps any single QP too; HiGHS's clock accumulates over the model's life.
         model.set_time_budget(tl)
         try:
             res = branch_and_bound(
                 node,
                 self._int_pos,
-                lo0,
-                hi0,
+                box_lo,
+                box_hi,
                 gap_tol=gap,
                 time_limit=tl,
                 max_nodes=max_nodes,
@@ -209,6 +313,7 @@ class MIQPSolver:
                 fallback=self._node_fallback,
                 round_up=is_leg,
                 priority=is_leg.astype(float),
+                hessian=hess,
             )
         finally:
             model.set_bounds(cols, lo0, hi0)

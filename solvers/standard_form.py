@@ -268,3 +268,42 @@ class _AffineRefill:
             col_lo=np.full(n, -np.inf) if lo is None else np.asarray(lo, dtype=float).copy(),
             col_hi=np.full(n, np.inf) if hi is None else np.asarray(hi, dtype=float).copy(),
         )
+
+
+def search_hessian(lf: LinearForm, n_eq: int, cols: np.ndarray) -> np.ndarray | None:
+    """Curvature of the objective in the columns ``cols``, the others following them.
+
+    The quadratic columns of cvxpy's form that are not in ``cols`` (e.g. the exposures of
+    a ``sum_squares``) must be fixed by equality rows in terms of ``cols`` alone: then
+    ``w_P = N x_cols + const`` with ``N = -A_PP^{-1} A_PS`` and the curvature in ``cols`` is
+    ``[N; I]' P [N; I]`` (dense, ``len(cols)`` square, the form's units).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        None when the form has no such structure (another column enters those rows, or
+        they do not determine the quadratic columns); callers use it for heuristics only.
+    """
+    cols = np.asarray(cols, dtype=int)
+    P = sp.csc_matrix(lf.P)
+    n = P.shape[0]
+    in_s = np.zeros(n, dtype=bool)
+    in_s[cols] = True
+    quad = np.asarray(abs(P).sum(axis=0)).reshape(-1) > 0
+    pc = np.flatnonzero(quad & ~in_s)
+    if not len(pc):
+        return np.asarray(P[cols][:, cols].todense(), dtype=float)
+    A_eq = sp.csr_matrix(lf.A)[:n_eq]
+    touches = np.asarray(abs(A_eq[:, pc]).sum(axis=1)).reshape(-1) > 0
+    sub = sp.csc_matrix(A_eq[np.flatnonzero(touches)])
+    others = np.flatnonzero(~in_s & ~np.isin(np.arange(n), pc))
+    if sub[:, others].nnz or sub.shape[0] != len(pc):
+        return None
+    try:
+        N = -np.linalg.solve(sub[:, pc].toarray(), sub[:, cols].toarray())
+    except np.linalg.LinAlgError:
+        return None
+    W = np.vstack([N, np.eye(len(cols))])
+    both = np.concatenate([pc, cols])
+    Pw = np.asarray(P[both][:, both].todense(), dtype=float)
+    return W.T @ Pw @ W
