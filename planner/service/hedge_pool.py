@@ -41,13 +41,18 @@ _MARKET: MarketContext | None = None
 
 
 def _warm(market: MarketContext) -> None:
-    """Size one hedge so the market snapshot (curves, universe) and the imports are warm."""
+    """Size a hedge so the market snapshot (curves, universe), the desk's compiled hedge model
+    and the imports are warm."""
     from hedge_planner.service.desk import krd_ladder
 
     tenors = market.key_tenors()
     book = {t: v for t, v in WARM_BOOK.items() if t in tenors} or {tenors[-1]: 10_000.0}
+    request = {"holdings": krd_ladder(book, market, tenors), "krd_dv01": book}
     try:
-        market.hedge({"holdings": krd_ladder(book, market, tenors)})
+        # Twice: the first call validates the request shape (the fast path's template), the
+        # second compiles the shape's hedge model (see hedge_planner.service.fast_hedge).
+        market.hedge(request)
+        market.hedge(request)
     except InputError as exc:  # a market case whose own limits reject the book: still warm
         logger.info("warm-up hedge rejected (%s); the market snapshot is cached", exc)
 
