@@ -248,7 +248,7 @@ def structure_key(
     covariance: Any,
     terms: Sequence[ObjectiveTerm],
     constraints: Sequence[Constraint],
-    factor_risk: FactorRisk | None,
+    factor_risk: FactorRisk | None = None,
     **options: Any,
 ) -> str:
     """Digest of everything a compiled :class:`CompiledHedge` holds as constants.
@@ -362,9 +362,11 @@ class CompiledHedge:
         # the node QPs ran ~2x slower and the plans matched the ordinary path less closely.
         opt._highs._A = None
         values: Params = {}
-        for comp in (*terms, *constraints):
+        components: list[ObjectiveTerm | Constraint] = [*terms, *constraints]
+        for comp in components:
             values.update({k: spec.value for k, spec in comp.param_specs().items()})
-        for comp in (*prog.terms, *prog.constraints):
+        compiled: list[ObjectiveTerm | Constraint] = [*prog.terms, *prog.constraints]
+        for comp in compiled:
             if isinstance(comp, BookTrackingErrorTerm):
                 values.update(comp.book_values_at(ctx, float(values["risk_aversion"])))
             elif hasattr(comp, "book_values"):

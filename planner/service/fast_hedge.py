@@ -165,7 +165,7 @@ class FastHedges:
             structure_key,
         )
 
-        portfolio, instruments, covariance, terms, constraints = args
+        _, instruments, covariance, terms, constraints = args  # (portfolio, ...): the book
         key = structure_key(instruments, covariance, terms, constraints, **options)
         model = self._models.get(key)
         try:
