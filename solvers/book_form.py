@@ -324,9 +324,13 @@ class CompiledHedge:
         covariance: Any,
         terms: Sequence[ObjectiveTerm],
         constraints: Sequence[Constraint] = (),
+        *,
+        key: str | None = None,
         **options: Any,
     ) -> HedgeOptimizer:
         """The compiled optimiser re-filled with this book (same arguments as the first).
+
+        ``key`` is the arguments' :func:`structure_key` when the caller has it already.
 
         Raises
         ------
@@ -335,7 +339,8 @@ class CompiledHedge:
         HedgeInputError
             A limit value the optimiser refuses (as :class:`HedgeOptimizer` would).
         """
-        key = structure_key(instruments, covariance, terms, constraints, **options)
+        if key is None:
+            key = structure_key(instruments, covariance, terms, constraints, **options)
         if key != self.key:
             raise StructureChanged("the problem's structure differs from the compiled one")
         ctx = HedgeContext(portfolio, instruments, covariance, options.get("factor_risk"))

@@ -176,6 +176,6 @@ class FastHedges:
                 while len(self._models) > self._max:
                     self._models.popitem(last=False)
             self._models.move_to_end(key)
-            return model.optimizer_for(*args, **options)
+            return model.optimizer_for(*args, key=key, **options)
         except (Unsupported, StructureChanged) as exc:
             raise _Fallback(str(exc)) from None

@@ -6,9 +6,11 @@ ran ~1.6x as fast as one after the other, not 2x. :class:`HedgePool` runs them i
 processes instead (``kind="process"``, the default; ``"thread"`` keeps them in the server's
 process). Each worker loads the market case once at start
 (:class:`~hedge_planner.service.jobs.MarketContext`, with its curves and priced universe
-cache) and sizes one warm-up hedge, so the first request pays neither the imports nor the
-pricing; :meth:`HedgePool.warm` waits for every worker (the server's start-up does, so
-``/readyz`` answers only once the workers are warm).
+cache) and sizes a warm-up key-rate book twice (the first call keeps the plain request shape's
+validated case, the second compiles its hedge model: :mod:`hedge_planner.service.fast_hedge`),
+so the first request pays neither the imports, the pricing nor the compile;
+:meth:`HedgePool.warm` waits for every worker (the server's start-up does, so ``/readyz``
+answers only once the workers are warm).
 
 Problems of a request (:class:`~hedge_planner.models.errors.InputError`) travel back as their
 located issues and are raised again in the server, so a 422 reads the same from either kind.
