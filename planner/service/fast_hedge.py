@@ -5,11 +5,13 @@ zero-coupon Treasuries (:func:`hedge_planner.service.desk.krd_ladder`): rows the
 itself, on the server's market case, with the request's universe, limits and costs. The
 ordinary path validates that whole merged case and compiles the cvxpy problem on every call;
 here, per request *shape* (the request's ``universe``, ``limits``, ``costs`` and
-``horizon_days``), the first call runs the ordinary path and keeps its validated case and
-priced universe (the template), and later calls
+``horizon_days``), the first call runs the ordinary path and keeps its validated case (the
+template), and later calls
 
 1. put the new ladder into the template case (no re-validation: the rows are the server's),
-2. measure the book on the cached curves (:func:`hedge_planner.workflow.analyze_case`),
+2. measure the book on the cached curves (:func:`hedge_planner.workflow.analyze_case`) and
+   take the priced universe from the snapshot cache
+   (:class:`~hedge_planner.market_cache.MarketCache`),
 3. build the optimiser's inputs as the ordinary path does
    (:func:`hedge_planner.hedging.build_problem`) but take the optimiser from a model compiled
    once per structure and re-filled with the book
@@ -39,7 +41,6 @@ from hedge_planner.cases import AnalysisCase
 from hedge_planner.models.errors import HedgePlannerError, InputError
 
 if TYPE_CHECKING:
-    from hedge_planner.hedging import UniverseMember
     from hedge_planner.market_cache import MarketCache
     from hedge_planner.run import PlanRun
     from hedge_planner.solvers.book_form import CompiledHedge
@@ -60,11 +61,10 @@ def request_shape(overrides: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class _Template:
-    """A validated merged case of one request shape and its priced universe."""
+    """A validated merged case of one request shape."""
 
     case: AnalysisCase
     source: str
-    members: list[UniverseMember]
     horizon_days: int
 
 
@@ -96,7 +96,7 @@ class FastHedges:
         hedge = run.case.hedge
         if hedge is None:
             return
-        template = _Template(run.case, run.source, run.universe(), hedge.horizon_days)
+        template = _Template(run.case, run.source, hedge.horizon_days)
         with self._lock:
             self._templates[shape] = template
             self._templates.move_to_end(shape)
@@ -142,12 +142,15 @@ class FastHedges:
         # The ladder's rows are the server's own (krd_ladder), on a case validated with
         # another ladder: only the holdings differ, so the case is not validated again.
         case = template.case.model_copy(update={"holdings": holdings})
+        hedge = case.hedge
+        assert hedge is not None  # a template is kept only with a hedge section
         try:
             analysis = analyze_case(case, template.source, cache.curves(case, template.source))
+            # The universe through the snapshot cache, not the template's: a contracts file
+            # changed on disk since is priced again (and compiles a new model).
+            members = cache.universe(analysis, hedge, template.source)
             with self._lock:
-                problem = build_problem(
-                    case, analysis, template.members, template.source, self._optimizer
-                )
+                problem = build_problem(case, analysis, members, template.source, self._optimizer)
                 plan = solve_hedge(problem, template.horizon_days, analysis.risk)
                 if plan.result.status != "optimal":
                     raise _Fallback(f"solver status {plan.result.status}")
