@@ -27,6 +27,7 @@ infeasibility reports are the ordinary ones.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -66,10 +67,19 @@ class _Template:
     case: AnalysisCase
     source: str
     horizon_days: int
+    #: True once the shape's problem proved to have no parametric form.
+    ordinary: bool = False
 
 
 class _Fallback(Exception):
-    """The fast path cannot answer this request as the ordinary path would."""
+    """The fast path cannot answer this request as the ordinary path would.
+
+    ``always``: nor any request of its shape (a component without a parametric form).
+    """
+
+    def __init__(self, reason: str, always: bool = False) -> None:
+        super().__init__(reason)
+        self.always = always
 
 
 class FastHedges:
@@ -117,7 +127,7 @@ class FastHedges:
         shape = request_shape(overrides)
         with self._lock:
             template = self._templates.get(shape)
-        if template is not None:
+        if template is not None and not template.ordinary:
             try:
                 with file_sandbox(folder):
                     doc = self._solve(template, list(overrides["holdings"]), cache)
@@ -126,6 +136,9 @@ class FastHedges:
             except _Fallback as exc:
                 logger.info("desk hedge: ordinary path (%s)", exc)
                 self.counts["fallback"] += 1
+                if exc.always:  # the shape's template stays, marked: no fast attempt again
+                    with self._lock:
+                        self._templates[shape] = dataclasses.replace(template, ordinary=True)
         doc, run = ordinary()
         self.counts["ordinary"] += 1
         if template is None and run is not None:
@@ -180,5 +193,7 @@ class FastHedges:
                     self._models.popitem(last=False)
             self._models.move_to_end(key)
             return model.optimizer_for(*args, key=key, **options)
-        except (Unsupported, StructureChanged) as exc:
+        except Unsupported as exc:
+            raise _Fallback(str(exc), always=True) from None
+        except StructureChanged as exc:
             raise _Fallback(str(exc)) from None

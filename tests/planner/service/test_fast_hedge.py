@@ -120,3 +120,22 @@ def test_a_new_limit_structure_compiles_a_new_model(market: MarketContext) -> No
     market.hedge(_request(market, krd_dv01={"10y": 59_000.0}))
     assert market.fast.counts["compiled"] == again["compiled"]
     assert market.fast.counts["fast"] == again["fast"] + 1
+
+
+def test_a_limit_without_a_parametric_form_stays_on_the_ordinary_path(
+    market: MarketContext,
+) -> None:
+    # The tracking-error limit (outer-approximation cuts) has no book-parametric form.
+    limits = dict(market.data["hedge"]["limits"], tracking_error_bp=500.0)
+    overrides = _request(market, krd_dv01={"5y": 30_000.0}, limits=limits)
+    first = market.hedge(overrides)  # new shape: ordinary path, template kept
+    before = dict(market.fast.counts)
+    second = market.hedge(overrides)  # tried, refused, marked
+    third = market.hedge(overrides)  # straight to the ordinary path
+    after = market.fast.counts
+    assert after["fallback"] == before["fallback"] + 1
+    assert after["ordinary"] == before["ordinary"] + 2
+    assert after["fast"] == before["fast"] and after["compiled"] == before["compiled"]
+    assert _strip(first) == _strip(second) == _strip(third)
+    (te,) = [c for c in third["constraints"] if c["name"] == "tracking_error_bp"]
+    assert te["limit"] == 500.0
