@@ -10,6 +10,7 @@ integer plans tie within the gap, either path may return either: both are proven
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +140,17 @@ def test_a_limit_without_a_parametric_form_stays_on_the_ordinary_path(
     assert _strip(first) == _strip(second) == _strip(third)
     (te,) = [c for c in third["constraints"] if c["name"] == "tracking_error_bp"]
     assert te["limit"] == 500.0
+
+
+def test_a_changed_universe_compiles_a_new_model(market: MarketContext) -> None:
+    universe = copy.deepcopy(market.data["hedge"]["universe"])
+    universe["swaptions"] = []
+    universe["futures"][0]["current"] = 150  # a held position: a new q0 and bounds
+    market.hedge(_request(market, krd_dv01={"5y": 30_000.0}, universe=universe))  # new shape
+    before = dict(market.fast.counts)
+    overrides = _request(market, krd_dv01={"5y": 31_000.0}, universe=universe)
+    fast = market.hedge(overrides)
+    assert market.fast.counts["compiled"] == before["compiled"] + 1
+    assert market.fast.counts["fast"] == before["fast"] + 1
+    assert not any(t["kind"] == "swaption" for t in fast["trades"])
+    _assert_same_hedge(fast, market.ordinary_hedge(overrides)[0])
