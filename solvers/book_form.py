@@ -365,6 +365,8 @@ class CompiledHedge:
         # holds none): row, column and objective scales computed from THIS book's values and
         # no basis of another book, as a freshly built optimiser has. Pushed in place instead,
         # the node QPs ran ~2x slower and the plans matched the ordinary path less closely.
+        if not hasattr(opt._highs, "_A"):  # fail loudly if HighsModel's internals change
+            raise RuntimeError("internal error: HighsModel has no _A to force a reload with")
         opt._highs._A = None
         values: Params = {}
         components: list[ObjectiveTerm | Constraint] = [*terms, *constraints]
