@@ -536,12 +536,16 @@ def build_problem(
     analysis: CaseAnalysis,
     members: list[UniverseMember],
     source: str,
+    optimizer: Callable[..., HedgeOptimizer] = HedgeOptimizer,
 ) -> HedgeProblem:
     """Translate the case's limits and costs into a compiled :class:`HedgeOptimizer`.
 
     The tracking-error cost is ``risk_aversion / 2 * TE^2 / MV`` (TE in currency), the
     mean-variance penalty on the return variance of the book. Post-hedge duration divides by the
     book's market value (new swaps are at par; option premiums are paid from cash).
+    ``optimizer`` builds the optimiser from :class:`HedgeOptimizer`'s arguments (the desk's
+    service passes a model compiled once and re-filled with the book,
+    :mod:`hedge_planner.solvers.book_form`).
 
     Raises
     ------
@@ -564,7 +568,7 @@ def build_problem(
     leg_issues = leg_limit_issues(hedge, source)
     if leg_issues:
         raise InputError(leg_issues)
-    optimizer = HedgeOptimizer(
+    compiled = optimizer(
         portfolio,
         instruments,
         analysis.active.rate_covariance,
@@ -577,4 +581,4 @@ def build_problem(
     )
     horizon_years = hedge.horizon_days / 365.0
     funding = float(analysis.curves.treasury.zero_rate(np.array([horizon_years]), "simple")[0])
-    return HedgeProblem(optimizer, members, mv, target, tenors, funding, held)
+    return HedgeProblem(compiled, members, mv, target, tenors, funding, held)

@@ -97,10 +97,14 @@ def krd_ladder(
 
 
 def hedge_overrides(body: HedgeRequest, market: MarketContext) -> dict[str, Any]:
-    """The request as overrides of the market case (the book as holdings records)."""
+    """The request as overrides of the market case (the book as holdings records).
+
+    A key-rate DV01 book keeps ``krd_dv01`` beside its ladder: it marks holdings the server
+    wrote itself, which the fast path may use without validating them again.
+    """
     if (body.holdings is None) == (body.krd_dv01 is None):
         raise _issue("holdings", "give exactly one of holdings or krd_dv01")
-    overrides = body.model_dump(exclude={"krd_dv01"})
+    overrides = body.model_dump()
     if body.krd_dv01 is not None:
         overrides["holdings"] = krd_ladder(body.krd_dv01, market, market.key_tenors())
     return overrides

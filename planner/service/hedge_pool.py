@@ -6,9 +6,11 @@ ran ~1.6x as fast as one after the other, not 2x. :class:`HedgePool` runs them i
 processes instead (``kind="process"``, the default; ``"thread"`` keeps them in the server's
 process). Each worker loads the market case once at start
 (:class:`~hedge_planner.service.jobs.MarketContext`, with its curves and priced universe
-cache) and sizes one warm-up hedge, so the first request pays neither the imports nor the
-pricing; :meth:`HedgePool.warm` waits for every worker (the server's start-up does, so
-``/readyz`` answers only once the workers are warm).
+cache) and sizes a warm-up key-rate book twice (the first call keeps the plain request shape's
+validated case, the second compiles its hedge model: :mod:`hedge_planner.service.fast_hedge`),
+so the first request pays neither the imports, the pricing nor the compile;
+:meth:`HedgePool.warm` waits for every worker (the server's start-up does, so ``/readyz``
+answers only once the workers are warm).
 
 Problems of a request (:class:`~hedge_planner.models.errors.InputError`) travel back as their
 located issues and are raised again in the server, so a 422 reads the same from either kind.
@@ -41,13 +43,18 @@ _MARKET: MarketContext | None = None
 
 
 def _warm(market: MarketContext) -> None:
-    """Size one hedge so the market snapshot (curves, universe) and the imports are warm."""
+    """Size a hedge so the market snapshot (curves, universe), the desk's compiled hedge model
+    and the imports are warm."""
     from hedge_planner.service.desk import krd_ladder
 
     tenors = market.key_tenors()
     book = {t: v for t, v in WARM_BOOK.items() if t in tenors} or {tenors[-1]: 10_000.0}
+    request = {"holdings": krd_ladder(book, market, tenors), "krd_dv01": book}
     try:
-        market.hedge({"holdings": krd_ladder(book, market, tenors)})
+        # Twice: the first call validates the request shape (the fast path's template), the
+        # second compiles the shape's hedge model (see hedge_planner.service.fast_hedge).
+        market.hedge(request)
+        market.hedge(request)
     except InputError as exc:  # a market case whose own limits reject the book: still warm
         logger.info("warm-up hedge rejected (%s); the market snapshot is cached", exc)
 

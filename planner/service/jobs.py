@@ -28,6 +28,7 @@ from hedge_planner.provenance import versions
 from hedge_planner.report_excel import write_excel
 from hedge_planner.report_html import write_html
 from hedge_planner.run import PlanRun
+from hedge_planner.service.fast_hedge import FastHedges
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +160,8 @@ class MarketContext:
         self.path = Path(path).resolve()
         #: Curves and priced universes of this market data, shared by every hedge call.
         self.cache = MarketCache()
+        #: Key-rate DV01 books: templates per request shape and compiled models per structure.
+        self.fast = FastHedges()
         # Validate once at start-up: a bad market case stops the server, not every request.
         run = PlanRun.from_text(text, str(self.path))
         run.cache = self.cache
@@ -188,7 +191,20 @@ class MarketContext:
         return data
 
     def hedge(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
-        """Size the hedge of a request's book: the ``hedge --json`` document."""
+        """Size the hedge of a request's book: the ``hedge --json`` document.
+
+        A book given as key-rate DV01s (``overrides["krd_dv01"]`` set, ``holdings`` its
+        ladder) takes the fast path (:mod:`hedge_planner.service.fast_hedge`); holdings the
+        ordinary one (:meth:`ordinary_hedge`).
+        """
+        if overrides.get("krd_dv01") is None:
+            return self.ordinary_hedge(overrides)[0]
+        return self.fast.hedge(
+            overrides, self.cache, self.path.parent, lambda: self.ordinary_hedge(overrides)
+        )
+
+    def ordinary_hedge(self, overrides: Mapping[str, Any]) -> tuple[dict[str, Any], PlanRun]:
+        """The hedge document through the whole case (validated, compiled), and its run."""
         data = self.case_data(overrides)
         folder = self.path.parent
         try:
@@ -199,4 +215,4 @@ class MarketContext:
         except InputError as exc:
             raise _relocate(exc, folder) from None
         assert plan is not None
-        return plan.document().model_dump(mode="json")
+        return plan.document().model_dump(mode="json"), run

@@ -1,0 +1,382 @@
+"""A hedge problem compiled once per structure, the BOOK re-filled per call (the desk's path).
+
+The ordinary optimiser (:class:`~hedge_planner.solvers.optimizer.HedgeOptimizer`) compiles
+the cvxpy problem with the book's numbers as constants: the pre-hedge duration, DV01,
+convexity and KRD gap, the factor exposures, and the normalisers that divide by the book's
+market value (``dv01_scale``, ``mv``) or its exposures (``factor_scale``). A desk system sizes
+many hedges against the same universe and limits with a different book each time, and the
+cvxpy compile (``get_problem_data``) plus the HiGHS model load were ~45% of such a call.
+
+:class:`CompiledHedge` compiles the SAME mathematical problem once with every book-dependent
+number a cvxpy Parameter (DPP), and re-fills it per book (one sparse product,
+:mod:`~hedge_planner.solvers.standard_form`; the HiGHS model receives only the changed
+values). The rows stay those of the ordinary formulation with the book's numbers moved into
+Parameters:
+
+* duration band: ``pre_duration + (1 / dv01_scale) * (dv01_unit @ q)`` (years);
+* DV01 limit: ``pre_dv01 + dv01_unit @ q`` (currency per bp);
+* KRD tolerance: ``krd_gap0 / dv01_scale + (1 / dv01_scale) * (krd_unit' @ q)`` (years);
+* convexity floor: ``pre_convexity + (1 / mv) * (conv_unit @ q)`` (years^2);
+* tracking-error term: ``||sqrt(ra) * (F'B q) + sqrt(ra) * F'a||^2`` (currency), which is
+  ``ra * sy^2 * ||(F'B q + F'a) / sy||^2`` of the ordinary term for any normaliser ``sy``.
+
+Everything else (instruments, factor loadings and covariance, the other terms and limits) is
+compiled as constants, so :meth:`CompiledHedge.optimizer_for` refuses
+(:class:`StructureChanged`) a book whose problem differs from the compiled one anywhere but in
+those numbers; components without a parametric variant (the tracking-error limit's cuts, the
+L1 proxy, the turnover penalty...) make the problem :class:`Unsupported`. Reports, costs and
+the feasibility check are the ordinary components' own evaluations (the variants inherit
+them), on the context of the book being hedged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any
+
+import cvxpy as cp
+import numpy as np
+from hedge_planner.solvers.context import HedgeContext
+from hedge_planner.solvers.desk_limits import GrossNotionalLimit, VegaLimit
+from hedge_planner.solvers.optimizer import HedgeOptimizer
+from hedge_planner.solvers.problem import FactorRisk, Instrument, PortfolioRisk
+from hedge_planner.solvers.terms import (
+    CarryTerm,
+    Constraint,
+    ConvexityFloor,
+    DurationBand,
+    DV01Limit,
+    ImpactTerm,
+    KRDTolerance,
+    MarginBudget,
+    ObjectiveTerm,
+    ParamSpec,
+    SlippageTerm,
+    TrackingErrorTerm,
+)
+
+__all__ = ["CompiledHedge", "StructureChanged", "Unsupported", "structure_key"]
+
+logger = logging.getLogger(__name__)
+
+Params = dict[str, Any]
+
+
+class Unsupported(Exception):
+    """The problem has a component without a book-parametric variant."""
+
+
+class StructureChanged(Exception):
+    """The book's problem differs from the compiled one beyond the book's own numbers."""
+
+
+# ------------------------------------------------------------------ book-parametric variants
+
+
+@dataclass
+class BookDurationBand(DurationBand):
+    """:class:`DurationBand` with the book's duration and DV01 normaliser as Parameters."""
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        return super().param_specs() | {
+            "book_duration_pre": ParamSpec(0.0),
+            "book_duration_inv_scale": ParamSpec(1.0, nonneg=True),
+        }
+
+    def cvxpy_constraints(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> list[cp.Constraint]:
+        dur = p["book_duration_pre"] + p["book_duration_inv_scale"] * (ctx.dv01_unit @ q)
+        return [cp.abs(dur - p["duration_target"]) <= p["duration_band"]]
+
+    @staticmethod
+    def book_values(ctx: HedgeContext) -> Params:
+        return {
+            "book_duration_pre": ctx.pre_duration,
+            "book_duration_inv_scale": 1.0 / ctx.dv01_scale,
+        }
+
+
+@dataclass
+class BookDV01Limit(DV01Limit):
+    """:class:`DV01Limit` with the book's DV01 as a Parameter."""
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        return super().param_specs() | {"book_dv01_pre": ParamSpec(0.0)}
+
+    def cvxpy_constraints(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> list[cp.Constraint]:
+        dv01 = p["book_dv01_pre"] + ctx.dv01_unit @ q
+        return [dv01 >= p[s] if s == "dv01_min" else dv01 <= p[s] for s in self._sides()]
+
+    @staticmethod
+    def book_values(ctx: HedgeContext) -> Params:
+        return {"book_dv01_pre": ctx.pre_dv01}
+
+
+@dataclass
+class BookKRDTolerance(KRDTolerance):
+    """:class:`KRDTolerance` with the book's KRD gap and DV01 normaliser as Parameters."""
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        n_b = self.krd_tol.size
+        return super().param_specs() | {
+            "book_krd_gap": ParamSpec(np.zeros(n_b), size=n_b),
+            "book_krd_inv_scale": ParamSpec(1.0, nonneg=True),
+        }
+
+    def cvxpy_constraints(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> list[cp.Constraint]:
+        idx = np.flatnonzero(self.mask)
+        gap = p["book_krd_gap"][idx] + p["book_krd_inv_scale"] * (ctx.krd_unit[:, idx].T @ q)
+        return [cp.abs(gap) <= p["krd_tol"][idx]]
+
+    @staticmethod
+    def book_values(ctx: HedgeContext) -> Params:
+        return {
+            "book_krd_gap": ctx.krd_gap0 / ctx.dv01_scale,
+            "book_krd_inv_scale": 1.0 / ctx.dv01_scale,
+        }
+
+
+@dataclass
+class BookConvexityFloor(ConvexityFloor):
+    """:class:`ConvexityFloor` with the book's convexity and 1 / MV as Parameters."""
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        return super().param_specs() | {
+            "book_convexity_pre": ParamSpec(0.0),
+            "book_convexity_inv_mv": ParamSpec(1.0, nonneg=True),
+        }
+
+    def cvxpy_constraints(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> list[cp.Constraint]:
+        conv = p["book_convexity_pre"] + p["book_convexity_inv_mv"] * (ctx.conv_unit @ q)
+        return [conv >= p["convexity_floor"]]
+
+    @staticmethod
+    def book_values(ctx: HedgeContext) -> Params:
+        return {"book_convexity_pre": ctx.pre_convexity, "book_convexity_inv_mv": 1.0 / ctx.mv}
+
+
+@dataclass
+class BookTrackingErrorTerm(TrackingErrorTerm):
+    """:class:`TrackingErrorTerm` as ``||w * (F'B/sy) q + sqrt(ra) F'a||^2``, ``w = sqrt(ra) sy``.
+
+    ``factor_scale`` (``sy``) is fixed at compile time (it only conditions the rows);
+    ``w`` and the offset are Parameters re-filled from the book and ``risk_aversion``.
+    """
+
+    factor_scale: float = 1.0
+    n_factors: int = 0
+
+    def param_specs(self) -> dict[str, ParamSpec]:
+        r = self.n_factors
+        return super().param_specs() | {
+            "book_te_weight": ParamSpec(1.0, nonneg=True),
+            "book_te_offset": ParamSpec(np.zeros(r), size=r),
+        }
+
+    def cvxpy_expr(
+        self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
+    ) -> cp.Expression:
+        rows = (ctx.factor_q / self.factor_scale) @ q
+        return cp.sum_squares(p["book_te_weight"] * rows + p["book_te_offset"])
+
+    def book_values_at(self, ctx: HedgeContext, risk_aversion: float) -> Params:
+        root = math.sqrt(risk_aversion)
+        return {
+            "book_te_weight": root * self.factor_scale,
+            "book_te_offset": root * np.asarray(ctx.factor_0, dtype=float),
+        }
+
+
+#: Components compiled unchanged: nothing of the book enters their cvxpy form.
+_BOOK_FREE = (CarryTerm, SlippageTerm, ImpactTerm, MarginBudget, VegaLimit, GrossNotionalLimit)
+_VARIANTS: dict[type, type] = {
+    DurationBand: BookDurationBand,
+    DV01Limit: BookDV01Limit,
+    KRDTolerance: BookKRDTolerance,
+    ConvexityFloor: BookConvexityFloor,
+}
+
+
+def _variant(obj: Any, ctx: HedgeContext) -> Any:
+    """The book-parametric twin of a term or constraint (the object itself when book-free)."""
+    kind = type(obj)
+    if kind in _BOOK_FREE:
+        return obj
+    if kind is TrackingErrorTerm:
+        n_f = int(ctx.factor_q.shape[0])
+        if n_f == 0:
+            raise Unsupported("tracking-error term without factors")
+        return BookTrackingErrorTerm(
+            risk_aversion=obj.risk_aversion, factor_scale=ctx.factor_scale, n_factors=n_f
+        )
+    if kind in _VARIANTS:
+        init = {f.name: getattr(obj, f.name) for f in fields(obj) if f.init}
+        return _VARIANTS[kind](**init)
+    raise Unsupported(f"no book-parametric form of {kind.__name__}")
+
+
+# ------------------------------------------------------------------ structure key
+
+
+def _component_key(obj: Any) -> tuple[Any, ...]:
+    """Type and every field of a term or constraint; the book's risk aversion left out."""
+    items: list[tuple[str, Any]] = []
+    if is_dataclass(obj):
+        for f in fields(obj):
+            if isinstance(obj, TrackingErrorTerm) and f.name == "risk_aversion":
+                continue  # risk_aversion / (2 MV): a book number, re-filled
+            items.append((f.name, getattr(obj, f.name)))
+    else:  # pragma: no cover - every component of the package is a dataclass
+        items.append(("repr", repr(obj)))
+    return (type(obj).__module__, type(obj).__qualname__, tuple(items))
+
+
+def structure_key(
+    instruments: Sequence[Instrument],
+    covariance: Any,
+    terms: Sequence[ObjectiveTerm],
+    constraints: Sequence[Constraint],
+    factor_risk: FactorRisk | None = None,
+    **options: Any,
+) -> str:
+    """Digest of everything a compiled :class:`CompiledHedge` holds as constants.
+
+    Two problems with the same key differ only in the book (portfolio risk, factor
+    exposures, the tracking-error term's risk aversion), which is re-filled per call.
+    """
+    factors = (
+        None
+        if factor_risk is None
+        else (
+            factor_risk.names,
+            np.asarray(factor_risk.covariance, dtype=float),
+            np.asarray(factor_risk.loadings, dtype=float),
+            tuple(factor_risk.krd_rows),
+        )
+    )
+    payload = (
+        tuple(instruments),
+        np.asarray(covariance, dtype=float),
+        tuple(_component_key(t) for t in terms),
+        tuple(_component_key(c) for c in constraints),
+        factors,
+        tuple(sorted(options.items())),
+    )
+    return hashlib.sha256(pickle.dumps(payload, protocol=5)).hexdigest()
+
+
+# ------------------------------------------------------------------ the compiled problem
+
+
+class CompiledHedge:
+    """A hedge optimiser compiled once, re-filled for each book of the same structure.
+
+    Parameters are those of :class:`~hedge_planner.solvers.optimizer.HedgeOptimizer` (the
+    first book's); ``options`` are its keyword options (``gap_tol``, ``time_limit``,
+    ``factor_risk``, ``max_legs``...).
+
+    Raises
+    ------
+    Unsupported
+        A term or constraint has no book-parametric variant.
+
+    Notes
+    -----
+    Not thread-safe: one book at a time (the caller holds a lock from
+    :meth:`optimizer_for` until it has read everything of the solve).
+    """
+
+    def __init__(
+        self,
+        portfolio: PortfolioRisk,
+        instruments: Sequence[Instrument],
+        covariance: Any,
+        terms: Sequence[ObjectiveTerm],
+        constraints: Sequence[Constraint] = (),
+        **options: Any,
+    ) -> None:
+        factor_risk = options.get("factor_risk")
+        ctx = HedgeContext(portfolio, instruments, covariance, factor_risk)
+        self.key = structure_key(instruments, covariance, terms, constraints, **options)
+        b_terms = [_variant(t, ctx) for t in terms]
+        b_cons = [_variant(c, ctx) for c in constraints]
+        self.optimizer = HedgeOptimizer(portfolio, instruments, covariance, b_terms, b_cons,
+                                        **options)  # fmt: skip
+        self.books = 0
+        self._refill(self.optimizer.ctx, terms, constraints)
+
+    def optimizer_for(
+        self,
+        portfolio: PortfolioRisk,
+        instruments: Sequence[Instrument],
+        covariance: Any,
+        terms: Sequence[ObjectiveTerm],
+        constraints: Sequence[Constraint] = (),
+        *,
+        key: str | None = None,
+        **options: Any,
+    ) -> HedgeOptimizer:
+        """The compiled optimiser re-filled with this book (same arguments as the first).
+
+        ``key`` is the arguments' :func:`structure_key` when the caller has it already.
+
+        Raises
+        ------
+        StructureChanged
+            Anything but the book differs from the compiled problem.
+        HedgeInputError
+            A limit value the optimiser refuses (as :class:`HedgeOptimizer` would).
+        """
+        if key is None:
+            key = structure_key(instruments, covariance, terms, constraints, **options)
+        if key != self.key:
+            raise StructureChanged("the problem's structure differs from the compiled one")
+        ctx = HedgeContext(portfolio, instruments, covariance, options.get("factor_risk"))
+        self._refill(ctx, terms, constraints)
+        return self.optimizer
+
+    def _refill(
+        self, ctx: HedgeContext, terms: Sequence[ObjectiveTerm], constraints: Sequence[Constraint]
+    ) -> None:
+        """Point the optimiser at ``ctx`` (the book) and push the book's Parameters."""
+        opt = self.optimizer
+        prog = opt.program
+        # Why the attributes are set here: the optimiser's context is the book's numbers for
+        # reports, costs and the feasibility check; the limits' weights (feasibility floors)
+        # are in years of THIS book's duration. Everything structural stays compiled.
+        opt.ctx = ctx
+        prog.ctx = ctx
+        prog.limits = [lim for c in prog.constraints for lim in c.limits(ctx)]
+        opt._violation = None  # the minimal-violation problem of another book
+        opt.warm_int = None  # each book searched from scratch, as a fresh optimiser would
+        # Why a whole reload of the HiGHS model (HighsModel.update() passes the model when it
+        # holds none): row, column and objective scales computed from THIS book's values and
+        # no basis of another book, as a freshly built optimiser has. Pushed in place instead,
+        # the node QPs ran ~2x slower and the plans matched the ordinary path less closely.
+        if not hasattr(opt._highs, "_A"):  # fail loudly if HighsModel's internals change
+            raise RuntimeError("internal error: HighsModel has no _A to force a reload with")
+        opt._highs._A = None
+        values: Params = {}
+        components: list[ObjectiveTerm | Constraint] = [*terms, *constraints]
+        for comp in components:
+            values.update({k: spec.value for k, spec in comp.param_specs().items()})
+        compiled: list[ObjectiveTerm | Constraint] = [*prog.terms, *prog.constraints]
+        for comp in compiled:
+            if isinstance(comp, BookTrackingErrorTerm):
+                values.update(comp.book_values_at(ctx, float(values["risk_aversion"])))
+            elif hasattr(comp, "book_values"):
+                values.update(comp.book_values(ctx))
+        opt.set_params(**values)
+        self.books += 1

@@ -1,0 +1,156 @@
+"""The desk's fast path for key-rate DV01 books against the ordinary path (whole case validated
+and compiled per call, :meth:`MarketContext.ordinary_hedge`).
+
+Reference: the ordinary path's document for the same request. Both solve the same mixed-integer
+QP exactly to the case's relative gap (``hedge.solver.gap``, 1e-6 by default), so the
+objectives must agree within that gap; where they agree to 1e-9 the integer lots must be the
+same plan and the post-hedge risk the same to well under a currency unit per bp. (Where two
+integer plans tie within the gap, either path may return either: both are proven optimal.)
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hedge_planner.models.errors import InputError
+from hedge_planner.service.desk import HedgeRequest, hedge_overrides
+from hedge_planner.service.hedge_pool import _warm
+from hedge_planner.service.jobs import MarketContext
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLE = ROOT / "examples" / "core_plus" / "case.yaml"
+GAP = 1e-6  # the example's hedge.solver.gap (the default)
+
+
+@pytest.fixture(scope="module")
+def market() -> MarketContext:
+    market = MarketContext(EXAMPLE)
+    _warm(market)  # as a worker starts: template of the plain request shape, model compiled
+    return market
+
+
+def _request(market: MarketContext, **body: Any) -> dict[str, Any]:
+    return hedge_overrides(HedgeRequest(**body), market)
+
+
+def _strip(doc: Any) -> Any:
+    if isinstance(doc, dict):
+        return {k: _strip(v) for k, v in doc.items() if k != "seconds"}
+    if isinstance(doc, list):
+        return [_strip(v) for v in doc]
+    return doc
+
+
+def _assert_same_hedge(fast: dict[str, Any], slow: dict[str, Any]) -> None:
+    assert fast["solver"]["status"] == slow["solver"]["status"] == "optimal"
+    obj_f, obj_s = fast["objective"], slow["objective"]
+    assert abs(obj_f - obj_s) <= GAP * max(1.0, abs(obj_s))
+    assert fast["pre_hedge"] == slow["pre_hedge"]  # the same book, measured the same way
+    if abs(obj_f - obj_s) > 1e-9 * abs(obj_s):
+        return  # two plans within the gap: both proven, either may be returned
+    lots_f = {t["instrument"]: t["quantity"] for t in fast["trades"] if t["kind"] == "future"}
+    lots_s = {t["instrument"]: t["quantity"] for t in slow["trades"] if t["kind"] == "future"}
+    assert lots_f == lots_s
+    book = slow["pre_hedge"]["dv01"]
+    post_f, post_s = fast["post_hedge"], slow["post_hedge"]
+    # Swap notionals are continuous on a flat optimum: they may differ at the solver's
+    # tolerance, the risk they leave may not (1e-6 of the book's DV01).
+    assert post_f["dv01"] == pytest.approx(post_s["dv01"], abs=1e-6 * book)
+    for tenor, value in post_s["krd_dv01"].items():
+        assert post_f["krd_dv01"][tenor] == pytest.approx(value, abs=1e-6 * book)
+    assert post_f["duration"] == pytest.approx(post_s["duration"], abs=1e-6)
+    assert post_f["tracking_error_bp"] == pytest.approx(post_s["tracking_error_bp"], abs=1e-3)
+    assert [c["name"] for c in fast["constraints"]] == [c["name"] for c in slow["constraints"]]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_random_krd_books_match_the_ordinary_path(market: MarketContext, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    tenors = market.key_tenors()
+    picked = rng.choice(len(tenors), size=int(rng.integers(1, 5)), replace=False)
+    book = {tenors[i]: float(rng.uniform(1_000.0, 60_000.0)) for i in sorted(picked)}
+    overrides = _request(market, krd_dv01=book)
+    before = dict(market.fast.counts)
+    fast = market.hedge(overrides)
+    assert market.fast.counts["fast"] == before["fast"] + 1  # answered by the fast path
+    assert market.fast.counts["compiled"] == before["compiled"]  # on the compiled model
+    _assert_same_hedge(fast, market.ordinary_hedge(overrides)[0])
+
+
+def test_infeasible_limits_get_the_ordinary_report(market: MarketContext) -> None:
+    # A DV01 cap far below what the example's duration band needs: infeasible.
+    overrides = _request(market, krd_dv01={"10y": 60_000.0}, limits={"dv01_max": 5_000.0})
+    first = market.hedge(overrides)  # a new request shape: the ordinary path, kept
+    before = dict(market.fast.counts)
+    again = market.hedge(overrides)
+    assert market.fast.counts["fallback"] == before["fallback"] + 1
+    slow = market.ordinary_hedge(overrides)[0]
+    assert again["solver"]["status"] == "infeasible"
+    assert again["infeasibility"]["relaxations"]
+    assert _strip(again) == _strip(slow) == _strip(first)
+
+
+def test_refused_limits_are_the_same_located_errors(market: MarketContext) -> None:
+    overrides = _request(market, krd_dv01={"5y": 30_000.0})
+    bad = dict(overrides, limits={"dv01_max": 1.0, "dv01_min": 2.0})  # inverted limits
+    with pytest.raises(InputError) as fast:
+        market.hedge(bad)
+    with pytest.raises(InputError) as slow:
+        market.ordinary_hedge(bad)
+    assert fast.value.issues == slow.value.issues
+
+
+def test_a_new_limit_structure_compiles_a_new_model(market: MarketContext) -> None:
+    body = {"krd_dv01": {"10y": 60_000.0}, "limits": {"dv01_max": 36_000.0}}
+    overrides = _request(market, **body)
+    market.hedge(overrides)  # new shape: ordinary path, template kept
+    before = dict(market.fast.counts)
+    fast = market.hedge(_request(market, **(body | {"krd_dv01": {"10y": 59_000.0}})))
+    assert market.fast.counts["compiled"] == before["compiled"] + 1
+    assert fast["post_hedge"]["dv01"] <= 36_000.0 * (1 + 1e-6)
+    (cap,) = [c for c in fast["constraints"] if c["name"] == "dv01_max"]
+    assert cap["limit"] == 36_000.0
+    slow = market.ordinary_hedge(_request(market, **(body | {"krd_dv01": {"10y": 59_000.0}})))
+    _assert_same_hedge(fast, slow[0])
+    # The plain shape still answers from its own model (nothing recompiled for it).
+    again = dict(market.fast.counts)
+    market.hedge(_request(market, krd_dv01={"10y": 59_000.0}))
+    assert market.fast.counts["compiled"] == again["compiled"]
+    assert market.fast.counts["fast"] == again["fast"] + 1
+
+
+def test_a_limit_without_a_parametric_form_stays_on_the_ordinary_path(
+    market: MarketContext,
+) -> None:
+    # The tracking-error limit (outer-approximation cuts) has no book-parametric form.
+    limits = dict(market.data["hedge"]["limits"], tracking_error_bp=500.0)
+    overrides = _request(market, krd_dv01={"5y": 30_000.0}, limits=limits)
+    first = market.hedge(overrides)  # new shape: ordinary path, template kept
+    before = dict(market.fast.counts)
+    second = market.hedge(overrides)  # tried, refused, marked
+    third = market.hedge(overrides)  # straight to the ordinary path
+    after = market.fast.counts
+    assert after["fallback"] == before["fallback"] + 1
+    assert after["ordinary"] == before["ordinary"] + 2
+    assert after["fast"] == before["fast"] and after["compiled"] == before["compiled"]
+    assert _strip(first) == _strip(second) == _strip(third)
+    (te,) = [c for c in third["constraints"] if c["name"] == "tracking_error_bp"]
+    assert te["limit"] == 500.0
+
+
+def test_a_changed_universe_compiles_a_new_model(market: MarketContext) -> None:
+    universe = copy.deepcopy(market.data["hedge"]["universe"])
+    universe["swaptions"] = []
+    universe["futures"][0]["current"] = 150  # a held position: a new q0 and bounds
+    market.hedge(_request(market, krd_dv01={"5y": 30_000.0}, universe=universe))  # new shape
+    before = dict(market.fast.counts)
+    overrides = _request(market, krd_dv01={"5y": 31_000.0}, universe=universe)
+    fast = market.hedge(overrides)
+    assert market.fast.counts["compiled"] == before["compiled"] + 1
+    assert market.fast.counts["fast"] == before["fast"] + 1
+    assert not any(t["kind"] == "swaption" for t in fast["trades"])
+    _assert_same_hedge(fast, market.ordinary_hedge(overrides)[0])
