@@ -197,12 +197,13 @@ def discounted_flows(
     keys: FloatArray,
     bumps: FloatArray,
     engine: str = "months",
+    months: int | None = None,
 ) -> tuple[FloatArray, FloatArray, PoolTimeline]:
     """``A (S, B, M)``: expected deflated flows per unit of current face for each curve scenario,
     and the principal flows of the base scenario ``(B, M)`` (for WAL); ``engine`` in
-    :data:`ENGINES`."""
+    :data:`ENGINES`; ``months``: project at least that many months (:func:`timeline`)."""
     _check_engine(engine)
-    tl = timeline(pools, curve)
+    tl = timeline(pools, curve, months)
     n_b, n_m, n_s = len(pools), tl.months, len(bumps)
     out = np.zeros((n_s, n_b, n_m))
     principal = np.zeros((n_b, n_m))

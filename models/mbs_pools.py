@@ -56,12 +56,14 @@ class PoolTimeline:
     month_of_year: IntArray  # (M,)
 
 
-def timeline(pools: PoolBook, curve: YieldCurve) -> PoolTimeline:
-    """Dates of every projected month (settlement = the curve's anchor)."""
+def timeline(pools: PoolBook, curve: YieldCurve, months: int | None = None) -> PoolTimeline:
+    """Dates of every projected month (settlement = the curve's anchor); at least ``months``
+    months (a pool's flows stop after its WAM: a longer timeline only pads zeros, and keeps the
+    Monte Carlo draws of a subset of pools those of the whole set)."""
     settle = curve.anchor
     y, mo, _ = ymd(np.array([settle]))
     first = from_ymd(y, mo, np.ones(1, dtype=np.int64))
-    n_m = int(pools.wam.max())
+    n_m = max(int(pools.wam.max()), months or 0)
     start = add_months(np.repeat(first, n_m), np.arange(n_m))
     pay = start[None, :] + pools.delay_days[:, None]
     if np.any(pay[:, 0] <= settle):
@@ -69,8 +71,8 @@ def timeline(pools: PoolBook, curve: YieldCurve) -> PoolTimeline:
     pay_time = np.asarray(curve.time(pay), dtype=np.float64)
     days = float(days_30_360(first, np.array([settle]))[0])
     accrued = 100.0 * pools.coupon / 12.0 * days / 30.0
-    _, months, _ = ymd(start)
-    return PoolTimeline(n_m, start, pay, pay_time, accrued, months)
+    _, month_of_year, _ = ymd(start)
+    return PoolTimeline(n_m, start, pay, pay_time, accrued, month_of_year)
 
 
 def _month_step(
