@@ -6,7 +6,8 @@ paths. The per-path-month arithmetic is the same; only sums over paths round dif
 prices, durations, KRDs and WAL agree to 1e-10 relative and convexity (a second difference
 divided by shift^2 = 6.25e-6) to 1e-8. The cases cover two payment groups in one block, CPRs at
 their 0.99 cap, the S-curve without the shared exponential, several path chunks and blocks on
-the thread pool, prices from OAS and OAS from prices, and 21 curve scenarios at once.
+the thread pool, prices from OAS and OAS from prices, and 21 curve scenarios at once; and a
+subset of pools projected over the whole set's months keeps the set's draws (vol scenarios).
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ def test_months_engine_matches_the_closed_form_from_price(curve, monkeypatch) ->
     np.testing.assert_allclose(new.dirty_price, price, rtol=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered in exp:RuntimeWarning")  # reference's
 def test_months_engine_without_the_shared_exponential(curve) -> None:
     # a width this narrow makes exp(rate / width) overflow-prone: both engines take the
     # per-element S-curve
@@ -123,3 +125,27 @@ def test_months_engine_bumped_krds_and_many_scenarios(curve) -> None:
 def test_unknown_engine_is_refused(curve) -> None:
     with pytest.raises(AnalyticsError, match="engine"):
         mbs_risk(_book(), curve, HW, KEYS, oas=np.zeros(6), engine="fast")
+
+
+def test_a_subset_projected_over_the_whole_set_months_keeps_its_prices(curve) -> None:
+    # Vol scenarios reprice subsets of a book's pools: over the whole set's months a subset
+    # draws the same random numbers, so each pool's deflated flows are the set's (rounding).
+    pools, mc, refi = _book(), MonteCarloSpec(32, 6), RefiModel()
+    bumps = np.zeros((1, KEYS.size))
+    whole, _, tl = discounted_flows(pools, curve, HW, refi, mc, KEYS, bumps)
+    rows = np.array([3, 1])  # WAMs 200 and 300: alone they would project 300 months
+    sub = PoolBook(
+        tuple(pools.ids[i] for i in rows),
+        pools.face[rows],
+        pools.coupon[rows],
+        pools.wac[rows],
+        pools.wam[rows],
+        pools.wala[rows],
+        pools.delay_days[rows],
+        tuple(pools.prepayment[i] for i in rows),
+    )
+    part, _, tl_sub = discounted_flows(sub, curve, HW, refi, mc, KEYS, bumps, months=tl.months)
+    assert tl_sub.months == tl.months == 360
+    np.testing.assert_allclose(part[0], whole[0, rows], rtol=1e-12, atol=1e-18)
+    alone, _, _ = discounted_flows(sub, curve, HW, refi, mc, KEYS, bumps)
+    assert alone.shape[-1] == 300 and not np.allclose(alone[0], part[0, :, :300], rtol=1e-6)
