@@ -1,6 +1,7 @@
 """OAS models: a callable book on the lattice beside QuantLib, and an MBS book on Monte Carlo paths.
 
-Run: ``python benchmarks/bench_oas.py [--bonds 1000] [--pools 300] [--paths 1000] [--ql 100]``.
+Run: ``python benchmarks/bench_oas.py [--bonds 1000] [--pools 300] [--paths 1000] [--ql 50]
+[--compare-pools N]``.
 
 * Callables: price, OA duration, convexity, OAS duration and 9 KRDs of ``--bonds`` Bermudan
   callables on the lattice (base, parallel +/- and OAS +/- rolled back together in maturity-sorted
@@ -10,7 +11,10 @@ Run: ``python benchmarks/bench_oas.py [--bonds 1000] [--pools 300] [--paths 1000
   per year. Ratio = QuantLib time per bond / ours per bond.
 * MBS: price, OAS, OA duration, convexity and KRDs of ``--pools`` refi pools with ``--paths``
   paths x 360 months (base and parallel +/- curves projected on common random numbers, KRDs
-  from the adjoint of the projection).
+  from the adjoint of the projection), by the month-major engine; then the same figures by the
+  closed-form reference engine (the code before the month-major engine) on ``--compare-pools``
+  pools (default: the whole book) in the same run: the time ratio and the largest relative
+  differences of price, OA duration, KRDs and convexity.
 Threads: ``HEDGE_PLANNER_THREADS`` (default: the CPU count, at most 4). Figures are wall-clock on
 this machine in this run (shared cores: read the ratio; the load average is printed).
 """
@@ -30,6 +34,7 @@ from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import add_months, to_days
 from hedge_planner.models.daycount import DayCount
 from hedge_planner.models.mbs import MonteCarloSpec, PoolBook, mbs_risk
+from hedge_planner.models.mbs_pools import subset
 from hedge_planner.models.prepayment import Prepayment
 from hedge_planner.models.short_rate import HullWhite
 
@@ -129,6 +134,7 @@ def main() -> None:
     parser.add_argument("--ql", type=int, default=50)
     parser.add_argument("--pools", type=int, default=300)
     parser.add_argument("--paths", type=int, default=1000)
+    parser.add_argument("--compare-pools", type=int, default=None)
     args = parser.parse_args()
     curve, hw = _curve(), HullWhite(A, SIGMA)
     from hedge_planner.models.lattice_pricing import workers
@@ -159,7 +165,10 @@ def main() -> None:
         f"({1e3 * theirs / n_ql:.2f} ms/bond); ratio {theirs / n_ql / (ours / args.bonds):.1f}x"
     )
 
-    n = args.pools
+    _mbs(args.pools, args.paths, args.compare_pools or args.pools, curve, hw)
+
+
+def _mbs(n: int, paths: int, n_ref: int, curve: YieldCurve, hw: HullWhite) -> None:
     rng = np.random.default_rng(2)
     coupon = rng.choice([0.02, 0.03, 0.04, 0.05, 0.06, 0.065], size=n)
     pools = PoolBook(
@@ -172,15 +181,37 @@ def main() -> None:
         np.full(n, 55),
         tuple(Prepayment("refi", 1.0) for _ in range(n)),
     )
+    mc = MonteCarloSpec(paths, 1)
     start = time.perf_counter()
-    mrisk = mbs_risk(
-        pools, curve, hw, KEYS, oas=np.full(n, 0.005), mc=MonteCarloSpec(args.paths, 1)
-    )
+    mrisk = mbs_risk(pools, curve, hw, KEYS, oas=np.full(n, 0.005), mc=mc)
     took = time.perf_counter() - start
     print(
-        f"MBS: {n} pools x {args.paths} paths x 360 months, price, OAD, OAC, adjoint KRDs: "
+        f"MBS: {n} pools x {paths} paths x 360 months, price, OAD, OAC, adjoint KRDs: "
         f"{took:.2f} s "
         f"(target 10 s); mean price {mrisk.dirty_price.mean():.2f}; "
+        f"load average at end {os.getloadavg()[0]:.1f}"
+    )
+    n_ref = min(n_ref, n)
+    sub = subset(pools, np.arange(n_ref))
+    new, new_took = mrisk, took
+    if n_ref < n:
+        start = time.perf_counter()
+        new = mbs_risk(sub, curve, hw, KEYS, oas=np.full(n_ref, 0.005), mc=mc)
+        new_took = time.perf_counter() - start
+    start = time.perf_counter()
+    old = mbs_risk(sub, curve, hw, KEYS, oas=np.full(n_ref, 0.005), mc=mc, engine="closed_form")
+    old_took = time.perf_counter() - start
+
+    def gap(name: str) -> float:  # KRDs: relative to the pool's OA duration
+        a, b = getattr(new, name)[:n_ref], getattr(old, name)
+        scale = np.abs(old.duration)[:, None] if name == "krd" else np.abs(b)
+        return float(np.max(np.abs(a - b) / scale))
+
+    print(
+        f"MBS reference engine (closed form over months, the previous code), {n_ref} pools: "
+        f"{old_took:.2f} s against {new_took:.2f} s: ratio {old_took / new_took:.2f}x; "
+        f"largest relative differences: price {gap('dirty_price'):.1e}, "
+        f"OAD {gap('duration'):.1e}, KRD {gap('krd'):.1e}, OAC {gap('convexity'):.1e}; "
         f"load average at end {os.getloadavg()[0]:.1f}"
     )
 

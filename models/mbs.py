@@ -35,10 +35,15 @@ import numpy as np
 import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.curves import YieldCurve
-from hedge_planner.models.dates import add_months, from_ymd, ymd
-from hedge_planner.models.daycount import days_30_360
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.lattice_pricing import workers
+from hedge_planner.models.mbs_months import (
+    adjoint,
+    path_slices,
+    pools_per_block,
+    project,
+    release_buffers,
+)
 from hedge_planner.models.mbs_paths import (
     PoolTerms,
     block_bounds,
@@ -50,11 +55,21 @@ from hedge_planner.models.mbs_paths import (
     value_gradient,
     weights,
 )
+from hedge_planner.models.mbs_pools import (
+    DEFAULT_DELAY_DAYS,
+    PoolBook,
+    PoolTimeline,
+    cashflow_table,
+    projected_flows,
+    split_refi,
+    static_flows,
+    static_smm,
+    subset,
+    timeline,
+)
 from hedge_planner.models.prepayment import (
     SEASONALITY,
-    Prepayment,
     RefiModel,
-    psa_cpr,
     refi_cpr,
     smm_from_cpr,
 )
@@ -66,127 +81,30 @@ from hedge_planner.models.short_rate import (
     simulate_x,
 )
 
+__all__ = [
+    "DEFAULT_DELAY_DAYS",
+    "ENGINES",
+    "MbsRisk",
+    "MonteCarloSpec",
+    "PoolBook",
+    "PoolTimeline",
+    "cashflow_table",
+    "discounted_flows",
+    "mbs_risk",
+    "oas_from_flows",
+    "price_from_flows",
+    "projected_flows",
+    "projected_smm",
+    "static_smm",
+    "timeline",
+]
+
 logger = logging.getLogger(__name__)
 
-#: Default stated delay, days (UMBS).
-DEFAULT_DELAY_DAYS = 55
-
-
-@dataclass(frozen=True)
-class PoolBook:
-    """Pass-through pools as arrays (see the module docstring for units)."""
-
-    ids: tuple[str, ...]
-    face: FloatArray
-    coupon: FloatArray
-    wac: FloatArray
-    wam: IntArray
-    wala: IntArray
-    delay_days: IntArray
-    prepayment: tuple[Prepayment, ...]
-
-    def __post_init__(self) -> None:
-        if np.any(self.wam < 1) or np.any(self.wala < 0):
-            raise AnalyticsError("pools need wam_months >= 1 and wala_months >= 0")
-        if np.any(self.wac < self.coupon):
-            raise AnalyticsError("a pool's WAC must be at least its pass-through coupon")
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-
-@dataclass(frozen=True)
-class PoolTimeline:
-    """Accrual starts, payment dates and curve times of every pool's months."""
-
-    months: int
-    start: IntArray  # (M,) first day of each accrual month, day serials
-    pay: IntArray  # (B, M) payment dates
-    pay_time: FloatArray  # (B, M) years from settlement
-    accrued: FloatArray  # (B,) per 100 face
-    month_of_year: IntArray  # (M,)
-
-
-def timeline(pools: PoolBook, curve: YieldCurve) -> PoolTimeline:
-    """Dates of every projected month (settlement = the curve's anchor)."""
-    settle = curve.anchor
-    y, mo, _ = ymd(np.array([settle]))
-    first = from_ymd(y, mo, np.ones(1, dtype=np.int64))
-    n_m = int(pools.wam.max())
-    start = add_months(np.repeat(first, n_m), np.arange(n_m))
-    pay = start[None, :] + pools.delay_days[:, None]
-    if np.any(pay[:, 0] <= settle):
-        raise AnalyticsError("a pool's first payment falls on or before settlement")
-    pay_time = np.asarray(curve.time(pay), dtype=np.float64)
-    days = float(days_30_360(first, np.array([settle]))[0])
-    accrued = 100.0 * pools.coupon / 12.0 * days / 30.0
-    _, months, _ = ymd(start)
-    return PoolTimeline(n_m, start, pay, pay_time, accrued, months)
-
-
-def _month_step(
-    balance: FloatArray, m: int, pools: PoolBook, smm: FloatArray, axis: int = 0
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """One month of amortisation on balances whose ``axis`` runs over pools: scheduled
-    principal, prepayment, net interest and the new balance."""
-    extra = (None,) * axis + (slice(None),) + (None,) * (balance.ndim - 1 - axis)
-    g = (pools.wac / 12.0)[extra]
-    n = np.maximum(pools.wam - m, 1)[extra].astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        annuity = np.where(g > 0, g / -np.expm1(-n * np.log1p(g)), 1.0 / n)
-    alive = (m < pools.wam)[extra]
-    scheduled = np.where(alive, balance * (annuity - g), 0.0)
-    scheduled = np.minimum(scheduled, balance)
-    prepay = np.where(alive, smm * (balance - scheduled), 0.0)
-    interest = np.where(alive, balance * (pools.coupon / 12.0)[extra], 0.0)
-    return scheduled, prepay, interest, balance - scheduled - prepay
-
-
-def static_smm(pools: PoolBook, months: int) -> FloatArray:
-    """SMM ``(B, M)`` of rate-independent pools (NaN rows for ``refi`` pools)."""
-    age = pools.wala[:, None] + np.arange(months)[None, :] + 1
-    out = np.full((len(pools), months), np.nan)
-    for b, p in enumerate(pools.prepayment):
-        if p.model == "cpr":
-            out[b] = smm_from_cpr(np.full(months, p.speed))
-        elif p.model == "psa":
-            out[b] = smm_from_cpr(psa_cpr(age[b], p.speed))
-    return out
-
-
-def cashflow_table(
-    pools: PoolBook, b: int, curve: YieldCurve, smm: FloatArray
-) -> list[dict[str, object]]:
-    """Projected monthly flows of pool ``b`` for its face, currency, under SMMs ``(M,)``."""
-    tl = timeline(pools, curve)
-    bal = np.array([pools.face[b]])
-    one = PoolBook(
-        (pools.ids[b],),
-        pools.face[b : b + 1],
-        pools.coupon[b : b + 1],
-        pools.wac[b : b + 1],
-        pools.wam[b : b + 1],
-        pools.wala[b : b + 1],
-        pools.delay_days[b : b + 1],
-        (pools.prepayment[b],),
-    )
-    rows: list[dict[str, object]] = []
-    for m in range(int(pools.wam[b])):
-        sch, pre, intr, new = _month_step(bal, m, one, np.array([smm[m]]))
-        rows.append(
-            {
-                "month": m + 1,
-                "date": int(tl.pay[b, m]),
-                "beginning_balance": float(bal[0]),
-                "smm": float(smm[m]),
-                "scheduled_principal": float(sch[0]),
-                "prepayment": float(pre[0]),
-                "net_interest": float(intr[0]),
-                "total_cash_flow": float(sch[0] + pre[0] + intr[0]),
-            }
-        )
-        bal = new
-    return rows
+#: Path engines: ``months`` (month-major loop, :mod:`models.mbs_months`, the default) and
+#: ``closed_form`` (the month-vectorised closed form of :mod:`models.mbs_paths`, the reference the
+#: tests and the benchmark compare against; same figures to rounding).
+ENGINES = ("months", "closed_form")
 
 
 def projected_smm(
@@ -202,7 +120,7 @@ def projected_smm(
         grid = np.concatenate([[0.0], np.asarray(curve.time(tl.start[1:]))])
         rate = _mortgage_rates(
             calm, refi, grid, np.zeros((1, tl.months)), curve, np.zeros(1), np.zeros((1, 1))
-        )[0, 0]
+        )[0, 0]  # (S, P, M) layout: scenario 0, the single path
         age = pools.wala[rows, None] + np.arange(tl.months)[None, :] + 1
         inc = pools.wac[rows, None] - rate[None, :]
         exposure = np.concatenate(
@@ -213,16 +131,6 @@ def projected_smm(
         speed = np.array([pools.prepayment[i].speed for i in rows])
         smm[rows] = smm_from_cpr(np.minimum(cpr * speed[:, None], 0.99))
     return smm
-
-
-def projected_flows(pools: PoolBook, smm: FloatArray) -> FloatArray:
-    """Total flows ``(B, M)`` per unit of current face under SMMs ``(B, M)``."""
-    bal = np.ones(len(pools))
-    out = np.zeros(smm.shape)
-    for m in range(smm.shape[1]):
-        sch, pre, intr, bal = _month_step(bal, m, pools, smm[:, m])
-        out[:, m] = sch + pre + intr
-    return out
 
 
 @dataclass(frozen=True)
@@ -242,8 +150,10 @@ def _mortgage_rates(
     curve: YieldCurve,
     keys: FloatArray,
     bumps: FloatArray,
+    month_major: bool = False,
 ) -> FloatArray:
-    """Projected mortgage rates ``(S, P, M)`` on each path at each month start (``grid[:M]``).
+    """Projected mortgage rates ``(S, P, M)`` on each path at each month start (``grid[:M]``);
+    ``(S, M, P)`` when ``month_major`` (the same numbers).
 
     Annual-pay 2y and 10y par rates off the Hull-White bond prices
     ``P(t, t+k | x) = K(t, k) exp(-B(k) x)``; only ``K`` depends on the (shifted) curve, so the
@@ -255,9 +165,14 @@ def _mortgage_rates(
     ln_t, ln_tt = ln0[:, : len(grid)], ln0[:, len(grid) :].reshape(len(bumps), *t.shape)
     adj = model.log_bond_adjustment(grid[:, None], tenors[None, :])
     k = np.exp(ln_tt - ln_t[:, :, None] + adj[None])  # (S, M, 10)
-    e = np.exp(-model.b(tenors)[:, None, None] * x[None, :, :])  # (10, P, M)
+    x_in = np.ascontiguousarray(x.T) if month_major else x
+    e = np.empty((len(tenors), *x_in.shape))  # (10, P, M) or (10, M, P); fresh pages are dear
+    np.multiply(-model.b(tenors)[:, None, None], x_in[None, :, :], out=e)
+    np.exp(e, out=e)
     kt = np.ascontiguousarray(k.transpose(0, 2, 1))  # (S, 10, M)
-    out = np.empty((len(bumps), *x.shape))
+    if month_major:
+        kt = kt[..., None]  # a month's K multiplies every path
+    out = np.empty((len(bumps), *x_in.shape))
     w2, w10 = refi.weight_2y, 1.0 - refi.weight_2y
     for s in range(len(bumps)):  # per scenario and tenor on (P, M) arrays that stay in cache
         ann = e[0] * kt[s, 0]
@@ -266,7 +181,10 @@ def _mortgage_rates(
         for i in range(2, 10):
             ann += e[i] * kt[s, i]
         par10 = (1 - e[9] * kt[s, 9]) / ann
-        out[s] = refi.mortgage_spread + w2 * par2 + w10 * par10
+        np.multiply(w2, par2, out=par2)  # spread + w2 par2 + w10 par10, in place
+        np.add(refi.mortgage_spread, par2, out=par2)
+        np.multiply(w10, par10, out=par10)
+        np.add(par2, par10, out=out[s])
     return out
 
 
@@ -278,18 +196,43 @@ def discounted_flows(
     mc: MonteCarloSpec,
     keys: FloatArray,
     bumps: FloatArray,
+    engine: str = "months",
+    months: int | None = None,
 ) -> tuple[FloatArray, FloatArray, PoolTimeline]:
     """``A (S, B, M)``: expected deflated flows per unit of current face for each curve scenario,
-    and the principal flows of the base scenario ``(B, M)`` (for WAL)."""
-    tl = timeline(pools, curve)
+    and the principal flows of the base scenario ``(B, M)`` (for WAL); ``engine`` in
+    :data:`ENGINES`; ``months``: project at least that many months (:func:`timeline`)."""
+    _check_engine(engine)
+    tl = timeline(pools, curve, months)
     n_b, n_m, n_s = len(pools), tl.months, len(bumps)
     out = np.zeros((n_s, n_b, n_m))
     principal = np.zeros((n_b, n_m))
-    fixed, refi_idx = _split(pools)
+    fixed, refi_idx = split_refi(pools)
     if fixed.size:
-        cf, principal[fixed] = _static_flows(pools, fixed, n_m)
+        cf, principal[fixed] = static_flows(pools, fixed, n_m)
         out[:, fixed, :] = cf[None] * curve.discount_shifted(tl.pay_time[fixed], keys, bumps)
-    if refi_idx.size:
+    if refi_idx.size and engine == "months":
+        paths = _Paths.build(pools, refi_idx, tl, curve, model, refi, mc, keys, bumps, True)
+
+        def run_months(sel: slice) -> None:
+            rows = refi_idx[sel]
+            terms = paths.terms.rows(sel)
+            for c in path_slices(mc.paths, n_s, len(rows)):
+                fac = paths.factor[:, c]
+                a, prin, _ = project(
+                    terms,
+                    refi,
+                    paths.rates[:, :, c],
+                    paths.exp_chunk(slice(None), c),
+                    fac,
+                    paths.disc,
+                    False,
+                )
+                out[:, rows] += a
+                principal[rows] += prin / mc.paths
+
+        _run_blocks(run_months, refi_idx.size, pools_per_block(mc.paths))
+    elif refi_idx.size:
         paths = _Paths.build(pools, refi_idx, tl, curve, model, refi, mc, keys, bumps)
 
         def run(sel: slice) -> None:
@@ -306,24 +249,9 @@ def discounted_flows(
     return out, principal, tl
 
 
-def _split(pools: PoolBook) -> tuple[IntArray, IntArray]:
-    """Rate-independent and rate-dependent pools."""
-    is_refi = np.array([p.model == "refi" for p in pools.prepayment])
-    return np.flatnonzero(~is_refi), np.flatnonzero(is_refi)
-
-
-def _static_flows(pools: PoolBook, fixed: IntArray, n_m: int) -> tuple[FloatArray, FloatArray]:
-    """Total and principal flows ``(b, M)`` of rate-independent pools (certain flows)."""
-    sub = _subset(pools, fixed)
-    smm = static_smm(sub, n_m)
-    bal = np.ones(fixed.size)
-    cf = np.zeros((fixed.size, n_m))
-    principal = np.zeros((fixed.size, n_m))
-    for m in range(n_m):
-        sch, pre, intr, bal = _month_step(bal, m, sub, smm[:, m])
-        cf[:, m] = sch + pre + intr
-        principal[:, m] = sch + pre
-    return cf, principal
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise AnalyticsError(f"unknown MBS path engine {engine!r}: use one of {', '.join(ENGINES)}")
 
 
 def _run_blocks(run: Callable[[slice], None], n: int, size: int) -> None:
@@ -337,13 +265,18 @@ def _run_blocks(run: Callable[[slice], None], n: int, size: int) -> None:
     else:
         for sel in blocks:
             run(sel)
+        release_buffers()
 
 
 @dataclass(frozen=True)
 class _Paths:
     """What every block of rate-dependent pools shares: terms, mortgage rates ``(S, P, M)`` per
     curve scenario, path factors ``(P, T)`` (mean folded in) and discount factors ``(S, T)`` at
-    the distinct payment times (common random numbers across pools and scenarios)."""
+    the distinct payment times (common random numbers across pools and scenarios).
+
+    ``month_major`` (the ``months`` engine): rates and their exponentials are ``(S, M, P)`` and
+    the path factors ``(T, P)``, the same numbers transposed.
+    """
 
     terms: PoolTerms
     rates: FloatArray
@@ -351,6 +284,7 @@ class _Paths:
     factor: FloatArray
     disc: FloatArray
     times: FloatArray
+    month_major: bool = False
 
     @staticmethod
     def build(
@@ -363,16 +297,24 @@ class _Paths:
         mc: MonteCarloSpec,
         keys: FloatArray,
         bumps: FloatArray,
+        month_major: bool = False,
+        n_exp: int | None = None,
     ) -> _Paths:
+        """Paths of pools ``idx``; ``exp(rate / width)`` of the first ``n_exp`` scenarios (all
+        when None: only the projected scenarios need it)."""
         n_m = tl.months
         grid = np.concatenate([[0.0], np.asarray(curve.time(tl.start[1:]))])
         grid = np.concatenate([grid, [tl.pay_time.max() + 1.0 / 12.0]])
         x = simulate_x(model, grid, normals(mc.paths, len(grid) - 1, mc.seed, mc.sampling))
-        rates = _mortgage_rates(model, refi, grid[:n_m], x[:, :n_m], curve, keys, bumps)
+        rates = _mortgage_rates(
+            model, refi, grid[:n_m], x[:, :n_m], curve, keys, bumps, month_major
+        )
         times, inverse = np.unique(tl.pay_time[idx], return_inverse=True)
         factor = path_factors(model, grid, x, times) / mc.paths
+        if month_major:
+            factor = np.ascontiguousarray(factor.T)
         disc = curve.discount_shifted(times, keys, bumps)
-        sub = _subset(pools, idx)
+        sub = subset(pools, idx)
         speed = np.array([p.speed for p in sub.prepayment])
         age = sub.wala[:, None] + np.arange(n_m)[None, :] + 1
         ramp = np.minimum(age / refi.seasoning_months, 1.0) * speed[:, None]
@@ -396,26 +338,21 @@ class _Paths:
             group_index=group_rows,
         )
         # exp(rate / width) once per path-month, shared by every pool (None if it could overflow)
-        safe = float(np.abs(rates).max()) / refi.refi_width < 600.0
-        rate_exp = np.exp(rates / refi.refi_width) if safe else None
-        return _Paths(terms, rates, rate_exp, factor, disc, times)
+        safe = max(float(rates.max()), -float(rates.min())) / refi.refi_width < 600.0
+        rate_exp = None
+        if safe:
+            rate_exp = np.divide(rates[:n_exp], refi.refi_width)
+            np.exp(rate_exp, out=rate_exp)
+        return _Paths(terms, rates, rate_exp, factor, disc, times, month_major)
 
     def exp_of(self, s: int, c: slice) -> FloatArray | None:
-        """``exp(rate / refi_width)`` of scenario ``s`` on paths ``c`` (None when not kept)."""
+        """``exp(rate / refi_width)`` of scenario ``s`` on paths ``c`` (None when not kept;
+        path-major layout)."""
         return None if self.rate_exp is None else self.rate_exp[s, c]
 
-
-def _subset(pools: PoolBook, idx: IntArray) -> PoolBook:
-    return PoolBook(
-        tuple(pools.ids[i] for i in idx),
-        pools.face[idx],
-        pools.coupon[idx],
-        pools.wac[idx],
-        pools.wam[idx],
-        pools.wala[idx],
-        pools.delay_days[idx],
-        tuple(pools.prepayment[i] for i in idx),
-    )
+    def exp_chunk(self, s: int | slice, c: slice) -> FloatArray | None:
+        """``exp(rate / refi_width)`` of scenarios ``s`` on paths ``c``, month-major."""
+        return None if self.rate_exp is None else self.rate_exp[s, :, c]
 
 
 def price_from_flows(a: FloatArray, pay_time: FloatArray, oas: npt.ArrayLike) -> FloatArray:
@@ -468,6 +405,7 @@ def mbs_risk(
     mc: MonteCarloSpec | None = None,
     shift: float = 25e-4,
     krd_by_bumps: bool = False,
+    engine: str = "months",
 ) -> MbsRisk:
     """Price (from OAS) or OAS (from dirty price) and OA duration, convexity, KRDs and WAL.
 
@@ -476,8 +414,10 @@ def mbs_risk(
     certain: exact and cheap); those of rate-dependent pools come from the adjoint of the path
     projection (:mod:`models.mbs_paths`): the first-order limit of the central difference on the
     same paths (tests compare both), unless ``krd_by_bumps``. KRDs are then scaled to sum to the
-    OA duration.
+    OA duration. ``engine`` (:data:`ENGINES`) picks the path projection; both give the same
+    figures to rounding.
     """
+    _check_engine(engine)
     if (oas is None) == (dirty_price is None):
         raise AnalyticsError("give exactly one of oas and dirty_price")
     refi = refi or RefiModel()
@@ -492,13 +432,13 @@ def mbs_risk(
     quote = np.asarray(dirty_price if by_price else oas, dtype=np.float64)
     quote = np.broadcast_to(quote, (n_b,)).copy()  # dirty prices, or the OAS when given
     if krd_by_bumps:
-        a, principal, tl = discounted_flows(pools, curve, model, refi, mc, keys, bumps)
+        a, principal, tl = discounted_flows(pools, curve, model, refi, mc, keys, bumps, engine)
         z = oas_from_flows(a[0], tl.pay_time, quote) if by_price else quote
         p = price_from_flows(a, tl.pay_time, z[None, :])
         krd_raw = ((p[4::2] - p[3::2]) / (2 * shift * p[0])).T
     else:
         a, principal, tl, z, krd_raw = _risk_by_adjoint(
-            pools, curve, model, refi, mc, keys, bumps, quote, by_price
+            pools, curve, model, refi, mc, keys, bumps, quote, by_price, engine
         )
         p = price_from_flows(a, tl.pay_time, z[None, :])
     p0 = p[0]
@@ -521,6 +461,7 @@ def _risk_by_adjoint(
     bumps: FloatArray,
     quote: FloatArray,
     by_price: bool,
+    engine: str = "months",
 ) -> tuple[FloatArray, FloatArray, PoolTimeline, FloatArray, FloatArray]:
     """``A (3, B, M)`` on the base and parallel +/- curves, base principal, timeline, OAS and raw
     KRDs ``(B, K)`` from ``quote`` (dirty prices per 100 when ``by_price``, else the OAS):
@@ -529,43 +470,122 @@ def _risk_by_adjoint(
     tl = timeline(pools, curve)
     n_b, n_m, n_k = len(pools), tl.months, (len(bumps) - 3) // 2
     shift = float(bumps[1, 0])
-    a = np.zeros((3, n_b, n_m))
-    principal = np.zeros((n_b, n_m))
-    z = np.zeros(n_b)
-    krd_raw = np.zeros((n_b, n_k))
-    fixed, refi_idx = _split(pools)
+    out = _AdjointRun(
+        tl,
+        refi,
+        mc,
+        quote,
+        by_price,
+        np.zeros((3, n_b, n_m)),
+        np.zeros((n_b, n_m)),
+        np.zeros(n_b),
+        np.zeros((n_b, n_k)),
+    )
+    fixed, refi_idx = split_refi(pools)
     if fixed.size:
-        cf, principal[fixed] = _static_flows(pools, fixed, n_m)
+        cf, out.principal[fixed] = static_flows(pools, fixed, n_m)
         af = cf[None] * curve.discount_shifted(tl.pay_time[fixed], keys, bumps)
         t_f = tl.pay_time[fixed]
-        z[fixed] = oas_from_flows(af[0], t_f, quote[fixed]) if by_price else quote[fixed]
-        pf = price_from_flows(af, t_f, z[None, fixed])
-        krd_raw[fixed] = ((pf[4::2] - pf[3::2]) / (2 * shift * pf[0])).T
-        a[:, fixed] = af[:3]
+        out.z[fixed] = oas_from_flows(af[0], t_f, quote[fixed]) if by_price else quote[fixed]
+        pf = price_from_flows(af, t_f, out.z[None, fixed])
+        out.krd_raw[fixed] = ((pf[4::2] - pf[3::2]) / (2 * shift * pf[0])).T
+        out.a[:, fixed] = af[:3]
     if refi_idx.size:
-        paths = _Paths.build(pools, refi_idx, tl, curve, model, refi, mc, keys, bumps)
-        drate = (paths.rates[3::2] - paths.rates[4::2]) / (2 * shift)  # (K, P, M)
+        major = engine == "months"
+        paths = _Paths.build(pools, refi_idx, tl, curve, model, refi, mc, keys, bumps, major, 3)
         dln = (np.log(paths.disc[3::2]) - np.log(paths.disc[4::2])) / (2 * shift)  # (K, T)
+        if major:
+            drate = np.subtract(paths.rates[3::2], paths.rates[4::2])  # (K, M, P)
+            drate /= 2 * shift
+            drate_t = np.ascontiguousarray(drate.transpose(1, 2, 0))  # (M, P, K)
+            del drate
+            _run_blocks(
+                lambda sel: out.months(paths, refi_idx[sel], sel, drate_t, dln),
+                refi_idx.size,
+                pools_per_block(mc.paths),
+            )
+        else:
+            drate = (paths.rates[3::2] - paths.rates[4::2]) / (2 * shift)  # (K, P, M)
+            _run_blocks(
+                lambda sel: out.closed_form(paths, refi_idx[sel], sel, drate, dln),
+                refi_idx.size,
+                block_size(mc.paths, n_m),
+            )
+    return out.a, out.principal, tl, out.z, out.krd_raw
 
-        def run(sel: slice) -> None:
-            rows = refi_idx[sel]
-            terms = paths.terms.rows(sel)
-            t_b = tl.pay_time[rows]
-            kept = []
-            for c in path_chunks(mc.paths, len(rows), n_m):
-                for s in (1, 2, 0):  # base last: its state feeds the adjoint
-                    st = forward(terms, refi, paths.rates[s, c], paths.exp_of(s, c))
-                    a[s, rows] += deflate(terms, st.flow, paths.factor[c], paths.disc[s])
-                principal[rows] += principal_sum(terms, st) / mc.paths
-                kept.append((c, st))
-            zb = oas_from_flows(a[0, rows], t_b, quote[rows]) if by_price else quote[rows]
-            z[rows] = zb
-            grad = np.zeros((len(rows), n_k))
-            for c, st in kept:
-                w = weights(terms, paths.factor[c], paths.disc[0], zb, t_b)
-                grad += value_gradient(terms, refi, st, w, drate[:, c], dln)
-            value = (a[0, rows] * np.exp(-zb[:, None] * t_b)).sum(axis=1)
-            krd_raw[rows] = -grad / value[:, None]
 
-        _run_blocks(run, refi_idx.size, block_size(mc.paths, n_m))
-    return a, principal, tl, z, krd_raw
+@dataclass(frozen=True)
+class _AdjointRun:
+    """Outputs of :func:`_risk_by_adjoint` (``a``, ``principal``, ``z``, ``krd_raw``) and the
+    per-block work of each engine; blocks write disjoint rows."""
+
+    tl: PoolTimeline
+    refi: RefiModel
+    mc: MonteCarloSpec
+    quote: FloatArray
+    by_price: bool
+    a: FloatArray
+    principal: FloatArray
+    z: FloatArray
+    krd_raw: FloatArray
+
+    def _oas(self, rows: IntArray) -> FloatArray:
+        t_b = self.tl.pay_time[rows]
+        zb = oas_from_flows(self.a[0, rows], t_b, self.quote[rows]) if self.by_price else None
+        self.z[rows] = self.quote[rows] if zb is None else zb
+        return np.asarray(self.z[rows])
+
+    def months(
+        self, paths: _Paths, rows: IntArray, sel: slice, drate: FloatArray, dln: FloatArray
+    ) -> None:
+        """Month-major engine: project the three curves at once, keep the base state, solve
+        the OAS, then run the reverse-month adjoint on each kept chunk."""
+        terms, refi, n_p = paths.terms.rows(sel), self.refi, self.mc.paths
+        kept = []
+        for i, c in enumerate(path_slices(n_p, 3, len(rows))):
+            a, prin, st = project(
+                terms,
+                refi,
+                paths.rates[:3, :, c],
+                paths.exp_chunk(slice(0, 3), c),
+                paths.factor[:, c],
+                paths.disc[:3],
+                True,
+                i,
+            )
+            self.a[:, rows] += a
+            self.principal[rows] += prin / n_p
+            kept.append((c, st))
+        zb = self._oas(rows)
+        discount = np.exp(-zb[:, None] * self.tl.pay_time[rows])
+        scale = paths.disc[0][terms.pay_index] * discount  # (b, M)
+        grad = np.zeros((len(rows), dln.shape[0]))
+        for c, st in kept:
+            assert st is not None
+            e0 = paths.exp_chunk(0, c)
+            fac = paths.factor[:, c]
+            grad -= adjoint(terms, refi, paths.rates[0, :, c], e0, st, fac, scale, drate[:, c])
+        pv = self.a[0, rows] * discount  # sum over paths of flow x deflator x exp(-OAS T)
+        grad += np.einsum("bm,kbm->bk", pv, dln[:, terms.pay_index])
+        self.krd_raw[rows] = -grad / pv.sum(axis=1)[:, None]
+
+    def closed_form(
+        self, paths: _Paths, rows: IntArray, sel: slice, drate: FloatArray, dln: FloatArray
+    ) -> None:
+        """Reference engine (month-vectorised closed form of :mod:`models.mbs_paths`)."""
+        terms, refi, mc = paths.terms.rows(sel), self.refi, self.mc
+        t_b = self.tl.pay_time[rows]
+        kept = []
+        for c in path_chunks(mc.paths, len(rows), self.tl.months):
+            for s in (1, 2, 0):  # base last: its state feeds the adjoint
+                st = forward(terms, refi, paths.rates[s, c], paths.exp_of(s, c))
+                self.a[s, rows] += deflate(terms, st.flow, paths.factor[c], paths.disc[s])
+            self.principal[rows] += principal_sum(terms, st) / mc.paths
+            kept.append((c, st))
+        zb = self._oas(rows)
+        grad = np.zeros((len(rows), dln.shape[0]))
+        for c, st in kept:
+            w = weights(terms, paths.factor[c], paths.disc[0], zb, t_b)
+            grad += value_gradient(terms, refi, st, w, drate[:, c], dln)
+        value = (self.a[0, rows] * np.exp(-zb[:, None] * t_b)).sum(axis=1)
+        self.krd_raw[rows] = -grad / value[:, None]

@@ -278,14 +278,21 @@ class RiskFigures(Section):
     margin: float = Field(description="initial margin, currency")
     vega: float = Field(
         default=0.0,
-        description="options held (swaptions, caps/floors, options on futures): currency per 1 bp "
-        "of normal rate vol (lognormal vegas mapped to normal, see vega_by_bucket)",
+        description="options held (swaptions, caps/floors, options on futures) and the book's "
+        "modelled embedded options: currency per 1 bp of normal rate vol (lognormal vegas mapped "
+        "to normal, see vega_by_bucket)",
     )
     vega_by_bucket: dict[str, float] = Field(
         default_factory=dict,
         description="vega by expiry x tenor bucket, currency per 1 bp of normal vol: swaptions "
         "<expiry>x<tenor>, caps/floors <vol pillar>x<period>, options on futures "
-        "<expiry date>x<future>",
+        "<expiry date>x<future>; 'book' for the book's modelled holdings (book_vega x 1e-4)",
+    )
+    book_vega: float = Field(
+        default=0.0,
+        description="the book's embedded options (modelled callables, putables and MBS pools: "
+        "Hull-White sigma moved at fixed OAS), currency per 1.00 of normal vol (the hedge "
+        "instruments' vega convention); included in vega as bucket 'book'",
     )
 
 

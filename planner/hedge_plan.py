@@ -218,12 +218,16 @@ class HedgePlan:
         Holding horizon, calendar days.
     book_risk
         The cash book's analytics (for spread DV01 and value in the exposure block).
+    book_vega
+        Vega of the book's modelled holdings (embedded options), currency per 1.00 of normal
+        vol (the hedge does not change it: reported in the pre- and post-hedge figures).
     """
 
     problem: HedgeProblem
     result: HedgeResult
     horizon_days: int
     book_risk: HoldingRisk
+    book_vega: float = 0.0
 
     @property
     def current(self) -> np.ndarray:
@@ -295,6 +299,8 @@ class HedgePlan:
         krd_dv01 = np.asarray(s.krd_dv01)
         members = [(m.spec, m.instrument, m.risk) for m in self.problem.members]
         vega = normal_vega_buckets(members, [float(q) for q in quantities])
+        if self.book_vega:
+            vega["book"] = self.book_vega * BP
         return RiskFigures(
             duration=s.duration,
             dv01=s.dv01,
@@ -307,6 +313,7 @@ class HedgePlan:
             margin=s.margin,
             vega=float(sum(vega.values())),
             vega_by_bucket=vega,
+            book_vega=self.book_vega,
         )
 
     def trades(self) -> list[Trade]:
@@ -521,6 +528,9 @@ class HedgePlan:
         return next((c.limit for c in self.result.constraints if c.name == name), None)
 
 
-def solve_hedge(problem: HedgeProblem, horizon_days: int, book_risk: HoldingRisk) -> HedgePlan:
-    """Solve a compiled hedge problem."""
-    return HedgePlan(problem, problem.optimizer.solve(), horizon_days, book_risk)
+def solve_hedge(
+    problem: HedgeProblem, horizon_days: int, book_risk: HoldingRisk, book_vega: float = 0.0
+) -> HedgePlan:
+    """Solve a compiled hedge problem (``book_vega``: the book's modelled vega, currency per
+    1.00 of normal vol, reported beside the hedge's)."""
+    return HedgePlan(problem, problem.optimizer.solve(), horizon_days, book_risk, book_vega)

@@ -30,7 +30,12 @@ from hedge_planner.provenance import provenance
 from hedge_planner.scenarios.definitions import Scenario
 from hedge_planner.scenarios.portfolio_result import PortfolioScenarioResult
 from hedge_planner.solvers.problem import HedgeInputError
-from hedge_planner.stress import build_case_scenarios, horizon_days, run_scenarios
+from hedge_planner.stress import (
+    build_case_scenarios,
+    horizon_days,
+    modelled_revaluer,
+    run_scenarios,
+)
 from hedge_planner.workflow import CaseAnalysis, analyze_case, build_curves
 
 if TYPE_CHECKING:
@@ -240,7 +245,16 @@ class PlanRun:
             return None
         from hedge_planner.hedge_plan import solve_hedge
 
-        return solve_hedge(self.problem(), self.case.hedge.horizon_days, self.analysis.risk)
+        return solve_hedge(
+            self.problem(), self.case.hedge.horizon_days, self.analysis.risk, self.book_vega()
+        )
+
+    def book_vega(self) -> float:
+        """Vega of the book's modelled holdings, currency per 1.00 of normal vol (0 without)."""
+        rev = modelled_revaluer(self.case, self.analysis)
+        if rev is None:
+            return 0.0
+        return float(rev.vega(self.analysis.book.face[rev.positions]).sum())
 
     def hedge(self) -> HedgePlan | None:
         """Stage 4: the optimised hedge (``None`` without a hedge section)."""

@@ -88,6 +88,7 @@ from hedge_planner.models.oas_scenarios import METHOD_MODEL, ModelledRevaluer
 from hedge_planner.models.portfolio import HoldingRisk
 from hedge_planner.models.risk import CurveRisk, KeyRateSensitivity
 from hedge_planner.models.units import DAYS_PER_YEAR
+from hedge_planner.models.vol_shift import VolShift
 from hedge_planner.scenarios.approximation import book_approximation, hedge_scenario_pnl
 from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices
 from hedge_planner.scenarios.horizon import horizon_analysis
@@ -313,8 +314,24 @@ def _book_pnl(
     if modelled is not None and modelled.positions.size:
         pos = modelled.positions
         spread = _spread_by_holding([sectors[i] for i in pos], mats)
-        holding_pnl[:, pos] = modelled.pnl(shifts, spread, face_arr[pos])
+        vol = _modelled_vol_shifts(modelled, mats)
+        holding_pnl[:, pos] = modelled.pnl(shifts, spread, face_arr[pos], vol)
+        if vol is not None:  # vega approximation beside the model's full revaluation
+            approx_holding[:, pos] += vol * modelled.vega(face_arr[pos])[None, :]
     return holding_pnl, approx_holding, sbook, risk_sens
+
+
+def _modelled_vol_shifts(modelled: ModelledRevaluer, mats: ScenarioMatrices) -> FloatArray | None:
+    """Normal-vol shift ``(S, n)`` (decimal) of each modelled holding's model volatility in
+    each scenario, read at the holding's representative expiry (None without vol scenarios)."""
+    if not any(mats.vol_shifts):
+        return None
+    expiry = modelled.option_expiry()
+    out = np.zeros((len(mats.names), expiry.size))
+    for s, shifts_bp in enumerate(mats.vol_shifts):
+        if shifts_bp:
+            out[s] = VolShift(shifts_bp)(expiry)
+    return out
 
 
 def _horizon_income(

@@ -517,15 +517,24 @@ def test_a_basket_the_case_marks_incomplete_is_flagged(tmp_path: Path) -> None:
 
 
 def test_example_matrix_has_vol_scenarios_and_vega_pre_post(plan: dict) -> None:
-    """The example's matrix holds its vol scenarios (rates and spreads fixed: the book does not
-    move; the hedge's options are repriced) with the vega approximation beside the full figure;
-    the hedge section reports vega pre- and post-hedge by bucket, adding up to the totals."""
-    rows = [r for r in plan["scenarios"]["rows"] if r["kind"] == "vol"]
-    assert {r["name"] for r in rows} >= {"normal_vol_up_25bp", "front_expiry_vol_up"}
-    for r in rows:
-        assert not any(r["shifts"].values()) and r["unhedged_pnl"] == 0.0
-        assert r["hedged_pnl"] == pytest.approx(r["hedge_pnl"], abs=1e-9)
+    """The example's matrix holds its vol scenarios (rates and spreads fixed; the hedge's options
+    and the book's modelled callables and pools are repriced with the vol moved: the holder is
+    short their options, so the book loses when vol rises) with the vega approximation beside
+    the full figure; the hedge section reports vega pre- and post-hedge by bucket (the book's
+    embedded options as bucket 'book'), adding up to the totals."""
+    rows = {r["name"]: r for r in plan["scenarios"]["rows"] if r["kind"] == "vol"}
+    assert set(rows) >= {"normal_vol_up_25bp", "normal_vol_down_25bp", "front_expiry_vol_up"}
+    for r in rows.values():
+        assert not any(r["shifts"].values())
+        assert r["hedged_pnl"] == pytest.approx(r["unhedged_pnl"] + r["hedge_pnl"], abs=1e-6)
         assert r["approx_error"] == pytest.approx(r["approx_pnl"] - r["hedged_pnl"], abs=1e-6)
+    assert (
+        rows["normal_vol_up_25bp"]["unhedged_pnl"]
+        < 0
+        < rows["normal_vol_down_25bp"]["unhedged_pnl"]
+    )
     for side in ("pre_hedge", "post_hedge"):
         fig = plan["hedge"][side]
         assert fig["vega"] == pytest.approx(sum(fig["vega_by_bucket"].values()), abs=1e-9)
+        assert fig["book_vega"] < 0
+        assert fig["vega_by_bucket"]["book"] == pytest.approx(fig["book_vega"] * 1e-4, rel=1e-12)
