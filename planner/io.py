@@ -199,9 +199,10 @@ def parse_holdings_csv(text: str, name: str, settle: dt.date | None) -> Holdings
     """Parse holdings CSV text into validated :class:`~models.schemas.Holdings`.
 
     The rows are validated column-wise in blocks (:func:`models.holdings_columns.screen_holdings`);
-    only rows with a problem, and modelled holdings, go through the row-wise
-    :meth:`~models.schemas.HoldingRow.check`, which words their messages. The result and the
-    problems are those of :func:`parse_holdings_csv_rowwise`.
+    only rows with a problem go through the row-wise :meth:`~models.schemas.HoldingRow.check`,
+    which words their messages. The result and the problems are those of
+    :func:`parse_holdings_csv_rowwise`. A file without quotes, carriage returns or NUL
+    characters is split at newlines and commas directly (what ``csv.reader`` reads from it).
 
     Parameters
     ----------
