@@ -204,11 +204,21 @@ class TrinomialTree:
             ex = np.exp(-self.x[i] * dt)
             phi[:, i] = np.log((q * ex).sum(axis=1) / df[:, i]) / dt
             w = q * ex * np.exp(-phi[:, i : i + 1] * dt)
-            nxt = np.zeros((n_curves, len(self.x[i + 1])))
-            for m in range(3):
-                np.add.at(nxt.T, self.child[i] + (m - 1), (w * self.prob[i][m]).T)
-            q = nxt
+            q = self.forward(w, i)
         return phi
+
+    def forward(self, w: FloatArray, i: int) -> FloatArray:
+        """State prices at level ``i + 1`` from ``w`` ``(R, n_i)`` at level ``i``: each node's
+        value spread to its three children with the branch probabilities, ``(R, n_{i+1})``."""
+        nxt = np.zeros((w.shape[0], len(self.x[i + 1])))
+        k = self.child[i]
+        for m in range(3):
+            if self._contiguous[i]:  # distinct children: a slice adds exactly like add.at
+                lo = int(k[0]) + m - 1
+                nxt[:, lo : lo + len(k)] += w * self.prob[i][m]
+            else:
+                np.add.at(nxt.T, k + (m - 1), (w * self.prob[i][m]).T)
+        return nxt
 
     def rollback(
         self, values: FloatArray, i: int, phi_i: FloatArray, spread: FloatArray
