@@ -17,11 +17,12 @@ and range checked per column, and the rules of
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from itertools import compress
 from typing import Any
@@ -55,7 +56,7 @@ from hedge_planner.models.schemas import (
     parse_iso_date,
 )
 
-__all__ = ["screen_holdings"]
+__all__ = ["gc_paused", "screen_holdings"]
 
 # The strict decimal syntax of models.input_files.parse_number, for one whole column joined by
 # newlines (blank cells allowed): one regex match over the column instead of one per cell.
@@ -380,14 +381,24 @@ def _assemble(
         for code in np.unique(codes[~bad])
     }
     names = [f for f in fields if f != "krd"]
-    # The cyclic garbage collector would traverse the growing book many times while tens of
-    # thousands of acyclic rows are created (a quarter of the time): it waits until they are.
-    paused = gc.isenabled()
+    with gc_paused():
+        return _build(names, values, krd, codes, patterns, bad)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (restored on exit, also on an exception).
+
+    While tens of thousands of acyclic rows, lists and dicts are created, the collector would
+    traverse the growing book again and again (a quarter to a half of a parse's time); nothing
+    created here forms a cycle, so nothing is left for it to find afterwards.
+    """
+    enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(names, values, krd, codes, patterns, bad)
+        yield
     finally:
-        if paused:
+        if enabled:
             gc.enable()
 
 

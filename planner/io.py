@@ -24,7 +24,7 @@ from hedge_planner.models.bonds import build_schedule
 from hedge_planner.models.dates import to_days
 from hedge_planner.models.errors import AnalyticsError, InputError, InputIssue
 from hedge_planner.models.holding_terms import MODEL_COLUMNS
-from hedge_planner.models.holdings_columns import screen_holdings
+from hedge_planner.models.holdings_columns import gc_paused, screen_holdings
 from hedge_planner.models.input_files import (
     STDIN,
     DocPath,
@@ -234,6 +234,13 @@ SCREEN_BLOCK_ROWS = 8192
 
 
 def _parse_holdings(text: str, name: str, settle: dt.date | None, columnwise: bool) -> Holdings:
+    if not columnwise:  # the former parser, as it was
+        return _parse_blocks(text, name, settle, columnwise)
+    with gc_paused():  # the rows, cell lists and dicts form no cycles
+        return _parse_blocks(text, name, settle, columnwise)
+
+
+def _parse_blocks(text: str, name: str, settle: dt.date | None, columnwise: bool) -> Holdings:
     if not text.strip():
         hint = "expected a header row and holdings"
         raise InputError([InputIssue(name, None, None, "the file is empty", hint)])
@@ -248,23 +255,18 @@ def _parse_holdings(text: str, name: str, settle: dt.date | None, columnwise: bo
         raise InputError(issues)
     table = _Table(name, raw_header, header, settle, columnwise)
     broken: list[InputIssue] = []  # a broken quote ends the file: reported after its rows
-    block: list[tuple[int, list[str]]] = []
-    n_data = 0
-    records = _records(reader, header_line, name, broken)
+    blocks = _blocks(_records(reader, header_line, name, broken))
     if columnwise:
         # The reader ends a line at "\r\n" as at "\n" (a file read from disk has "\n" only).
         lf_text = text.replace("\r\n", "\n") if "\r\n" in text else text
         if _plain(lf_text):
-            records = _split_records(lf_text, header_line)
-    for line, cells in records:
-        n_data += 1
-        if n_data > limit:  # stop before the rows fill memory
-            raise _too_many_rows(name, line, limit)
-        block.append((line, cells))
-        if len(block) == SCREEN_BLOCK_ROWS:
-            table.add(block)
-            block = []
-    table.add(block)
+            blocks = _split_blocks(lf_text, header_line)
+    n_data = 0
+    for block in blocks:
+        if n_data + len(block) > limit:  # stop before the rows fill memory
+            raise _too_many_rows(name, block[limit - n_data][0], limit)
+        n_data += len(block)
+        table.add(block)
     issues = table.issues + broken
     if n_data == 0:
         issues.append(InputIssue(name, None, None, "the file has a header but no holdings"))
@@ -289,13 +291,30 @@ def _plain(text: str) -> bool:
     )
 
 
-def _split_records(text: str, header_line: int) -> Iterator[tuple[int, list[str]]]:
-    """Non-blank records after the header of a :func:`_plain` text, with their physical lines."""
+def _blocks(
+    records: Iterator[tuple[int, list[str]]],
+) -> Iterator[list[tuple[int, list[str]]]]:
+    """``(line, cells)`` records in lists of :data:`SCREEN_BLOCK_ROWS`."""
+    block: list[tuple[int, list[str]]] = []
+    for record in records:
+        block.append(record)
+        if len(block) == SCREEN_BLOCK_ROWS:
+            yield block
+            block = []
+    yield block
+
+
+def _split_blocks(text: str, header_line: int) -> Iterator[list[tuple[int, list[str]]]]:
+    """Non-blank records after the header of a :func:`_plain` text with their physical lines,
+    in lists of at most :data:`SCREEN_BLOCK_ROWS`."""
     lines = text.split("\n")
-    for k in range(header_line, len(lines)):
-        cells = lines[k].split(",")
-        if lines[k].replace(",", "").strip():
-            yield k + 1, cells
+    for start in range(header_line, len(lines), SCREEN_BLOCK_ROWS):
+        chunk = lines[start : start + SCREEN_BLOCK_ROWS]
+        yield [
+            (start + k + 1, line.split(","))
+            for k, line in enumerate(chunk)
+            if line.replace(",", "").strip()
+        ]
 
 
 class _Table:
