@@ -213,3 +213,18 @@ def test_corruption_kinds_are_all_reported() -> None:
             reasons |= {issue.reason.split(" ")[0] for issue in result}
     assert outcomes == {"error"}
     assert len(reasons) > 20
+
+
+def test_garbage_collector_state_is_restored_after_a_parse() -> None:
+    import gc
+
+    text, settle = _book(3, 50)
+    assert gc.isenabled()
+    _outcome(parse_holdings_csv, text, settle)  # raises inside: the collector is back on
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        _outcome(parse_holdings_csv, text, settle)
+        assert not gc.isenabled()  # a caller's own pause is kept
+    finally:
+        gc.enable()
