@@ -228,3 +228,21 @@ def test_garbage_collector_state_is_restored_after_a_parse() -> None:
         assert not gc.isenabled()  # a caller's own pause is kept
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_small_blocks_and_row_limits_agree_with_reference(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks of 7 rows: duplicates across blocks, blank lines and the holdings limit."""
+    from hedge_planner import io as hio
+
+    monkeypatch.setattr(hio, "SCREEN_BLOCK_ROWS", 7)
+    text, settle = _book(100 + seed, 120)
+    assert _outcome(parse_holdings_csv, text, settle) == _outcome(
+        parse_holdings_csv_rowwise, text, settle
+    )
+    monkeypatch.setenv("HEDGE_PLANNER_MAX_HOLDINGS", str(20 + 9 * seed))
+    fast = _outcome(parse_holdings_csv, text, settle)
+    assert fast == _outcome(parse_holdings_csv_rowwise, text, settle)
+    assert fast[0] == "error" and "more than" in fast[1][0].reason
