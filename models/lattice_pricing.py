@@ -187,12 +187,7 @@ def _drift_gradient(
             np.add.at(collected, bond, pv)
             np.add.at(grad[:, i], bond, -tau * pv)
         grad[:, i] -= tree.dt[i] * (v0 - collected)
-        w = q * np.exp(-r * tree.dt[i])
-        nxt = np.zeros((n_b, len(tree.x[i + 1])))
-        k_mid, p = tree.child[i], tree.prob[i]
-        for m in range(3):
-            np.add.at(nxt.T, k_mid + (m - 1), (w * p[m]).T)
-        q = nxt
+        q = tree.forward(q * np.exp(-r * tree.dt[i]), i)
     return grad
 
 

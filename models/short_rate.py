@@ -204,11 +204,21 @@ class TrinomialTree:
             ex = np.exp(-self.x[i] * dt)
             phi[:, i] = np.log((q * ex).sum(axis=1) / df[:, i]) / dt
             w = q * ex * np.exp(-phi[:, i : i + 1] * dt)
-            nxt = np.zeros((n_curves, len(self.x[i + 1])))
-            for m in range(3):
-                np.add.at(nxt.T, self.child[i] + (m - 1), (w * self.prob[i][m]).T)
-            q = nxt
+            q = self.forward(w, i)
         return phi
+
+    def forward(self, w: FloatArray, i: int) -> FloatArray:
+        """State prices at level ``i + 1`` from ``w`` ``(R, n_i)`` at level ``i``: each node's
+        value spread to its three children with the branch probabilities, ``(R, n_{i+1})``."""
+        nxt = np.zeros((w.shape[0], len(self.x[i + 1])))
+        k = self.child[i]
+        for m in range(3):
+            if self._contiguous[i]:  # distinct children: a slice adds exactly like add.at
+                lo = int(k[0]) + m - 1
+                nxt[:, lo : lo + len(k)] += w * self.prob[i][m]
+            else:
+                np.add.at(nxt.T, k + (m - 1), (w * self.prob[i][m]).T)
+        return nxt
 
     def rollback(
         self, values: FloatArray, i: int, phi_i: FloatArray, spread: FloatArray
@@ -228,19 +238,30 @@ class TrinomialTree:
         """
         k = self.child[i]
         p = self.prob[i]
+        # In place, term by term: the same operations in the same order as the plain
+        # expression (p0 a + p1 b + p2 c) * node * curve, with a third of the temporaries.
         if self._contiguous[i]:  # children of consecutive nodes are consecutive: slices
             lo, n = int(k[0]), len(k)
-            cont = (
-                p[0] * values[..., lo - 1 : lo - 1 + n]
-                + p[1] * values[..., lo : lo + n]
-                + p[2] * values[..., lo + 1 : lo + 1 + n]
-            )
+            cont = p[0] * values[..., lo - 1 : lo - 1 + n]
+            cont += p[1] * values[..., lo : lo + n]
+            cont += p[2] * values[..., lo + 1 : lo + 1 + n]
         else:
-            cont = p[0] * values[..., k - 1] + p[1] * values[..., k] + p[2] * values[..., k + 1]
+            cont = p[0] * values[..., k - 1]
+            cont += p[1] * values[..., k]
+            cont += p[2] * values[..., k + 1]
         # exp(-(x + phi + s) dt) factorises: one exp per node, per curve and per bond.
         dt = self.dt[i]
         per_curve = np.exp(-(phi_i[:, None] + spread) * dt)  # (S, B)
-        return np.asarray(cont * np.exp(-self.x[i] * dt)[None, None, :] * per_curve[:, :, None])
+        cont *= self._node_discount(i)[None, None, :]
+        cont *= per_curve[:, :, None]
+        return cont
+
+    def _node_discount(self, i: int) -> FloatArray:
+        """``exp(-x_j dt_i)`` of level ``i``'s nodes (computed once per tree and level)."""
+        cache: dict[int, FloatArray] = self.__dict__.setdefault("_node_discounts", {})
+        if i not in cache:
+            cache[i] = np.exp(-self.x[i] * self.dt[i])
+        return cache[i]
 
 
 # ------------------------------------------------------------------------------------------------

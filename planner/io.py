@@ -24,6 +24,7 @@ from hedge_planner.models.bonds import build_schedule
 from hedge_planner.models.dates import to_days
 from hedge_planner.models.errors import AnalyticsError, InputError, InputIssue
 from hedge_planner.models.holding_terms import MODEL_COLUMNS
+from hedge_planner.models.holdings_columns import gc_paused, screen_holdings
 from hedge_planner.models.input_files import (
     STDIN,
     DocPath,
@@ -53,6 +54,7 @@ __all__ = [
     "implied_yield_issues",
     "looks_like_csv",
     "parse_holdings_csv",
+    "parse_holdings_csv_rowwise",
     "parse_yaml",
     "parse_yaml_lines",
     "read_holdings",
@@ -196,6 +198,12 @@ def _count_records(text: str, name: str, limit: int) -> None:
 def parse_holdings_csv(text: str, name: str, settle: dt.date | None) -> Holdings:
     """Parse holdings CSV text into validated :class:`~models.schemas.Holdings`.
 
+    The rows are validated column-wise in blocks (:func:`models.holdings_columns.screen_holdings`);
+    only rows with a problem go through the row-wise :meth:`~models.schemas.HoldingRow.check`,
+    which words their messages. The result and the problems are those of
+    :func:`parse_holdings_csv_rowwise`. A file without quotes, carriage returns or NUL
+    characters is split at newlines and commas directly (what ``csv.reader`` reads from it).
+
     Parameters
     ----------
     text
@@ -213,6 +221,26 @@ def parse_holdings_csv(text: str, name: str, settle: dt.date | None) -> Holdings
         fields, duplicate ids, implausible values; each located by physical row and the user's
         own column name.
     """
+    return _parse_holdings(text, name, settle, columnwise=True)
+
+
+def parse_holdings_csv_rowwise(text: str, name: str, settle: dt.date | None) -> Holdings:
+    """:func:`parse_holdings_csv` validating every row on its own (the reference, and slower)."""
+    return _parse_holdings(text, name, settle, columnwise=False)
+
+
+#: Rows validated column-wise at a time (bounded temporaries for large files).
+SCREEN_BLOCK_ROWS = 8192
+
+
+def _parse_holdings(text: str, name: str, settle: dt.date | None, columnwise: bool) -> Holdings:
+    if not columnwise:  # the former parser, as it was
+        return _parse_blocks(text, name, settle, columnwise)
+    with gc_paused():  # the rows, cell lists and dicts form no cycles
+        return _parse_blocks(text, name, settle, columnwise)
+
+
+def _parse_blocks(text: str, name: str, settle: dt.date | None, columnwise: bool) -> Holdings:
     if not text.strip():
         hint = "expected a header row and holdings"
         raise InputError([InputIssue(name, None, None, "the file is empty", hint)])
@@ -225,49 +253,157 @@ def parse_holdings_csv(text: str, name: str, settle: dt.date | None) -> Holdings
     header, issues = _header_issues(raw_header, name, header_line)
     if issues:
         raise InputError(issues)
-    own = {h: r.strip() for h, r in zip(header, raw_header, strict=True)}
-    use = [(j, h) for j, h in enumerate(header) if h in KNOWN_COLUMNS or _KRD_COLUMN.match(h)]
-    id_col = header.index("id")
-    rows: list[HoldingRow] = []
-    lines: list[int] = []
-    first_seen: dict[str, int] = {}
+    table = _Table(name, raw_header, header, settle, columnwise)
+    broken: list[InputIssue] = []  # a broken quote ends the file: reported after its rows
+    blocks = _blocks(_records(reader, header_line, name, broken))
+    if columnwise:
+        # The reader ends a line at "\r\n" as at "\n" (a file read from disk has "\n" only).
+        lf_text = text.replace("\r\n", "\n") if "\r\n" in text else text
+        if _plain(lf_text):
+            blocks = _split_blocks(lf_text, header_line)
     n_data = 0
-    for line, cells in _records(reader, header_line, name, issues):
-        n_data += 1
-        if n_data > limit:  # stop before the rows fill memory
-            raise _too_many_rows(name, line, limit)
-        if len(cells) > len(header):
-            issues.append(
-                InputIssue(name, line, None, "more fields than header columns", "check commas")
-            )
-            continue
-        row, problems = HoldingRow.check({h: cells[j] for j, h in use if j < len(cells)}, settle)
-        for column, reason, hint in problems:
-            issues.append(InputIssue(name, line, own.get(column or "", column), reason, hint))
-        ident = cells[id_col].strip() if len(cells) > id_col else ""
-        if ident in first_seen:
-            issues.append(
+    for block in blocks:
+        if n_data + len(block) > limit:  # stop before the rows fill memory
+            raise _too_many_rows(name, block[limit - n_data][0], limit)
+        n_data += len(block)
+        table.add(block)
+    issues = table.issues + broken
+    if n_data == 0:
+        issues.append(InputIssue(name, None, None, "the file has a header but no holdings"))
+    if settle is not None:
+        locations = [(name, line, table.own.get("price", "price")) for line in table.lines]
+        issues += implied_yield_issues(table.rows, locations, settle)
+    if issues:
+        raise InputError(issues)
+    return Holdings(tuple(table.rows))
+
+
+def _plain(text: str) -> bool:
+    """True when splitting lines at commas gives exactly what ``csv.reader`` reads.
+
+    No quotes (so no quoted commas or line breaks), no carriage returns or NUL characters (which
+    the reader treats specially), and no line reaching the reader's field size limit.
+    """
+    if '"' in text or "\r" in text or "\x00" in text:
+        return False
+    return len(text) < csv.field_size_limit() or max(map(len, text.split("\n"))) < (
+        csv.field_size_limit()
+    )
+
+
+def _blocks(
+    records: Iterator[tuple[int, list[str]]],
+) -> Iterator[list[tuple[int, list[str]]]]:
+    """``(line, cells)`` records in lists of :data:`SCREEN_BLOCK_ROWS`."""
+    block: list[tuple[int, list[str]]] = []
+    for record in records:
+        block.append(record)
+        if len(block) == SCREEN_BLOCK_ROWS:
+            yield block
+            block = []
+    yield block
+
+
+def _split_blocks(text: str, header_line: int) -> Iterator[list[tuple[int, list[str]]]]:
+    """Non-blank records after the header of a :func:`_plain` text with their physical lines,
+    in lists of at most :data:`SCREEN_BLOCK_ROWS`."""
+    lines = text.split("\n")
+    for start in range(header_line, len(lines), SCREEN_BLOCK_ROWS):
+        chunk = lines[start : start + SCREEN_BLOCK_ROWS]
+        yield [
+            (start + k + 1, line.split(","))
+            for k, line in enumerate(chunk)
+            if line.replace(",", "").strip()
+        ]
+
+
+class _Table:
+    """Holdings and problems of a CSV's data rows, added block by block in file order."""
+
+    def __init__(
+        self,
+        name: str,
+        raw_header: list[str],
+        header: list[str],
+        settle: dt.date | None,
+        columnwise: bool,
+    ) -> None:
+        self.name, self.header, self.settle, self.columnwise = name, header, settle, columnwise
+        self.own = {h: r.strip() for h, r in zip(header, raw_header, strict=True)}
+        self.use = [
+            (j, h) for j, h in enumerate(header) if h in KNOWN_COLUMNS or _KRD_COLUMN.match(h)
+        ]
+        self.id_col = header.index("id")
+        self.rows: list[HoldingRow] = []
+        self.lines: list[int] = []
+        self.issues: list[InputIssue] = []
+        self.first_seen: dict[str, int] = {}
+
+    def add(self, block: list[tuple[int, list[str]]]) -> None:
+        """Validate a block of ``(line, cells)`` records (the issues keep the file's order)."""
+        width = len(self.header)
+        fitting = [cells for _, cells in block if len(cells) <= width]
+        screened: list[HoldingRow | None] = [None] * len(fitting)
+        if self.columnwise and fitting:
+            if min(map(len, fitting)) < width:  # short rows read as blank cells
+                fitting = [c + [""] * (width - len(c)) for c in fitting]
+            transposed = list(zip(*fitting, strict=True))
+            columns = {h: transposed[j] for j, h in self.use}
+            screened = screen_holdings(columns, len(fitting), self.settle)
+            if self._all_clean(block, screened):
+                return
+        k = 0
+        for line, cells in block:
+            if len(cells) > width:
+                self.issues.append(
+                    InputIssue(
+                        self.name, line, None, "more fields than header columns", "check commas"
+                    )
+                )
+                continue
+            row, k = screened[k], k + 1
+            if row is None:
+                raw = {h: cells[j] for j, h in self.use if j < len(cells)}
+                row, problems = HoldingRow.check(raw, self.settle)
+                for column, reason, hint in problems:
+                    own = self.own.get(column or "", column)
+                    self.issues.append(InputIssue(self.name, line, own, reason, hint))
+            self._check_duplicate(line, cells)
+            if row is not None:
+                self.rows.append(row)
+                self.lines.append(line)
+
+    def _all_clean(
+        self,
+        block: list[tuple[int, list[str]]],
+        screened: list[HoldingRow | None],
+    ) -> bool:
+        """Take a block whose rows all passed, fit and have new distinct ids, in one step."""
+        if len(screened) != len(block) or any(r is None for r in screened):
+            return False
+        idents = [r.id for r in screened if r is not None]  # stripped, as the check reads them
+        if len(set(idents)) != len(idents) or not self.first_seen.keys().isdisjoint(idents):
+            return False
+        lines = [line for line, _ in block]
+        self.first_seen.update(zip(idents, lines, strict=True))
+        self.rows.extend(screened)  # type: ignore[arg-type]  # no None: checked above
+        self.lines.extend(lines)
+        return True
+
+    def _check_duplicate(self, line: int, cells: list[str]) -> None:
+        ident = cells[self.id_col].strip() if len(cells) > self.id_col else ""
+        if ident in self.first_seen:
+            self.issues.append(
                 InputIssue(
-                    name,
+                    self.name,
                     line,
-                    own["id"],
-                    f"duplicate id {clip(ident)} (first seen on row {first_seen[ident]})",
+                    self.own["id"],
+                    f"duplicate id {clip(ident)} (first seen on row {self.first_seen[ident]})",
                     "ids must be unique; aggregate the positions",
                 )
             )
         elif ident:
-            first_seen[ident] = line
-        if row is not None:
-            rows.append(row)
-            lines.append(line)
-    if n_data == 0:
-        issues.append(InputIssue(name, None, None, "the file has a header but no holdings"))
-    if settle is not None:
-        locations = [(name, line, own.get("price", "price")) for line in lines]
-        issues += implied_yield_issues(rows, locations, settle)
-    if issues:
-        raise InputError(issues)
-    return Holdings(tuple(rows))
+            self.first_seen[ident] = line
 
 
 def implied_yield_issues(

@@ -322,10 +322,16 @@ class PlanRun:
             Positions per universe member (units); default the optimised hedge's positions
             (no positions without a hedge section).
         """
-        members = self.universe()
         if quantities is None:
-            plan = self.hedge()
-            quantities = plan.quantities if plan is not None else np.zeros(len(members))
+            return self._stress_hedged
+        return run_scenarios(self.case, self.analysis, self.universe(), quantities, self.scenarios)
+
+    @cached_property
+    def _stress_hedged(self) -> PortfolioScenarioResult:
+        # Stage 5 with the optimised hedge, computed once: plan() after stress() reuses it.
+        members = self.universe()
+        plan = self.hedge()
+        quantities = plan.quantities if plan is not None else np.zeros(len(members))
         return run_scenarios(self.case, self.analysis, members, quantities, self.scenarios)
 
     # -- the plan --------------------------------------------------------------------------

@@ -90,6 +90,7 @@ from hedge_planner.models.risk import CurveRisk, KeyRateSensitivity
 from hedge_planner.models.units import DAYS_PER_YEAR
 from hedge_planner.models.vol_shift import VolShift
 from hedge_planner.scenarios.approximation import book_approximation, hedge_scenario_pnl
+from hedge_planner.scenarios.breakeven_search import root_nearest_zero_lazy
 from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices
 from hedge_planner.scenarios.horizon import horizon_analysis
 from hedge_planner.scenarios.portfolio_result import (  # noqa: F401 (re-exported)
@@ -178,34 +179,6 @@ def _spread_by_holding(sectors: Sequence[str], mats: ScenarioMatrices) -> FloatA
     n_s = mats.rate_shifts.shape[0]
     padded = np.hstack([np.zeros((n_s, 1)), np.asarray(mats.spread_shifts, dtype=np.float64)])
     return padded[:, col + 1]
-
-
-def _root_nearest_zero(grid: FloatArray, values: FloatArray, func: Any) -> float:
-    """Root of ``func`` nearest 0 from its values on a sorted grid containing 0; NaN if none."""
-    from scipy.optimize import brentq  # only the plan's breakevens need it (slow import)
-
-    i0 = int(np.flatnonzero(grid == 0.0)[0])
-    f0 = values[i0]
-    if f0 == 0.0:
-        return 0.0
-    sign0 = np.sign(f0)
-    candidates: list[tuple[float, float, float]] = []  # (|b|, side order, root)
-    for step, order in ((1, 0.0), (-1, 1.0)):
-        j = i0
-        while 0 <= j + step < grid.size:
-            nxt = j + step
-            if values[nxt] == 0.0:
-                candidates.append((abs(grid[nxt]), order, float(grid[nxt])))
-                break
-            if np.sign(values[nxt]) != sign0:
-                lo, hi = sorted((grid[j], grid[nxt]))
-                root = float(brentq(func, lo, hi, xtol=1e-10, rtol=1e-14, maxiter=200))
-                candidates.append((abs(root), order, root))
-                break
-            j = nxt
-    if not candidates:
-        return float("nan")
-    return min(candidates)[2]
 
 
 def _checked_book(
@@ -412,31 +385,31 @@ def _breakevens(
     else:
         group_pv = group_t = np.zeros(0)
 
-    def parallel_pnl(bps: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """(unhedged, hedge) P&L, currency, for parallel shifts ``bps`` (bp)."""
+    def book_pnl(bps: FloatArray) -> FloatArray:
+        """Unhedged P&L, currency, for parallel shifts ``bps`` (bp)."""
+        b = np.asarray(bps, dtype=np.float64) * BP
+        pnl = np.expm1(-b[:, None] * group_t[None, :]) @ group_pv
+        if risk_sens is not None:
+            par = np.repeat(b[:, None], keys.size, axis=1)
+            zero = np.zeros((par.shape[0], n_sens))
+            pnl += book_approximation(risk_sens, par, zero).sum(axis=1)
+        return np.asarray(pnl, dtype=np.float64)
+
+    def hedged(bps: FloatArray) -> FloatArray:
         b = np.asarray(bps, dtype=np.float64) * BP
         par = np.repeat(b[:, None], keys.size, axis=1)
-        book_pnl = np.expm1(-b[:, None] * group_t[None, :]) @ group_pv
-        if risk_sens is not None:
-            zero = np.zeros((par.shape[0], n_sens))
-            book_pnl += book_approximation(risk_sens, par, zero).sum(axis=1)
         hedge = hedge_scenario_pnl(hedges, q, keys, par)[0].sum(axis=1)
-        return book_pnl, hedge
+        return np.asarray(hedged_carry + book_pnl(bps) + hedge, dtype=np.float64)
+
+    def unhedged(bps: FloatArray) -> FloatArray:
+        return np.asarray(book_carry + book_pnl(bps), dtype=np.float64)  # no hedge repricing
 
     steps = round(BREAKEVEN_LIMIT_BP / BREAKEVEN_STEP_BP)
     grid = np.arange(-steps, steps + 1, dtype=np.float64) * BREAKEVEN_STEP_BP
-    grid_book, grid_hedge = parallel_pnl(grid)
     hedged_carry = book_carry + total_hedge_carry
-
-    def hedged_f(b: float) -> float:
-        u, h = parallel_pnl(np.array([b]))
-        return float(hedged_carry + u[0] + h[0])
-
-    def unhedged_f(b: float) -> float:
-        return float(book_carry + parallel_pnl(np.array([b]))[0][0])
-
-    breakeven = _root_nearest_zero(grid, hedged_carry + grid_book + grid_hedge, hedged_f)
-    breakeven_unhedged = _root_nearest_zero(grid, book_carry + grid_book, unhedged_f)
+    # Evaluated outward from 0 only as far as the first sign change on each side.
+    breakeven = root_nearest_zero_lazy(grid, hedged)
+    breakeven_unhedged = root_nearest_zero_lazy(grid, unhedged)
     return breakeven, breakeven_unhedged
 
 

@@ -247,3 +247,29 @@ def test_bad_32nds_price_is_a_located_input_problem(tmp_path: Path) -> None:
     (issue,) = err.value.issues
     assert issue.column == "hedge.universe.futures[0].price"
     assert "102-40" in issue.reason
+
+
+def test_scenarios_with_the_optimised_hedge_run_once(
+    example: PlanRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """stress() and plan() share one revaluation; other positions are revalued afresh."""
+    from hedge_planner import run as run_module
+
+    calls: list[int] = []
+    original = run_module.run_scenarios
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(run_module, "run_scenarios", counting)
+    first = example.stress()
+    example.plan()
+    assert example.stress() is first and calls == []  # computed when the fixture planned
+    zero = example.stress(np.zeros(len(example.universe())))
+    assert calls == [1] and zero is not first
+    hedge = example.hedge()
+    assert hedge is not None
+    again = example.stress(hedge.quantities)
+    assert calls == [1, 1]
+    assert again.to_json() == first.to_json()  # the cached result is the hedge's revaluation
