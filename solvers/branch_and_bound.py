@@ -326,6 +326,8 @@ def branch_and_bound(
     """
     t0 = time.perf_counter()
     s = _Search(solve_node, fallback, int_pos, lo0, hi0, round_up, priority, hessian, retighten)
+    if np.any(lo0 > hi0):  # an empty root box (e.g. implied bounds): no plan at all
+        return BnBResult("infeasible", None, None, None, 0, "empty integer box")
     root = s.solve_exact(lo0, hi0)
     if root.status != "optimal" or root.x is None or root.objective is None:
         return BnBResult(root.status, None, None, None, s.nodes, f"root relaxation {root.status}")
