@@ -13,6 +13,10 @@ warm-started from the previous column's basis). Every integer-feasible plan lies
 relaxation, so it lies within these bounds, and a big-M lowered to them keeps every plan
 (the rows are unchanged at ``z = 0`` and, at ``z = 1``, restate the implied bound). The
 search over the tightened model is therefore the same problem with a tighter relaxation.
+
+:func:`level_set_form` cuts the relaxation further to the points whose objective is at most
+an incumbent's (a box on the factor exposures and one row, valid for any centre); bounds
+implied over it keep every plan that could improve the incumbent.
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ integer lots of ``x`` and then the legs' binaries ``z``.
 
 With legs, every search starts by lowering the legs' big-M to the trades the other limits
 imply (:mod:`~hedge_planner.solvers.bound_tightening`: one LP per side and leg instrument),
-restored when the search ends; its relaxation nodes go to HiGHS or CLARABEL, whichever
-solved its first nodes faster.
+lowered again over the objective's level set whenever the incumbent improves materially
+(:meth:`MIQPSolver._level_set`), and restored when the search ends; its relaxation nodes
+go to HiGHS or CLARABEL, whichever solved its first nodes faster.
 """
 
 from __future__ import annotations
