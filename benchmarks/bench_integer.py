@@ -17,8 +17,11 @@ family of :mod:`bench_integer_gen` and each seeded instance:
 Then the examples with tradable legs (examples/core_plus/case_legs.yaml: lots, minimum
 trades and tickets, as written and with ``max_legs: 6``; case_desk.yaml: the desk's
 settings with ``max_legs: 6``): median of ``--reps`` solves (each from scratch), the same
-without the legs' big-M tightening (old/new ratio, same run), against one SCIP run on the
-same model. Prints a table; figures in README.
+without the level-set re-tightening (big-M from the limits only) and without any big-M
+tightening (old/new ratios, same run), against one SCIP run on the same model.
+``--no-level-set`` runs the hard families without the level-set pass (the previous
+search, for an old/new comparison of the families in one session). Prints a table;
+figures in README.
 """
 
 from __future__ import annotations
@@ -66,8 +69,12 @@ def verify(opt: HedgeOptimizer, q: np.ndarray | None) -> tuple[float | None, str
     return float(ev["cost"]["objective"]), "ok" if not bad else "; ".join(bad)[:60]
 
 
+LEVEL_SET = True  # --no-level-set: the families without the level-set pass
+
+
 def run_ours(opt: HedgeOptimizer) -> dict[str, Any]:
     """Solve; "seconds" is the exact search alone, "diag" what solve() spent after it."""
+    opt._miqp.level_set = LEVEL_SET
     search: list[float] = []
     inner = opt._solve_raw  # a benchmark times the search apart
 
@@ -188,9 +195,13 @@ def example_optimizer(case_file: str, max_legs: int | None) -> HedgeOptimizer:
     return build_problem(case, an, build_universe(an, case.hedge, name), name).optimizer
 
 
-def _median_solve(opt: HedgeOptimizer, cap: float, reps: int, tighten: bool) -> tuple[float, Any]:
-    """Median seconds of ``reps`` solves from scratch (``tighten``: the legs' big-M lowered)."""
+def _median_solve(
+    opt: HedgeOptimizer, cap: float, reps: int, tighten: bool, level_set: bool = True
+) -> tuple[float, Any]:
+    """Median seconds of ``reps`` solves from scratch (``tighten``: the legs' big-M lowered
+    to the limits' implied trades; ``level_set``: and again below each incumbent)."""
     opt._miqp.tighten_legs = tighten
+    opt._miqp.level_set = level_set
     times, res = [], None
     for _ in range(reps):
         opt.warm_int = None  # every solve from scratch (no warm start from the last one)
@@ -198,6 +209,7 @@ def _median_solve(opt: HedgeOptimizer, cap: float, reps: int, tighten: bool) -> 
         res = opt.solve(time_limit=cap)
         times.append(time.perf_counter() - t)
     opt._miqp.tighten_legs = True
+    opt._miqp.level_set = True
     return statistics.median(times), res
 
 
@@ -209,6 +221,7 @@ def example(cap: float, reps: int, case_file: str, max_legs: int | None) -> None
     """
     opt = example_optimizer(case_file, max_legs)
     med, res = _median_solve(opt, cap, reps, tighten=True)
+    lim, res_lim = _median_solve(opt, cap, reps, tighten=True, level_set=False)
     old, res_old = _median_solve(opt, cap, reps, tighten=False)
     obj, check = verify(opt, res.q)
     scip = run_scip(opt, cap)
@@ -225,6 +238,8 @@ def example(cap: float, reps: int, case_file: str, max_legs: int | None) -> None
         f"{case_file} (lots, min trades, tickets, max_legs {opt.legs.max_legs}): ours median "
         f"{1e3 * med:,.0f} ms over {reps} solves ({res.status}, {res.iterations} nodes, "
         f"gap {gap_txt}, objective {obj if obj is None else f'{obj:,.2f}'}, {check}); "
+        f"without the level-set pass {1e3 * lim:,.0f} ms ({res_lim.status}, "
+        f"{res_lim.iterations} nodes), ratio {lim / med:.1f}; "
         f"without big-M tightening {1e3 * old:,.0f} ms ({res_old.status}, "
         f"{res_old.iterations} nodes), ratio {old / med:.1f}; "
         f"SCIP {scip['seconds']:.2f} s ({scip['status']}, objective "
@@ -245,7 +260,11 @@ def main() -> None:
     ap.add_argument("--families", default=",".join(FAMILIES), help="comma-separated families")
     ap.add_argument("--skip-example", action="store_true", help="no example runs")
     ap.add_argument("--skip-families", action="store_true", help="no hard-family table")
+    ap.add_argument("--no-level-set", action="store_true",
+                    help="families without the level-set re-tightening (old search)")  # fmt: skip
     a = ap.parse_args()
+    global LEVEL_SET
+    LEVEL_SET = not a.no_level_set
     if not a.skip_example:
         for case_file, ml in EXAMPLES:
             example(a.cap, a.reps, case_file, ml)

@@ -13,6 +13,10 @@ warm-started from the previous column's basis). Every integer-feasible plan lies
 relaxation, so it lies within these bounds, and a big-M lowered to them keeps every plan
 (the rows are unchanged at ``z = 0`` and, at ``z = 1``, restate the implied bound). The
 search over the tightened model is therefore the same problem with a tighter relaxation.
+
+:func:`level_set_form` cuts the relaxation further to the points whose objective is at most
+an incumbent's (a box on the factor exposures and one row, valid for any centre); bounds
+implied over it keep every plan that could improve the incumbent.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import scipy.sparse as sp
 from hedge_planner.solvers.highs_backend import new_highs
 from hedge_planner.solvers.standard_form import LinearForm
 
-__all__ = ["implied_bounds"]
+__all__ = ["implied_bounds", "level_set_form"]
 
 logger = logging.getLogger(__name__)
 
@@ -112,3 +116,91 @@ def implied_bounds(
             else:
                 hi[j] = min(hi[j], v + pad)
     return lo, hi
+
+
+def _objective(lf: LinearForm, x: np.ndarray) -> float:
+    """``1/2 x'Px + c'x + d`` (the form's units, currency)."""
+    return float(0.5 * x @ (lf.P @ x) + lf.c @ x + lf.d)
+
+
+def _lp_min(lf: LinearForm, g: np.ndarray, seconds: float) -> float | None:
+    """``min g'x`` over ``lf``'s feasible set, or None when HiGHS does not prove it."""
+    h = _lp(lf, seconds)
+    h.setOptionValue("simplex_strategy", 1)  # dual simplex: a cold start
+    h.changeColsCost(len(g), np.arange(len(g), dtype=np.int32), np.asarray(g, dtype=float))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    v = float(h.getInfo().objective_function_value)
+    return v if math.isfinite(v) else None
+
+
+def level_set_form(lf: LinearForm, x_star: np.ndarray, ub: float,
+                   seconds: float = 1.0) -> LinearForm | None:  # fmt: skip
+    """``lf``'s feasible set cut to the points whose objective is at most ``ub``, outer box.
+
+    With ``f(x) = 1/2 x'Px + c'x + d`` and ``g = P x* + c`` (any point ``x*``),
+
+        f(x) - f(x*) = g'(x - x*) + 1/2 (x - x*)' P (x - x*)          (exact: f is quadratic).
+
+    Let ``delta = g'x* - min {g'x : x feasible}`` (one LP; ``>= 0`` when ``x*`` is feasible,
+    0 at the relaxation's optimum, where ``g'(x - x*) >= 0`` over the feasible set is its
+    optimality condition). For every feasible ``x`` with ``f(x) <= ub``:
+
+    * ``1/2 (x - x*)' P (x - x*) <= R := ub - f(x*) + delta`` (the linear part is at least
+      ``-delta``): on the columns ``Q`` where ``P`` is nonzero and positive definite
+      (cvxpy's factor exposures of the tracking error), ``|x_j - x*_j| <= sqrt(2 R
+      (P_QQ^-1)_jj)`` (the largest ``e_j'v`` on the ellipsoid ``v'P_QQ v <= 2R``);
+    * ``g'(x - x*) <= ub - f(x*)`` (the quadratic part is ``>= 0``): one row. It carries
+      the linear terms (carry, half spread, tickets) directly.
+
+    The carry, costs and tickets are linear in ``x`` and enter only ``g``; nothing assumes
+    ``x*`` optimal or feasible: an inexact ``x*`` only widens the box through ``delta``.
+    Every plan (an integer point of the relaxation) with objective ``<= ub`` therefore lies
+    in the returned form, so bounds implied by it (:func:`implied_bounds`) keep every plan
+    that could improve an incumbent of value ``ub``. ``R`` and the row are widened by
+    ``1e-7`` relative and the radii by ``1e-6`` relative (HiGHS' LP tolerances).
+
+    Parameters
+    ----------
+    lf : LinearForm
+        The continuous relaxation (its column bounds may already hold a search box).
+    x_star : numpy.ndarray
+        Any point (all of ``lf``'s columns), best the relaxation's optimum.
+    ub : float
+        Objective of an incumbent (currency).
+    seconds : float
+        Time budget of the LP for ``delta``.
+
+    Returns
+    -------
+    LinearForm or None
+        The cut form, or None when ``delta``'s LP is not proven (nothing to tighten).
+    """
+    x_star = np.asarray(x_star, dtype=float)
+    P = sp.csc_matrix(lf.P)
+    g = np.asarray(P @ x_star, dtype=float).reshape(-1) + lf.c
+    lp_min = _lp_min(lf, g, seconds)
+    if lp_min is None:
+        return None
+    f_star = _objective(lf, x_star)
+    scale = max(1.0, abs(ub), abs(f_star), float(np.abs(g * x_star).sum()))
+    delta = max(0.0, float(g @ x_star) - lp_min)
+    radius2 = max(ub - f_star + delta, 0.0) + 1e-7 * scale
+    col_lo, col_hi = lf.col_lo.copy(), lf.col_hi.copy()
+    quad = np.flatnonzero(np.asarray(abs(P).sum(axis=0)).reshape(-1) > 0)
+    if len(quad):
+        pqq = np.asarray(P[quad][:, quad].todense(), dtype=float)
+        try:
+            # P = L L', P^-1 = L^-T L^-1: (P^-1)_jj is the squared norm of column j of L^-1.
+            inv_diag = np.sum(np.linalg.inv(np.linalg.cholesky(pqq)) ** 2, axis=0)
+        except np.linalg.LinAlgError:  # semidefinite: no box, the row alone
+            inv_diag = None
+        if inv_diag is not None:
+            r = np.sqrt(2.0 * radius2 * inv_diag) * (1 + 1e-6) + 1e-9
+            col_lo[quad] = np.maximum(col_lo[quad], x_star[quad] - r)
+            col_hi[quad] = np.minimum(col_hi[quad], x_star[quad] + r)
+    rhs = ub - f_star + float(g @ x_star) + 1e-7 * scale
+    A = sp.csc_matrix(sp.vstack([sp.csr_matrix(lf.A), sp.csr_matrix(g[None, :])]))
+    return LinearForm(lf.P, lf.c, lf.d, A, np.append(lf.row_lo, -np.inf),
+                      np.append(lf.row_hi, rhs), col_lo, col_hi)  # fmt: skip

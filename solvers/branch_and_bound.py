@@ -36,6 +36,11 @@ _MODEL_OPEN = 12  # fractional positions enumerated by the curvature-ranked roun
 _MODEL_TRIES = 3  # fixed-integer QPs it may spend per dive
 
 NodeSolver = Callable[[np.ndarray, np.ndarray], NodeOutcome]
+#: ``ub -> root box`` over the plans with objective ``<= ub`` (or None: unchanged).
+Retighten = Callable[[float], "tuple[np.ndarray, np.ndarray] | None"]
+#: Re-tighten when ``UB - root bound`` has fallen to this share of its value at the last
+#: tightening (the level set's radii scale with its square root).
+_RETIGHTEN_SHRINK = 0.5
 # (bound, -depth, unique counter, lo, hi, x): the counter makes the order strict and total.
 _Entry = tuple[float, int, int, np.ndarray, np.ndarray, np.ndarray]
 
@@ -80,8 +85,12 @@ class _Search:
         round_up: np.ndarray | None = None,
         priority: np.ndarray | None = None,
         hessian: np.ndarray | None = None,
+        retighten: Retighten | None = None,
     ) -> None:
         self.node_fn, self.fallback = solve_node, fallback
+        self.retighten = retighten
+        self.root_bound = -math.inf
+        self.retighten_below = math.inf  # UB at which the next re-tightening runs
         self.ic, self.lo0, self.hi0 = int_pos, lo0, hi0
         k = len(int_pos)
         self.up = np.zeros(k, dtype=bool) if round_up is None else np.asarray(round_up, bool)
@@ -93,6 +102,31 @@ class _Search:
         self.best_exact = False  # incumbent from a fixed-integer QP (no polish needed)
         self.ub = math.inf
         self.tie = itertools.count()  # heap tie-breaker: arrays are never compared
+
+    def maybe_retighten(self, heap: list[_Entry]) -> None:
+        """Narrow the root box and every open node's box to the plans below the incumbent.
+
+        Called when the incumbent has improved materially (``UB - root bound`` halved since
+        the last call). The callback's box contains every plan with objective ``<= UB``; a
+        node whose box misses it holds no plan better than the incumbent and is dropped,
+        the others keep their bound (a relaxation's over a larger set: still a bound).
+        """
+        if self.retighten is None or not self.ub < self.retighten_below:
+            return
+        self.retighten_below = self.root_bound + _RETIGHTEN_SHRINK * (self.ub - self.root_bound)
+        box = self.retighten(self.ub)
+        if box is None:
+            return
+        b_lo, b_hi = box
+        self.lo0, self.hi0 = np.maximum(self.lo0, b_lo), np.minimum(self.hi0, b_hi)
+        kept: list[_Entry] = []
+        for bound, depth, tie, lo, hi, x in heap:
+            lo, hi = np.maximum(lo, b_lo), np.minimum(hi, b_hi)
+            if np.all(lo <= hi):
+                kept.append((bound, depth, tie, lo, hi, x))
+        logger.debug("level-set box: %d of %d open nodes kept", len(kept), len(heap))
+        heap[:] = kept
+        heapq.heapify(heap)
 
     def solve_node(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
         self.nodes += 1
@@ -251,6 +285,7 @@ def branch_and_bound(
     round_up: np.ndarray | None = None,
     priority: np.ndarray | None = None,
     hessian: np.ndarray | None = None,
+    retighten: Retighten | None = None,
 ) -> BnBResult:
     """Best-first branch-and-bound; stops at ``(UB - LB) / max(1, |UB|) <= gap_tol``.
 
@@ -284,13 +319,20 @@ def branch_and_bound(
     hessian : numpy.ndarray, optional
         Curvature of the objective in the integer positions (square, their order): ranks
         roundings in the dives (:meth:`_Search.model_roundings`); heuristics only.
+    retighten : callable, optional
+        ``ub -> (lo, hi)``: a root box holding every plan with objective ``<= ub``, called
+        when the incumbent improves materially (:meth:`_Search.maybe_retighten`); the
+        model behind ``solve_node`` may tighten with it (the legs' big-M).
     """
     t0 = time.perf_counter()
-    s = _Search(solve_node, fallback, int_pos, lo0, hi0, round_up, priority, hessian)
+    s = _Search(solve_node, fallback, int_pos, lo0, hi0, round_up, priority, hessian, retighten)
+    if np.any(lo0 > hi0):  # an empty root box (e.g. implied bounds): no plan at all
+        return BnBResult("infeasible", None, None, None, 0, "empty integer box")
     root = s.solve_exact(lo0, hi0)
     if root.status != "optimal" or root.x is None or root.objective is None:
         return BnBResult(root.status, None, None, None, s.nodes, f"root relaxation {root.status}")
     x, obj = root.x, root.objective
+    s.root_bound = obj
     if np.all(s.frac(x) <= INT_TOL):
         s.consider(x, obj, False)
     else:
@@ -327,6 +369,9 @@ def _search(
     next_dive = s.nodes + (_DIVE_AFTER_LEGS if np.any(s.up) else _DIVE_AFTER)
     while heap:
         if closed(s.ub, heap[0][0], gap_tol):
+            break
+        s.maybe_retighten(heap)
+        if not heap:
             break
         if s.nodes >= max_nodes:
             status = "node_limit"

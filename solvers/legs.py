@@ -25,7 +25,8 @@ on lot counts. Bounds on the position must be finite for these instruments (a bi
 one); :class:`LegSpec` says so with the instrument's name. The big-M is a cvxpy Parameter
 (:attr:`LegSpec.m_param`): the exact search lowers it, per solve, to the largest trade the
 other limits imply (:mod:`~hedge_planner.solvers.bound_tightening`), which keeps every plan
-and tightens the relaxation.
+and tightens the relaxation, and again, below each materially better incumbent, to the
+trades of the plans that could still improve it.
 """
 
 from __future__ import annotations

@@ -11,12 +11,14 @@ integer lots of ``x`` and then the legs' binaries ``z``.
 
 With legs, every search starts by lowering the legs' big-M to the trades the other limits
 imply (:mod:`~hedge_planner.solvers.bound_tightening`: one LP per side and leg instrument),
-restored when the search ends; its relaxation nodes go to HiGHS or CLARABEL, whichever
-solved its first nodes faster.
+lowered again over the objective's level set whenever the incumbent improves materially
+(:meth:`MIQPSolver._level_set`), and restored when the search ends; its relaxation nodes
+go to HiGHS or CLARABEL, whichever solved its first nodes faster.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -25,7 +27,7 @@ from typing import Any, Literal
 
 import cvxpy as cp
 import numpy as np
-from hedge_planner.solvers.bound_tightening import implied_bounds
+from hedge_planner.solvers.bound_tightening import implied_bounds, level_set_form
 from hedge_planner.solvers.branch_and_bound import branch_and_bound
 from hedge_planner.solvers.clarabel_backend import ClarabelNodes
 from hedge_planner.solvers.formulation import HedgeProgram
@@ -45,6 +47,10 @@ _PROBE_NODES = 6
 #: Node QPs of the branch-and-bound before a problem without legs goes to the outer
 #: approximation (see MIQPSolver.solve).
 _BNB_PROBE_NODES = 60
+
+#: A level-set pass that leaves the leg ranges wider than this share of their previous
+#: total width is the search's last (see MIQPSolver._level_set).
+_LEVEL_SET_MIN_SHRINK = 0.9
 
 CLARABEL_TIGHT: dict[str, Any] = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12,
                                   "tol_ktratio": 1e-10, "max_iter": 500}  # fmt: skip
@@ -89,6 +95,14 @@ class _NodeSolvers:
         self._ipm: ClarabelNodes | None = None  # built on first use
         #: Per relaxation-node solver: [seconds, successful runs, runs].
         self.stats: dict[str, list[float]] = {"highs": [0.0, 0, 0], "ipm": [0.0, 0, 0]}
+        #: All columns of the first relaxation solved (the root): the level set's centre.
+        self.root_x: np.ndarray | None = None
+        #: No further level-set passes in this search (the last one narrowed too little).
+        self.level_set_done = False
+
+    def model_changed(self) -> None:
+        """The form's data moved (big-M lowered): the interior point is rebuilt on use."""
+        self._ipm = None
 
     def interior(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
         if self._ipm is None:
@@ -120,6 +134,8 @@ class _NodeSolvers:
             out = self._timed(first, lo, hi)
             if out.status == "error":
                 out = self._timed("ipm" if first == "highs" else "highs", lo, hi)
+            if self.root_x is None and out.status == "optimal" and out.x is not None:
+                self.root_x = out.x.copy()
         x = None if out.x is None else out.x[self.xc]
         return NodeOutcome(out.status, x, out.objective)
 
@@ -165,6 +181,11 @@ class MIQPSolver:
         #: Lower the legs' big-M to the implied trades before each search (benchmarks
         #: switch it off to time the search without it in the same run).
         self.tighten_legs = True
+        #: Re-tighten with the objective's level set when the incumbent improves
+        #: (benchmarks switch it off to time the search without it in the same run).
+        self.level_set = True
+        #: Implied range of the leg instruments (scaled lots) of the current search.
+        self._leg_range: tuple[np.ndarray, np.ndarray] | None = None
 
     def solve(self, gap: float, tl: float, max_nodes: int) -> _Raw:
         """Exact MIQP: branch-and-bound or outer approximation, the other if unproven.
@@ -185,6 +206,7 @@ class MIQPSolver:
         (``warm_int``) carries the first method's incumbent into the second.
         """
         t0 = time.perf_counter()
+        self._leg_range = None
         self._box = self._tighten(0.2 * tl)
         try:
             return self._solve(gap, tl, max_nodes, t0)
@@ -211,20 +233,87 @@ class MIQPSolver:
         bounds = implied_bounds(self._form.evaluate(), self._x_cols[legs.idx], min(5.0, seconds))
         if bounds is None:
             return None
-        lo, hi = bounds
+        cols = self._int_cols
+        box = self._highs.col_lo[cols].copy(), self._highs.col_hi[cols].copy()
+        box = self._apply_leg_range(bounds, box)
+        logger.debug("leg bounds tightened in %.1f ms", 1e3 * (time.perf_counter() - t0))
+        return box
+
+    def _apply_leg_range(
+        self, rng: tuple[np.ndarray, np.ndarray], box: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Big-M lowered to the range ``rng`` of the leg instruments, and the root ``box``.
+
+        The box (integer positions: scaled lots, then the legs' binaries) narrowed to whole
+        lots within the range; a side the range excludes has its binary fixed at 0 (no
+        trade that way; a ticket paid for no trade is never better than none), a side it
+        forces (the range excludes 0 and the other side) at 1.
+        """
+        legs = self.program.legs
+        lo, hi = rng
+        self._leg_range = (lo.copy(), hi.copy())
         legs.set_big_m(np.concatenate([hi - legs.x0, legs.x0 - lo]))
         self._highs.update()
-        cols = self._int_cols
-        lo0, hi0 = self._highs.col_lo[cols].copy(), self._highs.col_hi[cols].copy()
-        # Integer lots of leg instruments: whole lots within the implied range.
+        lo0, hi0 = box[0].copy(), box[1].copy()
         pos_of = {int(p): i for i, p in enumerate(self._int_pos)}
+        k, tiny = legs.k, 1e-9
         for j, i in enumerate(legs.idx):
-            if int(i) in pos_of:
-                k = pos_of[int(i)]
-                lo0[k] = max(lo0[k], math.ceil(lo[j] - 1e-9))
-                hi0[k] = min(hi0[k], math.floor(hi[j] + 1e-9))
-        logger.debug("leg bounds tightened in %.1f ms", 1e3 * (time.perf_counter() - t0))
+            if int(i) in pos_of:  # integer lots: whole lots within the implied range
+                q = pos_of[int(i)]
+                lo0[q] = max(lo0[q], math.ceil(lo[j] - tiny))
+                hi0[q] = min(hi0[q], math.floor(hi[j] + tiny))
+            up, dn = hi[j] - legs.x0[j], legs.x0[j] - lo[j]  # largest buy / sell
+            for side, cap, other in ((j, up, dn), (k + j, dn, up)):
+                q = pos_of[self.n_x + side]
+                if cap <= tiny or cap < legs.min_lots[side] * (1 - 1e-9):
+                    hi0[q] = min(hi0[q], 0.0)
+                elif other < -tiny:  # the trade must go this way
+                    lo0[q] = max(lo0[q], 1.0)
         return lo0, hi0
+
+    def _level_set(
+        self, node: _NodeSolvers, ub: float, seconds: float
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Leg range and root box re-implied over the plans with objective ``<= ub``.
+
+        The relaxation cut by :func:`~hedge_planner.solvers.bound_tightening.level_set_form`
+        around the root relaxation's optimum (a box on the factor exposures and one row)
+        contains every plan that could improve the incumbent ``ub``; the leg instruments'
+        range implied over it lowers the big-M and the lot box. Plans above ``ub`` may be
+        cut off: the incumbent is kept, so the search's optimum is unchanged. Returns the
+        new root box, or None (nothing proven: the search goes on as it was).
+        """
+        if node.root_x is None or self._leg_range is None or self._box is None:
+            return None
+        if node.level_set_done:
+            return None
+        t0 = time.perf_counter()
+        legs = self.program.legs
+        lf = self._form.evaluate()
+        cols = self._int_cols
+        lo_c, hi_c = lf.col_lo.copy(), lf.col_hi.copy()
+        lo_c[cols] = np.maximum(lo_c[cols], self._box[0])
+        hi_c[cols] = np.minimum(hi_c[cols], self._box[1])
+        boxed = dataclasses.replace(lf, col_lo=lo_c, col_hi=hi_c)
+        cut = level_set_form(boxed, node.root_x, ub, seconds)
+        bounds = None if cut is None else implied_bounds(cut, self._x_cols[legs.idx], seconds)
+        if bounds is None:
+            return None
+        lo = np.maximum(bounds[0], self._leg_range[0])
+        hi = np.minimum(bounds[1], self._leg_range[1])
+        if np.any(lo > hi):  # numerically empty: keep what is proven
+            return None
+        width = float(np.sum(self._leg_range[1] - self._leg_range[0]))
+        if float(np.sum(hi - lo)) > _LEVEL_SET_MIN_SHRINK * width:
+            # Why: from the root, the level set's radius is the whole gap UB - f*; where
+            # that gap is most of the objective's range (the lots_legs family, root 70%
+            # below the optimum) the ranges barely move (0.05% at UB = optimum): further
+            # passes would cost their LPs for nothing.
+            node.level_set_done = True
+        self._box = self._apply_leg_range((lo, hi), self._box)
+        node.model_changed()
+        logger.debug("level-set bounds at %.6g in %.1f ms", ub, 1e3 * (time.perf_counter() - t0))
+        return self._box
 
     def _solve(self, gap: float, tl: float, max_nodes: int, t0: float) -> _Raw:
         if self.integer_method == "oa":
@@ -291,6 +380,12 @@ class MIQPSolver:
         box_lo, box_hi = (lo0, hi0) if self._box is None else self._box
 
         node = _NodeSolvers(self._form, model, cols, xc, by_time=self.program.legs.active)
+        retighten = None
+        if self.level_set and self._box is not None:
+            budget = min(2.0, 0.05 * tl)
+
+            def retighten(ub: float) -> tuple[np.ndarray, np.ndarray] | None:
+                return self._level_set(node, ub, budget)
 
         # The legs' binaries: rounded up by the heuristics and branched on before the lots.
         is_leg = self._int_pos >= self.n_x
@@ -314,6 +409,7 @@ class MIQPSolver:
                 round_up=is_leg,
                 priority=is_leg.astype(float),
                 hessian=hess,
+                retighten=retighten,
             )
         finally:
             model.set_bounds(cols, lo0, hi0)

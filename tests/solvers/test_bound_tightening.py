@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pytest
 from hedge_planner.solvers import miqp
+from hedge_planner.solvers.bound_tightening import implied_bounds, level_set_form
+from hedge_planner.solvers.clarabel_backend import ClarabelNodes
 from hedge_planner.solvers.highs_backend import NodeOutcome
 from hedge_planner.solvers.standard_form import search_hessian
 
@@ -95,26 +97,50 @@ def _best_in_box(c: Case, plans: tuple, idx: np.ndarray, lots_lo: np.ndarray,
 
 
 def _spy(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Record the implied bounds and every relaxation node of the next searches."""
-    seen: dict[str, Any] = {"nodes": [], "bounds": []}
+    """Record the implied bounds and every relaxation node of the next searches.
+
+    ``seen["ub"]`` is the incumbent value of the last level-set cut (inf before any): the
+    bounds and nodes after it need to keep only the plans with objective ``<= ub``.
+    """
+    seen: dict[str, Any] = {"nodes": [], "bounds": [], "ub": np.inf, "cuts": 0}
     real_bnb, real_bounds = miqp.branch_and_bound, miqp.implied_bounds
+    real_cut = miqp.level_set_form
 
     def bnb(solve_node: Any, *args: Any, **kw: Any) -> Any:
+        seen["ub"] = np.inf  # a new search: its own level sets
+
         def rec(lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
             out = solve_node(lo, hi)
-            seen["nodes"].append((lo.copy(), hi.copy(), out))
+            seen["nodes"].append((lo.copy(), hi.copy(), out, seen["ub"]))
             return out
 
         return real_bnb(rec, *args, **kw)
 
     def bounds(lf: Any, cols: np.ndarray, seconds: float = 5.0) -> Any:
         out = real_bounds(lf, cols, seconds)
-        seen["bounds"].append(out)
+        seen["bounds"].append((out, seen["ub_cut"] if lf is seen.get("cut") else np.inf))
+        return out
+
+    def cut(lf: Any, x_star: np.ndarray, ub: float, seconds: float = 1.0) -> Any:
+        out = real_cut(lf, x_star, ub, seconds)
+        seen["cut"], seen["ub_cut"], seen["ub"] = out, ub, min(seen["ub"], ub)
+        seen["cuts"] += 1
         return out
 
     monkeypatch.setattr(miqp, "branch_and_bound", bnb)
     monkeypatch.setattr(miqp, "implied_bounds", bounds)
+    monkeypatch.setattr(miqp, "level_set_form", cut)
     return seen
+
+
+def _plan_values(c: Case, plans: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Mask of the plans meeting every limit and leg rule, and their objective with tickets."""
+    Q, obj, ok = plans
+    traded = Q != 0
+    plan = ok & np.all(~traded | (np.abs(Q) >= c.min_trade - 1e-9), axis=1)
+    if c.max_legs is not None:
+        plan &= traded.sum(axis=1) <= c.max_legs
+    return plan, obj + traded @ c.ticket
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -133,25 +159,27 @@ def test_tightened_search_is_exact_node_by_node(seed: int, monkeypatch: pytest.M
         assert res.status == "optimal", res.message
         assert res.objective is not None
         assert abs(res.objective - ref) <= 1e-6 * max(1.0, abs(ref)) + 1e-7
-    # Implied bounds (scaled lots) contain every plan within the limits and leg rules.
+    # Implied bounds (scaled lots) contain every plan within the limits and leg rules;
+    # after a level-set cut at incumbent ``ub``, every such plan with objective <= ub.
     idx = opt.legs.idx
-    for b in seen["bounds"]:
+    plan, value = _plan_values(c, plans)
+    for b, ub in seen["bounds"]:
         if b is None:  # relaxation infeasible: so is every plan
-            assert not np.any(ok)
+            assert not np.any(ok) or np.isfinite(ub)
             continue
         lo, hi = b
-        traded = Q != 0
-        plan = ok & np.all(~traded | (np.abs(Q) >= c.min_trade - 1e-9), axis=1)
-        if c.max_legs is not None:
-            plan &= traded.sum(axis=1) <= c.max_legs
-        lots = (Q[plan] / c.lot)[:, idx]
+        keep = plan & (value <= ub)
+        lots = (Q[keep] / c.lot)[:, idx]
         assert np.all(lots >= lo - 1e-9) and np.all(lots <= hi + 1e-9)
-    # Every solved relaxation node bounds every plan inside its box.
+    # Every solved relaxation node bounds every plan inside its box (after a level-set cut
+    # at ``ub``: every such plan with objective <= ub; the others may be cut off).
     assert seen["nodes"]
-    for lo, hi, out in seen["nodes"]:
+    for lo, hi, out, ub in seen["nodes"]:
         if out.status != "optimal":
             continue
         best = _best_in_box(c, plans, idx, lo[:n], hi[:n], lo[n:], hi[n:])
+        if best > ub:
+            continue
         assert out.objective <= best + 1e-7 * max(1.0, abs(best)), (lo, hi, out.objective, best)
 
 
@@ -174,3 +202,90 @@ def test_search_hessian_is_the_tracking_error_curvature(seed: int) -> None:
     ref = 2 * c.lam * S @ c.U @ c.cov @ c.U.T @ S
     np.testing.assert_allclose(H[:n, :n], ref, rtol=1e-9, atol=1e-12 * np.abs(ref).max())
     assert np.all(H[n:] == 0.0) and np.all(H[:, n:] == 0.0)
+
+
+def _root(opt: Any) -> NodeOutcome:
+    """The root relaxation, all columns: HiGHS' QP, else CLARABEL on the same form."""
+    m = opt._miqp
+    out = m._highs.run()
+    if out.status == "error":
+        h, cols = m._highs, m._int_cols
+        ipm = ClarabelNodes(opt._form.evaluate(), cols, h.col_scale, h.obj_scale)
+        out = ipm.solve(h.col_lo[cols], h.col_hi[cols])
+    assert out.status == "optimal" and out.x is not None and out.objective is not None
+    return out
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_level_set_bounds_keep_every_plan_below_the_incumbent(seed: int) -> None:
+    """Bounds implied over the level-set cut contain every plan with objective <= ub.
+
+    ``ub`` from the enumerated optimum upwards; the cut's centre is the root relaxation's
+    optimum and, second, a point moved off it (the bound must hold for any centre: the
+    cut's ``delta`` pays for it). Plans are enumerated and priced from the raw inputs.
+    """
+    c = _case(seed)
+    ref = brute_force(c)
+    if ref is None:
+        return
+    opt = optimizer(c, "bnb")
+    m = opt._miqp
+    lf = opt._form.evaluate()
+    root = _root(opt)
+    assert root.x is not None and root.objective is not None
+    plans = _plans(c)
+    plan, value = _plan_values(c, plans)
+    assert abs(value[plan].min() - ref) <= 1e-9 * max(1.0, abs(ref))  # same pricing
+    idx = opt.legs.idx
+    cols = m._x_cols[idx]
+    limits = implied_bounds(lf, cols)
+    assert limits is not None
+    rng = np.random.default_rng(seed)
+    off = root.x + rng.normal(0.0, 0.3, root.x.shape) * np.maximum(1.0, np.abs(root.x))
+    for centre in (root.x, off):
+        for t in (0.0, 0.3, 1.0):
+            ub = ref + t * (ref - root.objective)
+            cut = level_set_form(lf, centre, ub)
+            assert cut is not None
+            b = implied_bounds(cut, cols)
+            assert b is not None  # the optimum lies in it
+            lo, hi = b
+            below = value <= ub + 1e-9 * max(1.0, abs(ub))  # the optimum itself at t = 0
+            lots = (plans[0][plan & below] / c.lot)[:, idx]
+            assert len(lots)
+            assert np.all(lots >= lo - 1e-9) and np.all(lots <= hi + 1e-9), (t, lo, hi)
+            # never wider than the limits alone
+            assert np.all(lo >= limits[0] - 1e-6) and np.all(hi <= limits[1] + 1e-6)
+
+
+def test_level_set_bounds_are_tighter_than_the_limits() -> None:
+    """At the optimum's value the level set narrows the ranges of most instances."""
+    narrower = 0
+    for seed in SEEDS:
+        c = _case(seed)
+        ref = brute_force(c)
+        if ref is None:
+            continue
+        opt = optimizer(c, "bnb")
+        lf = opt._form.evaluate()
+        root = _root(opt)
+        assert root.x is not None
+        cols = opt._miqp._x_cols[opt.legs.idx]
+        lim = implied_bounds(lf, cols)
+        cut = level_set_form(lf, root.x, ref)
+        assert lim is not None and cut is not None
+        b = implied_bounds(cut, cols)
+        assert b is not None
+        narrower += bool(np.sum(b[1] - b[0]) < 0.9 * np.sum(lim[1] - lim[0]))
+    assert narrower >= 10, narrower
+
+
+def test_level_set_cuts_run_in_searches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The searches above do cut with the level set (the node checks are not vacuous)."""
+    seen = _spy(monkeypatch)
+    cuts = 0
+    for seed in SEEDS:
+        seen["cuts"] = 0
+        optimizer(_case(seed), "bnb").solve()
+        cuts += seen["cuts"] > 0
+    assert cuts >= 5, cuts

@@ -111,3 +111,37 @@ def test_failed_nodes_use_the_fallback_and_never_prune_silently(
     res2 = branch_and_bound(flaky2, np.arange(3), np.full(3, -3.0), np.full(3, 3.0),
                             gap_tol=0.0, time_limit=10.0, max_nodes=1000)  # fmt: skip
     assert res2.status != "optimal" or res2.objective == pytest.approx(0.0)
+
+
+def test_retightened_boxes_keep_the_optimum() -> None:
+    """A callback narrowing the root box to the plans with objective <= UB (exact for the
+    separable objective: ``|x_i - c_i| <= sqrt(UB)``): the optimum equals enumeration, the
+    callback runs, and open nodes outside the box are dropped."""
+    rng = np.random.default_rng(11)
+    calls = 0
+    for _ in range(20):
+        k = 4
+        c = rng.uniform(-4, 4, k)
+        lo, hi = np.full(k, -6.0), np.full(k, 6.0)
+        solve, _ = _separable(c)
+
+        def box(ub: float, c: np.ndarray = c) -> tuple[np.ndarray, np.ndarray]:
+            nonlocal calls
+            calls += 1
+            r = np.sqrt(max(ub, 0.0)) + 1e-9
+            return np.ceil(c - r), np.floor(c + r)
+
+        res = branch_and_bound(solve, np.arange(k), lo, hi, gap_tol=0.0, time_limit=30.0,
+                               max_nodes=100_000, retighten=box)  # fmt: skip
+        grid = itertools.product(*(range(int(a), int(b) + 1) for a, b in zip(lo, hi, strict=True)))
+        ref = min(float(np.sum((np.array(p) - c) ** 2)) for p in grid)
+        assert res.status == "optimal"
+        assert res.objective == pytest.approx(ref, abs=1e-12)
+    assert calls >= 20
+
+
+def test_an_empty_root_box_is_infeasible_without_a_solve() -> None:
+    solve, calls = _separable(np.zeros(2))
+    res = branch_and_bound(solve, np.arange(2), np.array([0.0, 1.0]), np.array([1.0, 0.0]),
+                           gap_tol=1e-6, time_limit=1.0, max_nodes=10)  # fmt: skip
+    assert res.status == "infeasible" and calls["n"] == 0
