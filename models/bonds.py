@@ -394,7 +394,8 @@ def _schedule_block(
     amounts[offsets[1:] - 1] += 100.0
 
     # Time to the first flow is measured from the accrual start net of the accrued part (the
-    # SIA rule DSC = E - A under 30/360; QuantLib's stepwise rule), so flows sit whole periods apart.
+    # SIA rule DSC = E - A under 30/360; QuantLib's stepwise rule): flows sit whole periods
+    # apart.
     acc_yf = year_fraction(day_count, first_start, settle, prev_regular, next_coupon, comp)
     t0 = np.where(
         first_start <= settle,
