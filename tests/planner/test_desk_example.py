@@ -73,3 +73,35 @@ def test_each_leg_reports_the_tracking_error_it_removes(run: PlanRun) -> None:
         else:
             assert t.te_reduction_per_cash_cost is None
     assert np.isfinite(post_te)
+
+
+def test_readme_explains_every_leg_of_the_example_plan() -> None:
+    """The README's "Why each leg is there" table lists exactly the example plan's legs, with
+    the plan's quantity, TE reduction and TE reduction per 1mm of cash (tests/data/plan_sample.json
+    is the plan of examples/core_plus/case.yaml, regenerated with it)."""
+    import json
+    import re
+
+    root = EXAMPLES.parents[1]
+    plan = json.loads((root / "tests" / "data" / "plan_sample.json").read_text())
+    text = (root / "README.md").read_text()
+    table = text[text.index("**Why each leg is there**") :]
+    table = table[: table.index("\n\n", table.index("| leg |"))]
+    rows = [r.split("|")[1:-1] for r in table.splitlines() if re.match(r"\| [A-Z]", r)]
+    rows = [[c.strip() for c in r] for r in rows if r[0].strip() != "leg"]
+    trades = {t["instrument"][:2] if t["kind"] == "future" else t["instrument"]: t
+              for t in plan["hedge"]["trades"]}  # fmt: skip
+    assert sorted(r[0] for r in rows) == sorted(trades)
+    for leg, qty, _what, te, _cash, per in rows:
+        t = trades[leg]
+        if t["kind"] == "future":
+            assert float(qty.replace(",", "")) == t["quantity"]
+        else:
+            assert float(qty.split("mm")[0]) * 1e6 == t["quantity"]
+        assert float(te) == pytest.approx(t["te_reduction_bp"], abs=0.05)
+        ratio = t["te_reduction_per_cash_cost"]
+        assert (
+            (per == "(earns cash)")
+            if ratio is None
+            else float(per) == pytest.approx(ratio, abs=0.05)
+        )
