@@ -366,11 +366,6 @@ def test_cds_add_spread_risk_but_no_rate_duration(tmp_path: Path) -> None:
     assert base["breakeven_bp"] == with_cds["breakeven_bp"]
 
 
-#: The example's ticket_cost per leg by instrument kind (examples/core_plus/case.yaml), currency.
-EXAMPLE_TICKETS = {"future": 250.0, "future_option": 250.0, "swap": 2500.0, "cdx": 2500.0,
-                   "swaption": 5000.0, "cap": 5000.0}  # fmt: skip
-
-
 def test_cash_cost_apart_from_risk_penalty_and_objective(plan: dict) -> None:
     """Cash over the horizon adds up from the trades; the risk penalty and objective stay apart."""
     hedge = plan["hedge"]
@@ -392,9 +387,7 @@ def test_cash_cost_apart_from_risk_penalty_and_objective(plan: dict) -> None:
         assert c["margin_funding"] == pytest.approx(t["cost"]["margin"])
         rolls = t["kind"] == "future" and t["detail"]["rolls_before_horizon"]
         assert c["roll"] == pytest.approx(c["bid_ask"] if rolls else 0.0)
-        # One ticket per leg at the case's ticket_cost for the instrument's kind.
-        assert c["tickets"] == EXAMPLE_TICKETS[t["kind"]]
-    assert hedge["costs"]["tickets"] == pytest.approx(cash["tickets"])
+        assert c["tickets"] == 0.0
     # risk penalty = risk_aversion / 2 x TE^2 / MV (the case's 500), in currency
     te = hedge["post_hedge"]["tracking_error_ccy"]
     mv = hedge["exposure"]["market_value"]
@@ -420,9 +413,8 @@ def test_baseline_cash_cost_by_hand(plan: dict) -> None:
     assert cash["bid_ask"] == pytest.approx(half_tick[code] * n)
     assert cash["margin_funding"] == pytest.approx(margin[code] * n * factor)
     assert cash["roll"] == pytest.approx(half_tick[code] * n)  # March contracts roll in Feb
-    assert cash["tickets"] == EXAMPLE_TICKETS["future"]  # its one leg pays the case's ticket
     assert cash["total"] == pytest.approx(
-        cash["bid_ask"] + cash["tickets"] + cash["margin_funding"] + cash["roll"] - cash["carry"]
+        cash["bid_ask"] + cash["margin_funding"] + cash["roll"] - cash["carry"]
     )
     assert base["cash_cost_difference"] == pytest.approx(
         hedge["cash_cost"]["total"] - cash["total"]
