@@ -11,28 +11,31 @@ column                    content
 ``line``                  1-based line number within the plan
 ``account``               the account given (``plan --account``), else the case file's name
 ``instrument``            the plan's instrument identifier (``TYH4``, ``SOFR 10y``)
-``instrument_type``       ``FUTURE``, ``IRS`` (overnight-index swap) or ``SWAPTION``
+``instrument_type``       ``FUTURE``, ``IRS`` (overnight-index swap), ``SWAPTION``, ``CDX``
+                          (credit index), ``FUTURE_OPTION``, ``CAP`` or ``FLOOR``
 ``contract``              futures contract code (``TY``); the floating index (``SOFR``) of a
-                          swap
+                          swap; the index and series of a CDX (``CDX IG``)
 ``contract_month``        futures delivery month, ``YYYY-MM``
-``tenor``                 swap tenor (``10y``)
+``tenor``                 swap or CDX tenor (``10y``, ``5y``)
 ``start_date``            swap start, ISO date: spot, the analysis date (as priced: no spot
                           lag, unadjusted)
-``maturity_date``         swap maturity, ISO date, unadjusted (month-end rule as priced)
+``maturity_date``         swap or CDX maturity, ISO date, unadjusted (month-end rule as priced)
 ``side``                  ``BUY``/``SELL`` (futures, swaptions), ``PAY_FIXED``/
-                          ``RECEIVE_FIXED`` (swaps)
+                          ``RECEIVE_FIXED`` (swaps), ``BUY_PROTECTION``/``SELL_PROTECTION``
+                          (CDX)
 ``quantity``              positive: whole contracts, or notional in ``currency`` rounded to
                           whole units
 ``quantity_unit``         ``CONTRACTS`` or ``NOTIONAL``
-``lot_size``              the tradable increment in ``quantity_unit``: 1 contract; 1 currency
-                          unit of notional
+``lot_size``              the tradable increment in ``quantity_unit``: the trade's lot (1
+                          contract; e.g. 1000000 notional), 1 currency unit when continuous
 ``currency``              the plan's currency
 ``notional``              currency notional of the trade (futures: contracts × price ×
                           contract size as the plan computes it), positive
 ``dv01``                  DV01 change of the trade, currency per bp (signed: + gains as rates
                           fall)
 ``price_reference``       what the order is priced against: futures' cheapest-to-deliver and
-                          conversion factor; swaps' par fixed rate, percent
+                          conversion factor; swaps' par fixed rate, percent; a CDX's index
+                          spread, bp
 ``fixed_rate``            swap fixed rate, decimal (par at the analysis date)
 ========================  ===================================================================
 
@@ -78,8 +81,11 @@ COLUMNS: tuple[str, ...] = (
     "fixed_rate",
 )
 
-_TYPES = {"future": "FUTURE", "swap": "IRS", "swaption": "SWAPTION"}
+_TYPES = {"future": "FUTURE", "swap": "IRS", "swaption": "SWAPTION", "cdx": "CDX"}
 _SIDES = {"buy": "BUY", "sell": "SELL", "pay": "PAY_FIXED", "receive": "RECEIVE_FIXED"}
+#: A CDX quantity is notional of protection SOLD when positive (long credit, as a bond holder).
+_CDX_SIDES = {"buy": "SELL_PROTECTION", "sell": "BUY_PROTECTION"}
+_CDX_NAME = re.compile(r"^(CDX \S+)\s+(\d+[my])$", re.IGNORECASE)
 #: Futures month codes (CME): F Jan ... Z Dec.
 _MONTH_CODES = "FGHJKMNQUVXZ"
 _FUTURE_CODE = re.compile(r"^([A-Z0-9]{1,3}?)([FGHJKMNQUVXZ])(\d)$")
@@ -121,6 +127,21 @@ def _swap_fields(name: str, analysis: dt.date, detail: Mapping[str, Any]) -> dic
     return out
 
 
+def _cdx_fields(t: Trade, analysis: dt.date) -> dict[str, Any]:
+    """Side (protection bought or sold), index, tenor, maturity and spread of a CDX trade."""
+    out: dict[str, Any] = {"side": _CDX_SIDES.get(t.direction, t.direction.upper())}
+    m = _CDX_NAME.match(t.instrument)
+    if m is not None:
+        tenor = m.group(2).lower()
+        eom = (analysis + dt.timedelta(days=1)).month != analysis.month
+        maturity = to_date(tenor_maturity(analysis, tenor, eom)).isoformat()
+        out.update(contract=m.group(1), tenor=tenor, maturity_date=maturity)
+    spread = t.detail.get("spread")
+    if isinstance(spread, int | float):
+        out["price_reference"] = f"index spread {spread * 1e4:.2f} bp"
+    return out
+
+
 def _row(line: int, t: Trade, plan: Plan, analysis: dt.date, account: str) -> dict[str, Any]:
     contracts = t.unit == "contracts"
     qty = abs(t.quantity)
@@ -133,7 +154,7 @@ def _row(line: int, t: Trade, plan: Plan, analysis: dt.date, account: str) -> di
         "side": _SIDES.get(t.direction, t.direction.upper()),
         "quantity": f"{qty:.0f}",
         "quantity_unit": "CONTRACTS" if contracts else "NOTIONAL",
-        "lot_size": 1,
+        "lot_size": f"{t.lot:.0f}" if t.lot else 1,
         "currency": plan.currency or "",
         "notional": f"{abs(t.notional):.2f}",
         "dv01": f"{t.dv01_change:.2f}",
@@ -145,6 +166,8 @@ def _row(line: int, t: Trade, plan: Plan, analysis: dt.date, account: str) -> di
             row["price_reference"] = f"CTD {ctd}" + (f" CF {cf:.4f}" if cf else "")
     elif t.kind == "swap":
         row.update(_swap_fields(t.instrument, analysis, t.detail))
+    elif t.kind == "cdx":
+        row.update(_cdx_fields(t, analysis))
     else:
         strike = t.detail.get("strike")
         if isinstance(strike, int | float):

@@ -415,7 +415,7 @@ def risk_model_section(analysis: CaseAnalysis, hedge_plan: HedgePlan | None) -> 
         for s in sectors
     }
     floor = _spread_floor_bp(model, pre, active.market_value)
-    notes = _risk_model_notes(analysis, floor)
+    notes = _risk_model_notes(analysis, floor, any(m.risk.kind == "cdx" for m in members))
     if post is not None and hedge_plan is not None:
         held = zip(members, hedge_plan.quantities, strict=True)
         positions = [(m.name, m.spec, m.instrument, float(q)) for m, q in held]
@@ -469,15 +469,17 @@ def _exposures(
     return out
 
 
-def _risk_model_notes(analysis: CaseAnalysis, floor_bp: float) -> list[str]:
+def _risk_model_notes(analysis: CaseAnalysis, floor_bp: float, has_cdx: bool) -> list[str]:
     """What the tracking error cannot be hedged of, and which figures are assumptions."""
     active = analysis.active
-    notes = [
-        f"KRD gaps, KRD limits and the rate factors use {active.convention.label()}.",
+    rates = (
         "Treasury futures, swaps and swaptions do not load on sector spread factors: rate "
         "hedges reduce only the part of the spread risk correlated with rates "
-        f"(floor: {floor_bp:.1f} bp/yr of tracking error).",
-    ]
+        f"(floor: {floor_bp:.1f} bp/yr of tracking error"
+    )
+    # The floor is of the rate instruments; a CDX in the universe can go below it.
+    rates += "; a CDX index loads on its sector's spread factor)." if has_cdx else ")."
+    notes = [f"KRD gaps, KRD limits and the rate factors use {active.convention.label()}.", rates]
     assumed = [f.name for f in active.risk_model.factors if f.assumed]
     if assumed:
         notes.append(f"Assumed (not estimated) factor vols: {', '.join(assumed)}.")

@@ -111,9 +111,10 @@ class ClarabelNodes:
         # a max_legs node (tests/solvers/test_cardinality.py, seed 306) "Solved" at 9.60
         # with residuals ~1e-12 where the node's optimum is -6.23 (found with it off, as
         # by enumeration); used as a bound, that pruned the optimum.
-        # The same shift, measured with a CDX in the example's universe: regularised CLARABEL
-        # and HiGHS both ended the root at 7,888,292 where the unregularised solve found
-        # 7,881,158, below an integer plan worth 7,881,522: a bound no solver may claim.
+        # The same shift, measured with a CDX in the example's universe before the TE rows
+        # were normalised one by one (HedgeContext._factor_row_scale): regularised CLARABEL
+        # ended the root at 7,888,292 where the unregularised solve found 7,881,158, below
+        # an integer plan worth 7,881,522: a bound no solver may claim.
         st.static_regularization_enable = False
         self.settings = st
         # The regularised solver is a last resort on nodes the exact settings cannot solve:

@@ -121,6 +121,7 @@ class HedgeContext:
             float(np.max(np.abs(self.factor_0), initial=0.0)),
             float(np.max(np.abs(fq).sum(axis=1), initial=0.0)),
         )
+        self.factor_row_scale = self._factor_row_scale(fq)
         self._reduce_factor_exposures()
         self.integer = np.array([i.integer for i in instruments], dtype=bool)
         lo = np.empty(self.n)
@@ -193,6 +194,24 @@ class HedgeContext:
             float(np.max(np.abs(m).sum(axis=1), initial=0.0)),
         )
 
+    def _factor_row_scale(self, fq: np.ndarray) -> np.ndarray:
+        """Per-row normaliser of the factor exposures ``F'(a + B q)``, a power of two per row.
+
+        Why: one scale for every row (:attr:`factor_scale`) is set by the largest row, the
+        book's sector-spread exposure (~2.6e7 on the example); the rate rows' coefficients
+        then fall to ~1e-5..1e-8 of it. With a CDX in the universe that row is hedged away
+        and HiGHS' QP stopped "optimal" with a 9e-5 infeasibility on a 30y row (a "Solve
+        error"; regularised solvers shifted the root bound by ~1e-3 relative). Each row
+        divided by its own size (constant or movable part, whichever is larger) has O(1)
+        coefficients; the curvature moves to the Hessian diagonal (``s_i^2``), where it
+        belongs. Powers of two keep the rescaling exact.
+        """
+        size = np.maximum(np.abs(self.factor_0), np.abs(fq).sum(axis=1))
+        out = np.ones(size.shape[0])
+        ok = size > 0
+        out[ok] = 2.0 ** np.round(np.log2(size[ok]))
+        return out
+
     def _variable_scale(self) -> np.ndarray:
         """Units of q per internal variable: lot size for integer lots, else a power of 10.
 
@@ -205,6 +224,9 @@ class HedgeContext:
                 out[k] = ins.lot_size
             elif ins.kind != "future":
                 size = float(np.abs(ins.krd_dv01).sum())
+                if size == 0.0:
+                    # No rate risk (a CDX): its factor loadings (spread, basis) set the unit.
+                    size = float(np.abs(self.fload[:, k]).sum())
                 if size > 0:
                     out[k] = 10.0 ** round(math.log10(100.0 / size))
         return out

@@ -115,10 +115,13 @@ class TrackingErrorTerm(ObjectiveTerm):
     def cvxpy_expr(
         self, ctx: HedgeContext, q: cp.Expression, p: dict[str, cp.Parameter]
     ) -> cp.Expression:
-        # Factored form: e' S e = ||F' e||^2 with F' e affine in q.
-        sy = ctx.factor_scale  # conditioning: normalised exposures, weight * sy^2
-        expo = (ctx.factor_q / sy) @ q + ctx.factor_0 / sy
-        return (p["risk_aversion"] * sy**2) * cp.sum_squares(expo)
+        # Factored form: e' S e = ||F' e||^2 with F' e affine in q. Each row is normalised
+        # by its own size s_i (HedgeContext._factor_row_scale) and the weights s_i^2 go on
+        # the diagonal: ||F'e||^2 = sum_i s_i^2 (F'e / s)_i^2 (cvxpy keeps the exposures as
+        # auxiliary columns with O(1) coefficients and a diagonal Hessian on them).
+        s = ctx.factor_row_scale
+        expo = (ctx.factor_q / s[:, None]) @ q + ctx.factor_0 / s
+        return p["risk_aversion"] * cp.quad_form(expo, np.diag(s**2))
 
     def value(self, ctx: HedgeContext, q: np.ndarray, params: Params) -> float:
         e = ctx.exposure(q)

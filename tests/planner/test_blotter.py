@@ -15,7 +15,9 @@ from hedge_planner.models.errors import InputError
 from hedge_planner.outputs import parse_outputs
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "plan_sample.json"
-SIGN = {"BUY": 1, "SELL": -1, "RECEIVE_FIXED": 1, "PAY_FIXED": -1}
+# A CDX quantity is protection sold when positive (the plan's sign convention).
+SIGN = {"BUY": 1, "SELL": -1, "RECEIVE_FIXED": 1, "PAY_FIXED": -1, "SELL_PROTECTION": 1,
+        "BUY_PROTECTION": -1}  # fmt: skip
 
 
 @pytest.fixture
@@ -38,12 +40,19 @@ def test_blotter_round_trips_into_the_plans_trades(plan: dict[str, Any], tmp_pat
         assert float(row["dv01"]) == pytest.approx(t["dv01_change"], abs=0.005)
         assert float(row["notional"]) == pytest.approx(abs(t["notional"]), abs=0.005)
         assert row["currency"] == plan["currency"]
-        assert row["lot_size"] == "1"
+        # The tradable increment is the trade's lot (the example: 1 contract, 1mm of CDX).
+        assert row["lot_size"] == (f"{t['lot']:.0f}" if t["lot"] else "1")
         if t["kind"] == "future":
             assert row["instrument_type"] == "FUTURE" and row["quantity_unit"] == "CONTRACTS"
             assert row["contract"] + "H4" == t["instrument"]  # the example's March 2024 contracts
             assert row["contract_month"] == "2024-03"
             assert t["detail"]["ctd_id"] in row["price_reference"]
+        elif t["kind"] == "cdx":
+            assert row["instrument_type"] == "CDX" and row["quantity_unit"] == "NOTIONAL"
+            assert (row["contract"], row["tenor"]) == ("CDX IG", "5y")
+            assert row["maturity_date"] == "2028-12-29"  # analysis date + 5y, as priced
+            spread_bp = float(row["price_reference"].split()[2])
+            assert spread_bp == pytest.approx(t["detail"]["spread"] * 1e4, abs=0.005)
         else:
             assert row["instrument_type"] == "IRS" and row["quantity_unit"] == "NOTIONAL"
             index, tenor = t["instrument"].split()

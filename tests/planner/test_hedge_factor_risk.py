@@ -149,7 +149,7 @@ def test_zero_convention_without_sectors_equals_the_former_objective(example) ->
     ]
     old = HedgeOptimizer(
         ctx.portfolio, ctx.instruments, rate_cov, old_terms, new.constraints,
-        gap_tol=new.gap_tol,
+        gap_tol=new.gap_tol, max_legs=case.hedge.limits.max_legs,  # the example's leg limit
     )  # fmt: skip
     rng = np.random.default_rng(5)
     for _ in range(5):

@@ -194,6 +194,12 @@ def test_holding_the_hedge_rebalances_to_no_trade(base: PlanRun) -> None:
         if m.risk.kind == "swap" and q != 0
     ]
     again = _with(base, {"futures": futures, "swaps": swaps})
+    # The CDX (no ``positions`` kind of its own) is held through its universe member's current.
+    assert again.case.hedge is not None and base.case.hedge is not None
+    members = zip(first.problem.members, first.quantities, strict=True)
+    held = {id(m.spec): float(q) for m, q in members}
+    for k, spec in enumerate(base.case.hedge.universe.cdx):
+        again.case.hedge.universe.cdx[k].current = held.get(id(spec), 0.0)
     plan = again.plan()
     assert plan.hedge is not None
     # Re-solving from the hedge lands on it to the solver's precision: whatever is left to

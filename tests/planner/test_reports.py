@@ -190,8 +190,9 @@ def test_fixture_follows_the_plan_document_structure(plan: dict[str, Any]) -> No
         "solver",
         "infeasibility",
     }
-    # The example trades futures and swaps; swaptions are in its universe but not chosen.
-    assert {t["kind"] for t in h["trades"]} == {"future", "swap"}
+    # The example trades futures, swaps and the CDX (protection on its corporate spread);
+    # swaptions, the futures option and the cap are in its universe but not chosen.
+    assert {t["kind"] for t in h["trades"]} == {"future", "swap", "cdx"}
     for t in h["trades"]:
         assert set(t) >= {
             "instrument",

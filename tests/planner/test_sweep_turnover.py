@@ -29,8 +29,12 @@ def _continuous(turnover_bp: float) -> PlanRun:
     hedge.limits.max_legs = None
     for f in hedge.universe.futures:
         f.min_trade, f.ticket_cost = 0.0, 0.0
-    for s in [*hedge.universe.swaps, *hedge.universe.swaptions]:
+    for s in [*hedge.universe.swaps, *hedge.universe.swaptions, *hedge.universe.caps]:
         s.min_trade, s.ticket_cost, s.lot = 0.0, 0.0, None
+    for c in hedge.universe.cdx:  # continuous too (the example's default case trades 1mm lots)
+        c.min_trade, c.ticket_cost, c.lot = 0.0, 0.0, None
+    for o in hedge.universe.future_options:  # whole contracts, as futures
+        o.min_trade, o.ticket_cost = 0.0, 0.0
     return PlanRun(case, base.source)
 
 
