@@ -488,7 +488,10 @@ def test_basket_completeness_check_flags_the_long_bond_baskets(plan: dict) -> No
     assert "USH4's shortest deliverable matures 14.5 months after" in incomplete
     assert "2039-03-01" in incomplete and "UBH4" in incomplete and "2049-03-01" in incomplete
     for code in ("TUH4", "FVH4", "TYH4", "TNH4"):
-        assert code not in incomplete
+        assert f"{code}'s shortest deliverable" not in incomplete
+    # The example's lists are illustrative, and the case says so for every contract.
+    for code in ("TUH4", "FVH4", "TYH4", "TNH4", "USH4", "UBH4"):
+        assert f"{code}'s basket is marked incomplete in the case" in incomplete
     assert "basis theoretical" in check["detail"]  # no market futures price in the example
 
 
