@@ -186,7 +186,8 @@ def factor_label(name: str) -> str:
 
     ``rate:10y`` -> ``Key rate 10y``; ``rates`` -> ``Key rates``; ``spread:corporate`` ->
     ``Spread: corporate``; ``swap_spread`` -> ``Treasury–SOFR swap spread``;
-    ``swap_spread:10y`` -> ``Treasury–SOFR swap spread 10y``.
+    ``swap_spread:10y`` -> ``Treasury–SOFR swap spread 10y``; ``basis:CDX IG 5y`` -> ``Index
+    basis: CDX IG 5y`` (a CDX against the book's credit holdings).
     """
     kind, _, key = name.partition(":")
     if kind == "rate" and key:
@@ -197,6 +198,8 @@ def factor_label(name: str) -> str:
         return f"Spread: {key.replace('_', ' ')}"
     if kind == "swap_spread":
         return "Treasury–SOFR swap spread" + (f" {key}" if key else "")
+    if kind == "basis" and key:
+        return f"Index basis: {key}"
     return humanise(name)
 
 
