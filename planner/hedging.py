@@ -149,6 +149,10 @@ def _contract_table(hedge: HedgeSpec, source: str) -> ContractTable | None:
         ) from None
 
 
+#: Contracts whose partial basket this process has already warned about.
+_WARNED_BASKETS: set[str] = set()
+
+
 def _future(
     spec: FuturesSpec,
     curves: MarketCurves,
@@ -179,7 +183,8 @@ def _future(
         calendar_spread=None if spec.roll is None else spec.roll.calendar_spread,
     )
     risk = future.risk(tenors, horizon_days=horizon)
-    if not spec.basket_complete:
+    if not spec.basket_complete and future.name not in _WARNED_BASKETS:
+        _WARNED_BASKETS.add(future.name)  # once per contract and process, not per rebuild
         logger.warning(
             "%s: the case marks its deliverable basket incomplete; the cheapest to deliver and "
             "the DV01 per contract may differ from the full basket's",

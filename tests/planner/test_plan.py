@@ -9,6 +9,7 @@ import numpy as np
 import openpyxl
 import pytest
 import yaml
+from hedge_planner import hedging
 from hedge_planner.cli import app
 from typer.testing import CliRunner
 
@@ -495,7 +496,9 @@ def test_basket_completeness_check_flags_the_long_bond_baskets(plan: dict) -> No
     assert "basis theoretical" in check["detail"]  # no market futures price in the example
 
 
-def test_a_basket_the_case_marks_incomplete_is_flagged(tmp_path: Path) -> None:
+def test_a_basket_the_case_marks_incomplete_is_flagged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """TY's basket starts within three months of its window (the gap check passes), but a case
     that says the list is partial (``basket_complete: false``) gets the warning and the run log
     names the contract."""
@@ -504,6 +507,8 @@ def test_a_basket_the_case_marks_incomplete_is_flagged(tmp_path: Path) -> None:
         for fut in case["hedge"]["universe"]["futures"]:
             fut["basket_complete"] = fut["code"] != "TY"
 
+    # The warning is logged once per contract and process: forget the earlier tests' runs.
+    monkeypatch.setattr(hedging, "_WARNED_BASKETS", set())
     out = tmp_path / "out"
     result = runner.invoke(app, ["plan", str(_variant(tmp_path, edit)), "--out", str(out)])
     assert result.exit_code == 0, result.stderr
