@@ -20,6 +20,27 @@ MAX_NOTIONAL = 1e12
 Direction = Literal["both", "long", "short"]
 
 
+class NotionalLegSpec(StrictModel):
+    """Trading fields shared by the instruments traded in notional (swaps, swaptions, caps and
+    floors, CDX): position held, size caps, lots, minimum trade and ticket."""
+
+    max_notional: float | None = Field(default=None, gt=0, le=MAX_NOTIONAL)
+    current: float = Field(default=0.0, description="notional held today, currency")
+    lot: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_NOTIONAL,
+        description="notional per lot: the notional traded is a whole number of lots "
+        "(default: continuous)",
+    )
+    min_trade: float = Field(
+        default=0.0, ge=0, le=MAX_NOTIONAL, description="smallest trade, notional (0: none)"
+    )
+    ticket_cost: float = Field(
+        default=0.0, ge=0, le=1e7, description="fixed cost of trading the instrument, currency"
+    )
+
+
 class FutureOptionSpec(StrictModel):
     """A call or put on one of the universe's futures (quantity = contracts; long by default)."""
 
@@ -50,7 +71,7 @@ class FutureOptionSpec(StrictModel):
     )
 
 
-class CapFloorSpec(StrictModel):
+class CapFloorSpec(NotionalLegSpec):
     """A SOFR cap or floor (quantity = notional; long by default)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -67,21 +88,7 @@ class CapFloorSpec(StrictModel):
     frequency: Literal[1, 2, 4, 12] = 4
     half_spread_vol: float = Field(default=0.0, ge=0, description="half bid-ask in vol units")
     initial_margin_rate: float = Field(default=0.0, ge=0, description="fraction of notional")
-    max_notional: float | None = Field(default=None, gt=0)
     direction: Direction = "long"
-    current: float = 0.0
-    lot: float | None = Field(
-        default=None,
-        gt=0,
-        le=MAX_NOTIONAL,
-        description="notional per lot: whole lots are traded (default: continuous)",
-    )
-    min_trade: float = Field(
-        default=0.0, ge=0, le=MAX_NOTIONAL, description="smallest trade, notional (0: none)"
-    )
-    ticket_cost: float = Field(
-        default=0.0, ge=0, le=1e7, description="fixed cost of trading this cap/floor, currency"
-    )
 
     @field_validator("vol")
     @classmethod
@@ -92,7 +99,7 @@ class CapFloorSpec(StrictModel):
         return value
 
 
-class CdxSpec(StrictModel):
+class CdxSpec(NotionalLegSpec):
     """A CDX index (quantity = notional; positive sells protection, negative buys it)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -116,18 +123,10 @@ class CdxSpec(StrictModel):
     )
     half_spread_bp: float = Field(default=0.25, ge=0, description="half bid-ask, bp of spread")
     initial_margin_rate: float = Field(default=0.0, ge=0, description="fraction of notional")
-    max_notional: float | None = Field(default=None, gt=0, le=MAX_NOTIONAL)
     direction: Direction = "both"
-    current: float = 0.0
     lot: float | None = Field(
         default=1e6,
         gt=0,
         le=MAX_NOTIONAL,
         description="notional per lot (default 1m, the round lot); null: continuous",
-    )
-    min_trade: float = Field(
-        default=0.0, ge=0, le=MAX_NOTIONAL, description="smallest trade, notional (0: none)"
-    )
-    ticket_cost: float = Field(
-        default=0.0, ge=0, le=1e7, description="fixed cost of trading this index, currency"
     )

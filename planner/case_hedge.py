@@ -11,11 +11,11 @@ import datetime as dt
 from typing import Any, Literal
 
 from hedge_planner.case_derivatives import (
-    MAX_NOTIONAL,
     CapFloorSpec,
     CdxSpec,
     Direction,
     FutureOptionSpec,
+    NotionalLegSpec,
 )
 from hedge_planner.models.futures_quotes import parse_32nds
 from hedge_planner.models.input_files import StrictModel, clip, parse_number
@@ -176,8 +176,11 @@ class FuturesSpec(StrictModel):
         return number
 
 
-class SwapSpec(StrictModel):
-    """A SOFR OIS swap tenor the hedge may trade (quantity = receive-fixed notional)."""
+class SwapSpec(NotionalLegSpec):
+    """A SOFR OIS swap tenor the hedge may trade (quantity = receive-fixed notional).
+
+    ``lot`` (e.g. 1e6) is the same as ``lot_size`` with ``integer_lots``; give one of them.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -187,22 +190,7 @@ class SwapSpec(StrictModel):
     initial_margin_rate: float = Field(default=0.0, ge=0, description="fraction of notional")
     lot_size: float = Field(default=1e6, gt=0)
     integer_lots: bool = False
-    max_notional: float | None = Field(default=None, gt=0)
     direction: Direction = "both"
-    current: float = 0.0
-    lot: float | None = Field(
-        default=None,
-        gt=0,
-        le=MAX_NOTIONAL,
-        description="notional per lot: the notional traded is a whole number of lots "
-        "(e.g. 1e6); same as lot_size with integer_lots",
-    )
-    min_trade: float = Field(
-        default=0.0, ge=0, le=MAX_NOTIONAL, description="smallest trade, notional (0: none)"
-    )
-    ticket_cost: float = Field(
-        default=0.0, ge=0, le=1e7, description="fixed cost of trading this swap, currency"
-    )
 
     @model_validator(mode="after")
     def _one_lot(self) -> SwapSpec:
@@ -211,7 +199,7 @@ class SwapSpec(StrictModel):
         return self
 
 
-class SwaptionSpec(StrictModel):
+class SwaptionSpec(NotionalLegSpec):
     """A European swaption on a SOFR swap (quantity = notional; long-only by default)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -223,21 +211,7 @@ class SwaptionSpec(StrictModel):
     model: Literal["bachelier", "black76"] = "bachelier"
     vol: float = Field(gt=0, description="normal vol (decimal rate/sqrt yr) or lognormal vol")
     half_spread_vol: float = Field(default=0.0, ge=0, description="half bid-ask in vol units")
-    max_notional: float | None = Field(default=None, gt=0)
     direction: Direction = "long"
-    current: float = 0.0
-    lot: float | None = Field(
-        default=None,
-        gt=0,
-        le=MAX_NOTIONAL,
-        description="notional per lot: the notional traded is a whole number of lots",
-    )
-    min_trade: float = Field(
-        default=0.0, ge=0, le=MAX_NOTIONAL, description="smallest trade, notional (0: none)"
-    )
-    ticket_cost: float = Field(
-        default=0.0, ge=0, le=1e7, description="fixed cost of trading this swaption, currency"
-    )
     fixed_frequency: Literal[1, 2, 4, 12] = Field(
         default=1, description="fixed-leg payments a year of the underlying swap (SOFR: 1)"
     )

@@ -14,6 +14,7 @@ from hedge_planner.case_curves import (
     TreasuryCurveSpec,
     curve_input_issues,
 )
+from hedge_planner.case_derivatives import MAX_NOTIONAL
 from hedge_planner.case_drift import DriftSpec
 from hedge_planner.case_errors import format_path, line_of, pydantic_issues
 from hedge_planner.case_hedge import (
@@ -21,7 +22,6 @@ from hedge_planner.case_hedge import (
     MAX_BASKET_YIELD,
     MAX_DURATION_LIMIT,
     MAX_FUTURES_PRICE,
-    MAX_NOTIONAL,
     MIN_BASKET_YIELD,
     MIN_FUTURES_PRICE,
     CostsSpec,
