@@ -142,6 +142,8 @@ class HighsModel:
         self._chi: np.ndarray | None = None
         self.col_lo = np.full(self.n_col, -np.inf)
         self.col_hi = np.full(self.n_col, np.inf)
+        #: perf_counter() deadline of the runs (:meth:`set_time_budget`); None: no cap.
+        self._deadline: float | None = None
         self.update()
 
     # ------------------------------------------------------------------ model updates
@@ -320,12 +322,26 @@ class HighsModel:
         )
 
     def set_time_budget(self, seconds: float) -> None:
-        """Cap the following runs at ``seconds`` from now (HiGHS' clock is cumulative)."""
-        self.h.setOptionValue("time_limit", self.h.getRunTime() + seconds)
+        """Cap the following runs, together, at ``seconds`` from now.
+
+        Why a deadline of our own: HiGHS (1.16) measures its ``time_limit`` from the start of
+        each run while ``getRunTime()`` is cumulative, so a limit of ``getRunTime() + s``
+        doubled with every run (measured: a 3 s budget let consecutive MILPs of the
+        minimal-violation loop run 4, 8, 16, 33, 66 s). Each run now gets what is left.
+        """
+        self._deadline = time.perf_counter() + seconds
+        self._apply_budget()
 
     def clear_time_budget(self) -> None:
         """Remove the time cap."""
+        self._deadline = None
         self.h.setOptionValue("time_limit", _INF)
+
+    def _apply_budget(self) -> None:
+        """Set HiGHS' per-run time limit to what is left of the budget (at least 1 ms)."""
+        if self._deadline is not None:
+            left = max(self._deadline - time.perf_counter(), 1e-3)
+            self.h.setOptionValue("time_limit", left)
 
     # ------------------------------------------------------------------ solves
     def run(self, retries: bool = True) -> NodeOutcome:
@@ -335,6 +351,7 @@ class HighsModel:
         """
         h = self.h
         t0 = time.perf_counter()
+        self._apply_budget()
         h.run()
         ms = h.getModelStatus()
         if ms not in _DECIDED and retries:
@@ -347,6 +364,7 @@ class HighsModel:
                 1e3 * (time.perf_counter() - t0),
             )
             h.clearSolver()
+            self._apply_budget()
             h.run()
             ms = h.getModelStatus()
             if ms not in _DECIDED:
@@ -361,6 +379,7 @@ class HighsModel:
                 # cap (~1 s) where the first two had failed in ~2 ms; the caller's fallback
                 # solver is cheaper than that.
                 h.setOptionValue("qp_iteration_limit", _RETRY_QP_ITERATIONS)
+                self._apply_budget()
                 h.run()
                 ms = h.getModelStatus()
                 h.setOptionValue("qp_regularization_value", 0.0)

@@ -114,7 +114,7 @@ class MinimalViolation:
         Parameters
         ----------
         time_limit : float
-            Seconds for the elastic LP / MILP.
+            Seconds for all the elastic solves together (every TE cut round).
 
         Returns
         -------
@@ -131,11 +131,17 @@ class MinimalViolation:
             leave no admissible hedge, which input validation should already exclude).
         """
         prog = self.program
-        for _ in range(_ELASTIC_CUT_ROUNDS):
-            x = self._solve_elastic(time_limit).x
+        # One budget for all cut rounds (each round is a MILP when lots are integral).
+        deadline = time.perf_counter() + time_limit
+        for k in range(_ELASTIC_CUT_ROUNDS):
+            left = deadline - time.perf_counter()
+            x = self._solve_elastic(max(left, 1e-3)).x
             assert x is not None  # _solve_elastic refuses an outcome without a point
             slack = np.maximum(x[self.slack_cols], 0.0)
             if not self._cut(x, slack):
+                break
+            if time.perf_counter() >= deadline:
+                logger.info("minimal violation: time limit after %d TE cut rounds", k + 1)
                 break
         else:
             # Why: Kelley's cuts converge slowly on the linear elastic objective. The elastic

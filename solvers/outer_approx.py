@@ -213,7 +213,8 @@ class _Master:
         h = self.h
         h.setOptionValue("mip_rel_gap", gap)
         h.setOptionValue("mip_abs_gap", 1e-9)
-        h.setOptionValue("time_limit", h.getRunTime() + max(seconds, 1e-3))
+        # HiGHS measures time_limit per run (getRunTime() is cumulative: not an offset)
+        h.setOptionValue("time_limit", max(seconds, 1e-3))
         h.run()
         ms, info = h.getModelStatus(), h.getInfo()
         bound = float(info.mip_dual_bound)
