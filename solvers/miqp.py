@@ -81,20 +81,21 @@ def _pick(stats: dict[str, list[float]], by_time: bool) -> str:
     """Relaxation-node solver: as measured on the first nodes.
 
     ``stats[name]`` is ``[seconds, successful runs, runs]``. ``by_time`` (problems with
-    legs): the interior point solves the first ``_PROBE_NODES`` nodes, HiGHS the next
-    ``_PROBE_NODES_HIGHS``, then the one with the lower time per successful run takes the
-    rest (a failed run costs its time and another solver's). Why the interior point
-    first: on both leg examples it took ~1.7 ms a node against HiGHS' 2.7-4 ms (and up to
-    19 ms on the first, cold nodes), so the probe order alone cost ~25 ms of the desk
-    example's search. Otherwise (no legs) HiGHS first, and the interior point once HiGHS
-    has failed on a third of its first ``_PROBE_NODES`` or more runs.
+    legs): the interior point solves the first ``_PROBE_NODES`` nodes and keeps the rest
+    while it has not failed; once it has, HiGHS solves ``_PROBE_NODES_HIGHS`` nodes and
+    the one with the lower time per successful run takes the rest (a failed run costs its
+    time and another solver's). Why the interior point first and HiGHS only then: on
+    both leg examples it took ~1.7 ms a node against HiGHS' 2.7-4 ms (up to 19 ms on the
+    first, cold nodes): HiGHS first cost ~25 ms of the desk example's search, a HiGHS
+    probe after it still ~8 ms. Otherwise (no legs) HiGHS first, and the interior point
+    once HiGHS has failed on a third of its first ``_PROBE_NODES`` or more runs.
     """
     h, i = stats["highs"], stats["ipm"]
     if not by_time:
         if h[2] < _PROBE_NODES:
             return "highs"
         return "ipm" if 3 * (h[2] - h[1]) > h[2] else "highs"
-    if i[2] < _PROBE_NODES:
+    if i[2] < _PROBE_NODES or i[1] == i[2]:
         return "ipm"
     if h[2] < _PROBE_NODES_HIGHS:
         return "highs"
