@@ -309,9 +309,9 @@ class _Search:
                 if out.status == "optimal" and out.x is not None:
                     found = out
                     break
-            if found is None or found.x is None or found.objective is None:
+            if found is None or found.x is None or found.lower is None:
                 return  # both roundings infeasible: give up
-            if closed(self.ub, found.objective, gap_tol):
+            if closed(self.ub, found.lower, gap_tol):
                 return  # this branch cannot beat the incumbent by the gap
             lo, hi, x = lo_c, hi_c, found.x
         self.try_fixed(self.rounded(x[ic], lo, hi))
@@ -393,17 +393,18 @@ def branch_and_bound(
     if root.status != "optimal" or root.x is None or root.objective is None:
         return BnBResult(root.status, None, None, None, s.nodes, f"root relaxation {root.status}")
     x, obj = root.x, root.objective
-    s.root_bound = obj
+    lb_root = root.lower if root.lower is not None else obj  # certified when given
+    s.root_bound = lb_root
     if np.all(s.frac(x) <= INT_TOL):
         s.consider(x, obj, False)
     else:
         if warm_int is not None:
             s.try_fixed(warm_int)
-        if not closed(s.ub, obj, gap_tol):
+        if not closed(s.ub, lb_root, gap_tol):
             s.try_fixed(s.rounded(x[int_pos], lo0, hi0))
     heap: list[_Entry] = []
-    if not closed(s.ub, obj, gap_tol):
-        heap.append((obj, 0, next(s.tie), lo0, hi0, x))
+    if not closed(s.ub, lb_root, gap_tol):
+        heap.append((lb_root, 0, next(s.tie), lo0, hi0, x))
     status, unresolved = _search(s, heap, gap_tol, t0 + time_limit, max_nodes, stall_every)
     lb = min(heap[0][0], s.ub) if heap else s.ub
     message = "bound stalled" if status == "stalled" else ""
@@ -509,14 +510,15 @@ def _search(
             if child.status == "error":
                 unresolved.append(bound)  # not pruned by any proof: bound kept
                 continue
-            if child.status != "optimal" or child.x is None or child.objective is None:
+            lower = child.lower  # the certified bound when the node solver gave one
+            if child.status != "optimal" or child.x is None or lower is None:
                 continue  # infeasible child: pruned
-            if closed(s.ub, child.objective, gap_tol):
+            if closed(s.ub, lower, gap_tol):
                 continue  # cannot improve enough: pruned by bound
-            if np.all(s.frac(child.x) <= INT_TOL):
+            if np.all(s.frac(child.x) <= INT_TOL) and child.objective is not None:
                 s.consider(child.x, child.objective, bool(np.array_equal(c_lo, c_hi)))
             else:
-                entry = (max(child.objective, bound), depth - 1, next(s.tie), c_lo, c_hi, child.x)
+                entry = (max(lower, bound), depth - 1, next(s.tie), c_lo, c_hi, child.x)
                 heapq.heappush(heap, entry)
     return status, unresolved
 

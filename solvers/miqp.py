@@ -164,7 +164,7 @@ class _NodeSolvers:
             if self.root_x is None and out.status == "optimal" and out.x is not None:
                 self.root_x = out.x.copy()
         x = None if out.x is None else out.x[self.xc]
-        return NodeOutcome(out.status, x, out.objective)
+        return NodeOutcome(out.status, x, out.objective, out.bound)
 
 
 class MIQPSolver:

@@ -199,6 +199,8 @@ def test_tightened_search_is_exact_node_by_node(
         if best > ub:
             continue
         assert out.objective <= best + 1e-7 * max(1.0, abs(best)), (lo, hi, out.objective, best)
+        if out.bound is not None:  # a certified bound (dual_bound): no tolerance needed
+            assert out.bound <= best + 1e-9 * max(1.0, abs(best)), (lo, hi, out.bound, best)
 
 
 def test_some_instances_are_infeasible_and_some_have_leg_limits() -> None:
