@@ -211,8 +211,9 @@ class MIQPSolver:
         #: Re-tighten with the objective's level set when the incumbent improves
         #: (benchmarks switch it off to time the search without it in the same run).
         self.level_set = True
-        #: Defer the big-M tightening of a branch-and-bound until it has spent
-        #: ``_TIGHTEN_AFTER`` node QPs (benchmarks switch it off to compare).
+        #: Defer the big-M tightening of a branch-and-bound and run it only where it pays
+        #: (see ``_TIGHTEN_AFTER``); False: before every search, as the outer
+        #: approximation does (tests check both paths against enumeration).
         self.lazy_tighten = True
         #: Implied range of the leg instruments (scaled lots) of the current search.
         self._leg_range: tuple[np.ndarray, np.ndarray] | None = None
