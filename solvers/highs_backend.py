@@ -93,12 +93,21 @@ def new_highs() -> highspy.Highs:
 class NodeOutcome:
     """One continuous solve: status, all model columns (None unless optimal), objective.
 
-    ``objective`` is None unless the status is "optimal" (currency).
+    ``objective`` is None unless the status is "optimal" (currency): the solver's value
+    of ``x``. ``bound``, when not None, is a certified lower bound of the relaxation's
+    optimum (currency; :mod:`~hedge_planner.solvers.dual_bound`), which a search prunes
+    with instead of ``objective`` (see :attr:`lower`).
     """
 
     status: str
     x: np.ndarray | None
     objective: float | None
+    bound: float | None = None
+
+    @property
+    def lower(self) -> float | None:
+        """The node's lower bound: the certified ``bound`` if any, else ``objective``."""
+        return self.bound if self.bound is not None else self.objective
 
 
 def _finite_or_inf(v: np.ndarray) -> np.ndarray:

@@ -9,11 +9,14 @@ outer approximation with HiGHS MILP masters (:mod:`~hedge_planner.solvers.outer_
 as the second exact method. The integer positions of the search vector ``[x, z]`` are the
 integer lots of ``x`` and then the legs' binaries ``z``.
 
-With legs, every search starts by lowering the legs' big-M to the trades the other limits
-imply (:mod:`~hedge_planner.solvers.bound_tightening`: one LP per side and leg instrument),
-lowered again over the objective's level set whenever the incumbent improves materially
-(:meth:`MIQPSolver._level_set`), and restored when the search ends; its relaxation nodes
-go to HiGHS or CLARABEL, whichever solved its first nodes faster.
+With legs, a branch-and-bound that stays open lowers the legs' big-M to the trades the
+other limits imply (:mod:`~hedge_planner.solvers.bound_tightening`: one LP per side and leg
+instrument) when its root gap says the relaxation is weak (see ``_TIGHTEN_AFTER``; the
+outer approximation tightens first), lowered again over the objective's level set whenever
+the incumbent improves materially (:meth:`MIQPSolver._level_set`), and restored when the
+search ends; its relaxation nodes go to CLARABEL or HiGHS, whichever solved its first
+nodes faster. Without legs, a branch-and-bound whose bound stalls hands over to the outer
+approximation (``_STALL_EVERY``).
 """
 
 from __future__ import annotations
@@ -39,14 +42,32 @@ from hedge_planner.solvers.standard_form import ParametricForm, search_hessian
 
 __all__ = ["CLARABEL_TIGHT", "MIQPSolver"]
 
+_Box = tuple[np.ndarray, np.ndarray]
+
 logger = logging.getLogger(__name__)
 
 # Why: CLARABEL's defaults (1e-8) are too loose for the 1e-8 GLS baseline and B&B bounds.
 #: Relaxation nodes HiGHS solves before its failure rate decides the node solver order.
 _PROBE_NODES = 6
+#: HiGHS' probe of a leg problem, after the interior point's (see _pick).
+_PROBE_NODES_HIGHS = 2
 #: Node QPs of the branch-and-bound before a problem without legs goes to the outer
 #: approximation (see MIQPSolver.solve).
 _BNB_PROBE_NODES = 60
+#: The legs' big-M tightening (the bound LPs, 2 per leg instrument) is deferred: every
+#: ``_TIGHTEN_AFTER`` node QPs a search still open asks whether it pays. With an
+#: incumbent: only when the root gap ``UB - root bound`` exceeds ``_TIGHTEN_ROOT_GAP`` of
+#: ``|UB|`` (a weak relaxation of the legs, which the big-M is); without one: once
+#: ``_TIGHTEN_BLIND`` node QPs have passed. Why: the LPs cost ~15 node QPs (~25 ms for the
+#: desk example's 42 LPs against ~1.7 ms a node), and on the examples, whose root gaps are
+#: 0.01-0.8% of the optimum, the search took as many or more node QPs with them (desk
+#: 25 against 21, ``case_legs.yaml`` 312 against 139, with ``max_legs: 6`` 96 against 72);
+#: on the hard leg families (root gaps 16-300%) they are what proves the gap.
+_TIGHTEN_AFTER = 16
+_TIGHTEN_ROOT_GAP = 0.05
+_TIGHTEN_BLIND = 64
+#: Node QPs between the probe's checks of its bound progress (branch_and_bound._stalled).
+_STALL_EVERY = 10
 
 #: A level-set pass that leaves the leg ranges wider than this share of their previous
 #: total width is the search's last (see MIQPSolver._level_set).
@@ -57,21 +78,27 @@ CLARABEL_TIGHT: dict[str, Any] = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "t
 
 
 def _pick(stats: dict[str, list[float]], by_time: bool) -> str:
-    """Relaxation-node solver: HiGHS first, then as measured on its first nodes.
+    """Relaxation-node solver: as measured on the first nodes.
 
     ``stats[name]`` is ``[seconds, successful runs, runs]``. ``by_time`` (problems with
-    legs): each solver is probed on ``_PROBE_NODES`` nodes, then the one with the lower
-    time per successful run is used (a failed run costs its time and another solver's).
-    Otherwise the interior point goes first once HiGHS has failed on a third of its
-    first ``_PROBE_NODES`` or more runs.
+    legs): the interior point solves the first ``_PROBE_NODES`` nodes and keeps the rest
+    while it has not failed; once it has, HiGHS solves ``_PROBE_NODES_HIGHS`` nodes and
+    the one with the lower time per successful run takes the rest (a failed run costs its
+    time and another solver's). Why the interior point first and HiGHS only then: on
+    both leg examples it took ~1.7 ms a node against HiGHS' 2.7-4 ms (up to 19 ms on the
+    first, cold nodes): HiGHS first cost ~25 ms of the desk example's search, a HiGHS
+    probe after it still ~8 ms. Otherwise (no legs) HiGHS first, and the interior point
+    once HiGHS has failed on a third of its first ``_PROBE_NODES`` or more runs.
     """
     h, i = stats["highs"], stats["ipm"]
-    if h[2] < _PROBE_NODES:
-        return "highs"
     if not by_time:
+        if h[2] < _PROBE_NODES:
+            return "highs"
         return "ipm" if 3 * (h[2] - h[1]) > h[2] else "highs"
-    if i[2] < _PROBE_NODES:
+    if i[2] < _PROBE_NODES or i[1] == i[2]:
         return "ipm"
+    if h[2] < _PROBE_NODES_HIGHS:
+        return "highs"
     return "highs" if h[0] / max(h[1], 1) <= i[0] / max(i[1], 1) else "ipm"
 
 
@@ -79,10 +106,10 @@ class _NodeSolvers:
     """Node relaxations of one search: HiGHS' QP or CLARABEL, chosen as measured.
 
     Why: HiGHS' QP fails on some nodes (leg binaries: it stops "optimal" with a 1e-5 row
-    infeasibility on the big-M rows, then reports "Solve error"), or takes ~9 ms where
-    the interior point takes ~1.5 ms (the desk example with tightened big-M); the
-    interior point has no basis to cycle on. With legs, relaxation nodes go to the solver
-    with the lower time per successful solve, measured on the first nodes of each;
+    infeasibility on the big-M rows, then reports "Solve error"), or takes 3-9 ms where
+    the interior point takes ~1.5 ms (the desk example); the interior point has no basis
+    to cycle on. With legs, relaxation nodes go to the solver with the lower time per
+    successful solve, measured on the first nodes of each (the interior point's first);
     without, to HiGHS unless it failed on a third of them (see :func:`_pick`). The other
     is the fallback of a failed run. Fixed-integer nodes (plans) stay HiGHS-first: the
     interior point's plans can miss a band by ~5e-6 years (one enumeration test failed
@@ -137,7 +164,7 @@ class _NodeSolvers:
             if self.root_x is None and out.status == "optimal" and out.x is not None:
                 self.root_x = out.x.copy()
         x = None if out.x is None else out.x[self.xc]
-        return NodeOutcome(out.status, x, out.objective)
+        return NodeOutcome(out.status, x, out.objective, out.bound)
 
 
 class MIQPSolver:
@@ -184,6 +211,10 @@ class MIQPSolver:
         #: Re-tighten with the objective's level set when the incumbent improves
         #: (benchmarks switch it off to time the search without it in the same run).
         self.level_set = True
+        #: Defer the big-M tightening of a branch-and-bound and run it only where it pays
+        #: (see ``_TIGHTEN_AFTER``); False: before every search, as the outer
+        #: approximation does (tests check both paths against enumeration).
+        self.lazy_tighten = True
         #: Implied range of the leg instruments (scaled lots) of the current search.
         self._leg_range: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -207,7 +238,9 @@ class MIQPSolver:
         """
         t0 = time.perf_counter()
         self._leg_range = None
-        self._box = self._tighten(0.2 * tl)
+        self._box = None
+        if self.integer_method == "oa" or not self.lazy_tighten:
+            self._box = self._tighten(0.2 * tl)
         try:
             return self._solve(gap, tl, max_nodes, t0)
         finally:
@@ -321,8 +354,9 @@ class MIQPSolver:
         if self.integer_method == "bnb":
             return self._branch_and_bound(gap, tl, max_nodes)
         # Why 80%: the second method needs time left to prove anything.
-        probe = max_nodes if self.program.legs.active else min(max_nodes, _BNB_PROBE_NODES)
-        raw = self._branch_and_bound(gap, 0.8 * tl, probe)
+        legs = self.program.legs.active
+        probe = max_nodes if legs else min(max_nodes, _BNB_PROBE_NODES)
+        raw = self._branch_and_bound(gap, 0.8 * tl, probe, None if legs else _STALL_EVERY)
         if raw.status in ("optimal", "infeasible"):
             return raw
         left = tl - (time.perf_counter() - t0)
@@ -373,19 +407,33 @@ class MIQPSolver:
         x = res.x[self._x_cols]
         return _Raw(res.status, x, res.objective, res.bound, res.rounds, method, res.message)
 
-    def _branch_and_bound(self, gap: float, tl: float, max_nodes: int) -> _Raw:
+    def _branch_and_bound(
+        self, gap: float, tl: float, max_nodes: int, stall_every: int | None = None
+    ) -> _Raw:
         method = "MIQP branch-and-bound over HiGHS QP relaxations"
         model, cols, xc = self._highs, self._int_cols, self._search_cols
         lo0, hi0 = model.col_lo[cols].copy(), model.col_hi[cols].copy()
         box_lo, box_hi = (lo0, hi0) if self._box is None else self._box
 
         node = _NodeSolvers(self._form, model, cols, xc, by_time=self.program.legs.active)
-        retighten = None
-        if self.level_set and self._box is not None:
+        retighten = tighten = None
+        if self.level_set:
             budget = min(2.0, 0.05 * tl)
 
             def retighten(ub: float) -> tuple[np.ndarray, np.ndarray] | None:
                 return self._level_set(node, ub, budget)
+
+        if self._box is None and self.program.legs.active and self.tighten_legs:
+
+            def tighten(ub: float, lb: float, nodes: int) -> tuple[bool, _Box | None]:
+                if math.isfinite(ub):
+                    if ub - lb <= _TIGHTEN_ROOT_GAP * max(1.0, abs(ub)):
+                        return True, None  # a tight root: the big-M is not what keeps it open
+                elif nodes < _TIGHTEN_BLIND:
+                    return False, None  # no incumbent yet: ask again
+                self._box = self._tighten(0.2 * tl)
+                node.model_changed()
+                return True, self._box
 
         # The legs' binaries: rounded up by the heuristics and branched on before the lots.
         is_leg = self._int_pos >= self.n_x
@@ -410,6 +458,9 @@ class MIQPSolver:
                 priority=is_leg.astype(float),
                 hessian=hess,
                 retighten=retighten,
+                stall_every=stall_every,
+                tighten=tighten,
+                tighten_after=_TIGHTEN_AFTER,
             )
         finally:
             model.set_bounds(cols, lo0, hi0)

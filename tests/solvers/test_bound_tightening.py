@@ -27,6 +27,21 @@ from hedge_planner.solvers.standard_form import search_hessian
 from tests.solvers.test_legs import MV, Case, brute_force, make_case, optimizer
 
 SEEDS = range(400, 440)
+#: When the search tightens the legs' big-M: before it starts (as the outer approximation
+#: does), or mid-search (the branch-and-bound defers it; forced here at its second check
+#: whatever the root gap, so the mid-search path is exercised on every instance).
+MODES = ("upfront", "deferred")
+
+
+def _tighten_mode(opt: Any, mode: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``opt`` set to tighten its search's big-M as ``mode`` says (see MODES)."""
+    if mode == "upfront":
+        opt._miqp.lazy_tighten = False
+    else:
+        monkeypatch.setattr(miqp, "_TIGHTEN_AFTER", 2)
+        monkeypatch.setattr(miqp, "_TIGHTEN_ROOT_GAP", -1.0)
+        monkeypatch.setattr(miqp, "_TIGHTEN_BLIND", 0)
+    return opt
 
 
 def _case(seed: int) -> Case:
@@ -143,11 +158,14 @@ def _plan_values(c: Case, plans: tuple) -> tuple[np.ndarray, np.ndarray]:
     return plan, obj + traded @ c.ticket
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_tightened_search_is_exact_node_by_node(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tightened_search_is_exact_node_by_node(
+    seed: int, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     c = _case(seed)
     seen = _spy(monkeypatch)
-    opt = optimizer(c, "bnb")
+    opt = _tighten_mode(optimizer(c, "bnb"), mode, monkeypatch)
     res = opt.solve()
     plans = _plans(c)
     Q, _, ok = plans
@@ -181,6 +199,8 @@ def test_tightened_search_is_exact_node_by_node(seed: int, monkeypatch: pytest.M
         if best > ub:
             continue
         assert out.objective <= best + 1e-7 * max(1.0, abs(best)), (lo, hi, out.objective, best)
+        if out.bound is not None:  # a certified bound (dual_bound): no tolerance needed
+            assert out.bound <= best + 1e-9 * max(1.0, abs(best)), (lo, hi, out.bound, best)
 
 
 def test_some_instances_are_infeasible_and_some_have_leg_limits() -> None:
@@ -280,12 +300,13 @@ def test_level_set_bounds_are_tighter_than_the_limits() -> None:
     assert narrower >= 10, narrower
 
 
-def test_level_set_cuts_run_in_searches(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_level_set_cuts_run_in_searches(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The searches above do cut with the level set (the node checks are not vacuous)."""
     seen = _spy(monkeypatch)
     cuts = 0
     for seed in SEEDS:
         seen["cuts"] = 0
-        optimizer(_case(seed), "bnb").solve()
+        _tighten_mode(optimizer(_case(seed), "bnb"), mode, monkeypatch).solve()
         cuts += seen["cuts"] > 0
     assert cuts >= 5, cuts

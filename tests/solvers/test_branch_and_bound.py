@@ -145,3 +145,70 @@ def test_an_empty_root_box_is_infeasible_without_a_solve() -> None:
     res = branch_and_bound(solve, np.arange(2), np.array([0.0, 1.0]), np.array([1.0, 0.0]),
                            gap_tol=1e-6, time_limit=1.0, max_nodes=10)  # fmt: skip
     assert res.status == "infeasible" and calls["n"] == 0
+
+
+def test_deferred_tightening_is_asked_until_decided_and_keeps_the_optimum() -> None:
+    """The deferred tightening is asked every ``tighten_after`` node QPs while undecided
+    (here: until an incumbent exists), never after deciding; its box (exact for the
+    separable objective: every plan with objective <= UB) keeps the enumerated optimum."""
+    k = 6
+    c = np.full(k, 0.5) + np.linspace(0.0, 0.01, k)  # near-ties: a long search
+    lo, hi = np.full(k, -2.0), np.full(k, 3.0)
+    solve, _ = _separable(c)
+    asked: list[tuple[float, int]] = []
+
+    def tighten(ub: float, lb: float, nodes: int) -> tuple[bool, tuple | None]:
+        asked.append((ub, nodes))
+        assert lb <= ub
+        if not np.isfinite(ub):
+            return False, None
+        r = np.sqrt(ub) + 1e-9
+        return True, (np.ceil(c - r), np.floor(c + r))
+
+    res = branch_and_bound(solve, np.arange(k), lo, hi, gap_tol=0.0, time_limit=30.0,
+                           max_nodes=100_000, tighten=tighten, tighten_after=2)  # fmt: skip
+    grid = itertools.product(*(range(int(a), int(b) + 1) for a, b in zip(lo, hi, strict=True)))
+    ref = min(float(np.sum((np.array(p) - c) ** 2)) for p in grid)
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(ref, abs=1e-12)
+    assert asked and np.isfinite(asked[-1][0])  # asked until decided, with an incumbent
+    assert all(not np.isfinite(ub) for ub, _ in asked[:-1])
+    assert all(n >= 2 for _, n in asked)
+    assert [n for _, n in asked] == sorted(n for _, n in asked)
+
+
+def _flat(k: int) -> Callable[[np.ndarray, np.ndarray], NodeOutcome]:
+    """Relaxation bound 0 at every node with a free position, plans (all fixed) cost 1."""
+
+    def solve(lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        if np.any(lo > hi):
+            return NodeOutcome("infeasible", None, None)
+        x = np.where(lo < hi, np.clip(0.5, lo, hi), lo)
+        return NodeOutcome("optimal", x, 0.0 if np.any(lo < hi) else 1.0)
+
+    return solve
+
+
+def test_a_stalled_bound_hands_over_early_and_a_moving_one_does_not() -> None:
+    """A bound that does not rise (share of the root gap closed: 0) stops the search at the
+    first check with "node_limit" ("bound stalled"), far before ``max_nodes``; without the
+    check it runs to ``max_nodes``; a search whose bound closes is never stopped by it."""
+    k = 10
+    args = (np.arange(k), np.zeros(k), np.ones(k))
+    res = branch_and_bound(_flat(k), *args, gap_tol=1e-6, time_limit=30.0, max_nodes=60,
+                           stall_every=5)  # fmt: skip
+    assert res.status == "node_limit" and res.message == "bound stalled"
+    assert res.nodes < 10 and res.objective == 1.0 and res.bound == 0.0
+    full = branch_and_bound(_flat(k), *args, gap_tol=1e-6, time_limit=30.0, max_nodes=60)
+    assert full.status == "node_limit" and full.message == "" and full.nodes >= 60
+    rng = np.random.default_rng(3)
+    for _ in range(10):
+        c = rng.uniform(-3, 3, 4)
+        solve, _ = _separable(c)
+        lo, hi = np.full(4, -4.0), np.full(4, 4.0)
+        moving = branch_and_bound(solve, np.arange(4), lo, hi, gap_tol=1e-9, time_limit=30.0,
+                                  max_nodes=100_000, stall_every=2)  # fmt: skip
+        grid = itertools.product(*(range(-4, 5) for _ in range(4)))
+        ref = min(float(np.sum((np.array(p) - c) ** 2)) for p in grid)
+        assert moving.status == "optimal"
+        assert moving.objective == pytest.approx(ref, abs=1e-12)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
@@ -244,3 +245,24 @@ def test_ticket_costs_are_reported_apart() -> None:
     n_legs = int(np.sum(np.abs(res.q) > 0))
     assert res.costs["tickets"] == pytest.approx(123.0 * n_legs)
     assert res.objective == pytest.approx(sum(res.costs.values()))
+
+
+def test_roundings_of_decided_leg_sets_supply_incumbents(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The roundings of best nodes whose legs are decided (``_Search.round_decided``) run in
+    the leg searches and improve the incumbent on some instances; the optimum still equals
+    enumeration (every plan they give is a fixed-integer QP)."""
+    from hedge_planner.solvers import branch_and_bound as bb
+
+    improved = 0
+    real = bb._Search.round_decided
+
+    def spy(self: Any, lo: np.ndarray, hi: np.ndarray, x: np.ndarray) -> None:
+        nonlocal improved
+        before = self.ub
+        real(self, lo, hi, x)
+        improved += self.ub < before
+
+    monkeypatch.setattr(bb._Search, "round_decided", spy)
+    for seed in range(300, 330):
+        _check(make_case(seed, mixed=seed % 2 == 0, legs=True), "bnb")
+    assert improved >= 3, improved
