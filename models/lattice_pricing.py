@@ -124,7 +124,7 @@ def _rollback(
         if b > a:
             idx = order[a:b]
             # (no flow lies strictly after the last level: the grid ends at the last flow)
-            r = tree.x[i][None, None, :] + phi[:, min(i, last - 1), None, None]
+            r = tree.node_x(i)[:, None, :] + phi[:, min(i, last - 1), None, None]
             bond = book.inside_bond[idx]
             disc = np.exp(-(r + spread[:, bond, None]) * book.inside_tau[idx][None, :, None])
             add = book.inside_amount[idx][None, :, None] * disc
@@ -176,7 +176,7 @@ def _drift_gradient(
             q = q * keep
         if i == top:
             break
-        r = tree.x[i][None, :] + phi0[i] + spread0[:, None]  # (b, n_i)
+        r = tree.node_x(i)[:1] + phi0[i] + spread0[:, None]  # (b, n_i), scenario 0
         a, b = np.searchsorted(lv_sorted, [i, i + 1])
         if b > a:
             idx = order[a:b]

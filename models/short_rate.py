@@ -21,6 +21,7 @@ Times are years on the curve's ACT/365F axis; rates are continuously compounded 
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass
 
@@ -132,6 +133,9 @@ class TrinomialTree:
         Middle child index (in level ``i+1``) of each node of level ``i``.
     prob
         Branching probabilities ``(3, n_i)`` to children ``child-1, child, child+1``.
+    scale
+        None, or ``(R,)`` per-row multipliers of ``x`` (:meth:`rescaled`): row ``r`` is the tree
+        of sigma ``scale[r] * model.volatility`` (:meth:`node_x`).
     """
 
     def __init__(self, model: HullWhite, grid: npt.ArrayLike) -> None:
@@ -144,6 +148,7 @@ class TrinomialTree:
         self.x: list[FloatArray] = [np.zeros(1)]
         self.child: list[IntArray] = []
         self.prob: list[FloatArray] = []
+        self.scale: FloatArray | None = None
         a = model.mean_reversion
         for i, dt in enumerate(self.dt):
             v2 = float(model.variance(dt))
@@ -169,6 +174,35 @@ class TrinomialTree:
             self.x.append(dx_next * np.arange(j_lo, j_hi + 1, dtype=np.float64))
         self._contiguous = [bool(np.all(np.diff(k) == 1)) for k in self.child]
         logger.debug("trinomial tree: %d steps, widest level %d nodes", len(self.dt), self.width)
+
+    def rescaled(self, sigmas: npt.ArrayLike) -> TrinomialTree:
+        """The same lattice with one row per volatility ``sigmas (R,)`` (decimal, >= 0).
+
+        The branching (middle child, probabilities) of a Hull-White tree depends on ``a dt``
+        only: the node spacing ``sqrt(3 V(dt))``, the conditional mean ``x e^{-a dt}`` and the
+        offset ``e`` all scale with ``sigma``, so ``k = floor(mean / dx + 1/2)`` and ``e^2 / V``
+        do not. The tree of ``sigma`` is therefore this tree with every ``x`` multiplied by
+        ``sigma / model.volatility`` (to rounding; a row at the tree's own sigma is this tree bit
+        for bit). ``sigma = 0`` gives ``x = 0`` at every node: values equal across a level and
+        probabilities summing to 1 make it the zero-volatility tree (to rounding). Rows share
+        the levels, so curves fitted and bonds rolled back at several sigmas go in one pass
+        (``phi (R, N)``, values ``(R, B, n)``).
+        """
+        sig = np.asarray(sigmas, dtype=np.float64).ravel()
+        if np.any(~np.isfinite(sig)) or np.any(sig < 0):
+            raise AnalyticsError("volatilities must be finite and >= 0")
+        ref = self.model.volatility
+        if ref <= 0.0 and np.any(sig > 0):
+            raise AnalyticsError("a zero-volatility tree cannot be rescaled to a positive sigma")
+        out = copy.copy(self)
+        out.__dict__.pop("_node_discounts", None)
+        out.scale = sig / ref if ref > 0.0 else np.ones_like(sig)
+        return out
+
+    def node_x(self, i: int) -> FloatArray:
+        """``x`` of level ``i``'s nodes per row, ``(R, n_i)`` (``R = 1`` unless rescaled)."""
+        x = self.x[i][None, :]
+        return x if self.scale is None else np.asarray(self.scale[:, None] * x)
 
     @property
     def n_steps(self) -> int:
@@ -201,7 +235,7 @@ class TrinomialTree:
         phi = np.empty((n_curves, self.n_steps))
         q = np.ones((n_curves, 1))  # Arrow-Debreu prices of level 0
         for i, dt in enumerate(self.dt):
-            ex = np.exp(-self.x[i] * dt)
+            ex = np.exp(-self.node_x(i) * dt)
             phi[:, i] = np.log((q * ex).sum(axis=1) / df[:, i]) / dt
             w = q * ex * np.exp(-phi[:, i : i + 1] * dt)
             q = self.forward(w, i)
@@ -252,15 +286,15 @@ class TrinomialTree:
         # exp(-(x + phi + s) dt) factorises: one exp per node, per curve and per bond.
         dt = self.dt[i]
         per_curve = np.exp(-(phi_i[:, None] + spread) * dt)  # (S, B)
-        cont *= self._node_discount(i)[None, None, :]
+        cont *= self._node_discount(i)[:, None, :]
         cont *= per_curve[:, :, None]
         return cont
 
     def _node_discount(self, i: int) -> FloatArray:
-        """``exp(-x_j dt_i)`` of level ``i``'s nodes (computed once per tree and level)."""
+        """``exp(-x_j dt_i)`` ``(R, n_i)`` of level ``i``'s nodes (once per tree and level)."""
         cache: dict[int, FloatArray] = self.__dict__.setdefault("_node_discounts", {})
         if i not in cache:
-            cache[i] = np.exp(-self.x[i] * self.dt[i])
+            cache[i] = np.exp(-self.node_x(i) * self.dt[i])
         return cache[i]
 
 
@@ -344,9 +378,27 @@ def path_factors(
     paths reprices the curve exactly, not only in expectation (the empirical martingale
     correction): it removes the discounting noise that dominates a pass-through's price error.
     """
+    y, var = path_integrals(model, grid, x, t)
+    return factors_from_integrals(y, var, match_moments)
+
+
+def path_integrals(
+    model: HullWhite, grid: FloatArray, x: FloatArray, t: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """``Y_p(t) = int_0^t x ds`` ``(P, len(t))`` (:func:`integral_weights`) and its variance
+    ``(len(t),)`` under ``model``: the two inputs of :func:`factors_from_integrals`. Both are
+    linear in the paths, so paths scaled by ``c`` (another sigma, same normals) have ``c Y``
+    and ``c^2 Var``."""
     w = integral_weights(grid, t)
     y = x @ w.T
     var = ((w @ x_covariance(model, grid)) * w).sum(axis=1)
+    return np.asarray(y), np.asarray(var)
+
+
+def factors_from_integrals(
+    y: FloatArray, var: FloatArray, match_moments: bool = True
+) -> FloatArray:
+    """Path factors ``exp(-Y - Var / 2)`` (:func:`path_factors`) from :func:`path_integrals`."""
     factor = np.exp(-y - 0.5 * var[None, :])
     if match_moments:
         factor /= factor.mean(axis=0, keepdims=True)
