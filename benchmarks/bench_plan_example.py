@@ -27,6 +27,15 @@ Run: ``python benchmarks/bench_plan_example.py [--runs 5]``.
    the same text (tokenising only, no validation). With a settlement date the parse includes
    the yield each price implies (one vectorised yield solve, the same code on both paths);
    without one, the row checks alone. Rows/s from CPU time, best of three, same process.
+7. **Scenario stage, stacked vs one sigma at a time** (``--scenario-runs``, default 5;
+   ``--only-scenarios`` runs this part alone): after measuring and hedging once, the scenario
+   stage (``run_scenarios``: the book, the hedge and the modelled holdings under every
+   scenario, vol scenarios included, with the vega approximation) is timed with the modelled
+   holdings revalued by the stacked passes (:mod:`models.oas_scenarios`) and by the
+   one-sigma-at-a-time reference (:mod:`models.oas_scenarios_reference`), alternated in one
+   process; the medians, their ratio and the largest relative difference of the holdings'
+   scenario P&L between the two. The same for the book's vega alone (the hedge stage's
+   ``book_vega``: one pass for both sigmas against two).
 """
 
 from __future__ import annotations
@@ -39,8 +48,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -223,6 +233,74 @@ def _csv_figures(n: int, text: str, settle: object) -> None:
     )
 
 
+def _scenario_stage(runs: int) -> None:
+    """Scenario stage with the stacked and the reference revaluation of modelled holdings,
+    alternated (see the module notes, part 7)."""
+    import contextlib
+
+    import numpy as np
+    from hedge_planner.models.oas_scenarios import ModelledRevaluer
+    from hedge_planner.models.oas_scenarios_reference import reference_prices, reference_vega
+    from hedge_planner.run import PlanRun
+    from hedge_planner.stress import modelled_revaluer, run_scenarios
+
+    run = PlanRun.load(str(EXAMPLE))
+    run.measure()
+    members = run.universe()
+    plan = run.hedge()
+    quantities = plan.quantities if plan is not None else np.zeros(len(members))
+    case, analysis = run.case, run.analysis
+
+    @contextlib.contextmanager
+    def reference() -> Iterator[None]:
+        saved = ModelledRevaluer.prices, ModelledRevaluer.vega
+        ModelledRevaluer.prices = reference_prices  # type: ignore[method-assign]
+        ModelledRevaluer.vega = reference_vega  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            ModelledRevaluer.prices, ModelledRevaluer.vega = saved  # type: ignore[method-assign]
+
+    def stage() -> object:
+        return run_scenarios(case, analysis, members, quantities, run.scenarios)
+
+    def vega() -> object:
+        rev = modelled_revaluer(case, analysis)
+        assert rev is not None
+        return rev.vega(analysis.book.face[rev.positions])
+
+    times: dict[str, list[float]] = {"stacked": [], "reference": [], "vega": [], "vega ref": []}
+    results: dict[str, Any] = {}
+    for _ in range(runs):  # alternate, so load changes hit both sides alike
+        for name, ctx in (("stacked", contextlib.nullcontext()), ("reference", reference())):
+            with ctx:
+                start = time.perf_counter()
+                results[name] = stage()
+                times[name].append(time.perf_counter() - start)
+                start = time.perf_counter()
+                results[name + " vega"] = vega()
+                times["vega" if name == "stacked" else "vega ref"].append(
+                    time.perf_counter() - start
+                )
+    new, old = results["stacked"].holding_pnl, results["reference"].holding_pnl
+    rel = float(np.max(np.abs(new - old)) / np.max(np.abs(old)))
+    vrel = float(
+        np.max(np.abs(results["stacked vega"] - results["reference vega"]))
+        / np.max(np.abs(results["reference vega"]))
+    )
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"scenario stage (run_scenarios), median of {runs} alternated runs:")
+    print(f"  modelled holdings one sigma at a time (reference) {med['reference']:7.3f} s")
+    print(f"  modelled holdings stacked                         {med['stacked']:7.3f} s")
+    ratio = med["reference"] / med["stacked"]
+    print(f"  ratio reference / stacked                         {ratio:7.2f}x")
+    print(f"  largest |P&L difference| / largest |P&L|: {rel:.1e}")
+    print(
+        f"book vega: two passes {med['vega ref']:.3f} s, stacked {med['vega']:.3f} s "
+        f"(ratio {med['vega ref'] / med['vega']:.2f}x; largest relative difference {vrel:.1e})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="cold runs per figure (median)")
@@ -231,7 +309,14 @@ def main() -> None:
         "--csv-rows", default="3000,30000", help="comma-separated sizes of the holdings CSV runs"
     )
     parser.add_argument("--only-csv", action="store_true", help="run the holdings CSV part only")
+    parser.add_argument("--scenario-runs", type=int, default=5, help="scenario stage runs")
+    parser.add_argument(
+        "--only-scenarios", action="store_true", help="run the scenario stage comparison only"
+    )
     args = parser.parse_args()
+    if args.only_scenarios:
+        _scenario_stage(args.scenario_runs)
+        return
     if args.only_csv:
         _csv_books([int(x) for x in args.csv_rows.split(",")])
         return
@@ -262,6 +347,7 @@ def main() -> None:
     )
     _large_books(args.rows)
     _csv_books([int(x) for x in args.csv_rows.split(",")])
+    _scenario_stage(args.scenario_runs)
 
 
 if __name__ == "__main__":
