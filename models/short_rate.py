@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from hedge_planner.models.arrays import FloatArray, IntArray
+from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.errors import AnalyticsError
+from hedge_planner.models.trinomial_levels import levels
 
 logger = logging.getLogger(__name__)
 
@@ -145,33 +146,9 @@ class TrinomialTree:
         self.model = model
         self.grid = g
         self.dt = np.diff(g)
-        self.x: list[FloatArray] = [np.zeros(1)]
-        self.child: list[IntArray] = []
-        self.prob: list[FloatArray] = []
         self.scale: FloatArray | None = None
-        a = model.mean_reversion
-        for i, dt in enumerate(self.dt):
-            v2 = float(model.variance(dt))
-            if v2 <= 0.0:
-                # Zero volatility: every node branches with certainty to the middle node of a
-                # three-node level at x = 0 (the outer two are never reached).
-                n_i = len(self.x[i])
-                self.child.append(np.ones(n_i, dtype=np.int64))
-                self.prob.append(np.vstack([np.zeros(n_i), np.ones(n_i), np.zeros(n_i)]))
-                self.x.append(np.zeros(3))
-                continue
-            v = np.sqrt(v2)
-            dx_next = v * np.sqrt(3.0)
-            mean = self.x[i] * np.exp(-a * dt)
-            k = np.floor(mean / dx_next + 0.5).astype(np.int64)
-            e = mean - k * dx_next
-            e2 = e * e / v2
-            e3 = e * np.sqrt(3.0) / v
-            p = np.stack([(1 + e2 - e3) / 6.0, (2 - e2) / 3.0, (1 + e2 + e3) / 6.0])
-            j_lo, j_hi = int(k.min()) - 1, int(k.max()) + 1
-            self.child.append(k - j_lo)
-            self.prob.append(p)
-            self.x.append(dx_next * np.arange(j_lo, j_hi + 1, dtype=np.float64))
+        variances = [float(model.variance(dt)) for dt in self.dt]
+        self.x, self.child, self.prob = levels(model.mean_reversion, variances, self.dt)
         self._contiguous = [bool(np.all(np.diff(k) == 1)) for k in self.child]
         logger.debug("trinomial tree: %d steps, widest level %d nodes", len(self.dt), self.width)
 
@@ -197,6 +174,15 @@ class TrinomialTree:
         out = copy.copy(self)
         out.__dict__.pop("_node_discounts", None)
         out.scale = sig / ref if ref > 0.0 else np.ones_like(sig)
+        return out
+
+    def row_slice(self, rows: slice) -> TrinomialTree:
+        """The tree of rows ``rows`` (itself unless rescaled: every row is then the same)."""
+        if self.scale is None:
+            return self
+        out = copy.copy(self)
+        out.__dict__.pop("_node_discounts", None)
+        out.scale = self.scale[rows]
         return out
 
     def node_x(self, i: int) -> FloatArray:
