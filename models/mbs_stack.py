@@ -283,22 +283,30 @@ class _LaneJob:
         rate_exp = None if self.rate_exp is None else self.rate_exp[rows]
         disc = self.disc[rows]
 
+        # pools sorted by life: a block stops at its longest pool's last month (the flows of a
+        # pool after its WAM are those of a balance already paid down to rounding, ~1e-16)
+        last = np.array([np.flatnonzero(r > 0).max(initial=-1) + 1 for r in self.terms.sched_rate])
+        order = np.argsort(last, kind="stable")
+        size = max(1, min(pools_per_block(mc.paths), -(-n_b // 4)))
+
         def one(sel: slice) -> None:
-            terms = self.terms.rows(sel)
-            for c in path_slices(mc.paths, rows.size, terms.wac.size):
+            idx = order[sel]
+            stop = max(int(last[idx].max()), 1)
+            terms = _block_terms(self.terms, idx, stop)
+            for c in path_slices(mc.paths, rows.size, idx.size):
                 a, _, _ = project(
                     terms,
                     self.refi,
-                    rates[:, :, c],
-                    None if rate_exp is None else rate_exp[:, :, c],
+                    rates[:, :stop, c],
+                    None if rate_exp is None else rate_exp[:, :stop, c],
                     self.factor[:, :, c],
                     disc,
                     False,
                     factor_runs=runs,
                 )
-                out[:, sel] += a
+                out[:, idx, :stop] += a
 
-        _threaded(one, block_bounds(n_b, pools_per_block(mc.paths)))
+        _threaded(one, block_bounds(n_b, size))
         return out
 
     def project(self, pool: IntArray, row: IntArray, fac: IntArray) -> FloatArray:
@@ -354,6 +362,20 @@ class _LaneJob:
                 dot = np.einsum("lp,lp->l", flow, self.factor[fac, col, c])
                 a[:, m] += dot * self.disc[row, col]
         return a
+
+
+def _block_terms(terms: PoolTerms, idx: IntArray, stop: int) -> PoolTerms:
+    """Pools ``idx`` of ``terms`` over their first ``stop`` months."""
+    return PoolTerms(
+        terms.wac[idx],
+        terms.sched_rate[idx, :stop],
+        terms.coupon[idx, :stop],
+        terms.ramp[idx, :stop],
+        terms.turnover[:stop],
+        terms.pay_index[idx, :stop],
+        terms.pay_group[idx],
+        terms.group_index[:, :stop],
+    )
 
 
 def _threaded(run: Callable[[slice], None], blocks: list[slice]) -> None:
