@@ -114,19 +114,21 @@ def _rollback(
     decisions of scenario 0 go into ``masks`` when it is given."""
     n_s, n_b = spread.shape
     last = len(book.grid) - 1
-    values = np.zeros((n_s, n_b, len(tree.x[top])))
+    lo, hi = tree.band(top)  # the nodes carried (the far tails of a wide tree are left out)
+    values = np.zeros((n_s, n_b, hi - lo))
     on_any = (book.on_node != 0).any(axis=0)
     order = np.argsort(book.inside_level, kind="stable")
     lv_sorted = book.inside_level[order]
     ex_any = np.asarray(np.isfinite(book.strike).any(axis=0), dtype=bool)
     for i in range(top, -1, -1):
         if i < top:
-            values = tree.rollback(values, i, phi[:, i], spread)
+            values = tree.rollback_band(values, i, phi[:, i], spread)
+            lo, hi = tree.band(i)
         a, b = np.searchsorted(lv_sorted, [i, i + 1])
         if b > a:
             idx = order[a:b]
             # (no flow lies strictly after the last level: the grid ends at the last flow)
-            r = tree.node_x(i)[:, None, :] + phi[:, min(i, last - 1), None, None]
+            r = tree.node_x(i)[:, None, lo:hi] + phi[:, min(i, last - 1), None, None]
             bond = book.inside_bond[idx]
             disc = np.exp(-(r + spread[:, bond, None]) * book.inside_tau[idx][None, :, None])
             add = book.inside_amount[idx][None, :, None] * disc
@@ -141,9 +143,10 @@ def _rollback(
             sub = values[:, ex, :]
             is_put = book.put[ex][None, :, None]
             new = np.where(is_put, np.maximum(sub, kk), np.minimum(sub, kk))
-            if masks is not None:
-                keep = np.ones((n_b, values.shape[2]), dtype=bool)
-                keep[ex] = new[0] == sub[0]
+            if masks is not None:  # whole levels: nodes outside the band continue
+                keep = np.ones((n_b, len(tree.x[i])), dtype=bool)
+                band = keep[:, lo:hi]
+                band[ex] = new[0] == sub[0]
                 masks[i] = keep
             values[:, ex, :] = new
         if on_any[i]:
@@ -240,7 +243,7 @@ def lattice_prices(
     jobs = [
         (bonds, top, rows)
         for bonds, top in _blocks(book)
-        for rows in _row_chunks(n_s, bonds.size, len(tree.x[top]))
+        for rows in _row_chunks(n_s, bonds.size, tree.band(top)[1] - tree.band(top)[0])
     ]
     n_w = min(workers(), len(jobs))
     if n_w > 1:
