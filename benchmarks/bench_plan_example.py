@@ -32,10 +32,11 @@ Run: ``python benchmarks/bench_plan_example.py [--runs 5]``.
    stage (``run_scenarios``: the book, the hedge and the modelled holdings under every
    scenario, vol scenarios included, with the vega approximation) is timed with the modelled
    holdings revalued by the stacked passes (:mod:`models.oas_scenarios`) and by the
-   one-sigma-at-a-time reference (:mod:`models.oas_scenarios_reference`), alternated in one
-   process; the medians, their ratio and the largest relative difference of the holdings'
-   scenario P&L between the two. The same for the book's vega alone (the hedge stage's
-   ``book_vega``: one pass for both sigmas against two).
+   one-sigma-at-a-time reference (:mod:`models.oas_scenarios_reference`, with the lattice
+   engine as it was: levels built one by one, every node rolled back, all rows in one
+   rollback), alternated in one process; the medians, their ratio and the largest relative
+   difference of the holdings' scenario P&L between the two. The same for the book's vega
+   alone (the hedge stage's ``book_vega``: one pass for both sigmas against two).
 """
 
 from __future__ import annotations
@@ -251,15 +252,26 @@ def _scenario_stage(runs: int) -> None:
     quantities = plan.quantities if plan is not None else np.zeros(len(members))
     case, analysis = run.case, run.analysis
 
+    import hedge_planner.models.lattice_pricing as lattice_pricing
+    import hedge_planner.models.short_rate as short_rate
+    from hedge_planner.models.trinomial_levels import levels_stepwise
+
     @contextlib.contextmanager
     def reference() -> Iterator[None]:
+        # the former path whole: one sigma at a time, the tree built level by level, every
+        # node rolled back, all scenario rows in one rollback
         saved = ModelledRevaluer.prices, ModelledRevaluer.vega
+        engine = short_rate.levels, short_rate.BAND_MIN_WIDTH, lattice_pricing.ROLL_ELEMENTS
         ModelledRevaluer.prices = reference_prices  # type: ignore[method-assign]
         ModelledRevaluer.vega = reference_vega  # type: ignore[method-assign]
+        short_rate.levels = levels_stepwise
+        short_rate.BAND_MIN_WIDTH = 10**9
+        lattice_pricing.ROLL_ELEMENTS = 10**12
         try:
             yield
         finally:
             ModelledRevaluer.prices, ModelledRevaluer.vega = saved  # type: ignore[method-assign]
+            short_rate.levels, short_rate.BAND_MIN_WIDTH, lattice_pricing.ROLL_ELEMENTS = engine
 
     def stage() -> object:
         return run_scenarios(case, analysis, members, quantities, run.scenarios)
