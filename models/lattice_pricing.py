@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 BLOCK = 24
 #: Values ``(rows, bonds, nodes)`` of one job at a block's widest level (512 kB of doubles).
 ROLL_ELEMENTS = 65_536
+#: Rows x bonds x widest level from which a rollback carries the tree's bands only.
+BAND_MIN_WORK = 20_000
 
 
 def workers() -> int:
@@ -109,12 +112,16 @@ def _rollback(
     spread: FloatArray,
     top: int,
     masks: dict[int, npt.NDArray[np.bool_]] | None,
+    banded: bool = True,
 ) -> FloatArray:
     """Values at the root ``(S, b)`` of one block rolled back from level ``top``; the exercise
-    decisions of scenario 0 go into ``masks`` when it is given."""
+    decisions of scenario 0 go into ``masks`` when it is given; ``banded``: carry the tree's
+    rollback bands (:meth:`TrinomialTree.band`), else every node."""
     n_s, n_b = spread.shape
     last = len(book.grid) - 1
-    lo, hi = tree.band(top)  # the nodes carried (the far tails of a wide tree are left out)
+    band = tree.band if banded else _whole_levels(tree)
+    step = tree.rollback_band if banded else tree.rollback
+    lo, hi = band(top)  # the nodes carried (the far tails of a wide tree are left out)
     values = np.zeros((n_s, n_b, hi - lo))
     on_any = (book.on_node != 0).any(axis=0)
     order = np.argsort(book.inside_level, kind="stable")
@@ -122,8 +129,8 @@ def _rollback(
     ex_any = np.asarray(np.isfinite(book.strike).any(axis=0), dtype=bool)
     for i in range(top, -1, -1):
         if i < top:
-            values = tree.rollback_band(values, i, phi[:, i], spread)
-            lo, hi = tree.band(i)
+            values = step(values, i, phi[:, i], spread)
+            lo, hi = band(i)
         a, b = np.searchsorted(lv_sorted, [i, i + 1])
         if b > a:
             idx = order[a:b]
@@ -145,8 +152,8 @@ def _rollback(
             new = np.where(is_put, np.maximum(sub, kk), np.minimum(sub, kk))
             if masks is not None:  # whole levels: nodes outside the band continue
                 keep = np.ones((n_b, len(tree.x[i])), dtype=bool)
-                band = keep[:, lo:hi]
-                band[ex] = new[0] == sub[0]
+                in_band = keep[:, lo:hi]
+                in_band[ex] = new[0] == sub[0]
                 masks[i] = keep
             values[:, ex, :] = new
         if on_any[i]:
@@ -235,15 +242,18 @@ def lattice_prices(
         first = rows.start == 0  # the chunk holding scenario 0 keeps its exercise decisions
         masks: dict[int, npt.NDArray[np.bool_]] | None = {} if gradient and first else None
         sp = np.ascontiguousarray(spread[rows, bonds])
-        p = _rollback(sub, tree.row_slice(rows), phi[rows], sp, top, masks)
+        p = _rollback(sub, tree.row_slice(rows), phi[rows], sp, top, masks, banded)
         out[rows, bonds] = p
         if grad is not None and masks is not None:
             grad[bonds] = _drift_gradient(sub, tree, phi[0], spread[0, bonds], top, masks, p[0])
 
+    # bands pay where the rollback's arrays are large; small ones are per-level overhead
+    banded = n_s * n_b * tree.width >= BAND_MIN_WORK
+    band = tree.band if banded else _whole_levels(tree)
     jobs = [
         (bonds, top, rows)
         for bonds, top in _blocks(book)
-        for rows in _row_chunks(n_s, bonds.size, tree.band(top)[1] - tree.band(top)[0])
+        for rows in _row_chunks(n_s, bonds.size, band(top)[1] - band(top)[0])
     ]
     n_w = min(workers(), len(jobs))
     if n_w > 1:
@@ -253,6 +263,11 @@ def lattice_prices(
         for job in jobs:
             run(job)
     return out, grad
+
+
+def _whole_levels(tree: TrinomialTree) -> Callable[[int], tuple[int, int]]:
+    """Every node of each level (the band of an unbanded rollback)."""
+    return lambda i: (0, len(tree.x[i]))
 
 
 def _row_chunks(n_s: int, n_b: int, width: int) -> list[slice]:
