@@ -1,9 +1,9 @@
 """Rollback bands: the far tails of a wide Hull-White tree left out of the rollback.
 
 References: the same rollback over every node of every level (``BAND_MIN_WIDTH`` above the
-tree's width; every job banded otherwise, however small), for prices under several curves and sigmas (a rescaled tree) and for the adjoint
-drift gradient; the reach probabilities of the left-out nodes from a forward pass of the
-branching probabilities over the whole tree.
+tree's width; every job banded otherwise, however small), for prices under several curves and
+sigmas (a rescaled tree) and for the adjoint drift gradient; the reach probabilities of the
+left-out nodes from a forward pass of the branching probabilities over the whole tree.
 """
 
 from __future__ import annotations
