@@ -5,7 +5,10 @@ Blocks: bonds are sorted by their last cash-flow level and cut into blocks; each
 back from its own last level (a 3-year bond does not walk the 15-year lattice), with working arrays
 small enough to stay in cache, and blocks run on a small thread pool (numpy releases the GIL inside
 its loops). Every bond's arithmetic is the same as in one whole-book rollback, so prices do not
-depend on the blocking.
+depend on the blocking. Many scenario rows are cut into row chunks of about
+:data:`ROLL_ELEMENTS` values (rows are independent: the same arithmetic), and a large job carries
+only the tree's rollback bands (:meth:`models.short_rate.TrinomialTree.band`: the far tails of a
+wide tree, reached with probability below 1e-30, are left out).
 
 Adjoint: a price is ``V0 = sum over levels of the flows collected there`` along the lattice, with
 exercise decided node by node. With the exercise decisions of the base rollback held (they change
