@@ -13,11 +13,14 @@ their integrals, the pools' terms) and runs one month loop per sigma for a pool 
   sigma non-linearly is evaluated per sigma: the mortgage rates (the bond-price factors
   ``exp(-B x)`` and the convexity adjustment) and the path factors ``exp(-Y - Var / 2)`` (with
   their moment matching);
-* one month loop carries every lane: each lane gathers its row's mortgage rates and path factors
-  and its pool's terms, and the month's formulas are those of
-  :func:`models.mbs_months.project` in the same order (each path-month's numbers bit for bit
-  those of a one-sigma run at the reference sigma, to rounding of the scaling elsewhere; sums
-  over paths round differently, ~1e-16 relative);
+* a rate row every pool asks for (the base, the curve scenarios, a parallel vol shift, the
+  vega's sigmas) runs through :func:`models.mbs_months.project` for all pools, rows of one
+  sigma sharing its path factors, pools sorted by life so a block stops at its longest pool's
+  WAM; the other lanes (a sigma per pool: by-expiry shifts) go through one month loop over
+  lanes, each gathering its row's mortgage rates and path factors and its pool's terms, with
+  the month's formulas of :func:`~models.mbs_months.project` in the same order (each
+  path-month's numbers those of a one-sigma run to rounding of the scaling; sums over paths
+  round differently, ~1e-16 relative);
 * rate rows of equal (curve shift, sigma) are one row (a vol scenario's curve is the base one).
 
 Rate-independent pools do not depend on sigma: their lanes are the curve's discounting of their
