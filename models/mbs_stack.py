@@ -66,7 +66,7 @@ from hedge_planner.models.short_rate import (
 logger = logging.getLogger(__name__)
 
 #: Mortgage-rate elements (rows x months x paths) held at once; rows beyond run in later batches.
-ROW_ELEMENTS = 6_000_000
+ROW_ELEMENTS = 1_500_000
 
 
 @dataclass(frozen=True)
