@@ -27,6 +27,16 @@ Run: ``python benchmarks/bench_plan_example.py [--runs 5]``.
    the same text (tokenising only, no validation). With a settlement date the parse includes
    the yield each price implies (one vectorised yield solve, the same code on both paths);
    without one, the row checks alone. Rows/s from CPU time, best of three, same process.
+7. **Scenario stage, stacked vs one sigma at a time** (``--scenario-runs``, default 5;
+   ``--only-scenarios`` runs this part alone): after measuring and hedging once, the scenario
+   stage (``run_scenarios``: the book, the hedge and the modelled holdings under every
+   scenario, vol scenarios included, with the vega approximation) is timed with the modelled
+   holdings revalued by the stacked passes (:mod:`models.oas_scenarios`) and by the
+   one-sigma-at-a-time reference (:mod:`models.oas_scenarios_reference`, with the lattice
+   engine as it was: levels built one by one, every node rolled back, all rows in one
+   rollback), alternated in one process; the medians, their ratio and the largest relative
+   difference of the holdings' scenario P&L between the two. The same for the book's vega
+   alone (the hedge stage's ``book_vega``: one pass for both sigmas against two).
 """
 
 from __future__ import annotations
@@ -39,8 +49,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -223,6 +234,87 @@ def _csv_figures(n: int, text: str, settle: object) -> None:
     )
 
 
+def _scenario_stage(runs: int) -> None:
+    """Scenario stage with the stacked and the reference revaluation of modelled holdings,
+    alternated (see the module notes, part 7)."""
+    import contextlib
+
+    import numpy as np
+    from hedge_planner.models.oas_scenarios import ModelledRevaluer
+    from hedge_planner.models.oas_scenarios_reference import reference_prices, reference_vega
+    from hedge_planner.run import PlanRun
+    from hedge_planner.stress import modelled_revaluer, run_scenarios
+
+    run = PlanRun.load(str(EXAMPLE))
+    run.measure()
+    members = run.universe()
+    plan = run.hedge()
+    quantities = plan.quantities if plan is not None else np.zeros(len(members))
+    case, analysis = run.case, run.analysis
+
+    import hedge_planner.models.lattice_pricing as lattice_pricing
+    import hedge_planner.models.short_rate as short_rate
+    from hedge_planner.models.trinomial_levels import levels_stepwise
+
+    @contextlib.contextmanager
+    def reference() -> Iterator[None]:
+        # the former path whole: one sigma at a time, the tree built level by level, every
+        # node rolled back, all scenario rows in one rollback
+        saved = ModelledRevaluer.prices, ModelledRevaluer.vega
+        engine = short_rate.levels, short_rate.BAND_MIN_WIDTH, lattice_pricing.ROLL_ELEMENTS
+        ModelledRevaluer.prices = reference_prices  # type: ignore[method-assign]
+        ModelledRevaluer.vega = reference_vega  # type: ignore[method-assign]
+        short_rate.levels = levels_stepwise
+        short_rate.BAND_MIN_WIDTH = 10**9
+        lattice_pricing.ROLL_ELEMENTS = 10**12
+        try:
+            yield
+        finally:
+            ModelledRevaluer.prices, ModelledRevaluer.vega = saved  # type: ignore[method-assign]
+            short_rate.levels, short_rate.BAND_MIN_WIDTH, lattice_pricing.ROLL_ELEMENTS = engine
+
+    def stage() -> object:
+        return run_scenarios(case, analysis, members, quantities, run.scenarios)
+
+    def vega() -> object:
+        rev = modelled_revaluer(case, analysis)
+        assert rev is not None
+        return rev.vega(analysis.book.face[rev.positions])
+
+    times: dict[str, list[tuple[float, float]]] = {}
+    results: dict[str, Any] = {}
+
+    def timed(key: str, func: Callable[[], object]) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        results[key] = func()
+        times.setdefault(key, []).append((time.perf_counter() - wall, time.process_time() - cpu))
+
+    for _ in range(runs):  # alternate, so load changes hit both sides alike
+        for name, ctx in (("stacked", contextlib.nullcontext()), ("reference", reference())):
+            with ctx:
+                timed(name, stage)
+                timed(name + " vega", vega)
+    new, old = results["stacked"].holding_pnl, results["reference"].holding_pnl
+    rel = float(np.max(np.abs(new - old)) / np.max(np.abs(old)))
+    vrel = float(
+        np.max(np.abs(results["stacked vega"] - results["reference vega"]))
+        / np.max(np.abs(results["reference vega"]))
+    )
+    med = {k: [statistics.median(t[i] for t in v) for i in (0, 1)] for k, v in times.items()}
+    print(f"scenario stage (run_scenarios), median of {runs} alternated runs (wall / CPU):")
+    for key, label in (("reference", "one sigma at a time (reference)"), ("stacked", "stacked")):
+        print(f"  modelled holdings {label:<32} {med[key][0]:7.3f} s / {med[key][1]:7.3f} s")
+    ratio = [med["reference"][i] / med["stacked"][i] for i in (0, 1)]
+    print(f"  ratio reference / stacked {'':<24} {ratio[0]:7.2f}x  / {ratio[1]:7.2f}x")
+    print(f"  largest |P&L difference| / largest |P&L|: {rel:.1e}")
+    v_ref, v_new = med["reference vega"], med["stacked vega"]
+    print(
+        f"book vega: two passes {v_ref[0]:.3f} s / {v_ref[1]:.3f} s CPU, stacked "
+        f"{v_new[0]:.3f} s / {v_new[1]:.3f} s CPU (ratio {v_ref[0] / v_new[0]:.2f}x wall; "
+        f"largest relative difference {vrel:.1e})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="cold runs per figure (median)")
@@ -231,7 +323,14 @@ def main() -> None:
         "--csv-rows", default="3000,30000", help="comma-separated sizes of the holdings CSV runs"
     )
     parser.add_argument("--only-csv", action="store_true", help="run the holdings CSV part only")
+    parser.add_argument("--scenario-runs", type=int, default=5, help="scenario stage runs")
+    parser.add_argument(
+        "--only-scenarios", action="store_true", help="run the scenario stage comparison only"
+    )
     args = parser.parse_args()
+    if args.only_scenarios:
+        _scenario_stage(args.scenario_runs)
+        return
     if args.only_csv:
         _csv_books([int(x) for x in args.csv_rows.split(",")])
         return
@@ -262,6 +361,7 @@ def main() -> None:
     )
     _large_books(args.rows)
     _csv_books([int(x) for x in args.csv_rows.split(",")])
+    _scenario_stage(args.scenario_runs)
 
 
 if __name__ == "__main__":

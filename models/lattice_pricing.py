@@ -5,7 +5,10 @@ Blocks: bonds are sorted by their last cash-flow level and cut into blocks; each
 back from its own last level (a 3-year bond does not walk the 15-year lattice), with working arrays
 small enough to stay in cache, and blocks run on a small thread pool (numpy releases the GIL inside
 its loops). Every bond's arithmetic is the same as in one whole-book rollback, so prices do not
-depend on the blocking.
+depend on the blocking. Many scenario rows are cut into row chunks of about
+:data:`ROLL_ELEMENTS` values (rows are independent: the same arithmetic), and a large job carries
+only the tree's rollback bands (:meth:`models.short_rate.TrinomialTree.band`: the far tails of a
+wide tree, reached with probability below 1e-30, are left out).
 
 Adjoint: a price is ``V0 = sum over levels of the flows collected there`` along the lattice, with
 exercise decided node by node. With the exercise decisions of the base rollback held (they change
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -39,6 +43,10 @@ logger = logging.getLogger(__name__)
 
 #: Bonds per block: ``(S, block, nodes)`` working arrays of a few hundred kB.
 BLOCK = 24
+#: Values ``(rows, bonds, nodes)`` of one job at a block's widest level (512 kB of doubles).
+ROLL_ELEMENTS = 65_536
+#: Rows x bonds x widest level from which a rollback carries the tree's bands only.
+BAND_MIN_WORK = 20_000
 
 
 def workers() -> int:
@@ -107,24 +115,30 @@ def _rollback(
     spread: FloatArray,
     top: int,
     masks: dict[int, npt.NDArray[np.bool_]] | None,
+    banded: bool = True,
 ) -> FloatArray:
     """Values at the root ``(S, b)`` of one block rolled back from level ``top``; the exercise
-    decisions of scenario 0 go into ``masks`` when it is given."""
+    decisions of scenario 0 go into ``masks`` when it is given; ``banded``: carry the tree's
+    rollback bands (:meth:`TrinomialTree.band`), else every node."""
     n_s, n_b = spread.shape
     last = len(book.grid) - 1
-    values = np.zeros((n_s, n_b, len(tree.x[top])))
+    band = tree.band if banded else _whole_levels(tree)
+    step = tree.rollback_band if banded else tree.rollback
+    lo, hi = band(top)  # the nodes carried (the far tails of a wide tree are left out)
+    values = np.zeros((n_s, n_b, hi - lo))
     on_any = (book.on_node != 0).any(axis=0)
     order = np.argsort(book.inside_level, kind="stable")
     lv_sorted = book.inside_level[order]
     ex_any = np.asarray(np.isfinite(book.strike).any(axis=0), dtype=bool)
     for i in range(top, -1, -1):
         if i < top:
-            values = tree.rollback(values, i, phi[:, i], spread)
+            values = step(values, i, phi[:, i], spread)
+            lo, hi = band(i)
         a, b = np.searchsorted(lv_sorted, [i, i + 1])
         if b > a:
             idx = order[a:b]
             # (no flow lies strictly after the last level: the grid ends at the last flow)
-            r = tree.x[i][None, None, :] + phi[:, min(i, last - 1), None, None]
+            r = tree.node_x(i)[:, None, lo:hi] + phi[:, min(i, last - 1), None, None]
             bond = book.inside_bond[idx]
             disc = np.exp(-(r + spread[:, bond, None]) * book.inside_tau[idx][None, :, None])
             add = book.inside_amount[idx][None, :, None] * disc
@@ -139,9 +153,10 @@ def _rollback(
             sub = values[:, ex, :]
             is_put = book.put[ex][None, :, None]
             new = np.where(is_put, np.maximum(sub, kk), np.minimum(sub, kk))
-            if masks is not None:
-                keep = np.ones((n_b, values.shape[2]), dtype=bool)
-                keep[ex] = new[0] == sub[0]
+            if masks is not None:  # whole levels: nodes outside the band continue
+                keep = np.ones((n_b, len(tree.x[i])), dtype=bool)
+                in_band = keep[:, lo:hi]
+                in_band[ex] = new[0] == sub[0]
                 masks[i] = keep
             values[:, ex, :] = new
         if on_any[i]:
@@ -176,7 +191,7 @@ def _drift_gradient(
             q = q * keep
         if i == top:
             break
-        r = tree.x[i][None, :] + phi0[i] + spread0[:, None]  # (b, n_i)
+        r = tree.node_x(i)[:1] + phi0[i] + spread0[:, None]  # (b, n_i), scenario 0
         a, b = np.searchsorted(lv_sorted, [i, i + 1])
         if b > a:
             idx = order[a:b]
@@ -224,21 +239,44 @@ def lattice_prices(
     out = np.empty((n_s, n_b))
     grad = np.zeros((n_b, tree.n_steps)) if gradient else None
 
-    def run(block: tuple[npt.NDArray[np.int64], int]) -> None:
-        bonds, top = block
+    def run(job: tuple[npt.NDArray[np.int64], int, slice]) -> None:
+        bonds, top, rows = job
         sub = book.subset(bonds)
-        masks: dict[int, npt.NDArray[np.bool_]] | None = {} if gradient else None
-        p = _rollback(sub, tree, phi, np.ascontiguousarray(spread[:, bonds]), top, masks)
-        out[:, bonds] = p
+        first = rows.start == 0  # the chunk holding scenario 0 keeps its exercise decisions
+        masks: dict[int, npt.NDArray[np.bool_]] | None = {} if gradient and first else None
+        sp = np.ascontiguousarray(spread[rows, bonds])
+        p = _rollback(sub, tree.row_slice(rows), phi[rows], sp, top, masks, banded)
+        out[rows, bonds] = p
         if grad is not None and masks is not None:
             grad[bonds] = _drift_gradient(sub, tree, phi[0], spread[0, bonds], top, masks, p[0])
 
-    blocks = _blocks(book)
-    n_w = min(workers(), len(blocks))
+    # bands pay where the rollback's arrays are large; small ones are per-level overhead
+    banded = n_s * n_b * tree.width >= BAND_MIN_WORK
+    band = tree.band if banded else _whole_levels(tree)
+    jobs = [
+        (bonds, top, rows)
+        for bonds, top in _blocks(book)
+        for rows in _row_chunks(n_s, bonds.size, band(top)[1] - band(top)[0])
+    ]
+    n_w = min(workers(), len(jobs))
     if n_w > 1:
         with ThreadPoolExecutor(n_w) as pool:
-            list(pool.map(run, blocks))
+            list(pool.map(run, jobs))
     else:
-        for block in blocks:
-            run(block)
+        for job in jobs:
+            run(job)
     return out, grad
+
+
+def _whole_levels(tree: TrinomialTree) -> Callable[[int], tuple[int, int]]:
+    """Every node of each level (the band of an unbanded rollback)."""
+    return lambda i: (0, len(tree.x[i]))
+
+
+def _row_chunks(n_s: int, n_b: int, width: int) -> list[slice]:
+    """Scenario rows rolled back together: about :data:`ROLL_ELEMENTS` values ``(rows, bonds,
+    nodes)`` at the widest level, so many scenarios do not push a block's working arrays out
+    of cache. Rows are independent in the rollback (the same arithmetic whatever the
+    chunking)."""
+    size = max(1, ROLL_ELEMENTS // max(n_b * width, 1))
+    return [slice(k, min(k + size, n_s)) for k in range(0, n_s, size)]

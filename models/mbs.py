@@ -51,6 +51,7 @@ from hedge_planner.models.mbs_paths import (
     deflate,
     forward,
     path_chunks,
+    pool_terms,
     principal_sum,
     value_gradient,
     weights,
@@ -64,11 +65,9 @@ from hedge_planner.models.mbs_pools import (
     split_refi,
     static_flows,
     static_smm,
-    subset,
     timeline,
 )
 from hedge_planner.models.prepayment import (
-    SEASONALITY,
     RefiModel,
     refi_cpr,
     smm_from_cpr,
@@ -118,7 +117,7 @@ def projected_smm(
     if rows.size:
         calm = HullWhite(model.mean_reversion, 0.0)
         grid = np.concatenate([[0.0], np.asarray(curve.time(tl.start[1:]))])
-        rate = _mortgage_rates(
+        rate = mortgage_rates(
             calm, refi, grid, np.zeros((1, tl.months)), curve, np.zeros(1), np.zeros((1, 1))
         )[0, 0]  # (S, P, M) layout: scenario 0, the single path
         age = pools.wala[rows, None] + np.arange(tl.months)[None, :] + 1
@@ -142,7 +141,7 @@ class MonteCarloSpec:
     sampling: str = "antithetic"
 
 
-def _mortgage_rates(
+def mortgage_rates(
     model: HullWhite,
     refi: RefiModel,
     grid: FloatArray,
@@ -306,37 +305,13 @@ class _Paths:
         grid = np.concatenate([[0.0], np.asarray(curve.time(tl.start[1:]))])
         grid = np.concatenate([grid, [tl.pay_time.max() + 1.0 / 12.0]])
         x = simulate_x(model, grid, normals(mc.paths, len(grid) - 1, mc.seed, mc.sampling))
-        rates = _mortgage_rates(
-            model, refi, grid[:n_m], x[:, :n_m], curve, keys, bumps, month_major
-        )
+        rates = mortgage_rates(model, refi, grid[:n_m], x[:, :n_m], curve, keys, bumps, month_major)
         times, inverse = np.unique(tl.pay_time[idx], return_inverse=True)
         factor = path_factors(model, grid, x, times) / mc.paths
         if month_major:
             factor = np.ascontiguousarray(factor.T)
         disc = curve.discount_shifted(times, keys, bumps)
-        sub = subset(pools, idx)
-        speed = np.array([p.speed for p in sub.prepayment])
-        age = sub.wala[:, None] + np.arange(n_m)[None, :] + 1
-        ramp = np.minimum(age / refi.seasoning_months, 1.0) * speed[:, None]
-        g = sub.wac / 12.0
-        m = np.arange(n_m)[None, :]
-        n = np.maximum(sub.wam[:, None] - m, 1).astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            annuity = np.where(
-                g[:, None] > 0, g[:, None] / -np.expm1(-n * np.log1p(g[:, None])), 1.0 / n
-            )
-        live = m < sub.wam[:, None]
-        group_rows, group = np.unique(inverse.reshape(idx.size, n_m), axis=0, return_inverse=True)
-        terms = PoolTerms(
-            wac=sub.wac,
-            sched_rate=np.where(live, np.minimum(annuity - g[:, None], 1.0), 0.0),
-            coupon=np.where(live, sub.coupon[:, None] / 12.0, 0.0),
-            ramp=ramp,
-            turnover=refi.turnover * np.asarray(SEASONALITY)[tl.month_of_year - 1],
-            pay_index=inverse.reshape(idx.size, n_m),
-            pay_group=group,
-            group_index=group_rows,
-        )
+        terms = pool_terms(pools, idx, tl, refi, inverse)
         # exp(rate / width) once per path-month, shared by every pool (None if it could overflow)
         safe = max(float(rates.max()), -float(rates.min())) / refi.refi_width < 600.0
         rate_exp = None

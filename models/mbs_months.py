@@ -79,6 +79,7 @@ def project(
     disc: FloatArray,
     keep: bool,
     tag: int = 0,
+    factor_runs: list[tuple[int, slice]] | None = None,
 ) -> tuple[FloatArray, FloatArray, MonthState | None]:
     """Deflated flows of a block of pools on a chunk of paths, every curve scenario at once.
 
@@ -92,7 +93,8 @@ def project(
         Mortgage rates (decimal) and ``exp(rate / refi_width)`` ``(S, M, P)`` of the chunk's
         paths (``rate_exp`` None: the S-curve's exponential per element).
     factor
-        Path factors ``(T, P)`` at the distinct payment times (the path mean folded in).
+        Path factors ``(T, P)`` at the distinct payment times (the path mean folded in);
+        ``(F, T, P)`` with ``factor_runs``.
     disc
         ``(S, T)`` discount factors of each scenario's curve.
     keep
@@ -100,6 +102,9 @@ def project(
     tag
         Index of the chunk within its block: kept states of the chunks of one block live in
         distinct per-thread buffers until the block's adjoint has run.
+    factor_runs
+        Scenarios on paths of several sigmas (:mod:`models.mbs_stack`): ``(f, rows)`` pairs,
+        scenario rows ``rows`` (a slice) discounted with path factors ``factor[f]``.
 
     Returns
     -------
@@ -166,8 +171,14 @@ def project(
         bal *= kp
         for cols, sel in groups:  # sum over paths of flow x factor: a dot product per row
             col = cols[m]
-            rows = flow[:, sel].reshape(-1, n_p) @ factor[col]
-            a[:, sel, m] = rows.reshape(n_s, -1) * disc[:, col, None]
+            if factor_runs is None:
+                rows = flow[:, sel].reshape(-1, n_p) @ factor[col]
+                a[:, sel, m] = rows.reshape(n_s, -1) * disc[:, col, None]
+                continue
+            for f, rs in factor_runs:
+                part = flow[rs][:, sel]
+                rows = part.reshape(-1, n_p) @ factor[f, col]
+                a[rs, sel, m] = rows.reshape(part.shape[0], -1) * disc[rs, col, None]
     bal_sum[n_m] = bal[0].sum(axis=-1)
     # principal (scheduled + prepaid) of month m = bal_m - bal_{m+1}
     return a, (bal_sum[:-1] - bal_sum[1:]).T, state

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from hedge_planner.models.arrays import FloatArray, IntArray
-from hedge_planner.models.prepayment import RefiModel
+from hedge_planner.models.mbs_pools import PoolBook, PoolTimeline, subset
+from hedge_planner.models.prepayment import SEASONALITY, RefiModel
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,37 @@ class PoolTerms:
             self.pay_group[sel],
             self.group_index,
         )
+
+
+def pool_terms(
+    pools: PoolBook, idx: IntArray, tl: PoolTimeline, refi: RefiModel, inverse: IntArray
+) -> PoolTerms:
+    """Month-by-month terms ``(b, M)`` of rate-dependent pools ``idx`` (``inverse``: each
+    pool-month's column among the distinct payment times of those pools, flattened)."""
+    n_m = tl.months
+    sub = subset(pools, idx)
+    speed = np.array([p.speed for p in sub.prepayment])
+    age = sub.wala[:, None] + np.arange(n_m)[None, :] + 1
+    ramp = np.minimum(age / refi.seasoning_months, 1.0) * speed[:, None]
+    g = sub.wac / 12.0
+    m = np.arange(n_m)[None, :]
+    n = np.maximum(sub.wam[:, None] - m, 1).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        annuity = np.where(
+            g[:, None] > 0, g[:, None] / -np.expm1(-n * np.log1p(g[:, None])), 1.0 / n
+        )
+    live = m < sub.wam[:, None]
+    group_rows, group = np.unique(inverse.reshape(idx.size, n_m), axis=0, return_inverse=True)
+    return PoolTerms(
+        wac=sub.wac,
+        sched_rate=np.where(live, np.minimum(annuity - g[:, None], 1.0), 0.0),
+        coupon=np.where(live, sub.coupon[:, None] / 12.0, 0.0),
+        ramp=ramp,
+        turnover=refi.turnover * np.asarray(SEASONALITY)[tl.month_of_year - 1],
+        pay_index=inverse.reshape(idx.size, n_m),
+        pay_group=group,
+        group_index=group_rows,
+    )
 
 
 def _exclusive_cumsum(a: FloatArray) -> FloatArray:

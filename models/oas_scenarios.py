@@ -22,13 +22,25 @@ Bermudan's value), a pool's option-adjusted duration (its prepayment option is a
 pool's life; the duration is the rate-risk-weighted time of its flows). :meth:`vega` is the
 central difference of the model value in ``sigma`` (1 bp either side), currency per 1.00 of
 normal vol: negative for the holder of a callable or a pool (short the option).
+
+Stacking: every (curve, sigma) a call needs is priced in one pass per engine (:class:`_Stack`).
+Pools: one Monte Carlo pass over lanes (rate row, pool) with the paths of every sigma scaled
+from one set of normals (:mod:`models.mbs_stack`). Callables: the lattice of each grid is built
+once and every sigma is a row of it (:meth:`models.short_rate.TrinomialTree.rescaled`), fitted
+and rolled back with the curve rows. A vol shift shared by all callables prices them on the
+whole set's grid, against the base row of that same grid; a shift that only some callables get
+(by-expiry shifts) prices that subset on the subset's own grid, as before stacking, with the
+subset's base at the case's sigma as the first row of the same pass: a move is always taken
+between two prices on one grid, so the lattice's grid dependence does not leak into a P&L, and
+the figures are those of the one-sigma-at-a-time path
+(:mod:`models.oas_scenarios_reference`) to rounding.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -37,7 +49,8 @@ from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.bonds import CashflowSchedule
 from hedge_planner.models.callable import lattice_grid, lattice_prices, lay_out
 from hedge_planner.models.curves import YieldCurve
-from hedge_planner.models.mbs import MonteCarloSpec, discounted_flows, price_from_flows
+from hedge_planner.models.mbs import MonteCarloSpec, price_from_flows
+from hedge_planner.models.mbs_stack import Lanes, stacked_flows
 from hedge_planner.models.oas import (
     LATTICE,
     ModelledAnalytics,
@@ -83,6 +96,9 @@ class ModelledRevaluer:
     key_years: FloatArray
     settings: ShortRateSettings
     modelled: ModelledAnalytics
+    _cache: dict[str, FloatArray] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def positions(self) -> IntArray:
@@ -97,49 +113,38 @@ class ModelledRevaluer:
     ) -> FloatArray:
         """Dirty prices per 100 ``(1 + S, n)`` of the modelled holdings: row 0 the base, then
         each scenario (``rate_shifts (S, K)``, ``spread_shifts (S, n)``, decimals; optional
-        ``vol_shifts (S, n)``, decimal normal vol added to ``sigma``)."""
+        ``vol_shifts (S, n)``, decimal normal vol added to ``sigma``, floored at 0).
+
+        Every curve and sigma goes in one stacked pass per engine (see the module notes); with
+        vol shifts the vega's two sigmas ride along (kept for :meth:`vega`)."""
         shifts = np.atleast_2d(np.asarray(rate_shifts, dtype=np.float64))
         ds = np.atleast_2d(np.asarray(spread_shifts, dtype=np.float64))
         bumps = np.vstack([np.zeros((1, shifts.shape[1])), shifts])
         ds = np.vstack([np.zeros((1, ds.shape[1])), ds])
         m = self.modelled
-        out = self._priced(np.arange(m.index.size), m.oas[None, :] + ds, bumps, None)
+        sigma0 = self.settings.volatility
+        stack = _Stack(self)
+        everyone = np.arange(m.index.size)
+        base = [stack.add(everyone, bumps[r], sigma0, m.oas + ds[r]) for r in range(len(bumps))]
+        moves: list[tuple[int, _Ticket]] = []
+        vega: list[_Ticket] = []
         if vol_shifts is not None:
             dv = np.atleast_2d(np.asarray(vol_shifts, dtype=np.float64))
             for s in np.flatnonzero(np.any(dv != 0.0, axis=1)).tolist():
-                for shift in np.unique(dv[s][dv[s] != 0.0]).tolist():  # one model per sigma
+                for shift in np.unique(dv[s][dv[s] != 0.0]).tolist():
                     kk = np.flatnonzero(dv[s] == shift)
-                    sigma = max(self.settings.volatility + shift, 0.0)
-                    spread = m.oas[kk][None, :] + ds[s + 1, kk]
-                    moved = self._priced(kk, spread, bumps[s + 1 : s + 2], sigma)[0]
-                    # a subset's lattice grid can differ from the whole set's: take a callable's
-                    # move against its own base price on that grid (pools keep the whole set's
-                    # months, hence its draws: their base is the set's)
-                    base = out[0, kk]
-                    bonds = np.array([m.model[r] == LATTICE for r in kk], dtype=bool)
-                    if kk.size < m.index.size and bonds.any():
-                        kb = kk[bonds]
-                        base[bonds] = self._priced(kb, m.oas[kb][None, :], bumps[:1], None)[0]
-                    out[s + 1, kk] = out[0, kk] + (moved - base)
-        return out
-
-    def _priced(
-        self, rows: IntArray, spread: FloatArray, bumps: FloatArray, sigma: float | None
-    ) -> FloatArray:
-        """Prices ``(len(bumps), len(rows))`` of modelled rows ``rows`` (``sigma``: the model's
-        volatility instead of the case's)."""
-        m = self.modelled
-        model = self.settings.hull_white
-        if sigma is not None:
-            model = HullWhite(model.mean_reversion, sigma)
-        out = np.empty((len(bumps), rows.size))
-        lattice = np.array([m.model[r] == LATTICE for r in rows], dtype=bool)
-        if lattice.any():
-            k = np.flatnonzero(lattice)
-            out[:, k] = self._lattice(m.index[rows[k]], spread[:, k], bumps, model)
-        if (~lattice).any():
-            k = np.flatnonzero(~lattice)
-            out[:, k] = self._pools(m.index[rows[k]], spread[:, k], bumps, model)
+                    sigma = max(sigma0 + shift, 0.0)
+                    spread = m.oas[kk] + ds[s + 1, kk]
+                    moves.append((s + 1, stack.add(kk, bumps[s + 1], sigma, spread)))
+            vega = self._vega_tickets(stack)
+        stack.run()
+        out = np.vstack([stack.result(t) for t in base])
+        for row, ticket in moves:
+            kk = ticket.members
+            moved = stack.result(ticket)
+            out[row, kk] = out[0, kk] + (moved - stack.base_of(ticket, out[0]))
+        if vega:
+            self._cache["vega"] = np.vstack([stack.result(t) for t in vega])
         return out
 
     def pnl(
@@ -170,43 +175,167 @@ class ModelledRevaluer:
     def vega(self, face: npt.ArrayLike) -> FloatArray:
         """Vega per modelled holding, currency per 1.00 of normal vol (``face (n,)``): the
         central difference of the model value in ``sigma`` (+/- :data:`VEGA_STEP`, one-sided
-        at 0), curve and OAS fixed."""
-        m = self.modelled
-        rows = np.arange(m.index.size)
-        base = np.zeros((1, len(self.key_years)))
+        at 0), curve and OAS fixed. Both sigmas go in one stacked pass, or come from the last
+        :meth:`prices` with vol shifts (which prices them beside its scenarios)."""
+        if "vega" not in self._cache:
+            stack = _Stack(self)
+            tickets = self._vega_tickets(stack)
+            stack.run()
+            self._cache["vega"] = np.vstack([stack.result(t) for t in tickets])
+        up, dn = self._cache["vega"]
         sigma = self.settings.volatility
         lo = max(sigma - VEGA_STEP, 0.0)
-        up = self._priced(rows, m.oas[None, :], base, sigma + VEGA_STEP)[0]
-        dn = self._priced(rows, m.oas[None, :], base, lo)[0]
         face_arr = np.asarray(face, dtype=np.float64)
         return np.asarray(face_arr * (up - dn) / (sigma + VEGA_STEP - lo) / 100.0)
 
+    def _vega_tickets(self, stack: _Stack) -> list[_Ticket]:
+        """The vega's two rows (sigma up, sigma down; base curve, OAS) added to ``stack``."""
+        m = self.modelled
+        sigma = self.settings.volatility
+        zero = np.zeros(len(self.key_years))
+        everyone = np.arange(m.index.size)
+        return [
+            stack.add(everyone, zero, sigma + VEGA_STEP, m.oas),
+            stack.add(everyone, zero, max(sigma - VEGA_STEP, 0.0), m.oas),
+        ]
+
     @cached_property
-    def _months(self) -> int:
+    def pool_months(self) -> int:
         """Months projected for every pool: the longest WAM of the book's pools."""
         m = self.modelled
         rows = [self.rows[p] for j, p in enumerate(m.index.tolist()) if m.model[j] != LATTICE]
         return int(pool_book(rows, self.sched.settle).wam.max()) if rows else 0
 
-    def _lattice(
-        self, pos: IntArray, spread: FloatArray, bumps: FloatArray, model: HullWhite
-    ) -> FloatArray:
-        sub = self.sched.subset(pos)
-        schedules = [exercise_schedule(self.rows[i]) for i in pos]
-        st = self.settings
-        grid = lattice_grid(sub, self.curve, schedules, st.lattice_steps_per_year)
-        book = lay_out(sub, self.curve, schedules, grid, [int(self.rows[i].day_count) for i in pos])
-        tree = TrinomialTree(model, grid)
-        phi = tree.fit(self.curve.discount_shifted(grid[1:], self.key_years, bumps))
-        return lattice_prices(book, tree, phi, spread)
 
-    def _pools(
-        self, pos: IntArray, spread: FloatArray, bumps: FloatArray, model: HullWhite
-    ) -> FloatArray:
-        st = self.settings
-        pools = pool_book([self.rows[i] for i in pos], self.sched.settle)
-        mc = MonteCarloSpec(st.paths, st.seed, st.sampling)
-        a, _, tl = discounted_flows(
-            pools, self.curve, model, st.refi, mc, self.key_years, bumps, months=self._months
-        )
-        return price_from_flows(a, tl.pay_time, spread)
+@dataclass(frozen=True)
+class _Ticket:
+    """Where a requested row's prices land: modelled rows ``members``; their pools' lanes
+    (``pool_cols`` within ``members``) and their callables' lattice group and row."""
+
+    members: IntArray
+    pool_cols: IntArray
+    lanes: IntArray
+    bond_cols: IntArray
+    group: tuple[int, ...]
+    group_row: int
+
+
+class _Stack:
+    """Requests of one pass: rows (holdings, curve bump, sigma, spread per holding), priced by
+    :meth:`run` with one Monte Carlo pass over every pool lane and one lattice pass per grid.
+
+    Callables asked for together with every other callable share the whole set's grid; a
+    subset gets its own grid with its base (no bump, the case's sigma, OAS) as its first row.
+    """
+
+    def __init__(self, rev: ModelledRevaluer) -> None:
+        self.rev = rev
+        m = rev.modelled
+        self.is_bond = np.array([label == LATTICE for label in m.model], dtype=bool)
+        self.all_bonds = tuple(np.flatnonzero(self.is_bond).tolist())
+        self.pool_rows = np.flatnonzero(~self.is_bond)
+        self.pool_of = np.full(m.index.size, -1, dtype=np.int64)
+        self.pool_of[self.pool_rows] = np.arange(self.pool_rows.size)
+        self.lane_bump: list[FloatArray] = []
+        self.lane_sigma: list[float] = []
+        self.lane_pool: list[int] = []
+        self.lane_spread: list[float] = []
+        self.groups: dict[tuple[int, ...], list[tuple[FloatArray, float, FloatArray]]] = {}
+        self.lane_price = np.zeros(0)
+        self.group_price: dict[tuple[int, ...], FloatArray] = {}
+
+    def add(self, members: IntArray, bump: FloatArray, sigma: float, spread: FloatArray) -> _Ticket:
+        """Ask for modelled rows ``members`` on the curve shifted by ``bump (K,)`` at Hull-White
+        ``sigma`` with spreads ``spread (len(members),)`` (decimals)."""
+        members = np.asarray(members, dtype=np.int64)
+        spread = np.asarray(spread, dtype=np.float64)
+        bonds = self.is_bond[members]
+        pool_cols = np.flatnonzero(~bonds)
+        lanes = np.arange(len(self.lane_pool), len(self.lane_pool) + pool_cols.size)
+        for c in pool_cols.tolist():
+            self.lane_bump.append(bump)
+            self.lane_sigma.append(sigma)
+            self.lane_pool.append(int(self.pool_of[members[c]]))
+            self.lane_spread.append(float(spread[c]))
+        bond_cols = np.flatnonzero(bonds)
+        group = tuple(members[bond_cols].tolist())
+        row = -1
+        if group:
+            rows = self.groups.setdefault(group, [])
+            if group != self.all_bonds and not rows:
+                m = self.rev.modelled
+                base_oas = m.oas[np.asarray(group)]
+                rows.append(
+                    (np.zeros(len(self.rev.key_years)), self.rev.settings.volatility, base_oas)
+                )
+            row = len(rows)
+            rows.append((np.asarray(bump, dtype=np.float64), sigma, spread[bond_cols]))
+        return _Ticket(members, pool_cols, lanes, bond_cols, group, row)
+
+    def run(self) -> None:
+        """Price every request."""
+        rev = self.rev
+        if self.lane_pool:
+            st = rev.settings
+            pos = rev.modelled.index[self.pool_rows]
+            pools = pool_book([rev.rows[i] for i in pos], rev.sched.settle)
+            lane_pool = np.asarray(self.lane_pool, dtype=np.int64)
+            a, tl = stacked_flows(
+                pools,
+                rev.curve,
+                st.mean_reversion,
+                st.refi,
+                MonteCarloSpec(st.paths, st.seed, st.sampling),
+                rev.key_years,
+                np.vstack(self.lane_bump),
+                np.asarray(self.lane_sigma),
+                Lanes(np.arange(lane_pool.size), lane_pool),
+                months=rev.pool_months,
+                reference=st.volatility,
+            )
+            spread = np.asarray(self.lane_spread)
+            self.lane_price = price_from_flows(a, tl.pay_time[lane_pool], spread)
+        for group, rows in self.groups.items():
+            self.group_price[group] = _lattice_group(rev, np.asarray(group), rows)
+
+    def result(self, t: _Ticket) -> FloatArray:
+        """Prices per 100 ``(len(members),)`` of a request (after :meth:`run`)."""
+        out = np.empty(t.members.size)
+        out[t.pool_cols] = self.lane_price[t.lanes]
+        if t.group:
+            out[t.bond_cols] = self.group_price[t.group][t.group_row]
+        return out
+
+    def base_of(self, t: _Ticket, base: FloatArray) -> FloatArray:
+        """Base prices ``(len(members),)`` a request's move is taken from: ``base`` (row 0, the
+        whole set's grid and paths), the subset's own base row for a subset of callables."""
+        out = np.asarray(base[t.members], dtype=np.float64).copy()
+        if t.group and t.group != self.all_bonds:
+            out[t.bond_cols] = self.group_price[t.group][0]
+        return out
+
+
+def _lattice_group(
+    rev: ModelledRevaluer, group: IntArray, rows: list[tuple[FloatArray, float, FloatArray]]
+) -> FloatArray:
+    """Prices ``(R, b)`` of callables ``group`` (modelled rows) on their own grid: one lattice,
+    each distinct (bump, sigma, spreads) row fitted and rolled back once, every row together."""
+    m, st = rev.modelled, rev.settings
+    pos = m.index[group]
+    sub = rev.sched.subset(pos)
+    schedules = [exercise_schedule(rev.rows[i]) for i in pos]
+    grid = lattice_grid(sub, rev.curve, schedules, st.lattice_steps_per_year)
+    book = lay_out(sub, rev.curve, schedules, grid, [int(rev.rows[i].day_count) for i in pos])
+    bumps = np.vstack([r[0] for r in rows])
+    sigmas = np.array([r[1] for r in rows])
+    spread = np.vstack([r[2] for r in rows])
+    # rows are independent in the fit and the rollback: equal rows are priced once
+    _, first, inverse = np.unique(
+        np.column_stack([bumps, sigmas, spread]), axis=0, return_index=True, return_inverse=True
+    )
+    ref = st.volatility if st.volatility > 0 else float(sigmas.max())
+    tree = TrinomialTree(HullWhite(st.mean_reversion, ref), grid)
+    if np.any(sigmas[first] != ref):
+        tree = tree.rescaled(sigmas[first])
+    phi = tree.fit(rev.curve.discount_shifted(grid[1:], rev.key_years, bumps[first]))
+    return lattice_prices(book, tree, phi, spread[first])[inverse.ravel()]

@@ -1,0 +1,99 @@
+"""Rollback bands: the far tails of a wide Hull-White tree left out of the rollback.
+
+References: the same rollback over every node of every level (``BAND_MIN_WIDTH`` above the
+tree's width; every job banded otherwise, however small), for prices under several curves and
+sigmas (a rescaled tree) and for the adjoint drift gradient; the reach probabilities of the
+left-out nodes from a forward pass of the branching probabilities over the whole tree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import hedge_planner.models.lattice_pricing as lattice_pricing
+import hedge_planner.models.short_rate as sr
+import numpy as np
+import pytest
+from hedge_planner.models.bonds import BondBook, build_schedule
+from hedge_planner.models.callable import ExerciseSchedule, lattice_grid, lay_out
+from hedge_planner.models.curves import YieldCurve
+from hedge_planner.models.dates import add_months, to_days
+from hedge_planner.models.daycount import DayCount
+from hedge_planner.models.lattice_pricing import lattice_prices
+from hedge_planner.models.short_rate import HullWhite, TrinomialTree, time_grid
+
+SETTLE = dt.date(2023, 12, 29)
+NODE_DAYS = np.array([30, 91, 182, 365, 730, 1095, 1826, 2557, 3652, 7305, 10957])
+ZEROS = np.array([0.054, 0.0535, 0.052, 0.048, 0.043, 0.041, 0.039, 0.039, 0.0395, 0.042, 0.041])
+KEYS = np.array([1.0, 2, 5, 10, 30])
+
+
+def test_bands_keep_every_reachable_node_and_the_middle_children() -> None:
+    tree = TrinomialTree(HullWhite(0.03, 0.01), time_grid([25.0], 25 * 24))
+    assert tree.width > sr.BAND_MIN_WIDTH
+    reach = np.ones((1, 1))
+    assert tree.band(0) == (0, 1)
+    narrowed = 0
+    for i in range(tree.n_steps):
+        lo, hi = tree.band(i)
+        nlo, nhi = tree.band(i + 1)
+        mid = tree.child[i][lo:hi]
+        assert nlo <= mid.min() and mid.max() < nhi  # middle children of kept nodes kept
+        reach = tree.forward(reach, i)
+        outside = np.r_[reach[0, :nlo], reach[0, nhi:]]
+        assert outside.size == 0 or outside.max() < sr.BAND_PROBABILITY
+        narrowed += nhi - nlo < len(tree.x[i + 1])
+    assert narrowed > tree.n_steps // 2  # the tails are left out over most of the tree
+    small = TrinomialTree(HullWhite(0.03, 0.01), time_grid([2.0], 48))
+    assert all(small.band(i) == (0, len(x)) for i, x in enumerate(small.x))
+
+
+@pytest.fixture(scope="module")
+def long_book():
+    t = NODE_DAYS / 365.0
+    curve = YieldCurve(SETTLE, t, np.exp(-ZEROS * t))
+    rng = np.random.default_rng(11)
+    settle = int(to_days(SETTLE))
+    n = 8
+    maturity = add_months(np.full(n, settle), 12 * rng.integers(5, 26, size=n) + 1)
+    book = BondBook.from_arrays(
+        [f"L{i}" for i in range(n)],
+        100.0,
+        rng.uniform(0.03, 0.07, size=n),
+        maturity,
+        2,
+        int(DayCount.THIRTY_360),
+        None,
+    )
+    sched = build_schedule(book, settle)
+    schedules = []
+    for b in range(n):
+        lo, hi = sched.offsets[b], sched.offsets[b + 1]
+        days = tuple(int(d) for d in sched.pay_dates[lo + 3 : hi - 1])
+        style = "american" if b == 2 else "bermudan"
+        schedules.append(ExerciseSchedule(days, (100.0,) * len(days), style, put=b % 3 == 1))
+    grid = lattice_grid(sched, curve, schedules, 24)
+    return curve, lay_out(sched, curve, schedules, grid), grid
+
+
+def test_banded_rollback_prices_as_the_whole_tree(long_book, monkeypatch) -> None:
+    curve, book, grid = long_book
+    monkeypatch.setattr(lattice_pricing, "BAND_MIN_WORK", 0)  # bands however small the job
+    sigmas = np.array([0.01, 0.0, 0.02, 0.01])
+    bumps = np.zeros((4, KEYS.size))
+    bumps[3] = 50e-4
+    spread = np.full((4, book.on_node.shape[0]), 0.002)
+    out = {}
+    for label, min_width in (("banded", sr.BAND_MIN_WIDTH), ("whole", 10**9)):
+        monkeypatch.setattr(sr, "BAND_MIN_WIDTH", min_width)
+        tree = TrinomialTree(HullWhite(0.03, 0.01), grid)
+        phi = tree.fit(curve.discount_shifted(grid[1:], KEYS, bumps[:1]))
+        p, grad = lattice_prices(book, tree, phi, spread[:1], gradient=True)
+        many = tree.rescaled(sigmas)
+        phis = many.fit(curve.discount_shifted(grid[1:], KEYS, bumps))
+        out[label] = (p, grad, lattice_prices(book, many, phis, spread)[0])
+        if label == "banded":
+            widths = [tree.band(i)[1] - tree.band(i)[0] for i in range(len(grid))]
+            assert max(widths) < tree.width / 2  # the long bonds' tree is mostly tails
+    for got, want in zip(out["banded"], out["whole"], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-18)
