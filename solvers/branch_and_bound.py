@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from hedge_planner.solvers.branching import PseudoCosts
 from hedge_planner.solvers.highs_backend import NodeOutcome
 
 __all__ = ["BnBResult", "NodeSolver", "branch_and_bound"]
@@ -72,6 +73,15 @@ def _set(a: np.ndarray, j: int, v: float) -> np.ndarray:
     return out
 
 
+def child_box(
+    lo: np.ndarray, hi: np.ndarray, j: int, v: float, up: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Box of the child of ``[lo, hi]`` with position ``j`` (value ``v``) rounded up / down."""
+    if up:
+        return np.maximum(lo, _set(lo, j, math.ceil(v))), hi
+    return lo, np.minimum(hi, _set(hi, j, math.floor(v)))
+
+
 class _Search:
     """State of one search (incumbent, node count, memoised fixed-integer solves)."""
 
@@ -86,6 +96,7 @@ class _Search:
         priority: np.ndarray | None = None,
         hessian: np.ndarray | None = None,
         retighten: Retighten | None = None,
+        pseudo_costs: bool = False,
     ) -> None:
         self.node_fn, self.fallback = solve_node, fallback
         self.retighten = retighten
@@ -102,6 +113,10 @@ class _Search:
         self.best_exact = False  # incumbent from a fixed-integer QP (no polish needed)
         self.ub = math.inf
         self.tie = itertools.count()  # heap tie-breaker: arrays are never compared
+        #: Pseudo-costs of the branching rule (None: most fractional, see branch_var).
+        self.pc = PseudoCosts(k) if pseudo_costs else None
+        #: Children solved by strong branching at the current node, by box.
+        self.strong: dict[bytes, NodeOutcome] = {}
 
     def maybe_retighten(self, heap: list[_Entry]) -> None:
         """Narrow the root box and every open node's box to the plans below the incumbent.
@@ -166,12 +181,41 @@ class _Search:
         r = np.where(self.up, np.ceil(v - INT_TOL), np.round(v))
         return np.clip(r, lo, hi)
 
-    def branch_var(self, x: np.ndarray) -> int:
-        """Most fractional integer position among those of the highest priority."""
+    def branch_var(self, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, bound: float) -> int:
+        """Integer position to split the node ``[lo, hi]`` (relaxation ``x``, ``bound``) on.
+
+        Among the fractional positions of the highest priority: the most fractional, or
+        with pseudo-costs (:mod:`~hedge_planner.solvers.branching`) the best product score
+        after strong branching on unreliable candidates; a candidate with a child that
+        strong branching prunes (infeasible, or no better than the incumbent) at once.
+        """
         fr = self.frac(x)
         open_ = fr > INT_TOL
         top = np.max(self.prio[open_]) if np.any(open_) else 0.0
-        return int(np.argmax(np.where(open_ & (self.prio >= top), fr, -1.0)))
+        if self.pc is None:
+            return int(np.argmax(np.where(open_ & (self.prio >= top), fr, -1.0)))
+        cand = np.flatnonzero(open_ & (self.prio >= top))
+        v = x[self.ic]
+        f = v - np.floor(v)
+        for j in self.pc.unreliable(cand, f):
+            for up in (False, True):
+                c_lo, c_hi = child_box(lo, hi, int(j), float(v[j]), up)
+                out = self.solve_exact(c_lo, c_hi)
+                self.strong[c_lo.tobytes() + c_hi.tobytes()] = out
+                if out.status == "infeasible" or (
+                    out.status == "optimal"
+                    and out.objective is not None
+                    and out.objective >= self.ub
+                ):
+                    return int(j)  # one child pruned: the node shrinks to the other
+                if out.status == "optimal" and out.objective is not None:
+                    self.pc.record(int(j), up, out.objective - bound, f[j] if not up else 1 - f[j])
+        return self.pc.best(cand, f)
+
+    def child(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        """A child's relaxation: the one strong branching solved, else a fresh solve."""
+        out = self.strong.pop(lo.tobytes() + hi.tobytes(), None)
+        return self.solve_exact(lo, hi) if out is None else out
 
     def consider(self, x: np.ndarray, obj: float, exact: bool) -> None:
         if obj < self.ub:
@@ -286,6 +330,7 @@ def branch_and_bound(
     priority: np.ndarray | None = None,
     hessian: np.ndarray | None = None,
     retighten: Retighten | None = None,
+    pseudo_costs: bool = False,
 ) -> BnBResult:
     """Best-first branch-and-bound; stops at ``(UB - LB) / max(1, |UB|) <= gap_tol``.
 
@@ -323,9 +368,13 @@ def branch_and_bound(
         ``ub -> (lo, hi)``: a root box holding every plan with objective ``<= ub``, called
         when the incumbent improves materially (:meth:`_Search.maybe_retighten`); the
         model behind ``solve_node`` may tighten with it (the legs' big-M).
+    pseudo_costs : bool
+        Branch by pseudo-costs with strong branching on unreliable candidates
+        (:mod:`~hedge_planner.solvers.branching`) instead of on the most fractional.
     """
     t0 = time.perf_counter()
-    s = _Search(solve_node, fallback, int_pos, lo0, hi0, round_up, priority, hessian, retighten)
+    s = _Search(solve_node, fallback, int_pos, lo0, hi0, round_up, priority, hessian, retighten,
+                pseudo_costs)  # fmt: skip
     if np.any(lo0 > hi0):  # an empty root box (e.g. implied bounds): no plan at all
         return BnBResult("infeasible", None, None, None, 0, "empty integer box")
     root = s.solve_exact(lo0, hi0)
@@ -380,6 +429,7 @@ def _search(
             status = "time_limit"
             break
         bound, depth, _, lo, hi, xn = heapq.heappop(heap)
+        s.strong.clear()  # strong-branching children of the previous node
         if s.nodes >= next_dive:
             # The cheap incumbents did not close the gap within a few nodes: dive from the
             # best open node (repeated while the search stays open).
@@ -388,15 +438,18 @@ def _search(
             if closed(s.ub, bound, gap_tol):
                 heapq.heappush(heap, (bound, depth, next(s.tie), lo, hi, xn))
                 continue
-        j = s.branch_var(xn)
+        j = s.branch_var(xn, lo, hi, bound)
         v = xn[s.ic[j]]
-        for c_lo, c_hi in (
-            (lo, np.minimum(hi, _set(hi, j, math.floor(v)))),
-            (np.maximum(lo, _set(lo, j, math.ceil(v))), hi),
-        ):
+        for up in (False, True):
+            c_lo, c_hi = child_box(lo, hi, j, v, up)
             if c_lo[j] > c_hi[j]:
                 continue
-            child = s.solve_exact(c_lo, c_hi)
+            fresh = c_lo.tobytes() + c_hi.tobytes() not in s.strong
+            child = s.child(c_lo, c_hi)
+            if s.pc is not None and fresh and child.objective is not None:
+                dist = v - math.floor(v) if not up else math.ceil(v) - v
+                if child.status == "optimal":
+                    s.pc.record(j, up, child.objective - bound, dist)
             if child.status == "approximate" and child.x is not None:
                 if np.any(s.frac(child.x) > INT_TOL):
                     # Only a regularised solve succeeded: its objective proves nothing, so the

@@ -184,6 +184,9 @@ class MIQPSolver:
         #: Re-tighten with the objective's level set when the incumbent improves
         #: (benchmarks switch it off to time the search without it in the same run).
         self.level_set = True
+        #: Branch leg problems by pseudo-costs (benchmarks switch it off to time the
+        #: most-fractional rule in the same run).
+        self.pseudo_costs = True
         #: Implied range of the leg instruments (scaled lots) of the current search.
         self._leg_range: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -435,6 +438,7 @@ class MIQPSolver:
                 priority=is_leg.astype(float),
                 hessian=hess,
                 retighten=retighten,
+                pseudo_costs=self.program.legs.active and self.pseudo_costs,
             )
         finally:
             model.set_bounds(cols, lo0, hi0)
