@@ -115,8 +115,6 @@ class _Search:
         self.tie = itertools.count()  # heap tie-breaker: arrays are never compared
         #: Pseudo-costs of the branching rule (None: most fractional, see branch_var).
         self.pc = PseudoCosts(k) if pseudo_costs else None
-        #: Children solved by strong branching at the current node, by box.
-        self.strong: dict[bytes, NodeOutcome] = {}
 
     def maybe_retighten(self, heap: list[_Entry]) -> None:
         """Narrow the root box and every open node's box to the plans below the incumbent.
@@ -181,41 +179,19 @@ class _Search:
         r = np.where(self.up, np.ceil(v - INT_TOL), np.round(v))
         return np.clip(r, lo, hi)
 
-    def branch_var(self, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, bound: float) -> int:
-        """Integer position to split the node ``[lo, hi]`` (relaxation ``x``, ``bound``) on.
+    def branch_var(self, x: np.ndarray) -> int:
+        """Integer position to split a node with relaxation ``x`` on.
 
         Among the fractional positions of the highest priority: the most fractional, or
-        with pseudo-costs (:mod:`~hedge_planner.solvers.branching`) the best product score
-        after strong branching on unreliable candidates; a candidate with a child that
-        strong branching prunes (infeasible, or no better than the incumbent) at once.
+        with pseudo-costs (:mod:`~hedge_planner.solvers.branching`) the best product score.
         """
         fr = self.frac(x)
         open_ = fr > INT_TOL
         top = np.max(self.prio[open_]) if np.any(open_) else 0.0
         if self.pc is None:
             return int(np.argmax(np.where(open_ & (self.prio >= top), fr, -1.0)))
-        cand = np.flatnonzero(open_ & (self.prio >= top))
         v = x[self.ic]
-        f = v - np.floor(v)
-        for j in self.pc.unreliable(cand, f):
-            for up in (False, True):
-                c_lo, c_hi = child_box(lo, hi, int(j), float(v[j]), up)
-                out = self.solve_exact(c_lo, c_hi)
-                self.strong[c_lo.tobytes() + c_hi.tobytes()] = out
-                if out.status == "infeasible" or (
-                    out.status == "optimal"
-                    and out.objective is not None
-                    and out.objective >= self.ub
-                ):
-                    return int(j)  # one child pruned: the node shrinks to the other
-                if out.status == "optimal" and out.objective is not None:
-                    self.pc.record(int(j), up, out.objective - bound, f[j] if not up else 1 - f[j])
-        return self.pc.best(cand, f)
-
-    def child(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-        """A child's relaxation: the one strong branching solved, else a fresh solve."""
-        out = self.strong.pop(lo.tobytes() + hi.tobytes(), None)
-        return self.solve_exact(lo, hi) if out is None else out
+        return self.pc.best(np.flatnonzero(open_ & (self.prio >= top)), v - np.floor(v))
 
     def consider(self, x: np.ndarray, obj: float, exact: bool) -> None:
         if obj < self.ub:
@@ -369,7 +345,7 @@ def branch_and_bound(
         when the incumbent improves materially (:meth:`_Search.maybe_retighten`); the
         model behind ``solve_node`` may tighten with it (the legs' big-M).
     pseudo_costs : bool
-        Branch by pseudo-costs with strong branching on unreliable candidates
+        Branch by pseudo-costs learnt from the children solved
         (:mod:`~hedge_planner.solvers.branching`) instead of on the most fractional.
     """
     t0 = time.perf_counter()
@@ -429,7 +405,6 @@ def _search(
             status = "time_limit"
             break
         bound, depth, _, lo, hi, xn = heapq.heappop(heap)
-        s.strong.clear()  # strong-branching children of the previous node
         if s.nodes >= next_dive:
             # The cheap incumbents did not close the gap within a few nodes: dive from the
             # best open node (repeated while the search stays open).
@@ -438,18 +413,15 @@ def _search(
             if closed(s.ub, bound, gap_tol):
                 heapq.heappush(heap, (bound, depth, next(s.tie), lo, hi, xn))
                 continue
-        j = s.branch_var(xn, lo, hi, bound)
+        j = s.branch_var(xn)
         v = xn[s.ic[j]]
         for up in (False, True):
             c_lo, c_hi = child_box(lo, hi, j, v, up)
             if c_lo[j] > c_hi[j]:
                 continue
-            fresh = c_lo.tobytes() + c_hi.tobytes() not in s.strong
-            child = s.child(c_lo, c_hi)
-            if s.pc is not None and fresh and child.objective is not None:
-                dist = v - math.floor(v) if not up else math.ceil(v) - v
-                if child.status == "optimal":
-                    s.pc.record(j, up, child.objective - bound, dist)
+            child = s.solve_exact(c_lo, c_hi)
+            if s.pc is not None and child.status == "optimal" and child.objective is not None:
+                s.pc.record(j, up, child.objective - bound, abs(v - c_lo[j] if up else v - c_hi[j]))
             if child.status == "approximate" and child.x is not None:
                 if np.any(s.frac(child.x) > INT_TOL):
                     # Only a regularised solve succeeded: its objective proves nothing, so the

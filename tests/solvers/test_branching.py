@@ -3,7 +3,7 @@
 The rule only chooses which position a node is split on, so exactness rests on the
 enumeration tests of the leg searches (``test_legs.py``, ``test_cardinality.py``,
 ``test_bound_tightening.py``: their searches branch by pseudo-costs); the last tests here
-check that those searches do strong-branch and use the learnt costs, and that the generic
+check that those searches learn and use the costs, and that the generic
 search with pseudo-costs still equals enumeration on synthetic boxes.
 """
 
@@ -54,15 +54,6 @@ def test_product_score_prefers_a_rise_both_ways() -> None:
         pc.record(j, False, dn * 0.5, 0.5)
         pc.record(j, True, up * 0.5, 0.5)
     assert pc.best(np.arange(2), np.array([0.5, 0.5])) == 1
-
-
-def test_unreliable_candidates_most_fractional_first_at_most_max_strong() -> None:
-    pc = PseudoCosts(5, reliable=1, max_strong=2)
-    pc.record(3, False, 1.0, 0.5)
-    pc.record(3, True, 1.0, 0.5)  # 3 is reliable
-    frac = np.array([0.1, 0.5, 0.3, 0.5, 0.9])
-    assert pc.unreliable(np.arange(5), frac).tolist() == [1, 2]
-    assert pc.unreliable(np.array([3]), frac).tolist() == []
 
 
 def test_child_boxes_split_the_node() -> None:
@@ -139,4 +130,4 @@ def test_the_leg_enumeration_searches_branch_by_pseudo_costs(
         test_legs.optimizer(test_legs.make_case(seed, mixed=False, legs=True), "bnb").solve()
     for seed in test_cardinality.SEEDS[:12]:
         test_cardinality.optimizer(test_cardinality.make(seed)).solve()
-    assert seen["record"] >= 50 and seen["best"] >= 10, seen
+    assert seen["record"] >= 30 and seen["best"] >= 15, seen
