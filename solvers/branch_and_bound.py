@@ -33,6 +33,13 @@ _DIVE_AFTER = 6  # node QPs of the search proper before the first dive
 # first dive finds the optimum's legs (desk example 86 -> 48 node QPs, legs 110 -> 72).
 _DIVE_AFTER_LEGS = 30
 _DIVE_EVERY = 24  # node QPs between later dives
+# Why: pseudo-costs learnt from a few dozen children mislead (the examples with legs,
+# ~50-250 node QPs, took 18-25% more with them from the root: case_legs.yaml 218 -> 257,
+# with max_legs 6 255 -> 318), while the leg families' searches run for 500-5,000 node
+# QPs. Before this many the rule is "most fractional" and the costs are only learnt
+# (examples 218 / 204 / 50 node QPs; fut_swaps_legs seed 0 1,155 -> 985, lots_legs seed 0
+# 2,408 -> 1,039, fut_swaps_legs seed 2 1,968 -> 1,013; from the root: 770 / 866 / 829).
+_PSEUDO_AFTER = 150
 _MODEL_OPEN = 12  # fractional positions enumerated by the curvature-ranked rounding
 _MODEL_TRIES = 3  # fixed-integer QPs it may spend per dive
 
@@ -183,12 +190,13 @@ class _Search:
         """Integer position to split a node with relaxation ``x`` on.
 
         Among the fractional positions of the highest priority: the most fractional, or
-        with pseudo-costs (:mod:`~hedge_planner.solvers.branching`) the best product score.
+        with pseudo-costs (:mod:`~hedge_planner.solvers.branching`), once the search has
+        solved ``_PSEUDO_AFTER`` node QPs, the best product score.
         """
         fr = self.frac(x)
         open_ = fr > INT_TOL
         top = np.max(self.prio[open_]) if np.any(open_) else 0.0
-        if self.pc is None:
+        if self.pc is None or self.nodes < _PSEUDO_AFTER:
             return int(np.argmax(np.where(open_ & (self.prio >= top), fr, -1.0)))
         v = x[self.ic]
         return self.pc.best(np.flatnonzero(open_ & (self.prio >= top)), v - np.floor(v))

@@ -14,7 +14,8 @@ node bound per unit of fractionality removed (``(child - parent) / distance``), 
 from every child the search solves. Candidates are scored by the product rule
 ``max(down, eps) * max(up, eps)`` of the expected rises; a position not yet branched on
 takes the mean rate of its direction (before any observation the rule is "most
-fractional": the score is then ``f (1 - f)``).
+fractional": the score is then ``f (1 - f)``). The search uses the rule once it has
+solved a few hundred node QPs (``branch_and_bound._PSEUDO_AFTER``), learning from the start.
 
 Measured and dropped: strong branching on positions without observations (both children
 of up to 8 candidates per node, reused when chosen). On ``lots_legs`` and

@@ -1,10 +1,10 @@
 """Pseudo-cost branching: the bookkeeping by hand, and the searches that use it.
 
-The rule only chooses which position a node is split on, so exactness rests on the
-enumeration tests of the leg searches (``test_legs.py``, ``test_cardinality.py``,
-``test_bound_tightening.py``: their searches branch by pseudo-costs); the last tests here
-check that those searches learn and use the costs, and that the generic
-search with pseudo-costs still equals enumeration on synthetic boxes.
+The rule only chooses which position a node is split on; exactness is checked against
+enumeration: the instances of ``test_legs.py`` (lots, minimum trades, tickets,
+``max_legs``) and ``test_cardinality.py`` (subsets under ``max_legs``) solved with every
+node branched by pseudo-costs (the searches switch to them after ``_PSEUDO_AFTER`` node
+QPs, which these small instances never reach), and synthetic coupled boxes.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hedge_planner.solvers import branch_and_bound as bnb
 from hedge_planner.solvers import branching
 from hedge_planner.solvers.branch_and_bound import branch_and_bound, child_box
 from hedge_planner.solvers.branching import PseudoCosts
@@ -120,14 +121,36 @@ def _count(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return seen
 
 
-def test_the_leg_enumeration_searches_branch_by_pseudo_costs(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.fixture
+def from_the_root(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Pseudo-costs from the first node (the small instances end before the switch)."""
+    monkeypatch.setattr(bnb, "_PSEUDO_AFTER", 0)
+    return _count(monkeypatch)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_lots_and_legs_by_pseudo_costs_match_enumeration(
+    seed: int, from_the_root: dict[str, int]
 ) -> None:
-    """The searches of the enumeration tests (lots and legs; subsets under ``max_legs``)
-    learn pseudo-costs and choose by them: those tests check this rule's exactness."""
-    seen = _count(monkeypatch)
-    for seed in range(200, 212):
-        test_legs.optimizer(test_legs.make_case(seed, mixed=False, legs=True), "bnb").solve()
-    for seed in test_cardinality.SEEDS[:12]:
+    """The enumeration checks of ``test_legs.py`` (lots, minimum trades, tickets,
+    ``max_legs``) with every node branched by pseudo-costs."""
+    test_legs._check(test_legs.make_case(seed, mixed=seed % 2 == 1, legs=True), "bnb")
+
+
+@pytest.mark.parametrize("seed", list(test_cardinality.SEEDS)[:30])
+def test_subsets_by_pseudo_costs_match_enumeration(
+    seed: int, monkeypatch: pytest.MonkeyPatch, from_the_root: dict[str, int]
+) -> None:
+    """The subset enumeration of ``test_cardinality.py`` with pseudo-cost branching."""
+    test_cardinality.test_cardinality_optimum_equals_enumeration_over_subsets(seed)
+
+
+def test_those_searches_choose_by_pseudo_costs(from_the_root: dict[str, int]) -> None:
+    """The two tests above are not vacuous: their searches learn costs and choose by them."""
+    for seed in range(12):
+        test_legs.optimizer(
+            test_legs.make_case(seed, mixed=seed % 2 == 1, legs=True), "bnb"
+        ).solve()
+    for seed in list(test_cardinality.SEEDS)[:12]:
         test_cardinality.optimizer(test_cardinality.make(seed)).solve()
-    assert seen["record"] >= 30 and seen["best"] >= 15, seen
+    assert from_the_root["record"] >= 30 and from_the_root["best"] >= 15, from_the_root
