@@ -23,7 +23,8 @@ defers the big-M tightening and skips it when the root gap is under 5% of the op
 these examples, so there the three medians measure the same search; the comparison with an
 older checkout is ``bench_exact_search.py``.)
 ``--no-level-set`` runs the hard families without the level-set pass (the previous
-search, for an old/new comparison of the families in one session). Prints a table;
+search, for an old/new comparison of the families in one session), ``--no-pseudo-costs``
+with the most-fractional branching rule instead of pseudo-costs. Prints a table;
 figures in README.
 """
 
@@ -73,11 +74,13 @@ def verify(opt: HedgeOptimizer, q: np.ndarray | None) -> tuple[float | None, str
 
 
 LEVEL_SET = True  # --no-level-set: the families without the level-set pass
+PSEUDO_COSTS = True  # --no-pseudo-costs: leg searches branch on the most fractional
 
 
 def run_ours(opt: HedgeOptimizer) -> dict[str, Any]:
     """Solve; "seconds" is the exact search alone, "diag" what solve() spent after it."""
     opt._miqp.level_set = LEVEL_SET
+    opt._miqp.pseudo_costs = PSEUDO_COSTS
     search: list[float] = []
     inner = opt._solve_raw  # a benchmark times the search apart
 
@@ -265,9 +268,12 @@ def main() -> None:
     ap.add_argument("--skip-families", action="store_true", help="no hard-family table")
     ap.add_argument("--no-level-set", action="store_true",
                     help="families without the level-set re-tightening (old search)")  # fmt: skip
+    ap.add_argument("--no-pseudo-costs", action="store_true",
+                    help="leg searches branch on the most fractional (old rule)")  # fmt: skip
     a = ap.parse_args()
-    global LEVEL_SET
+    global LEVEL_SET, PSEUDO_COSTS
     LEVEL_SET = not a.no_level_set
+    PSEUDO_COSTS = not a.no_pseudo_costs
     if not a.skip_example:
         for case_file, ml in EXAMPLES:
             example(a.cap, a.reps, case_file, ml)

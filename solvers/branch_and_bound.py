@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from hedge_planner.solvers.branching import PseudoCosts
 from hedge_planner.solvers.highs_backend import NodeOutcome
 
 __all__ = ["BnBResult", "NodeSolver", "branch_and_bound"]
@@ -32,6 +33,13 @@ _DIVE_AFTER = 6  # node QPs of the search proper before the first dive
 # first dive finds the optimum's legs (desk example 86 -> 48 node QPs, legs 110 -> 72).
 _DIVE_AFTER_LEGS = 30
 _DIVE_EVERY = 24  # node QPs between later dives
+# Why: pseudo-costs learnt from a few dozen children mislead (the examples with legs,
+# ~50-250 node QPs, took 18-25% more with them from the root: case_legs.yaml 218 -> 257,
+# with max_legs 6 255 -> 318), while the leg families' searches run for 500-5,000 node
+# QPs. Before this many the rule is "most fractional" and the costs are only learnt
+# (examples 218 / 204 / 50 node QPs; fut_swaps_legs seed 0 1,155 -> 985, lots_legs seed 0
+# 2,408 -> 1,039, fut_swaps_legs seed 2 1,968 -> 1,013; from the root: 770 / 866 / 829).
+_PSEUDO_AFTER = 150
 _MODEL_OPEN = 12  # fractional positions enumerated by the curvature-ranked rounding
 _MODEL_TRIES = 3  # fixed-integer QPs it may spend per dive
 
@@ -75,6 +83,15 @@ def _set(a: np.ndarray, j: int, v: float) -> np.ndarray:
     return out
 
 
+def child_box(
+    lo: np.ndarray, hi: np.ndarray, j: int, v: float, up: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Box of the child of ``[lo, hi]`` with position ``j`` (value ``v``) rounded up / down."""
+    if up:
+        return np.maximum(lo, _set(lo, j, math.ceil(v))), hi
+    return lo, np.minimum(hi, _set(hi, j, math.floor(v)))
+
+
 class _Search:
     """State of one search (incumbent, node count, memoised fixed-integer solves)."""
 
@@ -89,6 +106,7 @@ class _Search:
         priority: np.ndarray | None = None,
         hessian: np.ndarray | None = None,
         retighten: Retighten | None = None,
+        pseudo_costs: bool = False,
     ) -> None:
         self.node_fn, self.fallback = solve_node, fallback
         self.retighten = retighten
@@ -108,6 +126,8 @@ class _Search:
         self.best_exact = False  # incumbent from a fixed-integer QP (no polish needed)
         self.ub = math.inf
         self.tie = itertools.count()  # heap tie-breaker: arrays are never compared
+        #: Pseudo-costs of the branching rule (None: most fractional, see branch_var).
+        self.pc = PseudoCosts(k) if pseudo_costs else None
 
     def maybe_retighten(self, heap: list[_Entry]) -> None:
         """Narrow the root box and every open node's box: deferred tightening, level set.
@@ -189,11 +209,19 @@ class _Search:
         return np.clip(r, lo, hi)
 
     def branch_var(self, x: np.ndarray) -> int:
-        """Most fractional integer position among those of the highest priority."""
+        """Integer position to split a node with relaxation ``x`` on.
+
+        Among the fractional positions of the highest priority: the most fractional, or
+        with pseudo-costs (:mod:`~hedge_planner.solvers.branching`), once the search has
+        solved ``_PSEUDO_AFTER`` node QPs, the best product score.
+        """
         fr = self.frac(x)
         open_ = fr > INT_TOL
         top = np.max(self.prio[open_]) if np.any(open_) else 0.0
-        return int(np.argmax(np.where(open_ & (self.prio >= top), fr, -1.0)))
+        if self.pc is None or self.nodes < _PSEUDO_AFTER:
+            return int(np.argmax(np.where(open_ & (self.prio >= top), fr, -1.0)))
+        v = x[self.ic]
+        return self.pc.best(np.flatnonzero(open_ & (self.prio >= top)), v - np.floor(v))
 
     def consider(self, x: np.ndarray, obj: float, exact: bool) -> None:
         if obj < self.ub:
@@ -335,6 +363,7 @@ def branch_and_bound(
     stall_every: int | None = None,
     tighten: Tighten | None = None,
     tighten_after: int = 0,
+    pseudo_costs: bool = False,
 ) -> BnBResult:
     """Best-first branch-and-bound; stops at ``(UB - LB) / max(1, |UB|) <= gap_tol``.
 
@@ -383,9 +412,13 @@ def branch_and_bound(
         stalled") when the share of the root gap ``UB - root bound`` its bound has closed,
         extrapolated linearly, would not close it within ``max_nodes`` (see
         :func:`_stalled`). For a caller with a second exact method to hand over to.
+    pseudo_costs : bool
+        Branch by pseudo-costs learnt from the children solved
+        (:mod:`~hedge_planner.solvers.branching`) instead of on the most fractional.
     """
     t0 = time.perf_counter()
-    s = _Search(solve_node, fallback, int_pos, lo0, hi0, round_up, priority, hessian, retighten)
+    s = _Search(solve_node, fallback, int_pos, lo0, hi0, round_up, priority, hessian, retighten,
+                pseudo_costs)  # fmt: skip
     s.tighten, s.tighten_after, s.tighten_next = tighten, tighten_after, tighten_after
     if np.any(lo0 > hi0):  # an empty root box (e.g. implied bounds): no plan at all
         return BnBResult("infeasible", None, None, None, 0, "empty integer box")
@@ -490,13 +523,13 @@ def _search(
                 continue
         j = s.branch_var(xn)
         v = xn[s.ic[j]]
-        for c_lo, c_hi in (
-            (lo, np.minimum(hi, _set(hi, j, math.floor(v)))),
-            (np.maximum(lo, _set(lo, j, math.ceil(v))), hi),
-        ):
+        for up in (False, True):
+            c_lo, c_hi = child_box(lo, hi, j, v, up)
             if c_lo[j] > c_hi[j]:
                 continue
             child = s.solve_exact(c_lo, c_hi)
+            if s.pc is not None and child.status == "optimal" and child.objective is not None:
+                s.pc.record(j, up, child.objective - bound, abs(v - c_lo[j] if up else v - c_hi[j]))
             if child.status == "approximate" and child.x is not None:
                 if np.any(s.frac(child.x) > INT_TOL):
                     # Only a regularised solve succeeded: its objective proves nothing, so the

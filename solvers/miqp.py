@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import cvxpy as cp
 import numpy as np
-from hedge_planner.solvers.bound_tightening import implied_bounds, level_set_form
+from hedge_planner.solvers.bound_tightening import implied_bounds, level_set_box, level_set_form
 from hedge_planner.solvers.branch_and_bound import branch_and_bound
 from hedge_planner.solvers.clarabel_backend import ClarabelNodes
 from hedge_planner.solvers.formulation import HedgeProgram
@@ -38,7 +38,7 @@ from hedge_planner.solvers.highs_backend import HighsModel, NodeOutcome
 from hedge_planner.solvers.outer_approx import outer_approximation
 from hedge_planner.solvers.results import RawOutcome as _Raw
 from hedge_planner.solvers.results import finite_or_none
-from hedge_planner.solvers.standard_form import ParametricForm, search_hessian
+from hedge_planner.solvers.standard_form import LinearForm, ParametricForm, search_hessian
 
 __all__ = ["CLARABEL_TIGHT", "MIQPSolver"]
 
@@ -215,6 +215,9 @@ class MIQPSolver:
         #: (see ``_TIGHTEN_AFTER``); False: before every search, as the outer
         #: approximation does (tests check both paths against enumeration).
         self.lazy_tighten = True
+        #: Branch leg problems by pseudo-costs (benchmarks switch it off to time the
+        #: most-fractional rule in the same run).
+        self.pseudo_costs = True
         #: Implied range of the leg instruments (scaled lots) of the current search.
         self._leg_range: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -372,8 +375,11 @@ class MIQPSolver:
         lo0, hi0 = model.col_lo[cols].copy(), model.col_hi[cols].copy()
         lf = self._form.evaluate()
         n_col = self._form.n_col
+        done: dict[bytes, NodeOutcome] = {}
 
         def fixed(r: np.ndarray) -> NodeOutcome:
+            if r.tobytes() in done:  # the box's incumbent, evaluated again by the loop
+                return done[r.tobytes()]
             model.set_bounds(cols, r, r)
             out = model.run()
             if out.status == "error":
@@ -395,6 +401,8 @@ class MIQPSolver:
             warm = None
             if self.warm_int is not None and len(self.warm_int) == len(cols):
                 warm = self.warm_int
+            if warm is not None and starts:
+                lf = self._oa_box(lf, starts[0], warm, fixed, done, min(2.0, 0.1 * tl))
             res = outer_approximation(
                 lf, cols, fixed, gap_tol=gap, time_limit=tl, start_points=starts, incumbent=warm
             )
@@ -406,6 +414,26 @@ class MIQPSolver:
         self.warm_int = np.round(res.x[cols])
         x = res.x[self._x_cols]
         return _Raw(res.status, x, res.objective, res.bound, res.rounds, method, res.message)
+
+    def _oa_box(self, lf: LinearForm, root_x: np.ndarray, warm: np.ndarray, fixed: Any,
+                done: dict[bytes, NodeOutcome], seconds: float) -> LinearForm:  # fmt: skip
+        """``lf`` with the integer columns boxed to the plans that could beat ``warm``.
+
+        :func:`~hedge_planner.solvers.bound_tightening.level_set_box` at the warm start's
+        objective; the warm start stays inside (it is the incumbent the masters must beat),
+        so the search's optimum is unchanged.
+        """
+        out = fixed(warm)
+        done[warm.tobytes()] = out
+        if out.status != "optimal" or out.objective is None:
+            return lf
+        box = level_set_box(lf, root_x, out.objective, self._int_cols, seconds)
+        if box is None:
+            return lf
+        col_lo, col_hi = lf.col_lo.copy(), lf.col_hi.copy()
+        col_lo[self._int_cols] = np.minimum(box[0], warm)
+        col_hi[self._int_cols] = np.maximum(box[1], warm)
+        return dataclasses.replace(lf, col_lo=col_lo, col_hi=col_hi)
 
     def _branch_and_bound(
         self, gap: float, tl: float, max_nodes: int, stall_every: int | None = None
@@ -461,6 +489,7 @@ class MIQPSolver:
                 stall_every=stall_every,
                 tighten=tighten,
                 tighten_after=_TIGHTEN_AFTER,
+                pseudo_costs=self.program.legs.active and self.pseudo_costs,
             )
         finally:
             model.set_bounds(cols, lo0, hi0)

@@ -48,6 +48,8 @@ _MAX_ROUNDS = 500
 _FIRST_MASTER_GAP = 1e-2
 #: Tangents each side of the relaxation's optimum per epigraph column (see _Master.prime).
 _GRID = 8
+#: Feasibility tolerance of the masters after a stall (see outer_approximation).
+_PRECISE_TOL = 1e-9
 
 FixedSolver = Callable[[np.ndarray], NodeOutcome]
 
@@ -117,6 +119,15 @@ class _Master:
         h.changeColsIntegrality(len(ic), ic, np.array([highspy.HighsVarType.kInteger] * len(ic)))
         self.h = h
         self.n_cuts = 0
+        #: Feasibility tolerances tightened (see :meth:`set_precise`).
+        self.precise = False
+
+    def set_precise(self) -> None:
+        """Primal, dual and integrality tolerances of later masters at ``_PRECISE_TOL``."""
+        for name in ("primal_feasibility_tolerance", "dual_feasibility_tolerance",
+                     "mip_feasibility_tolerance"):  # fmt: skip
+            self.h.setOptionValue(name, _PRECISE_TOL)
+        self.precise = True
 
     # ---------------------------------------------------------------- objective pieces
     def quad(self, x: np.ndarray) -> float:
@@ -335,6 +346,7 @@ def outer_approximation(
             gap_tol * 0.25 if tight else max(gap_tol * 0.25, _FIRST_MASTER_GAP * 0.3**rounds)
         )
         _t = time.perf_counter()
+        lb_before = lb
         st, v, bound = m.solve(master_gap, left)
         logger.debug(
             "OA round %d: master %s gap %.1e bound %s ub %s, %.1f ms",
@@ -358,7 +370,15 @@ def outer_approximation(
             message = f"outer-approximation master ended {st} ({text}) after {rounds} rounds"
             break
         x = v[: m.n]
-        evaluate(np.round(x[ic]))
+        r = np.round(x[ic])
+        if r.tobytes() in seen and not m.precise and (bound is None or bound <= lb_before):
+            # Why: the master proposed a plan it has already evaluated and its bound did
+            # not rise: its tangents hold only to HiGHS' feasibility tolerance (1e-7 on a
+            # row scaled by the gradient p w, i.e. ~0.1 currency on the lots families),
+            # which leaves the bound short of a 1e-6 gap. Later masters run at 1e-9.
+            m.set_precise()
+            logger.debug("outer approximation: master repeats a plan; tolerances 1e-9")
+        evaluate(r)
         added = m.add_cuts(x, v[m.n :], max(abs(ub) if math.isfinite(ub) else 0.0, 1.0))
         closed = best_x is not None and ub - lb <= gap_tol * max(1.0, abs(ub))
         if added == 0 and not closed and not tight and st == "optimal":

@@ -1,0 +1,129 @@
+"""The outer approximation's master box against enumeration.
+
+Before its first master, the outer approximation boxes the integer columns to the plans
+that could beat its warm start (:func:`~hedge_planner.solvers.bound_tightening.level_set_box`
+at the warm start's objective). On the small all-integer instances of
+:mod:`tests.solvers.test_bound_tightening` (lots, minimum trades, tickets, ``max_legs``),
+every plan is enumerated and priced from the raw inputs:
+
+* every plan with objective at most the incumbent's lies in the box (lots and the legs'
+  binaries of its cheapest leg assignment), whatever the incumbent from the optimum up;
+* the outer approximation started from a poor plan (the worst feasible one) ends at the
+  enumerated optimum.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hedge_planner.solvers import miqp
+from hedge_planner.solvers.bound_tightening import level_set_box
+
+from tests.solvers.test_bound_tightening import SEEDS, _case, _plan_values, _plans, _root
+from tests.solvers.test_legs import Case, brute_force, optimizer
+
+
+def _int_vectors(c: Case, opt: Any, Q: np.ndarray) -> np.ndarray:
+    """Integer positions (scaled lots, then buy and sell binaries) of the plans ``Q``."""
+    idx = opt.legs.idx
+    lots = Q / c.lot
+    if not opt.legs.active:
+        return lots
+    d = Q[:, idx]
+    return np.hstack([lots, (d > 0).astype(float), (d < 0).astype(float)])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_level_set_box_keeps_every_plan_below_the_incumbent(seed: int) -> None:
+    c = _case(seed)
+    ref = brute_force(c)
+    if ref is None:
+        return
+    opt = optimizer(c, "oa")
+    lf = opt._form.evaluate()
+    root = _root(opt)
+    assert root.x is not None and root.objective is not None
+    plans = _plans(c)
+    plan, value = _plan_values(c, plans)
+    ints = _int_vectors(c, opt, plans[0])
+    cols = opt._miqp._int_cols
+    assert ints.shape[1] == len(cols)
+    for t in (0.0, 0.2, 1.0):
+        ub = ref + t * (ref - root.objective)
+        box = level_set_box(lf, root.x, ub, cols)
+        assert box is not None
+        lo, hi = box
+        assert np.all(lo == np.round(lo)) and np.all(hi == np.round(hi))
+        below = plan & (value <= ub + 1e-9 * max(1.0, abs(ub)))
+        assert np.any(below)  # the optimum
+        inside = np.all((ints[below] >= lo) & (ints[below] <= hi), axis=1)
+        assert np.all(inside), (t, lo, hi)
+
+
+def test_level_set_box_narrows_the_lots() -> None:
+    """At the optimum's value the box is narrower than the position limits on most instances."""
+    narrower = 0
+    for seed in SEEDS:
+        c = _case(seed)
+        ref = brute_force(c)
+        if ref is None:
+            continue
+        opt = optimizer(c, "oa")
+        lf = opt._form.evaluate()
+        cols = opt._miqp._int_cols
+        box = level_set_box(lf, _root(opt).x, ref, cols)
+        assert box is not None
+        narrower += bool(np.sum(box[1] - box[0]) < np.sum(lf.col_hi[cols] - lf.col_lo[cols]))
+    assert narrower >= 10, narrower
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Record the boxes the outer approximation cuts."""
+    boxes: list[Any] = []
+    real = miqp.level_set_box
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        out = real(*args, **kw)
+        boxes.append(out)
+        return out
+
+    monkeypatch.setattr(miqp, "level_set_box", spy)
+    return boxes
+
+
+def _solve_from_worst(c: Case) -> Any:
+    """The outer approximation warm-started from the worst feasible plan."""
+    opt = optimizer(c, "oa")
+    plans = _plans(c)
+    plan, value = _plan_values(c, plans)
+    worst = int(np.flatnonzero(plan)[np.argmax(value[plan])])
+    opt.warm_int = _int_vectors(c, opt, plans[0][worst : worst + 1])[0]
+    return opt.solve()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_outer_approximation_from_a_poor_plan_matches_enumeration(seed: int) -> None:
+    c = _case(seed)
+    ref = brute_force(c)
+    if ref is None:
+        return
+    res = _solve_from_worst(c)
+    assert res.status == "optimal", res.message
+    assert res.objective is not None
+    assert abs(res.objective - ref) <= 1e-6 * max(1.0, abs(ref)) + 1e-7
+
+
+def test_the_box_is_cut_in_those_searches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The searches above do run inside a box (where HiGHS solves the root relaxation)."""
+    boxes = _spy(monkeypatch)
+    cut = 0
+    for seed in SEEDS:
+        c = _case(seed)
+        if brute_force(c) is None:
+            continue
+        boxes.clear()
+        _solve_from_worst(c)
+        cut += bool(boxes) and boxes[0] is not None
+    assert cut >= 20, cut
