@@ -254,9 +254,13 @@ def _check_engine(engine: str) -> None:
 
 
 def _run_blocks(run: Callable[[slice], None], n: int, size: int) -> None:
-    """``run`` over consecutive blocks of ``size`` pools, on a small thread pool (numpy releases
-    the GIL in its loops; blocks write disjoint rows)."""
-    blocks = block_bounds(n, size)
+    """``run`` over consecutive blocks of ``size`` pools (see :func:`run_threaded`)."""
+    run_threaded(run, block_bounds(n, size))
+
+
+def run_threaded(run: Callable[[slice], None], blocks: list[slice]) -> None:
+    """``run`` over ``blocks`` on a small thread pool (numpy releases the GIL in its loops;
+    blocks write disjoint rows); the per-thread buffers are released after a serial run."""
     n_w = min(workers(), len(blocks))
     if n_w > 1:
         with ThreadPoolExecutor(n_w) as pool:

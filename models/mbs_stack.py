@@ -30,21 +30,18 @@ flows, as in :func:`models.mbs.discounted_flows`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.lattice_pricing import workers
-from hedge_planner.models.mbs import MonteCarloSpec, mortgage_rates
+from hedge_planner.models.mbs import MonteCarloSpec, mortgage_rates, run_threaded
 from hedge_planner.models.mbs_months import (
     SLAB_ELEMENTS,
     path_slices,
     pools_per_block,
     project,
-    release_buffers,
 )
 from hedge_planner.models.mbs_paths import PoolTerms, block_bounds, pool_terms
 from hedge_planner.models.mbs_pools import (
@@ -271,7 +268,7 @@ class _LaneJob:
         def one(sel: slice) -> None:
             out[sel] = self.project(pool[sel], row[sel], fac[sel])
 
-        _threaded(one, block_bounds(pool.size, max(1, -(-pool.size // workers()))))
+        run_threaded(one, block_bounds(pool.size, max(1, -(-pool.size // workers()))))
         return out
 
     def dense(self, rows: IntArray, fac: IntArray, mc: MonteCarloSpec) -> FloatArray:
@@ -309,7 +306,7 @@ class _LaneJob:
                 )
                 out[:, idx, :stop] += a
 
-        _threaded(one, block_bounds(n_b, size))
+        run_threaded(one, block_bounds(n_b, size))
         return out
 
     def project(self, pool: IntArray, row: IntArray, fac: IntArray) -> FloatArray:
@@ -379,16 +376,3 @@ def _block_terms(terms: PoolTerms, idx: IntArray, stop: int) -> PoolTerms:
         terms.pay_group[idx],
         terms.group_index[:, :stop],
     )
-
-
-def _threaded(run: Callable[[slice], None], blocks: list[slice]) -> None:
-    """``run`` over blocks on a small thread pool (numpy releases the GIL in its loops; blocks
-    write disjoint rows)."""
-    n_w = min(workers(), len(blocks))
-    if n_w > 1:
-        with ThreadPoolExecutor(n_w) as ex:
-            list(ex.map(run, blocks))
-    else:
-        for sel in blocks:
-            run(sel)
-        release_buffers()

@@ -14,13 +14,11 @@ import hedge_planner.models.lattice_pricing as lattice_pricing
 import hedge_planner.models.short_rate as sr
 import numpy as np
 import pytest
-from hedge_planner.models.bonds import BondBook, build_schedule
-from hedge_planner.models.callable import ExerciseSchedule, lattice_grid, lay_out
 from hedge_planner.models.curves import YieldCurve
-from hedge_planner.models.dates import add_months, to_days
-from hedge_planner.models.daycount import DayCount
 from hedge_planner.models.lattice_pricing import lattice_prices
 from hedge_planner.models.short_rate import HullWhite, TrinomialTree, time_grid
+
+from tests.models.callable_books import random_callables
 
 SETTLE = dt.date(2023, 12, 29)
 NODE_DAYS = np.array([30, 91, 182, 365, 730, 1095, 1826, 2557, 3652, 7305, 10957])
@@ -52,28 +50,11 @@ def test_bands_keep_every_reachable_node_and_the_middle_children() -> None:
 def long_book():
     t = NODE_DAYS / 365.0
     curve = YieldCurve(SETTLE, t, np.exp(-ZEROS * t))
-    rng = np.random.default_rng(11)
-    settle = int(to_days(SETTLE))
-    n = 8
-    maturity = add_months(np.full(n, settle), 12 * rng.integers(5, 26, size=n) + 1)
-    book = BondBook.from_arrays(
-        [f"L{i}" for i in range(n)],
-        100.0,
-        rng.uniform(0.03, 0.07, size=n),
-        maturity,
-        2,
-        int(DayCount.THIRTY_360),
-        None,
-    )
-    sched = build_schedule(book, settle)
-    schedules = []
-    for b in range(n):
-        lo, hi = sched.offsets[b], sched.offsets[b + 1]
-        days = tuple(int(d) for d in sched.pay_dates[lo + 3 : hi - 1])
-        style = "american" if b == 2 else "bermudan"
-        schedules.append(ExerciseSchedule(days, (100.0,) * len(days), style, put=b % 3 == 1))
-    grid = lattice_grid(sched, curve, schedules, 24)
-    return curve, lay_out(sched, curve, schedules, grid), grid
+    book, grid = random_callables(
+        curve, SETTLE, n=8, seed=11, years=(5, 26), coupons=(0.03, 0.07), first_exercise=3,
+        american=2, put=lambda b: b % 3 == 1, prefix="L",
+    )  # fmt: skip
+    return curve, book, grid
 
 
 def test_banded_rollback_prices_as_the_whole_tree(long_book, monkeypatch) -> None:

@@ -16,16 +16,15 @@ import datetime as dt
 import numpy as np
 import pytest
 from hedge_planner.models import mbs_stack
-from hedge_planner.models.bonds import BondBook, build_schedule
-from hedge_planner.models.callable import ExerciseSchedule, lattice_grid, lattice_prices, lay_out
+from hedge_planner.models.callable import lattice_prices
 from hedge_planner.models.curves import YieldCurve
-from hedge_planner.models.dates import add_months, to_days
-from hedge_planner.models.daycount import DayCount
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.mbs import MonteCarloSpec, PoolBook, discounted_flows
 from hedge_planner.models.mbs_stack import Lanes, stacked_flows
 from hedge_planner.models.prepayment import Prepayment, RefiModel
 from hedge_planner.models.short_rate import HullWhite, TrinomialTree
+
+from tests.models.callable_books import random_callables
 
 SETTLE = dt.date(2023, 12, 29)
 NODE_DAYS = np.array([30, 91, 182, 365, 730, 1095, 1826, 2557, 3652, 7305, 10957])
@@ -43,27 +42,10 @@ def curve() -> YieldCurve:
 
 def _callables(curve: YieldCurve, n: int = 6):
     """``n`` semiannual callables/putables of 3-10 years, Bermudan (one American)."""
-    rng = np.random.default_rng(5)
-    settle = int(to_days(SETTLE))
-    maturity = add_months(np.full(n, settle), 12 * rng.integers(3, 11, size=n) + 1)
-    book = BondBook.from_arrays(
-        [f"C{i}" for i in range(n)],
-        100.0,
-        rng.uniform(0.035, 0.065, size=n),
-        maturity,
-        2,
-        int(DayCount.THIRTY_360),
-        None,
-    )
-    sched = build_schedule(book, settle)
-    schedules = []
-    for b in range(n):
-        lo, hi = sched.offsets[b], sched.offsets[b + 1]
-        days = tuple(int(d) for d in sched.pay_dates[lo + 2 : hi - 1])
-        style = "american" if b == 3 else "bermudan"
-        schedules.append(ExerciseSchedule(days, (100.0,) * len(days), style, put=b == 4))
-    grid = lattice_grid(sched, curve, schedules, 24)
-    return lay_out(sched, curve, schedules, grid), grid
+    return random_callables(
+        curve, SETTLE, n=n, seed=5, years=(3, 11), coupons=(0.035, 0.065), first_exercise=2,
+        american=3, put=lambda b: b == 4, prefix="C",
+    )  # fmt: skip
 
 
 def test_rescaled_tree_prices_each_sigma_as_its_own_tree(curve) -> None:
