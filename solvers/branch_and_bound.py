@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from hedge_planner.solvers.branching import PseudoCosts
+from hedge_planner.solvers.branching import PseudoCosts, child_box, with_value
 from hedge_planner.solvers.highs_backend import NodeOutcome
 
 __all__ = ["BnBResult", "NodeSolver", "branch_and_bound"]
@@ -77,21 +77,6 @@ def closed(ub: float, lb: float, gap_tol: float) -> bool:
     return math.isfinite(ub) and ub - lb <= gap_tol * max(1.0, abs(ub))
 
 
-def _set(a: np.ndarray, j: int, v: float) -> np.ndarray:
-    out = a.copy()
-    out[j] = v
-    return out
-
-
-def child_box(
-    lo: np.ndarray, hi: np.ndarray, j: int, v: float, up: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Box of the child of ``[lo, hi]`` with position ``j`` (value ``v``) rounded up / down."""
-    if up:
-        return np.maximum(lo, _set(lo, j, math.ceil(v))), hi
-    return lo, np.minimum(hi, _set(hi, j, math.floor(v)))
-
-
 class _Search:
     """State of one search (incumbent, node count, memoised fixed-integer solves)."""
 
@@ -125,6 +110,8 @@ class _Search:
         self.best_x: np.ndarray | None = None
         self.best_exact = False  # incumbent from a fixed-integer QP (no polish needed)
         self.ub = math.inf
+        #: The caller's check of a plan; an incumbent it refuses is not taken.
+        self.verify: Callable[[np.ndarray], bool] | None = None
         self.tie = itertools.count()  # heap tie-breaker: arrays are never compared
         #: Pseudo-costs of the branching rule (None: most fractional, see branch_var).
         self.pc = PseudoCosts(k) if pseudo_costs else None
@@ -217,6 +204,8 @@ class _Search:
         """
         fr = self.frac(x)
         open_ = fr > INT_TOL
+        if not np.any(open_):  # integral within INT_TOL, no plan in whole lots: split
+            open_ = fr > 0.0  # the least integral position (see accept_integral)
         top = np.max(self.prio[open_]) if np.any(open_) else 0.0
         if self.pc is None or self.nodes < _PSEUDO_AFTER:
             return int(np.argmax(np.where(open_ & (self.prio >= top), fr, -1.0)))
@@ -224,8 +213,25 @@ class _Search:
         return self.pc.best(np.flatnonzero(open_ & (self.prio >= top)), v - np.floor(v))
 
     def consider(self, x: np.ndarray, obj: float, exact: bool) -> None:
-        if obj < self.ub:
+        if obj < self.ub and (self.verify is None or self.verify(x)):
             self.ub, self.best_x, self.best_exact = obj, x.copy(), exact
+
+    def accept_integral(self, x: np.ndarray, obj: float, exact: bool) -> bool:
+        """Take a relaxation integral within ``INT_TOL`` as a plan: the fixed-integer QP at
+        its rounded lots (unless the node fixes every integer). Why: a lot at 24.999999 can
+        meet a limit the whole lots miss. False when that QP has no plan: branch on it.
+        """
+        if exact:
+            self.consider(x, obj, True)
+            return True
+        out = self.solve_fixed(np.round(x[self.ic]))
+        if out.status == "optimal" and out.x is not None and out.objective is not None:
+            self.consider(out.x, out.objective, True)
+            return True
+        if out.status == "infeasible":
+            return False
+        self.consider(x, obj, False)  # the fixed QP failed: the node's own point, polished
+        return True
 
     def try_fixed(self, r: np.ndarray) -> None:
         if np.any(r < self.lo0) or np.any(r > self.hi0):
@@ -332,7 +338,7 @@ class _Search:
             for r in (first, other):
                 if not lo[j] <= r <= hi[j]:
                     continue
-                lo_c, hi_c = _set(lo, j, r), _set(hi, j, r)
+                lo_c, hi_c = with_value(lo, j, r), with_value(hi, j, r)
                 out = self.solve_node(lo_c, hi_c)
                 if out.status == "optimal" and out.x is not None:
                     found = out
@@ -364,6 +370,7 @@ def branch_and_bound(
     tighten: Tighten | None = None,
     tighten_after: int = 0,
     pseudo_costs: bool = False,
+    verify: Callable[[np.ndarray], bool] | None = None,
 ) -> BnBResult:
     """Best-first branch-and-bound; stops at ``(UB - LB) / max(1, |UB|) <= gap_tol``.
 
@@ -415,11 +422,16 @@ def branch_and_bound(
     pseudo_costs : bool
         Branch by pseudo-costs learnt from the children solved
         (:mod:`~hedge_planner.solvers.branching`) instead of on the most fractional.
+    verify : callable, optional
+        The caller's check of a plan (search vector); no incumbent it refuses is taken.
+        Why: node solvers meet rows to their own tolerance (an interior point's fixed QP
+        passed a duration band missed by 5e-8 years), the caller checks a tighter one.
     """
     t0 = time.perf_counter()
     s = _Search(solve_node, fallback, int_pos, lo0, hi0, round_up, priority, hessian, retighten,
                 pseudo_costs)  # fmt: skip
     s.tighten, s.tighten_after, s.tighten_next = tighten, tighten_after, tighten_after
+    s.verify = verify
     if np.any(lo0 > hi0):  # an empty root box (e.g. implied bounds): no plan at all
         return BnBResult("infeasible", None, None, None, 0, "empty integer box")
     root = s.solve_exact(lo0, hi0)
@@ -428,15 +440,19 @@ def branch_and_bound(
     x, obj = root.x, root.objective
     lb_root = root.lower if root.lower is not None else obj  # certified when given
     s.root_bound = lb_root
-    if np.all(s.frac(x) <= INT_TOL):
-        s.consider(x, obj, False)
-    else:
+    integral = bool(np.all(s.frac(x) <= INT_TOL))
+    if integral and not s.accept_integral(x, obj, bool(np.array_equal(lo0, hi0))):
+        if not np.any(s.frac(x) > 0.0):
+            msg = "the root's whole-lot plan failed its fixed-integer solve"
+            return BnBResult("error", None, None, lb_root, s.nodes, msg)
+        integral = False  # branched on from the root
+    if not integral:
         if warm_int is not None:
             s.try_fixed(warm_int)
         if not closed(s.ub, lb_root, gap_tol):
             s.try_fixed(s.rounded(x[int_pos], lo0, hi0))
     heap: list[_Entry] = []
-    if not closed(s.ub, lb_root, gap_tol):
+    if not integral and not closed(s.ub, lb_root, gap_tol):
         heap.append((lb_root, 0, next(s.tie), lo0, hi0, x))
     status, unresolved = _search(s, heap, gap_tol, t0 + time_limit, max_nodes, stall_every)
     lb = min(heap[0][0], s.ub) if heap else s.ub
@@ -548,8 +564,15 @@ def _search(
                 continue  # infeasible child: pruned
             if closed(s.ub, lower, gap_tol):
                 continue  # cannot improve enough: pruned by bound
-            if np.all(s.frac(child.x) <= INT_TOL) and child.objective is not None:
-                s.consider(child.x, child.objective, bool(np.array_equal(c_lo, c_hi)))
+            fr = s.frac(child.x)
+            if np.all(fr <= INT_TOL) and child.objective is not None:
+                if s.accept_integral(child.x, child.objective, bool(np.array_equal(c_lo, c_hi))):
+                    continue
+                if not np.any(fr > 0.0):
+                    unresolved.append(bound)  # whole lots, fixed solve failed: unproven
+                    continue
+                entry = (max(lower, bound), depth - 1, next(s.tie), c_lo, c_hi, child.x)
+                heapq.heappush(heap, entry)
             else:
                 entry = (max(lower, bound), depth - 1, next(s.tie), c_lo, c_hi, child.x)
                 heapq.heappush(heap, entry)

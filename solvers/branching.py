@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-__all__ = ["PseudoCosts"]
+__all__ = ["PseudoCosts", "child_box", "with_value"]
 
 #: Smallest expected rise in the product score (currency): a direction that never moved
 #: the bound still ranks candidates by the other direction.
@@ -78,3 +78,19 @@ class PseudoCosts:
         down, up = pu[0, cand] * f, pu[1, cand] * (1.0 - f)
         score = np.maximum(down, _EPS) * np.maximum(up, _EPS)
         return int(cand[int(np.argmax(score))])
+
+
+def with_value(a: np.ndarray, j: int, v: float) -> np.ndarray:
+    """A copy of ``a`` with element ``j`` set to ``v``."""
+    out = a.copy()
+    out[j] = v
+    return out
+
+
+def child_box(
+    lo: np.ndarray, hi: np.ndarray, j: int, v: float, up: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Box of the child of ``[lo, hi]`` with position ``j`` (value ``v``) rounded up / down."""
+    if up:
+        return np.maximum(lo, with_value(lo, j, math.ceil(v))), hi
+    return lo, np.minimum(hi, with_value(hi, j, math.floor(v)))

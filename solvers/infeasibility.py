@@ -8,15 +8,17 @@ common unit (years of duration): duration band, KRD tolerances: 1 per year; DV01
 1 / (MV * 1e-4) per currency/bp; convexity floor: 1 per year^2; margin budget: 1 / budget
 per currency (a fraction of the budget); tracking-error limit: 0.01 per bp/yr (its cut rows
 share one slack, in units of the ball radius, see :mod:`hedge_planner.solvers.te_limit`,
-cut again here until the elastic plan meets its moved limit). Instrument bounds and
-integrality stay hard.
+cut again here until the elastic plan meets its moved limit). Instrument bounds,
+integer lots and the leg rules (binaries, minimum trades, ``max_legs``) stay hard.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from hedge_planner.solvers.formulation import HedgeProgram
@@ -25,12 +27,40 @@ from hedge_planner.solvers.problem import FEAS_ATOL, FEAS_RTOL
 from hedge_planner.solvers.standard_form import ParametricForm
 from hedge_planner.solvers.te_limit import TE_LIMIT_WEIGHT, TrackingErrorLimit
 
-__all__ = ["MinimalViolation", "Violation", "conflict", "moves_text"]
+__all__ = [
+    "CLOSEST_NODES",
+    "CLOSEST_ROOM",
+    "LOT_ROOM",
+    "MinimalViolation",
+    "Violation",
+    "budget_note",
+    "conflict",
+    "moved_limits",
+    "moves_text",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Cut rounds of the elastic problem before the TE move is read off the elastic plan.
 _ELASTIC_CUT_ROUNDS = 30
+#: Relative tolerance within which a single limit's move ties the joint minimal move.
+_TIE_RTOL = 1e-7
+# Extra room given to moved limits for the closest hedge, relative: tiny first; a wider
+# retry when the tight relaxed problem is degenerate (measured: the example's swaps-only
+# universe with KRD tolerances of zero, where HiGHS' QP failed and CLARABEL was inaccurate).
+CLOSEST_ROOM = (1e-9, 1e-6)
+# Node QPs of the closest hedge's search with integer lots or legs. Why a budget and no
+# hand-over to the outer approximation: under the moved limits the plans live in a thin
+# slab (a limit met with equality), where the search's dives rarely land and its bound
+# rises slowly (measured: a desk request with an impossible DV01 cap ran 17k node QPs in
+# 24 s twice without a proof). The search starts from the minimal-violation plan, so the
+# best plan it reaches in the budget is shown with its gap; a count, not seconds, so the
+# same inputs give the same report.
+CLOSEST_NODES = 400
+# With integer lots or legs, each moved limit also gets this share of its move as room:
+# the moves are read off the elastic solution, which meets a limit with equality up to
+# the MILP's tolerance, and whole lots rarely land in so thin a slab.
+LOT_ROOM = 1e-3
 
 
 @dataclass(frozen=True)
@@ -84,6 +114,44 @@ def conflict(analysis: MinimalViolation | None) -> str:
     return f". Each alone restores feasibility: {alone}" if alone else ""
 
 
+def moved_limits(
+    params: dict[str, Any], violations: list[Violation], room: float, whole_lots: bool
+) -> dict[str, Any]:
+    """The parameters of the limits in ``violations``, each moved past its required value.
+
+    The room is ``room * max(1, |required|)`` in the limit's own units; with ``whole_lots``
+    (integer lots or legs) at least ``LOT_ROOM`` of the move. Returns only the parameters
+    that change (``krd_tol`` as a whole vector).
+    """
+    moved: dict[str, Any] = {}
+    for v in violations:
+        eps = room * max(1.0, abs(v.required))
+        if whole_lots:
+            eps = max(eps, LOT_ROOM * abs(v.move))
+        req = v.required + eps if v.required >= v.limit else v.required - eps
+        if v.param == "krd_tol":
+            arr = np.array(moved.get("krd_tol", params["krd_tol"]), dtype=float)
+            arr[v.bucket] = req
+            moved["krd_tol"] = arr
+        else:
+            moved[v.param] = req
+    return moved
+
+
+def budget_note(nodes: int, objective: float, bound: float | None) -> str:
+    """``"; closest hedge: best plan in N node QPs, relative gap G ..."`` (budgeted search).
+
+    ``objective`` and ``bound`` in currency; the gap relative to ``max(1, |objective|)``.
+    """
+    if bound is None or not math.isfinite(bound):
+        return f"; closest hedge: best plan in {nodes} node QPs (no bound)"
+    gap = max(objective - min(bound, objective), 0.0) / max(1.0, abs(objective))
+    return (
+        f"; closest hedge: best plan in {nodes} node QPs, relative gap {gap:.2g} "
+        "(search budget, not proven optimal)"
+    )
+
+
 class MinimalViolation:
     """Elastic problem generated from :meth:`HedgeProgram.elastic` (built once, HiGHS).
 
@@ -97,16 +165,34 @@ class MinimalViolation:
     def __init__(self, program: HedgeProgram) -> None:
         self.program = program
         el = program.elastic()
-        self.form = ParametricForm(el.problem, [el.x, *el.slacks])
+        # Why the legs' binaries are integral here: with them relaxed, the minimal move is
+        # the one of plans that may trade dust under a minimum or open more legs than
+        # allowed, so the closest hedge under that move may not exist in whole legs (its
+        # search then ends without a plan). Integral, the elastic plan is itself a valid
+        # closest hedge and the search's first incumbent.
+        legs = program.leg_vars(el.x)
+        extra = [legs.z] if legs is not None else []
+        self.form = ParametricForm(el.problem, [el.x, *el.slacks, *extra])
         x_cols = self.form.var_cols[0]
         self.x_cols = x_cols
+        n_slack = len(el.slacks)
         self.slack_cols = (
-            np.concatenate(self.form.var_cols[1:]) if el.slacks else np.zeros(0, dtype=int)
+            np.concatenate(self.form.var_cols[1 : 1 + n_slack])
+            if n_slack
+            else np.zeros(0, dtype=int)
         )
-        self.model = HighsModel(self.form, x_cols[program.int_idx])
+        self.z_cols = self.form.var_cols[-1] if extra else np.zeros(0, dtype=int)
+        int_cols = np.concatenate([x_cols[program.int_idx], self.z_cols]).astype(int)
+        self.integral = len(int_cols) > 0
+        self.model = HighsModel(self.form, int_cols)
         self.plan: np.ndarray | None = None
+        #: Integer part of the last elastic plan in the hedge search's order (the lots of
+        #: the integer instruments, then the legs' binaries): the closest hedge's warm start.
+        self.plan_int: np.ndarray | None = None
         #: Limits that each alone restore feasibility (set by :meth:`solve`).
         self.alternatives: list[Violation] = []
+        #: Elastic solution of each single move, by limit name (set by :meth:`single_moves`).
+        self._single_x: dict[str, np.ndarray] = {}
 
     def solve(self, time_limit: float) -> tuple[list[Violation], float]:
         """Solve the elastic problem and list the limits that must move.
@@ -130,7 +216,6 @@ class MinimalViolation:
             If even the elastic problem cannot be solved (instrument bounds/integrality alone
             leave no admissible hedge, which input validation should already exclude).
         """
-        prog = self.program
         # One budget for all cut rounds (each round is a MILP when lots are integral).
         deadline = time.perf_counter() + time_limit
         for k in range(_ELASTIC_CUT_ROUNDS):
@@ -150,13 +235,31 @@ class MinimalViolation:
             logger.info("minimal violation: TE cut rounds exhausted; required TE from the plan")
         assert x is not None  # set (and checked) by the first round
         self._te_required(x, slack)
-        #: Quantities (units) of the last elastic plan: they meet every limit once moved.
-        self.plan = np.asarray(x[self.x_cols], dtype=np.float64) * prog.ctx.scale
+        self._keep_plan(x)
         result = [v for k, e in enumerate(slack) if (v := self._violation(k, float(e)))]
         total = float(sum(v.normalised for v in result))
         # The conflict: every limit that alone restores feasibility, with its move.
         self.alternatives = self.single_moves(time_limit) if result else []
+        if len(result) > 1 and self.alternatives:
+            best = self.alternatives[0]
+            if best.normalised <= total * (1 + _TIE_RTOL) + 1e-12:
+                # Why: the elastic LP is degenerate when limits trade off one for one (a
+                # DV01 cap against a duration band: both in years of duration); its vertex
+                # may split the move between them, which leaves the closest hedge a thin
+                # slab where both are met with equality. Moving one limit is as small and
+                # is what a PM would do.
+                result, total = [best], best.normalised
+                self._keep_plan(self._single_x[best.name])
         return result, total
+
+    def _keep_plan(self, x: np.ndarray) -> None:
+        """Keep an elastic solution as the plan (units) and its integer part."""
+        prog = self.program
+        scaled = np.asarray(x[self.x_cols], dtype=np.float64)
+        #: Quantities (units) of the elastic plan: they meet every limit once moved.
+        self.plan = scaled * prog.ctx.scale
+        z = np.asarray(x[self.z_cols], dtype=np.float64)
+        self.plan_int = np.round(np.concatenate([scaled[prog.int_idx], z]))
 
     def single_moves(self, time_limit: float) -> list[Violation]:
         """Each limit that ALONE can restore feasibility, with the amount it must move.
@@ -179,11 +282,12 @@ class MinimalViolation:
         list of Violation
             One per limit that alone restores feasibility, smallest normalised move first.
         """
-        prog, model = self.program, self.model
+        model = self.model
         model.update()
         cols = self.slack_cols
         lo0, hi0 = model.col_lo[cols].copy(), model.col_hi[cols].copy()
         out: list[Violation] = []
+        self._single_x = {}
         t0 = time.perf_counter()
         try:
             for k in range(len(cols)):
@@ -196,7 +300,7 @@ class MinimalViolation:
                 hi = np.zeros(len(cols))
                 hi[k] = hi0[k]
                 model.set_bounds(cols, lo0, hi)
-                if len(prog.int_idx):
+                if self.integral:
                     res, _, _ = model.solve_milp(1e-9, left)
                 else:
                     res = model.run()
@@ -207,6 +311,7 @@ class MinimalViolation:
                 v = self._violation(k, float(slack[k]))
                 if v is not None:
                     out.append(v)
+                    self._single_x[v.name] = res.x
         finally:
             model.set_bounds(cols, lo0, hi0)
         return sorted(out, key=lambda v: v.normalised)
@@ -233,9 +338,9 @@ class MinimalViolation:
         )
 
     def _solve_elastic(self, time_limit: float) -> NodeOutcome:
-        prog, model = self.program, self.model
+        model = self.model
         model.update()
-        if len(prog.int_idx):
+        if self.integral:
             out, _, nodes = model.solve_milp(1e-9, time_limit)
             logger.info("minimal violation: elastic MILP %s, %d nodes", out.status, nodes)
         else:

@@ -26,6 +26,7 @@ import logging
 import math
 import time
 import warnings
+from collections.abc import Callable
 from typing import Any, Literal
 
 import cvxpy as cp
@@ -218,10 +219,13 @@ class MIQPSolver:
         #: Branch leg problems by pseudo-costs (benchmarks switch it off to time the
         #: most-fractional rule in the same run).
         self.pseudo_costs = True
+        #: The optimiser's check of a plan (search vector [x, z]) against its limits: the
+        #: branch-and-bound takes no incumbent it refuses.
+        self.verify: Callable[[np.ndarray], bool] | None = None
         #: Implied range of the leg instruments (scaled lots) of the current search.
         self._leg_range: tuple[np.ndarray, np.ndarray] | None = None
 
-    def solve(self, gap: float, tl: float, max_nodes: int) -> _Raw:
+    def solve(self, gap: float, tl: float, max_nodes: int, hand_over: bool = True) -> _Raw:
         """Exact MIQP: branch-and-bound or outer approximation, the other if unproven.
 
         Why "auto" starts with the branch-and-bound: where the relaxation is tight (the
@@ -238,6 +242,8 @@ class MIQPSolver:
         approximation with tangents around the relaxation proves the gap in a few masters
         (benchmarks/bench_integer.py, families ``lots``, ``near_dup``). The warm start
         (``warm_int``) carries the first method's incumbent into the second.
+        ``hand_over=False``: the branch-and-bound alone, ``max_nodes`` node QPs at most
+        (a bounded search that keeps its best plan, for the closest hedge).
         """
         t0 = time.perf_counter()
         self._leg_range = None
@@ -245,6 +251,8 @@ class MIQPSolver:
         if self.integer_method == "oa" or not self.lazy_tighten:
             self._box = self._tighten(0.2 * tl)
         try:
+            if not hand_over and self.integer_method != "oa":
+                return self._branch_and_bound(gap, tl, max_nodes)
             return self._solve(gap, tl, max_nodes, t0)
         finally:
             # Why: the tightened big-M is implied by the limits as they stand; the
@@ -490,6 +498,7 @@ class MIQPSolver:
                 tighten=tighten,
                 tighten_after=_TIGHTEN_AFTER,
                 pseudo_costs=self.program.legs.active and self.pseudo_costs,
+                verify=self.verify,
             )
         finally:
             model.set_bounds(cols, lo0, hi0)

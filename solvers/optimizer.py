@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
@@ -29,11 +28,22 @@ import cvxpy as cp
 import numpy as np
 import numpy.typing as npt
 from hedge_planner.solvers.context import HedgeContext, RiskSummary
+from hedge_planner.solvers.cvxpy_solve import solve_relaxed
 from hedge_planner.solvers.formulation import HedgeProgram, copy_value
 from hedge_planner.solvers.highs_backend import HighsModel
-from hedge_planner.solvers.infeasibility import MinimalViolation, Violation, conflict, moves_text
+from hedge_planner.solvers.infeasibility import (
+    CLOSEST_NODES,
+    CLOSEST_ROOM,
+    LOT_ROOM,
+    MinimalViolation,
+    Violation,
+    budget_note,
+    conflict,
+    moved_limits,
+    moves_text,
+)
 from hedge_planner.solvers.legs import ZERO_TRADE, leg_violations
-from hedge_planner.solvers.miqp import CLARABEL_TIGHT, MIQPSolver
+from hedge_planner.solvers.miqp import MIQPSolver
 from hedge_planner.solvers.problem import FactorRisk, HedgeInputError, Instrument, PortfolioRisk
 from hedge_planner.solvers.results import (
     HedgeResult,
@@ -51,10 +61,6 @@ __all__ = ["HedgeContext", "HedgeOptimizer", "HedgeResult", "RiskSummary", "Swee
 logger = logging.getLogger(__name__)
 
 _INFEASIBLE = ("infeasible", "infeasible_or_unbounded")
-# Extra room given to moved limits for the closest hedge, relative: tiny first; a wider
-# retry when the tight relaxed problem is degenerate (measured: the example's swaps-only
-# universe with KRD tolerances of zero, where HiGHS' QP failed and CLARABEL was inaccurate).
-_CLOSEST_ROOM = (1e-9, 1e-6)
 
 
 class HedgeOptimizer:
@@ -159,6 +165,7 @@ class HedgeOptimizer:
             self._int_pos,
             integer_method,
         )
+        self._miqp.verify = self._plan_ok
         self._violation: MinimalViolation | None = None
         logger.debug(
             "compiled hedge program: %d instruments, %d limits, HiGHS model %d x %d, %.1f ms",
@@ -261,8 +268,8 @@ class HedgeOptimizer:
             self._violation = MinimalViolation(self.program)
         violations, total = self._violation.solve(tl)
         if not violations and raw.status == "infeasible" and self.has_integer:
-            # Why: the elastic problem relaxes lots and leg binaries; when it needs no limit
-            # to move, the conflict is between the limits and the whole lots / leg rules.
+            # Why: the elastic problem keeps lots and leg rules hard, so needing no move
+            # means its MILP found a plan the search did not (kept as a safe report).
             msg = (
                 "infeasible: no plan in whole lots meets the limits and the leg rules "
                 "(max_legs, min_trade); the continuous relaxation would"
@@ -275,14 +282,17 @@ class HedgeOptimizer:
             msg = note or "solver reported infeasible but no limit must move"
             return self._result("error", raw, None, t0, [], f"{msg}: no proven plan", False)
         q, closest, msg = None, raw, ""
-        for room in _CLOSEST_ROOM:
+        for room in CLOSEST_ROOM:
             closest, moved, msg = self._closest_hedge(violations, gap, tl, total, room)
-            if closest.status != "optimal" or closest.x is None:
+            if closest.x is None or closest.status not in ("optimal", "node_limit"):
                 msg += f"; closest hedge not found ({closest.status})"
                 continue
             q = self._to_q(closest.x)
             bad = self._violated(q, moved)
             if not bad:
+                if closest.status == "node_limit":
+                    objective = float(sum(self._costs(q).values()))
+                    msg += budget_note(closest.iterations, objective, closest.bound)
                 break
             msg += "; the closest hedge failed verification (" + "; ".join(bad) + ")"
             q = None
@@ -304,12 +314,27 @@ class HedgeOptimizer:
         result.alternatives = self._violation.alternatives  # the limits in conflict
         return result
 
-    def _violated(self, q: np.ndarray, params: dict[str, Any]) -> list[str]:
+    def _violated(
+        self, q: np.ndarray, params: dict[str, Any], cut_limits: bool = True
+    ) -> list[str]:
+        """The hard limits and leg rules plan ``q`` (units) misses.
+
+        ``cut_limits=False`` leaves out the limits the model holds by cuts (tracking error):
+        a plan past them is the cut loop's business (:meth:`_solve_raw`), not a reason for
+        the branch-and-bound to refuse it as an incumbent.
+        """
         reports = [r for c in self.constraints for r in c.report(self.ctx, q, params)]
-        bad = check_limits(self.program.limits, reports)
+        owners = [o for o, _ in self.program.limit_owner]
+        keep = [cut_limits or not isinstance(o, TrackingErrorLimit) for o in owners]
+        limits = [lim for lim, k in zip(self.program.limits, keep, strict=True) if k]
+        bad = check_limits(limits, [r for r, k in zip(reports, keep, strict=True) if k])
         if self.legs.active:
             bad += leg_violations(self.ctx, self.legs, q)
         return bad
+
+    def _plan_ok(self, xs: np.ndarray) -> bool:
+        """The branch-and-bound's check of a search vector ``[x, z]`` (see :meth:`_violated`)."""
+        return not self._violated(self._to_q(xs[: self.ctx.n]), self.params, cut_limits=False)
 
     def _to_q(self, x: np.ndarray) -> np.ndarray:
         # Why: HiGHS honours bounds to ~1e-9; clip so long-only legs are never -1e-10.
@@ -328,23 +353,25 @@ class HedgeOptimizer:
             costs["tickets"] = self.legs.ticket_value(self.ctx, q)
         return costs
 
-    def _solve_raw(self, gap: float, tl: float) -> _Raw:
+    def _solve_raw(self, gap: float, tl: float, budget: int | None = None) -> _Raw:
         """Solve; with outer-approximated limits, add cuts until the plan meets them.
 
         Each cut is globally valid, so the cut problem relaxes the true one: infeasible
         means infeasible, and a solution meeting every outer-approximated limit (within
         the feasibility tolerance of :func:`check_limits`) is optimal for the true problem.
-        With integer lots each round is a whole branch-and-bound.
+        With integer lots each round is a whole branch-and-bound. ``budget`` (node QPs)
+        bounds each round's branch-and-bound, with no hand-over: a round that runs out
+        ends ``"node_limit"`` with its best plan (for the closest hedge only).
         """
         cutters = [c for c in self.constraints if isinstance(c, TrackingErrorLimit)]
         if not cutters:
-            return self._solve_once(gap, tl)
+            return self._solve_once(gap, tl, budget)
         for c in cutters:
             if c.n_cuts > c.max_cuts // 2:  # keep earlier (valid) cuts while room is left
                 c.clear_cuts()
         t0, rounds, iterations = time.perf_counter(), 0, 0
         while True:
-            raw = self._solve_once(gap, max(tl - (time.perf_counter() - t0), 1e-3))
+            raw = self._solve_once(gap, max(tl - (time.perf_counter() - t0), 1e-3), budget)
             rounds += 1
             iterations += raw.iterations
             if raw.status != "optimal" or raw.x is None:
@@ -373,7 +400,7 @@ class HedgeOptimizer:
                 return _Raw("time_limit", None, None, raw.bound, iterations, raw.method,
                             "time limit during the tracking-error cut rounds")  # fmt: skip
 
-    def _solve_once(self, gap: float, tl: float) -> _Raw:
+    def _solve_once(self, gap: float, tl: float, budget: int | None = None) -> _Raw:
         if not self.has_integer and self.continuous_backend == "cvxpy":
             return self._solve_cvxpy()
         self._highs.update()
@@ -391,6 +418,8 @@ class HedgeOptimizer:
             out, bound, nodes = self._highs.solve_milp(gap, tl)
             x = None if out.x is None else out.x[self._x_cols]
             return _Raw(out.status, x, out.objective, bound, nodes, "MILP (HiGHS)")
+        if budget is not None:
+            return self._miqp.solve(gap, tl, min(budget, self.max_nodes), hand_over=False)
         return self._miqp.solve(gap, tl, self.max_nodes)
 
     @property
@@ -403,63 +432,37 @@ class HedgeOptimizer:
         self._miqp.warm_int = value
 
     def _solve_cvxpy(self, solver: str | None = None) -> _Raw:
-        solver = self.cvxpy_solver if solver is None else solver
-        method = f"continuous QP (cvxpy + {solver})"
-        opts: dict[str, Any] = {}
-        if solver == "CLARABEL":
-            # Why: defaults (1e-8) are too loose for the 1e-8 GLS baseline.
-            opts = dict(CLARABEL_TIGHT)
-        elif solver == "HIGHS":
-            opts = {"qp_regularization_value": 0.0}
-        prob = self.program.relaxed
-        try:
-            with warnings.catch_warnings():
-                # "Solution may be inaccurate": handled by the status and the verification.
-                warnings.simplefilter("ignore", UserWarning)
-                prob.solve(solver=solver, **opts)
-        except cp.error.SolverError as exc:  # pragma: no cover - defensive
-            return _Raw("error", None, None, None, 0, method, str(exc))
-        st = prob.status
-        if st in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) and self.program.x.value is not None:
-            obj = finite_or_none(prob.value)
-            iters = int(prob.solver_stats.num_iters or 0)
-            return _Raw("optimal", np.asarray(self.program.x.value), obj, obj, iters, method)
-        if st == cp.INFEASIBLE:
-            return _Raw("infeasible", None, None, None, 0, method)
-        if st in (cp.UNBOUNDED, cp.UNBOUNDED_INACCURATE):
-            return _Raw("unbounded", None, None, None, 0, method)
-        return _Raw("infeasible_or_unbounded", None, None, None, 0, method, str(st))
+        return solve_relaxed(self.program, self.cvxpy_solver if solver is None else solver)
 
     def _closest_hedge(
         self, violations: list[Violation], gap: float, tl: float, total: float, room: float
     ) -> tuple[_Raw, dict[str, Any], str]:
         """Re-solve with the limits moved by the minimal violation: the closest hedge.
 
-        Each moved limit gets ``room * max(1, |required|)`` beyond the required value (own
-        units), so the relaxed problem is not numerically infeasible or degenerate.
+        Each moved limit gets room beyond the required value (:func:`moved_limits`), so the
+        relaxed problem is not numerically infeasible or degenerate.
         Returns the raw solve, the moved parameters (to verify the plan against) and the
         message naming the moves.
         """
         saved = {k: copy_value(v) for k, v in self.params.items()}
         try:
-            moved = dict(self.params)
-            for v in violations:
-                eps = room * max(1.0, abs(v.required))
-                req = v.required + eps if v.required >= v.limit else v.required - eps
-                if v.param == "krd_tol":
-                    arr = np.array(moved["krd_tol"], dtype=float)
-                    arr[v.bucket] = req
-                    moved["krd_tol"] = arr
-                else:
-                    moved[v.param] = req
-            self.set_params(**{k: moved[k] for k in {v.param for v in violations}})
+            moved = moved_limits(self.params, violations, room, self.has_integer)
+            self.set_params(**moved)
             moved = {k: copy_value(v) for k, v in self.params.items()}
-            raw = self._solve_raw(gap, tl)
+            if self.has_integer and self._violation is not None:
+                # The minimal-violation plan meets the moved limits in whole lots and legs:
+                # the search starts from it instead of hunting for a plan in a thin set.
+                self.warm_int = self._violation.plan_int
+            budget = CLOSEST_NODES if self.has_integer else None
+            raw = self._solve_raw(gap, tl, budget)
             logger.info("closest hedge under the moved limits: %s", raw.status)
         finally:
             self.set_params(**saved)
         msg = f"infeasible; minimal normalised violation {total:.6g}. Move: "
-        return raw, moved, msg + moves_text(violations) + conflict(self._violation)
+        msg += moves_text(violations) + conflict(self._violation)
+        if self.has_integer:
+            msg += f"; the closest hedge has {LOT_ROOM:.1%} of each move as room for whole lots"
+        return raw, moved, msg
 
     def _result(
         self,

@@ -212,3 +212,43 @@ def test_a_stalled_bound_hands_over_early_and_a_moving_one_does_not() -> None:
         ref = min(float(np.sum((np.array(p) - c) ** 2)) for p in grid)
         assert moving.status == "optimal"
         assert moving.objective == pytest.approx(ref, abs=1e-12)
+
+
+def test_a_near_integral_relaxation_is_checked_in_whole_lots() -> None:
+    """min (x - 2)^2 with x <= 1 - 5e-7 (a row the node solver meets exactly) over integer
+    x in [0, 3]: the relaxation stops at 0.9999995, integral within the 1e-6 tolerance, but
+    the whole lot 1 breaks the row. By hand the optimum is x = 0, objective 4."""
+    cap = 1.0 - 5e-7
+
+    def solve(lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        top = min(float(hi[0]), cap)
+        if lo[0] > top:
+            return NodeOutcome("infeasible", None, None)
+        x = np.array([min(max(2.0, float(lo[0])), top)])
+        return NodeOutcome("optimal", x, float((x[0] - 2.0) ** 2))
+
+    res = branch_and_bound(
+        solve, np.array([0]), np.zeros(1), np.full(1, 3.0),
+        gap_tol=1e-9, time_limit=10.0, max_nodes=100,
+    )  # fmt: skip
+    assert res.status == "optimal"
+    assert res.x is not None and res.x[0] == 0.0
+    assert res.objective == pytest.approx(4.0)
+
+
+def test_plans_the_caller_refuses_are_never_the_incumbent() -> None:
+    """The caller's check refuses every plan with x1 = 2 (the unconstrained optimum of the
+    separable objective): the search returns the best of the other whole-lot plans, found
+    by enumeration."""
+    c = np.array([0.3, 1.6, -0.4])
+    solve, _ = _separable(c)
+    lo, hi = np.full(3, -3.0), np.full(3, 3.0)
+    res = branch_and_bound(
+        solve, np.arange(3), lo, hi, gap_tol=1e-9, time_limit=10.0, max_nodes=1000,
+        verify=lambda x: round(float(x[1])) != 2,
+    )  # fmt: skip
+    grid = itertools.product(range(-3, 4), repeat=3)
+    ref = min(float(np.sum((np.array(p) - c) ** 2)) for p in grid if p[1] != 2)
+    assert res.status == "optimal"
+    assert res.x is not None and round(float(res.x[1])) != 2
+    assert res.objective == pytest.approx(ref, abs=1e-12)

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from hedge_planner.solvers import branch_and_bound as bnb
 from hedge_planner.solvers import branching
-from hedge_planner.solvers.branch_and_bound import branch_and_bound, child_box
-from hedge_planner.solvers.branching import PseudoCosts
+from hedge_planner.solvers.branch_and_bound import branch_and_bound
+from hedge_planner.solvers.branching import PseudoCosts, child_box
 from hedge_planner.solvers.highs_backend import NodeOutcome
 
 from tests.solvers import test_cardinality, test_legs

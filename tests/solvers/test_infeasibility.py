@@ -159,3 +159,42 @@ def test_only_the_margin_budget_conflicts() -> None:
     assert "margin_budget" in names
     mb = next(v for v in res.alternatives if v.name == "margin_budget")
     assert mb.required == pytest.approx(19_000.0, rel=1e-7)
+
+
+def test_minimal_violation_keeps_the_minimum_trade() -> None:
+    """Duration 5y on MV 1e7 (DV01 5000), target 3 +- 0.1: 19 to 21 short contracts would
+    do, but the future trades at least 30 contracts. By hand: no trade leaves duration 5
+    (the band must widen by 1.9y), selling 30 leaves DV01 2000, duration 2: the band must
+    widen to 1.0y (move 0.9y), the closest hedge sells 30 contracts. With the legs'
+    binaries relaxed a 20-lot trade looks admissible and no limit seems to need a move."""
+    port = PortfolioRisk(1e7, np.array([5000.0]))
+    fut = Instrument("FUT", "future", np.array([100.0]), lo=-50, hi=50, min_trade=30.0)
+    opt = HedgeOptimizer(
+        port, [fut], np.array([[100.0]]), [TrackingErrorTerm(1e-6)], [DurationBand(3.0, 0.1)],
+    )  # fmt: skip
+    res = opt.solve()
+    assert res.status == "infeasible"
+    assert [v.name for v in res.violations] == ["duration_band"]
+    assert res.violations[0].required == pytest.approx(1.0, abs=1e-7)
+    assert res.quantities is not None and res.quantities["FUT"] == -30
+    assert res.post.duration == pytest.approx(2.0)
+
+
+def test_a_single_move_as_small_as_the_joint_one_is_preferred() -> None:
+    """DV01 5000 on MV 1e7, one future (100/bp, +-10 contracts), band 5 +- 0.1 and a DV01
+    cap of 3000. Any DV01 D in [4000, 4900] needs the band and the cap moved by a total of
+    1.9 normalised years (4.9 - D/1000 plus (D - 3000)/1000): the elastic LP is degenerate.
+    Moving the cap alone to 4900 is as small (1.9), and the band alone cannot restore
+    feasibility; the report moves the cap only and the closest hedge sells one contract."""
+    port = PortfolioRisk(1e7, np.array([5000.0]))
+    opt = HedgeOptimizer(
+        port, [_one_future(-10, 10)], np.array([[100.0]]), [TrackingErrorTerm(1e-6)],
+        [DurationBand(5.0, 0.1), DV01Limit(dv01_max=3000.0)],
+    )  # fmt: skip
+    res = opt.solve()
+    assert res.status == "infeasible"
+    assert [v.name for v in res.alternatives] == ["dv01_max"]
+    assert [v.name for v in res.violations] == ["dv01_max"]
+    assert res.violations[0].required == pytest.approx(4900.0, rel=1e-7)
+    assert res.quantities is not None and res.quantities["FUT"] == -1
+    assert res.post.dv01 == pytest.approx(4900.0)
