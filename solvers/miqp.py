@@ -252,7 +252,9 @@ class MIQPSolver:
             self._box = self._tighten(0.2 * tl)
         try:
             if not hand_over and self.integer_method != "oa":
-                return self._branch_and_bound(gap, tl, max_nodes)
+                # Node solvers in a fixed order (not by measured time): a budgeted search
+                # that ends unproven must give the same plan and bound for the same inputs.
+                return self._branch_and_bound(gap, tl, max_nodes, by_time=False)
             return self._solve(gap, tl, max_nodes, t0)
         finally:
             # Why: the tightened big-M is implied by the limits as they stand; the
@@ -444,14 +446,21 @@ class MIQPSolver:
         return dataclasses.replace(lf, col_lo=col_lo, col_hi=col_hi)
 
     def _branch_and_bound(
-        self, gap: float, tl: float, max_nodes: int, stall_every: int | None = None
+        self,
+        gap: float,
+        tl: float,
+        max_nodes: int,
+        stall_every: int | None = None,
+        by_time: bool | None = None,
     ) -> _Raw:
         method = "MIQP branch-and-bound over HiGHS QP relaxations"
         model, cols, xc = self._highs, self._int_cols, self._search_cols
         lo0, hi0 = model.col_lo[cols].copy(), model.col_hi[cols].copy()
         box_lo, box_hi = (lo0, hi0) if self._box is None else self._box
 
-        node = _NodeSolvers(self._form, model, cols, xc, by_time=self.program.legs.active)
+        if by_time is None:
+            by_time = self.program.legs.active
+        node = _NodeSolvers(self._form, model, cols, xc, by_time=by_time)
         retighten = tighten = None
         if self.level_set:
             budget = min(2.0, 0.05 * tl)

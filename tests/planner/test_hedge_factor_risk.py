@@ -200,8 +200,20 @@ def test_par_convention_rates_and_krd_limits(tmp_path: Path) -> None:
         assert rep.value == pytest.approx(abs(gap), rel=1e-9, abs=1e-12)
 
 
+def _continuous_notionals(case: dict) -> None:
+    """The example's universe without minimum trades, tickets or lots on swaps, swaptions
+    and the cap (continuous notionals; the CDX keeps its default 1mm lot), as it was before
+    the desk settings: a limit can then bind to the solver's tolerance."""
+    for kind in ("futures", "swaps", "swaptions", "future_options", "caps", "cdx"):
+        for spec in case["hedge"]["universe"].get(kind, []):
+            for key in ("lot", "min_trade", "ticket_cost"):
+                spec.pop(key, None)
+
+
 def test_case_te_limit_binds_and_an_impossible_one_names_the_move(tmp_path: Path) -> None:
     def limit(case: dict) -> None:
+        # Binding to 1e-6 needs continuous notionals: the example trades whole 1mm lots.
+        _continuous_notionals(case)
         case["hedge"]["limits"]["tracking_error_bp"] = 500.0
 
     case, analysis, members, name = _build(tmp_path, limit)
