@@ -29,11 +29,13 @@ from hedge_planner.solvers.te_limit import TE_LIMIT_WEIGHT, TrackingErrorLimit
 
 __all__ = [
     "CLOSEST_NODES",
+    "CLOSEST_OA_SECONDS",
     "CLOSEST_ROOM",
     "LOT_ROOM",
     "MinimalViolation",
     "Violation",
     "budget_note",
+    "closest_rooms",
     "conflict",
     "moved_limits",
     "moves_text",
@@ -49,14 +51,17 @@ _TIE_RTOL = 1e-7
 # retry when the tight relaxed problem is degenerate (measured: the example's swaps-only
 # universe with KRD tolerances of zero, where HiGHS' QP failed and CLARABEL was inaccurate).
 CLOSEST_ROOM = (1e-9, 1e-6)
-# Node QPs of the closest hedge's search with integer lots or legs. Why a budget and no
-# hand-over to the outer approximation: under the moved limits the plans live in a thin
-# slab (a limit met with equality), where the search's dives rarely land and its bound
-# rises slowly (measured: a desk request with an impossible DV01 cap ran 17k node QPs in
-# 24 s twice without a proof). The search starts from the minimal-violation plan, so the
-# best plan it reaches in the budget is shown with its gap; a count, not seconds, so the
-# same inputs give the same report.
+# Node QPs of the closest hedge's branch-and-bound with integer lots or legs. Why a
+# budget: under the moved limits the plans live in a thin slab (a limit met with
+# equality), where the search's dives rarely land and its bound rises slowly (measured: a
+# desk request with an impossible DV01 cap ran 17k node QPs in 24 s twice without a
+# proof). The search starts from the minimal-violation plan, so the best plan it reaches
+# is shown with its gap; a count, not seconds, so the same inputs give the same report.
 CLOSEST_NODES = 400
+# Seconds of outer approximation after it (no legs: after the usual short probe). Proven,
+# its plan is the optimum; otherwise the branch-and-bound's best plan stands, so the
+# report depends on the machine only through whether the proof came in time.
+CLOSEST_OA_SECONDS = 2.0
 # With integer lots or legs, each moved limit also gets this share of its move as room:
 # the moves are read off the elastic solution, which meets a limit with equality up to
 # the MILP's tolerance, and whole lots rarely land in so thin a slab.
@@ -115,19 +120,17 @@ def conflict(analysis: MinimalViolation | None) -> str:
 
 
 def moved_limits(
-    params: dict[str, Any], violations: list[Violation], room: float, whole_lots: bool
+    params: dict[str, Any], violations: list[Violation], room: float, lot_room: float
 ) -> dict[str, Any]:
     """The parameters of the limits in ``violations``, each moved past its required value.
 
-    The room is ``room * max(1, |required|)`` in the limit's own units; with ``whole_lots``
-    (integer lots or legs) at least ``LOT_ROOM`` of the move. Returns only the parameters
-    that change (``krd_tol`` as a whole vector).
+    The room is ``room * max(1, |required|)`` in the limit's own units, and at least
+    ``lot_room`` of the move. Returns only the parameters that change (``krd_tol`` as a
+    whole vector).
     """
     moved: dict[str, Any] = {}
     for v in violations:
-        eps = room * max(1.0, abs(v.required))
-        if whole_lots:
-            eps = max(eps, LOT_ROOM * abs(v.move))
+        eps = max(room * max(1.0, abs(v.required)), lot_room * abs(v.move))
         req = v.required + eps if v.required >= v.limit else v.required - eps
         if v.param == "krd_tol":
             arr = np.array(moved.get("krd_tol", params["krd_tol"]), dtype=float)
@@ -136,6 +139,18 @@ def moved_limits(
         else:
             moved[v.param] = req
     return moved
+
+
+def closest_rooms(whole_lots: bool) -> list[tuple[float, float]]:
+    """``(room, lot_room)`` of each closest-hedge attempt, in order (see moved_limits).
+
+    Continuous: the tiny room, then the wider retry (``CLOSEST_ROOM``). With whole lots
+    or legs: the tiny room, then ``LOT_ROOM`` of each move, tried when the first search
+    ends unproven (its plan is kept if the second finds none).
+    """
+    if whole_lots:
+        return [(CLOSEST_ROOM[0], 0.0), (CLOSEST_ROOM[0], LOT_ROOM)]
+    return [(r, 0.0) for r in CLOSEST_ROOM]
 
 
 def budget_note(nodes: int, objective: float, bound: float | None) -> str:

@@ -225,7 +225,7 @@ class MIQPSolver:
         #: Implied range of the leg instruments (scaled lots) of the current search.
         self._leg_range: tuple[np.ndarray, np.ndarray] | None = None
 
-    def solve(self, gap: float, tl: float, max_nodes: int, hand_over: bool = True) -> _Raw:
+    def solve(self, gap: float, tl: float, max_nodes: int, oa_seconds: float | None = None) -> _Raw:
         """Exact MIQP: branch-and-bound or outer approximation, the other if unproven.
 
         Why "auto" starts with the branch-and-bound: where the relaxation is tight (the
@@ -242,8 +242,10 @@ class MIQPSolver:
         approximation with tangents around the relaxation proves the gap in a few masters
         (benchmarks/bench_integer.py, families ``lots``, ``near_dup``). The warm start
         (``warm_int``) carries the first method's incumbent into the second.
-        ``hand_over=False``: the branch-and-bound alone, ``max_nodes`` node QPs at most
-        (a bounded search that keeps its best plan, for the closest hedge).
+        ``oa_seconds``: a bounded search (the closest hedge): node solvers in a fixed order,
+        so an unproven search gives the same plan for the same inputs, and the outer
+        approximation capped at that many seconds; unproven, the branch-and-bound's best
+        plan is returned (status "node_limit" or "time_limit").
         """
         t0 = time.perf_counter()
         self._leg_range = None
@@ -251,11 +253,7 @@ class MIQPSolver:
         if self.integer_method == "oa" or not self.lazy_tighten:
             self._box = self._tighten(0.2 * tl)
         try:
-            if not hand_over and self.integer_method != "oa":
-                # Node solvers in a fixed order (not by measured time): a budgeted search
-                # that ends unproven must give the same plan and bound for the same inputs.
-                return self._branch_and_bound(gap, tl, max_nodes, by_time=False)
-            return self._solve(gap, tl, max_nodes, t0)
+            return self._solve(gap, tl, max_nodes, t0, oa_seconds)
         finally:
             # Why: the tightened big-M is implied by the limits as they stand; the
             # minimal-violation analysis moves limits, and new Parameters move them too.
@@ -361,18 +359,24 @@ class MIQPSolver:
         logger.debug("level-set bounds at %.6g in %.1f ms", ub, 1e3 * (time.perf_counter() - t0))
         return self._box
 
-    def _solve(self, gap: float, tl: float, max_nodes: int, t0: float) -> _Raw:
+    def _solve(
+        self, gap: float, tl: float, max_nodes: int, t0: float, oa_seconds: float | None
+    ) -> _Raw:
+        by_time = False if oa_seconds is not None else None
         if self.integer_method == "oa":
-            return self._outer_approx(gap, tl)
+            return self._outer_approx(gap, tl if oa_seconds is None else min(tl, oa_seconds))
         if self.integer_method == "bnb":
-            return self._branch_and_bound(gap, tl, max_nodes)
+            return self._branch_and_bound(gap, tl, max_nodes, by_time=by_time)
         # Why 80%: the second method needs time left to prove anything.
         legs = self.program.legs.active
         probe = max_nodes if legs else min(max_nodes, _BNB_PROBE_NODES)
-        raw = self._branch_and_bound(gap, 0.8 * tl, probe, None if legs else _STALL_EVERY)
+        stall = None if legs else _STALL_EVERY
+        raw = self._branch_and_bound(gap, 0.8 * tl, probe, stall, by_time=by_time)
         if raw.status in ("optimal", "infeasible"):
             return raw
         left = tl - (time.perf_counter() - t0)
+        if oa_seconds is not None:
+            left = min(left, oa_seconds)
         logger.info("%s ended %s (%s): outer approximation", raw.method, raw.status, raw.message)
         if left <= 1e-3:
             return raw

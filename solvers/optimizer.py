@@ -33,11 +33,11 @@ from hedge_planner.solvers.formulation import HedgeProgram, copy_value
 from hedge_planner.solvers.highs_backend import HighsModel
 from hedge_planner.solvers.infeasibility import (
     CLOSEST_NODES,
-    CLOSEST_ROOM,
-    LOT_ROOM,
+    CLOSEST_OA_SECONDS,
     MinimalViolation,
     Violation,
     budget_note,
+    closest_rooms,
     conflict,
     moved_limits,
     moves_text,
@@ -53,6 +53,7 @@ from hedge_planner.solvers.results import (
 )
 from hedge_planner.solvers.results import RawOutcome as _Raw
 from hedge_planner.solvers.standard_form import ParametricForm
+from hedge_planner.solvers.sweep import run_sweep
 from hedge_planner.solvers.te_limit import TrackingErrorLimit
 from hedge_planner.solvers.terms import Constraint, ConstraintReport, ObjectiveTerm
 
@@ -61,6 +62,7 @@ __all__ = ["HedgeContext", "HedgeOptimizer", "HedgeResult", "RiskSummary", "Swee
 logger = logging.getLogger(__name__)
 
 _INFEASIBLE = ("infeasible", "infeasible_or_unbounded")
+_BUDGET_ENDS = ("node_limit", "time_limit")  # a bounded closest-hedge search, unproven
 
 
 class HedgeOptimizer:
@@ -281,22 +283,15 @@ class HedgeOptimizer:
                 return self._result("unbounded", raw, None, t0, [], msg, proven=False)
             msg = note or "solver reported infeasible but no limit must move"
             return self._result("error", raw, None, t0, [], f"{msg}: no proven plan", False)
-        q, closest, msg = None, raw, ""
-        for room in CLOSEST_ROOM:
-            closest, moved, msg = self._closest_hedge(violations, gap, tl, total, room)
-            if closest.x is None or closest.status not in ("optimal", "node_limit"):
-                msg += f"; closest hedge not found ({closest.status})"
-                continue
-            q = self._to_q(closest.x)
-            bad = self._violated(q, moved)
-            if not bad:
-                if closest.status == "node_limit":
-                    objective = float(sum(self._costs(q).values()))
-                    msg += budget_note(closest.iterations, objective, closest.bound)
-                break
-            msg += "; the closest hedge failed verification (" + "; ".join(bad) + ")"
-            q = None
-            logger.info("closest hedge with room %g failed verification", room)
+        q, closest, msg, moved = None, raw, "", dict(self.params)
+        for room, lot_room in closest_rooms(self.has_integer):
+            raw_c, q_c, moved_c, msg_c = self._closest_hedge(
+                violations, gap, tl, total, room, lot_room
+            )
+            if q_c is not None or q is None:  # a plan, or nothing better yet: the latest
+                q, closest, msg, moved = q_c, raw_c, msg_c, moved_c
+            if q_c is not None and raw_c.status == "optimal":
+                break  # proven; an unproven plan is kept while a wider room is tried
         if q is None and self._violation.plan is not None:
             # Why: near the smallest reachable tracking error the cut rounds of the closest-
             # hedge solve can run out of time; the minimal-violation plan itself meets every
@@ -360,8 +355,9 @@ class HedgeOptimizer:
         means infeasible, and a solution meeting every outer-approximated limit (within
         the feasibility tolerance of :func:`check_limits`) is optimal for the true problem.
         With integer lots each round is a whole branch-and-bound. ``budget`` (node QPs)
-        bounds each round's branch-and-bound, with no hand-over: a round that runs out
-        ends ``"node_limit"`` with its best plan (for the closest hedge only).
+        bounds each round's branch-and-bound and ``CLOSEST_OA_SECONDS`` its outer
+        approximation: a round that runs out ends unproven with its best plan (for the
+        closest hedge only).
         """
         cutters = [c for c in self.constraints if isinstance(c, TrackingErrorLimit)]
         if not cutters:
@@ -419,7 +415,8 @@ class HedgeOptimizer:
             x = None if out.x is None else out.x[self._x_cols]
             return _Raw(out.status, x, out.objective, bound, nodes, "MILP (HiGHS)")
         if budget is not None:
-            return self._miqp.solve(gap, tl, min(budget, self.max_nodes), hand_over=False)
+            nodes = min(budget, self.max_nodes)
+            return self._miqp.solve(gap, tl, nodes, oa_seconds=CLOSEST_OA_SECONDS)
         return self._miqp.solve(gap, tl, self.max_nodes)
 
     @property
@@ -435,18 +432,24 @@ class HedgeOptimizer:
         return solve_relaxed(self.program, self.cvxpy_solver if solver is None else solver)
 
     def _closest_hedge(
-        self, violations: list[Violation], gap: float, tl: float, total: float, room: float
-    ) -> tuple[_Raw, dict[str, Any], str]:
+        self,
+        violations: list[Violation],
+        gap: float,
+        tl: float,
+        total: float,
+        room: float,
+        lot_room: float,
+    ) -> tuple[_Raw, np.ndarray | None, dict[str, Any], str]:
         """Re-solve with the limits moved by the minimal violation: the closest hedge.
 
         Each moved limit gets room beyond the required value (:func:`moved_limits`), so the
         relaxed problem is not numerically infeasible or degenerate.
-        Returns the raw solve, the moved parameters (to verify the plan against) and the
-        message naming the moves.
+        Returns the raw solve, the verified plan (units; None: no plan), the moved
+        parameters and the message naming the moves.
         """
         saved = {k: copy_value(v) for k, v in self.params.items()}
         try:
-            moved = moved_limits(self.params, violations, room, self.has_integer)
+            moved = moved_limits(self.params, violations, room, lot_room)
             self.set_params(**moved)
             moved = {k: copy_value(v) for k, v in self.params.items()}
             if self.has_integer and self._violation is not None:
@@ -460,9 +463,22 @@ class HedgeOptimizer:
             self.set_params(**saved)
         msg = f"infeasible; minimal normalised violation {total:.6g}. Move: "
         msg += moves_text(violations) + conflict(self._violation)
-        if self.has_integer:
-            msg += f"; the closest hedge has {LOT_ROOM:.1%} of each move as room for whole lots"
-        return raw, moved, msg
+        if lot_room:
+            msg += f"; the closest hedge has {lot_room:.1%} of each move as room for whole lots"
+        q = self._to_q(raw.x) if raw.x is not None else None
+        bad = self._violated(q, moved) if q is not None else []
+        if q is None or raw.status not in ("optimal", *_BUDGET_ENDS):
+            return raw, None, moved, msg + f"; closest hedge not found ({raw.status})"
+        if bad:
+            return (
+                raw,
+                None,
+                moved,
+                msg + "; the closest hedge failed verification (" + "; ".join(bad) + ")",
+            )
+        if raw.status != "optimal":
+            msg += budget_note(raw.iterations, float(sum(self._costs(q).values())), raw.bound)
+        return raw, q, moved, msg
 
     def _result(
         self,
@@ -574,26 +590,4 @@ class HedgeOptimizer:
             One row per value; a point whose solve fails is reported with its error and the
             sweep goes on. The parameter is restored afterwards.
         """
-        if param not in self.param_specs:
-            raise HedgeInputError(param, f"unknown parameter; available: {sorted(self.params)}")
-        values = list(values)
-        saved = copy_value(self.params[param])
-        out: list[SweepPoint] = []
-        try:
-            for v in values:  # validate every value before solving any
-                self.set_params(**{param: v})
-            for v in values:
-                self.set_params(**{param: v})
-                out.append(self._sweep_point(param, v))
-        finally:
-            self.set_params(**{param: saved})
-        return out
-
-    def _sweep_point(self, param: str, v: Any) -> SweepPoint:
-        t0 = time.perf_counter()
-        try:
-            r = self.solve()
-        except Exception as exc:
-            logger.exception("sweep %s=%r failed", param, v)
-            return SweepPoint.failed(param, copy_value(v), exc, time.perf_counter() - t0)
-        return SweepPoint.of_result(param, copy_value(v), r)
+        return run_sweep(self, param, values)
