@@ -136,7 +136,8 @@ class ModelledRevaluer:
                     sigma = max(sigma0 + shift, 0.0)
                     spread = m.oas[kk] + ds[s + 1, kk]
                     moves.append((s + 1, stack.add(kk, bumps[s + 1], sigma, spread)))
-            vega = self._vega_tickets(stack)
+            if "vega" not in self._cache:  # the vega's sigmas, unless priced already
+                vega = self._vega_tickets(stack)
         stack.run()
         out = np.vstack([stack.result(t) for t in base])
         for row, ticket in moves:

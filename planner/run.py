@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from hedge_planner.hedge_plan import HedgePlan
     from hedge_planner.hedging import HedgeProblem, UniverseMember
     from hedge_planner.market_cache import MarketCache
+    from hedge_planner.models.oas_scenarios import ModelledRevaluer
 
 # The hedge stages (optimiser, cvxpy, HiGHS) and the plan assembly are imported inside the
 # methods that run them, so measuring or validating a case without a hedge section never
@@ -251,7 +252,7 @@ class PlanRun:
 
     def book_vega(self) -> float:
         """Vega of the book's modelled holdings, currency per 1.00 of normal vol (0 without)."""
-        rev = modelled_revaluer(self.case, self.analysis)
+        rev = self._revaluer
         if rev is None:
             return 0.0
         return float(rev.vega(self.analysis.book.face[rev.positions]).sum())
@@ -324,7 +325,15 @@ class PlanRun:
         """
         if quantities is None:
             return self._stress_hedged
-        return run_scenarios(self.case, self.analysis, self.universe(), quantities, self.scenarios)
+        return run_scenarios(
+            self.case, self.analysis, self.universe(), quantities, self.scenarios, self._revaluer
+        )
+
+    @cached_property
+    def _revaluer(self) -> ModelledRevaluer | None:
+        # One model of the book's modelled holdings for the hedge stage (its vega) and the
+        # scenario stage: the vega's two sigmas are priced once, not once per stage.
+        return modelled_revaluer(self.case, self.analysis)
 
     @cached_property
     def _stress_hedged(self) -> PortfolioScenarioResult:
@@ -332,7 +341,9 @@ class PlanRun:
         members = self.universe()
         plan = self.hedge()
         quantities = plan.quantities if plan is not None else np.zeros(len(members))
-        return run_scenarios(self.case, self.analysis, members, quantities, self.scenarios)
+        return run_scenarios(
+            self.case, self.analysis, members, quantities, self.scenarios, self._revaluer
+        )
 
     # -- the plan --------------------------------------------------------------------------
 

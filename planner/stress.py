@@ -71,6 +71,7 @@ def run_scenarios(
     members: Sequence[UniverseMember],
     quantities: np.ndarray,
     scenarios: Sequence[Scenario],
+    revaluer: ModelledRevaluer | None = None,
 ) -> PortfolioScenarioResult:
     """Revalue the book and the hedge under every scenario of the case.
 
@@ -86,6 +87,9 @@ def run_scenarios(
         Units held of each instrument (contracts or notional; signed).
     scenarios
         The case's scenarios (:func:`build_case_scenarios`).
+    revaluer
+        The model of the book's modelled holdings, shared with the caller's other stages
+        (default: :func:`modelled_revaluer`, built here).
     """
     book = analysis.book
     result = run_portfolio_scenarios(
@@ -100,7 +104,7 @@ def run_scenarios(
         horizon_date=case.analysis_date + dt.timedelta(days=horizon_days(case)),
         analysis_date=case.analysis_date,
         book=book,
-        modelled=modelled_revaluer(case, analysis),
+        modelled=revaluer if revaluer is not None else modelled_revaluer(case, analysis),
     )
     result = _with_benchmark(case, analysis, result, scenarios)
     if not case.cds:
