@@ -24,8 +24,11 @@ these examples, so there the three medians measure the same search; the comparis
 older checkout is ``bench_exact_search.py``.)
 ``--no-level-set`` runs the hard families without the level-set pass (the previous
 search, for an old/new comparison of the families in one session), ``--no-pseudo-costs``
-with the most-fractional branching rule instead of pseudo-costs. Prints a table;
-figures in README.
+with the most-fractional branching rule instead of pseudo-costs, ``--previous-heuristics``
+without the leg-elimination dives and the heuristics' node-QP budget. ``--ladders N``: desk
+hedges of N seeded key-rate ladder books on the desk example's market (``max_legs: 6``,
+:mod:`ladder_books`), ours against the previous search and SCIP. Prints a table; figures in
+README.
 """
 
 from __future__ import annotations
@@ -75,12 +78,15 @@ def verify(opt: HedgeOptimizer, q: np.ndarray | None) -> tuple[float | None, str
 
 LEVEL_SET = True  # --no-level-set: the families without the level-set pass
 PSEUDO_COSTS = True  # --no-pseudo-costs: leg searches branch on the most fractional
+NEW_HEURISTICS = True  # --previous-heuristics: no leg dives, no heuristic node-QP budget
 
 
 def run_ours(opt: HedgeOptimizer) -> dict[str, Any]:
     """Solve; "seconds" is the exact search alone, "diag" what solve() spent after it."""
     opt._miqp.level_set = LEVEL_SET
     opt._miqp.pseudo_costs = PSEUDO_COSTS
+    if not NEW_HEURISTICS:
+        opt._miqp.heuristic_budget = opt._miqp.leg_dive = False
     search: list[float] = []
     inner = opt._solve_raw  # a benchmark times the search apart
 
@@ -255,6 +261,60 @@ def example(cap: float, reps: int, case_file: str, max_legs: int | None) -> None
     )
 
 
+def _ladder_solve(opt: HedgeOptimizer, cap: float, new: bool) -> dict[str, Any]:
+    """One solve from scratch; ``new``: the leg dives and the heuristics' node-QP budget on
+    (else the previous search: ordinary dives, every dive and rounding run)."""
+    opt._miqp.heuristic_budget = opt._miqp.leg_dive = new
+    opt.warm_int = None
+    saved, opt.time_limit = opt.time_limit, cap  # the case's own limit otherwise
+    try:
+        return run_ours(opt)
+    finally:
+        opt._miqp.heuristic_budget = opt._miqp.leg_dive = True
+        opt.time_limit = saved
+
+
+def ladder_books(n: int, cap: float, seed: int) -> None:
+    """Desk hedges of ``n`` seeded key-rate ladder books on the example's market with
+    ``max_legs: 6`` (:mod:`ladder_books`): ours, the previous search (no leg dives, no
+    heuristic budget; the two alternate which runs first) and SCIP on the same model, each
+    from scratch with the same cap; the plans verified against the limits and leg rules."""
+    from ladder_books import ladder_market, ladder_optimizer, ladders
+
+    print(f"Ladder books on the example's market, max_legs 6: {n} books (seed {seed}), "
+          f"gap {GAP:g}, cap {cap:g} s per solver")  # fmt: skip
+    print(
+        f"{'#':>2s} | {'ours':10s} {'time':>8s} {'nodes':>6s} {'objective':>16s} chk  | "
+        f"{'previous':>10s} {'nodes':>6s} | {'SCIP':16s} {'time':>8s} {'objective':>16s} chk"
+    )
+    new_t: list[float] = []
+    old_t: list[float] = []
+    scip_t: list[float] = []
+    with ladder_market(6) as market:
+        for i, book in enumerate(ladders(n, seed)):
+            opt = ladder_optimizer(market, book)
+            order = (True, False) if i % 2 == 0 else (False, True)
+            got = {b: _ladder_solve(opt, cap, b) for b in order}
+            new, old = got[True], got[False]
+            scip = run_scip(ladder_optimizer(market, book), cap)
+            proven = ("optimal", "infeasible")
+            new_t.append(new["seconds"] if new["status"] in proven else cap)
+            old_t.append(old["seconds"] if old["status"] in proven else cap)
+            scip_t.append(scip["seconds"] if scip["status"] in proven else cap)
+            obj = "-" if new["objective"] is None else f"{new['objective']:,.2f}"
+            s_obj = "-" if scip["objective"] is None else f"{scip['objective']:,.2f}"
+            print(f"{i:2d} | {new['status']:10s} {new['seconds']:6.2f} s {new['nodes']:6d} "
+                  f"{obj:>16s} {new['check'][:20]:4s} | "
+                  f"{old['seconds']:8.2f} s {old['nodes']:6d} | "
+                  f"{scip['status'][:16]:16s} {scip['seconds']:6.2f} s {s_obj:>16s} "
+                  f"{scip['check'][:20]}", flush=True)  # fmt: skip
+    mn, mo, ms = (statistics.median(v) for v in (new_t, old_t, scip_t))
+    print(f"Median time to a proven gap (unproven at the cap): ours {mn:.2f} s (worst "
+          f"{max(new_t):.2f}), previous search {mo:.2f} s (worst {max(old_t):.2f}), ratio "
+          f"{mo / mn:.2f}; SCIP {ms:.2f} s (worst {max(scip_t):.2f}), ratio SCIP/ours "
+          f"{ms / mn:.2f}")  # fmt: skip
+
+
 EXAMPLES = (("case_legs.yaml", None), ("case_legs.yaml", 6), ("case_desk.yaml", None))
 
 
@@ -270,8 +330,14 @@ def main() -> None:
                     help="families without the level-set re-tightening (old search)")  # fmt: skip
     ap.add_argument("--no-pseudo-costs", action="store_true",
                     help="leg searches branch on the most fractional (old rule)")  # fmt: skip
+    ap.add_argument("--ladders", type=int, default=0, metavar="N",
+                    help="desk hedges of N seeded key-rate ladder books, max_legs 6")  # fmt: skip
+    ap.add_argument("--ladder-seed", type=int, default=7, help="seed of the ladder books")
+    ap.add_argument("--previous-heuristics", action="store_true",
+                    help="families without the leg dives and the heuristics' budget")  # fmt: skip
     a = ap.parse_args()
-    global LEVEL_SET, PSEUDO_COSTS
+    global LEVEL_SET, PSEUDO_COSTS, NEW_HEURISTICS
+    NEW_HEURISTICS = not a.previous_heuristics
     LEVEL_SET = not a.no_level_set
     PSEUDO_COSTS = not a.no_pseudo_costs
     if not a.skip_example:
@@ -283,6 +349,8 @@ def main() -> None:
         if unknown:
             ap.error(f"unknown families {sorted(unknown)}; known: {', '.join(FAMILIES)}")
         families(a.instances, a.cap, names)
+    if a.ladders:
+        ladder_books(a.ladders, a.cap, a.ladder_seed)
 
 
 if __name__ == "__main__":

@@ -14,16 +14,18 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
-from hedge_planner.solvers.branching import PseudoCosts, child_box, with_value
+from hedge_planner.solvers.branching import PseudoCosts, child_box
+from hedge_planner.solvers.dives import INT_TOL, Heuristics, closed
+from hedge_planner.solvers.heuristic_budget import HeuristicBudget
 from hedge_planner.solvers.highs_backend import NodeOutcome
 
 __all__ = ["BnBResult", "NodeSolver", "branch_and_bound"]
 
 logger = logging.getLogger(__name__)
 
-INT_TOL = 1e-6  # integrality tolerance on lot counts
 # Why: on the benchmark sweep most points close within ~6 node QPs of the root (bound-side
 # gap); a dive there is wasted. Points whose gap is the incumbent's need one early.
 _DIVE_AFTER = 6  # node QPs of the search proper before the first dive
@@ -40,8 +42,6 @@ _DIVE_EVERY = 24  # node QPs between later dives
 # (examples 218 / 204 / 50 node QPs; fut_swaps_legs seed 0 1,155 -> 985, lots_legs seed 0
 # 2,408 -> 1,039, fut_swaps_legs seed 2 1,968 -> 1,013; from the root: 770 / 866 / 829).
 _PSEUDO_AFTER = 150
-_MODEL_OPEN = 12  # fractional positions enumerated by the curvature-ranked rounding
-_MODEL_TRIES = 3  # fixed-integer QPs it may spend per dive
 
 NodeSolver = Callable[[np.ndarray, np.ndarray], NodeOutcome]
 #: ``ub -> root box`` over the plans with objective ``<= ub`` (or None: unchanged).
@@ -70,14 +70,11 @@ class BnBResult:
     bound: float | None
     nodes: int
     message: str = ""
+    #: Node QPs the incumbent heuristics of the loop spent (dives, roundings).
+    heuristic_nodes: int = 0
 
 
-def closed(ub: float, lb: float, gap_tol: float) -> bool:
-    """True when a node / search with bound ``lb`` cannot improve ``ub`` by the gap."""
-    return math.isfinite(ub) and ub - lb <= gap_tol * max(1.0, abs(ub))
-
-
-class _Search:
+class _Search(Heuristics):
     """State of one search (incumbent, node count, memoised fixed-integer solves)."""
 
     def __init__(
@@ -115,6 +112,17 @@ class _Search:
         self.tie = itertools.count()  # heap tie-breaker: arrays are never compared
         #: Pseudo-costs of the branching rule (None: most fractional, see branch_var).
         self.pc = PseudoCosts(k) if pseudo_costs else None
+        #: Node QPs the incumbent heuristics may spend (dives, roundings in the loop).
+        self.budget = HeuristicBudget()
+        self.leg_limit: int | None = None  # most leg binaries at 1 together
+
+    def heuristic(self, run: Callable[[], None]) -> None:
+        """Run an incumbent heuristic if its budget allows, and charge what it spent."""
+        if not self.budget.allows(self.nodes):
+            return
+        n0, ub0 = self.nodes, self.ub
+        run()
+        self.budget.charge(self.nodes - n0, self.ub < ub0)
 
     def maybe_retighten(self, heap: list[_Entry]) -> None:
         """Narrow the root box and every open node's box: deferred tightening, level set.
@@ -186,15 +194,6 @@ class _Search:
         v = x[self.ic]
         return np.abs(v - np.round(v))
 
-    def rounded(self, v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """Integer values of ``v`` (integer positions): nearest, or up where ``round_up``.
-
-        Why up: a leg's selection binary sits at ``trade / M`` in a relaxation (tiny for a
-        wide position limit); rounded to nearest, every leg would be switched off.
-        """
-        r = np.where(self.up, np.ceil(v - INT_TOL), np.round(v))
-        return np.clip(r, lo, hi)
-
     def branch_var(self, x: np.ndarray) -> int:
         """Integer position to split a node with relaxation ``x`` on.
 
@@ -240,116 +239,6 @@ class _Search:
         if out.status == "optimal" and out.x is not None and out.objective is not None:
             self.consider(out.x, out.objective, True)
 
-    def model_roundings(self, v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[np.ndarray]:
-        """Up to ``_MODEL_TRIES`` roundings of ``v`` ranked by the curvature model.
-
-        Why: with the legs decided, nearest rounding of correlated lots (futures on one
-        curve) loses tens to hundreds of currency units (the desk example: three
-        incumbents one to three contracts apart before the optimum). At the relaxation's
-        optimum ``v`` the objective grows like ``(r - v)' H (r - v) / 2`` (``H`` the
-        objective's curvature in the integer positions), so the floor/ceil combinations of
-        the fractional positions are ranked by it (up to ``2 ** _MODEL_OPEN`` of them,
-        numpy) and the best are solved as fixed-integer QPs: the model only chooses what
-        to try, every plan is still an exact solve.
-        """
-        if self.hess is None:
-            return []
-        fr = np.abs(v - np.round(v))
-        open_ = np.flatnonzero((fr > INT_TOL) & (lo < hi))
-        if not len(open_):
-            return []
-        if len(open_) > _MODEL_OPEN:  # the most fractional ones; the rest to nearest
-            open_ = open_[np.argsort(-fr[open_])[:_MODEL_OPEN]]
-        base = np.clip(np.round(v), lo, hi)
-        fl = np.floor(v[open_])
-        bits = (np.arange(2 ** len(open_))[:, None] >> np.arange(len(open_))) & 1
-        cand = np.repeat(base[None, :], len(bits), axis=0)
-        cand[:, open_] = np.clip(fl[None, :] + bits, lo[open_], hi[open_])
-        d = cand - v[None, :]
-        score = np.sum((d @ self.hess) * d, axis=1)  # BLAS; einsum took ~1 ms here
-        best = np.argsort(score)[:_MODEL_TRIES]
-        return [cand[i] for i in best]
-
-    def round_decided(self, lo: np.ndarray, hi: np.ndarray, x: np.ndarray) -> None:
-        """Roundings of a best-bound node whose legs are decided (once per leg set).
-
-        Why: on the desk example the relaxation of the best open node decides the
-        optimum's six legs after ~17 node QPs, with six lots fractional; its
-        curvature-ranked roundings (:meth:`model_roundings`) are the optimum, which the
-        first dive (after ``_DIVE_AFTER_LEGS`` node QPs) found only at node 32, and best
-        first spent the nodes between on near-ties within the gap of it. One pass per set
-        of legs (the binaries' values), a few fixed-integer QPs each.
-        """
-        if self.hess is None or not np.any(self.up):
-            return
-        v = x[self.ic]
-        fr = np.abs(v - np.round(v))
-        if np.any(fr[self.up] > INT_TOL) or not np.any(fr > INT_TOL):
-            return
-        key = np.round(v[self.up]).tobytes()
-        if key in self.rounded_sets:
-            return
-        self.rounded_sets.add(key)
-        self.try_fixed(self.rounded(v, lo, hi))
-        for cand in self.model_roundings(v, lo, hi):
-            self.try_fixed(cand)
-
-    def _dive_var(self, open_: np.ndarray, v: np.ndarray, fr: np.ndarray) -> int:
-        """Next position a dive fixes: the least fractional, or the largest round-up one.
-
-        Why: a leg's binary is ``trade / M`` in the relaxation; switching the legs with the
-        largest relaxed trades on first, a leg limit in the relaxation then switches the
-        rest off (the example: the six largest legs), where rounding the least fractional
-        first would switch on the smallest legs.
-        """
-        top = open_[self.prio[open_] >= np.max(self.prio[open_])]
-        ups = top[self.up[top]]
-        if len(ups):
-            return int(ups[np.argmax(v[ups])])
-        return int(top[np.argmin(fr[top])])
-
-    def dive(self, lo: np.ndarray, hi: np.ndarray, x: np.ndarray, gap_tol: float = 0.0) -> None:
-        """Fractional diving: fix the least fractional integer, re-solve, repeat.
-
-        Why: best-first search finds incumbents late; on the benchmark book the rounded root
-        missed the 1e-6 gap and the search then needed up to 159 QPs to find an incumbent
-        that the root bound already proved optimal. At most one QP per integer variable.
-        """
-        ic = self.ic
-        lo, hi = lo.copy(), hi.copy()
-        binaries_open = bool(np.any(self.up))
-        for _ in range(len(ic)):
-            v = x[ic]
-            fr = np.abs(v - np.round(v))
-            open_ = np.flatnonzero((fr > INT_TOL) & (lo < hi))
-            if binaries_open and not np.any(self.up[open_]):
-                # Legs decided: the lots rounded at once (one QP) before diving on them,
-                # and the roundings the curvature model ranks best.
-                binaries_open = False
-                self.try_fixed(self.rounded(v, lo, hi))
-                for cand in self.model_roundings(v, lo, hi):
-                    self.try_fixed(cand)
-            if len(open_) == 0:
-                break
-            j = self._dive_var(open_, v, fr)
-            first = float(self.rounded(v[j : j + 1], lo[j : j + 1], hi[j : j + 1])[0])
-            other = float(math.floor(v[j]) if first > v[j] else math.ceil(v[j]))
-            found: NodeOutcome | None = None
-            for r in (first, other):
-                if not lo[j] <= r <= hi[j]:
-                    continue
-                lo_c, hi_c = with_value(lo, j, r), with_value(hi, j, r)
-                out = self.solve_node(lo_c, hi_c)
-                if out.status == "optimal" and out.x is not None:
-                    found = out
-                    break
-            if found is None or found.x is None or found.lower is None:
-                return  # both roundings infeasible: give up
-            if closed(self.ub, found.lower, gap_tol):
-                return  # this branch cannot beat the incumbent by the gap
-            lo, hi, x = lo_c, hi_c, found.x
-        self.try_fixed(self.rounded(x[ic], lo, hi))
-
 
 def branch_and_bound(
     solve_node: NodeSolver,
@@ -371,6 +260,8 @@ def branch_and_bound(
     tighten_after: int = 0,
     pseudo_costs: bool = False,
     verify: Callable[[np.ndarray], bool] | None = None,
+    heuristic_budget: HeuristicBudget | None = None,
+    leg_limit: int | None = None,
 ) -> BnBResult:
     """Best-first branch-and-bound; stops at ``(UB - LB) / max(1, |UB|) <= gap_tol``.
 
@@ -426,12 +317,23 @@ def branch_and_bound(
         The caller's check of a plan (search vector); no incumbent it refuses is taken.
         Why: node solvers meet rows to their own tolerance (an interior point's fixed QP
         passed a duration band missed by 5e-8 years), the caller checks a tighter one.
+    heuristic_budget : HeuristicBudget, optional
+        Node QPs the dives and roundings of the loop may spend
+        (:mod:`~hedge_planner.solvers.heuristic_budget`; default: its defaults).
+    leg_limit : int, optional
+        Most ``round_up`` positions (leg binaries) at 1 together: while the search has no
+        incumbent, its dives eliminate legs down to it (:meth:`Heuristics.leg_dive`). (Not
+        from the root: on the desk example, whose search proves the gap in ~21 node QPs
+        without a dive, a root leg dive cost 17 more.)
     """
     t0 = time.perf_counter()
     s = _Search(solve_node, fallback, int_pos, lo0, hi0, round_up, priority, hessian, retighten,
                 pseudo_costs)  # fmt: skip
     s.tighten, s.tighten_after, s.tighten_next = tighten, tighten_after, tighten_after
     s.verify = verify
+    if heuristic_budget is not None:
+        s.budget = heuristic_budget
+    s.leg_limit = leg_limit
     if np.any(lo0 > hi0):  # an empty root box (e.g. implied bounds): no plan at all
         return BnBResult("infeasible", None, None, None, 0, "empty integer box")
     root = s.solve_exact(lo0, hi0)
@@ -525,14 +427,15 @@ def _search(
             status = "time_limit"
             break
         bound, depth, _, lo, hi, xn = heapq.heappop(heap)
-        s.round_decided(lo, hi, xn)
+        s.heuristic(partial(s.round_decided, lo, hi, xn))
         if closed(s.ub, bound, gap_tol):  # its roundings closed the gap
             heapq.heappush(heap, (bound, depth, next(s.tie), lo, hi, xn))
             continue
         if s.nodes >= next_dive:
             # The cheap incumbents did not close the gap within a few nodes: dive from the
             # best open node (repeated while the search stays open).
-            s.dive(lo, hi, xn, gap_tol)
+            dive = s.leg_dive if not math.isfinite(s.ub) else s.dive
+            s.heuristic(partial(dive, lo, hi, xn, gap_tol))
             next_dive = s.nodes + _DIVE_EVERY
             if closed(s.ub, bound, gap_tol):
                 heapq.heappush(heap, (bound, depth, next(s.tie), lo, hi, xn))
@@ -584,8 +487,10 @@ def _finish(s: _Search, status: str, lb: float, message: str) -> BnBResult:
     lb_out = lb if math.isfinite(lb) else None
     if s.best_x is None:
         if status == "optimal":
-            return BnBResult("infeasible", None, None, None, s.nodes, "no integer-feasible point")
-        return BnBResult(status, None, None, lb_out, s.nodes, message or "no incumbent")
+            return BnBResult("infeasible", None, None, None, s.nodes, "no integer-feasible point",
+                             s.budget.total)  # fmt: skip
+        return BnBResult(status, None, None, lb_out, s.nodes, message or "no incumbent",
+                         s.budget.total)  # fmt: skip
     best_x, ub = s.best_x, s.ub
     if not s.best_exact:
         # Polish: fix the integers exactly and re-optimise the continuous part.
@@ -597,4 +502,4 @@ def _finish(s: _Search, status: str, lb: float, message: str) -> BnBResult:
             and pol.objective <= ub + 1e-9 * max(1.0, abs(ub))
         ):
             best_x, ub = pol.x, min(ub, pol.objective)
-    return BnBResult(status, best_x, ub, min(lb, ub), s.nodes, message)
+    return BnBResult(status, best_x, ub, min(lb, ub), s.nodes, message, s.budget.total)

@@ -35,6 +35,7 @@ from hedge_planner.solvers.bound_tightening import implied_bounds, level_set_box
 from hedge_planner.solvers.branch_and_bound import branch_and_bound
 from hedge_planner.solvers.clarabel_backend import ClarabelNodes
 from hedge_planner.solvers.formulation import HedgeProgram
+from hedge_planner.solvers.heuristic_budget import FREE, HeuristicBudget
 from hedge_planner.solvers.highs_backend import HighsModel, NodeOutcome
 from hedge_planner.solvers.outer_approx import outer_approximation
 from hedge_planner.solvers.results import RawOutcome as _Raw
@@ -222,6 +223,14 @@ class MIQPSolver:
         #: The optimiser's check of a plan (search vector [x, z]) against its limits: the
         #: branch-and-bound takes no incumbent it refuses.
         self.verify: Callable[[np.ndarray], bool] | None = None
+        #: Cap the node QPs of the incumbent heuristics that stop paying
+        #: (:mod:`~hedge_planner.solvers.heuristic_budget`); False: every dive and rounding
+        #: runs (benchmarks switch it off to time the previous search in the same run).
+        self.heuristic_budget = True
+        #: Without an incumbent, dive by eliminating legs down to the leg limit
+        #: (:meth:`~hedge_planner.solvers.dives.Heuristics.leg_dive`); False: the ordinary
+        #: dives only (benchmarks switch it off to time the previous search in the same run).
+        self.leg_dive = True
         #: Implied range of the leg instruments (scaled lots) of the current search.
         self._leg_range: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -512,6 +521,8 @@ class MIQPSolver:
                 tighten_after=_TIGHTEN_AFTER,
                 pseudo_costs=self.program.legs.active and self.pseudo_costs,
                 verify=self.verify,
+                heuristic_budget=HeuristicBudget(free=FREE if self.heuristic_budget else math.inf),
+                leg_limit=self.program.legs.max_legs if self.leg_dive else None,
             )
         finally:
             model.set_bounds(cols, lo0, hi0)
