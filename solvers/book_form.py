@@ -360,7 +360,8 @@ class CompiledHedge:
         prog.ctx = ctx
         prog.limits = [lim for c in prog.constraints for lim in c.limits(ctx)]
         opt._violation = None  # the minimal-violation problem of another book
-        opt.warm_int = None  # each book searched from scratch, as a fresh optimiser would
+        # The previous book's plan and search tree stay: the next search starts from them
+        # and proves its gap on this book's data (hedge_planner.solvers.warm_tree).
         # Why a whole reload of the HiGHS model (HighsModel.update() passes the model when it
         # holds none): row, column and objective scales computed from THIS book's values and
         # no basis of another book, as a freshly built optimiser has. Pushed in place instead,

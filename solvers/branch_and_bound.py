@@ -13,16 +13,24 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+from hedge_planner.solvers.bnb_types import (
+    INT_TOL,
+    BnBResult,
+    NodeSolver,
+    _Entry,
+    closed,
+    stalled,
+)
 from hedge_planner.solvers.branching import PseudoCosts, child_box
-from hedge_planner.solvers.dives import INT_TOL, Heuristics, closed
+from hedge_planner.solvers.dives import Heuristics
 from hedge_planner.solvers.heuristic_budget import HeuristicBudget
 from hedge_planner.solvers.highs_backend import NodeOutcome
+from hedge_planner.solvers.warm_tree import Certify, SearchTree, TreeRecorder, replay
 
-__all__ = ["BnBResult", "NodeSolver", "branch_and_bound"]
+__all__ = ["BnBResult", "NodeSolver", "branch_and_bound", "child_box", "closed"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +51,6 @@ _DIVE_EVERY = 24  # node QPs between later dives
 # 2,408 -> 1,039, fut_swaps_legs seed 2 1,968 -> 1,013; from the root: 770 / 866 / 829).
 _PSEUDO_AFTER = 150
 
-NodeSolver = Callable[[np.ndarray, np.ndarray], NodeOutcome]
 #: ``ub -> root box`` over the plans with objective ``<= ub`` (or None: unchanged).
 Retighten = Callable[[float], "tuple[np.ndarray, np.ndarray] | None"]
 #: ``(ub, root bound, node QPs) -> (decided, root box or None)``: a deferred root
@@ -52,26 +59,6 @@ Tighten = Callable[[float, float, int], "tuple[bool, tuple[np.ndarray, np.ndarra
 #: Re-tighten when ``UB - root bound`` has fallen to this share of its value at the last
 #: tightening (the level set's radii scale with its square root).
 _RETIGHTEN_SHRINK = 0.5
-# (bound, -depth, unique counter, lo, hi, x): the counter makes the order strict and total.
-_Entry = tuple[float, int, int, np.ndarray, np.ndarray, np.ndarray]
-
-
-@dataclass(frozen=True)
-class BnBResult:
-    """Outcome of the search; objective/bound in currency, None when there is none.
-
-    ``status``: "optimal" (gap proven), "infeasible" (no integer-feasible point),
-    "node_limit"/"time_limit" (``x`` is the incumbent, if any; not proven), "error".
-    """
-
-    status: str
-    x: np.ndarray | None
-    objective: float | None
-    bound: float | None
-    nodes: int
-    message: str = ""
-    #: Node QPs the incumbent heuristics of the loop spent (dives, roundings).
-    heuristic_nodes: int = 0
 
 
 class _Search(Heuristics):
@@ -115,6 +102,7 @@ class _Search(Heuristics):
         #: Node QPs the incumbent heuristics may spend (dives, roundings in the loop).
         self.budget = HeuristicBudget()
         self.leg_limit: int | None = None  # most leg binaries at 1 together
+        self.rec = TreeRecorder()  # the tree's leaves (hedge_planner.solvers.warm_tree)
 
     def heuristic(self, run: Callable[[], None]) -> None:
         """Run an incumbent heuristic if its budget allows, and charge what it spent."""
@@ -154,6 +142,7 @@ class _Search(Heuristics):
         """
         if box is None:
             return
+        self.rec.spoiled = True  # the leaves no longer partition the root box
         b_lo, b_hi = box
         self.lo0, self.hi0 = np.maximum(self.lo0, b_lo), np.minimum(self.hi0, b_hi)
         kept: list[_Entry] = []
@@ -181,6 +170,7 @@ class _Search(Heuristics):
             fb = self.fallback(lo, hi)
             if fb.status != "error" or out.status == "error":
                 out = fb
+        self.rec.solved(lo, hi, out)
         return out
 
     def solve_fixed(self, r: np.ndarray) -> NodeOutcome:
@@ -262,6 +252,8 @@ def branch_and_bound(
     verify: Callable[[np.ndarray], bool] | None = None,
     heuristic_budget: HeuristicBudget | None = None,
     leg_limit: int | None = None,
+    warm_tree: SearchTree | None = None,
+    certify: Certify | None = None,
 ) -> BnBResult:
     """Best-first branch-and-bound; stops at ``(UB - LB) / max(1, |UB|) <= gap_tol``.
 
@@ -309,7 +301,8 @@ def branch_and_bound(
         Every this many node QPs, the search stops with "node_limit" (message "bound
         stalled") when the share of the root gap ``UB - root bound`` its bound has closed,
         extrapolated linearly, would not close it within ``max_nodes`` (see
-        :func:`_stalled`). For a caller with a second exact method to hand over to.
+        :func:`~hedge_planner.solvers.bnb_types.stalled`). For a caller with a second exact
+        method to hand over to.
     pseudo_costs : bool
         Branch by pseudo-costs learnt from the children solved
         (:mod:`~hedge_planner.solvers.branching`) instead of on the most fractional.
@@ -325,6 +318,11 @@ def branch_and_bound(
         incumbent, its dives eliminate legs down to it (:meth:`Heuristics.leg_dive`). (Not
         from the root: on the desk example, whose search proves the gap in ~21 node QPs
         without a dive, a root leg dive cost 17 more.)
+    warm_tree, certify : optional
+        The leaves of a previous search of this problem (other data) and the certified
+        bound of a box at multipliers on the current data: the search starts from the
+        leaves instead of the root (:mod:`~hedge_planner.solvers.warm_tree`). The result's
+        ``tree`` is this search's, when it ended optimal.
     """
     t0 = time.perf_counter()
     s = _Search(solve_node, fallback, int_pos, lo0, hi0, round_up, priority, hessian, retighten,
@@ -336,27 +334,16 @@ def branch_and_bound(
     s.leg_limit = leg_limit
     if np.any(lo0 > hi0):  # an empty root box (e.g. implied bounds): no plan at all
         return BnBResult("infeasible", None, None, None, 0, "empty integer box")
-    root = s.solve_exact(lo0, hi0)
-    if root.status != "optimal" or root.x is None or root.objective is None:
-        return BnBResult(root.status, None, None, None, s.nodes, f"root relaxation {root.status}")
-    x, obj = root.x, root.objective
-    lb_root = root.lower if root.lower is not None else obj  # certified when given
-    s.root_bound = lb_root
-    integral = bool(np.all(s.frac(x) <= INT_TOL))
-    if integral and not s.accept_integral(x, obj, bool(np.array_equal(lo0, hi0))):
-        if not np.any(s.frac(x) > 0.0):
-            msg = "the root's whole-lot plan failed its fixed-integer solve"
-            return BnBResult("error", None, None, lb_root, s.nodes, msg)
-        integral = False  # branched on from the root
-    if not integral:
-        if warm_int is not None:
-            s.try_fixed(warm_int)
-        if not closed(s.ub, lb_root, gap_tol):
-            s.try_fixed(s.rounded(x[int_pos], lo0, hi0))
-    heap: list[_Entry] = []
-    if not integral and not closed(s.ub, lb_root, gap_tol):
-        heap.append((lb_root, 0, next(s.tie), lo0, hi0, x))
-    status, unresolved = _search(s, heap, gap_tol, t0 + time_limit, max_nodes, stall_every)
+    unresolved: list[float] = []
+    heap: list[_Entry] | BnBResult | None = None
+    if warm_tree is not None and certify is not None and warm_tree.fits(lo0, hi0):
+        limits = (t0 + time_limit, max_nodes)
+        heap = _replay(s, warm_tree, certify, warm_int, gap_tol, unresolved, limits)
+    heap = _root(s, warm_int, gap_tol) if heap is None else heap
+    if isinstance(heap, BnBResult):
+        return heap
+    status, unresolved = _search(s, heap, gap_tol, t0 + time_limit, max_nodes, stall_every,
+                                 unresolved)  # fmt: skip
     lb = min(heap[0][0], s.ub) if heap else s.ub
     message = "bound stalled" if status == "stalled" else ""
     status = "node_limit" if status == "stalled" else status
@@ -374,22 +361,30 @@ def branch_and_bound(
     return _finish(s, status, lb, message)
 
 
-def _stalled(s: _Search, lb: float, max_nodes: int) -> bool:
-    """True when the bound's progress, extrapolated linearly, misses the gap at ``max_nodes``.
-
-    Why: on a lattice of lots whose relaxation is flat in many directions (the service's
-    desk books: six futures and the CDX in 1mm lots against continuous swaps) best first
-    raised the bound by 0.05 of a 50-currency root gap in 60 node QPs (~200 ms), then the
-    outer approximation proved the gap in two masters; the share closed after the first
-    node QPs already says so. Needs an incumbent (the gap's other end).
-    """
-    if not math.isfinite(s.ub) or not math.isfinite(s.root_bound):
-        return False
-    gap0 = s.ub - s.root_bound
-    if gap0 <= 0.0:
-        return False
-    share = (lb - s.root_bound) / gap0
-    return share * max_nodes < s.nodes
+def _root(s: _Search, warm_int: np.ndarray | None, gap_tol: float) -> list[_Entry] | BnBResult:
+    """The root relaxation and the first incumbents: the open nodes, or the search's end."""
+    lo0, hi0 = s.lo0, s.hi0
+    root = s.solve_exact(lo0, hi0)
+    if root.status != "optimal" or root.x is None or root.objective is None:
+        return BnBResult(root.status, None, None, None, s.nodes, f"root relaxation {root.status}")
+    x, obj = root.x, root.objective
+    lb_root = root.lower if root.lower is not None else obj  # certified when given
+    s.root_bound = lb_root
+    integral = bool(np.all(s.frac(x) <= INT_TOL))
+    if integral and not s.accept_integral(x, obj, bool(np.array_equal(lo0, hi0))):
+        if not np.any(s.frac(x) > 0.0):
+            msg = "the root's whole-lot plan failed its fixed-integer solve"
+            return BnBResult("error", None, None, lb_root, s.nodes, msg)
+        integral = False  # branched on from the root
+    if not integral:
+        if warm_int is not None:
+            s.try_fixed(warm_int)
+        if not closed(s.ub, lb_root, gap_tol):
+            s.try_fixed(s.rounded(x[s.ic], lo0, hi0))
+    heap: list[_Entry] = []
+    if not integral and not closed(s.ub, lb_root, gap_tol):
+        heap.append((lb_root, 0, next(s.tie), lo0, hi0, x))
+    return heap
 
 
 def _search(
@@ -399,14 +394,15 @@ def _search(
     deadline: float,
     max_nodes: int,
     stall_every: int | None = None,
+    unresolved: list[float] | None = None,
 ) -> tuple[str, list[float]]:
     """Best-first loop; returns the status and the bounds of nodes whose solve failed.
 
     The status "stalled" is the caller's "node_limit" with its own message (see
-    :func:`_stalled`).
+    :func:`~hedge_planner.solvers.bnb_types.stalled`).
     """
     status = "optimal"
-    unresolved: list[float] = []  # bounds of nodes whose relaxation failed
+    unresolved = [] if unresolved is None else unresolved  # bounds of nodes whose solve failed
     next_dive = s.nodes + (_DIVE_AFTER_LEGS if np.any(s.up) else _DIVE_AFTER)
     next_stall = s.nodes + stall_every if stall_every else math.inf
     while heap:
@@ -419,7 +415,7 @@ def _search(
             status = "node_limit"
             break
         if s.nodes >= next_stall:
-            if stall_every and _stalled(s, heap[0][0], max_nodes):
+            if stall_every and stalled(s.ub, s.root_bound, heap[0][0], s.nodes, max_nodes):
                 status = "stalled"
                 break
             next_stall = s.nodes + (stall_every or 0)
@@ -442,44 +438,79 @@ def _search(
                 continue
         j = s.branch_var(xn)
         v = xn[s.ic[j]]
+        s.rec.split(lo, hi)
         for up in (False, True):
             c_lo, c_hi = child_box(lo, hi, j, v, up)
             if c_lo[j] > c_hi[j]:
                 continue
-            child = s.solve_exact(c_lo, c_hi)
+            child = _child(s, heap, c_lo, c_hi, bound, depth - 1, gap_tol, unresolved)
             if s.pc is not None and child.status == "optimal" and child.objective is not None:
                 s.pc.record(j, up, child.objective - bound, abs(v - c_lo[j] if up else v - c_hi[j]))
-            if child.status == "approximate" and child.x is not None:
-                if np.any(s.frac(child.x) > INT_TOL):
-                    # Only a regularised solve succeeded: its objective proves nothing, so the
-                    # child keeps its parent's bound (valid: a sub-box) and is branched on from
-                    # the approximate point; its children are solved afresh.
-                    heapq.heappush(heap, (bound, depth - 1, next(s.tie), c_lo, c_hi, child.x))
-                    continue
-                s.try_fixed(np.round(child.x[s.ic]))
-                unresolved.append(bound)
-                continue
-            if child.status == "error":
-                unresolved.append(bound)  # not pruned by any proof: bound kept
-                continue
-            lower = child.lower  # the certified bound when the node solver gave one
-            if child.status != "optimal" or child.x is None or lower is None:
-                continue  # infeasible child: pruned
-            if closed(s.ub, lower, gap_tol):
-                continue  # cannot improve enough: pruned by bound
-            fr = s.frac(child.x)
-            if np.all(fr <= INT_TOL) and child.objective is not None:
-                if s.accept_integral(child.x, child.objective, bool(np.array_equal(c_lo, c_hi))):
-                    continue
-                if not np.any(fr > 0.0):
-                    unresolved.append(bound)  # whole lots, fixed solve failed: unproven
-                    continue
-                entry = (max(lower, bound), depth - 1, next(s.tie), c_lo, c_hi, child.x)
-                heapq.heappush(heap, entry)
-            else:
-                entry = (max(lower, bound), depth - 1, next(s.tie), c_lo, c_hi, child.x)
-                heapq.heappush(heap, entry)
     return status, unresolved
+
+
+def _child(s: _Search, heap: list[_Entry], lo: np.ndarray, hi: np.ndarray, bound: float,
+           depth: int, gap_tol: float, unresolved: list[float]) -> NodeOutcome:  # fmt: skip
+    """Solve the node ``[lo, hi]`` (its parent's bound ``bound``): prune it, take it as the
+    incumbent, or queue it. Returns its outcome."""
+    child = s.solve_exact(lo, hi)
+    if child.status == "approximate" and child.x is not None:
+        if np.any(s.frac(child.x) > INT_TOL):
+            # Only a regularised solve succeeded: its objective proves nothing, so the
+            # child keeps its parent's bound (valid: a sub-box) and is branched on from
+            # the approximate point; its children are solved afresh.
+            heapq.heappush(heap, (bound, depth, next(s.tie), lo, hi, child.x))
+            return child
+        s.try_fixed(np.round(child.x[s.ic]))
+        unresolved.append(bound)
+        return child
+    if child.status == "error":
+        unresolved.append(bound)  # not pruned by any proof: bound kept
+        return child
+    lower = child.lower  # the certified bound when the node solver gave one
+    if child.status != "optimal" or child.x is None or lower is None:
+        return child  # infeasible child: pruned
+    if closed(s.ub, lower, gap_tol):
+        return child  # cannot improve enough: pruned by bound
+    fr = s.frac(child.x)
+    if np.all(fr <= INT_TOL) and child.objective is not None:
+        if s.accept_integral(child.x, child.objective, bool(np.array_equal(lo, hi))):
+            return child
+        if not np.any(fr > 0.0):
+            unresolved.append(bound)  # whole lots, fixed solve failed: unproven
+            return child
+    heapq.heappush(heap, (max(lower, bound), depth, next(s.tie), lo, hi, child.x))
+    return child
+
+
+def _replay(
+    s: _Search,
+    tree: SearchTree,
+    certify: Certify,
+    warm_int: np.ndarray | None,
+    gap_tol: float,
+    unresolved: list[float],
+    limits: tuple[float, int],
+) -> list[_Entry] | None:
+    """The open nodes of a search started from ``tree``'s leaves, or None when too few of
+    them close (:mod:`hedge_planner.solvers.warm_tree`); the warm start is tried first.
+    Past the deadline or the node cap (``limits``) a leaf is queued unsolved (at its
+    certified bound): the search then stops at its limit, unproven, before popping it."""
+    heap: list[_Entry] = []
+    if warm_int is not None:
+        s.try_fixed(warm_int)
+
+    def expand(lo: np.ndarray, hi: np.ndarray, bound: float) -> NodeOutcome:
+        if time.perf_counter() > limits[0] or s.nodes >= limits[1]:
+            heapq.heappush(heap, (bound, 0, next(s.tie), lo, hi, lo))
+            return NodeOutcome("error", None, None)
+        return _child(s, heap, lo, hi, bound, 0, gap_tol, unresolved)
+
+    low = replay(tree, certify, lambda b: closed(s.ub, b, gap_tol), s.rec.keep, expand)
+    if low is None:
+        return None
+    s.root_bound = low
+    return heap
 
 
 def _finish(s: _Search, status: str, lb: float, message: str) -> BnBResult:
@@ -502,4 +533,5 @@ def _finish(s: _Search, status: str, lb: float, message: str) -> BnBResult:
             and pol.objective <= ub + 1e-9 * max(1.0, abs(ub))
         ):
             best_x, ub = pol.x, min(ub, pol.objective)
-    return BnBResult(status, best_x, ub, min(lb, ub), s.nodes, message, s.budget.total)
+    tree = s.rec.tree(s.lo0, s.hi0) if status == "optimal" else None
+    return BnBResult(status, best_x, ub, min(lb, ub), s.nodes, message, s.budget.total, tree)

@@ -11,6 +11,7 @@ right-hand sides change per node. Objective and columns are scaled as in the HiG
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from typing import Any
@@ -91,7 +92,7 @@ class ClarabelNodes:
         rs = np.where(amax > 0, 1.0 / np.where(amax > 0, amax, 1.0), 1.0)
         self.A = sp.csc_matrix(sp.vstack([sp.diags(rs) @ M, blocks[5], blocks[6]]))
         self.b0, self.P = b0 * rs, P
-        self._certificate(lf, len(eq) + len(up) + len(dn), len(eq))
+        self._certificate(lf, len(eq) + len(up) + len(dn), len(eq), (eq, up, dn, c_up, c_dn))
         self.cones = [
             clarabel.ZeroConeT(len(eq)),
             clarabel.NonnegativeConeT(len(b0) - len(eq) + 2 * k),
@@ -132,7 +133,32 @@ class ClarabelNodes:
         #: (measured ~25% of a node solve on the desk example).
         self._solver: Any = None
 
-    def _certificate(self, lf: LinearForm, n_dual: int, n_eq: int) -> None:
+    def _dual_space(self, parts: tuple[np.ndarray, ...]) -> None:
+        """Units and identity of the dualised rows' multipliers (see :meth:`bounds_at`).
+
+        A multiplier is kept per unit of its row's largest coefficient on a flat column
+        (no curvature; the lots and the legs' binaries): moved to another instance of the
+        same structure (the same rows and columns, ``parts``) whose row has those
+        coefficients scaled by a common factor (the desk's book normalisers: the
+        tracking-error rows' loadings, the duration band's ``1 / dv01_scale``), it leaves
+        the flat columns' reduced costs as they were. Why: the Lagrangian is linear in a
+        flat column over its box (thousands of lots wide), so a reduced cost moved by
+        ``1e-5`` of itself cost hundreds of currency units of bound (measured on the desk's
+        consecutive books, with multipliers kept per unit of the largest coefficient); the
+        curved columns absorb the change smoothly.
+        """
+        A = abs(sp.csc_matrix(self._dual.A)[:, self._dual.p <= 0.0])
+        flat = np.asarray(A.max(axis=1).todense(), dtype=float).reshape(-1) if A.shape[1] else 0.0
+        self._dual_unit = self.s * np.where(flat > 0.0, flat, 1.0)
+        digest = hashlib.blake2b(digest_size=16)
+        for part in parts:
+            digest.update(np.asarray(part, dtype=np.int64).tobytes() + b"|")
+        #: Which dualised rows this instance has (equal: the multipliers transfer).
+        self.space = digest.hexdigest()
+
+    def _certificate(
+        self, lf: LinearForm, n_dual: int, n_eq: int, parts: tuple[np.ndarray, ...]
+    ) -> None:
         """Set up certified node bounds (:mod:`~hedge_planner.solvers.dual_bound`).
 
         The general rows (the first ``n_dual`` of :attr:`A`, ``n_eq`` equalities) are
@@ -147,6 +173,7 @@ class ClarabelNodes:
         self._b_dual = self.b0[:n_dual]
         #: Node solves whose bound was certified / had none (the objective then stands).
         self.certified = self.uncertified = 0
+        self._dual_space((*parts, self.int_cols))
 
     def solve(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
         """Relaxation with ``lo <= x[int_cols] <= hi`` (original units): all columns.
@@ -182,26 +209,51 @@ class ClarabelNodes:
             x = np.asarray(sol.x, dtype=float) * self.cs
             obj = float(sol.obj_val) * self.s + self.d
             if math.isfinite(obj) and np.all(np.isfinite(x)):
-                return NodeOutcome("optimal", x, obj, self._certify(sol, lo, hi))
+                z = np.asarray(sol.z, dtype=float)[: len(self._b_dual)]
+                dual = z * self._dual_unit
+                return NodeOutcome("optimal", x, obj, self._certify(z, lo, hi), dual)
         if st in ("PrimalInfeasible", "AlmostPrimalInfeasible"):
             return NodeOutcome("infeasible", None, None)
         logger.debug("CLARABEL node ended %s", st)
         return NodeOutcome("error", None, None)
 
-    def _certify(self, sol: Any, lo: np.ndarray, hi: np.ndarray) -> float | None:
-        """Certified lower bound of the node (currency) from the solve's dual, or None.
+    def _certify(self, z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float | None:
+        """Certified lower bound of the node (currency) from the solve's dual ``z``, or None.
 
         Why: the solver's objective is its value at a point meeting the rows to its
         tolerance (1e-10, scaled), not a bound; the Lagrangian at its dual is one whatever
         the tolerance (:mod:`~hedge_planner.solvers.dual_bound`).
         """
-        cs = self.cs[self.int_cols]
-        lo_u, hi_u = self._lo_u.copy(), self._hi_u.copy()
-        lo_u[self.int_cols], hi_u[self.int_cols] = lo / cs, hi / cs
-        z = np.asarray(sol.z, dtype=float)[: len(self._b_dual)]
-        value = self._dual.bound(z, self._b_dual, lo_u, hi_u)
-        if not math.isfinite(value):
+        value = self._lagrangian(z, lo, hi)
+        if value is None:
             self.uncertified += 1
             return None
         self.certified += 1
-        return value * self.s + self.d
+        return value
+
+    def _lagrangian(self, z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float | None:
+        """``L(z)`` over the box ``lo <= x[int_cols] <= hi`` (currency), or None."""
+        cs = self.cs[self.int_cols]
+        lo_u, hi_u = self._lo_u.copy(), self._hi_u.copy()
+        lo_u[self.int_cols], hi_u[self.int_cols] = lo / cs, hi / cs
+        value = self._dual.bound(z, self._b_dual, lo_u, hi_u)
+        return value * self.s + self.d if math.isfinite(value) else None
+
+    def bounds_at(self, duals: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Certified lower bounds (currency, ``-inf`` where none) of the relaxation over the
+        integer boxes ``[lo[l], hi[l]]`` at multipliers ``duals[l]`` (rows of
+        :attr:`NodeOutcome.dual` of an instance with this :attr:`space`, possibly of other
+        data).
+
+        Any multipliers give a bound (weak duality, :mod:`~hedge_planner.solvers.dual_bound`);
+        a node's own, taken to slightly changed data (another book), give one close to the
+        node's new optimum without solving it.
+        """
+        if duals.ndim != 2 or duals.shape[1] != len(self._dual_unit):
+            return np.full(len(duals), -math.inf)
+        cs = self.cs[self.int_cols]
+        LO = np.repeat(self._lo_u[None, :], len(duals), axis=0)
+        HI = np.repeat(self._hi_u[None, :], len(duals), axis=0)
+        LO[:, self.int_cols], HI[:, self.int_cols] = lo / cs, hi / cs
+        values = self._dual.bounds(duals / self._dual_unit, self._b_dual, LO, HI)
+        return values * self.s + self.d

@@ -11,19 +11,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from hedge_planner.solvers.bnb_types import INT_TOL, closed
 from hedge_planner.solvers.branching import with_value
 from hedge_planner.solvers.highs_backend import NodeOutcome
 
-__all__ = ["INT_TOL", "Heuristics", "closed"]
+__all__ = ["Heuristics"]
 
-INT_TOL = 1e-6  # integrality tolerance on lot counts
 _MODEL_OPEN = 12  # fractional positions enumerated by the curvature-ranked rounding
 _MODEL_TRIES = 3  # fixed-integer QPs it may spend per dive
-
-
-def closed(ub: float, lb: float, gap_tol: float) -> bool:
-    """True when a node / search with bound ``lb`` cannot improve ``ub`` by the gap."""
-    return math.isfinite(ub) and ub - lb <= gap_tol * max(1.0, abs(ub))
 
 
 class Heuristics:

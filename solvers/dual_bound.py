@@ -114,6 +114,74 @@ class DualBound:
             return -math.inf
         return self._value(y, g, b, lo, hi)
 
+    def bounds(self, Y: np.ndarray, b: np.ndarray, LO: np.ndarray, HI: np.ndarray) -> np.ndarray:
+        """:meth:`bound` of many multipliers and boxes at once (``-inf`` where none).
+
+        Row ``l`` of ``Y`` (multipliers), ``LO`` and ``HI`` (boxes, the form's units) gives
+        element ``l`` of the result, the same repair and rounding as :meth:`bound` applied
+        to every row together (dense arrays: for a few hundred boxes ~100x fewer Python
+        steps than one :meth:`bound` each).
+        """
+        out = np.full(len(Y), -math.inf)
+        if not self.diagonal or not len(Y):
+            return out
+        ok = np.all(np.isfinite(LO[:, self.boxed]) & np.isfinite(HI[:, self.boxed]), axis=1)
+        Y = np.asarray(Y, dtype=float).copy()
+        Y[:, self.n_eq :] = np.maximum(Y[:, self.n_eq :], 0.0)
+        G = self.q + (self.At @ Y.T).T
+        bad = self._unbounded(G, LO, HI)
+        for k in range(self._rows.shape[1]):
+            if not np.any(bad):
+                break
+            self._repair_many(bad, k, Y, G)
+            bad = self._unbounded(G, LO, HI)
+        ok &= ~np.any(bad, axis=1)
+        if np.any(ok):
+            out[ok] = self._values(Y[ok], G[ok], b, LO[ok], HI[ok])
+        return out
+
+    def _repair_many(self, bad: np.ndarray, k: int, Y: np.ndarray, G: np.ndarray) -> None:
+        """:meth:`_repair` of every row of ``Y`` / ``G`` with its ``bad`` columns (in place)."""
+        m = Y.shape[1]
+        leaf, cols = np.nonzero(bad)  # row-major: each leaf's columns ascending, as _repair
+        rows, coef = self._rows[cols, k], self._coef[cols, k]
+        has = rows >= 0
+        leaf, cols, rows, coef = leaf[has], cols[has], rows[has], coef[has]
+        _, first = np.unique(leaf * m + rows, return_index=True)  # a row serves one column
+        leaf, cols, rows, coef = leaf[first], cols[first], rows[first], coef[first]
+        if not len(rows):
+            return
+        delta = -G[leaf, cols] / coef
+        floor = (rows >= self.n_eq) & (Y[leaf, rows] + delta < 0.0)
+        delta[floor] = -Y[leaf[floor], rows[floor]]
+        Y[leaf, rows] += delta
+        step = np.zeros_like(Y)
+        step[leaf, rows] = delta
+        G += (self.At @ step.T).T
+        G[leaf[~floor], cols[~floor]] = 0.0
+        if np.any(floor):
+            pl, pc = leaf[floor], cols[floor]
+            G[pl, pc] = (self.q + (self.At @ Y[pl].T).T)[np.arange(len(pl)), pc]
+
+    def _values(
+        self, Y: np.ndarray, G: np.ndarray, b: np.ndarray, LO: np.ndarray, HI: np.ndarray
+    ) -> np.ndarray:
+        """:meth:`_value` of every row (``-inf`` where not finite)."""
+        p = self.p
+        curved = p > 0.0
+        U = np.zeros_like(G)
+        U[:, curved] = np.clip(-G[:, curved] / p[curved], LO[:, curved], HI[:, curved])
+        flat = ~curved[None, :] & (G != 0.0)
+        U[flat] = np.where(G[flat] > 0, LO[flat], HI[flat])
+        with np.errstate(invalid="ignore"):
+            terms = 0.5 * p * U * U + G * U
+        terms[~curved[None, :] & (G == 0.0)] = 0.0  # 0 * inf bounds: the term is 0
+        by = Y * b
+        value = np.sum(terms, axis=1) - np.sum(by, axis=1)
+        scale = np.sum(np.abs(terms), axis=1) + np.sum(np.abs(by), axis=1)
+        value -= 4.0 * terms.shape[1] * _EPS * scale
+        return np.where(np.isfinite(value), value, -math.inf)
+
     def _unbounded(self, g: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Columns along which the Lagrangian is unbounded below over the box."""
         flat = self.p <= 0.0

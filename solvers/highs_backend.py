@@ -103,6 +103,10 @@ class NodeOutcome:
     x: np.ndarray | None
     objective: float | None
     bound: float | None = None
+    #: Multipliers of the relaxation's dualised rows (original units) when the solver gave
+    #: them: with them a later search bounds this node's box again on new data without a
+    #: solve (:meth:`~hedge_planner.solvers.clarabel_backend.ClarabelNodes.bounds_at`).
+    dual: np.ndarray | None = None
 
     @property
     def lower(self) -> float | None:

@@ -41,6 +41,7 @@ from hedge_planner.solvers.outer_approx import outer_approximation
 from hedge_planner.solvers.results import RawOutcome as _Raw
 from hedge_planner.solvers.results import finite_or_none
 from hedge_planner.solvers.standard_form import LinearForm, ParametricForm, search_hessian
+from hedge_planner.solvers.warm_tree import SearchTree
 
 __all__ = ["CLARABEL_TIGHT", "MIQPSolver"]
 
@@ -68,7 +69,7 @@ _BNB_PROBE_NODES = 60
 _TIGHTEN_AFTER = 16
 _TIGHTEN_ROOT_GAP = 0.05
 _TIGHTEN_BLIND = 64
-#: Node QPs between the probe's checks of its bound progress (branch_and_bound._stalled).
+#: Node QPs between the probe's checks of its bound progress (bnb_types.stalled).
 _STALL_EVERY = 10
 
 #: A level-set pass that leaves the leg ranges wider than this share of their previous
@@ -134,10 +135,19 @@ class _NodeSolvers:
         self._ipm = None
 
     def interior(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        return self.interior_nodes().solve(lo, hi)
+
+    def certify(self, duals: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Certified bounds of boxes at multipliers of an earlier search's nodes (see
+        :meth:`ClarabelNodes.bounds_at`), on the current data."""
+        return self.interior_nodes().bounds_at(duals, lo, hi)
+
+    def interior_nodes(self) -> ClarabelNodes:
+        """The interior point's node solver of the current data (built on first use)."""
         if self._ipm is None:
             m = self.model
             self._ipm = ClarabelNodes(self.form.evaluate(), self.cols, m.col_scale, m.obj_scale)
-        return self._ipm.solve(lo, hi)
+        return self._ipm
 
     def highs(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
         self.model.set_bounds(self.cols, lo, hi)
@@ -166,11 +176,12 @@ class _NodeSolvers:
             if self.root_x is None and out.status == "optimal" and out.x is not None:
                 self.root_x = out.x.copy()
         x = None if out.x is None else out.x[self.xc]
-        return NodeOutcome(out.status, x, out.objective, out.bound)
+        return NodeOutcome(out.status, x, out.objective, out.bound, out.dual)
 
 
 class MIQPSolver:
-    """Exact search of the mixed-integer QP; keeps the last plan's integers as a warm start.
+    """Exact search of the mixed-integer QP; keeps the last plan's integers and search tree
+    as a warm start (:mod:`~hedge_planner.solvers.warm_tree`).
 
     Parameters
     ----------
@@ -233,6 +244,16 @@ class MIQPSolver:
         self.leg_dive = True
         #: Implied range of the leg instruments (scaled lots) of the current search.
         self._leg_range: tuple[np.ndarray, np.ndarray] | None = None
+        #: Start a branch-and-bound from the last one's leaves (see
+        #: :mod:`~hedge_planner.solvers.warm_tree`; benchmarks switch it off to time the
+        #: search from the root in the same run).
+        self.warm_trees = True
+        #: The last optimal branch-and-bound's tree and the dual space of its multipliers.
+        self._tree: tuple[str, SearchTree] | None = None
+
+    def forget_tree(self) -> None:
+        """Drop the last search tree: the next branch-and-bound starts from its root."""
+        self._tree = None
 
     def solve(self, gap: float, tl: float, max_nodes: int, oa_seconds: float | None = None) -> _Raw:
         """Exact MIQP: branch-and-bound or outer approximation, the other if unproven.
@@ -499,6 +520,10 @@ class MIQPSolver:
         if self.program.legs.active:  # ranks the dives' lot roundings (heuristic only)
             h_s = search_hessian(self._form.evaluate(), self._form.n_eq, self._search_cols)
             hess = None if h_s is None else h_s[np.ix_(self._int_pos, self._int_pos)]
+        warm_tree = None
+        tree = self._tree if self.warm_trees else None
+        if tree is not None and tree[0] == node.interior_nodes().space:
+            warm_tree = tree[1]
         # Caps any single QP too; HiGHS's clock accumulates over the model's life.
         model.set_time_budget(tl)
         try:
@@ -523,10 +548,15 @@ class MIQPSolver:
                 verify=self.verify,
                 heuristic_budget=HeuristicBudget(free=FREE if self.heuristic_budget else math.inf),
                 leg_limit=self.program.legs.max_legs if self.leg_dive else None,
+                warm_tree=warm_tree,
+                certify=node.certify,
             )
         finally:
             model.set_bounds(cols, lo0, hi0)
             model.clear_time_budget()
+        if res.status == "optimal":  # the latest proof's tree (None: it left none)
+            ipm = node._ipm
+            self._tree = None if res.tree is None or ipm is None else (ipm.space, res.tree)
         if res.x is not None:
             self.warm_int = np.round(res.x[self._int_pos])
         x = None if res.x is None else res.x[: self.n_x]

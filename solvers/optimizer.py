@@ -427,6 +427,8 @@ class HedgeOptimizer:
     @warm_int.setter
     def warm_int(self, value: np.ndarray | None) -> None:
         self._miqp.warm_int = value
+        if value is None:  # no warm start at all: the last search tree goes too
+            self._miqp.forget_tree()
 
     def _solve_cvxpy(self, solver: str | None = None) -> _Raw:
         return solve_relaxed(self.program, self.cvxpy_solver if solver is None else solver)

@@ -92,6 +92,42 @@ def test_bound_at_the_dual_is_the_optimum_and_never_above_it(seed: int) -> None:
         assert v <= f + 1e-9 * max(1.0, abs(f)), (v, f)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_batched_bounds_are_the_single_bounds_and_never_above_the_optimum(seed: int) -> None:
+    """``bounds`` of many multipliers and boxes at once: each element is ``bound`` of its
+    row (the same repair and rounding), and at most the optimum of its box's QP (solved
+    independently) -- multipliers perturbed off the dual (signs wrong, the epigraph
+    column's cost negative so the repair runs), boxes narrowed on ``x``, one box left
+    unbounded on a boxed column (no bound: -inf) and one at zero multipliers."""
+    d = _qp(seed)
+    _, y = _solve(d)
+    db = DualBound(sp.diags(d["p"]), d["q"], sp.csr_matrix(d["A"]), d["n_eq"], _boxed(d))
+    rng = np.random.default_rng(200 + seed)
+    Y, LO, HI = [], [], []
+    for k in range(24):
+        z = y + rng.normal(0.0, 0.3, y.shape) * np.maximum(1.0, np.abs(y))
+        if k % 3 == 0:
+            z[2:4] = np.abs(z[2:4]) + 0.5  # t's reduced cost negative: repaired
+        lo, hi = d["lo"].copy(), d["hi"].copy()
+        lo[:4] = np.maximum(lo[:4], rng.uniform(-2.0, 0.0, 4))
+        hi[:4] = np.minimum(hi[:4], lo[:4] + rng.uniform(0.0, 2.0, 4))
+        Y.append(z)
+        LO.append(lo)
+        HI.append(hi)
+    LO[5][1] = -np.inf  # a boxed column left open: no certificate
+    Y[7] = np.zeros_like(y)
+    batch = db.bounds(np.array(Y), d["b"], np.array(LO), np.array(HI))
+    for k in range(len(Y)):
+        single = db.bound(Y[k], d["b"], LO[k], HI[k])
+        if single == -math.inf:
+            assert batch[k] == -math.inf, k
+            continue
+        assert batch[k] == pytest.approx(single, rel=1e-12, abs=1e-12), k
+        fk, _ = _solve(dict(d, lo=LO[k], hi=HI[k]))
+        assert batch[k] <= fk + 1e-9 * max(1.0, abs(fk)), (k, batch[k], fk)
+    assert batch[5] == -math.inf
+
+
 def test_unbounded_epigraph_column_is_repaired_or_refused() -> None:
     """The epigraph column ``t`` (``[0, inf)``) with its reduced cost pushed negative: the
     repair moves the multipliers of its rows and the bound stays finite and valid; with

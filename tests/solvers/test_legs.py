@@ -182,9 +182,11 @@ def brute_force(c: Case) -> float | None:
     return None if math.isinf(best) else best
 
 
-def _check(c: Case, method: str = "auto") -> None:
+def _check(c: Case, method: str = "auto", optimizer_override: HedgeOptimizer | None = None) -> None:
+    """The optimiser of ``c`` (or ``optimizer_override``, holding ``c``'s data) against
+    enumeration."""
     ref = brute_force(c)
-    opt = optimizer(c, method)
+    opt = optimizer(c, method) if optimizer_override is None else optimizer_override
     res = opt.solve()
     if ref is None:
         assert res.status == "infeasible", res.message
