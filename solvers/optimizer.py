@@ -284,9 +284,13 @@ class HedgeOptimizer:
             msg = note or "solver reported infeasible but no limit must move"
             return self._result("error", raw, None, t0, [], f"{msg}: no proven plan", False)
         q, closest, msg, moved = None, raw, "", dict(self.params)
+        deadline = time.perf_counter() + tl  # one time limit for every attempt
         for room, lot_room in closest_rooms(self.has_integer):
+            left = deadline - time.perf_counter()
+            if left <= 0.0 and q is not None:
+                break
             raw_c, q_c, moved_c, msg_c = self._closest_hedge(
-                violations, gap, tl, total, room, lot_room
+                violations, gap, max(left, 1e-3), total, room, lot_room
             )
             if q_c is not None or q is None:  # a plan, or nothing better yet: the latest
                 q, closest, msg, moved = q_c, raw_c, msg_c, moved_c
