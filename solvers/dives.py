@@ -9,6 +9,7 @@ curvature model and the incumbent of the search, and solves through its node sol
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 
 import numpy as np
 from hedge_planner.solvers.bnb_types import INT_TOL, closed
@@ -21,7 +22,7 @@ _MODEL_OPEN = 12  # fractional positions enumerated by the curvature-ranked roun
 _MODEL_TRIES = 3  # fixed-integer QPs it may spend per dive
 
 
-class Heuristics:
+class Heuristics(ABC):
     """Roundings and dives over the search state of the branch-and-bound (a mixin).
 
     The search class provides the integer positions ``ic``, the round-up mask ``up`` (leg
@@ -38,13 +39,13 @@ class Heuristics:
     #: Most leg binaries that may be 1 together (the leg limit), None: no limit.
     leg_limit: int | None
 
+    @abstractmethod
     def solve_node(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
         """Node relaxation (the search's node solver, counted)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def try_fixed(self, r: np.ndarray) -> None:
         """Integers fixed at ``r``: an exact solve, the incumbent if better."""
-        raise NotImplementedError
 
     def rounded(self, v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Integer values of ``v`` (integer positions): nearest, or up where ``round_up``.

@@ -14,6 +14,7 @@ trades, tickets, ``max_legs``), every plan is enumerated from the raw inputs:
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,21 @@ def _case(seed: int) -> Case:
     if seed % 5 == 1:
         c.band = 2e-4
     return c
+
+
+def case_with_optimum(seed: int) -> tuple[Case, float] | None:
+    """Instance ``seed`` and its optimum by enumeration (None: it has no feasible plan)."""
+    c = _case(seed)
+    ref = brute_force(c)
+    return None if ref is None else (c, ref)
+
+
+def cases_with_optimum() -> Iterator[tuple[Case, float]]:
+    """Every feasible instance of ``SEEDS`` with its optimum by enumeration."""
+    for seed in SEEDS:
+        got = case_with_optimum(seed)
+        if got is not None:
+            yield got
 
 
 def _plans(c: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -244,10 +260,10 @@ def test_level_set_bounds_keep_every_plan_below_the_incumbent(seed: int) -> None
     optimum and, second, a point moved off it (the bound must hold for any centre: the
     cut's ``delta`` pays for it). Plans are enumerated and priced from the raw inputs.
     """
-    c = _case(seed)
-    ref = brute_force(c)
-    if ref is None:
+    got = case_with_optimum(seed)
+    if got is None:
         return
+    c, ref = got
     opt = optimizer(c, "bnb")
     m = opt._miqp
     lf = opt._form.evaluate()
@@ -281,11 +297,7 @@ def test_level_set_bounds_keep_every_plan_below_the_incumbent(seed: int) -> None
 def test_level_set_bounds_are_tighter_than_the_limits() -> None:
     """At the optimum's value the level set narrows the ranges of most instances."""
     narrower = 0
-    for seed in SEEDS:
-        c = _case(seed)
-        ref = brute_force(c)
-        if ref is None:
-            continue
+    for c, ref in cases_with_optimum():
         opt = optimizer(c, "bnb")
         lf = opt._form.evaluate()
         root = _root(opt)

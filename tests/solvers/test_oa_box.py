@@ -21,8 +21,15 @@ import pytest
 from hedge_planner.solvers import miqp
 from hedge_planner.solvers.bound_tightening import level_set_box
 
-from tests.solvers.test_bound_tightening import SEEDS, _case, _plan_values, _plans, _root
-from tests.solvers.test_legs import Case, brute_force, optimizer
+from tests.solvers.test_bound_tightening import (
+    SEEDS,
+    _plan_values,
+    _plans,
+    _root,
+    case_with_optimum,
+    cases_with_optimum,
+)
+from tests.solvers.test_legs import Case, optimizer
 
 
 def _int_vectors(c: Case, opt: Any, Q: np.ndarray) -> np.ndarray:
@@ -37,10 +44,10 @@ def _int_vectors(c: Case, opt: Any, Q: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_level_set_box_keeps_every_plan_below_the_incumbent(seed: int) -> None:
-    c = _case(seed)
-    ref = brute_force(c)
-    if ref is None:
+    got = case_with_optimum(seed)
+    if got is None:
         return
+    c, ref = got
     opt = optimizer(c, "oa")
     lf = opt._form.evaluate()
     root = _root(opt)
@@ -65,11 +72,7 @@ def test_level_set_box_keeps_every_plan_below_the_incumbent(seed: int) -> None:
 def test_level_set_box_narrows_the_lots() -> None:
     """At the optimum's value the box is narrower than the position limits on most instances."""
     narrower = 0
-    for seed in SEEDS:
-        c = _case(seed)
-        ref = brute_force(c)
-        if ref is None:
-            continue
+    for c, ref in cases_with_optimum():
         opt = optimizer(c, "oa")
         lf = opt._form.evaluate()
         cols = opt._miqp._int_cols
@@ -105,10 +108,10 @@ def _solve_from_worst(c: Case) -> Any:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_outer_approximation_from_a_poor_plan_matches_enumeration(seed: int) -> None:
-    c = _case(seed)
-    ref = brute_force(c)
-    if ref is None:
+    got = case_with_optimum(seed)
+    if got is None:
         return
+    c, ref = got
     res = _solve_from_worst(c)
     assert res.status == "optimal", res.message
     assert res.objective is not None
@@ -119,10 +122,7 @@ def test_the_box_is_cut_in_those_searches(monkeypatch: pytest.MonkeyPatch) -> No
     """The searches above do run inside a box (where HiGHS solves the root relaxation)."""
     boxes = _spy(monkeypatch)
     cut = 0
-    for seed in SEEDS:
-        c = _case(seed)
-        if brute_force(c) is None:
-            continue
+    for c, _ in cases_with_optimum():
         boxes.clear()
         _solve_from_worst(c)
         cut += bool(boxes) and boxes[0] is not None
