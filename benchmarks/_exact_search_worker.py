@@ -3,7 +3,7 @@
 Run: ``python benchmarks/_exact_search_worker.py REPS BOOKS``; prints one JSON line. The
 package is whatever ``hedge_planner`` the interpreter imports (the reference run uses another
 checkout's virtual environment), the example cases are this checkout's. Per example with legs
-(``case_desk.yaml``, ``case_legs.yaml`` as written and with ``max_legs: 6``): the median of
+(``case.yaml``, ``case_legs.yaml`` as written and with ``max_legs: 6``): the median of
 ``REPS`` solves from scratch (``HedgeOptimizer.solve``, each proven to the 1e-6 gap), node QPs,
 objective (currency). The service's fast path: the median of ``BOOKS`` desk hedges in process
 (``MarketContext.hedge``, a different key-rate book each, after a warm-up one).
@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_integer import example_optimizer
 
-CASES = (("case_desk.yaml", None), ("case_legs.yaml", None), ("case_legs.yaml", 6))
+CASES = (("case.yaml", None), ("case_legs.yaml", None), ("case_legs.yaml", 6))
 
 
 def examples(reps: int) -> dict[str, Any]:

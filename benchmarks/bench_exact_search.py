@@ -6,7 +6,7 @@ with its own virtual environment, e.g. ``git worktree add /tmp/old a1ab8a4 && cd
 python3 -m venv .venv && .venv/bin/pip install -e '.[test,service]'``. Each round runs
 ``_exact_search_worker.py`` once with the reference interpreter and once with this one (so both
 see the same load), each in a fresh process: the medians of ``--reps`` solves from scratch of
-the examples with legs (``case_desk.yaml``: issue 12's target, a median under 50 ms) and of
+the examples with legs (``case.yaml``: issue 12's target, a median under 50 ms) and of
 ``--books`` in-process desk hedges of the service's fast path (issue 17's ``POST /v1/hedge``
 spends most of its time there). Prints each round and the median over rounds with the ratio
 reference / this checkout. The service's HTTP figures: ``python benchmarks/bench_service.py

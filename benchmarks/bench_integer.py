@@ -15,7 +15,7 @@ family of :mod:`bench_integer_gen` and each seeded instance:
   "optimal" with an objective worse than ours by more than its own gap.
 
 Then the examples with tradable legs (examples/core_plus/case_legs.yaml: lots, minimum
-trades and tickets, as written and with ``max_legs: 6``; case_desk.yaml: the desk's
+trades and tickets, as written and with ``max_legs: 6``; case.yaml: the desk's
 settings with ``max_legs: 6``): median of ``--reps`` solves (each from scratch), the same
 without the level-set re-tightening (big-M from the limits only) and without any big-M
 tightening (old/new ratios, same run), against one SCIP run on the same model. (The search
@@ -315,7 +315,7 @@ def ladder_books(n: int, cap: float, seed: int) -> None:
           f"{ms / mn:.2f}")  # fmt: skip
 
 
-EXAMPLES = (("case_legs.yaml", None), ("case_legs.yaml", 6), ("case_desk.yaml", None))
+EXAMPLES = (("case_legs.yaml", None), ("case_legs.yaml", 6), ("case.yaml", None))
 
 
 def main() -> None:

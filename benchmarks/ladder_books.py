@@ -1,7 +1,7 @@
 """Desk hedges of key-rate DV01 ladder books on the example's market with a leg limit.
 
 The service (``POST /v1/hedge`` with ``krd_dv01``) sizes hedges of such books on a market case;
-on the example's desk settings (``examples/core_plus/case_desk.yaml``: lots, minimum trades,
+on the example's desk settings (``examples/core_plus/case.yaml``: lots, minimum trades,
 tickets, ``max_legs: 6``) each hedge is the exact search's hardest everyday problem (issue 20
 item 3, issue 12: leg binaries of 21 instruments, integer lots, minimum trades, tickets).
 :func:`ladders` draws the seeded books, :func:`ladder_market` opens the market with the leg
@@ -64,10 +64,10 @@ def ladder_market(max_legs: int | None = 6) -> Iterator[Any]:
     with tempfile.TemporaryDirectory(prefix="ladders-") as tmp:
         folder = Path(tmp) / "core_plus"
         shutil.copytree(src, folder)
-        case = folder / "case_desk.yaml"
+        case = folder / "case.yaml"
         text = case.read_text()
         marker = "    max_legs: 6 "
-        assert marker in text, "case_desk.yaml no longer sets max_legs: 6"
+        assert marker in text, "case.yaml no longer sets max_legs: 6"
         limit = "    # max_legs: 6 " if max_legs is None else f"    max_legs: {max_legs} "
         case.write_text(text.replace(marker, limit))
         yield MarketContext(case)

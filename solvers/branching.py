@@ -20,7 +20,7 @@ solved a few hundred node QPs (``branch_and_bound._PSEUDO_AFTER``), learning fro
 Measured and dropped: strong branching on positions without observations (both children
 of up to 8 candidates per node, reused when chosen). On ``lots_legs`` and
 ``fut_swaps_legs`` it gave about the same node counts as learning from the search's own
-children, but doubled the examples' (``case_desk.yaml`` 50 -> 124 node QPs): their whole
+children, but doubled the examples' (``case.yaml`` 50 -> 124 node QPs): their whole
 search is ~50-300 node QPs, of which the initialisation took most.
 """
 

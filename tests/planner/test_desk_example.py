@@ -1,5 +1,5 @@
-"""The example as a desk trades it (examples/core_plus/case_desk.yaml: case.yaml with lots,
-minimum trades, tickets and at most six legs): whole lots, no leg under its minimum, at most
+"""The example as a desk trades it (examples/core_plus/case.yaml: lots, minimum trades,
+tickets and at most six legs): whole lots, no leg under its minimum, at most
 max_legs legs, proven optimal, and each leg's tracking-error reduction.
 
 Reference for the reduction: the optimiser's own evaluation of the hedge with that trade undone
@@ -19,7 +19,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "core_plus"
 
 @pytest.fixture(scope="module")
 def run() -> PlanRun:
-    run = PlanRun.load(EXAMPLES / "case_desk.yaml")
+    run = PlanRun.load(EXAMPLES / "case.yaml")
     run.plan()
     return run
 

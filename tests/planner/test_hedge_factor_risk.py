@@ -30,6 +30,8 @@ from hedge_planner.solvers.terms import (
 )
 from hedge_planner.workflow import CaseAnalysis, analyze_case
 
+from tests.planner.leg_rules import lift_leg_rules
+
 ROOT = Path(__file__).resolve().parents[2]
 CORE_PLUS = ROOT / "examples" / "core_plus" / "case.yaml"
 
@@ -200,20 +202,10 @@ def test_par_convention_rates_and_krd_limits(tmp_path: Path) -> None:
         assert rep.value == pytest.approx(abs(gap), rel=1e-9, abs=1e-12)
 
 
-def _continuous_notionals(case: dict) -> None:
-    """The example's universe without minimum trades, tickets or lots on swaps, swaptions
-    and the cap (continuous notionals; the CDX keeps its default 1mm lot), as it was before
-    the desk settings: a limit can then bind to the solver's tolerance."""
-    for kind in ("futures", "swaps", "swaptions", "future_options", "caps", "cdx"):
-        for spec in case["hedge"]["universe"].get(kind, []):
-            for key in ("lot", "min_trade", "ticket_cost"):
-                spec.pop(key, None)
-
-
 def test_case_te_limit_binds_and_an_impossible_one_names_the_move(tmp_path: Path) -> None:
     def limit(case: dict) -> None:
         # Binding to 1e-6 needs continuous notionals: the example trades whole 1mm lots.
-        _continuous_notionals(case)
+        lift_leg_rules(case)
         case["hedge"]["limits"]["tracking_error_bp"] = 500.0
 
     case, analysis, members, name = _build(tmp_path, limit)

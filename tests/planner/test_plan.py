@@ -388,7 +388,10 @@ def test_cash_cost_apart_from_risk_penalty_and_objective(plan: dict) -> None:
         assert c["margin_funding"] == pytest.approx(t["cost"]["margin"])
         rolls = t["kind"] == "future" and t["detail"]["rolls_before_horizon"]
         assert c["roll"] == pytest.approx(c["bid_ask"] if rolls else 0.0)
-        assert c["tickets"] == 0.0
+        # the case's ticket per leg: 250 on futures, 2,500 on swaps and the CDX, 5,000 on
+        # swaptions and the cap
+        ticket = {"future": 250.0, "swap": 2500.0, "cdx": 2500.0, "swaption": 5000.0}
+        assert c["tickets"] == ticket.get(t["kind"], 5000.0)
     # risk penalty = risk_aversion / 2 x TE^2 / MV (the case's 500), in currency
     te = hedge["post_hedge"]["tracking_error_ccy"]
     mv = hedge["exposure"]["market_value"]
@@ -414,8 +417,9 @@ def test_baseline_cash_cost_by_hand(plan: dict) -> None:
     assert cash["bid_ask"] == pytest.approx(half_tick[code] * n)
     assert cash["margin_funding"] == pytest.approx(margin[code] * n * factor)
     assert cash["roll"] == pytest.approx(half_tick[code] * n)  # March contracts roll in Feb
+    assert cash["tickets"] == 250.0  # one futures leg at the case's ticket
     assert cash["total"] == pytest.approx(
-        cash["bid_ask"] + cash["margin_funding"] + cash["roll"] - cash["carry"]
+        cash["bid_ask"] + cash["tickets"] + cash["margin_funding"] + cash["roll"] - cash["carry"]
     )
     assert base["cash_cost_difference"] == pytest.approx(
         hedge["cash_cost"]["total"] - cash["total"]

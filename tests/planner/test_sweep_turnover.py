@@ -1,10 +1,10 @@
 """A duration-target sweep with the turnover penalty: neighbouring points do not flip.
 
 Each point's turnover reference is the previous point's hedge (:func:`PlanRun.sweep`), so a
-position crossing zero stops at zero first. The example is swept with its leg rules lifted
-(continuous swap notionals, no minimum trades, tickets or leg limit): with them the exact search
-of the lower targets hits the time limit today (see the README, "Turnover"), and the property
-under test is the penalty's, not the search's.
+position crossing zero stops at zero first. The example is swept as written (its desk rules:
+whole lots, minimum trades, tickets, at most six legs; every point proven) and with its leg rules
+lifted (continuous swap notionals, no minimum trades, tickets or leg limit), where swap legs come
+and go and a sign flip is easiest to make.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hedge_planner.run import PlanRun
+
+from tests.planner.leg_rules import without_leg_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE_PLUS = ROOT / "examples" / "core_plus" / "case.yaml"
@@ -22,24 +25,23 @@ DUST_DV01 = 1.0
 
 def _continuous(turnover_bp: float) -> PlanRun:
     base = PlanRun.load(CORE_PLUS)
-    case = base.case.model_copy(deep=True)
-    hedge = case.hedge
-    assert hedge is not None
-    hedge.costs.turnover_bp = turnover_bp
-    hedge.limits.max_legs = None
-    for f in hedge.universe.futures:
-        f.min_trade, f.ticket_cost = 0.0, 0.0
-    for s in [*hedge.universe.swaps, *hedge.universe.swaptions, *hedge.universe.caps]:
-        s.min_trade, s.ticket_cost, s.lot = 0.0, 0.0, None
-    for c in hedge.universe.cdx:  # continuous too (the example's default case trades 1mm lots)
-        c.min_trade, c.ticket_cost, c.lot = 0.0, 0.0, None
-    for o in hedge.universe.future_options:  # whole contracts, as futures
-        o.min_trade, o.ticket_cost = 0.0, 0.0
+    case = without_leg_rules(base.case)
+    assert case.hedge is not None
+    case.hedge.costs.turnover_bp = turnover_bp
     return PlanRun(case, base.source)
 
 
-def test_21_point_duration_sweep_with_turnover_has_no_sign_flip() -> None:
-    run = _continuous(turnover_bp=0.25)
+def _as_written(turnover_bp: float) -> PlanRun:
+    base = PlanRun.load(CORE_PLUS)
+    case = base.case.model_copy(deep=True)
+    assert case.hedge is not None and case.hedge.limits.max_legs == 6
+    case.hedge.costs.turnover_bp = turnover_bp
+    return PlanRun(case, base.source)
+
+
+@pytest.mark.parametrize("variant", ["as written", "leg rules lifted"])
+def test_21_point_duration_sweep_with_turnover_has_no_sign_flip(variant: str) -> None:
+    run = _as_written(0.25) if variant == "as written" else _continuous(turnover_bp=0.25)
     targets = np.linspace(5.7, 6.7, 21).tolist()
     points = run.sweep("duration_target", targets)
     assert [p["status"] for p in points] == ["optimal"] * 21
@@ -54,6 +56,15 @@ def test_21_point_duration_sweep_with_turnover_has_no_sign_flip() -> None:
             if signs[k] * signs[k + 1] < 0
         ]
     assert flips == []
+    if variant == "as written":  # the desk rules hold at every point
+        specs = {m.name: m.spec for m in run.universe()}
+        for p in points:
+            legs = {name: q for name, q in p["trades"].items() if q}
+            assert 0 < len(legs) <= 6
+            for name, q in legs.items():
+                lot = specs[name].lot or 1.0
+                assert abs(q) >= specs[name].min_trade, (name, q)
+                assert abs(q / lot - round(q / lot)) < 1e-9, (name, q)
     # The sweep honours each target's band (the penalty moves the hedge, not the limits).
     for target, p in zip(targets, points, strict=True):
         assert abs(p["post_hedge_duration"] - target) <= 0.25 + 1e-6
