@@ -190,9 +190,10 @@ def test_fixture_follows_the_plan_document_structure(plan: dict[str, Any]) -> No
         "solver",
         "infeasibility",
     }
-    # The example trades futures, swaps and the CDX (protection on its corporate spread);
-    # swaptions, the futures option and the cap are in its universe but not chosen.
-    assert {t["kind"] for t in h["trades"]} == {"future", "swap", "cdx"}
+    # The example trades futures and the CDX (protection on its corporate spread); with the
+    # desk's 25mm minimums, tickets and six legs at most, no swap, swaption, futures option or
+    # cap of its universe is chosen.
+    assert {t["kind"] for t in h["trades"]} == {"future", "cdx"}
     for t in h["trades"]:
         assert set(t) >= {
             "instrument",
