@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from hedge_planner.models.arrays import FloatArray
+from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.trinomial_levels import levels
 
@@ -153,7 +153,7 @@ class TrinomialTree:
         self.scale: FloatArray | None = None
         variances = [float(model.variance(dt)) for dt in self.dt]
         self.x, self.child, self.prob = levels(model.mean_reversion, variances, self.dt)
-        self._contiguous = [bool(np.all(np.diff(k) == 1)) for k in self.child]
+        self._contiguous = _contiguity(self.child)
         logger.debug("trinomial tree: %d steps, widest level %d nodes", len(self.dt), self.width)
 
     def rescaled(self, sigmas: npt.ArrayLike) -> TrinomialTree:
@@ -225,7 +225,7 @@ class TrinomialTree:
         phi = np.empty((n_curves, self.n_steps))
         q = np.ones((n_curves, 1))  # Arrow-Debreu prices of level 0
         for i, dt in enumerate(self.dt):
-            ex = np.exp(-self.node_x(i) * dt)
+            ex = self._node_discount(i)  # exp(-x dt): kept for the rollbacks on this tree
             phi[:, i] = np.log((q * ex).sum(axis=1) / df[:, i]) / dt
             w = q * ex * np.exp(-phi[:, i : i + 1] * dt)
             q = self.forward(w, i)
@@ -347,6 +347,18 @@ class TrinomialTree:
         if i not in cache:
             cache[i] = np.exp(-self.node_x(i) * self.dt[i])
         return cache[i]
+
+
+def _contiguity(child: list[IntArray]) -> list[bool]:
+    """Per level: the middle children of consecutive nodes are consecutive (every difference
+    1), i.e. ``np.all(np.diff(k) == 1)`` of each level's ``k``, in one pass over all levels."""
+    if not child:
+        return []
+    sizes = np.array([len(k) for k in child], dtype=np.int64)
+    level = np.repeat(np.arange(sizes.size), sizes)
+    gap = np.diff(np.concatenate(child)) != 1
+    gap &= level[1:] == level[:-1]  # only pairs within one level count
+    return (np.bincount(level[1:][gap], minlength=sizes.size) == 0).tolist()
 
 
 # ------------------------------------------------------------------------------------------------
