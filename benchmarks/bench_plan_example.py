@@ -12,8 +12,10 @@ Run: ``python benchmarks/bench_plan_example.py [--runs 5]``.
    between a loaded and an idle machine where the seconds are not.
 3. **Breakdown** (one cold worker process per run, median per stage): import of the CLI;
    import of the plan assembly; measurement of the book (curves, holdings' risk incl. the
-   modelled MBS and callables); hedge (universe, optimiser imports, solve); scenarios; the plan
-   document; the HTML report; the Excel workbook.
+   modelled MBS and callables); hedge (universe, optimiser imports, the modelled holdings
+   under every scenario with the book vega's sigmas in the same pass, as ``plan`` prices them
+   ahead of the hedge, solve); scenarios; the plan document; the HTML report; the Excel
+   workbook.
 4. **Charts**: the report's three SVG charts against one matplotlib bar chart of the KRD
    profile rendered to SVG (the way the charts were drawn before), same data, same process.
 5. **Large books** (``--rows``, default 13,500): one Excel table of that many rows and 8
@@ -70,7 +72,7 @@ t2 = time.perf_counter()
 run = PlanRun.load(sys.argv[1])
 run.measure()
 t3 = time.perf_counter()
-run.universe(); run.hedge()
+run.universe(); run.price_modelled(); run.hedge()  # as ``plan`` runs them
 t4 = time.perf_counter()
 run.stress()
 t5 = time.perf_counter()
