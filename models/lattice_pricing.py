@@ -134,17 +134,22 @@ def _rollback(
     last = len(book.grid) - 1
     band = tree.band if banded else _whole_levels(tree)
     step = tree.rollback_band if banded else tree.rollback
-    lo, hi = band(top)  # the nodes carried (the far tails of a wide tree are left out)
+    bands = [band(i) for i in range(top + 1)]
+    lo, hi = bands[top]  # the nodes carried (the far tails of a wide tree are left out)
     values = np.zeros((n_s, n_b, hi - lo))
-    on_any = (book.on_node != 0).any(axis=0)
+    on_any = (book.on_node != 0).any(axis=0).tolist()
     order = np.argsort(book.inside_level, kind="stable")
     lv_sorted = book.inside_level[order]
-    ex_any = np.asarray(np.isfinite(book.strike).any(axis=0), dtype=bool)
+    ex_any = np.isfinite(book.strike).any(axis=0).tolist()
+    # per level: the inside flows' range in ``order`` and exp(-(phi + spread) dt) (S, B), all
+    # levels at once (the per-level figures bit for bit: the same elementwise operations)
+    bounds = np.searchsorted(lv_sorted, np.arange(top + 2)).tolist()
+    per_curve = np.exp(-(phi[:, :top, None] + spread[:, None, :]) * tree.dt[None, :top, None])
     for i in range(top, -1, -1):
         if i < top:
-            values = step(values, i, phi[:, i], spread)
-            lo, hi = band(i)
-        a, b = np.searchsorted(lv_sorted, [i, i + 1])
+            values = step(values, i, phi[:, i], spread, per_curve[:, i])
+            lo, hi = bands[i]
+        a, b = bounds[i], bounds[i + 1]
         if b > a:
             idx = order[a:b]
             # (no flow lies strictly after the last level: the grid ends at the last flow)
@@ -154,7 +159,7 @@ def _rollback(
             add = book.inside_amount[idx][None, :, None] * disc
             # (S, B, n) -> (B, S, n) view so repeated bonds accumulate
             scatter_add(values.swapaxes(0, 1), bond, add.swapaxes(0, 1))
-        if bool(ex_any[i]):
+        if ex_any[i]:
             k = book.strike[:, i]
             ex = np.asarray(np.isfinite(k))
             kk = k[ex][None, :, None]

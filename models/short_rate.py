@@ -245,7 +245,12 @@ class TrinomialTree:
         return nxt
 
     def rollback(
-        self, values: FloatArray, i: int, phi_i: FloatArray, spread: FloatArray
+        self,
+        values: FloatArray,
+        i: int,
+        phi_i: FloatArray,
+        spread: FloatArray,
+        per_curve: FloatArray | None = None,
     ) -> FloatArray:
         """Values at level ``i`` from values at level ``i + 1``: discounted expectation.
 
@@ -259,6 +264,9 @@ class TrinomialTree:
             ``(S,)`` fitted ``phi`` of step ``i`` per curve.
         spread
             ``(S, B)`` spread added to the short rate (the OAS), decimal continuous.
+        per_curve
+            ``exp(-(phi_i + spread) dt_i)`` ``(S, B)`` when the caller has it (computed here
+            otherwise, the same operations).
         """
         k = self.child[i]
         p = self.prob[i]
@@ -274,8 +282,8 @@ class TrinomialTree:
             cont += p[1] * values[..., k]
             cont += p[2] * values[..., k + 1]
         # exp(-(x + phi + s) dt) factorises: one exp per node, per curve and per bond.
-        dt = self.dt[i]
-        per_curve = np.exp(-(phi_i[:, None] + spread) * dt)  # (S, B)
+        if per_curve is None:
+            per_curve = np.exp(-(phi_i[:, None] + spread) * self.dt[i])  # (S, B)
         cont *= self._node_discount(i)[:, None, :]
         cont *= per_curve[:, :, None]
         return cont
@@ -314,18 +322,28 @@ class TrinomialTree:
         return bands
 
     def rollback_band(
-        self, values: FloatArray, i: int, phi_i: FloatArray, spread: FloatArray
+        self,
+        values: FloatArray,
+        i: int,
+        phi_i: FloatArray,
+        spread: FloatArray,
+        per_curve: FloatArray | None = None,
     ) -> FloatArray:
         """:meth:`rollback` on bands (:meth:`band`): ``values (S, B, w_{i+1})`` on level
         ``i + 1``'s band to ``(S, B, w_i)`` on level ``i``'s. Where both bands are whole levels
         this is :meth:`rollback`; an outer child beyond the next band's edge takes the edge
-        node's value (it is reached with probability below :data:`BAND_PROBABILITY`)."""
+        node's value (it is reached with probability below :data:`BAND_PROBABILITY`).
+        ``per_curve`` as in :meth:`rollback`."""
         lo, hi = self.band(i)
         lo1, hi1 = self.band(i + 1)
         if hi - lo == len(self.x[i]) and hi1 - lo1 == len(self.x[i + 1]):
-            return self.rollback(values, i, phi_i, spread)
-        v = np.concatenate([values[..., :1], values, values[..., -1:]], axis=-1)
-        k = self.child[i][lo:hi] - lo1 + 1  # into the padded band
+            return self.rollback(values, i, phi_i, spread, per_curve)
+        k = self.child[i][lo:hi] - lo1  # into the band (k is non-decreasing)
+        if k[0] >= 1 and k[-1] + 1 < values.shape[-1]:
+            v = values  # every child inside the band: no edge copies needed
+        else:  # pad with the edge values, one node either side
+            v = np.concatenate([values[..., :1], values, values[..., -1:]], axis=-1)
+            k = k + 1
         p = self.prob[i][:, lo:hi]
         if self._contiguous[i]:
             a, n = int(k[0]), hi - lo
@@ -336,7 +354,8 @@ class TrinomialTree:
             cont = p[0] * v[..., k - 1]
             cont += p[1] * v[..., k]
             cont += p[2] * v[..., k + 1]
-        per_curve = np.exp(-(phi_i[:, None] + spread) * self.dt[i])  # (S, B)
+        if per_curve is None:
+            per_curve = np.exp(-(phi_i[:, None] + spread) * self.dt[i])  # (S, B)
         cont *= self._node_discount(i)[:, None, lo:hi]
         cont *= per_curve[:, :, None]
         return cont
