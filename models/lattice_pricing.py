@@ -137,13 +137,13 @@ def _rollback(
     bands = [band(i) for i in range(top + 1)]
     lo, hi = bands[top]  # the nodes carried (the far tails of a wide tree are left out)
     values = np.zeros((n_s, n_b, hi - lo))
-    on_any = (book.on_node != 0).any(axis=0).tolist()
+    on_any: list[bool] = (book.on_node != 0).any(axis=0).tolist()
     order = np.argsort(book.inside_level, kind="stable")
     lv_sorted = book.inside_level[order]
-    ex_any = np.isfinite(book.strike).any(axis=0).tolist()
+    ex_any: list[bool] = np.asarray(np.isfinite(book.strike).any(axis=0), dtype=bool).tolist()
     # per level: the inside flows' range in ``order`` and exp(-(phi + spread) dt) (S, B), all
     # levels at once (the per-level figures bit for bit: the same elementwise operations)
-    bounds = np.searchsorted(lv_sorted, np.arange(top + 2)).tolist()
+    bounds: list[int] = np.searchsorted(lv_sorted, np.arange(top + 2)).tolist()
     per_curve = np.exp(-(phi[:, :top, None] + spread[:, None, :]) * tree.dt[None, :top, None])
     for i in range(top, -1, -1):
         if i < top:
