@@ -225,23 +225,24 @@ class TrinomialTree:
         phi = np.empty((n_curves, self.n_steps))
         q = np.ones((n_curves, 1))  # Arrow-Debreu prices of level 0
         for i, dt in enumerate(self.dt):
-            ex = self._node_discount(i)  # exp(-x dt): kept for the rollbacks on this tree
-            phi[:, i] = np.log((q * ex).sum(axis=1) / df[:, i]) / dt
-            w = q * ex * np.exp(-phi[:, i : i + 1] * dt)
-            q = self.forward(w, i)
+            # exp(-x dt): kept for the rollbacks on this tree; q ex once (the same product)
+            qe = q * self._node_discount(i)
+            phi[:, i] = np.log(qe.sum(axis=1) / df[:, i]) / dt
+            q = self.forward(qe * np.exp(-phi[:, i : i + 1] * dt), i)
         return phi
 
     def forward(self, w: FloatArray, i: int) -> FloatArray:
         """State prices at level ``i + 1`` from ``w`` ``(R, n_i)`` at level ``i``: each node's
         value spread to its three children with the branch probabilities, ``(R, n_{i+1})``."""
         nxt = np.zeros((w.shape[0], len(self.x[i + 1])))
-        k = self.child[i]
-        for m in range(3):
-            if self._contiguous[i]:  # distinct children: a slice adds exactly like add.at
-                lo = int(k[0]) + m - 1
-                nxt[:, lo : lo + len(k)] += w * self.prob[i][m]
-            else:
-                np.add.at(nxt.T, k + (m - 1), (w * self.prob[i][m]).T)
+        k, p = self.child[i], self.prob[i]
+        if self._contiguous[i]:  # distinct children: a slice adds exactly like add.at
+            lo, n = int(k[0]), len(k)
+            for m in range(3):
+                nxt[:, lo + m - 1 : lo + m - 1 + n] += w * p[m]
+        else:
+            for m in range(3):
+                np.add.at(nxt.T, k + (m - 1), (w * p[m]).T)
         return nxt
 
     def rollback(
