@@ -92,8 +92,11 @@ def levels(mean_reversion: float, variances: list[float], dt: FloatArray) -> Lev
     e2 = e * e / v2[lv]
     e3 = e * SQRT3 / np.array(v, dtype=np.float64)[lv]
     p = np.stack([(1 + e2 - e3) / 6.0, (2 - e2) / 3.0, (1 + e2 + e3) / 6.0])
-    cuts = np.cumsum(sizes)[:-1]
-    x = np.split(x_all, cuts)
-    k_levels = np.split(k - lo[lv + 1], cuts[:-1])
-    p_levels = np.split(p, cuts[:-1], axis=1)
+    # views per level (np.split's per-section overhead is several times a slice's)
+    ends = np.cumsum(sizes).tolist()
+    starts = [0, *ends[:-1]]
+    k_all = k - lo[lv + 1]
+    x = [x_all[a:b] for a, b in zip(starts, ends, strict=True)]
+    k_levels = [k_all[a:b] for a, b in zip(starts[:-1], ends[:-1], strict=True)]
+    p_levels = [p[:, a:b] for a, b in zip(starts[:-1], ends[:-1], strict=True)]
     return x, k_levels, p_levels
