@@ -379,7 +379,9 @@ class PlanRun:
         if self.case.hedge is not None:
             progress("pricing the hedge universe")
             self.universe()
-            self.price_modelled()
+            if self._revaluer is not None:
+                progress("revaluing the modelled holdings under the scenarios")
+                self.price_modelled()
             progress("optimising the hedge")
         hedge_plan = self.hedge()
         progress("stressing hedged and unhedged books")
