@@ -234,16 +234,21 @@ class TrinomialTree:
     def forward(self, w: FloatArray, i: int) -> FloatArray:
         """State prices at level ``i + 1`` from ``w`` ``(R, n_i)`` at level ``i``: each node's
         value spread to its three children with the branch probabilities, ``(R, n_{i+1})``."""
-        nxt = np.zeros((w.shape[0], len(self.x[i + 1])))
+        n_r, n_next = w.shape[0], len(self.x[i + 1])
         k, p = self.child[i], self.prob[i]
         if self._contiguous[i]:  # distinct children: a slice adds exactly like add.at
+            nxt = np.zeros((n_r, n_next))
             lo, n = int(k[0]), len(k)
             for m in range(3):
                 nxt[:, lo + m - 1 : lo + m - 1 + n] += w * p[m]
-        else:
-            for m in range(3):
-                np.add.at(nxt.T, k + (m - 1), (w * p[m]).T)
-        return nxt
+            return nxt
+        # Shared children: every (row, child) sums its parents' shares from 0 in the order
+        # branch m = 0, 1, 2, then node, as np.add.at over the branches did (bincount adds in
+        # input order: the same sums, bit for bit, at a third of add.at's cost).
+        flat = np.arange(n_r)[:, None, None] * n_next + (k + np.arange(-1, 2)[:, None])[None]
+        shares = w[:, None, :] * p[None, :, :]  # (R, 3, n_i): w p_m, as before
+        out = np.bincount(flat.ravel(), shares.ravel(), minlength=n_r * n_next)
+        return out.reshape(n_r, n_next)
 
     def rollback(
         self,

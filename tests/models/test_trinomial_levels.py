@@ -81,3 +81,23 @@ def test_fit_with_kept_node_discounts_equals_the_plain_fit(name) -> None:
     np.testing.assert_array_equal(tree.fit(df), _fit_reference(tree, df))
     stacked = tree.rescaled([0.0075, 0.01, 0.0125])  # one sigma per row
     np.testing.assert_array_equal(stacked.fit(df), _fit_reference(stacked, df))
+
+
+def _forward_reference(tree: TrinomialTree, w: np.ndarray, i: int) -> np.ndarray:
+    """State prices one level on as the forward step wrote them before: ``np.add.at`` per
+    branch (the reference of the bincount path on levels whose children are shared)."""
+    nxt = np.zeros((w.shape[0], len(tree.x[i + 1])))
+    for m in range(3):
+        np.add.at(nxt.T, tree.child[i] + (m - 1), (w * tree.prob[i][m]).T)
+    return nxt
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_forward_on_bent_levels_equals_add_at(rows) -> None:
+    tree = TrinomialTree(HullWhite(0.03, 0.01), GRIDS["long"])
+    bent = [i for i, flat in enumerate(tree._contiguous) if not flat]
+    assert len(bent) > 10
+    rng = np.random.default_rng(4)
+    for i in [*bent[:: max(1, len(bent) // 25)], 0, tree.n_steps - 1]:
+        w = rng.uniform(0.0, 1.0, (rows, len(tree.x[i])))
+        np.testing.assert_array_equal(tree.forward(w, i), _forward_reference(tree, w, i))
