@@ -247,7 +247,9 @@ class TrinomialTree:
         # input order: the same sums, bit for bit, at a third of add.at's cost).
         flat = np.arange(n_r)[:, None, None] * n_next + (k + np.arange(-1, 2)[:, None])[None]
         shares = w[:, None, :] * p[None, :, :]  # (R, 3, n_i): w p_m, as before
-        out = np.bincount(flat.ravel(), shares.ravel(), minlength=n_r * n_next)
+        out = np.asarray(  # float64 already (weighted counts): no copy
+            np.bincount(flat.ravel(), shares.ravel(), minlength=n_r * n_next), dtype=np.float64
+        )
         return out.reshape(n_r, n_next)
 
     def rollback(
