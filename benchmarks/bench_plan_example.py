@@ -12,8 +12,10 @@ Run: ``python benchmarks/bench_plan_example.py [--runs 5]``.
    between a loaded and an idle machine where the seconds are not.
 3. **Breakdown** (one cold worker process per run, median per stage): import of the CLI;
    import of the plan assembly; measurement of the book (curves, holdings' risk incl. the
-   modelled MBS and callables); hedge (universe, optimiser imports, solve); scenarios; the plan
-   document; the HTML report; the Excel workbook.
+   modelled MBS and callables); hedge (universe, optimiser imports, the modelled holdings
+   under every scenario with the book vega's sigmas in the same pass, as ``plan`` prices them
+   ahead of the hedge, solve); scenarios; the plan document; the HTML report; the Excel
+   workbook.
 4. **Charts**: the report's three SVG charts against one matplotlib bar chart of the KRD
    profile rendered to SVG (the way the charts were drawn before), same data, same process.
 5. **Large books** (``--rows``, default 13,500): one Excel table of that many rows and 8
@@ -27,6 +29,11 @@ Run: ``python benchmarks/bench_plan_example.py [--runs 5]``.
    the same text (tokenising only, no validation). With a settlement date the parse includes
    the yield each price implies (one vectorised yield solve, the same code on both paths);
    without one, the row checks alone. Rows/s from CPU time, best of three, same process.
+8. **Against another checkout** (``--against ROOT``, e.g. a ``git worktree`` of main with its
+   own ``.venv`` installed; ``--only-against`` runs this part alone): the whole cold command
+   and the stage worker of both checkouts alternated run by run (each checkout's own worker,
+   whose stages may differ), the medians and the ratio other / this per stage: the figure to
+   quote for a change, comparable between a loaded and an idle machine where seconds are not.
 7. **Scenario stage, stacked vs one sigma at a time** (``--scenario-runs``, default 5;
    ``--only-scenarios`` runs this part alone): after measuring and hedging once, the scenario
    stage (``run_scenarios``: the book, the hedge and the modelled holdings under every
@@ -70,7 +77,7 @@ t2 = time.perf_counter()
 run = PlanRun.load(sys.argv[1])
 run.measure()
 t3 = time.perf_counter()
-run.universe(); run.hedge()
+run.universe(); run.price_modelled(); run.hedge()  # as ``plan`` runs them
 t4 = time.perf_counter()
 run.stress()
 t5 = time.perf_counter()
@@ -315,6 +322,63 @@ def _scenario_stage(runs: int) -> None:
     )
 
 
+def _worker_of(root: Path) -> str | None:
+    """The stage worker of the checkout at ``root`` (None if its benchmark has none)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        f"_bench_{abs(hash(str(root)))}", root / "benchmarks" / "bench_plan_example.py"
+    )
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    worker = getattr(module, "_WORKER", None)
+    return worker if isinstance(worker, str) else None
+
+
+def _against(other: Path, runs: int) -> None:
+    """Cold command and stages of this checkout and of ``other`` alternated (part 8)."""
+    sides = {"this": ROOT, "other": other.resolve()}
+    python = {k: str(r / ".venv" / "bin" / "python") for k, r in sides.items()}
+    workers = {k: _worker_of(r) for k, r in sides.items()}
+    walls: dict[str, list[float]] = {k: [] for k in sides}
+    stages: dict[str, list[dict[str, float]]] = {k: [] for k in sides}
+    with tempfile.TemporaryDirectory() as tmp:
+        env = _env(Path(tmp) / "pycache")
+
+        def cmd(k: str) -> list[str]:
+            case = sides[k] / "examples" / "core_plus" / "case.yaml"
+            out = str(Path(tmp) / f"out-{k}")
+            return [python[k], "-m", "hedge_planner.cli", "plan", str(case), "--out", out, "--json"]
+
+        for k in sides:
+            _wall(cmd(k), env)  # warms each checkout's bytecode cache
+        for _ in range(runs):  # alternate, so load changes hit both sides alike
+            for k, root in sides.items():
+                walls[k].append(_wall(cmd(k), env))
+                worker = workers[k]
+                if worker is not None:
+                    case = str(root / "examples" / "core_plus" / "case.yaml")
+                    proc = subprocess.run(
+                        [python[k], "-c", worker, case], env=env, cwd=root, check=True,
+                        capture_output=True,
+                    )  # fmt: skip
+                    stages[k].append(json.loads(proc.stdout.decode().strip().splitlines()[-1]))
+    med = {k: statistics.median(v) for k, v in walls.items()}
+    print(f"against {sides['other']} ({runs} alternated cold runs, median, seconds):")
+    a, b = med["other"], med["this"]
+    label = "example plan, whole command"
+    print(f"  {label:<28} other {a:7.3f}  this {b:7.3f}  ratio other/this {a / b:5.2f}")
+    if stages["this"] and stages["other"]:
+        for key in stages["this"][0]:
+            if key not in stages["other"][0]:
+                continue
+            a = statistics.median(s[key] for s in stages["other"])
+            b = statistics.median(s[key] for s in stages["this"])
+            print(f"  {key:<28} other {a:7.3f}  this {b:7.3f}  ratio other/this {a / b:5.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="cold runs per figure (median)")
@@ -327,7 +391,16 @@ def main() -> None:
     parser.add_argument(
         "--only-scenarios", action="store_true", help="run the scenario stage comparison only"
     )
+    parser.add_argument(
+        "--against", type=Path, default=None, help="another checkout (with .venv) to compare"
+    )
+    parser.add_argument(
+        "--only-against", action="store_true", help="run the --against comparison only"
+    )
     args = parser.parse_args()
+    if args.against is not None and args.only_against:
+        _against(args.against, args.runs)
+        return
     if args.only_scenarios:
         _scenario_stage(args.scenario_runs)
         return
@@ -362,6 +435,8 @@ def main() -> None:
     _large_books(args.rows)
     _csv_books([int(x) for x in args.csv_rows.split(",")])
     _scenario_stage(args.scenario_runs)
+    if args.against is not None:
+        _against(args.against, args.runs)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ par curve, and keeping it calendar-free makes it reproducible and independent of
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -175,7 +176,14 @@ def treasury_schedule(anchor: Any, label: str) -> tuple[IntArray, bool]:
         Ascending unadjusted payment day serials (the last is maturity) and ``True`` for a bill.
         See :func:`bootstrap_treasury_par` for the convention.
     """
-    start = _as_day(anchor)
+    dates, is_bill = _treasury_schedule(_as_day(anchor), label)
+    return dates.copy(), is_bill
+
+
+# Par KRDs bootstrap the curve again for every shifted key: the instruments' dates do not move
+# with the quotes, so each (anchor, tenor) schedule is built once per process (bounded).
+@functools.lru_cache(maxsize=4096)
+def _treasury_schedule(start: int, label: str) -> tuple[IntArray, bool]:
     eom = bool(is_end_of_month(start))
     months = _months_or_none(label)
     if months is None or months <= BILL_MAX_MONTHS:
@@ -200,7 +208,13 @@ def ois_schedule(anchor: Any, label: str) -> tuple[IntArray, IntArray]:
         Accrual start and end (= payment) day serials, ascending. See
         :func:`bootstrap_sofr_ois` for the convention.
     """
-    start = _as_day(anchor)
+    starts, ends = _ois_schedule(_as_day(anchor), label)
+    return starts.copy(), ends.copy()
+
+
+@functools.lru_cache(maxsize=4096)
+def _ois_schedule(start: int, label: str) -> tuple[IntArray, IntArray]:
+    """:func:`ois_schedule` of a day serial (cached as :func:`_treasury_schedule`)."""
     eom = bool(is_end_of_month(start))
     maturity = tenor_maturity(start, label, eom)
     months = _months_or_none(label)

@@ -374,14 +374,19 @@ def yield_to_worst(
             px = px[np.maximum(np.searchsorted(np.array(s.days), ex_days, side="right") - 1, 0)]
         elif s.style == "european":
             ex_days, px = ex_days[:1], px[:1]
-        for d, k in zip(ex_days.tolist(), px.tolist(), strict=True):
-            if d <= sched.settle or d >= days[-1]:
-                continue
+        live = (ex_days > sched.settle) & (ex_days < days[-1])
+        ex_days, px = ex_days[live], px[live]
+        # per bond, not per candidate: the flow times, and each date's time and accrued
+        # interest (elementwise, the figures of one date at a time)
+        t_ex = np.asarray(curve.time(ex_days), dtype=np.float64)
+        ai_ex = accrued_at(sched, curve, b, t_ex, dcs[b]) if ex_days.size else t_ex
+        ft0 = np.concatenate([[0.0], np.asarray(curve.time(days))])
+        per0 = np.concatenate([[0.0], per])
+        for j, (d, k) in enumerate(zip(ex_days.tolist(), px.tolist(), strict=True)):
             keep = days <= d
-            t_d = float(curve.time(d))
-            ai = float(accrued_at(sched, curve, b, np.array([t_d]), dcs[b])[0])
-            ft = np.asarray(curve.time(days))
-            p_d = float(np.interp(t_d, np.concatenate([[0.0], ft]), np.concatenate([[0.0], per])))
+            t_d = float(t_ex[j])
+            ai = float(ai_ex[j])
+            p_d = float(np.interp(t_d, ft0, per0))
             cp, ca = per[keep], amt[keep].copy()
             if keep.any() and days[keep][-1] == d:
                 ca[-1] += k

@@ -189,7 +189,10 @@ def _refi_lanes(
     pairs = np.unique(lane_row * n_b + lanes.pool)
     dense = np.flatnonzero(np.bincount(pairs // n_b, minlength=first.size) == n_b)
     used = np.unique(lane_row)
-    order = used[np.argsort(sigmas[first[used]], kind="stable")]  # rows of one sigma together
+    # rows every pool asks for first, then the others; rows of one sigma together within each:
+    # a batch's dense rows run as one block loop (a loop over a row or two costs as much in
+    # per-month overhead as one over many)
+    order = used[np.lexsort((sigmas[first[used]], ~np.isin(used, dense)))]
     per_batch = max(1, ROW_ELEMENTS // max(n_m * n_p, 1))
     out = np.zeros((lanes.pool.size, n_m))
     for b in range(0, order.size, per_batch):

@@ -38,6 +38,7 @@ the figures are those of the one-sigma-at-a-time path
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -110,15 +111,28 @@ class ModelledRevaluer:
         rate_shifts: npt.ArrayLike,
         spread_shifts: npt.ArrayLike,
         vol_shifts: npt.ArrayLike | None = None,
+        with_vega: bool = False,
     ) -> FloatArray:
         """Dirty prices per 100 ``(1 + S, n)`` of the modelled holdings: row 0 the base, then
         each scenario (``rate_shifts (S, K)``, ``spread_shifts (S, n)``, decimals; optional
         ``vol_shifts (S, n)``, decimal normal vol added to ``sigma``, floored at 0).
 
         Every curve and sigma goes in one stacked pass per engine (see the module notes); with
-        vol shifts the vega's two sigmas ride along (kept for :meth:`vega`)."""
+        vol shifts or ``with_vega`` the vega's two sigmas ride along (kept for :meth:`vega`).
+        The result is kept per input: the same scenarios asked again (a plan prices them
+        before its hedge, for the vega, and its scenario stage asks again) are not repriced."""
         shifts = np.atleast_2d(np.asarray(rate_shifts, dtype=np.float64))
         ds = np.atleast_2d(np.asarray(spread_shifts, dtype=np.float64))
+        dv = None if vol_shifts is None else np.atleast_2d(np.asarray(vol_shifts, np.float64))
+        key = _inputs_key(shifts, ds, dv)
+        if key not in self._cache or (with_vega and "vega" not in self._cache):
+            self._cache[key] = self._stacked_prices(shifts, ds, dv, with_vega)
+        return self._cache[key].copy()
+
+    def _stacked_prices(
+        self, shifts: FloatArray, ds: FloatArray, dv: FloatArray | None, with_vega: bool
+    ) -> FloatArray:
+        """:meth:`prices` of 2-D float inputs, priced (see there)."""
         bumps = np.vstack([np.zeros((1, shifts.shape[1])), shifts])
         ds = np.vstack([np.zeros((1, ds.shape[1])), ds])
         m = self.modelled
@@ -128,16 +142,15 @@ class ModelledRevaluer:
         base = [stack.add(everyone, bumps[r], sigma0, m.oas + ds[r]) for r in range(len(bumps))]
         moves: list[tuple[int, _Ticket]] = []
         vega: list[_Ticket] = []
-        if vol_shifts is not None:
-            dv = np.atleast_2d(np.asarray(vol_shifts, dtype=np.float64))
+        if dv is not None:
             for s in np.flatnonzero(np.any(dv != 0.0, axis=1)).tolist():
                 for shift in np.unique(dv[s][dv[s] != 0.0]).tolist():
                     kk = np.flatnonzero(dv[s] == shift)
                     sigma = max(sigma0 + shift, 0.0)
                     spread = m.oas[kk] + ds[s + 1, kk]
                     moves.append((s + 1, stack.add(kk, bumps[s + 1], sigma, spread)))
-            if "vega" not in self._cache:  # the vega's sigmas, unless priced already
-                vega = self._vega_tickets(stack)
+        if (dv is not None or with_vega) and "vega" not in self._cache:
+            vega = self._vega_tickets(stack)  # the vega's sigmas, unless priced already
         stack.run()
         out = np.vstack([stack.result(t) for t in base])
         for row, ticket in moves:
@@ -206,6 +219,15 @@ class ModelledRevaluer:
         m = self.modelled
         rows = [self.rows[p] for j, p in enumerate(m.index.tolist()) if m.model[j] != LATTICE]
         return int(pool_book(rows, self.sched.settle).wam.max()) if rows else 0
+
+
+def _inputs_key(shifts: FloatArray, ds: FloatArray, dv: FloatArray | None) -> str:
+    """Cache key of :meth:`ModelledRevaluer.prices` inputs: their shapes and exact bytes."""
+    digest = hashlib.blake2b(digest_size=16)
+    for a in (shifts, ds) if dv is None else (shifts, ds, dv):
+        digest.update(repr(a.shape).encode())
+        digest.update(np.ascontiguousarray(a).tobytes())
+    return f"prices:{'v' if dv is not None else '-'}:{digest.hexdigest()}"
 
 
 @dataclass(frozen=True)

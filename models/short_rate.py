@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from hedge_planner.models.arrays import FloatArray
+from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.trinomial_levels import levels
 
@@ -153,7 +153,7 @@ class TrinomialTree:
         self.scale: FloatArray | None = None
         variances = [float(model.variance(dt)) for dt in self.dt]
         self.x, self.child, self.prob = levels(model.mean_reversion, variances, self.dt)
-        self._contiguous = [bool(np.all(np.diff(k) == 1)) for k in self.child]
+        self._contiguous = _contiguity(self.child)
         logger.debug("trinomial tree: %d steps, widest level %d nodes", len(self.dt), self.width)
 
     def rescaled(self, sigmas: npt.ArrayLike) -> TrinomialTree:
@@ -225,27 +225,40 @@ class TrinomialTree:
         phi = np.empty((n_curves, self.n_steps))
         q = np.ones((n_curves, 1))  # Arrow-Debreu prices of level 0
         for i, dt in enumerate(self.dt):
-            ex = np.exp(-self.node_x(i) * dt)
-            phi[:, i] = np.log((q * ex).sum(axis=1) / df[:, i]) / dt
-            w = q * ex * np.exp(-phi[:, i : i + 1] * dt)
-            q = self.forward(w, i)
+            # exp(-x dt): kept for the rollbacks on this tree; q ex once (the same product)
+            qe = q * self._node_discount(i)
+            phi[:, i] = np.log(qe.sum(axis=1) / df[:, i]) / dt
+            q = self.forward(qe * np.exp(-phi[:, i : i + 1] * dt), i)
         return phi
 
     def forward(self, w: FloatArray, i: int) -> FloatArray:
         """State prices at level ``i + 1`` from ``w`` ``(R, n_i)`` at level ``i``: each node's
         value spread to its three children with the branch probabilities, ``(R, n_{i+1})``."""
-        nxt = np.zeros((w.shape[0], len(self.x[i + 1])))
-        k = self.child[i]
-        for m in range(3):
-            if self._contiguous[i]:  # distinct children: a slice adds exactly like add.at
-                lo = int(k[0]) + m - 1
-                nxt[:, lo : lo + len(k)] += w * self.prob[i][m]
-            else:
-                np.add.at(nxt.T, k + (m - 1), (w * self.prob[i][m]).T)
-        return nxt
+        n_r, n_next = w.shape[0], len(self.x[i + 1])
+        k, p = self.child[i], self.prob[i]
+        if self._contiguous[i]:  # distinct children: a slice adds exactly like add.at
+            nxt = np.zeros((n_r, n_next))
+            lo, n = int(k[0]), len(k)
+            for m in range(3):
+                nxt[:, lo + m - 1 : lo + m - 1 + n] += w * p[m]
+            return nxt
+        # Shared children: every (row, child) sums its parents' shares from 0 in the order
+        # branch m = 0, 1, 2, then node, as np.add.at over the branches did (bincount adds in
+        # input order: the same sums, bit for bit, at a third of add.at's cost).
+        flat = np.arange(n_r)[:, None, None] * n_next + (k + np.arange(-1, 2)[:, None])[None]
+        shares = w[:, None, :] * p[None, :, :]  # (R, 3, n_i): w p_m, as before
+        out = np.asarray(  # float64 already (weighted counts): no copy
+            np.bincount(flat.ravel(), shares.ravel(), minlength=n_r * n_next), dtype=np.float64
+        )
+        return out.reshape(n_r, n_next)
 
     def rollback(
-        self, values: FloatArray, i: int, phi_i: FloatArray, spread: FloatArray
+        self,
+        values: FloatArray,
+        i: int,
+        phi_i: FloatArray,
+        spread: FloatArray,
+        per_curve: FloatArray | None = None,
     ) -> FloatArray:
         """Values at level ``i`` from values at level ``i + 1``: discounted expectation.
 
@@ -259,6 +272,9 @@ class TrinomialTree:
             ``(S,)`` fitted ``phi`` of step ``i`` per curve.
         spread
             ``(S, B)`` spread added to the short rate (the OAS), decimal continuous.
+        per_curve
+            ``exp(-(phi_i + spread) dt_i)`` ``(S, B)`` when the caller has it (computed here
+            otherwise, the same operations).
         """
         k = self.child[i]
         p = self.prob[i]
@@ -274,8 +290,8 @@ class TrinomialTree:
             cont += p[1] * values[..., k]
             cont += p[2] * values[..., k + 1]
         # exp(-(x + phi + s) dt) factorises: one exp per node, per curve and per bond.
-        dt = self.dt[i]
-        per_curve = np.exp(-(phi_i[:, None] + spread) * dt)  # (S, B)
+        if per_curve is None:
+            per_curve = np.exp(-(phi_i[:, None] + spread) * self.dt[i])  # (S, B)
         cont *= self._node_discount(i)[:, None, :]
         cont *= per_curve[:, :, None]
         return cont
@@ -314,18 +330,28 @@ class TrinomialTree:
         return bands
 
     def rollback_band(
-        self, values: FloatArray, i: int, phi_i: FloatArray, spread: FloatArray
+        self,
+        values: FloatArray,
+        i: int,
+        phi_i: FloatArray,
+        spread: FloatArray,
+        per_curve: FloatArray | None = None,
     ) -> FloatArray:
         """:meth:`rollback` on bands (:meth:`band`): ``values (S, B, w_{i+1})`` on level
         ``i + 1``'s band to ``(S, B, w_i)`` on level ``i``'s. Where both bands are whole levels
         this is :meth:`rollback`; an outer child beyond the next band's edge takes the edge
-        node's value (it is reached with probability below :data:`BAND_PROBABILITY`)."""
+        node's value (it is reached with probability below :data:`BAND_PROBABILITY`).
+        ``per_curve`` as in :meth:`rollback`."""
         lo, hi = self.band(i)
         lo1, hi1 = self.band(i + 1)
         if hi - lo == len(self.x[i]) and hi1 - lo1 == len(self.x[i + 1]):
-            return self.rollback(values, i, phi_i, spread)
-        v = np.concatenate([values[..., :1], values, values[..., -1:]], axis=-1)
-        k = self.child[i][lo:hi] - lo1 + 1  # into the padded band
+            return self.rollback(values, i, phi_i, spread, per_curve)
+        k = self.child[i][lo:hi] - lo1  # into the band (k is non-decreasing)
+        if k[0] >= 1 and k[-1] + 1 < values.shape[-1]:
+            v = values  # every child inside the band: no edge copies needed
+        else:  # pad with the edge values, one node either side
+            v = np.concatenate([values[..., :1], values, values[..., -1:]], axis=-1)
+            k = k + 1
         p = self.prob[i][:, lo:hi]
         if self._contiguous[i]:
             a, n = int(k[0]), hi - lo
@@ -336,7 +362,8 @@ class TrinomialTree:
             cont = p[0] * v[..., k - 1]
             cont += p[1] * v[..., k]
             cont += p[2] * v[..., k + 1]
-        per_curve = np.exp(-(phi_i[:, None] + spread) * self.dt[i])  # (S, B)
+        if per_curve is None:
+            per_curve = np.exp(-(phi_i[:, None] + spread) * self.dt[i])  # (S, B)
         cont *= self._node_discount(i)[:, None, lo:hi]
         cont *= per_curve[:, :, None]
         return cont
@@ -347,6 +374,18 @@ class TrinomialTree:
         if i not in cache:
             cache[i] = np.exp(-self.node_x(i) * self.dt[i])
         return cache[i]
+
+
+def _contiguity(child: list[IntArray]) -> list[bool]:
+    """Per level: the middle children of consecutive nodes are consecutive (every difference
+    1), i.e. ``np.all(np.diff(k) == 1)`` of each level's ``k``, in one pass over all levels."""
+    if not child:
+        return []
+    sizes = np.array([len(k) for k in child], dtype=np.int64)
+    level = np.repeat(np.arange(sizes.size), sizes)
+    gap = np.diff(np.concatenate(child)) != 1
+    gap &= level[1:] == level[:-1]  # only pairs within one level count
+    return (np.bincount(level[1:][gap], minlength=sizes.size) == 0).tolist()
 
 
 # ------------------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ bit the stepwise figures (tests compare them).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from hedge_planner.models.arrays import FloatArray, IntArray
 
@@ -61,16 +63,20 @@ def levels(mean_reversion: float, variances: list[float], dt: FloatArray) -> Lev
     v2 = np.array(variances, dtype=np.float64)
     if n == 0 or np.any(v2 <= 0.0):
         return levels_stepwise(mean_reversion, variances, dt)
-    # per-step scalars exactly as the stepwise build computes them
-    v = [np.sqrt(s) for s in variances]
-    dx = [s * SQRT3 for s in v]
-    decay = [np.exp(-mean_reversion * step) for step in dt]
+    # per-step scalars exactly as the stepwise build computes them (elementwise: sqrt is
+    # correctly rounded, the exp the same ufunc; the scalar loop runs on Python floats, whose
+    # IEEE arithmetic is numpy's float64 arithmetic, at a fraction of the per-step cost)
+    v_arr = np.sqrt(v2)
+    v = v_arr.tolist()
+    dx = (v_arr * SQRT3).tolist()
+    decay = np.exp(-mean_reversion * np.asarray(dt, dtype=np.float64)).tolist()
     lo, hi = np.zeros(n + 1, dtype=np.int64), np.zeros(n + 1, dtype=np.int64)
-    ends = (np.float64(0.0), np.float64(0.0))  # level 0: the single node x = 0
+    e_lo = e_hi = 0.0  # level 0: the single node x = 0
     for i in range(n):
-        k_lo, k_hi = (int(np.floor(e * decay[i] / dx[i] + 0.5)) for e in ends)
-        lo[i + 1], hi[i + 1] = k_lo - 1, k_hi + 1
-        ends = (dx[i] * np.float64(lo[i + 1]), dx[i] * np.float64(hi[i + 1]))
+        d, c = dx[i], decay[i]
+        k_lo, k_hi = math.floor(e_lo * c / d + 0.5) - 1, math.floor(e_hi * c / d + 0.5) + 1
+        lo[i + 1], hi[i + 1] = k_lo, k_hi
+        e_lo, e_hi = d * float(k_lo), d * float(k_hi)
     sizes = hi - lo + 1
     level = np.repeat(np.arange(n + 1), sizes)  # level of every node
     j = np.arange(level.size) - np.repeat(np.cumsum(sizes) - sizes, sizes) + lo[level]
@@ -86,8 +92,11 @@ def levels(mean_reversion: float, variances: list[float], dt: FloatArray) -> Lev
     e2 = e * e / v2[lv]
     e3 = e * SQRT3 / np.array(v, dtype=np.float64)[lv]
     p = np.stack([(1 + e2 - e3) / 6.0, (2 - e2) / 3.0, (1 + e2 + e3) / 6.0])
-    cuts = np.cumsum(sizes)[:-1]
-    x = np.split(x_all, cuts)
-    k_levels = np.split(k - lo[lv + 1], cuts[:-1])
-    p_levels = np.split(p, cuts[:-1], axis=1)
+    # views per level (np.split's per-section overhead is several times a slice's)
+    ends = np.cumsum(sizes).tolist()
+    starts = [0, *ends[:-1]]
+    k_all = k - lo[lv + 1]
+    x = [x_all[a:b] for a, b in zip(starts, ends, strict=True)]
+    k_levels = [k_all[a:b] for a, b in zip(starts[:-1], ends[:-1], strict=True)]
+    p_levels = [p[:, a:b] for a, b in zip(starts[:-1], ends[:-1], strict=True)]
     return x, k_levels, p_levels

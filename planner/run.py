@@ -34,6 +34,7 @@ from hedge_planner.stress import (
     build_case_scenarios,
     horizon_days,
     modelled_revaluer,
+    price_modelled_ahead,
     run_scenarios,
 )
 from hedge_planner.workflow import CaseAnalysis, analyze_case, build_curves
@@ -261,6 +262,20 @@ class PlanRun:
         """Stage 4: the optimised hedge (``None`` without a hedge section)."""
         return self._hedge
 
+    def price_modelled(self) -> None:
+        """Before the hedge of a run that stresses it too (``plan``): the modelled holdings
+        under every scenario, with the book vega's two sigmas in the same stacked pass; the
+        hedge's :meth:`book_vega` and the scenario stage then reuse those prices instead of a
+        pass each. A case whose scenarios do not build is left to the scenario stage to report.
+        """
+        if self._revaluer is None:
+            return
+        try:
+            scenarios = self.scenarios
+        except InputError:
+            return
+        price_modelled_ahead(self.analysis, scenarios, self._revaluer)
+
     def sweep(self, name: str, values: Sequence[float]) -> list[dict[str, Any]]:
         """Re-solve the compiled problem over values of one case parameter.
 
@@ -364,6 +379,9 @@ class PlanRun:
         if self.case.hedge is not None:
             progress("pricing the hedge universe")
             self.universe()
+            if self._revaluer is not None:
+                progress("revaluing the modelled holdings under the scenarios")
+                self.price_modelled()
             progress("optimising the hedge")
         hedge_plan = self.hedge()
         progress("stressing hedged and unhedged books")

@@ -25,6 +25,7 @@ from hedge_planner.scenarios.benchmark import (
 from hedge_planner.scenarios.definitions import Scenario, ScenarioError
 from hedge_planner.scenarios.portfolio import (
     add_linear_pnl,
+    price_modelled_scenarios,
     run_portfolio_scenarios,
     with_benchmark,
 )
@@ -118,6 +119,16 @@ def run_scenarios(
                 c.notional, c.spread_duration, result.spread_shifts_bp[:, column[c.sector]]
             )
     return add_linear_pnl(result, pnl, "credit default swaps: -spread DV01 x sector spread move")
+
+
+def price_modelled_ahead(
+    analysis: CaseAnalysis, scenarios: Sequence[Scenario], revaluer: ModelledRevaluer | None
+) -> None:
+    """Price the modelled holdings under ``scenarios`` with the vega's sigmas in one pass, kept
+    by ``revaluer`` for the book's vega and a later :func:`run_scenarios` (nothing without
+    modelled holdings)."""
+    if revaluer is not None:
+        price_modelled_scenarios(analysis.risk, scenarios, revaluer)
 
 
 def modelled_revaluer(case: AnalysisCase, analysis: CaseAnalysis) -> ModelledRevaluer | None:

@@ -286,12 +286,37 @@ def _book_pnl(
         approx_holding[:, idx_sens] = sens
     if modelled is not None and modelled.positions.size:
         pos = modelled.positions
-        spread = _spread_by_holding([sectors[i] for i in pos], mats)
-        vol = _modelled_vol_shifts(modelled, mats)
+        spread, vol = _modelled_shifts(holding_risk, mats, modelled)
         holding_pnl[:, pos] = modelled.pnl(shifts, spread, face_arr[pos], vol)
         if vol is not None:  # vega approximation beside the model's full revaluation
             approx_holding[:, pos] += vol * modelled.vega(face_arr[pos])[None, :]
     return holding_pnl, approx_holding, sbook, risk_sens
+
+
+def _modelled_shifts(
+    holding_risk: HoldingRisk, mats: ScenarioMatrices, modelled: ModelledRevaluer
+) -> tuple[FloatArray, FloatArray | None]:
+    """Spread shifts ``(S, n)`` and vol shifts (None without vol scenarios) of the modelled
+    holdings under each scenario, decimal."""
+    sectors = holding_risk.sectors
+    spread = _spread_by_holding([sectors[i] for i in modelled.positions], mats)
+    return spread, _modelled_vol_shifts(modelled, mats)
+
+
+def price_modelled_scenarios(
+    holding_risk: HoldingRisk,
+    scenarios: ScenarioMatrices | Sequence[Scenario],
+    modelled: ModelledRevaluer,
+) -> None:
+    """Price the modelled holdings under ``scenarios`` ahead of
+    :func:`run_portfolio_scenarios` (same inputs, so that call finds the prices kept by
+    ``modelled``), with the vega's two sigmas in the same stacked pass: a caller that needs
+    the book's vega first (the hedge) and the scenarios after pays one pass, not two."""
+    if not modelled.positions.size:
+        return
+    mats, _, _ = _checked_scenarios(scenarios, holding_risk)
+    spread, vol = _modelled_shifts(holding_risk, mats, modelled)
+    modelled.prices(np.asarray(mats.rate_shifts, dtype=np.float64), spread, vol, with_vega=True)
 
 
 def _modelled_vol_shifts(modelled: ModelledRevaluer, mats: ScenarioMatrices) -> FloatArray | None:

@@ -16,6 +16,7 @@ import pytest
 from hedge_planner.models.bonds import BondBook, CashflowSchedule, build_schedule
 from hedge_planner.models.callable import (
     ExerciseSchedule,
+    accrued_at,
     callable_risk,
     lattice_grid,
     yield_of_flows,
@@ -186,3 +187,30 @@ def test_yield_to_worst_of_a_premium_callable(curve) -> None:
     assert float(amounts @ d) == pytest.approx(price, abs=1e-9)
     ytm = yield_of_flows(sched.periods, sched.amounts, 2.0, price)[0]
     assert ytw[0] < ytm and dtw[0] < 2.0
+
+
+@pytest.mark.parametrize("price", [97.0, 104.0, 109.0])
+def test_yield_to_worst_equals_the_candidates_one_date_at_a_time(curve, price) -> None:
+    """Off-coupon Bermudan dates (accrued interest at exercise): the worst yield and date
+    against each candidate built and solved on its own (its time and accrued interest taken
+    one date at a time, the redemption at the date's interpolated period)."""
+    sched = _bond(0.0575)
+    days = [int(to_days(dt.date(2025, 1, 10))) + 97 * j for j in range(8)]
+    ex = ExerciseSchedule(tuple(days), tuple(100.0 + 0.25 * j for j in range(8)), "bermudan")
+    ytw, _, _, when = yield_to_worst(sched, curve, [ex], [price])
+    per, amt, pay = sched.periods, sched.amounts, sched.pay_dates
+    ft0 = np.concatenate([[0.0], np.asarray(curve.time(pay))])
+    per0 = np.concatenate([[0.0], per])
+    cands = [(yield_of_flows(per, amt, 2.0, price)[0], int(pay[-1]))]
+    for d, k in zip(ex.days, ex.prices, strict=True):
+        if not sched.settle < d < pay[-1]:
+            continue
+        t_d = float(np.asarray(curve.time(np.array([d])))[0])
+        ai = float(accrued_at(sched, curve, 0, np.array([t_d]), int(DayCount.THIRTY_360))[0])
+        keep = pay <= d
+        cp = np.append(per[keep], np.interp(t_d, ft0, per0))
+        ca = np.append(amt[keep], k + ai)
+        cands.append((yield_of_flows(cp, ca, 2.0, price)[0], d))
+    worst = min(cands, key=lambda c: c[0])
+    assert ytw[0] == pytest.approx(worst[0], rel=1e-12) and when[0] == worst[1]
+    assert len(cands) >= 6

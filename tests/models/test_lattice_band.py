@@ -78,3 +78,47 @@ def test_banded_rollback_prices_as_the_whole_tree(long_book, monkeypatch) -> Non
             assert max(widths) < tree.width / 2  # the long bonds' tree is mostly tails
     for got, want in zip(out["banded"], out["whole"], strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-18)
+
+
+def _band_step_padded(tree: TrinomialTree, values, i: int, phi_i, spread):
+    """One banded rollback step as written before: the band always padded with its edge
+    values, the per-curve discount computed at the step (the reference of the shortcuts)."""
+    lo, hi = tree.band(i)
+    lo1, _ = tree.band(i + 1)
+    v = np.concatenate([values[..., :1], values, values[..., -1:]], axis=-1)
+    k = tree.child[i][lo:hi] - lo1 + 1
+    p = tree.prob[i][:, lo:hi]
+    cont = p[0] * v[..., k - 1]
+    cont += p[1] * v[..., k]
+    cont += p[2] * v[..., k + 1]
+    cont *= tree._node_discount(i)[:, None, lo:hi]
+    cont *= np.exp(-(phi_i[:, None] + spread) * tree.dt[i])[:, :, None]
+    return cont
+
+
+def test_band_steps_without_padding_and_with_the_levels_discounts_are_the_reference() -> None:
+    """Every step of a wide tree (banded, with and without children beyond the band's edge;
+    contiguous and bent levels), taking its per-curve discount from the all-levels array
+    the rollback computes, bit for bit the padded per-step reference."""
+    tree = TrinomialTree(HullWhite(0.03, 0.01), time_grid([25.0], 25 * 24)).rescaled(
+        [0.008, 0.01, 0.013]
+    )
+    rng = np.random.default_rng(2)
+    phi = rng.normal(0.04, 0.005, (3, tree.n_steps))
+    spread = rng.normal(0.004, 0.002, (3, 4))
+    per_curve = np.exp(-(phi[:, :, None] + spread[:, None, :]) * tree.dt[None, :, None])
+    inside = edge = 0
+    for i in range(tree.n_steps - 1, -1, -1):
+        lo1, hi1 = tree.band(i + 1)
+        values = rng.normal(100.0, 5.0, (3, 4, hi1 - lo1))
+        want = _band_step_padded(tree, values, i, phi[:, i], spread)
+        np.testing.assert_array_equal(tree.rollback_band(values, i, phi[:, i], spread), want)
+        got = tree.rollback_band(values, i, phi[:, i], spread, per_curve[:, i])
+        np.testing.assert_array_equal(got, want)
+        lo, hi = tree.band(i)
+        k = tree.child[i][lo:hi] - lo1
+        if k[0] >= 1 and k[-1] + 1 < hi1 - lo1:
+            inside += 1
+        else:
+            edge += 1
+    assert inside > 0 and edge > 0  # both paths ran

@@ -116,3 +116,22 @@ def test_adjoint_krds_match_bump_and_reprice(curve, shift, tol, tol_max) -> None
     gap = np.abs(adj.krd - bump.krd) / np.abs(adj.duration)[:, None]
     assert np.median(gap) < tol
     assert gap.max() < tol_max
+
+
+@pytest.mark.parametrize("repeats", [False, True])
+def test_scatter_add_is_add_at_bit_for_bit(repeats) -> None:
+    """The per-level scatter of the rollback and the gradient against ``np.add.at`` (the
+    reference it replaces), on a strided view as the rollback uses it."""
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=(3, 9, 4))
+    index = np.array([4, 1, 4, 7]) if repeats else np.array([4, 1, 8, 0])
+    values = rng.normal(size=(index.size, 3, 4))
+    want = base.copy()
+    np.add.at(want.swapaxes(0, 1), index, values)
+    got = base.copy()
+    lp.scatter_add(got.swapaxes(0, 1), index, values)
+    np.testing.assert_array_equal(got, want)
+    col_want, col_got = base[0].copy(), base[0].copy()
+    np.add.at(col_want[:, 2], index, values[:, 0, 0])
+    lp.scatter_add(col_got[:, 2], index, values[:, 0, 0])
+    np.testing.assert_array_equal(col_got, col_want)

@@ -51,3 +51,53 @@ def test_zero_volatility_tree_is_built_stepwise() -> None:
     tree = TrinomialTree(HullWhite(0.03, 0.0), GRIDS["uniform"])
     assert all(len(x) == 3 for x in tree.x[1:])
     assert all(np.array_equal(p[1], np.ones(p.shape[1])) for p in tree.prob)
+
+
+@pytest.mark.parametrize("name", sorted(GRIDS))
+def test_contiguity_flags_equal_the_per_level_check(name) -> None:
+    """The one-pass contiguity flags against each level's ``np.all(np.diff(k) == 1)``."""
+    tree = TrinomialTree(HullWhite(0.03, 0.01), GRIDS[name])
+    assert tree._contiguous == [bool(np.all(np.diff(k) == 1)) for k in tree.child]
+    zero = TrinomialTree(HullWhite(0.03, 0.0), GRIDS[name])  # stepwise levels
+    assert zero._contiguous == [bool(np.all(np.diff(k) == 1)) for k in zero.child]
+
+
+def _fit_reference(tree: TrinomialTree, df: np.ndarray) -> np.ndarray:
+    """The fit as written before it reused the tree's node discounts: ``exp(-x dt)`` per level."""
+    phi = np.empty((df.shape[0], tree.n_steps))
+    q = np.ones((df.shape[0], 1))
+    for i, dt in enumerate(tree.dt):
+        ex = np.exp(-tree.node_x(i) * dt)
+        phi[:, i] = np.log((q * ex).sum(axis=1) / df[:, i]) / dt
+        q = tree.forward(q * ex * np.exp(-phi[:, i : i + 1] * dt), i)
+    return phi
+
+
+@pytest.mark.parametrize("name", ["mandatory", "long"])
+def test_fit_with_kept_node_discounts_equals_the_plain_fit(name) -> None:
+    grid = GRIDS[name]
+    df = np.exp(-np.outer([0.03, 0.045, 0.05], grid[1:]))
+    tree = TrinomialTree(HullWhite(0.03, 0.01), grid)
+    np.testing.assert_array_equal(tree.fit(df), _fit_reference(tree, df))
+    stacked = tree.rescaled([0.0075, 0.01, 0.0125])  # one sigma per row
+    np.testing.assert_array_equal(stacked.fit(df), _fit_reference(stacked, df))
+
+
+def _forward_reference(tree: TrinomialTree, w: np.ndarray, i: int) -> np.ndarray:
+    """State prices one level on as the forward step wrote them before: ``np.add.at`` per
+    branch (the reference of the bincount path on levels whose children are shared)."""
+    nxt = np.zeros((w.shape[0], len(tree.x[i + 1])))
+    for m in range(3):
+        np.add.at(nxt.T, tree.child[i] + (m - 1), (w * tree.prob[i][m]).T)
+    return nxt
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_forward_on_bent_levels_equals_add_at(rows) -> None:
+    tree = TrinomialTree(HullWhite(0.03, 0.01), GRIDS["long"])
+    bent = [i for i, flat in enumerate(tree._contiguous) if not flat]
+    assert len(bent) > 10
+    rng = np.random.default_rng(4)
+    for i in [*bent[:: max(1, len(bent) // 25)], 0, tree.n_steps - 1]:
+        w = rng.uniform(0.0, 1.0, (rows, len(tree.x[i])))
+        np.testing.assert_array_equal(tree.forward(w, i), _forward_reference(tree, w, i))
