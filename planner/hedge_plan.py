@@ -33,7 +33,12 @@ from hedge_planner.document_sections import CashCost as CashCostDoc
 from hedge_planner.document_sections import TradeCost as TradeCostDoc
 from hedge_planner.hedge_limits import vega_bucket, vega_per_bp
 from hedge_planner.hedging import HedgeProblem, UniverseMember, _plain
-from hedge_planner.models.exposure import CashBook, Holding, portfolio_exposure
+from hedge_planner.models.exposure import (
+    EXPOSURE_METHODOLOGY,
+    CashBook,
+    Holding,
+    exposure_totals,
+)
 from hedge_planner.models.hedge_ratios import dv01_hedge_contracts
 from hedge_planner.models.portfolio import HoldingRisk
 from hedge_planner.models.trading import CashCost, trade_cash_cost, trade_cost
@@ -405,9 +410,9 @@ class HedgePlan:
             for m, q in zip(self.problem.members, self.quantities, strict=True)
             if abs(q) > 0
         ] + [Holding(p.risk, p.quantity) for p in self.problem.held.fixed]
-        ex = portfolio_exposure(cash, positions)
+        ex = exposure_totals(cash, positions)
         post = self.post
-        methodology = {k: str(v) for k, v in ex.methodology.items()}
+        methodology = dict(EXPOSURE_METHODOLOGY)
         methodology["market_value"] = (
             "book value, currency: cash bonds' dirty MV; new swaps are at par and option "
             "premiums are paid from cash, so derivatives leave it unchanged (their MTM is "
