@@ -325,6 +325,11 @@ class HedgePlan:
         """The trades (changes from current positions) with their DV01 impact and costs."""
         return [self._leg_value(t) for t in self._trades()]
 
+    @cached_property
+    def _te_bp_at_quantities(self) -> float:
+        """Tracking error (bp) at the executable positions, as :meth:`_leg_value` compares."""
+        return float(self.problem.optimizer.ctx.summary(self.quantities).te_bp)
+
     def _leg_value(self, trade: Trade) -> Trade:
         """The trade with the tracking error it removes (:class:`Trade`'s te_reduction_bp):
         the hedge re-evaluated with this one trade undone, every other trade kept."""
@@ -332,7 +337,7 @@ class HedgePlan:
         q = self.quantities.copy()
         q[j] = self.current[j]
         ctx = self.problem.optimizer.ctx
-        reduction = float(ctx.summary(q).te_bp - ctx.summary(self.quantities).te_bp)
+        reduction = float(ctx.summary(q).te_bp - self._te_bp_at_quantities)
         per_cost = reduction / trade.cash_cost * 1e6 if trade.cash_cost > 0 else None
         return trade.model_copy(
             update={"te_reduction_bp": reduction, "te_reduction_per_cash_cost": per_cost}
