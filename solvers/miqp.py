@@ -149,9 +149,10 @@ class MIQPSolver:
         self._tree: tuple[str, SearchTree] | None = None
         #: Without legs, once the outer approximation has proven a search the
         #: branch-and-bound's probe left open, the next "auto" search starts with it (see
-        #: :meth:`solve`); False: always the branch-and-bound first (benchmarks switch it
-        #: off to time the ordinary order in the same run).
-        self.oa_first = True
+        #: :meth:`solve`). Off by default (sweeps and grids re-solve one optimiser and keep
+        #: their order); the desk's compiled model turns it on
+        #: (:class:`~hedge_planner.solvers.book_form.CompiledHedge`).
+        self.oa_first = False
         #: The last "auto" search was proven by the outer approximation after the probe.
         self._oa_proved = False
 
@@ -176,8 +177,8 @@ class MIQPSolver:
         approximation with tangents around the relaxation proves the gap in a few masters
         (benchmarks/bench_integer.py, families ``lots``, ``near_dup``). The warm start
         (``warm_int``) carries the first method's incumbent into the second.
-        A model solved again (the desk's compiled model, re-filled per book) whose last
-        search went that way starts with the outer approximation (``oa_first``): on the
+        With ``oa_first`` (the desk's compiled model, re-filled per book), a model whose last
+        search went that way starts with the outer approximation: on the
         example's books the probe's 14 node QPs never closed the gap and cost ~35% of the
         call; the branch-and-bound still runs, with the time left, if the outer
         approximation does not prove the gap, and the order returns to the ordinary one.

@@ -1,7 +1,7 @@
 """The outer approximation first on a re-solved model (``MIQPSolver.oa_first``) against
 enumeration.
 
-A model solved again (the desk's compiled model, re-filled per book) whose last "auto"
+With ``oa_first`` (the desk's compiled model, re-filled per book), a model whose last "auto"
 search the outer approximation proved after the branch-and-bound's probe stalled starts its
 next search with the outer approximation. On the small all-integer instances without legs of
 :mod:`tests.solvers.test_bound_tightening`, every plan enumerated and priced from the raw
@@ -58,6 +58,8 @@ def test_the_outer_approximation_first_ends_at_the_optimum(monkeypatch: pytest.M
             return _real(*args, **kw)  # type: ignore[operator]
 
         monkeypatch.setattr(search, "_branch_and_bound", spy)
+        assert not search.oa_first  # off unless asked for (the desk's compiled model does)
+        search.oa_first = True
         search._oa_proved = True  # as after a proof by the outer approximation
         # A warm start far from the optimum (a re-filled model holds another book's plan):
         # every instrument at its largest position, or its smallest on odd instances.
@@ -74,6 +76,7 @@ def test_an_unproven_outer_approximation_hands_over(monkeypatch: pytest.MonkeyPa
     c, ref = _no_legs()[0]
     opt = optimizer(c)
     search = opt._miqp
+    search.oa_first = True
     search._oa_proved = True
 
     def unproven(gap: float, tl: float) -> RawOutcome:
