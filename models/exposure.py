@@ -208,7 +208,8 @@ def _method(risk: HedgeInstrumentRisk) -> str:
     return EFFECTIVE
 
 
-_EXPOSURE_METHODOLOGY: dict[str, str] = {
+#: Label of every figure of :class:`PortfolioExposure`.
+EXPOSURE_METHODOLOGY: dict[str, str] = {
     "market_value": "cash dirty MV + derivatives' MTM (swap PV, option premium, CDS "
     "MTM); futures 0; notionals excluded",
     "dv01": f"{EFFECTIVE}; options {DELTA_ADJUSTED}; futures {CTD_BASED}",
@@ -313,6 +314,58 @@ def _position_rows(
     return rows, deriv_krd
 
 
+@dataclass(frozen=True)
+class ExposureTotals:
+    """Book-level sums of :func:`portfolio_exposure` (currency; DV01s per bp).
+
+    ``cash_market_value`` and ``derivatives_market_value`` (derivatives' MTM and CDS MTM),
+    ``dv01``, ``dollar_convexity``, ``spread_dv01`` (cash and CDS), ``gross_notional`` and
+    ``net_notional`` (absolute and signed derivative and CDS notionals).
+    """
+
+    cash_market_value: float
+    derivatives_market_value: float
+    dv01: float
+    dollar_convexity: float
+    spread_dv01: float
+    gross_notional: float
+    net_notional: float
+
+
+def exposure_totals(
+    cash: CashBook | None, holdings: Sequence[Holding] = (), cds: Sequence[CdsPosition] = ()
+) -> ExposureTotals:
+    """The totals of :func:`portfolio_exposure` without its per-position table.
+
+    Why: a hedge document needs only these sums; building the table (a DataFrame) was most
+    of the exposure's cost in the desk's hedge call. The parts enter in the table's row
+    order (cash, holdings, CDS), each ``quantity * per-unit figure``.
+    """
+    q = np.array([h.quantity for h in holdings], dtype=np.float64)
+
+    def unit(name: str) -> FloatArray:
+        return q * np.array([getattr(h.risk, name) for h in holdings], dtype=np.float64)
+
+    def total(cash_part: str | None, *parts: FloatArray) -> float:
+        first = [] if cash is None or cash_part is None else [getattr(cash, cash_part)]
+        return float(np.concatenate([np.array(first, dtype=np.float64), *parts]).sum())
+
+    cds_n = np.array([c.notional for c in cds], dtype=np.float64)
+    cds_mv = cds_n * np.array([c.market_value_per_unit for c in cds], dtype=np.float64)
+    cds_spread = cds_n * np.array([c.spread_dv01_per_unit for c in cds], dtype=np.float64)
+    notionals = np.concatenate([unit("notional"), cds_n])
+    no_cds, no_holdings = np.zeros(len(cds)), np.zeros(len(q))
+    return ExposureTotals(
+        cash_market_value=total("market_value"),
+        derivatives_market_value=total(None, unit("market_value"), cds_mv),
+        dv01=total("dv01", unit("dv01"), no_cds),  # CDS: no rate duration by convention
+        dollar_convexity=total("dollar_convexity", unit("dollar_convexity"), no_cds),
+        spread_dv01=total("spread_dv01", no_holdings, cds_spread),
+        gross_notional=float(np.abs(notionals).sum()),
+        net_notional=float(notionals.sum()),
+    )
+
+
 def portfolio_exposure(
     cash: CashBook | None,
     holdings: Sequence[Holding] = (),
@@ -359,17 +412,13 @@ def portfolio_exposure(
             "methodology",
         ],
     )
-    is_cash = (table["kind"] == "cash").to_numpy()
-    cash_mv = float(table.loc[is_cash, "market_value"].sum())
-    deriv_mv = float(table.loc[~is_cash, "market_value"].sum())
+    tot = exposure_totals(cash, holdings, cds)
+    cash_mv, deriv_mv = tot.cash_market_value, tot.derivatives_market_value
     mv = cash_mv + deriv_mv
     krd = (np.zeros(n_keys) if cash is None else cash.krd_dv01) + deriv_krd
     # Parallel DV01 = sum of the parts' parallel DV01s (KRDs add up to it to O(h^2)).
-    dv01 = float(table["dv01"].sum())
-    dcvx = float(table["dollar_convexity"].sum())
-    spread_dv01 = float(table["spread_dv01"].sum())
-    notionals = table.loc[~is_cash, "notional"].to_numpy(dtype=np.float64)
-    gross = float(np.abs(notionals).sum())
+    dv01, dcvx, spread_dv01 = tot.dv01, tot.dollar_convexity, tot.spread_dv01
+    gross = tot.gross_notional
     # Durations are undefined on a zero-value book (pure overlay): NaN, not an exception.
     scale = mv * BP if mv != 0.0 else np.nan
     return PortfolioExposure(
@@ -386,8 +435,8 @@ def portfolio_exposure(
         spread_dv01=spread_dv01,
         spread_duration=spread_dv01 / scale,
         gross_notional=gross,
-        net_notional=float(notionals.sum()),
+        net_notional=tot.net_notional,
         leverage=(cash_mv + gross) / (mv if mv != 0.0 else np.nan),
         positions=table,
-        methodology=dict(_EXPOSURE_METHODOLOGY),
+        methodology=dict(EXPOSURE_METHODOLOGY),
     )

@@ -303,12 +303,17 @@ def par_krd(
         raise ValueError("par_krd computes par-basis KRDs; use zero_krd for the zero basis")
     keys = np.asarray(key_years, dtype=np.float64)
     base = quotes.build()
-    # Each bumped curve is evaluated once per payment date (a dense table from the first to the
-    # last date) and gathered to the flows: the same values as evaluating it at every flow.
+    # Each bumped curve is evaluated once per payment date and gathered to the flows: the same
+    # values as evaluating it at every flow. The dates: a dense table from the first to the
+    # last date where the flows outnumber its days (no sort of the flows), else the distinct
+    # dates (a desk's key-rate ladder: a few zeros, up to 30 years of days).
     first = int(sched.pay_dates.min()) if sched.pay_dates.size else base.anchor
     last = int(sched.pay_dates.max()) if sched.pay_dates.size else base.anchor
-    t_date = np.asarray(base.time(np.arange(first, last + 1)), dtype=np.float64)
-    date = sched.pay_dates - first
+    if sched.pay_dates.size < last - first + 1:
+        days, date = np.unique(sched.pay_dates, return_inverse=True)
+    else:
+        days, date = np.arange(first, last + 1), sched.pay_dates - first
+    t_date = np.asarray(base.time(days), dtype=np.float64)
     t = t_date[date]
     z = np.broadcast_to(np.asarray(z_spread, dtype=np.float64), (sched.n_bonds,))
     flows = sched.amounts * np.exp(-z[sched.bond] * t)

@@ -31,6 +31,7 @@ either convention (``sigma_rel x s_ref = sigma_abs``).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -220,8 +221,13 @@ class SpreadRiskTable:
         )
 
 
+@functools.lru_cache(maxsize=1)
 def load_default_spread_table() -> SpreadRiskTable:
-    """The shipped sector spread table (sources and window inside the file)."""
+    """The shipped sector spread table (sources and window inside the file).
+
+    Read once per process: the file ships with the package and the table is frozen (callers
+    only read its mappings); the desk's hedge calls read and parsed it on every call.
+    """
     text = resources.files("hedge_planner.models.data").joinpath("sector_spread_risk.json")
     return SpreadRiskTable.from_dict(json.loads(text.read_text(encoding="utf-8")))
 

@@ -4,6 +4,8 @@ the basis the exposures are measured in."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from hedge_planner.cases import CovarianceSpec, resolve_path
 from hedge_planner.models.arrays import FloatArray
@@ -22,27 +24,36 @@ from hedge_planner.models.portfolio import HoldingRisk
 __all__ = ["load_covariance", "rate_covariance_in_basis"]
 
 
+@functools.lru_cache(maxsize=16)
+def _default_covariance(regime: str, tenors: tuple[str, ...]) -> KeyRateCovariance:
+    """The packaged matrix of ``regime`` restricted to ``tenors``, kept per process.
+
+    Why: the desk's hedge calls read and validated the same committed file on every call;
+    the object is immutable (a frozen dataclass with a read-only matrix), so it is shared.
+    """
+    return load_default_covariance(regime).subset(list(tenors))
+
+
 def load_covariance(
     spec: CovarianceSpec, source: str, tenors: tuple[str, ...]
 ) -> KeyRateCovariance:
     """The key-rate covariance the case asks for, restricted to the key tenors."""
     if spec.source == "default":
-        cov = load_default_covariance(spec.regime)
+        return _default_covariance(spec.regime, tuple(tenors))
+    assert spec.path is not None
+    path = resolve_path(source, spec.path)
+    if not path.exists():
+        raise InputError([InputIssue(source, None, "covariance.path", f"{path} not found")])
+    if spec.source == "file":
+        cov = load_covariance_file(path)
     else:
-        assert spec.path is not None
-        path = resolve_path(source, spec.path)
-        if not path.exists():
-            raise InputError([InputIssue(source, None, "covariance.path", f"{path} not found")])
-        if spec.source == "file":
-            cov = load_covariance_file(path)
-        else:
-            cov = estimate_keyrate_covariance(
-                load_treasury_par_history(path),
-                tenors,
-                lookback_days=spec.lookback_days,
-                halflife_days=spec.halflife_days,
-                source=str(path),
-            )
+        cov = estimate_keyrate_covariance(
+            load_treasury_par_history(path),
+            tenors,
+            lookback_days=spec.lookback_days,
+            halflife_days=spec.halflife_days,
+            source=str(path),
+        )
     return cov.subset(list(tenors))
 
 

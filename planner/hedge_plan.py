@@ -33,7 +33,12 @@ from hedge_planner.document_sections import CashCost as CashCostDoc
 from hedge_planner.document_sections import TradeCost as TradeCostDoc
 from hedge_planner.hedge_limits import vega_bucket, vega_per_bp
 from hedge_planner.hedging import HedgeProblem, UniverseMember, _plain
-from hedge_planner.models.exposure import CashBook, Holding, portfolio_exposure
+from hedge_planner.models.exposure import (
+    EXPOSURE_METHODOLOGY,
+    CashBook,
+    Holding,
+    exposure_totals,
+)
 from hedge_planner.models.hedge_ratios import dv01_hedge_contracts
 from hedge_planner.models.portfolio import HoldingRisk
 from hedge_planner.models.trading import CashCost, trade_cash_cost, trade_cost
@@ -320,6 +325,11 @@ class HedgePlan:
         """The trades (changes from current positions) with their DV01 impact and costs."""
         return [self._leg_value(t) for t in self._trades()]
 
+    @cached_property
+    def _te_bp_at_quantities(self) -> float:
+        """Tracking error (bp) at the executable positions, as :meth:`_leg_value` compares."""
+        return float(self.problem.optimizer.ctx.summary(self.quantities).te_bp)
+
     def _leg_value(self, trade: Trade) -> Trade:
         """The trade with the tracking error it removes (:class:`Trade`'s te_reduction_bp):
         the hedge re-evaluated with this one trade undone, every other trade kept."""
@@ -327,7 +337,7 @@ class HedgePlan:
         q = self.quantities.copy()
         q[j] = self.current[j]
         ctx = self.problem.optimizer.ctx
-        reduction = float(ctx.summary(q).te_bp - ctx.summary(self.quantities).te_bp)
+        reduction = float(ctx.summary(q).te_bp - self._te_bp_at_quantities)
         per_cost = reduction / trade.cash_cost * 1e6 if trade.cash_cost > 0 else None
         return trade.model_copy(
             update={"te_reduction_bp": reduction, "te_reduction_per_cash_cost": per_cost}
@@ -405,9 +415,9 @@ class HedgePlan:
             for m, q in zip(self.problem.members, self.quantities, strict=True)
             if abs(q) > 0
         ] + [Holding(p.risk, p.quantity) for p in self.problem.held.fixed]
-        ex = portfolio_exposure(cash, positions)
+        ex = exposure_totals(cash, positions)
         post = self.post
-        methodology = {k: str(v) for k, v in ex.methodology.items()}
+        methodology = dict(EXPOSURE_METHODOLOGY)
         methodology["market_value"] = (
             "book value, currency: cash bonds' dirty MV; new swaps are at par and option "
             "premiums are paid from cash, so derivatives leave it unchanged (their MTM is "

@@ -314,6 +314,9 @@ class CompiledHedge:
         b_cons = [_variant(c, ctx) for c in constraints]
         self.optimizer = HedgeOptimizer(portfolio, instruments, covariance, b_terms, b_cons,
                                         **options)  # fmt: skip
+        # Books of one structure are alike: once the outer approximation has proven one
+        # the branch-and-bound's probe left open, the next starts with it (MIQPSolver.solve).
+        self.optimizer._miqp.oa_first = True
         self.books = 0
         self._refill(self.optimizer.ctx, terms, constraints)
 

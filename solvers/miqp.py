@@ -33,10 +33,10 @@ import cvxpy as cp
 import numpy as np
 from hedge_planner.solvers.bound_tightening import implied_bounds, level_set_box, level_set_form
 from hedge_planner.solvers.branch_and_bound import branch_and_bound
-from hedge_planner.solvers.clarabel_backend import ClarabelNodes
 from hedge_planner.solvers.formulation import HedgeProgram
 from hedge_planner.solvers.heuristic_budget import FREE, HeuristicBudget
 from hedge_planner.solvers.highs_backend import HighsModel, NodeOutcome
+from hedge_planner.solvers.node_solvers import NodeSolvers
 from hedge_planner.solvers.outer_approx import outer_approximation
 from hedge_planner.solvers.results import RawOutcome as _Raw
 from hedge_planner.solvers.results import finite_or_none
@@ -49,11 +49,6 @@ _Box = tuple[np.ndarray, np.ndarray]
 
 logger = logging.getLogger(__name__)
 
-# Why: CLARABEL's defaults (1e-8) are too loose for the 1e-8 GLS baseline and B&B bounds.
-#: Relaxation nodes HiGHS solves before its failure rate decides the node solver order.
-_PROBE_NODES = 6
-#: HiGHS' probe of a leg problem, after the interior point's (see _pick).
-_PROBE_NODES_HIGHS = 2
 #: Node QPs of the branch-and-bound before a problem without legs goes to the outer
 #: approximation (see MIQPSolver.solve).
 _BNB_PROBE_NODES = 60
@@ -76,107 +71,9 @@ _STALL_EVERY = 10
 #: total width is the search's last (see MIQPSolver._level_set).
 _LEVEL_SET_MIN_SHRINK = 0.9
 
+# Why: CLARABEL's defaults (1e-8) are too loose for the 1e-8 GLS baseline and B&B bounds.
 CLARABEL_TIGHT: dict[str, Any] = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12,
                                   "tol_ktratio": 1e-10, "max_iter": 500}  # fmt: skip
-
-
-def _pick(stats: dict[str, list[float]], by_time: bool) -> str:
-    """Relaxation-node solver: as measured on the first nodes.
-
-    ``stats[name]`` is ``[seconds, successful runs, runs]``. ``by_time`` (problems with
-    legs): the interior point solves the first ``_PROBE_NODES`` nodes and keeps the rest
-    while it has not failed; once it has, HiGHS solves ``_PROBE_NODES_HIGHS`` nodes and
-    the one with the lower time per successful run takes the rest (a failed run costs its
-    time and another solver's). Why the interior point first and HiGHS only then: on
-    both leg examples it took ~1.7 ms a node against HiGHS' 2.7-4 ms (up to 19 ms on the
-    first, cold nodes): HiGHS first cost ~25 ms of the desk example's search, a HiGHS
-    probe after it still ~8 ms. Otherwise (no legs) HiGHS first, and the interior point
-    once HiGHS has failed on a third of its first ``_PROBE_NODES`` or more runs.
-    """
-    h, i = stats["highs"], stats["ipm"]
-    if not by_time:
-        if h[2] < _PROBE_NODES:
-            return "highs"
-        return "ipm" if 3 * (h[2] - h[1]) > h[2] else "highs"
-    if i[2] < _PROBE_NODES or i[1] == i[2]:
-        return "ipm"
-    if h[2] < _PROBE_NODES_HIGHS:
-        return "highs"
-    return "highs" if h[0] / max(h[1], 1) <= i[0] / max(i[1], 1) else "ipm"
-
-
-class _NodeSolvers:
-    """Node relaxations of one search: HiGHS' QP or CLARABEL, chosen as measured.
-
-    Why: HiGHS' QP fails on some nodes (leg binaries: it stops "optimal" with a 1e-5 row
-    infeasibility on the big-M rows, then reports "Solve error"), or takes 3-9 ms where
-    the interior point takes ~1.5 ms (the desk example); the interior point has no basis
-    to cycle on. With legs, relaxation nodes go to the solver with the lower time per
-    successful solve, measured on the first nodes of each (the interior point's first);
-    without, to HiGHS unless it failed on a third of them (see :func:`_pick`). The other
-    is the fallback of a failed run. Fixed-integer nodes (plans) stay HiGHS-first: the
-    interior point's plans can miss a band by ~5e-6 years (one enumeration test failed
-    when they were interior-point-first too). The cvxpy fallback stays the last resort.
-    """
-
-    def __init__(self, form: ParametricForm, model: HighsModel, cols: np.ndarray,
-                 xc: np.ndarray, by_time: bool) -> None:  # fmt: skip
-        self.form, self.model, self.cols, self.xc, self.by_time = form, model, cols, xc, by_time
-        self._ipm: ClarabelNodes | None = None  # built on first use
-        #: Per relaxation-node solver: [seconds, successful runs, runs].
-        self.stats: dict[str, list[float]] = {"highs": [0.0, 0, 0], "ipm": [0.0, 0, 0]}
-        #: All columns of the first relaxation solved (the root): the level set's centre.
-        self.root_x: np.ndarray | None = None
-        #: No further level-set passes in this search (the last one narrowed too little).
-        self.level_set_done = False
-
-    def model_changed(self) -> None:
-        """The form's data moved (big-M lowered): the interior point is rebuilt on use."""
-        self._ipm = None
-
-    def interior(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-        return self.interior_nodes().solve(lo, hi)
-
-    def certify(self, duals: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """Certified bounds of boxes at multipliers of an earlier search's nodes (see
-        :meth:`ClarabelNodes.bounds_at`), on the current data."""
-        return self.interior_nodes().bounds_at(duals, lo, hi)
-
-    def interior_nodes(self) -> ClarabelNodes:
-        """The interior point's node solver of the current data (built on first use)."""
-        if self._ipm is None:
-            m = self.model
-            self._ipm = ClarabelNodes(self.form.evaluate(), self.cols, m.col_scale, m.obj_scale)
-        return self._ipm
-
-    def highs(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-        self.model.set_bounds(self.cols, lo, hi)
-        return self.model.run(retries=False)
-
-    def _timed(self, name: str, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-        t = time.perf_counter()
-        out = self.highs(lo, hi) if name == "highs" else self.interior(lo, hi)
-        st = self.stats[name]
-        st[0] += time.perf_counter() - t
-        st[1] += out.status != "error"
-        st[2] += 1
-        return out
-
-    def __call__(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-        """Relaxation with the integer box ``[lo, hi]``: the search vector ``[x, z]``."""
-        if bool(np.array_equal(lo, hi)):
-            out = self.highs(lo, hi)
-            if out.status == "error":
-                out = self.interior(lo, hi)
-        else:
-            first = _pick(self.stats, self.by_time)
-            out = self._timed(first, lo, hi)
-            if out.status == "error":
-                out = self._timed("ipm" if first == "highs" else "highs", lo, hi)
-            if self.root_x is None and out.status == "optimal" and out.x is not None:
-                self.root_x = out.x.copy()
-        x = None if out.x is None else out.x[self.xc]
-        return NodeOutcome(out.status, x, out.objective, out.bound, out.dual)
 
 
 class MIQPSolver:
@@ -250,6 +147,14 @@ class MIQPSolver:
         self.warm_trees = True
         #: The last optimal branch-and-bound's tree and the dual space of its multipliers.
         self._tree: tuple[str, SearchTree] | None = None
+        #: Without legs, once the outer approximation has proven a search the
+        #: branch-and-bound's probe left open, the next "auto" search starts with it (see
+        #: :meth:`solve`). Off by default (sweeps and grids re-solve one optimiser and keep
+        #: their order); the desk's compiled model turns it on
+        #: (:class:`~hedge_planner.solvers.book_form.CompiledHedge`).
+        self.oa_first = False
+        #: The last "auto" search was proven by the outer approximation after the probe.
+        self._oa_proved = False
 
     def forget_tree(self) -> None:
         """Drop the last search tree: the next branch-and-bound starts from its root."""
@@ -272,6 +177,11 @@ class MIQPSolver:
         approximation with tangents around the relaxation proves the gap in a few masters
         (benchmarks/bench_integer.py, families ``lots``, ``near_dup``). The warm start
         (``warm_int``) carries the first method's incumbent into the second.
+        With ``oa_first`` (the desk's compiled model, re-filled per book), a model whose last
+        search went that way starts with the outer approximation: on the
+        example's books the probe's 14 node QPs never closed the gap and cost ~35% of the
+        call; the branch-and-bound still runs, with the time left, if the outer
+        approximation does not prove the gap, and the order returns to the ordinary one.
         ``oa_seconds``: a bounded search (the closest hedge): node solvers in a fixed order,
         so an unproven search gives the same plan for the same inputs, and the outer
         approximation capped at that many seconds; unproven, the branch-and-bound's best
@@ -346,7 +256,7 @@ class MIQPSolver:
         return lo0, hi0
 
     def _level_set(
-        self, node: _NodeSolvers, ub: float, seconds: float
+        self, node: NodeSolvers, ub: float, seconds: float
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Leg range and root box re-implied over the plans with objective ``<= ub``.
 
@@ -399,6 +309,15 @@ class MIQPSolver:
             return self._branch_and_bound(gap, tl, max_nodes, by_time=by_time)
         # Why 80%: the second method needs time left to prove anything.
         legs = self.program.legs.active
+        if self.oa_first and self._oa_proved and not legs and oa_seconds is None:
+            first = self._outer_approx(gap, 0.8 * tl)
+            if first.status in ("optimal", "infeasible"):
+                return first
+            logger.info("%s ended %s: branch-and-bound", first.method, first.status)
+            self._oa_proved = False  # back to the ordinary order
+            left = tl - (time.perf_counter() - t0)
+            raw = self._branch_and_bound(gap, max(left, 1e-3), max_nodes, by_time=by_time)
+            return raw if raw.status in ("optimal", "infeasible") or first.x is None else first
         probe = max_nodes if legs else min(max_nodes, _BNB_PROBE_NODES)
         stall = None if legs else _STALL_EVERY
         raw = self._branch_and_bound(gap, 0.8 * tl, probe, stall, by_time=by_time)
@@ -411,6 +330,9 @@ class MIQPSolver:
         if left <= 1e-3:
             return raw
         other = self._outer_approx(gap, left)
+        # A branch-and-bound left open, the outer approximation proven: the next search of
+        # this model (a re-filled book) starts with the outer approximation.
+        self._oa_proved = other.status == "optimal" and oa_seconds is None
         return other if other.status in ("optimal", "infeasible") else raw
 
     def _outer_approx(self, gap: float, tl: float) -> _Raw:
@@ -494,7 +416,7 @@ class MIQPSolver:
 
         if by_time is None:
             by_time = self.program.legs.active
-        node = _NodeSolvers(self._form, model, cols, xc, by_time=by_time)
+        node = NodeSolvers(self._form, model, cols, xc, by_time=by_time)
         retighten = tighten = None
         if self.level_set:
             budget = min(2.0, 0.05 * tl)

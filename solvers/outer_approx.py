@@ -143,41 +143,23 @@ class _Master:
         if self.n_eta == 0:
             return 0
         tol = _CUT_TOL * max(1.0, scale)
-        rows: list[tuple[np.ndarray, np.ndarray, float]] = []
-        eta_col = self.n
         if self.separable:
             a = x[self.support]
             f = 0.5 * self.pdiag * a * a
-            for j, col in enumerate(self.support):
-                if eta is not None and eta[j] >= f[j] - tol:
-                    continue
-                if a[j] == 0.0:
-                    # tangent at 0 is eta_j >= 0
-                    rows.append((np.array([eta_col + j]), np.array([-1.0]), 0.0))
-                    continue
-                g = self.pdiag[j] * a[j] * self.cs[col]
-                rows.append((np.array([col, eta_col + j]), np.array([g, -1.0]), float(f[j])))
-        else:
-            f = self.quad(x)
-            if eta is None or eta[0] < f - tol:
-                g = (self.P @ x) * self.cs
-                nz = np.flatnonzero(g)
-                rows.append(
-                    (np.append(nz, eta_col), np.append(g[nz], -1.0), float(x @ (self.P @ x)) - f)
-                )
-        for idx, val, rhs in rows:
-            m = float(np.max(np.abs(val)))
-            self.h.addRows(
-                1,
-                np.array([-_INF]),
-                np.array([rhs / m]),
-                len(idx),
-                np.array([0], dtype=np.int32),
-                idx.astype(np.int32),
-                val / m,
-            )
-        self.n_cuts += len(rows)
-        return len(rows)
+            cut = np.ones(len(a), dtype=bool) if eta is None else eta < f - tol
+            return self._tangents(np.flatnonzero(cut), a[cut])
+        f = self.quad(x)
+        if eta is not None and eta[0] >= f - tol:
+            return 0
+        g = (self.P @ x) * self.cs
+        nz = np.flatnonzero(g)
+        idx, val = np.append(nz, self.n), np.append(g[nz], -1.0)
+        m = float(np.max(np.abs(val)))
+        rhs = np.array([(float(x @ (self.P @ x)) - f) / m])
+        starts = np.array([0], dtype=np.int32)
+        self.h.addRows(1, np.array([-_INF]), rhs, len(idx), starts, idx.astype(np.int32), val / m)
+        self.n_cuts += 1
+        return 1
 
     def prime(self, center: np.ndarray, excess: float, tol: float) -> int:
         """Tangent grids around the relaxation's optimum ``center``, sized by the gap.
@@ -198,26 +180,37 @@ class _Master:
         half = np.sqrt(2.0 * excess / self.pdiag)
         step = np.maximum(np.sqrt(8.0 * tol / self.pdiag), half / _GRID)
         k = np.minimum(np.ceil(half / step), _GRID).astype(int)
-        added = 0
-        for j in range(len(self.support)):
-            for a in a0[j] + step[j] * np.arange(-k[j], k[j] + 1):
-                added += self._tangent(j, float(a))
-        return added
+        js = np.repeat(np.arange(len(self.support)), 2 * k + 1)
+        offsets = np.concatenate([np.arange(-kj, kj + 1) for kj in k]) if len(k) else np.zeros(0)
+        return self._tangents(js, a0[js] + step[js] * offsets)
 
-    def _tangent(self, j: int, a: float) -> int:
-        """One tangent of epigraph ``j`` at exposure ``a`` (its column's original units)."""
-        col, eta_col = self.support[j], self.n + j
-        if a == 0.0:
-            idx, val, rhs = np.array([eta_col]), np.array([-1.0]), 0.0
-        else:
-            g = self.pdiag[j] * a * self.cs[col]
-            idx, val = np.array([col, eta_col]), np.array([g, -1.0])
-            rhs = 0.5 * self.pdiag[j] * a * a
-        m = float(np.max(np.abs(val)))
-        self.h.addRows(1, np.array([-_INF]), np.array([rhs / m]), len(idx),
-                       np.array([0], dtype=np.int32), idx.astype(np.int32), val / m)  # fmt: skip
-        self.n_cuts += 1
-        return 1
+    def _tangents(self, js: np.ndarray, a: np.ndarray) -> int:
+        """Tangents of epigraphs ``js`` at exposures ``a`` (original units), one row each,
+        added in one call: ``p_j a w_j - eta_j <= p_j a^2 / 2``, each row divided by its
+        largest coefficient (at ``a = 0``: ``-eta_j <= 0``). Returns the rows added."""
+        n_rows = len(js)
+        if n_rows == 0:
+            return 0
+        cols = self.support[js]
+        g = self.pdiag[js] * a * self.cs[cols]
+        rhs = 0.5 * self.pdiag[js] * a * a
+        m = np.maximum(np.abs(g), 1.0)
+        zero = a == 0.0  # the tangent at 0 has no w_j coefficient
+        per_row = np.where(zero, 1, 2)
+        starts = np.concatenate([[0], np.cumsum(per_row)[:-1]]).astype(np.int32)
+        index = np.empty(int(per_row.sum()), dtype=np.int32)
+        value = np.empty(len(index))
+        # Row r: [w column (skipped at 0), eta column]; the eta entry is each row's last.
+        last = starts + per_row - 1
+        index[last] = self.n + js
+        value[last] = -1.0 / m
+        first = starts[~zero]
+        index[first] = cols[~zero]
+        value[first] = (g / m)[~zero]
+        lower = np.full(n_rows, -_INF)
+        self.h.addRows(n_rows, lower, rhs / m, len(index), starts, index, value)
+        self.n_cuts += n_rows
+        return n_rows
 
     def solve(self, gap: float, seconds: float) -> tuple[str, np.ndarray | None, float | None]:
         """One master MILP: status, columns (original units, epigraphs appended), dual bound."""

@@ -1,0 +1,90 @@
+"""The outer approximation first on a re-solved model (``MIQPSolver.oa_first``) against
+enumeration.
+
+With ``oa_first`` (the desk's compiled model, re-filled per book), a model whose last "auto"
+search the outer approximation proved after the branch-and-bound's probe stalled starts its
+next search with the outer approximation. On the small all-integer instances without legs of
+:mod:`tests.solvers.test_bound_tightening`, every plan enumerated and priced from the raw
+inputs:
+
+* started with the outer approximation (warm-started from a plan far from the optimum, as
+  a re-filled model holds another book's plan), the search ends at the enumerated optimum;
+* when that outer approximation does not prove the gap, the branch-and-bound runs with the
+  time left, ends at the enumerated optimum, and the next search is in the ordinary order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hedge_planner.solvers.results import RawOutcome
+
+from tests.solvers.test_bound_tightening import SEEDS
+from tests.solvers.test_legs import Case, brute_force, make_case, optimizer
+
+GAP = 1e-6
+
+
+def _no_legs() -> list[tuple[Case, float]]:
+    """The instances of ``SEEDS`` without legs (no leg limit, minimum trade or ticket) that
+    have a feasible plan, with their optimum by enumeration."""
+    out = []
+    for seed in SEEDS:
+        c = make_case(seed, mixed=False, legs=False)
+        c.min_trade[:] = 0.0
+        c.ticket[:] = 0.0
+        ref = brute_force(c)
+        if ref is not None:
+            out.append((c, ref))
+    return out
+
+
+def _close(value: float | None, ref: float) -> bool:
+    return value is not None and abs(value - ref) <= GAP * max(1.0, abs(ref)) + 1e-7
+
+
+def test_the_outer_approximation_first_ends_at_the_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    cases = _no_legs()
+    assert len(cases) >= 5, len(cases)
+    calls: list[str] = []
+    for k, (c, ref) in enumerate(cases):
+        opt = optimizer(c)
+        assert not opt.legs.active
+        search = opt._miqp
+        real_bnb = search._branch_and_bound
+
+        def spy(*args: object, _real: object = real_bnb, **kw: object) -> RawOutcome:
+            calls.append("bnb")
+            return _real(*args, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(search, "_branch_and_bound", spy)
+        assert not search.oa_first  # off unless asked for (the desk's compiled model does)
+        search.oa_first = True
+        search._oa_proved = True  # as after a proof by the outer approximation
+        # A warm start far from the optimum (a re-filled model holds another book's plan):
+        # every instrument at its largest position, or its smallest on odd instances.
+        search.warm_int = np.round((c.hi_lots if k % 2 else c.lo_lots) / c.lot)
+        calls.clear()
+        res = opt.solve()
+        assert res.status == "optimal", res.message
+        assert _close(res.objective, ref), (res.objective, ref)
+        assert calls == []  # proven by the outer approximation alone
+        assert search._oa_proved
+
+
+def test_an_unproven_outer_approximation_hands_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    c, ref = _no_legs()[0]
+    opt = optimizer(c)
+    search = opt._miqp
+    search.oa_first = True
+    search._oa_proved = True
+
+    def unproven(gap: float, tl: float) -> RawOutcome:
+        return RawOutcome("time_limit", None, None, None, 1, "outer approximation", "stopped")
+
+    monkeypatch.setattr(search, "_outer_approx", unproven)
+    res = opt.solve()
+    assert res.status == "optimal", res.message
+    assert _close(res.objective, ref), (res.objective, ref)
+    assert "branch-and-bound" in res.method
+    assert not search._oa_proved  # the next search starts with the branch-and-bound
