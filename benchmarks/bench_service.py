@@ -1,12 +1,15 @@
 """Benchmark: the HTTP service under load on localhost (``hedge-planner serve`` in a subprocess).
 
 Run: ``python benchmarks/bench_service.py [--hedge-requests 40] [--clients 4] [--plans 100]
-[--pool process|thread] [--reference 20] [--market examples/core_plus/case.yaml]``.
+[--pool process|thread] [--reference 20] [--market examples/core_plus/case.yaml]
+[--leg-rules lifted|as-written]``.
 
 1. ``POST /v1/hedge`` on the example's market and universe (``--market``, default
-   ``examples/core_plus/case.yaml``; ``case_desk.yaml`` for the desk's leg rules), the
-   desk's book given as key-rate DV01s (a different book per request, so nothing is
-   answered from a result cache): one client, then ``--clients``
+   ``examples/core_plus/case.yaml``; by default with its leg rules lifted: no lots, minimum
+   trades, tickets or leg limit, as the case was before it took the desk's rules, since with
+   ``max_legs: 6`` a two- or three-bucket book can take tens of seconds; ``--leg-rules
+   as-written`` keeps them), the desk's book given as key-rate DV01s (a different book per
+   request, so nothing is answered from a result cache): one client, then ``--clients``
    concurrent clients (each keeping one connection, as a desk system would), each run sending
    ``--hedge-requests`` requests (after warm-up ones);
    prints the throughput and p50/p99 latency. References measured in the same run: the same
@@ -29,6 +32,7 @@ import argparse
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import statistics
@@ -66,6 +70,23 @@ def _report(name: str, latencies: list[float], wall: float) -> None:
         f"{name}: {len(latencies)} requests in {wall:.2f} s = {len(latencies) / wall:.1f}/s; "
         f"p50 {1e3 * _pct(latencies, 0.5):.0f} ms, p99 {1e3 * _pct(latencies, 0.99):.0f} ms"
     )
+
+
+def _lifted(case: Path, folder: Path) -> Path:
+    """A copy of the market case (and its folder's files) without lots, minimum trades,
+    tickets or a leg limit."""
+    import yaml
+
+    shutil.copytree(case.parent, folder)
+    data = yaml.safe_load(case.read_text())
+    for specs in data["hedge"]["universe"].values():
+        for spec in specs:
+            for key in ("lot", "min_trade", "ticket_cost"):
+                spec.pop(key, None)
+    data["hedge"]["limits"].pop("max_legs", None)
+    path = folder / case.name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
 
 
 def _start(folder: Path, pool: str, market: Path) -> tuple[subprocess.Popen[bytes], str, str]:
@@ -181,9 +202,19 @@ def main() -> None:
     parser.add_argument(
         "--market", type=Path, default=EXAMPLE, help="the server's market case (--market of serve)"
     )
+    parser.add_argument(
+        "--leg-rules",
+        choices=["lifted", "as-written"],
+        default="lifted",
+        help="the market case's lots, minimum trades, tickets and max_legs",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hp-bench-") as tmp:
-        proc, base, key = _start(Path(tmp), args.pool, args.market.resolve())
+        market = args.market.resolve()
+        if args.leg_rules == "lifted":
+            market = _lifted(market, Path(tmp) / "market")
+        print(f"market: {args.market} (leg rules {args.leg_rules})")
+        proc, base, key = _start(Path(tmp), args.pool, market)
         try:
             n = args.hedge_requests
             warmup = [_book(-1 - i) for i in range(args.clients)]
@@ -196,7 +227,7 @@ def main() -> None:
                 name = f"POST /v1/hedge ({clients} client{'s' if clients > 1 else ''}, {args.pool})"
                 _report(name, lat, time.perf_counter() - start)
                 p50[clients] = _pct(lat, 0.5)
-            fast, warm, cold = _reference(args.reference, args.market.resolve())
+            fast, warm, cold = _reference(args.reference, market)
             print(f"reference: in-process hedge, fast path median {1e3 * fast:.1f} ms, "
                   f"ordinary warm median {1e3 * warm:.1f} ms (ordinary / fast {warm / fast:.1f}x), "
                   f"cold median {1e3 * cold:.0f} ms (cold / fast {cold / fast:.1f}x)")  # fmt: skip

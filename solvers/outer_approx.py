@@ -12,8 +12,8 @@ by epigraph columns and tangent cuts (Duran and Grossmann's outer approximation)
   approximate the paraboloid far better than ``k`` aggregated planes);
 * otherwise one epigraph ``eta >= x'Px / 2`` with gradient cuts.
 
-Each round solves the master MILP with HiGHS (its presolve, cuts, bound tightening and
-symmetry detection act on the lots and the legs' binaries), takes the master's integer
+Each round solves the master MILP with HiGHS (its cuts, bound tightening and symmetry
+detection act on the lots and the legs' binaries; its presolve is off, see ``_Master``), takes the master's integer
 assignment, solves the QP with those integers fixed (the caller's exact solver: an upper
 bound and a plan) and adds tangent cuts where the master underestimates the objective: at
 the master's point and at the fixed-integer optimum. Cuts are globally valid, so the
@@ -98,7 +98,10 @@ class _Master:
         self.cs = cs
         As = sp.csc_matrix(Ar @ sp.diags(cs))
         h = new_highs()
-        h.setOptionValue("presolve", "on")
+        # Why presolve off: with it, HiGHS' dual bound of the master was not a bound (a
+        # desk book's master reported 415137.613 where a plan feasible in that master to
+        # 1e-13 is worth 415137.254), and a proof must rest on a certified bound.
+        h.setOptionValue("presolve", "off")
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = n + n_eta, As.shape[0]
         lp.col_cost_ = np.concatenate([lf.c * cs, np.ones(n_eta)])
