@@ -90,10 +90,10 @@ def run_ours(opt: HedgeOptimizer) -> dict[str, Any]:
     search: list[float] = []
     inner = opt._solve_raw  # a benchmark times the search apart
 
-    def timed(gap: float, tl: float) -> Any:
+    def timed(gap: float, tl: float, *budget: Any) -> Any:
         t_in = time.perf_counter()
         try:
-            return inner(gap, tl)
+            return inner(gap, tl, *budget)
         finally:
             search.append(time.perf_counter() - t_in)
 
