@@ -14,6 +14,8 @@ from hedge_planner.run import PlanRun
 from hedge_planner.service.desk import HedgeRequest, hedge_overrides
 from hedge_planner.service.jobs import REQUEST_NAME, MarketContext
 
+from tests.planner.leg_rules import example_without_leg_rules, lift_leg_rules
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "core_plus" / "case.yaml"
 
@@ -38,8 +40,10 @@ def _cold(market: MarketContext, overrides: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def market() -> MarketContext:
-    return MarketContext(EXAMPLE)
+def market(tmp_path_factory: pytest.TempPathFactory) -> MarketContext:
+    """The example's market with its leg rules lifted: the cache is under test, not the leg
+    search (small books under max_legs 6 take seconds to tens of seconds each)."""
+    return MarketContext(example_without_leg_rules(tmp_path_factory.mktemp("market")))
 
 
 def _holdings_book(rows: slice) -> list[dict[str, Any]]:
@@ -130,6 +134,7 @@ def test_api_cases_share_a_cache() -> None:
     from hedge_planner.io import parse_yaml
 
     data = parse_yaml(EXAMPLE.read_text(encoding="utf-8"), str(EXAMPLE))
+    lift_leg_rules(data)  # the cache is under test, not the leg search
     cache = hp.MarketCache()
     books = [_holdings_book(slice(0, 5)), _holdings_book(slice(5, 12))]
     for i, book in enumerate(books):

@@ -12,8 +12,7 @@ from hedge_planner.service.desk import HedgeRequest, hedge_overrides
 from hedge_planner.service.hedge_pool import HedgePool, _warm
 from hedge_planner.service.jobs import MarketContext
 
-ROOT = Path(__file__).resolve().parents[3]
-EXAMPLE = ROOT / "examples" / "core_plus" / "case.yaml"
+from tests.planner.leg_rules import example_without_leg_rules
 
 
 def _strip(doc: Any) -> Any:
@@ -25,8 +24,11 @@ def _strip(doc: Any) -> Any:
 
 
 @pytest.mark.parametrize("kind", ["process", "thread"])
-def test_pool_answers_as_the_market_and_relays_input_errors(kind: str) -> None:
-    market = MarketContext(EXAMPLE)
+def test_pool_answers_as_the_market_and_relays_input_errors(kind: str, tmp_path: Path) -> None:
+    # The example's market with its leg rules lifted: the pool's answers are under test, not
+    # the leg search (a one-bucket book under max_legs 6 took ~75 s).
+    case = example_without_leg_rules(tmp_path)
+    market = MarketContext(case)
     overrides = hedge_overrides(HedgeRequest(krd_dv01={"5y": 30_000.0}), market)
     bad = dict(overrides, limits={"dv01_max": 1.0, "dv01_min": 2.0})  # inverted limits
 
@@ -47,7 +49,7 @@ def test_pool_answers_as_the_market_and_relays_input_errors(kind: str) -> None:
     # fresh one: the compiled model starts each search from the previous book's plan and
     # tree (hedge_planner.solvers.warm_tree), so the solver's bound and node count depend on
     # the calls before; the thread pool's calls went to `market` itself.
-    same = MarketContext(EXAMPLE) if kind == "thread" else market
+    same = MarketContext(case) if kind == "thread" else market
     _warm(same)
     assert _strip(doc) == _strip(same.hedge(overrides))
     with pytest.raises(InputError) as local:
