@@ -12,16 +12,15 @@ by epigraph columns and tangent cuts (Duran and Grossmann's outer approximation)
   approximate the paraboloid far better than ``k`` aggregated planes);
 * otherwise one epigraph ``eta >= x'Px / 2`` with gradient cuts.
 
-Each round solves the master MILP with HiGHS (its cuts, bound tightening and symmetry
-detection act on the lots and the legs' binaries; its presolve is off, see ``_Master``),
-takes the master's integer assignment, solves the QP with those integers fixed (the caller's
-exact solver: an upper bound and a plan) and adds tangent cuts where the master
-underestimates the objective: at the master's point and at the fixed-integer optimum. Cuts
-are globally valid, so the master's dual bound is a lower bound of the true problem; the
-loop stops when
-``(UB - LB) <= gap * max(1, |UB|)``. For a convex objective the cuts at a fixed-integer
-optimum make the master's value of that assignment at least its true optimum, so no
-assignment is revisited without the bound closing (finite convergence).
+Each round solves the master MILP with HiGHS (its cuts, bound tightening and symmetry detection
+act on the lots and the legs' binaries; its presolve is off, see ``_Master``), takes the
+master's integer assignment, solves the QP with those integers fixed (the caller's exact
+solver: an upper bound and a plan) and adds tangent cuts where the master underestimates the
+objective: at the master's point and at the fixed-integer optimum. Cuts are globally valid, so
+the master's dual bound is a lower bound of the true problem; the loop stops when ``(UB - LB)
+<= gap * max(1, |UB|)``. For a convex objective the cuts at a fixed-integer optimum make the
+master's value of that assignment at least its true optimum, so no assignment is revisited
+without the bound closing (finite convergence).
 """
 
 from __future__ import annotations
