@@ -76,6 +76,20 @@ CLARABEL_TIGHT: dict[str, Any] = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "t
                                   "tol_ktratio": 1e-10, "max_iter": 500}  # fmt: skip
 
 
+def _better_unproven(a: _Raw, b: _Raw) -> _Raw:
+    """Of two unproven searches of the same problem: the plan with the lower objective (the
+    first on a tie), carrying the higher of the two certified bounds (each is a lower bound
+    of the same optimum)."""
+    a_plan = a.x is not None and a.objective is not None
+    b_better = b.x is not None and b.objective is not None
+    if a_plan and b_better:
+        assert a.objective is not None and b.objective is not None  # for the type checker
+        b_better = b.objective < a.objective
+    best = b if b_better else a
+    bounds = [v for v in (a.bound, b.bound) if v is not None and math.isfinite(v)]
+    return dataclasses.replace(best, bound=max(bounds) if bounds else best.bound)
+
+
 class MIQPSolver:
     """Exact search of the mixed-integer QP; keeps the last plan's integers and search tree
     as a warm start (:mod:`~hedge_planner.solvers.warm_tree`).
@@ -317,7 +331,9 @@ class MIQPSolver:
             self._oa_proved = False  # back to the ordinary order
             left = tl - (time.perf_counter() - t0)
             raw = self._branch_and_bound(gap, max(left, 1e-3), max_nodes, by_time=by_time)
-            return raw if raw.status in ("optimal", "infeasible") or first.x is None else first
+            if raw.status in ("optimal", "infeasible"):
+                return raw
+            return _better_unproven(first, raw)
         probe = max_nodes if legs else min(max_nodes, _BNB_PROBE_NODES)
         stall = None if legs else _STALL_EVERY
         raw = self._branch_and_bound(gap, 0.8 * tl, probe, stall, by_time=by_time)

@@ -88,3 +88,29 @@ def test_an_unproven_outer_approximation_hands_over(monkeypatch: pytest.MonkeyPa
     assert _close(res.objective, ref), (res.objective, ref)
     assert "branch-and-bound" in res.method
     assert not search._oa_proved  # the next search starts with the branch-and-bound
+
+
+@pytest.mark.parametrize("bnb_objective", [90.0, 110.0])
+def test_of_two_unproven_searches_the_better_plan_is_kept(
+    monkeypatch: pytest.MonkeyPatch, bnb_objective: float
+) -> None:
+    """Neither search proves the gap: the plan returned is the one with the lower objective,
+    and the bound the higher of the two (both bound the same optimum from below)."""
+    c, _ = _no_legs()[0]
+    search = optimizer(c)._miqp
+    search.oa_first = True
+    search._oa_proved = True
+    oa_x, bnb_x = np.zeros(3), np.ones(3)
+
+    def oa(gap: float, tl: float) -> RawOutcome:
+        return RawOutcome("time_limit", oa_x, 100.0, 50.0, 1, "outer approximation", "stopped")
+
+    def bnb(*args: object, **kw: object) -> RawOutcome:
+        return RawOutcome("time_limit", bnb_x, bnb_objective, 60.0, 7, "branch-and-bound", "")
+
+    monkeypatch.setattr(search, "_outer_approx", oa)
+    monkeypatch.setattr(search, "_branch_and_bound", bnb)
+    raw = search.solve(GAP, 1.0, 1000)
+    assert raw.objective == min(100.0, bnb_objective)
+    assert raw.x is (bnb_x if bnb_objective < 100.0 else oa_x)
+    assert raw.bound == 60.0
