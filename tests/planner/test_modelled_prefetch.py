@@ -10,28 +10,18 @@ a caller writing into its copy does not change the next caller's.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-from hedge_planner.cases import load_analysis_case
 from hedge_planner.models import oas_scenarios
 from hedge_planner.models.units import BP
 from hedge_planner.run import PlanRun
-from hedge_planner.stress import modelled_revaluer
-from hedge_planner.workflow import analyze_case
 
-ROOT = Path(__file__).resolve().parents[2]
-CORE_PLUS = ROOT / "examples" / "core_plus" / "case.yaml"
+from tests.planner.modelled_book import CORE_PLUS, example_revaluer
 
 
 @pytest.fixture(scope="module")
 def revaluer():
-    case, name = load_analysis_case(CORE_PLUS)
-    analysis = analyze_case(case, name)
-    rev = modelled_revaluer(case, analysis)
-    assert rev is not None
-    return rev, analysis.book.face[rev.positions]
+    return example_revaluer()
 
 
 def _fresh(rev):
