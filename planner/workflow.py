@@ -57,13 +57,13 @@ from hedge_planner.models.oas import (
 from hedge_planner.models.portfolio import (
     Flag,
     HoldingRisk,
-    SuppliedAnalytics,
     combine_risk,
     sector_contributions,
 )
 from hedge_planner.models.risk import curve_risk
 from hedge_planner.models.schemas import Holdings
 from hedge_planner.models.units import BP
+from hedge_planner.supplied_analytics import supplied_analytics
 from hedge_planner.yield_analysis import (
     YIELD_METHOD,
     _plain,
@@ -313,43 +313,6 @@ def build_curves(case: AnalysisCase, source: str) -> MarketCurves:
     return MarketCurves(tsy.curve, None if sofr is None else sofr.curve, tsy.quotes, reports)
 
 
-def supplied_analytics(
-    holdings: Holdings, tenors: tuple[str, ...], source: str
-) -> SuppliedAnalytics:
-    """Supplied OAS-based analytics aligned with the key tenors (NaN where not supplied)."""
-    rows = holdings.rows
-    issues = []
-    krd = np.full((len(rows), len(tenors)), np.nan)
-    for i, row in enumerate(rows):
-        for tenor, value in row.krd.items():
-            if tenor not in tenors:
-                issues.append(
-                    InputIssue(
-                        source,
-                        None,
-                        f"krd_{tenor}",
-                        f"holding {row.id!r} supplies a KRD at {tenor}, which is not a key tenor",
-                        f"key tenors are {', '.join(tenors)}",
-                    )
-                )
-                continue
-            krd[i, tenors.index(tenor)] = value
-        if row.krd:
-            krd[i] = np.nan_to_num(krd[i])
-    if issues:
-        raise InputError(issues)
-
-    def col(name: str) -> np.ndarray:
-        return np.array([np.nan if getattr(r, name) is None else getattr(r, name) for r in rows])
-
-    return SuppliedAnalytics(
-        effective_duration=col("effective_duration"),
-        effective_convexity=col("effective_convexity"),
-        spread_duration=col("spread_duration"),
-        krd=krd,
-    )
-
-
 @dataclass(frozen=True)
 class BookRisk:
     """A set of holdings with its book, schedule (built once) and analytics."""
@@ -434,21 +397,25 @@ def holding_risk(
     return BookRisk(book, sched, analysis.holdings, combined, krd_par, holdings, modelled)
 
 
-def analyze_case(
-    case: AnalysisCase, source: str, curves: MarketCurves | None = None
-) -> CaseAnalysis:
-    """Measure the portfolio and compare it with the benchmark.
+@dataclass(frozen=True)
+class MeasuredBook:
+    """The case's holdings measured on its curves, before the book-level aggregation."""
 
-    Parameters
-    ----------
-    case
-        The validated case.
-    source
-        Path of the case file (relative paths inside it resolve against its folder).
-    curves
-        The case's curves when already built (:func:`build_curves` of this case, e.g. from a
-        market-snapshot cache); built here otherwise.
-    """
+    curves: MarketCurves
+    #: The holdings as priced (OAS-quoted modelled holdings carry their model price).
+    holdings: Holdings
+    #: The holdings file (the case file for inline holdings), for located errors.
+    holdings_source: str
+    book_risk: BookRisk
+    short_rate: ShortRateSettings
+    calibration: Calibration | None
+
+
+def measure_book(
+    case: AnalysisCase, source: str, curves: MarketCurves | None = None
+) -> MeasuredBook:
+    """Load the case's holdings and measure them (:func:`holding_risk`) on its curves (built
+    here when not given), the short-rate model calibrated when the case asks."""
     holdings, holdings_source = load_holdings_section(
         case.holdings, source, "holdings", case.analysis_date
     )
@@ -466,6 +433,33 @@ def analyze_case(
         short_rate,
     )
     holdings = book_risk.holdings or holdings
+    return MeasuredBook(curves, holdings, holdings_source, book_risk, short_rate, calibration)
+
+
+def analyze_case(
+    case: AnalysisCase, source: str, curves: MarketCurves | None = None
+) -> CaseAnalysis:
+    """Measure the portfolio and compare it with the benchmark.
+
+    Parameters
+    ----------
+    case
+        The validated case.
+    source
+        Path of the case file (relative paths inside it resolve against its folder).
+    curves
+        The case's curves when already built (:func:`build_curves` of this case, e.g. from a
+        market-snapshot cache); built here otherwise.
+    """
+    return analysis_of_book(case, source, measure_book(case, source, curves))
+
+
+def analysis_of_book(case: AnalysisCase, source: str, measured: MeasuredBook) -> CaseAnalysis:
+    """The case's analysis from its measured book: sector contributions, the active risk
+    against the benchmark and the comparison with it (see :func:`analyze_case`)."""
+    curves, holdings, holdings_source = measured.curves, measured.holdings, measured.holdings_source
+    assert curves.treasury_quotes is not None
+    short_rate, book_risk = measured.short_rate, measured.book_risk
     risk = book_risk.risk
     sectors = sector_contributions(risk)
     cov = load_covariance(case.covariance, source, risk.krd.tenors)
@@ -527,7 +521,7 @@ def analyze_case(
         benchmark_book=bench_book,
         modelled=book_risk.modelled,
         short_rate=short_rate,
-        calibration=calibration,
+        calibration=measured.calibration,
     )
 
 

@@ -9,9 +9,10 @@ here, per request *shape* (the request's ``universe``, ``limits``, ``costs`` and
 template), and later calls
 
 1. put the new ladder into the template case (no re-validation: the rows are the server's),
-2. measure the book on the cached curves (:func:`hedge_planner.workflow.analyze_case`) and
-   take the priced universe from the snapshot cache
-   (:class:`~hedge_planner.market_cache.MarketCache`),
+2. measure the book on the cached curves: the ladder's rows measured once at face 1 and
+   scaled by the request's faces (:mod:`hedge_planner.service.ladder`), then aggregated by the
+   ordinary code (:func:`hedge_planner.workflow.analysis_of_book`), and take the priced
+   universe from the snapshot cache (:class:`~hedge_planner.market_cache.MarketCache`),
 3. build the optimiser's inputs as the ordinary path does
    (:func:`hedge_planner.hedging.build_problem`) but take the optimiser from a model compiled
    once per structure and re-filled with the book
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from hedge_planner.run import PlanRun
     from hedge_planner.solvers.book_form import CompiledHedge
     from hedge_planner.solvers.optimizer import HedgeOptimizer
+    from hedge_planner.workflow import MarketCurves, MeasuredBook
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +73,15 @@ class _Template:
     ordinary: bool = False
 
 
+#: A row set whose unit ladder is not face-linear (:func:`~hedge_planner.service.ladder.scalable`).
+_NOT_SCALABLE = "not scalable"
+
+
+def _units_enabled() -> bool:
+    """Whether ladders are measured through their unit ladder (tests compare with off)."""
+    return True
+
+
 class _Fallback(Exception):
     """The fast path cannot answer this request as the ordinary path would.
 
@@ -94,12 +105,14 @@ class FastHedges:
     def __init__(self, max_models: int = 8) -> None:
         self._templates: OrderedDict[str, _Template] = OrderedDict()
         self._models: OrderedDict[str, CompiledHedge] = OrderedDict()
+        # Unit ladders (face 1) by request shape and rows without their faces.
+        self._units: OrderedDict[tuple[str, str], MeasuredBook | str] = OrderedDict()
         self._max = max_models
         # Why one lock: a compiled model holds one book at a time, from the re-fill until
         # the document is written; the service's workers are processes, so this only
         # serialises the threads of one process (which share the interpreter lock anyway).
         self._lock = threading.Lock()
-        self.counts = {"fast": 0, "ordinary": 0, "fallback": 0, "compiled": 0}
+        self.counts = {"fast": 0, "ordinary": 0, "fallback": 0, "compiled": 0, "scaled": 0}
 
     def remember(self, shape: str, run: PlanRun) -> None:
         """Keep a validated ordinary run's case and universe as the shape's template."""
@@ -130,7 +143,7 @@ class FastHedges:
         if template is not None and not template.ordinary:
             try:
                 with file_sandbox(folder):
-                    doc = self._solve(template, list(overrides["holdings"]), cache)
+                    doc = self._solve(shape, template, list(overrides["holdings"]), cache)
                 self.counts["fast"] += 1
                 return doc
             except _Fallback as exc:
@@ -146,11 +159,11 @@ class FastHedges:
         return doc
 
     def _solve(
-        self, template: _Template, holdings: list[dict[str, Any]], cache: MarketCache
+        self, shape: str, template: _Template, holdings: list[dict[str, Any]], cache: MarketCache
     ) -> dict[str, Any]:
         from hedge_planner.hedge_plan import solve_hedge
         from hedge_planner.hedging import build_problem
-        from hedge_planner.workflow import analyze_case
+        from hedge_planner.workflow import analysis_of_book
 
         # The ladder's rows are the server's own (krd_ladder), on a case validated with
         # another ladder: only the holdings differ, so the case is not validated again.
@@ -158,7 +171,9 @@ class FastHedges:
         hedge = case.hedge
         assert hedge is not None  # a template is kept only with a hedge section
         try:
-            analysis = analyze_case(case, template.source, cache.curves(case, template.source))
+            curves = cache.curves(case, template.source)
+            measured = self._measure(shape, case, template.source, curves)
+            analysis = analysis_of_book(case, template.source, measured)
             # The universe through the snapshot cache, not the template's: a contracts file
             # changed on disk since is priced again (and compiles a new model).
             members = cache.universe(analysis, hedge, template.source)
@@ -170,6 +185,34 @@ class FastHedges:
                 return plan.document().model_dump(mode="json")
         except (HedgePlannerError, InputError) as exc:
             raise _Fallback(str(exc)) from None
+
+    def _measure(
+        self, shape: str, case: AnalysisCase, source: str, curves: MarketCurves
+    ) -> MeasuredBook:
+        """The ladder ``case.holdings`` measured on ``curves``: its unit ladder scaled by the
+        faces (measured on first use of its rows), or measured per call when not linear."""
+        from hedge_planner.service.ladder import UNIT_FACE, scalable, scale_book
+        from hedge_planner.workflow import measure_book
+
+        rows = case.holdings
+        assert isinstance(rows, list)  # the server's ladder, inline
+        key = (shape, json.dumps([{**r, "face": None} for r in rows], default=str))
+        with self._lock:
+            unit = self._units.get(key)
+            if unit is not None:
+                self._units.move_to_end(key)
+        if not isinstance(unit, str) and (unit is None or unit.curves is not curves):
+            unit_rows = [{**r, "face": UNIT_FACE} for r in rows]
+            measured = measure_book(case.model_copy(update={"holdings": unit_rows}), source, curves)
+            unit = measured if scalable(measured) else _NOT_SCALABLE
+            with self._lock:
+                self._units[key] = unit
+                while len(self._units) > 16 * self._max:
+                    self._units.popitem(last=False)
+        if isinstance(unit, str) or not _units_enabled():
+            return measure_book(case, source, curves)
+        self.counts["scaled"] += 1
+        return scale_book(unit, [float(r["face"]) for r in rows])
 
     def _optimizer(self, *args: Any, **options: Any) -> HedgeOptimizer:
         """:class:`HedgeOptimizer`'s signature: the compiled model of this structure, re-filled
