@@ -305,6 +305,8 @@ class KeyRateCovariance:
             Naming the first requested tenor that the matrix does not contain.
         """
         labels = _normalize_tenors(tenors)
+        if labels == self.tenors:
+            return self  # the same tenors in the same order: this (immutable) matrix itself
         index = {t: i for i, t in enumerate(self.tenors)}
         for t in labels:
             if t not in index:

@@ -212,6 +212,17 @@ def test_subset_reorders_and_names_missing_tenor() -> None:
         cov.subset(["2y", "4y"])
 
 
+def test_subset_of_every_tenor_in_order_is_the_matrix_itself() -> None:
+    cov = load_default_covariance()
+    same = cov.subset([t.upper() for t in cov.tenors])  # labels normalised as on construction
+    assert same.tenors == cov.tenors
+    np.testing.assert_array_equal(same.matrix, cov.matrix)
+    assert same.metadata == cov.metadata
+    assert not same.matrix.flags.writeable  # still the immutable, validated matrix
+    reordered = cov.subset(list(reversed(cov.tenors)))
+    np.testing.assert_array_equal(reordered.matrix, cov.matrix[::-1, ::-1])
+
+
 def test_validation_errors_name_the_problem() -> None:
     with pytest.raises(CovarianceError, match=r"not symmetric at \(2y, 10y\)"):
         KeyRateCovariance(("2y", "10y"), np.array([[1.0, 0.5], [0.4, 1.0]]))
