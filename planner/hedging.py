@@ -9,7 +9,6 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from hedge_planner.active_risk import position_loadings
 from hedge_planner.case_derivatives import CapFloorSpec, CdxSpec, FutureOptionSpec
 from hedge_planner.cases import (
     AnalysisCase,
@@ -20,14 +19,12 @@ from hedge_planner.cases import (
     resolve_path,
 )
 from hedge_planner.derivative_hedges import (
-    basis_loadings,
     cap_floor,
     cdx_index,
     future_option,
-    hedge_risk_model,
-    spread_loadings,
 )
 from hedge_planner.futures_roll import case_basket, futures_name, next_future
+from hedge_planner.hedge_factors import factor_risk
 from hedge_planner.hedge_legs import leg_limit_issues, member_lot
 from hedge_planner.hedge_limits import desk_limits, liquidity_cap
 from hedge_planner.models.caps import CapFloor
@@ -42,7 +39,7 @@ from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk, SwapHedg
 from hedge_planner.models.swaps import SwapSpec as SwapTerms
 from hedge_planner.positions import HeldPositions, factor_loadings, held_positions
 from hedge_planner.solvers.optimizer import HedgeOptimizer
-from hedge_planner.solvers.problem import FactorRisk, Instrument, PortfolioRisk
+from hedge_planner.solvers.problem import Instrument, PortfolioRisk
 from hedge_planner.solvers.te_limit import TrackingErrorLimit
 from hedge_planner.solvers.terms import (
     CarryTerm,
@@ -430,41 +427,6 @@ def _objective_terms(hedge: HedgeSpec, mv: float, current: np.ndarray | None = N
     if costs.turnover_bp > 0 and current is not None:
         terms.append(TurnoverTerm(turnover_bp=costs.turnover_bp, reference=current))
     return terms
-
-
-def factor_risk(analysis: CaseAnalysis, members: list[UniverseMember]) -> FactorRisk:
-    """The factor model the plan reports tracking error with, as the optimiser's input.
-
-    ``a`` = the book's pre-hedge active exposures (``analysis.active.exposures``: key rates in
-    the chosen KRD convention, sector spreads, swap spreads); ``B`` = each instrument's per-unit
-    loadings (:func:`~hedge_planner.active_risk.position_loadings`: KRD DV01s on the rate
-    factors in the chosen convention, and for swaps and swaptions their zero-basis KRD DV01s on
-    the swap-spread factors). Sector spreads are constants the rate instruments cannot move,
-    but through the rate-spread covariance they shift the best rate hedge; a CDX loads on its
-    sector's spread factor (beta x spread DV01) and on its own index-vs-book basis factor
-    (:func:`~hedge_planner.derivative_hedges.hedge_risk_model`). The KRD tolerance limits read
-    the rate rows, so they are in the same convention.
-    """
-    active = analysis.active
-    model = hedge_risk_model(active.risk_model, [(m.name, m.spec, m.instrument) for m in members])
-    quotes = analysis.curves.treasury_quotes
-    assert quotes is not None
-    curve = analysis.curves.treasury
-    a = model.vector(active.exposures)
-    loadings = np.zeros((len(model.names), len(members)))
-    for j, m in enumerate(members):
-        unit = position_loadings(active, [(m.risk.kind, m.risk.krd_dv01)], curve, quotes)
-        unit.update(spread_loadings(m.name, m.instrument, 1.0, model.names))
-        unit.update(basis_loadings(m.name, m.instrument, 1.0))  # CDX index-vs-book basis
-        loadings[:, j] = model.vector(unit)
-    index = {name: i for i, name in enumerate(model.names)}
-    return FactorRisk(
-        names=model.names,
-        covariance=np.asarray(model.covariance, dtype=np.float64),
-        exposures=a,
-        loadings=loadings,
-        krd_rows=tuple(index[f"rate:{t}"] for t in active.tenors),
-    )
 
 
 def _limits(
