@@ -19,6 +19,7 @@ located issues and are raised again in the server, so a 422 reads the same from 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import multiprocessing
 import os
@@ -74,6 +75,28 @@ def _worker_hedge(overrides: Mapping[str, Any]) -> tuple[str, Any]:
     except InputError as exc:
         # Why: InputError does not survive pickling (its message is not its argument).
         return "input", exc.issues
+
+
+def encode_document(doc: Mapping[str, Any]) -> bytes:
+    """The document as the HTTP response's body: compact UTF-8 JSON, no NaN (the encoding of
+    Starlette's ``JSONResponse``)."""
+    return json.dumps(
+        doc, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")
+
+
+def _worker_hedge_json(overrides: Mapping[str, Any]) -> tuple[str, Any]:
+    """:func:`_worker_hedge` with the document encoded in the worker (``("ok", bytes)``).
+
+    Why: the server's one event loop then neither encodes the ~25 KB document nor unpickles
+    its ~1,000 objects (~0.4 ms a call); the workers do it in parallel.
+    """
+    tag, value = _worker_hedge(overrides)
+    return (tag, encode_document(value)) if tag == "ok" else (tag, value)
+
+
+def _market_hedge_json(market: MarketContext, overrides: Mapping[str, Any]) -> bytes:
+    return encode_document(market.hedge(overrides))
 
 
 def _worker_ready() -> int:
@@ -148,6 +171,19 @@ class HedgePool:
         if tag == "input":
             raise InputError(list(value))
         return dict(value)
+
+    async def hedge_json(self, overrides: Mapping[str, Any]) -> bytes:
+        """:meth:`hedge`'s document as the response body (:func:`encode_document`), encoded
+        in the worker (or the pool's thread), not on the event loop."""
+        loop = asyncio.get_running_loop()
+        if self.kind == "thread":
+            return await loop.run_in_executor(
+                self._executor, _market_hedge_json, self.market, overrides
+            )
+        tag, value = await loop.run_in_executor(self._executor, _worker_hedge_json, dict(overrides))
+        if tag == "input":
+            raise InputError(list(value))
+        return bytes(value)
 
     def shutdown(self) -> None:
         """Stop the workers (running calls finish, queued ones are cancelled)."""

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import math
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hedge_planner.models.errors import InputError
 from hedge_planner.service.desk import HedgeRequest, hedge_overrides
-from hedge_planner.service.hedge_pool import HedgePool, _warm
+from hedge_planner.service.hedge_pool import HedgePool, _warm, encode_document
 from hedge_planner.service.jobs import MarketContext
+from starlette.responses import JSONResponse
 
 from tests.planner.leg_rules import example_without_leg_rules
 
@@ -36,9 +39,14 @@ def test_pool_answers_as_the_market_and_relays_input_errors(kind: str, tmp_path:
         pool = HedgePool(market, 1, kind)  # type: ignore[arg-type]
         try:
             await pool.warm()
-            doc = await pool.hedge(overrides)
+            body = await pool.hedge_json(overrides)  # encoded in the worker
+            doc = json.loads(body)
+            assert body == encode_document(doc)  # the response's compact encoding
             with pytest.raises(InputError) as err:
                 await pool.hedge(bad)
+            with pytest.raises(InputError) as err_json:
+                await pool.hedge_json(bad)
+            assert err_json.value.issues == err.value.issues
             return doc, err.value
         finally:
             pool.shutdown()
@@ -56,3 +64,11 @@ def test_pool_answers_as_the_market_and_relays_input_errors(kind: str, tmp_path:
         market.hedge(bad)
     # The worker's issues arrive whole: the same located problems as in the server's process.
     assert err.issues == local.value.issues
+
+
+def test_documents_are_encoded_as_a_json_response_would() -> None:
+    doc = {"a": 1.5, "b": [1, 2.25e-10, None], "name": "T 4 ½ 11/15/33", "ok": True}
+    assert encode_document(doc) == JSONResponse(doc).body
+    assert json.loads(encode_document(doc)) == doc
+    with pytest.raises(ValueError):  # never NaN in a response
+        encode_document({"x": math.nan})
