@@ -54,13 +54,13 @@ from hedge_planner.models.risk_model import (
     SpreadRiskTable,
     TrackingErrorBreakdown,
     active_exposures,
-    build_risk_model,
     load_default_relative_table,
     load_default_spread_table,
 )
 from hedge_planner.models.schemas import Holdings
 from hedge_planner.models.spread_history import spread_table_from_history
 from hedge_planner.models.units import BP
+from hedge_planner.risk_model_memo import risk_model
 
 #: Treasury-SOFR swap-spread vols used when the case has no hedge section, bp per year.
 DEFAULT_SWAP_SPREAD_VOL_BP = 20.0
@@ -352,7 +352,7 @@ def measure_active_risk(
     spread_table = load_spread_table(spec, source)
     credit = _credit_dts(spec, source, sectors, spread_table, risk, spread_levels, benchmark)
     vols = swap_spread_vols or (DEFAULT_SWAP_SPREAD_VOL_BP, DEFAULT_SWAP_SPREAD_TENOR_VOL_BP)
-    model = build_risk_model(
+    model = risk_model(
         tenors,
         rate_covariance_in_basis(
             np.asarray(covariance.subset(list(tenors)).matrix), risk, curve, quotes, convention

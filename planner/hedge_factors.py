@@ -74,6 +74,28 @@ def unit_loadings(
     return loadings
 
 
+_models: OrderedDict[Hashable, tuple[tuple[Any, ...], RiskModel]] = OrderedDict()
+
+
+def _hedge_model(book_model: RiskModel, members: Sequence[Any]) -> RiskModel:
+    """:func:`~hedge_planner.derivative_hedges.hedge_risk_model`, memoised by the identity
+    of the book's model (one per set of inputs: :mod:`hedge_planner.risk_model_memo`) and of
+    the members."""
+    key = (id(book_model), *(id(m) for m in members))
+    held = (book_model, *members)
+    with _lock:
+        entry = _models.get(key)
+        if entry is not None and all(a is b for a, b in zip(entry[0], held, strict=True)):
+            _models.move_to_end(key)
+            return entry[1]
+    model = hedge_risk_model(book_model, [(m.name, m.spec, m.instrument) for m in members])
+    with _lock:
+        _models[key] = (held, model)
+        while len(_models) > _MEMO_SIZE:
+            _models.popitem(last=False)
+    return model
+
+
 def factor_risk(analysis: CaseAnalysis, members: Sequence[Any]) -> FactorRisk:
     """The factor model the plan reports tracking error with, as the optimiser's input.
 
@@ -88,14 +110,14 @@ def factor_risk(analysis: CaseAnalysis, members: Sequence[Any]) -> FactorRisk:
     the rate rows, so they are in the same convention.
     """
     active = analysis.active
-    model = hedge_risk_model(active.risk_model, [(m.name, m.spec, m.instrument) for m in members])
+    model = _hedge_model(active.risk_model, members)
     quotes = analysis.curves.treasury_quotes
     assert quotes is not None
     loadings = unit_loadings(active, members, model, analysis.curves.treasury, quotes)
     index = {name: i for i, name in enumerate(model.names)}
     return FactorRisk(
         names=model.names,
-        covariance=np.asarray(model.covariance, dtype=np.float64),
+        covariance=np.array(model.covariance, dtype=np.float64),  # the memo's is shared
         exposures=model.vector(active.exposures),
         loadings=loadings.copy(),
         krd_rows=tuple(index[f"rate:{t}"] for t in active.tenors),
