@@ -104,8 +104,10 @@ class WarmLPs:
         entry = None
         for k, kept in enumerate(self._kept):
             shape, indptr, indices = kept[0], kept[1], kept[2]
-            if shape == A.shape and np.array_equal(indptr, A.indptr) and (
-                np.array_equal(indices, A.indices)
+            if (
+                shape == A.shape
+                and np.array_equal(indptr, A.indptr)
+                and (np.array_equal(indices, A.indices))
             ):
                 entry = self._kept.pop(k)
                 break

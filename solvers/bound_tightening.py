@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import math
-
 from collections.abc import Hashable
 
 import highspy
