@@ -23,6 +23,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 from hedge_planner.solvers.highs_backend import new_highs
+from hedge_planner.solvers.sparse_scaling import canonical_csc, inverse_row_max, scaled
 from hedge_planner.solvers.standard_form import LinearForm
 
 __all__ = ["WarmLPs", "append_row", "scaled_lp"]
@@ -33,42 +34,32 @@ logger = logging.getLogger(__name__)
 _MAX_STRUCTURES = 4
 
 
-def _canonical(A: sp.spmatrix) -> sp.csc_matrix:
-    """``A`` as CSC with sorted, summed indices (the form's own matrix when it is already)."""
-    if sp.isspmatrix_csc(A) and A.has_canonical_format:
-        return A
-    out = sp.csc_matrix(A, copy=True)
-    out.sum_duplicates()
-    return out
-
-
 def scaled_lp(lf: LinearForm) -> highspy.HighsLp:
     """HiGHS LP of ``lf``'s rows and column bounds, rows scaled to unit max coefficient.
 
     The objective is zero (callers set the columns' costs). Row ``i`` and its bounds are
     multiplied by ``1 / max_j |A_ij|`` (1 for an empty row), exactly as
-    ``diags(rs) @ A`` would.
+    ``diags(rs) @ A`` would (zero products dropped alike).
     """
-    A = _canonical(lf.A)
+    A = canonical_csc(lf.A)
     m, n = A.shape
-    amax = np.zeros(m)
-    np.maximum.at(amax, A.indices, np.abs(A.data))
-    rs = np.where(amax > 0, 1.0 / np.where(amax > 0, amax, 1.0), 1.0)
+    rs = inverse_row_max(A)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n, m
     lp.col_cost_ = np.zeros(n)
     lp.col_lower_, lp.col_upper_ = lf.col_lo.copy(), lf.col_hi.copy()
     lp.row_lower_, lp.row_upper_ = lf.row_lo * rs, lf.row_hi * rs
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = (A.data * rs[A.indices]).astype(float)
+    As = scaled(A, rs)
+    lp.a_matrix_.start_ = As.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = As.indices.astype(np.int32)
+    lp.a_matrix_.value_ = As.data.astype(float)
     return lp
 
 
 def append_row(A: sp.spmatrix, g: np.ndarray) -> sp.csc_matrix:
     """``vstack([A, g])`` as CSC (zeros of ``g`` dropped), built from ``A``'s arrays."""
-    A = _canonical(A)
+    A = canonical_csc(A)
     m, n = A.shape
     nz = np.asarray(g, dtype=float) != 0.0
     ends = A.indptr[1:][nz]  # the new row is each such column's last entry
@@ -100,7 +91,7 @@ class WarmLPs:
         ``seconds`` caps the runs that follow, together (HiGHS' time limit counts the
         object's cumulative run time, so it is set past the time already spent).
         """
-        A = _canonical(lf.A)
+        A = canonical_csc(lf.A)
         entry = None
         for k, kept in enumerate(self._kept):
             shape, indptr, indices = kept[0], kept[1], kept[2]

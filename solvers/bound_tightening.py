@@ -206,7 +206,7 @@ def level_set_form(lf: LinearForm, x_star: np.ndarray, ub: float, seconds: float
     col_lo, col_hi = lf.col_lo.copy(), lf.col_hi.copy()
     quad = np.flatnonzero(np.asarray(abs(P).sum(axis=0)).reshape(-1) > 0)
     if len(quad):
-        pqq = np.asarray(P[quad][:, quad].todense(), dtype=float)
+        pqq = P[:, quad].toarray()[quad]
         try:
             # P = L L', P^-1 = L^-T L^-1: (P^-1)_jj is the squared norm of column j of L^-1.
             inv_diag = np.sum(np.linalg.inv(np.linalg.cholesky(pqq)) ** 2, axis=0)
