@@ -388,10 +388,13 @@ class MIQPSolver:
             if self.warm_int is not None and len(self.warm_int) == len(cols):
                 warm = self.warm_int
             if warm is not None and starts:
-                lf = self._oa_box(lf, starts[0], warm, fixed, done, min(2.0, 0.1 * tl))
-                closed = self._box_closes(lf, done.get(warm.tobytes()), gap, method)
+                boxed = self._oa_box(lf, starts[0], warm, fixed, done, min(2.0, 0.1 * tl))
+                closed = None
+                if boxed is not lf:  # a box was cut (else the relaxation is the root's)
+                    closed = self._box_closes(boxed, done.get(warm.tobytes()), gap, method)
                 if closed is not None:
                     return closed
+                lf = boxed
             res = outer_approximation(
                 lf, cols, fixed, gap_tol=gap, time_limit=tl, start_points=starts, incumbent=warm
             )
