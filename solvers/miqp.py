@@ -391,7 +391,7 @@ class MIQPSolver:
                 boxed = self._oa_box(lf, starts[0], warm, fixed, done, min(2.0, 0.1 * tl))
                 closed = None
                 if boxed is not lf:  # a box was cut (else the relaxation is the root's)
-                    closed = self._box_closes(boxed, done.get(warm.tobytes()), gap, method)
+                    closed = self._box_closes(boxed, done.get(warm.tobytes()), gap)
                 if closed is not None:
                     return closed
                 lf = boxed
@@ -407,9 +407,7 @@ class MIQPSolver:
         x = res.x[self._x_cols]
         return _Raw(res.status, x, res.objective, res.bound, res.rounds, method, res.message)
 
-    def _box_closes(
-        self, boxed: LinearForm, warm: NodeOutcome | None, gap: float, method: str
-    ) -> _Raw | None:
+    def _box_closes(self, boxed: LinearForm, warm: NodeOutcome | None, gap: float) -> _Raw | None:
         """The warm plan, proven by the relaxation over the master box; None if not closed.
 
         Every plan better than the warm start lies in the box (:meth:`_oa_box`), so the
@@ -432,6 +430,7 @@ class MIQPSolver:
         if ub - out.objective > gap * max(1.0, abs(ub)):
             return None
         msg = "proven by the relaxation over the master box (no master MILP)"
+        method = "MIQP outer approximation (warm start proven by the HiGHS QP over its master box)"
         logger.debug("outer approximation: %s, bound %.10g ub %.10g", msg, out.objective, ub)
         self.warm_int = np.round(warm.x[cols])
         bound = min(out.objective, ub)
