@@ -32,6 +32,7 @@ from hedge_planner.solvers.sparse_scaling import (
     col_max_abs,
     inverse_row_max,
     lower_triangle,
+    rows_descending,
     scaled,
 )
 from hedge_planner.solvers.standard_form import LinearForm, ParametricForm
@@ -222,9 +223,10 @@ class HighsModel:
         rlo, rhi = self._scaled_rows(lf)
         lp.row_lower_, lp.row_upper_ = rlo, rhi
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        index, value = rows_descending(As)  # the order the model was always loaded in
         lp.a_matrix_.start_ = As.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = As.indices.astype(np.int32)
-        lp.a_matrix_.value_ = As.data.astype(float)
+        lp.a_matrix_.index_ = index.astype(np.int32)
+        lp.a_matrix_.value_ = value.astype(float)
         self.h.passModel(lp)
         self._A = A
         self._cost = lf.c

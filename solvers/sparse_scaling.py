@@ -19,6 +19,7 @@ __all__ = [
     "inverse_row_max",
     "lower_triangle",
     "row_max_abs",
+    "rows_descending",
     "scaled",
 ]
 
@@ -76,6 +77,23 @@ def scaled(A: sp.csc_matrix, rs: np.ndarray, cs: np.ndarray | None = None) -> sp
         return sp.csc_matrix((vals, A.indices.copy(), A.indptr.copy()), shape=A.shape)
     indptr = np.concatenate([[0], np.cumsum(np.bincount(col[keep], minlength=A.shape[1]))])
     return sp.csc_matrix((vals[keep], A.indices[keep], indptr), shape=A.shape)
+
+
+def rows_descending(A: sp.csc_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices and values of a canonical CSC matrix, each column's rows descending.
+
+    Why: the HiGHS models were loaded with the order scipy's ``(diags(rs) @ A) @ diags(cs)``
+    leaves (its sparse product lists a column's entries in reverse); HiGHS' pivoting
+    follows the stored order, so with another order its QPs and MILPs take other paths
+    (other plans within the gap, another closest hedge of a budgeted search).
+    """
+    k = np.arange(A.nnz)
+    col = _columns(A)
+    dest = A.indptr[col] + A.indptr[col + 1] - 1 - k
+    indices = np.empty_like(A.indices)
+    data = np.empty_like(A.data)
+    indices[dest], data[dest] = A.indices, A.data
+    return indices, data
 
 
 def lower_triangle(P: sp.csc_matrix, cs: np.ndarray, divisor: float) -> sp.csc_matrix:
