@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Hashable
 
 import highspy
 import numpy as np
 import scipy.sparse as sp
+from hedge_planner.solvers.bound_lp import WarmLPs, append_row, scaled_lp
 from hedge_planner.solvers.highs_backend import new_highs
 from hedge_planner.solvers.standard_form import LinearForm
 
@@ -44,20 +46,6 @@ _MARGIN = 1e-6
 
 def _lp(lf: LinearForm, seconds: float) -> highspy.Highs:
     """HiGHS LP of ``lf``'s rows and column bounds (rows scaled to unit max coefficient)."""
-    A = sp.csr_matrix(lf.A)
-    amax = np.asarray(abs(A).max(axis=1).todense(), dtype=float).reshape(-1)
-    rs = np.where(amax > 0, 1.0 / np.where(amax > 0, amax, 1.0), 1.0)
-    As = sp.csc_matrix(sp.diags(rs) @ A)
-    n = lf.c.shape[0]
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n, As.shape[0]
-    lp.col_cost_ = np.zeros(n)
-    lp.col_lower_, lp.col_upper_ = lf.col_lo.copy(), lf.col_hi.copy()
-    lp.row_lower_, lp.row_upper_ = lf.row_lo * rs, lf.row_hi * rs
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = As.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = As.indices.astype(np.int32)
-    lp.a_matrix_.value_ = As.data.astype(float)
     h = new_highs()
     # Tightening is optional: past its budget (HiGHS' clock is cumulative over the LPs)
     # the remaining LPs end unsolved and their columns keep their own bounds.
@@ -66,12 +54,21 @@ def _lp(lf: LinearForm, seconds: float) -> highspy.Highs:
     # primal feasible; primal simplex from it took 18 ms for the desk example's 36 LPs
     # where HiGHS' default (dual) took 49 ms.
     h.setOptionValue("simplex_strategy", 4)
-    h.passModel(lp)
+    h.passModel(scaled_lp(lf))
     return h
 
 
+def _bound_lp(
+    lf: LinearForm, seconds: float, warm: WarmLPs | None
+) -> tuple[highspy.Highs, dict[Hashable, highspy.HighsBasis] | None]:
+    """``lf``'s LP: a new HiGHS object, or ``warm``'s kept one with its bases."""
+    if warm is None:
+        return _lp(lf, seconds), None
+    return warm.load(lf, seconds)
+
+
 def implied_bounds(
-    lf: LinearForm, cols: np.ndarray, seconds: float = 5.0
+    lf: LinearForm, cols: np.ndarray, seconds: float = 5.0, warm: WarmLPs | None = None
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Smallest and largest value of each column of ``cols`` over ``lf``'s feasible set.
 
@@ -83,6 +80,9 @@ def implied_bounds(
         Columns to bound.
     seconds : float
         Time budget of all the LPs together.
+    warm : WarmLPs, optional
+        LPs kept from an earlier call on the same rows: each side starts from its last
+        optimal basis (same bounds to HiGHS' tolerances, fewer simplex iterations).
 
     Returns
     -------
@@ -95,13 +95,18 @@ def implied_bounds(
     lo, hi = lf.col_lo[cols].copy(), lf.col_hi[cols].copy()
     if not len(cols):
         return lo, hi
-    h = _lp(lf, seconds)
+    h, bases = _bound_lp(lf, seconds, warm)
+    h.setOptionValue("simplex_strategy", 4)  # see _lp (a kept object may have run _lp_min)
     n = lf.c.shape[0]
     for j, c in enumerate(cols):
         for sign in (1.0, -1.0):
             h.changeColCost(int(c), sign)
+            if warm is not None and bases is not None:
+                warm.start(h, bases, (int(c), sign))
             h.run()
             ms = h.getModelStatus()
+            if bases is not None and ms == highspy.HighsModelStatus.kOptimal:
+                WarmLPs.keep(h, bases, (int(c), sign))
             v = sign * float(h.getInfo().objective_function_value)  # before the model changes
             h.changeColCost(int(c), 0.0)
             if ms == highspy.HighsModelStatus.kInfeasible:
@@ -125,20 +130,27 @@ def _objective(lf: LinearForm, x: np.ndarray) -> float:
     return float(0.5 * x @ (lf.P @ x) + lf.c @ x + lf.d)
 
 
-def _lp_min(lf: LinearForm, g: np.ndarray, seconds: float) -> float | None:
+def _lp_min(
+    lf: LinearForm, g: np.ndarray, seconds: float, warm: WarmLPs | None = None
+) -> float | None:
     """``min g'x`` over ``lf``'s feasible set, or None when HiGHS does not prove it."""
-    h = _lp(lf, seconds)
+    h, bases = _bound_lp(lf, seconds, warm)
     h.setOptionValue("simplex_strategy", 1)  # dual simplex: a cold start
     h.changeColsCost(len(g), np.arange(len(g), dtype=np.int32), np.asarray(g, dtype=float))
+    if warm is not None and bases is not None:
+        warm.start(h, bases, "delta")
     h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    if bases is not None and ok:
+        WarmLPs.keep(h, bases, "delta")
+    if not ok:
         return None
     v = float(h.getInfo().objective_function_value)
     return v if math.isfinite(v) else None
 
 
-def level_set_form(lf: LinearForm, x_star: np.ndarray, ub: float,
-                   seconds: float = 1.0) -> LinearForm | None:  # fmt: skip
+def level_set_form(lf: LinearForm, x_star: np.ndarray, ub: float, seconds: float = 1.0,
+                   warm: WarmLPs | None = None) -> LinearForm | None:  # fmt: skip
     """``lf``'s feasible set cut to the points whose objective is at most ``ub``, outer box.
 
     With ``f(x) = 1/2 x'Px + c'x + d`` and ``g = P x* + c`` (any point ``x*``),
@@ -173,6 +185,8 @@ def level_set_form(lf: LinearForm, x_star: np.ndarray, ub: float,
         Objective of an incumbent (currency).
     seconds : float
         Time budget of the LP for ``delta``.
+    warm : WarmLPs, optional
+        LPs kept from an earlier call (see :func:`implied_bounds`).
 
     Returns
     -------
@@ -182,7 +196,7 @@ def level_set_form(lf: LinearForm, x_star: np.ndarray, ub: float,
     x_star = np.asarray(x_star, dtype=float)
     P = sp.csc_matrix(lf.P)
     g = np.asarray(P @ x_star, dtype=float).reshape(-1) + lf.c
-    lp_min = _lp_min(lf, g, seconds)
+    lp_min = _lp_min(lf, g, seconds, warm)
     if lp_min is None:
         return None
     f_star = _objective(lf, x_star)
@@ -192,7 +206,7 @@ def level_set_form(lf: LinearForm, x_star: np.ndarray, ub: float,
     col_lo, col_hi = lf.col_lo.copy(), lf.col_hi.copy()
     quad = np.flatnonzero(np.asarray(abs(P).sum(axis=0)).reshape(-1) > 0)
     if len(quad):
-        pqq = np.asarray(P[quad][:, quad].todense(), dtype=float)
+        pqq = P[:, quad].toarray()[quad]
         try:
             # P = L L', P^-1 = L^-T L^-1: (P^-1)_jj is the squared norm of column j of L^-1.
             inv_diag = np.sum(np.linalg.inv(np.linalg.cholesky(pqq)) ** 2, axis=0)
@@ -203,13 +217,18 @@ def level_set_form(lf: LinearForm, x_star: np.ndarray, ub: float,
             col_lo[quad] = np.maximum(col_lo[quad], x_star[quad] - r)
             col_hi[quad] = np.minimum(col_hi[quad], x_star[quad] + r)
     rhs = ub - f_star + float(g @ x_star) + 1e-7 * scale
-    A = sp.csc_matrix(sp.vstack([sp.csr_matrix(lf.A), sp.csr_matrix(g[None, :])]))
+    A = append_row(lf.A, g)
     return LinearForm(lf.P, lf.c, lf.d, A, np.append(lf.row_lo, -np.inf),
                       np.append(lf.row_hi, rhs), col_lo, col_hi)  # fmt: skip
 
 
 def level_set_box(
-    lf: LinearForm, x_star: np.ndarray, ub: float, cols: np.ndarray, seconds: float = 2.0
+    lf: LinearForm,
+    x_star: np.ndarray,
+    ub: float,
+    cols: np.ndarray,
+    seconds: float = 2.0,
+    warm: WarmLPs | None = None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Whole-number range of the integer columns ``cols`` over the plans with objective ``<= ub``.
 
@@ -233,6 +252,8 @@ def level_set_box(
         Integer columns.
     seconds : float
         Time budget of each of the two LP passes.
+    warm : WarmLPs, optional
+        LPs kept from an earlier call on the same rows (see :func:`implied_bounds`).
 
     Returns
     -------
@@ -240,8 +261,8 @@ def level_set_box(
         Whole-number bounds (``lo > hi`` where no plan below ``ub`` exists), or None when
         nothing is proven (the LP of the cut or the relaxation not solved).
     """
-    cut = level_set_form(lf, x_star, ub, seconds)
-    b = None if cut is None else implied_bounds(cut, cols, seconds)
+    cut = level_set_form(lf, x_star, ub, seconds, warm)
+    b = None if cut is None else implied_bounds(cut, cols, seconds, warm)
     if b is None:
         return None
     lo = np.maximum(np.ceil(b[0] - 1e-9), lf.col_lo[cols])

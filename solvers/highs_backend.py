@@ -27,6 +27,14 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 import scipy.sparse as sp
+from hedge_planner.solvers.sparse_scaling import (
+    canonical_csc,
+    col_max_abs,
+    inverse_row_max,
+    lower_triangle,
+    rows_descending,
+    scaled,
+)
 from hedge_planner.solvers.standard_form import LinearForm, ParametricForm
 
 __all__ = ["HighsModel", "NodeOutcome", "new_highs"]
@@ -183,16 +191,15 @@ class HighsModel:
 
     def _load(self, lf: LinearForm) -> None:
         """Pass the whole model (first build, or a Parameter entered the matrix)."""
-        A = sp.csr_matrix(lf.A)
-        amax = np.asarray(abs(A).max(axis=1).todense(), dtype=float).reshape(-1)
+        A = canonical_csc(lf.A)
         # Why: rows normalised to unit max coefficient; bounds scaled alike in _push_rows.
-        self._row_scale = np.where(amax > 0, 1.0 / np.where(amax > 0, amax, 1.0), 1.0)
-        Ar = sp.csc_matrix(sp.diags(self._row_scale) @ A)
+        self._row_scale = inverse_row_max(A)
         # Why: cvxpy's auxiliary columns carry the units of their expression (e.g. |q - q0|
         # in notional, ~1e5 per scaled lot); unscaled, HiGHS' QP stopped "optimal" with such
         # a column at its bound and 1 currency of objective left. Columns are scaled to unit
         # max coefficient (powers of two, so exact); integer columns never (branching).
-        cmax = np.asarray(abs(Ar).max(axis=0).todense(), dtype=float).reshape(-1)
+        Ar = scaled(A, self._row_scale)
+        cmax = col_max_abs(Ar.data, Ar.indptr)
         cs = np.ones(self.n_col)
         ok = cmax > 0
         cs[ok] = 2.0 ** np.round(np.log2(1.0 / cmax[ok]))
@@ -206,7 +213,7 @@ class HighsModel:
         pd = np.abs(sp.csc_matrix(lf.P).diagonal()) * cs * cs
         pmax = float(np.max(pd, initial=0.0))
         self._obj_scale = 2.0 ** round(0.5 * math.log2(pmax)) if pmax > 1.0 else 1.0
-        As = sp.csc_matrix(Ar @ sp.diags(cs))
+        As = scaled(A, self._row_scale, cs)
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = self.n_col, As.shape[0]
         lp.col_cost_ = lf.c * cs / self._obj_scale
@@ -216,11 +223,12 @@ class HighsModel:
         rlo, rhi = self._scaled_rows(lf)
         lp.row_lower_, lp.row_upper_ = rlo, rhi
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        index, value = rows_descending(As)  # the order the model was always loaded in
         lp.a_matrix_.start_ = As.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = As.indices.astype(np.int32)
-        lp.a_matrix_.value_ = As.data.astype(float)
+        lp.a_matrix_.index_ = index.astype(np.int32)
+        lp.a_matrix_.value_ = value.astype(float)
         self.h.passModel(lp)
-        self._A = sp.csc_matrix(lf.A)
+        self._A = A
         self._cost = lf.c
         self._rlo, self._rhi = rlo, rhi
         self._clo, self._chi = lf.col_lo, lf.col_hi
@@ -261,9 +269,7 @@ class HighsModel:
         if self._P is not None and _same_matrix(P, self._P):
             return  # the cheap test first: most re-fills leave the curvature alone
         self._P = P
-        cs = sp.diags(self._col_scale)
-        lower = sp.csc_matrix(sp.tril(cs @ P @ cs) / self._obj_scale)
-        lower.eliminate_zeros()
+        lower = lower_triangle(canonical_csc(P), self._col_scale, self._obj_scale)
         if self._hess is not None and _same_matrix(lower, self._hess):
             return
         if lower.nnz:
