@@ -2,14 +2,16 @@
 
 Run: ``python benchmarks/bench_service.py [--hedge-requests 40] [--clients 4] [--plans 100]
 [--pool process|thread] [--reference 20] [--market examples/core_plus/case.yaml]
-[--leg-rules lifted|as-written]``.
+[--leg-rules lifted|as-written] [--book-step 10]``.
 
 1. ``POST /v1/hedge`` on the example's market and universe (``--market``, default
    ``examples/core_plus/case.yaml``; by default with its leg rules lifted: no lots, minimum
    trades, tickets or leg limit, as the case was before it took the desk's rules, since with
    ``max_legs: 6`` a two- or three-bucket book can take tens of seconds; ``--leg-rules
    as-written`` keeps them), the desk's book given as key-rate DV01s (a different book per
-   request, so nothing is answered from a result cache): one client, then ``--clients``
+   request, so nothing is answered from a result cache: each request's 10y DV01 is
+   ``--book-step`` currency/bp above the previous one's, 10 by default; at 1 most books keep
+   the previous plan, at 100-500 the optimum moves every request): one client, then ``--clients``
    concurrent clients (each keeping one connection, as a desk system would), each run sending
    ``--hedge-requests`` requests (after warm-up ones);
    prints the throughput and p50/p99 latency. References measured in the same run: the same
@@ -151,10 +153,14 @@ def _timed_posts(base: str, key: str, path: str, bodies: list[dict], clients: in
             c.close()
 
 
+#: Currency per bp between the 10y DV01s of successive requests' books (``--book-step``).
+BOOK_STEP = [1.0]
+
+
 def _book(i: int) -> dict:
-    """The i-th request's book: the base ladder with its 10y DV01 moved by i currency/bp."""
+    """The i-th request's book: the base ladder with its 10y DV01 moved by ``i`` steps."""
     krd = dict(BOOK["krd_dv01"])
-    krd["10y"] += float(i)
+    krd["10y"] += float(i) * BOOK_STEP[0]
     return {"krd_dv01": krd}
 
 
@@ -208,12 +214,20 @@ def main() -> None:
         default="lifted",
         help="the market case's lots, minimum trades, tickets and max_legs",
     )
+    parser.add_argument(
+        "--book-step",
+        type=float,
+        default=10.0,
+        help="currency/bp between successive books' 10y DV01s (how far the optimum moves)",
+    )
     args = parser.parse_args()
+    BOOK_STEP[0] = args.book_step
     with tempfile.TemporaryDirectory(prefix="hp-bench-") as tmp:
         market = args.market.resolve()
         if args.leg_rules == "lifted":
             market = _lifted(market, Path(tmp) / "market")
-        print(f"market: {args.market} (leg rules {args.leg_rules})")
+        print(f"market: {args.market} (leg rules {args.leg_rules}); successive books' 10y "
+              f"DV01s {args.book_step:g} per bp apart")  # fmt: skip
         proc, base, key = _start(Path(tmp), args.pool, market)
         try:
             n = args.hedge_requests
