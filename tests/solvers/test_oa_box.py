@@ -82,18 +82,19 @@ def test_level_set_box_narrows_the_lots() -> None:
     assert narrower >= 10, narrower
 
 
-def _spy(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Record the boxes the outer approximation cuts."""
-    boxes: list[Any] = []
-    real = miqp.level_set_box
+def _spy(monkeypatch: pytest.MonkeyPatch, name: str = "level_set_box") -> list[Any]:
+    """Record what ``miqp.<name>`` returns (by default the boxes the outer approximation
+    cuts)."""
+    seen: list[Any] = []
+    real = getattr(miqp, name)
 
     def spy(*args: Any, **kw: Any) -> Any:
         out = real(*args, **kw)
-        boxes.append(out)
+        seen.append(out)
         return out
 
-    monkeypatch.setattr(miqp, "level_set_box", spy)
-    return boxes
+    monkeypatch.setattr(miqp, name, spy)
+    return seen
 
 
 def _solve_from_worst(c: Case) -> Any:
@@ -173,17 +174,7 @@ def test_the_box_search_from_a_poor_plan_matches_enumeration(
     search inside the master box (solvers/box_search.py) returns the enumerated optimum with
     a bound at most it whenever it proves the gap, and it does prove some: the path runs.
     The better-start rounding is off, so the box is cut at the worst plan's objective."""
-    from hedge_planner.solvers import box_search as bs
-
-    proofs: list[Any] = []
-    real = bs.box_search
-
-    def spy(*args: Any, **kw: Any) -> Any:
-        out = real(*args, **kw)
-        proofs.append(out)
-        return out
-
-    monkeypatch.setattr(miqp, "box_search", spy)
+    proofs = _spy(monkeypatch, "box_search")
     monkeypatch.setattr(miqp, "better_start", lambda warm, *a: warm)
     proven = 0
     for c, ref in cases_with_optimum():
