@@ -10,8 +10,9 @@ Run: ``python benchmarks/bench_service.py [--hedge-requests 40] [--clients 4] [-
    ``max_legs: 6`` a two- or three-bucket book can take tens of seconds; ``--leg-rules
    as-written`` keeps them), the desk's book given as key-rate DV01s (a different book per
    request, so nothing is answered from a result cache: each request's 10y DV01 is
-   ``--book-step`` currency/bp above the previous one's, 10 by default; at 1 most books keep
-   the previous plan, at 100-500 the optimum moves every request): one client, then ``--clients``
+   ``--book-step`` currency/bp above the previous one's, 10 by default, the books running on
+   from the warm-up through both runs; at 1 most books keep the previous plan, at 100 the
+   optimum moves every request): one client, then ``--clients``
    concurrent clients (each keeping one connection, as a desk system would), each run sending
    ``--hedge-requests`` requests (after warm-up ones);
    prints the throughput and p50/p99 latency. References measured in the same run: the same
@@ -231,11 +232,14 @@ def main() -> None:
         proc, base, key = _start(Path(tmp), args.pool, market)
         try:
             n = args.hedge_requests
-            warmup = [_book(-1 - i) for i in range(args.clients)]
+            # Successive books throughout (warm-up, then each run), as a desk's would be.
+            warmup = [_book(i) for i in range(args.clients)]
+            next_book = args.clients
             _timed_posts(base, key, "/v1/hedge", warmup, args.clients)
             p50 = {}
             for clients in sorted({1, args.clients}):
-                bodies = [_book(clients * n + i) for i in range(n)]
+                bodies = [_book(next_book + i) for i in range(n)]
+                next_book += n
                 start = time.perf_counter()
                 lat = _timed_posts(base, key, "/v1/hedge", bodies, clients)
                 name = f"POST /v1/hedge ({clients} client{'s' if clients > 1 else ''}, {args.pool})"
