@@ -71,9 +71,14 @@ _TIGHTEN_BLIND = 64
 _STALL_EVERY = 10
 
 #: Relaxations the depth-first search inside the outer approximation's master box may
-#: take before the masters run (see MIQPSolver._box_searched): ~1-2 ms each against ~70 ms
-#: for the second master MILP it replaces on the desk's books.
-_BOX_NODES = 24
+#: take before the masters run, on the desk's compiled model (``oa_first``; see
+#: MIQPSolver._box_searched): ~1.5 ms each against ~10 ms and ~70 ms for the two master
+#: MILPs it replaces on the desk's books (100 books 100 per bp apart: 97 closed within 21
+#: relaxations, the other three in 29-49). Other models take one: the relaxation over the
+#: box proves the warm start or the masters run. Why: on the lots family (35-50 integer
+#: columns, no warm start from a previous book) 24 relaxations closed nothing and cost
+#: ~0.1 s a search (0.35 -> 0.45 s).
+_BOX_NODES = 64
 
 #: A level-set pass that leaves the leg ranges wider than this share of their previous
 #: total width is the search's last (see MIQPSolver._level_set).
@@ -420,8 +425,9 @@ class MIQPSolver:
 
     def _box_searched(self, boxed: LinearForm, warm: NodeOutcome | None, gap: float,
                       fixed: Callable[[np.ndarray], NodeOutcome]) -> _Raw | None:  # fmt: skip
-        """The best plan in the master box, proven in at most ``_BOX_NODES`` relaxations by
-        :func:`~hedge_planner.solvers.box_search.box_search`, or None: the masters then run.
+        """The best plan in the master box, proven in at most ``_BOX_NODES`` relaxations (one
+        unless ``oa_first``) by :func:`~hedge_planner.solvers.box_search.box_search`, or
+        None: the masters then run.
 
         Every plan better than the warm start lies in the box (:meth:`_oa_box`). Why: on the
         desk's re-filled books the box holds few integer points; the relaxation over it (the
@@ -436,7 +442,8 @@ class MIQPSolver:
         if self._box_costs is None or len(self._box_costs.n[0]) != len(cols):
             self._box_costs = PseudoCosts(len(cols))
         lo, hi = boxed.col_lo[cols], boxed.col_hi[cols]
-        proof = box_search(self._highs, cols, lo, hi, warm, gap, fixed, _BOX_NODES, self._box_costs)
+        budget = _BOX_NODES if self.oa_first else 1
+        proof = box_search(self._highs, cols, lo, hi, warm, gap, fixed, budget, self._box_costs)
         if proof is None:
             return None
         msg = f"proven by {proof.nodes} HiGHS QP relaxation(s) in the master box, no master MILP"

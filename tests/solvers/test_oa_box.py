@@ -97,9 +97,11 @@ def _spy(monkeypatch: pytest.MonkeyPatch, name: str = "level_set_box") -> list[A
     return seen
 
 
-def _solve_from_worst(c: Case) -> Any:
-    """The outer approximation warm-started from the worst feasible plan."""
+def _solve_from_worst(c: Case, oa_first: bool = False) -> Any:
+    """The outer approximation warm-started from the worst feasible plan (``oa_first``: as
+    the desk's compiled model, whose box search takes up to ``_BOX_NODES`` relaxations)."""
     opt = optimizer(c, "oa")
+    opt._miqp.oa_first = oa_first
     plans = _plans(c)
     plan, value = _plan_values(c, plans)
     worst = int(np.flatnonzero(plan)[np.argmax(value[plan])])
@@ -171,15 +173,16 @@ def test_the_box_search_from_a_poor_plan_matches_enumeration(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Warm-started from the worst feasible plan, the outer approximation's depth-first
-    search inside the master box (solvers/box_search.py) returns the enumerated optimum with
-    a bound at most it whenever it proves the gap, and it does prove some: the path runs.
-    The better-start rounding is off, so the box is cut at the worst plan's objective."""
+    search inside the master box (solvers/box_search.py, on as for the desk's compiled
+    model) returns the enumerated optimum with a bound at most it whenever it proves the
+    gap, and it does prove some: the path runs. The better-start rounding is off, so the
+    box is cut at the worst plan's objective."""
     proofs = _spy(monkeypatch, "box_search")
     monkeypatch.setattr(miqp, "better_start", lambda warm, *a: warm)
     proven = 0
     for c, ref in cases_with_optimum():
         proofs.clear()
-        res = _solve_from_worst(c)
+        res = _solve_from_worst(c, oa_first=True)
         assert res.status == "optimal", res.message
         assert res.objective is not None and res.best_bound is not None
         tol = 1e-6 * max(1.0, abs(ref)) + 1e-7
