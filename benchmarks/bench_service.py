@@ -154,18 +154,15 @@ def _timed_posts(base: str, key: str, path: str, bodies: list[dict], clients: in
             c.close()
 
 
-#: Currency per bp between the 10y DV01s of successive requests' books (``--book-step``).
-BOOK_STEP = [1.0]
-
-
-def _book(i: int) -> dict:
-    """The i-th request's book: the base ladder with its 10y DV01 moved by ``i`` steps."""
+def _book(i: int, step: float) -> dict:
+    """The i-th request's book: the base ladder with its 10y DV01 moved by ``i * step``
+    (currency/bp; ``--book-step``)."""
     krd = dict(BOOK["krd_dv01"])
-    krd["10y"] += float(i) * BOOK_STEP[0]
+    krd["10y"] += float(i) * step
     return {"krd_dv01": krd}
 
 
-def _reference(repeats: int, path: Path) -> tuple[float, float, float]:
+def _reference(repeats: int, path: Path, step: float) -> tuple[float, float, float]:
     """Median in-process seconds of the desk hedges (no HTTP): the fast path (compiled model
     re-filled, ``MarketContext.hedge``), the ordinary warm path (snapshot cached, case
     validated and problem compiled per call, ``MarketContext.ordinary_hedge``), cold."""
@@ -178,7 +175,7 @@ def _reference(repeats: int, path: Path) -> tuple[float, float, float]:
     _warm(market)  # as the workers
     fast, warm, cold = [], [], []
     for i in range(repeats):
-        overrides = hedge_overrides(HedgeRequest(**_book(i)), market)
+        overrides = hedge_overrides(HedgeRequest(**_book(i, step)), market)
         start = time.perf_counter()
         market.hedge(overrides)
         fast.append(time.perf_counter() - start)
@@ -222,7 +219,6 @@ def main() -> None:
         help="currency/bp between successive books' 10y DV01s (how far the optimum moves)",
     )
     args = parser.parse_args()
-    BOOK_STEP[0] = args.book_step
     with tempfile.TemporaryDirectory(prefix="hp-bench-") as tmp:
         market = args.market.resolve()
         if args.leg_rules == "lifted":
@@ -233,19 +229,19 @@ def main() -> None:
         try:
             n = args.hedge_requests
             # Successive books throughout (warm-up, then each run), as a desk's would be.
-            warmup = [_book(i) for i in range(args.clients)]
+            warmup = [_book(i, args.book_step) for i in range(args.clients)]
             next_book = args.clients
             _timed_posts(base, key, "/v1/hedge", warmup, args.clients)
             p50 = {}
             for clients in sorted({1, args.clients}):
-                bodies = [_book(next_book + i) for i in range(n)]
+                bodies = [_book(next_book + i, args.book_step) for i in range(n)]
                 next_book += n
                 start = time.perf_counter()
                 lat = _timed_posts(base, key, "/v1/hedge", bodies, clients)
                 name = f"POST /v1/hedge ({clients} client{'s' if clients > 1 else ''}, {args.pool})"
                 _report(name, lat, time.perf_counter() - start)
                 p50[clients] = _pct(lat, 0.5)
-            fast, warm, cold = _reference(args.reference, market)
+            fast, warm, cold = _reference(args.reference, market, args.book_step)
             print(f"reference: in-process hedge, fast path median {1e3 * fast:.1f} ms, "
                   f"ordinary warm median {1e3 * warm:.1f} ms (ordinary / fast {warm / fast:.1f}x), "
                   f"cold median {1e3 * cold:.0f} ms (cold / fast {cold / fast:.1f}x)")  # fmt: skip
