@@ -21,11 +21,9 @@ template), and later calls
 4. solve it with the ordinary exact search and write the ordinary hedge document.
 
 Anything the fast path cannot answer the ordinary way (a component without a parametric
-form, a limit the optimiser refuses, an outcome other than a proven plan or a spent budget:
-infeasible limits get the ordinary minimal-violation report) goes to the ordinary path, so
-errors and infeasibility reports are the ordinary ones. A search that spends the case's time
-limit (or node budget) unproven is answered as it is, no plan, as the ordinary path would
-answer it after searching as long again.
+form, a limit the optimiser refuses, a plan that is not proven optimal: infeasible limits get
+the ordinary minimal-violation report) goes to the ordinary path, so errors and
+infeasibility reports are the ordinary ones.
 """
 
 from __future__ import annotations
@@ -54,9 +52,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = ["FastHedges", "request_shape"]
-
-#: Solver statuses of a search that used up its budget (answered as they are, no plan).
-_BUDGET_SPENT = ("time_limit", "node_limit")
 
 #: Request keys that shape the problem (the book aside).
 SHAPE_KEYS = ("universe", "limits", "costs", "horizon_days")
@@ -185,16 +180,8 @@ class FastHedges:
             with self._lock:
                 problem = build_problem(case, analysis, members, template.source, self._optimizer)
                 plan = solve_hedge(problem, template.horizon_days, analysis.risk)
-                status = plan.result.status
-                if status in _BUDGET_SPENT:
-                    # The search spent the case's budget unproven. Why not the ordinary path:
-                    # it would run the same search again for as long (measured on the bench's
-                    # ladder books under the example's leg rules: a call of 60 s against the
-                    # case's 30 s limit); the case's time limit is the call's budget.
-                    logger.info("desk hedge: %s on the fast path, answered unproven", status)
-                    return plan.document().model_dump(mode="json")
-                if status != "optimal":
-                    raise _Fallback(f"solver status {status}")
+                if plan.result.status != "optimal":
+                    raise _Fallback(f"solver status {plan.result.status}")
                 return plan.document().model_dump(mode="json")
         except (HedgePlannerError, InputError) as exc:
             raise _Fallback(str(exc)) from None

@@ -224,34 +224,3 @@ def test_outer_approximation_first_is_certified_by_the_ordinary_order(
             assert "outer approximation" in fast["solver"]["method"]
     # The example's books are proven by the outer approximation: the order stays.
     assert search._oa_proved and search.oa_first
-
-
-def test_a_spent_time_limit_is_answered_without_searching_again(tmp_path: Path) -> None:
-    """A fast-path search that spends the case's time limit unproven is the answer (no plan,
-    status "time_limit"), not a second search of as long on the ordinary path; the ordinary
-    path, asked the same, answers the same way."""
-    import shutil
-
-    import yaml
-
-    folder = tmp_path / "market"
-    shutil.copytree(EXAMPLE.parent, folder)
-    data = yaml.safe_load(EXAMPLE.read_text())
-    # The example's own leg rules: a four-bucket ladder's leg search takes seconds (README,
-    # "The service"); 50 ms cannot prove it.
-    data["hedge"].setdefault("solver", {})["time_limit_seconds"] = 0.05
-    path = folder / EXAMPLE.name
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    market = MarketContext(path)
-    _warm(market)
-    book = {"2y": 20_000.0, "5y": 15_000.0, "10y": 50_000.0, "30y": 5_000.0}
-    before = dict(market.fast.counts)
-    doc = market.hedge(_request(market, krd_dv01=book))
-    after = market.fast.counts
-    assert after["fast"] == before["fast"] + 1
-    assert after["ordinary"] == before["ordinary"] and after["fallback"] == before["fallback"]
-    assert doc["solver"]["status"] == "time_limit"
-    assert not doc["trades"]
-    slow = market.ordinary_hedge(_request(market, krd_dv01=book))[0]
-    assert slow["solver"]["status"] == "time_limit" and not slow["trades"]
-    assert slow["solver"]["message"].split(" (")[0] == doc["solver"]["message"].split(" (")[0]
