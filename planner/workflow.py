@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,7 @@ from hedge_planner.models.portfolio import (
     HoldingRisk,
     combine_risk,
     sector_contributions,
+    sector_weights,
 )
 from hedge_planner.models.risk import curve_risk
 from hedge_planner.models.schemas import Holdings
@@ -98,7 +100,6 @@ class CaseAnalysis:
     yield_frame: pd.DataFrame
     curves: MarketCurves
     risk: HoldingRisk
-    sectors: pd.DataFrame
     covariance: KeyRateCovariance
     benchmark: BenchmarkComparison | None
     flags: tuple[Flag, ...]
@@ -113,6 +114,11 @@ class CaseAnalysis:
     #: The short-rate model's settings as used, and its fit when calibrated to swaption vols.
     short_rate: ShortRateSettings | None = None
     calibration: Calibration | None = None
+
+    @cached_property
+    def sectors(self) -> pd.DataFrame:
+        """Contributions by sector (:func:`sector_contributions`), built on first use."""
+        return sector_contributions(self.risk)
 
     @property
     def tenors(self) -> tuple[str, ...]:
@@ -461,7 +467,6 @@ def analysis_of_book(case: AnalysisCase, source: str, measured: MeasuredBook) ->
     assert curves.treasury_quotes is not None
     short_rate, book_risk = measured.short_rate, measured.book_risk
     risk = book_risk.risk
-    sectors = sector_contributions(risk)
     cov = load_covariance(case.covariance, source, risk.krd.tenors)
     flags = list(risk.flags)
     view, bench_book = (
@@ -501,7 +506,7 @@ def analysis_of_book(case: AnalysisCase, source: str, measured: MeasuredBook) ->
             profile=profile,
             covariance=KeyRateCovariance(cov.tenors, active.rate_covariance, cov.metadata),
             analysis_date=case.analysis_date,
-            portfolio_sector_weights=dict(zip(sectors["sector"], sectors["weight"], strict=True)),
+            portfolio_sector_weights=sector_weights(risk),
         )
         flags.extend(comparison.flags)
     return CaseAnalysis(
@@ -512,7 +517,6 @@ def analysis_of_book(case: AnalysisCase, source: str, measured: MeasuredBook) ->
         yield_frame=book_risk.yield_frame,
         curves=curves,
         risk=risk,
-        sectors=sectors,
         covariance=cov,
         benchmark=comparison,
         flags=tuple(flags),
