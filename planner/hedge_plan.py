@@ -164,7 +164,7 @@ def _closed_form_baseline(
         n_raw = float(dv01_hedge_contracts(pre_dv01, member.risk.dv01, target_dv01))
         q = current.copy()
         q[i] += round(n_raw)
-        summary = problem.optimizer.evaluate(q)
+        summary = problem.optimizer.evaluate(q, check=False)  # feasibility not reported
         if best is None or (
             best.post_hedge is not None and summary["te_bp"] < best.post_hedge.tracking_error_bp
         ):
@@ -328,7 +328,7 @@ class HedgePlan:
     @cached_property
     def _te_bp_at_quantities(self) -> float:
         """Tracking error (bp) at the executable positions, as :meth:`_leg_value` compares."""
-        return float(self.problem.optimizer.ctx.summary(self.quantities).te_bp)
+        return float(self.problem.optimizer.ctx.te_bp(self.quantities))
 
     def _leg_value(self, trade: Trade) -> Trade:
         """The trade with the tracking error it removes (:class:`Trade`'s te_reduction_bp):
@@ -337,7 +337,7 @@ class HedgePlan:
         q = self.quantities.copy()
         q[j] = self.current[j]
         ctx = self.problem.optimizer.ctx
-        reduction = float(ctx.summary(q).te_bp - self._te_bp_at_quantities)
+        reduction = float(ctx.te_bp(q) - self._te_bp_at_quantities)
         per_cost = reduction / trade.cash_cost * 1e6 if trade.cash_cost > 0 else None
         return trade.model_copy(
             update={"te_reduction_bp": reduction, "te_reduction_per_cash_cost": per_cost}

@@ -252,6 +252,10 @@ class HedgeContext:
         """Post-hedge tracking error ``sqrt(e' S e)``, currency per year."""
         return tracking_error(self.exposure(q), self.fcov)[0]
 
+    def te_bp(self, q: np.ndarray) -> float:
+        """Post-hedge tracking error, bp per year of MV (:meth:`summary`'s ``te_bp``)."""
+        return self.tracking_error(q) / self.mv * 1e4
+
     def post_dv01(self, q: np.ndarray) -> float:
         """Post-hedge DV01, currency per bp."""
         return float(self.post_krd(q).sum())
