@@ -107,7 +107,7 @@ def implied_bounds(
             ms = h.getModelStatus()
             if bases is not None and ms == highspy.HighsModelStatus.kOptimal:
                 WarmLPs.keep(h, bases, (int(c), sign))
-            v = sign * float(h.getInfo().objective_function_value)  # before the model changes
+            v = sign * float(h.getObjectiveValue())  # before the model changes (see _lp_min)
             h.changeColCost(int(c), 0.0)
             if ms == highspy.HighsModelStatus.kInfeasible:
                 return None
@@ -145,7 +145,9 @@ def _lp_min(
         WarmLPs.keep(h, bases, "delta")
     if not ok:
         return None
-    v = float(h.getInfo().objective_function_value)
+    # Why not getInfo().objective_function_value: the same number (HiGHS returns that info
+    # field) without copying the whole info record (~5 us; the bound LPs run ~30 a book).
+    v = float(h.getObjectiveValue())
     return v if math.isfinite(v) else None
 
 

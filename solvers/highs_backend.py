@@ -412,7 +412,7 @@ class HighsModel:
                     )
         if ms == highspy.HighsModelStatus.kOptimal:
             x = np.asarray(h.getSolution().col_value, dtype=float) * self._col_scale
-            obj = float(h.getInfo().objective_function_value) * self._obj_scale
+            obj = float(h.getObjectiveValue()) * self._obj_scale  # the info field, uncopied
             if math.isfinite(obj) and np.all(np.isfinite(x)):
                 return NodeOutcome("optimal", x, obj)
             return NodeOutcome("error", None, None)
