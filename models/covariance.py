@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models.array_memo import ArrayMemo
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.bootstrap import key_tenor, tenor_years
 from hedge_planner.models.errors import AnalyticsError, HedgePlannerError
@@ -121,6 +122,18 @@ def validate_covariance_matrix(matrix: npt.ArrayLike, tenors: Sequence[str]) -> 
         raise CovarianceError(f"covariance matrix must be square, got shape {arr.shape}")
     if arr.shape[0] != n:
         raise CovarianceError(f"covariance matrix is {arr.shape[0]}x{arr.shape[1]} but {n} tenors")
+    # Why a memo of the verdict: the desk's service validates the same matrix three times a
+    # call (~25 us each, the eigenvalues); a matrix equal to one that passed passes again.
+    _PASSED.get([arr], lambda: _check_values(arr, tenors))
+    return 0.5 * (arr + arr.T)
+
+
+#: Matrices that passed :func:`_check_values`, by value.
+_PASSED = ArrayMemo(32)
+
+
+def _check_values(arr: FloatArray, tenors: Sequence[str]) -> bool:
+    """Finite, symmetric to ``_SYMMETRY_RTOL``, PSD to ``_PSD_RTOL`` (else CovarianceError)."""
     bad = np.argwhere(~np.isfinite(arr))
     if bad.size:
         i, j = (int(k) for k in bad[0])
@@ -146,7 +159,7 @@ def validate_covariance_matrix(matrix: npt.ArrayLike, tenors: Sequence[str]) -> 
             f"covariance matrix is not positive semi-definite: minimum eigenvalue {eig[0]:.6g} "
             f"(largest {eig[-1]:.6g}) bp^2/yr"
         )
-    return sym
+    return True
 
 
 # --------------------------------------------------------------------------------------------
