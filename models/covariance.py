@@ -28,6 +28,7 @@ methods are one family and never disagree because of an arbitrary mean conventio
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,6 +81,20 @@ def _canonical_tenor(label: str) -> str:
 def _normalize_tenors(tenors: Sequence[str]) -> tuple[str, ...]:
     if isinstance(tenors, str):
         raise CovarianceError("tenors must be a sequence of labels, not a single string")
+    if not all(isinstance(t, str) for t in tenors):
+        return _normalized(tuple(tenors))  # not hashable as labels: checked afresh
+    return _normalized_memo(tuple(tenors))
+
+
+@functools.lru_cache(maxsize=64)
+def _normalized_memo(tenors: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`_normalized`, remembered: the desk's service builds ~3 covariances a call on the
+    same key tenors (~17 us each to parse); failures are not remembered."""
+    return _normalized(tenors)
+
+
+def _normalized(tenors: tuple[str, ...]) -> tuple[str, ...]:
+    """Canonical labels of ``tenors``, unique in years (else CovarianceError)."""
     labels = tuple(_canonical_tenor(t) for t in tenors)
     if not labels:
         raise CovarianceError("at least one tenor is required")

@@ -85,3 +85,20 @@ def test_validated_covariance_is_the_symmetrised_matrix_every_time() -> None:
     for _ in range(2):
         with pytest.raises(CovarianceError, match="positive semi-definite"):
             validate_covariance_matrix(indefinite, tenors)
+
+
+def test_tenor_labels_memo_equals_a_fresh_parse() -> None:
+    """The remembered canonical labels are the fresh parse's; other labels are parsed anew and
+    a bad list fails every time."""
+    from hedge_planner.models import covariance as cv
+
+    labels = ["6M", "1Y", "2y", "10Y"]
+    first = cv._normalize_tenors(labels)
+    assert first == cv._normalized(tuple(labels)) == ("6m", "1y", "2y", "10y")
+    hits = cv._normalized_memo.cache_info().hits
+    assert cv._normalize_tenors(list(labels)) == first
+    assert cv._normalized_memo.cache_info().hits == hits + 1
+    assert cv._normalize_tenors(["6m", "1y", "3y", "10y"]) == ("6m", "1y", "3y", "10y")
+    for _ in range(2):
+        with pytest.raises(CovarianceError, match="duplicate"):
+            cv._normalize_tenors(["12m", "1y"])
