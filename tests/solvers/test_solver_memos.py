@@ -59,3 +59,30 @@ def test_context_factor_and_basis_equal_fresh_ones() -> None:
     )
     assert memo is not a.factor
     np.testing.assert_array_equal(memo, other)
+
+
+def test_instrument_bytes_memo_equals_a_fresh_pickle() -> None:
+    """Frozen instruments with read-only KRDs: their pickle remembered by identity, equal to a
+    fresh one; writable ones pickled every time; other instruments give another key."""
+    import pickle
+
+    from hedge_planner.solvers import book_form
+
+    ins = tuple(build(random_case(np.random.default_rng(4))).ctx.instruments)
+    assert any(i.krd_dv01.flags.writeable for i in ins)
+    before = len(book_form._PICKLED)
+    assert book_form._instrument_bytes(ins) == pickle.dumps(ins, protocol=5)
+    assert len(book_form._PICKLED) == before  # writable: not remembered
+    frozen = tuple(
+        type(i)(**{**{f: getattr(i, f) for f in i.__dataclass_fields__ if f != "unit"}})
+        for i in ins
+    )
+    for i in frozen:
+        i.krd_dv01.setflags(write=False)
+    first = book_form._instrument_bytes(frozen)
+    assert first == pickle.dumps(frozen, protocol=5)
+    assert book_form._instrument_bytes(frozen) is first  # remembered
+    other = tuple(build(random_case(np.random.default_rng(5))).ctx.instruments)
+    for i in other:
+        i.krd_dv01.setflags(write=False)
+    assert book_form._instrument_bytes(other) == pickle.dumps(other, protocol=5) != first
