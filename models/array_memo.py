@@ -71,7 +71,7 @@ class ArrayMemo:
             if k in self._entries:
                 self._entries.move_to_end(k)
                 self.hits += 1
-                return self._entries[k]  # type: ignore[no-any-return]
+                return self._entries[k]
         value = _frozen(compute())
         with self._lock:
             self.misses += 1

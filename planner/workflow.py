@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from hedge_planner.cases import (
     load_holdings_section,
 )
 from hedge_planner.covariance_input import load_covariance
+from hedge_planner.lazy_frame import FrameSource, LazyFrame
 from hedge_planner.modelled import model_book, modelled_fields, modelled_yield_view
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.benchmark import (
@@ -97,7 +98,8 @@ class CaseAnalysis:
     holdings: Holdings
     book: BondBook
     schedule: CashflowSchedule
-    yield_frame: pd.DataFrame
+    frame_source: FrameSource  # the yield table, or a function building it (lazy_frame)
+    yield_frame = LazyFrame("frame_source")  # the yield table, built on first read
     curves: MarketCurves
     risk: HoldingRisk
     covariance: KeyRateCovariance
@@ -325,10 +327,11 @@ class BookRisk:
 
     book: BondBook
     schedule: CashflowSchedule
-    yield_frame: pd.DataFrame
+    frame_source: FrameSource  # the yield table, or a function building it (lazy_frame)
     risk: HoldingRisk
     #: Par KRDs of every holding as used, years, ``(n, K)``.
     krd_par: FloatArray
+    yield_frame = LazyFrame("frame_source")  # the yield table, built on first read
     #: The holdings as priced (OAS-quoted modelled holdings carry their model price).
     holdings: Holdings | None = None
     #: Option-adjusted analytics of the modelled holdings (None when there are none).
@@ -514,7 +517,9 @@ def analysis_of_book(case: AnalysisCase, source: str, measured: MeasuredBook) ->
         holdings=holdings,
         book=book_risk.book,
         schedule=book_risk.schedule,
-        yield_frame=book_risk.yield_frame,
+        frame_source=frame
+        if isinstance(frame := book_risk.frame_source, pd.DataFrame)
+        else partial(getattr, book_risk, "yield_frame"),  # built once, by the book's (if read)
         curves=curves,
         risk=risk,
         covariance=cov,
