@@ -214,7 +214,7 @@ def level_set_form(lf: LinearForm, x_star: np.ndarray, ub: float, seconds: float
         The cut form, or None when ``delta``'s LP is not proven (nothing to tighten).
     """
     x_star = np.asarray(x_star, dtype=float)
-    P = sp.csc_matrix(lf.P)
+    P = lf.P if sp.isspmatrix_csc(lf.P) else sp.csc_matrix(lf.P)  # no re-wrap: ~20 us
     g = np.asarray(P @ x_star, dtype=float).reshape(-1) + lf.c
     lp_min = _lp_min(lf, g, seconds, warm)
     if lp_min is None:
