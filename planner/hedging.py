@@ -390,8 +390,12 @@ def _instruments(
     (~0.25 ms; the key ~0.04 ms). Failures are not remembered.
     """
     held = np.ascontiguousarray(held, dtype=np.float64)
+    try:
+        content = hedge.model_dump_json()
+    except ValueError:  # pydantic's serialisation error: no key, built every time
+        return _build_instruments(hedge, members, source, held)
     key = (
-        hedge.model_dump_json(),
+        content,
         tuple(id(m) for m in members),
         source,
         held.shape,

@@ -52,3 +52,20 @@ def test_changed_inputs_get_new_entries(run: PlanRun) -> None:
     assert impact[0] is not base[0]
     copies = [dataclasses.replace(m) for m in members]  # equal members, other objects
     assert hedging._instruments(hedge, copies, run.source, held)[0] is not impact[0]
+
+
+def test_a_hedge_section_without_json_is_built_every_time(
+    run: PlanRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hedge, members = run.case.hedge, run.universe()
+    held = np.zeros(len(members))
+
+    def no_json(self: object, **_: object) -> str:
+        raise ValueError("not serialisable")
+
+    monkeypatch.setattr(type(hedge), "model_dump_json", no_json)
+    entries = len(hedging._INSTRUMENTS)
+    a = hedging._instruments(hedge, members, run.source, held)
+    b = hedging._instruments(hedge, members, run.source, held)
+    assert [_fields(x) for x in a] == [_fields(y) for y in b] and a[0] is not b[0]
+    assert len(hedging._INSTRUMENTS) == entries
