@@ -28,6 +28,7 @@ methods are one family and never disagree because of an arbitrary mean conventio
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models.array_memo import ArrayMemo
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.bootstrap import key_tenor, tenor_years
 from hedge_planner.models.errors import AnalyticsError, HedgePlannerError
@@ -79,6 +81,20 @@ def _canonical_tenor(label: str) -> str:
 def _normalize_tenors(tenors: Sequence[str]) -> tuple[str, ...]:
     if isinstance(tenors, str):
         raise CovarianceError("tenors must be a sequence of labels, not a single string")
+    if not all(isinstance(t, str) for t in tenors):
+        return _normalized(tuple(tenors))  # not hashable as labels: checked afresh
+    return _normalized_memo(tuple(tenors))
+
+
+@functools.lru_cache(maxsize=64)
+def _normalized_memo(tenors: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`_normalized`, remembered: the desk's service builds ~3 covariances a call on the
+    same key tenors (~17 us each to parse); failures are not remembered."""
+    return _normalized(tenors)
+
+
+def _normalized(tenors: tuple[str, ...]) -> tuple[str, ...]:
+    """Canonical labels of ``tenors``, unique in years (else CovarianceError)."""
     labels = tuple(_canonical_tenor(t) for t in tenors)
     if not labels:
         raise CovarianceError("at least one tenor is required")
@@ -121,6 +137,18 @@ def validate_covariance_matrix(matrix: npt.ArrayLike, tenors: Sequence[str]) -> 
         raise CovarianceError(f"covariance matrix must be square, got shape {arr.shape}")
     if arr.shape[0] != n:
         raise CovarianceError(f"covariance matrix is {arr.shape[0]}x{arr.shape[1]} but {n} tenors")
+    # Why a memo of the verdict: the desk's service validates the same matrix three times a
+    # call (~25 us each, the eigenvalues); a matrix equal to one that passed passes again.
+    _PASSED.get([arr], lambda: _check_values(arr, tenors))
+    return 0.5 * (arr + arr.T)
+
+
+#: Matrices that passed :func:`_check_values`, by value.
+_PASSED = ArrayMemo(32)
+
+
+def _check_values(arr: FloatArray, tenors: Sequence[str]) -> bool:
+    """Finite, symmetric to ``_SYMMETRY_RTOL``, PSD to ``_PSD_RTOL`` (else CovarianceError)."""
     bad = np.argwhere(~np.isfinite(arr))
     if bad.size:
         i, j = (int(k) for k in bad[0])
@@ -146,7 +174,7 @@ def validate_covariance_matrix(matrix: npt.ArrayLike, tenors: Sequence[str]) -> 
             f"covariance matrix is not positive semi-definite: minimum eigenvalue {eig[0]:.6g} "
             f"(largest {eig[-1]:.6g}) bp^2/yr"
         )
-    return sym
+    return True
 
 
 # --------------------------------------------------------------------------------------------

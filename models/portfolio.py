@@ -245,6 +245,31 @@ def combine_risk(
     )
 
 
+def _sector_masks(risk: HoldingRisk) -> list[tuple[str, np.ndarray]]:
+    """Each sector present with its rows' mask: standard sectors first, others alphabetically."""
+    sectors = np.array(risk.sectors, dtype=object)
+    present = sorted(set(risk.sectors))
+    order = [s for s in STANDARD_SECTORS if s in present] + [
+        s for s in present if s not in STANDARD_SECTORS
+    ]
+    return [(sector, sectors == sector) for sector in order]
+
+
+def _weight(risk: HoldingRisk, mask: np.ndarray, mv_total: float) -> float:
+    """Market value weight of the rows ``mask`` (fraction of ``mv_total``)."""
+    return float(risk.market_value[mask].sum() / mv_total)
+
+
+def sector_weights(risk: HoldingRisk) -> dict[str, float]:
+    """Market value weight by sector (fraction of MV), in :func:`sector_contributions`' order.
+
+    The ``weight`` column of :func:`sector_contributions` (the same numbers) without building
+    its DataFrame: the desk's hedge call needs only these.
+    """
+    mv_total = float(risk.market_value.sum())
+    return {sector: _weight(risk, m, mv_total) for sector, m in _sector_masks(risk)}
+
+
 def sector_contributions(risk: HoldingRisk) -> pd.DataFrame:
     """Market value weight and contributions to duration, DV01 and KRDs by sector.
 
@@ -258,20 +283,14 @@ def sector_contributions(risk: HoldingRisk) -> pd.DataFrame:
         contributions (years). Contributions sum to the portfolio figures.
     """
     mv_total = float(risk.market_value.sum())
-    sectors = np.array(risk.sectors, dtype=object)
-    present = sorted(set(risk.sectors))
-    order = [s for s in STANDARD_SECTORS if s in present] + [
-        s for s in present if s not in STANDARD_SECTORS
-    ]
     rows = []
     krd_dv01 = risk.krd.krd_dv01
-    for sector in order:
-        m = sectors == sector
+    for sector, m in _sector_masks(risk):
         row = {
             "sector": sector,
             "n_holdings": int(m.sum()),
             "market_value": float(risk.market_value[m].sum()),
-            "weight": float(risk.market_value[m].sum() / mv_total),
+            "weight": _weight(risk, m, mv_total),
             "duration_contribution": float(risk.dv01[m].sum() / (mv_total * BP)),
             "spread_duration_contribution": float(risk.spread_dv01[m].sum() / (mv_total * BP)),
             "dv01": float(risk.dv01[m].sum()),

@@ -120,7 +120,8 @@ class ActiveRisk:
     @property
     def rate_covariance(self) -> FloatArray:
         """Key-rate block of the risk model in this convention's basis, bp^2 per year."""
-        idx = [self.risk_model.names.index(f"rate:{t}") for t in self.tenors]
+        names = self.risk_model.names  # a property: built once here, not per tenor
+        idx = [names.index(f"rate:{t}") for t in self.tenors]
         return np.asarray(self.risk_model.covariance[np.ix_(idx, idx)], dtype=np.float64)
 
     def krd_dict(self, values: FloatArray) -> dict[str, float]:

@@ -158,40 +158,41 @@ def _closed_form_baseline(
     if not futures or problem.duration_target is None:
         return Baseline(method="closed-form futures hedge ratio", available=False)
     target_dv01 = problem.duration_target * problem.market_value * BP
-    best: Baseline | None = None
+    # The first contract of least tracking error; its document built once.
+    best: tuple[int, float, np.ndarray, dict[str, Any]] | None = None
     for i in futures:
         member = problem.members[i]
         n_raw = float(dv01_hedge_contracts(pre_dv01, member.risk.dv01, target_dv01))
         q = current.copy()
         q[i] += round(n_raw)
-        summary = problem.optimizer.evaluate(q)
-        if best is None or (
-            best.post_hedge is not None and summary["te_bp"] < best.post_hedge.tracking_error_bp
-        ):
-            best = Baseline(
-                method=BASELINE_METHOD,
-                available=True,
-                trades=[
-                    BaselineTrade(
-                        instrument=member.name,
-                        quantity=round(n_raw),
-                        unrounded=float(n_raw),
-                        unit="contracts",
-                    )
-                ],
-                post_hedge=BaselineRisk(
-                    duration=summary["duration"],
-                    dv01=summary["dv01"],
-                    krd=dict(zip(problem.tenors, summary["krd"], strict=True)),
-                    convexity=summary["convexity"],
-                    tracking_error_bp=summary["te_bp"],
-                ),
-                cost=summary["cost"],
-                cash_cost=cash_cost_doc(member_cash_cost(problem, member, current[i], q[i], days)),
-                risk_penalty=_risk_penalty(summary["cost"]),
-            )
+        summary = problem.optimizer.evaluate(q, check=False)  # feasibility not reported
+        if best is None or summary["te_bp"] < best[3]["te_bp"]:
+            best = (i, n_raw, q, summary)
     assert best is not None
-    return best
+    i, n_raw, q, summary = best
+    member = problem.members[i]
+    return Baseline(
+        method=BASELINE_METHOD,
+        available=True,
+        trades=[
+            BaselineTrade(
+                instrument=member.name,
+                quantity=round(n_raw),
+                unrounded=float(n_raw),
+                unit="contracts",
+            )
+        ],
+        post_hedge=BaselineRisk(
+            duration=summary["duration"],
+            dv01=summary["dv01"],
+            krd=dict(zip(problem.tenors, summary["krd"], strict=True)),
+            convexity=summary["convexity"],
+            tracking_error_bp=summary["te_bp"],
+        ),
+        cost=summary["cost"],
+        cash_cost=cash_cost_doc(member_cash_cost(problem, member, current[i], q[i], days)),
+        risk_penalty=_risk_penalty(summary["cost"]),
+    )
 
 
 def _relaxation(v: Violation) -> Relaxation:
@@ -328,16 +329,24 @@ class HedgePlan:
     @cached_property
     def _te_bp_at_quantities(self) -> float:
         """Tracking error (bp) at the executable positions, as :meth:`_leg_value` compares."""
-        return float(self.problem.optimizer.ctx.summary(self.quantities).te_bp)
+        return float(self.problem.optimizer.ctx.te_bp(self.quantities))
+
+    @cached_property
+    def _member_index(self) -> dict[str, int]:
+        """Position of each universe member by name (the first, as a search would find)."""
+        out: dict[str, int] = {}
+        for i, m in enumerate(self.problem.members):
+            out.setdefault(m.name, i)
+        return out
 
     def _leg_value(self, trade: Trade) -> Trade:
         """The trade with the tracking error it removes (:class:`Trade`'s te_reduction_bp):
         the hedge re-evaluated with this one trade undone, every other trade kept."""
-        j = next(i for i, m in enumerate(self.problem.members) if m.name == trade.instrument)
+        j = self._member_index[trade.instrument]
         q = self.quantities.copy()
         q[j] = self.current[j]
         ctx = self.problem.optimizer.ctx
-        reduction = float(ctx.summary(q).te_bp - self._te_bp_at_quantities)
+        reduction = float(ctx.te_bp(q) - self._te_bp_at_quantities)
         per_cost = reduction / trade.cash_cost * 1e6 if trade.cash_cost > 0 else None
         return trade.model_copy(
             update={"te_reduction_bp": reduction, "te_reduction_per_cash_cost": per_cost}
@@ -347,6 +356,7 @@ class HedgePlan:
         out = []
         tenors = self.problem.tenors
         members = self.problem.members
+        lots = self.problem.lots  # a property: built once here, not per trade
         rows = zip(members, self.current, self.quantities, self.trade_quantities, strict=True)
         for m, q0, q, trade in rows:
             r = m.risk
@@ -370,7 +380,7 @@ class HedgePlan:
                     quantity=float(trade),
                     position_after=float(q),
                     unit=r.unit,
-                    lot=self.problem.lots[r.name],
+                    lot=lots[r.name],
                     direction=direction_word(r.kind, trade),
                     # The sum of key-rate DV01s: the optimiser's DV01, so the plan adds up.
                     dv01_change=float(np.sum(unit_krd)) * float(trade),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -372,7 +374,49 @@ def _portfolio_risk(analysis: CaseAnalysis) -> PortfolioRisk:
     )
 
 
+#: Recent instruments by their inputs (see :func:`_instruments`), least recent first.
+_INSTRUMENTS: OrderedDict[Hashable, tuple[list[UniverseMember], list[Instrument]]] = OrderedDict()
+_INSTRUMENTS_LOCK = threading.Lock()
+
+
 def _instruments(
+    hedge: HedgeSpec, members: list[UniverseMember], source: str, held: np.ndarray
+) -> list[Instrument]:
+    """:func:`_build_instruments`, remembered by the hedge section's content, the members
+    themselves (frozen, shared by the snapshot cache; the entry keeps them, so their ids are
+    not reused) and the values of ``source`` and ``held``.
+
+    Why: the desk's books of one request shape build the same ~20 instruments on every call
+    (~0.25 ms; the key ~0.04 ms). Failures are not remembered.
+    """
+    held = np.ascontiguousarray(held, dtype=np.float64)
+    try:
+        content = hedge.model_dump_json()
+    except ValueError:  # pydantic's serialisation error: no key, built every time
+        return _build_instruments(hedge, members, source, held)
+    key = (
+        content,
+        tuple(id(m) for m in members),
+        source,
+        held.shape,
+        held.tobytes(),
+    )
+    with _INSTRUMENTS_LOCK:
+        entry = _INSTRUMENTS.get(key)
+        if entry is not None and all(a is b for a, b in zip(entry[0], members, strict=True)):
+            _INSTRUMENTS.move_to_end(key)
+            return list(entry[1])
+    instruments = _build_instruments(hedge, members, source, held)
+    for ins in instruments:
+        ins.krd_dv01.setflags(write=False)  # shared by every caller from now on
+    with _INSTRUMENTS_LOCK:
+        _INSTRUMENTS[key] = (list(members), instruments)
+        while len(_INSTRUMENTS) > 8:
+            _INSTRUMENTS.popitem(last=False)
+    return list(instruments)
+
+
+def _build_instruments(
     hedge: HedgeSpec, members: list[UniverseMember], source: str, held: np.ndarray
 ) -> list[Instrument]:
     """The optimiser's view of each member: per-unit risk, costs, bounds, current position

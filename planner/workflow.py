@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from hedge_planner.cases import (
     load_holdings_section,
 )
 from hedge_planner.covariance_input import load_covariance
+from hedge_planner.lazy_frame import FrameSource, LazyFrame
 from hedge_planner.modelled import model_book, modelled_fields, modelled_yield_view
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.benchmark import (
@@ -59,6 +61,7 @@ from hedge_planner.models.portfolio import (
     HoldingRisk,
     combine_risk,
     sector_contributions,
+    sector_weights,
 )
 from hedge_planner.models.risk import curve_risk
 from hedge_planner.models.schemas import Holdings
@@ -95,10 +98,10 @@ class CaseAnalysis:
     holdings: Holdings
     book: BondBook
     schedule: CashflowSchedule
-    yield_frame: pd.DataFrame
+    frame_source: FrameSource  # the yield table, or a function building it (lazy_frame)
+    yield_frame = LazyFrame("frame_source")  # the yield table, built on first read
     curves: MarketCurves
     risk: HoldingRisk
-    sectors: pd.DataFrame
     covariance: KeyRateCovariance
     benchmark: BenchmarkComparison | None
     flags: tuple[Flag, ...]
@@ -113,6 +116,11 @@ class CaseAnalysis:
     #: The short-rate model's settings as used, and its fit when calibrated to swaption vols.
     short_rate: ShortRateSettings | None = None
     calibration: Calibration | None = None
+
+    @cached_property
+    def sectors(self) -> pd.DataFrame:
+        """Contributions by sector (:func:`sector_contributions`), built on first use."""
+        return sector_contributions(self.risk)
 
     @property
     def tenors(self) -> tuple[str, ...]:
@@ -319,10 +327,11 @@ class BookRisk:
 
     book: BondBook
     schedule: CashflowSchedule
-    yield_frame: pd.DataFrame
+    frame_source: FrameSource  # the yield table, or a function building it (lazy_frame)
     risk: HoldingRisk
     #: Par KRDs of every holding as used, years, ``(n, K)``.
     krd_par: FloatArray
+    yield_frame = LazyFrame("frame_source")  # the yield table, built on first read
     #: The holdings as priced (OAS-quoted modelled holdings carry their model price).
     holdings: Holdings | None = None
     #: Option-adjusted analytics of the modelled holdings (None when there are none).
@@ -461,7 +470,6 @@ def analysis_of_book(case: AnalysisCase, source: str, measured: MeasuredBook) ->
     assert curves.treasury_quotes is not None
     short_rate, book_risk = measured.short_rate, measured.book_risk
     risk = book_risk.risk
-    sectors = sector_contributions(risk)
     cov = load_covariance(case.covariance, source, risk.krd.tenors)
     flags = list(risk.flags)
     view, bench_book = (
@@ -501,7 +509,7 @@ def analysis_of_book(case: AnalysisCase, source: str, measured: MeasuredBook) ->
             profile=profile,
             covariance=KeyRateCovariance(cov.tenors, active.rate_covariance, cov.metadata),
             analysis_date=case.analysis_date,
-            portfolio_sector_weights=dict(zip(sectors["sector"], sectors["weight"], strict=True)),
+            portfolio_sector_weights=sector_weights(risk),
         )
         flags.extend(comparison.flags)
     return CaseAnalysis(
@@ -509,10 +517,11 @@ def analysis_of_book(case: AnalysisCase, source: str, measured: MeasuredBook) ->
         holdings=holdings,
         book=book_risk.book,
         schedule=book_risk.schedule,
-        yield_frame=book_risk.yield_frame,
+        frame_source=frame
+        if isinstance(frame := book_risk.frame_source, pd.DataFrame)
+        else partial(getattr, book_risk, "yield_frame"),  # built once, by the book's (if read)
         curves=curves,
         risk=risk,
-        sectors=sectors,
         covariance=cov,
         benchmark=comparison,
         flags=tuple(flags),

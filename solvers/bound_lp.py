@@ -23,7 +23,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 from hedge_planner.solvers.highs_backend import new_highs
-from hedge_planner.solvers.sparse_scaling import canonical_csc, inverse_row_max, scaled
+from hedge_planner.solvers.sparse_scaling import canonical_csc, inverse_row_max, scaled_parts
 from hedge_planner.solvers.standard_form import LinearForm
 
 __all__ = ["WarmLPs", "append_row", "scaled_lp"]
@@ -50,7 +50,7 @@ def scaled_lp(lf: LinearForm) -> highspy.HighsLp:
     lp.col_lower_, lp.col_upper_ = lf.col_lo.copy(), lf.col_hi.copy()
     lp.row_lower_, lp.row_upper_ = lf.row_lo * rs, lf.row_hi * rs
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    As = scaled(A, rs)
+    As = scaled_parts(A, rs)
     lp.a_matrix_.start_ = As.indptr.astype(np.int32)
     lp.a_matrix_.index_ = As.indices.astype(np.int32)
     lp.a_matrix_.value_ = As.data.astype(float)

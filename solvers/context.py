@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from hedge_planner.models.array_memo import ArrayMemo
 from hedge_planner.models.tracking_error import tracking_error
 from hedge_planner.solvers.problem import (
     FactorRisk,
@@ -44,6 +45,16 @@ class RiskSummary:
     te: float
     te_bp: float
     margin: float
+
+
+#: Factorisations of the covariance and range bases of the exposures, by value.
+_MEMO = ArrayMemo(16)
+
+
+def _range_basis(m: np.ndarray) -> np.ndarray:
+    """Orthonormal basis of ``m``'s range (SVD: robust when ``m`` is rank deficient)."""
+    u, sv, _ = np.linalg.svd(m, full_matrices=False)
+    return u[:, sv > 1e-12 * max(float(sv[0]) if sv.size else 0.0, 1e-300)]
 
 
 class HedgeContext:
@@ -109,7 +120,9 @@ class HedgeContext:
         buckets = [f"key-rate bucket {k}" for k in range(self.n_b)]
         self.cov = checked_covariance(covariance, self.n_b, "covariance", buckets)
         self._set_factor_risk(factor_risk)
-        self.factor = factor_covariance(self.fcov)  # (n_f, r), S = F F'
+        # Memoised by value (read-only): the desk's books of one model share the factor model.
+        fcov = self.fcov
+        self.factor = _MEMO.get([fcov], lambda: factor_covariance(fcov), "factor")  # (n_f, r)
         self.factor_q = self.factor.T @ self.fload  # (r, n)
         self.factor_0 = self.factor.T @ self.fexp0  # (r,)
         self.scale = self._variable_scale()
@@ -178,9 +191,7 @@ class HedgeContext:
             self.te_rows, self.te_c = np.zeros((0, self.n)), np.zeros(0)
             self.te_const, self.te_scale = float(self.factor_0 @ self.factor_0), 1.0
             return
-        # Orthonormal basis of m's range (SVD: robust when m is rank deficient).
-        u, sv, _ = np.linalg.svd(m, full_matrices=False)
-        qm = u[:, sv > 1e-12 * max(float(sv[0]) if sv.size else 0.0, 1e-300)]
+        qm = _MEMO.get([m], lambda: _range_basis(m), "range")  # a structure's books share m
         c_par = qm @ (qm.T @ self.factor_0)
         c_perp = self.factor_0 - c_par
         if float(np.linalg.norm(c_perp)) <= 1e-9 * float(np.linalg.norm(self.factor_0)):
@@ -251,6 +262,10 @@ class HedgeContext:
     def tracking_error(self, q: np.ndarray) -> float:
         """Post-hedge tracking error ``sqrt(e' S e)``, currency per year."""
         return tracking_error(self.exposure(q), self.fcov)[0]
+
+    def te_bp(self, q: np.ndarray) -> float:
+        """Post-hedge tracking error, bp per year of MV (:meth:`summary`'s ``te_bp``)."""
+        return self.tracking_error(q) / self.mv * 1e4
 
     def post_dv01(self, q: np.ndarray) -> float:
         """Post-hedge DV01, currency per bp."""

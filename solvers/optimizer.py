@@ -548,7 +548,7 @@ class HedgeOptimizer:
         )
 
     # ------------------------------------------------------------------ evaluation, sweep
-    def evaluate(self, q: npt.ArrayLike) -> dict[str, Any]:
+    def evaluate(self, q: npt.ArrayLike, *, check: bool = True) -> dict[str, Any]:
         """Risk and objective of an arbitrary hedge ``q`` (units), e.g. a closed-form baseline.
 
         Returns
@@ -556,26 +556,26 @@ class HedgeOptimizer:
         dict
             ``duration`` (years), ``dv01`` (currency/bp), ``krd`` (years per bucket),
             ``convexity`` (years^2), ``te_bp`` (bp/yr), ``cost`` (``objective`` and each term,
-            currency), ``feasible`` (every constraint met to 1e-6 relative) and ``violated``
-            (names).
+            currency) and, with ``check`` (the constraint reports: ~30 us a call), ``feasible``
+            (every constraint met to 1e-6 relative) and ``violated`` (names).
         """
         x = np.asarray(q, dtype=np.float64)
         s = self.ctx.summary(x)
         costs = self._costs(x)
-        reports = [r for c in self.constraints for r in c.report(self.ctx, x, self.params)]
-        violated = [
-            r.name for r in reports if r.slack < -1e-6 * max(1.0, abs(r.limit), abs(r.value))
-        ]
-        return {
+        out: dict[str, Any] = {
             "duration": s.duration,
             "dv01": s.dv01,
             "krd": (np.asarray(s.krd_dv01) / self.ctx.dv01_scale).tolist(),
             "convexity": s.convexity,
             "te_bp": s.te_bp,
             "cost": {"objective": float(sum(costs.values())), **costs},
-            "feasible": not violated,
-            "violated": violated,
         }
+        if check:
+            reports = [r for c in self.constraints for r in c.report(self.ctx, x, self.params)]
+            tol = [1e-6 * max(1.0, abs(r.limit), abs(r.value)) for r in reports]
+            violated = [r.name for r, t in zip(reports, tol, strict=True) if r.slack < -t]
+            out |= {"feasible": not violated, "violated": violated}
+        return out
 
     def sweep(self, param: str, values: Iterable[Any]) -> list[SweepPoint]:
         """Re-solve over values of one parameter without rebuilding.

@@ -128,6 +128,22 @@ def test_sector_contributions_add_up(core_plus) -> None:
     ]
 
 
+def test_sector_weights_are_market_value_shares(core_plus) -> None:
+    """sector_weights: each sector's MV over the book's, summed by hand, in the table's order;
+    the benchmark comparison's sector weights are these."""
+    from hedge_planner.models.portfolio import sector_weights
+
+    risk = core_plus.risk
+    weights = sector_weights(risk)
+    mv = risk.market_value
+    total = sum(float(v) for v in mv)
+    for sector, w in weights.items():
+        by_hand = sum(float(v) for v, s in zip(mv, risk.sectors, strict=True) if s == sector)
+        assert w == pytest.approx(by_hand / total, rel=1e-12)
+    assert list(weights) == list(core_plus.sectors["sector"])
+    assert list(weights.values()) == list(core_plus.sectors["weight"])
+
+
 def test_supplied_analytics_are_used_and_labelled(tmp_path: Path) -> None:
     # The example's pools are modelled now; the same pool with its vendor figures only (no kind,
     # quoted by its former yield) exercises the supplied path.

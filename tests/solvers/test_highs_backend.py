@@ -140,3 +140,38 @@ def test_a_time_budget_caps_consecutive_runs_together() -> None:
         if out.status == "infeasible":  # the instance was decided: the budget did not bind
             pytest.skip("market-split instance decided within 0.2 s")
     assert time.perf_counter() - t0 < 3.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_objective_value_is_the_info_field(seed: int) -> None:
+    """getObjectiveValue() (read by HighsModel.run and the bound LPs) is bit for bit the info
+    record's objective_function_value, on LPs and on QPs, cold and re-solved."""
+    import highspy
+    from hedge_planner.solvers.highs_backend import new_highs
+
+    rng = np.random.default_rng(seed)
+    n, m = 6, 4
+    h = new_highs()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, m
+    lp.col_cost_ = rng.normal(size=n)
+    lp.col_lower_, lp.col_upper_ = -np.ones(n) * 5, np.ones(n) * 5
+    a = rng.normal(size=(m, n))
+    lp.row_lower_, lp.row_upper_ = -np.abs(rng.normal(size=m)), np.abs(rng.normal(size=m))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.arange(0, m * n + 1, m, dtype=np.int32)
+    lp.a_matrix_.index_ = np.tile(np.arange(m, dtype=np.int32), n)
+    lp.a_matrix_.value_ = a.T.reshape(-1)
+    h.passModel(lp)
+    h.run()
+    values = [(h.getObjectiveValue(), h.getInfo().objective_function_value)]
+    h.changeColCost(0, 3.0)
+    h.run()
+    values.append((h.getObjectiveValue(), h.getInfo().objective_function_value))
+    start, index = np.arange(n + 1, dtype=np.int32), np.arange(n, dtype=np.int32)
+    h.passHessian(n, n, int(highspy.HessianFormat.kTriangular), start, index, rng.random(n) + 0.5)
+    h.run()
+    values.append((h.getObjectiveValue(), h.getInfo().objective_function_value))
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    for fast, info in values:
+        assert fast == info and np.isfinite(fast) and fast != 0.0

@@ -19,6 +19,7 @@ from hedge_planner.solvers.sparse_scaling import (
     lower_triangle,
     rows_descending,
     scaled,
+    scaled_parts,
 )
 
 from tests.solvers.example_problem import build_example
@@ -133,3 +134,26 @@ def test_the_highs_model_loads_the_scipy_scaled_example() -> None:
     )
     got_h.eliminate_zeros()  # HiGHS stores a (zero) diagonal entry in every column
     _same(got_h, lower)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_scaled_parts_are_the_arrays_of_scipys_product(seed: int) -> None:
+    """scaled_parts (what the HiGHS loads read, no scipy matrix built): the data, indices and
+    indptr of scipy's diags(rs) @ A @ diags(cs), stored zeros dropped; the row order of
+    rows_descending alike."""
+    A = _matrix(seed)
+    rs = inverse_row_max(A)
+    cs = 2.0 ** np.random.default_rng(seed).integers(-8, 8, A.shape[1]).astype(float)
+    for c in (None, cs):
+        ref = sp.csc_matrix(sp.diags(rs) @ A if c is None else sp.diags(rs) @ A @ sp.diags(c))
+        ref.eliminate_zeros()
+        ref.sort_indices()
+        parts = scaled_parts(A, rs, c)
+        assert parts.shape == A.shape and parts.nnz == ref.nnz
+        np.testing.assert_array_equal(parts.data, ref.data)
+        np.testing.assert_array_equal(parts.indices, ref.indices)
+        np.testing.assert_array_equal(parts.indptr, ref.indptr)
+        for got, want in zip(
+            rows_descending(parts), rows_descending(scaled(A, rs, c)), strict=True
+        ):
+            np.testing.assert_array_equal(got, want)

@@ -221,3 +221,26 @@ def test_every_request_reuses_one_unit_ladder_per_row_set(market: MarketContext)
     other = hedge_overrides(HedgeRequest(krd_dv01={"2y": 9_000.0}), market)
     market.hedge(other)
     assert len(market.fast._units) == units + 1
+
+
+def test_scaled_ladder_table_is_built_once_on_first_read(market: MarketContext) -> None:
+    """The scaled book's yield table is a function until read; the case analysis reads the
+    book's (one build, shared), equal to the unit table's face columns times the faces."""
+    import pandas as pd
+
+    case, source = _ladder_case(market, _books(market)[0])
+    curves = market.cache.curves(case, source)
+    assert isinstance(case.holdings, list)
+    unit_rows = [{**r, "face": UNIT_FACE} for r in case.holdings]
+    unit = measure_book(case.model_copy(update={"holdings": unit_rows}), source, curves)
+    faces = np.array([float(r["face"]) for r in case.holdings])
+    scaled = scale_book(unit, faces)
+    assert not isinstance(scaled.book_risk.frame_source, pd.DataFrame)
+    assert "yield_frame" not in vars(scaled.book_risk)  # not built yet
+    analysis = analysis_of_book(case, source, scaled)
+    assert analysis.yield_frame is scaled.book_risk.yield_frame
+    by_hand = unit.book_risk.yield_frame.copy()
+    for column in ("face", "market_value", "dv01"):
+        by_hand[column] = by_hand[column].to_numpy() * faces
+    pd.testing.assert_frame_equal(analysis.yield_frame, by_hand)
+    assert isinstance(measure_book(case, source, curves).book_risk.frame_source, pd.DataFrame)
