@@ -80,6 +80,11 @@ class ArrayMemo:
                 self._entries.popitem(last=False)
         return value
 
+    def __len__(self) -> int:
+        """Entries kept."""
+        with self._lock:
+            return len(self._entries)
+
     def clear(self) -> None:
         """Forget every entry."""
         with self._lock:
