@@ -16,7 +16,8 @@ Each round solves the master MILP with HiGHS (its cuts, bound tightening and sym
 act on the lots and the legs' binaries; its presolve is off, see ``_Master``), takes the
 master's integer assignment, solves the QP with those integers fixed (the caller's exact
 solver: an upper bound and a plan) and adds tangent cuts where the master underestimates the
-objective: at the master's point and at the fixed-integer optimum. Cuts are globally valid, so
+objective: at the master's point and at the fixed-integer optimum, and likewise at every other
+improving plan HiGHS found during that master (its saved solutions). Cuts are globally valid, so
 the master's dual bound is a lower bound of the true problem; the loop stops when ``(UB - LB)
 <= gap * max(1, |UB|)``. For a convex objective the cuts at a fixed-integer optimum make the
 master's value of that assignment at least its true optimum, so no assignment is revisited
@@ -48,7 +49,7 @@ _MAX_ROUNDS = 500
 _FIRST_MASTER_GAP = 1e-2
 #: Tangents each side of the relaxation's optimum per epigraph column (see _Master.prime).
 _GRID = 8
-#: Feasibility tolerance of the masters after a stall (see outer_approximation).
+#: Primal, dual and integrality tolerance of the masters (see _Master).
 _PRECISE_TOL = 1e-9
 
 FixedSolver = Callable[[np.ndarray], NodeOutcome]
@@ -102,6 +103,10 @@ class _Master:
         # desk book's master reported 415137.613 where a plan feasible in that master to
         # 1e-13 is worth 415137.254), and a proof must rest on a certified bound.
         h.setOptionValue("presolve", "off")
+        # Why: every improving plan HiGHS meets in a master is kept: each gets its
+        # fixed-integer QP and its tangents (see outer_approximation), so a round places
+        # cuts where the master's plans are, not only at its last one.
+        h.setOptionValue("mip_improving_solution_save", True)
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = n + n_eta, As.shape[0]
         lp.col_cost_ = np.concatenate([lf.c * cs, np.ones(n_eta)])
@@ -122,15 +127,14 @@ class _Master:
         h.changeColsIntegrality(len(ic), ic, np.array([highspy.HighsVarType.kInteger] * len(ic)))
         self.h = h
         self.n_cuts = 0
-        #: Feasibility tolerances tightened (see :meth:`set_precise`).
-        self.precise = False
-
-    def set_precise(self) -> None:
-        """Primal, dual and integrality tolerances of later masters at ``_PRECISE_TOL``."""
+        # Why tight tolerances: at HiGHS' default 1e-7 a tangent row (scaled by the gradient
+        # p w) holds only to ~0.1 currency on the lots families, so the bound stopped short
+        # of a 1e-6 gap and rounds repeated plans before the tolerances were tightened
+        # (measured on lots_tight seed 1: 8 masters, 3.0 s; tight from the first master
+        # and with the saved plans' cuts: 3 masters, 1.6 s; the lots family unchanged).
         for name in ("primal_feasibility_tolerance", "dual_feasibility_tolerance",
                      "mip_feasibility_tolerance"):  # fmt: skip
-            self.h.setOptionValue(name, _PRECISE_TOL)
-        self.precise = True
+            h.setOptionValue(name, _PRECISE_TOL)
 
     # ---------------------------------------------------------------- objective pieces
     def quad(self, x: np.ndarray) -> float:
@@ -214,6 +218,17 @@ class _Master:
         self.h.addRows(n_rows, lower, rhs / m, len(index), starts, index, value)
         self.n_cuts += n_rows
         return n_rows
+
+    def saved(self) -> list[np.ndarray]:
+        """The improving plans HiGHS kept in the last master, as :meth:`solve` returns columns
+        (original units, epigraphs appended), in the order found (the last is its best)."""
+        out = []
+        for sol in self.h.getSavedMipSolutions():
+            v = np.asarray(sol.col_value, dtype=float)
+            if v.shape[0] == self.n + self.n_eta and np.all(np.isfinite(v)):
+                v[: self.n] *= self.cs
+                out.append(v)
+        return out
 
     def solve(self, gap: float, seconds: float) -> tuple[str, np.ndarray | None, float | None]:
         """One master MILP: status, columns (original units, epigraphs appended), dual bound."""
@@ -342,7 +357,6 @@ def outer_approximation(
             gap_tol * 0.25 if tight else max(gap_tol * 0.25, _FIRST_MASTER_GAP * 0.3**rounds)
         )
         _t = time.perf_counter()
-        lb_before = lb
         st, v, bound = m.solve(master_gap, left)
         logger.debug(
             "OA round %d: master %s gap %.1e bound %s ub %s, %.1f ms",
@@ -367,18 +381,20 @@ def outer_approximation(
             break
         x = v[: m.n]
         r = np.round(x[ic])
-        if r.tobytes() in seen and not m.precise and (bound is None or bound <= lb_before):
-            # Why: the master proposed a plan it has already evaluated and its bound did
-            # not rise: its tangents hold only to HiGHS' feasibility tolerance (1e-7 on a
-            # row scaled by the gradient p w, i.e. ~0.1 currency on the lots families),
-            # which leaves the bound short of a 1e-6 gap. Later masters run at 1e-9.
-            m.set_precise()
-            logger.debug("outer approximation: master repeats a plan; tolerances 1e-9")
+        # The master's other improving plans: each an upper bound (its fixed QP) and cuts
+        # where the master underestimates it (valid anywhere: tangents of a convex function).
+        extra = 0
+        for other in m.saved():
+            if np.array_equal(other, v):
+                continue
+            evaluate(np.round(other[: m.n][ic]))
+            scale = max(abs(ub) if math.isfinite(ub) else 0.0, 1.0)
+            extra += m.add_cuts(other[: m.n], other[m.n :], scale)
         evaluate(r)
         added = m.add_cuts(x, v[m.n :], max(abs(ub) if math.isfinite(ub) else 0.0, 1.0))
         closed = best_x is not None and ub - lb <= gap_tol * max(1.0, abs(ub))
-        if added == 0 and not closed and not tight and st == "optimal":
-            tight = True  # the master is exact at its point: only its own gap is left
+        if added == 0 and extra == 0 and not closed and not tight and st == "optimal":
+            tight = True  # the master is exact at its plans: only its own gap is left
             continue
         if added == 0 and not closed:
             # The master is exact at its own point yet the gap is open (its point is not
