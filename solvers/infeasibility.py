@@ -33,6 +33,7 @@ __all__ = [
     "CLOSEST_ROOM",
     "LOT_ROOM",
     "MinimalViolation",
+    "RulesInfeasible",
     "Violation",
     "budget_note",
     "closest_rooms",
@@ -42,6 +43,12 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+
+class RulesInfeasible(Exception):
+    """The minimal-violation problem itself has no solution: position bounds, whole lots and
+    the leg rules (which no limit move relaxes) admit no plan."""
+
 
 #: Cut rounds of the elastic problem before the TE move is read off the elastic plan.
 _ELASTIC_CUT_ROUNDS = 30
@@ -227,9 +234,11 @@ class MinimalViolation:
 
         Raises
         ------
+        RulesInfeasible
+            If the elastic problem has no solution: position bounds, whole lots and the leg
+            rules alone admit no plan (e.g. more positions off whole lots than ``max_legs``).
         RuntimeError
-            If even the elastic problem cannot be solved (instrument bounds/integrality alone
-            leave no admissible hedge, which input validation should already exclude).
+            If the elastic problem cannot be solved otherwise.
         """
         # One budget for all cut rounds (each round is a MILP when lots are integral).
         deadline = time.perf_counter() + time_limit
@@ -361,6 +370,8 @@ class MinimalViolation:
         else:
             out = model.run()
             logger.info("minimal violation: elastic LP %s", out.status)
+        if out.status == "infeasible":
+            raise RulesInfeasible("the hard rules admit no plan")
         if out.status not in ("optimal", "time_limit") or out.x is None:
             raise RuntimeError(
                 f"minimal-violation solve failed: {out.status} {model.status_text()}"

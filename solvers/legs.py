@@ -39,7 +39,7 @@ import numpy as np
 from hedge_planner.solvers.context import HedgeContext
 from hedge_planner.solvers.problem import HedgeInputError
 
-__all__ = ["LegSpec", "LegVars", "leg_violations"]
+__all__ = ["LegSpec", "LegVars", "leg_violations", "rules_conflict"]
 
 logger = logging.getLogger(__name__)
 
@@ -203,3 +203,46 @@ def leg_violations(ctx: HedgeContext, legs: LegSpec, q: np.ndarray) -> list[str]
 def ctx_unit(ins: object) -> str:
     """Unit word of an instrument (contracts / notional)."""
     return str(getattr(ins, "unit", "units"))
+
+
+def rules_conflict(ctx: HedgeContext, legs: LegSpec | None) -> str:
+    """Why no plan exists whatever the limits: the rules the limits' moves cannot relax.
+
+    Called when the minimal-violation problem (every limit elastic; position bounds, whole
+    lots and the leg rules hard) has no solution. Names the instruments whose current
+    position is not a whole number of lots (each must trade to reach one) and, when they
+    outnumber ``max_legs``, says that this is the conflict.
+
+    Parameters
+    ----------
+    ctx : HedgeContext
+        The problem's numbers (positions, lots, bounds).
+    legs : LegSpec or None
+        The compiled leg rules (None: no leg feature).
+
+    Returns
+    -------
+    str
+        The message of the infeasible result.
+    """
+    forced = []
+    for i, ins in enumerate(ctx.instruments):
+        if ins.integer and ins.lot_size > 0:
+            lots = float(ctx.q0[i]) / ins.lot_size
+            if abs(lots - round(lots)) > 1e-9 * max(1.0, abs(lots)):
+                forced.append(ins.name)
+    max_legs = None if legs is None else legs.max_legs
+    head = "infeasible whatever the limits: no plan in whole lots within the position limits"
+    head += " meets the leg rules (max_legs, min_trade)"
+    if forced and max_legs is not None and len(forced) > max_legs:
+        return (
+            f"{head}: {len(forced)} current positions are not whole lots and must trade "
+            f"({', '.join(forced)}), more than max_legs {max_legs}; raise max_legs or "
+            "round those positions first"
+        )
+    if forced:
+        return (
+            f"{head}; positions not in whole lots, which must trade: {', '.join(forced)}; "
+            "check min_trade against the position limits"
+        )
+    return f"{head}; check max_legs, min_trade and the position limits together"

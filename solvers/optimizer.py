@@ -35,6 +35,7 @@ from hedge_planner.solvers.infeasibility import (
     CLOSEST_NODES,
     CLOSEST_OA_SECONDS,
     MinimalViolation,
+    RulesInfeasible,
     Violation,
     budget_note,
     closest_rooms,
@@ -42,15 +43,10 @@ from hedge_planner.solvers.infeasibility import (
     moved_limits,
     moves_text,
 )
-from hedge_planner.solvers.legs import ZERO_TRADE, leg_violations
+from hedge_planner.solvers.legs import ZERO_TRADE, leg_violations, rules_conflict
 from hedge_planner.solvers.miqp import MIQPSolver
 from hedge_planner.solvers.problem import FactorRisk, HedgeInputError, Instrument, PortfolioRisk
-from hedge_planner.solvers.results import (
-    HedgeResult,
-    SweepPoint,
-    check_limits,
-    finite_or_none,
-)
+from hedge_planner.solvers.results import HedgeResult, SweepPoint, check_limits, finite_or_none
 from hedge_planner.solvers.results import RawOutcome as _Raw
 from hedge_planner.solvers.standard_form import ParametricForm
 from hedge_planner.solvers.sweep import run_sweep
@@ -268,7 +264,11 @@ class HedgeOptimizer:
         """Infeasible (or unverifiable) problem: minimal violation and the closest hedge."""
         if self._violation is None:
             self._violation = MinimalViolation(self.program)
-        violations, total = self._violation.solve(tl)
+        try:
+            violations, total = self._violation.solve(tl)
+        except RulesInfeasible:  # no limit move helps: say which rule, no plan
+            msg = rules_conflict(self.ctx, self.legs if self.legs.active else None)
+            return self._result("infeasible", raw, None, t0, [], msg, proven=False)
         if not violations and raw.status == "infeasible" and self.has_integer:
             # Why: the elastic problem keeps lots and leg rules hard, so needing no move
             # means its MILP found a plan the search did not (kept as a safe report).

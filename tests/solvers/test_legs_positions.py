@@ -125,3 +125,40 @@ def test_positions_instances_mostly_feasible() -> None:
         c, q0, _ = instance(seed)
         feasible += enumerate_box(c, q0, c.lo_lots, c.hi_lots) is not None
     assert feasible >= 28, feasible
+
+
+def test_leg_rules_alone_infeasible_is_reported_not_raised() -> None:
+    """Positions off whole lots on every instrument force each to trade; with ``max_legs: 1``
+    no plan exists whatever the limits (the limits' minimal move cannot help). The optimiser
+    says so as an infeasible result naming the rule, not a crash of the diagnosis."""
+    c = make_case(1, mixed=False, legs=True)
+    c = dataclasses.replace(c, integer=np.ones(len(c.lot), dtype=bool), max_legs=1)
+    q0 = 1.5 * c.lot  # every position half a lot off: every instrument must trade
+    # Reference: no lot vector in the box trades at most one instrument (brute force).
+    assert enumerate_box(dataclasses.replace(c, budget=None), q0, c.lo_lots, c.hi_lots) is None
+    res = optimizer(c, q0).solve()
+    assert res.status == "infeasible", res.message
+    assert res.quantities is None
+    assert "max_legs" in res.message
+    assert "whole lots" in res.message
+    for k in range(len(c.lot)):
+        assert f"i{k}" in res.message  # every instrument that must trade is named
+
+
+def test_forced_trade_below_min_trade_is_reported() -> None:
+    """One position half a lot off must trade, but its minimum trade exceeds every trade its
+    position limits allow: infeasible whatever the limits, the instrument named."""
+    c = make_case(2, mixed=False, legs=True)
+    n = len(c.lot)
+    c = dataclasses.replace(c, integer=np.ones(n, dtype=bool), max_legs=None)
+    q0 = np.zeros(n)
+    q0[0] = 0.5 * c.lot[0]  # between two whole lots
+    span = (c.hi_lots[0] - c.lo_lots[0]) * c.lot[0]  # the longest trade the limits allow
+    min_trade = c.min_trade.copy()
+    min_trade[0] = 2.0 * span
+    c = dataclasses.replace(c, min_trade=min_trade)
+    assert enumerate_box(dataclasses.replace(c, budget=None), q0, c.lo_lots, c.hi_lots) is None
+    res = optimizer(c, q0).solve()
+    assert res.status == "infeasible", res.message
+    assert res.quantities is None
+    assert "whole lots" in res.message and "i0" in res.message and "min_trade" in res.message
