@@ -34,6 +34,7 @@ __all__ = ["BnBResult", "NodeSolver", "branch_and_bound", "child_box", "closed"]
 
 logger = logging.getLogger(__name__)
 
+_Box = tuple[np.ndarray, np.ndarray]  # an integer box (lo, hi)
 # Why: on the benchmark sweep most points close within ~6 node QPs of the root (bound-side
 # gap); a dive there is wasted. Points whose gap is the incumbent's need one early.
 _DIVE_AFTER = 6  # node QPs of the search proper before the first dive
@@ -154,17 +155,30 @@ class _Search(Heuristics):
         heap[:] = kept
         heapq.heapify(heap)
 
-    def solve_node(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+    def solve_node(
+        self, lo: np.ndarray, hi: np.ndarray, pre: NodeOutcome | None = None
+    ) -> NodeOutcome:
         self.nodes += 1
-        return self.node_fn(lo, hi)
+        return self.node_fn(lo, hi) if pre is None else pre
 
-    def solve_exact(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-        """Node relaxation for the search proper: primary solver, else the fallback.
+    def solve_pair(self, a: _Box, b: _Box) -> tuple[NodeOutcome, NodeOutcome] | None:
+        """Two sibling relaxations solved at once when the node solver can (its ``pair``:
+        one on another thread), else None. Why only the relaxations: everything that reads
+        or changes the search's state (pruning, incumbents, pseudo-costs) then runs in the
+        serial order, so the search is the one a serial run makes."""
+        pair = getattr(self.node_fn, "pair", None)
+        return None if pair is None else pair(a, b)
+
+    def solve_exact(
+        self, lo: np.ndarray, hi: np.ndarray, pre: NodeOutcome | None = None
+    ) -> NodeOutcome:
+        """Node relaxation for the search proper: primary solver (or its outcome ``pre``,
+        solved beforehand), else the fallback.
 
         Why: HiGHS' QP fails ("Solve error") on some feasible nodes; pruning them would
         silently lose the optimality proof.
         """
-        out = self.solve_node(lo, hi)
+        out = self.solve_node(lo, hi, pre)
         if out.status in ("error", "approximate") and self.fallback is not None:
             logger.debug("node relaxation failed: fallback solver")
             fb = self.fallback(lo, hi)
@@ -439,21 +453,24 @@ def _search(
         j = s.branch_var(xn)
         v = xn[s.ic[j]]
         s.rec.split(lo, hi)
-        for up in (False, True):
-            c_lo, c_hi = child_box(lo, hi, j, v, up)
-            if c_lo[j] > c_hi[j]:
-                continue
-            child = _child(s, heap, c_lo, c_hi, bound, depth - 1, gap_tol, unresolved)
+        kids = [(up, *child_box(lo, hi, j, v, up)) for up in (False, True)]
+        kids = [k for k in kids if k[1][j] <= k[2][j]]
+        pre = s.solve_pair(kids[0][1:], kids[1][1:]) if len(kids) == 2 else None
+        for n, (up, c_lo, c_hi) in enumerate(kids):
+            p = None if pre is None else pre[n]
+            child = _child(s, heap, c_lo, c_hi, bound, depth - 1, gap_tol, unresolved, p)
             if s.pc is not None and child.status == "optimal" and child.objective is not None:
                 s.pc.record(j, up, child.objective - bound, abs(v - c_lo[j] if up else v - c_hi[j]))
     return status, unresolved
 
 
 def _child(s: _Search, heap: list[_Entry], lo: np.ndarray, hi: np.ndarray, bound: float,
-           depth: int, gap_tol: float, unresolved: list[float]) -> NodeOutcome:  # fmt: skip
-    """Solve the node ``[lo, hi]`` (its parent's bound ``bound``): prune it, take it as the
-    incumbent, or queue it. Returns its outcome."""
-    child = s.solve_exact(lo, hi)
+           depth: int, gap_tol: float, unresolved: list[float],
+           pre: NodeOutcome | None = None) -> NodeOutcome:  # fmt: skip
+    """Solve the node ``[lo, hi]`` (its parent's bound ``bound``; ``pre``: its relaxation,
+    already solved beside its sibling's): prune it, take it as the incumbent, or queue it.
+    Returns its outcome."""
+    child = s.solve_exact(lo, hi, pre)
     if child.status == "approximate" and child.x is not None:
         if np.any(s.frac(child.x) > INT_TOL):
             # Only a regularised solve succeeded: its objective proves nothing, so the

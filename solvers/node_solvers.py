@@ -5,9 +5,13 @@ Moved out of :mod:`~hedge_planner.solvers.miqp` (module size); see :class:`NodeS
 
 from __future__ import annotations
 
+import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from hedge_planner.models.lattice_pricing import workers
 from hedge_planner.solvers.clarabel_backend import ClarabelNodes
 from hedge_planner.solvers.highs_backend import HighsModel, NodeOutcome
 from hedge_planner.solvers.standard_form import ParametricForm
@@ -18,6 +22,31 @@ __all__ = ["NodeSolvers"]
 _PROBE_NODES = 6
 #: HiGHS' probe of a leg problem, after the interior point's (see _pick).
 _PROBE_NODES_HIGHS = 2
+
+_PAIR_LOCK = threading.Lock()
+_PAIR_POOL: ThreadPoolExecutor | None = None
+
+
+def _forget_pool() -> None:
+    # Why: a forked child (the service's worker processes) inherits the executor but not
+    # its thread; a job submitted there would wait forever.
+    global _PAIR_LOCK, _PAIR_POOL
+    _PAIR_LOCK, _PAIR_POOL = threading.Lock(), None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _pair_pool() -> ThreadPoolExecutor | None:
+    """The process's one worker thread for sibling relaxations; None on a single core
+    (``HEDGE_PLANNER_THREADS=1`` or one CPU)."""
+    global _PAIR_POOL
+    if workers() < 2:
+        return None
+    with _PAIR_LOCK:
+        if _PAIR_POOL is None:
+            _PAIR_POOL = ThreadPoolExecutor(1, thread_name_prefix="hedge-node")
+        return _PAIR_POOL
 
 
 def _pick(stats: dict[str, list[float]], by_time: bool) -> str:
@@ -63,6 +92,7 @@ class NodeSolvers:
                  xc: np.ndarray, by_time: bool) -> None:  # fmt: skip
         self.form, self.model, self.cols, self.xc, self.by_time = form, model, cols, xc, by_time
         self._ipm: ClarabelNodes | None = None  # built on first use
+        self._ipm2: ClarabelNodes | None = None  # the sibling thread's (see pair)
         #: Per relaxation-node solver: [seconds, successful runs, runs].
         self.stats: dict[str, list[float]] = {"highs": [0.0, 0, 0], "ipm": [0.0, 0, 0]}
         #: All columns of the first relaxation solved (the root): the level set's centre.
@@ -72,7 +102,7 @@ class NodeSolvers:
 
     def model_changed(self) -> None:
         """The form's data moved (big-M lowered): the interior point is rebuilt on use."""
-        self._ipm = None
+        self._ipm = self._ipm2 = None
 
     def interior(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
         return self.interior_nodes().solve(lo, hi)
@@ -89,6 +119,48 @@ class NodeSolvers:
             self._ipm = ClarabelNodes(self.form.evaluate(), self.cols, m.col_scale, m.obj_scale)
         return self._ipm
 
+    def _interior_2(self) -> ClarabelNodes:
+        if self._ipm2 is None:
+            m = self.model
+            self._ipm2 = ClarabelNodes(self.form.evaluate(), self.cols, m.col_scale, m.obj_scale)
+        return self._ipm2
+
+    def pair(
+        self, a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[NodeOutcome, NodeOutcome] | None:
+        """Relaxations of two sibling boxes ``a`` and ``b``, or None (then solve them one by
+        one): while the interior point is the node solver, ``b`` runs on a worker thread
+        with its own CLARABEL instance (CLARABEL releases the GIL in its solve) as ``a``
+        runs here. Each outcome is the one :meth:`__call__` gives: a failed run falls back
+        to HiGHS here, afterwards, in order. Why: leg searches spend most of their time in
+        node solves (~1.8 ms each, two children per branching).
+        """
+        pool = _pair_pool()
+        if pool is None or any(bool(np.array_equal(lo, hi)) for lo, hi in (a, b)):
+            return None
+        if _pick(self.stats, self.by_time) != "ipm":
+            return None
+        ipm_b = self._interior_2()
+        ipm_a = self.interior_nodes()
+
+        def run_b() -> tuple[NodeOutcome, float]:
+            t = time.perf_counter()
+            return ipm_b.solve(*b), time.perf_counter() - t
+
+        job = pool.submit(run_b)
+        t = time.perf_counter()
+        out_a = ipm_a.solve(*a)
+        sec_a = time.perf_counter() - t
+        out_b, sec_b = job.result()
+        outs = []
+        for (lo, hi), out, sec in ((a, out_a, sec_a), (b, out_b, sec_b)):
+            st = self.stats["ipm"]
+            st[0] += sec
+            st[1] += out.status != "error"
+            st[2] += 1
+            outs.append(self._finish("ipm", out, lo, hi))
+        return outs[0], outs[1]
+
     def highs(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
         self.model.set_bounds(self.cols, lo, hi)
         return self.model.run(retries=False)
@@ -104,16 +176,21 @@ class NodeSolvers:
 
     def __call__(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
         """Relaxation with the integer box ``[lo, hi]``: the search vector ``[x, z]``."""
-        if bool(np.array_equal(lo, hi)):
-            out = self.highs(lo, hi)
-            if out.status == "error":
-                out = self.interior(lo, hi)
-        else:
+        if not np.array_equal(lo, hi):
             first = _pick(self.stats, self.by_time)
-            out = self._timed(first, lo, hi)
-            if out.status == "error":
-                out = self._timed("ipm" if first == "highs" else "highs", lo, hi)
-            if self.root_x is None and out.status == "optimal" and out.x is not None:
-                self.root_x = out.x.copy()
+            return self._finish(first, self._timed(first, lo, hi), lo, hi)
+        out = self.highs(lo, hi)
+        if out.status == "error":
+            out = self.interior(lo, hi)
+        x = None if out.x is None else out.x[self.xc]
+        return NodeOutcome(out.status, x, out.objective, out.bound, out.dual)
+
+    def _finish(self, first: str, out: NodeOutcome, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        """A relaxation node's outcome from solver ``first``: the other solver if it failed;
+        the search vector ``[x, z]``."""
+        if out.status == "error":
+            out = self._timed("ipm" if first == "highs" else "highs", lo, hi)
+        if self.root_x is None and out.status == "optimal" and out.x is not None:
+            self.root_x = out.x.copy()
         x = None if out.x is None else out.x[self.xc]
         return NodeOutcome(out.status, x, out.objective, out.bound, out.dual)
