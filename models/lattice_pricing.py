@@ -29,7 +29,6 @@ is one dot product (:func:`models.callable.callable_risk`).
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.short_rate import TrinomialTree
+from hedge_planner.models.threads import workers
 
 logger = logging.getLogger(__name__)
 
@@ -47,13 +47,6 @@ BLOCK = 24
 ROLL_ELEMENTS = 65_536
 #: Rows x bonds x widest level from which a rollback carries the tree's bands only.
 BAND_MIN_WORK = 20_000
-
-
-def workers() -> int:
-    """Threads for block work: ``HEDGE_PLANNER_THREADS`` or the CPU count, at most 4."""
-    env = os.environ.get("HEDGE_PLANNER_THREADS", "")
-    n = int(env) if env.isdigit() and int(env) > 0 else (os.cpu_count() or 1)
-    return max(1, min(n, 4))
 
 
 @dataclass(frozen=True)

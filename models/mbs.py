@@ -36,7 +36,6 @@ import numpy.typing as npt
 from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import AnalyticsError
-from hedge_planner.models.lattice_pricing import workers
 from hedge_planner.models.mbs_months import (
     adjoint,
     path_slices,
@@ -79,6 +78,7 @@ from hedge_planner.models.short_rate import (
     scale_krds,
     simulate_x,
 )
+from hedge_planner.models.threads import workers
 
 __all__ = [
     "DEFAULT_DELAY_DAYS",

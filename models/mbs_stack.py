@@ -35,7 +35,6 @@ from dataclasses import dataclass
 import numpy as np
 from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.curves import YieldCurve
-from hedge_planner.models.lattice_pricing import workers
 from hedge_planner.models.mbs import MonteCarloSpec, mortgage_rates, run_threaded
 from hedge_planner.models.mbs_months import (
     SLAB_ELEMENTS,
@@ -59,6 +58,7 @@ from hedge_planner.models.short_rate import (
     path_integrals,
     simulate_x,
 )
+from hedge_planner.models.threads import workers
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from hedge_planner.models.lattice_pricing import workers
+from hedge_planner.models.threads import workers
 from hedge_planner.solvers.clarabel_backend import ClarabelNodes
 from hedge_planner.solvers.highs_backend import HighsModel, NodeOutcome
 from hedge_planner.solvers.standard_form import ParametricForm
