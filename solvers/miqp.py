@@ -69,6 +69,12 @@ _TIGHTEN_ROOT_GAP = 0.05
 _TIGHTEN_BLIND = 64
 #: Node QPs between the probe's checks of its bound progress (bnb_types.stalled).
 _STALL_EVERY = 10
+#: Integer columns from which a problem without legs is a lattice of lots whose nodes go to
+#: the node solver measured faster, the interior point first (NodeSolvers). Why: on the
+#: lots families (35-50 integer columns) HiGHS' node QPs took ~9 ms against ~2 ms
+#: (``lots_tight`` seed 1 1.58 -> 1.35 s); the desk's books (7) keep HiGHS first, which
+#: their re-filled searches use too (the same plans, tests/solvers/test_book_form.py).
+_LATTICE_COLUMNS = 20
 
 #: Relaxations the depth-first search inside the outer approximation's master box may
 #: take before the masters run, on the desk's compiled model (``oa_first``; see
@@ -487,7 +493,7 @@ class MIQPSolver:
         box_lo, box_hi = (lo0, hi0) if self._box is None else self._box
 
         if by_time is None:
-            by_time = self.program.legs.active
+            by_time = self.program.legs.active or len(cols) >= _LATTICE_COLUMNS
         node = NodeSolvers(self._form, model, cols, xc, by_time=by_time)
         retighten = tighten = None
         if self.level_set:

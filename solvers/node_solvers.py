@@ -53,13 +53,14 @@ def _pick(stats: dict[str, list[float]], by_time: bool) -> str:
     """Relaxation-node solver: as measured on the first nodes.
 
     ``stats[name]`` is ``[seconds, successful runs, runs]``. ``by_time`` (problems with
-    legs): the interior point solves the first ``_PROBE_NODES`` nodes and keeps the rest
-    while it has not failed; once it has, HiGHS solves ``_PROBE_NODES_HIGHS`` nodes and
-    the one with the lower time per successful run takes the rest (a failed run costs its
-    time and another solver's). Why the interior point first and HiGHS only then: on
-    both leg examples it took ~1.7 ms a node against HiGHS' 2.7-4 ms (up to 19 ms on the
-    first, cold nodes): HiGHS first cost ~25 ms of the desk example's search, a HiGHS
-    probe after it still ~8 ms. Otherwise (no legs) HiGHS first, and the interior point
+    legs, and lattices of lots: see ``miqp._LATTICE_COLUMNS``): the interior point solves
+    the first ``_PROBE_NODES`` nodes and keeps the rest while it has not failed; once it
+    has, HiGHS solves ``_PROBE_NODES_HIGHS`` nodes and the one with the lower time per
+    successful run takes the rest (a failed run costs its time and another solver's). Why
+    the interior point first and HiGHS only then: on both leg examples it took ~1.7 ms a
+    node against HiGHS' 2.7-4 ms (up to 19 ms on the first, cold nodes): HiGHS first cost
+    ~25 ms of the desk example's search, a HiGHS probe after it still ~8 ms. Otherwise (no
+    legs, few lots) HiGHS first, and the interior point
     once HiGHS has failed on a third of its first ``_PROBE_NODES`` or more runs.
     """
     h, i = stats["highs"], stats["ipm"]
