@@ -165,7 +165,9 @@ class _Search(Heuristics):
         """Two sibling relaxations solved at once when the node solver can (its ``pair``:
         one on another thread), else None. Why only the relaxations: everything that reads
         or changes the search's state (pruning, incumbents, pseudo-costs) then runs in the
-        serial order, so the search is the one a serial run makes."""
+        serial order, so the search is the one a serial run makes (unless the first
+        sibling's solve fails: serially, the second might then go to the other node
+        solver first; either solver's outcome is exact)."""
         pair = getattr(self.node_fn, "pair", None)
         return None if pair is None else pair(a, b)
 

@@ -231,7 +231,9 @@ def rules_conflict(ctx: HedgeContext, legs: LegSpec | None) -> str:
             lots = float(ctx.q0[i]) / ins.lot_size
             if abs(lots - round(lots)) > 1e-9 * max(1.0, abs(lots)):
                 forced.append(ins.name)
-    max_legs = None if legs is None else legs.max_legs
+    if legs is None:  # not expected: validation finds a whole lot in every position range
+        return "infeasible whatever the limits: the position limits admit no plan in whole lots"
+    max_legs = legs.max_legs
     head = "infeasible whatever the limits: no plan in whole lots within the position limits"
     head += " meets the leg rules (max_legs, min_trade)"
     if forced and max_legs is not None and len(forced) > max_legs:

@@ -121,6 +121,7 @@ class NodeSolvers:
         return self._ipm
 
     def _interior_2(self) -> ClarabelNodes:
+        """A second interior-point node solver of the current data, for :meth:`pair`."""
         if self._ipm2 is None:
             m = self.model
             self._ipm2 = ClarabelNodes(self.form.evaluate(), self.cols, m.col_scale, m.obj_scale)
