@@ -325,7 +325,6 @@ def outer_approximation(
 
     for p in (*start_points, np.zeros(m.n)):  # cuts at 0 too: the epigraphs are bounded
         m.add_cuts(p, None, 1.0)
-    tight = False  # master solved to the final gap (after a round that added no cut)
     if incumbent is not None and len(incumbent) == len(ic):
         lo, hi = lf.col_lo[ic], lf.col_hi[ic]
         if np.all(incumbent >= lo) and np.all(incumbent <= hi):
@@ -350,12 +349,13 @@ def outer_approximation(
             break
         if best_x is not None:
             m.suggest(best_x)
-        # Why: early masters only need to place cuts; proving a 1e-6 gap on a coarse
-        # piecewise-linear model is where HiGHS spends its time. The master gap tightens
-        # each round down to a quarter of the target (the bound stays valid throughout).
-        master_gap = (
-            gap_tol * 0.25 if tight else max(gap_tol * 0.25, _FIRST_MASTER_GAP * 0.3**rounds)
-        )
+        # Why: the first master only needs to place cuts (proving a 1e-6 gap on the coarse
+        # first model is where HiGHS spends its time); the later ones run at a quarter of
+        # the target. Measured on lots_tight seed 1: a geometric schedule (1e-2 x 0.3^k) took
+        # three masters, 1.30 s; the final gap from the second master two, 0.94 s; the lots
+        # and futures families and the desk's books unchanged. The bound is valid throughout.
+        loose = rounds == 0
+        master_gap = max(gap_tol * 0.25, _FIRST_MASTER_GAP) if loose else gap_tol * 0.25
         _t = time.perf_counter()
         st, v, bound = m.solve(master_gap, left)
         logger.debug(
@@ -383,22 +383,21 @@ def outer_approximation(
         r = np.round(x[ic])
         # The master's other improving plans: each an upper bound (its fixed QP) and cuts
         # where the master underestimates it (valid anywhere: tangents of a convex function).
-        extra = 0
         for other in m.saved():
             if np.array_equal(other, v):
                 continue
             evaluate(np.round(other[: m.n][ic]))
             scale = max(abs(ub) if math.isfinite(ub) else 0.0, 1.0)
-            extra += m.add_cuts(other[: m.n], other[m.n :], scale)
+            m.add_cuts(other[: m.n], other[m.n :], scale)
         evaluate(r)
         added = m.add_cuts(x, v[m.n :], max(abs(ub) if math.isfinite(ub) else 0.0, 1.0))
         closed = best_x is not None and ub - lb <= gap_tol * max(1.0, abs(ub))
-        if added == 0 and extra == 0 and not closed and not tight and st == "optimal":
-            tight = True  # the master is exact at its plans: only its own gap is left
-            continue
         if added == 0 and not closed:
-            # The master is exact at its own point yet the gap is open (its point is not
-            # feasible for the exact QP within tolerances): another round would repeat it.
+            if loose and st == "optimal":
+                continue  # exact at its own point: the next master runs at the final gap
+            # A master at the final gap exact at its own point yet the gap open (its point
+            # is not feasible for the exact QP within tolerances): another round would
+            # repeat it.
             status = "error"
             message = f"outer approximation stalled after {rounds} rounds, gap not proven"
             break
