@@ -193,11 +193,15 @@ def leg_violations(ctx: HedgeContext, legs: LegSpec, q: np.ndarray) -> list[str]
         trade = abs(float(q[i] - ctx.q0[i]))
         if traded[i] and trade < ins.min_trade * (1 - 1e-9):
             out.append(f"min_trade[{ins.name}]: {trade:.6g} < {ins.min_trade:.6g} {ctx_unit(ins)}")
-        if ins.integer:
-            lots = q[i] / ins.lot_size
-            if abs(lots - round(lots)) > 1e-9 * max(1.0, abs(lots)):
-                out.append(f"lot[{ins.name}]: {q[i]:.6g} is not a multiple of {ins.lot_size:g}")
+        if ins.integer and off_lot(float(q[i]), ins.lot_size):
+            out.append(f"lot[{ins.name}]: {q[i]:.6g} is not a multiple of {ins.lot_size:g}")
     return out
+
+
+def off_lot(q: float, lot: float) -> bool:
+    """True when the quantity ``q`` (units) is not a whole number of lots of ``lot``."""
+    lots = q / lot
+    return abs(lots - round(lots)) > 1e-9 * max(1.0, abs(lots))
 
 
 def ctx_unit(ins: object) -> str:
@@ -225,12 +229,11 @@ def rules_conflict(ctx: HedgeContext, legs: LegSpec | None) -> str:
     str
         The message of the infeasible result.
     """
-    forced = []
-    for i, ins in enumerate(ctx.instruments):
-        if ins.integer and ins.lot_size > 0:
-            lots = float(ctx.q0[i]) / ins.lot_size
-            if abs(lots - round(lots)) > 1e-9 * max(1.0, abs(lots)):
-                forced.append(ins.name)
+    forced = [
+        ins.name
+        for i, ins in enumerate(ctx.instruments)
+        if ins.integer and ins.lot_size > 0 and off_lot(float(ctx.q0[i]), ins.lot_size)
+    ]
     if legs is None:  # not expected: validation finds a whole lot in every position range
         return "infeasible whatever the limits: the position limits admit no plan in whole lots"
     max_legs = legs.max_legs

@@ -156,10 +156,7 @@ class NodeSolvers:
         out_b, sec_b = job.result()
         outs = []
         for (lo, hi), out, sec in ((a, out_a, sec_a), (b, out_b, sec_b)):
-            st = self.stats["ipm"]
-            st[0] += sec
-            st[1] += out.status != "error"
-            st[2] += 1
+            self._record("ipm", sec, out)
             outs.append(self._finish("ipm", out, lo, hi))
         return outs[0], outs[1]
 
@@ -170,11 +167,15 @@ class NodeSolvers:
     def _timed(self, name: str, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
         t = time.perf_counter()
         out = self.highs(lo, hi) if name == "highs" else self.interior(lo, hi)
+        self._record(name, time.perf_counter() - t, out)
+        return out
+
+    def _record(self, name: str, seconds: float, out: NodeOutcome) -> None:
+        """One relaxation run of solver ``name`` in :attr:`stats`."""
         st = self.stats[name]
-        st[0] += time.perf_counter() - t
+        st[0] += seconds
         st[1] += out.status != "error"
         st[2] += 1
-        return out
 
     def __call__(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
         """Relaxation with the integer box ``[lo, hi]``: the search vector ``[x, z]``."""
