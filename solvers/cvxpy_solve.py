@@ -7,8 +7,8 @@ from typing import Any
 
 import cvxpy as cp
 import numpy as np
+from hedge_planner.solvers.clarabel import CLARABEL_TIGHT
 from hedge_planner.solvers.formulation import HedgeProgram
-from hedge_planner.solvers.miqp import CLARABEL_TIGHT
 from hedge_planner.solvers.results import RawOutcome, finite_or_none
 
 __all__ = ["solve_relaxed"]

@@ -25,7 +25,6 @@ import dataclasses
 import logging
 import math
 import time
-import warnings
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -36,6 +35,7 @@ from hedge_planner.solvers.bound_tightening import implied_bounds, level_set_box
 from hedge_planner.solvers.box_search import better_start, box_search
 from hedge_planner.solvers.branch_and_bound import branch_and_bound
 from hedge_planner.solvers.branching import PseudoCosts
+from hedge_planner.solvers.clarabel import solve_clarabel
 from hedge_planner.solvers.formulation import HedgeProgram
 from hedge_planner.solvers.heuristic_budget import FREE, HeuristicBudget
 from hedge_planner.solvers.highs_backend import HighsModel, NodeOutcome
@@ -46,7 +46,7 @@ from hedge_planner.solvers.results import finite_or_none
 from hedge_planner.solvers.standard_form import LinearForm, ParametricForm, search_hessian
 from hedge_planner.solvers.warm_tree import SearchTree
 
-__all__ = ["CLARABEL_TIGHT", "MIQPSolver"]
+__all__ = ["MIQPSolver"]
 
 _Box = tuple[np.ndarray, np.ndarray]
 
@@ -89,10 +89,6 @@ _BOX_NODES = 64
 #: A level-set pass that leaves the leg ranges wider than this share of their previous
 #: total width is the search's last (see MIQPSolver._level_set).
 _LEVEL_SET_MIN_SHRINK = 0.9
-
-# Why: CLARABEL's defaults (1e-8) are too loose for the 1e-8 GLS baseline and B&B bounds.
-CLARABEL_TIGHT: dict[str, Any] = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12,
-                                  "tol_ktratio": 1e-10, "max_iter": 500}  # fmt: skip
 
 
 def _better_unproven(a: _Raw, b: _Raw) -> _Raw:
@@ -573,9 +569,7 @@ class MIQPSolver:
         node = self.program.node_problem()
         self.program.set_node_bounds(node, lo, hi)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                node.problem.solve(solver="CLARABEL", **CLARABEL_TIGHT)
+            solve_clarabel(node.problem)
         except cp.error.SolverError as exc:
             logger.warning("fallback node relaxation (CLARABEL) failed: %s", exc)
             return NodeOutcome("error", None, None)
