@@ -123,3 +123,32 @@ def test_components_without_a_book_form_are_refused() -> None:
     extra = InstrumentFactorRiskTerm(np.ones((1, len(instruments))), 1e-9)
     with pytest.raises(Unsupported):
         CompiledHedge(portfolio, instruments, cov, [*terms, extra], constraints, **options)
+
+
+def test_the_compiled_model_on_its_own_book_has_the_ordinary_numbers() -> None:
+    """Re-filled with the book it was compiled on, the compiled model's standard form is the
+    ordinary optimiser's: the same Hessian, rows and sides, hence the same HiGHS column and
+    objective scales (the search then runs on the same numbers). Only the KRD tolerance's
+    nine absolute-value columns keep no explicit lower bound of 0 (cvxpy states it for the
+    constant gap only); the rows imply it, checked by the bound LPs (0 within their 1e-6
+    outward margin)."""
+    from hedge_planner.solvers.bound_tightening import implied_bounds
+
+    _, first, options = _inputs(*BOOKS[0])
+    fast = CompiledHedge(*first, **options).optimizer_for(*first, **options)
+    ordinary = HedgeOptimizer(*first, **options)
+    a, b = fast._form.evaluate(), ordinary._form.evaluate()
+    assert abs(a.P - b.P).max() == 0.0
+    assert abs(a.A - b.A).max() <= 1e-15 * abs(b.A).max()
+    for name in ("c", "row_lo", "row_hi", "col_hi"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    loose = np.flatnonzero(a.col_lo != b.col_lo)
+    assert len(loose) == 9
+    assert np.all(b.col_lo[loose] == 0.0) and np.all(np.isneginf(a.col_lo[loose]))
+    implied = implied_bounds(a, loose)
+    assert implied is not None
+    np.testing.assert_allclose(implied[0], 0.0, atol=2e-6)
+    for opt in (fast, ordinary):
+        opt._miqp._highs.update()
+    assert fast._miqp._highs.obj_scale == ordinary._miqp._highs.obj_scale
+    np.testing.assert_array_equal(fast._miqp._highs.col_scale, ordinary._miqp._highs.col_scale)

@@ -101,6 +101,26 @@ def test_random_krd_books_match_the_ordinary_path(
     _assert_same_hedge(fast, market.ordinary_hedge(overrides)[0])
 
 
+def test_the_desk_tests_ladder_book_is_proven_on_the_fast_path(market: MarketContext) -> None:
+    """The book of ``test_desk.py`` under the example's leg rules (a leg-selection search of
+    ~3,900 node QPs): the compiled model's search ran unproven to the case's 30 s limit and
+    the call fell back (35 s in all) while its tracking-error term had its own scaling; with
+    the ordinary term's numbers it is proven on the fast path, as the ordinary path proves
+    it. The fast search has a quarter of the case's limit."""
+    from hedge_planner.service.fast_hedge import FAST_TIME_SHARE
+
+    book = {"2y": 20_000.0, "5y": 15_000.0, "10y": 50_000.0, "30y": 5_000.0}
+    overrides = _request(market, krd_dv01=book)
+    before = dict(market.fast.counts)
+    fast = market.hedge(overrides)
+    assert market.fast.counts["fast"] == before["fast"] + 1
+    assert market.fast.counts["fallback"] == before["fallback"]
+    case_limits = {t.case.hedge.solver.time_limit_seconds for t in market.fast._templates.values()}
+    fast_limits = {m.optimizer.time_limit for m in market.fast._models.values()}
+    assert fast_limits == {FAST_TIME_SHARE * v for v in case_limits}
+    _assert_same_hedge(fast, market.ordinary_hedge(overrides)[0])
+
+
 def test_infeasible_limits_get_the_ordinary_report(market: MarketContext) -> None:
     # A DV01 cap far below what the example's duration band needs: infeasible.
     overrides = _request(market, krd_dv01={"10y": 60_000.0}, limits={"dv01_max": 5_000.0})
