@@ -81,6 +81,8 @@ class WarmLPs:
                                dict[Hashable, highspy.HighsBasis]]] = []  # fmt: skip
         #: LPs started from a kept basis / from the previous LP's (diagnostics, tests).
         self.warm_starts = 0
+        #: Warm runs that did not end optimal and were run again cold.
+        self.cold_retries = 0
         self.cold_starts = 0
 
     def load(
@@ -121,6 +123,30 @@ class WarmLPs:
             return
         h.setBasis(basis)
         self.warm_starts += 1
+
+    def run(self, h: highspy.Highs, bases: dict[Hashable, highspy.HighsBasis] | None,
+            tag: Hashable) -> highspy.HighsModelStatus:  # fmt: skip
+        """Run ``h`` from the basis kept under ``tag`` (if any) and keep its optimal basis;
+        a warm run that does not end optimal is run again cold.
+
+        Why the cold retry: from another book's basis, HiGHS' dual simplex has ended
+        "Unbounded" on an LP that a cold start solves (a re-filled desk book, 29
+        iterations); the bound LPs would then prove nothing for that book.
+        """
+        warm = bases is not None and tag in bases
+        if bases is not None:
+            self.start(h, bases, tag)
+        h.run()
+        ms = h.getModelStatus()
+        if warm and ms != highspy.HighsModelStatus.kOptimal:
+            logger.debug("warm bound LP ended %s: run cold", h.modelStatusToString(ms))
+            self.cold_retries += 1
+            h.clearSolver()
+            h.run()
+            ms = h.getModelStatus()
+        if bases is not None and ms == highspy.HighsModelStatus.kOptimal:
+            self.keep(h, bases, tag)
+        return ms
 
     @staticmethod
     def keep(h: highspy.Highs, bases: dict[Hashable, highspy.HighsBasis], tag: Hashable) -> None:

@@ -102,12 +102,11 @@ def implied_bounds(
     for j, c in enumerate(cols):
         for sign in (1.0, -1.0):
             h.changeColCost(int(c), sign)
-            if warm is not None and bases is not None:
-                warm.start(h, bases, (int(c), sign))
-            h.run()
-            ms = h.getModelStatus()
-            if bases is not None and ms == highspy.HighsModelStatus.kOptimal:
-                WarmLPs.keep(h, bases, (int(c), sign))
+            if warm is not None:
+                ms = warm.run(h, bases, (int(c), sign))
+            else:
+                h.run()
+                ms = h.getModelStatus()
             v = sign * float(h.getObjectiveValue())  # before the model changes (see _lp_min)
             h.changeColCost(int(c), 0.0)
             if ms == highspy.HighsModelStatus.kInfeasible:
@@ -138,12 +137,11 @@ def _lp_min(
     h, bases = _bound_lp(lf, seconds, warm)
     h.setOptionValue("simplex_strategy", 1)  # dual simplex: a cold start
     h.changeColsCost(len(g), np.arange(len(g), dtype=np.int32), np.asarray(g, dtype=float))
-    if warm is not None and bases is not None:
-        warm.start(h, bases, "delta")
-    h.run()
-    ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    if bases is not None and ok:
-        WarmLPs.keep(h, bases, "delta")
+    if warm is not None:
+        ok = warm.run(h, bases, "delta") == highspy.HighsModelStatus.kOptimal
+    else:
+        h.run()
+        ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     if not ok:
         return None
     # Why not getInfo().objective_function_value: the same number (HiGHS returns that info
