@@ -25,7 +25,7 @@ def solve_clarabel(problem: cp.Problem) -> None:
     plan evaluations) the fixed columns leave no interior, and the tight run can end in
     "insufficient progress", which cvxpy raises as a solver error; the default run then stops
     at the same point as "optimal_inaccurate" with the objective within 1e-8 relative of the
-    optimum (``lots`` seed 0 of the hard families: equal to SCIP's to 1e-9), far inside the
+    optimum (``lots`` seed 0 of the hard families: SCIP's value to 7e-16 relative), far inside the
     1e-6 gap. A failure of both is raised.
     """
     with warnings.catch_warnings():
