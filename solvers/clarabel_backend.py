@@ -30,38 +30,6 @@ logger = logging.getLogger(__name__)
 _BIG = 1e12  # stands for an infinite integer bound (Clarabel rows need finite sides)
 
 
-def _node_settings(refine: bool, regularise: bool) -> Any:
-    """CLARABEL settings of the node solves: tight tolerances, no presolve, no equilibration;
-    iterative refinement and static regularisation as asked."""
-    st = clarabel.DefaultSettings()
-    st.verbose = False
-    st.tol_gap_abs, st.tol_gap_rel = 1e-10, 1e-10
-    st.tol_feas, st.tol_ktratio = 1e-10, 1e-8
-    st.max_iter = 200
-    st.presolve_enable = False  # the node rows must keep their positions
-    # Why (refine False): iterative refinement of the KKT solves took ~30% of a node solve
-    # (1.90 against 1.31 ms a node on fut_swaps_legs seed 2, the same iterations); a node's
-    # bound is the Lagrangian at the returned dual (certified whatever the accuracy, see
-    # ClarabelNodes._certify), so the fast solve stands where that certificate exists. A claim
-    # of infeasibility or an uncertified optimum is confirmed by the refined solve.
-    st.iterative_refinement_enable = refine
-    # Why: with Clarabel's own equilibration on top of the row and column scaling here,
-    # it reported "Solved" at points far from optimal on leg nodes (measured: -32.3
-    # against -89.0 on a node HiGHS and enumeration agree on); without it they agree.
-    st.equilibrate_enable = False
-    # Why (regularise False): Clarabel's static regularisation (1e-8 plus a part proportional
-    # to the largest KKT diagonal) moved the optimum of these badly scaled nodes: measured on
-    # a max_legs node (tests/solvers/test_cardinality.py, seed 306) "Solved" at 9.60
-    # with residuals ~1e-12 where the node's optimum is -6.23 (found with it off, as
-    # by enumeration); used as a bound, that pruned the optimum.
-    # The same shift, measured with a CDX in the example's universe before the TE rows
-    # were normalised one by one (HedgeContext._factor_row_scale): regularised CLARABEL
-    # ended the root at 7,888,292 where the unregularised solve found 7,881,158, below
-    # an integer plan worth 7,881,522: a bound no solver may claim.
-    st.static_regularization_enable = regularise
-    return st
-
-
 class ClarabelNodes:
     """CLARABEL relaxations of ``lf`` with boxes on ``int_cols``.
 
@@ -130,21 +98,40 @@ class ClarabelNodes:
             clarabel.NonnegativeConeT(len(b0) - len(eq) + 2 * k),
         ]
         self.k = k
-        #: Exact settings without and with iterative refinement, and the regularised last
-        #: resort (see :func:`_node_settings`).
-        self.settings = _node_settings(refine=False, regularise=False)
-        self.settings_refined = _node_settings(refine=True, regularise=False)
+        st = clarabel.DefaultSettings()
+        st.verbose = False
+        st.tol_gap_abs, st.tol_gap_rel = 1e-10, 1e-10
+        st.tol_feas, st.tol_ktratio = 1e-10, 1e-8
+        st.max_iter = 200
+        st.presolve_enable = False  # the node rows must keep their positions
+        # Why: with Clarabel's own equilibration on top of the row and column scaling here,
+        # it reported "Solved" at points far from optimal on leg nodes (measured: -32.3
+        # against -89.0 on a node HiGHS and enumeration agree on); without it they agree.
+        st.equilibrate_enable = False
+        # Why: Clarabel's static regularisation (1e-8 plus a part proportional to the
+        # largest KKT diagonal) moved the optimum of these badly scaled nodes: measured on
+        # a max_legs node (tests/solvers/test_cardinality.py, seed 306) "Solved" at 9.60
+        # with residuals ~1e-12 where the node's optimum is -6.23 (found with it off, as
+        # by enumeration); used as a bound, that pruned the optimum.
+        # The same shift, measured with a CDX in the example's universe before the TE rows
+        # were normalised one by one (HedgeContext._factor_row_scale): regularised CLARABEL
+        # ended the root at 7,888,292 where the unregularised solve found 7,881,158, below
+        # an integer plan worth 7,881,522: a bound no solver may claim.
+        st.static_regularization_enable = False
+        self.settings = st
         # The regularised solver is a last resort on nodes the exact settings cannot solve:
         # its point guides branching but its objective is never used as a bound (status
         # "approximate"; see branch_and_bound._search).
-        self.settings_regularised = _node_settings(refine=True, regularise=True)
+        reg = clarabel.DefaultSettings()
+        for name in ("verbose", "tol_gap_abs", "tol_gap_rel", "tol_feas", "tol_ktratio",
+                     "max_iter", "presolve_enable", "equilibrate_enable"):  # fmt: skip
+            setattr(reg, name, getattr(st, name))
+        reg.static_regularization_enable = True
+        self.settings_regularised = reg
         #: The exact-settings solver, kept across nodes: a node changes only ``b`` (its box
         #: rows), so Clarabel's data update skips the setup and symbolic factorisation
         #: (measured ~25% of a node solve on the desk example).
         self._solver: Any = None
-        self._refined: Any = None  # the same for the refined settings
-        #: Fast solves whose outcome the refined solve was asked to confirm.
-        self.confirmed = 0
 
     def _dual_space(self, parts: tuple[np.ndarray, ...]) -> None:
         """Units and identity of the dualised rows' multipliers (see :meth:`bounds_at`).
@@ -191,15 +178,10 @@ class ClarabelNodes:
     def solve(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
         """Relaxation with ``lo <= x[int_cols] <= hi`` (original units): all columns.
 
-        The fast exact settings first (no iterative refinement): their outcome stands when
-        it is an optimum with a certified bound. Anything else (infeasible, an uncertified
-        optimum, a failure) is solved again with refinement; if that fails, the regularised
-        solver, whose outcome is marked "approximate" (a point to branch from, not a bound).
+        Exact settings first; if they fail, the regularised solver, whose outcome is marked
+        "approximate" (a point to branch from, not a bound).
         """
         out = self._solve(lo, hi, self.settings)
-        if out.status != "optimal" or out.bound is None:
-            self.confirmed += 1
-            out = self._solve(lo, hi, self.settings_refined)
         if out.status != "error":
             return out
         approx = self._solve(lo, hi, self.settings_regularised)
@@ -211,7 +193,14 @@ class ClarabelNodes:
         cs = self.cs[self.int_cols]
         b = np.concatenate([self.b0, np.clip(hi / cs, -_BIG, _BIG), np.clip(-lo / cs, -_BIG, _BIG)])
         try:
-            sol = self._solver_for(settings, b).solve()
+            if settings is self.settings and self._solver is not None:
+                solver = self._solver
+                solver.update(b=b)
+            else:
+                solver = clarabel.DefaultSolver(self.P, self.q, self.A, b, self.cones, settings)
+                if settings is self.settings and solver.is_data_update_allowed():
+                    self._solver = solver
+            sol = solver.solve()
         except Exception as exc:  # pragma: no cover - defensive: Clarabel raises on bad data
             logger.warning("CLARABEL node solve failed: %s", exc)
             return NodeOutcome("error", None, None)
@@ -227,20 +216,6 @@ class ClarabelNodes:
             return NodeOutcome("infeasible", None, None)
         logger.debug("CLARABEL node ended %s", st)
         return NodeOutcome("error", None, None)
-
-    def _solver_for(self, settings: Any, b: np.ndarray) -> Any:
-        """A solver of the node with right-hand side ``b``: the kept one of ``settings`` (the
-        fast or the refined) updated in place, else a new one."""
-        kept = {id(self.settings): "_solver", id(self.settings_refined): "_refined"}
-        attr = kept.get(id(settings))
-        solver = None if attr is None else getattr(self, attr)
-        if solver is not None:
-            solver.update(b=b)
-            return solver
-        solver = clarabel.DefaultSolver(self.P, self.q, self.A, b, self.cones, settings)
-        if attr is not None and solver.is_data_update_allowed():
-            setattr(self, attr, solver)
-        return solver
 
     def _certify(self, z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float | None:
         """Certified lower bound of the node (currency) from the solve's dual ``z``, or None.
