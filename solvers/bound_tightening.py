@@ -68,6 +68,19 @@ def _bound_lp(
     return warm.load(lf, seconds)
 
 
+def _run(
+    h: highspy.Highs,
+    warm: WarmLPs | None,
+    bases: dict[Hashable, highspy.HighsBasis] | None,
+    tag: Hashable,
+) -> highspy.HighsModelStatus:
+    """Run a bound LP: through ``warm`` (kept basis, cold retry) when given, else as built."""
+    if warm is not None:
+        return warm.run(h, bases, tag)
+    h.run()
+    return h.getModelStatus()
+
+
 def implied_bounds(
     lf: LinearForm, cols: np.ndarray, seconds: float = 5.0, warm: WarmLPs | None = None
 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -102,11 +115,7 @@ def implied_bounds(
     for j, c in enumerate(cols):
         for sign in (1.0, -1.0):
             h.changeColCost(int(c), sign)
-            if warm is not None:
-                ms = warm.run(h, bases, (int(c), sign))
-            else:
-                h.run()
-                ms = h.getModelStatus()
+            ms = _run(h, warm, bases, (int(c), sign))
             v = sign * float(h.getObjectiveValue())  # before the model changes (see _lp_min)
             h.changeColCost(int(c), 0.0)
             if ms == highspy.HighsModelStatus.kInfeasible:
@@ -137,12 +146,7 @@ def _lp_min(
     h, bases = _bound_lp(lf, seconds, warm)
     h.setOptionValue("simplex_strategy", 1)  # dual simplex: a cold start
     h.changeColsCost(len(g), np.arange(len(g), dtype=np.int32), np.asarray(g, dtype=float))
-    if warm is not None:
-        ok = warm.run(h, bases, "delta") == highspy.HighsModelStatus.kOptimal
-    else:
-        h.run()
-        ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    if not ok:
+    if _run(h, warm, bases, "delta") != highspy.HighsModelStatus.kOptimal:
         return None
     # Why not getInfo().objective_function_value: the same number (HiGHS returns that info
     # field) without copying the whole info record (~5 us; the bound LPs run ~30 a book).
