@@ -370,7 +370,11 @@ class MIQPSolver:
         # A branch-and-bound left open, the outer approximation proven: the next search of
         # this model (a re-filled book) starts with the outer approximation.
         self._oa_proved = other.status == "optimal" and oa_seconds is None
-        return other if other.status in ("optimal", "infeasible") else raw
+        if other.status in ("optimal", "infeasible"):
+            return other
+        # Both unproven: the better plan (the outer approximation may have one where the
+        # branch-and-bound found none), with the higher bound.
+        return _better_unproven(raw, other)
 
     def _outer_approx(self, gap: float, tl: float) -> _Raw:
         method = "MIQP outer approximation (HiGHS MILP masters, HiGHS QP with integers fixed)"

@@ -114,3 +114,38 @@ def test_of_two_unproven_searches_the_better_plan_is_kept(
     assert raw.objective == min(100.0, bnb_objective)
     assert raw.x is (bnb_x if bnb_objective < 100.0 else oa_x)
     assert raw.bound == 60.0
+
+
+@pytest.mark.parametrize("oa_objective", [None, 90.0, 110.0])
+def test_in_the_ordinary_order_the_better_unproven_plan_is_kept(
+    monkeypatch: pytest.MonkeyPatch, oa_objective: float | None
+) -> None:
+    """The branch-and-bound's probe and then the outer approximation both end unproven: the
+    plan kept is the better of the two (the outer approximation's where the branch-and-bound
+    has none, as on ``fut_swaps_legs`` seed 1 of the hard families), with the higher bound."""
+    c, _ = _no_legs()[0]
+    search = optimizer(c)._miqp
+    assert not search.oa_first
+    oa_x, bnb_x = np.zeros(3), np.ones(3)
+
+    def bnb(*args: object, **kw: object) -> RawOutcome:
+        return RawOutcome("time_limit", None, None, 40.0, 7, "branch-and-bound", "")
+
+    def bnb_with_plan(*args: object, **kw: object) -> RawOutcome:
+        return RawOutcome("time_limit", bnb_x, 100.0, 40.0, 7, "branch-and-bound", "")
+
+    def oa(gap: float, tl: float) -> RawOutcome:
+        x = None if oa_objective is None else oa_x
+        return RawOutcome("time_limit", x, oa_objective, 55.0, 1, "outer approximation", "")
+
+    monkeypatch.setattr(search, "_outer_approx", oa)
+    monkeypatch.setattr(search, "_branch_and_bound", bnb)
+    raw = search.solve(GAP, 1.0, 1000)
+    assert raw.x is (None if oa_objective is None else oa_x)
+    assert raw.objective == oa_objective and raw.bound == 55.0
+    monkeypatch.setattr(search, "_branch_and_bound", bnb_with_plan)
+    raw = search.solve(GAP, 1.0, 1000)
+    better_oa = oa_objective is not None and oa_objective < 100.0
+    assert raw.x is (oa_x if better_oa else bnb_x)
+    assert raw.objective == (oa_objective if better_oa else 100.0)
+    assert raw.bound == 55.0
