@@ -48,7 +48,12 @@ _CUT_TOL = 1e-9
 _MAX_ROUNDS = 500
 _FIRST_MASTER_GAP = 1e-2
 #: Tangents each side of the relaxation's optimum per epigraph column (see _Master.prime).
-_GRID = 8
+#: Why 16: on ``lots_tight`` seed 2 (9 epigraphs) 8 left the first masters' optimum ~40
+#: currency below the plans' (6.7e-5), and each of their proofs (presolve off, 2.5-4 s) was
+#: redone: 4 masters, 9.6-9.8 s; 12: 3 masters, 7.8 s; 16: 3 masters, 7.1-7.5 s; 24 more rows
+#: per LP: 7.8-8.3 s. Seed 1 (0.85-0.87 s), ``lots``, ``lots_legs`` and the desk's fast path
+#: (bench_service) were unchanged.
+_GRID = 16
 #: Primal, dual and integrality tolerance of the masters (see _Master).
 _PRECISE_TOL = 1e-9
 
