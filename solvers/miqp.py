@@ -94,7 +94,7 @@ _LEVEL_SET_MIN_SHRINK = 0.9
 def _better_unproven(a: _Raw, b: _Raw) -> _Raw:
     """Of two unproven searches of the same problem: the plan with the lower objective (the
     first on a tie), carrying the higher of the two certified bounds (each is a lower bound
-    of the same optimum)."""
+    of the same optimum) and the iterations of both (node QPs plus master MILPs)."""
     a_plan = a.x is not None and a.objective is not None
     b_better = b.x is not None and b.objective is not None
     if a_plan and b_better:
@@ -102,7 +102,9 @@ def _better_unproven(a: _Raw, b: _Raw) -> _Raw:
         b_better = b.objective < a.objective
     best = b if b_better else a
     bounds = [v for v in (a.bound, b.bound) if v is not None and math.isfinite(v)]
-    return dataclasses.replace(best, bound=max(bounds) if bounds else best.bound)
+    return dataclasses.replace(
+        best, bound=max(bounds) if bounds else best.bound, iterations=a.iterations + b.iterations
+    )
 
 
 class MIQPSolver:

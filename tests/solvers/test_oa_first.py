@@ -114,6 +114,7 @@ def test_of_two_unproven_searches_the_better_plan_is_kept(
     assert raw.objective == min(100.0, bnb_objective)
     assert raw.x is (bnb_x if bnb_objective < 100.0 else oa_x)
     assert raw.bound == 60.0
+    assert raw.iterations == 1 + 7  # the work of both searches
 
 
 @pytest.mark.parametrize("oa_objective", [None, 90.0, 110.0])
@@ -143,6 +144,7 @@ def test_in_the_ordinary_order_the_better_unproven_plan_is_kept(
     raw = search.solve(GAP, 1.0, 1000)
     assert raw.x is (None if oa_objective is None else oa_x)
     assert raw.objective == oa_objective and raw.bound == 55.0
+    assert raw.iterations == 7 + 1
     monkeypatch.setattr(search, "_branch_and_bound", bnb_with_plan)
     raw = search.solve(GAP, 1.0, 1000)
     better_oa = oa_objective is not None and oa_objective < 100.0
