@@ -161,15 +161,17 @@ def closest_rooms(whole_lots: bool) -> list[tuple[float, float]]:
 
 
 def budget_note(nodes: int, objective: float, bound: float | None) -> str:
-    """``"; closest hedge: best plan in N node QPs, relative gap G ..."`` (budgeted search).
+    """``"; closest hedge: best plan in N search steps, relative gap G ..."`` (budgeted
+    search; ``nodes``: node QPs plus outer-approximation masters).
 
     ``objective`` and ``bound`` in currency; the gap relative to ``max(1, |objective|)``.
     """
+    steps = f"{nodes} search steps (node QPs and master MILPs)"
     if bound is None or not math.isfinite(bound):
-        return f"; closest hedge: best plan in {nodes} node QPs (no bound)"
+        return f"; closest hedge: best plan in {steps} (no bound)"
     gap = max(objective - min(bound, objective), 0.0) / max(1.0, abs(objective))
     return (
-        f"; closest hedge: best plan in {nodes} node QPs, relative gap {gap:.2g} "
+        f"; closest hedge: best plan in {steps}, relative gap {gap:.2g} "
         "(search budget, not proven optimal)"
     )
 

@@ -198,3 +198,15 @@ def test_a_single_move_as_small_as_the_joint_one_is_preferred() -> None:
     assert res.violations[0].required == pytest.approx(4900.0, rel=1e-7)
     assert res.quantities is not None and res.quantities["FUT"] == -1
     assert res.post.dv01 == pytest.approx(4900.0)
+
+
+def test_budget_note_states_the_steps_and_the_gap() -> None:
+    """An unproven closest hedge names its search steps (node QPs and master MILPs: two
+    unproven searches report both) and its relative gap, by hand: (100 - 90) / 100 = 0.1."""
+    from hedge_planner.solvers.infeasibility import budget_note
+
+    note = budget_note(408, 100.0, 90.0)
+    assert "408 search steps (node QPs and master MILPs)" in note
+    assert "relative gap 0.1 " in note and "not proven optimal" in note
+    assert budget_note(3, 100.0, None).endswith("(no bound)")
+    assert "relative gap 0 " in budget_note(3, 100.0, 120.0)  # a bound above: gap 0
