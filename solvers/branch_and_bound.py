@@ -181,10 +181,15 @@ class _Search(Heuristics):
         silently lose the optimality proof.
         """
         out = self.solve_node(lo, hi, pre)
-        if out.status in ("error", "approximate") and self.fallback is not None:
+        # An approximate point with a certified bound is already what the last resort can
+        # give (its points are approximate too): only a failed or unbounded node calls it.
+        uncertain = out.status == "approximate" and out.bound is None
+        if (out.status == "error" or uncertain) and self.fallback is not None:
             logger.debug("node relaxation failed: fallback solver")
             fb = self.fallback(lo, hi)
-            if fb.status != "error" or out.status == "error":
+            if fb.status in ("optimal", "infeasible") or (
+                out.status == "error" and fb.status != "error"
+            ):
                 out = fb
         self.rec.solved(lo, hi, out)
         return out
@@ -381,6 +386,8 @@ def _root(s: _Search, warm_int: np.ndarray | None, gap_tol: float) -> list[_Entr
     """The root relaxation and the first incumbents: the open nodes, or the search's end."""
     lo0, hi0 = s.lo0, s.hi0
     root = s.solve_exact(lo0, hi0)
+    if root.status == "approximate" and root.x is not None and root.objective is not None:
+        return _approximate_root(s, root, warm_int, gap_tol)
     if root.status != "optimal" or root.x is None or root.objective is None:
         return BnBResult(root.status, None, None, None, s.nodes, f"root relaxation {root.status}")
     x, obj = root.x, root.objective
@@ -401,6 +408,47 @@ def _root(s: _Search, warm_int: np.ndarray | None, gap_tol: float) -> list[_Entr
     if not integral and not closed(s.ub, lb_root, gap_tol):
         heap.append((lb_root, 0, next(s.tie), lo0, hi0, x))
     return heap
+
+
+def _approximate_root(
+    s: _Search, root: NodeOutcome, warm_int: np.ndarray | None, gap_tol: float
+) -> list[_Entry] | BnBResult:
+    """The open nodes when only an inexact solve gave the root (see :func:`_root`): its
+    point to branch from and round, its certified bound if any (else none: ``-inf``)."""
+    assert root.x is not None
+    x, lo0, hi0 = root.x, s.lo0, s.hi0
+    lb_root = root.bound if root.bound is not None else -math.inf
+    s.root_bound = lb_root
+    if warm_int is not None:
+        s.try_fixed(warm_int)
+    s.try_fixed(s.rounded(x[s.ic], lo0, hi0))
+    if closed(s.ub, lb_root, gap_tol):
+        return []
+    point = _split_point(s, x, lo0, hi0)
+    if point is None:  # one plan, no exact value
+        msg = "root relaxation approximate and fixed: gap not proven"
+        return BnBResult("error", None, None, lb_root, s.nodes, msg)
+    return [(lb_root, 0, next(s.tie), lo0, hi0, point)]
+
+
+def _split_point(s: _Search, x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray | None:
+    """An approximate node's point to branch from: ``x``, or if whole in every lot, ``x``
+    moved half a lot into the box along its widest integer position (so the search splits
+    the box there and the boxes shrink to plans); None for a plan's box (``lo == hi``).
+
+    Why: an inexact solve's point proves nothing, so an integral one does not close its
+    box as an exact relaxation would; only the box's plans, solved exactly, do.
+    """
+    if np.any(s.frac(x) > INT_TOL):
+        return x
+    width = hi - lo
+    if not np.any(width > 0):
+        return None
+    j = int(np.argmax(width))
+    point = x.copy()
+    v = min(max(round(float(point[s.ic[j]])), lo[j]), hi[j])  # an inexact point may lie outside
+    point[s.ic[j]] = v + 0.5 if v < hi[j] else v - 0.5
+    return point
 
 
 def _search(
@@ -474,14 +522,19 @@ def _child(s: _Search, heap: list[_Entry], lo: np.ndarray, hi: np.ndarray, bound
     Returns its outcome."""
     child = s.solve_exact(lo, hi, pre)
     if child.status == "approximate" and child.x is not None:
-        if np.any(s.frac(child.x) > INT_TOL):
-            # Only a regularised solve succeeded: its objective proves nothing, so the
-            # child keeps its parent's bound (valid: a sub-box) and is branched on from
-            # the approximate point; its children are solved afresh.
-            heapq.heappush(heap, (bound, depth, next(s.tie), lo, hi, child.x))
-            return child
-        s.try_fixed(np.round(child.x[s.ic]))
-        unresolved.append(bound)
+        # Only an inexact solve succeeded: its objective proves nothing. The child keeps
+        # its parent's bound (valid: a sub-box) or the certified one at its multipliers
+        # if higher, and is branched on from the approximate point.
+        if child.bound is not None:
+            if closed(s.ub, child.bound, gap_tol):
+                return child  # pruned by the certified bound
+            bound = max(bound, child.bound)
+        s.try_fixed(s.rounded(child.x[s.ic], lo, hi))
+        point = _split_point(s, child.x, lo, hi)
+        if point is not None:
+            heapq.heappush(heap, (bound, depth, next(s.tie), lo, hi, point))
+        elif not closed(s.ub, bound, gap_tol):
+            unresolved.append(bound)  # a plan no exact solve could value
         return child
     if child.status == "error":
         unresolved.append(bound)  # not pruned by any proof: bound kept

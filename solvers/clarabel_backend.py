@@ -121,7 +121,7 @@ class ClarabelNodes:
         self.settings = st
         # The regularised solver is a last resort on nodes the exact settings cannot solve:
         # its point guides branching but its objective is never used as a bound (status
-        # "approximate"; see branch_and_bound._search).
+        # "approximate"; see branch_and_bound._child), only the Lagrangian at its dual.
         reg = clarabel.DefaultSettings()
         for name in ("verbose", "tol_gap_abs", "tol_gap_rel", "tol_feas", "tol_ktratio",
                      "max_iter", "presolve_enable", "equilibrate_enable"):  # fmt: skip
@@ -179,14 +179,16 @@ class ClarabelNodes:
         """Relaxation with ``lo <= x[int_cols] <= hi`` (original units): all columns.
 
         Exact settings first; if they fail, the regularised solver, whose outcome is marked
-        "approximate" (a point to branch from, not a bound).
+        "approximate": a point to branch from whose objective is no bound, with the
+        certified bound at its multipliers when there is one (weak duality holds at any
+        multipliers, however inexact the solve).
         """
         out = self._solve(lo, hi, self.settings)
         if out.status != "error":
             return out
         approx = self._solve(lo, hi, self.settings_regularised)
         if approx.status == "optimal":
-            return NodeOutcome("approximate", approx.x, approx.objective)
+            return NodeOutcome("approximate", approx.x, approx.objective, approx.bound)
         return out
 
     def _solve(self, lo: np.ndarray, hi: np.ndarray, settings: Any) -> NodeOutcome:

@@ -101,10 +101,12 @@ def new_highs() -> highspy.Highs:
 class NodeOutcome:
     """One continuous solve: status, all model columns (None unless optimal), objective.
 
-    ``objective`` is None unless the status is "optimal" (currency): the solver's value
-    of ``x``. ``bound``, when not None, is a certified lower bound of the relaxation's
-    optimum (currency; :mod:`~hedge_planner.solvers.dual_bound`), which a search prunes
-    with instead of ``objective`` (see :attr:`lower`).
+    ``objective`` is None unless the status is "optimal" or "approximate" (currency): the
+    solver's value of ``x``. ``bound``, when not None, is a certified lower bound of the
+    relaxation's optimum (currency; :mod:`~hedge_planner.solvers.dual_bound`), which a
+    search prunes with instead of ``objective`` (see :attr:`lower`). "approximate": an
+    inexact solve whose ``x`` is a point to branch from and whose ``objective`` bounds
+    nothing (it can lie above the node's optimum); only ``bound`` does, if given.
     """
 
     status: str
@@ -118,8 +120,11 @@ class NodeOutcome:
 
     @property
     def lower(self) -> float | None:
-        """The node's lower bound: the certified ``bound`` if any, else ``objective``."""
-        return self.bound if self.bound is not None else self.objective
+        """The node's lower bound: the certified ``bound`` if any, else ``objective``
+        (none for an approximate solve)."""
+        if self.bound is not None:
+            return self.bound
+        return self.objective if self.status == "optimal" else None
 
 
 def _finite_or_inf(v: np.ndarray) -> np.ndarray:

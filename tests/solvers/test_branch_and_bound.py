@@ -252,3 +252,41 @@ def test_plans_the_caller_refuses_are_never_the_incumbent() -> None:
     assert res.status == "optimal"
     assert res.x is not None and round(float(res.x[1])) != 2
     assert res.objective == pytest.approx(ref, abs=1e-12)
+
+
+@pytest.mark.parametrize("certified", [False, True])
+def test_an_approximate_objective_never_prunes_and_a_certified_bound_does(
+    certified: bool,
+) -> None:
+    """Relaxation nodes solved only inexactly ("approximate"): the solver's point, with an
+    objective 100 above the node's optimum (as cvxpy's CLARABEL reported on badly scaled
+    nodes), optionally with a certified bound 0.5 below it (the Lagrangian at its dual).
+
+    Reference: enumeration of the 7**3 whole-lot plans. Pruned on the inflated objective,
+    the search would lose the optimum; it must end optimal at it either way. Without a
+    bound nothing prunes (every plan is solved); with one the search stays short.
+    """
+    c = np.array([0.3, 1.6, -0.4])
+    solve, _ = _separable(c)
+    calls = {"n": 0}
+
+    def inexact(lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        calls["n"] += 1
+        out = solve(lo, hi)
+        if np.array_equal(lo, hi) or out.objective is None:
+            return out  # plans and empty boxes: exact
+        bound = out.objective - 0.5 if certified else None
+        return NodeOutcome("approximate", out.x, out.objective + 100.0, bound)
+
+    lo, hi = np.full(3, -3.0), np.full(3, 3.0)
+    res = branch_and_bound(inexact, np.arange(3), lo, hi, gap_tol=1e-9, time_limit=30.0,
+                           max_nodes=10_000)  # fmt: skip
+    grid = itertools.product(range(-3, 4), repeat=3)
+    ref = min(float(np.sum((np.array(p) - c) ** 2)) for p in grid)
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(ref, abs=1e-12)
+    assert res.bound is not None and res.bound <= ref + 1e-12
+    if certified:
+        assert calls["n"] < 100  # measured 55: pruned by the certified bounds
+    else:
+        assert calls["n"] >= 7**3  # nothing prunes: every plan is solved (measured 920)
