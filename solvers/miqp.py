@@ -385,21 +385,24 @@ class MIQPSolver:
         lf = self._form.evaluate()
         n_col = self._form.n_col
         done: dict[bytes, NodeOutcome] = {}
+        ipm = NodeSolvers(self._form, model, cols, self._search_cols, by_time=False)
 
         def fixed(r: np.ndarray) -> NodeOutcome:
             if r.tobytes() in done:  # the box's incumbent, evaluated again by the loop
                 return done[r.tobytes()]
             model.set_bounds(cols, r, r)
             out = model.run()
+            if out.status == "error":  # CLARABEL on the same model, then through cvxpy
+                out = ipm.interior(r, r)
             if out.status == "error":
-                fb = self._node_fallback(r, r)  # [x, z] only: other columns unknown (NaN)
-                if fb.status != "approximate" or fb.x is None:
-                    return fb
-                full = np.full(n_col, np.nan)
-                full[self._search_cols] = fb.x
-                # A plan's value: an incumbent (the plan is verified against its limits),
-                # never a bound; the masters bound the search.
-                return NodeOutcome("optimal", full, fb.objective)
+                out = self._node_fallback(r, r)  # [x, z] only: other columns unknown (NaN)
+                if out.x is not None:
+                    full = np.full(n_col, np.nan)
+                    full[self._search_cols] = out.x
+                    out = NodeOutcome(out.status, full, out.objective)
+            if out.status == "approximate" and out.x is not None:
+                # A plan's value: an incumbent (verified against its limits), never a bound.
+                return NodeOutcome("optimal", out.x, out.objective)
             return out
 
         model.set_time_budget(tl)

@@ -3,8 +3,8 @@
 The instance is the committed hard-family generator's ``lots`` seed 0
 (``benchmarks/bench_integer_gen.py``): on one of the outer approximation's plan evaluations (every
 integer column fixed) HiGHS' QP ends in "Solve error" (it claims optimality at iteration 0 with a
-primal infeasibility of 2.8e-5) and CLARABEL at 1e-12 tolerances raises. The fixed QP's value is
-checked against SCIP on the same cvxpy problem.
+primal infeasibility of 2.8e-5); CLARABEL then values the plan. The fixed QP's value is checked
+against SCIP on the same cvxpy problem.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from hedge_planner.solvers.clarabel import solve_clarabel
 from hedge_planner.solvers.clarabel_backend import ClarabelNodes
 from hedge_planner.solvers.highs_backend import NodeOutcome
 from hedge_planner.solvers.miqp import MIQPSolver
+from hedge_planner.solvers.node_solvers import NodeSolvers
 from hedge_planner.solvers.optimizer import HedgeOptimizer
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -39,35 +40,44 @@ def _lots_seed0() -> HedgeOptimizer:
     )  # fmt: skip
 
 
-def test_fixed_plan_evaluation_falls_back_to_clarabel_defaults_and_matches_scip(
+def test_fixed_plan_evaluation_falls_back_to_clarabel_and_matches_scip(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    calls: list[tuple[Any, np.ndarray, np.ndarray, NodeOutcome]] = []
-    original = MIQPSolver._node_fallback
+    """Where HiGHS' QP fails on a plan evaluation, CLARABEL on the same compiled model (then
+    through cvxpy) values the plan; each such value equals SCIP's on the same fixed QP."""
+    calls: list[tuple[np.ndarray, np.ndarray, NodeOutcome]] = []
+    interior, fallback = NodeSolvers.interior, MIQPSolver._node_fallback
 
-    def spy(self: MIQPSolver, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-        out = original(self, lo, hi)
-        calls.append((self, lo.copy(), hi.copy(), out))
+    def spy_interior(self: NodeSolvers, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        out = interior(self, lo, hi)
+        calls.append((lo.copy(), hi.copy(), out))
         return out
 
-    monkeypatch.setattr(MIQPSolver, "_node_fallback", spy)
+    def spy_fallback(self: MIQPSolver, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
+        out = fallback(self, lo, hi)
+        calls.append((lo.copy(), hi.copy(), out))
+        return out
+
+    monkeypatch.setattr(NodeSolvers, "interior", spy_interior)
+    monkeypatch.setattr(MIQPSolver, "_node_fallback", spy_fallback)
     opt = _lots_seed0()
     with caplog.at_level(logging.WARNING, logger="hedge_planner.solvers.miqp"):
         res = opt.solve()
     assert res.status == "optimal"
     assert not [r for r in caplog.records if "fallback node relaxation" in r.getMessage()]
-    fixed = [c for c in calls if np.array_equal(c[1], c[2])]
-    assert fixed, "the instance no longer needs the fallback on a fixed plan"
-    solver, lo, hi, out = fixed[0]
-    # "approximate": the last resort's value is a plan's (an incumbent), never a bound.
-    assert out.status == "approximate" and out.objective is not None
-    # The same fixed QP solved by SCIP (an independent solver).
-    node = solver.program.node_problem()
-    solver.program.set_node_bounds(node, lo, hi)
-    node.problem.solve(solver="SCIP")
-    assert node.problem.status == cp.OPTIMAL
-    ref = float(node.problem.value)
-    assert abs(out.objective - ref) <= 1e-8 * abs(ref)
+    fixed = [c for c in calls if np.array_equal(c[0], c[1])]
+    assert fixed, "the instance no longer needs a fallback on a fixed plan"
+    solver = opt._miqp
+    for lo, hi, out in fixed:
+        # "approximate" (a regularised or cvxpy solve): a plan's value, never a bound.
+        assert out.status in ("optimal", "approximate") and out.objective is not None
+        # The same fixed QP solved by SCIP (an independent solver).
+        node = solver.program.node_problem()
+        solver.program.set_node_bounds(node, lo, hi)
+        node.problem.solve(solver="SCIP")
+        assert node.problem.status == cp.OPTIMAL
+        ref = float(node.problem.value)
+        assert abs(out.objective - ref) <= 1e-8 * abs(ref)
 
 
 def test_ladder_retries_at_defaults_only_after_the_tight_solve_raises() -> None:
