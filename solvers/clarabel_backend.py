@@ -118,12 +118,6 @@ class ClarabelNodes:
         # ended the root at 7,888,292 where the unregularised solve found 7,881,158, below
         # an integer plan worth 7,881,522: a bound no solver may claim.
         st.static_regularization_enable = False
-        # Why: iterative refinement of each KKT solve was ~35% of a node's time (2.2 -> 1.4
-        # ms on fut_swaps_legs seed 0, 27 -> 25 iterations) and bought no accuracy the
-        # search uses: termination is judged on the residuals themselves, more nodes ended
-        # "Solved" without it (850 of 875 against 819 of 872, none "AlmostSolved"), and
-        # bounds are certified at the multipliers (the Lagrangian) whatever the steps.
-        st.iterative_refinement_enable = False
         self.settings = st
         # The regularised solver is a last resort on nodes the exact settings cannot solve:
         # its point guides branching but its objective is never used as a bound (status
