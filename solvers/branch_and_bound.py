@@ -24,7 +24,7 @@ from hedge_planner.solvers.bnb_types import (
     closed,
     stalled,
 )
-from hedge_planner.solvers.branching import PseudoCosts, child_box
+from hedge_planner.solvers.branching import PseudoCosts, child_box, split_point
 from hedge_planner.solvers.dives import Heuristics
 from hedge_planner.solvers.heuristic_budget import HeuristicBudget
 from hedge_planner.solvers.highs_backend import NodeOutcome
@@ -424,31 +424,11 @@ def _approximate_root(
     s.try_fixed(s.rounded(x[s.ic], lo0, hi0))
     if closed(s.ub, lb_root, gap_tol):
         return []
-    point = _split_point(s, x, lo0, hi0)
+    point = split_point(x, s.frac(x), s.ic, lo0, hi0)
     if point is None:  # one plan, no exact value
         msg = "root relaxation approximate and fixed: gap not proven"
         return BnBResult("error", None, None, lb_root, s.nodes, msg)
     return [(lb_root, 0, next(s.tie), lo0, hi0, point)]
-
-
-def _split_point(s: _Search, x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray | None:
-    """An approximate node's point to branch from: ``x``, or if whole in every lot, ``x``
-    moved half a lot into the box along its widest integer position (so the search splits
-    the box there and the boxes shrink to plans); None for a plan's box (``lo == hi``).
-
-    Why: an inexact solve's point proves nothing, so an integral one does not close its
-    box as an exact relaxation would; only the box's plans, solved exactly, do.
-    """
-    if np.any(s.frac(x) > INT_TOL):
-        return x
-    width = hi - lo
-    if not np.any(width > 0):
-        return None
-    j = int(np.argmax(width))
-    point = x.copy()
-    v = min(max(round(float(point[s.ic[j]])), lo[j]), hi[j])  # an inexact point may lie outside
-    point[s.ic[j]] = v + 0.5 if v < hi[j] else v - 0.5
-    return point
 
 
 def _search(
@@ -530,7 +510,7 @@ def _child(s: _Search, heap: list[_Entry], lo: np.ndarray, hi: np.ndarray, bound
                 return child  # pruned by the certified bound
             bound = max(bound, child.bound)
         s.try_fixed(s.rounded(child.x[s.ic], lo, hi))
-        point = _split_point(s, child.x, lo, hi)
+        point = split_point(child.x, s.frac(child.x), s.ic, lo, hi)
         if point is not None:
             heapq.heappush(heap, (bound, depth, next(s.tie), lo, hi, point))
         elif not closed(s.ub, bound, gap_tol):

@@ -29,8 +29,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from hedge_planner.solvers.bnb_types import INT_TOL
 
-__all__ = ["PseudoCosts", "child_box", "with_value"]
+__all__ = ["PseudoCosts", "child_box", "split_point", "with_value"]
 
 #: Smallest expected rise in the product score (currency): a direction that never moved
 #: the bound still ranks candidates by the other direction.
@@ -94,3 +95,26 @@ def child_box(
     if up:
         return np.maximum(lo, with_value(lo, j, math.ceil(v))), hi
     return lo, np.minimum(hi, with_value(hi, j, math.floor(v)))
+
+
+def split_point(
+    x: np.ndarray, frac: np.ndarray, ic: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray | None:
+    """An approximate node's point to branch from: ``x``, or if whole in every lot
+    (``frac``: each integer position's distance to a whole lot; ``ic``: their indices in
+    ``x``), ``x`` moved half a lot into the box ``[lo, hi]`` along its widest position, so
+    the search splits the box there and the boxes shrink to plans; None for a plan's box.
+
+    Why: an inexact solve's point proves nothing, so an integral one does not close its
+    box as an exact relaxation's would; only the box's plans, solved exactly, do.
+    """
+    if np.any(frac > INT_TOL):
+        return x
+    width = hi - lo
+    if not np.any(width > 0):
+        return None
+    j = int(np.argmax(width))
+    point = x.copy()
+    v = min(max(round(float(point[ic[j]])), lo[j]), hi[j])  # an inexact point may lie outside
+    point[ic[j]] = v + 0.5 if v < hi[j] else v - 0.5
+    return point

@@ -42,6 +42,7 @@ from hedge_planner.solvers.highs_backend import HighsModel, NodeOutcome
 from hedge_planner.solvers.node_solvers import NodeSolvers
 from hedge_planner.solvers.outer_approx import outer_approximation
 from hedge_planner.solvers.results import RawOutcome as _Raw
+from hedge_planner.solvers.results import better_unproven as _better_unproven
 from hedge_planner.solvers.results import finite_or_none
 from hedge_planner.solvers.standard_form import LinearForm, ParametricForm, search_hessian
 from hedge_planner.solvers.warm_tree import SearchTree
@@ -69,6 +70,13 @@ _TIGHTEN_ROOT_GAP = 0.05
 _TIGHTEN_BLIND = 64
 #: Node QPs between the probe's checks of its bound progress (bnb_types.stalled).
 _STALL_EVERY = 10
+#: With legs, the branch-and-bound's share of the time limit before the outer approximation
+#: gets ``_LEG_OA_SHARE`` of the rest, then the branch-and-bound the remainder (warm-started
+#: from the best plan). Why: it proves most leg searches in 0.1-3 s (the leg families, the
+#: examples), but some sweep points of the desk example ran 12,000 node QPs past 24 s where
+#: the outer approximation proved them in 2-6 s (tests/planner/test_sweep_turnover.py).
+_LEG_PROBE_SHARE = 0.3
+_LEG_OA_SHARE = 0.5
 #: Integer columns from which a problem without legs is a lattice of lots whose nodes go to
 #: the node solver measured faster, the interior point first (NodeSolvers). Why: on the
 #: lots families (35-50 integer columns) HiGHS' node QPs took ~9 ms against ~2 ms
@@ -89,22 +97,6 @@ _BOX_NODES = 64
 #: A level-set pass that leaves the leg ranges wider than this share of their previous
 #: total width is the search's last (see MIQPSolver._level_set).
 _LEVEL_SET_MIN_SHRINK = 0.9
-
-
-def _better_unproven(a: _Raw, b: _Raw) -> _Raw:
-    """Of two unproven searches of the same problem: the plan with the lower objective (the
-    first on a tie), carrying the higher of the two certified bounds (each is a lower bound
-    of the same optimum) and the iterations of both (node QPs plus master MILPs)."""
-    a_plan = a.x is not None and a.objective is not None
-    b_better = b.x is not None and b.objective is not None
-    if a_plan and b_better:
-        assert a.objective is not None and b.objective is not None  # for the type checker
-        b_better = b.objective < a.objective
-    best = b if b_better else a
-    bounds = [v for v in (a.bound, b.bound) if v is not None and math.isfinite(v)]
-    return dataclasses.replace(
-        best, bound=max(bounds) if bounds else best.bound, iterations=a.iterations + b.iterations
-    )
 
 
 class MIQPSolver:
@@ -359,7 +351,9 @@ class MIQPSolver:
             return _better_unproven(first, raw)
         probe = max_nodes if legs else min(max_nodes, _BNB_PROBE_NODES)
         stall = None if legs else _STALL_EVERY
-        raw = self._branch_and_bound(gap, 0.8 * tl, probe, stall, by_time=by_time)
+        resume = legs and oa_seconds is None  # see _LEG_PROBE_SHARE
+        first_tl = (_LEG_PROBE_SHARE if resume else 0.8) * tl
+        raw = self._branch_and_bound(gap, first_tl, probe, stall, by_time=by_time)
         if raw.status in ("optimal", "infeasible"):
             return raw
         left = tl - (time.perf_counter() - t0)
@@ -368,7 +362,7 @@ class MIQPSolver:
         logger.info("%s ended %s (%s): outer approximation", raw.method, raw.status, raw.message)
         if left <= 1e-3:
             return raw
-        other = self._outer_approx(gap, left)
+        other = self._outer_approx(gap, _LEG_OA_SHARE * left if resume else left)
         # A branch-and-bound left open, the outer approximation proven: the next search of
         # this model (a re-filled book) starts with the outer approximation.
         self._oa_proved = other.status == "optimal" and oa_seconds is None
@@ -376,7 +370,13 @@ class MIQPSolver:
             return other
         # Both unproven: the better plan (the outer approximation may have one where the
         # branch-and-bound found none), with the higher bound.
-        return _better_unproven(raw, other)
+        best = _better_unproven(raw, other)
+        left = tl - (time.perf_counter() - t0)
+        if not resume or left <= 1e-3:
+            return best
+        logger.info("%s ended %s: branch-and-bound again", other.method, other.status)
+        again = self._branch_and_bound(gap, left, max_nodes, by_time=by_time)
+        return again if again.status in ("optimal", "infeasible") else _better_unproven(best, again)
 
     def _outer_approx(self, gap: float, tl: float) -> _Raw:
         method = "MIQP outer approximation (HiGHS MILP masters, HiGHS QP with integers fixed)"

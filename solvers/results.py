@@ -7,6 +7,7 @@ constraints' own ``report``) within :data:`FEAS_RTOL` / :data:`FEAS_ATOL`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -198,3 +199,19 @@ class RawOutcome:
     iterations: int
     method: str
     message: str = ""
+
+
+def better_unproven(a: RawOutcome, b: RawOutcome) -> RawOutcome:
+    """Of two unproven searches of the same problem: the plan with the lower objective (the
+    first on a tie), carrying the higher of the two certified bounds (each is a lower bound
+    of the same optimum) and the iterations of both (node QPs plus master MILPs)."""
+    a_plan = a.x is not None and a.objective is not None
+    b_better = b.x is not None and b.objective is not None
+    if a_plan and b_better:
+        assert a.objective is not None and b.objective is not None  # for the type checker
+        b_better = b.objective < a.objective
+    best = b if b_better else a
+    bounds = [v for v in (a.bound, b.bound) if v is not None and math.isfinite(v)]
+    return dataclasses.replace(
+        best, bound=max(bounds) if bounds else best.bound, iterations=a.iterations + b.iterations
+    )

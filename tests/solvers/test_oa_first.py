@@ -151,3 +151,49 @@ def test_in_the_ordinary_order_the_better_unproven_plan_is_kept(
     assert raw.x is (oa_x if better_oa else bnb_x)
     assert raw.objective == (oa_objective if better_oa else 100.0)
     assert raw.bound == 55.0
+
+
+def test_with_legs_a_long_search_is_handed_over_and_resumed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With legs, the branch-and-bound gets 30% of the time limit, the outer approximation
+    half of the time left, and the branch-and-bound the remainder, warm-started (see
+    ``miqp._LEG_PROBE_SHARE``). The proof of the third search is the result; with none,
+    the best plan of the three with the highest bound, and the work of all three."""
+    from hedge_planner.solvers import miqp
+
+    c = next(make_case(s, mixed=False, legs=True) for s in SEEDS)
+    search = optimizer(c)._miqp
+    assert search.program.legs.active
+    budgets: list[tuple[str, float]] = []
+    x1, x2, x3 = np.zeros(3), np.ones(3), np.full(3, 2.0)
+    proven_third = {"on": True}
+
+    def bnb(gap: float, tl: float, *args: object, **kw: object) -> RawOutcome:
+        budgets.append(("bnb", tl))
+        if len(budgets) == 1:
+            return RawOutcome("time_limit", x1, 100.0, 40.0, 7, "branch-and-bound", "")
+        if proven_third["on"]:
+            return RawOutcome("optimal", x3, 80.0, 80.0, 5, "branch-and-bound", "")
+        return RawOutcome("time_limit", x3, 95.0, 50.0, 5, "branch-and-bound", "")
+
+    def oa(gap: float, tl: float) -> RawOutcome:
+        budgets.append(("oa", tl))
+        return RawOutcome("time_limit", x2, 90.0, 45.0, 2, "outer approximation", "")
+
+    monkeypatch.setattr(search, "_outer_approx", oa)
+    monkeypatch.setattr(search, "_branch_and_bound", bnb)
+    raw = search.solve(GAP, 10.0, 1000)
+    assert [b[0] for b in budgets] == ["bnb", "oa", "bnb"]
+    assert budgets[0][1] == pytest.approx(miqp._LEG_PROBE_SHARE * 10.0)
+    # Shares of the time actually left; the stubs return at once, so nearly all of it.
+    assert budgets[1][1] == pytest.approx(miqp._LEG_OA_SHARE * 10.0, rel=1e-2)
+    assert budgets[2][1] == pytest.approx(10.0, rel=1e-2)
+    assert raw.status == "optimal" and raw.x is x3 and raw.objective == 80.0
+    budgets.clear()
+    proven_third["on"] = False
+    raw = search.solve(GAP, 10.0, 1000)
+    assert raw.status == "time_limit"
+    assert raw.x is x2 and raw.objective == 90.0  # the best plan of the three
+    assert raw.bound == 50.0  # the highest bound
+    assert raw.iterations == 7 + 2 + 5
