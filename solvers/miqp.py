@@ -70,13 +70,6 @@ _TIGHTEN_ROOT_GAP = 0.05
 _TIGHTEN_BLIND = 64
 #: Node QPs between the probe's checks of its bound progress (bnb_types.stalled).
 _STALL_EVERY = 10
-#: With legs, the branch-and-bound's share of the time limit before the outer approximation
-#: gets ``_LEG_OA_SHARE`` of the rest, then the branch-and-bound the remainder (warm-started
-#: from the best plan). Why: it proves most leg searches in 0.1-3 s (the leg families, the
-#: examples), but some sweep points of the desk example ran 12,000 node QPs past 24 s where
-#: the outer approximation proved them in 2-6 s (tests/planner/test_sweep_turnover.py).
-_LEG_PROBE_SHARE = 0.3
-_LEG_OA_SHARE = 0.5
 #: Integer columns from which a problem without legs is a lattice of lots whose nodes go to
 #: the node solver measured faster, the interior point first (NodeSolvers). Why: on the
 #: lots families (35-50 integer columns) HiGHS' node QPs took ~9 ms against ~2 ms
@@ -351,9 +344,7 @@ class MIQPSolver:
             return _better_unproven(first, raw)
         probe = max_nodes if legs else min(max_nodes, _BNB_PROBE_NODES)
         stall = None if legs else _STALL_EVERY
-        resume = legs and oa_seconds is None  # see _LEG_PROBE_SHARE
-        first_tl = (_LEG_PROBE_SHARE if resume else 0.8) * tl
-        raw = self._branch_and_bound(gap, first_tl, probe, stall, by_time=by_time)
+        raw = self._branch_and_bound(gap, 0.8 * tl, probe, stall, by_time=by_time)
         if raw.status in ("optimal", "infeasible"):
             return raw
         left = tl - (time.perf_counter() - t0)
@@ -362,7 +353,7 @@ class MIQPSolver:
         logger.info("%s ended %s (%s): outer approximation", raw.method, raw.status, raw.message)
         if left <= 1e-3:
             return raw
-        other = self._outer_approx(gap, _LEG_OA_SHARE * left if resume else left)
+        other = self._outer_approx(gap, left)
         # A branch-and-bound left open, the outer approximation proven: the next search of
         # this model (a re-filled book) starts with the outer approximation.
         self._oa_proved = other.status == "optimal" and oa_seconds is None
@@ -370,13 +361,7 @@ class MIQPSolver:
             return other
         # Both unproven: the better plan (the outer approximation may have one where the
         # branch-and-bound found none), with the higher bound.
-        best = _better_unproven(raw, other)
-        left = tl - (time.perf_counter() - t0)
-        if not resume or left <= 1e-3:
-            return best
-        logger.info("%s ended %s: branch-and-bound again", other.method, other.status)
-        again = self._branch_and_bound(gap, left, max_nodes, by_time=by_time)
-        return again if again.status in ("optimal", "infeasible") else _better_unproven(best, again)
+        return _better_unproven(raw, other)
 
     def _outer_approx(self, gap: float, tl: float) -> _Raw:
         method = "MIQP outer approximation (HiGHS MILP masters, HiGHS QP with integers fixed)"
