@@ -359,6 +359,11 @@ class MIQPSolver:
         self._oa_proved = other.status == "optimal" and oa_seconds is None
         if other.status in ("optimal", "infeasible"):
             return other
+        if oa_seconds is not None:
+            # A bounded search (the closest hedge): the branch-and-bound's node budget is a
+            # count, its outcome the same on every machine; the outer approximation's
+            # unproven plan and bound depend on how far its seconds got.
+            return raw
         # Both unproven: the better plan (the outer approximation may have one where the
         # branch-and-bound found none), with the higher bound.
         return _better_unproven(raw, other)

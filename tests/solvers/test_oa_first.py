@@ -151,3 +151,31 @@ def test_in_the_ordinary_order_the_better_unproven_plan_is_kept(
     assert raw.x is (oa_x if better_oa else bnb_x)
     assert raw.objective == (oa_objective if better_oa else 100.0)
     assert raw.bound == 55.0
+
+
+def test_a_bounded_search_keeps_the_branch_and_bounds_outcome(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The closest hedge's bounded search (``oa_seconds``): when the outer approximation
+    ends unproven, the branch-and-bound's outcome stands, plan, bound and count, even
+    where the outer approximation's plan is better. Why: its node budget is a count, so
+    the same inputs give the same report on any machine; the outer approximation's
+    unproven plan depends on how far its seconds got (a service test saw two closest
+    hedges of one request, risk penalties 12,358,003 and 12,362,999)."""
+    c, _ = _no_legs()[0]
+    search = optimizer(c)._miqp
+    bnb_x, oa_x = np.ones(3), np.zeros(3)
+
+    def bnb(*args: object, **kw: object) -> RawOutcome:
+        return RawOutcome("node_limit", bnb_x, 100.0, 40.0, 7, "branch-and-bound", "")
+
+    def oa(gap: float, tl: float) -> RawOutcome:
+        return RawOutcome("time_limit", oa_x, 90.0, 55.0, 1, "outer approximation", "")
+
+    monkeypatch.setattr(search, "_outer_approx", oa)
+    monkeypatch.setattr(search, "_branch_and_bound", bnb)
+    raw = search.solve(GAP, 10.0, 400, oa_seconds=2.0)
+    assert raw.x is bnb_x and raw.objective == 100.0 and raw.bound == 40.0
+    assert raw.iterations == 7
+    raw = search.solve(GAP, 10.0, 400)  # unbounded: the better plan, the higher bound
+    assert raw.x is oa_x and raw.bound == 55.0
