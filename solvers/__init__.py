@@ -5,3 +5,8 @@ if __name__ != "hedge_planner.solvers":  # pragma: no cover - guards against a s
         "'solvers' is part of hedge-planner: import it as 'hedge_planner.solvers' "
         "(pip install -e . puts the package on the path)"
     )
+
+from hedge_planner.solvers.lean_import import install as _defer_scipy_stats_in_cvxpy
+
+# Before any module here imports cvxpy: its import then skips scipy.stats (0.5-0.8 s).
+_defer_scipy_stats_in_cvxpy()
