@@ -69,7 +69,10 @@ _WORKER = r"""
 import json, sys, time, tempfile
 from pathlib import Path
 t0 = time.perf_counter()
-import hedge_planner.cli  # noqa: F401  (what the command imports at start)
+import hedge_planner.cli  # what the command imports at start
+tune = getattr(hedge_planner.cli, "tune_garbage_collector", None)
+if tune is not None:  # as the console script does (absent in older checkouts)
+    tune()
 t1 = time.perf_counter()
 from hedge_planner.run import PlanRun
 import hedge_planner.plan, hedge_planner.quality  # noqa: F401

@@ -9,6 +9,7 @@ error; with ``--json`` standard output carries the JSON document and nothing els
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import importlib
 import logging
 import math
@@ -516,9 +517,22 @@ app.command()(serve)
 app.add_typer(keys_app, name="keys")
 
 
+def tune_garbage_collector() -> None:
+    """Collection thresholds for a command's process (the console script sets them first).
+
+    Why: a command's imports (pandas, cvxpy, the pydantic models) leave about a million
+    long-lived objects, which the default thresholds (700, 10, 10) rescan: the example's
+    ``plan`` ran 380 young and 3 full collections, 0.22 s. These run 99 and none, 0.07 s
+    (0.2-0.35 s of wall with the caches the scans no longer evict). Cycles are still
+    collected, after 20,000 net allocations instead of 700.
+    """
+    gc.set_threshold(20_000, 20, 20)
+
+
 def main() -> None:
     """Console-script entry point (exit statuses: see :mod:`hedge_planner.exits`)."""
     install_signal_handlers()
+    tune_garbage_collector()
     try:
         app()
     except (Exception, KeyboardInterrupt) as exc:
