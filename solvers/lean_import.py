@@ -12,7 +12,10 @@ other name the import asks for loads the real ``scipy.stats`` there and then (so
 version that needs more of it imports as before, only without the saving). Once cvxpy is
 imported, the placeholder is removed from :data:`sys.modules` and from the ``scipy`` package,
 so every later ``import scipy.stats`` gets the real module; the finder removes itself.
-Nothing changes if ``scipy.stats`` or ``cvxpy`` is already imported.
+Nothing changes if ``scipy.stats`` or ``cvxpy`` is already imported. Another thread that
+imports from ``scipy.stats`` meanwhile (a submodule too) gets the real module: only the
+importing thread is told the placeholder is not a package, which is what defers the load
+(``from scipy.stats import entropy`` reads ``__path__`` first).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import sys
+import threading
 import types
 from collections.abc import Sequence
 from typing import Any
@@ -48,11 +52,15 @@ class _Placeholder(types.ModuleType):
     """Stands in for ``scipy.stats`` while cvxpy imports: ``entropy`` deferred, any other
     name from the real module."""
 
-    def __init__(self) -> None:
+    def __init__(self, owner: int | None = None) -> None:
         super().__init__(_STATS, "placeholder for scipy.stats while cvxpy imports")
         self.entropy = _entropy
+        #: The thread importing cvxpy (``threading.get_ident``).
+        self.owner = threading.get_ident() if owner is None else owner
 
     def __getattr__(self, name: str) -> Any:
+        if name == "__path__" and threading.get_ident() != self.owner:
+            return _real_stats().__path__  # another thread's submodule import: the real one
         if name.startswith("__"):
             raise AttributeError(name)
         return getattr(_real_stats(), name)

@@ -69,3 +69,21 @@ def test_nothing_changes_when_scipy_stats_is_already_imported() -> None:
         "  'entropy_is_scipys': entropy is real.entropy}))\n"
     )
     assert out == {"same": True, "entropy_is_scipys": True}
+
+
+def test_another_thread_imports_the_real_module_and_its_submodules() -> None:
+    # While cvxpy imports (the placeholder owned by its thread), another thread's
+    # ``import scipy.stats.<submodule>`` and ``from scipy.stats import ...`` work.
+    out = _run(
+        "import json, sys, threading\n"
+        "from hedge_planner.solvers import lean_import\n"
+        "placeholder = lean_import._Placeholder(owner=threading.get_ident() + 1)\n"
+        "sys.modules['scipy.stats'] = placeholder\n"
+        "import scipy.stats.distributions\n"
+        "from scipy.stats import qmc\n"
+        "real = sys.modules['scipy.stats']\n"
+        "print(json.dumps({'real': real is not placeholder,\n"
+        "  'sub': sys.modules['scipy.stats.distributions'] is real.distributions,\n"
+        "  'qmc': qmc is real.qmc}))\n"
+    )
+    assert out == {"real": True, "sub": True, "qmc": True}
