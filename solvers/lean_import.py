@@ -72,6 +72,9 @@ class _Loader(importlib.abc.Loader):
     def __init__(self, inner: importlib.abc.Loader) -> None:
         self._inner = inner
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)  # get_source, resource readers...: cvxpy's own
+
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
         return self._inner.create_module(spec)
 
@@ -83,6 +86,10 @@ class _Loader(importlib.abc.Loader):
         try:
             self._inner.exec_module(module)
         finally:
+            # cvxpy keeps its own loader (source, resources, reload), as a plain import would
+            module.__loader__ = self._inner
+            if module.__spec__ is not None:
+                module.__spec__.loader = self._inner
             if placeholder is not None and sys.modules.get(_STATS) is placeholder:
                 del sys.modules[_STATS]
             scipy = sys.modules.get("scipy")

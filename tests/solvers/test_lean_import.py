@@ -28,16 +28,21 @@ def test_cvxpy_imports_without_scipy_stats_and_leaves_the_real_module_importable
         "from hedge_planner.solvers import lean_import\n"
         "after_cvxpy = 'scipy.stats' in sys.modules\n"
         "finder_left = lean_import._FINDER in sys.meta_path\n"
+        "import cvxpy\n"
+        "own_loader = type(cvxpy.__loader__).__name__ == 'SourceFileLoader'\n"
+        "own_loader &= cvxpy.__spec__.loader is cvxpy.__loader__\n"
         "import scipy, scipy.stats, scipy.stats.distributions\n"
         "from cvxpy.atoms.quantum_rel_entr import entropy\n"
         "p = [0.2, 0.3, 0.5]\n"
         "print(json.dumps({'after_cvxpy': after_cvxpy, 'finder_left': finder_left,\n"
+        "  'own_loader': own_loader,\n"
         "  'same': scipy.stats is sys.modules['scipy.stats'],\n"
         "  'real': bool(hasattr(scipy.stats, 'norm') and scipy.stats.norm.cdf(0.0) == 0.5),\n"
         "  'entropy': float(entropy(p)), 'closed_form': -sum(x * math.log(x) for x in p)}))\n"
     )
     assert out["after_cvxpy"] is False
     assert out["finder_left"] is False
+    assert out["own_loader"] is True  # cvxpy keeps its loader (source, resources, reload)
     assert out["same"] is True and out["real"] is True
     # cvxpy's atom calls the deferred function: Shannon entropy -sum p ln p in nats
     assert abs(float(out["entropy"]) - float(out["closed_form"])) < 1e-15  # type: ignore[arg-type]
