@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from hedge_planner.models.arrays import FloatArray
+from hedge_planner.models.roots import brent_root
 
 __all__ = ["root_nearest_zero", "root_nearest_zero_lazy"]
 
@@ -23,8 +24,6 @@ FIRST_RADIUS = 8
 
 def root_nearest_zero(grid: FloatArray, values: FloatArray, func: Any) -> float:
     """Root of ``func`` nearest 0 from its values on a sorted grid containing 0; NaN if none."""
-    from scipy.optimize import brentq  # only the plan's breakevens need it (slow import)
-
     i0 = int(np.flatnonzero(grid == 0.0)[0])
     f0 = values[i0]
     if f0 == 0.0:
@@ -40,7 +39,7 @@ def root_nearest_zero(grid: FloatArray, values: FloatArray, func: Any) -> float:
                 break
             if np.sign(values[nxt]) != sign0:
                 lo, hi = sorted((grid[j], grid[nxt]))
-                root = float(brentq(func, lo, hi, xtol=1e-10, rtol=1e-14, maxiter=200))
+                root = brent_root(func, lo, hi, xtol=1e-10, rtol=1e-14, maxiter=200)
                 candidates.append((abs(root), order, root))
                 break
             j = nxt

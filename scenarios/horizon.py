@@ -45,6 +45,7 @@ from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.dates import to_days, to_iso
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS
+from hedge_planner.models.roots import brent_root
 from hedge_planner.models.units import DAYS_PER_YEAR
 from hedge_planner.scenarios.approximation import hedge_scenario_pnl
 from hedge_planner.scenarios.definitions import Scenario, ScenarioMatrices
@@ -175,8 +176,6 @@ def _as_day(value: Any) -> int:
 
 def _find_root(func: Callable[[float], float], value_at_zero: float) -> float:
     """Root (bp) of a function of the parallel shift, bracketed outward from 0; NaN if none."""
-    from scipy.optimize import brentq  # only horizon breakevens need it (slow import)
-
     if value_at_zero == 0.0:
         return 0.0
     width = 25.0
@@ -184,7 +183,7 @@ def _find_root(func: Callable[[float], float], value_at_zero: float) -> float:
         for side in (width, -width):
             if np.sign(func(side)) != np.sign(value_at_zero):
                 lo, hi = sorted((0.0, side))
-                return float(brentq(func, lo, hi, xtol=1e-10, rtol=1e-14, maxiter=200))
+                return brent_root(func, lo, hi, xtol=1e-10, rtol=1e-14, maxiter=200)
         width *= 2.0
     return float("nan")
 

@@ -1,20 +1,27 @@
-"""cvxpy without ``scipy.stats`` at start-up.
+"""cvxpy without ``scipy.stats`` and ``scipy.optimize`` at start-up.
 
-cvxpy's package import runs ``from scipy.stats import entropy`` (one atom's numeric value,
-:mod:`cvxpy.atoms.quantum_rel_entr`), and importing ``scipy.stats`` costs 0.5-0.8 s on this
-machine (SciPy 1.17 parses the docstrings of its array-API decorators at import): about half of
-``import cvxpy`` and an eighth of the example's ``plan``, for a function no hedge calls.
+cvxpy's package import loads two SciPy subpackages that no hedge uses:
+
+- ``from scipy.stats import entropy`` (one atom's numeric value,
+  :mod:`cvxpy.atoms.quantum_rel_entr`);
+- ``from scipy import optimize`` (its check that the SciPy conic interface is installed,
+  :meth:`cvxpy.reductions.solvers.conic_solvers.scipy_conif.SCIPY.import_solver`; the solve
+  itself imports it again).
+
+SciPy 1.17 parses the docstrings of its array-API decorators as these import: cold,
+``scipy.stats`` costs 0.5-0.85 s and ``scipy.optimize`` 0.15-0.3 s on this machine, most of
+``import cvxpy`` and a fifth of the example's ``plan``.
 
 :func:`install` puts a one-shot finder on :data:`sys.meta_path`. When ``cvxpy`` is first
-imported, it stands a placeholder module in for ``scipy.stats`` for the duration of that
-import only. The placeholder's ``entropy`` imports the real function when it is called; any
-other name the import asks for loads the real ``scipy.stats`` there and then (so a cvxpy
-version that needs more of it imports as before, only without the saving). Once cvxpy is
-imported, the placeholder is removed from :data:`sys.modules` and from the ``scipy`` package,
-so every later ``import scipy.stats`` gets the real module; the finder removes itself.
-Nothing changes if ``scipy.stats`` or ``cvxpy`` is already imported. Another thread that
-imports from ``scipy.stats`` meanwhile (a submodule too) gets the real module: only the
-importing thread is told the placeholder is not a package, which is what defers the load
+imported, a placeholder module stands in for each of the two for the duration of that import
+only. The placeholder of ``scipy.stats`` has an ``entropy`` that imports the real function
+when it is called; any other name asked of a placeholder loads the real module there and then
+(so a cvxpy version that needs more of either imports as before, only without the saving).
+Once cvxpy is imported, the placeholders are removed from :data:`sys.modules` and from the
+``scipy`` package, so every later import gets the real modules; cvxpy keeps its own loader and
+the finder removes itself. Nothing changes for a module already imported, nor if cvxpy is.
+Another thread that imports from them meanwhile (a submodule too) gets the real modules: only
+the importing thread is told a placeholder is not a package, which is what defers the load
 (``from scipy.stats import entropy`` reads ``__path__`` first).
 """
 
@@ -29,45 +36,57 @@ import types
 from collections.abc import Sequence
 from typing import Any
 
-_STATS = "scipy.stats"
+#: The SciPy subpackages cvxpy's import is spared.
+DEFERRED = ("scipy.stats", "scipy.optimize")
 
 
-def _real_stats() -> types.ModuleType:
-    """The real ``scipy.stats`` (imported now if only the placeholder stands in)."""
-    current = sys.modules.get(_STATS)
+def _real(name: str) -> types.ModuleType:
+    """The real module ``name`` (imported now if only its placeholder stands in)."""
+    current = sys.modules.get(name)
     if isinstance(current, _Placeholder):
-        del sys.modules[_STATS]
-        scipy = sys.modules.get("scipy")
-        if scipy is not None and vars(scipy).get("stats") is current:
-            delattr(scipy, "stats")
-    return importlib.import_module(_STATS)
+        del sys.modules[name]
+        _unset_on_scipy(name, current)
+    return importlib.import_module(name)
+
+
+def _unset_on_scipy(name: str, placeholder: types.ModuleType | None) -> None:
+    """Remove the ``scipy`` package's attribute of ``name`` if it is a placeholder (``vars``:
+    scipy's module ``__getattr__`` would import the real submodule)."""
+    scipy = sys.modules.get("scipy")
+    attr = name.rpartition(".")[2]
+    if scipy is None:
+        return
+    value = vars(scipy).get(attr)
+    if isinstance(value, _Placeholder) and (placeholder is None or value is placeholder):
+        delattr(scipy, attr)
 
 
 def _entropy(*args: Any, **kwargs: Any) -> Any:
     """``scipy.stats.entropy``, imported on first call."""
-    return _real_stats().entropy(*args, **kwargs)
+    return _real("scipy.stats").entropy(*args, **kwargs)
 
 
 class _Placeholder(types.ModuleType):
-    """Stands in for ``scipy.stats`` while cvxpy imports: ``entropy`` deferred, any other
-    name from the real module."""
+    """Stands in for a deferred module while cvxpy imports: the real module's names on first
+    use (``scipy.stats.entropy`` on first call)."""
 
-    def __init__(self, owner: int | None = None) -> None:
-        super().__init__(_STATS, "placeholder for scipy.stats while cvxpy imports")
-        self.entropy = _entropy
+    def __init__(self, name: str, owner: int | None = None) -> None:
+        super().__init__(name, f"placeholder for {name} while cvxpy imports")
+        if name == "scipy.stats":
+            self.entropy = _entropy
         #: The thread importing cvxpy (``threading.get_ident``).
         self.owner = threading.get_ident() if owner is None else owner
 
-    def __getattr__(self, name: str) -> Any:
-        if name == "__path__" and threading.get_ident() != self.owner:
-            return _real_stats().__path__  # another thread's submodule import: the real one
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(_real_stats(), name)
+    def __getattr__(self, attr: str) -> Any:
+        if attr == "__path__" and threading.get_ident() != self.owner:
+            return _real(self.__name__).__path__  # another thread's submodule import
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return getattr(_real(self.__name__), attr)
 
 
 class _Loader(importlib.abc.Loader):
-    """cvxpy's own loader, with the placeholder in place while the package executes."""
+    """cvxpy's own loader, with the placeholders in place while the package executes."""
 
     def __init__(self, inner: importlib.abc.Loader) -> None:
         self._inner = inner
@@ -79,10 +98,9 @@ class _Loader(importlib.abc.Loader):
         return self._inner.create_module(spec)
 
     def exec_module(self, module: types.ModuleType) -> None:
-        placeholder = None
-        if _STATS not in sys.modules:
-            placeholder = _Placeholder()
-            sys.modules[_STATS] = placeholder
+        placed = [_Placeholder(name) for name in DEFERRED if name not in sys.modules]
+        for p in placed:
+            sys.modules[p.__name__] = p
         try:
             self._inner.exec_module(module)
         finally:
@@ -90,12 +108,10 @@ class _Loader(importlib.abc.Loader):
             module.__loader__ = self._inner
             if module.__spec__ is not None:
                 module.__spec__.loader = self._inner
-            if placeholder is not None and sys.modules.get(_STATS) is placeholder:
-                del sys.modules[_STATS]
-            scipy = sys.modules.get("scipy")
-            # ``vars``: scipy's module ``__getattr__`` would import the real submodule
-            if scipy is not None and isinstance(vars(scipy).get("stats"), _Placeholder):
-                delattr(scipy, "stats")
+            for p in placed:
+                if sys.modules.get(p.__name__) is p:
+                    del sys.modules[p.__name__]
+                _unset_on_scipy(p.__name__, None)
 
 
 class _Finder(importlib.abc.MetaPathFinder):
@@ -121,8 +137,11 @@ _FINDER = _Finder()
 
 
 def install() -> None:
-    """Defer ``scipy.stats`` in the next ``import cvxpy`` (no-op if either is imported)."""
-    if "cvxpy" in sys.modules or _STATS in sys.modules or _FINDER in sys.meta_path:
+    """Defer the :data:`DEFERRED` modules in the next ``import cvxpy`` (no-op once cvxpy is
+    imported, or when all of them are)."""
+    if "cvxpy" in sys.modules or _FINDER in sys.meta_path:
+        return
+    if all(name in sys.modules for name in DEFERRED):
         return
     sys.meta_path.insert(0, _FINDER)
 

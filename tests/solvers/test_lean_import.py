@@ -1,4 +1,4 @@
-"""cvxpy's import without scipy.stats (:mod:`hedge_planner.solvers.lean_import`).
+"""cvxpy's import without scipy.stats and scipy.optimize (:mod:`hedge_planner.solvers.lean_import`).
 
 Each check runs in a fresh interpreter: the test process has long imported both libraries.
 """
@@ -26,24 +26,29 @@ def test_cvxpy_imports_without_scipy_stats_and_leaves_the_real_module_importable
         "import json, sys, math\n"
         "import hedge_planner.solvers.desk_limits  # imports cvxpy\n"
         "from hedge_planner.solvers import lean_import\n"
-        "after_cvxpy = 'scipy.stats' in sys.modules\n"
+        "after_cvxpy = [m for m in lean_import.DEFERRED if m in sys.modules]\n"
         "finder_left = lean_import._FINDER in sys.meta_path\n"
         "import cvxpy\n"
         "own_loader = type(cvxpy.__loader__).__name__ == 'SourceFileLoader'\n"
         "own_loader &= cvxpy.__spec__.loader is cvxpy.__loader__\n"
-        "import scipy, scipy.stats, scipy.stats.distributions\n"
+        "import scipy, scipy.stats, scipy.stats.distributions, scipy.optimize\n"
+        "optimize_real = bool(scipy.optimize is sys.modules['scipy.optimize']\n"
+        "  and abs(scipy.optimize.brentq(lambda v: v * v - 2.0, 0.0, 2.0) - 2 ** 0.5) < 1e-12)\n"
+        "solvers = cvxpy.installed_solvers()\n"
         "from cvxpy.atoms.quantum_rel_entr import entropy\n"
         "p = [0.2, 0.3, 0.5]\n"
         "print(json.dumps({'after_cvxpy': after_cvxpy, 'finder_left': finder_left,\n"
-        "  'own_loader': own_loader,\n"
+        "  'own_loader': own_loader, 'optimize_real': optimize_real, 'solvers': solvers,\n"
         "  'same': scipy.stats is sys.modules['scipy.stats'],\n"
         "  'real': bool(hasattr(scipy.stats, 'norm') and scipy.stats.norm.cdf(0.0) == 0.5),\n"
         "  'entropy': float(entropy(p)), 'closed_form': -sum(x * math.log(x) for x in p)}))\n"
     )
-    assert out["after_cvxpy"] is False
+    assert out["after_cvxpy"] == []
     assert out["finder_left"] is False
     assert out["own_loader"] is True  # cvxpy keeps its loader (source, resources, reload)
-    assert out["same"] is True and out["real"] is True
+    assert out["same"] is True and out["real"] is True and out["optimize_real"] is True
+    # cvxpy's check of its SciPy interface passed on the placeholder: the same solver list
+    assert {"SCIPY", "HIGHS", "CLARABEL"} <= set(out["solvers"])  # type: ignore[arg-type]
     # cvxpy's atom calls the deferred function: Shannon entropy -sum p ln p in nats
     assert abs(float(out["entropy"]) - float(out["closed_form"])) < 1e-15  # type: ignore[arg-type]
 
@@ -53,7 +58,7 @@ def test_any_other_name_loads_the_real_scipy_stats() -> None:
     out = _run(
         "import json, sys\n"
         "from hedge_planner.solvers import lean_import\n"
-        "placeholder = lean_import._Placeholder()\n"
+        "placeholder = lean_import._Placeholder('scipy.stats')\n"
         "sys.modules['scipy.stats'] = placeholder\n"
         "from scipy.stats import norm\n"
         "print(json.dumps({'real': sys.modules['scipy.stats'] is not placeholder,\n"
@@ -82,7 +87,7 @@ def test_another_thread_imports_the_real_module_and_its_submodules() -> None:
     out = _run(
         "import json, sys, threading\n"
         "from hedge_planner.solvers import lean_import\n"
-        "placeholder = lean_import._Placeholder(owner=threading.get_ident() + 1)\n"
+        "placeholder = lean_import._Placeholder('scipy.stats', owner=threading.get_ident() + 1)\n"
         "sys.modules['scipy.stats'] = placeholder\n"
         "import scipy.stats.distributions\n"
         "from scipy.stats import qmc\n"
