@@ -175,7 +175,7 @@ def _large_books(n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
 
         def ours() -> None:
-            wb = Workbook(str(Path(tmp) / "a.xlsx"))
+            wb = Workbook(str(Path(tmp) / "a.xlsx"), dict(xb.WORKBOOK_OPTIONS))
             xb.Book(wb).table("Holdings", headers, rows, kinds)
             wb.close()
 

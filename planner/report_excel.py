@@ -443,8 +443,7 @@ def write_excel(plan: Plan | Mapping[str, Any], path: str | Path) -> Path:
     plan = Plan.from_json(plan)
     ccy = plan.currency or "ccy"
     out = Path(path)
-    # Inf/NaN become Excel's #NUM!/#DIV/0! errors rather than an unreadable file.
-    wb = Workbook(str(out), {"nan_inf_to_errors": True})
+    wb = Workbook(str(out), dict(xb.WORKBOOK_OPTIONS))
     book = xb.Book(wb)
     for build in BUILDERS:
         build(book, plan, ccy)
