@@ -36,8 +36,9 @@ import types
 from collections.abc import Sequence
 from typing import Any
 
-#: The SciPy subpackages cvxpy's import is spared.
-DEFERRED = ("scipy.stats", "scipy.optimize")
+#: The SciPy subpackages cvxpy's import is spared, each with the functions its placeholder
+#: offers as deferred stand-ins (imported from the real module on first call).
+DEFERRED: dict[str, tuple[str, ...]] = {"scipy.stats": ("entropy",), "scipy.optimize": ()}
 
 
 def _real(name: str) -> types.ModuleType:
@@ -61,19 +62,25 @@ def _unset_on_scipy(name: str, placeholder: types.ModuleType | None) -> None:
         delattr(scipy, attr)
 
 
-def _entropy(*args: Any, **kwargs: Any) -> Any:
-    """``scipy.stats.entropy``, imported on first call."""
-    return _real("scipy.stats").entropy(*args, **kwargs)
+def _deferred(module: str, name: str) -> Any:
+    """A stand-in for ``module.name`` that imports the real function on each call."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(_real(module), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"``{module}.{name}``, imported on first call."
+    return call
 
 
 class _Placeholder(types.ModuleType):
     """Stands in for a deferred module while cvxpy imports: the real module's names on first
-    use (``scipy.stats.entropy`` on first call)."""
+    use (the functions of :data:`DEFERRED` on first call)."""
 
     def __init__(self, name: str, owner: int | None = None) -> None:
         super().__init__(name, f"placeholder for {name} while cvxpy imports")
-        if name == "scipy.stats":
-            self.entropy = _entropy
+        for attr in DEFERRED.get(name, ()):
+            setattr(self, attr, _deferred(name, attr))
         #: The thread importing cvxpy (``threading.get_ident``).
         self.owner = threading.get_ident() if owner is None else owner
 
