@@ -28,6 +28,7 @@ from hedge_planner.solvers.branching import PseudoCosts, child_box, split_point
 from hedge_planner.solvers.dives import Heuristics
 from hedge_planner.solvers.heuristic_budget import HeuristicBudget
 from hedge_planner.solvers.highs_backend import NodeOutcome
+from hedge_planner.solvers.open_boxes import OpenBoxes
 from hedge_planner.solvers.warm_tree import Certify, SearchTree, TreeRecorder, replay
 
 __all__ = ["BnBResult", "NodeSolver", "branch_and_bound", "child_box", "closed"]
@@ -62,7 +63,7 @@ Tighten = Callable[[float, float, int], "tuple[bool, tuple[np.ndarray, np.ndarra
 _RETIGHTEN_SHRINK = 0.5
 
 
-class _Search(Heuristics):
+class _Search(Heuristics, OpenBoxes):
     """State of one search (incumbent, node count, memoised fixed-integer solves)."""
 
     def __init__(
@@ -104,6 +105,7 @@ class _Search(Heuristics):
         self.budget = HeuristicBudget()
         self.leg_limit: int | None = None  # most leg binaries at 1 together
         self.rec = TreeRecorder()  # the tree's leaves (hedge_planner.solvers.warm_tree)
+        self.costs = {}  # open node (heap counter) -> its bound, reduced costs, multipliers
 
     def heuristic(self, run: Callable[[], None]) -> None:
         """Run an incumbent heuristic if its budget allows, and charge what it spent."""
@@ -135,25 +137,6 @@ class _Search(Heuristics):
             return
         self.retighten_below = self.root_bound + _RETIGHTEN_SHRINK * (self.ub - self.root_bound)
         self.narrow(self.retighten(self.ub), heap)
-
-    def narrow(self, box: tuple[np.ndarray, np.ndarray] | None, heap: list[_Entry]) -> None:
-        """Intersect the root box and every open node's box with ``box`` (None: no change).
-
-        ``box`` must hold every plan that could improve the incumbent.
-        """
-        if box is None:
-            return
-        self.rec.spoiled = True  # the leaves no longer partition the root box
-        b_lo, b_hi = box
-        self.lo0, self.hi0 = np.maximum(self.lo0, b_lo), np.minimum(self.hi0, b_hi)
-        kept: list[_Entry] = []
-        for bound, depth, tie, lo, hi, x in heap:
-            lo, hi = np.maximum(lo, b_lo), np.minimum(hi, b_hi)
-            if np.all(lo <= hi):
-                kept.append((bound, depth, tie, lo, hi, x))
-        logger.debug("level-set box: %d of %d open nodes kept", len(kept), len(heap))
-        heap[:] = kept
-        heapq.heapify(heap)
 
     def solve_node(
         self, lo: np.ndarray, hi: np.ndarray, pre: NodeOutcome | None = None
@@ -406,7 +389,7 @@ def _root(s: _Search, warm_int: np.ndarray | None, gap_tol: float) -> list[_Entr
             s.try_fixed(s.rounded(x[s.ic], lo0, hi0))
     heap: list[_Entry] = []
     if not integral and not closed(s.ub, lb_root, gap_tol):
-        heap.append((lb_root, 0, next(s.tie), lo0, hi0, x))
+        s.queue(heap, lb_root, 0, lo0, hi0, x, root)
     return heap
 
 
@@ -466,7 +449,7 @@ def _search(
         if time.perf_counter() > deadline:
             status = "time_limit"
             break
-        bound, depth, _, lo, hi, xn = heapq.heappop(heap)
+        bound, depth, tie, lo, hi, xn = heapq.heappop(heap)
         s.heuristic(partial(s.round_decided, lo, hi, xn))
         if closed(s.ub, bound, gap_tol):  # its roundings closed the gap
             heapq.heappush(heap, (bound, depth, next(s.tie), lo, hi, xn))
@@ -480,6 +463,10 @@ def _search(
             if closed(s.ub, bound, gap_tol):
                 heapq.heappush(heap, (bound, depth, next(s.tie), lo, hi, xn))
                 continue
+        box = s.cost_narrowed(tie, lo, hi, gap_tol)
+        if box is None:
+            continue  # its reduced costs prune it
+        lo, hi = box
         j = s.branch_var(xn)
         v = xn[s.ic[j]]
         s.rec.split(lo, hi)
@@ -531,7 +518,7 @@ def _child(s: _Search, heap: list[_Entry], lo: np.ndarray, hi: np.ndarray, bound
         if not np.any(fr > 0.0):
             unresolved.append(bound)  # whole lots, fixed solve failed: unproven
             return child
-    heapq.heappush(heap, (max(lower, bound), depth, next(s.tie), lo, hi, child.x))
+    s.queue(heap, max(lower, bound), depth, lo, hi, child.x, child)
     return child
 
 

@@ -31,7 +31,7 @@ import math
 import numpy as np
 from hedge_planner.solvers.bnb_types import INT_TOL
 
-__all__ = ["PseudoCosts", "child_box", "split_point", "with_value"]
+__all__ = ["PseudoCosts", "child_box", "cost_box", "split_point", "with_value"]
 
 #: Smallest expected rise in the product score (currency): a direction that never moved
 #: the bound still ranks candidates by the other direction.
@@ -118,3 +118,30 @@ def split_point(
     v = min(max(round(float(point[ic[j]])), lo[j]), hi[j])  # an inexact point may lie outside
     point[ic[j]] = v + 0.5 if v < hi[j] else v - 0.5
     return point
+
+
+def cost_box(
+    lo: np.ndarray, hi: np.ndarray, costs: np.ndarray, slack: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The part of the integer box ``[lo, hi]`` whose plans could still close the gap.
+
+    ``costs`` are the positions' reduced costs at the multipliers of a certified node bound
+    ``L`` (currency per unit, :attr:`~hedge_planner.solvers.highs_backend.NodeOutcome.costs`)
+    and ``slack = T - L``, with ``T`` the bound at which a node is pruned. The Lagrangian is
+    linear in a flat position over its box, so at the same multipliers every point with
+    ``x_j >= lo_j + delta`` (cost ``> 0``) has a bound of at least ``L + cost_j delta``:
+    past ``delta = slack / cost_j`` it is pruned. Each position's cut holds on its own, so
+    all of them together do (reduced-cost tightening). Whole lots only: the kept sides are
+    rounded inwards to whole numbers, and an empty box (``lo > hi`` somewhere) means the node
+    holds no plan that could close the gap.
+    """
+    width = np.full(len(costs), np.inf)
+    pull = np.abs(costs) > 0.0
+    # Why the widening: the cut must never be a hair too tight (the bound is already rounded
+    # down; a wider box only keeps plans that the search then prunes itself).
+    width[pull] = slack / np.abs(costs[pull]) * (1.0 + 1e-9) + 1e-9
+    new_lo, new_hi = lo.copy(), hi.copy()
+    up, down = costs > 0.0, costs < 0.0
+    new_hi[up] = np.minimum(hi[up], np.floor(lo[up] + width[up]))
+    new_lo[down] = np.maximum(lo[down], np.ceil(hi[down] - width[down]))
+    return new_lo, new_hi

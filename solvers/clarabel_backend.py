@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+from dataclasses import replace
 from typing import Any
 
 import clarabel
@@ -188,7 +189,7 @@ class ClarabelNodes:
             return out
         approx = self._solve(lo, hi, self.settings_regularised)
         if approx.status == "optimal":
-            return NodeOutcome("approximate", approx.x, approx.objective, approx.bound)
+            return replace(approx, status="approximate")
         return out
 
     def _solve(self, lo: np.ndarray, hi: np.ndarray, settings: Any) -> NodeOutcome:
@@ -213,33 +214,35 @@ class ClarabelNodes:
             if math.isfinite(obj) and np.all(np.isfinite(x)):
                 z = np.asarray(sol.z, dtype=float)[: len(self._b_dual)]
                 dual = z * self._dual_unit
-                return NodeOutcome("optimal", x, obj, self._certify(z, lo, hi), dual)
+                bound, costs = self._certify(z, lo, hi)
+                return NodeOutcome("optimal", x, obj, bound, dual, costs)
         if st in ("PrimalInfeasible", "AlmostPrimalInfeasible"):
             return NodeOutcome("infeasible", None, None)
         logger.debug("CLARABEL node ended %s", st)
         return NodeOutcome("error", None, None)
 
-    def _certify(self, z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float | None:
-        """Certified lower bound of the node (currency) from the solve's dual ``z``, or None.
+    def _certify(
+        self, z: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    ) -> tuple[float | None, np.ndarray | None]:
+        """Certified lower bound of the node (currency) from the solve's dual ``z`` and the
+        integer columns' reduced costs there (currency per unit; 0 on a curved column), or
+        Nones.
 
         Why: the solver's objective is its value at a point meeting the rows to its
         tolerance (1e-10, scaled), not a bound; the Lagrangian at its dual is one whatever
         the tolerance (:mod:`~hedge_planner.solvers.dual_bound`).
         """
-        value = self._lagrangian(z, lo, hi)
-        if value is None:
-            self.uncertified += 1
-            return None
-        self.certified += 1
-        return value
-
-    def _lagrangian(self, z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float | None:
-        """``L(z)`` over the box ``lo <= x[int_cols] <= hi`` (currency), or None."""
         cs = self.cs[self.int_cols]
         lo_u, hi_u = self._lo_u.copy(), self._hi_u.copy()
         lo_u[self.int_cols], hi_u[self.int_cols] = lo / cs, hi / cs
-        value = self._dual.bound(z, self._b_dual, lo_u, hi_u)
-        return value * self.s + self.d if math.isfinite(value) else None
+        value, g = self._dual.bound_and_costs(z, self._b_dual, lo_u, hi_u)
+        if not math.isfinite(value) or g is None:
+            self.uncertified += 1
+            return None, None
+        self.certified += 1
+        flat = self._dual.p[self.int_cols] <= 0.0
+        costs = np.where(flat, g[self.int_cols] * self.s / cs, 0.0)
+        return value * self.s + self.d, costs
 
     def bounds_at(self, duals: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Certified lower bounds (currency, ``-inf`` where none) of the relaxation over the

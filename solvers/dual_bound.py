@@ -97,10 +97,23 @@ class DualBound:
         ``y`` is projected onto the multipliers' signs (``>= 0`` past the equalities) and
         repaired on unbounded columns first (see the module docstring).
         """
+        return self.bound_and_costs(y, b, lo, hi)[0]
+
+    def bound_and_costs(
+        self, y: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    ) -> tuple[float, np.ndarray | None]:
+        """:meth:`bound` and the reduced costs ``g = q + A'y`` at the multipliers it used
+        (after the repair; None when there is no bound).
+
+        On a flat column (``P_jj = 0``) the Lagrangian is ``g_j u_j`` minimised over the
+        column's box: narrowing that box by ``delta`` on the side where ``g_j`` pulls raises
+        ``L`` by exactly ``|g_j| delta`` at the same multipliers (reduced-cost tightening,
+        :func:`~hedge_planner.solvers.branching.cost_box`).
+        """
         if not self.diagonal:
-            return -math.inf
+            return -math.inf, None
         if not np.all(np.isfinite(lo[self.boxed]) & np.isfinite(hi[self.boxed])):
-            return -math.inf  # the repair rows assumed these columns boxed
+            return -math.inf, None  # the repair rows assumed these columns boxed
         y = np.asarray(y, dtype=float).copy()
         y[self.n_eq :] = np.maximum(y[self.n_eq :], 0.0)
         g = self.q + self.At @ y
@@ -111,8 +124,9 @@ class DualBound:
             self._repair(np.flatnonzero(bad), k, y, g)
             bad = self._unbounded(g, lo, hi)
         if np.any(bad):
-            return -math.inf
-        return self._value(y, g, b, lo, hi)
+            return -math.inf, None
+        value = self._value(y, g, b, lo, hi)
+        return value, (g if math.isfinite(value) else None)
 
     def bounds(self, Y: np.ndarray, b: np.ndarray, LO: np.ndarray, HI: np.ndarray) -> np.ndarray:
         """:meth:`bound` of many multipliers and boxes at once (``-inf`` where none).

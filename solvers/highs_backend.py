@@ -117,6 +117,11 @@ class NodeOutcome:
     #: them: with them a later search bounds this node's box again on new data without a
     #: solve (:meth:`~hedge_planner.solvers.clarabel_backend.ClarabelNodes.bounds_at`).
     dual: np.ndarray | None = None
+    #: Reduced costs of the integer positions at the multipliers of ``bound`` (currency per
+    #: unit, 0 where the column is curved), when certified: narrowing a position's box by
+    #: ``delta`` against its cost's pull raises the bound by ``|cost| delta``
+    #: (:func:`~hedge_planner.solvers.branching.cost_box`).
+    costs: np.ndarray | None = None
 
     @property
     def lower(self) -> float | None:

@@ -9,6 +9,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 from hedge_planner.models.threads import workers
@@ -186,7 +187,7 @@ class NodeSolvers:
         if out.status == "error":
             out = self.interior(lo, hi)
         x = None if out.x is None else out.x[self.xc]
-        return NodeOutcome(out.status, x, out.objective, out.bound, out.dual)
+        return replace(out, x=x)
 
     def _finish(self, first: str, out: NodeOutcome, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
         """A relaxation node's outcome from solver ``first``: the other solver if it failed;
@@ -196,4 +197,4 @@ class NodeSolvers:
         if self.root_x is None and out.status == "optimal" and out.x is not None:
             self.root_x = out.x.copy()
         x = None if out.x is None else out.x[self.xc]
-        return NodeOutcome(out.status, x, out.objective, out.bound, out.dual)
+        return replace(out, x=x)

@@ -40,6 +40,7 @@ __all__ = [
     "Leaf",
     "SearchTree",
     "TreeRecorder",
+    "box_pieces",
     "leaf_bounds",
     "replay",
 ]
@@ -108,6 +109,18 @@ class TreeRecorder:
     def keep(self, leaf: Leaf) -> None:
         """A replayed leaf closed without a solve: a leaf of this search too."""
         self._boxes[self._key(leaf.lo, leaf.hi)] = leaf
+
+    def narrowed(
+        self, lo: np.ndarray, hi: np.ndarray, new_lo: np.ndarray, new_hi: np.ndarray,
+        dual: np.ndarray | None,
+    ) -> None:  # fmt: skip
+        """The node ``[lo, hi]`` (multipliers ``dual``) was narrowed to ``[new_lo, new_hi]``
+        at its own multipliers (reduced-cost tightening): the sub-box and the pieces cut off
+        (:func:`box_pieces`) replace it, so the leaves still
+        partition the root box and each piece keeps the multipliers that bound it."""
+        self.split(lo, hi)
+        for p_lo, p_hi in [(new_lo, new_hi), *box_pieces(lo, hi, new_lo, new_hi)]:
+            self.keep(Leaf(p_lo, p_hi, dual))
 
     def split(self, lo: np.ndarray, hi: np.ndarray) -> None:
         """The node ``[lo, hi]`` is branched on: its children replace it."""
@@ -192,3 +205,25 @@ def replay(
         elif out.status == "optimal" and out.lower is not None:
             low = min(low, out.lower)
     return low
+
+
+def box_pieces(
+    lo: np.ndarray, hi: np.ndarray, new_lo: np.ndarray, new_hi: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Disjoint boxes that cover the whole lots of ``[lo, hi]`` outside ``[new_lo, new_hi]``
+    (a sub-box): together with it, a partition of the box's integer points."""
+    pieces: list[tuple[np.ndarray, np.ndarray]] = []
+    cur_lo, cur_hi = lo.copy(), hi.copy()
+    for j in map(int, np.flatnonzero((new_lo > lo) | (new_hi < hi))):
+        if new_lo[j] > lo[j] and math.ceil(cur_lo[j]) <= new_lo[j] - 1:
+            pieces.append((cur_lo.copy(), _with(cur_hi, j, new_lo[j] - 1)))
+        if new_hi[j] < hi[j] and new_hi[j] + 1 <= math.floor(cur_hi[j]):
+            pieces.append((_with(cur_lo, j, new_hi[j] + 1), cur_hi.copy()))
+        cur_lo[j], cur_hi[j] = new_lo[j], new_hi[j]
+    return pieces
+
+
+def _with(a: np.ndarray, j: int, v: float) -> np.ndarray:
+    out = a.copy()
+    out[j] = v
+    return out
