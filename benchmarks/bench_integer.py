@@ -1,8 +1,10 @@
 """Hard mixed-integer hedge families: our exact search against SCIP on the same model.
 
 Run as ``python benchmarks/bench_integer.py [-n INSTANCES] [--cap SECONDS] [--reps R]
-[--families f1,f2] [--skip-example] [--skip-families]`` (not a test; ``--help``). For each
-family of :mod:`bench_integer_gen` and each seeded instance:
+[--family-reps R] [--families f1,f2] [--skip-example] [--skip-families]`` (not a test;
+``--help``). For each family of :mod:`bench_integer_gen` and each seeded instance (with
+``--family-reps R``, R solves per side, alternating which side runs first, and the median;
+a run that ends unproven counts at the cap):
 
 * ours: ``HedgeOptimizer.solve()`` to a proven relative gap of 1e-6; the time is the exact
   search's (to the proof of optimality or of infeasibility, the compile excluded), which is
@@ -159,8 +161,32 @@ def _row(family: str, seed: int, ours: dict[str, Any], scip: dict[str, Any]) -> 
     )
 
 
-def families(n: int, cap: float, names: tuple[str, ...] = FAMILIES) -> None:
-    print(f"Hard families: {n} seeded instances each, gap {GAP:g}, cap {cap:g} s per solver")
+def _instance_runs(inst: Any, cap: float, reps: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both solvers on one instance ``reps`` times, alternating which runs first; each side's
+    last result with its median seconds (an unproven run counts at the cap)."""
+    proven = ("optimal", "infeasible")  # SCIP's "optimal_inaccurate" is not a proof
+    got: dict[str, list[dict[str, Any]]] = {"ours": [], "scip": []}
+    for rep in range(reps):
+        for side in ("ours", "scip") if rep % 2 == 0 else ("scip", "ours"):
+            opt = build(inst, cap)
+            got[side].append(run_ours(opt) if side == "ours" else run_scip(opt, cap))
+    out = []
+    for side in ("ours", "scip"):
+        runs = got[side]
+        secs = [r["seconds"] if r["status"] in proven else cap for r in runs]
+        last = dict(runs[-1])
+        last["seconds"] = last["median"] = statistics.median(secs)
+        if any(r["status"] not in proven for r in runs) and last["status"] in proven:
+            last["status"] += "*"  # proven in some of the runs only
+        out.append(last)
+    return out[0], out[1]
+
+
+def families(n: int, cap: float, names: tuple[str, ...] = FAMILIES, reps: int = 1) -> None:
+    print(
+        f"Hard families: {n} seeded instances each, gap {GAP:g}, cap {cap:g} s per solver"
+        + (f", median of {reps} alternated solves per instance and side" if reps > 1 else "")
+    )
     print(f"{'family':15s} {'#':>2s} | {'ours':10s} {'time':>9s} {'diag':>8s} {'nodes':>6s} "
           f"{'objective':>18s}"
           f" chk  | {'SCIP':16s} {'time':>9s} {'objective':>18s} chk  |")  # fmt: skip
@@ -168,20 +194,18 @@ def families(n: int, cap: float, names: tuple[str, ...] = FAMILIES) -> None:
     for fam in names:
         ours_t, scip_t, errors = [], [], 0
         for seed in range(n):
-            inst = make_instance(fam, seed)
-            opt = build(inst, cap)
-            ours = run_ours(opt)
-            scip = run_scip(build(inst, cap), cap)
+            ours, scip = _instance_runs(make_instance(fam, seed), cap, reps)
             print(_row(fam, seed, ours, scip), flush=True)
-            proven = ("optimal", "infeasible")  # SCIP's "optimal_inaccurate" is not a proof
-            ours_t.append(ours["seconds"] if ours["status"] in proven else cap)
-            scip_t.append(scip["seconds"] if scip["status"] in proven else cap)
+            ours_t.append(ours["median"])  # unproven runs at the cap
+            scip_t.append(scip["median"])
             errors += ours["status"] == "error"
         summary[fam] = (ours_t, scip_t, errors)
+    if reps > 1:
+        print("(* proven in some of the runs only; the others count at the cap)")
     print("\nMedian time to a proven gap (unproven counted at the cap):")
     for fam, (o, s, e) in summary.items():
         mo, ms = statistics.median(o), statistics.median(s)
-        print(f"  {fam:15s} ours {mo:7.2f} s  SCIP {ms:7.2f} s  ratio SCIP/ours "
+        print(f"  {fam:15s} ours {mo:8.4f} s  SCIP {ms:8.4f} s  ratio SCIP/ours "
               f"{ms / mo:6.2f}  worst ours {max(o):6.2f} s  errors {e}")  # fmt: skip
 
 
@@ -324,6 +348,8 @@ def main() -> None:
     ap.add_argument("--cap", type=float, default=30.0, help="seconds per solve, each solver")
     ap.add_argument("--reps", type=int, default=5, help="solves of the example per median")
     ap.add_argument("--families", default=",".join(FAMILIES), help="comma-separated families")
+    ap.add_argument("--family-reps", type=int, default=1, metavar="R",
+                    help="solves per family instance and side (median)")  # fmt: skip
     ap.add_argument("--skip-example", action="store_true", help="no example runs")
     ap.add_argument("--skip-families", action="store_true", help="no hard-family table")
     ap.add_argument("--no-level-set", action="store_true",
@@ -348,7 +374,7 @@ def main() -> None:
         unknown = set(names) - set(FAMILIES)
         if unknown:
             ap.error(f"unknown families {sorted(unknown)}; known: {', '.join(FAMILIES)}")
-        families(a.instances, a.cap, names)
+        families(a.instances, a.cap, names, max(1, a.family_reps))
     if a.ladders:
         ladder_books(a.ladders, a.cap, a.ladder_seed)
 
