@@ -116,8 +116,8 @@ class TreeRecorder:
     ) -> None:  # fmt: skip
         """The node ``[lo, hi]`` (multipliers ``dual``) was narrowed to ``[new_lo, new_hi]``
         at its own multipliers (reduced-cost tightening): the sub-box and the pieces cut off
-        (:func:`box_pieces`) replace it, so the leaves still
-        partition the root box and each piece keeps the multipliers that bound it."""
+        (:func:`box_pieces`) replace it, so the leaves still partition the root box and each
+        piece keeps the multipliers that bound it."""
         self.split(lo, hi)
         for p_lo, p_hi in [(new_lo, new_hi), *box_pieces(lo, hi, new_lo, new_hi)]:
             self.keep(Leaf(p_lo, p_hi, dual))
@@ -214,16 +214,14 @@ def box_pieces(
     (a sub-box): together with it, a partition of the box's integer points."""
     pieces: list[tuple[np.ndarray, np.ndarray]] = []
     cur_lo, cur_hi = lo.copy(), hi.copy()
-    for j in map(int, np.flatnonzero((new_lo > lo) | (new_hi < hi))):
+    for j in np.flatnonzero((new_lo > lo) | (new_hi < hi)):
         if new_lo[j] > lo[j] and math.ceil(cur_lo[j]) <= new_lo[j] - 1:
-            pieces.append((cur_lo.copy(), _with(cur_hi, j, new_lo[j] - 1)))
+            below = cur_hi.copy()  # column j below the kept range, the others as they are
+            below[j] = new_lo[j] - 1
+            pieces.append((cur_lo.copy(), below))
         if new_hi[j] < hi[j] and new_hi[j] + 1 <= math.floor(cur_hi[j]):
-            pieces.append((_with(cur_lo, j, new_hi[j] + 1), cur_hi.copy()))
+            above = cur_lo.copy()  # column j above it
+            above[j] = new_hi[j] + 1
+            pieces.append((above, cur_hi.copy()))
         cur_lo[j], cur_hi[j] = new_lo[j], new_hi[j]
     return pieces
-
-
-def _with(a: np.ndarray, j: int, v: float) -> np.ndarray:
-    out = a.copy()
-    out[j] = v
-    return out
