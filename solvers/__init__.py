@@ -6,7 +6,8 @@ if __name__ != "hedge_planner.solvers":  # pragma: no cover - guards against a s
         "(pip install -e . puts the package on the path)"
     )
 
-from hedge_planner.solvers.lean_import import install as _defer_scipy_stats_in_cvxpy
+from hedge_planner.solvers.lean_import import install as _defer_scipy_in_cvxpy
 
-# Before any module here imports cvxpy: its import then skips scipy.stats (0.5-0.8 s).
-_defer_scipy_stats_in_cvxpy()
+# Before any module here imports cvxpy: its import then skips scipy.stats and scipy.optimize
+# (0.7-1 s cold; solvers.lean_import).
+_defer_scipy_in_cvxpy()

@@ -49,3 +49,22 @@ def test_step_function_falls_back_to_bisection() -> None:
 def test_iteration_limit_raises() -> None:
     with pytest.raises(RuntimeError, match="did not converge"):
         brent_root(lambda x: -1.0 if x < 0.25 else 1.0, -1.0, 1.0, xtol=0.0, rtol=0.0, maxiter=5)
+
+
+@pytest.mark.parametrize(
+    ("func", "lo", "hi"),
+    [
+        (lambda x: x * x - 2.0, 0.0, 2.0),
+        (lambda x: math.exp(x) - 10.0, -5.0, 5.0),
+        (lambda x: x**3 - x - 1.0, 1.0, 2.0),
+        (lambda x: 1e6 * (x - 0.123456789) ** 3 + (x - 0.123456789), -50.0, 50.0),
+        (lambda x: math.tanh(3.0 * (x - 12.5)) - 0.2, 0.0, 25.0),
+    ],
+)
+def test_same_root_as_scipy_brentq_at_the_plans_tolerances(func, lo: float, hi: float) -> None:
+    """The plan's break-evens moved from SciPy's ``brentq`` to :func:`brent_root` with
+    ``xtol=1e-10, rtol=1e-14``: SciPy's answer at those tolerances, to the last bit."""
+    from scipy.optimize import brentq
+
+    ref = brentq(func, lo, hi, xtol=1e-10, rtol=1e-14, maxiter=200)
+    assert brent_root(func, lo, hi, xtol=1e-10, rtol=1e-14, maxiter=200) == ref
