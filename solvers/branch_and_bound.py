@@ -26,7 +26,7 @@ from hedge_planner.solvers.bnb_types import (
 )
 from hedge_planner.solvers.branching import PseudoCosts, child_box, split_point
 from hedge_planner.solvers.dives import Heuristics
-from hedge_planner.solvers.heuristic_budget import HeuristicBudget
+from hedge_planner.solvers.heuristic_budget import DiveSchedule, HeuristicBudget
 from hedge_planner.solvers.highs_backend import NodeOutcome
 from hedge_planner.solvers.open_boxes import OpenBoxes
 from hedge_planner.solvers.warm_tree import Certify, SearchTree, TreeRecorder, replay
@@ -36,15 +36,6 @@ __all__ = ["BnBResult", "NodeSolver", "branch_and_bound", "child_box", "closed"]
 logger = logging.getLogger(__name__)
 
 _Box = tuple[np.ndarray, np.ndarray]  # an integer box (lo, hi)
-# Why: on the benchmark sweep most points close within ~6 node QPs of the root (bound-side
-# gap); a dive there is wasted. Points whose gap is the incumbent's need one early.
-_DIVE_AFTER = 6  # node QPs of the search proper before the first dive
-# Why: with the legs' binaries the root relaxation trades a little of everything, and a
-# dive from it fixes a poor set of legs (the desk example: five legs, 2.4% above the
-# optimum, ~40 QPs); after ~30 node QPs best-first has branched on the large legs and the
-# first dive finds the optimum's legs (desk example 86 -> 48 node QPs, legs 110 -> 72).
-_DIVE_AFTER_LEGS = 30
-_DIVE_EVERY = 24  # node QPs between later dives
 # Why: pseudo-costs learnt from a few dozen children mislead (the examples with legs,
 # ~50-250 node QPs, took 18-25% more with them from the root: case_legs.yaml 218 -> 257,
 # with max_legs 6 255 -> 318), while the leg families' searches run for 500-5,000 node
@@ -430,7 +421,7 @@ def _search(
     """
     status = "optimal"
     unresolved = [] if unresolved is None else unresolved  # bounds of nodes whose solve failed
-    next_dive = s.nodes + (_DIVE_AFTER_LEGS if np.any(s.up) else _DIVE_AFTER)
+    dives = DiveSchedule(s.nodes, bool(np.any(s.up)))
     next_stall = s.nodes + stall_every if stall_every else math.inf
     while heap:
         if closed(s.ub, heap[0][0], gap_tol):
@@ -454,12 +445,14 @@ def _search(
         if closed(s.ub, bound, gap_tol):  # its roundings closed the gap
             heapq.heappush(heap, (bound, depth, next(s.tie), lo, hi, xn))
             continue
-        if s.nodes >= next_dive:
+        if dives.due(s.nodes):
             # The cheap incumbents did not close the gap within a few nodes: dive from the
-            # best open node (repeated while the search stays open).
+            # best open node (repeated while the search stays open, less often while the
+            # dives fail: DiveSchedule).
             dive = s.leg_dive if not math.isfinite(s.ub) else s.dive
+            ub_before = s.ub
             s.heuristic(partial(dive, lo, hi, xn, gap_tol))
-            next_dive = s.nodes + _DIVE_EVERY
+            dives.dived(s.nodes, ub_before, s.ub)
             if closed(s.ub, bound, gap_tol):
                 heapq.heappush(heap, (bound, depth, next(s.tie), lo, hi, xn))
                 continue

@@ -92,7 +92,7 @@ class Heuristics(ABC):
         Why: on the desk example the relaxation of the best open node decides the
         optimum's six legs after ~17 node QPs, with six lots fractional; its
         curvature-ranked roundings (:meth:`model_roundings`) are the optimum, which the
-        first dive (after ``_DIVE_AFTER_LEGS`` node QPs) found only at node 32, and best
+        first dive (after ``DIVE_AFTER_LEGS`` node QPs) found only at node 32, and best
         first spent the nodes between on near-ties within the gap of it. One pass per set
         of legs (the binaries' values), a few fixed-integer QPs each.
         """

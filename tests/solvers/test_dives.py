@@ -14,7 +14,14 @@ import numpy as np
 import pytest
 from hedge_planner.solvers.branch_and_bound import branch_and_bound
 from hedge_planner.solvers.dives import Heuristics
-from hedge_planner.solvers.heuristic_budget import HeuristicBudget
+from hedge_planner.solvers.heuristic_budget import (
+    DIVE_AFTER,
+    DIVE_AFTER_LEGS,
+    DIVE_EVERY,
+    DIVE_EVERY_MAX,
+    DiveSchedule,
+    HeuristicBudget,
+)
 from hedge_planner.solvers.highs_backend import NodeOutcome
 
 #: The covering instance: six leg binaries, at most two legs, at least one of z0, z1 and at
@@ -143,3 +150,48 @@ def test_the_budget_never_changes_the_optimum_and_caps_failing_heuristics(free: 
     else:
         assert res.heuristic_nodes <= free + k + 1  # one dive past the budget at most
     assert res.nodes > 100  # the proof, not the heuristics, decides the search
+
+
+def test_dive_schedule_doubles_after_failed_dives_and_resets_after_an_improvement() -> None:
+    """First dive after DIVE_AFTER (DIVE_AFTER_LEGS with legs); from an incumbent, each dive
+    that leaves it unchanged doubles the interval up to DIVE_EVERY_MAX, one that lowers it
+    resets the interval; without an incumbent the interval stays DIVE_EVERY."""
+    assert DiveSchedule(10, legs=False).next == 10 + DIVE_AFTER
+    d = DiveSchedule(10, legs=True)
+    assert d.next == 10 + DIVE_AFTER_LEGS and not d.due(d.next - 1) and d.due(d.next)
+    d.dived(100, math.inf, math.inf)  # no incumbent before or after
+    assert d.next == 100 + DIVE_EVERY
+    d.dived(200, math.inf, 5.0)  # a first plan
+    assert d.next == 200 + DIVE_EVERY
+    intervals = []
+    for n in range(10):
+        d.dived(1000 * n, 5.0, 5.0)  # from an incumbent, no improvement
+        intervals.append(d.next - 1000 * n)
+    expected = [min(DIVE_EVERY * 2**i, DIVE_EVERY_MAX) for i in range(1, 11)]
+    assert intervals == expected and intervals[-1] == DIVE_EVERY_MAX
+    d.dived(20_000, 5.0, 4.0)  # an improvement
+    assert d.next == 20_000 + DIVE_EVERY
+    d.dived(30_000, 4.0, 4.0)
+    assert d.next == 30_000 + 2 * DIVE_EVERY
+
+
+def test_dives_that_cannot_improve_the_incumbent_thin_out() -> None:
+    """The instance above where the rounded root is the optimum (no dive can improve it), with
+    an unlimited heuristic budget: the dives' intervals double, so they spend at most one dive
+    (k + 1 QPs) per interval of 24, 48, ..., 768 node QPs and one per 768 after, and the
+    optimum is the enumerated one."""
+    k = 8
+    c = np.full(k, 0.5) + np.linspace(0.001, 0.01, k)
+    budget = HeuristicBudget(free=math.inf, share=0.0)
+    res = branch_and_bound(
+        _separable(c), np.arange(k), np.zeros(k), np.ones(k), gap_tol=0.0, time_limit=60.0,
+        max_nodes=100_000, heuristic_budget=budget,
+    )  # fmt: skip
+    ref = min(float(np.sum((np.array(p) - c) ** 2)) for p in itertools.product((0, 1), repeat=k))
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(ref, abs=1e-12)
+    doublings = int(math.log2(DIVE_EVERY_MAX // DIVE_EVERY)) + 1
+    most_dives = 1 + doublings + res.nodes / DIVE_EVERY_MAX
+    assert res.nodes > 100
+    assert res.heuristic_nodes <= (k + 1) * most_dives
+    assert res.heuristic_nodes < res.nodes / DIVE_EVERY  # a fixed interval would spend more
