@@ -75,21 +75,26 @@ DIVE_EVERY_MAX = 768
 class DiveSchedule:
     """When the branch-and-bound dives next, in node QPs (dives included).
 
-    The first dive comes after ``first`` node QPs, the next ``DIVE_EVERY`` later. A dive
-    from an incumbent that leaves it unchanged doubles the interval (up to
-    ``DIVE_EVERY_MAX``); one that improves it resets the interval. Without an incumbent the
-    interval stays at ``DIVE_EVERY``: the leg-elimination dives look for a first plan, and
-    until there is one nothing is pruned by bound.
+    The first dive comes after ``DIVE_AFTER`` node QPs (``DIVE_AFTER_LEGS`` with legs), the
+    next ``DIVE_EVERY`` later. A dive from an incumbent that leaves it unchanged doubles the
+    interval (up to ``DIVE_EVERY_MAX``); one that improves it resets the interval. A dive
+    the :class:`HeuristicBudget` skips counts as one that failed (the heuristics are
+    failing). Without an incumbent the interval stays at ``DIVE_EVERY``: the
+    leg-elimination dives look for a first plan, and until there is one nothing is pruned
+    by bound.
 
     Why: on the leg families the dives found 1-4 incumbents in 13-32 dives (15-26% of the
     node QPs), and the best-first search proves the gap whatever they find. Doubling the
     interval after a dive that fails (measured against a fixed 24): ``fut_swaps_legs``
     seeds 0 / 2 911 -> 785 / 929 -> 849 node QPs, ``lots_legs`` seeds 0 / 1 / 2 1,086 ->
     978 / 719 -> 683 / 273 -> 302, the examples ``case_legs.yaml`` 153 -> 135 and with
-    ``max_legs: 6`` 106 -> 91 (``case.yaml`` 21, unchanged), the desk ladder books as many
-    or fewer on 12 of 12. Doubling it without an incumbent as well took the hardest
-    ladder book from 9,401 to 10,833 node QPs: its dives never found a plan, but the node
-    QPs they spend bring its deferred big-M tightening forward.
+    ``max_legs: 6`` 106 -> 91 (``case.yaml`` 21, unchanged), the desk ladder books
+    (``bench_integer.py --ladders 12``) as many or fewer on each. Doubling it without an
+    incumbent as well took the hardest ladder book from 9,401 to 10,833 node QPs: its
+    dives never found a plan, but the node QPs they spend bring its deferred big-M
+    tightening forward. The one search found worse: ``fut_swaps_legs`` seed 1 (60 s cap)
+    23,380 -> 29,189 node QPs; it ends when a rounding meets the optimum, and fewer dives
+    met it later (benchmarks/HISTORY.md, twelfth session).
 
     Parameters
     ----------
