@@ -157,6 +157,10 @@ class HighsModel:
         self.form = form
         self.int_cols = np.asarray(int_cols, dtype=np.int32)
         self.h = new_highs()
+        # Why built here: a Highs object costs ~0.2 ms to create, as much as the check it
+        # serves (rows_infeasible), which runs once per search.
+        self._presolver = new_highs()
+        self._presolver.setOptionValue("presolve", "on")
         self.n_col = form.n_col
         self._A: sp.csc_matrix | None = None
         self._last: LinearForm | None = None
@@ -434,6 +438,30 @@ class HighsModel:
         if ms == highspy.HighsModelStatus.kUnboundedOrInfeasible:
             return NodeOutcome("infeasible_or_unbounded", None, None)
         return NodeOutcome("error", None, None)
+
+    def rows_infeasible(self, cols: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> bool:
+        """True when HiGHS' presolve proves the linear rows infeasible, integers relaxed.
+
+        The model's rows and column bounds with columns ``cols`` boxed in ``[lo, hi]``
+        (original units), the objective dropped: feasibility only. Why: where the limits
+        admit no plan at all, presolve's row reasoning proves it in ~0.05-0.1 ms, where
+        HiGHS' QP (whose presolve does not run on a QP) first builds its phase-one LP;
+        measured on ``fut_only_tight`` seeds 1 and 2, 0.05-0.09 ms against 0.17-0.2 ms
+        warm. Only a proof is used: any other presolve outcome leaves the decision to the
+        solves. Costs ~0.1-0.6 ms on a feasible root.
+        """
+        lp = self.h.getLp()
+        n = lp.num_col_
+        lp.col_cost_ = np.zeros(n)
+        lp.offset_ = 0.0
+        c_lo, c_hi = np.array(lp.col_lower_, dtype=float), np.array(lp.col_upper_, dtype=float)
+        cs = self._col_scale[cols]
+        c_lo[cols], c_hi[cols] = _finite_or_inf(lo / cs), _finite_or_inf(hi / cs)
+        lp.col_lower_, lp.col_upper_ = c_lo, c_hi
+        h = self._presolver
+        h.passModel(lp)
+        h.presolve()
+        return bool(h.getModelPresolveStatus() == highspy.HighsPresolveStatus.kInfeasible)
 
     def solve_milp(self, gap: float, seconds: float) -> tuple[NodeOutcome, float | None, int]:
         """One HiGHS MILP solve with :attr:`int_cols` integral (objective must be linear).

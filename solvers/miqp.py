@@ -214,6 +214,13 @@ class MIQPSolver:
         self._box = None
         if self.integer_method == "oa" or not self.lazy_tighten:
             self._box = self._tighten(0.2 * tl)
+        cols = self._int_cols
+        lo, hi = self._box or (self._highs.col_lo[cols], self._highs.col_hi[cols])
+        if self._highs.rows_infeasible(cols, lo, hi):
+            if self.program.legs.active:
+                self.program.legs.set_big_m(None)
+            method = "HiGHS presolve of the relaxation's rows"
+            return _Raw("infeasible", None, None, None, 0, method, "relaxation infeasible")
         try:
             return self._solve(gap, tl, max_nodes, t0, oa_seconds)
         finally:

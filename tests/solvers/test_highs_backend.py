@@ -175,3 +175,31 @@ def test_objective_value_is_the_info_field(seed: int) -> None:
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     for fast, info in values:
         assert fast == info and np.isfinite(fast) and fast != 0.0
+
+
+def test_presolve_infeasibility_claims_agree_with_clarabel() -> None:
+    """``rows_infeasible`` proves infeasibility only where CLARABEL on the cvxpy problem (an
+    independent interior-point solver) finds the problem infeasible too, and it does prove
+    some: random caps (negative: the absolute-value row admits nothing) and random boxes
+    on the columns it takes as integers."""
+    prob, x, _, p_cap = _problem()
+    form = ParametricForm(prob, [x])
+    cols = form.var_cols[0]
+    model = HighsModel(form, cols)
+    rng = np.random.default_rng(11)
+    proved = infeasible = 0
+    for _ in range(40):
+        p_cap.value = float(rng.uniform(-0.5, 2.0))
+        lo = rng.uniform(-4.0, 1.0, 6)
+        hi = lo + rng.uniform(0.0, 3.0, 6)
+        model.update()
+        claim = model.rows_infeasible(cols, lo, hi)
+        boxed = cp.Problem(prob.objective, [*prob.constraints, x >= lo, x <= hi])
+        boxed.solve(solver="CLARABEL")
+        infeasible += boxed.status == cp.INFEASIBLE
+        if claim:
+            proved += 1
+            assert boxed.status == cp.INFEASIBLE
+        else:
+            assert boxed.status in (cp.OPTIMAL, cp.INFEASIBLE)
+    assert infeasible > 5 and proved >= infeasible // 2
