@@ -210,3 +210,64 @@ def test_budget_note_states_the_steps_and_the_gap() -> None:
     assert "relative gap 0.1 " in note and "not proven optimal" in note
     assert budget_note(3, 100.0, None).endswith("(no bound)")
     assert "relative gap 0 " in budget_note(3, 100.0, 120.0)  # a bound above: gap 0
+
+
+@pytest.mark.parametrize(
+    ("target", "feasible"),
+    [(2.0, False), (3.45, False), (3.55, True), (5.0, True), (6.45, True), (6.55, False)],
+)
+def test_root_presolve_decides_as_the_hand_computation(
+    target: float, feasible: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reachable durations with -10..10 whole contracts are [4, 6] years (as in
+    test_infeasible_duration_band_unreachable), so a band of target +- 0.5 admits a plan iff
+    the target lies in [3.5, 6.5]. The root check by HiGHS' presolve of the rows
+    (``HighsModel.rows_infeasible``) and the QP search without it decide as that."""
+    from hedge_planner.solvers.highs_backend import HighsModel
+
+    def decide() -> tuple[str, str]:
+        port = PortfolioRisk(1e7, np.array([5000.0]))
+        opt = HedgeOptimizer(
+            port, [_one_future(-10, 10)], np.array([[100.0]]),
+            [TrackingErrorTerm(1e-6), SlippageTerm()], [DurationBand(target, 0.5)],
+        )  # fmt: skip
+        raw = opt._solve_raw(1e-6, 60.0)
+        return raw.status, raw.method
+
+    status, method = decide()
+    assert (status == "optimal") == feasible
+    assert (status == "infeasible") == (not feasible)
+    if not feasible:  # the bounds alone decide this one: presolve proves it
+        assert method == "HiGHS presolve of the relaxation's rows"
+    monkeypatch.setattr(HighsModel, "rows_infeasible", lambda *_: False)
+    status_qp, method_qp = decide()
+    assert status_qp == status and "presolve" not in method_qp
+
+
+def test_root_presolve_runs_on_a_new_model_and_after_an_infeasible_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The presolve check runs on the first search of a model and after one that ended
+    infeasible, not after a feasible one (a re-filled book: it would only cost); the
+    decisions are the hand computation's (reachable durations [4, 6] years) either way."""
+    from hedge_planner.solvers.highs_backend import HighsModel
+
+    calls: list[int] = []
+    real = HighsModel.rows_infeasible
+
+    def counted(self: HighsModel, *args: np.ndarray) -> bool:
+        calls.append(1)
+        return real(self, *args)
+
+    monkeypatch.setattr(HighsModel, "rows_infeasible", counted)
+    port = PortfolioRisk(1e7, np.array([5000.0]))
+    opt = HedgeOptimizer(
+        port, [_one_future(-10, 10)], np.array([[100.0]]),
+        [TrackingErrorTerm(1e-6), SlippageTerm()], [DurationBand(5.0, 0.5)],
+    )  # fmt: skip
+    expected = [(5.0, "optimal", 1), (5.5, "optimal", 1), (2.0, "infeasible", 1),
+                (2.5, "infeasible", 2), (4.0, "optimal", 3), (4.5, "optimal", 3)]  # fmt: skip
+    for target, status, n_calls in expected:
+        opt.set_params(duration_target=target)
+        assert opt._solve_raw(1e-6, 60.0).status == status
+        assert len(calls) == n_calls
