@@ -212,6 +212,16 @@ def test_budget_note_states_the_steps_and_the_gap() -> None:
     assert "relative gap 0 " in budget_note(3, 100.0, 120.0)  # a bound above: gap 0
 
 
+def _band_case(target: float) -> HedgeOptimizer:
+    """Duration 5y on MV 1e7, one future moving DV01 by +-100 a contract within +-10
+    contracts (reachable durations [4, 6] years), a band of ``target`` +- 0.5 years."""
+    port = PortfolioRisk(1e7, np.array([5000.0]))
+    return HedgeOptimizer(
+        port, [_one_future(-10, 10)], np.array([[100.0]]),
+        [TrackingErrorTerm(1e-6), SlippageTerm()], [DurationBand(target, 0.5)],
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("target", "feasible"),
     [(2.0, False), (3.45, False), (3.55, True), (5.0, True), (6.45, True), (6.55, False)],
@@ -226,12 +236,7 @@ def test_root_presolve_decides_as_the_hand_computation(
     from hedge_planner.solvers.highs_backend import HighsModel
 
     def decide() -> tuple[str, str]:
-        port = PortfolioRisk(1e7, np.array([5000.0]))
-        opt = HedgeOptimizer(
-            port, [_one_future(-10, 10)], np.array([[100.0]]),
-            [TrackingErrorTerm(1e-6), SlippageTerm()], [DurationBand(target, 0.5)],
-        )  # fmt: skip
-        raw = opt._solve_raw(1e-6, 60.0)
+        raw = _band_case(target)._solve_raw(1e-6, 60.0)
         return raw.status, raw.method
 
     status, method = decide()
@@ -260,11 +265,7 @@ def test_root_presolve_runs_on_a_new_model_and_after_an_infeasible_search(
         return real(self, *args)
 
     monkeypatch.setattr(HighsModel, "rows_infeasible", counted)
-    port = PortfolioRisk(1e7, np.array([5000.0]))
-    opt = HedgeOptimizer(
-        port, [_one_future(-10, 10)], np.array([[100.0]]),
-        [TrackingErrorTerm(1e-6), SlippageTerm()], [DurationBand(5.0, 0.5)],
-    )  # fmt: skip
+    opt = _band_case(5.0)
     expected = [(5.0, "optimal", 1), (5.5, "optimal", 1), (2.0, "infeasible", 1),
                 (2.5, "infeasible", 2), (4.0, "optimal", 3), (4.5, "optimal", 3)]  # fmt: skip
     for target, status, n_calls in expected:
