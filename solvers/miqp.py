@@ -28,14 +28,13 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-import cvxpy as cp
 import numpy as np
 from hedge_planner.solvers.bound_lp import WarmLPs
 from hedge_planner.solvers.bound_tightening import implied_bounds, level_set_box, level_set_form
 from hedge_planner.solvers.box_search import better_start, box_search
 from hedge_planner.solvers.branch_and_bound import branch_and_bound
 from hedge_planner.solvers.branching import PseudoCosts
-from hedge_planner.solvers.clarabel import solve_clarabel
+from hedge_planner.solvers.clarabel import cvxpy_node
 from hedge_planner.solvers.formulation import HedgeProgram
 from hedge_planner.solvers.heuristic_budget import FREE, HeuristicBudget
 from hedge_planner.solvers.highs_backend import HighsModel, NodeOutcome
@@ -43,7 +42,6 @@ from hedge_planner.solvers.node_solvers import NodeSolvers
 from hedge_planner.solvers.outer_approx import outer_approximation
 from hedge_planner.solvers.results import RawOutcome as _Raw
 from hedge_planner.solvers.results import better_unproven as _better_unproven
-from hedge_planner.solvers.results import finite_or_none
 from hedge_planner.solvers.standard_form import LinearForm, ParametricForm, search_hessian
 from hedge_planner.solvers.warm_tree import SearchTree
 
@@ -583,30 +581,6 @@ class MIQPSolver:
         return _Raw(res.status, x, res.objective, res.bound, res.nodes, method, res.message)
 
     def _node_fallback(self, lo: np.ndarray, hi: np.ndarray) -> NodeOutcome:
-        """Node relaxation through cvxpy + CLARABEL, the last resort where HiGHS' QP and
-        the standard-form CLARABEL (:mod:`~hedge_planner.solvers.clarabel_backend`) fail.
-
-        Its outcome is "approximate": a point to branch from, never a bound. Why: on such
-        nodes it ends "optimal" above the node's optimum (test_cardinality seed 333's root:
-        14.41 where SCIP and SCS find -9.17). ``lo, hi``: the integers' box (lots).
-        """
-        node = self.program.node_problem()
-        self.program.set_node_bounds(node, lo, hi)
-        try:
-            solve_clarabel(node.problem)
-        except cp.error.SolverError as exc:
-            logger.warning("fallback node relaxation (CLARABEL) failed: %s", exc)
-            return NodeOutcome("error", None, None)
-        st = node.problem.status
-        if st in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) and node.x.value is not None:
-            obj = finite_or_none(node.problem.value)
-            v = self.program.leg_vars(node.x)
-            parts = [np.asarray(node.x.value, dtype=float)]
-            if v is not None:
-                parts.append(np.asarray(v.z.value, dtype=float))
-            if obj is not None:
-                return NodeOutcome("approximate", np.concatenate(parts), obj)
-        if st == cp.INFEASIBLE:
-            return NodeOutcome("infeasible", None, None)
-        logger.warning("fallback node relaxation (CLARABEL) ended %s", st)
-        return NodeOutcome("error", None, None)
+        """Node relaxation through cvxpy + CLARABEL, the last resort (an "approximate"
+        outcome: see :func:`~hedge_planner.solvers.clarabel.cvxpy_node`)."""
+        return cvxpy_node(self.program, lo, hi)
