@@ -452,6 +452,8 @@ class HighsModel:
         """
         lp = self.h.getLp()
         n = lp.num_col_
+        if n != self._col_scale.size:  # HiGHS did not take the model (e.g. coefficients
+            return False  # beyond its infinity): no proof; the search reports the failure
         lp.col_cost_ = np.zeros(n)
         lp.offset_ = 0.0
         c_lo, c_hi = np.array(lp.col_lower_, dtype=float), np.array(lp.col_upper_, dtype=float)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from hedge_planner.models.bootstrap import tenor_years
 from hedge_planner.models.errors import InputError, InputIssue
+from hedge_planner.models.schemas import MAX_FACE
 from hedge_planner.models.units import BP
 from hedge_planner.service.jobs import REQUEST_NAME, MarketContext
 from pydantic import BaseModel, ConfigDict, Field
@@ -60,7 +61,8 @@ def krd_ladder(
     Raises
     ------
     InputError
-        A tenor that is not a key tenor, a negative or non-finite DV01, or no exposure at all.
+        A tenor that is not a key tenor, a negative or non-finite DV01, a DV01 whose zero
+        coupon would be a face above the holdings' plausible maximum, or no exposure at all.
     """
     curve = market.treasury_curve()
     anchor = dt.date.fromisoformat(str(market.data["analysis_date"]))
@@ -80,10 +82,20 @@ def krd_ladder(
         maturity = dt.date(anchor.year + year, month + 1, day)
         t = (maturity - anchor).days / 365.0
         df = float(curve.discount(np.array([t]))[0])
+        face = dv01 / (df * t * BP)
+        if face > MAX_FACE:
+            # checked here, not only by the holdings' schema: the desk's fast path reuses a
+            # validated case and swaps in the ladder without validating it again
+            raise _issue(
+                column,
+                f"a DV01 of {dv01:g} needs a {tenor} zero coupon of face {face:g}, above the "
+                f"plausible maximum {MAX_FACE:g}",
+                "the DV01 is currency per 1 bp: check its units",
+            )
         rows.append(
             {
                 "id": f"KRD-{tenor}",
-                "face": dv01 / (df * t * BP),
+                "face": face,
                 "coupon": 0.0,
                 "frequency": 0,
                 "maturity": maturity.isoformat(),

@@ -203,3 +203,16 @@ def test_presolve_infeasibility_claims_agree_with_clarabel() -> None:
         else:
             assert boxed.status in (cp.OPTIMAL, cp.INFEASIBLE)
     assert infeasible > 5 and proved >= infeasible // 2
+
+
+def test_presolve_check_without_the_model_is_no_proof(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where HiGHS holds no model (it refused one: a fuzzed DV01 of 1.96e23 a bp once got the
+    check an empty LP and an IndexError), the check proves nothing and does not raise."""
+    import highspy
+
+    prob, x, _, _ = _problem()
+    form = ParametricForm(prob, [x])
+    cols = form.var_cols[0]
+    model = HighsModel(form, cols)
+    monkeypatch.setattr(model.h, "getLp", lambda: highspy.HighsLp())
+    assert model.rows_infeasible(cols, np.full(6, -1.0), np.full(6, 1.0)) is False

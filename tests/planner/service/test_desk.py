@@ -105,3 +105,17 @@ def test_no_market_is_422(sqlite_store: PlanStore) -> None:
     with TestClient(create_app(ServiceSettings(), store=sqlite_store)) as c:
         r = c.post("/v1/hedge", json={"krd_dv01": {"2y": 1.0}}, headers=bearer(key))
     assert r.status_code == 422 and r.json()["errors"][0]["column"] == "market"
+
+
+def test_a_dv01_beyond_any_plausible_face_is_422_after_a_valid_ladder(
+    desk: tuple[TestClient, dict[str, str]],
+) -> None:
+    """The desk's fast path reuses the case of an earlier ladder of the same tenors without
+    validating the new ladder's faces: the DV01 is checked where the ladder is built (a DV01 of
+    1.96e23 a bp once reached the solver and failed there with a 500; fuzz-found)."""
+    c, auth = desk
+    assert c.post("/v1/hedge", json={"krd_dv01": {"6m": 1e6}}, headers=auth).status_code == 200
+    r = c.post("/v1/hedge", json={"krd_dv01": {"6m": 1.96e23}}, headers=auth)
+    assert r.status_code == 422, r.text
+    (issue,) = r.json()["errors"]
+    assert issue["column"] == "krd_dv01.6m" and "plausible maximum" in issue["reason"]
