@@ -34,6 +34,10 @@ Run: ``python benchmarks/bench_plan_example.py [--runs 5]``.
    and the stage worker of both checkouts alternated run by run (each checkout's own worker,
    whose stages may differ), the medians and the ratio other / this per stage: the figure to
    quote for a change, comparable between a loaded and an idle machine where seconds are not.
+9. **Compiled loops** (``--only-kernels`` runs this part alone): the same alternation within
+   this checkout, the numpy lattice and Monte Carlo loops (``HEDGE_PLANNER_KERNELS=numpy``)
+   against the compiled ones (``models/_lattice_c.c``, ``models/_mbs_c.c``): ratio numpy /
+   compiled per stage.
 7. **Scenario stage, stacked vs one sigma at a time** (``--scenario-runs``, default 5;
    ``--only-scenarios`` runs this part alone): after measuring and hedging once, the scenario
    stage (``run_scenarios``: the book, the hedge and the modelled holdings under every
@@ -342,44 +346,62 @@ def _worker_of(root: Path) -> str | None:
 
 def _against(other: Path, runs: int) -> None:
     """Cold command and stages of this checkout and of ``other`` alternated (part 8)."""
-    sides = {"this": ROOT, "other": other.resolve()}
-    python = {k: str(r / ".venv" / "bin" / "python") for k, r in sides.items()}
-    workers = {k: _worker_of(r) for k, r in sides.items()}
+    _compare({"other": (other.resolve(), {}), "this": (ROOT, {})}, runs, f"against {other}")
+
+
+def _kernels(runs: int) -> None:
+    """Cold command and stages with the numpy loops (``HEDGE_PLANNER_KERNELS=numpy``) and with
+    the compiled lattice and Monte Carlo loops alternated (part 9)."""
+    off = {"HEDGE_PLANNER_KERNELS": "numpy"}
+    _compare({"numpy": (ROOT, off), "compiled": (ROOT, {})}, runs, "numpy loops against compiled")
+
+
+def _compare(sides: dict[str, tuple[Path, dict[str, str]]], runs: int, title: str) -> None:
+    """The whole cold command and the stage worker of two sides (checkout, extra environment)
+    alternated run by run; medians and the ratio first / second per figure."""
+    python = {k: str(root / ".venv" / "bin" / "python") for k, (root, _) in sides.items()}
+    workers = {k: _worker_of(root) for k, (root, _) in sides.items()}
     walls: dict[str, list[float]] = {k: [] for k in sides}
     stages: dict[str, list[dict[str, float]]] = {k: [] for k in sides}
     with tempfile.TemporaryDirectory() as tmp:
-        env = _env(Path(tmp) / "pycache")
+        base = _env(Path(tmp) / "pycache")
+        env = {k: {**base, **extra} for k, (_, extra) in sides.items()}
 
         def cmd(k: str) -> list[str]:
-            case = sides[k] / "examples" / "core_plus" / "case.yaml"
+            case = sides[k][0] / "examples" / "core_plus" / "case.yaml"
             out = str(Path(tmp) / f"out-{k}")
             return [python[k], "-m", "hedge_planner.cli", "plan", str(case), "--out", out, "--json"]
 
         for k in sides:
-            _wall(cmd(k), env)  # warms each checkout's bytecode cache
+            _wall(cmd(k), env[k])  # warms each checkout's bytecode cache
         for _ in range(runs):  # alternate, so load changes hit both sides alike
-            for k, root in sides.items():
-                walls[k].append(_wall(cmd(k), env))
+            for k, (root, _) in sides.items():
+                walls[k].append(_wall(cmd(k), env[k]))
                 worker = workers[k]
                 if worker is not None:
                     case = str(root / "examples" / "core_plus" / "case.yaml")
                     proc = subprocess.run(
-                        [python[k], "-c", worker, case], env=env, cwd=root, check=True,
+                        [python[k], "-c", worker, case], env=env[k], cwd=root, check=True,
                         capture_output=True,
                     )  # fmt: skip
                     stages[k].append(json.loads(proc.stdout.decode().strip().splitlines()[-1]))
-    med = {k: statistics.median(v) for k, v in walls.items()}
-    print(f"against {sides['other']} ({runs} alternated cold runs, median, seconds):")
-    a, b = med["other"], med["this"]
-    label = "example plan, whole command"
-    print(f"  {label:<28} other {a:7.3f}  this {b:7.3f}  ratio other/this {a / b:5.2f}")
-    if stages["this"] and stages["other"]:
-        for key in stages["this"][0]:
-            if key not in stages["other"][0]:
-                continue
-            a = statistics.median(s[key] for s in stages["other"])
-            b = statistics.median(s[key] for s in stages["this"])
-            print(f"  {key:<28} other {a:7.3f}  this {b:7.3f}  ratio other/this {a / b:5.2f}")
+    first, second = list(sides)
+    print(f"{title} ({runs} alternated cold runs, median, seconds):")
+
+    def line(label: str, a: float, b: float) -> None:
+        ratio = f"ratio {first}/{second} {a / b:5.2f}"
+        print(f"  {label:<28} {first} {a:7.3f}  {second} {b:7.3f}  {ratio}")
+
+    line(
+        "example plan, whole command",
+        statistics.median(walls[first]),
+        statistics.median(walls[second]),
+    )
+    if stages[first] and stages[second]:
+        for key in stages[second][0]:
+            if key in stages[first][0]:
+                a = statistics.median(s[key] for s in stages[first])
+                line(key, a, statistics.median(s[key] for s in stages[second]))
 
 
 def main() -> None:
@@ -400,9 +422,15 @@ def main() -> None:
     parser.add_argument(
         "--only-against", action="store_true", help="run the --against comparison only"
     )
+    parser.add_argument(
+        "--only-kernels", action="store_true", help="run the numpy/compiled loops comparison only"
+    )
     args = parser.parse_args()
     if args.against is not None and args.only_against:
         _against(args.against, args.runs)
+        return
+    if args.only_kernels:
+        _kernels(args.runs)
         return
     if args.only_scenarios:
         _scenario_stage(args.scenario_runs)
@@ -438,6 +466,7 @@ def main() -> None:
     _large_books(args.rows)
     _csv_books([int(x) for x in args.csv_rows.split(",")])
     _scenario_stage(args.scenario_runs)
+    _kernels(args.runs)
     if args.against is not None:
         _against(args.against, args.runs)
 

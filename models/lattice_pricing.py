@@ -3,12 +3,14 @@ the adjoint (reverse-mode) derivative of each price with respect to the lattice 
 
 Blocks: bonds are sorted by their last cash-flow level and cut into blocks; each block is rolled
 back from its own last level (a 3-year bond does not walk the 15-year lattice), with working arrays
-small enough to stay in cache, and blocks run on a small thread pool (numpy releases the GIL inside
-its loops). Every bond's arithmetic is the same as in one whole-book rollback, so prices do not
-depend on the blocking. Many scenario rows are cut into row chunks of about
-:data:`ROLL_ELEMENTS` values (rows are independent: the same arithmetic), and a large job carries
-only the tree's rollback bands (:meth:`models.short_rate.TrinomialTree.band`: the far tails of a
-wide tree, reached with probability below 1e-30, are left out).
+small enough to stay in cache, and blocks run on a small thread pool (numpy and the compiled loops
+release the GIL). A block's walk down the levels runs in one call of the compiled loop
+(:mod:`models.lattice_kernels`, the same arithmetic to rounding) where the extension is built, in
+:func:`_rollback`'s numpy loop otherwise. Every bond's arithmetic is the same as in one whole-book
+rollback, so prices do not depend on the blocking. Many scenario rows are cut into row chunks of
+about :data:`ROLL_ELEMENTS` values (rows are independent: the same arithmetic), and a large job
+carries only the tree's rollback bands (:meth:`models.short_rate.TrinomialTree.band`: the far tails
+of a wide tree, reached with probability below 1e-30, are left out).
 
 Adjoint: a price is ``V0 = sum over levels of the flows collected there`` along the lattice, with
 exercise decided node by node. With the exercise decisions of the base rollback held (they change
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models import lattice_kernels
 from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.short_rate import TrinomialTree
 from hedge_planner.models.threads import workers
@@ -123,6 +126,8 @@ def _rollback(
     """Values at the root ``(S, b)`` of one block rolled back from level ``top``; the exercise
     decisions of scenario 0 go into ``masks`` when it is given; ``banded``: carry the tree's
     rollback bands (:meth:`TrinomialTree.band`), else every node."""
+    if lattice_kernels.enabled():
+        return _compiled_rollback(book, tree, phi, spread, top, banded, masks)
     n_s, n_b = spread.shape
     last = len(book.grid) - 1
     band = tree.band if banded else _whole_levels(tree)
@@ -168,6 +173,33 @@ def _rollback(
         if on_any[i]:
             values += book.on_node[None, :, i, None]
     return np.asarray(values[:, :, 0])
+
+
+def _compiled_rollback(
+    book: LatticeBook,
+    tree: TrinomialTree,
+    phi: FloatArray,
+    spread: FloatArray,
+    top: int,
+    banded: bool,
+    masks: dict[int, npt.NDArray[np.bool_]] | None,
+) -> FloatArray:
+    """:func:`_rollback` in the compiled loops (:func:`models.lattice_kernels.rollback`): the
+    same figures and exercise decisions to rounding."""
+    band = tree.band if banded else _whole_levels(tree)
+    keep = np.flatnonzero(book.inside_level <= top)
+    order = keep[np.argsort(book.inside_level[keep], kind="stable")]
+    events = lattice_kernels.BondEvents(
+        np.ascontiguousarray(book.on_node, dtype=np.float64),
+        np.ascontiguousarray(book.strike, dtype=np.float64),
+        np.ascontiguousarray(book.put, dtype=np.uint8),
+        np.ascontiguousarray(book.inside_bond[order], dtype=np.int64),
+        np.ascontiguousarray(book.inside_level[order], dtype=np.int64),
+        np.ascontiguousarray(book.inside_amount[order], dtype=np.float64),
+        np.ascontiguousarray(book.inside_tau[order], dtype=np.float64),
+    )
+    bands = [band(i) for i in range(top + 1)]
+    return lattice_kernels.rollback(tree, events, phi, spread, top, bands, masks)
 
 
 def _drift_gradient(

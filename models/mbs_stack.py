@@ -25,6 +25,11 @@ their integrals, the pools' terms) and runs one month loop per sigma for a pool 
 
 Rate-independent pools do not depend on sigma: their lanes are the curve's discounting of their
 flows, as in :func:`models.mbs.discounted_flows`.
+
+Where the compiled month loop is built (:mod:`models.mbs_kernels`), every lane, dense rows
+included, goes through it instead: lanes of one rate row together, one pass per path and month
+(the month's formulas of :func:`~models.mbs_months.project`, its own ``exp`` and ``log1p``), the
+same figures to rounding.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+from hedge_planner.models import mbs_kernels
 from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.mbs import MonteCarloSpec, mortgage_rates, run_threaded
@@ -266,6 +272,8 @@ class _LaneJob:
 
     def run(self, pool: IntArray, row: IntArray, fac: IntArray) -> FloatArray:
         """``A (L, M)`` of lanes (pool, rate row, factor row)."""
+        if self.compiled:
+            return self.run_compiled(pool, row, fac)
         out = np.empty((pool.size, self.terms.ramp.shape[1]))
 
         def one(sel: slice) -> None:
@@ -278,6 +286,10 @@ class _LaneJob:
         """``A (U, b, M)`` of rate rows ``rows`` for every pool (factor rows ``fac``,
         non-decreasing): :func:`models.mbs_months.project` by blocks of pools and paths."""
         n_b, n_m = self.terms.wac.size, self.terms.ramp.shape[1]
+        if self.compiled:  # every (row, pool) pair a lane, row-major
+            lanes = Lanes(np.repeat(rows, n_b), np.tile(np.arange(n_b), rows.size))
+            a = self.run_compiled(lanes.pool, lanes.row, np.repeat(fac, n_b))
+            return a.reshape(rows.size, n_b, n_m)
         out = np.zeros((rows.size, n_b, n_m))
         starts = np.flatnonzero(np.diff(fac, prepend=-1))
         ends = np.append(starts[1:], fac.size)
@@ -311,6 +323,36 @@ class _LaneJob:
 
         run_threaded(one, block_bounds(n_b, size))
         return out
+
+    @property
+    def compiled(self) -> bool:
+        """Lanes go to the compiled month loop (:mod:`models.mbs_kernels`): built, switched on,
+        and the S-curve's exponentials precomputed (else the numpy loop's overflow handling)."""
+        return self.rate_exp is not None and mbs_kernels.enabled()
+
+    def run_compiled(self, pool: IntArray, row: IntArray, fac: IntArray) -> FloatArray:
+        """``A (L, M)`` of lanes (pool, rate row, factor row) in the compiled month loop, lanes
+        split over the thread pool (the loop releases the GIL)."""
+        assert self.rate_exp is not None
+        terms = mbs_kernels.LaneTerms.of(self.terms, self.refi)
+        out = np.empty((pool.size, self.terms.ramp.shape[1]))
+        rates, rate_exp = np.ascontiguousarray(self.rates), np.ascontiguousarray(self.rate_exp)
+        factor, disc = np.ascontiguousarray(self.factor), np.ascontiguousarray(self.disc)
+        # lanes of one rate row together: the loop reads a row's rates once for all its pools
+        order = np.lexsort((pool, fac, row))
+        row64, fac64, pool64 = (np.asarray(a, dtype=np.int64)[order] for a in (row, fac, pool))
+
+        def one(sel: slice) -> None:
+            mbs_kernels.project_lanes(
+                terms, rates, rate_exp, factor, disc, row64[sel], fac64[sel], pool64[sel],
+                out[sel],
+            )  # fmt: skip
+
+        # a few blocks per thread: lanes differ in length (a pool's life)
+        run_threaded(one, block_bounds(pool.size, max(1, -(-pool.size // (4 * workers())))))
+        unsorted = np.empty_like(out)
+        unsorted[order] = out
+        return unsorted
 
     def project(self, pool: IntArray, row: IntArray, fac: IntArray) -> FloatArray:
         """The month loop of :func:`models.mbs_months.project` over lanes (see the module notes);

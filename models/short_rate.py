@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models import lattice_kernels
 from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.trinomial_levels import levels
@@ -222,6 +223,8 @@ class TrinomialTree:
         if df.shape[1] != self.n_steps:
             raise AnalyticsError(f"need discount factors at {self.n_steps} grid times")
         n_curves = df.shape[0]
+        if lattice_kernels.enabled():
+            return lattice_kernels.fit(self, df)
         phi = np.empty((n_curves, self.n_steps))
         q = np.ones((n_curves, 1))  # Arrow-Debreu prices of level 0
         for i, dt in enumerate(self.dt):
@@ -317,6 +320,8 @@ class TrinomialTree:
         full = [(0, len(x)) for x in self.x]
         if self.width <= BAND_MIN_WIDTH:
             return full
+        if lattice_kernels.enabled():
+            return lattice_kernels.bands(self, BAND_PROBABILITY)
         bands = [full[0]]
         reach = np.ones((1, 1))
         for i in range(self.n_steps):

@@ -1,0 +1,57 @@
+# Type stub of the compiled lattice loops (models/_lattice_c.c); arrays are C-contiguous
+# float64 / int64 / uint8 buffers of the sizes the C source documents.
+from typing import Any
+
+def fit(
+    x: Any,
+    offs: Any,
+    child: Any,
+    prob: Any,
+    dt: Any,
+    scale: Any,
+    df: Any,
+    phi: Any,
+    n_steps: int,
+    n_rows: int,
+    n_scale: int,
+    /,
+) -> None: ...
+def bands(
+    x: Any,
+    offs: Any,
+    child: Any,
+    prob: Any,
+    dt: Any,
+    threshold: float,
+    lo: Any,
+    hi: Any,
+    n_steps: int,
+    /,
+) -> None: ...
+def rollback(
+    x: Any,
+    offs: Any,
+    child: Any,
+    prob: Any,
+    dt: Any,
+    lo: Any,
+    hi: Any,
+    scale: Any,
+    phi: Any,
+    spread: Any,
+    on_node: Any,
+    strike: Any,
+    put: Any,
+    in_bond: Any,
+    in_level: Any,
+    in_amount: Any,
+    in_tau: Any,
+    out: Any,
+    n_steps: int,
+    n_rows: int,
+    n_scale: int,
+    n_bonds: int,
+    n_inside: int,
+    top: int,
+    /,
+) -> None: ...

@@ -1,0 +1,6 @@
+# Type stub of the compiled month loop (models/_mbs_c.c); arrays are C-contiguous float64 /
+# int64 buffers of the sizes the C source documents.
+from typing import Any
+
+def project_lanes(*args: Any) -> None: ...
+def elementary(x: Any, out: Any, n: int, which: int, /) -> None: ...
