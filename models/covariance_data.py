@@ -13,10 +13,9 @@ import os
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
-import pandas as pd
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.covariance import (
     CovarianceError,
@@ -36,6 +35,9 @@ from hedge_planner.models.input_files import (
 )
 from hedge_planner.models.risk import DEFAULT_KEY_TENORS
 from hedge_planner.models.units import BP_PER_UNIT, TRADING_DAYS_PER_YEAR
+
+if TYPE_CHECKING:  # pandas is imported by the history functions that use it
+    import pandas as pd
 
 #: Column names of the US Treasury par-yield CSV mapped to tenor labels.
 TREASURY_COLUMNS: dict[str, str] = {
@@ -241,6 +243,8 @@ def load_treasury_par_history(path_or_buffer: str | os.PathLike[str] | IO[str]) 
         file, missing ``Date`` column, unknown columns, bad dates, non-numeric or non-finite
         yields, duplicate dates.
     """
+    import pandas as pd
+
     text, name = _history_text(path_or_buffer)
     reader = csv.reader(iter_lines(text))
     records: list[tuple[int, list[str]]] = []
@@ -384,6 +388,8 @@ def estimate_keyrate_covariance(
         Missing columns, yields that look like percent, duplicate dates, fewer than
         ``len(tenors) + 1`` changes, or an invalid resulting matrix.
     """
+    import pandas as pd
+
     labels = _normalize_tenors(tenors)
     missing_cols = [t for t in labels if t not in history.columns]
     if missing_cols:

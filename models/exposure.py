@@ -23,14 +23,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.hedge_instruments import HedgeInstrumentRisk
 from hedge_planner.models.risk import CurveRisk
 from hedge_planner.models.units import BP
+
+if TYPE_CHECKING:  # pandas is imported where the positions table is built
+    import pandas as pd
 
 #: Methodology labels attached to every figure.
 EFFECTIVE = "effective (curve-based)"
@@ -395,6 +398,8 @@ def portfolio_exposure(
     AnalyticsError
         If key tenors do not line up.
     """
+    import pandas as pd
+
     labels = _common_key_tenors(cash, holdings, key_tenors)
     n_keys = len(labels)
     rows, deriv_krd = _position_rows(cash, holdings, cds, n_keys)

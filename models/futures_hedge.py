@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.bonds import BondBook, CashflowSchedule, build_schedule
 from hedge_planner.models.curves import YieldCurve
@@ -53,6 +52,9 @@ from hedge_planner.models.swaps import (
 )
 from hedge_planner.models.units import BP
 from hedge_planner.models.yield_risk import dirty_price_from_yield, yield_from_dirty_price
+
+if TYPE_CHECKING:  # pandas is imported where the basket table is built
+    import pandas as pd
 
 
 # --------------------------------------------------------------------------------------------
@@ -358,6 +360,8 @@ class TreasuryFuture(_PerUnitRisk):
     # ------------------------------------------------------------------ risk
     def basket_frame(self) -> pd.DataFrame:
         """One row per deliverable bond: prices, CF, forward, basis, implied repo, CTD flag."""
+        import pandas as pd
+
         b = self.basis
         return pd.DataFrame(
             {

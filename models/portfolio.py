@@ -20,13 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from hedge_planner.models.arrays import BoolArray, FloatArray
 from hedge_planner.models.risk import CurveRisk, KeyRateSensitivity
 from hedge_planner.models.units import BP
+
+if TYPE_CHECKING:  # pandas is imported where a table is asked for as a DataFrame
+    import pandas as pd
 
 METHOD_COMPUTED = "effective (curve-based, computed)"
 METHOD_SUPPLIED = "supplied (OAS-based)"
@@ -271,11 +274,18 @@ def sector_weights(risk: HoldingRisk) -> dict[str, float]:
 
 
 def sector_contributions(risk: HoldingRisk) -> pd.DataFrame:
+    """:func:`sector_rows` as a DataFrame (imports pandas)."""
+    import pandas as pd
+
+    return pd.DataFrame(sector_rows(risk))
+
+
+def sector_rows(risk: HoldingRisk) -> list[dict[str, Any]]:
     """Market value weight and contributions to duration, DV01 and KRDs by sector.
 
     Returns
     -------
-    pandas.DataFrame
+    list of dict
         One row per sector (standard sectors first, then others alphabetically): ``sector``,
         ``n_holdings``, ``market_value`` (currency), ``weight`` (fraction of MV),
         ``duration_contribution`` (years of portfolio effective duration),
@@ -283,7 +293,7 @@ def sector_contributions(risk: HoldingRisk) -> pd.DataFrame:
         contributions (years). Contributions sum to the portfolio figures.
     """
     mv_total = float(risk.market_value.sum())
-    rows = []
+    rows: list[dict[str, Any]] = []
     krd_dv01 = risk.krd.krd_dv01
     for sector, m in _sector_masks(risk):
         row = {
@@ -298,4 +308,4 @@ def sector_contributions(risk: HoldingRisk) -> pd.DataFrame:
         for k, tenor in enumerate(risk.krd.tenors):
             row[f"krd_{tenor}"] = float(krd_dv01[m, k].sum() / (mv_total * BP))
         rows.append(row)
-    return pd.DataFrame(rows)
+    return rows

@@ -7,10 +7,10 @@ convexity years^2, DV01 currency per bp.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.bonds import (
     BondBook,
@@ -22,6 +22,9 @@ from hedge_planner.models.dates import (
 )
 from hedge_planner.models.errors import AnalyticsError
 from hedge_planner.models.units import BP
+
+if TYPE_CHECKING:  # pandas is imported where a table is asked for as a DataFrame
+    import pandas as pd
 
 # --------------------------------------------------------------------------------------------
 # Yield-based pricing and risk
@@ -218,6 +221,21 @@ def analyze_book(
     clean_prices: npt.ArrayLike | None = None,
     schedule: CashflowSchedule | None = None,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
+    """:func:`analyze_book_table` with the table as a DataFrame (imports pandas)."""
+    table, totals = analyze_book_table(
+        book, settle, yields=yields, clean_prices=clean_prices, schedule=schedule
+    )
+    return table.frame(), totals
+
+
+def analyze_book_table(
+    book: BondBook,
+    settle: int,
+    *,
+    yields: npt.ArrayLike | None = None,
+    clean_prices: npt.ArrayLike | None = None,
+    schedule: CashflowSchedule | None = None,
+) -> tuple[YieldTable, dict[str, float]]:
     """Yield-based analytics of a book: one row per holding plus portfolio totals.
 
     Exactly one of ``yields`` / ``clean_prices`` is used per bond: pass both arrays with NaN where
@@ -239,7 +257,7 @@ def analyze_book(
 
     Returns
     -------
-    (pandas.DataFrame, dict)
+    (YieldTable, dict)
         Holdings table with prices per 100, ``market_value`` (currency, dirty), ``yield``,
         ``macaulay_duration`` and ``modified_duration`` (years), ``convexity`` (years^2) and
         ``dv01`` (currency per bp for the position); and portfolio totals: ``market_value``,
@@ -259,7 +277,7 @@ def analyze_book(
         y = y.copy()
         y[idx] = yield_from_dirty_price(sub, px[idx] + sched.accrued[idx])
     risk = yield_risk(sched, y)
-    return holdings_frame(book, sched, risk), portfolio_totals(book, risk)
+    return holdings_table(book, sched, risk), portfolio_totals(book, risk)
 
 
 def position_values(book: BondBook, risk: YieldRisk) -> tuple[FloatArray, FloatArray]:
@@ -269,10 +287,39 @@ def position_values(book: BondBook, risk: YieldRisk) -> tuple[FloatArray, FloatA
     return mv, dv01
 
 
-def holdings_frame(book: BondBook, sched: CashflowSchedule, risk: YieldRisk) -> pd.DataFrame:
+@dataclass(frozen=True)
+class YieldTable:
+    """A table of one row per holding as named columns (``(n,)`` arrays or lists, in order),
+    without pandas: the plan reads its columns and records, a DataFrame is built only when one
+    is asked for (:meth:`frame`). Columns may be replaced in place (``columns[name] = ...``)
+    before the table is shared."""
+
+    columns: dict[str, Any]
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def column(self, name: str) -> npt.NDArray[Any]:
+        """Column ``name`` as an array."""
+        return np.asarray(self.columns[name])
+
+    def records(self) -> list[dict[str, Any]]:
+        """One dict per row with Python scalars, as ``DataFrame.to_dict("records")``."""
+        names = list(self.columns)
+        values = [np.asarray(self.columns[k]).tolist() for k in names]
+        return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+    def frame(self) -> pd.DataFrame:
+        """The table as a DataFrame (imports pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.columns)
+
+
+def holdings_table(book: BondBook, sched: CashflowSchedule, risk: YieldRisk) -> YieldTable:
     """One row per holding with the yield-based analytics (see :func:`analyze_book`)."""
     mv, dv01 = position_values(book, risk)
-    return pd.DataFrame(
+    return YieldTable(
         {
             "id": list(book.ids),
             "face": book.face,
@@ -289,6 +336,11 @@ def holdings_frame(book: BondBook, sched: CashflowSchedule, risk: YieldRisk) -> 
             "dv01": dv01,
         }
     )
+
+
+def holdings_frame(book: BondBook, sched: CashflowSchedule, risk: YieldRisk) -> pd.DataFrame:
+    """:func:`holdings_table` as a DataFrame."""
+    return holdings_table(book, sched, risk).frame()
 
 
 def portfolio_totals(book: BondBook, risk: YieldRisk) -> dict[str, float]:

@@ -5,25 +5,52 @@ The desk's fast path scales a unit ladder's per-holding yield table by each requ
 ~0.3 ms a call, and nothing of the hedge document reads the table. :class:`LazyFrame` lets
 :class:`~hedge_planner.workflow.BookRisk` and :class:`~hedge_planner.workflow.CaseAnalysis`
 hold either the table or a picklable function building it (``frame_source``): the table is
-built once, on first read of the attribute, and kept on the instance.
+built once, on first read of the attribute, and kept on the instance. The plan's own table is a
+:class:`~hedge_planner.models.yield_risk.YieldTable` (columns, no pandas): the plan reads its
+columns and rows (:func:`yield_records`), and pandas is imported only where a DataFrame is read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import pandas as pd
+from hedge_planner.models.yield_risk import YieldTable
 
-__all__ = ["FrameSource", "LazyFrame"]
+if TYPE_CHECKING:  # pandas is imported where a table is read as a DataFrame
+    import pandas as pd
 
-#: A table, or a function (picklable: e.g. a :func:`functools.partial`) building it.
-FrameSource = pd.DataFrame | Callable[[], pd.DataFrame]
+__all__ = ["FrameSource", "LazyFrame", "resolve", "yield_columns", "yield_records"]
+
+#: A table without pandas (:class:`~hedge_planner.models.yield_risk.YieldTable`), a DataFrame,
+#: or a function (picklable: e.g. a :func:`functools.partial`) building one.
+FrameSource: TypeAlias = "YieldTable | pd.DataFrame | Callable[[], pd.DataFrame]"
 
 
 def resolve(source: FrameSource) -> pd.DataFrame:
-    """The table of ``source`` (built now when it is a function)."""
-    return source if isinstance(source, pd.DataFrame) else source()
+    """The DataFrame of ``source`` (built now from a table or a function)."""
+    if isinstance(source, YieldTable):
+        return source.frame()
+    return source() if callable(source) else source
+
+
+def yield_columns(source: FrameSource, owner: Any, name: str = "yield_frame") -> Any:
+    """The columns of ``source`` (``owner``'s field) by name: ``owner``'s DataFrame attribute
+    ``name`` when built or when the source is not a table, the table's columns otherwise (no
+    pandas). Either way ``np.asarray(result[column])`` is the column."""
+    built = owner.__dict__.get(name)
+    if built is None and isinstance(source, YieldTable):
+        return source.columns
+    return built if built is not None else getattr(owner, name)
+
+
+def yield_records(source: FrameSource, owner: Any, name: str = "yield_frame") -> list[Any]:
+    """The rows of ``source`` as dicts of Python scalars (see :func:`yield_columns`)."""
+    built = owner.__dict__.get(name)
+    if built is None and isinstance(source, YieldTable):
+        return source.records()
+    frame = built if built is not None else getattr(owner, name)
+    return list(frame.to_dict("records"))
 
 
 class LazyFrame:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from hedge_planner.cases import RiskSpec
 from hedge_planner.models.bonds import CashflowSchedule
 from hedge_planner.models.curves import YieldCurve
@@ -14,7 +13,7 @@ from hedge_planner.models.oas import ModelledAnalytics, ShortRateSettings, model
 from hedge_planner.models.risk import check_key_tenors
 from hedge_planner.models.schemas import Holdings
 from hedge_planner.models.units import BP
-from hedge_planner.models.yield_risk import dirty_price_from_yield
+from hedge_planner.models.yield_risk import YieldTable, dirty_price_from_yield
 
 
 def model_book(
@@ -49,13 +48,13 @@ def model_book(
 
 
 def modelled_yield_view(
-    frame: pd.DataFrame, modelled: ModelledAnalytics, sched: CashflowSchedule
+    table: YieldTable, modelled: ModelledAnalytics, sched: CashflowSchedule
 ) -> None:
     """The yield columns of modelled holdings: callables to worst, pools on their cash-flow
     yield (see :class:`~hedge_planner.models.oas.ModelledAnalytics`), in place."""
     rows = modelled.index
     m = np.where(np.isnan(modelled.wal), sched.compounding[rows], 12.0)
-    mv = frame["market_value"].to_numpy()[rows]
+    mv = table.column("market_value")[rows]
     columns = {
         "yield": modelled.ytw,
         "modified_duration": modelled.dtw,
@@ -64,9 +63,9 @@ def modelled_yield_view(
         "dv01": modelled.dtw * mv * BP,
     }
     for name, values in columns.items():
-        col = frame[name].to_numpy(dtype=np.float64, copy=True)
+        col = np.array(table.columns[name], dtype=np.float64)  # a copy: the table's is shared
         col[rows] = values
-        frame[name] = col
+        table.columns[name] = col
 
 
 def modelled_fields(m: ModelledAnalytics | None, position: int) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from hedge_planner.document import Actions, QualityCheck
 from hedge_planner.document_sections import Exposure, Scenarios, Status
+from hedge_planner.lazy_frame import yield_columns
 from hedge_planner.models.dates import to_iso
 from hedge_planner.models.futures import BASKET_GAP_MONTHS, basket_short_end_gap
 from hedge_planner.models.units import BP_PER_UNIT
@@ -36,7 +37,8 @@ def _reconcile(analysis: CaseAnalysis) -> QualityCheck:
     risk = analysis.risk
     is_comp = np.array(risk.source) == "computed"
     eff = float(risk.computed.dv01[is_comp].sum())
-    yld = float(analysis.yield_frame["dv01"].to_numpy()[is_comp].sum())
+    dv01 = np.asarray(yield_columns(analysis.frame_source, analysis)["dv01"], dtype=np.float64)
+    yld = float(dv01[is_comp].sum())
     rel = abs(eff - yld) / abs(yld) if yld else 0.0
     supplied_flags = [f for f in risk.flags if f.code == "supplied_vs_computed_duration"]
     modelled_flags = [f for f in risk.flags if f.code == "supplied_vs_modelled_duration"]

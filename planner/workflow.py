@@ -6,10 +6,9 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from hedge_planner.active_risk import (
     ActiveRisk,
     BenchmarkView,
@@ -26,7 +25,7 @@ from hedge_planner.cases import (
     load_holdings_section,
 )
 from hedge_planner.covariance_input import load_covariance
-from hedge_planner.lazy_frame import FrameSource, LazyFrame
+from hedge_planner.lazy_frame import FrameSource, LazyFrame, yield_columns, yield_records
 from hedge_planner.modelled import model_book, modelled_fields, modelled_yield_view
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.benchmark import (
@@ -61,6 +60,7 @@ from hedge_planner.models.portfolio import (
     HoldingRisk,
     combine_risk,
     sector_contributions,
+    sector_rows,
     sector_weights,
 )
 from hedge_planner.models.risk import curve_risk
@@ -71,11 +71,15 @@ from hedge_planner.yield_analysis import (
     YIELD_METHOD,
     _plain,
     analyze_holdings,
+    yield_totals,
 )
 
 # ------------------------------------------------------------------------------------------------
 # Case analysis: curve-based risk, supplied analytics, sectors, benchmark
 # ------------------------------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -131,17 +135,11 @@ class CaseAnalysis:
         """Portfolio totals (effective and yield-based) with KRDs by tenor."""
         totals: dict[str, Any] = dict(self.risk.totals())
         mv = totals["market_value"]
-        yf = self.yield_frame
         krd = self.risk.krd.portfolio_krd()
         krd_dv01 = self.risk.krd.krd_dv01.sum(axis=0)
+        totals.update(yield_totals(yield_columns(self.frame_source, self), mv))
         totals.update(
             {
-                "modified_duration": float((yf["market_value"] * yf["modified_duration"]).sum())
-                / mv,
-                "macaulay_duration": float((yf["market_value"] * yf["macaulay_duration"]).sum())
-                / mv,
-                "convexity": float((yf["market_value"] * yf["convexity"]).sum()) / mv,
-                "yield_dv01": float(yf["dv01"].sum()),
                 "krd": dict(zip(self.tenors, krd.tolist(), strict=True)),
                 "krd_dv01": dict(zip(self.tenors, krd_dv01.tolist(), strict=True)),
                 "krd_sum": float(krd.sum()),
@@ -211,7 +209,7 @@ class CaseAnalysis:
             risk.effective_convexity.tolist(),
         )
         sd, ced = risk.spread_duration.tolist(), comp.effective_duration.tolist()
-        for i, raw in enumerate(self.yield_frame.to_dict("records")):
+        for i, raw in enumerate(yield_records(self.frame_source, self)):
             rec = _plain(raw)
             rec.update(modelled_fields(self.modelled, i))
             rec.update(
@@ -235,7 +233,7 @@ class CaseAnalysis:
         portfolio["krd_conventions"] = KRD_CONVENTIONS
         portfolio["spread_dv01_by_sector"] = dict(self.active.spread_dv01_by_sector)
         portfolio["active_risk"] = self.active.as_dict()
-        portfolio["sectors"] = [_plain(r) for r in self.sectors.to_dict("records")]
+        portfolio["sectors"] = [_plain(r) for r in sector_rows(self.risk)]
         credit = self.credit_positions()
         if credit is not None:
             portfolio["cds"] = credit
@@ -363,12 +361,12 @@ def holding_risk(
         )
     analysis = analyze_holdings(holdings, analysis_date, book, sched)
     if modelled is not None:
-        modelled_yield_view(analysis.holdings, modelled, sched)
+        modelled_yield_view(analysis.table, modelled, sched)
     computed = curve_risk(
         sched,
         book.face,
         curve,
-        analysis.holdings["dirty_price"].to_numpy(),
+        analysis.table.column("dirty_price"),
         risk.key_tenors,
         risk.shift_bp * BP,
     )
@@ -403,7 +401,7 @@ def holding_risk(
         krd_par[modelled.index] = KrdBasisMap(computed.krd.tenor_years, curve, quotes).convert(
             modelled.krd, ZERO_CONTINUOUS, PAR_TREASURY
         )
-    return BookRisk(book, sched, analysis.holdings, combined, krd_par, holdings, modelled)
+    return BookRisk(book, sched, analysis.table, combined, krd_par, holdings, modelled)
 
 
 @dataclass(frozen=True)
@@ -518,7 +516,7 @@ def analysis_of_book(case: AnalysisCase, source: str, measured: MeasuredBook) ->
         book=book_risk.book,
         schedule=book_risk.schedule,
         frame_source=frame
-        if isinstance(frame := book_risk.frame_source, pd.DataFrame)
+        if not callable(frame := book_risk.frame_source)  # a table or a DataFrame: shared
         else partial(getattr, book_risk, "yield_frame"),  # built once, by the book's (if read)
         curves=curves,
         risk=risk,
@@ -565,11 +563,10 @@ def _benchmark_view(
     )
     bench_risk = book.risk
     bench_totals = bench_risk.totals()
-    weights = sector_contributions(bench_risk)
     spread = spread_dv01_by_sector(bench_risk)
     mv = bench_totals["market_value"]
     w = bench_risk.market_value / mv
-    sector_weights = dict(zip(weights["sector"], weights["weight"], strict=True))
+    sector_weights = {row["sector"]: row["weight"] for row in sector_rows(bench_risk)}
     profile = BenchmarkProfile(
         name=bench.name,
         as_of=bench.as_of,

@@ -8,18 +8,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from hedge_planner.cases import (
     BaselineCase,
 )
+from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.bonds import BondBook, CashflowSchedule
 from hedge_planner.models.dates import to_days
 from hedge_planner.models.schemas import Holdings
-from hedge_planner.models.yield_risk import analyze_book
+from hedge_planner.models.yield_risk import YieldTable, analyze_book_table
 from hedge_planner.solvers.baseline import scale_to_value, solve_linear_hedge
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # ------------------------------------------------------------------------------------------------
 # Yield analysis of a holdings file and the closed-form baseline
@@ -30,11 +34,17 @@ YIELD_METHOD = "yield-based, street convention (compounded at the coupon frequen
 
 @dataclass(frozen=True)
 class YieldAnalysis:
-    """Yield-based analytics of a set of holdings."""
+    """Yield-based analytics of a set of holdings: ``table`` one row per holding (the plan reads
+    it without pandas), ``holdings`` the same as a DataFrame (built on first read)."""
 
     settle: dt.date
-    holdings: pd.DataFrame
+    table: YieldTable
     portfolio: dict[str, float]
+
+    @cached_property
+    def holdings(self) -> pd.DataFrame:
+        """The table as a DataFrame (imports pandas)."""
+        return self.table.frame()
 
     def to_json(self) -> dict[str, Any]:
         """The ``analyze --json`` document for a holdings file."""
@@ -52,6 +62,26 @@ class YieldAnalysis:
                 "portfolio": "durations and convexity market-value weighted; dv01 summed",
             },
         }
+
+
+def yield_totals(columns: Any, market_value: float) -> dict[str, float]:
+    """Market-value-weighted modified and Macaulay duration and convexity (years, years^2) and
+    the summed yield DV01 (currency per bp) of a yield table's ``columns`` (a
+    :class:`~hedge_planner.models.yield_risk.YieldTable`'s or a DataFrame: anything whose
+    ``[name]`` is the column); NaN cells are skipped, as pandas' sums skip them."""
+
+    def col(name: str) -> FloatArray:
+        return np.asarray(columns[name], dtype=np.float64)
+
+    def weighted(name: str) -> float:
+        return float(np.nansum(col("market_value") * col(name))) / market_value
+
+    return {
+        "modified_duration": weighted("modified_duration"),
+        "macaulay_duration": weighted("macaulay_duration"),
+        "convexity": weighted("convexity"),
+        "yield_dv01": float(np.nansum(col("dv01"))),
+    }
 
 
 def _plain(record: Mapping[Any, Any]) -> dict[str, Any]:
@@ -81,15 +111,16 @@ def analyze_holdings(
         The holdings' book and cash-flow schedule at ``settle`` when the caller has them
         (built here otherwise).
     """
-    frame, totals = analyze_book(
+    table, totals = analyze_book_table(
         holdings.book() if book is None else book,
         int(to_days(settle)),
         yields=holdings.yields(),
         clean_prices=holdings.clean_prices(),
         schedule=schedule,
     )
-    frame.insert(1, "sector", holdings.sectors())
-    return YieldAnalysis(settle=settle, holdings=frame, portfolio=totals)
+    first, *rest = table.columns.items()  # the sector after the id
+    columns = dict([first, ("sector", list(holdings.sectors())), *rest])
+    return YieldAnalysis(settle=settle, table=YieldTable(columns), portfolio=totals)
 
 
 def run_baseline(case: BaselineCase, bonds: Holdings) -> dict[str, Any]:

@@ -10,7 +10,12 @@ from hedge_planner.models.bonds import BondBook, build_schedule
 from hedge_planner.models.dates import NO_DATE, add_months, to_date, to_days
 from hedge_planner.models.daycount import DayCount
 from hedge_planner.models.errors import AnalyticsError
-from hedge_planner.models.yield_risk import analyze_book, yield_from_dirty_price, yield_risk
+from hedge_planner.models.yield_risk import (
+    analyze_book,
+    analyze_book_table,
+    yield_from_dirty_price,
+    yield_risk,
+)
 
 ql = pytest.importorskip("QuantLib")
 from tests.ql_reference import ql_fixed_bond, ql_yield_figures, ql_yield_from_clean  # noqa: E402
@@ -222,6 +227,25 @@ def test_matlab_hedge_bond_prices() -> None:
     frame, _ = analyze_book(MATLAB_BONDS, int(to_days(MATLAB_SETTLE)), yields=[0.06, 0.07, 0.075])
     np.testing.assert_allclose(
         frame["market_value"].round(4), [530.4248, 994.4065, 273.4051], atol=1e-9
+    )
+
+
+def test_yield_table_without_pandas_equals_its_dataframe() -> None:
+    """The column table the plan reads (no pandas) and the DataFrame built from it: the same
+    rows as ``to_dict("records")`` (Python scalars), the same MATLAB position values."""
+    table, totals = analyze_book_table(
+        MATLAB_BONDS, int(to_days(MATLAB_SETTLE)), yields=[0.06, 0.07, 0.075]
+    )
+    np.testing.assert_allclose(
+        np.round(table.column("market_value"), 4), [530.4248, 994.4065, 273.4051], atol=1e-9
+    )
+    frame = table.frame()
+    assert len(table) == len(frame) == 3 and list(frame.columns) == list(table.columns)
+    assert table.records() == frame.to_dict("records")
+    assert all(type(v) in (float, str) for row in table.records() for v in row.values())
+    assert (
+        totals
+        == analyze_book(MATLAB_BONDS, int(to_days(MATLAB_SETTLE)), yields=[0.06, 0.07, 0.075])[1]
     )
 
 

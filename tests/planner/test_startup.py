@@ -36,10 +36,10 @@ sys.stderr.write("\\nPROBE " + json.dumps({"code": code, "loaded": loaded}) + "\
 """
 
 
-def _loaded(args: list[str]) -> tuple[int, list[str]]:
-    """Exit code of ``hedge-planner ARGS`` and which of :data:`HEAVY` it imported."""
+def _loaded(args: list[str], heavy: tuple[str, ...] = HEAVY) -> tuple[int, list[str]]:
+    """Exit code of ``hedge-planner ARGS`` and which of ``heavy`` it imported."""
     proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, json.dumps(args), json.dumps(HEAVY)],
+        [sys.executable, "-c", _PROBE, json.dumps(args), json.dumps(heavy)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -129,3 +129,15 @@ def test_example_plan_draws_its_charts_without_matplotlib(tmp_path: Path) -> Non
     # cvxpy imported without scipy.stats and scipy.optimize (solvers.lean_import), the
     # break-evens found by models.roots: 0.7-1 s of start-up
     assert "scipy.stats" not in loaded and "scipy.optimize" not in loaded
+
+
+@pytest.mark.parametrize("command", ["plan", "analyze"])
+def test_example_plan_and_analysis_load_no_pandas(command: str, tmp_path: Path) -> None:
+    """The per-holding yield table is a column table (``YieldTable``); pandas (0.2 s cold with
+    pyarrow) is imported only where a DataFrame is asked for (the Python API, grids, fleets)."""
+    args = [command, str(EXAMPLE), "--json"]
+    if command == "plan":
+        args += ["--out", str(tmp_path)]
+    code, loaded = _loaded(args, ("pandas", "pyarrow"))
+    assert code == 0
+    assert loaded == []

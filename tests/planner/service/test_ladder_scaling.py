@@ -18,6 +18,7 @@ import pytest
 from hedge_planner.cases import AnalysisCase
 from hedge_planner.hedging import _portfolio_risk, factor_risk
 from hedge_planner.models.errors import InputError
+from hedge_planner.models.yield_risk import YieldTable
 from hedge_planner.run import PlanRun
 from hedge_planner.service import fast_hedge
 from hedge_planner.service.desk import HedgeRequest, hedge_overrides
@@ -243,4 +244,5 @@ def test_scaled_ladder_table_is_built_once_on_first_read(market: MarketContext) 
     for column in ("face", "market_value", "dv01"):
         by_hand[column] = by_hand[column].to_numpy() * faces
     pd.testing.assert_frame_equal(analysis.yield_frame, by_hand)
-    assert isinstance(measure_book(case, source, curves).book_risk.frame_source, pd.DataFrame)
+    # measured afresh, the table is columns (no pandas until a DataFrame is read)
+    assert isinstance(measure_book(case, source, curves).book_risk.frame_source, YieldTable)
