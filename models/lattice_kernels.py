@@ -1,6 +1,6 @@
 """The compiled lattice loops (``models/_lattice_c.c``) behind the numpy lattice's interface.
 
-The extension is built by ``pip install`` (``setup.py``, an optional extension: without a C
+The extension is built by ``pip install`` (pyproject's ``ext-modules``, optional: without a C
 compiler the install goes on and every lattice runs the numpy loops). :func:`enabled` says
 whether a call goes to the compiled loops: the extension imported and the environment variable
 ``HEDGE_PLANNER_KERNELS`` not set to ``numpy`` (tests and benchmarks set it to compare the two).
@@ -42,7 +42,7 @@ def enabled() -> bool:
     return _c is not None and os.environ.get("HEDGE_PLANNER_KERNELS", "") != NUMPY
 
 
-class TrinomialTree(Protocol):
+class TreeLevels(Protocol):
     """What the compiled loops read of a :class:`models.short_rate.TrinomialTree` (a protocol:
     this module is imported by that one)."""
 
@@ -66,7 +66,7 @@ class FlatTree:
     dt: FloatArray
 
 
-def flat(tree: TrinomialTree) -> FlatTree:
+def flat(tree: TreeLevels) -> FlatTree:
     """The tree's :class:`FlatTree` (built once per tree; rescaled copies share it)."""
     cached: FlatTree | None = tree.__dict__.get("_flat")
     if cached is None:
@@ -84,7 +84,7 @@ def flat(tree: TrinomialTree) -> FlatTree:
     return cached
 
 
-def _scale(tree: TrinomialTree) -> FloatArray:
+def _scale(tree: TreeLevels) -> FloatArray:
     return np.ones(1) if tree.scale is None else np.ascontiguousarray(tree.scale, np.float64)
 
 
@@ -94,7 +94,7 @@ def _module() -> ModuleType:
     return _c
 
 
-def fit(tree: TrinomialTree, df: FloatArray) -> FloatArray:
+def fit(tree: TreeLevels, df: FloatArray) -> FloatArray:
     """:meth:`TrinomialTree.fit` of discount factors ``df (S, N)``: ``phi (S, N)``."""
     f = flat(tree)
     n_rows, n_steps = df.shape
@@ -109,7 +109,7 @@ def fit(tree: TrinomialTree, df: FloatArray) -> FloatArray:
     return phi
 
 
-def bands(tree: TrinomialTree, threshold: float) -> list[tuple[int, int]]:
+def bands(tree: TreeLevels, threshold: float) -> list[tuple[int, int]]:
     """Rollback bands ``[lo, hi)`` per level (:meth:`TrinomialTree.band`)."""
     f = flat(tree)
     n_steps = f.dt.size
@@ -134,7 +134,7 @@ class BondEvents:
 
 
 def rollback(
-    tree: TrinomialTree,
+    tree: TreeLevels,
     events: BondEvents,
     phi: FloatArray,
     spread: FloatArray,

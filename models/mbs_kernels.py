@@ -1,13 +1,13 @@
 """The compiled month loop of rate-dependent pools (``models/_mbs_c.c``) for
 :mod:`models.mbs_stack`'s lanes.
 
-Built by ``pip install`` as an optional extension (see ``setup.py``); where it is missing, or
-``HEDGE_PLANNER_KERNELS=numpy`` (:data:`models.lattice_kernels.NUMPY`), the numpy month loop runs.
-The compiled loop does the month's formulas of :func:`models.mbs_months.project` path by path
-with its own ``exp`` and ``log1p`` (within about 2 ulp) and sums over paths in eight partial
-sums: a lane's flows agree with the numpy loop to rounding (about 1e-15 relative), not bit for
-bit. Months from a pool's last scheduled payment on are 0 (the numpy loop carries a balance
-paid down to rounding, ~1e-16 of face, to the block's last month).
+Built by ``pip install`` as an optional extension (pyproject's ``ext-modules``); where it is
+missing, or ``HEDGE_PLANNER_KERNELS=numpy`` (:data:`models.lattice_kernels.NUMPY`), the numpy month
+loop runs. The compiled loop does the month's formulas of :func:`models.mbs_months.project` path by
+path with its own ``exp`` and ``log1p`` (within about 2 ulp) and sums over paths in eight partial
+sums: a lane's flows agree with the numpy loop to rounding (about 1e-15 relative), not bit for bit.
+Months from a pool's last scheduled payment on are 0 (the numpy loop carries a balance paid down to
+rounding, ~1e-16 of face, to the block's last month).
 """
 
 from __future__ import annotations
