@@ -30,32 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NBUF 20
-
-typedef struct {
-    Py_buffer b[NBUF];
-    int n;
-} Bufs;
-
-static void release(Bufs *bs) {
-    for (int k = 0; k < bs->n; k++) PyBuffer_Release(&bs->b[k]);
-    bs->n = 0;
-}
-
-/* Take a buffer of exactly `count` items of `size` bytes (C-contiguous); 0 on success. */
-static int take(Bufs *bs, PyObject *obj, Py_ssize_t count, Py_ssize_t size, int writable,
-                const char *name) {
-    Py_buffer *view = &bs->b[bs->n];
-    int flags = PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, view, flags) < 0) return -1;
-    bs->n++;
-    if (view->len != count * size) {
-        PyErr_Format(PyExc_ValueError, "%s: expected %zd items of %zd bytes, got %zd bytes", name,
-                     count, size, view->len);
-        return -1;
-    }
-    return 0;
-}
+#include "_hp_buffers.h"
 
 typedef struct {
     const double *x;
@@ -76,8 +51,8 @@ static int take_tree(Bufs *bs, Tree *t, PyObject *x, PyObject *offs, PyObject *c
         PyErr_SetString(PyExc_ValueError, "a lattice needs at least one step");
         return -1;
     }
-    if (take(bs, offs, n_steps + 2, 8, 0, "offs") < 0) return -1;
-    t->offs = (const int64_t *)bs->b[bs->n - 1].buf;
+    t->offs = (const int64_t *)take(bs, offs, n_steps + 2, 8, 0, "offs");
+    if (bs->failed) return -1;
     t->n_steps = n_steps;
     const int64_t *o = t->offs;
     if (o[0] != 0) {
@@ -94,14 +69,14 @@ static int take_tree(Bufs *bs, Tree *t, PyObject *x, PyObject *offs, PyObject *c
     }
     t->width = width;
     t->parents = (Py_ssize_t)o[n_steps];
-    if (take(bs, x, (Py_ssize_t)o[n_steps + 1], 8, 0, "x") < 0) return -1;
-    t->x = (const double *)bs->b[bs->n - 1].buf;
-    if (take(bs, child, t->parents, 8, 0, "child") < 0) return -1;
-    t->child = (const int64_t *)bs->b[bs->n - 1].buf;
-    if (take(bs, prob, 3 * t->parents, 8, 0, "prob") < 0) return -1;
-    t->prob = (const double *)bs->b[bs->n - 1].buf;
-    if (take(bs, dt, n_steps, 8, 0, "dt") < 0) return -1;
-    t->dt = (const double *)bs->b[bs->n - 1].buf;
+    t->x = (const double *)take(bs, x, (Py_ssize_t)o[n_steps + 1], 8, 0, "x");
+    if (bs->failed) return -1;
+    t->child = (const int64_t *)take(bs, child, t->parents, 8, 0, "child");
+    if (bs->failed) return -1;
+    t->prob = (const double *)take(bs, prob, 3 * t->parents, 8, 0, "prob");
+    if (bs->failed) return -1;
+    t->dt = (const double *)take(bs, dt, n_steps, 8, 0, "dt");
+    if (bs->failed) return -1;
     for (Py_ssize_t i = 0; i < n_steps; i++) {
         int64_t n_next = o[i + 2] - o[i + 1];
         for (int64_t g = o[i]; g < o[i + 1]; g++) {
@@ -139,19 +114,19 @@ static PyObject *fit(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOOOOOOnnn", &ox, &ooffs, &ochild, &oprob, &odt, &oscale, &odf,
                           &ophi, &n_steps, &n_rows, &n_scale))
         return NULL;
-    Bufs bs = {.n = 0};
+    Bufs bs = {.n = 0, .failed = 0};
     Tree t;
     if (take_tree(&bs, &t, ox, ooffs, ochild, oprob, odt, n_steps) < 0) goto fail;
     if (n_scale != 1 && n_scale != n_rows) {
         PyErr_SetString(PyExc_ValueError, "scale must have 1 or S rows");
         goto fail;
     }
-    if (take(&bs, oscale, n_scale, 8, 0, "scale") < 0) goto fail;
-    const double *scale = (const double *)bs.b[bs.n - 1].buf;
-    if (take(&bs, odf, n_rows * n_steps, 8, 0, "df") < 0) goto fail;
-    const double *df = (const double *)bs.b[bs.n - 1].buf;
-    if (take(&bs, ophi, n_rows * n_steps, 8, 1, "phi") < 0) goto fail;
-    double *phi = (double *)bs.b[bs.n - 1].buf;
+    const double *scale = (const double *)take(&bs, oscale, n_scale, 8, 0, "scale");
+    if (bs.failed) goto fail;
+    const double *df = (const double *)take(&bs, odf, n_rows * n_steps, 8, 0, "df");
+    if (bs.failed) goto fail;
+    double *phi = (double *)take(&bs, ophi, n_rows * n_steps, 8, 1, "phi");
+    if (bs.failed) goto fail;
     double *buf = (double *)malloc(3 * (size_t)t.width * sizeof(double));
     if (buf == NULL) {
         PyErr_NoMemory();
@@ -202,13 +177,13 @@ static PyObject *bands(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOOOdOOn", &ox, &ooffs, &ochild, &oprob, &odt, &threshold, &olo,
                           &ohi, &n_steps))
         return NULL;
-    Bufs bs = {.n = 0};
+    Bufs bs = {.n = 0, .failed = 0};
     Tree t;
     if (take_tree(&bs, &t, ox, ooffs, ochild, oprob, odt, n_steps) < 0) goto fail;
-    if (take(&bs, olo, n_steps + 1, 8, 1, "lo") < 0) goto fail;
-    int64_t *lo = (int64_t *)bs.b[bs.n - 1].buf;
-    if (take(&bs, ohi, n_steps + 1, 8, 1, "hi") < 0) goto fail;
-    int64_t *hi = (int64_t *)bs.b[bs.n - 1].buf;
+    int64_t *lo = (int64_t *)take(&bs, olo, n_steps + 1, 8, 1, "lo");
+    if (bs.failed) goto fail;
+    int64_t *hi = (int64_t *)take(&bs, ohi, n_steps + 1, 8, 1, "hi");
+    if (bs.failed) goto fail;
     double *buf = (double *)malloc(2 * (size_t)t.width * sizeof(double));
     if (buf == NULL) {
         PyErr_NoMemory();
@@ -270,7 +245,7 @@ static PyObject *rollback(PyObject *self, PyObject *args) {
                           &oia, &oit, &oout, &n_steps, &n_rows, &n_scale, &n_bonds, &n_inside,
                           &top, &omask))
         return NULL;
-    Bufs bs = {.n = 0};
+    Bufs bs = {.n = 0, .failed = 0};
     Tree t;
     if (take_tree(&bs, &t, ox, ooffs, ochild, oprob, odt, n_steps) < 0) goto fail;
     if (top < 0 || top > n_steps || n_bonds < 1 || n_rows < 1) {
@@ -282,37 +257,37 @@ static PyObject *rollback(PyObject *self, PyObject *args) {
         goto fail;
     }
     Py_ssize_t L = n_steps + 1;
-    if (take(&bs, olo, L, 8, 0, "lo") < 0) goto fail;
-    const int64_t *lo = (const int64_t *)bs.b[bs.n - 1].buf;
-    if (take(&bs, ohi, L, 8, 0, "hi") < 0) goto fail;
-    const int64_t *hi = (const int64_t *)bs.b[bs.n - 1].buf;
-    if (take(&bs, oscale, n_scale, 8, 0, "scale") < 0) goto fail;
-    const double *scale = (const double *)bs.b[bs.n - 1].buf;
-    if (take(&bs, ophi, n_rows * n_steps, 8, 0, "phi") < 0) goto fail;
-    const double *phi = (const double *)bs.b[bs.n - 1].buf;
-    if (take(&bs, ospread, n_rows * n_bonds, 8, 0, "spread") < 0) goto fail;
-    const double *spread = (const double *)bs.b[bs.n - 1].buf;
-    if (take(&bs, oon, n_bonds * L, 8, 0, "on_node") < 0) goto fail;
-    const double *on_node = (const double *)bs.b[bs.n - 1].buf;
-    if (take(&bs, ostrike, n_bonds * L, 8, 0, "strike") < 0) goto fail;
-    const double *strike = (const double *)bs.b[bs.n - 1].buf;
-    if (take(&bs, oput, n_bonds, 1, 0, "put") < 0) goto fail;
-    const uint8_t *put = (const uint8_t *)bs.b[bs.n - 1].buf;
-    if (take(&bs, oib, n_inside, 8, 0, "in_bond") < 0) goto fail;
-    const int64_t *in_bond = (const int64_t *)bs.b[bs.n - 1].buf;
-    if (take(&bs, oil, n_inside, 8, 0, "in_level") < 0) goto fail;
-    const int64_t *in_level = (const int64_t *)bs.b[bs.n - 1].buf;
-    if (take(&bs, oia, n_inside, 8, 0, "in_amount") < 0) goto fail;
-    const double *in_amount = (const double *)bs.b[bs.n - 1].buf;
-    if (take(&bs, oit, n_inside, 8, 0, "in_tau") < 0) goto fail;
-    const double *in_tau = (const double *)bs.b[bs.n - 1].buf;
-    if (take(&bs, oout, n_rows * n_bonds, 8, 1, "out") < 0) goto fail;
-    double *out = (double *)bs.b[bs.n - 1].buf;
+    const int64_t *lo = (const int64_t *)take(&bs, olo, L, 8, 0, "lo");
+    if (bs.failed) goto fail;
+    const int64_t *hi = (const int64_t *)take(&bs, ohi, L, 8, 0, "hi");
+    if (bs.failed) goto fail;
+    const double *scale = (const double *)take(&bs, oscale, n_scale, 8, 0, "scale");
+    if (bs.failed) goto fail;
+    const double *phi = (const double *)take(&bs, ophi, n_rows * n_steps, 8, 0, "phi");
+    if (bs.failed) goto fail;
+    const double *spread = (const double *)take(&bs, ospread, n_rows * n_bonds, 8, 0, "spread");
+    if (bs.failed) goto fail;
+    const double *on_node = (const double *)take(&bs, oon, n_bonds * L, 8, 0, "on_node");
+    if (bs.failed) goto fail;
+    const double *strike = (const double *)take(&bs, ostrike, n_bonds * L, 8, 0, "strike");
+    if (bs.failed) goto fail;
+    const uint8_t *put = (const uint8_t *)take(&bs, oput, n_bonds, 1, 0, "put");
+    if (bs.failed) goto fail;
+    const int64_t *in_bond = (const int64_t *)take(&bs, oib, n_inside, 8, 0, "in_bond");
+    if (bs.failed) goto fail;
+    const int64_t *in_level = (const int64_t *)take(&bs, oil, n_inside, 8, 0, "in_level");
+    if (bs.failed) goto fail;
+    const double *in_amount = (const double *)take(&bs, oia, n_inside, 8, 0, "in_amount");
+    if (bs.failed) goto fail;
+    const double *in_tau = (const double *)take(&bs, oit, n_inside, 8, 0, "in_tau");
+    if (bs.failed) goto fail;
+    double *out = (double *)take(&bs, oout, n_rows * n_bonds, 8, 1, "out");
+    if (bs.failed) goto fail;
     uint8_t *mask = NULL;
     Py_ssize_t t_top = (Py_ssize_t)t.offs[top + 1]; /* nodes of levels 0..top */
     if (omask != Py_None) {
-        if (take(&bs, omask, n_bonds * t_top, 1, 1, "mask") < 0) goto fail;
-        mask = (uint8_t *)bs.b[bs.n - 1].buf;
+        mask = (uint8_t *)take(&bs, omask, n_bonds * t_top, 1, 1, "mask");
+        if (bs.failed) goto fail;
         memset(mask, 1, (size_t)(n_bonds * t_top));
     }
     Py_ssize_t w_max = 0;

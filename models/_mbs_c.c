@@ -159,32 +159,7 @@ static HP_CLONES double month_step(Py_ssize_t n_paths, const double *restrict ra
     return sum;
 }
 
-#define NBUF 24
-
-typedef struct {
-    Py_buffer b[NBUF];
-    int n;
-} Bufs;
-
-static void release(Bufs *bs) {
-    for (int k = 0; k < bs->n; k++) PyBuffer_Release(&bs->b[k]);
-    bs->n = 0;
-}
-
-/* The buffer of `obj` if it holds exactly `count` items of `size` bytes (C-contiguous). */
-static void *take(Bufs *bs, PyObject *obj, Py_ssize_t count, Py_ssize_t size, int writable,
-                  const char *name) {
-    Py_buffer *view = &bs->b[bs->n];
-    int flags = PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, view, flags) < 0) return NULL;
-    bs->n++;
-    if (view->len != count * size) {
-        PyErr_Format(PyExc_ValueError, "%s: expected %zd items of %zd bytes, got %zd bytes", name,
-                     count, size, view->len);
-        return NULL;
-    }
-    return view->buf;
-}
+#include "_hp_buffers.h"
 
 static int in_range(const int64_t *v, Py_ssize_t n, int64_t lo, int64_t hi, const char *name) {
     for (Py_ssize_t k = 0; k < n; k++) {
@@ -220,27 +195,27 @@ static PyObject *project_lanes(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "every dimension must be positive");
         return NULL;
     }
-    Bufs bs = {.n = 0};
+    Bufs bs = {.n = 0, .failed = 0};
     Py_ssize_t upm = n_rows * n_months * n_paths, bm = n_pools * n_months;
     const double *rates = take(&bs, o[0], upm, 8, 0, "rates");
-    const double *rate_exp = rates ? take(&bs, o[1], upm, 8, 0, "rate_exp") : NULL;
+    const double *rate_exp = take(&bs, o[1], upm, 8, 0, "rate_exp");
     const double *factor =
-        rate_exp ? take(&bs, o[2], n_fac * n_times * n_paths, 8, 0, "factor") : NULL;
-    const double *disc = factor ? take(&bs, o[3], n_rows * n_times, 8, 0, "disc") : NULL;
-    const int64_t *lane_row = disc ? take(&bs, o[4], n_lanes, 8, 0, "lane_row") : NULL;
-    const int64_t *lane_fac = lane_row ? take(&bs, o[5], n_lanes, 8, 0, "lane_fac") : NULL;
-    const int64_t *lane_pool = lane_fac ? take(&bs, o[6], n_lanes, 8, 0, "lane_pool") : NULL;
-    const double *wac = lane_pool ? take(&bs, o[7], n_pools, 8, 0, "wac") : NULL;
-    const double *pool_exp = wac ? take(&bs, o[8], n_pools, 8, 0, "pool_exp") : NULL;
-    const double *coupon = pool_exp ? take(&bs, o[9], bm, 8, 0, "coupon") : NULL;
-    const double *sched = coupon ? take(&bs, o[10], bm, 8, 0, "sched") : NULL;
-    const double *ramp = sched ? take(&bs, o[11], bm, 8, 0, "ramp") : NULL;
-    const double *turnover = ramp ? take(&bs, o[12], n_months, 8, 0, "turnover") : NULL;
-    const int64_t *pay = turnover ? take(&bs, o[13], bm, 8, 0, "pay") : NULL;
-    const int64_t *stop = pay ? take(&bs, o[14], n_pools, 8, 0, "stop") : NULL;
-    const double *refi = stop ? take(&bs, o[15], 4, 8, 0, "refi") : NULL;
-    double *out = refi ? take(&bs, o[16], n_lanes * n_months, 8, 1, "out") : NULL;
-    if (out == NULL || in_range(lane_row, n_lanes, 0, n_rows, "lane_row") < 0 ||
+        take(&bs, o[2], n_fac * n_times * n_paths, 8, 0, "factor");
+    const double *disc = take(&bs, o[3], n_rows * n_times, 8, 0, "disc");
+    const int64_t *lane_row = take(&bs, o[4], n_lanes, 8, 0, "lane_row");
+    const int64_t *lane_fac = take(&bs, o[5], n_lanes, 8, 0, "lane_fac");
+    const int64_t *lane_pool = take(&bs, o[6], n_lanes, 8, 0, "lane_pool");
+    const double *wac = take(&bs, o[7], n_pools, 8, 0, "wac");
+    const double *pool_exp = take(&bs, o[8], n_pools, 8, 0, "pool_exp");
+    const double *coupon = take(&bs, o[9], bm, 8, 0, "coupon");
+    const double *sched = take(&bs, o[10], bm, 8, 0, "sched");
+    const double *ramp = take(&bs, o[11], bm, 8, 0, "ramp");
+    const double *turnover = take(&bs, o[12], n_months, 8, 0, "turnover");
+    const int64_t *pay = take(&bs, o[13], bm, 8, 0, "pay");
+    const int64_t *stop = take(&bs, o[14], n_pools, 8, 0, "stop");
+    const double *refi = take(&bs, o[15], 4, 8, 0, "refi");
+    double *out = take(&bs, o[16], n_lanes * n_months, 8, 1, "out");
+    if (bs.failed || in_range(lane_row, n_lanes, 0, n_rows, "lane_row") < 0 ||
         in_range(lane_fac, n_lanes, 0, n_fac, "lane_fac") < 0 ||
         in_range(lane_pool, n_lanes, 0, n_pools, "lane_pool") < 0 ||
         in_range(pay, bm, 0, n_times, "pay") < 0 ||
@@ -312,9 +287,9 @@ static PyObject *elementary(PyObject *self, PyObject *args) {
     Py_ssize_t n;
     int which;
     if (!PyArg_ParseTuple(args, "OOni", &ox, &oout, &n, &which)) return NULL;
-    Bufs bs = {.n = 0};
+    Bufs bs = {.n = 0, .failed = 0};
     const double *x = take(&bs, ox, n, 8, 0, "x");
-    double *out = x ? take(&bs, oout, n, 8, 1, "out") : NULL;
+    double *out = take(&bs, oout, n, 8, 1, "out");
     if (out == NULL) {
         release(&bs);
         return NULL;
