@@ -338,11 +338,6 @@ def holdings_table(book: BondBook, sched: CashflowSchedule, risk: YieldRisk) -> 
     )
 
 
-def holdings_frame(book: BondBook, sched: CashflowSchedule, risk: YieldRisk) -> pd.DataFrame:
-    """:func:`holdings_table` as a DataFrame."""
-    return holdings_table(book, sched, risk).frame()
-
-
 def portfolio_totals(book: BondBook, risk: YieldRisk) -> dict[str, float]:
     """Market-value-weighted durations/convexity and summed DV01 and market value."""
     mv, dv01 = position_values(book, risk)

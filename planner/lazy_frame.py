@@ -20,7 +20,7 @@ from hedge_planner.models.yield_risk import YieldTable
 if TYPE_CHECKING:  # pandas is imported where a table is read as a DataFrame
     import pandas as pd
 
-__all__ = ["FrameSource", "LazyFrame", "resolve", "yield_columns", "yield_records"]
+__all__ = ["FrameSource", "LazyFrame", "resolve", "yield_columns", "yield_records", "yield_view"]
 
 #: A table without pandas (:class:`~hedge_planner.models.yield_risk.YieldTable`), a DataFrame,
 #: or a function (picklable: e.g. a :func:`functools.partial`) building one.
@@ -34,23 +34,27 @@ def resolve(source: FrameSource) -> pd.DataFrame:
     return source() if callable(source) else source
 
 
-def yield_columns(source: FrameSource, owner: Any, name: str = "yield_frame") -> Any:
-    """The columns of ``source`` (``owner``'s field) by name: ``owner``'s DataFrame attribute
-    ``name`` when built or when the source is not a table, the table's columns otherwise (no
-    pandas). Either way ``np.asarray(result[column])`` is the column."""
+def yield_view(owner: Any, name: str = "yield_frame") -> Any:
+    """``owner``'s yield table as it is read: its DataFrame attribute ``name`` when already
+    built or when ``owner.frame_source`` is not a table, else the
+    :class:`~hedge_planner.models.yield_risk.YieldTable` itself (no pandas)."""
     built = owner.__dict__.get(name)
-    if built is None and isinstance(source, YieldTable):
-        return source.columns
+    if built is None and isinstance(owner.frame_source, YieldTable):
+        return owner.frame_source
     return built if built is not None else getattr(owner, name)
 
 
-def yield_records(source: FrameSource, owner: Any, name: str = "yield_frame") -> list[Any]:
-    """The rows of ``source`` as dicts of Python scalars (see :func:`yield_columns`)."""
-    built = owner.__dict__.get(name)
-    if built is None and isinstance(source, YieldTable):
-        return source.records()
-    frame = built if built is not None else getattr(owner, name)
-    return list(frame.to_dict("records"))
+def yield_columns(owner: Any) -> Any:
+    """The columns of ``owner``'s yield table by name (:func:`yield_view`): either way
+    ``np.asarray(result[column])`` is the column."""
+    view = yield_view(owner)
+    return view.columns if isinstance(view, YieldTable) else view
+
+
+def yield_records(owner: Any) -> list[Any]:
+    """The rows of ``owner``'s yield table as dicts of Python scalars (:func:`yield_view`)."""
+    view = yield_view(owner)
+    return view.records() if isinstance(view, YieldTable) else list(view.to_dict("records"))
 
 
 class LazyFrame:

@@ -37,7 +37,7 @@ def _reconcile(analysis: CaseAnalysis) -> QualityCheck:
     risk = analysis.risk
     is_comp = np.array(risk.source) == "computed"
     eff = float(risk.computed.dv01[is_comp].sum())
-    dv01 = np.asarray(yield_columns(analysis.frame_source, analysis)["dv01"], dtype=np.float64)
+    dv01 = np.asarray(yield_columns(analysis)["dv01"], dtype=np.float64)
     yld = float(dv01[is_comp].sum())
     rel = abs(eff - yld) / abs(yld) if yld else 0.0
     supplied_flags = [f for f in risk.flags if f.code == "supplied_vs_computed_duration"]

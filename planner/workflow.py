@@ -137,7 +137,7 @@ class CaseAnalysis:
         mv = totals["market_value"]
         krd = self.risk.krd.portfolio_krd()
         krd_dv01 = self.risk.krd.krd_dv01.sum(axis=0)
-        totals.update(yield_totals(yield_columns(self.frame_source, self), mv))
+        totals.update(yield_totals(yield_columns(self), mv))
         totals.update(
             {
                 "krd": dict(zip(self.tenors, krd.tolist(), strict=True)),
@@ -209,7 +209,7 @@ class CaseAnalysis:
             risk.effective_convexity.tolist(),
         )
         sd, ced = risk.spread_duration.tolist(), comp.effective_duration.tolist()
-        for i, raw in enumerate(yield_records(self.frame_source, self)):
+        for i, raw in enumerate(yield_records(self)):
             rec = _plain(raw)
             rec.update(modelled_fields(self.modelled, i))
             rec.update(
