@@ -10,6 +10,7 @@
  *   fit       forward induction of Arrow-Debreu prices; phi per step and curve
  *   bands     the rollback bands (nodes reached with probability >= a threshold)
  *   rollback  a block of callable/putable bonds rolled back from its top level to the root
+ *   crr       binomial (Cox-Ross-Rubinstein) backward induction of futures options
  *
  * Layout (models/lattice_kernels.py builds it from a TrinomialTree):
  *   x      float64 (T,)     node x of every level, level by level (T nodes in all)
@@ -405,10 +406,60 @@ fail:
     return NULL;
 }
 
+PyDoc_STRVAR(crr_doc,
+             "crr(values, exercise, p, q, disc, n_rows, n_forwards, n_american, steps)\n\n"
+             "Binomial (CRR) backward induction in place on values (n_rows, steps + 1), row r\n"
+             "rolled back to its column 0: v[k] = (v[k+1] p + v[k] q) disc at each step n =\n"
+             "steps-1..0, then on the first n_american rows (0 or n_forwards) v[k] = max(v[k],\n"
+             "exercise[r % n_forwards, steps - n + 2k]); exercise (n_forwards, 2 steps + 1).");
+
+static PyObject *crr(PyObject *self, PyObject *args) {
+    PyObject *ovalues, *oexercise;
+    double p, q, disc;
+    Py_ssize_t n_rows, n_fwd, n_am, steps;
+    if (!PyArg_ParseTuple(args, "OOdddnnnn", &ovalues, &oexercise, &p, &q, &disc, &n_rows, &n_fwd,
+                          &n_am, &steps))
+        return NULL;
+    if (steps < 1 || n_fwd < 1 || n_rows < 0 || n_am < 0 || n_am > n_rows) {
+        PyErr_SetString(PyExc_ValueError, "need steps >= 1, a forward and 0 <= n_american <= rows");
+        return NULL;
+    }
+    Bufs bs = {.n = 0, .failed = 0};
+    double *values = (double *)take(&bs, ovalues, n_rows * (steps + 1), 8, 1, "values");
+    const double *exercise =
+        (const double *)take(&bs, oexercise, n_fwd * (2 * steps + 1), 8, 0, "exercise");
+    if (bs.failed) {
+        release(&bs);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS;
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        double *v = values + r * (steps + 1);
+        const double *ex = exercise + (r % n_fwd) * (2 * steps + 1);
+        int american = r < n_am;
+        for (Py_ssize_t n = steps - 1; n >= 0; n--) {
+            /* ascending k: v[k + 1] is still the previous step's value when v[k] is written */
+            for (Py_ssize_t k = 0; k <= n; k++) {
+                double up = v[k + 1] * p;
+                up += v[k] * q;
+                v[k] = up * disc;
+            }
+            if (american) {
+                const double *e = ex + (steps - n);
+                for (Py_ssize_t k = 0; k <= n; k++) v[k] = v[k] < e[2 * k] ? e[2 * k] : v[k];
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS;
+    release(&bs);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"fit", fit, METH_VARARGS, fit_doc},
     {"bands", bands, METH_VARARGS, bands_doc},
     {"rollback", rollback, METH_VARARGS, rollback_doc},
+    {"crr", crr, METH_VARARGS, crr_doc},
     {NULL, NULL, 0, NULL},
 };
 

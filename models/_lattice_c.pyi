@@ -55,3 +55,15 @@ def rollback(
     top: int,
     /,
 ) -> None: ...
+def crr(
+    values: Any,
+    exercise: Any,
+    p: float,
+    q: float,
+    disc: float,
+    n_rows: int,
+    n_forwards: int,
+    n_american: int,
+    steps: int,
+    /,
+) -> None: ...

@@ -7,6 +7,7 @@
  * GIL released (the pricers' thread pools then use every core):
  *
  *   project_lanes   A[l, m] = disc[row, col] * sum_p flow[p, m] * factor[fac, col, p]
+ *   mortgage_rates  the paths' mortgage rates off their 1-10y bond prices, every scenario
  *
  * per lane l = (row, fac, pool), col the pool's payment column of month m. Per path and month,
  * in the numpy code's order (models/mbs_months.py):
@@ -278,6 +279,71 @@ static PyObject *project_lanes(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+PyDoc_STRVAR(
+    mortgage_rates_doc,
+    "mortgage_rates(e, k, out, n_s, n_t, n_a, n_b, month_major, w2, w10, spread)\n\n"
+    "Mortgage rates out (S, A, B): spread + w2 par2 + w10 par10 of the annual-pay par rates\n"
+    "off the bond prices e[i, a, b] k[s, i, month] of tenors i = 0..T-1 (1..T years; par2 from\n"
+    "tenors 1-2, par10 from all T), month = a when month_major, else b; e (T, A, B),\n"
+    "k (S, T, M). The operations of models.mbs.mortgage_rates in its order: the same figures.");
+
+/* One (s, a) row of mortgage rates over b: k_of(i, b) is k[s, i, month]. */
+#define HP_RATES_ROW(K_AT)                                                                      \
+    for (Py_ssize_t b = 0; b < n_b; b++) {                                                     \
+        double ann = e_a[b] * K_AT(0, b);                                                      \
+        double t1 = e_a[plane + b] * K_AT(1, b);                                               \
+        ann += t1;                                                                             \
+        double par2 = (1.0 - t1) / ann;                                                        \
+        for (Py_ssize_t i = 2; i < n_t; i++) ann += e_a[i * plane + b] * K_AT(i, b);           \
+        double par10 = (1.0 - e_a[(n_t - 1) * plane + b] * K_AT(n_t - 1, b)) / ann;            \
+        par2 = w2 * par2;                                                                      \
+        par2 = spread + par2;                                                                  \
+        par10 = w10 * par10;                                                                   \
+        o[b] = par2 + par10;                                                                   \
+    }
+
+static PyObject *mortgage_rates(PyObject *self, PyObject *args) {
+    PyObject *oe, *ok, *oout;
+    Py_ssize_t n_s, n_t, n_a, n_b;
+    int major;
+    double w2, w10, spread;
+    if (!PyArg_ParseTuple(args, "OOOnnnnpddd", &oe, &ok, &oout, &n_s, &n_t, &n_a, &n_b, &major,
+                          &w2, &w10, &spread))
+        return NULL;
+    if (n_s < 1 || n_t < 2 || n_a < 1 || n_b < 1) {
+        PyErr_SetString(PyExc_ValueError, "need a scenario, two tenors and a non-empty grid");
+        return NULL;
+    }
+    Py_ssize_t plane = n_a * n_b, n_m = major ? n_a : n_b;
+    Bufs bs = {.n = 0, .failed = 0};
+    const double *e = take(&bs, oe, n_t * plane, 8, 0, "e");
+    const double *k = take(&bs, ok, n_s * n_t * n_m, 8, 0, "k");
+    double *out = take(&bs, oout, n_s * plane, 8, 1, "out");
+    if (bs.failed) {
+        release(&bs);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS;
+    /* a outer: row a of the T tenors' prices stays in cache across every scenario */
+    for (Py_ssize_t a = 0; a < n_a; a++) {
+        const double *e_a = e + a * n_b;
+        for (Py_ssize_t s = 0; s < n_s; s++) {
+            const double *k_s = k + s * n_t * n_m;
+            double *o = out + s * plane + a * n_b;
+            if (major) {
+#define HP_K_MONTH_A(i, b) k_s[(i) * n_m + a]
+                HP_RATES_ROW(HP_K_MONTH_A)
+            } else {
+#define HP_K_MONTH_B(i, b) k_s[(i) * n_m + (b)]
+                HP_RATES_ROW(HP_K_MONTH_B)
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS;
+    release(&bs);
+    Py_RETURN_NONE;
+}
+
 PyDoc_STRVAR(elementary_doc,
              "elementary(x, out, which)\n\n"
              "The file's exp (which 0) or log1p (which 1) of every x, written into out (tests).");
@@ -304,6 +370,7 @@ static PyObject *elementary(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"project_lanes", project_lanes, METH_VARARGS, project_lanes_doc},
+    {"mortgage_rates", mortgage_rates, METH_VARARGS, mortgage_rates_doc},
     {"elementary", elementary, METH_VARARGS, elementary_doc},
     {NULL, NULL, 0, NULL},
 };

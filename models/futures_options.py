@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models import lattice_kernels
 from hedge_planner.models.arrays import FloatArray
 from hedge_planner.models.dates import to_days, to_iso
 from hedge_planner.models.errors import AnalyticsError
@@ -201,6 +202,9 @@ def _lattices(
     rows = m * (int(american) + int(european))
     values = np.empty((rows, steps + 1))
     values[:] = np.tile(np.maximum(exercise[:, ::2], 0.0), (rows // max(m, 1), 1))
+    if lattice_kernels.enabled():  # the same steps in one compiled call (bit for bit)
+        lattice_kernels.crr(values, exercise, p, q, disc, m if american else 0)
+        return _roots(values, m, american, european)
     scratch = np.empty((rows, steps))
     for n in range(steps - 1, -1, -1):
         up, down = scratch[:, : n + 1], values[:, : n + 1]
@@ -210,8 +214,15 @@ def _lattices(
         if american:  # early exercise on the American rows: nodes k = -n, -n+2, ..., n
             am = values[:m, : n + 1]
             np.maximum(am, exercise[:, steps - n : steps + n + 1 : 2], out=am)
+    return _roots(values, m, american, european)
+
+
+def _roots(
+    values: FloatArray, m: int, american: bool, european: bool
+) -> tuple[FloatArray, FloatArray]:
+    """Column 0 of the American rows (the first ``m``) and of the European rows (the last)."""
     am_out = values[:m, 0].copy() if american else np.empty(0)
-    eu_out = values[rows - m :, 0].copy() if european else np.empty(0)
+    eu_out = values[len(values) - m :, 0].copy() if european else np.empty(0)
     return am_out, eu_out
 
 

@@ -169,3 +169,13 @@ def rollback(
         for i in np.flatnonzero(exercisable).tolist():
             masks[i] = flags[:, f.offs[i] : f.offs[i + 1]].astype(bool)
     return out
+
+
+def crr(
+    values: FloatArray, exercise: FloatArray, p: float, q: float, disc: float, n_american: int
+) -> None:
+    """Binomial backward induction in place on ``values (R, N+1)`` to column 0 (R rows, each
+    of forward ``r % F``), early exercise against ``exercise (F, 2N+1)`` on the first
+    ``n_american`` rows: :func:`models.futures_options._lattices`' steps in one call."""
+    n_rows, width = values.shape
+    _module().crr(values, exercise, p, q, disc, n_rows, exercise.shape[0], n_american, width - 1)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from hedge_planner.models import mbs_kernels
 from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.curves import YieldCurve
 from hedge_planner.models.errors import AnalyticsError
@@ -169,6 +170,8 @@ def mortgage_rates(
     np.multiply(-model.b(tenors)[:, None, None], x_in[None, :, :], out=e)
     np.exp(e, out=e)
     kt = np.ascontiguousarray(k.transpose(0, 2, 1))  # (S, 10, M)
+    if mbs_kernels.enabled():  # the loop below in one compiled pass (the same figures)
+        return mbs_kernels.mortgage_rates(e, kt, month_major, refi)
     if month_major:
         kt = kt[..., None]  # a month's K multiplies every path
     out = np.empty((len(bumps), *x_in.shape))

@@ -28,7 +28,15 @@ try:
 except ImportError:  # built without a C compiler: the numpy loop runs
     _c = None
 
-__all__ = ["NUMPY", "LaneTerms", "built", "elementary", "enabled", "project_lanes"]
+__all__ = [
+    "NUMPY",
+    "LaneTerms",
+    "built",
+    "elementary",
+    "enabled",
+    "mortgage_rates",
+    "project_lanes",
+]
 
 
 def built() -> bool:
@@ -107,6 +115,22 @@ def project_lanes(
         terms.sched, terms.ramp, terms.turnover, terms.pay, terms.stop, terms.refi, out,
         n_rows, n_months, n_paths, n_fac, n_times, terms.wac.size, row.size,
     )  # fmt: skip
+
+
+def mortgage_rates(e: FloatArray, kt: FloatArray, month_major: bool, refi: RefiModel) -> FloatArray:
+    """Mortgage rates ``(S, A, B)`` of :func:`models.mbs.mortgage_rates` from the path factors
+    ``e (10, A, B)`` (``exp(-B(k) x)`` of tenors 1..10 years) and the curve terms
+    ``kt (S, 10, M)``, the month on axis ``A`` when ``month_major`` (else ``B``)."""
+    e = np.ascontiguousarray(e, dtype=np.float64)
+    n_t, n_a, n_b = e.shape
+    n_s = kt.shape[0]
+    out = np.empty((n_s, n_a, n_b))
+    w2 = refi.weight_2y
+    _module().mortgage_rates(
+        e, np.ascontiguousarray(kt, dtype=np.float64), out, n_s, n_t, n_a, n_b, month_major,
+        w2, 1.0 - w2, refi.mortgage_spread,
+    )  # fmt: skip
+    return out
 
 
 def elementary(x: FloatArray, which: str) -> FloatArray:

@@ -173,3 +173,34 @@ def test_switch_and_bad_inputs(monkeypatch) -> None:
     with pytest.raises(ValueError, match="middle child outside the band"):
         lattice_kernels.rollback(tree, events, np.zeros((1, top)), np.zeros((1, 1)), top,
                                  [tuple(b) for b in band.tolist()])  # fmt: skip
+
+
+def test_compiled_binomial_lattice_equals_the_numpy_steps(monkeypatch) -> None:
+    """Futures options' CRR lattices (American and European rows, calls and puts, one to five
+    forwards, 2 to 400 steps): the compiled induction does the numpy steps' operations in their
+    order, so the premiums are equal to the last bit."""
+    from hedge_planner.models.futures_options import _lattices
+
+    rng = np.random.default_rng(4)
+    for _ in range(60):
+        f = rng.uniform(90.0, 130.0, int(rng.integers(1, 6)))
+        args = (
+            f, float(rng.uniform(90.0, 130.0)), float(rng.uniform(0.01, 1.0)),
+            float(rng.uniform(0.01, 0.2)), float(rng.uniform(0.0, 0.08)), bool(rng.integers(2)),
+            int(rng.integers(2, 400)), bool(rng.integers(2)), bool(rng.integers(2)),
+        )  # fmt: skip
+        monkeypatch.delenv("HEDGE_PLANNER_KERNELS", raising=False)
+        compiled = _lattices(*args)
+        monkeypatch.setenv("HEDGE_PLANNER_KERNELS", lattice_kernels.NUMPY)
+        reference = _lattices(*args)
+        for got, want in zip(compiled, reference, strict=True):
+            assert np.array_equal(got, want)
+
+
+def test_compiled_binomial_lattice_refuses_bad_sizes() -> None:
+    from hedge_planner.models import _lattice_c
+
+    with pytest.raises(ValueError, match="values"):  # 3 steps need 4 columns
+        _lattice_c.crr(np.zeros((2, 3)), np.zeros((1, 7)), 0.5, 0.5, 1.0, 2, 1, 0, 3)
+    with pytest.raises(ValueError, match="n_american"):
+        _lattice_c.crr(np.zeros((2, 4)), np.zeros((1, 7)), 0.5, 0.5, 1.0, 2, 1, 3, 3)

@@ -85,3 +85,44 @@ def test_bad_lane_indices_are_refused() -> None:
     args[4] = i(1, np.int64)
     with pytest.raises(ValueError, match="rates: expected"):
         _mbs_c.project_lanes(f(3), *args[1:], 1, 2, 8, 1, 1, 1, 1)
+
+
+@pytest.mark.parametrize("month_major", [True, False])
+def test_compiled_mortgage_rates_equal_the_numpy_loop(curve, monkeypatch, month_major) -> None:
+    """The compiled pass does :func:`models.mbs.mortgage_rates`' operations in its order: the
+    same figures to the last bit, on every scenario row (curve bumps) and path."""
+    from hedge_planner.models.mbs import mortgage_rates
+    from hedge_planner.models.short_rate import HullWhite
+
+    rng = np.random.default_rng(3)
+    model, refi = HullWhite(0.03, 0.011), RefiModel(weight_2y=0.35, mortgage_spread=0.0171)
+    grid = np.arange(0, 121) / 12.0
+    x = rng.normal(0.0, 0.02, (37, grid.size))  # 37 paths: no multiple of a vector width
+    bumps = rng.normal(0.0, 25e-4, (5, KEYS.size))
+    bumps[0] = 0.0
+    args = (model, refi, grid, x, curve, KEYS, bumps, month_major)
+    compiled = mortgage_rates(*args)
+    monkeypatch.setenv("HEDGE_PLANNER_KERNELS", mbs_kernels.NUMPY)
+    reference = mortgage_rates(*args)
+    assert compiled.shape == reference.shape == (5, *(x.T.shape if month_major else x.shape))
+    assert np.array_equal(compiled, reference)
+    # and what they are: 2y and 10y annual-pay par rates off the same bond prices, by hand
+    s, p, m = 3, 11, 40
+    t = grid[m] + np.arange(1, 11)
+    ln = np.log(curve.discount_shifted(np.concatenate([[grid[m]], t]), KEYS, bumps[s : s + 1]))[0]
+    bond = np.exp(ln[1:] - ln[0] + model.log_bond_adjustment(grid[m], t - grid[m]))
+    bond *= np.exp(-model.b(t - grid[m]) * x[p, m])
+    par2, par10 = (1 - bond[1]) / bond[:2].sum(), (1 - bond[9]) / bond.sum()
+    expected = refi.mortgage_spread + refi.weight_2y * par2 + (1 - refi.weight_2y) * par10
+    got = compiled[s, m, p] if month_major else compiled[s, p, m]
+    assert got == pytest.approx(expected, rel=1e-13)
+
+
+def test_compiled_mortgage_rates_refuse_bad_sizes() -> None:
+    from hedge_planner.models import _mbs_c
+
+    e, out = np.ones((10, 4, 8)), np.empty((2, 4, 8))
+    with pytest.raises(ValueError, match="k: expected"):  # month-major: k (S, 10, A)
+        _mbs_c.mortgage_rates(e, np.ones((2, 10, 8)), out, 2, 10, 4, 8, True, 0.5, 0.5, 0.02)
+    with pytest.raises(ValueError, match="two tenors"):
+        _mbs_c.mortgage_rates(e, np.ones((2, 1, 4)), out, 2, 1, 4, 8, True, 0.5, 0.5, 0.02)
