@@ -8,6 +8,7 @@
  *
  *   project_lanes   A[l, m] = disc[row, col] * sum_p flow[p, m] * factor[fac, col, p]
  *   mortgage_rates  the paths' mortgage rates off their 1-10y bond prices, every scenario
+ *   adjoint_pools   the base scenario's reverse-month adjoint of pools (their KRDs' gradient)
  *
  * per lane l = (row, fac, pool), col the pool's payment column of month m. Per path and month,
  * in the numpy code's order (models/mbs_months.py):
@@ -279,6 +280,213 @@ static PyObject *project_lanes(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* Base-scenario forward pass of one pool on every path, keeping what the adjoint needs: per
+ * month the burnout factor, the capped CPR and the beginning balance (M, P), and the sum over
+ * paths of the beginning balance (sums, n + 1 entries). Formulas as month_step's. */
+static HP_CLONES void keep_forward(Py_ssize_t n, Py_ssize_t n_paths, const double *restrict rates,
+                                   const double *restrict rexp, const Month *restrict mo,
+                                   Refi rf, double *restrict expo, double *restrict bal,
+                                   double *restrict st_burn, double *restrict st_cpr,
+                                   double *restrict st_bal, double *restrict sums) {
+    for (Py_ssize_t p = 0; p < n_paths; p++) {
+        expo[p] = 0.0;
+        bal[p] = 1.0;
+    }
+    for (Py_ssize_t m = 0; m <= n; m++) {
+        double total = 0.0;
+        for (Py_ssize_t p = 0; p < n_paths; p++) total += bal[p];
+        sums[m] = total;
+        if (m == n) break;
+        const double *rate = rates + m * n_paths, *rx = rexp + m * n_paths;
+        double *sb = st_burn + m * n_paths, *sc = st_cpr + m * n_paths, *sl = st_bal + m * n_paths;
+        Month o = mo[m];
+        for (Py_ssize_t p = 0; p < n_paths; p++) {
+            double inc = o.wac - rate[p];
+            double lock = inc < 0.0 ? inc : 0.0;
+            lock *= o.ts;
+            lock += o.t;
+            lock = lock > o.tf ? lock : o.tf;
+            double s = o.pool_exp * rx[p];
+            s += 1.0;
+            s = rf.refi_max / s;
+            double burn = hp_exp(expo[p] * rf.k_burn);
+            expo[p] += inc > 0.0 ? inc : 0.0;
+            double cpr = s * burn;
+            cpr += lock;
+            cpr *= o.ramp;
+            cpr = cpr < 0.99 ? cpr : 0.99;
+            double q = hp_exp(hp_log1p(-cpr) * (1.0 / 12.0));
+            q *= o.osr;
+            sb[p] = burn;
+            sc[p] = cpr;
+            sl[p] = bal[p];
+            bal[p] *= q;
+        }
+    }
+}
+
+/* Terms of the reverse loop of one pool-month (models.mbs_months.adjoint's). */
+typedef struct {
+    double wac, pool_exp, one_plus_c, w_scale, w_prev_scale, ramp_burn, ramp_width, lock_term;
+    int has_prev;
+} Back;
+
+/* One month of the reverse loop on every path: advances R (balance sensitivities), D (burnout
+ * sensitivities) and the weights w, writes dV/dI per path into g. */
+static HP_CLONES void back_step(Py_ssize_t n_paths, const double *restrict rate,
+                                const double *restrict rx, const double *restrict burn,
+                                const double *restrict cpr, const double *restrict balm,
+                                const double *restrict fac_prev, Back b, double refi_max,
+                                double band_lo, double *restrict big_r, double *restrict big_d,
+                                double *restrict w, double *restrict g) {
+    const double inv_max = -1.0 / refi_max;
+    for (Py_ssize_t p = 0; p < n_paths; p++) {
+        double inc = b.wac - rate[p];
+        double s = b.pool_exp * rx[p];
+        s += 1.0;
+        s = refi_max / s;
+        double hb = w[p] * b.one_plus_c;
+        double wp = b.has_prev ? fac_prev[p] * b.w_prev_scale : 0.0;
+        hb = b.has_prev ? hb - wp : hb;
+        hb *= balm[p];
+        double lam = 1.0 - cpr[p];
+        lam *= 12.0;
+        lam = big_r[p] / lam;
+        lam = -lam;
+        lam = cpr[p] >= 0.99 ? 0.0 : lam; /* a capped CPR does not move */
+        double sb = s * burn[p];
+        double du = inc > 0.0 ? big_d[p] : 0.0;
+        double tmp = lam * b.ramp_burn;
+        tmp *= sb;
+        big_d[p] += tmp;
+        big_r[p] += hb;
+        double x = s * inv_max;
+        x += 1.0;
+        x *= sb;
+        x = (inc < 0.0 && inc > band_lo) ? x + b.lock_term : x;
+        tmp = lam * b.ramp_width;
+        tmp *= x;
+        tmp += du;
+        g[p] = tmp;
+        w[p] = b.has_prev ? wp : w[p];
+    }
+}
+
+PyDoc_STRVAR(
+    adjoint_pools_doc,
+    "adjoint_pools(rates, rate_exp, factor, scale, drate, wac, pool_exp, coupon, sched, ramp,\n"
+    "              turnover, pay, stop, refi, grad, principal, n_months, n_paths, n_times,\n"
+    "              n_pools, n_keys)\n\n"
+    "Base-scenario adjoint of b pools (models.mbs_months.adjoint): grad (b, K) the sum over\n"
+    "paths and months of dV/dI x drate, V = sum flow x factor[pay] x scale; principal (b, M)\n"
+    "the base scenario's principal summed over paths. rates, rate_exp (M, P); factor (T, P);\n"
+    "scale (b, M); drate (K, M, P); pool terms as project_lanes'; refi = (lockin_slope,\n"
+    "lockin_floor, refi_max, k_burn, refi_width). Months from a pool's stop on are 0.");
+
+static PyObject *adjoint_pools(PyObject *self, PyObject *args) {
+    PyObject *o[16];
+    Py_ssize_t n_months, n_paths, n_times, n_pools, n_keys;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOOOOnnnnn", &o[0], &o[1], &o[2], &o[3], &o[4],
+                          &o[5], &o[6], &o[7], &o[8], &o[9], &o[10], &o[11], &o[12], &o[13],
+                          &o[14], &o[15], &n_months, &n_paths, &n_times, &n_pools, &n_keys))
+        return NULL;
+    if (n_months < 1 || n_paths < 1 || n_times < 1 || n_pools < 1 || n_keys < 1) {
+        PyErr_SetString(PyExc_ValueError, "every dimension must be positive");
+        return NULL;
+    }
+    Bufs bs = {.n = 0, .failed = 0};
+    Py_ssize_t mp = n_months * n_paths, bm = n_pools * n_months;
+    const double *rates = take(&bs, o[0], mp, 8, 0, "rates");
+    const double *rate_exp = take(&bs, o[1], mp, 8, 0, "rate_exp");
+    const double *factor = take(&bs, o[2], n_times * n_paths, 8, 0, "factor");
+    const double *scale = take(&bs, o[3], bm, 8, 0, "scale");
+    const double *drate = take(&bs, o[4], n_keys * mp, 8, 0, "drate");
+    const double *wac = take(&bs, o[5], n_pools, 8, 0, "wac");
+    const double *pool_exp = take(&bs, o[6], n_pools, 8, 0, "pool_exp");
+    const double *coupon = take(&bs, o[7], bm, 8, 0, "coupon");
+    const double *sched = take(&bs, o[8], bm, 8, 0, "sched");
+    const double *ramp = take(&bs, o[9], bm, 8, 0, "ramp");
+    const double *turnover = take(&bs, o[10], n_months, 8, 0, "turnover");
+    const int64_t *pay = take(&bs, o[11], bm, 8, 0, "pay");
+    const int64_t *stop = take(&bs, o[12], n_pools, 8, 0, "stop");
+    const double *refi = take(&bs, o[13], 5, 8, 0, "refi");
+    double *grad = take(&bs, o[14], n_pools * n_keys, 8, 1, "grad");
+    double *principal = take(&bs, o[15], bm, 8, 1, "principal");
+    if (bs.failed || in_range(pay, bm, 0, n_times, "pay") < 0 ||
+        in_range(stop, n_pools, 0, n_months + 1, "stop") < 0) {
+        release(&bs);
+        return NULL;
+    }
+    Refi rf = {refi[0], refi[1], refi[2], refi[3]};
+    double width = refi[4], band_lo = (rf.floor_ - 1.0) / rf.slope;
+    size_t np_ = (size_t)n_paths, nm = (size_t)n_months;
+    double *buf = (double *)malloc((3 * nm * np_ + 6 * np_ + nm + 1) * sizeof(double));
+    Month *mo = (Month *)malloc(nm * sizeof(Month));
+    if (buf == NULL || mo == NULL) {
+        free(buf);
+        free(mo);
+        release(&bs);
+        return PyErr_NoMemory();
+    }
+    Py_BEGIN_ALLOW_THREADS;
+    double *st_burn = buf, *st_cpr = st_burn + nm * np_, *st_bal = st_cpr + nm * np_;
+    double *expo = st_bal + nm * np_, *bal = expo + np_, *big_r = bal + np_, *big_d = big_r + np_;
+    double *w = big_d + np_, *g = w + np_, *sums = g + np_;
+    for (Py_ssize_t b = 0; b < n_pools; b++) {
+        Py_ssize_t n = (Py_ssize_t)stop[b];
+        const Py_ssize_t row = b * n_months;
+        double *gb = grad + b * n_keys;
+        for (Py_ssize_t k = 0; k < n_keys; k++) gb[k] = 0.0;
+        for (Py_ssize_t m = 0; m < n_months; m++) principal[row + m] = 0.0;
+        if (n == 0) continue;
+        for (Py_ssize_t m = 0; m < n; m++) {
+            double t = turnover[m];
+            Month x = {wac[b], pool_exp[b], t, t * rf.slope, t * rf.floor_, ramp[row + m],
+                       1.0 - sched[row + m], 1.0 + coupon[row + m]};
+            mo[m] = x;
+        }
+        keep_forward(n, n_paths, rates, rate_exp, mo, rf, expo, bal, st_burn, st_cpr, st_bal,
+                     sums);
+        for (Py_ssize_t m = 0; m < n; m++) principal[row + m] = sums[m] - sums[m + 1];
+        const double *f_last = factor + pay[row + n - 1] * n_paths;
+        for (Py_ssize_t p = 0; p < n_paths; p++) {
+            big_r[p] = 0.0;
+            big_d[p] = 0.0;
+            w[p] = f_last[p] * scale[row + n - 1];
+        }
+        for (Py_ssize_t m = n - 1; m >= 0; m--) {
+            Back bk = {wac[b],
+                       pool_exp[b],
+                       1.0 + coupon[row + m],
+                       scale[row + m],
+                       m > 0 ? scale[row + m - 1] : 0.0,
+                       ramp[row + m] * rf.k_burn,
+                       ramp[row + m] / width,
+                       rf.slope * turnover[m] * width,
+                       m > 0};
+            const double *f_prev = m > 0 ? factor + pay[row + m - 1] * n_paths : f_last;
+            size_t at = (size_t)m * np_;
+            back_step(n_paths, rates + at, rate_exp + at, st_burn + at, st_cpr + at, st_bal + at,
+                      f_prev, bk, rf.refi_max, band_lo, big_r, big_d, w, g);
+            for (Py_ssize_t k = 0; k < n_keys; k++) {
+                const double *d = drate + (size_t)k * nm * np_ + at;
+                double part[4] = {0, 0, 0, 0};
+                Py_ssize_t p = 0;
+                for (; p + 4 <= n_paths; p += 4)
+                    for (int j = 0; j < 4; j++) part[j] += g[p + j] * d[p + j];
+                double sum = (part[0] + part[2]) + (part[1] + part[3]);
+                for (; p < n_paths; p++) sum += g[p] * d[p];
+                gb[k] += sum;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS;
+    free(mo);
+    free(buf);
+    release(&bs);
+    Py_RETURN_NONE;
+}
+
 PyDoc_STRVAR(
     mortgage_rates_doc,
     "mortgage_rates(e, k, out, n_s, n_t, n_a, n_b, month_major, w2, w10, spread)\n\n"
@@ -370,6 +578,7 @@ static PyObject *elementary(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"project_lanes", project_lanes, METH_VARARGS, project_lanes_doc},
+    {"adjoint_pools", adjoint_pools, METH_VARARGS, adjoint_pools_doc},
     {"mortgage_rates", mortgage_rates, METH_VARARGS, mortgage_rates_doc},
     {"elementary", elementary, METH_VARARGS, elementary_doc},
     {NULL, NULL, 0, NULL},

@@ -67,6 +67,7 @@ from hedge_planner.models.mbs_pools import (
     static_smm,
     timeline,
 )
+from hedge_planner.models.mbs_rates import mortgage_rates
 from hedge_planner.models.prepayment import (
     RefiModel,
     refi_cpr,
@@ -140,54 +141,6 @@ class MonteCarloSpec:
     paths: int = 1000
     seed: int = 20231229
     sampling: str = "antithetic"
-
-
-def mortgage_rates(
-    model: HullWhite,
-    refi: RefiModel,
-    grid: FloatArray,
-    x: FloatArray,
-    curve: YieldCurve,
-    keys: FloatArray,
-    bumps: FloatArray,
-    month_major: bool = False,
-) -> FloatArray:
-    """Projected mortgage rates ``(S, P, M)`` on each path at each month start (``grid[:M]``);
-    ``(S, M, P)`` when ``month_major`` (the same numbers).
-
-    Annual-pay 2y and 10y par rates off the Hull-White bond prices
-    ``P(t, t+k | x) = K(t, k) exp(-B(k) x)``; only ``K`` depends on the (shifted) curve, so the
-    path factor ``exp(-B x)`` is computed once for every curve scenario.
-    """
-    tenors = np.arange(1, 11, dtype=np.float64)
-    t = grid[:, None] + tenors[None, :]
-    ln0 = np.log(curve.discount_shifted(np.concatenate([grid, t.ravel()]), keys, bumps))
-    ln_t, ln_tt = ln0[:, : len(grid)], ln0[:, len(grid) :].reshape(len(bumps), *t.shape)
-    adj = model.log_bond_adjustment(grid[:, None], tenors[None, :])
-    k = np.exp(ln_tt - ln_t[:, :, None] + adj[None])  # (S, M, 10)
-    x_in = np.ascontiguousarray(x.T) if month_major else x
-    e = np.empty((len(tenors), *x_in.shape))  # (10, P, M) or (10, M, P); fresh pages are dear
-    np.multiply(-model.b(tenors)[:, None, None], x_in[None, :, :], out=e)
-    np.exp(e, out=e)
-    kt = np.ascontiguousarray(k.transpose(0, 2, 1))  # (S, 10, M)
-    if mbs_kernels.enabled():  # the loop below in one compiled pass (the same figures)
-        return mbs_kernels.mortgage_rates(e, kt, month_major, refi)
-    if month_major:
-        kt = kt[..., None]  # a month's K multiplies every path
-    out = np.empty((len(bumps), *x_in.shape))
-    w2, w10 = refi.weight_2y, 1.0 - refi.weight_2y
-    for s in range(len(bumps)):  # per scenario and tenor on (P, M) arrays that stay in cache
-        ann = e[0] * kt[s, 0]
-        ann += e[1] * kt[s, 1]
-        par2 = (1 - e[1] * kt[s, 1]) / ann
-        for i in range(2, 10):
-            ann += e[i] * kt[s, i]
-        par10 = (1 - e[9] * kt[s, 9]) / ann
-        np.multiply(w2, par2, out=par2)  # spread + w2 par2 + w10 par10, in place
-        np.add(refi.mortgage_spread, par2, out=par2)
-        np.multiply(w10, par10, out=par10)
-        np.add(par2, par10, out=out[s])
-    return out
 
 
 def discounted_flows(
@@ -476,7 +429,16 @@ def _risk_by_adjoint(
         major = engine == "months"
         paths = _Paths.build(pools, refi_idx, tl, curve, model, refi, mc, keys, bumps, major, 3)
         dln = (np.log(paths.disc[3::2]) - np.log(paths.disc[4::2])) / (2 * shift)  # (K, T)
-        if major:
+        if major and mbs_kernels.enabled() and paths.rate_exp is not None:
+            drate = np.subtract(paths.rates[3::2], paths.rates[4::2])  # (K, M, P)
+            drate /= 2 * shift
+            n_r = refi_idx.size  # a few blocks per thread: pools differ in life
+            _run_blocks(
+                lambda sel: out.compiled(paths, refi_idx[sel], sel, drate, dln),
+                n_r,
+                max(1, -(-n_r // (4 * workers()))),
+            )
+        elif major:
             drate = np.subtract(paths.rates[3::2], paths.rates[4::2])  # (K, M, P)
             drate /= 2 * shift
             drate_t = np.ascontiguousarray(drate.transpose(1, 2, 0))  # (M, P, K)
@@ -549,6 +511,35 @@ class _AdjointRun:
             grad -= adjoint(terms, refi, paths.rates[0, :, c], e0, st, fac, scale, drate[:, c])
         pv = self.a[0, rows] * discount  # sum over paths of flow x deflator x exp(-OAS T)
         grad += np.einsum("bm,kbm->bk", pv, dln[:, terms.pay_index])
+        self.krd_raw[rows] = -grad / pv.sum(axis=1)[:, None]
+
+    def compiled(
+        self, paths: _Paths, rows: IntArray, sel: slice, drate: FloatArray, dln: FloatArray
+    ) -> None:
+        """:meth:`months` in the compiled loops (``models/_mbs_c.c``): the three curves'
+        flows as lanes, the OAS, then the base scenario's adjoint on every path at once;
+        ``drate (K, M, P)``. Figures agree with :meth:`months` to rounding."""
+        assert paths.rate_exp is not None
+        terms = paths.terms.rows(sel)
+        lanes = mbs_kernels.LaneTerms.of(terms, self.refi)
+        n_b, n_m = len(rows), self.tl.months
+        a = np.empty((3 * n_b, n_m))
+        mbs_kernels.project_lanes(
+            lanes, paths.rates[:3], paths.rate_exp[:3], paths.factor[None], paths.disc[:3],
+            np.repeat(np.arange(3), n_b), np.zeros(3 * n_b, dtype=np.int64),
+            np.tile(np.arange(n_b), 3), a,
+        )  # fmt: skip
+        self.a[:, rows] = a.reshape(3, n_b, n_m)
+        zb = self._oas(rows)
+        discount = np.exp(-zb[:, None] * self.tl.pay_time[rows])
+        scale = paths.disc[0][terms.pay_index] * discount  # (b, M)
+        grad, principal = mbs_kernels.adjoint_pools(
+            lanes, paths.rates[0], paths.rate_exp[0], paths.factor, scale, drate,
+            self.refi.refi_width,
+        )  # fmt: skip
+        self.principal[rows] = principal / self.mc.paths
+        pv = self.a[0, rows] * discount
+        grad = np.einsum("bm,kbm->bk", pv, dln[:, terms.pay_index]) - grad
         self.krd_raw[rows] = -grad / pv.sum(axis=1)[:, None]
 
     def closed_form(

@@ -31,6 +31,7 @@ except ImportError:  # built without a C compiler: the numpy loop runs
 __all__ = [
     "NUMPY",
     "LaneTerms",
+    "adjoint_pools",
     "built",
     "elementary",
     "enabled",
@@ -115,6 +116,52 @@ def project_lanes(
         terms.sched, terms.ramp, terms.turnover, terms.pay, terms.stop, terms.refi, out,
         n_rows, n_months, n_paths, n_fac, n_times, terms.wac.size, row.size,
     )  # fmt: skip
+
+
+def adjoint_pools(
+    terms: LaneTerms,
+    rates: FloatArray,
+    rate_exp: FloatArray,
+    factor: FloatArray,
+    scale: FloatArray,
+    drate: FloatArray,
+    refi_width: float,
+) -> tuple[FloatArray, FloatArray]:
+    """The base scenario's reverse-month adjoint of the pools of ``terms``
+    (:func:`models.mbs_months.adjoint` on every path at once, its forward pass recomputed).
+
+    Parameters
+    ----------
+    terms
+        The pools (:meth:`LaneTerms.of`).
+    rates, rate_exp
+        Base-scenario mortgage rates (decimal) and ``exp(rate / refi_width)``, ``(M, P)``.
+    factor
+        Path factors ``(T, P)`` at the distinct payment times (divided by the path count).
+    scale
+        ``(b, M)``: discount factor x ``exp(-OAS T)`` at each pool-month's payment.
+    drate
+        ``(K, M, P)``: mortgage-rate sensitivities of the ``K`` key-rate shifts.
+    refi_width
+        The S-curve's width (decimal).
+
+    Returns
+    -------
+    tuple
+        ``sum_{p,m} dV/dI drate`` ``(b, K)`` and the base scenario's principal per unit of
+        current face summed over paths ``(b, M)``.
+    """
+    n_months, n_paths = rates.shape
+    n_pools, n_keys = terms.wac.size, drate.shape[0]
+    grad, principal = np.empty((n_pools, n_keys)), np.empty((n_pools, n_months))
+    refi = np.append(terms.refi, refi_width)
+    _module().adjoint_pools(
+        np.ascontiguousarray(rates), np.ascontiguousarray(rate_exp), np.ascontiguousarray(factor),
+        np.ascontiguousarray(scale), np.ascontiguousarray(drate), terms.wac, terms.pool_exp,
+        terms.coupon, terms.sched, terms.ramp, terms.turnover, terms.pay, terms.stop, refi, grad,
+        principal, n_months, n_paths, factor.shape[0], n_pools, n_keys,
+    )  # fmt: skip
+    return grad, principal
 
 
 def mortgage_rates(e: FloatArray, kt: FloatArray, month_major: bool, refi: RefiModel) -> FloatArray:

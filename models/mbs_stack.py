@@ -41,7 +41,7 @@ import numpy as np
 from hedge_planner.models import mbs_kernels
 from hedge_planner.models.arrays import FloatArray, IntArray
 from hedge_planner.models.curves import YieldCurve
-from hedge_planner.models.mbs import MonteCarloSpec, mortgage_rates, run_threaded
+from hedge_planner.models.mbs import MonteCarloSpec, run_threaded
 from hedge_planner.models.mbs_months import (
     SLAB_ELEMENTS,
     path_slices,
@@ -56,6 +56,7 @@ from hedge_planner.models.mbs_pools import (
     static_flows,
     timeline,
 )
+from hedge_planner.models.mbs_rates import mortgage_rates
 from hedge_planner.models.prepayment import RefiModel
 from hedge_planner.models.short_rate import (
     HullWhite,

@@ -91,7 +91,7 @@ def test_bad_lane_indices_are_refused() -> None:
 def test_compiled_mortgage_rates_equal_the_numpy_loop(curve, monkeypatch, month_major) -> None:
     """The compiled pass does :func:`models.mbs.mortgage_rates`' operations in its order: the
     same figures to the last bit, on every scenario row (curve bumps) and path."""
-    from hedge_planner.models.mbs import mortgage_rates
+    from hedge_planner.models.mbs_rates import mortgage_rates
     from hedge_planner.models.short_rate import HullWhite
 
     rng = np.random.default_rng(3)
@@ -126,3 +126,57 @@ def test_compiled_mortgage_rates_refuse_bad_sizes() -> None:
         _mbs_c.mortgage_rates(e, np.ones((2, 10, 8)), out, 2, 10, 4, 8, True, 0.5, 0.5, 0.02)
     with pytest.raises(ValueError, match="two tenors"):
         _mbs_c.mortgage_rates(e, np.ones((2, 1, 4)), out, 2, 1, 4, 8, True, 0.5, 0.5, 0.02)
+
+
+@pytest.mark.parametrize("paths", [64, 250])
+def test_compiled_adjoint_agrees_with_the_numpy_engine(curve, monkeypatch, paths) -> None:
+    """The measure stage's pool risk (three curves' flows, the OAS from a price, the base
+    scenario's adjoint KRDs, WAL) through the compiled loops against the numpy month engine:
+    four refi pools (one at the CPR cap) and the PSA pool, to rounding."""
+    from hedge_planner.models.mbs import mbs_risk
+    from hedge_planner.models.short_rate import HullWhite
+
+    pools, model = _pools(), HullWhite(0.03, SIGMA)
+    args = {"dirty_price": np.array([101.0, 99.5, 103.2, 100.4, 98.7]),
+            "mc": MonteCarloSpec(paths, 5, "antithetic")}  # fmt: skip
+    compiled = mbs_risk(pools, curve, model, KEYS, **args)
+    monkeypatch.setenv("HEDGE_PLANNER_KERNELS", mbs_kernels.NUMPY)
+    reference = mbs_risk(pools, curve, model, KEYS, **args)
+    for name, rtol in [("oas", 1e-12), ("duration", 1e-12), ("spread_duration", 1e-13),
+                       ("wal", 1e-13), ("convexity", 1e-10)]:  # fmt: skip
+        np.testing.assert_allclose(getattr(compiled, name), getattr(reference, name), rtol=rtol)
+    np.testing.assert_allclose(compiled.krd, reference.krd, rtol=0, atol=1e-12)
+    assert np.abs(reference.krd).max() > 0.5  # KRDs of years, not zeros
+
+
+def test_compiled_adjoint_krds_match_bump_and_reprice(curve) -> None:
+    """Independent of either engine's adjoint: each key rate bumped 1e-6 and the pools repriced
+    (central differences, the same paths); the compiled adjoint's KRDs within 1e-4 of each
+    pool's duration (the numpy engine's own tolerance in tests/models/test_mbs_paths.py). The
+    pool at the CPR cap is left out: a bump moves paths across the cap's kink."""
+    from hedge_planner.models.mbs import mbs_risk
+    from hedge_planner.models.mbs_pools import subset
+    from hedge_planner.models.short_rate import HullWhite
+
+    pools = subset(_pools(), np.array([0, 1, 3, 4]))
+    model, mc = HullWhite(0.03, SIGMA), MonteCarloSpec(128, 9, "antithetic")
+    kw = {"oas": np.full(len(pools), 0.004), "mc": mc, "shift": 1e-6}
+    adjoint = mbs_risk(pools, curve, model, KEYS, **kw)
+    bumped = mbs_risk(pools, curve, model, KEYS, krd_by_bumps=True, **kw)
+    np.testing.assert_allclose(adjoint.krd.sum(axis=1), adjoint.duration, rtol=1e-12)
+    gap = np.abs(adjoint.krd - bumped.krd) / np.abs(adjoint.duration)[:, None]
+    assert gap.max() < 1e-4, gap.max()
+
+
+def test_compiled_adjoint_refuses_bad_sizes() -> None:
+    from hedge_planner.models import _mbs_c
+
+    f, i = np.ones, np.zeros
+    args = [f((3, 8)), f((3, 8)), f((2, 8)), f((1, 3)), f((2, 3, 8)), f(1), f(1), f((1, 3)),
+            f((1, 3)), f((1, 3)), f(3), i((1, 3), np.int64), np.array([3]), f(5),
+            np.empty((1, 2)), np.empty((1, 3))]  # fmt: skip
+    _mbs_c.adjoint_pools(*args, 3, 8, 2, 1, 2)  # the right sizes run
+    with pytest.raises(ValueError, match="drate"):
+        _mbs_c.adjoint_pools(*args[:4], f((3, 3, 8)), *args[5:], 3, 8, 2, 1, 2)
+    with pytest.raises(ValueError, match="stop"):
+        _mbs_c.adjoint_pools(*args[:12], np.array([4]), *args[13:], 3, 8, 2, 1, 2)
