@@ -495,20 +495,58 @@ PyDoc_STRVAR(
     "tenors 1-2, par10 from all T), month = a when month_major, else b; e (T, A, B),\n"
     "k (S, T, M). The operations of models.mbs.mortgage_rates in its order: the same figures.");
 
-/* One (s, a) row of mortgage rates over b: k_of(i, b) is k[s, i, month]. */
-#define HP_RATES_ROW(K_AT)                                                                      \
-    for (Py_ssize_t b = 0; b < n_b; b++) {                                                     \
-        double ann = e_a[b] * K_AT(0, b);                                                      \
-        double t1 = e_a[plane + b] * K_AT(1, b);                                               \
-        ann += t1;                                                                             \
-        double par2 = (1.0 - t1) / ann;                                                        \
-        for (Py_ssize_t i = 2; i < n_t; i++) ann += e_a[i * plane + b] * K_AT(i, b);           \
-        double par10 = (1.0 - e_a[(n_t - 1) * plane + b] * K_AT(n_t - 1, b)) / ann;            \
-        par2 = w2 * par2;                                                                      \
-        par2 = spread + par2;                                                                  \
-        par10 = w10 * par10;                                                                   \
-        o[b] = par2 + par10;                                                                   \
+/* Mortgage rates of every (a, s, b) (see mortgage_rates_doc); a outer, so row a of the T tenors'
+ * prices stays in cache across every scenario. The month is a (month-major: k is a scalar per
+ * row) or b (k varies along the row). Each pass over b is a plain loop that vectorises; ann and
+ * par2 (n_b each) are the caller's scratch. */
+static HP_CLONES void rates_grid(Py_ssize_t n_s, Py_ssize_t n_t, Py_ssize_t n_a, Py_ssize_t n_b,
+                                 int major, const double *restrict e, const double *restrict k,
+                                 double *restrict out, double w2, double w10, double spread,
+                                 double *restrict ann, double *restrict par2) {
+    Py_ssize_t plane = n_a * n_b, n_m = major ? n_a : n_b, last = n_t - 1;
+    for (Py_ssize_t a = 0; a < n_a; a++) {
+        const double *e_a = e + a * n_b;
+        for (Py_ssize_t s = 0; s < n_s; s++) {
+            const double *k_s = k + s * n_t * n_m;
+            double *o = out + s * plane + a * n_b;
+            const double *e0 = e_a, *e1 = e_a + plane, *el = e_a + last * plane;
+            if (major) { /* the month's k multiplies every b */
+                double k0 = k_s[a], k1 = k_s[n_m + a], kl = k_s[last * n_m + a];
+                for (Py_ssize_t b = 0; b < n_b; b++) {
+                    double t1 = e1[b] * k1;
+                    ann[b] = e0[b] * k0 + t1; /* (e0 k0) + t1: no contraction (-ffp-contract=off) */
+                    par2[b] = (1.0 - t1) / ann[b];
+                }
+                for (Py_ssize_t i = 2; i < n_t; i++) {
+                    const double *ei = e_a + i * plane;
+                    double ki = k_s[i * n_m + a];
+                    for (Py_ssize_t b = 0; b < n_b; b++) ann[b] += ei[b] * ki;
+                }
+                for (Py_ssize_t b = 0; b < n_b; b++) {
+                    double par10 = (1.0 - el[b] * kl) / ann[b];
+                    double p2 = spread + w2 * par2[b];
+                    o[b] = p2 + w10 * par10;
+                }
+            } else {
+                const double *k0 = k_s, *k1 = k_s + n_m, *kl = k_s + last * n_m;
+                for (Py_ssize_t b = 0; b < n_b; b++) {
+                    double t1 = e1[b] * k1[b];
+                    ann[b] = e0[b] * k0[b] + t1;
+                    par2[b] = (1.0 - t1) / ann[b];
+                }
+                for (Py_ssize_t i = 2; i < n_t; i++) {
+                    const double *ei = e_a + i * plane, *ki = k_s + i * n_m;
+                    for (Py_ssize_t b = 0; b < n_b; b++) ann[b] += ei[b] * ki[b];
+                }
+                for (Py_ssize_t b = 0; b < n_b; b++) {
+                    double par10 = (1.0 - el[b] * kl[b]) / ann[b];
+                    double p2 = spread + w2 * par2[b];
+                    o[b] = p2 + w10 * par10;
+                }
+            }
+        }
     }
+}
 
 static PyObject *mortgage_rates(PyObject *self, PyObject *args) {
     PyObject *oe, *ok, *oout;
@@ -531,23 +569,15 @@ static PyObject *mortgage_rates(PyObject *self, PyObject *args) {
         release(&bs);
         return NULL;
     }
-    Py_BEGIN_ALLOW_THREADS;
-    /* a outer: row a of the T tenors' prices stays in cache across every scenario */
-    for (Py_ssize_t a = 0; a < n_a; a++) {
-        const double *e_a = e + a * n_b;
-        for (Py_ssize_t s = 0; s < n_s; s++) {
-            const double *k_s = k + s * n_t * n_m;
-            double *o = out + s * plane + a * n_b;
-            if (major) {
-#define HP_K_MONTH_A(i, b) k_s[(i) * n_m + a]
-                HP_RATES_ROW(HP_K_MONTH_A)
-            } else {
-#define HP_K_MONTH_B(i, b) k_s[(i) * n_m + (b)]
-                HP_RATES_ROW(HP_K_MONTH_B)
-            }
-        }
+    double *scratch = (double *)malloc(2 * (size_t)n_b * sizeof(double));
+    if (scratch == NULL) {
+        release(&bs);
+        return PyErr_NoMemory();
     }
+    Py_BEGIN_ALLOW_THREADS;
+    rates_grid(n_s, n_t, n_a, n_b, major, e, k, out, w2, w10, spread, scratch, scratch + n_b);
     Py_END_ALLOW_THREADS;
+    free(scratch);
     release(&bs);
     Py_RETURN_NONE;
 }
