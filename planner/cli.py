@@ -53,7 +53,6 @@ from hedge_planner.outputs import (
     write_plan_set,
 )
 from hedge_planner.provenance import package_version, versions
-from rich.progress import Progress, SpinnerColumn, TextColumn
 
 app = typer.Typer(
     name="hedge-planner",
@@ -435,7 +434,6 @@ def plan(
     checks). Writes plan.json and the --output reports together (the previous set stays
     intact if the run fails or is interrupted). Exits 3 (after writing) when the hedge limits
     are infeasible or the solve is not proven optimal."""
-    from hedge_planner import render
     from hedge_planner.run import PlanRun
 
     # The folder and the report list are checked before any work: a bad --out or --output
@@ -447,11 +445,16 @@ def plan(
         require_pdf()
     folder = prepare_out_folder(out)
     run = PlanRun.load(case)
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), console=err_console, transient=True
-    ) as progress:
-        task = progress.add_task("starting", total=None)
-        plan_doc = run.plan(lambda msg: progress.update(task, description=msg))
+    if sys.stderr.isatty():  # a spinner with the stage on a terminal; nothing on a pipe
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), console=err_console, transient=True
+        ) as progress:
+            task = progress.add_task("starting", total=None)
+            plan_doc = run.plan(lambda msg: progress.update(task, description=msg))
+    else:
+        plan_doc = run.plan()
     document = plan_doc.to_json()
 
     # The reports carry the run id of plan_doc.provenance; write_plan_set adds the manifest
@@ -476,6 +479,8 @@ def plan(
     if as_json:
         emit_json(document)
     else:
+        from hedge_planner import render
+
         render.plan(out_console, plan_doc)
         out_console.print(f"wrote {', '.join(str(p) for p in sorted(written))}")
     raise_if_unproven(document["hedge"])

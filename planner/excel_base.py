@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
 
 from hedge_planner.document import Plan
 from xlsxwriter.workbook import Workbook
@@ -287,7 +286,7 @@ def set_identifier(path: Path, identifier: str) -> None:
         for info in src.infolist():
             data = src.read(info)
             if info.filename == core:
-                tag = f"<dc:identifier>{xml_escape(identifier)}</dc:identifier>"
+                tag = f"<dc:identifier>{_xml_text(identifier)}</dc:identifier>"
                 data = data.replace(b"</cp:coreProperties>", tag.encode() + b"</cp:coreProperties>")
             dst.writestr(info, data)
     os.replace(tmp, path)
@@ -316,3 +315,9 @@ def methods(plan: Plan) -> dict[str, str]:
     }
     merged.update(plan.exposure.methodology)
     return merged
+
+
+def _xml_text(text: str) -> str:
+    """``text`` as XML character data (``&``, ``<``, ``>`` escaped; xml.sax's escape, without
+    importing xml.sax, which pulls in urllib and ssl at start-up)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

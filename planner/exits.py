@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import typer
 from hedge_planner.case_keys import case_key
+from hedge_planner.cli_common import lazy_console
 from hedge_planner.jsonout import json_stdout
 from hedge_planner.models.errors import (
     EXIT_BUG,
@@ -39,7 +40,6 @@ from hedge_planner.models.errors import (
     NoProvenPlanError,
     Relaxation,
 )
-from rich.console import Console
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ QUOTE_LIMIT = 20
 BUG_MESSAGE_LIMIT = 300
 
 F = TypeVar("F", bound=Callable[..., Any])
-err_console = Console(stderr=True)
+err_console = lazy_console(stderr=True)
 
 
 class _Settings:

@@ -141,3 +141,33 @@ def test_example_plan_and_analysis_load_no_pandas(command: str, tmp_path: Path) 
     code, loaded = _loaded(args, ("pandas", "pyarrow"))
     assert code == 0
     assert loaded == []
+
+
+def test_example_plan_as_json_draws_nothing_on_a_terminal(tmp_path: Path) -> None:
+    """``plan --json`` on a pipe imports neither rich's console (no tables, no spinner) nor
+    xml.sax (whose import pulls in urllib, ssl and email): about 40 ms of start-up."""
+    args = ["plan", str(EXAMPLE), "--json", "--out", str(tmp_path)]
+    code, loaded = _loaded(args, ("rich.console", "xml.sax", "urllib.request"))
+    assert code == 0
+    assert loaded == []
+
+
+def test_lazy_console_is_made_on_first_use() -> None:
+    """The CLI's consoles are made when first used, and work where rich enters them (a
+    progress display) as a rich Console does."""
+    import io
+
+    from hedge_planner.cli_common import lazy_console
+    from rich.console import Console
+    from rich.progress import Progress
+
+    buf = io.StringIO()
+    console = lazy_console(file=buf, force_terminal=False, width=40)
+    assert vars(console)["_console"] is None
+    with Progress(console=console, transient=True) as progress:
+        progress.add_task("x", total=None)
+    console.print("done")
+    assert isinstance(vars(console)["_console"], Console)
+    assert buf.getvalue().endswith("done\n")
+    with console as entered:
+        assert entered is vars(console)["_console"]
