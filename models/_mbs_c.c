@@ -55,6 +55,16 @@ static inline int64_t double_to_bits(double d) {
     return b;
 }
 
+/* The path loops below (exp, log1p, a month of a lane, the adjoint's passes) let GCC fuse a
+ * multiply and an add where the target has FMA (the AVX2 and AVX-512 clones): about a third
+ * faster, and each fused step rounds once instead of twice. Their figures agree with the numpy
+ * loops to rounding either way. The mortgage-rate pass further down stays unfused (it gives
+ * numpy's figures bit for bit). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=fast")
+#endif
+
 /* exp(x) for x in [-708, 709] (clamped there): x = k ln2 + r, |r| <= ln2 / 2, e^r by its
  * Taylor polynomial to r^12 (truncation below 1e-19 relative), times 2^k built in the exponent
  * bits. */
@@ -160,6 +170,10 @@ static HP_CLONES double month_step(Py_ssize_t n_paths, const double *restrict ra
     for (; p < n_paths; p++) sum += prod[p];
     return sum;
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
 
 #include "_hp_buffers.h"
 
@@ -280,6 +294,11 @@ static PyObject *project_lanes(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=fast")
+#endif
+
 /* Base-scenario forward pass of one pool on every path, keeping what the adjoint needs: per
  * month the burnout factor, the capped CPR and the beginning balance (M, P), and the sum over
  * paths of the beginning balance (sums, n + 1 entries). Formulas as month_step's. */
@@ -371,6 +390,10 @@ static HP_CLONES void back_step(Py_ssize_t n_paths, const double *restrict rate,
         w[p] = b.has_prev ? wp : w[p];
     }
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
 
 PyDoc_STRVAR(
     adjoint_pools_doc,
