@@ -91,6 +91,40 @@ static int take_tree(Bufs *bs, Tree *t, PyObject *x, PyObject *offs, PyObject *c
     return 0;
 }
 
+/* Rows that share a scale share their node discounts exp(-(scale x) dt) (the fit's and the
+ * rollback's exponentials do not depend on the curve row): slot[s] numbers row s's distinct
+ * scale (first-seen order, bitwise equality); returns the number of distinct scales. */
+static Py_ssize_t scale_slots(const double *scale, Py_ssize_t n_scale, Py_ssize_t n_rows,
+                              Py_ssize_t *slot) {
+    Py_ssize_t n = 0;
+    for (Py_ssize_t s = 0; s < n_rows; s++) {
+        double sc = scale[n_scale == 1 ? 0 : s];
+        slot[s] = -1;
+        for (Py_ssize_t r = 0; r < s; r++)
+            if (memcmp(&scale[n_scale == 1 ? 0 : r], &sc, sizeof sc) == 0) {
+                slot[s] = slot[r];
+                break;
+            }
+        if (slot[s] < 0) slot[s] = n++;
+    }
+    return n;
+}
+
+/* exp(-(sc x) dt_i) of every node of levels 0..top (the step after the node's level), where
+ * lo/hi (may be NULL: whole levels) bound the nodes used; the same expression as the per-row
+ * loops, so the same values. */
+static void node_discounts(const Tree *t, Py_ssize_t top, const int64_t *lo, const int64_t *hi,
+                           double sc, double *out) {
+    for (Py_ssize_t i = 0; i <= top && i < t->n_steps; i++) {
+        const double *xi = t->x + t->offs[i];
+        double *o = out + t->offs[i];
+        Py_ssize_t a = lo ? (Py_ssize_t)lo[i] : 0;
+        Py_ssize_t b = hi ? (Py_ssize_t)hi[i] : (Py_ssize_t)(t->offs[i + 1] - t->offs[i]);
+        double h = t->dt[i];
+        for (Py_ssize_t j = a; j < b; j++) o[j] = exp(-(sc * xi[j]) * h);
+    }
+}
+
 /* State prices of level i+1 from w (level i): each node's value to its three children. */
 static void spread_forward(const Tree *t, Py_ssize_t i, const double *w, double *next) {
     const int64_t *o = t->offs;
@@ -128,22 +162,33 @@ static PyObject *fit(PyObject *self, PyObject *args) {
     if (bs.failed) goto fail;
     double *phi = (double *)take(&bs, ophi, n_rows * n_steps, 8, 1, "phi");
     if (bs.failed) goto fail;
-    double *buf = (double *)malloc(3 * (size_t)t.width * sizeof(double));
-    if (buf == NULL) {
+    Py_ssize_t *slot = (Py_ssize_t *)malloc((size_t)n_rows * sizeof(Py_ssize_t));
+    Py_ssize_t n_slots = slot == NULL ? 0 : scale_slots(scale, n_scale, n_rows, slot);
+    size_t t_all = (size_t)t.offs[n_steps + 1];
+    double *buf = (double *)malloc((3 * (size_t)t.width + (size_t)n_slots * t_all) * sizeof(double));
+    if (buf == NULL || slot == NULL) {
+        free(buf);
+        free(slot);
         PyErr_NoMemory();
         goto fail;
     }
     Py_BEGIN_ALLOW_THREADS;
-    double *q = buf, *qe = buf + t.width, *nxt = buf + 2 * t.width;
+    double *q = buf, *qe = buf + t.width, *nxt = buf + 2 * t.width, *disc = nxt + t.width;
+    for (Py_ssize_t s = 0, done = 0; s < n_rows; s++) {
+        if (slot[s] != done) continue; /* each distinct scale's discounts once */
+        node_discounts(&t, n_steps - 1, NULL, NULL, scale[n_scale == 1 ? 0 : s],
+                       disc + (size_t)done * t_all);
+        done++;
+    }
     for (Py_ssize_t s = 0; s < n_rows; s++) {
-        double sc = scale[n_scale == 1 ? 0 : s];
+        const double *nd = disc + (size_t)slot[s] * t_all;
         q[0] = 1.0;
         for (Py_ssize_t i = 0; i < n_steps; i++) {
-            const double *xi = t.x + t.offs[i];
+            const double *ndi = nd + t.offs[i];
             Py_ssize_t n = (Py_ssize_t)(t.offs[i + 1] - t.offs[i]);
             double h = t.dt[i], sum = 0.0;
             for (Py_ssize_t j = 0; j < n; j++) {
-                qe[j] = q[j] * exp(-(sc * xi[j]) * h);
+                qe[j] = q[j] * ndi[j];
                 sum += qe[j];
             }
             double ph = log(sum / df[s * n_steps + i]) / h;
@@ -158,6 +203,7 @@ static PyObject *fit(PyObject *self, PyObject *args) {
     }
     Py_END_ALLOW_THREADS;
     free(buf);
+    free(slot);
     release(&bs);
     Py_RETURN_NONE;
 fail:
@@ -318,15 +364,27 @@ static PyObject *rollback(PyObject *self, PyObject *args) {
         }
     }
     size_t plane = (size_t)n_bonds * (size_t)w_max;
-    double *buf = (double *)malloc((2 * plane + (size_t)w_max + (size_t)n_bonds) * sizeof(double));
-    if (buf == NULL) {
+    Py_ssize_t *slot = (Py_ssize_t *)malloc((size_t)n_rows * sizeof(Py_ssize_t));
+    Py_ssize_t n_slots = slot == NULL ? 0 : scale_slots(scale, n_scale, n_rows, slot);
+    size_t disc_size = (size_t)n_slots * (size_t)t_top;
+    double *buf = (double *)malloc((2 * plane + (size_t)n_bonds + disc_size) * sizeof(double));
+    if (buf == NULL || slot == NULL) {
+        free(buf);
+        free(slot);
         PyErr_NoMemory();
         goto fail;
     }
     Py_BEGIN_ALLOW_THREADS;
-    double *cur = buf, *nxt = buf + plane, *nd = buf + 2 * plane, *pc = nd + w_max;
+    double *cur = buf, *nxt = buf + plane, *pc = buf + 2 * plane, *disc = pc + n_bonds;
+    for (Py_ssize_t s = 0, done = 0; s < n_rows; s++) {
+        if (slot[s] != done) continue; /* each distinct scale's band discounts once */
+        node_discounts(&t, top - 1, lo, hi, scale[n_scale == 1 ? 0 : s],
+                       disc + (size_t)done * (size_t)t_top);
+        done++;
+    }
     for (Py_ssize_t s = 0; s < n_rows; s++) {
         double sc = scale[n_scale == 1 ? 0 : s];
+        const double *nd_row = disc + (size_t)slot[s] * (size_t)t_top;
         const double *ph = phi + s * n_steps, *sp = spread + s * n_bonds;
         Py_ssize_t w = (Py_ssize_t)(hi[top] - lo[top]);
         memset(cur, 0, (size_t)n_bonds * (size_t)w * sizeof(double));
@@ -340,7 +398,7 @@ static PyObject *rollback(PyObject *self, PyObject *args) {
                 const double *p0 = t.prob + t.offs[i], *p1 = p0 + t.parents,
                              *p2 = p1 + t.parents;
                 double h = t.dt[i];
-                for (Py_ssize_t j = 0; j < n; j++) nd[j] = exp(-(sc * xi[a + j]) * h);
+                const double *nd = nd_row + t.offs[i] + a; /* the band's, from node a */
                 for (Py_ssize_t b = 0; b < n_bonds; b++) pc[b] = exp(-(ph[i] + sp[b]) * h);
                 for (Py_ssize_t b = 0; b < n_bonds; b++) {
                     const double *v = cur + b * w1;
@@ -399,6 +457,7 @@ static PyObject *rollback(PyObject *self, PyObject *args) {
     }
     Py_END_ALLOW_THREADS;
     free(buf);
+    free(slot);
     release(&bs);
     Py_RETURN_NONE;
 fail:
