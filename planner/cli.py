@@ -53,7 +53,6 @@ from hedge_planner.outputs import (
     write_plan_set,
 )
 from hedge_planner.provenance import package_version, versions
-from hedge_planner.solvers.lean_import import defer_numpy_extras
 
 app = typer.Typer(
     name="hedge-planner",
@@ -539,7 +538,6 @@ def main() -> None:
     """Console-script entry point (exit statuses: see :mod:`hedge_planner.exits`)."""
     install_signal_handlers()
     tune_garbage_collector()
-    defer_numpy_extras()
     try:
         app()
     except (Exception, KeyboardInterrupt) as exc:

@@ -157,37 +157,3 @@ def uninstall() -> None:
     """Remove the finder (idempotent)."""
     if _FINDER in sys.meta_path:
         sys.meta_path.remove(_FINDER)
-
-
-#: numpy submodules that SciPy's array-API layer (``scipy._lib.array_api_compat.numpy``, which
-#: every SciPy subpackage the hedge uses imports) touches at import, by listing numpy's names
-#: and asking for each, though nothing on a command's path uses them: numpy.f2py (its Fortran
-#: parser compiles about sixty regular expressions), numpy.testing (unittest, pydoc) and
-#: numpy.ma, 40-50 ms of a cold start.
-NUMPY_EXTRAS: tuple[str, ...] = ("numpy.f2py", "numpy.testing", "numpy.ma")
-
-
-def defer_numpy_extras() -> None:
-    """Make the :data:`NUMPY_EXTRAS` not yet imported load on first use.
-
-    Each becomes a module whose code runs when one of its attributes is first read
-    (:class:`importlib.util.LazyLoader`), in ``sys.modules`` and on the ``numpy`` package as an
-    import would leave it; listing numpy's names then costs nothing, and any use (an attribute,
-    an ``import`` of it) loads the real module in place, the same object. The console script
-    calls this first; a library user's process is left as it is.
-    """
-    import importlib.util
-
-    import numpy
-
-    for name in NUMPY_EXTRAS:
-        if name in sys.modules:
-            continue
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.loader is None:
-            continue
-        spec.loader = importlib.util.LazyLoader(spec.loader)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        setattr(numpy, name.rpartition(".")[2], module)

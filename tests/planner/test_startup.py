@@ -171,17 +171,3 @@ def test_lazy_console_is_made_on_first_use() -> None:
     assert buf.getvalue().endswith("done\n")
     with console as entered:
         assert entered is vars(console)["_console"]
-
-
-def test_console_script_defers_numpy_extras_before_the_command(monkeypatch) -> None:
-    """``main`` (the console script) defers numpy's unused submodules before the command runs
-    (tests/solvers/test_lean_import.py checks the deferral itself)."""
-    from hedge_planner import cli
-
-    calls: list[str] = []
-    monkeypatch.setattr(cli, "install_signal_handlers", lambda: None)  # not in the test process
-    monkeypatch.setattr(cli, "tune_garbage_collector", lambda: None)
-    monkeypatch.setattr(cli, "defer_numpy_extras", lambda: calls.append("defer"))
-    monkeypatch.setattr(cli, "app", lambda: calls.append("app"))
-    cli.main()
-    assert calls == ["defer", "app"]

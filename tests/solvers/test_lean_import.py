@@ -97,37 +97,3 @@ def test_another_thread_imports_the_real_module_and_its_submodules() -> None:
         "  'qmc': qmc is real.qmc}))\n"
     )
     assert out == {"real": True, "sub": True, "qmc": True}
-
-
-_EXTRAS_PROBE = """
-import json, sys
-import numpy as np
-from hedge_planner.solvers import lean_import
-lean_import.defer_numpy_extras()
-import scipy.sparse, scipy.special  # SciPy's array-API layer lists numpy's names
-deferred = {m: type(sys.modules[m]).__name__ for m in lean_import.NUMPY_EXTRAS}
-before = np.testing
-np.testing.assert_allclose(np.ones(2), np.ones(2))  # first use loads the real module
-import numpy.ma as ma
-import numpy.testing
-masked = float(ma.masked_array([1.0, 2.0], mask=[True, False]).sum())
-after = {m: type(sys.modules[m]).__name__ for m in lean_import.NUMPY_EXTRAS}
-print(json.dumps({"deferred": deferred, "after": after, "masked": masked,
-                  "same": numpy.testing is before is sys.modules["numpy.testing"]}))
-"""
-
-
-def test_numpy_extras_wait_for_their_first_use() -> None:
-    """After ``defer_numpy_extras`` (the console script's first step), importing SciPy leaves
-    numpy.f2py, numpy.testing and numpy.ma unexecuted; their first use loads each in place
-    (one module object), and they work."""
-    proc = subprocess.run(
-        [sys.executable, "-c", _EXTRAS_PROBE], capture_output=True, text=True, timeout=120
-    )
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert set(result["deferred"].values()) == {"_LazyModule"}
-    assert result["after"]["numpy.testing"] == "module"
-    assert result["after"]["numpy.ma"] == "module"
-    assert result["masked"] == 2.0
-    assert result["same"]
