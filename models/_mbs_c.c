@@ -132,6 +132,30 @@ typedef struct {
     double wac, pool_exp, t, ts, tf, ramp, osr, opc;
 } Month;
 
+/* One path's month: the burnout factor and the capped CPR (written), the balance kept
+ * q = (1 - CPR)^(1/12) (1 - scheduled rate) (returned); the burnout exposure advances. */
+static inline double path_month(Month mo, Refi rf, double rate, double rexp, double *expo,
+                                double *burn_out, double *cpr_out) {
+    double inc = mo.wac - rate;
+    double lock = inc < 0.0 ? inc : 0.0;
+    lock *= mo.ts;
+    lock += mo.t;
+    lock = lock > mo.tf ? lock : mo.tf;
+    double s = mo.pool_exp * rexp;
+    s += 1.0;
+    s = rf.refi_max / s;
+    double burn = hp_exp(*expo * rf.k_burn);
+    *expo += inc > 0.0 ? inc : 0.0;
+    double cpr = s * burn;
+    cpr += lock;
+    cpr *= mo.ramp;
+    cpr = cpr < 0.99 ? cpr : 0.99;
+    double q = hp_exp(hp_log1p(-cpr) * (1.0 / 12.0));
+    *burn_out = burn;
+    *cpr_out = cpr;
+    return q * mo.osr;
+}
+
 /* One lane's month on every path: the month's formulas path by path (advancing the exposure
  * and balance of each path) and the sum over paths of flow x factor (before the discount).
  * The arrays do not overlap (restrict: the compiler vectorises the path loop without run-time
@@ -141,22 +165,7 @@ static HP_CLONES double month_step(Py_ssize_t n_paths, const double *restrict ra
                                    Month mo, Refi rf, double *restrict expo,
                                    double *restrict bal, double *restrict prod) {
     for (Py_ssize_t p = 0; p < n_paths; p++) {
-        double inc = mo.wac - rate[p];
-        double lock = inc < 0.0 ? inc : 0.0;
-        lock *= mo.ts;
-        lock += mo.t;
-        lock = lock > mo.tf ? lock : mo.tf;
-        double s = mo.pool_exp * rexp[p];
-        s += 1.0;
-        s = rf.refi_max / s;
-        double burn = hp_exp(expo[p] * rf.k_burn);
-        expo[p] += inc > 0.0 ? inc : 0.0;
-        double cpr = s * burn;
-        cpr += lock;
-        cpr *= mo.ramp;
-        cpr = cpr < 0.99 ? cpr : 0.99;
-        double q = hp_exp(hp_log1p(-cpr) * (1.0 / 12.0));
-        q *= mo.osr;
+        double burn, cpr, q = path_month(mo, rf, rate[p], rexp[p], &expo[p], &burn, &cpr);
         double flow = (mo.opc - q) * bal[p];
         bal[p] *= q;
         prod[p] = flow * fac[p];
@@ -301,7 +310,7 @@ static PyObject *project_lanes(PyObject *self, PyObject *args) {
 
 /* Base-scenario forward pass of one pool on every path, keeping what the adjoint needs: per
  * month the burnout factor, the capped CPR and the beginning balance (M, P), and the sum over
- * paths of the beginning balance (sums, n + 1 entries). Formulas as month_step's. */
+ * paths of the beginning balance (sums, n + 1 entries). */
 static HP_CLONES void keep_forward(Py_ssize_t n, Py_ssize_t n_paths, const double *restrict rates,
                                    const double *restrict rexp, const Month *restrict mo,
                                    Refi rf, double *restrict expo, double *restrict bal,
@@ -320,22 +329,7 @@ static HP_CLONES void keep_forward(Py_ssize_t n, Py_ssize_t n_paths, const doubl
         double *sb = st_burn + m * n_paths, *sc = st_cpr + m * n_paths, *sl = st_bal + m * n_paths;
         Month o = mo[m];
         for (Py_ssize_t p = 0; p < n_paths; p++) {
-            double inc = o.wac - rate[p];
-            double lock = inc < 0.0 ? inc : 0.0;
-            lock *= o.ts;
-            lock += o.t;
-            lock = lock > o.tf ? lock : o.tf;
-            double s = o.pool_exp * rx[p];
-            s += 1.0;
-            s = rf.refi_max / s;
-            double burn = hp_exp(expo[p] * rf.k_burn);
-            expo[p] += inc > 0.0 ? inc : 0.0;
-            double cpr = s * burn;
-            cpr += lock;
-            cpr *= o.ramp;
-            cpr = cpr < 0.99 ? cpr : 0.99;
-            double q = hp_exp(hp_log1p(-cpr) * (1.0 / 12.0));
-            q *= o.osr;
+            double burn, cpr, q = path_month(o, rf, rate[p], rx[p], &expo[p], &burn, &cpr);
             sb[p] = burn;
             sc[p] = cpr;
             sl[p] = bal[p];

@@ -429,9 +429,10 @@ def _risk_by_adjoint(
         major = engine == "months"
         paths = _Paths.build(pools, refi_idx, tl, curve, model, refi, mc, keys, bumps, major, 3)
         dln = (np.log(paths.disc[3::2]) - np.log(paths.disc[4::2])) / (2 * shift)  # (K, T)
-        if major and mbs_kernels.enabled() and paths.rate_exp is not None:
+        if major:
             drate = np.subtract(paths.rates[3::2], paths.rates[4::2])  # (K, M, P)
             drate /= 2 * shift
+        if major and mbs_kernels.enabled() and paths.rate_exp is not None:
             n_r = refi_idx.size  # a few blocks per thread: pools differ in life
             _run_blocks(
                 lambda sel: out.compiled(paths, refi_idx[sel], sel, drate, dln),
@@ -439,8 +440,6 @@ def _risk_by_adjoint(
                 max(1, -(-n_r // (4 * workers()))),
             )
         elif major:
-            drate = np.subtract(paths.rates[3::2], paths.rates[4::2])  # (K, M, P)
-            drate /= 2 * shift
             drate_t = np.ascontiguousarray(drate.transpose(1, 2, 0))  # (M, P, K)
             del drate
             _run_blocks(

@@ -1,13 +1,19 @@
-"""The compiled month loop of rate-dependent pools (``models/_mbs_c.c``) for
-:mod:`models.mbs_stack`'s lanes.
+"""The compiled loops of rate-dependent pools (``models/_mbs_c.c``).
+
+- :func:`project_lanes`: the scenario lanes' month loop (:mod:`models.mbs_stack`), and the
+  measure stage's three curves;
+- :func:`adjoint_pools`: the measure stage's reverse-month adjoint of the base scenario (the KRDs'
+  gradient, :func:`models.mbs_months.adjoint`), its forward pass recomputed per pool;
+- :func:`mortgage_rates`: the paths' mortgage rates off their bond prices, every scenario.
 
 Built by ``pip install`` as an optional extension (pyproject's ``ext-modules``); where it is
-missing, or ``HEDGE_PLANNER_KERNELS=numpy`` (:data:`models.lattice_kernels.NUMPY`), the numpy month
-loop runs. The compiled loop does the month's formulas of :func:`models.mbs_months.project` path by
-path with its own ``exp`` and ``log1p`` (within about 2 ulp) and sums over paths in eight partial
-sums: a lane's flows agree with the numpy loop to rounding (about 1e-15 relative), not bit for bit.
-Months from a pool's last scheduled payment on are 0 (the numpy loop carries a balance paid down to
-rounding, ~1e-16 of face, to the block's last month).
+missing, or ``HEDGE_PLANNER_KERNELS=numpy`` (:data:`models.lattice_kernels.NUMPY`), the numpy
+loops run. The month loops do the formulas of :func:`models.mbs_months.project` path by path with
+their own ``exp`` and ``log1p`` (within about 2 ulp), fusing multiply-adds where the CPU has FMA,
+and sum over paths in interleaved partial sums: a lane's flows agree with the numpy loop to
+rounding (about 1e-15 relative), not bit for bit. Months from a pool's last scheduled payment on
+are 0 (the numpy loop carries a balance paid down to rounding, ~1e-16 of face, to the block's last
+month). The mortgage-rate pass does numpy's operations in numpy's order: the same figures.
 """
 
 from __future__ import annotations
