@@ -125,6 +125,27 @@ static void node_discounts(const Tree *t, Py_ssize_t top, const int64_t *lo, con
     }
 }
 
+/* Node discounts kept for at most this many doubles (32 MB); past it, a row's are recomputed. */
+#define HP_DISC_KEEP ((size_t)1 << 22)
+
+/* Row s's node discounts: with `shared`, each distinct scale's are computed at its first row
+ * (slots number in first-seen order, so `*done` is the next new one) and kept in its slot;
+ * otherwise every row's go into slot 0. */
+static const double *row_discounts(const Tree *t, Py_ssize_t top, const int64_t *lo,
+                                   const int64_t *hi, double sc, Py_ssize_t slot, int shared,
+                                   size_t nodes, double *disc, Py_ssize_t *done) {
+    if (!shared) {
+        node_discounts(t, top, lo, hi, sc, disc);
+        return disc;
+    }
+    double *mine = disc + (size_t)slot * nodes;
+    if (slot == *done) {
+        node_discounts(t, top, lo, hi, sc, mine);
+        (*done)++;
+    }
+    return mine;
+}
+
 /* State prices of level i+1 from w (level i): each node's value to its three children. */
 static void spread_forward(const Tree *t, Py_ssize_t i, const double *w, double *next) {
     const int64_t *o = t->offs;
@@ -163,9 +184,11 @@ static PyObject *fit(PyObject *self, PyObject *args) {
     double *phi = (double *)take(&bs, ophi, n_rows * n_steps, 8, 1, "phi");
     if (bs.failed) goto fail;
     Py_ssize_t *slot = (Py_ssize_t *)malloc((size_t)n_rows * sizeof(Py_ssize_t));
-    Py_ssize_t n_slots = slot == NULL ? 0 : scale_slots(scale, n_scale, n_rows, slot);
+    Py_ssize_t n_slots = slot == NULL ? 1 : scale_slots(scale, n_scale, n_rows, slot);
     size_t t_all = (size_t)t.offs[n_steps + 1];
-    double *buf = (double *)malloc((3 * (size_t)t.width + (size_t)n_slots * t_all) * sizeof(double));
+    int shared = (size_t)n_slots * t_all <= HP_DISC_KEEP;
+    size_t n_disc = shared ? (size_t)n_slots : 1;
+    double *buf = (double *)malloc((3 * (size_t)t.width + n_disc * t_all) * sizeof(double));
     if (buf == NULL || slot == NULL) {
         free(buf);
         free(slot);
@@ -174,14 +197,10 @@ static PyObject *fit(PyObject *self, PyObject *args) {
     }
     Py_BEGIN_ALLOW_THREADS;
     double *q = buf, *qe = buf + t.width, *nxt = buf + 2 * t.width, *disc = nxt + t.width;
-    for (Py_ssize_t s = 0, done = 0; s < n_rows; s++) {
-        if (slot[s] != done) continue; /* each distinct scale's discounts once */
-        node_discounts(&t, n_steps - 1, NULL, NULL, scale[n_scale == 1 ? 0 : s],
-                       disc + (size_t)done * t_all);
-        done++;
-    }
+    Py_ssize_t done = 0;
     for (Py_ssize_t s = 0; s < n_rows; s++) {
-        const double *nd = disc + (size_t)slot[s] * t_all;
+        const double *nd = row_discounts(&t, n_steps - 1, NULL, NULL, scale[n_scale == 1 ? 0 : s],
+                                         slot[s], shared, t_all, disc, &done);
         q[0] = 1.0;
         for (Py_ssize_t i = 0; i < n_steps; i++) {
             const double *ndi = nd + t.offs[i];
@@ -365,9 +384,11 @@ static PyObject *rollback(PyObject *self, PyObject *args) {
     }
     size_t plane = (size_t)n_bonds * (size_t)w_max;
     Py_ssize_t *slot = (Py_ssize_t *)malloc((size_t)n_rows * sizeof(Py_ssize_t));
-    Py_ssize_t n_slots = slot == NULL ? 0 : scale_slots(scale, n_scale, n_rows, slot);
-    size_t disc_size = (size_t)n_slots * (size_t)t_top;
-    double *buf = (double *)malloc((2 * plane + (size_t)n_bonds + disc_size) * sizeof(double));
+    Py_ssize_t n_slots = slot == NULL ? 1 : scale_slots(scale, n_scale, n_rows, slot);
+    int shared = (size_t)n_slots * (size_t)t_top <= HP_DISC_KEEP;
+    size_t n_disc = shared ? (size_t)n_slots : 1;
+    double *buf =
+        (double *)malloc((2 * plane + (size_t)n_bonds + n_disc * (size_t)t_top) * sizeof(double));
     if (buf == NULL || slot == NULL) {
         free(buf);
         free(slot);
@@ -376,15 +397,12 @@ static PyObject *rollback(PyObject *self, PyObject *args) {
     }
     Py_BEGIN_ALLOW_THREADS;
     double *cur = buf, *nxt = buf + plane, *pc = buf + 2 * plane, *disc = pc + n_bonds;
-    for (Py_ssize_t s = 0, done = 0; s < n_rows; s++) {
-        if (slot[s] != done) continue; /* each distinct scale's band discounts once */
-        node_discounts(&t, top - 1, lo, hi, scale[n_scale == 1 ? 0 : s],
-                       disc + (size_t)done * (size_t)t_top);
-        done++;
-    }
+    Py_ssize_t done = 0;
     for (Py_ssize_t s = 0; s < n_rows; s++) {
         double sc = scale[n_scale == 1 ? 0 : s];
-        const double *nd_row = disc + (size_t)slot[s] * (size_t)t_top;
+        /* band discounts of levels 0..top-1 (the rollback's steps) */
+        const double *nd_row =
+            row_discounts(&t, top - 1, lo, hi, sc, slot[s], shared, (size_t)t_top, disc, &done);
         const double *ph = phi + s * n_steps, *sp = spread + s * n_bonds;
         Py_ssize_t w = (Py_ssize_t)(hi[top] - lo[top]);
         memset(cur, 0, (size_t)n_bonds * (size_t)w * sizeof(double));

@@ -340,7 +340,7 @@ static HP_CLONES void keep_forward(Py_ssize_t n, Py_ssize_t n_paths, const doubl
 
 /* Terms of the reverse loop of one pool-month (models.mbs_months.adjoint's). */
 typedef struct {
-    double wac, pool_exp, one_plus_c, w_scale, w_prev_scale, ramp_burn, ramp_width, lock_term;
+    double wac, pool_exp, one_plus_c, w_prev_scale, ramp_burn, ramp_width, lock_term;
     int has_prev;
 } Back;
 
@@ -475,7 +475,6 @@ static PyObject *adjoint_pools(PyObject *self, PyObject *args) {
             Back bk = {wac[b],
                        pool_exp[b],
                        1.0 + coupon[row + m],
-                       scale[row + m],
                        m > 0 ? scale[row + m - 1] : 0.0,
                        ramp[row + m] * rf.k_burn,
                        ramp[row + m] / width,
@@ -510,7 +509,8 @@ PyDoc_STRVAR(
     "Mortgage rates out (S, A, B): spread + w2 par2 + w10 par10 of the annual-pay par rates\n"
     "off the bond prices e[i, a, b] k[s, i, month] of tenors i = 0..T-1 (1..T years; par2 from\n"
     "tenors 1-2, par10 from all T), month = a when month_major, else b; e (T, A, B),\n"
-    "k (S, T, M). The operations of models.mbs.mortgage_rates in its order: the same figures.");
+    "k (S, T, M). The operations of models.mbs_rates.mortgage_rates in its order: the same\n"
+    "figures.");
 
 /* Mortgage rates of every (a, s, b) (see mortgage_rates_doc); a outer, so row a of the T tenors'
  * prices stays in cache across every scenario. The month is a (month-major: k is a scalar per

@@ -150,6 +150,28 @@ def test_rows_sharing_a_sigma_give_what_each_gives_alone() -> None:
         assert np.array_equal(prices[0], stacked[r])
 
 
+def test_rows_on_a_tree_too_large_to_keep_every_sigmas_discounts() -> None:
+    """Past 32 MB of node discounts (here 3 sigmas x 1.8 million nodes) every row computes its
+    own: the same figures as each row alone (whose discounts are kept), bit for bit."""
+    base = TrinomialTree(HullWhite(0.03, 0.012), time_grid([30.0], 1500))
+    assert 3 * int(lattice_kernels.flat(base).offs[-1]) > 1 << 22
+    sigmas = [0.012, 0.009, 0.012, 0.006]
+    tree = base.rescaled(sigmas)
+    df = np.exp(-np.outer([0.03, 0.04, 0.05, 0.035], tree.grid[1:]))
+    phi = tree.fit(df)
+    book = _random_book(tree.grid, 2, 5)
+    spread = np.full((len(sigmas), 2), 0.004)
+    top = int(book.last_level().max())
+    assert 3 * int(lattice_kernels.flat(base).offs[top + 1]) > 1 << 22  # the rollback's too
+    stacked = lp._rollback(book, tree, phi, spread, top, None, True)
+    for r, sigma in enumerate(sigmas):
+        alone = base.rescaled([sigma])
+        phi_r = alone.fit(df[r : r + 1])
+        assert np.array_equal(phi_r[0], phi[r])
+        prices = lp._rollback(book, alone, phi_r, spread[r : r + 1], top, None, True)
+        assert np.array_equal(prices[0], stacked[r])
+
+
 def test_callable_prices_and_gradient_agree_with_numpy(curve, monkeypatch) -> None:
     """The pricer as the product calls it: blocks, threads, row chunks and the adjoint."""
     book, grid = random_callables(
