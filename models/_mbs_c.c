@@ -197,6 +197,32 @@ static int in_range(const int64_t *v, Py_ssize_t n, int64_t lo, int64_t hi, cons
     return 0;
 }
 
+/* A pool book's terms as both entry points take them (eight consecutive arguments: wac,
+ * pool_exp (b,); coupon, sched, ramp (b, M); turnover (M,); pay (b, M); stop (b,)), with every
+ * payment column inside [0, n_times) and every stop inside [0, M]. Returns 0, or -1 with an
+ * exception set. */
+typedef struct {
+    const double *wac, *pool_exp, *coupon, *sched, *ramp, *turnover;
+    const int64_t *pay, *stop;
+} Pools;
+
+static int take_pools(Bufs *bs, PyObject **o, Py_ssize_t n_pools, Py_ssize_t n_months,
+                      Py_ssize_t n_times, Pools *pl) {
+    Py_ssize_t bm = n_pools * n_months;
+    pl->wac = take(bs, o[0], n_pools, 8, 0, "wac");
+    pl->pool_exp = take(bs, o[1], n_pools, 8, 0, "pool_exp");
+    pl->coupon = take(bs, o[2], bm, 8, 0, "coupon");
+    pl->sched = take(bs, o[3], bm, 8, 0, "sched");
+    pl->ramp = take(bs, o[4], bm, 8, 0, "ramp");
+    pl->turnover = take(bs, o[5], n_months, 8, 0, "turnover");
+    pl->pay = take(bs, o[6], bm, 8, 0, "pay");
+    pl->stop = take(bs, o[7], n_pools, 8, 0, "stop");
+    if (bs->failed || in_range(pl->pay, bm, 0, n_times, "pay") < 0 ||
+        in_range(pl->stop, n_pools, 0, n_months + 1, "stop") < 0)
+        return -1;
+    return 0;
+}
+
 PyDoc_STRVAR(
     project_lanes_doc,
     "project_lanes(rates, rate_exp, factor, disc, lane_row, lane_fac, lane_pool, wac,\n"
@@ -221,7 +247,7 @@ static PyObject *project_lanes(PyObject *self, PyObject *args) {
         return NULL;
     }
     Bufs bs = {.n = 0, .failed = 0};
-    Py_ssize_t upm = n_rows * n_months * n_paths, bm = n_pools * n_months;
+    Py_ssize_t upm = n_rows * n_months * n_paths;
     const double *rates = take(&bs, o[0], upm, 8, 0, "rates");
     const double *rate_exp = take(&bs, o[1], upm, 8, 0, "rate_exp");
     const double *factor =
@@ -230,21 +256,13 @@ static PyObject *project_lanes(PyObject *self, PyObject *args) {
     const int64_t *lane_row = take(&bs, o[4], n_lanes, 8, 0, "lane_row");
     const int64_t *lane_fac = take(&bs, o[5], n_lanes, 8, 0, "lane_fac");
     const int64_t *lane_pool = take(&bs, o[6], n_lanes, 8, 0, "lane_pool");
-    const double *wac = take(&bs, o[7], n_pools, 8, 0, "wac");
-    const double *pool_exp = take(&bs, o[8], n_pools, 8, 0, "pool_exp");
-    const double *coupon = take(&bs, o[9], bm, 8, 0, "coupon");
-    const double *sched = take(&bs, o[10], bm, 8, 0, "sched");
-    const double *ramp = take(&bs, o[11], bm, 8, 0, "ramp");
-    const double *turnover = take(&bs, o[12], n_months, 8, 0, "turnover");
-    const int64_t *pay = take(&bs, o[13], bm, 8, 0, "pay");
-    const int64_t *stop = take(&bs, o[14], n_pools, 8, 0, "stop");
+    Pools pl;
+    int pools_ok = take_pools(&bs, o + 7, n_pools, n_months, n_times, &pl);
     const double *refi = take(&bs, o[15], 4, 8, 0, "refi");
     double *out = take(&bs, o[16], n_lanes * n_months, 8, 1, "out");
-    if (bs.failed || in_range(lane_row, n_lanes, 0, n_rows, "lane_row") < 0 ||
+    if (pools_ok < 0 || bs.failed || in_range(lane_row, n_lanes, 0, n_rows, "lane_row") < 0 ||
         in_range(lane_fac, n_lanes, 0, n_fac, "lane_fac") < 0 ||
-        in_range(lane_pool, n_lanes, 0, n_pools, "lane_pool") < 0 ||
-        in_range(pay, bm, 0, n_times, "pay") < 0 ||
-        in_range(stop, n_pools, 0, n_months + 1, "stop") < 0) {
+        in_range(lane_pool, n_lanes, 0, n_pools, "lane_pool") < 0) {
         release(&bs);
         return NULL;
     }
@@ -273,7 +291,7 @@ static PyObject *project_lanes(PyObject *self, PyObject *args) {
                 expo[p] = 0.0;
                 bal[p] = 1.0;
             }
-            Py_ssize_t n = (Py_ssize_t)stop[lane_pool[l]];
+            Py_ssize_t n = (Py_ssize_t)pl.stop[lane_pool[l]];
             longest = n > longest ? n : longest;
             for (Py_ssize_t m = n; m < n_months; m++) out[l * n_months + m] = 0.0;
         }
@@ -282,13 +300,14 @@ static PyObject *project_lanes(PyObject *self, PyObject *args) {
         const double *fac_u = factor + lane_fac[l0] * n_times * n_paths;
         const double *disc_u = disc + u * n_times;
         for (Py_ssize_t m = 0; m < longest; m++) {
-            double t = turnover[m];
+            double t = pl.turnover[m];
             for (Py_ssize_t l = l0; l < l1; l++) {
                 Py_ssize_t b = (Py_ssize_t)lane_pool[l];
-                if (m >= (Py_ssize_t)stop[b]) continue;
-                Py_ssize_t bm_ = b * n_months + m, col = (Py_ssize_t)pay[bm_];
-                Month mo = {wac[b],  pool_exp[b], t, t * rf.slope, t * rf.floor_, ramp[bm_],
-                            1.0 - sched[bm_], 1.0 + coupon[bm_]};
+                if (m >= (Py_ssize_t)pl.stop[b]) continue;
+                Py_ssize_t bm_ = b * n_months + m, col = (Py_ssize_t)pl.pay[bm_];
+                Month mo = {pl.wac[b],           pl.pool_exp[b],        t,
+                            t * rf.slope,        t * rf.floor_,         pl.ramp[bm_],
+                            1.0 - pl.sched[bm_], 1.0 + pl.coupon[bm_]};
                 double *expo = buf + 2 * (l - l0) * n_paths;
                 double sum = month_step(n_paths, rate_u + m * n_paths, rexp_u + m * n_paths,
                                         fac_u + col * n_paths, mo, rf, expo, expo + n_paths, prod);
@@ -418,19 +437,12 @@ static PyObject *adjoint_pools(PyObject *self, PyObject *args) {
     const double *factor = take(&bs, o[2], n_times * n_paths, 8, 0, "factor");
     const double *scale = take(&bs, o[3], bm, 8, 0, "scale");
     const double *drate = take(&bs, o[4], n_keys * mp, 8, 0, "drate");
-    const double *wac = take(&bs, o[5], n_pools, 8, 0, "wac");
-    const double *pool_exp = take(&bs, o[6], n_pools, 8, 0, "pool_exp");
-    const double *coupon = take(&bs, o[7], bm, 8, 0, "coupon");
-    const double *sched = take(&bs, o[8], bm, 8, 0, "sched");
-    const double *ramp = take(&bs, o[9], bm, 8, 0, "ramp");
-    const double *turnover = take(&bs, o[10], n_months, 8, 0, "turnover");
-    const int64_t *pay = take(&bs, o[11], bm, 8, 0, "pay");
-    const int64_t *stop = take(&bs, o[12], n_pools, 8, 0, "stop");
+    Pools pl;
+    int pools_ok = take_pools(&bs, o + 5, n_pools, n_months, n_times, &pl);
     const double *refi = take(&bs, o[13], 5, 8, 0, "refi");
     double *grad = take(&bs, o[14], n_pools * n_keys, 8, 1, "grad");
     double *principal = take(&bs, o[15], bm, 8, 1, "principal");
-    if (bs.failed || in_range(pay, bm, 0, n_times, "pay") < 0 ||
-        in_range(stop, n_pools, 0, n_months + 1, "stop") < 0) {
+    if (pools_ok < 0 || bs.failed) {
         release(&bs);
         return NULL;
     }
@@ -450,37 +462,37 @@ static PyObject *adjoint_pools(PyObject *self, PyObject *args) {
     double *expo = st_bal + nm * np_, *bal = expo + np_, *big_r = bal + np_, *big_d = big_r + np_;
     double *w = big_d + np_, *g = w + np_, *sums = g + np_;
     for (Py_ssize_t b = 0; b < n_pools; b++) {
-        Py_ssize_t n = (Py_ssize_t)stop[b];
+        Py_ssize_t n = (Py_ssize_t)pl.stop[b];
         const Py_ssize_t row = b * n_months;
         double *gb = grad + b * n_keys;
         for (Py_ssize_t k = 0; k < n_keys; k++) gb[k] = 0.0;
         for (Py_ssize_t m = 0; m < n_months; m++) principal[row + m] = 0.0;
         if (n == 0) continue;
         for (Py_ssize_t m = 0; m < n; m++) {
-            double t = turnover[m];
-            Month x = {wac[b], pool_exp[b], t, t * rf.slope, t * rf.floor_, ramp[row + m],
-                       1.0 - sched[row + m], 1.0 + coupon[row + m]};
+            double t = pl.turnover[m];
+            Month x = {pl.wac[b],     pl.pool_exp[b], t, t * rf.slope, t * rf.floor_,
+                       pl.ramp[row + m], 1.0 - pl.sched[row + m], 1.0 + pl.coupon[row + m]};
             mo[m] = x;
         }
         keep_forward(n, n_paths, rates, rate_exp, mo, rf, expo, bal, st_burn, st_cpr, st_bal,
                      sums);
         for (Py_ssize_t m = 0; m < n; m++) principal[row + m] = sums[m] - sums[m + 1];
-        const double *f_last = factor + pay[row + n - 1] * n_paths;
+        const double *f_last = factor + pl.pay[row + n - 1] * n_paths;
         for (Py_ssize_t p = 0; p < n_paths; p++) {
             big_r[p] = 0.0;
             big_d[p] = 0.0;
             w[p] = f_last[p] * scale[row + n - 1];
         }
         for (Py_ssize_t m = n - 1; m >= 0; m--) {
-            Back bk = {wac[b],
-                       pool_exp[b],
-                       1.0 + coupon[row + m],
+            Back bk = {pl.wac[b],
+                       pl.pool_exp[b],
+                       1.0 + pl.coupon[row + m],
                        m > 0 ? scale[row + m - 1] : 0.0,
-                       ramp[row + m] * rf.k_burn,
-                       ramp[row + m] / width,
-                       rf.slope * turnover[m] * width,
+                       pl.ramp[row + m] * rf.k_burn,
+                       pl.ramp[row + m] / width,
+                       rf.slope * pl.turnover[m] * width,
                        m > 0};
-            const double *f_prev = m > 0 ? factor + pay[row + m - 1] * n_paths : f_last;
+            const double *f_prev = m > 0 ? factor + pl.pay[row + m - 1] * n_paths : f_last;
             size_t at = (size_t)m * np_;
             back_step(n_paths, rates + at, rate_exp + at, st_burn + at, st_cpr + at, st_bal + at,
                       f_prev, bk, rf.refi_max, band_lo, big_r, big_d, w, g);

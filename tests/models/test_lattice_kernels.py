@@ -128,19 +128,18 @@ def test_rollback_prices_and_exercise_decisions_agree_with_numpy(
     assert any((~m).any() for m in masks_np.values())  # some node is exercised
 
 
-def test_rows_sharing_a_sigma_give_what_each_gives_alone() -> None:
-    """The compiled fit and rollback compute node discounts once per distinct sigma and reuse
-    them across the curve rows at it: every row of a mixed stack (sigmas repeated, out of
-    order) equals, bit for bit, the same row fitted and rolled back on its own."""
-    base = TrinomialTree(HullWhite(0.03, 0.012), time_grid([12.0], 150))
-    sigmas = [0.012, 0.009, 0.012, 0.0, 0.009, 0.012]
+def _assert_each_row_as_alone(
+    base: TrinomialTree,
+    sigmas: list[float],
+    df: np.ndarray,
+    book: LatticeBook,
+    spread: np.ndarray,
+    top: int,
+) -> None:
+    """Rows ``r`` of ``base`` rescaled to ``sigmas`` fitted to ``df`` and rolled back with
+    ``spread`` equal, bit for bit, row ``r`` fitted and rolled back on its own."""
     tree = base.rescaled(sigmas)
-    rates = np.array([0.03, 0.035, 0.04, 0.045, 0.05, 0.055])
-    df = np.exp(-np.outer(rates, tree.grid[1:]))
     phi = tree.fit(df)
-    book = _random_book(tree.grid, 7, 3)
-    spread = np.random.default_rng(3).uniform(-0.002, 0.01, size=(len(sigmas), 7))
-    top = int(book.last_level().max())
     stacked = lp._rollback(book, tree, phi, spread, top, None, True)
     for r, sigma in enumerate(sigmas):
         alone = base.rescaled([sigma])
@@ -148,6 +147,20 @@ def test_rows_sharing_a_sigma_give_what_each_gives_alone() -> None:
         assert np.array_equal(phi_r[0], phi[r])
         prices = lp._rollback(book, alone, phi_r, spread[r : r + 1], top, None, True)
         assert np.array_equal(prices[0], stacked[r])
+
+
+def test_rows_sharing_a_sigma_give_what_each_gives_alone() -> None:
+    """The compiled fit and rollback compute node discounts once per distinct sigma and reuse
+    them across the curve rows at it: every row of a mixed stack (sigmas repeated, out of
+    order) equals, bit for bit, the same row fitted and rolled back on its own."""
+    base = TrinomialTree(HullWhite(0.03, 0.012), time_grid([12.0], 150))
+    sigmas = [0.012, 0.009, 0.012, 0.0, 0.009, 0.012]
+    rates = np.array([0.03, 0.035, 0.04, 0.045, 0.05, 0.055])
+    df = np.exp(-np.outer(rates, base.grid[1:]))
+    book = _random_book(base.grid, 7, 3)
+    spread = np.random.default_rng(3).uniform(-0.002, 0.01, size=(len(sigmas), 7))
+    top = int(book.last_level().max())
+    _assert_each_row_as_alone(base, sigmas, df, book, spread, top)
 
 
 def test_rows_on_a_tree_too_large_to_keep_every_sigmas_discounts() -> None:
@@ -156,20 +169,12 @@ def test_rows_on_a_tree_too_large_to_keep_every_sigmas_discounts() -> None:
     base = TrinomialTree(HullWhite(0.03, 0.012), time_grid([30.0], 1500))
     assert 3 * int(lattice_kernels.flat(base).offs[-1]) > 1 << 22
     sigmas = [0.012, 0.009, 0.012, 0.006]
-    tree = base.rescaled(sigmas)
-    df = np.exp(-np.outer([0.03, 0.04, 0.05, 0.035], tree.grid[1:]))
-    phi = tree.fit(df)
-    book = _random_book(tree.grid, 2, 5)
+    df = np.exp(-np.outer([0.03, 0.04, 0.05, 0.035], base.grid[1:]))
+    book = _random_book(base.grid, 2, 5)
     spread = np.full((len(sigmas), 2), 0.004)
     top = int(book.last_level().max())
     assert 3 * int(lattice_kernels.flat(base).offs[top + 1]) > 1 << 22  # the rollback's too
-    stacked = lp._rollback(book, tree, phi, spread, top, None, True)
-    for r, sigma in enumerate(sigmas):
-        alone = base.rescaled([sigma])
-        phi_r = alone.fit(df[r : r + 1])
-        assert np.array_equal(phi_r[0], phi[r])
-        prices = lp._rollback(book, alone, phi_r, spread[r : r + 1], top, None, True)
-        assert np.array_equal(prices[0], stacked[r])
+    _assert_each_row_as_alone(base, sigmas, df, book, spread, top)
 
 
 def test_callable_prices_and_gradient_agree_with_numpy(curve, monkeypatch) -> None:
