@@ -34,6 +34,12 @@ Run: ``python benchmarks/bench_plan_example.py [--runs 5]``.
    and the stage worker of both checkouts alternated run by run (each checkout's own worker,
    whose stages may differ), the medians and the ratio other / this per stage: the figure to
    quote for a change, comparable between a loaded and an idle machine where seconds are not.
+10. **Import floor** (``--only-floor`` runs this part alone): what the command costs before
+   any work. The modules a ``plan --json`` run has loaded at its end (in their import order)
+   are recorded once; then, alternated with the whole command, cold interpreters import (a)
+   the libraries among them (everything outside ``hedge_planner``; cvxpy through the
+   project's lean import, as the command imports it) and nothing else, and (b) all of them,
+   the project's modules included, and nothing else. Medians; the plan minus (b) is the work.
 9. **Compiled loops** (``--only-kernels`` runs this part alone): the same alternation within
    this checkout, the numpy lattice and Monte Carlo loops (``HEDGE_PLANNER_KERNELS=numpy``)
    against the compiled ones (``models/_lattice_c.c``, ``models/_mbs_c.c``): ratio numpy /
@@ -103,6 +109,112 @@ print(json.dumps({
     "HTML report": t7 - t6, "Excel report": t8 - t7, "total": t8 - t0,
 }))
 """
+
+
+_RECORD = r"""
+import json, sys
+out = sys.argv.pop(1)
+from hedge_planner.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+with open(out, "w") as f:
+    json.dump(list(sys.modules), f)  # insertion order: the import order
+"""
+
+_IMPORT_ONLY = r"""
+import gc, importlib, json, sys
+gc.set_threshold(20_000, 20, 20)  # as the console script sets them
+names, libraries_only = json.load(open(sys.argv[1])), sys.argv[2] == "libraries"
+import hedge_planner.solvers  # the lean import of cvxpy (solvers.lean_import)
+failed = []
+for name in names:
+    if name in sys.modules or name == "__main__":
+        continue
+    if libraries_only and name.split(".")[0] == "hedge_planner":
+        continue
+    try:
+        importlib.import_module(name)
+    except Exception:
+        failed.append(name)
+print(json.dumps(failed))
+"""
+
+
+_WARM = r"""
+import json, logging, statistics, sys, tempfile, time
+from pathlib import Path
+logging.disable(logging.WARNING)
+import hedge_planner as hp
+from hedge_planner.models import oas
+from hedge_planner.report_excel import write_excel
+from hedge_planner.report_html import write_html
+out, runs, figures = Path(tempfile.mkdtemp()), int(sys.argv[2]), {}
+sides = (("a new book each run", None, True), ("the same book again", hp.MarketCache(), False))
+for label, cache, forget in sides:
+    times = []
+    for _ in range(runs + 1):  # the first run pays the imports and fills the caches
+        if forget:  # the in-process memo of the modelled holdings' Monte Carlo and lattices
+            oas._CACHE.clear()
+        start = time.perf_counter()
+        doc = hp.load_case(sys.argv[1], cache=cache).plan()
+        write_html(doc, out / "report.html")
+        write_excel(doc, out / "report.xlsx")
+        times.append(time.perf_counter() - start)
+    figures[label] = statistics.median(times[1:])
+print(json.dumps(figures))
+"""
+
+
+def _floor(runs: int) -> None:
+    """The import floor of ``plan`` against the whole command (alternated cold runs)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = _env(Path(tmp) / "pycache")
+        out, names = str(Path(tmp) / "out"), str(Path(tmp) / "modules.json")
+        plan = ["plan", str(EXAMPLE), "--out", out, "--json"]
+        subprocess.run(
+            [sys.executable, "-c", _RECORD, names, *plan], env=env, cwd=ROOT, check=True,
+            capture_output=True,
+        )  # fmt: skip
+        loaded = json.loads(Path(names).read_text())
+        project = sum(n.split(".")[0] == "hedge_planner" for n in loaded)
+        cmds = {
+            "python -c 'import numpy'": [sys.executable, "-c", "import numpy"],
+            "(a) the libraries, imported only": [
+                sys.executable, "-c", _IMPORT_ONLY, names, "libraries",
+            ],
+            "(b) every module, imported only": [sys.executable, "-c", _IMPORT_ONLY, names, "all"],
+            "the whole command": [sys.executable, "-m", "hedge_planner.cli", *plan],
+        }  # fmt: skip
+        for cmd in cmds.values():  # warms the bytecode cache
+            _wall(cmd, env)
+        times: dict[str, list[float]] = {k: [] for k in cmds}
+        for _ in range(runs):
+            for key, cmd in cmds.items():
+                times[key].append(_wall(cmd, env))
+        check = subprocess.run(cmds["(b) every module, imported only"], env=env, cwd=ROOT,
+                               check=True, capture_output=True)  # fmt: skip
+        failed = json.loads(check.stdout.decode().strip().splitlines()[-1])
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(
+        f"import floor of plan ({len(loaded)} modules loaded, {project} of them the project's; "
+        f"median of {runs} alternated cold runs, seconds):"
+    )
+    for key, value in med.items():
+        print(f"  {key:<36} {value:7.3f}")
+    work = med["the whole command"] - med["(b) every module, imported only"]
+    print(f"  {'the work beyond the imports':<36} {work:7.3f}")
+    if failed:
+        print(f"  (not importable on their own, skipped: {', '.join(failed)})")
+    proc = subprocess.run(
+        [sys.executable, "-c", _WARM, str(EXAMPLE), str(runs)], env=env, cwd=ROOT, check=True,
+        capture_output=True,
+    )  # fmt: skip
+    warm = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    print(f"the same plan and both reports in a warm process (median of {runs} after a first):")
+    for key, value in warm.items():
+        print(f"  {key:<36} {value:7.3f}")
 
 
 def _env(cache: Path) -> dict[str, str]:
@@ -425,12 +537,16 @@ def main() -> None:
     parser.add_argument(
         "--only-kernels", action="store_true", help="run the numpy/compiled loops comparison only"
     )
+    parser.add_argument("--only-floor", action="store_true", help="run the import floor only")
     args = parser.parse_args()
     if args.against is not None and args.only_against:
         _against(args.against, args.runs)
         return
     if args.only_kernels:
         _kernels(args.runs)
+        return
+    if args.only_floor:
+        _floor(args.runs)
         return
     if args.only_scenarios:
         _scenario_stage(args.scenario_runs)
@@ -467,6 +583,7 @@ def main() -> None:
     _csv_books([int(x) for x in args.csv_rows.split(",")])
     _scenario_stage(args.scenario_runs)
     _kernels(args.runs)
+    _floor(args.runs)
     if args.against is not None:
         _against(args.against, args.runs)
 
