@@ -152,7 +152,7 @@ class TrinomialTree:
         self.grid = g
         self.dt = np.diff(g)
         self.scale: FloatArray | None = None
-        variances = [float(model.variance(dt)) for dt in self.dt]
+        variances = model.variance(self.dt).tolist()  # elementwise: equal to step by step
         self.x, self.child, self.prob = levels(model.mean_reversion, variances, self.dt)
         self._contiguous = _contiguity(self.child)
         logger.debug("trinomial tree: %d steps, widest level %d nodes", len(self.dt), self.width)

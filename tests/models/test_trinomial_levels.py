@@ -40,6 +40,25 @@ def test_vectorised_levels_equal_the_stepwise_build(name, a, sigma) -> None:
         np.testing.assert_allclose(prob[i].sum(axis=0), 1.0, rtol=1e-14)
 
 
+@pytest.mark.parametrize("name", sorted(GRIDS))
+@pytest.mark.parametrize(("a", "sigma"), [(0.03, 0.01), (0.5, 0.02), (0.0, 0.008), (1e-13, 0.01)])
+def test_tree_takes_each_steps_exact_variance(name, a, sigma) -> None:
+    """The tree's levels (variances taken over the whole grid at once) are those built from
+    each step's own ``sigma^2 (1 - e^{-2a dt}) / 2a``, computed one step at a time."""
+    dt = np.diff(GRIDS[name])
+    model = HullWhite(a, sigma)
+    tree = TrinomialTree(model, GRIDS[name])
+    variances = [
+        sigma * sigma * dt_i if a < 1e-12 else sigma * sigma * -np.expm1(-2.0 * a * dt_i) / (2 * a)
+        for dt_i in dt.tolist()
+    ]
+    want = levels_stepwise(a, variances, dt)
+    for got, ref in zip((tree.x, tree.child, tree.prob), want, strict=True):
+        assert len(got) == len(ref)
+        for g, w in zip(got, ref, strict=True):
+            np.testing.assert_array_equal(g, w)
+
+
 def test_mean_reversion_bends_the_long_lattice() -> None:
     tree = TrinomialTree(HullWhite(0.03, 0.01), GRIDS["long"])
     grown = [len(x) for x in tree.x]
