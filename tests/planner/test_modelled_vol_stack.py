@@ -77,3 +77,19 @@ def test_vega_beside_the_scenarios_equals_its_own_passes(revaluer) -> None:
     fresh.prices(rates, spreads, vols)  # prices the vega's rows beside the scenarios
     np.testing.assert_allclose(fresh.vega(face), ref, rtol=1e-9)
     assert np.all(ref < 0) or np.mean(ref < 0) > 0.9
+
+
+def test_lattice_groups_on_threads_equal_one_thread(revaluer, monkeypatch) -> None:
+    """The lattice groups priced on a thread pool (the by-expiry and subset scenarios make
+    many) equal a one-thread run bit for bit, the pools' lanes aside (each group builds its own
+    grid, tree and book)."""
+    rev, _ = revaluer
+    rates, spreads, vols = _scenarios(rev)
+    runs = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv("HEDGE_PLANNER_THREADS", threads)
+        fresh = type(rev)(rev.rows, rev.sched, rev.curve, rev.key_years, rev.settings, rev.modelled)
+        runs[threads] = fresh.prices(rates, spreads, vols)
+    bonds = np.array([label == LATTICE for label in rev.modelled.model])
+    np.testing.assert_array_equal(runs["1"][:, bonds], runs["2"][:, bonds])
+    np.testing.assert_allclose(runs["1"], runs["2"], rtol=1e-12)
