@@ -89,20 +89,45 @@ def _flow_times(sched: CashflowSchedule, curve: YieldCurve) -> FloatArray:
 def accrued_at(
     sched: CashflowSchedule, curve: YieldCurve, b: int, t: FloatArray, day_count: int
 ) -> FloatArray:
-    """Accrued interest per 100 of bond ``b`` at curve times ``t`` under its day count (the
-    dates are ``anchor + round(365 t)``; 0 on a coupon date: exercise is decided ex-coupon)."""
+    """Accrued interest per 100 of bond ``b`` at curve times ``t`` under its day count.
+
+    A time on a coupon (within the lattice's on-node tolerance, as :func:`lay_out` places the
+    coupon on that node) accrues 0: exercise there is decided ex-coupon, the coupon going to the
+    holder. Any other time accrues the coupon still ahead of it: the day count's figure at the
+    date ``anchor + 365 t``, linear between the two whole days around a time that falls within a
+    day (a date's own time, to 1e-6 of a day, is that date). An American node a few hours before
+    a coupon date therefore accrues almost the whole coupon, which the holder of a bond called
+    there does not receive.
+    """
     lo, hi = sched.offsets[b], sched.offsets[b + 1]
     pay = sched.pay_dates[lo:hi]
     coupons = sched.amounts[lo:hi].copy()
     coupons[-1] -= 100.0
     start = np.concatenate([[sched.prev_coupon[b]], pay[:-1]])
-    day = curve.anchor + np.round(np.asarray(t) * DAYS_PER_YEAR).astype(np.int64)
-    j = np.clip(np.searchsorted(pay, day, side="left"), 0, len(pay) - 1)
+    t = np.asarray(t, dtype=np.float64)
+    ft = np.asarray(curve.time(pay), dtype=np.float64)
+    # the coupon period each time falls in: the first coupon strictly after it
+    j = np.clip(np.searchsorted(ft, t + _ON_NODE, side="right"), 0, len(pay) - 1)
+    on_coupon = np.zeros(t.shape, dtype=bool)
+    below = j - 1 >= 0
+    on_coupon[below] = np.abs(t[below] - ft[j[below] - 1]) < _ON_NODE
     freq = sched.compounding[b]
-    elapsed = year_fraction(day_count, start[j], day, start[j], pay[j], freq)
-    whole = year_fraction(day_count, start[j], pay[j], start[j], pay[j], freq)
-    frac = np.clip(elapsed / np.maximum(whole, 1e-12), 0.0, 1.0)
-    return np.asarray(np.where(day >= pay[j], 0.0, coupons[j] * frac))
+
+    def accrued(day: npt.NDArray[np.int64]) -> FloatArray:
+        day = np.clip(day, start[j], pay[j])
+        elapsed = year_fraction(day_count, start[j], day, start[j], pay[j], freq)
+        whole = year_fraction(day_count, start[j], pay[j], start[j], pay[j], freq)
+        return np.asarray(coupons[j] * np.clip(elapsed / np.maximum(whole, 1e-12), 0.0, 1.0))
+
+    days = t * DAYS_PER_YEAR
+    whole_day = np.round(days)
+    on_day = np.abs(days - whole_day) < 1e-6
+    d0 = np.where(on_day, whole_day, np.floor(days)).astype(np.int64)
+    frac = np.where(on_day, 0.0, days - np.floor(days))
+    value = accrued(curve.anchor + d0)
+    if np.any(frac > 0.0):
+        value = (1.0 - frac) * value + frac * accrued(curve.anchor + d0 + 1)
+    return np.asarray(np.where(on_coupon, 0.0, value))
 
 
 def lattice_grid(
