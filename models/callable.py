@@ -106,11 +106,10 @@ def accrued_at(
     start = np.concatenate([[sched.prev_coupon[b]], pay[:-1]])
     t = np.asarray(t, dtype=np.float64)
     ft = np.asarray(curve.time(pay), dtype=np.float64)
-    # the coupon period each time falls in: the first coupon strictly after it
-    j = np.clip(np.searchsorted(ft, t + _ON_NODE, side="right"), 0, len(pay) - 1)
-    on_coupon = np.zeros(t.shape, dtype=bool)
-    below = j - 1 >= 0
-    on_coupon[below] = np.abs(t[below] - ft[j[below] - 1]) < _ON_NODE
+    # coupons on or before each time; a time on the last of them is on a coupon
+    after = np.searchsorted(ft, t + _ON_NODE, side="right")
+    on_coupon = (after > 0) & (np.abs(t - ft[np.maximum(after - 1, 0)]) < _ON_NODE)
+    j = np.minimum(after, len(pay) - 1)  # the coupon period: the first coupon after the time
     freq = sched.compounding[b]
 
     def accrued(day: npt.NDArray[np.int64]) -> FloatArray:

@@ -222,16 +222,18 @@ def test_accrued_interest_at_exercise_around_a_coupon_date(curve) -> None:
     """30/360 accrued interest of the 5.75% semiannual bond worked by hand: a coupon date
     accrues 0 (ex-coupon: the coupon goes to the holder); 7.2 hours before it, 179.7 of the
     period's 180 days (the coupon is still ahead: a call there pays it as accrued); 7.2 hours
-    after it, 0.3 of a day of the next period; a whole date in mid-period, its days."""
+    after it, 0.3 of a day of the next period; a whole date in mid-period, its days; the
+    maturity date, 0."""
     sched = _bond(0.0575)
     coupon = 100.0 * 0.0575 / 2
     pay = int(to_days(dt.date(2026, 4, 28)))  # a coupon date
     t_pay = float(curve.time(pay))
     third = 0.3 / 365.0
     mid = int(to_days(dt.date(2026, 7, 13)))  # 2026-04-28 -> 07-13: 75 days on 30/360
-    t = np.array([t_pay, t_pay - third, t_pay + third, float(curve.time(mid))])
+    t_end = float(curve.time(int(to_days(MATURITY))))  # the last coupon: ex-coupon too
+    t = np.array([t_pay, t_pay - third, t_pay + third, float(curve.time(mid)), t_end])
     got = accrued_at(sched, curve, 0, t, int(DayCount.THIRTY_360))
-    want = [0.0, coupon * 179.7 / 180.0, coupon * 0.3 / 180.0, coupon * 75.0 / 180.0]
+    want = [0.0, coupon * 179.7 / 180.0, coupon * 0.3 / 180.0, coupon * 75.0 / 180.0, 0.0]
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
 
 
