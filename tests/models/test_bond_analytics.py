@@ -69,10 +69,11 @@ def _random_bonds(n: int, seed: int) -> list[dict]:
     return out
 
 
-def _our_figures(bond: dict) -> dict[str, float]:
-    book = BondBook.from_arrays(
+def _book(bond: dict, face: float = 100.0) -> BondBook:
+    """A one-bond book of ``face`` from a :func:`_random_bonds` record."""
+    return BondBook.from_arrays(
         [bond["id"]],
-        100.0,
+        face,
         bond["coupon"],
         to_days([bond["maturity"]]),
         bond["frequency"],
@@ -80,7 +81,23 @@ def _our_figures(bond: dict) -> dict[str, float]:
         NO_DATE if bond["issue"] is None else to_days([bond["issue"]]),
         bond["eom"],
     )
-    sched = build_schedule(book, int(to_days(bond["settle"])))
+
+
+def _ql_bond(bond: dict) -> object:
+    """The same bond in QuantLib (100 face)."""
+    return ql_fixed_bond(
+        bond["settle"],
+        bond["maturity"],
+        bond["coupon"],
+        bond["frequency"],
+        bond["day_count"],
+        bond["issue"],
+        bond["eom"],
+    )
+
+
+def _our_figures(bond: dict) -> dict[str, float]:
+    sched = build_schedule(_book(bond), int(to_days(bond["settle"])))
     risk = yield_risk(sched, [bond["yield"]])
     return {f: float(getattr(risk, f)[0]) for f in FIELDS}
 
@@ -89,15 +106,7 @@ def _our_figures(bond: dict) -> dict[str, float]:
 def test_random_bonds_match_quantlib(seed: int) -> None:
     """Prices, accrued, durations and convexity agree with QuantLib to 1e-8 relative."""
     for bond in _random_bonds(120, seed):
-        qbond = ql_fixed_bond(
-            bond["settle"],
-            bond["maturity"],
-            bond["coupon"],
-            bond["frequency"],
-            bond["day_count"],
-            bond["issue"],
-            bond["eom"],
-        )
+        qbond = _ql_bond(bond)
         ref = ql_yield_figures(
             qbond, bond["settle"], bond["yield"], bond["frequency"], bond["day_count"]
         )
@@ -303,27 +312,10 @@ def test_position_dv01_matches_quantlib_basis_point_value() -> None:
 
     for bond in _random_bonds(60, 7):
         face = 2_500_000.0
-        book = BondBook.from_arrays(
-            [bond["id"]],
-            face,
-            bond["coupon"],
-            to_days([bond["maturity"]]),
-            bond["frequency"],
-            bond["day_count"],
-            NO_DATE if bond["issue"] is None else to_days([bond["issue"]]),
-            bond["eom"],
-        )
+        book = _book(bond, face)
         sched = build_schedule(book, int(to_days(bond["settle"])))
         _, dv01 = position_values(book, yield_risk(sched, [bond["yield"]]))
-        qbond = ql_fixed_bond(
-            bond["settle"],
-            bond["maturity"],
-            bond["coupon"],
-            bond["frequency"],
-            bond["day_count"],
-            bond["issue"],
-            bond["eom"],
-        )
+        qbond = _ql_bond(bond)
         bpv = ql.BondFunctions.basisPointValue(
             qbond,
             bond["yield"],
